@@ -1,0 +1,168 @@
+#include "http/fcgi.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "infra/config.h"
+#include "infra/log.h"
+
+/* Bytes of an oversized body we still read (and drop) so nginx sees a clean response
+ * instead of a reset while it is still sending. nginx's own client_max_body_size stops
+ * anything larger long before this. */
+#define DRAIN_LIMIT (64u * 1024u * 1024u)
+
+static const char *param(FCGX_Request *r, struct arena *a, const char *name)
+{
+	const char *v = FCGX_GetParam(name, r->envp);
+	return v ? arena_strdup(a, v) : NULL;
+}
+
+static void read_body(FCGX_Request *r, struct http_request *req)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
+	if (!cl || !*cl)
+		return;
+	char *end;
+	errno = 0;
+	unsigned long long len = strtoull(cl, &end, 10);
+	if (errno || *end)
+		return;
+	size_t max = (size_t)config_get()->max_body_bytes;
+	if (len > max) {
+		req->body_too_large = true;
+		char sink[8192];
+		size_t drained = 0;
+		int n;
+		while (drained < DRAIN_LIMIT && (n = FCGX_GetStr(sink, sizeof(sink), r->in)) > 0)
+			drained += (size_t)n;
+		return;
+	}
+	char *buf = arena_alloc(req->arena, (size_t)len + 1);
+	size_t got = 0;
+	while (got < len) {
+		int n = FCGX_GetStr(buf + got, (int)(len - got), r->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	req->body = buf;
+	req->body_len = got;
+}
+
+static void write_response(FCGX_Request *r, const struct http_response *res)
+{
+	char head[512];
+	int n = snprintf(head, sizeof(head), "Status: %d %s\r\n", res->status,
+			 http_reason(res->status));
+	FCGX_PutStr(head, n, r->out);
+	if (res->content_type) {
+		n = snprintf(head, sizeof(head), "Content-Type: %s\r\n", res->content_type);
+		FCGX_PutStr(head, n, r->out);
+	}
+	n = snprintf(head, sizeof(head), "Content-Length: %zu\r\n", res->body_len);
+	FCGX_PutStr(head, n, r->out);
+	for (int i = 0; i < res->nheaders; i++) {
+		/* Header values come from our own code; a CR or LF would split the header
+		 * block, so such a header is dropped rather than sent. */
+		if (strpbrk(res->header_values[i], "\r\n") || strpbrk(res->header_names[i], "\r\n:"))
+			continue;
+		FCGX_PutS(res->header_names[i], r->out);
+		FCGX_PutStr(": ", 2, r->out);
+		FCGX_PutS(res->header_values[i], r->out);
+		FCGX_PutStr("\r\n", 2, r->out);
+	}
+	FCGX_PutStr("\r\n", 2, r->out);
+	if (res->body_len)
+		FCGX_PutStr(res->body, (int)res->body_len, r->out);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void handle(FCGX_Request *r, const struct route *routes, size_t nroutes)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct arena *a = arena_new();
+	struct http_request req;
+	struct http_response res;
+	http_request_init(&req, a);
+	http_response_init(&res);
+
+	const char *route = param(r, a, "SWMRA_ROUTE");
+	const char *uri = param(r, a, "DOCUMENT_URI");
+	req.method = param(r, a, "REQUEST_METHOD");
+	req.path = route && *route ? route : uri;
+	req.query = param(r, a, "QUERY_STRING");
+	req.content_type = param(r, a, "CONTENT_TYPE");
+	req.authorization = param(r, a, "HTTP_AUTHORIZATION");
+	req.origin = param(r, a, "HTTP_ORIGIN");
+	req.remote_addr = param(r, a, "REMOTE_ADDR");
+	req.request_id = param(r, a, "REQUEST_ID");
+	req.ws_token = param(r, a, "HTTP_X_SWMRA_TOKEN");
+	if (!req.method)
+		req.method = "GET";
+	if (!req.path)
+		req.path = "/";
+	if (!req.query)
+		req.query = "";
+	log_set_request(req.request_id, NULL);
+	read_body(r, &req);
+
+	int status = router_dispatch(routes, nroutes, &req, &res);
+	if (req.request_id)
+		http_header(&res, "X-Request-Id", req.request_id);
+	write_response(r, &res);
+
+	json_object *f = json_object_new_object();
+	json_object_object_add(f, "method", json_object_new_string(req.method));
+	json_object_object_add(f, "path", json_object_new_string(req.path));
+	json_object_object_add(f, "status", json_object_new_int(status));
+	json_object_object_add(f, "duration_ms", json_object_new_double(ms_since(&t0)));
+	if (req.authed)
+		json_object_object_add(f, "user_id", json_object_new_string(req.user.id));
+	log_write(status >= 500 ? LOG_WARN : LOG_INFO, f, "request");
+	log_set_request(NULL, NULL);
+	http_response_free(&res);
+	arena_free(a);
+}
+
+int fcgi_serve(int listen_fd, const struct route *routes, size_t nroutes,
+	       volatile sig_atomic_t *stop)
+{
+	FCGX_Request r;
+	if (FCGX_InitRequest(&r, listen_fd, 0) != 0)
+		return -1;
+	sigset_t term;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	int rc = 0;
+	while (!*stop) {
+		/* Signals may only interrupt the wait for a new connection. */
+		sigprocmask(SIG_UNBLOCK, &term, NULL);
+		int acc = *stop ? -1 : FCGX_Accept_r(&r);
+		sigprocmask(SIG_BLOCK, &term, NULL);
+		if (acc < 0) {
+			if (!*stop) {
+				log_error("FastCGI accept failed: %s", strerror(errno));
+				rc = -1;
+			}
+			break;
+		}
+		handle(&r, routes, nroutes);
+		FCGX_Finish_r(&r);
+	}
+	FCGX_Free(&r, 1);
+	return rc;
+}

@@ -1,0 +1,278 @@
+#include "http/http.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <mongoc/mongoc.h>
+
+#include "infra/db.h"
+#include "infra/jsonx.h"
+#include "infra/log.h"
+
+enum role role_parse(const char *s)
+{
+	if (!s)
+		return ROLE_NONE;
+	if (strcmp(s, "citizen") == 0)
+		return ROLE_CITIZEN;
+	if (strcmp(s, "staff") == 0)
+		return ROLE_STAFF;
+	if (strcmp(s, "admin") == 0)
+		return ROLE_ADMIN;
+	return ROLE_NONE;
+}
+
+const char *role_name(enum role r)
+{
+	switch (r) {
+	case ROLE_CITIZEN:
+		return "citizen";
+	case ROLE_STAFF:
+		return "staff";
+	case ROLE_ADMIN:
+		return "admin";
+	default:
+		return "none";
+	}
+}
+
+void http_request_init(struct http_request *req, struct arena *a)
+{
+	memset(req, 0, sizeof(*req));
+	req->arena = a;
+	req->method = "GET";
+	req->path = "/";
+	req->query = "";
+}
+
+void http_response_init(struct http_response *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->status = 200;
+}
+
+void http_response_free(struct http_response *res)
+{
+	free(res->body);
+	for (int i = 0; i < res->nheaders; i++) {
+		free(res->header_names[i]);
+		free(res->header_values[i]);
+	}
+	memset(res, 0, sizeof(*res));
+}
+
+const char *http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Unknown";
+	}
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Percent-decodes [s, s+n) into the arena; '+' is a space (form encoding). */
+static char *url_decode(struct arena *a, const char *s, size_t n)
+{
+	char *out = arena_alloc(a, n + 1), *o = out;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else if (s[i] == '+') {
+			*o++ = ' ';
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+const char *http_query(struct http_request *req, const char *name)
+{
+	size_t nlen = strlen(name);
+	const char *p = req->query;
+	while (p && *p) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		size_t klen = eq ? (size_t)(eq - p) : len;
+		if (klen == nlen && strncmp(p, name, nlen) == 0) {
+			if (!eq)
+				return "";
+			return url_decode(req->arena, eq + 1, len - klen - 1);
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return NULL;
+}
+
+const char *http_param(const struct http_request *req, const char *name)
+{
+	for (int i = 0; i < req->nparams; i++)
+		if (strcmp(req->param_names[i], name) == 0)
+			return req->params[i];
+	return NULL;
+}
+
+void http_header(struct http_response *res, const char *name, const char *value)
+{
+	for (int i = 0; i < res->nheaders; i++) {
+		if (strcasecmp(res->header_names[i], name) == 0) {
+			free(res->header_values[i]);
+			res->header_values[i] = strdup(value);
+			return;
+		}
+	}
+	if (res->nheaders >= HTTP_MAX_HEADERS) {
+		log_error("too many response headers; dropped %s", name);
+		return;
+	}
+	res->header_names[res->nheaders] = strdup(name);
+	res->header_values[res->nheaders] = strdup(value);
+	res->nheaders++;
+}
+
+const char *http_response_header(const struct http_response *res, const char *name)
+{
+	for (int i = 0; i < res->nheaders; i++)
+		if (strcasecmp(res->header_names[i], name) == 0)
+			return res->header_values[i];
+	return NULL;
+}
+
+int http_raw(struct http_response *res, int status, const char *content_type, const char *body,
+	     size_t len)
+{
+	free(res->body);
+	res->body = malloc(len + 1);
+	if (!res->body)
+		abort();
+	memcpy(res->body, body, len);
+	res->body[len] = '\0';
+	res->body_len = len;
+	res->content_type = content_type;
+	res->status = status;
+	return status;
+}
+
+int http_json(struct http_response *res, int status, json_object *body)
+{
+	free(res->body);
+	res->body = jsonx_dump(body);
+	res->body_len = strlen(res->body);
+	res->content_type = "application/json; charset=utf-8";
+	res->status = status;
+	json_object_put(body);
+	return status;
+}
+
+int http_error(struct http_response *res, int status, const char *detail)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "detail", json_object_new_string(detail));
+	return http_json(res, status, o);
+}
+
+int http_validation(struct http_response *res, struct verrors *e)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "detail", verr_take(e));
+	return http_json(res, 422, o);
+}
+
+int http_db_error(struct http_response *res, const void *bson_error)
+{
+	const bson_error_t *err = bson_error;
+	json_object *f = json_object_new_object();
+	json_object_object_add(f, "db_domain", json_object_new_int((int)err->domain));
+	json_object_object_add(f, "db_code", json_object_new_int((int)err->code));
+	log_write(LOG_ERROR, f, "database error: %s", err->message);
+	if (db_is_unavailable(err))
+		return http_error(res, 503, "Database unavailable, please retry shortly");
+	return http_error(res, 500, "Internal server error");
+}
+
+static void put_json(void *p)
+{
+	json_object_put(p);
+}
+
+static json_object *parse_body(struct http_request *req, struct http_response *res, int *status,
+			       bool optional)
+{
+	if (req->body_too_large) {
+		*status = http_error(res, 413, "Request body too large");
+		return NULL;
+	}
+	if (req->body_len == 0 && optional) {
+		json_object *o = json_object_new_object();
+		arena_defer(req->arena, put_json, o);
+		return o;
+	}
+	const char *ct = req->content_type;
+	if (ct && *ct && strncasecmp(ct, "application/json", 16) != 0) {
+		*status = http_error(res, 415, "Content-Type must be application/json");
+		return NULL;
+	}
+	char err[160];
+	json_object *o = jsonx_parse(req->body, req->body_len, err, sizeof(err));
+	if (!o) {
+		*status = http_error(res, 400, err);
+		return NULL;
+	}
+	arena_defer(req->arena, put_json, o);
+	if (!json_object_is_type(o, json_type_object)) {
+		struct verrors e;
+		verr_init(&e);
+		verr_add(&e, "body", "Input should be a valid dictionary or object", "dict_type");
+		*status = http_validation(res, &e);
+		verr_free(&e);
+		return NULL;
+	}
+	return o;
+}
+
+json_object *http_json_body(struct http_request *req, struct http_response *res, int *status)
+{
+	return parse_body(req, res, status, false);
+}
+
+json_object *http_json_body_optional(struct http_request *req, struct http_response *res,
+				     int *status)
+{
+	return parse_body(req, res, status, true);
+}

@@ -1,0 +1,102 @@
+/* The transport-independent HTTP request and response. The FastCGI adapter fills a
+ * request from the params nginx sends and writes the response back; tests build requests
+ * by hand and call router_dispatch() directly. */
+#ifndef SWMRA_HTTP_H
+#define SWMRA_HTTP_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "infra/arena.h"
+#include "infra/validate.h"
+
+enum role { ROLE_NONE = 0, ROLE_CITIZEN = 1, ROLE_STAFF = 2, ROLE_ADMIN = 3 };
+
+/* Parses "citizen|staff|admin"; ROLE_NONE when unknown. */
+enum role role_parse(const char *s);
+const char *role_name(enum role r);
+
+/* The signed-in caller, filled by the auth guard before a protected handler runs. */
+struct auth_user {
+	char id[25];      /* ObjectId hex */
+	enum role role;
+	char jti[64];
+	int64_t exp;      /* token expiry, seconds since epoch */
+	char *email;      /* arena-owned */
+	char *name;       /* arena-owned */
+};
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_HEADERS 16
+
+struct http_request {
+	struct arena *arena; /* owns every string below */
+	const char *method;
+	const char *path;
+	const char *query;   /* raw, without '?', may be "" */
+	const char *content_type;
+	const char *authorization;
+	const char *origin;
+	const char *remote_addr;
+	const char *request_id;
+	const char *ws_token; /* token nginx forwards in the WebSocket auth subrequest */
+	const char *body;
+	size_t body_len;
+	bool body_too_large;
+	/* Path parameters ({id}) of the matched route, in pattern order. */
+	const char *param_names[HTTP_MAX_PARAMS];
+	const char *params[HTTP_MAX_PARAMS];
+	int nparams;
+	const char *route_pattern;
+	bool authed;
+	struct auth_user user;
+};
+
+struct http_response {
+	int status;
+	char *body; /* malloc'd; freed by http_response_free */
+	size_t body_len;
+	const char *content_type;
+	char *header_names[HTTP_MAX_HEADERS]; /* malloc'd */
+	char *header_values[HTTP_MAX_HEADERS];
+	int nheaders;
+};
+
+void http_request_init(struct http_request *req, struct arena *a);
+void http_response_init(struct http_response *res);
+void http_response_free(struct http_response *res);
+
+/* Status reason phrases, defined once. Unknown codes give "Unknown". */
+const char *http_reason(int status);
+
+/* Value of a query parameter, percent-decoded, arena-owned; NULL when absent. */
+const char *http_query(struct http_request *req, const char *name);
+/* Value of a path parameter by name ("id"); NULL when the route has none. */
+const char *http_param(const struct http_request *req, const char *name);
+/* Adds (or replaces) a response header; name and value are copied. */
+void http_header(struct http_response *res, const char *name, const char *value);
+const char *http_response_header(const struct http_response *res, const char *name);
+
+/* Sets a JSON body; `body` is consumed. Returns status for `return http_json(...)`. */
+int http_json(struct http_response *res, int status, json_object *body);
+/* {"detail": "<detail>"} */
+int http_error(struct http_response *res, int status, const char *detail);
+/* 422 {"detail": [ ... ]} from collected validation errors (consumed). */
+int http_validation(struct http_response *res, struct verrors *e);
+/* 503 when the database is unreachable, 500 otherwise; logs the driver error. */
+int http_db_error(struct http_response *res, const void *bson_error);
+/* Sets a raw body (copied). */
+int http_raw(struct http_response *res, int status, const char *content_type, const char *body,
+	     size_t len);
+
+/* Parses the request body as a JSON object. On failure the response is set (400 for
+ * malformed JSON, 413 too large, 415 wrong content type, 422 not an object) and NULL is
+ * returned; *status receives the code to return. The object is arena-owned. */
+json_object *http_json_body(struct http_request *req, struct http_response *res, int *status);
+/* Like http_json_body, but an empty body gives an empty object (optional bodies). */
+json_object *http_json_body_optional(struct http_request *req, struct http_response *res,
+				     int *status);
+
+#endif

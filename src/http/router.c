@@ -1,0 +1,97 @@
+#include "http/router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "http/auth_guard.h"
+#include "infra/config.h"
+#include "infra/log.h"
+
+int router_match(const char *pattern, const char *path, struct http_request *req)
+{
+	const char *p = pattern, *s = path;
+	int np = 0;
+	while (*p && *s) {
+		if (*p == '{') {
+			const char *close = strchr(p, '}');
+			const char *slash = strchr(s, '/');
+			size_t vlen = slash ? (size_t)(slash - s) : strlen(s);
+			if (!close || vlen == 0 || np >= HTTP_MAX_PARAMS)
+				return 0;
+			if (req) {
+				req->param_names[np] = arena_strndup(req->arena, p + 1, (size_t)(close - p - 1));
+				req->params[np] = arena_strndup(req->arena, s, vlen);
+			}
+			np++;
+			p = close + 1;
+			s += vlen;
+			continue;
+		}
+		if (*p != *s)
+			return 0;
+		p++;
+		s++;
+	}
+	if (*p || *s)
+		return 0;
+	if (req)
+		req->nparams = np;
+	return 1;
+}
+
+static void add_cors(struct http_request *req, struct http_response *res)
+{
+	if (!req->origin || !config_cors_allowed(req->origin))
+		return;
+	http_header(res, "Access-Control-Allow-Origin", req->origin);
+	http_header(res, "Vary", "Origin");
+	http_header(res, "Access-Control-Expose-Headers", "Retry-After, X-Request-Id");
+}
+
+int router_dispatch(const struct route *routes, size_t n, struct http_request *req,
+		    struct http_response *res)
+{
+	add_cors(req, res);
+	char allow[128] = "";
+	const struct route *hit = NULL;
+	for (size_t i = 0; i < n && !hit; i++) {
+		if (!router_match(routes[i].pattern, req->path, NULL))
+			continue;
+		if (strcmp(routes[i].method, req->method) == 0) {
+			hit = &routes[i];
+		} else if (!strstr(allow, routes[i].method)) {
+			size_t l = strlen(allow);
+			snprintf(allow + l, sizeof(allow) - l, "%s%s", l ? ", " : "",
+				 routes[i].method);
+		}
+	}
+	if (!hit && strcmp(req->method, "OPTIONS") == 0 && allow[0] && req->origin &&
+	    config_cors_allowed(req->origin)) {
+		/* CORS preflight from an allowed origin (the Vite dev server). */
+		http_header(res, "Access-Control-Allow-Methods", allow);
+		http_header(res, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+		http_header(res, "Access-Control-Max-Age", "600");
+		return http_raw(res, 204, NULL, "", 0);
+	}
+	if (!hit && !allow[0])
+		return http_error(res, 404, "Not Found");
+	if (!hit) {
+		http_header(res, "Allow", allow);
+		return http_error(res, 405, "Method Not Allowed");
+	}
+	router_match(hit->pattern, req->path, req);
+	req->route_pattern = hit->pattern;
+	log_set_request(req->request_id, hit->pattern);
+	if (hit->role != ROLE_NONE) {
+		int st = auth_guard(req, res, hit->role);
+		if (st)
+			return st;
+	}
+	int status = hit->handler(req, res);
+	if (!res->body && status != 204) {
+		/* A handler that returned a bare status still answers with a JSON body. */
+		http_error(res, status, http_reason(status));
+	}
+	res->status = status;
+	return status;
+}

@@ -1,0 +1,382 @@
+#include "infra/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum ctype { C_STR, C_INT, C_BOOL, C_ENUM };
+
+struct var {
+	const char *name;
+	enum ctype type;
+	size_t off;
+	const char *def;
+	long min, max;        /* C_INT limits */
+	const char *choices;  /* C_ENUM: '|'-separated */
+};
+
+#define S(n, f, d) {n, C_STR, offsetof(struct config, f), d, 0, 0, NULL}
+#define I(n, f, d, lo, hi) {n, C_INT, offsetof(struct config, f), d, lo, hi, NULL}
+#define B(n, f, d) {n, C_BOOL, offsetof(struct config, f), d, 0, 0, NULL}
+#define E(n, f, d, c) {n, C_ENUM, offsetof(struct config, f), d, 0, 0, c}
+
+static const struct var vars[] = {
+	E("APP_ENV", app_env, "development", "development|test|production"),
+	E("LOG_LEVEL", log_level, "info", "debug|info|warn|error"),
+	S("MONGO_URI", mongo_uri, "mongodb://127.0.0.1:27017/?serverSelectionTimeoutMS=2000"),
+	S("MONGO_DB", mongo_db, "swmra"),
+	S("JWT_SECRET", jwt_secret, CONFIG_DEV_JWT_SECRET),
+	I("JWT_EXPIRE_MIN", jwt_expire_min, "60", 1, 10080),
+	S("JWT_ISSUER", jwt_issuer, "swmra"),
+	I("ARGON2_OPSLIMIT", argon2_opslimit, "2", 1, 10),
+	I("ARGON2_MEMLIMIT_KIB", argon2_memlimit_kib, "65536", 8, 1048576),
+	I("LOGIN_MAX_FAILURES", login_max_failures, "5", 1, 1000),
+	I("LOGIN_BACKOFF_MAX_SEC", login_backoff_max_sec, "900", 1, 86400),
+	S("SERVICE_TZ", service_tz, "Asia/Kolkata"),
+	S("PUBLIC_BASE_URL", public_base_url, "http://127.0.0.1:8080"),
+	S("UPLOAD_DIR", upload_dir, "var/uploads"),
+	I("UPLOAD_MAX_BYTES", upload_max_bytes, "10485760", 1024, 104857600),
+	S("CORS_ORIGINS", cors_origins, "http://localhost:5173,http://127.0.0.1:5173"),
+	S("SMTP_HOST", smtp_host, "127.0.0.1"),
+	I("SMTP_PORT", smtp_port, "1025", 1, 65535),
+	S("SMTP_USER", smtp_user, ""),
+	S("SMTP_PASS", smtp_pass, ""),
+	B("SMTP_STARTTLS", smtp_starttls, "false"),
+	I("SMTP_TIMEOUT_SEC", smtp_timeout_sec, "10", 1, 300),
+	S("EMAIL_FROM", email_from, "SWMRA <no-reply@swmra.local>"),
+	B("ENABLE_SMS", enable_sms, "false"),
+	S("SMS_BASE_URL", sms_base_url, "http://127.0.0.1:8099"),
+	S("SMS_ACCOUNT_SID", sms_account_sid, ""),
+	S("SMS_AUTH_TOKEN", sms_auth_token, ""),
+	S("SMS_FROM", sms_from, ""),
+	B("ENABLE_PUSH", enable_push, "false"),
+	S("NCHAN_PUB_SOCKET", nchan_pub_socket, "var/run/nchan-pub.sock"),
+	S("FCGI_SOCKET", fcgi_socket, "var/run/swmra-api.sock"),
+	I("WORKERS", workers, "4", 1, 256),
+	I("MAX_BODY_BYTES", max_body_bytes, "1048576", 1024, 104857600),
+	I("SLOT_LEAD_HOURS", slot_lead_hours, "24", 0, 720),
+	I("CANCEL_MIN_HOURS", cancel_min_hours, "24", 0, 720),
+	I("DRAFT_MAX_AGE_DAYS", draft_max_age_days, "7", 1, 365),
+	I("ORPHAN_UPLOAD_HOURS", orphan_upload_hours, "24", 1, 8760),
+	S("REWARD_POINTS", reward_points, "recyclable=5,e-waste=10,hazardous=10"),
+	I("DISPATCH_BATCH", dispatch_batch, "50", 1, 10000),
+	I("REMINDER_HOURS", reminder_hours, "24", 1, 168),
+};
+
+static struct config cfg;
+static bool loaded;
+/* Owned copies of every string value of the current configuration. */
+static char *owned[sizeof(vars) / sizeof(vars[0])];
+
+struct kv {
+	char *key, *val;
+};
+
+static void trim(char **s)
+{
+	while (isspace((unsigned char)**s))
+		(*s)++;
+	size_t n = strlen(*s);
+	while (n > 0 && isspace((unsigned char)(*s)[n - 1]))
+		(*s)[--n] = '\0';
+}
+
+/* Reads KEY=VALUE lines (comments, blank lines, optional `export`, single or double
+ * quotes). Returns the number of pairs, or -1 with err set. */
+static int read_env_file(const char *path, struct kv **out, char *err, size_t errlen, bool must)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (!must && errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot read env file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct kv *arr = NULL;
+	int n = 0, lineno = 0;
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		char *s = line;
+		trim(&s);
+		if (!*s || *s == '#')
+			continue;
+		if (strncmp(s, "export ", 7) == 0)
+			s += 7;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected KEY=VALUE", path, lineno);
+			goto fail;
+		}
+		*eq = '\0';
+		char *k = s, *v = eq + 1;
+		trim(&k);
+		trim(&v);
+		size_t vl = strlen(v);
+		if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+			v[vl - 1] = '\0';
+			v++;
+		}
+		struct kv *na = realloc(arr, sizeof(*arr) * (size_t)(n + 1));
+		if (!na)
+			goto fail;
+		arr = na;
+		arr[n].key = strdup(k);
+		arr[n].val = strdup(v);
+		n++;
+	}
+	fclose(f);
+	*out = arr;
+	return n;
+fail:
+	fclose(f);
+	for (int i = 0; i < n; i++) {
+		free(arr[i].key);
+		free(arr[i].val);
+	}
+	free(arr);
+	return -1;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"1", "true", "yes", "on"};
+	static const char *const no[] = {"0", "false", "no", "off", ""};
+	for (size_t i = 0; i < 4; i++)
+		if (strcasecmp(s, yes[i]) == 0)
+			return (*out = true);
+	for (size_t i = 0; i < 5; i++)
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	return false;
+}
+
+static bool enum_has(const char *choices, const char *s)
+{
+	size_t n = strlen(s);
+	for (const char *p = choices; *p;) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == n && strncmp(p, s, n) == 0)
+			return true;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return false;
+}
+
+/* Sets one variable into `c`; `store` receives an owned copy for string types. */
+static int set_var(struct config *c, const struct var *v, const char *val, char **store, char *err,
+		   size_t errlen)
+{
+	char *field = (char *)c + v->off;
+	switch (v->type) {
+	case C_STR:
+	case C_ENUM:
+		if (v->type == C_ENUM && !enum_has(v->choices, val)) {
+			snprintf(err, errlen, "%s: '%s' is not one of %s", v->name, val, v->choices);
+			return -1;
+		}
+		*store = strdup(val);
+		*(const char **)field = *store;
+		return 0;
+	case C_INT: {
+		char *end;
+		errno = 0;
+		long x = strtol(val, &end, 10);
+		if (errno || end == val || *end) {
+			snprintf(err, errlen, "%s: '%s' is not an integer", v->name, val);
+			return -1;
+		}
+		if (x < v->min || x > v->max) {
+			snprintf(err, errlen, "%s: %ld is outside %ld..%ld", v->name, x, v->min, v->max);
+			return -1;
+		}
+		*(int *)field = (int)x;
+		return 0;
+	}
+	case C_BOOL:
+		if (!parse_bool(val, (bool *)field)) {
+			snprintf(err, errlen, "%s: '%s' is not a boolean (true/false)", v->name, val);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static const char *file_value(struct kv *kv, int n, const char *name)
+{
+	const char *r = NULL;
+	for (int i = 0; i < n; i++)
+		if (strcmp(kv[i].key, name) == 0)
+			r = kv[i].val; /* the last occurrence wins, as in a shell */
+	return r;
+}
+
+static int validate(const struct config *c, char *err, size_t errlen)
+{
+	if (strncmp(c->mongo_uri, "mongodb://", 10) != 0 &&
+	    strncmp(c->mongo_uri, "mongodb+srv://", 14) != 0) {
+		snprintf(err, errlen, "MONGO_URI: must start with mongodb:// or mongodb+srv://");
+		return -1;
+	}
+	if (!c->mongo_db[0] || strpbrk(c->mongo_db, "/\\. \"$")) {
+		snprintf(err, errlen, "MONGO_DB: '%s' is not a valid database name", c->mongo_db);
+		return -1;
+	}
+	if (strcmp(c->app_env, "production") == 0) {
+		if (strcmp(c->jwt_secret, CONFIG_DEV_JWT_SECRET) == 0) {
+			snprintf(err, errlen,
+				 "JWT_SECRET: the development default must not be used with "
+				 "APP_ENV=production; set a random secret of at least 32 bytes");
+			return -1;
+		}
+		if (strlen(c->jwt_secret) < 32) {
+			snprintf(err, errlen,
+				 "JWT_SECRET: must be at least 32 bytes with APP_ENV=production "
+				 "(got %zu)",
+				 strlen(c->jwt_secret));
+			return -1;
+		}
+	}
+	if (strlen(c->jwt_secret) < 16) {
+		snprintf(err, errlen, "JWT_SECRET: must be at least 16 bytes");
+		return -1;
+	}
+	if (strncmp(c->public_base_url, "http://", 7) != 0 &&
+	    strncmp(c->public_base_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "PUBLIC_BASE_URL: must start with http:// or https://");
+		return -1;
+	}
+	return 0;
+}
+
+int config_load(const char *env_file, char *err, size_t errlen)
+{
+	struct kv *kv = NULL;
+	int nkv = 0;
+	if (env_file == NULL)
+		nkv = read_env_file(".env", &kv, err, errlen, false);
+	else if (env_file[0])
+		nkv = read_env_file(env_file, &kv, err, errlen, true);
+	if (nkv < 0)
+		return -1;
+
+	struct config c;
+	memset(&c, 0, sizeof(c));
+	char *store[sizeof(vars) / sizeof(vars[0])] = {0};
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *val = getenv(vars[i].name);
+		if (!val)
+			val = file_value(kv, nkv, vars[i].name);
+		if (!val)
+			val = vars[i].def;
+		if (set_var(&c, &vars[i], val, &store[i], err, errlen) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0)
+		rc = validate(&c, err, errlen);
+	for (int i = 0; i < nkv; i++) {
+		free(kv[i].key);
+		free(kv[i].val);
+	}
+	free(kv);
+	if (rc < 0) {
+		for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+			free(store[i]);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		free(owned[i]);
+		owned[i] = store[i];
+	}
+	cfg = c;
+	loaded = true;
+	return 0;
+}
+
+const struct config *config_get(void)
+{
+	if (!loaded) {
+		char err[256];
+		/* Defaults only: they always validate. */
+		if (config_load("", err, sizeof(err)) < 0) {
+			fprintf(stderr, "config: %s\n", err);
+			abort();
+		}
+	}
+	return &cfg;
+}
+
+bool config_is_production(void)
+{
+	return strcmp(config_get()->app_env, "production") == 0;
+}
+
+int config_reward_points(const char *category)
+{
+	const char *p = config_get()->reward_points;
+	size_t clen = strlen(category);
+	while (p && *p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		if (eq && (size_t)(eq - p) == clen && strncmp(p, category, clen) == 0)
+			return atoi(eq + 1);
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+bool config_cors_allowed(const char *origin)
+{
+	if (!origin || !*origin)
+		return false;
+	const char *p = config_get()->cors_origins;
+	size_t olen = strlen(origin);
+	while (p && *p) {
+		while (*p == ' ')
+			p++;
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == olen && strncmp(p, origin, len) == 0)
+			return true;
+		p = comma ? comma + 1 : NULL;
+	}
+	return false;
+}
+
+void config_each(void (*fn)(const char *, const char *, const char *, void *), void *ctx)
+{
+	const struct config *c = config_get();
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *field = (const char *)c + vars[i].off;
+		char buf[32];
+		const char *val = buf;
+		switch (vars[i].type) {
+		case C_STR:
+		case C_ENUM:
+			val = *(const char *const *)field;
+			break;
+		case C_INT:
+			snprintf(buf, sizeof(buf), "%d", *(const int *)field);
+			break;
+		case C_BOOL:
+			val = *(const bool *)field ? "true" : "false";
+			break;
+		}
+		fn(vars[i].name, val, vars[i].def, ctx);
+	}
+}

@@ -1,0 +1,152 @@
+#include "infra/db.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "infra/config.h"
+#include "infra/log.h"
+
+static mongoc_client_t *client;
+static mongoc_database_t *database;
+
+struct coll_cache {
+	char name[64];
+	mongoc_collection_t *coll;
+};
+static struct coll_cache colls[32];
+static bool mongoc_started;
+
+static void mongo_log(mongoc_log_level_t level, const char *domain, const char *message, void *ud)
+{
+	(void)ud;
+	if (level >= MONGOC_LOG_LEVEL_INFO)
+		return; /* INFO, DEBUG, TRACE: the pool monitor chatters every 500 ms */
+	if (strstr(message, "endSessions"))
+		return; /* FerretDB has no endSessions; the driver's warning is harmless */
+	json_object *f = json_object_new_object();
+	json_object_object_add(f, "component", json_object_new_string("mongoc"));
+	json_object_object_add(f, "domain", json_object_new_string(domain ? domain : ""));
+	log_write(level <= MONGOC_LOG_LEVEL_CRITICAL ? LOG_ERROR : LOG_WARN, f, "%s", message);
+}
+
+void db_install_log_handler(void)
+{
+	mongoc_log_set_handler(mongo_log, NULL);
+}
+
+int db_open(char *err, size_t errlen)
+{
+	if (client)
+		return 0;
+	if (!mongoc_started) {
+		mongoc_init();
+		mongoc_started = true;
+	}
+	db_install_log_handler();
+	const struct config *c = config_get();
+	bson_error_t berr;
+	mongoc_uri_t *uri = mongoc_uri_new_with_error(c->mongo_uri, &berr);
+	if (!uri) {
+		snprintf(err, errlen, "MONGO_URI: %s", berr.message);
+		return -1;
+	}
+	/* The driver's default is 30 s: a request would hang that long on a dead server. */
+	if (!mongoc_uri_has_option(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS))
+		mongoc_uri_set_option_as_int32(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 2000);
+	if (!mongoc_uri_has_option(uri, MONGOC_URI_CONNECTTIMEOUTMS))
+		mongoc_uri_set_option_as_int32(uri, MONGOC_URI_CONNECTTIMEOUTMS, 2000);
+	if (!mongoc_uri_has_option(uri, MONGOC_URI_SOCKETTIMEOUTMS))
+		mongoc_uri_set_option_as_int32(uri, MONGOC_URI_SOCKETTIMEOUTMS, 10000);
+	/* A single-threaded client otherwise waits 5 s of "cooldown" before retrying a server
+	 * that failed; allowing it to try again right away lets a restarted database be used
+	 * by the next request. */
+	if (!mongoc_uri_has_option(uri, MONGOC_URI_SERVERSELECTIONTRYONCE))
+		mongoc_uri_set_option_as_bool(uri, MONGOC_URI_SERVERSELECTIONTRYONCE, true);
+	client = mongoc_client_new_from_uri_with_error(uri, &berr);
+	mongoc_uri_destroy(uri);
+	if (!client) {
+		snprintf(err, errlen, "MONGO_URI: %s", berr.message);
+		return -1;
+	}
+	mongoc_client_set_error_api(client, MONGOC_ERROR_API_VERSION_2);
+	mongoc_client_set_appname(client, "swmra");
+	database = mongoc_client_get_database(client, c->mongo_db);
+	return 0;
+}
+
+void db_close(void)
+{
+	for (size_t i = 0; i < sizeof(colls) / sizeof(colls[0]); i++) {
+		if (colls[i].coll)
+			mongoc_collection_destroy(colls[i].coll);
+		colls[i].coll = NULL;
+		colls[i].name[0] = '\0';
+	}
+	if (database)
+		mongoc_database_destroy(database);
+	database = NULL;
+	if (client)
+		mongoc_client_destroy(client);
+	client = NULL;
+}
+
+mongoc_client_t *db_client(void)
+{
+	return client;
+}
+
+mongoc_database_t *db_database(void)
+{
+	return database;
+}
+
+mongoc_collection_t *db_coll(const char *name)
+{
+	size_t i;
+	for (i = 0; i < sizeof(colls) / sizeof(colls[0]) && colls[i].coll; i++)
+		if (strcmp(colls[i].name, name) == 0)
+			return colls[i].coll;
+	mongoc_collection_t *c = mongoc_database_get_collection(database, name);
+	if (i < sizeof(colls) / sizeof(colls[0]) && strlen(name) < sizeof(colls[i].name)) {
+		snprintf(colls[i].name, sizeof(colls[i].name), "%s", name);
+		colls[i].coll = c;
+	}
+	/* The cache is sized for every collection of the schema; falling out of it would
+	 * leak one handle per call, so it is a programming error. */
+	return i < sizeof(colls) / sizeof(colls[0]) ? c : (abort(), NULL);
+}
+
+bool db_ping(double *latency_ms, bson_error_t *err)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	bson_t *cmd = BCON_NEW("ping", BCON_INT32(1));
+	bool ok = mongoc_client_command_simple(client, "admin", cmd, NULL, NULL, err);
+	bson_destroy(cmd);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	if (latency_ms)
+		*latency_ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	return ok;
+}
+
+bool db_is_dup_key(const bson_error_t *err)
+{
+	return err->code == 11000 || err->code == 11001;
+}
+
+bool db_is_unavailable(const bson_error_t *err)
+{
+	if (err->domain == MONGOC_ERROR_SERVER_SELECTION || err->domain == MONGOC_ERROR_STREAM)
+		return true;
+	if (err->domain == MONGOC_ERROR_CLIENT && err->code == MONGOC_ERROR_CLIENT_AUTHENTICATE)
+		return true;
+	return false;
+}
+
+bool db_parse_oid(const char *hex, bson_oid_t *oid)
+{
+	if (!hex || strlen(hex) != 24 || !bson_oid_is_valid(hex, 24))
+		return false;
+	bson_oid_init_from_string(oid, hex);
+	return true;
+}

@@ -1,0 +1,58 @@
+/* The index registry: every index the schema needs, created idempotently at start-up.
+ * Unique indexes here are what makes claims exclusive (DESIGN: FerretDB-safe subset), so
+ * they are part of the correctness of the service, not only of its speed. FerretDB
+ * rejects TTL and partial indexes: expiry is done by cron jobs instead. */
+#include <string.h>
+
+#include "infra/db.h"
+#include "infra/log.h"
+
+struct db_index {
+	const char *coll;
+	const char *name;
+	const char *keys; /* canonical extended JSON */
+	bool unique;
+};
+
+static const struct db_index indexes[] = {
+	{"users", "email_unique", "{\"email\": 1}", true},
+	{"users", "role_1", "{\"role\": 1}", false},
+	{"revoked_tokens", "expires_at_1", "{\"expires_at\": 1}", false},
+	{"pickup_requests", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
+	{"pickup_requests", "status_1", "{\"status\": 1}", false},
+	{"pickup_requests", "slot_start_1", "{\"assigned_slot.start\": 1}", false},
+	{"notifications", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
+	{"notifications", "status_next", "{\"status\": 1, \"next_attempt_at\": 1}", false},
+	{"rewards", "request_unique", "{\"request_id\": 1}", true},
+	{"rewards", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
+	{"uploads", "path_unique", "{\"path\": 1}", true},
+	{"uploads", "owner_1", "{\"owner_id\": 1}", false},
+};
+
+bool db_ensure_indexes(bson_error_t *err)
+{
+	for (size_t i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
+		const struct db_index *ix = &indexes[i];
+		bson_t *keys = bson_new_from_json((const uint8_t *)ix->keys, -1, err);
+		if (!keys)
+			return false;
+		bson_t cmd = BSON_INITIALIZER, arr, spec;
+		BSON_APPEND_UTF8(&cmd, "createIndexes", ix->coll);
+		BSON_APPEND_ARRAY_BEGIN(&cmd, "indexes", &arr);
+		BSON_APPEND_DOCUMENT_BEGIN(&arr, "0", &spec);
+		BSON_APPEND_DOCUMENT(&spec, "key", keys);
+		BSON_APPEND_UTF8(&spec, "name", ix->name);
+		if (ix->unique)
+			BSON_APPEND_BOOL(&spec, "unique", true);
+		bson_append_document_end(&arr, &spec);
+		bson_append_array_end(&cmd, &arr);
+		bool ok = mongoc_database_write_command_with_opts(db_database(), &cmd, NULL, NULL, err);
+		bson_destroy(&cmd);
+		bson_destroy(keys);
+		if (!ok) {
+			log_error("creating index %s.%s failed: %s", ix->coll, ix->name, err->message);
+			return false;
+		}
+	}
+	return true;
+}

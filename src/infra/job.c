@@ -1,0 +1,134 @@
+#include "infra/job.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/log.h"
+#include "infra/runtime.h"
+#include "infra/timeutil.h"
+
+static void usage(const struct job_spec *spec, FILE *f)
+{
+	fprintf(f,
+		"usage: swmra-job-%s [--dry-run] [--once] [--env-file PATH]\n"
+		"%s\n\n"
+		"  --dry-run   log what would be done, change nothing\n"
+		"  --once      run one pass now, outside the schedule window lock\n"
+		"  --env-file  read configuration from PATH (default: ./.env if present)\n\n"
+		"Exit codes: 0 ok, 1 partial failure (retried by the next run), 2 configuration\n"
+		"error. Logs one JSON line per action and a summary line on stderr.\n",
+		spec->name, spec->description);
+}
+
+void job_action(struct job_ctx *ctx, const char *action, json_object *fields)
+{
+	if (!fields)
+		fields = json_object_new_object();
+	json_object_object_add(fields, "job", json_object_new_string(ctx->name));
+	json_object_object_add(fields, "action", json_object_new_string(action));
+	if (ctx->dry_run)
+		json_object_object_add(fields, "dry_run", json_object_new_boolean(1));
+	log_write(LOG_INFO, fields, "%s", action);
+	ctx->actions++;
+}
+
+void job_failure(struct job_ctx *ctx, const char *action, json_object *fields, const char *error)
+{
+	if (!fields)
+		fields = json_object_new_object();
+	json_object_object_add(fields, "job", json_object_new_string(ctx->name));
+	json_object_object_add(fields, "action", json_object_new_string(action));
+	json_object_object_add(fields, "error", json_object_new_string(error ? error : ""));
+	log_write(LOG_WARN, fields, "%s failed", action);
+	ctx->failures++;
+}
+
+/* Inserts the window's run key. 1 = ours, 0 = another run has it, -1 = db error. */
+static int take_run_key(const struct job_spec *spec, bson_error_t *err)
+{
+	int64_t now = time_now_ms();
+	int64_t win = (int64_t)spec->window_seconds * 1000;
+	int64_t start = now - now % win;
+	char ts[TIME_RFC3339_LEN], key[128], host[128] = "";
+	time_format_rfc3339(start, ts);
+	snprintf(key, sizeof(key), "%s:%s", spec->name, ts);
+	gethostname(host, sizeof(host) - 1);
+	bson_t *doc = BCON_NEW("_id", BCON_UTF8(key), "job", BCON_UTF8(spec->name),
+			       "window_start", BCON_DATE_TIME(start), "started_at", BCON_DATE_TIME(now),
+			       "host", BCON_UTF8(host), "pid", BCON_INT32((int32_t)getpid()));
+	bool ok = mongoc_collection_insert_one(db_coll("job_runs"), doc, NULL, NULL, err);
+	bson_destroy(doc);
+	if (ok)
+		return 1;
+	return db_is_dup_key(err) ? 0 : -1;
+}
+
+int job_main(int argc, char **argv, const struct job_spec *spec)
+{
+	struct job_ctx ctx = {.name = spec->name};
+	const char *env_file = NULL;
+	static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'},
+					     {"once", no_argument, NULL, 'o'},
+					     {"env-file", required_argument, NULL, 'e'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "noe:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': ctx.dry_run = true; break;
+		case 'o': ctx.once = true; break;
+		case 'e': env_file = optarg; break;
+		case 'h': usage(spec, stdout); return 0;
+		default: usage(spec, stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(spec, stderr);
+		return 2;
+	}
+	char err[512];
+	if (config_load(env_file, err, sizeof(err)) < 0) {
+		fprintf(stderr, "swmra-job-%s: configuration error: %s\n", spec->name, err);
+		return 2;
+	}
+	char prog[64];
+	snprintf(prog, sizeof(prog), "swmra-job-%s", spec->name);
+	if (runtime_init(prog, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: configuration error: %s\n", prog, err);
+		return 2;
+	}
+	int rc = 0;
+	if (!ctx.once && !ctx.dry_run) {
+		bson_error_t berr;
+		int taken = take_run_key(spec, &berr);
+		if (taken < 0) {
+			log_error("cannot take the run key: %s", berr.message);
+			runtime_shutdown();
+			return 1;
+		}
+		if (taken == 0) {
+			json_object *f = json_object_new_object();
+			json_object_object_add(f, "job", json_object_new_string(spec->name));
+			log_write(LOG_INFO, f, "skipped: this window already ran elsewhere");
+			runtime_shutdown();
+			return 0;
+		}
+	}
+	int r = spec->run(&ctx);
+	json_object *f = json_object_new_object();
+	json_object_object_add(f, "job", json_object_new_string(spec->name));
+	json_object_object_add(f, "actions", json_object_new_int(ctx.actions));
+	json_object_object_add(f, "failures", json_object_new_int(ctx.failures));
+	json_object_object_add(f, "dry_run", json_object_new_boolean(ctx.dry_run));
+	json_object_object_add(f, "result", json_object_new_string(r < 0 ? "error" : ctx.failures ? "partial" : "ok"));
+	log_write(r < 0 || ctx.failures ? LOG_WARN : LOG_INFO, f, "summary");
+	if (r < 0 || ctx.failures)
+		rc = 1;
+	runtime_shutdown();
+	return rc;
+}

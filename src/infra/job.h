@@ -1,0 +1,38 @@
+/* The framework every cron job shares (cron/swmra-job-*.c are thin mains around it):
+ * options --help, --dry-run, --once, --env-file; configuration and runtime start-up; one
+ * JSON log line per action and a summary line; exit codes 0 ok, 1 partial failure,
+ * 2 configuration error. Exclusivity: a scheduled run first inserts the run key
+ * "<job>:<window start>" into `job_runs` (unique _id), so when cron fires the same job on
+ * several machines only one of them runs each window. --once skips the window key (a
+ * manual extra pass); per-item work must still be claimed by unique inserts. */
+#ifndef SWMRA_JOB_H
+#define SWMRA_JOB_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+struct job_ctx {
+	const char *name;
+	bool dry_run;
+	bool once;
+	int actions;  /* things done (or, with --dry-run, that would be done) */
+	int failures; /* things that failed and will be retried by a later run */
+	void *user;   /* free for the job */
+};
+
+struct job_spec {
+	const char *name;        /* "dispatch", "reminders", ... */
+	const char *description; /* one line for --help */
+	int window_seconds;      /* the cron period: one scheduled run per window */
+	int (*run)(struct job_ctx *ctx); /* 0, or -1 when the run could not proceed */
+};
+
+/* Parses options, loads config, initialises the runtime, takes the run key, calls run,
+ * logs the summary. Returns the process exit code. */
+int job_main(int argc, char **argv, const struct job_spec *spec);
+/* One log line for one action; `fields` (may be NULL) is consumed. Counts an action. */
+void job_action(struct job_ctx *ctx, const char *action, json_object *fields);
+/* One log line for a failed action; counts a failure. */
+void job_failure(struct job_ctx *ctx, const char *action, json_object *fields, const char *error);
+
+#endif

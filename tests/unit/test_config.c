@@ -1,0 +1,174 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "infra/config.h"
+
+static const char *const managed[] = {"APP_ENV", "JWT_SECRET", "WORKERS", "ENABLE_SMS",
+				      "MONGO_URI", "LOG_LEVEL", "SMTP_PORT", "REWARD_POINTS",
+				      "CORS_ORIGINS", NULL};
+
+static int reset(void **state)
+{
+	(void)state;
+	for (const char *const *v = managed; *v; v++)
+		unsetenv(*v);
+	return 0;
+}
+
+static char *write_env(const char *text)
+{
+	static char path[64];
+	snprintf(path, sizeof(path), "/tmp/swmra-test-env-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void defaults_load(void **state)
+{
+	(void)state;
+	char err[256];
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	const struct config *c = config_get();
+	assert_string_equal(c->app_env, "development");
+	assert_int_equal(c->workers, 4);
+	assert_int_equal(c->jwt_expire_min, 60);
+	assert_false(c->enable_sms);
+	assert_string_equal(c->service_tz, "Asia/Kolkata");
+}
+
+static void env_overrides_file(void **state)
+{
+	(void)state;
+	char *p = write_env("# comment\nWORKERS=8\nexport SMTP_PORT=2525\nENABLE_SMS=\"true\"\n");
+	setenv("WORKERS", "3", 1);
+	char err[256];
+	assert_int_equal(config_load(p, err, sizeof(err)), 0);
+	assert_int_equal(config_get()->workers, 3);     /* environment wins */
+	assert_int_equal(config_get()->smtp_port, 2525); /* from the file */
+	assert_true(config_get()->enable_sms);
+	unlink(p);
+}
+
+static void bad_int_names_variable(void **state)
+{
+	(void)state;
+	setenv("WORKERS", "many", 1);
+	char err[256];
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "WORKERS"));
+	setenv("WORKERS", "0", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "WORKERS"));
+	assert_non_null(strstr(err, "outside"));
+}
+
+static void bad_bool_and_enum(void **state)
+{
+	(void)state;
+	char err[256];
+	setenv("ENABLE_SMS", "maybe", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "ENABLE_SMS"));
+	unsetenv("ENABLE_SMS");
+	setenv("LOG_LEVEL", "loud", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "LOG_LEVEL"));
+}
+
+static void failed_load_keeps_previous(void **state)
+{
+	(void)state;
+	char err[256];
+	setenv("WORKERS", "7", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	setenv("WORKERS", "x", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_int_equal(config_get()->workers, 7);
+}
+
+static void production_refuses_dev_secret(void **state)
+{
+	(void)state;
+	char err[256];
+	setenv("APP_ENV", "production", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "JWT_SECRET"));
+	assert_non_null(strstr(err, "development default"));
+	setenv("JWT_SECRET", "short-but-not-default-secret", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "32 bytes"));
+	setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef-prod", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_true(config_is_production());
+}
+
+static void missing_explicit_file_is_error(void **state)
+{
+	(void)state;
+	char err[256];
+	assert_int_equal(config_load("/nonexistent/swmra.env", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/swmra.env"));
+}
+
+static void malformed_file_line(void **state)
+{
+	(void)state;
+	char *p = write_env("WORKERS=2\nthis line has no equals\n");
+	char err[256];
+	assert_int_equal(config_load(p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2:"));
+	unlink(p);
+}
+
+static void bad_mongo_uri(void **state)
+{
+	(void)state;
+	char err[256];
+	setenv("MONGO_URI", "postgres://x", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "MONGO_URI"));
+}
+
+static void reward_table_and_cors(void **state)
+{
+	(void)state;
+	char err[256];
+	setenv("REWARD_POINTS", "recyclable=7,e-waste=12", 1);
+	setenv("CORS_ORIGINS", "http://a.example, http://b.example", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_int_equal(config_reward_points("recyclable"), 7);
+	assert_int_equal(config_reward_points("e-waste"), 12);
+	assert_int_equal(config_reward_points("hazardous"), 0);
+	assert_int_equal(config_reward_points("e"), 0);
+	assert_true(config_cors_allowed("http://b.example"));
+	assert_false(config_cors_allowed("http://c.example"));
+	assert_false(config_cors_allowed("http://a.exampl"));
+	assert_false(config_cors_allowed(NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(defaults_load, reset),
+		cmocka_unit_test_setup(env_overrides_file, reset),
+		cmocka_unit_test_setup(bad_int_names_variable, reset),
+		cmocka_unit_test_setup(bad_bool_and_enum, reset),
+		cmocka_unit_test_setup(failed_load_keeps_previous, reset),
+		cmocka_unit_test_setup(production_refuses_dev_secret, reset),
+		cmocka_unit_test_setup(missing_explicit_file_is_error, reset),
+		cmocka_unit_test_setup(malformed_file_line, reset),
+		cmocka_unit_test_setup(bad_mongo_uri, reset),
+		cmocka_unit_test_setup(reward_table_and_cors, reset),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,204 @@
+#include "testutil.h"
+
+#include "infra/config.h"
+
+static int h_ok(struct http_request *req, struct http_response *res)
+{
+	json_object *o = json_object_new_object();
+	const char *id = http_param(req, "id");
+	json_object_object_add(o, "id", id ? json_object_new_string(id) : NULL);
+	return http_json(res, 200, o);
+}
+
+static int h_bare(struct http_request *req, struct http_response *res)
+{
+	(void)req;
+	(void)res;
+	return 409;
+}
+
+static int h_body(struct http_request *req, struct http_response *res)
+{
+	int st;
+	json_object *b = http_json_body(req, res, &st);
+	if (!b)
+		return st;
+	return http_json(res, 200, json_object_get(b));
+}
+
+static const struct route table[] = {
+	{"GET", "/api/things", h_ok, ROLE_NONE},
+	{"POST", "/api/things", h_body, ROLE_NONE},
+	{"GET", "/api/things/{id}", h_ok, ROLE_NONE},
+	{"DELETE", "/api/things/{id}", h_ok, ROLE_NONE},
+	{"POST", "/api/things/{id}/bare", h_bare, ROLE_NONE},
+	{"GET", "/api/private", h_ok, ROLE_CITIZEN},
+};
+#define N (sizeof(table) / sizeof(table[0]))
+
+static void matches_params(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "GET", "/api/things/abc123", NULL, NULL);
+	assert_int_equal(call_run(&c, table, N), 200);
+	assert_string_equal(jsonx_str(c.json, "id"), "abc123");
+	call_end(&c);
+}
+
+static void unknown_path_404_json(void **state)
+{
+	(void)state;
+	const char *paths[] = {"/api/nothing", "/api/things/", "/api/things/a/b", "/", "/api"};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct call c;
+		call_begin(&c, "GET", paths[i], NULL, NULL);
+		assert_int_equal(call_run(&c, table, N), 404);
+		assert_string_equal(call_detail(&c), "Not Found");
+		assert_non_null(strstr(c.res.content_type, "application/json"));
+		call_end(&c);
+	}
+}
+
+static void wrong_method_405_with_allow(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "PUT", "/api/things/x", NULL, NULL);
+	assert_int_equal(call_run(&c, table, N), 405);
+	assert_string_equal(call_detail(&c), "Method Not Allowed");
+	assert_string_equal(http_response_header(&c.res, "Allow"), "GET, DELETE");
+	call_end(&c);
+}
+
+static void bare_status_gets_json_body(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "POST", "/api/things/1/bare", NULL, NULL);
+	assert_int_equal(call_run(&c, table, N), 409);
+	assert_string_equal(call_detail(&c), "Conflict");
+	call_end(&c);
+}
+
+static void protected_route_needs_token(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "GET", "/api/private", NULL, NULL);
+	assert_int_equal(call_run(&c, table, N), 401);
+	assert_string_equal(call_detail(&c), "Missing token");
+	call_end(&c);
+	call_begin(&c, "GET", "/api/private", NULL, NULL);
+	c.req.authorization = "Bearer not.a.jwt";
+	assert_int_equal(call_run(&c, table, N), 401);
+	assert_string_equal(call_detail(&c), "Invalid token");
+	call_end(&c);
+}
+
+static void malformed_json_is_400(void **state)
+{
+	(void)state;
+	const char *bad[] = {"{bad", "{\"a\":1} trailing", "", "[1,2", "{\"a\":\"\\ud800\"", "nul"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct call c;
+		call_begin(&c, "POST", "/api/things", NULL, bad[i]);
+		c.req.content_type = "application/json";
+		int st = call_run(&c, table, N);
+		assert_int_equal(st, 400);
+		assert_non_null(strstr(call_detail(&c), i == 2 ? "empty" : "Invalid JSON"));
+		call_end(&c);
+	}
+}
+
+static void non_object_json_is_422(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "POST", "/api/things", NULL, "[1,2,3]");
+	assert_int_equal(call_run(&c, table, N), 422);
+	json_object *d = json_object_object_get(c.json, "detail");
+	assert_true(json_object_is_type(d, json_type_array));
+	json_object *e0 = json_object_array_get_idx(d, 0);
+	assert_string_equal(jsonx_str(e0, "type"), "dict_type");
+	call_end(&c);
+}
+
+static void deep_json_refused(void **state)
+{
+	(void)state;
+	char body[400];
+	memset(body, '[', 100);
+	memset(body + 100, ']', 100);
+	body[200] = '\0';
+	struct call c;
+	call_begin(&c, "POST", "/api/things", NULL, body);
+	assert_int_equal(call_run(&c, table, N), 400);
+	call_end(&c);
+}
+
+static void wrong_content_type_415_and_too_large_413(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "POST", "/api/things", NULL, "{}");
+	c.req.content_type = "text/plain";
+	assert_int_equal(call_run(&c, table, N), 415);
+	call_end(&c);
+	call_begin(&c, "POST", "/api/things", NULL, "{}");
+	c.req.body_too_large = true;
+	assert_int_equal(call_run(&c, table, N), 413);
+	call_end(&c);
+}
+
+static void query_decoding(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "GET", "/api/things", "q=a%20b+c&empty=&flag&bad=%zz%4", NULL);
+	assert_string_equal(http_query(&c.req, "q"), "a b c");
+	assert_string_equal(http_query(&c.req, "empty"), "");
+	assert_string_equal(http_query(&c.req, "flag"), "");
+	assert_string_equal(http_query(&c.req, "bad"), "%zz%4");
+	assert_null(http_query(&c.req, "missing"));
+	assert_null(http_query(&c.req, "f"));
+	call_end(&c);
+}
+
+static void cors_preflight_for_allowed_origin_only(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "OPTIONS", "/api/things", NULL, NULL);
+	c.req.origin = "http://localhost:5173";
+	assert_int_equal(call_run(&c, table, N), 204);
+	assert_string_equal(http_response_header(&c.res, "Access-Control-Allow-Origin"),
+			    "http://localhost:5173");
+	assert_non_null(strstr(http_response_header(&c.res, "Access-Control-Allow-Methods"), "POST"));
+	call_end(&c);
+	call_begin(&c, "OPTIONS", "/api/things", NULL, NULL);
+	c.req.origin = "http://evil.example";
+	assert_int_equal(call_run(&c, table, N), 405);
+	assert_null(http_response_header(&c.res, "Access-Control-Allow-Origin"));
+	call_end(&c);
+}
+
+int main(void)
+{
+	char err[128];
+	config_load("", err, sizeof(err));
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(matches_params),
+		cmocka_unit_test(unknown_path_404_json),
+		cmocka_unit_test(wrong_method_405_with_allow),
+		cmocka_unit_test(bare_status_gets_json_body),
+		cmocka_unit_test(protected_route_needs_token),
+		cmocka_unit_test(malformed_json_is_400),
+		cmocka_unit_test(non_object_json_is_422),
+		cmocka_unit_test(deep_json_refused),
+		cmocka_unit_test(wrong_content_type_415_and_too_large_413),
+		cmocka_unit_test(query_decoding),
+		cmocka_unit_test(cors_preflight_for_allowed_origin_only),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,149 @@
+#include "testutil.h"
+
+#include "infra/validate.h"
+
+static json_object *parse(const char *s)
+{
+	char err[128];
+	json_object *o = jsonx_parse(s, strlen(s), err, sizeof(err));
+	assert_non_null(o);
+	return o;
+}
+
+/* The error list as "loc|type" strings joined by ';' for compact assertions. */
+static const char *summary(struct verrors *e, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	size_t off = 0;
+	for (size_t i = 0; i < json_object_array_length(e->list); i++) {
+		json_object *it = json_object_array_get_idx(e->list, i);
+		json_object *loc = json_object_object_get(it, "loc");
+		for (size_t j = 0; j < json_object_array_length(loc); j++)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", j ? "." : "",
+						json_object_get_string(json_object_array_get_idx(loc, j)));
+		off += (size_t)snprintf(buf + off, len - off, "|%s;", jsonx_str(it, "type"));
+	}
+	return buf;
+}
+
+static void strings_and_lengths(void **state)
+{
+	(void)state;
+	json_object *o = parse("{\"name\":\"Aditi\",\"short\":\"ab\",\"num\":5,\"uni\":\"héllo\"}");
+	struct verrors e;
+	verr_init(&e);
+	const char *s = NULL;
+	assert_true(v_string(&e, o, "body", "name", true, 1, 100, &s));
+	assert_string_equal(s, "Aditi");
+	assert_false(v_string(&e, o, "body", "short", true, 3, 10, &s));
+	assert_false(v_string(&e, o, "body", "num", true, 0, 10, &s));
+	assert_false(v_string(&e, o, "body", "missing", true, 0, 10, &s));
+	assert_false(v_string(&e, o, "body", "optional", false, 0, 10, &s));
+	assert_true(v_string(&e, o, "body", "uni", true, 5, 5, &s)); /* 5 code points */
+	char buf[512];
+	assert_string_equal(summary(&e, buf, sizeof(buf)),
+			    "body.short|string_too_short;body.num|string_type;body.missing|missing;");
+	verr_free(&e);
+	json_object_put(o);
+}
+
+static void numbers_bools_enums(void **state)
+{
+	(void)state;
+	json_object *o = parse("{\"q\":0,\"q2\":2.5,\"big\":101,\"b\":\"yes\",\"cat\":\"metal\","
+			       "\"ok\":\"recyclable\",\"i\":1.5}");
+	struct verrors e;
+	verr_init(&e);
+	double d;
+	long l;
+	bool b;
+	const char *s;
+	static const char *const cats[] = {"organic", "recyclable", NULL};
+	assert_false(v_number(&e, o, "body", "q", true, 0, true, 100, &d));
+	assert_true(v_number(&e, o, "body", "q2", true, 0, true, 100, &d));
+	assert_true(d > 2.4 && d < 2.6);
+	assert_false(v_number(&e, o, "body", "big", true, 0, true, 100, &d));
+	assert_false(v_bool(&e, o, "body", "b", true, &b));
+	assert_false(v_enum(&e, o, "body", "cat", true, cats, &s));
+	assert_true(v_enum(&e, o, "body", "ok", true, cats, &s));
+	assert_false(v_int(&e, o, "body", "i", true, 0, 10, &l));
+	char buf[512];
+	assert_string_equal(summary(&e, buf, sizeof(buf)),
+			    "body.q|greater_than;body.big|less_than_equal;body.b|bool_type;"
+			    "body.cat|enum;body.i|int_type;");
+	json_object *cat_err = json_object_array_get_idx(e.list, 3);
+	assert_string_equal(jsonx_str(cat_err, "msg"), "Input should be 'organic' or 'recyclable'");
+	verr_free(&e);
+	json_object_put(o);
+}
+
+static void extra_keys_and_nested_loc(void **state)
+{
+	(void)state;
+	json_object *o = parse("{\"a\":1,\"evil\":2,\"address\":{\"city\":\"\"},\"list\":[1,2,3]}");
+	struct verrors e;
+	verr_init(&e);
+	static const char *const allowed[] = {"a", "address", "list", NULL};
+	v_no_extra(&e, o, "body", allowed);
+	json_object *addr = v_object(&e, o, "body", "address", true);
+	assert_non_null(addr);
+	const char *s;
+	assert_false(v_string(&e, addr, "body.address", "city", true, 2, 100, &s));
+	assert_null(v_array(&e, o, "body", "list", true, 0, 2));
+	assert_null(v_object(&e, o, "body", "a", true));
+	char buf[512];
+	assert_string_equal(summary(&e, buf, sizeof(buf)),
+			    "body.evil|extra_forbidden;body.address.city|string_too_short;"
+			    "body.list|too_long;body.a|dict_type;");
+	verr_free(&e);
+	json_object_put(o);
+}
+
+static void query_params(void **state)
+{
+	(void)state;
+	struct verrors e;
+	verr_init(&e);
+	long v;
+	const char *s;
+	static const char *const st[] = {"draft", "submitted", NULL};
+	assert_true(v_query_int(&e, NULL, "skip", 0, 0, 100000, &v));
+	assert_int_equal(v, 0);
+	assert_true(v_query_int(&e, "20", "limit", 20, 1, 100, &v));
+	assert_false(v_query_int(&e, "0", "limit", 20, 1, 100, &v));
+	assert_false(v_query_int(&e, "abc", "skip", 0, 0, 10, &v));
+	assert_false(v_query_int(&e, "", "skip", 0, 0, 10, &v));
+	assert_false(v_query_int(&e, "99999999999999999999", "skip", 0, 0, 10, &v));
+	assert_true(v_query_enum(&e, NULL, "status", st, &s));
+	assert_null(s);
+	assert_false(v_query_enum(&e, "", "status", st, &s));
+	assert_false(v_query_enum(&e, "bogus", "status", st, &s));
+	char buf[512];
+	assert_string_equal(summary(&e, buf, sizeof(buf)),
+			    "query.limit|greater_than_equal;query.skip|int_parsing;"
+			    "query.skip|int_parsing;query.skip|int_parsing;query.status|enum;"
+			    "query.status|enum;");
+	verr_free(&e);
+}
+
+static void utf8_counting(void **state)
+{
+	(void)state;
+	assert_int_equal(utf8_len("abc"), 3);
+	assert_int_equal(utf8_len("नमस्ते"), 6);
+	assert_int_equal(utf8_len("\xff"), (size_t)-1);
+	assert_int_equal(utf8_len("\xc0\x80"), (size_t)-1); /* overlong NUL */
+	assert_int_equal(utf8_len("\xe2\x82"), (size_t)-1); /* truncated */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(strings_and_lengths),
+		cmocka_unit_test(numbers_bools_enums),
+		cmocka_unit_test(extra_keys_and_nested_loc),
+		cmocka_unit_test(query_params),
+		cmocka_unit_test(utf8_counting),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
