@@ -1,0 +1,71 @@
+/* Typed service configuration from environment variables and an optional .env file.
+ * Environment variables win over the file. Every variable, its type, default and limits
+ * is declared once in the table in config.c; .env.example documents the same list. */
+#ifndef SWMRA_CONFIG_H
+#define SWMRA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The JWT secret shipped for development; production refuses to start with it. */
+#define CONFIG_DEV_JWT_SECRET "dev-only-insecure-jwt-secret-change-me-0000"
+
+struct config {
+	const char *app_env; /* development | test | production */
+	const char *log_level;
+	const char *mongo_uri;
+	const char *mongo_db;
+	const char *jwt_secret;
+	int jwt_expire_min;
+	const char *jwt_issuer;
+	int argon2_opslimit;
+	int argon2_memlimit_kib;
+	int login_max_failures;
+	int login_backoff_max_sec;
+	const char *service_tz;
+	const char *public_base_url;
+	const char *upload_dir;
+	int upload_max_bytes;
+	const char *cors_origins;
+	const char *smtp_host;
+	int smtp_port;
+	const char *smtp_user;
+	const char *smtp_pass;
+	bool smtp_starttls;
+	int smtp_timeout_sec;
+	const char *email_from;
+	bool enable_sms;
+	const char *sms_base_url;
+	const char *sms_account_sid;
+	const char *sms_auth_token;
+	const char *sms_from;
+	bool enable_push;
+	const char *nchan_pub_socket;
+	const char *fcgi_socket;
+	int workers;
+	int max_body_bytes;
+	int slot_lead_hours;
+	int cancel_min_hours;
+	int draft_max_age_days;
+	int orphan_upload_hours;
+	const char *reward_points;
+	int dispatch_batch;
+	int reminder_hours;
+};
+
+/* Loads into the process-wide configuration. `env_file` may be NULL (then ".env" is read
+ * if it exists) or "" (no file). Returns 0, or -1 with a message naming the variable in
+ * err. Strings stay owned by the configuration until the next config_load. */
+int config_load(const char *env_file, char *err, size_t errlen);
+/* The loaded configuration (defaults if config_load was never called). Never NULL. */
+const struct config *config_get(void);
+bool config_is_production(void);
+/* Points for completing a request of `category` per REWARD_POINTS; 0 when not listed. */
+int config_reward_points(const char *category);
+/* Whether `origin` is listed in CORS_ORIGINS (exact match). */
+bool config_cors_allowed(const char *origin);
+/* Calls fn for every variable: name, current value as text, default; for docs and tests. */
+void config_each(void (*fn)(const char *name, const char *value, const char *def, void *ctx),
+		 void *ctx);
+
+#endif
