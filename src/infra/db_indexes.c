@@ -18,15 +18,28 @@ static const struct db_index indexes[] = {
 	{"users", "email_unique", "{\"email\": 1}", true},
 	{"users", "role_1", "{\"role\": 1}", false},
 	{"revoked_tokens", "expires_at_1", "{\"expires_at\": 1}", false},
+	/* auth: login backoff counts one document per failed attempt; the purge job deletes by at */
+	{"login_failures", "email_at", "{\"email\": 1, \"at\": -1}", false},
+	{"login_failures", "at_1", "{\"at\": 1}", false},
 	{"pickup_requests", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
 	{"pickup_requests", "status_1", "{\"status\": 1}", false},
 	{"pickup_requests", "slot_start_1", "{\"assigned_slot.start\": 1}", false},
+	{"pickup_requests", "status_updated", "{\"status\": 1, \"updated_at\": 1}", false},
 	{"notifications", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
 	{"notifications", "status_next", "{\"status\": 1, \"next_attempt_at\": 1}", false},
+	{"notifications", "user_channel_read", "{\"user_id\": 1, \"channel\": 1, \"read\": 1}", false},
+	{"send_attempts", "notification_1", "{\"notification_id\": 1}", false},
+	{"reminders", "request_1", "{\"request_id\": 1}", false},
 	{"rewards", "request_unique", "{\"request_id\": 1}", true},
 	{"rewards", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
+	/* slots: one seat per request and slot (the seat itself is the claim's _id) */
+	{"slot_claims", "request_start_unique", "{\"request_id\": 1, \"start\": 1}", true},
+	{"slot_claims", "start_1", "{\"start\": 1}", false},
+	{"slot_overrides", "from_to", "{\"from_day\": 1, \"to_day\": 1}", false},
 	{"uploads", "path_unique", "{\"path\": 1}", true},
 	{"uploads", "owner_1", "{\"owner_id\": 1}", false},
+	/* uploads: the orphan cleanup looks for unattached uploads by age */
+	{"uploads", "request_created", "{\"request_id\": 1, \"created_at\": 1}", false},
 };
 
 bool db_ensure_indexes(bson_error_t *err)

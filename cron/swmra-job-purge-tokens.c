@@ -1,0 +1,41 @@
+/* swmra-job-purge-tokens: deletes revocations of tokens that have expired anyway and
+ * login failures older than the backoff memory (a day). Hourly; --dry-run counts only. */
+#include <stdio.h>
+
+#include "domain/auth.h"
+#include "infra/job.h"
+#include "infra/timeutil.h"
+
+static int one(struct job_ctx *ctx, const char *what, int64_t (*fn)(int64_t, bool, bson_error_t *),
+	       int64_t now)
+{
+	bson_error_t err;
+	int64_t n = fn(now, ctx->dry_run, &err);
+	json_object *f = json_object_new_object();
+	if (n < 0) {
+		job_failure(ctx, what, f, err.message);
+		return -1;
+	}
+	json_object_object_add(f, "count", json_object_new_int64(n));
+	job_action(ctx, what, f);
+	return 0;
+}
+
+static int run(struct job_ctx *ctx)
+{
+	int64_t now = time_now_ms();
+	one(ctx, "purge_expired_revocations", auth_purge_revoked, now);
+	one(ctx, "purge_stale_login_failures", auth_purge_failures, now);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct job_spec spec = {
+	    .name = "purge-tokens",
+	    .description = "Deletes expired token revocations and login failures older than a day.",
+	    .window_seconds = 3600,
+	    .run = run,
+	};
+	return job_main(argc, argv, &spec);
+}

@@ -1,0 +1,126 @@
+/* /api/admin/users: the admin's account list (search by name/email, role filter, paging)
+ * and role/disabled changes. An admin cannot demote or disable their own account (409),
+ * so the service always keeps at least the admin who is acting. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "domain/users.h"
+#include "infra/db.h"
+#include "infra/log.h"
+
+static const char *const roles[] = {"citizen", "staff", "admin", NULL};
+
+static void put_verr(void *p)
+{
+	verr_free(p);
+}
+
+static struct verrors *verrs(struct http_request *req)
+{
+	struct verrors *e = arena_alloc(req->arena, sizeof(*e));
+	verr_init(e);
+	arena_defer(req->arena, put_verr, e);
+	return e;
+}
+
+struct list {
+	struct user *items;
+	size_t n;
+};
+
+static void put_list(void *p)
+{
+	struct list *l = p;
+	users_free_list(l->items, l->n);
+}
+
+static void put_user(void *p)
+{
+	users_clear(p);
+}
+
+int api_admin_users_list(struct http_request *req, struct http_response *res)
+{
+	struct verrors *e = verrs(req);
+	const char *q = http_query(req, "q");
+	const char *role = NULL;
+	long skip, limit;
+	if (q && utf8_len(q) > 100) {
+		verr_add(e, "query.q",
+			 utf8_len(q) == (size_t)-1 ? "Input should be valid UTF-8 text"
+						   : "String should have at most 100 characters",
+			 utf8_len(q) == (size_t)-1 ? "string_unicode" : "string_too_long");
+	}
+	v_query_enum(e, http_query(req, "role"), "role", roles, &role);
+	v_query_int(e, http_query(req, "skip"), "skip", 0, 0, 1000000, &skip);
+	v_query_int(e, http_query(req, "limit"), "limit", 20, 1, 100, &limit);
+	if (verr_any(e))
+		return http_validation(res, e);
+
+	struct list *l = arena_alloc(req->arena, sizeof(*l));
+	int64_t total;
+	bson_error_t err;
+	if (users_search(q, role, skip, limit, &l->items, &l->n, &total, &err) != USERS_OK)
+		return http_db_error(res, &err);
+	arena_defer(req->arena, put_list, l);
+	json_object *items = json_object_new_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_object_array_add(items, api_user_json(&l->items[i], true, true));
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	json_object_object_add(o, "skip", json_object_new_int64(skip));
+	json_object_object_add(o, "limit", json_object_new_int64(limit));
+	return http_json(res, 200, o);
+}
+
+int api_admin_users_patch(struct http_request *req, struct http_response *res)
+{
+	struct verrors *e = verrs(req);
+	bson_oid_t oid;
+	const char *id = http_param(req, "id");
+	if (!db_parse_oid(id, &oid)) {
+		verr_add(e, "path.id", "Input should be a 24-character hexadecimal id",
+			 "value_error");
+		return http_validation(res, e);
+	}
+	int st;
+	json_object *b = http_json_body(req, res, &st);
+	if (!b)
+		return st;
+	static const char *const allowed[] = {"role", "disabled", NULL};
+	v_no_extra(e, b, "body", allowed);
+	struct user_patch p = {0};
+	v_enum(e, b, "body", "role", false, roles, &p.role);
+	p.set_disabled = v_bool(e, b, "body", "disabled", false, &p.disabled);
+	if (verr_any(e))
+		return http_validation(res, e);
+
+	char hex[25];
+	bson_oid_to_string(&oid, hex);
+	if (strcmp(hex, req->user.id) == 0 &&
+	    ((p.role && strcmp(p.role, "admin") != 0) || (p.set_disabled && p.disabled)))
+		return http_error(res, 409, "You cannot demote or disable your own account");
+
+	bson_error_t err;
+	enum users_rc rc = users_update(&oid, &p, &err);
+	if (rc == USERS_ERR)
+		return http_db_error(res, &err);
+	if (rc == USERS_NOT_FOUND)
+		return http_error(res, 404, "User not found");
+	struct user *u = arena_alloc(req->arena, sizeof(*u));
+	rc = users_find_by_id(&oid, false, u, &err);
+	if (rc == USERS_ERR)
+		return http_db_error(res, &err);
+	if (rc == USERS_NOT_FOUND)
+		return http_error(res, 404, "User not found");
+	arena_defer(req->arena, put_user, u);
+	json_object *f = json_object_new_object();
+	json_object_object_add(f, "user_id", json_object_new_string(u->id));
+	json_object_object_add(f, "by", json_object_new_string(req->user.id));
+	json_object_object_add(f, "role", json_object_new_string(u->role));
+	json_object_object_add(f, "disabled", json_object_new_boolean(u->disabled));
+	log_write(LOG_INFO, f, "account changed by an admin");
+	return http_json(res, 200, api_user_json(u, true, true));
+}

@@ -1,0 +1,345 @@
+#include "domain/auth.h"
+
+#include <errno.h>
+#include <jwt.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/log.h"
+#include "infra/timeutil.h"
+
+static void crypto_ready(void)
+{
+	if (sodium_init() < 0) {
+		log_error("libsodium could not be initialised");
+		abort();
+	}
+}
+
+static unsigned long long opslimit(void)
+{
+	return (unsigned long long)config_get()->argon2_opslimit;
+}
+
+static size_t memlimit(void)
+{
+	return (size_t)config_get()->argon2_memlimit_kib * 1024u;
+}
+
+char *auth_hash_password(const char *password)
+{
+	crypto_ready();
+	char *out = malloc(crypto_pwhash_STRBYTES);
+	if (!out)
+		return NULL;
+	if (crypto_pwhash_str_alg(out, password, strlen(password), opslimit(), memlimit(),
+				  crypto_pwhash_ALG_ARGON2ID13) != 0) {
+		log_error("password hashing failed (out of memory?)");
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+bool auth_verify_password(const char *hash, const char *password)
+{
+	crypto_ready();
+	if (!hash || !password || strncmp(hash, "$argon2id$", 10) != 0)
+		return false;
+	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+/* One per process, made on first use with the configured cost. */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+static unsigned long long dummy_ops;
+static size_t dummy_mem;
+
+bool auth_verify_dummy(const char *password)
+{
+	crypto_ready();
+	if (!dummy_hash[0] || dummy_ops != opslimit() || dummy_mem != memlimit()) {
+		unsigned char rnd[16];
+		char pw[33];
+		randombytes_buf(rnd, sizeof(rnd));
+		sodium_bin2hex(pw, sizeof(pw), rnd, sizeof(rnd));
+		if (crypto_pwhash_str_alg(dummy_hash, pw, strlen(pw), opslimit(), memlimit(),
+					  crypto_pwhash_ALG_ARGON2ID13) != 0) {
+			dummy_hash[0] = '\0';
+			return false;
+		}
+		dummy_ops = opslimit();
+		dummy_mem = memlimit();
+	}
+	volatile int r = crypto_pwhash_str_verify(dummy_hash, password, strlen(password));
+	(void)r;
+	return false;
+}
+
+bool auth_needs_rehash(const char *hash)
+{
+	crypto_ready();
+	return crypto_pwhash_str_needs_rehash(hash, opslimit(), memlimit()) != 0;
+}
+
+/* ---- tokens ---- */
+
+char *auth_issue_token(const char *user_id, const char *role, struct auth_claims *out)
+{
+	crypto_ready();
+	const struct config *c = config_get();
+	unsigned char rnd[16];
+	char jti[33];
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(jti, sizeof(jti), rnd, sizeof(rnd));
+	int64_t now = (int64_t)time(NULL);
+	int64_t exp = now + (int64_t)c->jwt_expire_min * 60;
+	jwt_t *j = NULL;
+	if (jwt_new(&j) != 0)
+		return NULL;
+	char *tok = NULL;
+	if (jwt_add_grant(j, "sub", user_id) == 0 && jwt_add_grant(j, "role", role) == 0 &&
+	    jwt_add_grant(j, "jti", jti) == 0 && jwt_add_grant(j, "iss", c->jwt_issuer) == 0 &&
+	    jwt_add_grant_int(j, "iat", (long)now) == 0 &&
+	    jwt_add_grant_int(j, "exp", (long)exp) == 0 &&
+	    jwt_set_alg(j, JWT_ALG_HS256, (const unsigned char *)c->jwt_secret,
+			(int)strlen(c->jwt_secret)) == 0)
+		tok = jwt_encode_str(j);
+	jwt_free(j);
+	if (tok && out) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->sub, sizeof(out->sub), "%s", user_id);
+		snprintf(out->role, sizeof(out->role), "%s", role);
+		snprintf(out->jti, sizeof(out->jti), "%s", jti);
+		out->iat = now;
+		out->exp = exp;
+	}
+	return tok;
+}
+
+/* A numeric grant; false when missing or not a positive integer. */
+static bool int_grant(jwt_t *j, const char *name, int64_t *v)
+{
+	errno = 0;
+	long x = jwt_get_grant_int(j, name);
+	if (errno != 0 || x <= 0)
+		return false;
+	*v = (int64_t)x;
+	return true;
+}
+
+static bool jti_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n >= sizeof(((struct auth_claims *)0)->jti))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= 'A' && ch <= 'Z') || ch == '-' || ch == '_'))
+			return false;
+	}
+	return true;
+}
+
+bool auth_verify_token_at(const char *token, int64_t now, struct auth_claims *out, const char **why)
+{
+	const struct config *c = config_get();
+	const char *dummy;
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!token || !*token || strlen(token) > 8192) {
+		*why = "empty or oversized";
+		return false;
+	}
+	if (!c->jwt_secret || !*c->jwt_secret) {
+		/* libjwt skips the signature check with a NULL key: never call it so. */
+		*why = "no key";
+		return false;
+	}
+	jwt_t *j = NULL;
+	int rc =
+	    jwt_decode(&j, token, (const unsigned char *)c->jwt_secret, (int)strlen(c->jwt_secret));
+	if (rc != 0 || !j) {
+		*why = "malformed or bad signature";
+		jwt_free(j);
+		return false;
+	}
+	bool ok = false;
+	int64_t exp, iat, nbf;
+	const char *iss, *sub, *jti, *role;
+	if (jwt_get_alg(j) != JWT_ALG_HS256) {
+		*why = "algorithm is not HS256";
+	} else if (!int_grant(j, "exp", &exp)) {
+		*why = "exp missing";
+	} else if (exp <= now) {
+		*why = "expired";
+	} else if (!int_grant(j, "iat", &iat)) {
+		*why = "iat missing";
+	} else if (iat > now + AUTH_CLOCK_LEEWAY_SEC) {
+		*why = "issued in the future";
+	} else if (int_grant(j, "nbf", &nbf) && nbf > now + AUTH_CLOCK_LEEWAY_SEC) {
+		*why = "not yet valid";
+	} else if (!(iss = jwt_get_grant(j, "iss")) || strcmp(iss, c->jwt_issuer) != 0) {
+		*why = "wrong issuer";
+	} else if (!(sub = jwt_get_grant(j, "sub")) || strlen(sub) != 24 ||
+		   !bson_oid_is_valid(sub, 24)) {
+		*why = "sub is not an ObjectId";
+	} else if (!(jti = jwt_get_grant(j, "jti")) || !jti_ok(jti)) {
+		*why = "jti missing";
+	} else {
+		ok = true;
+		if (out) {
+			snprintf(out->sub, sizeof(out->sub), "%s", sub);
+			for (char *p = out->sub; *p; p++)
+				if (*p >= 'A' && *p <= 'F')
+					*p = (char)(*p - 'A' + 'a');
+			role = jwt_get_grant(j, "role");
+			snprintf(out->role, sizeof(out->role), "%s", role ? role : "");
+			snprintf(out->jti, sizeof(out->jti), "%s", jti);
+			out->iat = iat;
+			out->exp = exp;
+		}
+	}
+	jwt_free(j);
+	return ok;
+}
+
+bool auth_verify_token(const char *token, struct auth_claims *out, const char **why)
+{
+	return auth_verify_token_at(token, (int64_t)time(NULL), out, why);
+}
+
+/* ---- revocation ---- */
+
+bool auth_revoke(const char *jti, const char *user_id, int64_t exp, bson_error_t *err)
+{
+	bson_t *doc =
+	    BCON_NEW("_id", BCON_UTF8(jti), "user_id", BCON_UTF8(user_id), "expires_at",
+		     BCON_DATE_TIME(exp * 1000), "revoked_at", BCON_DATE_TIME(time_now_ms()));
+	bool ok = mongoc_collection_insert_one(db_coll("revoked_tokens"), doc, NULL, NULL, err);
+	bson_destroy(doc);
+	return ok || db_is_dup_key(err);
+}
+
+int auth_is_revoked(const char *jti, bson_error_t *err)
+{
+	bson_t *f = BCON_NEW("_id", BCON_UTF8(jti));
+	int64_t n =
+	    mongoc_collection_count_documents(db_coll("revoked_tokens"), f, NULL, NULL, NULL, err);
+	bson_destroy(f);
+	if (n < 0)
+		return -1;
+	return n > 0 ? 1 : 0;
+}
+
+/* ---- login backoff ---- */
+
+int64_t auth_backoff_window(int64_t failures)
+{
+	const struct config *c = config_get();
+	int64_t cap = c->login_backoff_max_sec;
+	if (failures < c->login_max_failures)
+		return 0;
+	int64_t extra = failures - c->login_max_failures;
+	int64_t w = AUTH_BACKOFF_BASE_SEC;
+	for (int64_t i = 0; i < extra && w < cap; i++)
+		w *= 2;
+	return w < cap ? w : cap;
+}
+
+int64_t auth_backoff_check(const char *email, bson_error_t *err)
+{
+	int64_t now = time_now_ms();
+	bson_t *f = BCON_NEW("email", BCON_UTF8(email), "at", "{", "$gt",
+			     BCON_DATE_TIME(now - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000), "}");
+	int64_t n =
+	    mongoc_collection_count_documents(db_coll("login_failures"), f, NULL, NULL, NULL, err);
+	if (n < 0) {
+		bson_destroy(f);
+		return -1;
+	}
+	int64_t w = auth_backoff_window(n);
+	if (w == 0) {
+		bson_destroy(f);
+		return 0;
+	}
+	bson_t *opts = BCON_NEW("sort", "{", "at", BCON_INT32(-1), "}", "limit", BCON_INT64(1));
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll("login_failures"), f, opts, NULL);
+	bson_destroy(opts);
+	bson_destroy(f);
+	const bson_t *doc;
+	int64_t last = 0;
+	if (mongoc_cursor_next(cur, &doc)) {
+		bson_iter_t it;
+		if (bson_iter_init_find(&it, doc, "at") && BSON_ITER_HOLDS_DATE_TIME(&it))
+			last = bson_iter_date_time(&it);
+	} else if (mongoc_cursor_error(cur, err)) {
+		mongoc_cursor_destroy(cur);
+		return -1;
+	}
+	mongoc_cursor_destroy(cur);
+	int64_t until = last + w * 1000;
+	if (until <= now)
+		return 0;
+	return (until - now + 999) / 1000;
+}
+
+bool auth_backoff_fail(const char *email, const char *ip, bson_error_t *err)
+{
+	bson_t *doc = BCON_NEW("email", BCON_UTF8(email), "at", BCON_DATE_TIME(time_now_ms()), "ip",
+			       BCON_UTF8(ip ? ip : ""));
+	bool ok = mongoc_collection_insert_one(db_coll("login_failures"), doc, NULL, NULL, err);
+	bson_destroy(doc);
+	return ok;
+}
+
+bool auth_backoff_reset(const char *email, bson_error_t *err)
+{
+	bson_t *f = BCON_NEW("email", BCON_UTF8(email));
+	bool ok = mongoc_collection_delete_many(db_coll("login_failures"), f, NULL, NULL, err);
+	bson_destroy(f);
+	return ok;
+}
+
+/* ---- purge ---- */
+
+static int64_t purge(const char *coll, const char *field, int64_t before_ms, bool dry_run,
+		     bson_error_t *err)
+{
+	bson_t *f = BCON_NEW(field, "{", "$lt", BCON_DATE_TIME(before_ms), "}");
+	int64_t n;
+	if (dry_run) {
+		n = mongoc_collection_count_documents(db_coll(coll), f, NULL, NULL, NULL, err);
+	} else {
+		bson_t reply;
+		n = -1;
+		if (mongoc_collection_delete_many(db_coll(coll), f, NULL, &reply, err)) {
+			bson_iter_t it;
+			n = 0;
+			if (bson_iter_init_find(&it, &reply, "deletedCount"))
+				n = bson_iter_as_int64(&it);
+		}
+		bson_destroy(&reply);
+	}
+	bson_destroy(f);
+	return n;
+}
+
+int64_t auth_purge_revoked(int64_t now_ms, bool dry_run, bson_error_t *err)
+{
+	return purge("revoked_tokens", "expires_at", now_ms, dry_run, err);
+}
+
+int64_t auth_purge_failures(int64_t now_ms, bool dry_run, bson_error_t *err)
+{
+	return purge("login_failures", "at", now_ms - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000,
+		     dry_run, err);
+}

@@ -1,0 +1,394 @@
+#include "domain/users.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "infra/db.h"
+#include "infra/timeutil.h"
+
+void users_clear(struct user *u)
+{
+	if (!u)
+		return;
+	free(u->name);
+	free(u->email);
+	free(u->phone);
+	if (u->password_hash) {
+		memset(u->password_hash, 0, strlen(u->password_hash));
+		free(u->password_hash);
+	}
+	memset(u, 0, sizeof(*u));
+}
+
+bool users_normalize_email(const char *in, char *out, size_t outlen)
+{
+	const char *s = in, *e = in + strlen(in);
+	while (s < e && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	size_t n = (size_t)(e - s);
+	if (n + 1 > outlen)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[n] = '\0';
+	return true;
+}
+
+static bool atext(int c)
+{
+	return isalnum(c) || (c && strchr("!#$%&'*+/=?^_`{|}~-", c));
+}
+
+bool users_email_valid(const char *email)
+{
+	size_t len = strlen(email);
+	if (len < 3 || len > USERS_EMAIL_MAX)
+		return false;
+	const char *at = strchr(email, '@');
+	if (!at || strchr(at + 1, '@'))
+		return false;
+	size_t local = (size_t)(at - email);
+	if (local == 0 || local > 64)
+		return false;
+	/* dot-atom local part: atext runs separated by single dots */
+	for (size_t i = 0; i < local; i++) {
+		unsigned char c = (unsigned char)email[i];
+		if (c == '.') {
+			if (i == 0 || i == local - 1 || email[i + 1] == '.')
+				return false;
+		} else if (!atext(c)) {
+			return false;
+		}
+	}
+	/* domain: at least two LDH labels of 1..63, no leading/trailing '-', alphabetic TLD */
+	const char *d = at + 1;
+	int labels = 0;
+	const char *last = d;
+	while (*d) {
+		const char *dot = strchr(d, '.');
+		size_t n = dot ? (size_t)(dot - d) : strlen(d);
+		if (n == 0 || n > 63 || d[0] == '-' || d[n - 1] == '-')
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (!isalnum((unsigned char)d[i]) && d[i] != '-')
+				return false;
+		labels++;
+		last = d;
+		d = dot ? dot + 1 : d + n;
+		if (dot && !*d)
+			return false; /* trailing dot */
+	}
+	if (labels < 2)
+		return false;
+	size_t tld = strlen(last);
+	if (tld < 2)
+		return false;
+	for (size_t i = 0; i < tld; i++)
+		if (!isalpha((unsigned char)last[i]))
+			return false;
+	return true;
+}
+
+bool users_phone_valid(const char *phone)
+{
+	size_t n = strlen(phone);
+	if (n < USERS_PHONE_MIN || n > USERS_PHONE_MAX)
+		return false;
+	bool digit = false;
+	for (size_t i = 0; i < n; i++) {
+		if (isdigit((unsigned char)phone[i]))
+			digit = true;
+		else if (!strchr(" +-()", phone[i]))
+			return false;
+	}
+	return digit;
+}
+
+bool users_role_valid(const char *role)
+{
+	return role && (strcmp(role, "citizen") == 0 || strcmp(role, "staff") == 0 ||
+			strcmp(role, "admin") == 0);
+}
+
+static char *dup_utf8(const bson_t *doc, const char *key)
+{
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, doc, key) && BSON_ITER_HOLDS_UTF8(&it))
+		return strdup(bson_iter_utf8(&it, NULL));
+	return NULL;
+}
+
+static bool get_bool(const bson_t *doc, const char *dotted, bool def)
+{
+	bson_iter_t it, sub;
+	if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, dotted, &sub) &&
+	    BSON_ITER_HOLDS_BOOL(&sub))
+		return bson_iter_bool(&sub);
+	return def;
+}
+
+static int64_t get_int(const bson_t *doc, const char *key)
+{
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, doc, key)) {
+		if (BSON_ITER_HOLDS_INT64(&it) || BSON_ITER_HOLDS_INT32(&it))
+			return bson_iter_as_int64(&it);
+		if (BSON_ITER_HOLDS_DATE_TIME(&it))
+			return bson_iter_date_time(&it);
+	}
+	return 0;
+}
+
+static void from_doc(const bson_t *doc, bool with_hash, struct user *u)
+{
+	memset(u, 0, sizeof(*u));
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_OID(&it)) {
+		bson_oid_copy(bson_iter_oid(&it), &u->oid);
+		bson_oid_to_string(&u->oid, u->id);
+	}
+	u->name = dup_utf8(doc, "name");
+	u->email = dup_utf8(doc, "email");
+	u->phone = dup_utf8(doc, "phone");
+	if (!u->name)
+		u->name = strdup("");
+	if (!u->email)
+		u->email = strdup("");
+	char *role = dup_utf8(doc, "role");
+	snprintf(u->role, sizeof(u->role), "%s", users_role_valid(role) ? role : "citizen");
+	free(role);
+	u->disabled = get_bool(doc, "disabled", false);
+	u->pref_email = get_bool(doc, "prefs.email", USERS_PREF_EMAIL_DEFAULT);
+	u->pref_sms = get_bool(doc, "prefs.sms", USERS_PREF_SMS_DEFAULT);
+	u->pref_inapp = get_bool(doc, "prefs.inapp", USERS_PREF_INAPP_DEFAULT);
+	if (with_hash)
+		u->password_hash = dup_utf8(doc, "password_hash");
+	u->tokens_valid_after = get_int(doc, "tokens_valid_after");
+	char *kj = dup_utf8(doc, "keep_jti");
+	if (kj)
+		snprintf(u->keep_jti, sizeof(u->keep_jti), "%s", kj);
+	free(kj);
+	u->created_at = get_int(doc, "created_at");
+	u->updated_at = get_int(doc, "updated_at");
+}
+
+static enum users_rc find_one(const bson_t *filter, bool with_hash, struct user *out,
+			      bson_error_t *err)
+{
+	bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll("users"), filter, opts, NULL);
+	bson_destroy(opts);
+	const bson_t *doc;
+	enum users_rc rc = USERS_NOT_FOUND;
+	if (mongoc_cursor_next(cur, &doc)) {
+		if (out)
+			from_doc(doc, with_hash, out);
+		rc = USERS_OK;
+	} else if (mongoc_cursor_error(cur, err)) {
+		rc = USERS_ERR;
+	}
+	mongoc_cursor_destroy(cur);
+	return rc;
+}
+
+enum users_rc users_find_by_id(const bson_oid_t *id, bool with_hash, struct user *out,
+			       bson_error_t *err)
+{
+	bson_t *f = BCON_NEW("_id", BCON_OID(id));
+	enum users_rc rc = find_one(f, with_hash, out, err);
+	bson_destroy(f);
+	return rc;
+}
+
+enum users_rc users_find_by_email(const char *email, bool with_hash, struct user *out,
+				  bson_error_t *err)
+{
+	bson_t *f = BCON_NEW("email", BCON_UTF8(email));
+	enum users_rc rc = find_one(f, with_hash, out, err);
+	bson_destroy(f);
+	return rc;
+}
+
+enum users_rc users_create(const char *name, const char *email, const char *phone,
+			   const char *password_hash, const char *role, struct user *out,
+			   bson_error_t *err)
+{
+	bson_oid_t oid;
+	bson_oid_init(&oid, NULL);
+	int64_t now = time_now_ms();
+	bson_t *doc = BCON_NEW(
+	    "_id", BCON_OID(&oid), "name", BCON_UTF8(name), "email", BCON_UTF8(email), "phone",
+	    BCON_UTF8(phone), "role", BCON_UTF8(role), "password_hash", BCON_UTF8(password_hash),
+	    "disabled", BCON_BOOL(false), "prefs", "{", "email",
+	    BCON_BOOL(USERS_PREF_EMAIL_DEFAULT), "sms", BCON_BOOL(USERS_PREF_SMS_DEFAULT), "inapp",
+	    BCON_BOOL(USERS_PREF_INAPP_DEFAULT), "}", "tokens_valid_after", BCON_INT64(0),
+	    "created_at", BCON_DATE_TIME(now), "updated_at", BCON_DATE_TIME(now));
+	bool ok = mongoc_collection_insert_one(db_coll("users"), doc, NULL, NULL, err);
+	if (ok && out)
+		from_doc(doc, false, out);
+	bson_destroy(doc);
+	if (ok)
+		return USERS_OK;
+	return db_is_dup_key(err) ? USERS_DUP : USERS_ERR;
+}
+
+enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bson_error_t *err)
+{
+	bson_t set;
+	bson_init(&set);
+	if (p->name)
+		BSON_APPEND_UTF8(&set, "name", p->name);
+	if (p->phone)
+		BSON_APPEND_UTF8(&set, "phone", p->phone);
+	if (p->set_pref_email)
+		BSON_APPEND_BOOL(&set, "prefs.email", p->pref_email);
+	if (p->set_pref_sms)
+		BSON_APPEND_BOOL(&set, "prefs.sms", p->pref_sms);
+	if (p->set_pref_inapp)
+		BSON_APPEND_BOOL(&set, "prefs.inapp", p->pref_inapp);
+	if (p->role)
+		BSON_APPEND_UTF8(&set, "role", p->role);
+	if (p->set_disabled)
+		BSON_APPEND_BOOL(&set, "disabled", p->disabled);
+	if (p->password_hash) {
+		BSON_APPEND_UTF8(&set, "password_hash", p->password_hash);
+		BSON_APPEND_INT64(&set, "tokens_valid_after", p->tokens_valid_after);
+		BSON_APPEND_UTF8(&set, "keep_jti", p->keep_jti ? p->keep_jti : "");
+	}
+	BSON_APPEND_DATE_TIME(&set, "updated_at", time_now_ms());
+	bson_t *filter = BCON_NEW("_id", BCON_OID(id));
+	bson_t update = BSON_INITIALIZER;
+	BSON_APPEND_DOCUMENT(&update, "$set", &set);
+	bson_t reply;
+	bool ok =
+	    mongoc_collection_update_one(db_coll("users"), filter, &update, NULL, &reply, err);
+	enum users_rc rc = USERS_ERR;
+	if (ok) {
+		bson_iter_t it;
+		int64_t matched = 0;
+		if (bson_iter_init_find(&it, &reply, "matchedCount"))
+			matched = bson_iter_as_int64(&it);
+		rc = matched > 0 ? USERS_OK : USERS_NOT_FOUND;
+	}
+	bson_destroy(&reply);
+	bson_destroy(&update);
+	bson_destroy(filter);
+	bson_destroy(&set);
+	return rc;
+}
+
+char *users_regex_escape(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(2 * n + 1), *o = out;
+	if (!out)
+		abort();
+	for (; *s; s++) {
+		if (strchr("\\^$.|?*+()[]{}", *s))
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
+enum users_rc users_search(const char *q, const char *role, long skip, long limit,
+			   struct user **items, size_t *n, int64_t *total, bson_error_t *err)
+{
+	*items = NULL;
+	*n = 0;
+	*total = 0;
+	bson_t filter = BSON_INITIALIZER;
+	if (role)
+		BSON_APPEND_UTF8(&filter, "role", role);
+	if (q && *q) {
+		char *re = users_regex_escape(q);
+		bson_t or, a, b, ra, rb;
+		BSON_APPEND_ARRAY_BEGIN(&filter, "$or", & or);
+		BSON_APPEND_DOCUMENT_BEGIN(& or, "0", &a);
+		BSON_APPEND_DOCUMENT_BEGIN(&a, "name", &ra);
+		BSON_APPEND_UTF8(&ra, "$regex", re);
+		BSON_APPEND_UTF8(&ra, "$options", "i");
+		bson_append_document_end(&a, &ra);
+		bson_append_document_end(& or, &a);
+		BSON_APPEND_DOCUMENT_BEGIN(& or, "1", &b);
+		BSON_APPEND_DOCUMENT_BEGIN(&b, "email", &rb);
+		BSON_APPEND_UTF8(&rb, "$regex", re);
+		BSON_APPEND_UTF8(&rb, "$options", "i");
+		bson_append_document_end(&b, &rb);
+		bson_append_document_end(& or, &b);
+		bson_append_array_end(&filter, & or);
+		free(re);
+	}
+	int64_t cnt =
+	    mongoc_collection_count_documents(db_coll("users"), &filter, NULL, NULL, NULL, err);
+	if (cnt < 0) {
+		bson_destroy(&filter);
+		return USERS_ERR;
+	}
+	*total = cnt;
+	bson_t *opts = BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1),
+				"}", "skip", BCON_INT64(skip), "limit", BCON_INT64(limit),
+				"projection", "{", "password_hash", BCON_INT32(0), "}");
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll("users"), &filter, opts, NULL);
+	bson_destroy(opts);
+	bson_destroy(&filter);
+	size_t cap = (size_t)(limit > 0 ? limit : 1);
+	struct user *arr = calloc(cap, sizeof(*arr));
+	if (!arr)
+		abort();
+	const bson_t *doc;
+	size_t k = 0;
+	while (k < cap && mongoc_cursor_next(cur, &doc))
+		from_doc(doc, false, &arr[k++]);
+	if (mongoc_cursor_error(cur, err)) {
+		mongoc_cursor_destroy(cur);
+		users_free_list(arr, k);
+		return USERS_ERR;
+	}
+	mongoc_cursor_destroy(cur);
+	*items = arr;
+	*n = k;
+	return USERS_OK;
+}
+
+void users_free_list(struct user *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		users_clear(&items[i]);
+	free(items);
+}
+
+bool users_get_contact(const bson_oid_t *id, char **email, char **phone, bool *pref_email,
+		       bool *pref_sms, bool *pref_inapp, bson_error_t *err)
+{
+	struct user u;
+	memset(err, 0, sizeof(*err));
+	enum users_rc rc = users_find_by_id(id, false, &u, err);
+	if (rc != USERS_OK) {
+		if (rc == USERS_NOT_FOUND)
+			memset(err, 0, sizeof(*err));
+		return false;
+	}
+	if (email) {
+		*email = u.email;
+		u.email = NULL;
+	}
+	if (phone) {
+		*phone = u.phone;
+		u.phone = NULL;
+	}
+	if (pref_email)
+		*pref_email = u.pref_email;
+	if (pref_sms)
+		*pref_sms = u.pref_sms;
+	if (pref_inapp)
+		*pref_inapp = u.pref_inapp;
+	users_clear(&u);
+	return true;
+}

@@ -1,0 +1,109 @@
+/* Accounts in the `users` collection: creation against the unique email index, lookups
+ * by id and email, profile/role/password updates, the admin search, and the contact data
+ * other modules (notifications) read. Emails are stored trimmed and lower-cased.
+ *
+ * Document: {_id: ObjectId, name, email, phone, role: "citizen"|"staff"|"admin",
+ *            password_hash (argon2id string), disabled: bool,
+ *            prefs: {email: bool, sms: bool, inapp: bool},
+ *            tokens_valid_after: int64 seconds (0 = none), keep_jti: string,
+ *            created_at: Date, updated_at: Date} */
+#ifndef SWMRA_USERS_H
+#define SWMRA_USERS_H
+
+#include <mongoc/mongoc.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define USERS_NAME_MAX	100
+#define USERS_EMAIL_MAX 254
+#define USERS_PHONE_MIN 7
+#define USERS_PHONE_MAX 20
+
+/* Default notification preferences of a new account. */
+#define USERS_PREF_EMAIL_DEFAULT true
+#define USERS_PREF_SMS_DEFAULT	 false
+#define USERS_PREF_INAPP_DEFAULT true
+
+struct user {
+	bson_oid_t oid;
+	char id[25]; /* ObjectId hex */
+	char *name;  /* malloc'd, freed by users_clear */
+	char *email;
+	char *phone;
+	char role[16]; /* "citizen" | "staff" | "admin" */
+	bool disabled;
+	bool pref_email, pref_sms, pref_inapp;
+	char *password_hash;	    /* malloc'd; NULL unless the lookup asked for it */
+	int64_t tokens_valid_after; /* seconds; tokens with an older iat are refused ... */
+	char keep_jti[64];	    /* ... except this one (the session that changed it) */
+	int64_t created_at;	    /* ms */
+	int64_t updated_at;	    /* ms */
+};
+
+/* Frees the strings of `u` and zeroes it. Safe on a zeroed struct. */
+void users_clear(struct user *u);
+
+/* Trims ASCII whitespace and lower-cases into `out` (caller's buffer). Returns false when
+ * the result does not fit. */
+bool users_normalize_email(const char *in, char *out, size_t outlen);
+/* Syntax check of a normalized address (local@domain.tld, dot-atom local part, LDH
+ * labels, at most 254 characters). No deliverability check. */
+bool users_email_valid(const char *email);
+/* 7–20 characters of digits, spaces and "+-()", with at least one digit. */
+bool users_phone_valid(const char *phone);
+/* Whether `role` is one of citizen, staff, admin. */
+bool users_role_valid(const char *role);
+
+enum users_rc { USERS_OK = 0, USERS_NOT_FOUND = 1, USERS_DUP = 2, USERS_ERR = -1 };
+
+/* Inserts a new account (email must be normalized). USERS_DUP when the email is taken
+ * (the unique index decides, so racing registrations give one account). On USERS_OK `out`
+ * (may be NULL) receives the stored user without the hash; the caller clears it. */
+enum users_rc users_create(const char *name, const char *email, const char *phone,
+			   const char *password_hash, const char *role, struct user *out,
+			   bson_error_t *err);
+/* Lookups. `with_hash` also loads password_hash. The caller clears `out` on USERS_OK. */
+enum users_rc users_find_by_id(const bson_oid_t *id, bool with_hash, struct user *out,
+			       bson_error_t *err);
+enum users_rc users_find_by_email(const char *email, bool with_hash, struct user *out,
+				  bson_error_t *err);
+
+/* A partial update: NULL strings and `set_*` false fields are left alone. */
+struct user_patch {
+	const char *name;
+	const char *phone;
+	bool set_pref_email, pref_email;
+	bool set_pref_sms, pref_sms;
+	bool set_pref_inapp, pref_inapp;
+	const char *role;
+	bool set_disabled, disabled;
+	const char *password_hash;
+	/* With password_hash: refuse tokens issued before this second, except keep_jti. */
+	int64_t tokens_valid_after;
+	const char *keep_jti;
+};
+
+/* Applies `p` to the user; USERS_NOT_FOUND when no such user. updated_at is refreshed. */
+enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bson_error_t *err);
+
+/* Admin search: `q` (may be NULL) matches name or email case-insensitively as a literal
+ * substring; `role` (may be NULL) filters by role. Newest first. On USERS_OK *items is a
+ * malloc'd array of *n users (free with users_free_list) and *total the match count. */
+enum users_rc users_search(const char *q, const char *role, long skip, long limit,
+			   struct user **items, size_t *n, int64_t *total, bson_error_t *err);
+void users_free_list(struct user *items, size_t n);
+
+/* Contact data for notifications. Returns true when the user exists; then *email and
+ * *phone are malloc'd copies (caller frees; *phone may be NULL when none is stored) and
+ * the preference flags are set (defaults when the account has none stored). Returns
+ * false when the user does not exist (err->code == 0) or on a database error
+ * (err->code != 0; db_is_unavailable(err) tells a retryable outage). Any out pointer may
+ * be NULL. Disabled accounts are reported as existing: the caller decides. */
+bool users_get_contact(const bson_oid_t *id, char **email, char **phone, bool *pref_email,
+		       bool *pref_sms, bool *pref_inapp, bson_error_t *err);
+
+/* Escapes the regex metacharacters of `s` into a malloc'd string (caller frees). */
+char *users_regex_escape(const char *s);
+
+#endif

@@ -1,0 +1,827 @@
+/* Accounts end to end through the real route table against FerretDB/MongoDB
+ * (SWMRA_TEST_MONGO_URI): register/login/me/patch/password/logout and the admin routes;
+ * every bad input answers 422/401/409 and changes nothing; a registration race of 20
+ * processes makes one account; disabled and demoted users lose access on their next
+ * request; revoked and pre-password-change tokens are refused; the login backoff; 503
+ * when the database is down; the purge job's queries; the contact lookup. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "domain/auth.h"
+#include "domain/users.h"
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/runtime.h"
+#include "infra/timeutil.h"
+
+#define PW "Passw0rd!"
+
+static char dbname[64];
+static struct call C;
+static bool live;
+
+static int call_hdr(const char *method, const char *path, const char *query,
+		    const char *authorization, const char *body)
+{
+	if (live)
+		call_end(&C);
+	call_begin(&C, method, path, query, body);
+	C.req.authorization = authorization;
+	C.req.remote_addr = "127.0.0.1";
+	live = true;
+	return call_run(&C, api_routes, api_routes_count);
+}
+
+static int call(const char *method, const char *path, const char *query, const char *token,
+		const char *body)
+{
+	if (live)
+		call_end(&C);
+	call_begin(&C, method, path, query, body);
+	C.req.authorization = token ? arena_printf(C.arena, "Bearer %s", token) : NULL;
+	C.req.remote_addr = "127.0.0.1";
+	live = true;
+	return call_run(&C, api_routes, api_routes_count);
+}
+
+static const char *detail(void)
+{
+	return call_detail(&C);
+}
+
+/* Whether the 422 body names `field` (last element of some loc). */
+static bool has_loc(const char *field)
+{
+	json_object *d = json_object_object_get(C.json, "detail");
+	if (!d || !json_object_is_type(d, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(d); i++) {
+		json_object *loc = json_object_object_get(json_object_array_get_idx(d, i), "loc");
+		size_t n = json_object_array_length(loc);
+		json_object *last = n ? json_object_array_get_idx(loc, n - 1) : NULL;
+		if (last && json_object_is_type(last, json_type_string) &&
+		    strcmp(json_object_get_string(last), field) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int64_t count(const char *coll, const char *json)
+{
+	bson_error_t err;
+	bson_t *f = bson_new_from_json((const uint8_t *)json, -1, &err);
+	assert_non_null(f);
+	int64_t n = mongoc_collection_count_documents(db_coll(coll), f, NULL, NULL, NULL, &err);
+	bson_destroy(f);
+	assert_true(n >= 0);
+	return n;
+}
+
+static char *body_copy(void)
+{
+	return strdup(C.res.body ? C.res.body : "");
+}
+
+static char *reg(const char *name, const char *email, const char *phone, const char *pw)
+{
+	char b[1024];
+	snprintf(b, sizeof(b),
+		 "{\"name\":\"%s\",\"email\":\"%s\",\"phone\":\"%s\",\"password\":\"%s\"}", name,
+		 email, phone, pw);
+	assert_int_equal(call("POST", "/api/auth/register", NULL, NULL, b), 201);
+	return strdup(jsonx_str(C.json, "access_token"));
+}
+
+static int login(const char *email, const char *pw)
+{
+	char b[512];
+	snprintf(b, sizeof(b), "{\"email\":\"%s\",\"password\":\"%s\"}", email, pw);
+	return call("POST", "/api/auth/login", NULL, NULL, b);
+}
+
+static char *login_tok(const char *email, const char *pw)
+{
+	assert_int_equal(login(email, pw), 200);
+	return strdup(jsonx_str(C.json, "access_token"));
+}
+
+/* Creates an account with a role directly in the store; returns its id hex. */
+static void make_user(const char *email, const char *role, char id[25])
+{
+	char *h = auth_hash_password(PW);
+	struct user u;
+	bson_error_t err;
+	assert_int_equal(users_create("Made User", email, "+91 80000 00000", h, role, &u, &err),
+			 USERS_OK);
+	free(h);
+	snprintf(id, 25, "%s", u.id);
+	users_clear(&u);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
+	snprintf(dbname, sizeof(dbname), "swmra_it_auth_%ld", (long)getpid());
+	setenv("MONGO_DB", dbname, 1);
+	setenv("ARGON2_OPSLIMIT", "1", 1);
+	setenv("ARGON2_MEMLIMIT_KIB", "256", 1);
+	setenv("LOGIN_MAX_FAILURES", "3", 1);
+	setenv("LOGIN_BACKOFF_MAX_SEC", "2", 1);
+	setenv("APP_ENV", "test", 1);
+	char err[256];
+	if (config_load("", err, sizeof(err)) < 0 ||
+	    runtime_init("test_auth", err, sizeof(err)) < 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	bson_error_t berr;
+	if (!db_ensure_indexes(&berr)) {
+		fprintf(stderr, "indexes: %s\n", berr.message);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (live)
+		call_end(&C);
+	live = false;
+	bson_error_t err;
+	mongoc_database_drop(db_database(), &err);
+	runtime_shutdown();
+	return 0;
+}
+
+static void register_and_me(void **state)
+{
+	(void)state;
+	assert_int_equal(call("POST", "/api/auth/register", NULL, NULL,
+			      "{\"name\":\"  Asha Rao \",\"email\":\"  Asha.Rao@Example.COM \","
+			      "\"phone\":\"+91 98765 43210\",\"password\":\"" PW "\"}"),
+			 201);
+	assert_string_equal(jsonx_str(C.json, "token_type"), "bearer");
+	char *tok = strdup(jsonx_str(C.json, "access_token"));
+	json_object *u = json_object_object_get(C.json, "user");
+	assert_int_equal(json_object_object_length(u), 5);
+	assert_int_equal(strlen(jsonx_str(u, "id")), 24);
+	assert_string_equal(jsonx_str(u, "name"), "Asha Rao");
+	assert_string_equal(jsonx_str(u, "email"), "asha.rao@example.com");
+	assert_string_equal(jsonx_str(u, "phone"), "+91 98765 43210");
+	assert_string_equal(jsonx_str(u, "role"), "citizen");
+	assert_null(strstr(C.res.body, "password"));
+	char id[25];
+	snprintf(id, sizeof(id), "%s", jsonx_str(u, "id"));
+	struct auth_claims cl;
+	assert_true(auth_verify_token(tok, &cl, NULL));
+	assert_string_equal(cl.sub, id);
+
+	assert_int_equal(call("GET", "/api/auth/me", NULL, tok, NULL), 200);
+	assert_string_equal(jsonx_str(C.json, "id"), id);
+	assert_string_equal(jsonx_str(C.json, "email"), "asha.rao@example.com");
+	json_object *p = json_object_object_get(C.json, "prefs");
+	assert_true(json_object_get_boolean(json_object_object_get(p, "email")));
+	assert_false(json_object_get_boolean(json_object_object_get(p, "sms")));
+	assert_true(json_object_get_boolean(json_object_object_get(p, "inapp")));
+	assert_null(strstr(C.res.body, "password"));
+	/* the stored hash is Argon2id, never the password */
+	assert_int_equal(
+	    count("users", "{\"password_hash\": {\"$regex\": \"^\\\\$argon2id\\\\$\"}}"), 1);
+	assert_int_equal(count("users", "{\"password_hash\": \"" PW "\"}"), 0);
+	free(tok);
+}
+
+static void register_bad_inputs_change_nothing(void **state)
+{
+	(void)state;
+	const struct {
+		const char *body;
+		int status;
+		const char *field;
+	} cases[] = {
+	    {"{\"email\":\"b1@example.com\",\"phone\":\"1234567\",\"password\":\"" PW "\"}", 422,
+	     "name"},
+	    {"{\"name\":\"B\",\"phone\":\"1234567\",\"password\":\"" PW "\"}", 422, "email"},
+	    {"{\"name\":\"B\",\"email\":\"b1@example.com\",\"password\":\"" PW "\"}", 422, "phone"},
+	    {"{\"name\":\"B\",\"email\":\"b1@example.com\",\"phone\":\"1234567\"}", 422,
+	     "password"},
+	    {"{\"name\":\"\",\"email\":\"b1@example.com\",\"phone\":\"1234567\",\"password\":\"" PW
+	     "\"}",
+	     422, "name"},
+	    {"{\"name\":\"   "
+	     "\",\"email\":\"b1@example.com\",\"phone\":\"1234567\",\"password\":\"" PW "\"}",
+	     422, "name"},
+	    {NULL, 422, "name"}, /* a 101-character name, built below */
+	    {"{\"name\":7,\"email\":\"b1@example.com\",\"phone\":\"1234567\",\"password\":\"" PW
+	     "\"}",
+	     422, "name"},
+	    {"{\"name\":\"B\",\"email\":\"not-an-email\",\"phone\":\"1234567\",\"password\":\"" PW
+	     "\"}",
+	     422, "email"},
+	    {"{\"name\":\"B\",\"email\":\"a@b\",\"phone\":\"1234567\",\"password\":\"" PW "\"}",
+	     422, "email"},
+	    {"{\"name\":\"B\",\"email\":123,\"phone\":\"1234567\",\"password\":\"" PW "\"}", 422,
+	     "email"},
+	    {"{\"name\":\"B\",\"email\":\"b1@example.com\",\"phone\":\"123456\",\"password\":\"" PW
+	     "\"}",
+	     422, "phone"},
+	    {"{\"name\":\"B\",\"email\":\"b1@example.com\",\"phone\":\"123456789012345678901\","
+	     "\"password\":\"" PW "\"}",
+	     422, "phone"},
+	    {"{\"name\":\"B\",\"email\":\"b1@example.com\",\"phone\":\"12345ab\",\"password\":\"" PW
+	     "\"}",
+	     422, "phone"},
+	    {"{\"name\":\"B\",\"email\":\"b1@example.com\",\"phone\":1234567,\"password\":\"" PW
+	     "\"}",
+	     422, "phone"},
+	    {"{\"name\":\"B\",\"email\":\"b1@example.com\",\"phone\":\"1234567\",\"password\":"
+	     "\"short7!\"}",
+	     422, "password"},
+	    {"{\"name\":\"B\",\"email\":\"b1@example.com\",\"phone\":\"1234567\",\"password\":"
+	     "12345678}",
+	     422, "password"},
+	    {"{\"name\":\"B\",\"email\":\"b1@example.com\",\"phone\":\"1234567\",\"password\":\"" PW
+	     "\",\"role\":\"admin\"}",
+	     422, "role"},
+	    {"[1,2]", 422, "body"},
+	    {"\"x\"", 422, "body"},
+	    {"{\"name\":", 400, NULL},
+	    {"", 400, NULL},
+	};
+	char longname[300];
+	snprintf(longname, sizeof(longname),
+		 "{\"name\":\"%0101d\",\"email\":\"b1@example.com\",\"phone\":\"1234567\","
+		 "\"password\":\"" PW "\"}",
+		 0);
+	int64_t before = count("users", "{}");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int st = call("POST", "/api/auth/register", NULL, NULL,
+			      cases[i].body ? cases[i].body : longname);
+		if (st != cases[i].status)
+			fail_msg("case %zu: %d, expected %d: %s", i, st, cases[i].status,
+				 C.res.body);
+		if (cases[i].field && !has_loc(cases[i].field))
+			fail_msg("case %zu: no error at %s: %s", i, cases[i].field, C.res.body);
+	}
+	/* wrong content type */
+	call("POST", "/api/auth/register", NULL, NULL, "{}");
+	call_end(&C);
+	call_begin(
+	    &C, "POST", "/api/auth/register", NULL,
+	    "{\"name\":\"B\",\"email\":\"b1@example.com\",\"phone\":\"1234567\",\"password\":\"" PW
+	    "\"}");
+	C.req.content_type = "text/plain";
+	assert_int_equal(call_run(&C, api_routes, api_routes_count), 415);
+	assert_int_equal(count("users", "{}"), before);
+	assert_int_equal(count("users", "{\"email\": \"b1@example.com\"}"), 0);
+}
+
+static void register_duplicate_is_409(void **state)
+{
+	(void)state;
+	char *t = reg("Dup", "dup@example.com", "1234567", PW);
+	free(t);
+	const char *variants[] = {"dup@example.com", "DUP@Example.com", "  dup@example.com  "};
+	for (size_t i = 0; i < 3; i++) {
+		char b[256];
+		snprintf(b, sizeof(b),
+			 "{\"name\":\"Other\",\"email\":\"%s\",\"phone\":\"7654321\",\"password\":"
+			 "\"other-pass\"}",
+			 variants[i]);
+		assert_int_equal(call("POST", "/api/auth/register", NULL, NULL, b), 409);
+		assert_string_equal(detail(), "Email already exists");
+	}
+	assert_int_equal(count("users", "{\"email\": \"dup@example.com\"}"), 1);
+	/* the first account's password is untouched */
+	assert_int_equal(login("dup@example.com", PW), 200);
+}
+
+static void registration_race_makes_one_account(void **state)
+{
+	(void)state;
+	enum { N = 20 };
+	if (live)
+		call_end(&C);
+	live = false;
+	runtime_shutdown(); /* no client may cross the fork */
+	int go[2];
+	assert_int_equal(pipe(go), 0);
+	pid_t kids[N];
+	for (int i = 0; i < N; i++) {
+		kids[i] = fork();
+		assert_true(kids[i] >= 0);
+		if (kids[i] == 0) {
+			close(go[1]);
+			char err[256];
+			if (runtime_init("test_auth_race", err, sizeof(err)) < 0)
+				_exit(3);
+			char c;
+			if (read(go[0], &c, 1) < 0)
+				_exit(4);
+			char b[256];
+			snprintf(b, sizeof(b),
+				 "{\"name\":\"Racer %d\",\"email\":\"%sRacer@Example.com\","
+				 "\"phone\":\"1234567\",\"password\":\"racer-pass-%d\"}",
+				 i, i % 2 ? " " : "", i);
+			int st = call("POST", "/api/auth/register", NULL, NULL, b);
+			call_end(&C);
+			runtime_shutdown();
+			_exit(st == 201 ? 0 : st == 409 ? 1 : 2);
+		}
+	}
+	close(go[0]);
+	close(go[1]); /* EOF releases every child at once */
+	int created = 0, conflicts = 0, other = 0;
+	for (int i = 0; i < N; i++) {
+		int ws;
+		waitpid(kids[i], &ws, 0);
+		int code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 9;
+		if (code == 0)
+			created++;
+		else if (code == 1)
+			conflicts++;
+		else
+			other++;
+	}
+	char err[256];
+	assert_int_equal(runtime_init("test_auth", err, sizeof(err)), 0);
+	assert_int_equal(other, 0);
+	assert_int_equal(created, 1);
+	assert_int_equal(conflicts, N - 1);
+	assert_int_equal(count("users", "{\"email\": \"racer@example.com\"}"), 1);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void login_ok_and_uniform_failures(void **state)
+{
+	(void)state;
+	char *t = reg("Lena", "lena@example.com", "1234567", PW);
+	free(t);
+	assert_int_equal(login("  LENA@example.com ", PW), 200);
+	assert_string_equal(jsonx_str(C.json, "token_type"), "bearer");
+	assert_string_equal(jsonx_str(json_object_object_get(C.json, "user"), "email"),
+			    "lena@example.com");
+	assert_int_equal(json_object_object_length(json_object_object_get(C.json, "user")), 5);
+
+	/* same answer for a wrong password and an unknown email, with comparable timing:
+	 * both do one Argon2 verification (a heavier cost here so it dominates) */
+	setenv("ARGON2_MEMLIMIT_KIB", "16384", 1);
+	setenv("ARGON2_OPSLIMIT", "2", 1);
+	char err[256];
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	login("nobody-warmup@example.com", "whatever1"); /* builds the dummy hash */
+	/* a successful login upgrades lena's stored hash to the new cost */
+	assert_int_equal(login("lena@example.com", PW), 200);
+	double wrong = 0, unknown = 0;
+	for (int i = 0; i < 2; i++) {
+		double a = now_s();
+		assert_int_equal(login("lena@example.com", "wrong-password"), 401);
+		wrong += now_s() - a;
+		assert_string_equal(detail(), "Invalid credentials");
+		char *wb = body_copy();
+		char em[64];
+		snprintf(em, sizeof(em), "nobody%d@example.com", i);
+		a = now_s();
+		assert_int_equal(login(em, "wrong-password"), 401);
+		unknown += now_s() - a;
+		assert_string_equal(C.res.body, wb);
+		free(wb);
+	}
+	assert_int_equal(login("lena@example.com", PW), 200); /* resets lena's failures */
+	setenv("ARGON2_MEMLIMIT_KIB", "256", 1);
+	setenv("ARGON2_OPSLIMIT", "1", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	double ratio = unknown / wrong;
+	if (ratio < 0.4 || ratio > 2.5)
+		fail_msg("timing differs: unknown %.4fs vs wrong %.4fs", unknown, wrong);
+	assert_int_equal(
+	    count("users",
+		  "{\"email\":\"lena@example.com\",\"password_hash\":{\"$regex\":\"m=16384\"}}"),
+	    1);
+
+	/* bad login bodies */
+	const char *bad[] = {"{\"password\":\"x\"}",
+			     "{\"email\":\"lena@example.com\"}",
+			     "{\"email\":5,\"password\":\"x\"}",
+			     "{\"email\":\"lena@example.com\",\"password\":false}",
+			     "{\"email\":\"\",\"password\":\"x\"}",
+			     "{\"email\":\"lena@example.com\",\"password\":\"" PW "\",\"x\":1}",
+			     "[]"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (call("POST", "/api/auth/login", NULL, NULL, bad[i]) != 422)
+			fail_msg("login body %zu: %d %s", i, C.status, C.res.body);
+	assert_int_equal(call("POST", "/api/auth/login", NULL, NULL, "{oops"), 400);
+}
+
+static void guard_refuses_bad_tokens(void **state)
+{
+	(void)state;
+	char *t = reg("Gina", "gina@example.com", "1234567", PW);
+	assert_int_equal(call("GET", "/api/auth/me", NULL, NULL, NULL), 401);
+	assert_string_equal(detail(), "Missing token");
+	const char *missing[] = {
+	    "", "Bearer", "Bearer ", "Basic Z2luYTpwdw==", "Token abc", "Bearerabc"};
+	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
+		assert_int_equal(call_hdr("GET", "/api/auth/me", NULL, missing[i], NULL), 401);
+		assert_string_equal(detail(), "Missing token");
+	}
+	const char *invalid[] = {"Bearer garbage", "Bearer a.b.c", "bearer x.y.z"};
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		assert_int_equal(call_hdr("GET", "/api/auth/me", NULL, invalid[i], NULL), 401);
+		assert_string_equal(detail(), "Invalid token");
+	}
+	/* scheme is case-insensitive */
+	char h[2048];
+	snprintf(h, sizeof(h), "bearer %s", t);
+	assert_int_equal(call_hdr("GET", "/api/auth/me", NULL, h, NULL), 200);
+	/* a well-signed token for a user that does not exist */
+	char *ghost = auth_issue_token("64b7f0c2a1b2c3d4e5f60718", "admin", NULL);
+	assert_int_equal(call("GET", "/api/auth/me", NULL, ghost, NULL), 401);
+	assert_string_equal(detail(), "Invalid token");
+	free(ghost);
+	/* a token signed with another secret */
+	struct auth_claims gcl;
+	assert_true(auth_verify_token(t, &gcl, NULL));
+	setenv("JWT_SECRET", "a-completely-different-secret-123", 1);
+	char err[256];
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	char *other = auth_issue_token(gcl.sub, "citizen", NULL);
+	unsetenv("JWT_SECRET");
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_int_equal(call("GET", "/api/auth/me", NULL, other, NULL), 401);
+	assert_string_equal(detail(), "Invalid token");
+	free(other);
+	free(t);
+}
+
+static void patch_me(void **state)
+{
+	(void)state;
+	char *t = reg("Pat", "pat@example.com", "1234567", PW);
+	assert_int_equal(call("PATCH", "/api/auth/me", NULL, t,
+			      "{\"name\":\" Pat Kumar \",\"phone\":\"+91 (80) 1234-567\","
+			      "\"prefs\":{\"sms\":true,\"email\":false}}"),
+			 200);
+	assert_string_equal(jsonx_str(C.json, "name"), "Pat Kumar");
+	assert_string_equal(jsonx_str(C.json, "phone"), "+91 (80) 1234-567");
+	json_object *p = json_object_object_get(C.json, "prefs");
+	assert_false(json_object_get_boolean(json_object_object_get(p, "email")));
+	assert_true(json_object_get_boolean(json_object_object_get(p, "sms")));
+	assert_true(json_object_get_boolean(json_object_object_get(p, "inapp")));
+	assert_int_equal(call("GET", "/api/auth/me", NULL, t, NULL), 200);
+	char *before = body_copy();
+	const struct {
+		const char *body;
+		const char *field;
+	} bad[] = {
+	    {"{\"name\":\"\"}", "name"},
+	    {"{\"name\":\"  \"}", "name"},
+	    {"{\"name\":5}", "name"},
+	    {"{\"phone\":\"12\"}", "phone"},
+	    {"{\"phone\":\"1234567x\"}", "phone"},
+	    {"{\"prefs\":{\"sms\":\"yes\"}}", "sms"},
+	    {"{\"prefs\":{\"push\":true}}", "push"},
+	    {"{\"prefs\":[true]}", "prefs"},
+	    {"{\"role\":\"admin\"}", "role"},
+	    {"{\"email\":\"new@example.com\"}", "email"},
+	    {"{\"name\":\"OK name\",\"disabled\":false}", "disabled"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (call("PATCH", "/api/auth/me", NULL, t, bad[i].body) != 422 ||
+		    !has_loc(bad[i].field))
+			fail_msg("patch %zu: %d %s", i, C.status, C.res.body);
+	}
+	assert_int_equal(call("GET", "/api/auth/me", NULL, t, NULL), 200);
+	assert_string_equal(C.res.body, before);
+	assert_int_equal(count("users", "{\"email\":\"pat@example.com\",\"role\":\"citizen\"}"), 1);
+	/* an empty patch is a no-op */
+	assert_int_equal(call("PATCH", "/api/auth/me", NULL, t, "{}"), 200);
+	free(before);
+	/* contact lookup for the notifications module */
+	bson_oid_t oid;
+	assert_true(db_parse_oid(jsonx_str(C.json, "id"), &oid));
+	char *email = NULL, *phone = NULL;
+	bool pe, ps, pi;
+	bson_error_t err;
+	assert_true(users_get_contact(&oid, &email, &phone, &pe, &ps, &pi, &err));
+	assert_string_equal(email, "pat@example.com");
+	assert_string_equal(phone, "+91 (80) 1234-567");
+	assert_false(pe);
+	assert_true(ps);
+	assert_true(pi);
+	free(email);
+	free(phone);
+	bson_oid_t none;
+	db_parse_oid("64b7f0c2a1b2c3d4e5f60718", &none);
+	assert_false(users_get_contact(&none, &email, &phone, &pe, &ps, &pi, &err));
+	assert_int_equal(err.code, 0);
+	free(t);
+}
+
+static void change_password(void **state)
+{
+	(void)state;
+	char *old_session = reg("Pia", "pia@example.com", "1234567", PW);
+	sleep(1); /* the next token is issued a second later than old_session */
+	char *t = login_tok("pia@example.com", PW);
+	assert_int_equal(
+	    call("POST", "/api/auth/password", NULL, t,
+		 "{\"current_password\":\"nope-nope\",\"new_password\":\"NewPassw0rd!\"}"),
+	    422);
+	assert_true(has_loc("current_password"));
+	assert_int_equal(call("POST", "/api/auth/password", NULL, t,
+			      "{\"current_password\":\"" PW "\",\"new_password\":\"short\"}"),
+			 422);
+	assert_true(has_loc("new_password"));
+	assert_int_equal(
+	    call("POST", "/api/auth/password", NULL, t, "{\"current_password\":\"" PW "\"}"), 422);
+	assert_int_equal(call("POST", "/api/auth/password", NULL, t,
+			      "{\"current_password\":\"" PW
+			      "\",\"new_password\":\"NewPassw0rd!\",\"x\":1}"),
+			 422);
+	/* nothing changed so far */
+	assert_int_equal(login("pia@example.com", PW), 200);
+	sleep(1);
+	assert_int_equal(call("POST", "/api/auth/password", NULL, t,
+			      "{\"current_password\":\"" PW
+			      "\",\"new_password\":\"NewPassw0rd!\"}"),
+			 204);
+	assert_int_equal(login("pia@example.com", PW), 401);
+	assert_int_equal(login("pia@example.com", "NewPassw0rd!"), 200);
+	/* the session that changed it stays; older sessions end */
+	assert_int_equal(call("GET", "/api/auth/me", NULL, t, NULL), 200);
+	assert_int_equal(call("GET", "/api/auth/me", NULL, old_session, NULL), 401);
+	assert_string_equal(detail(), "Invalid token");
+	free(old_session);
+	free(t);
+}
+
+static void logout_revokes_this_token_only(void **state)
+{
+	(void)state;
+	char *a = reg("Lou", "lou@example.com", "1234567", PW);
+	char *b = login_tok("lou@example.com", PW);
+	struct auth_claims cl;
+	assert_true(auth_verify_token(a, &cl, NULL));
+	assert_int_equal(call("POST", "/api/auth/logout", NULL, a, NULL), 204);
+	assert_int_equal(call("GET", "/api/auth/me", NULL, a, NULL), 401);
+	assert_string_equal(detail(), "Invalid token");
+	assert_int_equal(call("POST", "/api/auth/logout", NULL, a, NULL), 401);
+	assert_int_equal(call("GET", "/api/auth/me", NULL, b, NULL), 200);
+	char q[256];
+	snprintf(q, sizeof(q),
+		 "{\"_id\":\"%s\",\"expires_at\":{\"$date\":{\"$numberLong\":\"%lld\"}}}", cl.jti,
+		 (long long)cl.exp * 1000);
+	assert_int_equal(count("revoked_tokens", q), 1);
+	free(a);
+	free(b);
+}
+
+static void admin_routes(void **state)
+{
+	(void)state;
+	char admin_id[25], staff_id[25], cit_id[25], admin2_id[25];
+	make_user("boss@example.com", "admin", admin_id);
+	make_user("boss2@example.com", "admin", admin2_id);
+	make_user("crew@example.com", "staff", staff_id);
+	make_user("zed.citizen@example.com", "citizen", cit_id);
+	char *adm = login_tok("boss@example.com", PW);
+	char *adm2 = login_tok("boss2@example.com", PW);
+	char *stf = login_tok("crew@example.com", PW);
+	char *cit = login_tok("zed.citizen@example.com", PW);
+
+	/* role enforcement */
+	assert_int_equal(call("GET", "/api/admin/users", NULL, NULL, NULL), 401);
+	assert_int_equal(call("GET", "/api/admin/users", NULL, cit, NULL), 403);
+	assert_string_equal(detail(), "Not enough privileges");
+	assert_int_equal(call("GET", "/api/admin/users", NULL, stf, NULL), 403);
+	char path[128];
+	snprintf(path, sizeof(path), "/api/admin/users/%s", cit_id);
+	assert_int_equal(call("PATCH", path, NULL, stf, "{\"role\":\"admin\"}"), 403);
+	assert_int_equal(call("PATCH", path, NULL, cit, "{\"role\":\"admin\"}"), 403);
+
+	/* list, search, filters, paging */
+	assert_int_equal(call("GET", "/api/admin/users", NULL, adm, NULL), 200);
+	int64_t total = json_object_get_int64(json_object_object_get(C.json, "total"));
+	assert_true(total >= 4);
+	assert_int_equal(json_object_get_int(json_object_object_get(C.json, "skip")), 0);
+	assert_int_equal(json_object_get_int(json_object_object_get(C.json, "limit")), 20);
+	assert_null(strstr(C.res.body, "password"));
+	json_object *it0 = json_object_array_get_idx(json_object_object_get(C.json, "items"), 0);
+	assert_non_null(json_object_object_get(it0, "disabled"));
+	assert_non_null(jsonx_str(it0, "created_at"));
+	assert_int_equal(call("GET", "/api/admin/users", "q=ZED.CIT", adm, NULL), 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(C.json, "total")), 1);
+	assert_string_equal(
+	    jsonx_str(json_object_array_get_idx(json_object_object_get(C.json, "items"), 0), "id"),
+	    cit_id);
+	assert_int_equal(call("GET", "/api/admin/users", "q=made%20user&role=staff", adm, NULL),
+			 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(C.json, "total")), 1);
+	/* regex metacharacters are literal */
+	const char *meta[] = {"q=.*", "q=%28", "q=%5B", "q=a%7Cb", "q=%5C", "q=%24"};
+	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
+		assert_int_equal(call("GET", "/api/admin/users", meta[i], adm, NULL), 200);
+		assert_int_equal(json_object_get_int(json_object_object_get(C.json, "total")), 0);
+	}
+	assert_int_equal(call("GET", "/api/admin/users", "skip=1&limit=2", adm, NULL), 200);
+	assert_int_equal(json_object_array_length(json_object_object_get(C.json, "items")), 2);
+	assert_int_equal(json_object_get_int64(json_object_object_get(C.json, "total")), total);
+	const char *badq[] = {"limit=0", "limit=101", "skip=-1", "limit=x", "role=root", "role="};
+	for (size_t i = 0; i < sizeof(badq) / sizeof(badq[0]); i++)
+		if (call("GET", "/api/admin/users", badq[i], adm, NULL) != 422)
+			fail_msg("query %s: %d", badq[i], C.status);
+
+	/* patch: bad inputs change nothing */
+	assert_int_equal(call("PATCH", "/api/admin/users/xyz", NULL, adm, "{\"role\":\"staff\"}"),
+			 422);
+	assert_true(has_loc("id"));
+	assert_int_equal(call("PATCH", "/api/admin/users/64b7f0c2a1b2c3d4e5f60718", NULL, adm,
+			      "{\"role\":\"staff\"}"),
+			 404);
+	assert_string_equal(detail(), "User not found");
+	const char *badb[] = {"{\"role\":\"root\"}",	   "{\"role\":5}",
+			      "{\"disabled\":\"yes\"}",	   "{\"name\":\"x\"}",
+			      "{\"password_hash\":\"x\"}", "[]"};
+	for (size_t i = 0; i < sizeof(badb) / sizeof(badb[0]); i++)
+		if (call("PATCH", path, NULL, adm, badb[i]) != 422)
+			fail_msg("patch body %zu: %d", i, C.status);
+	assert_int_equal(
+	    count(
+		"users",
+		"{\"email\":\"zed.citizen@example.com\",\"role\":\"citizen\",\"disabled\":false}"),
+	    1);
+
+	/* an admin cannot demote or disable themselves */
+	char self[128];
+	snprintf(self, sizeof(self), "/api/admin/users/%s", admin_id);
+	assert_int_equal(call("PATCH", self, NULL, adm, "{\"role\":\"staff\"}"), 409);
+	assert_int_equal(call("PATCH", self, NULL, adm, "{\"disabled\":true}"), 409);
+	assert_int_equal(call("PATCH", self, NULL, adm, "{\"role\":\"admin\",\"disabled\":false}"),
+			 200);
+	assert_int_equal(
+	    count("users",
+		  "{\"email\":\"boss@example.com\",\"role\":\"admin\",\"disabled\":false}"),
+	    1);
+
+	/* promotion takes effect on the next request, whatever the token says */
+	assert_int_equal(call("PATCH", path, NULL, adm, "{\"role\":\"admin\"}"), 200);
+	assert_string_equal(jsonx_str(C.json, "role"), "admin");
+	assert_int_equal(call("GET", "/api/admin/users", NULL, cit, NULL), 200);
+	/* demotion too: admin2 demoted to staff loses the admin routes at once */
+	char p2[128];
+	snprintf(p2, sizeof(p2), "/api/admin/users/%s", admin2_id);
+	assert_int_equal(call("GET", "/api/admin/users", NULL, adm2, NULL), 200);
+	assert_int_equal(call("PATCH", p2, NULL, adm, "{\"role\":\"staff\"}"), 200);
+	assert_int_equal(call("GET", "/api/admin/users", NULL, adm2, NULL), 403);
+	assert_string_equal(detail(), "Not enough privileges");
+	assert_int_equal(call("GET", "/api/auth/me", NULL, adm2, NULL), 200);
+	assert_string_equal(jsonx_str(C.json, "role"), "staff");
+
+	/* disabling ends the sessions at once and refuses the login */
+	snprintf(path, sizeof(path), "/api/admin/users/%s", staff_id);
+	assert_int_equal(call("PATCH", path, NULL, adm, "{\"disabled\":true}"), 200);
+	assert_true(json_object_get_boolean(json_object_object_get(C.json, "disabled")));
+	assert_int_equal(call("GET", "/api/auth/me", NULL, stf, NULL), 401);
+	assert_string_equal(detail(), "Invalid token");
+	assert_int_equal(login("crew@example.com", PW), 403);
+	assert_string_equal(detail(), "Account disabled");
+	assert_int_equal(login("crew@example.com", "wrong-one"), 401);
+	assert_string_equal(detail(), "Invalid credentials");
+	assert_int_equal(call("PATCH", path, NULL, adm, "{\"disabled\":false}"), 200);
+	assert_int_equal(call("GET", "/api/auth/me", NULL, stf, NULL), 200);
+	free(adm);
+	free(adm2);
+	free(stf);
+	free(cit);
+}
+
+static void login_backoff(void **state)
+{
+	(void)state;
+	char *t = reg("Bo", "bo@example.com", "1234567", PW);
+	free(t);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(login("bo@example.com", "wrong-pass"), 401);
+		assert_string_equal(detail(), "Invalid credentials");
+	}
+	/* now even the right password waits */
+	assert_int_equal(login("BO@example.com", PW), 429);
+	assert_string_equal(detail(), "Too many failed attempts, try again later");
+	const char *ra = http_response_header(&C.res, "Retry-After");
+	assert_non_null(ra);
+	assert_true(atoi(ra) >= 1 && atoi(ra) <= 2);
+	assert_int_equal(count("login_failures", "{\"email\":\"bo@example.com\"}"), 3);
+	/* refused attempts are not counted and do not extend the window */
+	usleep(1000 * 1000);
+	assert_int_equal(login("bo@example.com", "wrong-pass"), 429);
+	assert_int_equal(count("login_failures", "{\"email\":\"bo@example.com\"}"), 3);
+	usleep(1200 * 1000); /* the window is capped at LOGIN_BACKOFF_MAX_SEC = 2 s */
+	assert_int_equal(login("bo@example.com", PW), 200);
+	assert_int_equal(count("login_failures", "{\"email\":\"bo@example.com\"}"), 0);
+	assert_int_equal(login("bo@example.com", "wrong-pass"), 401); /* reset: not 429 */
+	/* unknown emails back off the same way (no account enumeration) */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(login("ghost@example.com", "wrong-pass"), 401);
+	assert_int_equal(login("ghost@example.com", "wrong-pass"), 429);
+}
+
+static void purge_queries(void **state)
+{
+	(void)state;
+	bson_error_t err;
+	int64_t now = time_now_ms();
+	mongoc_collection_t *rv = db_coll("revoked_tokens"), *lf = db_coll("login_failures");
+	bson_t *d1 =
+	    BCON_NEW("_id", BCON_UTF8("purge-old"), "expires_at", BCON_DATE_TIME(now - 1000));
+	bson_t *d2 =
+	    BCON_NEW("_id", BCON_UTF8("purge-new"), "expires_at", BCON_DATE_TIME(now + 3600000));
+	bson_t *f1 = BCON_NEW("email", BCON_UTF8("purge@example.com"), "at",
+			      BCON_DATE_TIME(now - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000 - 5000));
+	bson_t *f2 = BCON_NEW("email", BCON_UTF8("purge@example.com"), "at", BCON_DATE_TIME(now));
+	assert_true(mongoc_collection_insert_one(rv, d1, NULL, NULL, &err));
+	assert_true(mongoc_collection_insert_one(rv, d2, NULL, NULL, &err));
+	assert_true(mongoc_collection_insert_one(lf, f1, NULL, NULL, &err));
+	assert_true(mongoc_collection_insert_one(lf, f2, NULL, NULL, &err));
+	int64_t rv_total = count("revoked_tokens", "{}");
+	int64_t lf_total = count("login_failures", "{}");
+	assert_int_equal(auth_purge_revoked(now, true, &err), 1);
+	assert_int_equal(auth_purge_failures(now, true, &err), 1);
+	assert_int_equal(count("revoked_tokens", "{}"), rv_total); /* dry run */
+	assert_int_equal(auth_purge_revoked(now, false, &err), 1);
+	assert_int_equal(auth_purge_failures(now, false, &err), 1);
+	assert_int_equal(count("revoked_tokens", "{}"), rv_total - 1);
+	assert_int_equal(count("login_failures", "{}"), lf_total - 1);
+	assert_int_equal(count("revoked_tokens", "{\"_id\":\"purge-new\"}"), 1);
+	bson_destroy(d1);
+	bson_destroy(d2);
+	bson_destroy(f1);
+	bson_destroy(f2);
+}
+
+static void database_down_is_503(void **state)
+{
+	(void)state;
+	char *t = reg("Dee", "dee@example.com", "1234567", PW);
+	if (live)
+		call_end(&C);
+	live = false;
+	runtime_shutdown();
+	setenv("MONGO_URI", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300", 1);
+	char err[256];
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_int_equal(runtime_init("test_auth", err, sizeof(err)), 0);
+	assert_int_equal(call("GET", "/api/auth/me", NULL, t, NULL), 503);
+	assert_int_equal(login("dee@example.com", PW), 503);
+	assert_int_equal(call("POST", "/api/auth/register", NULL, NULL,
+			      "{\"name\":\"D\",\"email\":\"d2@example.com\",\"phone\":\"1234567\","
+			      "\"password\":\"" PW "\"}"),
+			 503);
+	/* the token check itself needs no database: a bad token is still 401 */
+	assert_int_equal(call_hdr("GET", "/api/auth/me", NULL, "Bearer x.y.z", NULL), 401);
+	call_end(&C);
+	live = false;
+	runtime_shutdown();
+	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_int_equal(runtime_init("test_auth", err, sizeof(err)), 0);
+	assert_int_equal(call("GET", "/api/auth/me", NULL, t, NULL), 200);
+	free(t);
+}
+
+int main(void)
+{
+	if (!getenv("SWMRA_TEST_MONGO_URI")) {
+		fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
+		return 77;
+	}
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(register_and_me),
+	    cmocka_unit_test(register_bad_inputs_change_nothing),
+	    cmocka_unit_test(register_duplicate_is_409),
+	    cmocka_unit_test(registration_race_makes_one_account),
+	    cmocka_unit_test(login_ok_and_uniform_failures),
+	    cmocka_unit_test(guard_refuses_bad_tokens),
+	    cmocka_unit_test(patch_me),
+	    cmocka_unit_test(change_password),
+	    cmocka_unit_test(logout_revokes_this_token_only),
+	    cmocka_unit_test(admin_routes),
+	    cmocka_unit_test(login_backoff),
+	    cmocka_unit_test(purge_queries),
+	    cmocka_unit_test(database_down_is_503),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
