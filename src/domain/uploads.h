@@ -5,10 +5,12 @@
 
 #include <mongoc/mongoc.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 enum upload_ref_result {
 	UPLOAD_REF_OK = 0,
-	UPLOAD_REF_INVALID = 1, /* not an upload URL/path of this service */
+	UPLOAD_REF_INVALID = 1,	  /* not an upload URL/path of this service */
 	UPLOAD_REF_NOT_OWNED = 2, /* unknown, or someone else's */
 	UPLOAD_REF_DB_ERROR = -1
 };
@@ -16,11 +18,61 @@ enum upload_ref_result {
 /* Resolves a photo reference given in a request body — the absolute URL returned by
  * POST /api/files/upload (PUBLIC_BASE_URL + "/uploads/...") or the "/uploads/..." path —
  * to the stored relative path ("YYYY/MM/<name>.<ext>"), checking the caller owns it.
+ * The bare relative path ("YYYY/MM/<name>.<ext>", the `path` of the upload answer) is
+ * accepted too. Anything else (other hosts, query strings, "..", other names) is
+ * UPLOAD_REF_INVALID without a database round trip.
  * `path_out` receives a malloc'd string on success (caller frees). */
-enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *ref,
-				       char **path_out, bson_error_t *err);
-/* Marks uploads as attached to a request so the orphan cleanup keeps them. */
+enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *ref, char **path_out,
+				       bson_error_t *err);
+/* Marks uploads as attached to a request so the orphan cleanup keeps them. Only uploads
+ * of `owner_id` that are not yet attached are changed (resolve them first); `paths` are
+ * relative paths as returned by uploads_resolve. False only on a database error. */
 bool uploads_attach(const bson_oid_t *owner_id, const char *const *paths, size_t n,
 		    const bson_oid_t *request_id, bson_error_t *err);
+
+/* Whether `rel` is a stored-upload relative path of the form this module generates:
+ * "YYYY/MM/<32 lowercase hex>.(jpg|png|webp)". */
+bool uploads_valid_relpath(const char *rel);
+
+enum upload_store_result {
+	UPLOAD_STORE_OK = 0,
+	UPLOAD_STORE_UNSUPPORTED = 1, /* not a clean JPEG, PNG or WebP: answer 415 */
+	UPLOAD_STORE_TOO_LARGE = 2,   /* over UPLOAD_MAX_BYTES: answer 413 */
+	UPLOAD_STORE_IO_ERROR = -2,   /* writing the file failed (logged): answer 500 */
+	UPLOAD_STORE_DB_ERROR = -1    /* err is set */
+};
+
+struct upload_info {
+	bson_oid_t id;
+	char path[64];		  /* "YYYY/MM/<32 hex>.<ext>" */
+	char *url;		  /* malloc'd: PUBLIC_BASE_URL + "/uploads/" + path */
+	const char *content_type; /* static string */
+	size_t size;		  /* bytes stored (after metadata stripping) */
+	char sha256[65];	  /* hex of the stored bytes */
+};
+
+/* Validates `data` as JPEG/PNG/WebP by content, strips metadata, writes it atomically to
+ * UPLOAD_DIR/YYYY/MM/<random>.<ext> (UTC month) and inserts the `uploads` document.
+ * On any failure nothing stays stored (the file is removed if the insert fails).
+ * On UPLOAD_STORE_OK the caller owns out->url (release with uploads_info_free). */
+enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t *data, size_t len,
+				       struct upload_info *out, bson_error_t *err);
+void uploads_info_free(struct upload_info *info);
+
+/* One unattached upload, as listed by uploads_list_orphans (path is a copy). */
+struct upload_orphan {
+	bson_oid_t id;
+	char path[64];
+	int64_t created_at_ms;
+};
+
+/* Lists up to `max` uploads with request_id null created before `cutoff_ms`, oldest
+ * first, into `out` (caller-provided array). Returns the count, or -1 with err set. */
+int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, bson_error_t *err);
+/* Deletes one orphan: the document first, only while it is still unattached (so a
+ * concurrent attach wins), then its file (an already missing file is fine).
+ * Returns 1 deleted, 0 attached meanwhile or already gone (nothing done), -1 on a
+ * database error (err set) or -2 when the file could not be removed (errno kept). */
+int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err);
 
 #endif

@@ -14,6 +14,8 @@
  * instead of a reset while it is still sending. nginx's own client_max_body_size stops
  * anything larger long before this. */
 #define DRAIN_LIMIT (64u * 1024u * 1024u)
+/* Room for multipart boundaries, part headers and small fields around an upload. */
+#define UPLOAD_FRAMING_BYTES (64u * 1024u)
 
 static const char *param(FCGX_Request *r, struct arena *a, const char *name)
 {
@@ -32,6 +34,9 @@ static void read_body(FCGX_Request *r, struct http_request *req)
 	if (errno || *end)
 		return;
 	size_t max = (size_t)config_get()->max_body_bytes;
+	/* The upload route takes a file of up to UPLOAD_MAX_BYTES plus the multipart framing. */
+	if (req->path && strcmp(req->path, "/api/files/upload") == 0)
+		max = (size_t)config_get()->upload_max_bytes + UPLOAD_FRAMING_BYTES;
 	if (len > max) {
 		req->body_too_large = true;
 		char sink[8192];

@@ -1,0 +1,370 @@
+/* Uploads: references, attachment, storage and orphan listing. See uploads.h. */
+#include "domain/uploads.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "domain/image_sanitize.h"
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/log.h"
+#include "infra/timeutil.h"
+
+#define UPLOADS_COLL "uploads"
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_lhex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f');
+}
+
+bool uploads_valid_relpath(const char *rel)
+{
+	if (!rel)
+		return false;
+	/* YYYY/MM/ */
+	for (int i = 0; i < 4; i++)
+		if (!is_digit(rel[i]))
+			return false;
+	if (rel[4] != '/' || !is_digit(rel[5]) || !is_digit(rel[6]) || rel[7] != '/')
+		return false;
+	int month = (rel[5] - '0') * 10 + (rel[6] - '0');
+	if (month < 1 || month > 12)
+		return false;
+	const char *name = rel + 8;
+	for (int i = 0; i < 32; i++)
+		if (!is_lhex(name[i]))
+			return false;
+	if (name[32] != '.')
+		return false;
+	const char *ext = name + 33;
+	return strcmp(ext, "jpg") == 0 || strcmp(ext, "png") == 0 || strcmp(ext, "webp") == 0;
+}
+
+/* PUBLIC_BASE_URL without trailing slashes: its length. */
+static size_t base_len(const char *base)
+{
+	size_t n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return n;
+}
+
+/* The relative path inside `ref`, or NULL when ref is not one of the accepted forms. */
+static const char *ref_relpath(const char *ref)
+{
+	static const char prefix[] = "/uploads/";
+	const char *base = config_get()->public_base_url;
+	size_t bl = base_len(base);
+	if (strncmp(ref, base, bl) == 0 && strncmp(ref + bl, prefix, sizeof(prefix) - 1) == 0)
+		return ref + bl + sizeof(prefix) - 1;
+	if (strncmp(ref, prefix, sizeof(prefix) - 1) == 0)
+		return ref + sizeof(prefix) - 1;
+	if (is_digit(ref[0]))
+		return ref;
+	return NULL;
+}
+
+enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *ref, char **path_out,
+				       bson_error_t *err)
+{
+	*path_out = NULL;
+	if (!ref)
+		return UPLOAD_REF_INVALID;
+	const char *rel = ref_relpath(ref);
+	if (!rel || !uploads_valid_relpath(rel))
+		return UPLOAD_REF_INVALID;
+	bson_t *q = BCON_NEW("path", BCON_UTF8(rel), "owner_id", BCON_OID(owner_id));
+	int64_t n =
+	    mongoc_collection_count_documents(db_coll(UPLOADS_COLL), q, NULL, NULL, NULL, err);
+	bson_destroy(q);
+	if (n < 0)
+		return UPLOAD_REF_DB_ERROR;
+	if (n == 0)
+		return UPLOAD_REF_NOT_OWNED;
+	*path_out = strdup(rel);
+	if (!*path_out) {
+		bson_set_error(err, MONGOC_ERROR_CLIENT, MONGOC_ERROR_CLIENT_NO_ACCEPTABLE_PEER,
+			       "out of memory");
+		return UPLOAD_REF_DB_ERROR;
+	}
+	return UPLOAD_REF_OK;
+}
+
+bool uploads_attach(const bson_oid_t *owner_id, const char *const *paths, size_t n,
+		    const bson_oid_t *request_id, bson_error_t *err)
+{
+	if (n == 0)
+		return true;
+	bson_t filter = BSON_INITIALIZER, in, arr;
+	BSON_APPEND_OID(&filter, "owner_id", owner_id);
+	BSON_APPEND_DOCUMENT_BEGIN(&filter, "path", &in);
+	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+	for (size_t i = 0; i < n; i++) {
+		char key[16];
+		const char *k;
+		bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+		bson_append_utf8(&arr, k, -1, paths[i], -1);
+	}
+	bson_append_array_end(&in, &arr);
+	bson_append_document_end(&filter, &in);
+	BSON_APPEND_NULL(&filter, "request_id");
+	bson_t *update = BCON_NEW("$set", "{", "request_id", BCON_OID(request_id), "}");
+	bool ok =
+	    mongoc_collection_update_many(db_coll(UPLOADS_COLL), &filter, update, NULL, NULL, err);
+	bson_destroy(&filter);
+	bson_destroy(update);
+	return ok;
+}
+
+/* mkdir -p of `dir` (absolute or relative), each created directory 0755 whatever the
+ * umask, so nginx's worker user can traverse it. */
+static int mkdir_p(const char *dir)
+{
+	char buf[4096];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		char c = buf[i];
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) == 0) {
+			if (chmod(buf, 0755) != 0)
+				return -1;
+		} else if (errno != EEXIST) {
+			return -1;
+		}
+		buf[i] = c;
+	}
+	struct stat st;
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Writes `data` to dir/name through a temporary file in the same directory: create
+ * exclusively (0644), write, fsync, rename, fsync the directory. */
+static int write_atomic(const char *dir, const char *name, const uint8_t *data, size_t len)
+{
+	char tmp[4200], dst[4200];
+	unsigned char r[8];
+	char rhex[17];
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(rhex, sizeof(rhex), r, sizeof(r));
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.tmp-%s", dir, rhex) >= sizeof(tmp) ||
+	    (size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= sizeof(dst)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, 0644) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	if (close(fd) != 0 || rename(tmp, dst) != 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+void uploads_info_free(struct upload_info *info)
+{
+	if (!info)
+		return;
+	free(info->url);
+	info->url = NULL;
+}
+
+enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t *data, size_t len,
+				       struct upload_info *out, bson_error_t *err)
+{
+	memset(out, 0, sizeof(*out));
+	const struct config *cfg = config_get();
+	if (len > (size_t)cfg->upload_max_bytes)
+		return UPLOAD_STORE_TOO_LARGE;
+	if (sodium_init() < 0) {
+		log_error("upload: libsodium initialisation failed");
+		return UPLOAD_STORE_IO_ERROR;
+	}
+	uint8_t *clean = NULL;
+	size_t clen = 0;
+	const char *why = NULL;
+	enum image_kind kind = image_sanitize(data, len, &clean, &clen, &why);
+	if (kind == IMAGE_NONE) {
+		log_info("upload refused: %s", why ? why : "unknown");
+		return UPLOAD_STORE_UNSUPPORTED;
+	}
+
+	/* Name and place: UTC year/month and 128 random bits; nothing from the client. */
+	int64_t now = time_now_ms();
+	time_t secs = (time_t)(now / 1000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	unsigned char rnd[16];
+	char hex[33];
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	const char *ext = image_kind_ext(kind);
+	char ym[8], name[40];
+	unsigned year = (unsigned)(tm.tm_year + 1900) % 10000u, mon = (unsigned)tm.tm_mon % 12u + 1;
+	snprintf(ym, sizeof(ym), "%04u/%02u", year, mon);
+	snprintf(name, sizeof(name), "%.32s.%.4s", hex, ext);
+	snprintf(out->path, sizeof(out->path), "%.7s/%.39s", ym, name);
+
+	const char *base = cfg->public_base_url;
+	size_t bl = base_len(base);
+	size_t ulen = bl + strlen("/uploads/") + strlen(out->path) + 1;
+	out->url = malloc(ulen);
+	char dir[4096];
+	size_t udl = strlen(cfg->upload_dir);
+	while (udl > 1 && cfg->upload_dir[udl - 1] == '/')
+		udl--;
+	if (!out->url || (size_t)snprintf(dir, sizeof(dir), "%.*s/%s", (int)udl, cfg->upload_dir,
+					  ym) >= sizeof(dir)) {
+		log_error("upload: out of memory or UPLOAD_DIR too long");
+		free(clean);
+		uploads_info_free(out);
+		return UPLOAD_STORE_IO_ERROR;
+	}
+	snprintf(out->url, ulen, "%.*s/uploads/%s", (int)bl, base, out->path);
+	out->content_type = image_kind_mime(kind);
+	out->size = clen;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, clean, clen);
+	sodium_bin2hex(out->sha256, sizeof(out->sha256), digest, sizeof(digest));
+
+	if (mkdir_p(dir) != 0 || write_atomic(dir, name, clean, clen) != 0) {
+		log_error("upload: writing %s/%s failed: %s", dir, name, strerror(errno));
+		free(clean);
+		uploads_info_free(out);
+		return UPLOAD_STORE_IO_ERROR;
+	}
+	free(clean);
+
+	bson_oid_init(&out->id, NULL);
+	bson_t doc = BSON_INITIALIZER;
+	BSON_APPEND_OID(&doc, "_id", &out->id);
+	BSON_APPEND_OID(&doc, "owner_id", owner_id);
+	BSON_APPEND_UTF8(&doc, "path", out->path);
+	BSON_APPEND_UTF8(&doc, "url", out->url);
+	BSON_APPEND_UTF8(&doc, "content_type", out->content_type);
+	BSON_APPEND_INT64(&doc, "size", (int64_t)clen);
+	BSON_APPEND_UTF8(&doc, "sha256", out->sha256);
+	BSON_APPEND_DATE_TIME(&doc, "created_at", now);
+	BSON_APPEND_NULL(&doc, "request_id");
+	bool ok = mongoc_collection_insert_one(db_coll(UPLOADS_COLL), &doc, NULL, NULL, err);
+	bson_destroy(&doc);
+	if (!ok) {
+		char file[4200];
+		snprintf(file, sizeof(file), "%s/%s", dir, name);
+		if (unlink(file) != 0)
+			log_error("upload: removing %s after a failed insert failed: %s", file,
+				  strerror(errno));
+		uploads_info_free(out);
+		return UPLOAD_STORE_DB_ERROR;
+	}
+	return UPLOAD_STORE_OK;
+}
+
+int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("request_id", BCON_NULL, "created_at", "{", "$lt",
+			     BCON_DATE_TIME(cutoff_ms), "}");
+	bson_t *opts =
+	    BCON_NEW("sort", "{", "created_at", BCON_INT32(1), "}", "limit", BCON_INT64(max),
+		     "projection", "{", "path", BCON_INT32(1), "created_at", BCON_INT32(1), "}");
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll(UPLOADS_COLL), q, opts, NULL);
+	const bson_t *doc;
+	int n = 0;
+	while (n < max && mongoc_cursor_next(cur, &doc)) {
+		bson_iter_t it;
+		struct upload_orphan *o = &out[n];
+		memset(o, 0, sizeof(*o));
+		if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_OID(&it))
+			continue;
+		bson_oid_copy(bson_iter_oid(&it), &o->id);
+		if (bson_iter_init_find(&it, doc, "path") && BSON_ITER_HOLDS_UTF8(&it)) {
+			const char *p = bson_iter_utf8(&it, NULL);
+			if (strlen(p) < sizeof(o->path))
+				strcpy(o->path, p);
+		}
+		if (bson_iter_init_find(&it, doc, "created_at") && BSON_ITER_HOLDS_DATE_TIME(&it))
+			o->created_at_ms = bson_iter_date_time(&it);
+		n++;
+	}
+	bool failed = mongoc_cursor_error(cur, err);
+	mongoc_cursor_destroy(cur);
+	bson_destroy(q);
+	bson_destroy(opts);
+	return failed ? -1 : n;
+}
+
+int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("_id", BCON_OID(&o->id), "request_id", BCON_NULL);
+	bson_t reply;
+	bool ok = mongoc_collection_delete_one(db_coll(UPLOADS_COLL), q, NULL, &reply, err);
+	bson_destroy(q);
+	int64_t deleted = 0;
+	bson_iter_t it;
+	if (ok && bson_iter_init_find(&it, &reply, "deletedCount"))
+		deleted = bson_iter_as_int64(&it);
+	bson_destroy(&reply);
+	if (!ok)
+		return -1;
+	if (deleted == 0)
+		return 0;
+	/* A path that is not one of ours is never joined to UPLOAD_DIR. */
+	if (!uploads_valid_relpath(o->path))
+		return 1;
+	char file[4200];
+	const char *ud = config_get()->upload_dir;
+	size_t udl = strlen(ud);
+	while (udl > 1 && ud[udl - 1] == '/')
+		udl--;
+	snprintf(file, sizeof(file), "%.*s/%s", (int)udl, ud, o->path);
+	if (unlink(file) != 0 && errno != ENOENT)
+		return -2;
+	return 1;
+}

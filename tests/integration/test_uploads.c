@@ -1,0 +1,567 @@
+/* POST /api/files/upload against a real FerretDB/MongoDB (SWMRA_TEST_MONGO_URI) and a
+ * temporary UPLOAD_DIR: each accepted type is stored without metadata under
+ * YYYY/MM/<random>.<ext> with its `uploads` document; every refusal stores nothing (the
+ * directory and the collection are checked); references resolve only for their owner;
+ * the orphan cleanup removes file and document. The handler is called directly with
+ * req->user set (the route itself is behind the auth guard). */
+#define _GNU_SOURCE /* nftw */
+#include "testutil.h"
+
+#include <ftw.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "domain/uploads.h"
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/runtime.h"
+#include "infra/timeutil.h"
+#include "upload_fixtures.h"
+
+#define BASE  "https://swmra.example"
+#define OWNER "65a000000000000000000001"
+#define OTHER "65a000000000000000000002"
+
+static char dbname[64];
+static char updir[] = "/tmp/swmra-uploads-XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	const char *uri = getenv("SWMRA_TEST_MONGO_URI");
+	setenv("MONGO_URI", uri, 1);
+	snprintf(dbname, sizeof(dbname), "swmra_it_uploads_%ld", (long)getpid());
+	setenv("MONGO_DB", dbname, 1);
+	if (!mkdtemp(updir))
+		return -1;
+	setenv("UPLOAD_DIR", updir, 1);
+	setenv("PUBLIC_BASE_URL", BASE "/", 1);
+	setenv("UPLOAD_MAX_BYTES", "65536", 1);
+	char err[256];
+	if (config_load("", err, sizeof(err)) < 0 ||
+	    runtime_init("test_uploads", err, sizeof(err)) < 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	bson_error_t berr;
+	if (!db_ensure_indexes(&berr) || sodium_init() < 0)
+		return -1;
+	return 0;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	bson_error_t err;
+	mongoc_database_drop(db_database(), &err);
+	runtime_shutdown();
+	nftw(updir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static int nfiles;
+static int count_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)p;
+	(void)st;
+	(void)f;
+	if (flag == FTW_F)
+		nfiles++;
+	return 0;
+}
+
+static int files_stored(void)
+{
+	nfiles = 0;
+	nftw(updir, count_one, 16, FTW_PHYS);
+	return nfiles;
+}
+
+static int64_t docs_stored(void)
+{
+	bson_error_t err;
+	bson_t q = BSON_INITIALIZER;
+	int64_t n =
+	    mongoc_collection_count_documents(db_coll("uploads"), &q, NULL, NULL, NULL, &err);
+	bson_destroy(&q);
+	return n;
+}
+
+/* A multipart body with one part per (name, filename, type, data) tuple. */
+struct part_spec {
+	const char *name;
+	const char *filename;
+	const char *type;
+	const void *data;
+	size_t len;
+};
+
+static void mp_build(struct fx_buf *b, const struct part_spec *ps, int n, int close)
+{
+	for (int i = 0; i < n; i++) {
+		fx_puts(b, "--BoUnDaRy1234\r\nContent-Disposition: form-data; name=\"");
+		fx_puts(b, ps[i].name);
+		fx_puts(b, "\"");
+		if (ps[i].filename) {
+			fx_puts(b, "; filename=\"");
+			fx_puts(b, ps[i].filename);
+			fx_puts(b, "\"");
+		}
+		fx_puts(b, "\r\n");
+		if (ps[i].type) {
+			fx_puts(b, "Content-Type: ");
+			fx_puts(b, ps[i].type);
+			fx_puts(b, "\r\n");
+		}
+		fx_puts(b, "\r\n");
+		fx_put(b, ps[i].data, ps[i].len);
+		fx_puts(b, "\r\n");
+	}
+	if (close)
+		fx_puts(b, "--BoUnDaRy1234--\r\n");
+}
+
+static int upload_raw(struct call *c, const char *ctype, const void *body, size_t len,
+		      const char *user)
+{
+	call_begin(c, "POST", "/api/files/upload", NULL, NULL);
+	c->req.content_type = ctype;
+	c->req.body = body;
+	c->req.body_len = len;
+	c->req.authed = true;
+	snprintf(c->req.user.id, sizeof(c->req.user.id), "%s", user);
+	c->req.user.role = ROLE_CITIZEN;
+	c->status = api_files_upload(&c->req, &c->res);
+	if (c->res.body && c->res.body_len) {
+		char err[128];
+		c->json = jsonx_parse(c->res.body, c->res.body_len, err, sizeof(err));
+	}
+	return c->status;
+}
+
+static int upload_file(struct call *c, struct fx_buf *body, const void *data, size_t len,
+		       const char *filename, const char *type)
+{
+	struct part_spec p = {"file", filename, type, data, len};
+	memset(body, 0, sizeof(*body));
+	mp_build(body, &p, 1, 1);
+	return upload_raw(c, "multipart/form-data; boundary=BoUnDaRy1234", body->p, body->n, OWNER);
+}
+
+/* Reads the stored file of `path` into a malloc'd buffer. */
+static unsigned char *read_stored(const char *path, size_t *len, struct stat *st)
+{
+	char full[512];
+	snprintf(full, sizeof(full), "%s/%s", updir, path);
+	FILE *f = fopen(full, "rb");
+	if (!f)
+		return NULL;
+	unsigned char *buf = malloc(1 << 20);
+	*len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	stat(full, st);
+	return buf;
+}
+
+/* Uploads `data`, expects 201 and checks the answer, the file and the document. Returns
+ * the stored bytes (caller frees). */
+static unsigned char *accept_one(const void *data, size_t len, const char *ext, const char *ctype,
+				 size_t *stored_len, char *path_out)
+{
+	struct call c;
+	struct fx_buf body;
+	int before = files_stored();
+	int64_t dbefore = docs_stored();
+	assert_int_equal(upload_file(&c, &body, data, len, "photo.bin", "application/octet-stream"),
+			 201);
+	const char *path = jsonx_str(c.json, "path");
+	const char *url = jsonx_str(c.json, "url");
+	assert_non_null(path);
+	assert_non_null(url);
+	assert_true(uploads_valid_relpath(path));
+	assert_string_equal(path + strlen(path) - strlen(ext), ext);
+	char want_url[256];
+	snprintf(want_url, sizeof(want_url), BASE "/uploads/%s", path);
+	assert_string_equal(url, want_url);
+	/* YYYY/MM of now (UTC) */
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char ym[32];
+	snprintf(ym, sizeof(ym), "%04d/%02d/", tm.tm_year + 1900, tm.tm_mon + 1);
+	assert_memory_equal(path, ym, 8);
+	strcpy(path_out, path);
+
+	struct stat st;
+	unsigned char *got = read_stored(path, stored_len, &st);
+	assert_non_null(got);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/%.7s", updir, path);
+	struct stat dst;
+	assert_int_equal(stat(dir, &dst), 0);
+	assert_int_equal(dst.st_mode & 0777, 0755);
+	assert_int_equal(files_stored(), before + 1);
+	assert_int_equal(docs_stored(), dbefore + 1);
+
+	/* the document */
+	bson_t *q = BCON_NEW("path", BCON_UTF8(path));
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll("uploads"), q, NULL, NULL);
+	const bson_t *doc;
+	assert_true(mongoc_cursor_next(cur, &doc));
+	bson_iter_t it;
+	bson_oid_t owner;
+	db_parse_oid(OWNER, &owner);
+	assert_true(bson_iter_init_find(&it, doc, "owner_id") && BSON_ITER_HOLDS_OID(&it));
+	assert_int_equal(bson_oid_compare(bson_iter_oid(&it), &owner), 0);
+	assert_true(bson_iter_init_find(&it, doc, "content_type"));
+	assert_string_equal(bson_iter_utf8(&it, NULL), ctype);
+	assert_true(bson_iter_init_find(&it, doc, "url"));
+	assert_string_equal(bson_iter_utf8(&it, NULL), want_url);
+	assert_true(bson_iter_init_find(&it, doc, "size"));
+	assert_int_equal(bson_iter_as_int64(&it), (int64_t)*stored_len);
+	unsigned char dg[crypto_hash_sha256_BYTES];
+	char hex[65];
+	crypto_hash_sha256(dg, got, *stored_len);
+	sodium_bin2hex(hex, sizeof(hex), dg, sizeof(dg));
+	assert_true(bson_iter_init_find(&it, doc, "sha256"));
+	assert_string_equal(bson_iter_utf8(&it, NULL), hex);
+	assert_true(bson_iter_init_find(&it, doc, "created_at") && BSON_ITER_HOLDS_DATE_TIME(&it));
+	assert_true(llabs(bson_iter_date_time(&it) - time_now_ms()) < 60000);
+	assert_true(bson_iter_init_find(&it, doc, "request_id") && BSON_ITER_HOLDS_NULL(&it));
+	mongoc_cursor_destroy(cur);
+	bson_destroy(q);
+	call_end(&c);
+	free(body.p);
+	return got;
+}
+
+static void accepts_each_type(void **state)
+{
+	(void)state;
+	size_t n;
+	char path[64];
+	unsigned char *got =
+	    accept_one(fx_jpeg_2x2, sizeof(fx_jpeg_2x2), ".jpg", "image/jpeg", &n, path);
+	assert_int_equal(n, sizeof(fx_jpeg_2x2));
+	assert_memory_equal(got, fx_jpeg_2x2, n);
+	free(got);
+
+	struct fx_buf png = {0};
+	fx_png(&png, NULL, 0, 1);
+	got = accept_one(png.p, png.n, ".png", "image/png", &n, path);
+	assert_int_equal(n, png.n);
+	assert_memory_equal(got, png.p, n);
+	free(got);
+	free(png.p);
+
+	got = accept_one(fx_webp_lossless_1x1, sizeof(fx_webp_lossless_1x1), ".webp", "image/webp",
+			 &n, path);
+	assert_memory_equal(got, fx_webp_lossless_1x1, n);
+	free(got);
+	got = accept_one(fx_webp_lossy_2x2, sizeof(fx_webp_lossy_2x2), ".webp", "image/webp", &n,
+			 path);
+	free(got);
+}
+
+static void gps_exif_is_stripped(void **state)
+{
+	(void)state;
+	struct fx_buf in = {0};
+	fx_jpeg_with_metadata(&in);
+	size_t n;
+	char path[64];
+	unsigned char *got = accept_one(in.p, in.n, ".jpg", "image/jpeg", &n, path);
+	assert_int_equal(n, sizeof(fx_jpeg_2x2));
+	assert_memory_equal(got, fx_jpeg_2x2, n);
+	assert_false(fx_contains(got, n, "Exif", 4));
+	assert_false(fx_contains(got, n, "xmpmeta", 7));
+	free(got);
+	free(in.p);
+
+	struct fx_buf w = {0};
+	fx_webp_with_metadata(&w);
+	got = accept_one(w.p, w.n, ".webp", "image/webp", &n, path);
+	assert_false(fx_contains(got, n, "EXIF", 4));
+	assert_false(fx_contains(got, n, "GPS", 3));
+	free(got);
+	free(w.p);
+}
+
+static void path_traversal_name_ignored(void **state)
+{
+	(void)state;
+	const char *names[] = {"../../../../etc/cron.d/x.jpg", "..\\..\\evil.html", "/abs/x.png",
+			       "a\\\"b<script>.svg", "%2e%2e%2f%2e%2e%2fx.jpg"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct call c;
+		struct fx_buf body;
+		assert_int_equal(
+		    upload_file(&c, &body, fx_jpeg_2x2, sizeof(fx_jpeg_2x2), names[i], "text/html"),
+		    201);
+		const char *path = jsonx_str(c.json, "path");
+		assert_true(uploads_valid_relpath(path));
+		assert_null(strstr(path, "etc"));
+		assert_null(strstr(path, "evil"));
+		call_end(&c);
+		free(body.p);
+	}
+	/* nothing escaped the upload directory */
+	struct stat st;
+	assert_int_not_equal(stat("/etc/cron.d/x.jpg", &st), 0);
+}
+
+/* Expects `status` (and `detail` when given) and that nothing was stored. */
+static void refused_raw(const char *ctype, const void *body, size_t len, int status,
+			const char *detail)
+{
+	int before = files_stored();
+	int64_t dbefore = docs_stored();
+	struct call c;
+	assert_int_equal(upload_raw(&c, ctype, body, len, OWNER), status);
+	assert_non_null(c.json);
+	if (detail)
+		assert_string_equal(call_detail(&c), detail);
+	else
+		assert_non_null(json_object_object_get(c.json, "detail"));
+	assert_int_equal(files_stored(), before);
+	assert_int_equal(docs_stored(), dbefore);
+	call_end(&c);
+}
+
+static void refused_file(const void *data, size_t len, const char *filename, const char *type,
+			 int status, const char *detail)
+{
+	struct part_spec p = {"file", filename, type, data, len};
+	struct fx_buf b = {0};
+	mp_build(&b, &p, 1, 1);
+	refused_raw("multipart/form-data; boundary=BoUnDaRy1234", b.p, b.n, status, detail);
+	free(b.p);
+}
+
+#define ONLY_IMAGES "Only JPEG, PNG or WebP images are accepted"
+
+static void refuses_bad_kinds(void **state)
+{
+	(void)state;
+	static const char svg[] = "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>";
+	static const char html[] = "<!doctype html><script>alert(document.cookie)</script>";
+	refused_file(svg, sizeof(svg) - 1, "x.svg", "image/svg+xml", 415, ONLY_IMAGES);
+	refused_file(html, sizeof(html) - 1, "x.html", "text/html", 415, ONLY_IMAGES);
+	/* mislabelled: text named and declared as a JPEG */
+	refused_file("just text", 9, "photo.jpg", "image/jpeg", 415, ONLY_IMAGES);
+	/* empty */
+	refused_file("", 0, "empty.png", "image/png", 415, ONLY_IMAGES);
+	/* polyglots: HTML after the JPEG EOI, a ZIP after the PNG IEND, markup in a chunk */
+	struct fx_buf j = {0};
+	fx_put(&j, fx_jpeg_2x2, sizeof(fx_jpeg_2x2));
+	fx_puts(&j, "<html><script>alert(1)</script></html>");
+	refused_file(j.p, j.n, "x.jpg", "image/jpeg", 415, ONLY_IMAGES);
+	free(j.p);
+	struct fx_buf p = {0};
+	fx_png(&p, NULL, 0, 1);
+	fx_puts(&p, "PK\x03\x04");
+	refused_file(p.p, p.n, "x.png", "image/png", 415, ONLY_IMAGES);
+	free(p.p);
+	struct fx_buf q = {0};
+	const struct fx_chunk t[] = {FX_CHUNK("tEXt", "k\0<script>alert(1)</script>")};
+	fx_png(&q, t, 1, 1);
+	refused_file(q.p, q.n, "x.png", "image/png", 415, ONLY_IMAGES);
+	free(q.p);
+	/* truncated image */
+	refused_file(fx_jpeg_2x2, sizeof(fx_jpeg_2x2) - 10, "x.jpg", "image/jpeg", 415,
+		     ONLY_IMAGES);
+	/* GIF is not accepted */
+	refused_file("GIF89a\1\0\1\0\0\0\0;", 13, "x.gif", "image/gif", 415, ONLY_IMAGES);
+}
+
+static void refuses_bad_requests(void **state)
+{
+	(void)state;
+	const char *ct = "multipart/form-data; boundary=BoUnDaRy1234";
+	/* missing field: the only part is named otherwise */
+	struct part_spec other = {"photo", "x.jpg", "image/jpeg", fx_jpeg_2x2, sizeof(fx_jpeg_2x2)};
+	struct fx_buf b = {0};
+	mp_build(&b, &other, 1, 1);
+	refused_raw(ct, b.p, b.n, 422, NULL);
+	free(b.p);
+	/* no parts at all */
+	refused_raw(ct, "--BoUnDaRy1234--\r\n", 18, 422, NULL);
+	/* two files */
+	struct part_spec two[2] = {
+	    {"file", "a.jpg", "image/jpeg", fx_jpeg_2x2, sizeof(fx_jpeg_2x2)},
+	    {"file", "b.jpg", "image/jpeg", fx_jpeg_2x2, sizeof(fx_jpeg_2x2)}};
+	memset(&b, 0, sizeof(b));
+	mp_build(&b, two, 2, 1);
+	refused_raw(ct, b.p, b.n, 422, NULL);
+	/* truncated body: cut before the closing delimiter, and in the middle of the file */
+	struct fx_buf one = {0};
+	mp_build(&one, two, 1, 0);
+	refused_raw(ct, one.p, one.n, 400, NULL);
+	refused_raw(ct, one.p, one.n / 2, 400, NULL);
+	refused_raw(ct, b.p, b.n - 3, 400, NULL);
+	/* wrong Content-Type */
+	refused_raw("application/json", b.p, b.n, 400, NULL);
+	refused_raw(NULL, b.p, b.n, 400, NULL);
+	refused_raw("multipart/form-data", b.p, b.n, 400, NULL);
+	refused_raw("multipart/mixed; boundary=BoUnDaRy1234", b.p, b.n, 400, NULL);
+	/* boundary that does not match the body */
+	refused_raw("multipart/form-data; boundary=other", b.p, b.n, 400, NULL);
+	free(b.p);
+	free(one.p);
+
+	/* too large: the adapter's flag, and a file over UPLOAD_MAX_BYTES (64 KiB here) */
+	struct call c;
+	upload_raw(&c, ct, NULL, 0, OWNER);
+	call_end(&c);
+	call_begin(&c, "POST", "/api/files/upload", NULL, NULL);
+	c.req.content_type = ct;
+	c.req.body_too_large = true;
+	snprintf(c.req.user.id, sizeof(c.req.user.id), "%s", OWNER);
+	assert_int_equal(api_files_upload(&c.req, &c.res), 413);
+	call_end(&c);
+	size_t big = 70000;
+	char *pad = malloc(big);
+	memset(pad, 'a', big);
+	struct fx_chunk bigc = {"zzPd", pad, big};
+	struct fx_buf p = {0};
+	fx_png(&p, &bigc, 1, 1);
+	refused_file(p.p, p.n, "big.png", "image/png", 413, NULL);
+	free(p.p);
+	free(pad);
+}
+
+static void needs_sign_in(void **state)
+{
+	(void)state;
+	int before = files_stored();
+	struct call c;
+	call_begin(&c, "POST", "/api/files/upload", NULL, NULL);
+	c.req.content_type = "multipart/form-data; boundary=BoUnDaRy1234";
+	assert_int_equal(call_run(&c, api_routes, api_routes_count), 401);
+	call_end(&c);
+	assert_int_equal(files_stored(), before);
+}
+
+static void resolve_only_own_uploads(void **state)
+{
+	(void)state;
+	size_t n;
+	char path[64];
+	free(accept_one(fx_jpeg_2x2, sizeof(fx_jpeg_2x2), ".jpg", "image/jpeg", &n, path));
+	bson_oid_t owner, other, reqid;
+	db_parse_oid(OWNER, &owner);
+	db_parse_oid(OTHER, &other);
+	bson_error_t err;
+	char *out = NULL;
+	char ref[256];
+
+	snprintf(ref, sizeof(ref), BASE "/uploads/%s", path);
+	assert_int_equal(uploads_resolve(&owner, ref, &out, &err), UPLOAD_REF_OK);
+	assert_string_equal(out, path);
+	free(out);
+	snprintf(ref, sizeof(ref), "/uploads/%s", path);
+	assert_int_equal(uploads_resolve(&owner, ref, &out, &err), UPLOAD_REF_OK);
+	free(out);
+	assert_int_equal(uploads_resolve(&owner, path, &out, &err), UPLOAD_REF_OK);
+	free(out);
+
+	/* someone else's upload */
+	assert_int_equal(uploads_resolve(&other, ref, &out, &err), UPLOAD_REF_NOT_OWNED);
+	assert_null(out);
+	/* well-formed but unknown */
+	assert_int_equal(uploads_resolve(&owner,
+					 "/uploads/2024/01/0123456789abcdef0123456789abcdef.png",
+					 &out, &err),
+			 UPLOAD_REF_NOT_OWNED);
+	/* not ours at all */
+	const char *invalid[] = {
+	    "https://evil.example/uploads/2024/01/0123456789abcdef0123456789abcdef.png",
+	    "/uploads/../../etc/passwd",
+	    "/uploads/2024/01/0123456789abcdef0123456789abcdef.png?x=1",
+	    "/uploads/2024/13/0123456789abcdef0123456789abcdef.png",
+	    "/uploads/2024/01/0123456789ABCDEF0123456789abcdef.png",
+	    "/uploads/2024/01/0123456789abcdef0123456789abcdef.svg",
+	    "/uploads/2024/01/0123456789abcdef0123456789abcdef.png/",
+	    "",
+	    "javascript:alert(1)"};
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++)
+		assert_int_equal(uploads_resolve(&owner, invalid[i], &out, &err),
+				 UPLOAD_REF_INVALID);
+
+	/* attach: another owner's attach changes nothing, the owner's attaches */
+	bson_oid_init(&reqid, NULL);
+	const char *paths[] = {path};
+	assert_true(uploads_attach(&other, paths, 1, &reqid, &err));
+	bson_t *q = BCON_NEW("path", BCON_UTF8(path), "request_id", BCON_OID(&reqid));
+	assert_int_equal(
+	    mongoc_collection_count_documents(db_coll("uploads"), q, NULL, NULL, NULL, &err), 0);
+	assert_true(uploads_attach(&owner, paths, 1, &reqid, &err));
+	assert_int_equal(
+	    mongoc_collection_count_documents(db_coll("uploads"), q, NULL, NULL, NULL, &err), 1);
+	bson_destroy(q);
+
+	/* attached uploads are never orphans, even when old */
+	struct upload_orphan list[64];
+	int k = uploads_list_orphans(time_now_ms() + 3600000, list, 64, &err);
+	assert_true(k >= 0);
+	for (int i = 0; i < k; i++)
+		assert_string_not_equal(list[i].path, path);
+}
+
+static void orphan_cleanup_removes_file_and_document(void **state)
+{
+	(void)state;
+	size_t n;
+	char path[64];
+	free(accept_one(fx_jpeg_2x2, sizeof(fx_jpeg_2x2), ".jpg", "image/jpeg", &n, path));
+	bson_error_t err;
+	/* backdate it two days */
+	bson_t *q = BCON_NEW("path", BCON_UTF8(path));
+	bson_t *u = BCON_NEW("$set", "{", "created_at",
+			     BCON_DATE_TIME(time_now_ms() - 48 * 3600000LL), "}");
+	assert_true(mongoc_collection_update_one(db_coll("uploads"), q, u, NULL, NULL, &err));
+	bson_destroy(u);
+	struct upload_orphan list[64];
+	int k = uploads_list_orphans(time_now_ms() - 24 * 3600000LL, list, 64, &err);
+	assert_int_equal(k, 1); /* only the backdated one is older than 24 h */
+	assert_string_equal(list[0].path, path);
+	char full[512];
+	snprintf(full, sizeof(full), "%s/%s", updir, path);
+	struct stat st;
+	assert_int_equal(stat(full, &st), 0);
+	assert_int_equal(uploads_delete_orphan(&list[0], &err), 1);
+	assert_int_not_equal(stat(full, &st), 0);
+	assert_int_equal(
+	    mongoc_collection_count_documents(db_coll("uploads"), q, NULL, NULL, NULL, &err), 0);
+	/* a second delete finds nothing */
+	assert_int_equal(uploads_delete_orphan(&list[0], &err), 0);
+	bson_destroy(q);
+}
+
+int main(void)
+{
+	if (!getenv("SWMRA_TEST_MONGO_URI"))
+		return 77;
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(accepts_each_type),
+	    cmocka_unit_test(gps_exif_is_stripped),
+	    cmocka_unit_test(path_traversal_name_ignored),
+	    cmocka_unit_test(refuses_bad_kinds),
+	    cmocka_unit_test(refuses_bad_requests),
+	    cmocka_unit_test(needs_sign_in),
+	    cmocka_unit_test(resolve_only_own_uploads),
+	    cmocka_unit_test(orphan_cleanup_removes_file_and_document),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
