@@ -25,6 +25,7 @@
 #include "infra/runtime.h"
 
 /* seed includes: begin */
+#include "domain/slots.h"
 /* seed includes: end */
 
 struct seed_step {
@@ -32,8 +33,20 @@ struct seed_step {
 	int (*run)(char *err, size_t errlen);
 };
 
+/* The default weekly template (Mon-Sat 09:00-21:00); an existing one is kept. */
+static int seed_slot_template(char *err, size_t errlen)
+{
+	bson_error_t berr;
+	if (!slots_seed_default(&berr)) {
+		snprintf(err, errlen, "%s", berr.message);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct seed_step seed_steps[] = {
     /* slots seed: begin */
+    {"slot template", seed_slot_template},
     /* slots seed: end */
     /* other seeds: begin */
     /* other seeds: end */

@@ -12,13 +12,14 @@
 
 enum slot_claim_result {
 	SLOT_CLAIMED = 0,
-	SLOT_FULL = 1,          /* every seat is taken: 409 "Slot is full" */
+	SLOT_FULL = 1,		/* every seat is taken: 409 "Slot is full" */
 	SLOT_NOT_AVAILABLE = 2, /* off the grid, closed, past or inside the lead time: 409
 				   "Slot not available" */
-	SLOT_DB_ERROR = -1      /* err is set */
+	SLOT_DB_ERROR = -1	/* err is set */
 };
 
-/* "standard" or "special" (hazardous, e-waste). */
+/* "standard" or "special" (hazardous, e-waste); NULL when the category is not one of
+ * organic|recyclable|hazardous|e-waste|bulk|other. Static string. */
 const char *slots_capacity_class(const char *category);
 
 /* Claims one seat for `request_id` in [start_ms, end_ms). `enforce_lead` applies the
@@ -29,7 +30,149 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 				   int64_t start_ms, int64_t end_ms, bool enforce_lead,
 				   bson_error_t *err);
 /* Releases the seat `request_id` holds in the slot starting at start_ms (no-op when it
- * holds none). Returns false only on a database error. */
+ * holds none). Returns false only on a database error. A reschedule to the same start
+ * must not release: the claim is the one the request keeps. */
 bool slots_release(const bson_oid_t *request_id, int64_t start_ms, bson_error_t *err);
+
+/* ---- Everything below extends the interface above (same module, same rules). ---- */
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "infra/validate.h"
+
+enum slot_class { SLOT_CLASS_STANDARD = 0, SLOT_CLASS_SPECIAL = 1, SLOT_CLASS_COUNT = 2 };
+
+/* Whether `category` is one of organic|recyclable|hazardous|e-waste|bulk|other. */
+bool slots_category_valid(const char *category);
+/* SLOT_CLASS_* of a category; -1 when the category is unknown. */
+int slots_class_of(const char *category);
+/* "standard" / "special"; NULL for an out-of-range class. Static string. */
+const char *slots_class_name(int cls);
+/* SLOT_CLASS_* of "standard"/"special"; -1 otherwise. */
+int slots_class_parse(const char *name);
+
+#define SLOTS_MAX_WINDOWS 56
+#define SLOTS_MAX_CLOSED  1000
+#define SLOTS_MAX_PER_DAY 288 /* 24 h of 5-minute slots */
+
+struct slot_window {
+	int weekday;   /* 0 = Sunday .. 6 */
+	int start_min; /* minutes after local midnight, 0..1439 */
+	int end_min;   /* 1..1440, > start_min; (end-start) % slot_minutes == 0 */
+};
+
+/* The weekly template (collection slot_templates, _id "default"). Plain value. */
+struct slot_template {
+	int slot_minutes; /* 5..240 */
+	int capacity[SLOT_CLASS_COUNT];
+	struct slot_window weekly[SLOTS_MAX_WINDOWS];
+	int nweekly;
+	int64_t closed_days[SLOTS_MAX_CLOSED]; /* days since 1970-01-01 (local dates) */
+	int nclosed;
+};
+
+/* A capacity override for the local dates [from_day, to_day] (collection slot_overrides). */
+struct slot_override {
+	char id[25];	  /* ObjectId hex ("" when not stored yet) */
+	int64_t from_day; /* days since 1970-01-01, inclusive */
+	int64_t to_day;	  /* inclusive */
+	int cls;	  /* SLOT_CLASS_* or -1 for both classes */
+	int capacity;	  /* -1 when the override does not set a capacity */
+	bool closed;
+	int64_t created_ms;
+};
+
+/* One slot of a day's grid. booked/remaining are filled by the database-backed functions
+ * (slots_day), zero from slots_grid_day. */
+struct slot_info {
+	int64_t start_ms, end_ms; /* UTC instants */
+	int cls;
+	int capacity;  /* effective: template, then overrides (the last created wins) */
+	bool closed;   /* closed date or closing override */
+	int booked;    /* claims held in the slot */
+	int remaining; /* max(0, capacity - booked); 0 when closed */
+};
+
+/* Mon–Sat 09:00–21:00, 60 min, standard 5, special 2, no closed dates. */
+void slots_template_default(struct slot_template *t);
+/* Validates a template object ({slot_minutes, capacity:{standard,special}, weekly:[{weekday,
+ * start:"HH:MM", end:"HH:MM"}], closed_dates:["YYYY-MM-DD"], timezone?}) into *t, collecting
+ * every problem into e under `prefix` ("body"). Returns true when valid. */
+bool slots_template_from_json(json_object *o, const char *prefix, struct slot_template *t,
+			      struct verrors *e);
+/* The template as JSON (new object, caller owns); `timezone` is informational. */
+json_object *slots_template_to_json(const struct slot_template *t, const char *timezone);
+
+/* Pure grid maths in the process time zone (TZ, i.e. SERVICE_TZ): the slots of local date
+ * y-m-d for class `cls`, ordered by start, with effective capacity and closed flag. Wall
+ * times that do not exist (DST gap) start no slot; a slot ending in a gap ends at the
+ * transition; an ambiguous wall time (DST fall-back) means its first occurrence. Returns
+ * the number of slots written (≤ max). */
+int slots_grid_day(const struct slot_template *t, const struct slot_override *ov, size_t nov,
+		   int cls, int y, int m, int d, struct slot_info *out, int max);
+/* Keeps (in place, order kept) the slots a resident may book now: not closed, remaining > 0
+ * and starting at least lead_ms after now_ms. Returns the new count. */
+int slots_filter_offered(struct slot_info *s, int n, int64_t now_ms, int64_t lead_ms);
+#define SLOTS_DATE_LEN 40
+/* Days since 1970-01-01 → calendar date / "YYYY-MM-DD". */
+void slots_days_to_date(int64_t days, int *y, int *m, int *d);
+void slots_day_string(int64_t days, char buf[SLOTS_DATE_LEN]);
+/* The local date (SERVICE_TZ) of an instant. */
+void slots_local_date(int64_t ms, int *y, int *m, int *d);
+/* The UTC instant of local midnight starting local date y-m-d. */
+int64_t slots_local_midnight_ms(int y, int m, int d);
+
+/* Template and overrides in the database. The template falls back to the default when no
+ * document is stored. */
+bool slots_template_load(struct slot_template *t, bson_error_t *err);
+bool slots_template_save(const struct slot_template *t, bson_error_t *err);
+/* Inserts the default template unless one exists (idempotent; for the seed tool). */
+bool slots_seed_default(bson_error_t *err);
+/* Overrides covering any day of [from_day, to_day], oldest first; *out is malloc'd (caller
+ * frees, may be NULL when *n is 0). */
+bool slots_overrides_load(int64_t from_day, int64_t to_day, struct slot_override **out, size_t *n,
+			  bson_error_t *err);
+/* Stores a new override; fills o->id and o->created_ms. */
+bool slots_override_create(struct slot_override *o, bson_error_t *err);
+/* 1 deleted, 0 not found, -1 database error. */
+int slots_override_delete(const bson_oid_t *id, bson_error_t *err);
+
+/* The grid of local date y-m-d for class `cls` with booked/remaining from the claims.
+ * Returns the count (≤ max) or -1 on a database error. */
+int slots_day(int cls, int y, int m, int d, struct slot_info *out, int max, bson_error_t *err);
+/* The slots of local date y-m-d a resident may book for `category` now (lead time
+ * SLOT_LEAD_HOURS). Returns the count or -1 on a database error; -2 for an unknown
+ * category. */
+int slots_available(const char *category, int y, int m, int d, struct slot_info *out, int max,
+		    bson_error_t *err);
+/* Whether [start_ms, end_ms) is a bookable slot of `category` (on the grid, not closed, in
+ * the future; with enforce_lead beyond the lead time), ignoring seats. For validating
+ * preferred slots. 1 yes, 0 no, -1 database error. */
+int slots_is_offered(const char *category, int64_t start_ms, int64_t end_ms, bool enforce_lead,
+		     bson_error_t *err);
+/* Seats held in the slot (class, start). -1 on a database error. */
+long slots_booked(int cls, int64_t start_ms, bson_error_t *err);
+
+/* Staff calendar: one entry per slot of the day (both classes, by start), plus entries for
+ * claims whose slot is no longer on the grid (capacity 0). */
+struct slot_calendar_request {
+	char id[25];
+	char category[24];
+	char status[24];
+};
+struct slot_calendar_entry {
+	struct slot_info slot;
+	struct slot_calendar_request *requests; /* owned by the calendar */
+	int nrequests;
+};
+struct slot_calendar {
+	struct slot_calendar_entry *entries;
+	int n;
+};
+/* Fills *cal (free with slots_calendar_free). Requests are looked up in pickup_requests by
+ * assigned_slot.start (cancelled and failed ones left out). false on a database error. */
+bool slots_calendar(int y, int m, int d, struct slot_calendar *cal, bson_error_t *err);
+void slots_calendar_free(struct slot_calendar *cal);
 
 #endif

@@ -1,0 +1,643 @@
+/* The database side of the slots module: template and overrides, seat claims and the
+ * day views (availability, staff calendar).
+ *
+ * Seats: a booking is a document in slot_claims with _id "<class>:<start_ms>:<seat_no>",
+ * seat_no in 0..capacity-1. Inserting it is the claim; a duplicate key (11000) means the
+ * seat is taken and the next one is tried. Only unique inserts are atomic on FerretDB
+ * (its findAndModify/update re-read nothing at write time), so capacity is never decided
+ * by a counter. A unique index {request_id, start} keeps one request from holding two
+ * seats of one slot. Seats numbered at or above a lowered capacity are never handed out;
+ * bookings already made keep theirs. */
+#include "domain/slots.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/jsonx.h"
+#include "infra/log.h"
+#include "infra/timeutil.h"
+
+#define TEMPLATES "slot_templates"
+#define OVERRIDES "slot_overrides"
+#define CLAIMS	  "slot_claims"
+
+/* ---- template ---- */
+
+bool slots_template_load(struct slot_template *t, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("_id", BCON_UTF8("default"));
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(TEMPLATES), q, NULL, NULL);
+	const bson_t *doc;
+	bool found = false, ok = true;
+	if (mongoc_cursor_next(cur, &doc)) {
+		found = true;
+		char *js = bson_as_relaxed_extended_json(doc, NULL);
+		json_object *o = js ? json_tokener_parse(js) : NULL;
+		bson_free(js);
+		if (o) {
+			json_object_object_del(o, "_id");
+			json_object_object_del(o, "updated_at");
+		}
+		struct verrors e;
+		verr_init(&e);
+		if (!o || !slots_template_from_json(o, "slot_templates", t, &e)) {
+			/* A broken stored template must not take the service down: log it and
+			 * serve the default. */
+			char *msg = e.list ? jsonx_dump(e.list) : NULL;
+			log_error("stored slot template is invalid (%s); using the default",
+				  msg ? msg : "not an object");
+			free(msg);
+			found = false;
+		}
+		verr_free(&e);
+		json_object_put(o);
+	}
+	if (mongoc_cursor_error(cur, err))
+		ok = false;
+	mongoc_cursor_destroy(cur);
+	bson_destroy(q);
+	if (ok && !found)
+		slots_template_default(t);
+	return ok;
+}
+
+static bson_t *template_bson(const struct slot_template *t, bson_error_t *err)
+{
+	json_object *o = slots_template_to_json(t, config_get()->service_tz);
+	const char *js = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	bson_t *b = bson_new_from_json((const uint8_t *)js, -1, err);
+	json_object_put(o);
+	if (b) {
+		BSON_APPEND_DATE_TIME(b, "updated_at", time_now_ms());
+	}
+	return b;
+}
+
+bool slots_template_save(const struct slot_template *t, bson_error_t *err)
+{
+	bson_t *doc = template_bson(t, err);
+	if (!doc)
+		return false;
+	bson_t *q = BCON_NEW("_id", BCON_UTF8("default"));
+	bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
+	bool ok = mongoc_collection_replace_one(db_coll(TEMPLATES), q, doc, opts, NULL, err);
+	bson_destroy(opts);
+	bson_destroy(q);
+	bson_destroy(doc);
+	return ok;
+}
+
+bool slots_seed_default(bson_error_t *err)
+{
+	struct slot_template t;
+	slots_template_default(&t);
+	bson_t *doc = template_bson(&t, err);
+	if (!doc)
+		return false;
+	BSON_APPEND_UTF8(doc, "_id", "default");
+	bool ok = mongoc_collection_insert_one(db_coll(TEMPLATES), doc, NULL, NULL, err);
+	bson_destroy(doc);
+	if (!ok && db_is_dup_key(err))
+		return true; /* already there: the seed never overwrites an admin's template */
+	return ok;
+}
+
+/* ---- overrides ---- */
+
+static int64_t bson_int(const bson_t *doc, const char *key, int64_t def)
+{
+	bson_iter_t it;
+	if (!bson_iter_init_find(&it, doc, key))
+		return def;
+	if (BSON_ITER_HOLDS_INT32(&it) || BSON_ITER_HOLDS_INT64(&it) || BSON_ITER_HOLDS_DOUBLE(&it))
+		return bson_iter_as_int64(&it);
+	return def;
+}
+
+static const char *bson_str(const bson_t *doc, const char *key)
+{
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, doc, key) && BSON_ITER_HOLDS_UTF8(&it))
+		return bson_iter_utf8(&it, NULL);
+	return NULL;
+}
+
+static int64_t bson_date(const bson_t *doc, const char *key, int64_t def)
+{
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, doc, key) && BSON_ITER_HOLDS_DATE_TIME(&it))
+		return bson_iter_date_time(&it);
+	return def;
+}
+
+static bool bson_oid_hex(const bson_t *doc, const char *key, char out[25])
+{
+	bson_iter_t it;
+	out[0] = '\0';
+	if (bson_iter_init_find(&it, doc, key) && BSON_ITER_HOLDS_OID(&it)) {
+		bson_oid_to_string(bson_iter_oid(&it), out);
+		return true;
+	}
+	return false;
+}
+
+bool slots_overrides_load(int64_t from_day, int64_t to_day, struct slot_override **out, size_t *n,
+			  bson_error_t *err)
+{
+	*out = NULL;
+	*n = 0;
+	bson_t *q = BCON_NEW("from_day", "{", "$lte", BCON_INT64(to_day), "}", "to_day", "{",
+			     "$gte", BCON_INT64(from_day), "}");
+	bson_t *opts = BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}");
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(OVERRIDES), q, opts, NULL);
+	const bson_t *doc;
+	size_t cap = 0;
+	while (mongoc_cursor_next(cur, &doc)) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*out = realloc(*out, cap * sizeof(**out));
+			if (!*out)
+				abort();
+		}
+		struct slot_override *o = &(*out)[(*n)++];
+		memset(o, 0, sizeof(*o));
+		bson_oid_hex(doc, "_id", o->id);
+		o->from_day = bson_int(doc, "from_day", 0);
+		o->to_day = bson_int(doc, "to_day", -1);
+		const char *cls = bson_str(doc, "capacity_class");
+		o->cls = cls ? slots_class_parse(cls) : -1;
+		o->capacity = (int)bson_int(doc, "capacity", -1);
+		bson_iter_t it;
+		o->closed = bson_iter_init_find(&it, doc, "closed") && BSON_ITER_HOLDS_BOOL(&it) &&
+			    bson_iter_bool(&it);
+		o->created_ms = bson_date(doc, "created_at", 0);
+	}
+	bool ok = !mongoc_cursor_error(cur, err);
+	mongoc_cursor_destroy(cur);
+	bson_destroy(opts);
+	bson_destroy(q);
+	if (!ok) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return ok;
+}
+
+bool slots_override_create(struct slot_override *o, bson_error_t *err)
+{
+	bson_oid_t oid;
+	bson_oid_init(&oid, NULL);
+	bson_oid_to_string(&oid, o->id);
+	o->created_ms = time_now_ms();
+	char from[SLOTS_DATE_LEN], to[SLOTS_DATE_LEN];
+	slots_day_string(o->from_day, from);
+	slots_day_string(o->to_day, to);
+	bson_t doc = BSON_INITIALIZER;
+	BSON_APPEND_OID(&doc, "_id", &oid);
+	BSON_APPEND_UTF8(&doc, "from", from);
+	BSON_APPEND_UTF8(&doc, "to", to);
+	BSON_APPEND_INT64(&doc, "from_day", o->from_day);
+	BSON_APPEND_INT64(&doc, "to_day", o->to_day);
+	if (o->cls >= 0)
+		BSON_APPEND_UTF8(&doc, "capacity_class", slots_class_name(o->cls));
+	else
+		BSON_APPEND_NULL(&doc, "capacity_class");
+	if (o->capacity >= 0)
+		BSON_APPEND_INT32(&doc, "capacity", o->capacity);
+	else
+		BSON_APPEND_NULL(&doc, "capacity");
+	BSON_APPEND_BOOL(&doc, "closed", o->closed);
+	BSON_APPEND_DATE_TIME(&doc, "created_at", o->created_ms);
+	bool ok = mongoc_collection_insert_one(db_coll(OVERRIDES), &doc, NULL, NULL, err);
+	bson_destroy(&doc);
+	return ok;
+}
+
+int slots_override_delete(const bson_oid_t *id, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("_id", BCON_OID(id));
+	bson_t reply;
+	bool ok = mongoc_collection_delete_one(db_coll(OVERRIDES), q, NULL, &reply, err);
+	int64_t deleted = ok ? bson_int(&reply, "deletedCount", 0) : 0;
+	bson_destroy(&reply);
+	bson_destroy(q);
+	if (!ok)
+		return -1;
+	return deleted > 0 ? 1 : 0;
+}
+
+/* ---- claims ---- */
+
+static int64_t lead_ms(void)
+{
+	return (int64_t)config_get()->slot_lead_hours * 3600 * 1000;
+}
+
+/* The grid of local date y-m-d for `cls` with effective capacity (no seat counts). */
+static int grid_for(int cls, int y, int m, int d, struct slot_info *out, int max, bson_error_t *err)
+{
+	struct slot_template t;
+	if (!slots_template_load(&t, err))
+		return -1;
+	const int64_t day = time_days_from_civil(y, m, d);
+	struct slot_override *ov;
+	size_t nov;
+	if (!slots_overrides_load(day, day, &ov, &nov, err))
+		return -1;
+	int n = slots_grid_day(&t, ov, nov, cls, y, m, d, out, max);
+	free(ov);
+	return n;
+}
+
+/* Finds [start_ms, end_ms) in the grid of its local date. 1 found (*slot filled), 0 not on
+ * the grid, -1 database error. */
+static int find_slot(int cls, int64_t start_ms, int64_t end_ms, struct slot_info *slot,
+		     bson_error_t *err)
+{
+	int y, m, d;
+	slots_local_date(start_ms, &y, &m, &d);
+	struct slot_info grid[SLOTS_MAX_PER_DAY];
+	int n = grid_for(cls, y, m, d, grid, SLOTS_MAX_PER_DAY, err);
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (grid[i].start_ms == start_ms && grid[i].end_ms == end_ms) {
+			*slot = grid[i];
+			return 1;
+		}
+	return 0;
+}
+
+/* 1 when the request holds a claim in the slot starting at start_ms, 0 not, -1 error. */
+static int holds_claim(const bson_oid_t *request_id, int64_t start_ms, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("request_id", BCON_OID(request_id), "start", BCON_DATE_TIME(start_ms));
+	int64_t n = mongoc_collection_count_documents(db_coll(CLAIMS), q, NULL, NULL, NULL, err);
+	bson_destroy(q);
+	return n < 0 ? -1 : n > 0;
+}
+
+int slots_is_offered(const char *category, int64_t start_ms, int64_t end_ms, bool enforce_lead,
+		     bson_error_t *err)
+{
+	int cls = slots_class_of(category);
+	if (cls < 0 || end_ms <= start_ms)
+		return 0;
+	int64_t now = time_now_ms();
+	if (start_ms <= now || (enforce_lead && start_ms < now + lead_ms()))
+		return 0;
+	struct slot_info slot;
+	int f = find_slot(cls, start_ms, end_ms, &slot, err);
+	if (f <= 0)
+		return f;
+	return !slot.closed;
+}
+
+enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *category,
+				   int64_t start_ms, int64_t end_ms, bool enforce_lead,
+				   bson_error_t *err)
+{
+	int cls = slots_class_of(category);
+	if (cls < 0 || end_ms <= start_ms)
+		return SLOT_NOT_AVAILABLE;
+	int64_t now = time_now_ms();
+	if (start_ms <= now || (enforce_lead && start_ms < now + lead_ms()))
+		return SLOT_NOT_AVAILABLE;
+	struct slot_info slot;
+	int f = find_slot(cls, start_ms, end_ms, &slot, err);
+	if (f < 0)
+		return SLOT_DB_ERROR;
+	if (f == 0 || slot.closed)
+		return SLOT_NOT_AVAILABLE;
+	int held = holds_claim(request_id, start_ms, err);
+	if (held < 0)
+		return SLOT_DB_ERROR;
+	if (held)
+		return SLOT_CLAIMED; /* idempotent: the request keeps the seat it has */
+	if (slot.capacity <= 0)
+		return SLOT_FULL;
+
+	/* Seats already taken, read once to skip them (a hint only: the inserts decide). */
+	bool *taken = calloc((size_t)slot.capacity, sizeof(bool));
+	if (!taken)
+		abort();
+	bson_t *q =
+	    BCON_NEW("class", BCON_UTF8(slots_class_name(cls)), "start", BCON_DATE_TIME(start_ms));
+	bson_t *opts = BCON_NEW("projection", "{", "seat", BCON_INT32(1), "}");
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(CLAIMS), q, opts, NULL);
+	const bson_t *doc;
+	int held_total = 0;
+	while (mongoc_cursor_next(cur, &doc)) {
+		int64_t s = bson_int(doc, "seat", -1);
+		if (s >= 0 && s < slot.capacity)
+			taken[s] = true;
+		held_total++;
+	}
+	bool ok = !mongoc_cursor_error(cur, err);
+	mongoc_cursor_destroy(cur);
+	bson_destroy(opts);
+	bson_destroy(q);
+	if (!ok) {
+		free(taken);
+		return SLOT_DB_ERROR;
+	}
+	if (held_total >= slot.capacity) {
+		free(taken);
+		return SLOT_FULL; /* also when capacity was lowered below the bookings kept */
+	}
+
+	enum slot_claim_result r = SLOT_FULL;
+	for (int seat = 0; seat < slot.capacity; seat++) {
+		if (taken[seat])
+			continue;
+		char id[96];
+		snprintf(id, sizeof(id), "%s:%lld:%d", slots_class_name(cls), (long long)start_ms,
+			 seat);
+		bson_t claim = BSON_INITIALIZER;
+		BSON_APPEND_UTF8(&claim, "_id", id);
+		BSON_APPEND_UTF8(&claim, "class", slots_class_name(cls));
+		BSON_APPEND_DATE_TIME(&claim, "start", start_ms);
+		BSON_APPEND_DATE_TIME(&claim, "end", end_ms);
+		BSON_APPEND_INT32(&claim, "seat", seat);
+		BSON_APPEND_OID(&claim, "request_id", request_id);
+		BSON_APPEND_UTF8(&claim, "category", category);
+		BSON_APPEND_DATE_TIME(&claim, "created_at", now);
+		bool ins = mongoc_collection_insert_one(db_coll(CLAIMS), &claim, NULL, NULL, err);
+		bson_destroy(&claim);
+		if (ins) {
+			r = SLOT_CLAIMED;
+			/* Seats are numbered below the capacity, so without bookings kept above a
+			 * lowered capacity the seat itself bounds the count. Those kept bookings
+			 * do not block a low seat number, hence this check after the insert: when
+			 * the slot now holds more claims than its capacity, back off. Of racers
+			 * that overshoot, the last to insert always sees every earlier claim and
+			 * backs off, so the capacity holds (at worst more racers back off than
+			 * needed, only while kept bookings exceed a lowered capacity). */
+			long total = slots_booked(cls, start_ms, err);
+			if (total < 0 || total > slot.capacity) {
+				bson_error_t derr;
+				bson_t *dq = BCON_NEW("_id", BCON_UTF8(id));
+				bool del = mongoc_collection_delete_one(db_coll(CLAIMS), dq, NULL,
+									NULL, &derr);
+				bson_destroy(dq);
+				if (!del) {
+					log_error("slot claim %s could not be rolled back: %s", id,
+						  derr.message);
+					if (total >= 0)
+						*err = derr;
+					r = SLOT_DB_ERROR;
+				} else {
+					r = total < 0 ? SLOT_DB_ERROR : SLOT_FULL;
+				}
+			}
+			break;
+		}
+		if (!db_is_dup_key(err)) {
+			r = SLOT_DB_ERROR;
+			break;
+		}
+	}
+	free(taken);
+	if (r == SLOT_FULL) {
+		/* Every insert collided. One of them may have been the {request_id, start}
+		 * index: the same request claimed concurrently and already holds a seat. */
+		held = holds_claim(request_id, start_ms, err);
+		if (held < 0)
+			return SLOT_DB_ERROR;
+		if (held)
+			return SLOT_CLAIMED;
+	}
+	return r;
+}
+
+bool slots_release(const bson_oid_t *request_id, int64_t start_ms, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("request_id", BCON_OID(request_id), "start", BCON_DATE_TIME(start_ms));
+	bool ok = mongoc_collection_delete_many(db_coll(CLAIMS), q, NULL, NULL, err);
+	bson_destroy(q);
+	return ok;
+}
+
+long slots_booked(int cls, int64_t start_ms, bson_error_t *err)
+{
+	bson_t *q =
+	    BCON_NEW("class", BCON_UTF8(slots_class_name(cls)), "start", BCON_DATE_TIME(start_ms));
+	int64_t n = mongoc_collection_count_documents(db_coll(CLAIMS), q, NULL, NULL, NULL, err);
+	bson_destroy(q);
+	return n < 0 ? -1 : (long)n;
+}
+
+/* ---- day views ---- */
+
+struct claim_row {
+	int cls;
+	int64_t start_ms, end_ms;
+	char request_id[25];
+};
+
+/* Claims whose start is within [from_ms, to_ms); *out malloc'd. */
+static bool claims_between(int64_t from_ms, int64_t to_ms, struct claim_row **out, size_t *n,
+			   bson_error_t *err)
+{
+	*out = NULL;
+	*n = 0;
+	bson_t *q = BCON_NEW("start", "{", "$gte", BCON_DATE_TIME(from_ms), "$lt",
+			     BCON_DATE_TIME(to_ms), "}");
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(CLAIMS), q, NULL, NULL);
+	const bson_t *doc;
+	size_t cap = 0;
+	while (mongoc_cursor_next(cur, &doc)) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = realloc(*out, cap * sizeof(**out));
+			if (!*out)
+				abort();
+		}
+		struct claim_row *c = &(*out)[(*n)++];
+		c->cls = slots_class_parse(bson_str(doc, "class"));
+		c->start_ms = bson_date(doc, "start", 0);
+		c->end_ms = bson_date(doc, "end", 0);
+		bson_oid_hex(doc, "request_id", c->request_id);
+	}
+	bool ok = !mongoc_cursor_error(cur, err);
+	mongoc_cursor_destroy(cur);
+	bson_destroy(q);
+	if (!ok) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return ok;
+}
+
+static void day_bounds(int y, int m, int d, int64_t *from_ms, int64_t *to_ms)
+{
+	*from_ms = slots_local_midnight_ms(y, m, d);
+	int ny, nm, nd;
+	slots_days_to_date(time_days_from_civil(y, m, d) + 1, &ny, &nm, &nd);
+	*to_ms = slots_local_midnight_ms(ny, nm, nd);
+}
+
+static void count_booked(struct slot_info *s, int n, const struct claim_row *c, size_t nc)
+{
+	for (int i = 0; i < n; i++) {
+		s[i].booked = 0;
+		for (size_t j = 0; j < nc; j++)
+			if (c[j].cls == s[i].cls && c[j].start_ms == s[i].start_ms)
+				s[i].booked++;
+		int rem = s[i].capacity - s[i].booked;
+		s[i].remaining = s[i].closed || rem < 0 ? 0 : rem;
+	}
+}
+
+int slots_day(int cls, int y, int m, int d, struct slot_info *out, int max, bson_error_t *err)
+{
+	int n = grid_for(cls, y, m, d, out, max, err);
+	if (n <= 0)
+		return n;
+	int64_t from, to;
+	day_bounds(y, m, d, &from, &to);
+	struct claim_row *c;
+	size_t nc;
+	if (!claims_between(from, to, &c, &nc, err))
+		return -1;
+	count_booked(out, n, c, nc);
+	free(c);
+	return n;
+}
+
+int slots_available(const char *category, int y, int m, int d, struct slot_info *out, int max,
+		    bson_error_t *err)
+{
+	int cls = slots_class_of(category);
+	if (cls < 0)
+		return -2;
+	int64_t from, to, now = time_now_ms();
+	day_bounds(y, m, d, &from, &to);
+	if (to <= now + lead_ms())
+		return 0; /* the whole day is past or inside the lead time */
+	int n = slots_day(cls, y, m, d, out, max, err);
+	if (n <= 0)
+		return n;
+	return slots_filter_offered(out, n, now, lead_ms());
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct slot_calendar_entry *x = a, *y = b;
+	if (x->slot.start_ms != y->slot.start_ms)
+		return x->slot.start_ms < y->slot.start_ms ? -1 : 1;
+	return x->slot.cls - y->slot.cls;
+}
+
+static void copy_field(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+bool slots_calendar(int y, int m, int d, struct slot_calendar *cal, bson_error_t *err)
+{
+	memset(cal, 0, sizeof(*cal));
+	struct slot_template t;
+	if (!slots_template_load(&t, err))
+		return false;
+	const int64_t day = time_days_from_civil(y, m, d);
+	struct slot_override *ov;
+	size_t nov;
+	if (!slots_overrides_load(day, day, &ov, &nov, err))
+		return false;
+	int64_t from, to;
+	day_bounds(y, m, d, &from, &to);
+	struct claim_row *c;
+	size_t nc;
+	if (!claims_between(from, to, &c, &nc, err)) {
+		free(ov);
+		return false;
+	}
+	size_t cap = 2 * SLOTS_MAX_PER_DAY + nc;
+	cal->entries = calloc(cap, sizeof(*cal->entries));
+	if (!cal->entries)
+		abort();
+	struct slot_info grid[SLOTS_MAX_PER_DAY];
+	for (int cls = 0; cls < SLOT_CLASS_COUNT; cls++) {
+		int n = slots_grid_day(&t, ov, nov, cls, y, m, d, grid, SLOTS_MAX_PER_DAY);
+		count_booked(grid, n, c, nc);
+		for (int i = 0; i < n; i++)
+			cal->entries[cal->n++].slot = grid[i];
+	}
+	free(ov);
+	/* Claims of slots no longer on the grid (template changed after booking). */
+	for (size_t j = 0; j < nc; j++) {
+		bool seen = false;
+		for (int i = 0; i < cal->n && !seen; i++)
+			seen = cal->entries[i].slot.cls == c[j].cls &&
+			       cal->entries[i].slot.start_ms == c[j].start_ms;
+		if (seen || c[j].cls < 0)
+			continue;
+		struct slot_info *s = &cal->entries[cal->n++].slot;
+		memset(s, 0, sizeof(*s));
+		s->cls = c[j].cls;
+		s->start_ms = c[j].start_ms;
+		s->end_ms = c[j].end_ms;
+		count_booked(s, 1, c, nc);
+	}
+	free(c);
+	qsort(cal->entries, (size_t)cal->n, sizeof(cal->entries[0]), cmp_entry);
+
+	/* The requests of the day's slots, by assigned_slot.start. */
+	bson_t *q = BCON_NEW("assigned_slot.start", "{", "$gte", BCON_DATE_TIME(from), "$lt",
+			     BCON_DATE_TIME(to), "}");
+	bson_t *opts = BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}");
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll("pickup_requests"), q, opts, NULL);
+	const bson_t *doc;
+	while (mongoc_cursor_next(cur, &doc)) {
+		const char *status = bson_str(doc, "status");
+		const char *category = bson_str(doc, "category");
+		if (status && (strcmp(status, "cancelled") == 0 || strcmp(status, "failed") == 0))
+			continue;
+		bson_iter_t it, sub;
+		int64_t start = 0;
+		if (bson_iter_init_find(&it, doc, "assigned_slot") &&
+		    BSON_ITER_HOLDS_DOCUMENT(&it) && bson_iter_recurse(&it, &sub) &&
+		    bson_iter_find(&sub, "start") && BSON_ITER_HOLDS_DATE_TIME(&sub))
+			start = bson_iter_date_time(&sub);
+		int cls = slots_class_of(category);
+		for (int i = 0; i < cal->n; i++) {
+			struct slot_calendar_entry *e = &cal->entries[i];
+			if (e->slot.start_ms != start || e->slot.cls != cls)
+				continue;
+			e->requests =
+			    realloc(e->requests, (size_t)(e->nrequests + 1) * sizeof(*e->requests));
+			if (!e->requests)
+				abort();
+			struct slot_calendar_request *r = &e->requests[e->nrequests++];
+			bson_oid_hex(doc, "_id", r->id);
+			copy_field(r->category, sizeof(r->category), category);
+			copy_field(r->status, sizeof(r->status), status);
+			break;
+		}
+	}
+	bool ok = !mongoc_cursor_error(cur, err);
+	mongoc_cursor_destroy(cur);
+	bson_destroy(opts);
+	bson_destroy(q);
+	if (!ok)
+		slots_calendar_free(cal);
+	return ok;
+}
+
+void slots_calendar_free(struct slot_calendar *cal)
+{
+	for (int i = 0; cal && i < cal->n; i++)
+		free(cal->entries[i].requests);
+	if (cal) {
+		free(cal->entries);
+		cal->entries = NULL;
+		cal->n = 0;
+	}
+}

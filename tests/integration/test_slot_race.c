@@ -1,0 +1,287 @@
+/* Capacity holds under a real race (SWMRA_TEST_MONGO_URI): 60 forked processes, each with
+ * its own database client (runtime_init after fork), book one capacity-5 slot at the same
+ * moment. Exactly 5 succeed, the rest get SLOT_FULL, and exactly 5 claims exist. Then the
+ * same with a reschedule storm: 5 holders of slot A move to slot B (capacity 5, 2 seats
+ * already taken) while 10 newcomers race for B; B never exceeds 5 and every mover that
+ * lost keeps its seat in A. Last, capacity lowered below the bookings kept in high seat
+ * numbers: racers for the one seat left never push the slot over the new capacity. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "domain/slots.h"
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/runtime.h"
+#include "infra/timeutil.h"
+
+#define RACERS 60
+
+static char dbname[64];
+static struct slot_info slot[SLOTS_MAX_PER_DAY];
+
+static void open_db(void)
+{
+	char err[256];
+	if (config_load("", err, sizeof(err)) < 0 ||
+	    runtime_init("test_slot_race", err, sizeof(err)) < 0) {
+		fprintf(stderr, "runtime: %s\n", err);
+		_exit(99);
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
+	snprintf(dbname, sizeof(dbname), "swmra_it_slotrace_%ld", (long)getpid());
+	setenv("MONGO_DB", dbname, 1);
+	unsetenv("SLOT_LEAD_HOURS");
+	open_db();
+	bson_error_t err;
+	if (!db_ensure_indexes(&err))
+		return -1;
+	struct slot_template t;
+	slots_template_default(&t);
+	t.nweekly = 0;
+	for (int wd = 0; wd < 7; wd++)
+		t.weekly[t.nweekly++] = (struct slot_window){wd, 9 * 60, 21 * 60};
+	t.capacity[SLOT_CLASS_STANDARD] = 5;
+	if (!slots_template_save(&t, &err))
+		return -1;
+	int y, m, d;
+	slots_local_date(time_now_ms() + 7LL * 86400 * 1000, &y, &m, &d);
+	if (slots_day(SLOT_CLASS_STANDARD, y, m, d, slot, SLOTS_MAX_PER_DAY, &err) != 12)
+		return -1;
+	/* No client may cross a fork: the children open their own. */
+	runtime_shutdown();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	open_db();
+	bson_error_t err;
+	mongoc_database_drop(db_database(), &err);
+	runtime_shutdown();
+	return 0;
+}
+
+/* Child exit codes: 0 claimed, 1 full, 2 not available, 3 db error, 4 claimed and released
+ * the old seat (reschedule), 5 reschedule lost (old seat kept). */
+static int child_claim(const bson_oid_t *rid, const struct slot_info *s, int go_fd,
+		       const struct slot_info *old)
+{
+	open_db();
+	/* Warm the connection up so the race is on the inserts, not on the handshake. */
+	bson_error_t err;
+	db_ping(NULL, &err);
+	char c;
+	if (read(go_fd, &c, 1) != 1) /* wait for the starting gun */
+		return 98;
+	enum slot_claim_result r = slots_claim(rid, "organic", s->start_ms, s->end_ms, true, &err);
+	int code = r == SLOT_CLAIMED ? 0 : r == SLOT_FULL ? 1 : r == SLOT_NOT_AVAILABLE ? 2 : 3;
+	if (r == SLOT_DB_ERROR)
+		fprintf(stderr, "child: %s\n", err.message);
+	if (old) {
+		if (r == SLOT_CLAIMED)
+			code = slots_release(rid, old->start_ms, &err) ? 4 : 3;
+		else if (r == SLOT_FULL)
+			code = 5;
+	}
+	runtime_shutdown();
+	return code;
+}
+
+struct racer {
+	bson_oid_t rid;
+	const struct slot_info *target;
+	const struct slot_info *old;
+	pid_t pid;
+	int code;
+};
+
+static void race(struct racer *r, int n)
+{
+	int go[2];
+	assert_int_equal(pipe(go), 0);
+	for (int i = 0; i < n; i++) {
+		fflush(NULL);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			close(go[1]);
+			_exit(child_claim(&r[i].rid, r[i].target, go[0], r[i].old));
+		}
+		r[i].pid = pid;
+	}
+	close(go[0]);
+	usleep(300 * 1000); /* let every child connect */
+	char buf[RACERS];
+	memset(buf, 'g', sizeof(buf));
+	assert_int_equal(write(go[1], buf, (size_t)n), n);
+	close(go[1]);
+	for (int i = 0; i < n; i++) {
+		int st;
+		assert_int_equal(waitpid(r[i].pid, &st, 0), r[i].pid);
+		assert_true(WIFEXITED(st));
+		r[i].code = WEXITSTATUS(st);
+	}
+}
+
+static long count(const struct slot_info *s)
+{
+	bson_error_t err;
+	long n = slots_booked(SLOT_CLASS_STANDARD, s->start_ms, &err);
+	assert_true(n >= 0);
+	return n;
+}
+
+static void fifty_racers_five_seats(void **state)
+{
+	(void)state;
+	static struct racer r[RACERS];
+	for (int i = 0; i < RACERS; i++) {
+		bson_oid_init(&r[i].rid, NULL);
+		r[i].target = &slot[2];
+		r[i].old = NULL;
+	}
+	race(r, RACERS);
+	int won = 0, full = 0;
+	for (int i = 0; i < RACERS; i++) {
+		if (r[i].code == 0)
+			won++;
+		else if (r[i].code == 1)
+			full++;
+		else
+			fail_msg("racer %d exited %d", i, r[i].code);
+	}
+	assert_int_equal(won, 5);
+	assert_int_equal(full, RACERS - 5);
+	open_db();
+	assert_int_equal(count(&slot[2]), 5);
+	/* and exactly seats 0..4, one per winner */
+	bson_error_t err;
+	for (int i = 0; i < RACERS; i++) {
+		bson_t *q = BCON_NEW("request_id", BCON_OID(&r[i].rid));
+		int64_t n = mongoc_collection_count_documents(db_coll("slot_claims"), q, NULL, NULL,
+							      NULL, &err);
+		bson_destroy(q);
+		assert_int_equal(n, r[i].code == 0 ? 1 : 0);
+	}
+	runtime_shutdown();
+}
+
+static void reschedule_storm(void **state)
+{
+	(void)state;
+	/* slot A = slot[6] with 5 holders; slot B = slot[8] with 2 seats taken */
+	open_db();
+	struct racer r[15];
+	bson_error_t err;
+	for (int i = 0; i < 5; i++) {
+		bson_oid_init(&r[i].rid, NULL);
+		assert_int_equal(
+		    slots_claim(&r[i].rid, "organic", slot[6].start_ms, slot[6].end_ms, true, &err),
+		    SLOT_CLAIMED);
+		r[i].target = &slot[8];
+		r[i].old = &slot[6];
+	}
+	for (int i = 0; i < 2; i++) {
+		bson_oid_t x;
+		bson_oid_init(&x, NULL);
+		assert_int_equal(
+		    slots_claim(&x, "organic", slot[8].start_ms, slot[8].end_ms, true, &err),
+		    SLOT_CLAIMED);
+	}
+	for (int i = 5; i < 15; i++) {
+		bson_oid_init(&r[i].rid, NULL);
+		r[i].target = &slot[8];
+		r[i].old = NULL;
+	}
+	runtime_shutdown();
+	race(r, 15);
+	int moved = 0, stayed = 0, newcomers = 0;
+	for (int i = 0; i < 15; i++) {
+		if (i < 5 && r[i].code == 4)
+			moved++;
+		else if (i < 5 && r[i].code == 5)
+			stayed++;
+		else if (i >= 5 && r[i].code == 0)
+			newcomers++;
+		else if (!(i >= 5 && r[i].code == 1))
+			fail_msg("racer %d exited %d", i, r[i].code);
+	}
+	assert_int_equal(moved + newcomers, 3);
+	assert_int_equal(moved + stayed, 5);
+	open_db();
+	assert_int_equal(count(&slot[8]), 5);
+	assert_int_equal(count(&slot[6]), stayed);
+	runtime_shutdown();
+}
+
+static void lowered_capacity_race(void **state)
+{
+	(void)state;
+	/* slot[10]: 5 holders, the holders of seats 0 and 1 cancel, then the capacity drops
+	 * to 4: seats 2, 3, 4 are kept, one seat is left and seat numbers 0..3 look free. */
+	open_db();
+	bson_error_t err;
+	bson_oid_t h[5];
+	for (int i = 0; i < 5; i++) {
+		bson_oid_init(&h[i], NULL);
+		assert_int_equal(
+		    slots_claim(&h[i], "organic", slot[10].start_ms, slot[10].end_ms, true, &err),
+		    SLOT_CLAIMED);
+	}
+	assert_true(slots_release(&h[0], slot[10].start_ms, &err));
+	assert_true(slots_release(&h[1], slot[10].start_ms, &err));
+	int y, m, d;
+	slots_local_date(slot[10].start_ms, &y, &m, &d);
+	struct slot_override o = {.cls = SLOT_CLASS_STANDARD, .capacity = 4};
+	o.from_day = o.to_day = time_days_from_civil(y, m, d);
+	assert_true(slots_override_create(&o, &err));
+	runtime_shutdown();
+	static struct racer r[30];
+	for (int i = 0; i < 30; i++) {
+		bson_oid_init(&r[i].rid, NULL);
+		r[i].target = &slot[10];
+		r[i].old = NULL;
+	}
+	race(r, 30);
+	int won = 0;
+	for (int i = 0; i < 30; i++) {
+		if (r[i].code == 0)
+			won++;
+		else if (r[i].code != 1)
+			fail_msg("racer %d exited %d", i, r[i].code);
+	}
+	assert_true(won <= 1);
+	open_db();
+	assert_int_equal(count(&slot[10]), 3 + won);
+	/* with the slot at capacity nothing more gets in */
+	bson_oid_t late;
+	bson_oid_init(&late, NULL);
+	if (won == 1)
+		assert_int_equal(
+		    slots_claim(&late, "organic", slot[10].start_ms, slot[10].end_ms, true, &err),
+		    SLOT_FULL);
+	runtime_shutdown();
+}
+
+int main(void)
+{
+	if (!getenv("SWMRA_TEST_MONGO_URI")) {
+		fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
+		return 77;
+	}
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(fifty_racers_five_seats),
+	    cmocka_unit_test(reschedule_storm),
+	    cmocka_unit_test(lowered_capacity_race),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
