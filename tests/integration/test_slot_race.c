@@ -276,7 +276,8 @@ int main(void)
 {
 	if (!getenv("SWMRA_TEST_MONGO_URI")) {
 		fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
-		return 77;
+		printf("Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
+		return 1;
 	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(fifty_racers_five_seats),
