@@ -1,0 +1,385 @@
+/* Resident routes of pickup requests: create, list, detail, edit and submit drafts,
+ * confirm or change the slot, cancel. Only the caller's own requests exist for them:
+ * someone else's id, like an unknown or malformed one, is 404 "Request not found". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "domain/requests.h"
+#include "domain/slots.h"
+#include "domain/uploads.h"
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/timeutil.h"
+
+static const char *const create_keys[] = {"category", "is_special", "description",
+					  "quantity", "address",    "preferred_slots",
+					  "photos",   "draft",	    NULL};
+static const char *const patch_keys[] = {"category", "is_special",	"description", "quantity",
+					 "address",  "preferred_slots", "photos",      NULL};
+static const char *const address_keys[] = {"line1", "line2", "city", "pincode", "lat", "lng", NULL};
+static const char *const slot_keys[] = {"start", "end", NULL};
+
+/* 422 from the collected errors; releases them. */
+static int invalid(struct http_response *res, struct verrors *e)
+{
+	int st = http_validation(res, e);
+	verr_free(e);
+	return st;
+}
+
+static int not_found(struct http_response *res)
+{
+	return http_error(res, 404, "Request not found");
+}
+
+static void free_ptr(void *p)
+{
+	free(p);
+}
+
+static void free_bson(void *p)
+{
+	bson_destroy(p);
+}
+
+/* An RFC 3339 instant at body.<prefix>.<key>. */
+static bool v_instant(struct verrors *e, json_object *obj, const char *prefix, const char *key,
+		      bool required, int64_t *out)
+{
+	const char *s;
+	if (!v_string(e, obj, prefix, key, required, 1, 64, &s))
+		return false;
+	if (!time_parse_rfc3339(s, out)) {
+		char loc[128];
+		snprintf(loc, sizeof(loc), "%s.%s", prefix, key);
+		verr_add(e, loc, "Input should be an RFC 3339 date-time with an offset",
+			 "datetime_parsing");
+		return false;
+	}
+	return true;
+}
+
+/* Validates a create (all required but is_special, preferred_slots, photos, draft) or a
+ * draft edit (all optional) into `f`. Returns 0, or the status of the answer it set. */
+static int parse_fields(struct http_request *req, struct http_response *res, json_object *body,
+			bool patch, const char *current_category, struct req_fields *f, bool *draft)
+{
+	size_t slot_index[5];
+	struct verrors e;
+	verr_init(&e);
+	memset(f, 0, sizeof(*f));
+	bool req_ = !patch;
+	v_no_extra(&e, body, "body", patch ? patch_keys : create_keys);
+	f->has_category =
+	    v_enum(&e, body, "body", "category", req_, requests_categories, &f->category);
+	f->has_is_special = v_bool(&e, body, "body", "is_special", false, &f->is_special);
+	if (!patch)
+		f->has_is_special = true; /* default false */
+	f->has_description =
+	    v_string(&e, body, "body", "description", req_, 5, 1000, &f->description);
+	f->has_quantity = v_number(&e, body, "body", "quantity", req_, 0, true, 100, &f->quantity);
+	if (draft) {
+		*draft = false;
+		v_bool(&e, body, "body", "draft", false, draft);
+	}
+
+	json_object *addr = v_object(&e, body, "body", "address", req_);
+	if (addr) {
+		struct req_address *a = &f->address;
+		size_t before = json_object_array_length(e.list);
+		v_no_extra(&e, addr, "body.address", address_keys);
+		v_string(&e, addr, "body.address", "line1", true, 3, 200, &a->line1);
+		v_string(&e, addr, "body.address", "line2", false, 0, 200, &a->line2);
+		v_string(&e, addr, "body.address", "city", true, 2, 100, &a->city);
+		v_string(&e, addr, "body.address", "pincode", true, 4, 10, &a->pincode);
+		a->has_lat =
+		    v_number(&e, addr, "body.address", "lat", false, -90, false, 90, &a->lat);
+		a->has_lng =
+		    v_number(&e, addr, "body.address", "lng", false, -180, false, 180, &a->lng);
+		f->has_address = json_object_array_length(e.list) == before;
+	}
+
+	json_object *slots = v_array(&e, body, "body", "preferred_slots", false, 0, 5);
+	f->has_preferred_slots = !patch;
+	if (slots) {
+		f->has_preferred_slots = true;
+		int64_t now = time_now_ms();
+		for (size_t i = 0; i < json_object_array_length(slots); i++) {
+			json_object *s = json_object_array_get_idx(slots, i);
+			char prefix[64];
+			snprintf(prefix, sizeof(prefix), "body.preferred_slots.%zu", i);
+			if (!v_is_object(&e, s, prefix))
+				continue;
+			v_no_extra(&e, s, prefix, slot_keys);
+			struct req_slot *ps = &f->preferred_slots[f->n_preferred_slots];
+			bool ok = v_instant(&e, s, prefix, "start", true, &ps->start);
+			ok = v_instant(&e, s, prefix, "end", true, &ps->end) && ok;
+			if (!ok)
+				continue;
+			char loc[96];
+			if (ps->start <= now) {
+				snprintf(loc, sizeof(loc), "%s.start", prefix);
+				verr_add(&e, loc, "Slot should be in the future",
+					 "datetime_future");
+			} else if (ps->end <= ps->start) {
+				snprintf(loc, sizeof(loc), "%s.end", prefix);
+				verr_add(&e, loc, "Slot end should be after its start",
+					 "slot_order");
+			} else {
+				slot_index[f->n_preferred_slots++] = i;
+			}
+		}
+	}
+	/* Preferred slots must be slots of the grid for the category (seats not counted). */
+	const char *cat = f->has_category ? f->category : current_category;
+	for (size_t k = 0; cat && k < f->n_preferred_slots; k++) {
+		bson_error_t err;
+		int r = slots_is_offered(cat, f->preferred_slots[k].start,
+					 f->preferred_slots[k].end, false, &err);
+		if (r < 0) {
+			verr_free(&e);
+			return http_db_error(res, &err);
+		}
+		if (r == 0) {
+			char loc[64];
+			snprintf(loc, sizeof(loc), "body.preferred_slots.%zu", slot_index[k]);
+			verr_add(&e, loc, "Slot is not one of the offered pickup slots",
+				 "slot_not_offered");
+		}
+	}
+
+	json_object *photos = v_array(&e, body, "body", "photos", false, 0, 5);
+	f->has_photos = !patch;
+	if (photos) {
+		f->has_photos = true;
+		bson_oid_t owner;
+		db_parse_oid(req->user.id, &owner);
+		for (size_t i = 0; i < json_object_array_length(photos); i++) {
+			json_object *p = json_object_array_get_idx(photos, i);
+			char loc[64];
+			snprintf(loc, sizeof(loc), "body.photos.%zu", i);
+			if (!p || !json_object_is_type(p, json_type_string)) {
+				verr_add(&e, loc, "Input should be a valid string", "string_type");
+				continue;
+			}
+			char *path = NULL;
+			bson_error_t err;
+			enum upload_ref_result r =
+			    uploads_resolve(&owner, json_object_get_string(p), &path, &err);
+			if (r == UPLOAD_REF_DB_ERROR) {
+				verr_free(&e);
+				return http_db_error(res, &err);
+			}
+			if (r != UPLOAD_REF_OK) {
+				verr_add(&e, loc,
+					 r == UPLOAD_REF_INVALID
+					     ? "Photo should be an upload URL of this service"
+					     : "Photo should be one of your uploads",
+					 "upload_ref");
+				continue;
+			}
+			arena_defer(req->arena, free_ptr, path);
+			f->photo_paths[f->n_photos++] = path;
+		}
+	}
+	if (verr_any(&e))
+		return invalid(res, &e);
+	verr_free(&e);
+	return 0;
+}
+
+/* The caller's request {id}: 0 with *doc (arena-owned), or the status of the answer. */
+static int load_own(struct http_request *req, struct http_response *res, bson_oid_t *id,
+		    bson_oid_t *owner, bson_t **doc)
+{
+	if (!db_parse_oid(http_param(req, "id"), id) || !db_parse_oid(req->user.id, owner))
+		return not_found(res);
+	bson_error_t err;
+	*doc = requests_load(id, owner, &err);
+	if (!*doc)
+		return err.code ? http_db_error(res, &err) : not_found(res);
+	arena_defer(req->arena, free_bson, *doc);
+	return 0;
+}
+
+static int answer_doc(struct http_response *res, int status, bson_t *doc)
+{
+	json_object *o = requests_to_json(doc);
+	bson_destroy(doc);
+	return http_json(res, status, o);
+}
+
+int api_requests_create(struct http_request *req, struct http_response *res)
+{
+	int st;
+	json_object *body = http_json_body(req, res, &st);
+	if (!body)
+		return st;
+	struct req_fields f;
+	bool draft = false;
+	if ((st = parse_fields(req, res, body, false, NULL, &f, &draft)))
+		return st;
+	bson_oid_t owner, id;
+	if (!db_parse_oid(req->user.id, &owner))
+		return http_error(res, 401, "Invalid token");
+	bson_error_t err;
+	if (!requests_create(&owner, role_name(req->user.role), &f, draft, &id, &err))
+		return http_db_error(res, &err);
+	bson_t *doc = requests_load(&id, NULL, &err);
+	if (!doc)
+		return err.code ? http_db_error(res, &err) : not_found(res);
+	return answer_doc(res, 201, doc);
+}
+
+int api_requests_list(struct http_request *req, struct http_response *res)
+{
+	struct verrors e;
+	verr_init(&e);
+	struct req_query q = {0};
+	bson_oid_t owner;
+	if (!db_parse_oid(req->user.id, &owner)) {
+		verr_free(&e);
+		return http_error(res, 401, "Invalid token");
+	}
+	q.owner = &owner;
+	v_query_enum(&e, http_query(req, "status"), "status", requests_status_names, &q.status);
+	v_query_enum(&e, http_query(req, "category"), "category", requests_categories, &q.category);
+	v_query_int(&e, http_query(req, "skip"), "skip", 0, 0, 1000000000L, &q.skip);
+	v_query_int(&e, http_query(req, "limit"), "limit", 20, 1, 100, &q.limit);
+	if (verr_any(&e))
+		return invalid(res, &e);
+	verr_free(&e);
+	int64_t total = 0;
+	bson_error_t err;
+	json_object *items = requests_list(&q, &total, &err);
+	if (!items)
+		return http_db_error(res, &err);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	json_object_object_add(o, "skip", json_object_new_int64(q.skip));
+	json_object_object_add(o, "limit", json_object_new_int64(q.limit));
+	return http_json(res, 200, o);
+}
+
+int api_requests_get(struct http_request *req, struct http_response *res)
+{
+	bson_oid_t id, owner;
+	bson_t *doc;
+	int st = load_own(req, res, &id, &owner, &doc);
+	if (st)
+		return st;
+	return http_json(res, 200, requests_to_json(doc));
+}
+
+int api_requests_update(struct http_request *req, struct http_response *res)
+{
+	bson_oid_t id, owner;
+	bson_t *doc;
+	int st = load_own(req, res, &id, &owner, &doc);
+	if (st)
+		return st;
+	json_object *body = http_json_body(req, res, &st);
+	if (!body)
+		return st;
+	struct req_fields f;
+	bson_iter_t it;
+	const char *cat = NULL;
+	if (bson_iter_init_find(&it, doc, "category") && BSON_ITER_HOLDS_UTF8(&it))
+		cat = bson_iter_utf8(&it, NULL);
+	if ((st = parse_fields(req, res, body, true, cat, &f, NULL)))
+		return st;
+	bson_error_t err;
+	switch (requests_update_draft(&id, &owner, &f, &err)) {
+	case REQ_OK: break;
+	case REQ_NOT_FOUND: return not_found(res);
+	case REQ_INVALID: return http_error(res, 409, "Only drafts can be edited");
+	default: return http_db_error(res, &err);
+	}
+	bson_t *out = requests_load(&id, NULL, &err);
+	if (!out)
+		return err.code ? http_db_error(res, &err) : not_found(res);
+	return answer_doc(res, 200, out);
+}
+
+/* Runs a resident transition and answers it; `invalid` is the refusal message. */
+static int resident_transition(struct http_request *req, struct http_response *res,
+			       struct req_transition *t, int invalid_status, const char *invalid,
+			       const char *too_late)
+{
+	bson_oid_t id, owner;
+	if (!db_parse_oid(http_param(req, "id"), &id) || !db_parse_oid(req->user.id, &owner))
+		return not_found(res);
+	t->actor = REQ_ACTOR_RESIDENT;
+	t->actor_id = req->user.id;
+	t->owner = &owner;
+	bson_t *doc = NULL;
+	bson_error_t err;
+	char msg[96];
+	switch (requests_transition(&id, t, NULL, &doc, &err)) {
+	case REQ_OK: return answer_doc(res, 200, doc);
+	case REQ_NOT_FOUND: return not_found(res);
+	case REQ_INVALID: return http_error(res, invalid_status, invalid);
+	case REQ_TOO_LATE:
+		snprintf(msg, sizeof(msg), "%s (<%dh)", too_late, config_get()->cancel_min_hours);
+		return http_error(res, 400, msg);
+	case REQ_SLOT_FULL: return http_error(res, 409, "Slot is full");
+	case REQ_SLOT_NOT_AVAILABLE:
+	case REQ_SLOT_REQUIRED: return http_error(res, 409, "Slot not available");
+	case REQ_CONFLICT:
+		return http_error(res, 409, "The request changed meanwhile; reload and retry");
+	case REQ_DB_ERROR: break;
+	}
+	return http_db_error(res, &err);
+}
+
+int api_requests_submit(struct http_request *req, struct http_response *res)
+{
+	struct req_transition t = {.to = RS_SUBMITTED};
+	return resident_transition(req, res, &t, 409, "Only drafts can be submitted", "Too late");
+}
+
+int api_requests_cancel(struct http_request *req, struct http_response *res)
+{
+	int st;
+	json_object *body = http_json_body_optional(req, res, &st);
+	if (!body)
+		return st;
+	static const char *const keys[] = {"reason", NULL};
+	struct verrors e;
+	verr_init(&e);
+	struct req_transition t = {.to = RS_CANCELLED};
+	v_no_extra(&e, body, "body", keys);
+	v_string(&e, body, "body", "reason", false, 0, 500, &t.reason);
+	if (verr_any(&e))
+		return invalid(res, &e);
+	verr_free(&e);
+	if (t.reason && !*t.reason)
+		t.reason = NULL;
+	return resident_transition(req, res, &t, 400, "Cannot cancel in current status",
+				   "Too late to cancel");
+}
+
+int api_requests_confirm_slot(struct http_request *req, struct http_response *res)
+{
+	int st;
+	json_object *body = http_json_body(req, res, &st);
+	if (!body)
+		return st;
+	static const char *const keys[] = {"slot_start", "slot_end", NULL};
+	struct verrors e;
+	verr_init(&e);
+	struct req_transition t = {.to = RS_SCHEDULED, .has_slot = true};
+	v_no_extra(&e, body, "body", keys);
+	bool ok = v_instant(&e, body, "body", "slot_start", true, &t.slot.start);
+	ok = v_instant(&e, body, "body", "slot_end", true, &t.slot.end) && ok;
+	if (ok && t.slot.end <= t.slot.start)
+		verr_add(&e, "body.slot_end", "Slot end should be after its start", "slot_order");
+	if (verr_any(&e))
+		return invalid(res, &e);
+	verr_free(&e);
+	return resident_transition(req, res, &t, 409, "Cannot confirm a slot in current status",
+				   "Too late to reschedule");
+}

@@ -1,0 +1,237 @@
+/* Staff routes over every pickup request (staff and admins): the filtered list, the detail
+ * with the transitions the caller may make, status transitions along exactly the edges of
+ * the lifecycle (409 with the allowed next statuses otherwise) and notes on the timeline. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "domain/requests.h"
+#include "infra/db.h"
+#include "infra/jsonx.h"
+#include "infra/timeutil.h"
+
+/* 422 from the collected errors; releases them. */
+static int invalid(struct http_response *res, struct verrors *e)
+{
+	int st = http_validation(res, e);
+	verr_free(e);
+	return st;
+}
+
+static int not_found(struct http_response *res)
+{
+	return http_error(res, 404, "Request not found");
+}
+
+static enum req_actor actor_of(const struct http_request *req)
+{
+	return req->user.role == ROLE_ADMIN ? REQ_ACTOR_ADMIN : REQ_ACTOR_STAFF;
+}
+
+static json_object *allowed_json(enum req_status from, enum req_actor actor)
+{
+	enum req_status to[RS_COUNT];
+	size_t n = requests_allowed_targets(from, actor, to);
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_string(requests_status_name(to[i])));
+	return arr;
+}
+
+/* The request as staff see it: the request shape plus `allowed_transitions`. */
+static int answer_staff(struct http_request *req, struct http_response *res, int status,
+			bson_t *doc)
+{
+	json_object *o = requests_to_json(doc);
+	bson_destroy(doc);
+	int from = requests_status_parse(jsonx_str(o, "status"));
+	json_object_object_add(o, "allowed_transitions",
+			       from < 0 ? json_object_new_array()
+					: allowed_json((enum req_status)from, actor_of(req)));
+	return http_json(res, status, o);
+}
+
+/* [start, end) in ms of the calendar day `s` (YYYY-MM-DD) in SERVICE_TZ. */
+static bool day_bounds(const char *s, int64_t *start, int64_t *end)
+{
+	int y, m, d;
+	if (!time_parse_date(s, &y, &m, &d))
+		return false;
+	struct tm a = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1};
+	struct tm b = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d + 1, .tm_isdst = -1};
+	time_t ta = mktime(&a), tb = mktime(&b);
+	if (ta == (time_t)-1 || tb == (time_t)-1)
+		return false;
+	*start = (int64_t)ta * 1000;
+	*end = (int64_t)tb * 1000;
+	return true;
+}
+
+int api_staff_requests_list(struct http_request *req, struct http_response *res)
+{
+	struct verrors e;
+	verr_init(&e);
+	struct req_query q = {0};
+	v_query_enum(&e, http_query(req, "status"), "status", requests_status_names, &q.status);
+	v_query_enum(&e, http_query(req, "category"), "category", requests_categories, &q.category);
+	const char *date = http_query(req, "date");
+	if (date && *date) {
+		if (!day_bounds(date, &q.day_start, &q.day_end))
+			verr_add(&e, "query.date", "Input should be a date YYYY-MM-DD",
+				 "date_parsing");
+		else
+			q.has_day = true;
+	}
+	const char *text = http_query(req, "q");
+	if (text && *text) {
+		size_t n = utf8_len(text);
+		if (n == (size_t)-1 || n > 200)
+			verr_add(&e, "query.q", "String should have at most 200 characters",
+				 "string_too_long");
+		else
+			q.q = text;
+	}
+	v_query_int(&e, http_query(req, "skip"), "skip", 0, 0, 1000000000L, &q.skip);
+	v_query_int(&e, http_query(req, "limit"), "limit", 20, 1, 100, &q.limit);
+	if (verr_any(&e))
+		return invalid(res, &e);
+	verr_free(&e);
+	int64_t total = 0;
+	bson_error_t err;
+	json_object *items = requests_list(&q, &total, &err);
+	if (!items)
+		return http_db_error(res, &err);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	json_object_object_add(o, "skip", json_object_new_int64(q.skip));
+	json_object_object_add(o, "limit", json_object_new_int64(q.limit));
+	return http_json(res, 200, o);
+}
+
+int api_staff_requests_get(struct http_request *req, struct http_response *res)
+{
+	bson_oid_t id;
+	if (!db_parse_oid(http_param(req, "id"), &id))
+		return not_found(res);
+	bson_error_t err;
+	bson_t *doc = requests_load(&id, NULL, &err);
+	if (!doc)
+		return err.code ? http_db_error(res, &err) : not_found(res);
+	return answer_staff(req, res, 200, doc);
+}
+
+static bool v_instant(struct verrors *e, json_object *obj, const char *key, int64_t *out)
+{
+	const char *s;
+	if (!v_string(e, obj, "body", key, false, 1, 64, &s))
+		return false;
+	if (!time_parse_rfc3339(s, out)) {
+		char loc[64];
+		snprintf(loc, sizeof(loc), "body.%s", key);
+		verr_add(e, loc, "Input should be an RFC 3339 date-time with an offset",
+			 "datetime_parsing");
+		return false;
+	}
+	return true;
+}
+
+int api_staff_requests_transition(struct http_request *req, struct http_response *res)
+{
+	bson_oid_t id;
+	if (!db_parse_oid(http_param(req, "id"), &id))
+		return not_found(res);
+	int st;
+	json_object *body = http_json_body(req, res, &st);
+	if (!body)
+		return st;
+	static const char *const keys[] = {"to", "note", "slot_start", "slot_end", NULL};
+	struct verrors e;
+	verr_init(&e);
+	v_no_extra(&e, body, "body", keys);
+	const char *to = NULL;
+	struct req_transition t = {.actor = actor_of(req), .actor_id = req->user.id};
+	bool has_to = v_enum(&e, body, "body", "to", true, requests_status_names, &to);
+	v_string(&e, body, "body", "note", false, 1, 1000, &t.note);
+	bool has_start = v_instant(&e, body, "slot_start", &t.slot.start);
+	bool has_end = v_instant(&e, body, "slot_end", &t.slot.end);
+	if (has_start != has_end)
+		verr_add(&e, has_start ? "body.slot_end" : "body.slot_start",
+			 "slot_start and slot_end go together", "missing");
+	else if (has_start && t.slot.end <= t.slot.start)
+		verr_add(&e, "body.slot_end", "Slot end should be after its start", "slot_order");
+	t.has_slot = has_start && has_end;
+	if (has_to) {
+		t.to = (enum req_status)requests_status_parse(to);
+		if (t.has_slot && t.to != RS_SCHEDULED)
+			verr_add(&e, "body.slot_start", "A slot is only given when scheduling",
+				 "slot_unexpected");
+	}
+	if (verr_any(&e))
+		return invalid(res, &e);
+	verr_free(&e);
+
+	bson_t *doc = NULL;
+	bson_error_t err;
+	enum req_status from = RS_COUNT;
+	char msg[128];
+	json_object *o;
+	switch (requests_transition(&id, &t, &from, &doc, &err)) {
+	case REQ_OK: return answer_staff(req, res, 200, doc);
+	case REQ_NOT_FOUND: return not_found(res);
+	case REQ_INVALID:
+		snprintf(msg, sizeof(msg), "Invalid transition from %s to %s",
+			 requests_status_name(from), requests_status_name(t.to));
+		o = json_object_new_object();
+		json_object_object_add(o, "detail", json_object_new_string(msg));
+		json_object_object_add(o, "allowed", allowed_json(from, t.actor));
+		return http_json(res, 409, o);
+	case REQ_SLOT_REQUIRED:
+		verr_init(&e);
+		verr_add(&e, "body.slot_start",
+			 from == RS_FAILED ? "A new slot (slot_start, slot_end) is required to "
+					     "reschedule a failed request"
+					   : "A slot (slot_start, slot_end) is required: none is "
+					     "assigned",
+			 "missing");
+		return invalid(res, &e);
+	case REQ_SLOT_FULL: return http_error(res, 409, "Slot is full");
+	case REQ_SLOT_NOT_AVAILABLE: return http_error(res, 409, "Slot not available");
+	case REQ_TOO_LATE: return http_error(res, 400, "Too late");
+	case REQ_CONFLICT:
+		return http_error(res, 409, "The request changed meanwhile; reload and retry");
+	case REQ_DB_ERROR: break;
+	}
+	return http_db_error(res, &err);
+}
+
+int api_staff_requests_note(struct http_request *req, struct http_response *res)
+{
+	bson_oid_t id;
+	if (!db_parse_oid(http_param(req, "id"), &id))
+		return not_found(res);
+	int st;
+	json_object *body = http_json_body(req, res, &st);
+	if (!body)
+		return st;
+	static const char *const keys[] = {"note", NULL};
+	struct verrors e;
+	verr_init(&e);
+	const char *note = NULL;
+	v_no_extra(&e, body, "body", keys);
+	v_string(&e, body, "body", "note", true, 1, 1000, &note);
+	if (verr_any(&e))
+		return invalid(res, &e);
+	verr_free(&e);
+	bson_error_t err;
+	switch (requests_add_note(&id, req->user.id, role_name(req->user.role), note, &err)) {
+	case REQ_OK: break;
+	case REQ_NOT_FOUND: return not_found(res);
+	default: return http_db_error(res, &err);
+	}
+	bson_t *doc = requests_load(&id, NULL, &err);
+	if (!doc)
+		return err.code ? http_db_error(res, &err) : not_found(res);
+	return answer_staff(req, res, 201, doc);
+}

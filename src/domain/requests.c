@@ -1,0 +1,806 @@
+#include "domain/requests.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/notify.h"
+#include "domain/rewards.h"
+#include "domain/slots.h"
+#include "domain/uploads.h"
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/log.h"
+#include "infra/timeutil.h"
+
+#define COLL "pickup_requests"
+
+const char *const requests_status_names[] = {
+    "draft",	 "submitted", "pending_review", "scheduled", "enroute",	  "onsite", "collecting",
+    "collected", "handover",  "verification",	"completed", "cancelled", "failed", NULL};
+
+const char *const requests_categories[] = {"organic", "recyclable", "hazardous", "e-waste",
+					   "bulk",    "other",	    NULL};
+
+const char *requests_status_name(enum req_status s)
+{
+	return (s >= 0 && s < RS_COUNT) ? requests_status_names[s] : "";
+}
+
+int requests_status_parse(const char *name)
+{
+	for (int i = 0; name && i < RS_COUNT; i++)
+		if (strcmp(name, requests_status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *requests_actor_role(enum req_actor a)
+{
+	switch (a) {
+	case REQ_ACTOR_RESIDENT: return "citizen";
+	case REQ_ACTOR_STAFF: return "staff";
+	case REQ_ACTOR_ADMIN: return "admin";
+	}
+	return "citizen";
+}
+
+/* ------------------------------------------------------------------ state machine */
+
+#define B(s) (1u << (s))
+
+/* Staff and admins: the lifecycle of API.md, nothing more. */
+static const unsigned staff_edges[RS_COUNT] = {
+    [RS_DRAFT] = B(RS_SUBMITTED) | B(RS_CANCELLED),
+    [RS_SUBMITTED] = B(RS_PENDING_REVIEW) | B(RS_CANCELLED),
+    [RS_PENDING_REVIEW] = B(RS_SCHEDULED) | B(RS_CANCELLED),
+    [RS_SCHEDULED] = B(RS_ENROUTE) | B(RS_CANCELLED),
+    [RS_ENROUTE] = B(RS_ONSITE) | B(RS_FAILED),
+    [RS_ONSITE] = B(RS_COLLECTING) | B(RS_FAILED),
+    [RS_COLLECTING] = B(RS_COLLECTED) | B(RS_FAILED),
+    [RS_COLLECTED] = B(RS_HANDOVER),
+    [RS_HANDOVER] = B(RS_VERIFICATION),
+    [RS_VERIFICATION] = B(RS_COMPLETED),
+    [RS_COMPLETED] = 0,
+    [RS_CANCELLED] = 0,
+    [RS_FAILED] = B(RS_SCHEDULED) | B(RS_CANCELLED),
+};
+
+/* Residents: submit, confirm-slot (and reschedule), cancel. */
+static const unsigned resident_edges[RS_COUNT] = {
+    [RS_DRAFT] = B(RS_SUBMITTED) | B(RS_CANCELLED),
+    [RS_SUBMITTED] = B(RS_SCHEDULED) | B(RS_CANCELLED),
+    [RS_PENDING_REVIEW] = B(RS_SCHEDULED) | B(RS_CANCELLED),
+    [RS_SCHEDULED] = B(RS_SCHEDULED) | B(RS_CANCELLED),
+};
+
+bool requests_edge_allowed(enum req_status from, enum req_status to, enum req_actor actor)
+{
+	if (from < 0 || from >= RS_COUNT || to < 0 || to >= RS_COUNT)
+		return false;
+	switch (actor) {
+	case REQ_ACTOR_RESIDENT: return (resident_edges[from] & B(to)) != 0;
+	case REQ_ACTOR_STAFF:
+	case REQ_ACTOR_ADMIN: return (staff_edges[from] & B(to)) != 0;
+	}
+	return false;
+}
+
+size_t requests_allowed_targets(enum req_status from, enum req_actor actor,
+				enum req_status out[RS_COUNT])
+{
+	size_t n = 0;
+	for (int to = 0; to < RS_COUNT; to++)
+		if (requests_edge_allowed(from, (enum req_status)to, actor))
+			out[n++] = (enum req_status)to;
+	return n;
+}
+
+const char *requests_notify_event(enum req_status to)
+{
+	switch (to) {
+	case RS_DRAFT:
+	case RS_PENDING_REVIEW:
+	case RS_COUNT: return NULL;
+	default: return requests_status_name(to);
+	}
+}
+
+/* ------------------------------------------------------------------ document helpers */
+
+static const char *doc_str(const bson_t *doc, const char *key)
+{
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, doc, key) && BSON_ITER_HOLDS_UTF8(&it))
+		return bson_iter_utf8(&it, NULL);
+	return NULL;
+}
+
+static bool doc_oid(const bson_t *doc, const char *key, bson_oid_t *out)
+{
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, doc, key) && BSON_ITER_HOLDS_OID(&it)) {
+		bson_oid_copy(bson_iter_oid(&it), out);
+		return true;
+	}
+	return false;
+}
+
+static enum req_status doc_status(const bson_t *doc)
+{
+	int s = requests_status_parse(doc_str(doc, "status"));
+	return s < 0 ? RS_COUNT : (enum req_status)s;
+}
+
+/* The assigned slot, if the request holds one. */
+static bool doc_slot(const bson_t *doc, struct req_slot *slot)
+{
+	bson_iter_t it, sub;
+	if (!bson_iter_init_find(&it, doc, "assigned_slot") || !BSON_ITER_HOLDS_DOCUMENT(&it))
+		return false;
+	bool ok = false;
+	if (bson_iter_recurse(&it, &sub) && bson_iter_find(&sub, "start") &&
+	    BSON_ITER_HOLDS_DATE_TIME(&sub)) {
+		slot->start = bson_iter_date_time(&sub);
+		ok = true;
+	}
+	if (ok && bson_iter_recurse(&it, &sub) && bson_iter_find(&sub, "end") &&
+	    BSON_ITER_HOLDS_DATE_TIME(&sub))
+		slot->end = bson_iter_date_time(&sub);
+	else
+		ok = false;
+	return ok;
+}
+
+static void append_slot(bson_t *b, const char *key, const struct req_slot *s)
+{
+	bson_t sub;
+	BSON_APPEND_DOCUMENT_BEGIN(b, key, &sub);
+	BSON_APPEND_DATE_TIME(&sub, "start", s->start);
+	BSON_APPEND_DATE_TIME(&sub, "end", s->end);
+	bson_append_document_end(b, &sub);
+}
+
+static void append_str_or_null(bson_t *b, const char *key, const char *s)
+{
+	if (s)
+		BSON_APPEND_UTF8(b, key, s);
+	else
+		BSON_APPEND_NULL(b, key);
+}
+
+/* One timeline event. `from`/`to` NULL for a NOTE. */
+static void append_event(bson_t *b, const char *key, const char *type, int64_t at,
+			 const char *by_id, const char *by_role, const char *from, const char *to,
+			 const char *reason, const char *note, const struct req_slot *slot)
+{
+	bson_t ev, by, data;
+	BSON_APPEND_DOCUMENT_BEGIN(b, key, &ev);
+	BSON_APPEND_UTF8(&ev, "type", type);
+	BSON_APPEND_DATE_TIME(&ev, "at", at);
+	BSON_APPEND_DOCUMENT_BEGIN(&ev, "by", &by);
+	BSON_APPEND_UTF8(&by, "id", by_id ? by_id : "");
+	BSON_APPEND_UTF8(&by, "role", by_role ? by_role : "");
+	bson_append_document_end(&ev, &by);
+	BSON_APPEND_DOCUMENT_BEGIN(&ev, "data", &data);
+	append_str_or_null(&data, "from", from);
+	append_str_or_null(&data, "to", to);
+	append_str_or_null(&data, "reason", reason);
+	append_str_or_null(&data, "note", note);
+	if (slot)
+		append_slot(&data, "slot", slot);
+	bson_append_document_end(&ev, &data);
+	bson_append_document_end(b, &ev);
+}
+
+static void append_address(bson_t *b, const struct req_address *a)
+{
+	bson_t sub;
+	BSON_APPEND_DOCUMENT_BEGIN(b, "address", &sub);
+	BSON_APPEND_UTF8(&sub, "line1", a->line1);
+	append_str_or_null(&sub, "line2", a->line2);
+	BSON_APPEND_UTF8(&sub, "city", a->city);
+	BSON_APPEND_UTF8(&sub, "pincode", a->pincode);
+	if (a->has_lat)
+		BSON_APPEND_DOUBLE(&sub, "lat", a->lat);
+	else
+		BSON_APPEND_NULL(&sub, "lat");
+	if (a->has_lng)
+		BSON_APPEND_DOUBLE(&sub, "lng", a->lng);
+	else
+		BSON_APPEND_NULL(&sub, "lng");
+	bson_append_document_end(b, &sub);
+}
+
+static void append_preferred(bson_t *b, const struct req_fields *f)
+{
+	bson_t arr;
+	char k[16];
+	const char *key;
+	BSON_APPEND_ARRAY_BEGIN(b, "preferred_slots", &arr);
+	for (size_t i = 0; i < f->n_preferred_slots; i++) {
+		bson_uint32_to_string((uint32_t)i, &key, k, sizeof(k));
+		append_slot(&arr, key, &f->preferred_slots[i]);
+	}
+	bson_append_array_end(b, &arr);
+}
+
+static void append_photos(bson_t *b, const struct req_fields *f)
+{
+	bson_t arr;
+	char k[16];
+	const char *key;
+	BSON_APPEND_ARRAY_BEGIN(b, "photos", &arr);
+	for (size_t i = 0; i < f->n_photos; i++) {
+		bson_uint32_to_string((uint32_t)i, &key, k, sizeof(k));
+		BSON_APPEND_UTF8(&arr, key, f->photo_paths[i]);
+	}
+	bson_append_array_end(b, &arr);
+}
+
+/* The fields of `f` marked present, for a $set or an insert. */
+static void append_fields(bson_t *b, const struct req_fields *f)
+{
+	if (f->has_category)
+		BSON_APPEND_UTF8(b, "category", f->category);
+	if (f->has_is_special)
+		BSON_APPEND_BOOL(b, "is_special", f->is_special);
+	if (f->has_description)
+		BSON_APPEND_UTF8(b, "description", f->description);
+	if (f->has_quantity)
+		BSON_APPEND_DOUBLE(b, "quantity", f->quantity);
+	if (f->has_photos)
+		append_photos(b, f);
+	if (f->has_address)
+		append_address(b, &f->address);
+	if (f->has_preferred_slots)
+		append_preferred(b, f);
+}
+
+static void attach_photos(const bson_oid_t *owner, const struct req_fields *f, const bson_oid_t *id)
+{
+	if (!f->has_photos || f->n_photos == 0)
+		return;
+	bson_error_t err;
+	if (!uploads_attach(owner, f->photo_paths, f->n_photos, id, &err))
+		log_warn("attaching photos to request failed: %s", err.message);
+}
+
+static void send_notification(const bson_oid_t *user, const char *event, const bson_oid_t *id,
+			      const char *category, const struct req_slot *slot, const char *reason,
+			      int points)
+{
+	if (!event)
+		return;
+	json_object *data = json_object_new_object();
+	char hex[25], ts[TIME_RFC3339_LEN];
+	bson_oid_to_string(id, hex);
+	json_object_object_add(data, "request_id", json_object_new_string(hex));
+	if (category)
+		json_object_object_add(data, "category", json_object_new_string(category));
+	if (slot) {
+		time_format_rfc3339(slot->start, ts);
+		json_object_object_add(data, "slot_start", json_object_new_string(ts));
+		time_format_rfc3339(slot->end, ts);
+		json_object_object_add(data, "slot_end", json_object_new_string(ts));
+	}
+	if (reason)
+		json_object_object_add(data, "reason", json_object_new_string(reason));
+	if (points > 0)
+		json_object_object_add(data, "points", json_object_new_int(points));
+	bson_error_t err;
+	if (!notify_event(user, event, data, &err))
+		log_warn("notify %s for request %s failed: %s", event, hex, err.message);
+	json_object_put(data);
+}
+
+/* ------------------------------------------------------------------ create, load */
+
+bool requests_create(const bson_oid_t *owner, const char *owner_role, const struct req_fields *f,
+		     bool draft, bson_oid_t *id_out, bson_error_t *err)
+{
+	bson_oid_t id;
+	bson_oid_init(&id, NULL);
+	int64_t now = time_now_ms();
+	char owner_hex[25];
+	bson_oid_to_string(owner, owner_hex);
+	const char *status = draft ? "draft" : "submitted";
+	bson_t doc = BSON_INITIALIZER, events;
+	BSON_APPEND_OID(&doc, "_id", &id);
+	BSON_APPEND_OID(&doc, "user_id", owner);
+	struct req_fields all = *f;
+	all.has_category = all.has_is_special = all.has_description = all.has_quantity =
+	    all.has_address = all.has_preferred_slots = all.has_photos = true;
+	append_fields(&doc, &all);
+	BSON_APPEND_NULL(&doc, "assigned_slot");
+	BSON_APPEND_UTF8(&doc, "status", status);
+	BSON_APPEND_ARRAY_BEGIN(&doc, "events", &events);
+	append_event(&events, "0", "STATUS_CHANGE", now, owner_hex, owner_role, NULL, status, NULL,
+		     NULL, NULL);
+	bson_append_array_end(&doc, &events);
+	BSON_APPEND_INT32(&doc, "reward_points", 0);
+	BSON_APPEND_DATE_TIME(&doc, "created_at", now);
+	BSON_APPEND_DATE_TIME(&doc, "updated_at", now);
+	bool ok = mongoc_collection_insert_one(db_coll(COLL), &doc, NULL, NULL, err);
+	bson_destroy(&doc);
+	if (!ok)
+		return false;
+	if (id_out)
+		bson_oid_copy(&id, id_out);
+	attach_photos(owner, &all, &id);
+	if (!draft)
+		send_notification(owner, "submitted", &id, f->category, NULL, NULL, 0);
+	return true;
+}
+
+bson_t *requests_load(const bson_oid_t *id, const bson_oid_t *owner, bson_error_t *err)
+{
+	memset(err, 0, sizeof(*err));
+	bson_t *q = BCON_NEW("_id", BCON_OID(id));
+	bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), q, opts, NULL);
+	const bson_t *doc;
+	bson_t *out = NULL;
+	if (mongoc_cursor_next(c, &doc))
+		out = bson_copy(doc);
+	if (mongoc_cursor_error(c, err)) {
+		bson_destroy(out);
+		out = NULL;
+	}
+	mongoc_cursor_destroy(c);
+	bson_destroy(q);
+	bson_destroy(opts);
+	if (out && owner) {
+		/* Checked here rather than in the filter: the `_id`-only filter is the one
+		 * FerretDB pushes down to SQL. Someone else's request is "not found". */
+		bson_oid_t uid;
+		if (!doc_oid(out, "user_id", &uid) || !bson_oid_equal(&uid, owner)) {
+			bson_destroy(out);
+			out = NULL;
+		}
+	}
+	return out;
+}
+
+/* ------------------------------------------------------------------ status changes */
+
+/* matchedCount of an update reply. */
+static int64_t matched(const bson_t *reply)
+{
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, reply, "matchedCount") && BSON_ITER_HOLDS_NUMBER(&it))
+		return bson_iter_as_int64(&it);
+	return 0;
+}
+
+static bool same_slot(const struct req_slot *a, const struct req_slot *b)
+{
+	return a->start == b->start && a->end == b->end;
+}
+
+static void release_seat(const bson_oid_t *id, const struct req_slot *slot, const char *why)
+{
+	bson_error_t err;
+	if (!slots_release(id, slot->start, &err)) {
+		char hex[25];
+		bson_oid_to_string(id, hex);
+		log_warn("releasing the seat of request %s (%s) failed: %s", hex, why, err.message);
+	}
+}
+
+static enum req_result map_claim(enum slot_claim_result r)
+{
+	switch (r) {
+	case SLOT_CLAIMED: return REQ_OK;
+	case SLOT_FULL: return REQ_SLOT_FULL;
+	case SLOT_NOT_AVAILABLE: return REQ_SLOT_NOT_AVAILABLE;
+	case SLOT_DB_ERROR: break;
+	}
+	return REQ_DB_ERROR;
+}
+
+enum req_result requests_transition(const bson_oid_t *id, const struct req_transition *t,
+				    enum req_status *from_out, bson_t **doc_out, bson_error_t *err)
+{
+	if (doc_out)
+		*doc_out = NULL;
+	bson_t *doc = requests_load(id, t->owner, err);
+	if (!doc)
+		return err->code ? REQ_DB_ERROR : REQ_NOT_FOUND;
+	enum req_result result = REQ_OK;
+	enum req_status from = doc_status(doc);
+	if (from_out)
+		*from_out = from;
+	bson_oid_t user_id;
+	doc_oid(doc, "user_id", &user_id);
+	char category[64];
+	snprintf(category, sizeof(category), "%s",
+		 doc_str(doc, "category") ? doc_str(doc, "category") : "");
+	struct req_slot old_slot = {0, 0};
+	bool has_old = doc_slot(doc, &old_slot);
+	bool resident = t->actor == REQ_ACTOR_RESIDENT;
+	bool reschedule = from == RS_SCHEDULED && t->to == RS_SCHEDULED;
+	bson_destroy(doc);
+	doc = NULL;
+
+	if (!requests_edge_allowed(from, t->to, t->actor)) {
+		if (from == RS_COMPLETED && t->to == RS_COMPLETED) {
+			/* A repeated completion re-runs the idempotent credit: this heals a
+			 * completion whose credit failed after the status was written. Racing
+			 * the completing call, it may be the one whose insert wins: then it
+			 * tells the resident, since the other call will not. */
+			int points = 0;
+			bson_error_t cerr;
+			enum reward_result rr =
+			    rewards_credit(id, &user_id, category, &points, &cerr);
+			if (rr == REWARD_DB_ERROR)
+				log_warn("reward credit retry failed: %s", cerr.message);
+			else if (rr == REWARD_CREDITED)
+				send_notification(&user_id, "completed", id, category, NULL, NULL,
+						  points);
+		}
+		return REQ_INVALID;
+	}
+	int64_t now = time_now_ms();
+	int64_t min_ms = (int64_t)config_get()->cancel_min_hours * 3600 * 1000;
+	if (resident && (t->to == RS_CANCELLED || reschedule) && has_old &&
+	    old_slot.start - now < min_ms)
+		return REQ_TOO_LATE;
+
+	/* The slot of a scheduling step: a new one (claimed first), or the one held. */
+	bool set_slot = false, claimed = false;
+	struct req_slot new_slot = {0, 0};
+	if (t->to == RS_SCHEDULED) {
+		if (t->has_slot) {
+			new_slot = t->slot;
+			set_slot = true;
+		} else if (has_old && from != RS_FAILED) {
+			new_slot = old_slot;
+		} else {
+			return REQ_SLOT_REQUIRED;
+		}
+		if (reschedule && has_old && same_slot(&new_slot, &old_slot))
+			goto reload; /* already there: nothing to change */
+		if (set_slot && !(has_old && same_slot(&new_slot, &old_slot))) {
+			enum slot_claim_result cr =
+			    slots_claim(id, category, new_slot.start, new_slot.end, resident, err);
+			if (cr != SLOT_CLAIMED)
+				return map_claim(cr);
+			claimed = true;
+		}
+	}
+	bool clear_slot = t->to == RS_CANCELLED || t->to == RS_FAILED;
+
+	/* The status write: {_id, status: from} so that, where the server re-checks the
+	 * filter (MongoDB), only one of two racing changes applies. */
+	char by_id[25];
+	snprintf(by_id, sizeof(by_id), "%s", t->actor_id ? t->actor_id : "");
+	const char *from_name = requests_status_name(from), *to_name = requests_status_name(t->to);
+	bson_t sel = BSON_INITIALIZER, upd = BSON_INITIALIZER, set, push, reply;
+	BSON_APPEND_OID(&sel, "_id", id);
+	BSON_APPEND_UTF8(&sel, "status", from_name);
+	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
+	BSON_APPEND_UTF8(&set, "status", to_name);
+	BSON_APPEND_DATE_TIME(&set, "updated_at", now);
+	if (set_slot)
+		append_slot(&set, "assigned_slot", &new_slot);
+	else if (clear_slot)
+		BSON_APPEND_NULL(&set, "assigned_slot");
+	bson_append_document_end(&upd, &set);
+	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$push", &push);
+	append_event(&push, "events", "STATUS_CHANGE", now, by_id, requests_actor_role(t->actor),
+		     from_name, to_name, t->reason,
+		     reschedule ? (t->note ? t->note : "Rescheduled") : t->note,
+		     t->to == RS_SCHEDULED ? &new_slot : NULL);
+	bson_append_document_end(&upd, &push);
+	bool ok = mongoc_collection_update_one(db_coll(COLL), &sel, &upd, NULL, &reply, err);
+	int64_t n = ok ? matched(&reply) : 0;
+	bson_destroy(&sel);
+	bson_destroy(&upd);
+	bson_destroy(&reply);
+	if (!ok || n == 0) {
+		if (claimed)
+			release_seat(id, &new_slot, "status write failed");
+		return ok ? REQ_CONFLICT : REQ_DB_ERROR;
+	}
+
+	/* Then the old seat goes: moved to another slot, or no longer needed. */
+	if (has_old && ((set_slot && !same_slot(&new_slot, &old_slot)) || clear_slot))
+		release_seat(id, &old_slot, reschedule ? "rescheduled" : to_name);
+
+	int points = 0;
+	if (t->to == RS_COMPLETED) {
+		enum reward_result rr = rewards_credit(id, &user_id, category, &points, err);
+		if (rr == REWARD_DB_ERROR)
+			result = REQ_DB_ERROR; /* status stands; a retry re-runs the credit */
+		if (rr != REWARD_CREDITED)
+			points = rr == REWARD_ALREADY ? -1 : 0; /* notify only the crediting call */
+	}
+	if (result == REQ_OK && points >= 0) {
+		const char *ev = reschedule ? "rescheduled" : requests_notify_event(t->to);
+		send_notification(&user_id, ev, id, category,
+				  t->to == RS_SCHEDULED ? &new_slot : NULL, t->reason, points);
+	}
+	if (result != REQ_OK)
+		return result;
+
+reload:
+	if (doc_out) {
+		*doc_out = requests_load(id, NULL, err);
+		if (!*doc_out && err->code)
+			return REQ_DB_ERROR;
+		if (!*doc_out)
+			return REQ_NOT_FOUND;
+	}
+	return REQ_OK;
+}
+
+enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *owner,
+				      const struct req_fields *f, bson_error_t *err)
+{
+	bson_t *doc = requests_load(id, owner, err);
+	if (!doc)
+		return err->code ? REQ_DB_ERROR : REQ_NOT_FOUND;
+	enum req_status st = doc_status(doc);
+	bson_destroy(doc);
+	if (st != RS_DRAFT)
+		return REQ_INVALID;
+	bson_t sel = BSON_INITIALIZER, upd = BSON_INITIALIZER, set, reply;
+	BSON_APPEND_OID(&sel, "_id", id);
+	BSON_APPEND_UTF8(&sel, "status", "draft");
+	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
+	append_fields(&set, f);
+	BSON_APPEND_DATE_TIME(&set, "updated_at", time_now_ms());
+	bson_append_document_end(&upd, &set);
+	bool ok = mongoc_collection_update_one(db_coll(COLL), &sel, &upd, NULL, &reply, err);
+	int64_t n = ok ? matched(&reply) : 0;
+	bson_destroy(&sel);
+	bson_destroy(&upd);
+	bson_destroy(&reply);
+	if (!ok)
+		return REQ_DB_ERROR;
+	if (n == 0)
+		return REQ_INVALID; /* submitted or cancelled meanwhile */
+	attach_photos(owner, f, id);
+	return REQ_OK;
+}
+
+enum req_result requests_add_note(const bson_oid_t *id, const char *actor_id, const char *role,
+				  const char *note, bson_error_t *err)
+{
+	int64_t now = time_now_ms();
+	bson_t sel = BSON_INITIALIZER, upd = BSON_INITIALIZER, set, push, reply;
+	BSON_APPEND_OID(&sel, "_id", id);
+	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
+	BSON_APPEND_DATE_TIME(&set, "updated_at", now);
+	bson_append_document_end(&upd, &set);
+	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$push", &push);
+	append_event(&push, "events", "NOTE", now, actor_id, role, NULL, NULL, NULL, note, NULL);
+	bson_append_document_end(&upd, &push);
+	bool ok = mongoc_collection_update_one(db_coll(COLL), &sel, &upd, NULL, &reply, err);
+	int64_t n = ok ? matched(&reply) : 0;
+	bson_destroy(&sel);
+	bson_destroy(&upd);
+	bson_destroy(&reply);
+	if (!ok)
+		return REQ_DB_ERROR;
+	return n ? REQ_OK : REQ_NOT_FOUND;
+}
+
+/* ------------------------------------------------------------------ lists */
+
+char *requests_regex_escape(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(2 * n + 1), *p = out;
+	if (!out)
+		abort();
+	for (; *s; s++) {
+		if (strchr("\\.+*?()|[]{}^$", *s))
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	*p = '\0';
+	return out;
+}
+
+static void build_filter(bson_t *f, const struct req_query *q)
+{
+	if (q->owner)
+		BSON_APPEND_OID(f, "user_id", q->owner);
+	if (q->status)
+		BSON_APPEND_UTF8(f, "status", q->status);
+	if (q->category)
+		BSON_APPEND_UTF8(f, "category", q->category);
+	if (q->has_day) {
+		bson_t r;
+		BSON_APPEND_DOCUMENT_BEGIN(f, "assigned_slot.start", &r);
+		BSON_APPEND_DATE_TIME(&r, "$gte", q->day_start);
+		BSON_APPEND_DATE_TIME(&r, "$lt", q->day_end);
+		bson_append_document_end(f, &r);
+	}
+	if (q->q && *q->q) {
+		static const char *const fields[] = {"description", "address.line1",
+						     "address.line2", "address.city",
+						     "address.pincode"};
+		char *re = requests_regex_escape(q->q);
+		bson_t arr, alt, rx;
+		char k[16];
+		const char *key;
+		BSON_APPEND_ARRAY_BEGIN(f, "$or", &arr);
+		for (uint32_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			bson_uint32_to_string(i, &key, k, sizeof(k));
+			BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &alt);
+			BSON_APPEND_DOCUMENT_BEGIN(&alt, fields[i], &rx);
+			BSON_APPEND_UTF8(&rx, "$regex", re);
+			BSON_APPEND_UTF8(&rx, "$options", "i");
+			bson_append_document_end(&alt, &rx);
+			bson_append_document_end(&arr, &alt);
+		}
+		bson_append_array_end(f, &arr);
+		free(re);
+	}
+}
+
+json_object *requests_list(const struct req_query *q, int64_t *total, bson_error_t *err)
+{
+	bson_t filter = BSON_INITIALIZER;
+	build_filter(&filter, q);
+	int64_t n =
+	    mongoc_collection_count_documents(db_coll(COLL), &filter, NULL, NULL, NULL, err);
+	if (n < 0) {
+		bson_destroy(&filter);
+		return NULL;
+	}
+	*total = n;
+	bson_t *opts = BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1),
+				"}", "skip", BCON_INT64(q->skip), "limit", BCON_INT64(q->limit));
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), &filter, opts, NULL);
+	json_object *items = json_object_new_array();
+	const bson_t *doc;
+	while (mongoc_cursor_next(c, &doc))
+		json_object_array_add(items, requests_to_json(doc));
+	bool failed = mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(opts);
+	bson_destroy(&filter);
+	if (failed) {
+		json_object_put(items);
+		return NULL;
+	}
+	return items;
+}
+
+/* ------------------------------------------------------------------ wire shape */
+
+static json_object *value_json(bson_iter_t *it);
+
+static json_object *container_json(bson_iter_t *it, bool array)
+{
+	bson_iter_t sub;
+	json_object *o = array ? json_object_new_array() : json_object_new_object();
+	if (!bson_iter_recurse(it, &sub))
+		return o;
+	while (bson_iter_next(&sub)) {
+		if (array)
+			json_object_array_add(o, value_json(&sub));
+		else
+			json_object_object_add(o, bson_iter_key(&sub), value_json(&sub));
+	}
+	return o;
+}
+
+static json_object *value_json(bson_iter_t *it)
+{
+	char buf[TIME_RFC3339_LEN + 25];
+	switch (bson_iter_type(it)) {
+	case BSON_TYPE_UTF8: return json_object_new_string(bson_iter_utf8(it, NULL));
+	case BSON_TYPE_INT32: return json_object_new_int(bson_iter_int32(it));
+	case BSON_TYPE_INT64: return json_object_new_int64(bson_iter_int64(it));
+	case BSON_TYPE_DOUBLE: return json_object_new_double(bson_iter_double(it));
+	case BSON_TYPE_BOOL: return json_object_new_boolean(bson_iter_bool(it));
+	case BSON_TYPE_DATE_TIME:
+		time_format_rfc3339(bson_iter_date_time(it), buf);
+		return json_object_new_string(buf);
+	case BSON_TYPE_OID:
+		bson_oid_to_string(bson_iter_oid(it), buf);
+		return json_object_new_string(buf);
+	case BSON_TYPE_DOCUMENT: return container_json(it, false);
+	case BSON_TYPE_ARRAY: return container_json(it, true);
+	default: return NULL;
+	}
+}
+
+static void put_field(json_object *o, const bson_t *doc, const char *key, const char *as)
+{
+	bson_iter_t it;
+	json_object *v = NULL;
+	if (bson_iter_init_find(&it, doc, key))
+		v = value_json(&it);
+	json_object_object_add(o, as ? as : key, v);
+}
+
+json_object *requests_to_json(const bson_t *doc)
+{
+	json_object *o = json_object_new_object();
+	put_field(o, doc, "_id", "id");
+	put_field(o, doc, "user_id", NULL);
+	put_field(o, doc, "category", NULL);
+	put_field(o, doc, "is_special", NULL);
+	put_field(o, doc, "description", NULL);
+	put_field(o, doc, "quantity", NULL);
+	json_object *photos = json_object_new_array();
+	bson_iter_t it, sub;
+	if (bson_iter_init_find(&it, doc, "photos") && BSON_ITER_HOLDS_ARRAY(&it) &&
+	    bson_iter_recurse(&it, &sub)) {
+		const char *base = config_get()->public_base_url;
+		size_t bl = strlen(base);
+		while (bl && base[bl - 1] == '/')
+			bl--;
+		while (bson_iter_next(&sub)) {
+			if (!BSON_ITER_HOLDS_UTF8(&sub))
+				continue;
+			const char *p = bson_iter_utf8(&sub, NULL);
+			size_t len = bl + strlen(p) + 16;
+			char *url = malloc(len);
+			if (!url)
+				abort();
+			snprintf(url, len, "%.*s/uploads/%s", (int)bl, base, p);
+			json_object_array_add(photos, json_object_new_string(url));
+			free(url);
+		}
+	}
+	json_object_object_add(o, "photos", photos);
+	put_field(o, doc, "address", NULL);
+	put_field(o, doc, "preferred_slots", NULL);
+	put_field(o, doc, "assigned_slot", NULL);
+	put_field(o, doc, "status", NULL);
+	put_field(o, doc, "events", NULL);
+	put_field(o, doc, "reward_points", NULL);
+	put_field(o, doc, "created_at", NULL);
+	put_field(o, doc, "updated_at", NULL);
+	if (!json_object_object_get(o, "preferred_slots"))
+		json_object_object_add(o, "preferred_slots", json_object_new_array());
+	if (!json_object_object_get(o, "events"))
+		json_object_object_add(o, "events", json_object_new_array());
+	if (!json_object_object_get(o, "reward_points"))
+		json_object_object_add(o, "reward_points", json_object_new_int(0));
+	return o;
+}
+
+/* ------------------------------------------------------------------ draft cleanup */
+
+long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
+			     void (*each)(const bson_t *doc, const bson_error_t *fail, void *ctx),
+			     void *ctx, bson_error_t *err)
+{
+	int64_t cutoff = now_ms - (int64_t)config_get()->draft_max_age_days * 86400 * 1000;
+	bson_t *q = BCON_NEW("status", BCON_UTF8("draft"), "updated_at", "{", "$lt",
+			     BCON_DATE_TIME(cutoff), "}");
+	bson_t *opts = BCON_NEW("sort", "{", "updated_at", BCON_INT32(1), "}");
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), q, opts, NULL);
+	const bson_t *doc;
+	long done = 0;
+	while (mongoc_cursor_next(c, &doc)) {
+		bson_error_t derr;
+		bool ok = true;
+		if (!dry_run) {
+			bson_oid_t id;
+			if (!doc_oid(doc, "_id", &id))
+				continue;
+			/* Still a draft (not submitted meanwhile): the filter says so again. */
+			bson_t *sel = BCON_NEW("_id", BCON_OID(&id), "status", BCON_UTF8("draft"));
+			ok = mongoc_collection_delete_one(db_coll(COLL), sel, NULL, NULL, &derr);
+			bson_destroy(sel);
+		}
+		if (ok)
+			done++;
+		if (each)
+			each(doc, ok ? NULL : &derr, ctx);
+	}
+	bool failed = mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(q);
+	bson_destroy(opts);
+	return failed ? -1 : done;
+}

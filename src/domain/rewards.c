@@ -1,0 +1,151 @@
+#include "domain/rewards.h"
+
+#include <stdio.h>
+
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/log.h"
+#include "infra/timeutil.h"
+
+#define REWARDS_RECENT 10
+
+/* Points recorded for `request_id` in the ledger: >0, 0 when none, -1 on error. */
+static int credited_points(const bson_oid_t *request_id, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("request_id", BCON_OID(request_id));
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll("rewards"), q, NULL, NULL);
+	const bson_t *doc;
+	int points = 0;
+	if (mongoc_cursor_next(c, &doc)) {
+		bson_iter_t it;
+		if (bson_iter_init_find(&it, doc, "points") && BSON_ITER_HOLDS_NUMBER(&it))
+			points = (int)bson_iter_as_int64(&it);
+	}
+	if (mongoc_cursor_error(c, err))
+		points = -1;
+	mongoc_cursor_destroy(c);
+	bson_destroy(q);
+	return points;
+}
+
+enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t *user_id,
+				  const char *category, int *points_out, bson_error_t *err)
+{
+	int points = config_reward_points(category);
+	if (points_out)
+		*points_out = 0;
+	if (points <= 0)
+		return REWARD_NONE;
+	char reason[160];
+	snprintf(reason, sizeof(reason), "Completed %s pickup", category);
+	bson_oid_t id;
+	bson_oid_init(&id, NULL);
+	bson_t *doc = BCON_NEW("_id", BCON_OID(&id), "user_id", BCON_OID(user_id), "request_id",
+			       BCON_OID(request_id), "points", BCON_INT32(points), "reason",
+			       BCON_UTF8(reason), "created_at", BCON_DATE_TIME(time_now_ms()));
+	bool ok = mongoc_collection_insert_one(db_coll("rewards"), doc, NULL, NULL, err);
+	bson_destroy(doc);
+	enum reward_result r = REWARD_CREDITED;
+	if (!ok) {
+		if (!db_is_dup_key(err))
+			return REWARD_DB_ERROR;
+		/* Credited before: the ledger entry is the truth, re-read its points. */
+		r = REWARD_ALREADY;
+		points = credited_points(request_id, err);
+		if (points < 0)
+			return REWARD_DB_ERROR;
+	}
+	/* $set, not $inc: repeating it is harmless and repairs a value lost to a concurrent
+	 * whole-document write on FerretDB. */
+	bson_t *sel = BCON_NEW("_id", BCON_OID(request_id));
+	bson_t *upd = BCON_NEW("$set", "{", "reward_points", BCON_INT32(points), "}");
+	ok = mongoc_collection_update_one(db_coll("pickup_requests"), sel, upd, NULL, NULL, err);
+	bson_destroy(sel);
+	bson_destroy(upd);
+	if (!ok)
+		return REWARD_DB_ERROR;
+	if (points_out)
+		*points_out = points;
+	return r;
+}
+
+static int64_t sum_points(const bson_oid_t *user_id, bson_error_t *err)
+{
+	bson_t *pipeline =
+	    BCON_NEW("pipeline", "[", "{", "$match", "{", "user_id", BCON_OID(user_id), "}", "}",
+		     "{", "$group", "{", "_id", BCON_NULL, "total", "{", "$sum",
+		     BCON_UTF8("$points"), "}", "}", "}", "]");
+	mongoc_cursor_t *c = mongoc_collection_aggregate(db_coll("rewards"), MONGOC_QUERY_NONE,
+							 pipeline, NULL, NULL);
+	const bson_t *doc;
+	int64_t total = 0;
+	if (mongoc_cursor_next(c, &doc)) {
+		bson_iter_t it;
+		if (bson_iter_init_find(&it, doc, "total") && BSON_ITER_HOLDS_NUMBER(&it))
+			total = bson_iter_as_int64(&it);
+	}
+	if (mongoc_cursor_error(c, err))
+		total = -1;
+	mongoc_cursor_destroy(c);
+	bson_destroy(pipeline);
+	return total;
+}
+
+static json_object *entry_json(const bson_t *doc)
+{
+	json_object *o = json_object_new_object();
+	bson_iter_t it;
+	char hex[25], ts[TIME_RFC3339_LEN];
+	if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_OID(&it)) {
+		bson_oid_to_string(bson_iter_oid(&it), hex);
+		json_object_object_add(o, "id", json_object_new_string(hex));
+	}
+	int64_t points = 0;
+	if (bson_iter_init_find(&it, doc, "points") && BSON_ITER_HOLDS_NUMBER(&it))
+		points = bson_iter_as_int64(&it);
+	json_object_object_add(o, "points", json_object_new_int64(points));
+	const char *reason = "";
+	if (bson_iter_init_find(&it, doc, "reason") && BSON_ITER_HOLDS_UTF8(&it))
+		reason = bson_iter_utf8(&it, NULL);
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	if (bson_iter_init_find(&it, doc, "request_id") && BSON_ITER_HOLDS_OID(&it)) {
+		bson_oid_to_string(bson_iter_oid(&it), hex);
+		json_object_object_add(o, "request_id", json_object_new_string(hex));
+	} else {
+		json_object_object_add(o, "request_id", NULL);
+	}
+	if (bson_iter_init_find(&it, doc, "created_at") && BSON_ITER_HOLDS_DATE_TIME(&it)) {
+		time_format_rfc3339(bson_iter_date_time(&it), ts);
+		json_object_object_add(o, "created_at", json_object_new_string(ts));
+	} else {
+		json_object_object_add(o, "created_at", NULL);
+	}
+	return o;
+}
+
+json_object *rewards_summary(const bson_oid_t *user_id, bson_error_t *err)
+{
+	int64_t total = sum_points(user_id, err);
+	if (total < 0)
+		return NULL;
+	bson_t *q = BCON_NEW("user_id", BCON_OID(user_id));
+	bson_t *opts = BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1),
+				"}", "limit", BCON_INT64(REWARDS_RECENT));
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll("rewards"), q, opts, NULL);
+	json_object *recent = json_object_new_array();
+	const bson_t *doc;
+	while (mongoc_cursor_next(c, &doc))
+		json_object_array_add(recent, entry_json(doc));
+	bool failed = mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(q);
+	bson_destroy(opts);
+	if (failed) {
+		json_object_put(recent);
+		return NULL;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "total_points", json_object_new_int64(total));
+	json_object_object_add(o, "recent", recent);
+	return o;
+}

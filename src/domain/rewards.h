@@ -1,0 +1,30 @@
+/* The reward points ledger `rewards`: {_id, user_id, request_id (unique index), points,
+ * reason "Completed <category> pickup", created_at}. A request is credited at most once:
+ * the credit is an insert against the unique request_id, so a retried or concurrent
+ * completion gets a duplicate key and credits nothing (FerretDB-safe). */
+#ifndef SWMRA_REWARDS_H
+#define SWMRA_REWARDS_H
+
+#include <json-c/json.h>
+#include <mongoc/mongoc.h>
+#include <stdbool.h>
+
+enum reward_result {
+	REWARD_CREDITED = 0, /* this call inserted the ledger entry */
+	REWARD_ALREADY = 1,  /* the request was credited before */
+	REWARD_NONE = 2,     /* the category earns no points (REWARD_POINTS) */
+	REWARD_DB_ERROR = -1 /* err set */
+};
+
+/* Credits the points of `category` (config_reward_points) for completing `request_id` of
+ * `user_id`, once, and sets the request's reward_points to the credited points (also when
+ * already credited, which repairs a reward_points lost to a concurrent write). `points_out`
+ * (may be NULL) receives the points credited now or before, 0 for REWARD_NONE. */
+enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t *user_id,
+				  const char *category, int *points_out, bson_error_t *err);
+
+/* {total_points, recent: [{id, points, reason, request_id, created_at}]} of `user_id`, the
+ * 10 most recent entries first. New object (caller owns), or NULL on a database error. */
+json_object *rewards_summary(const bson_oid_t *user_id, bson_error_t *err);
+
+#endif

@@ -1,0 +1,899 @@
+/* Pickup requests against a real FerretDB/MongoDB (SWMRA_TEST_MONGO_URI), through the real
+ * route table. Protected routes need the auth guard; these tests bypass only the guard:
+ * run_as() finds the route in api_routes, fills req->user the way the guard would and calls
+ * the handler (the route's role is still checked, as the guard would). One test goes
+ * through router_dispatch() to show the guard still refuses an unauthenticated call. */
+#include "testutil.h"
+
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "domain/requests.h"
+#include "domain/rewards.h"
+#include "domain/slots.h"
+#include "domain/uploads.h"
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/log.h"
+#include "infra/runtime.h"
+#include "infra/timeutil.h"
+#include "upload_fixtures.h"
+
+static char dbname[64], updir[128];
+static char resA[25], resB[25], staff[25], admin[25];
+
+static void new_id(char out[25])
+{
+	bson_oid_t o;
+	bson_oid_init(&o, NULL);
+	bson_oid_to_string(&o, out);
+}
+
+static int run_as(struct call *c, const char *uid, enum role role)
+{
+	const struct route *hit = NULL;
+	for (size_t i = 0; i < api_routes_count && !hit; i++)
+		if (strcmp(api_routes[i].method, c->req.method) == 0 &&
+		    router_match(api_routes[i].pattern, c->req.path, NULL))
+			hit = &api_routes[i];
+	assert_non_null(hit);
+	router_match(hit->pattern, c->req.path, &c->req);
+	c->req.route_pattern = hit->pattern;
+	log_set_request(c->req.request_id, hit->pattern);
+	c->req.authed = true;
+	snprintf(c->req.user.id, sizeof(c->req.user.id), "%s", uid);
+	c->req.user.role = role;
+	if (role < hit->role)
+		c->status = http_error(&c->res, 403, "Not enough privileges");
+	else
+		c->status = hit->handler(&c->req, &c->res);
+	if (c->res.body && c->res.body_len) {
+		char err[128];
+		c->json = jsonx_parse(c->res.body, c->res.body_len, err, sizeof(err));
+	}
+	return c->status;
+}
+
+/* One call; returns the status, the answer stays in *c (call_end it). */
+static int api(struct call *c, const char *method, const char *path, const char *query,
+	       const char *body, const char *uid, enum role role)
+{
+	call_begin(c, method, path, query, body);
+	return run_as(c, uid, role);
+}
+
+/* The start of the local hour slot at least `hours` from now (24/7 hourly template). */
+static int64_t slot_at(int hours)
+{
+	time_t t = time(NULL) + (time_t)hours * 3600;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	tm.tm_min = 0;
+	tm.tm_sec = 0;
+	tm.tm_hour += 1;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+static char *slot_body(char *buf, size_t n, int64_t start)
+{
+	char a[TIME_RFC3339_LEN], b[TIME_RFC3339_LEN];
+	time_format_rfc3339(start, a);
+	time_format_rfc3339(start + 3600000, b);
+	snprintf(buf, n, "{\"slot_start\":\"%s\",\"slot_end\":\"%s\"}", a, b);
+	return buf;
+}
+
+static const char *valid_body(const char *category, bool draft)
+{
+	static char buf[1024];
+	char a[TIME_RFC3339_LEN], b[TIME_RFC3339_LEN];
+	int64_t s = slot_at(72);
+	time_format_rfc3339(s, a);
+	time_format_rfc3339(s + 3600000, b);
+	snprintf(buf, sizeof(buf),
+		 "{\"category\":\"%s\",\"description\":\"Old newspapers and bottles\","
+		 "\"quantity\":3,\"address\":{\"line1\":\"12 MG Road\",\"city\":\"Pune\","
+		 "\"pincode\":\"411001\",\"lat\":18.52,\"lng\":73.85},"
+		 "\"preferred_slots\":[{\"start\":\"%s\",\"end\":\"%s\"}]%s}",
+		 category, a, b, draft ? ",\"draft\":true" : "");
+	return buf;
+}
+
+/* Every test books its own slot hours (slot_at offsets), since seats are counted per
+ * class and the tests share one database. */
+
+/* Creates a request of `uid`; copies its id into `id`. */
+static void create(const char *uid, const char *category, bool draft, char id[25])
+{
+	struct call c;
+	assert_int_equal(
+	    api(&c, "POST", "/api/requests", NULL, valid_body(category, draft), uid, ROLE_CITIZEN),
+	    201);
+	snprintf(id, 25, "%s", jsonx_str(c.json, "id"));
+	call_end(&c);
+}
+
+static int transition(const char *id, const char *body, struct call *c)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/api/staff/requests/%s/transition", id);
+	return api(c, "POST", path, NULL, body, staff, ROLE_STAFF);
+}
+
+static void expect_transition(const char *id, const char *to, int status)
+{
+	struct call c;
+	char body[128];
+	snprintf(body, sizeof(body), "{\"to\":\"%s\"}", to);
+	if (transition(id, body, &c) != status)
+		fail_msg("transition %s: %d %s", to, c.status, c.res.body);
+	call_end(&c);
+}
+
+static long booked(const char *category, int64_t start)
+{
+	bson_error_t err;
+	return slots_booked(slots_class_of(category), start, &err);
+}
+
+static bool has_error_at(json_object *j, const char *loc)
+{
+	json_object *d = json_object_object_get(j, "detail");
+	for (size_t i = 0; d && i < json_object_array_length(d); i++) {
+		json_object *l = json_object_object_get(json_object_array_get_idx(d, i), "loc");
+		char buf[128] = "";
+		for (size_t k = 0; k < json_object_array_length(l); k++) {
+			size_t n = strlen(buf);
+			snprintf(buf + n, sizeof(buf) - n, "%s%s", k ? "." : "",
+				 json_object_get_string(json_object_array_get_idx(l, k)));
+		}
+		if (strcmp(buf, loc) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
+	snprintf(dbname, sizeof(dbname), "swmra_it_requests_%ld", (long)getpid());
+	setenv("MONGO_DB", dbname, 1);
+	snprintf(updir, sizeof(updir), "/tmp/swmra_it_requests_%ld", (long)getpid());
+	mkdir(updir, 0700);
+	setenv("UPLOAD_DIR", updir, 1);
+	char err[256];
+	if (config_load("", err, sizeof(err)) < 0 ||
+	    runtime_init("test_requests", err, sizeof(err)) < 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	bson_error_t berr;
+	if (!db_ensure_indexes(&berr))
+		return -1;
+	/* Every hour of every day, so that slots within and beyond 24 h always exist. */
+	struct slot_template t;
+	slots_template_default(&t);
+	t.nweekly = 7;
+	for (int d = 0; d < 7; d++)
+		t.weekly[d] = (struct slot_window){d, 0, 1440};
+	t.slot_minutes = 60;
+	t.capacity[SLOT_CLASS_STANDARD] = 3;
+	t.capacity[SLOT_CLASS_SPECIAL] = 1;
+	if (!slots_template_save(&t, &berr)) {
+		fprintf(stderr, "template: %s\n", berr.message);
+		return -1;
+	}
+	new_id(resA);
+	new_id(resB);
+	new_id(staff);
+	new_id(admin);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	bson_error_t err;
+	mongoc_database_drop(db_database(), &err);
+	runtime_shutdown();
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", updir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", updir);
+	return 0;
+}
+
+static void guard_still_refuses(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "GET", "/api/requests", NULL, NULL);
+	assert_int_equal(call_run(&c, api_routes, api_routes_count), 401);
+	call_end(&c);
+}
+
+static void create_validation(void **state)
+{
+	(void)state;
+	struct call c;
+	char past[TIME_RFC3339_LEN], body[2048];
+	time_format_rfc3339(time_now_ms() - 3600000, past);
+	snprintf(body, sizeof(body),
+		 "{\"category\":\"plastic\",\"description\":\"abc\",\"quantity\":0,"
+		 "\"address\":{\"line1\":\"x\",\"city\":\"P\",\"pincode\":\"1\",\"lat\":91,"
+		 "\"zip\":1},\"preferred_slots\":[{\"start\":\"%s\",\"end\":\"%s\"}],"
+		 "\"photos\":[\"http://evil.example/x.jpg\",\"2026/01/"
+		 "0123456789abcdef0123456789abcdef.jpg\"],\"extra\":1}",
+		 past, past);
+	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN), 422);
+	const char *locs[] = {"body.extra",	   "body.category",
+			      "body.description",  "body.quantity",
+			      "body.address.zip",  "body.address.line1",
+			      "body.address.city", "body.address.pincode",
+			      "body.address.lat",  "body.preferred_slots.0.start",
+			      "body.photos.0",	   "body.photos.1"};
+	for (size_t i = 0; i < sizeof(locs) / sizeof(locs[0]); i++)
+		if (!has_error_at(c.json, locs[i]))
+			fail_msg("no error at %s in %s", locs[i], c.res.body);
+	call_end(&c);
+
+	assert_int_equal(api(&c, "POST", "/api/requests", NULL, "{}", resA, ROLE_CITIZEN), 422);
+	assert_true(has_error_at(c.json, "body.category"));
+	assert_true(has_error_at(c.json, "body.address"));
+	call_end(&c);
+	assert_int_equal(
+	    api(&c, "POST", "/api/requests", NULL, "{\"category\":", resA, ROLE_CITIZEN), 400);
+	call_end(&c);
+	/* quantity above 100, six photos, end before start, off the grid */
+	int64_t s = slot_at(72);
+	char a[TIME_RFC3339_LEN], b[TIME_RFC3339_LEN], off[TIME_RFC3339_LEN];
+	time_format_rfc3339(s, a);
+	time_format_rfc3339(s - 1800000, b);
+	time_format_rfc3339(s + 1800000, off);
+	snprintf(body, sizeof(body),
+		 "{\"category\":\"organic\",\"description\":\"Garden waste\",\"quantity\":100.5,"
+		 "\"address\":{\"line1\":\"12 MG Road\",\"city\":\"Pune\",\"pincode\":\"411001\"},"
+		 "\"preferred_slots\":[{\"start\":\"%s\",\"end\":\"%s\"},{\"start\":\"%s\","
+		 "\"end\":\"%s\"}],\"photos\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]}",
+		 a, b, b, off);
+	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN), 422);
+	assert_true(has_error_at(c.json, "body.quantity"));
+	assert_true(has_error_at(c.json, "body.photos"));
+	assert_true(has_error_at(c.json, "body.preferred_slots.0.end"));
+	assert_true(has_error_at(c.json, "body.preferred_slots.1"));
+	call_end(&c);
+}
+
+static void create_get_shape_and_photos(void **state)
+{
+	(void)state;
+	bson_oid_t owner, other;
+	db_parse_oid(resA, &owner);
+	db_parse_oid(resB, &other);
+	struct upload_info mine, theirs;
+	bson_error_t err;
+	assert_int_equal(uploads_store(&owner, fx_jpeg_2x2, sizeof(fx_jpeg_2x2), &mine, &err),
+			 UPLOAD_STORE_OK);
+	assert_int_equal(uploads_store(&other, fx_jpeg_2x2, sizeof(fx_jpeg_2x2), &theirs, &err),
+			 UPLOAD_STORE_OK);
+	char body[2048];
+	const char *base = valid_body("recyclable", false);
+	snprintf(body, sizeof(body), "%.*s,\"photos\":[\"%s\",\"/uploads/%s\"]}",
+		 (int)strlen(base) - 1, base, mine.url, mine.path);
+	struct call c;
+	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN), 201);
+	json_object *j = c.json;
+	char id[25];
+	snprintf(id, sizeof(id), "%s", jsonx_str(j, "id"));
+	assert_int_equal(strlen(id), 24);
+	assert_string_equal(jsonx_str(j, "user_id"), resA);
+	assert_string_equal(jsonx_str(j, "status"), "submitted");
+	assert_string_equal(jsonx_str(j, "category"), "recyclable");
+	assert_false(json_object_get_boolean(json_object_object_get(j, "is_special")));
+	assert_true(
+	    json_object_is_type(json_object_object_get(j, "assigned_slot"), json_type_null) ||
+	    !json_object_object_get(j, "assigned_slot"));
+	assert_int_equal(json_object_get_int(json_object_object_get(j, "reward_points")), 0);
+	const char *created = jsonx_str(j, "created_at");
+	assert_non_null(created);
+	assert_int_equal(created[strlen(created) - 1], 'Z');
+	json_object *photos = json_object_object_get(j, "photos");
+	assert_int_equal(json_object_array_length(photos), 2);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(photos, 0)), mine.url);
+	json_object *addr = json_object_object_get(j, "address");
+	assert_string_equal(jsonx_str(addr, "city"), "Pune");
+	assert_true(jsonx_is_null(addr, "line2"));
+	json_object *ps =
+	    json_object_array_get_idx(json_object_object_get(j, "preferred_slots"), 0);
+	assert_int_equal(jsonx_str(ps, "start")[strlen(jsonx_str(ps, "start")) - 1], 'Z');
+	json_object *ev = json_object_array_get_idx(json_object_object_get(j, "events"), 0);
+	assert_string_equal(jsonx_str(ev, "type"), "STATUS_CHANGE");
+	assert_string_equal(jsonx_str(json_object_object_get(ev, "by"), "id"), resA);
+	assert_string_equal(jsonx_str(json_object_object_get(ev, "by"), "role"), "citizen");
+	assert_string_equal(jsonx_str(json_object_object_get(ev, "data"), "to"), "submitted");
+	call_end(&c);
+
+	/* someone else's upload is refused */
+	snprintf(body, sizeof(body), "%.*s,\"photos\":[\"%s\"]}", (int)strlen(base) - 1, base,
+		 theirs.url);
+	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN), 422);
+	assert_true(has_error_at(c.json, "body.photos.0"));
+	call_end(&c);
+	uploads_info_free(&mine);
+	uploads_info_free(&theirs);
+
+	char path[64];
+	snprintf(path, sizeof(path), "/api/requests/%s", id);
+	assert_int_equal(api(&c, "GET", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
+	assert_string_equal(jsonx_str(c.json, "id"), id);
+	call_end(&c);
+	assert_int_equal(api(&c, "GET", path, NULL, NULL, resB, ROLE_CITIZEN), 404);
+	assert_string_equal(call_detail(&c), "Request not found");
+	call_end(&c);
+	assert_int_equal(api(&c, "GET", "/api/requests/nothex", NULL, NULL, resA, ROLE_CITIZEN),
+			 404);
+	assert_string_equal(call_detail(&c), "Request not found");
+	call_end(&c);
+}
+
+static void list_filters_and_paging(void **state)
+{
+	(void)state;
+	char user[25], id[25];
+	new_id(user);
+	create(user, "organic", false, id);
+	create(user, "hazardous", false, id);
+	create(user, "organic", true, id);
+	struct call c;
+	assert_int_equal(api(&c, "GET", "/api/requests", NULL, NULL, user, ROLE_CITIZEN), 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 3);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "limit")), 20);
+	json_object *items = json_object_object_get(c.json, "items");
+	assert_string_equal(jsonx_str(json_object_array_get_idx(items, 0), "id"), id); /* newest */
+	assert_string_equal(jsonx_str(json_object_array_get_idx(items, 0), "status"), "draft");
+	call_end(&c);
+	assert_int_equal(api(&c, "GET", "/api/requests", "category=organic&status=submitted", NULL,
+			     user, ROLE_CITIZEN),
+			 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 1);
+	call_end(&c);
+	assert_int_equal(
+	    api(&c, "GET", "/api/requests", "skip=1&limit=1", NULL, user, ROLE_CITIZEN), 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 3);
+	assert_int_equal(json_object_array_length(json_object_object_get(c.json, "items")), 1);
+	call_end(&c);
+	const char *bad[] = {"status=done", "status=", "category=plastic", "limit=0",
+			     "limit=101",   "skip=-1", "limit=x"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (api(&c, "GET", "/api/requests", bad[i], NULL, user, ROLE_CITIZEN) != 422)
+			fail_msg("%s: %d", bad[i], c.status);
+		call_end(&c);
+	}
+	char other[25];
+	new_id(other);
+	assert_int_equal(api(&c, "GET", "/api/requests", NULL, NULL, other, ROLE_CITIZEN), 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 0);
+	call_end(&c);
+}
+
+static void draft_edit_and_submit(void **state)
+{
+	(void)state;
+	char id[25], path[96];
+	create(resA, "organic", true, id);
+	struct call c;
+	snprintf(path, sizeof(path), "/api/requests/%s", id);
+	assert_int_equal(api(&c, "PATCH", path, NULL,
+			     "{\"description\":\"Changed words\","
+			     "\"quantity\":7}",
+			     resA, ROLE_CITIZEN),
+			 200);
+	assert_string_equal(jsonx_str(c.json, "description"), "Changed words");
+	assert_string_equal(jsonx_str(c.json, "status"), "draft");
+	call_end(&c);
+	assert_int_equal(api(&c, "PATCH", path, NULL, "{\"draft\":false}", resA, ROLE_CITIZEN),
+			 422);
+	call_end(&c);
+	assert_int_equal(api(&c, "PATCH", path, NULL, "{\"quantity\":7}", resB, ROLE_CITIZEN), 404);
+	call_end(&c);
+	snprintf(path, sizeof(path), "/api/requests/%s/submit", id);
+	assert_int_equal(api(&c, "POST", path, NULL, NULL, resB, ROLE_CITIZEN), 404);
+	call_end(&c);
+	assert_int_equal(api(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
+	assert_string_equal(jsonx_str(c.json, "status"), "submitted");
+	json_object *evs = json_object_object_get(c.json, "events");
+	assert_int_equal(json_object_array_length(evs), 2);
+	json_object *d = json_object_object_get(json_object_array_get_idx(evs, 1), "data");
+	assert_string_equal(jsonx_str(d, "from"), "draft");
+	assert_string_equal(jsonx_str(d, "to"), "submitted");
+	call_end(&c);
+	assert_int_equal(api(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 409);
+	call_end(&c);
+	snprintf(path, sizeof(path), "/api/requests/%s", id);
+	assert_int_equal(api(&c, "PATCH", path, NULL, "{\"quantity\":2}", resA, ROLE_CITIZEN), 409);
+	assert_string_equal(call_detail(&c), "Only drafts can be edited");
+	call_end(&c);
+}
+
+static void confirm_slot_and_reschedule(void **state)
+{
+	(void)state;
+	char id[25], path[96], body[160];
+	create(resA, "recyclable", false, id);
+	int64_t a = slot_at(50), b = slot_at(60);
+	struct call c;
+	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", id);
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), a), resB, ROLE_CITIZEN), 404);
+	call_end(&c);
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), a), resA, ROLE_CITIZEN), 200);
+	assert_string_equal(jsonx_str(c.json, "status"), "scheduled");
+	char want[TIME_RFC3339_LEN];
+	time_format_rfc3339(a, want);
+	assert_string_equal(jsonx_str(json_object_object_get(c.json, "assigned_slot"), "start"),
+			    want);
+	call_end(&c);
+	assert_int_equal(booked("recyclable", a), 1);
+	/* reschedule: the new seat is taken, the old one freed */
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), b), resA, ROLE_CITIZEN), 200);
+	json_object *evs = json_object_object_get(c.json, "events");
+	size_t nev = json_object_array_length(evs);
+	json_object *d = json_object_object_get(json_object_array_get_idx(evs, nev - 1), "data");
+	assert_string_equal(jsonx_str(d, "from"), "scheduled");
+	assert_string_equal(jsonx_str(d, "to"), "scheduled");
+	assert_string_equal(jsonx_str(d, "note"), "Rescheduled");
+	call_end(&c);
+	assert_int_equal(booked("recyclable", a), 0);
+	assert_int_equal(booked("recyclable", b), 1);
+	/* the same slot again changes nothing */
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), b), resA, ROLE_CITIZEN), 200);
+	assert_int_equal(json_object_array_length(json_object_object_get(c.json, "events")), nev);
+	call_end(&c);
+	assert_int_equal(booked("recyclable", b), 1);
+	/* within the lead time, off the grid, end before start */
+	assert_int_equal(api(&c, "POST", path, NULL, slot_body(body, sizeof(body), slot_at(2)),
+			     resA, ROLE_CITIZEN),
+			 409);
+	assert_string_equal(call_detail(&c), "Slot not available");
+	call_end(&c);
+	assert_int_equal(api(&c, "POST", path, NULL, slot_body(body, sizeof(body), a + 60000), resA,
+			     ROLE_CITIZEN),
+			 409);
+	call_end(&c);
+	assert_int_equal(api(&c, "POST", path, NULL,
+			     "{\"slot_start\":\"2030-01-01T10:00:00Z\","
+			     "\"slot_end\":\"2030-01-01T09:00:00Z\"}",
+			     resA, ROLE_CITIZEN),
+			 422);
+	call_end(&c);
+	/* a draft cannot get a slot */
+	char d2[25];
+	create(resA, "recyclable", true, d2);
+	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", d2);
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), a), resA, ROLE_CITIZEN), 409);
+	call_end(&c);
+}
+
+static void slot_full(void **state)
+{
+	(void)state;
+	char x[25], y[25], path[96], body[160];
+	create(resA, "hazardous", false, x);
+	create(resB, "e-waste", false, y);
+	int64_t s = slot_at(80);
+	struct call c;
+	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", x);
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), s), resA, ROLE_CITIZEN), 200);
+	call_end(&c);
+	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", y);
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), s), resB, ROLE_CITIZEN), 409);
+	assert_string_equal(call_detail(&c), "Slot is full");
+	call_end(&c);
+	/* the refused one stays where it was */
+	snprintf(path, sizeof(path), "/api/requests/%s", y);
+	assert_int_equal(api(&c, "GET", path, NULL, NULL, resB, ROLE_CITIZEN), 200);
+	assert_string_equal(jsonx_str(c.json, "status"), "submitted");
+	call_end(&c);
+	assert_int_equal(booked("hazardous", s), 1);
+}
+
+static void cancel_rules(void **state)
+{
+	(void)state;
+	char id[25], path[96], body[256];
+	struct call c;
+	/* submitted: cancellable, with a reason, once */
+	create(resA, "organic", false, id);
+	snprintf(path, sizeof(path), "/api/requests/%s/cancel", id);
+	assert_int_equal(api(&c, "POST", path, NULL, NULL, resB, ROLE_CITIZEN), 404);
+	call_end(&c);
+	assert_int_equal(api(&c, "POST", path, NULL, "{\"reason\":\"Moved\"}", resA, ROLE_CITIZEN),
+			 200);
+	assert_string_equal(jsonx_str(c.json, "status"), "cancelled");
+	json_object *evs = json_object_object_get(c.json, "events");
+	json_object *d = json_object_object_get(
+	    json_object_array_get_idx(evs, json_object_array_length(evs) - 1), "data");
+	assert_string_equal(jsonx_str(d, "reason"), "Moved");
+	call_end(&c);
+	assert_int_equal(api(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 400);
+	assert_string_equal(call_detail(&c), "Cannot cancel in current status");
+	call_end(&c);
+	assert_int_equal(api(&c, "POST", path, NULL, "{\"why\":1}", resA, ROLE_CITIZEN), 422);
+	call_end(&c);
+
+	/* scheduled by staff 3 h ahead: too late for the resident, fine for staff */
+	create(resA, "organic", false, id);
+	expect_transition(id, "pending_review", 200);
+	int64_t soon = slot_at(3);
+	char sb[160];
+	slot_body(sb, sizeof(sb), soon);
+	snprintf(body, sizeof(body), "{\"to\":\"scheduled\",%s", sb + 1);
+	assert_int_equal(transition(id, body, &c), 200);
+	call_end(&c);
+	assert_int_equal(booked("organic", soon), 1);
+	snprintf(path, sizeof(path), "/api/requests/%s/cancel", id);
+	assert_int_equal(api(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 400);
+	assert_string_equal(call_detail(&c), "Too late to cancel (<24h)");
+	call_end(&c);
+	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", id);
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, slot_body(sb, sizeof(sb), slot_at(66)), resA, ROLE_CITIZEN),
+	    400);
+	assert_string_equal(call_detail(&c), "Too late to reschedule (<24h)");
+	call_end(&c);
+	assert_int_equal(booked("organic", slot_at(66)), 0); /* nothing claimed */
+	expect_transition(id, "cancelled", 200);
+	assert_int_equal(booked("organic", soon), 0);
+
+	/* scheduled more than 24 h ahead: the resident may cancel, the seat is freed */
+	create(resA, "organic", false, id);
+	int64_t later = slot_at(44);
+	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", id);
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, slot_body(sb, sizeof(sb), later), resA, ROLE_CITIZEN), 200);
+	call_end(&c);
+	assert_int_equal(booked("organic", later), 1);
+	snprintf(path, sizeof(path), "/api/requests/%s/cancel", id);
+	assert_int_equal(api(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
+	assert_true(jsonx_is_null(c.json, "assigned_slot"));
+	call_end(&c);
+	assert_int_equal(booked("organic", later), 0);
+}
+
+static void staff_pipeline_to_completed(void **state)
+{
+	(void)state;
+	char user[25], id[25], path[96], body[256], sb[160];
+	new_id(user);
+	create(user, "recyclable", false, id);
+	struct call c;
+	/* residents have no access to staff routes */
+	snprintf(path, sizeof(path), "/api/staff/requests/%s", id);
+	assert_int_equal(api(&c, "GET", path, NULL, NULL, user, ROLE_CITIZEN), 403);
+	call_end(&c);
+	assert_int_equal(api(&c, "GET", path, NULL, NULL, staff, ROLE_STAFF), 200);
+	json_object *allowed = json_object_object_get(c.json, "allowed_transitions");
+	assert_int_equal(json_object_array_length(allowed), 2);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(allowed, 0)),
+			    "pending_review");
+	call_end(&c);
+	/* an edge that is not in the lifecycle */
+	assert_int_equal(transition(id, "{\"to\":\"completed\"}", &c), 409);
+	assert_string_equal(call_detail(&c), "Invalid transition from submitted to completed");
+	allowed = json_object_object_get(c.json, "allowed");
+	assert_int_equal(json_object_array_length(allowed), 2);
+	call_end(&c);
+	assert_int_equal(transition(id, "{\"to\":\"finished\"}", &c), 422);
+	call_end(&c);
+	expect_transition(id, "pending_review", 200);
+	/* scheduling needs a slot when none is assigned */
+	assert_int_equal(transition(id, "{\"to\":\"scheduled\"}", &c), 422);
+	assert_true(has_error_at(c.json, "body.slot_start"));
+	call_end(&c);
+	int64_t s = slot_at(30);
+	slot_body(sb, sizeof(sb), s);
+	snprintf(body, sizeof(body), "{\"to\":\"scheduled\",\"note\":\"Crew 4\",%s", sb + 1);
+	assert_int_equal(transition(id, body, &c), 200);
+	assert_string_equal(jsonx_str(c.json, "status"), "scheduled");
+	call_end(&c);
+	const char *stages[] = {"enroute",   "onsite",	 "collecting",
+				"collected", "handover", "verification"};
+	for (size_t i = 0; i < 6; i++)
+		expect_transition(id, stages[i], 200);
+	snprintf(path, sizeof(path), "/api/staff/requests/%s/transition", id);
+	assert_int_equal(api(&c, "POST", path, NULL, "{\"to\":\"completed\"}", admin, ROLE_ADMIN),
+			 200);
+	assert_string_equal(jsonx_str(c.json, "status"), "completed");
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "reward_points")), 5);
+	assert_int_equal(
+	    json_object_array_length(json_object_object_get(c.json, "allowed_transitions")), 0);
+	json_object *evs = json_object_object_get(c.json, "events");
+	assert_int_equal(json_object_array_length(evs), 10);
+	json_object *last = json_object_array_get_idx(evs, 9);
+	assert_string_equal(jsonx_str(json_object_object_get(last, "by"), "role"), "admin");
+	assert_string_equal(jsonx_str(json_object_object_get(last, "by"), "id"), admin);
+	call_end(&c);
+	/* a repeated completion is refused and credits nothing more */
+	assert_int_equal(transition(id, "{\"to\":\"completed\"}", &c), 409);
+	assert_int_equal(json_object_array_length(json_object_object_get(c.json, "allowed")), 0);
+	call_end(&c);
+	assert_int_equal(transition(id, "{\"to\":\"cancelled\"}", &c), 409);
+	call_end(&c);
+	assert_int_equal(api(&c, "GET", "/api/rewards/summary", NULL, NULL, user, ROLE_CITIZEN),
+			 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total_points")), 5);
+	json_object *recent = json_object_object_get(c.json, "recent");
+	assert_int_equal(json_object_array_length(recent), 1);
+	json_object *r0 = json_object_array_get_idx(recent, 0);
+	assert_string_equal(jsonx_str(r0, "reason"), "Completed recyclable pickup");
+	assert_string_equal(jsonx_str(r0, "request_id"), id);
+	assert_int_equal(json_object_get_int(json_object_object_get(r0, "points")), 5);
+	call_end(&c);
+	/* every stage told the resident once, in-app (pending_review is internal) */
+	bson_oid_t uoid;
+	db_parse_oid(user, &uoid);
+	bson_error_t err;
+	bson_t *q = BCON_NEW("user_id", BCON_OID(&uoid), "channel", BCON_UTF8("inapp"));
+	assert_int_equal(
+	    mongoc_collection_count_documents(db_coll("notifications"), q, NULL, NULL, NULL, &err),
+	    9);
+	bson_destroy(q);
+	q = BCON_NEW("user_id", BCON_OID(&uoid), "channel", BCON_UTF8("inapp"), "event",
+		     BCON_UTF8("completed"));
+	assert_int_equal(
+	    mongoc_collection_count_documents(db_coll("notifications"), q, NULL, NULL, NULL, &err),
+	    1);
+	bson_destroy(q);
+	/* another resident sees none of it */
+	assert_int_equal(api(&c, "GET", "/api/rewards/summary", NULL, NULL, resB, ROLE_CITIZEN),
+			 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total_points")), 0);
+	call_end(&c);
+}
+
+static void failed_then_rescheduled(void **state)
+{
+	(void)state;
+	char id[25], body[256], sb[160];
+	create(resA, "bulk", false, id);
+	expect_transition(id, "pending_review", 200);
+	int64_t s = slot_at(33), s2 = slot_at(57);
+	slot_body(sb, sizeof(sb), s);
+	snprintf(body, sizeof(body), "{\"to\":\"scheduled\",%s", sb + 1);
+	struct call c;
+	assert_int_equal(transition(id, body, &c), 200);
+	call_end(&c);
+	expect_transition(id, "enroute", 200);
+	expect_transition(id, "failed", 200);
+	assert_int_equal(booked("bulk", s), 0); /* the seat went with the failure */
+	/* a failed request needs a new slot */
+	assert_int_equal(transition(id, "{\"to\":\"scheduled\"}", &c), 422);
+	call_end(&c);
+	assert_int_equal(transition(id, "{\"to\":\"enroute\"}", &c), 409);
+	call_end(&c);
+	/* a slot only goes with scheduling */
+	snprintf(body, sizeof(body), "{\"to\":\"cancelled\",%s", sb + 1);
+	assert_int_equal(transition(id, body, &c), 422);
+	call_end(&c);
+	slot_body(sb, sizeof(sb), s2);
+	snprintf(body, sizeof(body), "{\"to\":\"scheduled\",%s", sb + 1);
+	assert_int_equal(transition(id, body, &c), 200);
+	assert_string_equal(jsonx_str(c.json, "status"), "scheduled");
+	call_end(&c);
+	assert_int_equal(booked("bulk", s2), 1);
+}
+
+static void notes_append_only(void **state)
+{
+	(void)state;
+	char id[25], path[96];
+	create(resA, "other", false, id);
+	struct call c;
+	snprintf(path, sizeof(path), "/api/staff/requests/%s/notes", id);
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, "{\"note\":\"Gate code 1234\"}", staff, ROLE_STAFF), 201);
+	json_object *evs = json_object_object_get(c.json, "events");
+	assert_int_equal(json_object_array_length(evs), 2);
+	json_object *n = json_object_array_get_idx(evs, 1);
+	assert_string_equal(jsonx_str(n, "type"), "NOTE");
+	assert_string_equal(jsonx_str(json_object_object_get(n, "data"), "note"), "Gate code 1234");
+	assert_string_equal(jsonx_str(json_object_object_get(n, "by"), "role"), "staff");
+	char first[512];
+	snprintf(first, sizeof(first), "%s",
+		 json_object_to_json_string(json_object_array_get_idx(evs, 0)));
+	call_end(&c);
+	assert_int_equal(api(&c, "POST", path, NULL, "{\"note\":\"\"}", staff, ROLE_STAFF), 422);
+	call_end(&c);
+	assert_int_equal(api(&c, "POST", path, NULL, "{\"note\":\"x\"}", resA, ROLE_CITIZEN), 403);
+	call_end(&c);
+	assert_int_equal(api(&c, "POST", "/api/staff/requests/ffffffffffffffffffffffff/notes", NULL,
+			     "{\"note\":\"x\"}", staff, ROLE_STAFF),
+			 404);
+	call_end(&c);
+	expect_transition(id, "pending_review", 200);
+	snprintf(path, sizeof(path), "/api/requests/%s", id);
+	assert_int_equal(api(&c, "GET", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
+	evs = json_object_object_get(c.json, "events");
+	assert_int_equal(json_object_array_length(evs), 3);
+	assert_string_equal(json_object_to_json_string(json_object_array_get_idx(evs, 0)), first);
+	call_end(&c);
+}
+
+static void staff_list_filters(void **state)
+{
+	(void)state;
+	char user[25], a[25], b[25], body[1024], sb[160];
+	new_id(user);
+	snprintf(
+	    body, sizeof(body),
+	    "{\"category\":\"e-waste\",\"description\":\"Broken TV (42in) a.b\",\"quantity\":1,"
+	    "\"address\":{\"line1\":\"7 Lakeview Towers\",\"city\":\"Zyxwabad\","
+	    "\"pincode\":\"560001\"}}");
+	struct call c;
+	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, user, ROLE_CITIZEN), 201);
+	snprintf(a, sizeof(a), "%s", jsonx_str(c.json, "id"));
+	call_end(&c);
+	create(user, "organic", false, b);
+	assert_int_equal(
+	    api(&c, "GET", "/api/staff/requests", "q=zyxWABAD", NULL, staff, ROLE_STAFF), 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 1);
+	call_end(&c);
+	assert_int_equal(
+	    api(&c, "GET", "/api/staff/requests", "q=tv%20(42in)%20a.b", NULL, staff, ROLE_STAFF),
+	    200);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 1);
+	call_end(&c);
+	assert_int_equal(
+	    api(&c, "GET", "/api/staff/requests", "q=TV%20(42in)%20aXb", NULL, staff, ROLE_STAFF),
+	    200);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 0);
+	call_end(&c);
+	assert_int_equal(api(&c, "GET", "/api/staff/requests", "q=.*", NULL, staff, ROLE_STAFF),
+			 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 0);
+	call_end(&c);
+	/* slot date in SERVICE_TZ */
+	expect_transition(a, "pending_review", 200);
+	int64_t s = slot_at(100);
+	slot_body(sb, sizeof(sb), s);
+	snprintf(body, sizeof(body), "{\"to\":\"scheduled\",%s", sb + 1);
+	assert_int_equal(transition(a, body, &c), 200);
+	call_end(&c);
+	time_t t = (time_t)(s / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	char q[64];
+	snprintf(q, sizeof(q), "date=%04d-%02d-%02d&category=e-waste", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday);
+	assert_int_equal(api(&c, "GET", "/api/staff/requests", q, NULL, staff, ROLE_STAFF), 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 1);
+	assert_string_equal(
+	    jsonx_str(json_object_array_get_idx(json_object_object_get(c.json, "items"), 0), "id"),
+	    a);
+	call_end(&c);
+	assert_int_equal(
+	    api(&c, "GET", "/api/staff/requests", "date=2026-02-30", NULL, staff, ROLE_STAFF), 422);
+	call_end(&c);
+	assert_int_equal(api(&c, "GET", "/api/staff/requests", "status=scheduled&limit=100", NULL,
+			     admin, ROLE_ADMIN),
+			 200);
+	assert_true(json_object_get_int(json_object_object_get(c.json, "total")) >= 1);
+	call_end(&c);
+	assert_int_equal(
+	    api(&c, "GET", "/api/staff/requests", "status=nope", NULL, staff, ROLE_STAFF), 422);
+	call_end(&c);
+}
+
+static int cleaned;
+static void count_each(const bson_t *doc, const bson_error_t *fail, void *ctx)
+{
+	(void)doc;
+	(void)ctx;
+	if (!fail)
+		cleaned++;
+}
+
+static void draft_cleanup(void **state)
+{
+	(void)state;
+	char user[25], old[25], fresh[25];
+	new_id(user);
+	create(user, "organic", true, old);
+	create(user, "organic", true, fresh);
+	bson_oid_t oid;
+	db_parse_oid(old, &oid);
+	bson_error_t err;
+	int64_t aged = time_now_ms() - 8LL * 86400 * 1000;
+	bson_t *sel = BCON_NEW("_id", BCON_OID(&oid));
+	bson_t *upd = BCON_NEW("$set", "{", "updated_at", BCON_DATE_TIME(aged), "}");
+	assert_true(
+	    mongoc_collection_update_one(db_coll("pickup_requests"), sel, upd, NULL, NULL, &err));
+	bson_destroy(sel);
+	bson_destroy(upd);
+	cleaned = 0;
+	assert_int_equal(requests_cleanup_drafts(time_now_ms(), true, count_each, NULL, &err), 1);
+	assert_int_equal(cleaned, 1);
+	bson_t *doc = requests_load(&oid, NULL, &err);
+	assert_non_null(doc); /* dry run kept it */
+	bson_destroy(doc);
+	cleaned = 0;
+	assert_int_equal(requests_cleanup_drafts(time_now_ms(), false, count_each, NULL, &err), 1);
+	assert_null(requests_load(&oid, NULL, &err));
+	assert_int_equal(err.code, 0);
+	db_parse_oid(fresh, &oid);
+	doc = requests_load(&oid, NULL, &err);
+	assert_non_null(doc);
+	bson_destroy(doc);
+}
+
+static void idor_every_route(void **state)
+{
+	(void)state;
+	char id[25], path[128], sb[160];
+	create(resA, "organic", true, id);
+	struct call c;
+	struct {
+		const char *method, *suffix, *body;
+	} routes[] = {
+	    {"GET", "", NULL},
+	    {"PATCH", "", "{\"quantity\":2}"},
+	    {"POST", "/submit", NULL},
+	    {"POST", "/cancel", NULL},
+	    {"POST", "/confirm-slot", slot_body(sb, sizeof(sb), slot_at(50))},
+	};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		snprintf(path, sizeof(path), "/api/requests/%s%s", id, routes[i].suffix);
+		if (api(&c, routes[i].method, path, NULL, routes[i].body, resB, ROLE_CITIZEN) !=
+			404 ||
+		    strcmp(call_detail(&c), "Request not found") != 0)
+			fail_msg("%s %s: %d %s", routes[i].method, path, c.status, c.res.body);
+		call_end(&c);
+		snprintf(path, sizeof(path), "/api/requests/000000000000000000000000%s",
+			 routes[i].suffix);
+		assert_int_equal(
+		    api(&c, routes[i].method, path, NULL, routes[i].body, resA, ROLE_CITIZEN), 404);
+		call_end(&c);
+	}
+	/* untouched by all that */
+	snprintf(path, sizeof(path), "/api/requests/%s", id);
+	assert_int_equal(api(&c, "GET", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
+	assert_string_equal(jsonx_str(c.json, "status"), "draft");
+	assert_int_equal(json_object_array_length(json_object_object_get(c.json, "events")), 1);
+	call_end(&c);
+}
+
+int main(void)
+{
+	if (!getenv("SWMRA_TEST_MONGO_URI")) {
+		fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
+		printf("Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(guard_still_refuses),
+	    cmocka_unit_test(create_validation),
+	    cmocka_unit_test(create_get_shape_and_photos),
+	    cmocka_unit_test(list_filters_and_paging),
+	    cmocka_unit_test(draft_edit_and_submit),
+	    cmocka_unit_test(confirm_slot_and_reschedule),
+	    cmocka_unit_test(slot_full),
+	    cmocka_unit_test(cancel_rules),
+	    cmocka_unit_test(staff_pipeline_to_completed),
+	    cmocka_unit_test(failed_then_rescheduled),
+	    cmocka_unit_test(notes_append_only),
+	    cmocka_unit_test(staff_list_filters),
+	    cmocka_unit_test(draft_cleanup),
+	    cmocka_unit_test(idor_every_route),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
