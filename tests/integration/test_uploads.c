@@ -551,9 +551,10 @@ static void orphan_cleanup_removes_file_and_document(void **state)
 
 int main(void)
 {
-	if (!getenv("SWMRA_TEST_MONGO_URI"))
+	if (!getenv("SWMRA_TEST_MONGO_URI")) {
 		printf("Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
 		return 1;
+	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(accepts_each_type),
 	    cmocka_unit_test(gps_exif_is_stripped),

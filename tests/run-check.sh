@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# tests/run-check.sh [BUILD_DIR] — every test layer, on a private stack. `make check` runs it.
+#
+# Layers (SWMRA_LAYERS, default "unit integration e2e frontend browser"):
+#   unit          cmocka unit tests            make -C BUILD check-c SWMRA_LAYERS=unit
+#   integration   cmocka against FerretDB      make -C BUILD check-c SWMRA_LAYERS=integration
+#   e2e           node:test through nginx      node --test tests/e2e/
+#   frontend      the web app's unit tests     npm test in frontend/
+#   browser       Chromium against the stack   tests/browser/run.sh
+# The stack it needs (FerretDB, SMTP sink, swmra-api, nginx) runs from BUILD/tests/.stack on
+# its own ports (HTTP 18080, Mongo 27117, SMTP 12025; override with SWMRA_TEST_HTTP_PORT,
+# SWMRA_TEST_MONGO_PORT, SWMRA_TEST_SMTP_PORT), with fresh data each run, and is stopped at
+# the end, so it neither needs nor disturbs a dev stack. A layer whose prerequisites are
+# missing counts as failed; a layer whose code does not exist yet is listed as absent.
+# The last line is "N passed, N failed" over every layer; the exit status is 1 on failure.
+set -uo pipefail
+
+SRC=${SWMRA_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=$(cd "${1:-${SWMRA_BUILD:-$SRC}}" && pwd)
+LAYERS=${SWMRA_LAYERS:-unit integration e2e frontend browser}
+MAKE=${MAKE:-make}
+
+# a private stack: nothing from the caller's environment may point it elsewhere
+unset MONGO_URI MONGO_DB PUBLIC_BASE_URL UPLOAD_DIR NCHAN_PUB_SOCKET FCGI_SOCKET JWT_SECRET \
+	STACK_SERVICES BENCH_HELLO BENCH_SOCKET AUTH_RATE_LIMIT AUTH_RATE_BURST SWMRA_BASE_URL
+export STACK_DIR=$BUILD/tests/.stack
+export HTTP_PORT=${SWMRA_TEST_HTTP_PORT:-18080}
+export MONGO_PORT=${SWMRA_TEST_MONGO_PORT:-27117}
+export SMTP_PORT=${SWMRA_TEST_SMTP_PORT:-12025}
+export APP_ENV=test
+export ENV_FILE=''
+export SWMRA_BUILD_DIR=$BUILD
+export SWMRA_TEST_MONGO_URI="mongodb://127.0.0.1:$MONGO_PORT/?serverSelectionTimeoutMS=2000"
+STACK_SH=$SRC/scripts/stack.sh
+LOGS=$BUILD/tests/.check-logs
+
+total_pass=0 total_fail=0 total_skip=0
+summary=()
+
+section() { printf '\n==== %s ====\n' "$*"; }
+strip_ansi() { sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g'; }
+record() { # layer pass fail skip [note]
+	total_pass=$((total_pass + $2)) total_fail=$((total_fail + $3)) total_skip=$((total_skip + $4))
+	summary+=("$(printf '%-12s %4d passed, %d failed, %d skipped%s' "$1" "$2" "$3" "$4" "${5:+  ($5)}")")
+}
+absent() { summary+=("$(printf '%-12s absent: %s' "$1" "$2")"); }
+missing() { # layer what: a prerequisite is missing -> counted as one failure
+	printf 'run-check: %s: MISSING PREREQUISITE: %s\n' "$1" "$2" >&2
+	total_fail=$((total_fail + 1))
+	summary+=("$(printf '%-12s MISSING PREREQUISITE (counted as 1 failed): %s' "$1" "$2")")
+}
+want() { case " $LAYERS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# ------------------------------------------------------------------------ the stack
+services=
+want integration && services="mongo smtp"
+if want e2e || want browser; then services="mongo smtp api nginx"; fi
+stack_ok=1
+stop_stack() {
+	[ -n "$services" ] || return 0
+	STACK_SERVICES="mongo smtp api nginx" bash "$STACK_SH" stop >/dev/null 2>&1 || true
+}
+trap stop_stack EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$LOGS"
+if [ -n "$services" ]; then
+	section "test stack ($services) in $STACK_DIR"
+	stop_stack # leftovers of an interrupted run
+	rm -rf "$STACK_DIR"
+	if ! STACK_SERVICES=$services bash "$STACK_SH" start; then
+		stack_ok=0
+		echo "run-check: the test stack did not start (logs: $STACK_DIR/log)" >&2
+	elif [ -x "$BUILD/seed/swmra-seed" ] && [[ $services == *api* ]]; then
+		# the seed users and slot templates, as on a dev stack
+		if ! (eval "$(bash "$STACK_SH" env)" && cd "$STACK_DIR" && "$BUILD/seed/swmra-seed") >"$LOGS/seed.log" 2>&1; then
+			cat "$LOGS/seed.log" >&2
+			stack_ok=0
+			echo "run-check: seeding the test stack failed" >&2
+		fi
+	fi
+fi
+stack_failed() { # layer
+	missing "$1" "the test stack is not running (see the errors above and $STACK_DIR/log)"
+}
+
+# ------------------------------------------------------------------------ cmocka layers
+run_cmocka() { # layer
+	local layer=$1 log=$LOGS/$1.log p f e x s
+	section "$layer (cmocka, make check-c)"
+	if [ "$layer" = integration ] && [ $stack_ok = 0 ]; then stack_failed "$layer"; return; fi
+	[ -f "$BUILD/Makefile" ] || { missing "$layer" "$BUILD is not configured (run ./configure)"; return; }
+	SWMRA_LAYERS=$layer $MAKE -C "$BUILD" check-c 2>&1 | tee "$log"
+	local rc=${PIPESTATUS[0]}
+	sum() { strip_ansi <"$log" | sed -n "s/^# $1: *\([0-9]*\).*/\1/p" | awk '{n+=$1} END {print n+0}'; }
+	p=$(sum PASS) f=$(sum FAIL) e=$(sum ERROR) x=$(sum XPASS) s=$(sum SKIP)
+	f=$((f + e + x))
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		record "$layer" "$p" 1 "$s" "make check-c exited $rc before reporting failures"
+	elif [ "$p" = 0 ] && [ "$f" = 0 ]; then
+		record "$layer" 0 1 "$s" "no test ran"
+	else
+		record "$layer" "$p" "$f" "$s"
+	fi
+	if [ "$s" != 0 ]; then echo "run-check: $layer: $s test(s) SKIPPED (see $BUILD/tests/*/*.log)" >&2; fi
+}
+
+# ------------------------------------------------------------------------ e2e
+run_e2e() {
+	local tap=$LOGS/e2e.tap p f c s rc
+	section "e2e (node:test through nginx on :$HTTP_PORT)"
+	[ $stack_ok = 1 ] || { stack_failed e2e; return; }
+	command -v node >/dev/null || { missing e2e "node (Node.js >= 20)"; return; }
+	[ -d "$SRC/tests/e2e/node_modules/ws" ] || { missing e2e "tests/e2e/node_modules (npm ci in tests/e2e, or scripts/dev install)"; return; }
+	(
+		eval "$(bash "$STACK_SH" env)"
+		cd "$SRC" && timeout 900 node --test --test-concurrency=1 \
+			--test-reporter=spec --test-reporter-destination=stdout \
+			--test-reporter=tap --test-reporter-destination="$tap" tests/e2e/
+	)
+	rc=$?
+	p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
+	f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
+	c=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
+	s=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
+	p=${p:-0} f=$((${f:-0} + ${c:-0})) s=${s:-0}
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+	record e2e "$p" "$f" "$s"
+	if [ "$f" != 0 ]; then
+		echo "---- last lines of the stack logs ----"
+		tail -n 15 "$STACK_DIR/log/swmra-api.log" "$STACK_DIR/log/nginx-error.log" 2>/dev/null
+	fi
+}
+
+# ------------------------------------------------------------------------ frontend
+run_frontend() {
+	local log=$LOGS/frontend.log line p f s rc
+	section "frontend (npm test in frontend/)"
+	[ -f "$SRC/frontend/package.json" ] || { absent frontend "frontend/package.json does not exist yet"; return; }
+	[ -d "$SRC/frontend/node_modules" ] || { missing frontend "frontend/node_modules (npm ci in frontend/, or scripts/dev install)"; return; }
+	(cd "$SRC/frontend" && CI=true timeout 900 npm test --silent) 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	# vitest: " Tests  2 failed | 40 passed | 1 skipped (43)"
+	line=$(strip_ansi <"$log" | grep -E '^[[:space:]]*Tests[[:space:]]+[0-9]' | tail -n 1)
+	p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || true)
+	f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || true)
+	s=$(grep -oE '[0-9]+ (skipped|todo)' <<<"$line" | grep -oE '[0-9]+' | awk '{n+=$1} END {print n+0}')
+	p=${p:-0} f=${f:-0}
+	if [ -z "$line" ]; then
+		record frontend 0 1 0 "no vitest summary line (exit $rc)"
+	elif [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		record frontend "$p" 1 "$s" "npm test exited $rc"
+	else
+		record frontend "$p" "$f" "$s"
+	fi
+}
+
+# ------------------------------------------------------------------------ browser
+run_browser() {
+	local log=$LOGS/browser.log line p f rc
+	section "browser (tests/browser/run.sh)"
+	[ -f "$SRC/tests/browser/run.sh" ] || { absent browser "tests/browser/run.sh does not exist yet"; return; }
+	[ $stack_ok = 1 ] || { stack_failed browser; return; }
+	[ -f "$SRC/frontend/dist/index.html" ] || { missing browser "frontend/dist (npm run build in frontend/, or scripts/dev build)"; return; }
+	(
+		eval "$(bash "$STACK_SH" env)"
+		export E2E_BASE_URL=$SWMRA_BASE_URL # the browser runner's name for it
+		cd "$SRC" && timeout 1200 bash tests/browser/run.sh
+	) 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(strip_ansi <"$log" | grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+	p=$(sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	if [ -z "$line" ]; then
+		record browser 0 1 0 "no 'N passed, N failed' line (exit $rc)"
+	elif [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		record browser "$p" 1 0 "run.sh exited $rc"
+	else
+		record browser "$p" "$f" 0
+	fi
+}
+
+for layer in $LAYERS; do
+	case $layer in
+	unit | integration) run_cmocka "$layer" ;;
+	e2e) run_e2e ;;
+	frontend) run_frontend ;;
+	browser) run_browser ;;
+	*) missing "$layer" "unknown layer (known: unit integration e2e frontend browser)" ;;
+	esac
+done
+
+section "summary (SWMRA_LAYERS=\"$LAYERS\")"
+printf '%s\n' "${summary[@]}"
+[ "$total_skip" = 0 ] || printf 'skipped in total: %d (listed in the layer output above)\n' "$total_skip"
+if [ "$total_pass" = 0 ] && [ "$total_fail" = 0 ]; then
+	echo "run-check: no test ran" >&2
+	total_fail=1
+fi
+printf '%d passed, %d failed\n' "$total_pass" "$total_fail"
+[ "$total_fail" = 0 ]
