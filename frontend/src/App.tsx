@@ -1,0 +1,94 @@
+import { lazy, Suspense, useEffect } from 'react';
+import { Route, Routes } from 'react-router-dom';
+import { useStore } from './lib/store';
+import { authStore, bootstrapAuth, clearSession } from './stores/auth';
+import { connectNotifications, disconnectNotifications } from './stores/notifications';
+import { loadRewards, rewardsStore } from './stores/rewards';
+import { NOTIFICATION_EVENT, UNAUTHORIZED_EVENT } from './api/config';
+import { GuestOnly, RequireAuth, RequireRole } from './components/Guards';
+import { Layout } from './components/Layout';
+import { Loading } from './components/ui';
+import Login from './pages/Login';
+import Signup from './pages/Signup';
+import Dashboard from './pages/Dashboard';
+import Requests from './pages/Requests';
+import NewRequest from './pages/NewRequest';
+import RequestDetail from './pages/RequestDetail';
+import Notifications from './pages/Notifications';
+import Rewards from './pages/Rewards';
+import Profile from './pages/Profile';
+import NotFound from './pages/NotFound';
+
+// Staff and admin screens are loaded on demand so residents download less.
+const StaffBoard = lazy(() => import('./pages/staff/StaffBoard'));
+const StaffRequestDetail = lazy(() => import('./pages/staff/StaffRequestDetail'));
+const SlotCalendar = lazy(() => import('./pages/staff/SlotCalendar'));
+const Users = lazy(() => import('./pages/admin/Users'));
+const SlotTemplates = lazy(() => import('./pages/admin/SlotTemplates'));
+
+/** Session wiring: token check, 401 sign-out, live notifications and points while signed in. */
+export function useSession(): void {
+  const token = useStore(authStore, (s) => s.token);
+  const hasUser = useStore(authStore, (s) => !!s.user);
+
+  useEffect(() => {
+    void bootstrapAuth();
+    const onUnauthorized = () => clearSession();
+    window.addEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+    return () => window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+  }, []);
+
+  useEffect(() => {
+    if (!token || !hasUser) {
+      disconnectNotifications();
+      rewardsStore.reset();
+      return;
+    }
+    connectNotifications(token);
+    void loadRewards();
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const onNotification = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => void loadRewards(), 300);
+    };
+    window.addEventListener(NOTIFICATION_EVENT, onNotification);
+    return () => {
+      if (timer) clearTimeout(timer);
+      window.removeEventListener(NOTIFICATION_EVENT, onNotification);
+      disconnectNotifications();
+    };
+  }, [token, hasUser]);
+}
+
+const staffRoles = ['staff', 'admin'] as const;
+
+export function AppRoutes() {
+  return (
+    <Suspense fallback={<Loading />}>
+      <Routes>
+        <Route path="/login" element={<GuestOnly><Login /></GuestOnly>} />
+        <Route path="/signup" element={<GuestOnly><Signup /></GuestOnly>} />
+        <Route element={<RequireAuth><Layout /></RequireAuth>}>
+          <Route index element={<Dashboard />} />
+          <Route path="requests" element={<Requests />} />
+          <Route path="requests/new" element={<NewRequest />} />
+          <Route path="requests/:id" element={<RequestDetail />} />
+          <Route path="notifications" element={<Notifications />} />
+          <Route path="rewards" element={<Rewards />} />
+          <Route path="profile" element={<Profile />} />
+          <Route path="staff" element={<RequireRole roles={[...staffRoles]}><StaffBoard /></RequireRole>} />
+          <Route path="staff/requests/:id" element={<RequireRole roles={[...staffRoles]}><StaffRequestDetail /></RequireRole>} />
+          <Route path="staff/slots" element={<RequireRole roles={[...staffRoles]}><SlotCalendar /></RequireRole>} />
+          <Route path="admin/users" element={<RequireRole roles={['admin']}><Users /></RequireRole>} />
+          <Route path="admin/slots" element={<RequireRole roles={['admin']}><SlotTemplates /></RequireRole>} />
+          <Route path="*" element={<NotFound />} />
+        </Route>
+      </Routes>
+    </Suspense>
+  );
+}
+
+export default function App() {
+  useSession();
+  return <AppRoutes />;
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it, vi } from 'vitest';
+import { api, ApiError, buildQuery, locToField } from './client';
+import { fakeFetch, reply } from '../test/fakeFetch';
+
+describe('api client', () => {
+  it('sends the bearer token from localStorage and parses JSON', async () => {
+    localStorage.setItem('swmra_token', 'abc');
+    const net = fakeFetch({ 'GET /api/auth/me': { id: 'u1', name: 'A' } });
+    const me = await api<{ id: string }>('GET', '/auth/me');
+    expect(me.id).toBe('u1');
+    expect(net.calls[0].headers.authorization).toBe('Bearer abc');
+  });
+
+  it('dispatches swmra:unauthorized on a 401 for a call that carried a token', async () => {
+    localStorage.setItem('swmra_token', 'expired');
+    fakeFetch({ 'GET /api/requests': reply(401, { detail: 'Invalid token' }) });
+    const seen = vi.fn();
+    window.addEventListener('swmra:unauthorized', seen);
+    await expect(api('GET', '/requests')).rejects.toMatchObject({ status: 401, message: 'Invalid token' });
+    window.removeEventListener('swmra:unauthorized', seen);
+    expect(seen).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not sign anybody out for a failed login (no token sent)', async () => {
+    fakeFetch({ 'POST /api/auth/login': reply(401, { detail: 'Invalid credentials' }) });
+    const seen = vi.fn();
+    window.addEventListener('swmra:unauthorized', seen);
+    await expect(api('POST', '/auth/login', { body: {}, auth: false })).rejects.toMatchObject({ message: 'Invalid credentials' });
+    window.removeEventListener('swmra:unauthorized', seen);
+    expect(seen).not.toHaveBeenCalled();
+  });
+
+  it('maps 422 locs onto field paths', async () => {
+    fakeFetch({
+      'POST /api/requests': reply(422, {
+        detail: [
+          { loc: ['body', 'address', 'line1'], msg: 'too short', type: 'value_error' },
+          { loc: ['body', 'description'], msg: 'required', type: 'missing' },
+        ],
+      }),
+    });
+    const err = (await api('POST', '/requests', { body: {} }).catch((e) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.status).toBe(422);
+    expect(err.fieldErrors).toEqual({ 'address.line1': 'too short', description: 'required' });
+  });
+
+  it('turns a network failure into status 0 with a readable message', async () => {
+    vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))));
+    const err = (await api('GET', '/health').catch((e) => e)) as ApiError;
+    expect(err.status).toBe(0);
+    expect(err.message).toMatch(/could not reach the server/i);
+  });
+
+  it('uses a friendly message for 429 and 5xx without detail', async () => {
+    fakeFetch({ 'GET /api/a': reply(429, {}, { 'Retry-After': '7' }), 'GET /api/b': reply(502) });
+    const a = (await api('GET', '/a').catch((e) => e)) as ApiError;
+    expect(a.message).toMatch(/too many attempts/i);
+    expect(a.retryAfter).toBe(7);
+    const b = (await api('GET', '/b').catch((e) => e)) as ApiError;
+    expect(b.message).toMatch(/server had a problem/i);
+  });
+
+  it('builds query strings without empty values', () => {
+    expect(buildQuery({ status: '', skip: 0, limit: 10, q: undefined })).toBe('?skip=0&limit=10');
+    expect(buildQuery({})).toBe('');
+    expect(locToField(['query', 'date'])).toBe('date');
+    expect(locToField(['body', 'weekly', 0, 'start'])).toBe('weekly.0.start');
+  });
+});

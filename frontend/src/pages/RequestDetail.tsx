@@ -1,0 +1,279 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Link, useLocation, useParams } from 'react-router-dom';
+import { requestsApi } from '../api/endpoints';
+import { ApiError, errorMessage } from '../api/client';
+import type { AvailableSlot, PickupRequest } from '../api/types';
+import { useStore } from '../lib/store';
+import { authStore } from '../stores/auth';
+import { Alert, Button, Card, Loading, PageHeader } from '../components/ui';
+import { TextArea } from '../components/Field';
+import { StatusBadge } from '../components/StatusBadge';
+import { Timeline } from '../components/Timeline';
+import { SlotPicker } from '../components/SlotPicker';
+import { categoryLabel } from '../components/RequestCard';
+import { CANCEL_CUTOFF_HOURS, CITIZEN_CANCELLABLE, CITIZEN_SLOT_CHANGEABLE } from '../lib/status';
+import { addDays, dateInTz, formatDateTime, formatSlot, hoursUntil, todayInTz, tzLabel } from '../lib/time';
+import { useLiveNotifications } from '../lib/hooks';
+import { t } from '../i18n';
+
+/** Whether the 24 h rule still allows cancelling / moving a request's slot. */
+export function cancelWindow(req: Pick<PickupRequest, 'status' | 'assigned_slot'>, now = Date.now()) {
+  const statusOk = CITIZEN_CANCELLABLE.includes(req.status);
+  if (!req.assigned_slot) return { statusOk, timeOk: true, hoursLeft: null as number | null, deadline: null as string | null };
+  const hoursLeft = hoursUntil(req.assigned_slot.start, now);
+  const deadline = new Date(new Date(req.assigned_slot.start).getTime() - CANCEL_CUTOFF_HOURS * 3_600_000).toISOString();
+  return { statusOk, timeOk: hoursLeft >= CANCEL_CUTOFF_HOURS, hoursLeft, deadline };
+}
+
+export default function RequestDetail() {
+  const { id = '' } = useParams();
+  const location = useLocation();
+  const navState = (location.state as { created?: boolean; slotError?: string } | null) ?? {};
+  const user = useStore(authStore, (s) => s.user);
+  const [req, setReq] = useState<PickupRequest | null>(null);
+  const [error, setError] = useState<{ status: number; message: string } | null>(null);
+  const [notice, setNotice] = useState<string | null>(navState.created ? (navState.slotError ? null : t('detail.createdNotice')) : null);
+
+  const load = useCallback(async () => {
+    try {
+      const r = await requestsApi.get(id);
+      setReq(r);
+      setError(null);
+    } catch (err) {
+      setError({ status: err instanceof ApiError ? err.status : 0, message: errorMessage(err) });
+    }
+  }, [id]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useLiveNotifications(() => void load(), id);
+
+  if (error && !req) {
+    return (
+      <div>
+        <PageHeader title={error.status === 404 ? t('detail.notFound') : t('detail.title')} />
+        <Alert tone="error">{error.status === 404 ? t('detail.notFoundBody') : error.message}</Alert>
+        <Link to="/requests" className="mt-4 inline-block font-semibold text-brand-800 underline">
+          {t('detail.back')}
+        </Link>
+      </div>
+    );
+  }
+  if (!req) {
+    return (
+      <div>
+        <PageHeader title={t('detail.title')} />
+        <Loading />
+      </div>
+    );
+  }
+
+  return (
+    <div>
+      <PageHeader title={t('detail.heading', { category: categoryLabel(req.category) })} subtitle={t('detail.reference', { id: req.id })} actions={<StatusBadge status={req.status} />} />
+      <div aria-live="polite">
+        {notice && <Alert tone="success" className="mb-4">{notice}</Alert>}
+      </div>
+      {navState.slotError && req.status !== 'scheduled' && (
+        <Alert tone="warning" className="mb-4" title={t('detail.slotFailedTitle')}>
+          {t('detail.slotFailed', { message: navState.slotError })}
+        </Alert>
+      )}
+      <div className="grid gap-4 lg:grid-cols-3">
+        <div className="space-y-4 lg:col-span-2">
+          <Card title={t('detail.summary')}>
+            <dl className="grid gap-3 sm:grid-cols-2">
+              <Item label={t('detail.status')}>
+                <span data-testid="request-status">
+                  <StatusBadge status={req.status} />
+                </span>
+              </Item>
+              <Item label={t('detail.slot')}>
+                {req.assigned_slot ? (
+                  <>
+                    {formatSlot(req.assigned_slot)} <span className="text-xs text-gray-700">({tzLabel()})</span>
+                  </>
+                ) : (
+                  t('detail.noSlot')
+                )}
+              </Item>
+              <Item label={t('field.category')}>{categoryLabel(req.category)}</Item>
+              <Item label={t('field.quantity')}>{req.quantity}</Item>
+              <Item label={t('field.description')} wide>
+                {req.description}
+              </Item>
+              <Item label={t('field.address')} wide>
+                {[req.address.line1, req.address.line2, req.address.city, req.address.pincode].filter(Boolean).join(', ')}
+                {typeof req.address.lat === 'number' && typeof req.address.lng === 'number' && (
+                  <span className="block text-xs text-gray-700">
+                    {t('address.coords', { lat: req.address.lat, lng: req.address.lng })}
+                  </span>
+                )}
+              </Item>
+              {req.reward_points > 0 && <Item label={t('detail.points')}>{t('header.points', { points: req.reward_points })}</Item>}
+              <Item label={t('detail.created')}>{formatDateTime(req.created_at)}</Item>
+            </dl>
+            {req.photos.length > 0 && (
+              <div className="mt-4">
+                <h3 className="text-sm font-medium text-gray-800">{t('detail.photos')}</h3>
+                <ul className="mt-2 flex flex-wrap gap-2">
+                  {req.photos.map((p, i) => (
+                    <li key={p}>
+                      <a href={p} target="_blank" rel="noreferrer" className="block rounded-lg focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-700">
+                        <img src={p} alt={t('detail.photoAlt', { n: i + 1 })} className="h-24 w-24 rounded-lg object-cover ring-1 ring-gray-300" loading="lazy" />
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            )}
+          </Card>
+          <Card title={t('detail.timeline')}>
+            <Timeline events={req.events ?? []} currentUserId={user?.id} />
+          </Card>
+        </div>
+        <div className="space-y-4">
+          <SlotCard req={req} onChanged={(r, msg) => { setReq(r); setNotice(msg); }} />
+          <CancelCard req={req} onCancelled={(r) => { setReq(r); setNotice(t('cancel.done')); }} />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function Item({ label, children, wide }: { label: string; children: React.ReactNode; wide?: boolean }) {
+  return (
+    <div className={wide ? 'sm:col-span-2' : ''}>
+      <dt className="text-sm font-medium text-gray-800">{label}</dt>
+      <dd className="mt-0.5 text-gray-900">{children}</dd>
+    </div>
+  );
+}
+
+function SlotCard({ req, onChanged }: { req: PickupRequest; onChanged: (r: PickupRequest, msg: string) => void }) {
+  const [open, setOpen] = useState(false);
+  const [date, setDate] = useState(() => (req.assigned_slot ? dateInTz(req.assigned_slot.start) : addDays(todayInTz(), 1)));
+  const [slot, setSlot] = useState<AvailableSlot | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const openBtn = useRef<HTMLButtonElement>(null);
+
+  if (!CITIZEN_SLOT_CHANGEABLE.includes(req.status)) return null;
+  const w = cancelWindow(req);
+  const rescheduling = !!req.assigned_slot;
+  const blocked = rescheduling && !w.timeOk;
+
+  const confirm = async () => {
+    if (!slot) {
+      setError(t('reschedule.pickSlot'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await requestsApi.confirmSlot(req.id, slot.start, slot.end);
+      setOpen(false);
+      setSlot(null);
+      onChanged(r, rescheduling ? t('reschedule.done', { slot: formatSlot(r.assigned_slot ?? slot) }) : t('reschedule.booked', { slot: formatSlot(r.assigned_slot ?? slot) }));
+      openBtn.current?.focus();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card title={rescheduling ? t('reschedule.title') : t('reschedule.chooseTitle')}>
+      <p className="text-sm text-gray-800">{rescheduling ? t('reschedule.rule', { hours: CANCEL_CUTOFF_HOURS }) : t('reschedule.chooseIntro')}</p>
+      {blocked ? (
+        <p className="mt-2 text-sm font-medium text-amber-900">{t('reschedule.tooLate')}</p>
+      ) : !open ? (
+        <Button ref={openBtn} variant="secondary" className="mt-3" onClick={() => setOpen(true)} aria-expanded={false}>
+          {rescheduling ? t('reschedule.open') : t('reschedule.chooseOpen')}
+        </Button>
+      ) : (
+        <div className="mt-3 space-y-3">
+          <SlotPicker category={req.category} value={slot} onChange={setSlot} date={date} onDateChange={setDate} excludeStart={req.assigned_slot?.start} />
+          {error && <Alert tone="error">{error}</Alert>}
+          <div className="flex flex-wrap gap-2">
+            <Button onClick={confirm} loading={busy} loadingText={t('common.saving')}>
+              {rescheduling ? t('reschedule.confirm') : t('reschedule.book')}
+            </Button>
+            <Button variant="ghost" onClick={() => { setOpen(false); setError(null); }}>
+              {t('common.close')}
+            </Button>
+          </div>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function CancelCard({ req, onCancelled }: { req: PickupRequest; onCancelled: (r: PickupRequest) => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const yesBtn = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (confirming) yesBtn.current?.focus();
+  }, [confirming]);
+
+  if (!CITIZEN_CANCELLABLE.includes(req.status)) return null;
+  const w = cancelWindow(req);
+
+  const doCancel = async () => {
+    if (reason.length > 500) {
+      setError(t('validation.tooLong', { field: t('cancel.reason'), max: 500 }));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await requestsApi.cancel(req.id, reason.trim() || undefined);
+      setConfirming(false);
+      onCancelled(r);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card title={t('cancel.title')}>
+      <p className="text-sm text-gray-800" id="cancel-rule">
+        {t('cancel.rule', { hours: CANCEL_CUTOFF_HOURS })}
+      </p>
+      {w.deadline && (
+        <p className="mt-1 text-sm text-gray-900">
+          {w.timeOk ? t('cancel.deadline', { when: formatDateTime(w.deadline) }) : t('cancel.deadlinePassed', { when: formatDateTime(w.deadline) })}
+        </p>
+      )}
+      {error && <Alert tone="error" className="mt-3">{error}</Alert>}
+      {!confirming ? (
+        <Button variant="danger" className="mt-3" disabled={!w.timeOk} aria-describedby="cancel-rule" onClick={() => setConfirming(true)}>
+          {t('cancel.button')}
+        </Button>
+      ) : (
+        <div className="mt-3 space-y-3 rounded-lg bg-red-50 p-3 ring-1 ring-red-200" role="group" aria-labelledby="cancel-confirm-q">
+          <p id="cancel-confirm-q" className="font-medium text-red-900">
+            {t('cancel.confirmQuestion')}
+          </p>
+          <TextArea label={t('cancel.reason')} optional rows={2} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
+          <div className="flex flex-wrap gap-2">
+            <Button ref={yesBtn} variant="danger" onClick={doCancel} loading={busy} loadingText={t('cancel.cancelling')}>
+              {t('cancel.confirm')}
+            </Button>
+            <Button variant="secondary" onClick={() => setConfirming(false)} disabled={busy}>
+              {t('cancel.keep')}
+            </Button>
+          </div>
+        </div>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import Profile from '../Profile';
+import Rewards from '../Rewards';
+import Notifications from '../Notifications';
+import { renderAt, signIn } from '../../test/render';
+import { fakeFetch, reply } from '../../test/fakeFetch';
+import { citizen, makeNotification } from '../../test/fixtures';
+import { authStore } from '../../stores/auth';
+import { notificationStore } from '../../stores/notifications';
+
+describe('Profile', () => {
+  it('saves name, phone and notification preferences', async () => {
+    signIn(citizen);
+    const net = fakeFetch({ 'PATCH /api/auth/me': (c) => ({ ...citizen, ...(c.body as object) }) });
+    renderAt(<Profile />, { route: '/profile', path: '/profile' });
+    const name = screen.getByLabelText('Full name');
+    await userEvent.clear(name);
+    await userEvent.type(name, 'Asha R.');
+    await userEvent.click(screen.getByLabelText('SMS text messages'));
+    await userEvent.click(screen.getByLabelText('Email', { selector: 'input[type="checkbox"]' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(await screen.findByText('Your profile was saved.')).toBeInTheDocument();
+    expect(net.find('PATCH', '/api/auth/me')[0].body).toEqual({ name: 'Asha R.', phone: '+91 98765 43210', prefs: { email: false, sms: true, inapp: true } });
+    expect(authStore.get().user?.name).toBe('Asha R.');
+  });
+
+  it('validates the phone inline', async () => {
+    signIn(citizen);
+    const net = fakeFetch({});
+    renderAt(<Profile />, { route: '/profile', path: '/profile' });
+    const phone = screen.getByLabelText('Phone');
+    await userEvent.clear(phone);
+    await userEvent.type(phone, '12');
+    await userEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(phone).toHaveAccessibleDescription(/7 to 20 characters/);
+    expect(net.calls).toHaveLength(0);
+  });
+
+  it("changes the password and shows the server's refusal", async () => {
+    signIn(citizen);
+    const net = fakeFetch({ 'POST /api/auth/password': reply(400, { detail: 'Current password is incorrect' }) });
+    renderAt(<Profile />, { route: '/profile', path: '/profile' });
+    await userEvent.type(screen.getByLabelText('Current password'), 'old-password');
+    await userEvent.type(screen.getByLabelText('New password'), 'new-password-1');
+    await userEvent.type(screen.getByLabelText('Confirm new password'), 'new-password-2');
+    await userEvent.click(screen.getByRole('button', { name: 'Change password' }));
+    expect(screen.getByLabelText('Confirm new password')).toHaveAccessibleDescription('The passwords do not match.');
+    await userEvent.clear(screen.getByLabelText('Confirm new password'));
+    await userEvent.type(screen.getByLabelText('Confirm new password'), 'new-password-1');
+    await userEvent.click(screen.getByRole('button', { name: 'Change password' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Current password is incorrect');
+    expect(net.find('POST', '/api/auth/password')[0].body).toEqual({ current_password: 'old-password', new_password: 'new-password-1' });
+  });
+});
+
+describe('Rewards', () => {
+  it('shows the total and recent credits', async () => {
+    signIn(citizen);
+    fakeFetch({ 'GET /api/rewards/summary': { total_points: 15, recent: [{ id: 'w1', points: 10, reason: 'Completed e-waste pickup', request_id: 'r9', created_at: '2025-03-01T10:00:00Z' }] } });
+    renderAt(<Rewards />, { route: '/rewards', path: '/rewards' });
+    await waitFor(() => expect(screen.getByTestId('rewards-total')).toHaveTextContent('15'));
+    expect(screen.getByText('Completed e-waste pickup')).toBeInTheDocument();
+    expect(screen.getByText('+10')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'View request' })).toHaveAttribute('href', '/requests/r9');
+  });
+
+  it('has an empty state', async () => {
+    signIn(citizen);
+    fakeFetch({ 'GET /api/rewards/summary': { total_points: 0, recent: [] } });
+    renderAt(<Rewards />, { route: '/rewards', path: '/rewards' });
+    expect(await screen.findByText('No points yet')).toBeInTheDocument();
+  });
+});
+
+describe('Notifications page', () => {
+  it('lists, filters unread and marks read', async () => {
+    signIn(citizen);
+    const net = fakeFetch({
+      'GET /api/notifications': [makeNotification({ id: 'a', title: 'Crew on the way' }), makeNotification({ id: 'b', title: 'Request submitted', read: true })],
+      'GET /api/notifications/unread-count': { unread: 1 },
+      'POST /api/notifications/:id/read': {},
+    });
+    renderAt(<Notifications />, { route: '/notifications', path: '/notifications' });
+    expect(await screen.findByText('Request submitted')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Unread', pressed: false }));
+    expect(screen.queryByText('Request submitted')).not.toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Mark as read' }));
+    await waitFor(() => expect(net.find('POST', '/api/notifications/a/read')).toHaveLength(1));
+    expect(await screen.findByText('You are all caught up.')).toBeInTheDocument();
+    expect(notificationStore.get().unread).toBe(0);
+  });
+});

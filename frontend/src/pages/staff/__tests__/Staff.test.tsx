@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import StaffBoard from '../StaffBoard';
+import StaffRequestDetail from '../StaffRequestDetail';
+import SlotCalendar from '../SlotCalendar';
+import { renderAt, signIn } from '../../../test/render';
+import { fakeFetch, reply } from '../../../test/fakeFetch';
+import { makeRequest, slotIn, staffUser } from '../../../test/fixtures';
+
+describe('Staff board', () => {
+  it('shows a column per status with counts, and sends filters and search', async () => {
+    signIn(staffUser);
+    const net = fakeFetch({
+      'GET /api/staff/requests': {
+        items: [makeRequest({ id: 'a', status: 'submitted', description: 'Sofa' }), makeRequest({ id: 'b', status: 'enroute', description: 'Bottles' }), makeRequest({ id: 'c', status: 'enroute', description: 'Cans' })],
+        total: 3,
+        skip: 0,
+        limit: 100,
+      },
+    });
+    renderAt(<StaffBoard />, { route: '/staff', path: '/staff' });
+    const enroute = await screen.findByTestId('column-enroute');
+    expect(within(enroute).getByRole('heading')).toHaveTextContent('En route2');
+    expect(within(enroute).getAllByRole('link')).toHaveLength(2);
+    expect(within(screen.getByTestId('column-submitted')).getByText('Sofa')).toBeInTheDocument();
+    expect(screen.getAllByRole('heading', { level: 2 })).toHaveLength(12);
+
+    await userEvent.selectOptions(screen.getByLabelText('Waste category'), 'e-waste');
+    await waitFor(() => expect(net.find('GET', '/api/staff/requests').at(-1)?.query.get('category')).toBe('e-waste'));
+    await userEvent.type(screen.getByRole('searchbox', { name: /search/i }), 'MG Road');
+    await userEvent.click(screen.getByRole('button', { name: 'Search' }));
+    await waitFor(() => expect(net.find('GET', '/api/staff/requests').at(-1)?.query.get('q')).toBe('MG Road'));
+    expect(net.find('GET', '/api/staff/requests').at(-1)?.query.get('limit')).toBe('100');
+  });
+});
+
+describe('Staff request detail', () => {
+  const route = { route: '/staff/requests/r1', path: '/staff/requests/:id' };
+
+  it('offers only the allowed transitions from the table and moves the request', async () => {
+    signIn(staffUser);
+    const slot = slotIn(30);
+    const net = fakeFetch({
+      'GET /api/staff/requests/r1': makeRequest({ status: 'scheduled', assigned_slot: slot }),
+      'POST /api/staff/requests/r1/transition': makeRequest({ status: 'enroute', assigned_slot: slot }),
+    });
+    renderAt(<StaffRequestDetail />, route);
+    const group = await screen.findByRole('group', { name: 'Move to the next stage' });
+    const buttons = within(group).getAllByRole('button').map((b) => b.textContent);
+    expect(buttons).toEqual(['Move to En route', 'Move to Cancelled']);
+    await userEvent.type(screen.getByLabelText(/note for this change/i), 'Truck 7');
+    await userEvent.click(within(group).getByRole('button', { name: 'Move to En route' }));
+    await waitFor(() => expect(screen.getByTestId('staff-request-status')).toHaveTextContent('En route'));
+    expect(net.find('POST', '/api/staff/requests/r1/transition')[0].body).toEqual({ to: 'enroute', note: 'Truck 7' });
+    expect(screen.getAllByText('Moved to En route.').length).toBeGreaterThan(0);
+  });
+
+  it("prefers the server's allowed_transitions and confirms destructive moves", async () => {
+    signIn(staffUser);
+    const net = fakeFetch({
+      'GET /api/staff/requests/r1': makeRequest({ status: 'onsite', allowed_transitions: ['failed'] }),
+      'POST /api/staff/requests/r1/transition': reply(409, { detail: 'Transition not allowed' }),
+    });
+    renderAt(<StaffRequestDetail />, route);
+    const group = await screen.findByRole('group', { name: 'Move to the next stage' });
+    expect(within(group).getAllByRole('button').map((b) => b.textContent)).toEqual(['Move to Failed']);
+    await userEvent.click(within(group).getByRole('button', { name: 'Move to Failed' }));
+    expect(net.find('POST', '/api/staff/requests/r1/transition')).toHaveLength(0);
+    await userEvent.click(screen.getByRole('button', { name: 'Confirm' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Transition not allowed');
+  });
+
+  it('needs a slot to schedule a request that has none', async () => {
+    signIn(staffUser);
+    const s = { start: '2030-03-01T04:30:00Z', end: '2030-03-01T05:30:00Z', capacity: 3, remaining: 2 };
+    const net = fakeFetch({
+      'GET /api/staff/requests/r1': makeRequest({ status: 'pending_review' }),
+      'GET /api/slots/available': [s],
+      'POST /api/staff/requests/r1/transition': makeRequest({ status: 'scheduled', assigned_slot: { start: s.start, end: s.end } }),
+    });
+    renderAt(<StaffRequestDetail />, route);
+    await userEvent.click(await screen.findByRole('button', { name: 'Move to Scheduled' }));
+    expect(await screen.findByText('Choose a slot to schedule this pickup.')).toBeInTheDocument();
+    await userEvent.click(await screen.findByRole('radio', { name: /10:00–11:00/ }));
+    await userEvent.click(screen.getByRole('button', { name: 'Move to Scheduled' }));
+    await waitFor(() => expect(net.find('POST', '/api/staff/requests/r1/transition')).toHaveLength(1));
+    expect(net.find('POST', '/api/staff/requests/r1/transition')[0].body).toEqual({ to: 'scheduled', slot_start: s.start, slot_end: s.end });
+  });
+
+  it('adds a note and validates it', async () => {
+    signIn(staffUser);
+    const req = makeRequest({ status: 'completed' });
+    const net = fakeFetch({
+      'GET /api/staff/requests/r1': req,
+      'POST /api/staff/requests/r1/notes': { ...req, events: [...(req.events ?? []), { type: 'NOTE', at: '2025-01-02T00:00:00Z', by: 's1', data: { note: 'Verified weight 4 kg' } }] },
+    });
+    renderAt(<StaffRequestDetail />, route);
+    expect(await screen.findByText(/request is closed/i)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Add note' }));
+    expect(screen.getByLabelText('Note')).toHaveAccessibleDescription(/note is required/i);
+    await userEvent.type(screen.getByLabelText('Note'), 'Verified weight 4 kg');
+    await userEvent.click(screen.getByRole('button', { name: 'Add note' }));
+    expect(await screen.findByText('Verified weight 4 kg', { selector: 'p' })).toBeInTheDocument();
+    expect(net.find('POST', '/api/staff/requests/r1/notes')[0].body).toEqual({ note: 'Verified weight 4 kg' });
+  });
+});
+
+describe('Slot calendar', () => {
+  it('shows booked versus capacity per slot with the bookings', async () => {
+    signIn(staffUser);
+    fakeFetch({
+      'GET /api/staff/slots': [
+        { start: '2030-01-10T03:30:00Z', end: '2030-01-10T04:30:00Z', capacity_class: 'standard', capacity: 4, booked: 4, requests: [{ id: 'aaaaaa111111', category: 'organic', status: 'scheduled' }] },
+        { start: '2030-01-10T04:30:00Z', end: '2030-01-10T05:30:00Z', capacity_class: 'special', capacity: 2, booked: 0, requests: [] },
+      ],
+    });
+    renderAt(<SlotCalendar />, { route: '/staff/slots?date=2030-01-10', path: '/staff/slots' });
+    expect(await screen.findByText('4 of 4 booked')).toBeInTheDocument();
+    expect(screen.getByText('0 of 2 booked')).toBeInTheDocument();
+    expect(screen.getByText('4 of 6 seats booked this day.')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: /organic · 111111/i })).toHaveAttribute('href', '/staff/requests/aaaaaa111111');
+  });
+});

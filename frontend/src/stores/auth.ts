@@ -1,0 +1,113 @@
+import { createStore } from '../lib/store';
+import { ApiError, getToken, setToken } from '../api/client';
+import { authApi } from '../api/endpoints';
+import type { User } from '../api/types';
+
+export interface AuthState {
+  token: string | null;
+  user: User | null;
+  /** 'loading' until the stored token has been checked. */
+  status: 'loading' | 'ready';
+}
+
+const USER_CACHE_KEY = 'swmra_user';
+
+function readCachedUser(): User | null {
+  try {
+    const raw = localStorage.getItem(USER_CACHE_KEY);
+    return raw ? (JSON.parse(raw) as User) : null;
+  } catch {
+    return null;
+  }
+}
+
+function cacheUser(user: User | null) {
+  try {
+    if (user) localStorage.setItem(USER_CACHE_KEY, JSON.stringify(user));
+    else localStorage.removeItem(USER_CACHE_KEY);
+  } catch {
+    /* ignore */
+  }
+}
+
+export const authStore = createStore<AuthState>({ token: null, user: null, status: 'loading' });
+
+/** Checks the stored token with GET /auth/me. Offline, the cached profile is used. */
+export async function bootstrapAuth(): Promise<void> {
+  const token = getToken();
+  if (!token) {
+    authStore.set({ token: null, user: null, status: 'ready' });
+    return;
+  }
+  authStore.set({ token, status: 'loading' });
+  try {
+    const user = await authApi.me();
+    cacheUser(user);
+    if (getToken() === token) authStore.set({ token, user, status: 'ready' });
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403 || err.status === 404)) {
+      clearSession();
+    } else {
+      // Network trouble: keep the session and show what we knew.
+      const cached = readCachedUser();
+      if (cached) authStore.set({ token, user: cached, status: 'ready' });
+      else clearSession();
+    }
+  }
+}
+
+function startSession(token: string, user: User) {
+  setToken(token);
+  cacheUser(user);
+  authStore.set({ token, user, status: 'ready' });
+}
+
+export async function login(email: string, password: string): Promise<User> {
+  const res = await authApi.login(email.trim().toLowerCase(), password);
+  startSession(res.access_token, res.user);
+  return res.user;
+}
+
+export async function signup(input: { name: string; email: string; phone: string; password: string }): Promise<User> {
+  const res = await authApi.register({
+    name: input.name.trim(),
+    email: input.email.trim().toLowerCase(),
+    phone: input.phone.trim(),
+    password: input.password,
+  });
+  startSession(res.access_token, res.user);
+  return res.user;
+}
+
+/** Forgets the session locally (used for 401s). */
+export function clearSession(): void {
+  setToken(null);
+  cacheUser(null);
+  authStore.set({ token: null, user: null, status: 'ready' });
+}
+
+/** Revokes the token on the server (best effort), then forgets it. */
+export async function logout(): Promise<void> {
+  const token = authStore.get().token;
+  if (token) {
+    try {
+      await authApi.logout();
+    } catch {
+      /* revoked or offline: sign out locally anyway */
+    }
+  }
+  clearSession();
+}
+
+export function setUser(user: User): void {
+  cacheUser(user);
+  authStore.set({ user });
+}
+
+export function isStaff(user: User | null | undefined): boolean {
+  return user?.role === 'staff' || user?.role === 'admin';
+}
+
+export function isAdmin(user: User | null | undefined): boolean {
+  return user?.role === 'admin';
+}

@@ -1,0 +1,256 @@
+// End-to-end: the web app against the real stack (nginx -> FastCGI -> FerretDB, nchan for
+// live notifications) at E2E_BASE_URL. Run with ./run.sh (or node --test e2e.test.mjs).
+// The tests build on each other (one resident, one staff member, one request), in order.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, PHOTO, STAFF, ADMIN, bellUnread, eventually, launch, newPage, points, screenshot, seriousViolations, serviceDate, signIn } from './lib/harness.mjs';
+
+let browser;
+let resident; // page in the resident's browser context
+let staff; // page in the staff member's context (a second "browser")
+let requestId;
+const RUN = Date.now().toString(36);
+const email = `resident.${RUN}@example.com`;
+const FIRST = 'Cardboard boxes and old newspapers';
+const SECOND = 'Garden clippings, two sacks';
+// the stack's database keeps earlier runs' requests: find ours on the staff board by id
+const card = (page, column) => page.getByTestId(`column-${column}`).locator(`a[href="/staff/requests/${requestId}"]`);
+const password = 'Recycle-2026!';
+
+before(async () => {
+  const res = await fetch(`${BASE_URL}/api/health`).catch((e) => ({ ok: false, status: e.message }));
+  assert.ok(res.ok, `the stack is not answering at ${BASE_URL}/api/health (${res.status}); start it with scripts/stack.sh start`);
+  const index = await fetch(`${BASE_URL}/`).then((r) => r.text());
+  assert.match(index, /<div id="root">/, `${BASE_URL}/ does not serve the built web app (run npm run build in frontend/)`);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Walks the wizard; picks the first free slot from `fromDay` days ahead when `slot` is true. */
+async function bookPickup(page, { description, slot, photo }) {
+  await page.goto('/requests/new');
+  await page.getByLabel('Waste category').selectOption('recyclable');
+  await page.getByLabel('Quantity (bags)').fill('2');
+  await page.getByLabel('Description').fill(description);
+  await page.getByRole('button', { name: 'Next', exact: true }).click();
+  await page.getByLabel('Address line 1').fill('12 MG Road, Ashok Nagar');
+  await page.getByLabel('City').fill('Bengaluru');
+  await page.getByLabel('PIN code').fill('560001');
+  await page.getByRole('button', { name: 'Next', exact: true }).click();
+  await page.getByRole('heading', { name: /step 3 of 5/i }).waitFor();
+  let chosen = null;
+  if (slot) {
+    for (let day = 2; day <= 14 && !chosen; day++) {
+      await page.getByLabel('Pickup date').fill(serviceDate(day));
+      const radios = page.getByRole('radio');
+      const none = page.getByText(/no free slots/i);
+      await eventually(async () => (await radios.count()) > 0 || (await none.isVisible()), { what: 'the slot list' });
+      if ((await radios.count()) > 0) {
+        chosen = (await radios.first().locator('xpath=..').innerText()).split('\n')[0];
+        await radios.first().check();
+        if (photo) await screenshot(page, '04-new-request-slots');
+      }
+    }
+    assert.ok(chosen, 'no free slot in the next two weeks');
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+  } else {
+    await page.getByRole('button', { name: /skip/i }).click();
+  }
+  await page.getByRole('heading', { name: /step 4 of 5/i }).waitFor();
+  if (photo) {
+    await page.getByLabel(/photos of the waste/i).setInputFiles(photo);
+    await page.getByText('Uploaded').waitFor();
+    await screenshot(page, '05-new-request-photo');
+  }
+  await page.getByRole('button', { name: 'Next', exact: true }).click();
+  await page.getByRole('heading', { name: /step 5 of 5/i }).waitFor();
+  await page.getByRole('button', { name: 'Submit request' }).click();
+  await page.waitForURL(/\/requests\/[0-9a-f]+$/);
+  return { id: page.url().split('/').pop(), chosen };
+}
+
+async function staffMove(page, to) {
+  await page.getByRole('button', { name: `Move to ${to}` }).click();
+  if (to === 'Failed' || to === 'Cancelled') await page.getByRole('button', { name: 'Confirm' }).click();
+  await eventually(async () => (await page.getByTestId('staff-request-status').innerText()).trim() === to, { what: `staff status ${to}` });
+}
+
+test('a resident signs up, books a pickup with a photo and sees it scheduled', async () => {
+  resident = await newPage(browser);
+  await resident.goto('/signup');
+  await screenshot(resident, '02-signup');
+  await resident.getByLabel('Full name').fill('Priya Resident');
+  await resident.getByLabel('Email').fill(email);
+  await resident.getByLabel('Phone').fill('+91 98450 12345');
+  await resident.getByLabel('Password', { exact: true }).fill(password);
+  await resident.getByLabel('Confirm password').fill(password);
+  await resident.getByRole('button', { name: 'Create account' }).click();
+  await resident.getByRole('heading', { name: 'Hello, Priya Resident' }).waitFor();
+  assert.ok(await resident.evaluate(() => localStorage.getItem('swmra_token')), 'token stored under swmra_token');
+
+  const booked = await bookPickup(resident, { description: FIRST, slot: true, photo: PHOTO });
+  requestId = booked.id;
+  await eventually(async () => (await resident.getByTestId('request-status').innerText()).trim() === 'Scheduled', { what: 'status Scheduled' });
+  const photos = resident.getByRole('img', { name: /photo 1 of the waste/i });
+  await photos.waitFor();
+  assert.ok(await photos.evaluate((img) => img.complete && img.naturalWidth > 0), 'the uploaded photo is served');
+  await screenshot(resident, '06-request-scheduled');
+});
+
+test('staff moves it to enroute and the resident bell updates live, without a reload', async () => {
+  assert.ok(requestId, 'needs the booked request');
+  staff = await newPage(browser);
+  await signIn(staff, STAFF);
+  await staff.waitForURL(/\/staff$/);
+  await staff.getByRole('heading', { name: 'Staff console' }).waitFor();
+  await card(staff, 'scheduled').waitFor();
+  await screenshot(staff, '10-staff-console');
+
+  await resident.goto('/');
+  await resident.getByRole('heading', { name: /hello/i }).waitFor();
+  await resident.evaluate(() => {
+    window.__sameDocument = true;
+  });
+  await eventually(async () => (await resident.getByTestId('bell').getAttribute('aria-label')) !== null, { what: 'the bell' });
+  // let the live connection settle (the bell panel says "Live" when open)
+  await resident.getByTestId('bell').click();
+  await resident.getByText('Live', { exact: true }).waitFor();
+  await resident.keyboard.press('Escape');
+  const before = await bellUnread(resident);
+
+  await staff.goto(`/staff/requests/${requestId}`);
+  await staff.getByTestId('staff-request-status').getByText('Scheduled').waitFor();
+  await staffMove(staff, 'En route');
+  await screenshot(staff, '11-staff-request');
+
+  const afterCount = await eventually(async () => {
+    const n = await bellUnread(resident);
+    return n > before ? n : 0;
+  }, { what: 'the bell count to rise' });
+  assert.ok(afterCount > before);
+  assert.equal(await resident.evaluate(() => window.__sameDocument), true, 'the page was not reloaded');
+  await resident.getByTestId('bell').click();
+  await resident.getByRole('region', { name: 'Notifications' }).waitFor();
+  await screenshot(resident, '07-bell-live-update');
+  await resident.keyboard.press('Escape');
+});
+
+test('staff completes it through every stage and the resident points update', async () => {
+  assert.ok(requestId, 'needs the booked request');
+  const start = await points(resident);
+  for (const stage of ['On site', 'Collecting', 'Collected', 'Handover', 'Verification', 'Completed']) await staffMove(staff, stage);
+  const now = await eventually(async () => {
+    const p = await points(resident);
+    return p > start ? p : 0;
+  }, { what: 'the points badge to rise' });
+  assert.ok(now > start, `points went from ${start} to ${now}`);
+  assert.equal(await resident.evaluate(() => window.__sameDocument), true, 'the page was not reloaded');
+
+  await resident.goto(`/requests/${requestId}`);
+  await eventually(async () => (await resident.getByTestId('request-status').innerText()).trim() === 'Completed', { what: 'status Completed' });
+  await resident.goto('/rewards');
+  await eventually(async () => Number(await resident.getByTestId('rewards-total').innerText()) === now, { what: 'rewards total' });
+  await resident.getByText(/completed recyclable pickup/i).first().waitFor();
+  await screenshot(resident, '08-rewards');
+});
+
+test('a resident cancels another request', async () => {
+  const { id } = await bookPickup(resident, { description: SECOND, slot: false });
+  await resident.getByText(/you can cancel until 24 hours before/i).waitFor();
+  await resident.getByRole('button', { name: 'Cancel request' }).click();
+  await resident.getByLabel(/reason/i).fill('Neighbour took them');
+  await resident.getByRole('button', { name: 'Yes, cancel it' }).click();
+  await resident.getByText('Your request was cancelled.').waitFor();
+  await eventually(async () => (await resident.getByTestId('request-status').innerText()).trim() === 'Cancelled', { what: 'status Cancelled' });
+  await resident.reload();
+  await eventually(async () => (await resident.getByTestId('request-status').innerText()).trim() === 'Cancelled', { what: 'status Cancelled after reload' });
+  assert.ok(id && id !== requestId);
+  await resident.goto('/requests?status=cancelled');
+  await resident.getByText(SECOND).waitFor();
+});
+
+test('the app is installable: manifest, real icons, service worker and an offline page', async () => {
+  const page = await newPage(browser, { serviceWorkers: 'allow' });
+  await page.goto('/login');
+  const manifestHref = await page.locator('link[rel="manifest"]').getAttribute('href');
+  const manifest = await page.evaluate(async (href) => (await fetch(href)).json(), manifestHref);
+  assert.equal(manifest.display, 'standalone');
+  assert.equal(manifest.start_url, '/');
+  for (const size of ['192x192', '512x512']) {
+    const icon = manifest.icons.find((i) => i.sizes === size && (i.purpose ?? 'any').includes('any'));
+    assert.ok(icon, `an icon of ${size}`);
+    const info = await page.evaluate(async (src) => {
+      const r = await fetch(src);
+      const b = new Uint8Array(await r.arrayBuffer());
+      const img = await createImageBitmap(new Blob([b], { type: 'image/png' }));
+      return { type: r.headers.get('content-type'), bytes: b.length, png: b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47, w: img.width };
+    }, icon.src);
+    assert.ok(info.png && info.bytes > 500, `${icon.src} is a real PNG`);
+    assert.equal(info.w, Number(size.split('x')[0]));
+  }
+  const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+  assert.equal(new URL(scope).pathname, '/');
+  await page.reload();
+  await eventually(() => page.evaluate(() => !!navigator.serviceWorker.controller), { what: 'the service worker to control the page' });
+  await page.context().setOffline(true);
+  await page.goto('/requests').catch(() => undefined);
+  await page.getByRole('heading', { name: 'You are offline' }).waitFor();
+  await screenshot(page, '17-offline');
+  await page.context().setOffline(false);
+  await page.context().close();
+});
+
+test('the main pages have no serious or critical accessibility violations (axe-core)', async () => {
+  const problems = [];
+  const scan = async (page, name, path, ready) => {
+    await page.goto(path);
+    await ready(page);
+    const v = await seriousViolations(page);
+    for (const x of v) problems.push(`${name} (${path}): [${x.impact}] ${x.id}: ${x.help} -> ${x.nodes.join(', ')}`);
+    await screenshot(page, name);
+  };
+  const h1 = (name) => (page) => page.getByRole('heading', { level: 1, name }).waitFor();
+
+  const guest = await newPage(browser);
+  await scan(guest, '01-login', '/login', h1('Sign in'));
+  await scan(guest, '02-signup', '/signup', h1('Create account'));
+  await guest.context().close();
+
+  await scan(resident, '03-dashboard', '/', h1(/hello/i));
+  await scan(resident, '04-new-request', '/requests/new', h1('Book a pickup'));
+  await scan(resident, '05-my-requests', '/requests', async (p) => p.getByText(SECOND).waitFor());
+  await scan(resident, '06-request-detail', `/requests/${requestId}`, async (p) => p.getByRole('heading', { name: 'Timeline' }).waitFor());
+  await scan(resident, '07-notifications', '/notifications', async (p) => p.getByTestId('notification-list').waitFor());
+  await scan(resident, '08-rewards', '/rewards', async (p) => p.getByTestId('rewards-total').waitFor());
+  await scan(resident, '09-profile', '/profile', h1('Profile'));
+  await scan(staff, '10-staff-console', '/staff', async (p) => card(p, 'completed').waitFor());
+  await scan(staff, '11-staff-request', `/staff/requests/${requestId}`, async (p) => p.getByRole('heading', { name: 'Timeline' }).waitFor());
+  await scan(staff, '12-slot-calendar', `/staff/slots?date=${serviceDate(2)}`, h1('Slot calendar'));
+
+  const admin = await newPage(browser);
+  let adminOk = true;
+  try {
+    await signIn(admin, ADMIN);
+  } catch {
+    adminOk = false;
+    console.log('# admin sign-in failed: admin pages not scanned');
+  }
+  if (adminOk) {
+    await scan(admin, '13-admin-users', '/admin/users', async (p) => p.getByRole('table').waitFor());
+    await scan(admin, '14-admin-slot-templates', '/admin/slots', async (p) => p.getByRole('button', { name: 'Save templates' }).waitFor());
+  }
+  await admin.context().close();
+
+  const mobile = await newPage(browser, { mobile: true });
+  const token = await resident.evaluate(() => localStorage.getItem('swmra_token'));
+  await mobile.goto('/login');
+  await mobile.evaluate((t) => localStorage.setItem('swmra_token', t), token);
+  await scan(mobile, '15-dashboard-mobile', '/', h1(/hello/i));
+  await scan(mobile, '16-new-request-mobile', '/requests/new', h1('Book a pickup'));
+  await mobile.context().close();
+
+  assert.deepEqual(problems, [], `axe found serious/critical violations:\n${problems.join('\n')}`);
+});
