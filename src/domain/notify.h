@@ -8,6 +8,9 @@
 #include <json-c/json.h>
 #include <mongoc/mongoc.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "infra/job.h"
 
 /* Event names: "submitted", "scheduled", "rescheduled", "cancelled", "enroute", "onsite",
  * "collecting", "collected", "handover", "verification", "failed", "completed",
@@ -17,5 +20,52 @@
  * way, so callers log and carry on. */
 bool notify_event(const bson_oid_t *user_id, const char *event, json_object *data,
 		  bson_error_t *err);
+
+/* ---- templates (notify_templates.c) ---- */
+
+/* A rendered event. Every string is malloc'd and owned by the struct (notify_message_free). */
+struct notify_message {
+	char *title;	  /* one line, ASCII-safe for an email subject after RFC 2047 */
+	char *text;	  /* in-app body: one or two sentences */
+	char *email_text; /* plain-text email body (text + link + footer) */
+	char *email_html; /* HTML alternative, every value escaped */
+	char *sms;	  /* at most NOTIFY_SMS_MAX bytes, whole UTF-8 characters */
+};
+#define NOTIFY_SMS_MAX 320
+
+/* Whether `event` is one of the names above. */
+bool notify_event_known(const char *event);
+/* Channel rules of the API contract: email on submitted, scheduled, rescheduled, cancelled,
+ * failed, completed, reminder; SMS on reminder and failed. */
+bool notify_event_wants_email(const char *event);
+bool notify_event_wants_sms(const char *event);
+/* Renders `event` with `data` (borrowed, may be NULL). Slot times are shown in the
+ * process time zone (SERVICE_TZ). Returns false for an unknown event or out of memory. */
+bool notify_render(const char *event, json_object *data, struct notify_message *out);
+void notify_message_free(struct notify_message *m);
+
+/* ---- storage view ---- */
+
+/* The API/wire JSON of a notification document: {id, user_id, channel, event, title, body,
+ * meta, status, read, created_at, sent_at}. Returns a new object (caller owns). */
+json_object *notify_doc_to_json(const bson_t *doc);
+
+/* ---- jobs (notify_jobs.c) ---- */
+
+/* Delay before attempt `attempts + 1` after `attempts` failed ones: 1, 2, 4, 8, 16 min. */
+int64_t notify_backoff_ms(int attempts);
+/* Attempts of one email/SMS before it is `failed`: the first and five retries. */
+#define NOTIFY_MAX_ATTEMPTS 6
+/* A claimed attempt whose notification is still unchanged after this long was abandoned
+ * (the dispatcher died mid-send): the attempt is written off and the next one may go. */
+#define NOTIFY_CLAIM_STALE_MS (15 * 60 * 1000)
+
+/* The dispatcher job: sends due queued email/SMS/push notifications in batches of
+ * DISPATCH_BATCH, each attempt claimed by inserting send_attempts {_id:"<id>:<n>"}.
+ * Returns 0, or -1 when the database could not be read at all. */
+int notify_dispatch_run(struct job_ctx *ctx);
+/* The reminder job: one "reminder" per scheduled request whose slot starts within
+ * REMINDER_HOURS, claimed by inserting reminders {_id:"<request id>:<slot start ms>"}. */
+int notify_reminders_run(struct job_ctx *ctx);
 
 #endif

@@ -1,0 +1,223 @@
+/* notify_event: one domain event → notification documents per channel. In-app ones are
+ * stored as sent and published at once to the user's nchan channel; email and SMS ones are
+ * stored queued for the dispatcher job (notify_jobs.c). */
+#include "domain/notify.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/users.h"
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/jsonx.h"
+#include "infra/log.h"
+#include "infra/push.h"
+#include "infra/timeutil.h"
+
+/* The template values of `data` kept in `meta`: strings, and points as an integer. */
+static void append_meta(bson_t *doc, json_object *data)
+{
+	static const char *const str_keys[] = {"request_id", "category", "slot_start", "slot_end",
+					       "reason"};
+	bson_t meta;
+	BSON_APPEND_DOCUMENT_BEGIN(doc, "meta", &meta);
+	for (size_t i = 0; data && i < sizeof(str_keys) / sizeof(str_keys[0]); i++) {
+		const char *v = jsonx_str(data, str_keys[i]);
+		if (v)
+			BSON_APPEND_UTF8(&meta, str_keys[i], v);
+	}
+	json_object *pv;
+	if (data && json_object_object_get_ex(data, "points", &pv) &&
+	    (json_object_is_type(pv, json_type_int) || json_object_is_type(pv, json_type_double)))
+		BSON_APPEND_INT64(&meta, "points", json_object_get_int64(pv));
+	bson_append_document_end(doc, &meta);
+}
+
+static json_object *bson_value_to_json(const bson_iter_t *it);
+
+static json_object *bson_doc_to_json(const uint8_t *data, uint32_t len, bool array)
+{
+	bson_t sub;
+	bson_iter_t it;
+	json_object *o = array ? json_object_new_array() : json_object_new_object();
+	if (!bson_init_static(&sub, data, len) || !bson_iter_init(&it, &sub))
+		return o;
+	while (bson_iter_next(&it)) {
+		json_object *v = bson_value_to_json(&it);
+		if (array)
+			json_object_array_add(o, v);
+		else
+			json_object_object_add(o, bson_iter_key(&it), v);
+	}
+	return o;
+}
+
+static json_object *bson_value_to_json(const bson_iter_t *it)
+{
+	char buf[TIME_RFC3339_LEN];
+	uint32_t len;
+	const uint8_t *data;
+	switch (bson_iter_type(it)) {
+	case BSON_TYPE_UTF8: return json_object_new_string(bson_iter_utf8(it, NULL));
+	case BSON_TYPE_INT32: return json_object_new_int(bson_iter_int32(it));
+	case BSON_TYPE_INT64: return json_object_new_int64(bson_iter_int64(it));
+	case BSON_TYPE_DOUBLE: return json_object_new_double(bson_iter_double(it));
+	case BSON_TYPE_BOOL: return json_object_new_boolean(bson_iter_bool(it));
+	case BSON_TYPE_DATE_TIME:
+		time_format_rfc3339(bson_iter_date_time(it), buf);
+		return json_object_new_string(buf);
+	case BSON_TYPE_OID: {
+		char hex[25];
+		bson_oid_to_string(bson_iter_oid(it), hex);
+		return json_object_new_string(hex);
+	}
+	case BSON_TYPE_DOCUMENT:
+		bson_iter_document(it, &len, &data);
+		return bson_doc_to_json(data, len, false);
+	case BSON_TYPE_ARRAY:
+		bson_iter_array(it, &len, &data);
+		return bson_doc_to_json(data, len, true);
+	default: return NULL;
+	}
+}
+
+json_object *notify_doc_to_json(const bson_t *doc)
+{
+	static const char *const keys[] = {"user_id", "channel", "event", "title",	"body",
+					   "meta",    "status",	 "read",  "created_at", "sent_at"};
+	json_object *o = json_object_new_object();
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, doc, "_id"))
+		json_object_object_add(o, "id", bson_value_to_json(&it));
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_object *v = NULL;
+		if (bson_iter_init_find(&it, doc, keys[i]))
+			v = bson_value_to_json(&it);
+		if (!v && strcmp(keys[i], "meta") == 0)
+			v = json_object_new_object();
+		if (!v && strcmp(keys[i], "read") == 0)
+			v = json_object_new_boolean(0);
+		json_object_object_add(o, keys[i], v);
+	}
+	return o;
+}
+
+/* The common part of every notification document. */
+static bson_t *new_doc(const bson_oid_t *id, const bson_oid_t *user_id, const char *channel,
+		       const char *event, const char *title, const char *body, json_object *data,
+		       int64_t now)
+{
+	bson_t *d = bson_new();
+	BSON_APPEND_OID(d, "_id", id);
+	BSON_APPEND_OID(d, "user_id", user_id);
+	BSON_APPEND_UTF8(d, "channel", channel);
+	BSON_APPEND_UTF8(d, "event", event);
+	BSON_APPEND_UTF8(d, "title", title);
+	BSON_APPEND_UTF8(d, "body", body);
+	append_meta(d, data);
+	BSON_APPEND_DATE_TIME(d, "created_at", now);
+	return d;
+}
+
+/* Publishes a stored in-app notification to the user's live channel. Failures are only
+ * logged: subscribers catch up from GET /api/notifications after a reconnect. */
+static void publish_inapp(const bson_oid_t *user_id, const bson_t *doc)
+{
+	char hex[25], channel[30], err[256];
+	bson_oid_to_string(user_id, hex);
+	push_user_channel(hex, channel);
+	json_object *j = notify_doc_to_json(doc);
+	const char *s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+	int subs;
+	if (push_publish(channel, s, strlen(s), &subs, err, sizeof(err)) < 0) {
+		json_object *f = json_object_new_object();
+		json_object_object_add(f, "channel", json_object_new_string(channel));
+		log_write(LOG_WARN, f, "live publish failed: %s", err);
+	}
+	json_object_put(j);
+}
+
+static bool insert_inapp(const bson_oid_t *user_id, const char *event,
+			 const struct notify_message *m, json_object *data, int64_t now,
+			 bson_error_t *err)
+{
+	bson_oid_t id;
+	bson_oid_init(&id, NULL);
+	bson_t *d = new_doc(&id, user_id, "inapp", event, m->title, m->text, data, now);
+	BSON_APPEND_UTF8(d, "status", "sent");
+	BSON_APPEND_BOOL(d, "read", false);
+	BSON_APPEND_INT32(d, "attempts", 0);
+	BSON_APPEND_DATE_TIME(d, "sent_at", now);
+	bool ok = mongoc_collection_insert_one(db_coll("notifications"), d, NULL, NULL, err);
+	if (ok)
+		publish_inapp(user_id, d);
+	bson_destroy(d);
+	return ok;
+}
+
+/* A queued email or SMS: the dispatcher sends it (to = address or phone number). */
+static bool insert_queued(const bson_oid_t *user_id, const char *channel, const char *event,
+			  const char *title, const char *body, const char *html, const char *to,
+			  json_object *data, int64_t now, bson_error_t *err)
+{
+	bson_oid_t id;
+	bson_oid_init(&id, NULL);
+	bson_t *d = new_doc(&id, user_id, channel, event, title, body, data, now);
+	if (html)
+		BSON_APPEND_UTF8(d, "html", html);
+	BSON_APPEND_UTF8(d, "to", to);
+	BSON_APPEND_UTF8(d, "status", "queued");
+	BSON_APPEND_INT32(d, "attempts", 0);
+	BSON_APPEND_DATE_TIME(d, "next_attempt_at", now);
+	BSON_APPEND_NULL(d, "sent_at");
+	bool ok = mongoc_collection_insert_one(db_coll("notifications"), d, NULL, NULL, err);
+	bson_destroy(d);
+	return ok;
+}
+
+bool notify_event(const bson_oid_t *user_id, const char *event, json_object *data,
+		  bson_error_t *err)
+{
+	struct notify_message m;
+	if (!notify_event_known(event)) {
+		bson_set_error(err, 0, 0, "unknown notification event '%s'", event ? event : "");
+		log_error("notify_event: unknown event '%s'", event ? event : "");
+		return true; /* not a database error: nothing to retry */
+	}
+	if (!notify_render(event, data, &m)) {
+		bson_set_error(err, 0, 0, "rendering '%s' failed (out of memory)", event);
+		return false;
+	}
+	int64_t now = time_now_ms();
+	bool ok = insert_inapp(user_id, event, &m, data, now, err);
+
+	bool want_email = notify_event_wants_email(event);
+	bool want_sms = notify_event_wants_sms(event) && config_get()->enable_sms;
+	if (ok && (want_email || want_sms)) {
+		char *email = NULL, *phone = NULL;
+		bool pe = false, ps = false;
+		bson_error_t cerr;
+		if (users_get_contact(user_id, &email, &phone, &pe, &ps, NULL, &cerr)) {
+			if (want_email && pe && email && *email)
+				ok = insert_queued(user_id, "email", event, m.title, m.email_text,
+						   m.email_html, email, data, now, err);
+			if (ok && want_sms && ps && phone && *phone)
+				ok = insert_queued(user_id, "sms", event, m.title, m.sms, NULL,
+						   phone, data, now, err);
+		} else if (cerr.code != 0) {
+			*err = cerr;
+			ok = false;
+		} else {
+			log_warn("notify_event: user of '%s' not found: no email or SMS", event);
+		}
+		free(email);
+		free(phone);
+	}
+	/* Web push (ENABLE_PUSH) needs browser subscriptions, VAPID keys and RFC 8291
+	 * encryption, none of which exists yet (docs/RUNBOOK.md "Web push"): no push
+	 * documents are created rather than queueing messages nothing can send. */
+	notify_message_free(&m);
+	if (!ok)
+		log_error("notify_event '%s': %s", event, err->message);
+	return ok;
+}

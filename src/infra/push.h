@@ -1,0 +1,25 @@
+/* Live delivery through nchan's internal publisher: a JSON message POSTed to
+ * http://localhost/pub/<channel> over the unix socket NCHAN_PUB_SOCKET (not reachable from
+ * outside). nchan answers 201 (delivered to at least one subscriber) or 202 (stored, nobody
+ * listening); both are success. Subscribers that miss a message catch up from
+ * GET /api/notifications, so a failed publish is logged, never fatal.
+ *
+ * Web push (ENABLE_PUSH) is NOT implemented here; see docs/RUNBOOK.md "Web push" for the
+ * exact list of what it needs (subscription storage, VAPID keys, RFC 8291 encryption). */
+#ifndef SWMRA_PUSH_H
+#define SWMRA_PUSH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The channel name of a user: "user.<24 hex>". `buf` must hold 30 bytes. */
+void push_user_channel(const char *user_hex, char buf[30]);
+
+/* Publishes `json` (len bytes, Content-Type application/json) to `channel` (letters,
+ * digits, '.', '_', '-' only). Returns 0 on 201/202; -1 otherwise with a reason in err.
+ * Bounded: connect 1 s, total 3 s. Counts of subscribers reached go to *subscribers when
+ * non-NULL (-1 when unknown). */
+int push_publish(const char *channel, const char *json, size_t len, int *subscribers, char *err,
+		 size_t errlen);
+
+#endif
