@@ -383,10 +383,12 @@ bool users_get_contact(const bson_oid_t *id, char **email, char **phone, bool *p
 		*phone = u.phone;
 		u.phone = NULL;
 	}
+	/* A disabled account gets no mail or SMS: its owner may no longer control the
+	 * address, and staff disabled it for a reason. In-app notifications stay stored. */
 	if (pref_email)
-		*pref_email = u.pref_email;
+		*pref_email = u.pref_email && !u.disabled;
 	if (pref_sms)
-		*pref_sms = u.pref_sms;
+		*pref_sms = u.pref_sms && !u.disabled;
 	if (pref_inapp)
 		*pref_inapp = u.pref_inapp;
 	users_clear(&u);

@@ -99,7 +99,7 @@ void users_free_list(struct user *items, size_t n);
  * the preference flags are set (defaults when the account has none stored). Returns
  * false when the user does not exist (err->code == 0) or on a database error
  * (err->code != 0; db_is_unavailable(err) tells a retryable outage). Any out pointer may
- * be NULL. Disabled accounts are reported as existing: the caller decides. */
+ * be NULL. A disabled account exists, with its mail and SMS preferences reported off. */
 bool users_get_contact(const bson_oid_t *id, char **email, char **phone, bool *pref_email,
 		       bool *pref_sms, bool *pref_inapp, bson_error_t *err);
 

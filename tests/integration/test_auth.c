@@ -524,6 +524,17 @@ static void patch_me(void **state)
 	assert_true(pi);
 	free(email);
 	free(phone);
+	/* a disabled account gets neither mail nor SMS */
+	bson_t *sel = BCON_NEW("_id", BCON_OID(&oid));
+	bson_t *upd = BCON_NEW("$set", "{", "disabled", BCON_BOOL(true), "prefs.email", BCON_BOOL(true), "}");
+	assert_true(mongoc_collection_update_one(db_coll("users"), sel, upd, NULL, NULL, &err));
+	assert_true(users_get_contact(&oid, &email, &phone, &pe, &ps, &pi, &err));
+	assert_false(pe);
+	assert_false(ps);
+	free(email);
+	free(phone);
+	bson_destroy(sel);
+	bson_destroy(upd);
 	bson_oid_t none;
 	db_parse_oid("64b7f0c2a1b2c3d4e5f60718", &none);
 	assert_false(users_get_contact(&none, &email, &phone, &pe, &ps, &pi, &err));
