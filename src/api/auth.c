@@ -147,6 +147,13 @@ static int too_many(struct http_response *res, int64_t wait)
 	return http_error(res, 429, "Too many failed attempts, try again later");
 }
 
+/* The public routes run before any token check, so they must not reach the driver
+ * without a client (it aborts on a NULL handle): answer as for an unreachable database. */
+static int no_database(struct http_response *res)
+{
+	return http_error(res, 503, "Database unavailable, please retry shortly");
+}
+
 int api_auth_register(struct http_request *req, struct http_response *res)
 {
 	int st;
@@ -166,6 +173,8 @@ int api_auth_register(struct http_request *req, struct http_response *res)
 	v_string(e, b, "body", "password", true, PASSWORD_MIN, PASSWORD_MAX, &password);
 	if (verr_any(e))
 		return http_validation(res, e);
+	if (!db_client())
+		return no_database(res);
 
 	bson_error_t err;
 	struct user *u = new_user(req);
@@ -203,6 +212,8 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 	v_string(e, b, "body", "password", true, 1, PASSWORD_ANY_MAX, &password);
 	if (verr_any(e))
 		return http_validation(res, e);
+	if (!db_client())
+		return no_database(res);
 	char email[1024];
 	users_normalize_email(raw_email, email, sizeof(email));
 

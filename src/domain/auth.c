@@ -174,7 +174,9 @@ bool auth_verify_token_at(const char *token, int64_t now, struct auth_claims *ou
 	bool ok = false;
 	int64_t exp, iat, nbf;
 	const char *iss, *sub, *jti, *role;
-	if (jwt_get_alg(j) != JWT_ALG_HS256) {
+	/* libjwt matches the alg name ignoring case ("hs256"); JWS names are case-sensitive. */
+	const char *alg = jwt_get_header(j, "alg");
+	if (jwt_get_alg(j) != JWT_ALG_HS256 || !alg || strcmp(alg, "HS256") != 0) {
 		*why = "algorithm is not HS256";
 	} else if (!int_grant(j, "exp", &exp)) {
 		*why = "exp missing";

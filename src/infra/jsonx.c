@@ -29,10 +29,14 @@ json_object *jsonx_parse(const char *buf, size_t len, char *err, size_t errlen)
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	json_object *obj = json_tokener_parse_ex(tok, buf, (int)len);
 	enum json_tokener_error je = json_tokener_get_error(tok);
+	/* Where the value ended; parse_end is relative to the last buffer given to json-c. */
+	size_t end = json_tokener_get_parse_end(tok);
 	if (je == json_tokener_continue) {
-		/* json-c waits for more input on a bare top-level number; feed the terminator. */
+		/* json-c waits for more input on a bare top-level number; feed the terminator.
+		 * All of `buf` was consumed. */
 		obj = json_tokener_parse_ex(tok, "", 1);
 		je = json_tokener_get_error(tok);
+		end = len;
 	}
 	if (!obj || je != json_tokener_success) {
 		snprintf(err, errlen, "Invalid JSON: %s",
@@ -42,7 +46,6 @@ json_object *jsonx_parse(const char *buf, size_t len, char *err, size_t errlen)
 		json_tokener_free(tok);
 		return NULL;
 	}
-	size_t end = json_tokener_get_parse_end(tok);
 	while (end < len && (buf[end] == ' ' || buf[end] == '\n' || buf[end] == '\r' ||
 			     buf[end] == '\t'))
 		end++;

@@ -106,6 +106,10 @@ bool time_parse_rfc3339(const char *s, int64_t *ms)
 		return false;
 	int64_t days = time_days_from_civil(y, mo, d);
 	int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - (int64_t)off_min * 60;
+	/* The offset can move the instant out of 1970..9999 UTC, where the dates we print
+	 * would no longer be accepted back (1969-12-31T23:30:00Z, 10000-01-01T...). */
+	if (secs < 0 || secs >= time_days_from_civil(10000, 1, 1) * 86400)
+		return false;
 	*ms = secs * 1000 + frac_ms;
 	return true;
 }

@@ -64,17 +64,22 @@ size_t utf8_len(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
 		int extra;
+		/* RFC 3629: the second byte's range excludes overlongs (E0, F0), UTF-16
+		 * surrogates (ED) and code points above U+10FFFF (F4). */
+		unsigned char lo = 0x80, hi = 0xBF;
 		if (*p < 0x80)
 			extra = 0;
 		else if ((*p & 0xE0) == 0xC0 && *p >= 0xC2)
 			extra = 1;
 		else if ((*p & 0xF0) == 0xE0)
-			extra = 2;
+			extra = 2, lo = *p == 0xE0 ? 0xA0 : 0x80, hi = *p == 0xED ? 0x9F : 0xBF;
 		else if ((*p & 0xF8) == 0xF0 && *p <= 0xF4)
-			extra = 3;
+			extra = 3, lo = *p == 0xF0 ? 0x90 : 0x80, hi = *p == 0xF4 ? 0x8F : 0xBF;
 		else
 			return (size_t)-1;
 		p++;
+		if (extra && (*p < lo || *p > hi))
+			return (size_t)-1;
 		for (int i = 0; i < extra; i++, p++)
 			if ((*p & 0xC0) != 0x80)
 				return (size_t)-1;
@@ -87,10 +92,21 @@ static void add_at(struct verrors *e, const char *prefix, const char *key, const
 		   const char *type)
 {
 	char loc[256];
+	int n;
 	if (prefix && *prefix)
-		snprintf(loc, sizeof(loc), "%s.%s", prefix, key);
+		n = snprintf(loc, sizeof(loc), "%s.%s", prefix, key);
 	else
-		snprintf(loc, sizeof(loc), "%s", key);
+		n = snprintf(loc, sizeof(loc), "%s", key);
+	if (n >= (int)sizeof(loc)) {
+		/* A long (client-chosen) key was cut: never inside a UTF-8 character, or the
+		 * 422 body would not be valid UTF-8. */
+		size_t i = sizeof(loc) - 1, k = 0;
+		while (i > 0 && k < 3 && ((unsigned char)loc[i - 1] & 0xC0) == 0x80)
+			i--, k++;
+		unsigned char c = i > 0 ? (unsigned char)loc[i - 1] : 0;
+		if ((c >= 0xF0 ? 3u : c >= 0xE0 ? 2u : c >= 0xC0 ? 1u : 0u) > k)
+			loc[i - 1] = '\0';
+	}
 	verr_add(e, loc, msg, type);
 }
 

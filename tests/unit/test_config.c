@@ -130,6 +130,29 @@ static void malformed_file_line(void **state)
 	unlink(p);
 }
 
+/* A line longer than the old 4 KiB read buffer: its tail used to be parsed as a line of
+ * its own, so a long comment ending in "WORKERS=7" set WORKERS. */
+static void long_lines_stay_whole(void **state)
+{
+	(void)state;
+	size_t n = 10000;
+	char *text = malloc(n + 64);
+	memset(text, '#', n);
+	strcpy(text + n, " WORKERS=7\nJWT_SECRET=");
+	char *p = write_env(text);
+	FILE *f = fopen(p, "a");
+	for (int i = 0; i < 5000; i++)
+		fputc('k', f);
+	fputs("\n", f);
+	fclose(f);
+	char err[256];
+	assert_int_equal(config_load(p, err, sizeof(err)), 0);
+	assert_int_equal(config_get()->workers, 4);
+	assert_int_equal(strlen(config_get()->jwt_secret), 5000);
+	unlink(p);
+	free(text);
+}
+
 static void bad_mongo_uri(void **state)
 {
 	(void)state;
@@ -167,6 +190,7 @@ int main(void)
 		cmocka_unit_test_setup(production_refuses_dev_secret, reset),
 		cmocka_unit_test_setup(missing_explicit_file_is_error, reset),
 		cmocka_unit_test_setup(malformed_file_line, reset),
+		cmocka_unit_test_setup(long_lines_stay_whole, reset),
 		cmocka_unit_test_setup(bad_mongo_uri, reset),
 		cmocka_unit_test_setup(reward_table_and_cors, reset),
 	};

@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <jwt.h>
+#include <sodium.h>
 #include <time.h>
 
 #include "domain/auth.h"
@@ -204,6 +205,51 @@ static void other_hs_algorithms_with_same_key_refused(void **state)
 	refused(&s, "algorithm is not HS256");
 }
 
+/* A token signed with our key whose header says alg `alg` (built by hand: libjwt writes
+ * its own spelling). */
+static char *signed_with_alg(const char *alg)
+{
+	char head[64], body[256], tok[1024];
+	long now = (long)time(NULL);
+	snprintf(head, sizeof(head), "{\"alg\":\"%s\",\"typ\":\"JWT\"}", alg);
+	snprintf(body, sizeof(body),
+		 "{\"sub\":\"" OID "\",\"iss\":\"swmra\",\"jti\":\"abc123\",\"iat\":%ld,"
+		 "\"exp\":%ld}",
+		 now, now + 600);
+	const int v = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+	sodium_bin2base64(tok, sizeof(tok), (const unsigned char *)head, strlen(head), v);
+	size_t n = strlen(tok);
+	tok[n++] = '.';
+	sodium_bin2base64(tok + n, sizeof(tok) - n, (const unsigned char *)body, strlen(body), v);
+	n = strlen(tok);
+	const char *key = config_get()->jwt_secret;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)tok, n);
+	crypto_auth_hmacsha256_final(&st, mac);
+	tok[n++] = '.';
+	sodium_bin2base64(tok + n, sizeof(tok) - n, mac, sizeof(mac), v);
+	return strdup(tok);
+}
+
+/* Fuzzer finding: libjwt compares the alg name case-insensitively, so "Hs256" or "hs256"
+ * passed the "alg exactly HS256" check (still only with our key). */
+static void alg_name_is_case_sensitive(void **state)
+{
+	(void)state;
+	char *t = signed_with_alg("HS256");
+	assert_true(auth_verify_token(t, NULL, NULL));
+	free(t);
+	const char *bad[] = {"Hs256", "hs256", "HS256 "};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why = NULL;
+		t = signed_with_alg(bad[i]);
+		assert_false(auth_verify_token(t, NULL, &why));
+		free(t);
+	}
+}
+
 static void other_key_refused(void **state)
 {
 	(void)state;
@@ -388,6 +434,7 @@ int main(void)
 	    cmocka_unit_test(wrong_issuer),
 	    cmocka_unit_test(alg_none_refused),
 	    cmocka_unit_test(other_hs_algorithms_with_same_key_refused),
+	    cmocka_unit_test(alg_name_is_case_sensitive),
 	    cmocka_unit_test(other_key_refused),
 	    cmocka_unit_test(tampered),
 	    cmocka_unit_test(bad_sub),

@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include "api/api.h"
 #include "infra/config.h"
 
 static int h_ok(struct http_request *req, struct http_response *res)
@@ -124,6 +125,28 @@ static void non_object_json_is_422(void **state)
 	call_end(&c);
 }
 
+/* Fuzzer finding: a bare top-level number with nothing after it ("5") was refused as
+ * "unexpected data after the value" (400) while "5 " was parsed; both are JSON. */
+static void bare_number_body_is_json(void **state)
+{
+	(void)state;
+	const char *bodies[] = {"5", "-12", "1.5e3", "5 ", "5\n"};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct call c;
+		call_begin(&c, "POST", "/api/things", NULL, bodies[i]);
+		assert_int_equal(call_run(&c, table, N), 422);
+		call_end(&c);
+	}
+	char err[160];
+	json_object *o = jsonx_parse("42", 2, err, sizeof(err));
+	assert_non_null(o);
+	assert_int_equal(json_object_get_int(o), 42);
+	json_object_put(o);
+	assert_null(jsonx_parse("42x", 3, err, sizeof(err)));
+	assert_null(jsonx_parse("4 2", 3, err, sizeof(err)));
+	assert_null(jsonx_parse("-", 1, err, sizeof(err)));
+}
+
 static void deep_json_refused(void **state)
 {
 	(void)state;
@@ -183,6 +206,33 @@ static void cors_preflight_for_allowed_origin_only(void **state)
 	call_end(&c);
 }
 
+/* Fuzzer finding: the public login and register handlers reached the MongoDB driver
+ * without a client (none opened) and it aborted on the NULL database handle. The real
+ * table's public routes answer 503 instead; protected ones stop at the guard (401). */
+static void public_routes_without_database(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *method, *path, *body;
+		int status;
+	} cases[] = {
+	    {"POST", "/api/auth/login", "{\"email\":\"a@example.in\",\"password\":\"x\"}", 503},
+	    {"POST", "/api/auth/register",
+	     "{\"name\":\"Aditi\",\"email\":\"aditi@example.in\",\"phone\":\"+91 98765 43210\","
+	     "\"password\":\"correct horse\"}",
+	     503},
+	    {"GET", "/api/health/ready", NULL, 503},
+	    {"GET", "/api/auth/me", NULL, 401},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct call c;
+		call_begin(&c, cases[i].method, cases[i].path, NULL, cases[i].body);
+		assert_int_equal(call_run(&c, api_routes, api_routes_count), cases[i].status);
+		assert_non_null(c.json);
+		call_end(&c);
+	}
+}
+
 int main(void)
 {
 	char err[128];
@@ -195,10 +245,12 @@ int main(void)
 		cmocka_unit_test(protected_route_needs_token),
 		cmocka_unit_test(malformed_json_is_400),
 		cmocka_unit_test(non_object_json_is_422),
+		cmocka_unit_test(bare_number_body_is_json),
 		cmocka_unit_test(deep_json_refused),
 		cmocka_unit_test(wrong_content_type_415_and_too_large_413),
 		cmocka_unit_test(query_decoding),
 		cmocka_unit_test(cors_preflight_for_allowed_origin_only),
+		cmocka_unit_test(public_routes_without_database),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

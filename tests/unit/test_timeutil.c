@@ -34,6 +34,24 @@ static void parse_rejects(void **state)
 		assert_false(time_parse_rfc3339(bad[i], &ms));
 }
 
+/* Fuzzer finding: an offset could move an accepted instant out of 1970..9999 UTC, and the
+ * text we then printed ("1969-12-31T23:30:00.500Z") was refused when sent back. */
+static void offset_keeps_round_trip(void **state)
+{
+	(void)state;
+	int64_t ms, back;
+	char buf[TIME_RFC3339_LEN];
+	assert_false(time_parse_rfc3339("1970-01-01T00:00:00.5+00:30", &ms));
+	assert_false(time_parse_rfc3339("9999-12-31T23:59:59-00:01", &ms));
+	assert_true(time_parse_rfc3339("1970-01-01T00:30:00+00:30", &ms));
+	assert_int_equal(ms, 0);
+	assert_true(time_parse_rfc3339("9999-12-31T23:59:59.999Z", &ms));
+	time_format_rfc3339(ms, buf);
+	assert_string_equal(buf, "9999-12-31T23:59:59.999Z");
+	assert_true(time_parse_rfc3339(buf, &back));
+	assert_int_equal(back, ms);
+}
+
 static void dates(void **state)
 {
 	(void)state;
@@ -53,6 +71,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_and_format),
 		cmocka_unit_test(parse_rejects),
+		cmocka_unit_test(offset_keeps_round_trip),
 		cmocka_unit_test(dates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

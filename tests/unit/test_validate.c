@@ -136,6 +136,57 @@ static void utf8_counting(void **state)
 	assert_int_equal(utf8_len("\xe2\x82"), (size_t)-1); /* truncated */
 }
 
+/* Fuzzer finding: json-c's UTF-8 check lets surrogates, overlongs and code points past
+ * U+10FFFF through, and utf8_len counted them, so v_string accepted invalid UTF-8. */
+static void utf8_strict(void **state)
+{
+	(void)state;
+	assert_int_equal(utf8_len("\xed\xa0\x80"), (size_t)-1);     /* U+D800 surrogate */
+	assert_int_equal(utf8_len("\xe0\x80\x80"), (size_t)-1);     /* overlong NUL */
+	assert_int_equal(utf8_len("\xf0\x80\x80\x80"), (size_t)-1); /* overlong NUL */
+	assert_int_equal(utf8_len("\xf4\x90\x80\x80"), (size_t)-1); /* U+110000 */
+	assert_int_equal(utf8_len("\xed\x9f\xbf\xe0\xa0\x80\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"), 5);
+	json_object *o = parse("{\"name\":\"a\xed\xa0\x80\"}");
+	struct verrors e;
+	verr_init(&e);
+	const char *s = NULL;
+	assert_false(v_string(&e, o, "body", "name", true, 0, 100, &s));
+	char buf[256];
+	assert_string_equal(summary(&e, buf, sizeof(buf)), "body.name|string_unicode;");
+	verr_free(&e);
+	json_object_put(o);
+}
+
+/* A long unknown key is cut in the error's loc; the cut used to split a UTF-8 character,
+ * making the 422 body invalid UTF-8 (our own strict parser refused it). */
+static void long_key_loc_stays_utf8(void **state)
+{
+	(void)state;
+	for (size_t pad = 246; pad < 254; pad++) {
+		char key[300], body[400], err[160];
+		memset(key, 'a', pad);
+		strcpy(key + pad, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+		snprintf(body, sizeof(body), "{\"%s\":1}", key);
+		json_object *o = parse(body);
+		struct verrors e;
+		verr_init(&e);
+		static const char *const allowed[] = {"name", NULL};
+		v_no_extra(&e, o, "body", allowed);
+		json_object *l = verr_take(&e);
+		char *s = jsonx_dump(l);
+		json_object *back = jsonx_parse(s, strlen(s), err, sizeof(err));
+		assert_non_null(back);
+		json_object *loc = json_object_object_get(json_object_array_get_idx(back, 0), "loc");
+		assert_int_not_equal(utf8_len(json_object_get_string(json_object_array_get_idx(loc, 1))),
+				     (size_t)-1);
+		json_object_put(back);
+		free(s);
+		json_object_put(l);
+		verr_free(&e);
+		json_object_put(o);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +195,8 @@ int main(void)
 		cmocka_unit_test(extra_keys_and_nested_loc),
 		cmocka_unit_test(query_params),
 		cmocka_unit_test(utf8_counting),
+		cmocka_unit_test(utf8_strict),
+		cmocka_unit_test(long_key_loc_stays_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
