@@ -20,9 +20,27 @@
 #include "infra/db.h"
 #include "infra/log.h"
 #include "infra/runtime.h"
+#include "infra/webpush.h"
 
 #define MAX_WORKERS 256
 #define DRAIN_SECONDS 10
+
+/* Children leave with _exit() (never the supervisor's atexit handlers or stdio buffers), which
+ * skips LeakSanitizer's at-exit check: sanitizer builds run it explicitly, so a worker that
+ * leaks reports it (and exits non-zero) when it drains. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_LSAN 1
+#endif
+#endif
+#ifdef HAVE_LSAN
+#include <sanitizer/lsan_interface.h>
+#define child_leak_check() __lsan_do_leak_check()
+#else
+#define child_leak_check() ((void)0)
+#endif
 
 static volatile sig_atomic_t got_term, got_hup, got_chld;
 static volatile sig_atomic_t worker_stop;
@@ -94,6 +112,7 @@ static void worker_main(int fd)
 	}
 	int rc = fcgi_serve(fd, api_routes, api_routes_count, &worker_stop);
 	runtime_shutdown();
+	child_leak_check();
 	_exit(rc == 0 ? 0 : 1);
 }
 
@@ -122,6 +141,7 @@ static void bootstrap_main(void)
 		sleep(2);
 	}
 	runtime_shutdown();
+	child_leak_check();
 	_exit(0);
 }
 
@@ -254,6 +274,7 @@ int main(int argc, char **argv)
 		}
 	}
 	char err[512];
+	config_set_checker(webpush_config_check);
 	if (config_load(env_file, err, sizeof(err)) < 0) {
 		fprintf(stderr, "swmra-api: configuration error: %s\n", err);
 		return 2;

@@ -1,6 +1,7 @@
 /* notify_event: one domain event → notification documents per channel. In-app ones are
- * stored as sent and published at once to the user's nchan channel; email and SMS ones are
- * stored queued for the dispatcher job (notify_jobs.c). */
+ * stored as sent and published at once to the user's nchan channel; email, SMS and web push
+ * ones (one per browser subscription, notify_push.c) are stored queued for the dispatcher
+ * job (notify_jobs.c). */
 #include "domain/notify.h"
 
 #include <stdlib.h>
@@ -139,10 +140,11 @@ static void publish_inapp(const bson_oid_t *user_id, const bson_t *doc)
 
 static bool insert_inapp(const bson_oid_t *user_id, const char *event,
 			 const struct notify_message *m, json_object *data, int64_t now,
-			 bson_error_t *err)
+			 bson_oid_t *id_out, bson_error_t *err)
 {
 	bson_oid_t id;
 	bson_oid_init(&id, NULL);
+	bson_oid_copy(&id, id_out);
 	bson_t *d = new_doc(&id, user_id, "inapp", event, m->title, m->text, data, now);
 	BSON_APPEND_UTF8(d, "status", "sent");
 	BSON_APPEND_BOOL(d, "read", false);
@@ -189,7 +191,8 @@ bool notify_event(const bson_oid_t *user_id, const char *event, json_object *dat
 		return false;
 	}
 	int64_t now = time_now_ms();
-	bool ok = insert_inapp(user_id, event, &m, data, now, err);
+	bson_oid_t inapp_id;
+	bool ok = insert_inapp(user_id, event, &m, data, now, &inapp_id, err);
 
 	bool want_email = notify_event_wants_email(event);
 	bool want_sms = notify_event_wants_sms(event) && config_get()->enable_sms;
@@ -213,9 +216,10 @@ bool notify_event(const bson_oid_t *user_id, const char *event, json_object *dat
 		free(email);
 		free(phone);
 	}
-	/* Web push (ENABLE_PUSH) needs browser subscriptions, VAPID keys and RFC 8291
-	 * encryption, none of which exists yet (docs/RUNBOOK.md "Web push"): no push
-	 * documents are created rather than queueing messages nothing can send. */
+	/* Web push: like in-app, every event, to each browser the user subscribed (users have
+	 * no push preference: subscribing on a device is the opt-in). */
+	if (ok && config_get()->enable_push)
+		ok = notify_push_queue(user_id, event, m.title, m.text, data, &inapp_id, now, err);
 	notify_message_free(&m);
 	if (!ok)
 		log_error("notify_event '%s': %s", event, err->message);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "infra/job.h"
+#include "infra/mail.h" /* enum deliver_rc */
 
 /* Event names: "submitted", "scheduled", "rescheduled", "cancelled", "enroute", "onsite",
  * "collecting", "collected", "handover", "verification", "failed", "completed",
@@ -49,6 +50,36 @@ void notify_message_free(struct notify_message *m);
 /* The API/wire JSON of a notification document: {id, user_id, channel, event, title, body,
  * meta, status, read, created_at, sent_at}. Returns a new object (caller owns). */
 json_object *notify_doc_to_json(const bson_t *doc);
+
+/* ---- web push (notify_push.c) ---- */
+
+/* Subscriptions are stored in `push_subscriptions`: {_id, user_id, endpoint (unique),
+ * p256dh, auth (base64url), created_at, updated_at}. */
+#define NOTIFY_PUSH_MAX_SUBS 10 /* per user; subscribing one more drops the oldest */
+/* Push message lifetime at the push service (TTL header), seconds. */
+#define NOTIFY_PUSH_TTL 86400
+
+/* Why `endpoint` is not acceptable as a push endpoint (NULL when it is): an https URL of
+ * at most 2048 printable ASCII characters; with `allow_loopback_http` (APP_ENV=test) also
+ * http://127.0.0.1[:port]/... for the test push service. */
+const char *notify_push_endpoint_problem(const char *endpoint, bool allow_loopback_http);
+/* Stores (or takes over and refreshes) the subscription of `endpoint` for the user: one
+ * document per endpoint, owned by whoever subscribed it last. Keys must be validated.
+ * *created tells a new endpoint from a refreshed one. false on a database error. */
+bool notify_push_subscribe(const bson_oid_t *user_id, const char *endpoint,
+			   const char *p256dh, const char *auth, bool *created, bson_error_t *err);
+/* Deletes the user's subscription of `endpoint`. Returns 1 deleted, 0 none, -1 error. */
+int notify_push_unsubscribe(const bson_oid_t *user_id, const char *endpoint,
+			    bson_error_t *err);
+/* Queues one `push` notification per subscription of the user (notify_event calls this
+ * with ENABLE_PUSH). `inapp_id` is the id the browser tags the notification with. */
+bool notify_push_queue(const bson_oid_t *user_id, const char *event, const char *title,
+		       const char *body, json_object *data, const bson_oid_t *inapp_id,
+		       int64_t now, bson_error_t *err);
+/* Sends one claimed `push` notification document (the dispatcher's deliver step): the
+ * subscription is re-read, the payload {id, event, title, body, url, request_id} is
+ * encrypted and posted (webpush_send); a 404/410 answer deletes the subscription. */
+enum deliver_rc notify_push_deliver(const bson_t *doc, char *err, size_t errlen);
 
 /* ---- jobs (notify_jobs.c) ---- */
 

@@ -158,11 +158,8 @@ static enum deliver_rc deliver(const bson_t *doc, const char *id_hex, char *err,
 	}
 	if (strcmp(channel, "sms") == 0)
 		return sms_send(to, body, err, errlen);
-	if (strcmp(channel, "push") == 0) {
-		snprintf(err, errlen,
-			 "web push is not implemented (see docs/RUNBOOK.md, Web push)");
-		return DELIVER_FAIL;
-	}
+	if (strcmp(channel, "push") == 0)
+		return notify_push_deliver(doc, err, errlen);
 	snprintf(err, errlen, "channel '%s' is not dispatched", channel);
 	return DELIVER_FAIL;
 }

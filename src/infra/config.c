@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 enum ctype { C_STR, C_INT, C_BOOL, C_ENUM };
 
 struct var {
@@ -52,6 +54,9 @@ static const struct var vars[] = {
 	S("SMS_AUTH_TOKEN", sms_auth_token, ""),
 	S("SMS_FROM", sms_from, ""),
 	B("ENABLE_PUSH", enable_push, "false"),
+	S("VAPID_PUBLIC_KEY", vapid_public_key, ""),
+	S("VAPID_PRIVATE_KEY", vapid_private_key, ""),
+	S("VAPID_SUBJECT", vapid_subject, ""),
 	S("NCHAN_PUB_SOCKET", nchan_pub_socket, "var/run/nchan-pub.sock"),
 	S("FCGI_SOCKET", fcgi_socket, "var/run/swmra-api.sock"),
 	I("WORKERS", workers, "4", 1, 256),
@@ -67,6 +72,12 @@ static const struct var vars[] = {
 
 static struct config cfg;
 static bool loaded;
+static int (*extra_check)(const struct config *, char *, size_t);
+
+void config_set_checker(int (*fn)(const struct config *c, char *err, size_t errlen))
+{
+	extra_check = fn;
+}
 /* Owned copies of every string value of the current configuration. */
 static char *owned[sizeof(vars) / sizeof(vars[0])];
 
@@ -97,8 +108,11 @@ static int read_env_file(const char *path, struct kv **out, char *err, size_t er
 	}
 	struct kv *arr = NULL;
 	int n = 0, lineno = 0;
-	char line[4096];
-	while (fgets(line, sizeof(line), f)) {
+	/* Whole lines of any length: with a fixed buffer, the tail of a long line was read
+	 * as a line of its own (a long comment ending in "KEY=x" set KEY). */
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
 		char *s = line;
 		trim(&s);
@@ -128,10 +142,12 @@ static int read_env_file(const char *path, struct kv **out, char *err, size_t er
 		arr[n].val = strdup(v);
 		n++;
 	}
+	free(line);
 	fclose(f);
 	*out = arr;
 	return n;
 fail:
+	free(line);
 	fclose(f);
 	for (int i = 0; i < n; i++) {
 		free(arr[i].key);
@@ -220,6 +236,54 @@ static const char *file_value(struct kv *kv, int n, const char *name)
 	return r;
 }
 
+/* Web push (ENABLE_PUSH=true) needs a VAPID key pair and subject. Checked here: the forms
+ * (base64url, 65 bytes starting 0x04 / 32 bytes, mailto: or https: subject); that the
+ * point is on P-256 and the pair matches is checked with libcrypto by the checker the API
+ * and the jobs register (webpush_config_check, config_set_checker). */
+static long b64url_len(const char *s, unsigned char *first)
+{
+	unsigned char buf[80];
+	size_t n;
+	if (sodium_base642bin(buf, sizeof(buf), s, strlen(s), NULL, &n, NULL,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return -1;
+	*first = n ? buf[0] : 0;
+	sodium_memzero(buf, sizeof(buf));
+	return (long)n;
+}
+
+static int validate_push(const struct config *c, char *err, size_t errlen)
+{
+	unsigned char first = 0;
+	if (!c->vapid_public_key[0] || !c->vapid_private_key[0]) {
+		snprintf(err, errlen,
+			 "ENABLE_PUSH=true needs VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY "
+			 "(generate a pair with swmra-vapid-keygen)");
+		return -1;
+	}
+	if (b64url_len(c->vapid_public_key, &first) != 65 || first != 0x04) {
+		snprintf(err, errlen,
+			 "VAPID_PUBLIC_KEY: must be an unpadded base64url uncompressed P-256 point "
+			 "(65 bytes starting 0x04, 87 characters)");
+		return -1;
+	}
+	if (b64url_len(c->vapid_private_key, &first) != 32) {
+		snprintf(err, errlen,
+			 "VAPID_PRIVATE_KEY: must be an unpadded base64url 32-byte P-256 private "
+			 "key (43 characters)");
+		return -1;
+	}
+	if (!((strncmp(c->vapid_subject, "mailto:", 7) == 0 && strchr(c->vapid_subject, '@')) ||
+	      (strncmp(c->vapid_subject, "https://", 8) == 0 && c->vapid_subject[8])) ||
+	    strpbrk(c->vapid_subject, " \t\r\n\"\\")) {
+		snprintf(err, errlen,
+			 "VAPID_SUBJECT: must be a mailto: address or an https: URL the push "
+			 "services can reach you at (e.g. mailto:ops@example.org)");
+		return -1;
+	}
+	return 0;
+}
+
 static int validate(const struct config *c, char *err, size_t errlen)
 {
 	if (strncmp(c->mongo_uri, "mongodb://", 10) != 0 &&
@@ -255,6 +319,8 @@ static int validate(const struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "PUBLIC_BASE_URL: must start with http:// or https://");
 		return -1;
 	}
+	if (c->enable_push && validate_push(c, err, errlen) < 0)
+		return -1;
 	return 0;
 }
 
@@ -286,6 +352,8 @@ int config_load(const char *env_file, char *err, size_t errlen)
 	}
 	if (rc == 0)
 		rc = validate(&c, err, errlen);
+	if (rc == 0 && extra_check)
+		rc = extra_check(&c, err, errlen);
 	for (int i = 0; i < nkv; i++) {
 		free(kv[i].key);
 		free(kv[i].val);

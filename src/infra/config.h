@@ -40,6 +40,9 @@ struct config {
 	const char *sms_auth_token;
 	const char *sms_from;
 	bool enable_push;
+	const char *vapid_public_key;  /* base64url 65-byte uncompressed P-256 point */
+	const char *vapid_private_key; /* base64url 32-byte scalar */
+	const char *vapid_subject;     /* mailto: or https: contact for push services */
 	const char *nchan_pub_socket;
 	const char *fcgi_socket;
 	int workers;
@@ -57,6 +60,10 @@ struct config {
  * if it exists) or "" (no file). Returns 0, or -1 with a message naming the variable in
  * err. Strings stay owned by the configuration until the next config_load. */
 int config_load(const char *env_file, char *err, size_t errlen);
+/* Registers a further check config_load runs on a candidate configuration before adopting
+ * it (returns 0, or -1 with err set). The programs register webpush_config_check, so that
+ * the libcrypto VAPID key check also refuses a start or a reload; config.c stays libc-only. */
+void config_set_checker(int (*fn)(const struct config *c, char *err, size_t errlen));
 /* The loaded configuration (defaults if config_load was never called). Never NULL. */
 const struct config *config_get(void);
 bool config_is_production(void);

@@ -25,10 +25,16 @@ static const struct db_index indexes[] = {
 	{"pickup_requests", "status_1", "{\"status\": 1}", false},
 	{"pickup_requests", "slot_start_1", "{\"assigned_slot.start\": 1}", false},
 	{"pickup_requests", "status_updated", "{\"status\": 1, \"updated_at\": 1}", false},
+	/* requests: the change log; the event's _id "<request>:<version>" is the claim of a
+	 * change, this index serves the timeline reads (by request, in version order) */
+	{"request_events", "request_version_unique", "{\"request_id\": 1, \"version\": 1}", true},
 	{"notifications", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
 	{"notifications", "status_next", "{\"status\": 1, \"next_attempt_at\": 1}", false},
 	{"notifications", "user_channel_read", "{\"user_id\": 1, \"channel\": 1, \"read\": 1}", false},
 	{"send_attempts", "notification_1", "{\"notification_id\": 1}", false},
+	/* notify (web push): one subscription per endpoint; a user's subscriptions */
+	{"push_subscriptions", "endpoint_unique", "{\"endpoint\": 1}", true},
+	{"push_subscriptions", "user_1", "{\"user_id\": 1}", false},
 	{"reminders", "request_1", "{\"request_id\": 1}", false},
 	{"rewards", "request_unique", "{\"request_id\": 1}", true},
 	{"rewards", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},

@@ -10,6 +10,7 @@
 #include "infra/log.h"
 #include "infra/runtime.h"
 #include "infra/timeutil.h"
+#include "infra/webpush.h"
 
 static void usage(const struct job_spec *spec, FILE *f)
 {
@@ -92,6 +93,7 @@ int job_main(int argc, char **argv, const struct job_spec *spec)
 		return 2;
 	}
 	char err[512];
+	config_set_checker(webpush_config_check);
 	if (config_load(env_file, err, sizeof(err)) < 0) {
 		fprintf(stderr, "swmra-job-%s: configuration error: %s\n", spec->name, err);
 		return 2;

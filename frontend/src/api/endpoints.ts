@@ -53,6 +53,13 @@ export const notificationsApi = {
   markAllRead: () => http.post<unknown>('/notifications/read-all'),
 };
 
+/** Web push (docs/RUNBOOK.md §7.3): the server's VAPID key and this browser's subscription. */
+export const pushApi = {
+  vapidKey: () => http.get<{ enabled: boolean; key?: string }>('/push/vapid-public-key'),
+  subscribe: (sub: PushSubscriptionJSON) => http.post<{ endpoint: string; created: boolean }>('/push/subscriptions', sub),
+  unsubscribe: (endpoint: string) => api<void>('DELETE', '/push/subscriptions', { body: { endpoint } }),
+};
+
 export const rewardsApi = {
   summary: () => http.get<RewardsSummary>('/rewards/summary'),
 };

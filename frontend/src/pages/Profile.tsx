@@ -5,6 +5,7 @@ import { authApi } from '../api/endpoints';
 import type { NotificationPrefs } from '../api/types';
 import { Alert, Button, Card, PageHeader } from '../components/ui';
 import { Checkbox, TextField, focusFirstInvalid } from '../components/Field';
+import { PushToggle } from '../components/PushToggle';
 import { hasErrors, lengthBetween, password as passwordRule, phone as phoneRule, required, validate } from '../lib/validation';
 import { serverErrors } from '../lib/forms';
 import { tDyn, t } from '../i18n';
@@ -16,6 +17,7 @@ export default function Profile() {
     <div className="mx-auto max-w-2xl space-y-4">
       <PageHeader title={t('profile.title')} />
       <ProfileForm />
+      <PushToggle />
       <PasswordForm />
     </div>
   );
