@@ -3,6 +3,11 @@
  * Every buffer that held a secret (private keys, ECDH output, HKDF keys) is cleansed. */
 #include "infra/webpush.h"
 
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -24,8 +29,7 @@
 
 /* ---------------------------------------------------------------- base64url */
 
-static const char b64chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 char *webpush_b64url_encode(const uint8_t *in, size_t n)
 {
@@ -146,8 +150,7 @@ static EVP_PKEY *pkey_from(const uint8_t *pub, const uint8_t *priv)
 	EVP_PKEY *pk = NULL;
 	if (b && ctx && (!priv || (d && BN_bin2bn(priv, WEBPUSH_PRIVKEY_LEN, d))) &&
 	    OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
-	    OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pub,
-					     WEBPUSH_PUBKEY_LEN) &&
+	    OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pub, WEBPUSH_PUBKEY_LEN) &&
 	    (!d || OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, d)) &&
 	    (params = OSSL_PARAM_BLD_to_param(b)) && EVP_PKEY_fromdata_init(ctx) == 1 &&
 	    EVP_PKEY_fromdata(ctx, &pk, d ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) != 1)
@@ -235,8 +238,7 @@ int webpush_config_check(const struct config *c, char *err, size_t errlen)
 {
 	if (!c->enable_push)
 		return 0;
-	return webpush_keys_check(c->vapid_public_key, c->vapid_private_key, err, errlen) ? 0
-											  : -1;
+	return webpush_keys_check(c->vapid_public_key, c->vapid_private_key, err, errlen) ? 0 : -1;
 }
 
 /* ---------------------------------------------------------------- RFC 8291 */
@@ -283,12 +285,12 @@ static bool derive_cek_nonce(const uint8_t *ecdh_secret, const uint8_t *auth,
 	memcpy(key_info, key_label, sizeof(key_label)); /* with its NUL */
 	memcpy(key_info + sizeof(key_label), ua_public, WEBPUSH_PUBKEY_LEN);
 	memcpy(key_info + sizeof(key_label) + WEBPUSH_PUBKEY_LEN, as_public, WEBPUSH_PUBKEY_LEN);
-	bool ok = hkdf(auth, WEBPUSH_AUTH_LEN, ecdh_secret, 32, key_info, sizeof(key_info), ikm,
-		       32) &&
-		  hkdf(salt, WEBPUSH_SALT_LEN, ikm, 32, (const uint8_t *)cek_label,
-		       sizeof(cek_label), cek, 16) &&
-		  hkdf(salt, WEBPUSH_SALT_LEN, ikm, 32, (const uint8_t *)nonce_label,
-		       sizeof(nonce_label), nonce, 12);
+	bool ok =
+	    hkdf(auth, WEBPUSH_AUTH_LEN, ecdh_secret, 32, key_info, sizeof(key_info), ikm, 32) &&
+	    hkdf(salt, WEBPUSH_SALT_LEN, ikm, 32, (const uint8_t *)cek_label, sizeof(cek_label),
+		 cek, 16) &&
+	    hkdf(salt, WEBPUSH_SALT_LEN, ikm, 32, (const uint8_t *)nonce_label, sizeof(nonce_label),
+		 nonce, 12);
 	OPENSSL_cleanse(ikm, sizeof(ikm));
 	return ok;
 }
@@ -312,7 +314,8 @@ int webpush_encrypt(const uint8_t *ua_public, const uint8_t *auth, const uint8_t
 	}
 	uint8_t as_public[WEBPUSH_PUBKEY_LEN], salt[WEBPUSH_SALT_LEN], secret[32], cek[16],
 	    nonce[12];
-	EVP_PKEY *as = as_private ? pkey_from_priv(as_private, as_public) : pkey_generate(as_public);
+	EVP_PKEY *as =
+	    as_private ? pkey_from_priv(as_private, as_public) : pkey_generate(as_public);
 	EVP_PKEY *ua = pkey_from(ua_public, NULL);
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	size_t total = HEADER_LEN + plen + 1 + 16;
@@ -386,9 +389,8 @@ int webpush_decrypt(const uint8_t *ua_private, const uint8_t *auth, const uint8_
 	const uint8_t *salt = body, *as_public = body + 21;
 	uint8_t ua_public[WEBPUSH_PUBKEY_LEN], secret[32], cek[16], nonce[12];
 	EVP_PKEY *ua = pkey_from_priv(ua_private, ua_public);
-	EVP_PKEY *as = webpush_pubkey_valid(as_public, WEBPUSH_PUBKEY_LEN)
-			   ? pkey_from(as_public, NULL)
-			   : NULL;
+	EVP_PKEY *as =
+	    webpush_pubkey_valid(as_public, WEBPUSH_PUBKEY_LEN) ? pkey_from(as_public, NULL) : NULL;
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	size_t clen = blen - HEADER_LEN - 16;
 	uint8_t *pt = malloc(clen + 1);
@@ -473,8 +475,8 @@ char *webpush_vapid_jwt(const char *aud, int64_t exp_s, const char *sub, const u
 	json_object_object_add(claims, "aud", json_object_new_string(aud));
 	json_object_object_add(claims, "exp", json_object_new_int64(exp_s));
 	json_object_object_add(claims, "sub", json_object_new_string(sub));
-	const char *cj = json_object_to_json_string_ext(
-	    claims, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *cj = json_object_to_json_string_ext(claims, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *h64 = webpush_b64url_encode((const uint8_t *)header, strlen(header));
 	char *c64 = webpush_b64url_encode((const uint8_t *)cj, strlen(cj));
 	json_object_put(claims);
@@ -591,6 +593,84 @@ struct resp {
 	size_t len;
 };
 
+static bool v4_allowed(const unsigned char *b, bool allow_loopback)
+{
+	if (b[0] == 127)
+		return allow_loopback;
+	if (b[0] == 0 || b[0] == 10 || b[0] >= 224) /* this net, private, mcast, reserved */
+		return false;
+	if (b[0] == 100 && (b[1] & 0xc0) == 64) /* 100.64.0.0/10 CGNAT */
+		return false;
+	if (b[0] == 169 && b[1] == 254) /* link local, cloud metadata */
+		return false;
+	if (b[0] == 172 && (b[1] & 0xf0) == 16) /* 172.16.0.0/12 */
+		return false;
+	if (b[0] == 192 && b[1] == 168) /* 192.168.0.0/16 */
+		return false;
+	if (b[0] == 192 && b[1] == 0 && (b[2] == 0 || b[2] == 2)) /* IETF, TEST-NET-1 */
+		return false;
+	if (b[0] == 198 && (b[1] & 0xfe) == 18) /* 198.18.0.0/15 benchmarking */
+		return false;
+	return true;
+}
+
+static bool v6_allowed(const unsigned char *a, bool allow_loopback)
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const unsigned char loop[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	static const unsigned char any[16] = {0};
+	if (memcmp(a, mapped, 12) == 0) /* ::ffff:a.b.c.d is the IPv4 address in disguise */
+		return v4_allowed(a + 12, allow_loopback);
+	if (memcmp(a, loop, 16) == 0)
+		return allow_loopback;
+	if (memcmp(a, any, 16) == 0)
+		return false;
+	if ((a[0] & 0xfe) == 0xfc) /* fc00::/7 unique local */
+		return false;
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) /* fe80::/10 link local */
+		return false;
+	if (a[0] == 0xff) /* multicast */
+		return false;
+	if (a[0] == 0x00 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b) /* 64:ff9b::/96 NAT64 */
+		return false;
+	return true;
+}
+
+bool webpush_addr_allowed(const struct sockaddr *sa, bool allow_loopback)
+{
+	/* Copy out of the generic sockaddr instead of casting: the struct types do not alias
+	 * under the C rules, and an optimiser may otherwise read stale bytes. */
+	sa_family_t fam;
+	memcpy(&fam, (const char *)sa + offsetof(struct sockaddr, sa_family), sizeof(fam));
+	if (fam == AF_INET6) {
+		unsigned char a[16];
+		memcpy(a, (const char *)sa + offsetof(struct sockaddr_in6, sin6_addr), 16);
+		return v6_allowed(a, allow_loopback);
+	}
+	if (fam == AF_INET) {
+		unsigned char b[4];
+		memcpy(b, (const char *)sa + offsetof(struct sockaddr_in, sin_addr), 4);
+		return v4_allowed(b, allow_loopback);
+	}
+	return false;
+}
+
+struct guard {
+	bool allow_loopback;
+	bool refused;
+};
+
+static curl_socket_t open_guarded(void *ud, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct guard *g = ud;
+	if (purpose != CURLSOCKTYPE_IPCXN ||
+	    !webpush_addr_allowed(&addr->addr, g->allow_loopback)) {
+		g->refused = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(addr->family, addr->socktype, addr->protocol);
+}
+
 static size_t collect(char *p, size_t size, size_t n, void *ud)
 {
 	struct resp *r = ud;
@@ -697,6 +777,9 @@ enum deliver_rc webpush_send(const struct webpush_sub *sub, const char *payload,
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	struct guard guard = {.allow_loopback = allow_http};
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &guard);
 	CURLcode rc = curl_easy_perform(h);
 	long status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -707,6 +790,10 @@ enum deliver_rc webpush_send(const struct webpush_sub *sub, const char *payload,
 	free(k);
 	if (http_status)
 		*http_status = status;
+	if (rc != CURLE_OK && guard.refused) {
+		snprintf(err, errlen, "push endpoint resolves to a non-public address; not sent");
+		return DELIVER_FAIL;
+	}
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "push service: %s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
 		return rc == CURLE_UNSUPPORTED_PROTOCOL ? DELIVER_FAIL : DELIVER_RETRY;

@@ -16,6 +16,8 @@
 
 #include "infra/mail.h" /* enum deliver_rc */
 
+struct sockaddr;
+
 #define WEBPUSH_PUBKEY_LEN  65
 #define WEBPUSH_PRIVKEY_LEN 32
 #define WEBPUSH_AUTH_LEN    16
@@ -80,6 +82,13 @@ struct webpush_sub {
  * receives the push service's status (0 without an answer). DELIVER_OK on 201/202 (any
  * 2xx); DELIVER_RETRY on transport errors, 429 and 5xx; DELIVER_FAIL otherwise (404/410:
  * the subscription is gone, the caller deletes it) and on bad keys or input. */
+/* Whether the dispatcher may connect to this address: a push endpoint is a URL anybody
+ * can subscribe, so without this check it would let a user make the server POST to
+ * loopback, private, link-local or CGNAT addresses inside the deployment (SSRF). The check
+ * runs on the address curl actually connects to, so DNS tricks do not get around it.
+ * `allow_loopback` admits 127.0.0.0/8 and ::1 only (APP_ENV=test's local push service). */
+bool webpush_addr_allowed(const struct sockaddr *sa, bool allow_loopback);
+
 enum deliver_rc webpush_send(const struct webpush_sub *sub, const char *payload, size_t len,
 			     int ttl, const char *urgency, long *http_status, char *err,
 			     size_t errlen);

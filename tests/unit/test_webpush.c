@@ -1,3 +1,6 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 /* Web push crypto (src/infra/webpush.c): the RFC 8291 appendix A example byte for byte
  * (fixed sender key and salt → the exact aes128gcm body), its decryption with the user
  * agent's key, round trips with ephemeral keys, tampering detected; VAPID JWTs whose ES256
@@ -303,10 +306,52 @@ static void config_requires_vapid_keys_with_push(void **state)
 	assert_int_equal(config_load("", err, sizeof(err)), 0);
 }
 
+
+static bool addr_ok(const char *ip, bool allow_loopback)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, ip, &a->sin6_addr), 1);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, ip, &a->sin_addr), 1);
+	}
+	return webpush_addr_allowed((struct sockaddr *)&ss, allow_loopback);
+}
+
+/* The SSRF guard: push endpoints are user-supplied URLs, so the dispatcher refuses to
+ * connect anywhere inside the deployment's networks. */
+static void ssrf_guard_refuses_internal_addresses(void **state)
+{
+	(void)state;
+	const char *inside[] = {"127.0.0.1", "127.1.2.3", "10.0.0.5", "172.16.0.1", "172.31.255.255",
+				"192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1",
+				"255.255.255.255", "192.0.0.8", "198.18.0.1", "::1", "::", "fe80::1",
+				"fc00::1", "fd12:3456::1", "ff02::1", "::ffff:10.0.0.1",
+				"::ffff:127.0.0.1", "64:ff9b::a00:1"};
+	for (size_t i = 0; i < sizeof(inside) / sizeof(inside[0]); i++)
+		if (addr_ok(inside[i], false))
+			fail_msg("%s must be refused", inside[i]);
+	const char *outside[] = {"8.8.8.8", "142.250.1.1", "172.32.0.1", "100.128.0.1",
+				 "2001:4860:4860::8888", "2a00:1450::1", "::ffff:8.8.8.8"};
+	for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++)
+		if (!addr_ok(outside[i], false))
+			fail_msg("%s must be allowed", outside[i]);
+	/* the test push service on loopback only when asked for (APP_ENV=test) */
+	assert_true(addr_ok("127.0.0.1", true));
+	assert_true(addr_ok("::1", true));
+	assert_false(addr_ok("10.0.0.1", true));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(rfc8291_vector_encrypts_exactly),
+	    cmocka_unit_test(ssrf_guard_refuses_internal_addresses),
 	    cmocka_unit_test(rfc8291_vector_decrypts),
 	    cmocka_unit_test(round_trip_with_ephemeral_keys),
 	    cmocka_unit_test(vapid_jwt_es256_verifies),
