@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
 # tests/run-check.sh [BUILD_DIR] — every test layer, on a private stack. `make check` runs it.
 #
-# Layers (SWMRA_LAYERS, default "unit integration e2e frontend browser"):
+# Layers (SWMRA_LAYERS, default "unit integration e2e frontend browser deploy multinode"):
 #   unit          cmocka unit tests            make -C BUILD check-c SWMRA_LAYERS=unit
 #   integration   cmocka against FerretDB      make -C BUILD check-c SWMRA_LAYERS=integration
 #   e2e           node:test through nginx      node --test tests/e2e/
 #   frontend      the web app's unit tests     npm test in frontend/
 #   browser       Chromium against the stack   tests/browser/run.sh
+#   deploy        compose/nginx/entrypoint     tests/deploy/compose-config.sh (no Docker engine)
+#   multinode     two app nodes, one DB+Redis  tests/multinode/run.sh (own FerretDB, Redis, SMTP)
+# deploy and multinode do not use the private stack: they start what they need on their own
+# ports (deploy: HTTP 28080, HTTPS 28443; multinode: 38000 + 17/25/79/80/81/443/444;
+# override with SWMRA_TEST_DEPLOY_HTTP_PORT, SWMRA_TEST_DEPLOY_HTTPS_PORT,
+# SWMRA_TEST_MULTINODE_BASE_PORT).
 # The stack it needs (FerretDB, SMTP sink, swmra-api, nginx) runs from BUILD/tests/.stack on
 # its own ports (HTTP 18080, Mongo 27117, SMTP 12025; override with SWMRA_TEST_HTTP_PORT,
 # SWMRA_TEST_MONGO_PORT, SWMRA_TEST_SMTP_PORT), with fresh data each run, and is stopped at
 # the end, so it neither needs nor disturbs a dev stack. A layer whose prerequisites are
 # missing counts as failed; a layer whose code does not exist yet is listed as absent.
 # The last line is "N passed, N failed" over every layer; the exit status is 1 on failure.
+#
+# Sanitizer builds (BUILD configured with --enable-sanitizers, or SWMRA_SANITIZER_LOGS set):
+# every sanitized process of the run — cmocka tests, swmra-api supervisor and workers, the
+# seed, cron jobs the e2e tests start — writes its ASan/UBSan/LSan reports to files in
+# SWMRA_SANITIZER_LOGS [BUILD/tests/.check-logs/sanitizer] (log_path is appended to the
+# caller's ASAN_OPTIONS/UBSAN_OPTIONS; the stack inherits them). The stack is stopped before
+# the summary so that workers drain and run their leak check; then every report is printed
+# and counted as one failure ("sanitizers" line), as is a worker that had to be killed.
 set -uo pipefail
 
 SRC=${SWMRA_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUILD=$(cd "${1:-${SWMRA_BUILD:-$SRC}}" && pwd)
-LAYERS=${SWMRA_LAYERS:-unit integration e2e frontend browser}
+LAYERS=${SWMRA_LAYERS:-unit integration e2e frontend browser deploy multinode}
 MAKE=${MAKE:-make}
 
 # a private stack: nothing from the caller's environment may point it elsewhere
@@ -33,6 +47,22 @@ export SWMRA_BUILD_DIR=$BUILD
 export SWMRA_TEST_MONGO_URI="mongodb://127.0.0.1:$MONGO_PORT/?serverSelectionTimeoutMS=2000"
 STACK_SH=$SRC/scripts/stack.sh
 LOGS=$BUILD/tests/.check-logs
+
+# ------------------------------------------------------------------------ sanitizer reports
+SAN_DIR=${SWMRA_SANITIZER_LOGS:-}
+if [ -z "$SAN_DIR" ] && grep -q '^SAN_CFLAGS = .*-fsanitize' "$BUILD/Makefile" 2>/dev/null; then
+	SAN_DIR=$LOGS/sanitizer
+fi
+if [ -n "$SAN_DIR" ]; then
+	mkdir -p "$SAN_DIR"
+	SAN_DIR=$(cd "$SAN_DIR" && pwd)
+	rm -f "$SAN_DIR"/asan.* "$SAN_DIR"/ubsan.*
+	# defaults, then the caller's options, then where reports go (the last value wins);
+	# fast_unwind_on_malloc=0: json-c, libbson and mongoc have no frame pointers, and a leak
+	# report would otherwise stop at the library function that allocated
+	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}:log_path=$SAN_DIR/asan"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}:log_path=$SAN_DIR/ubsan"
+fi
 
 total_pass=0 total_fail=0 total_skip=0
 summary=()
@@ -58,12 +88,13 @@ if want e2e || want browser; then services="mongo smtp api nginx"; fi
 stack_ok=1
 stop_stack() {
 	[ -n "$services" ] || return 0
-	STACK_SERVICES="mongo smtp api nginx" bash "$STACK_SH" stop >/dev/null 2>&1 || true
+	STACK_SERVICES="mongo smtp api nginx" bash "$STACK_SH" stop >>"$LOGS/stack-stop.log" 2>&1 || true
 }
 trap stop_stack EXIT
 trap 'exit 130' INT TERM
 
 mkdir -p "$LOGS"
+: >"$LOGS/stack-stop.log"
 if [ -n "$services" ]; then
 	section "test stack ($services) in $STACK_DIR"
 	stop_stack # leftovers of an interrupted run
@@ -180,15 +211,88 @@ run_browser() {
 	fi
 }
 
+# ------------------------------------------------------------------------ script layers
+# deploy and multinode: a script that prints "N passed, N failed" last and exits 77 when a
+# prerequisite is missing (counted as one failure, like the other layers).
+run_script_layer() { # layer script timeout-seconds [VAR=value...]
+	local layer=$1 script=$2 tmo=$3 log=$LOGS/$1.log line p f rc why
+	shift 3
+	section "$layer ($script)"
+	[ -f "$SRC/$script" ] || { absent "$layer" "$script does not exist yet"; return; }
+	(cd "$SRC" && env "$@" timeout "$tmo" bash "$SRC/$script") 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" = 77 ]; then
+		why=$(strip_ansi <"$log" | grep -E 'skip:' | tail -n 1)
+		missing "$layer" "${why:-$script exited 77 (skip)}"
+		return
+	fi
+	line=$(strip_ansi <"$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+	p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")
+	if [ -z "$line" ]; then
+		record "$layer" 0 1 0 "no 'N passed, N failed' line (exit $rc)"
+	elif [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		record "$layer" "$p" 1 0 "$script exited $rc"
+	else
+		record "$layer" "$p" "$f" 0
+	fi
+}
+
 for layer in $LAYERS; do
 	case $layer in
 	unit | integration) run_cmocka "$layer" ;;
 	e2e) run_e2e ;;
 	frontend) run_frontend ;;
 	browser) run_browser ;;
-	*) missing "$layer" "unknown layer (known: unit integration e2e frontend browser)" ;;
+	deploy)
+		run_script_layer deploy tests/deploy/compose-config.sh 300 \
+			DEPLOY_TEST_HTTP_PORT="${SWMRA_TEST_DEPLOY_HTTP_PORT:-28080}" \
+			DEPLOY_TEST_HTTPS_PORT="${SWMRA_TEST_DEPLOY_HTTPS_PORT:-28443}"
+		;;
+	multinode)
+		run_script_layer multinode tests/multinode/run.sh 600 \
+			MULTINODE_BASE_PORT="${SWMRA_TEST_MULTINODE_BASE_PORT:-38000}"
+		;;
+	*) missing "$layer" "unknown layer (known: unit integration e2e frontend browser deploy multinode)" ;;
 	esac
 done
+
+# ------------------------------------------------------------------------ sanitizers
+check_sanitizers() {
+	local reports=() f n=0 api_log=$STACK_DIR/log/swmra-api.log
+	section "sanitizer reports (ASan, UBSan, LSan) in $SAN_DIR"
+	# workers run their leak check while draining: stop the stack now, not in the EXIT trap
+	if [ -n "$services" ]; then
+		: >"$LOGS/stack-stop.log"
+		stop_stack
+		services=
+		if grep -q 'did not stop within' "$LOGS/stack-stop.log"; then
+			cat "$LOGS/stack-stop.log" >&2
+			n=$((n + 1))
+		fi
+		if [ -f "$api_log" ] && grep -q 'did not drain' "$api_log"; then
+			grep 'did not drain' "$api_log" >&2
+			echo "run-check: a worker was killed while draining: its leak check did not run" >&2
+			n=$((n + 1))
+		fi
+	fi
+	for f in "$SAN_DIR"/asan.* "$SAN_DIR"/ubsan.*; do
+		[ -e "$f" ] && reports+=("$f")
+	done
+	for f in "${reports[@]}"; do
+		printf '\n---- %s ----\n' "$f"
+		cat "$f"
+	done
+	n=$((n + ${#reports[@]}))
+	if [ "$n" = 0 ]; then
+		record sanitizers 0 0 0 "no report"
+		echo "no sanitizer report"
+	else
+		record sanitizers 0 "$n" 0 "${#reports[@]} report file(s) in $SAN_DIR, printed above"
+		echo "run-check: ${#reports[@]} sanitizer report(s) (above)" >&2
+	fi
+}
+[ -z "$SAN_DIR" ] || check_sanitizers
 
 section "summary (SWMRA_LAYERS=\"$LAYERS\")"
 printf '%s\n' "${summary[@]}"

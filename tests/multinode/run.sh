@@ -10,21 +10,40 @@
 #  1. nchan 1.3.6 on Redis: a message published through node A's internal publisher reaches
 #     a WebSocket and an EventSource subscriber of node B (authorised by node B's API with a
 #     token minted by node A: same JWT_SECRET, revocation in MongoDB);
-#  2. the http{}-level `nchan_redis_pass` gotcha (docs/SCALING.md §3) is still what we think;
-#  3. NOT YET: a booking race split across both nodes never overbooks; dispatchers on both
-#     nodes send each mail once (needs the slots and notifications features: see the
-#     "TODO" at the end).
+#  2. a notification created through node A's API (a new request -> "submitted") reaches
+#     node B's WebSocket and EventSource subscribers live;
+#  3. booking race split across both nodes (tests/multinode/race.mjs): MULTINODE_RACE_N [60]
+#     residents (registered alternately through A and B), each with one submitted request,
+#     fire confirm-slot at once at one slot of capacity MULTINODE_CAPACITY [5] (admin
+#     override), half through node A and half through node B, MULTINODE_ROUNDS [2] rounds:
+#     exactly CAPACITY succeed, the rest are 409 "Slot is full", the staff calendar through
+#     either node shows booked = CAPACITY with exactly the winners' request ids, and the
+#     database holds exactly CAPACITY seat claims;
+#  4. dispatch once across nodes: email notifications are queued (new requests -> the
+#     "submitted" email; plus the race's "submitted"/"scheduled" ones), then
+#     cron/swmra-job-dispatch --once runs MULTINODE_DISPATCHERS [3] times on each node's
+#     environment at the same moment (same MongoDB, same SMTP sink), MULTINODE_DISPATCH_ROUNDS
+#     [3] rounds: every email notification is `sent` and its Message-ID is in the SMTP sink's
+#     Maildir exactly once, and the sink holds no other mail.
+# On these test nodes the login/register rate limit is raised (AUTH_RATE_LIMIT=1000r/s, burst
+# 1000) and password hashing is cheapened (ARGON2_OPSLIMIT=1, ARGON2_MEMLIMIT_KIB=8192) so
+# that registering the residents is quick; registrations also use varied 127.x addresses.
+# The database checks use tests/multinode/dbfind.c, built here with libmongoc (mongosh is
+# not installed).
 #
 # usage: tests/multinode/run.sh     env: MULTINODE_BASE_PORT [38000]  SWMRA_BUILD_DIR [<repo>]
-# Needs: cgi-bin/swmra-api built, ferretdb, redis-server, nginx + libnginx-mod-nchan, node
-# with tests/e2e/node_modules (ws, eventsource). Exit 77 (skip) when one is missing.
-# Ends with "N passed, N failed". Stops everything it started (by pid) on exit.
+#   ports used: BASE+17 FerretDB, +25 SMTP sink, +79 Redis, +80/+81 HTTP, +443/+444 HTTPS
+# Needs: cgi-bin/swmra-api, seed/swmra-seed and cron/swmra-job-dispatch built, ferretdb,
+# redis-server, python3-aiosmtpd, nginx + libnginx-mod-nchan, node with tests/e2e/node_modules
+# (ws, eventsource), cc + libmongoc-dev. Exit 77 (skip) when one is missing.
+# Ends with "N passed, N failed". Stops everything it started (by pid) on exit. KEEP=1 keeps
+# the temp dir (logs, Maildir).
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${SWMRA_BUILD_DIR:-$REPO}
 BASE=${MULTINODE_BASE_PORT:-38000}
-MONGO_PORT=$((BASE + 17)) REDIS_PORT=$((BASE + 79))
+MONGO_PORT=$((BASE + 17)) SMTP_PORT=$((BASE + 25)) REDIS_PORT=$((BASE + 79))
 T=$(mktemp -d /tmp/swmra-multinode.XXXXXX)
 PIDS=()
 
@@ -37,27 +56,43 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	sleep 1
 	for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && kill -KILL -- "-$p" 2>/dev/null; done
-	STACK_DIR=$T/shared STACK_SERVICES=mongo MONGO_PORT=$MONGO_PORT "$REPO/scripts/stack.sh" stop >/dev/null 2>&1
+	STACK_DIR=$T/shared STACK_SERVICES="mongo smtp" MONGO_PORT=$MONGO_PORT SMTP_PORT=$SMTP_PORT \
+		"$REPO/scripts/stack.sh" stop >/dev/null 2>&1
 	[ -n "${KEEP:-}" ] && { echo "kept $T"; return; }
 	rm -rf "$T"
 }
 trap cleanup EXIT
 
-[ -x "$BUILD/cgi-bin/swmra-api" ] || skip "cgi-bin/swmra-api is not built"
+for b in cgi-bin/swmra-api seed/swmra-seed cron/swmra-job-dispatch; do
+	[ -x "$BUILD/$b" ] || skip "$b is not built"
+done
 command -v redis-server >/dev/null || skip "redis-server missing (apt-get install redis-server)"
 command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] || skip "nginx + libnginx-mod-nchan missing"
 [ -d "$REPO/tests/e2e/node_modules/ws" ] || skip "tests/e2e/node_modules missing (npm ci in tests/e2e)"
-for p in $MONGO_PORT $REDIS_PORT $((BASE + 80)) $((BASE + 81)) $((BASE + 443)) $((BASE + 444)); do
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd missing (the SMTP sink)"
+# the database checks' helper (mongosh is not installed)
+# shellcheck disable=SC2046
+cc -O2 -o "$T/dbfind" "$REPO/tests/multinode/dbfind.c" $(pkg-config --cflags --libs libmongoc-1.0) 2>"$T/dbfind.log" ||
+	{ cat "$T/dbfind.log"; skip "could not build tests/multinode/dbfind.c (cc + libmongoc-dev)"; }
+for p in $MONGO_PORT $SMTP_PORT $REDIS_PORT $((BASE + 80)) $((BASE + 81)) $((BASE + 443)) $((BASE + 444)); do
 	[ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ] || { echo "port $p is in use (MULTINODE_BASE_PORT=...)"; exit 1; }
 done
 
 export JWT_SECRET=multinode-test-secret-0123456789abcdef0123456789
 export APP_ENV=test MONGO_DB=swmra_multinode
 export MONGO_URI="mongodb://127.0.0.1:$MONGO_PORT/?serverSelectionTimeoutMS=2000&connectTimeoutMS=2000"
+export SMTP_HOST=127.0.0.1 SMTP_PORT
+# test nodes only: quick registrations (docs/SCALING.md §4 is about the real limit)
+export AUTH_RATE_LIMIT=1000r/s AUTH_RATE_BURST=1000 ARGON2_OPSLIMIT=1 ARGON2_MEMLIMIT_KIB=8192
+unset ENV_FILE SWMRA_ENV_FILE
+MAILDIR=$T/shared/mail
 
-# ---- shared FerretDB (the infra engineer's runner) and Redis
-STACK_DIR=$T/shared STACK_SERVICES=mongo MONGO_PORT=$MONGO_PORT "$REPO/scripts/stack.sh" start >"$T/stack.log" 2>&1 ||
-	{ cat "$T/stack.log"; skip "FerretDB did not start (scripts/stack.sh start-mongo)"; }
+# ---- shared FerretDB + SMTP sink (the infra engineer's runner), seeded, and Redis
+STACK_DIR=$T/shared STACK_SERVICES="mongo smtp" MONGO_PORT=$MONGO_PORT SMTP_PORT=$SMTP_PORT \
+	"$REPO/scripts/stack.sh" start >"$T/stack.log" 2>&1 ||
+	{ cat "$T/stack.log"; skip "FerretDB or the SMTP sink did not start (scripts/stack.sh)"; }
+(cd "$T" && "$BUILD/seed/swmra-seed" --env-file '') >"$T/seed.log" 2>&1 ||
+	{ cat "$T/seed.log"; bad "seed the shared database (swmra-seed)"; echo "$pass passed, $fail failed"; exit 1; }
 mkdir -p "$T/redis"
 setsid redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
 	--dir "$T/redis" --protected-mode yes >"$T/redis/redis.log" 2>&1 </dev/null &
@@ -151,6 +186,25 @@ JS
 	fi
 	[ -n "$(redis-cli -p "$REDIS_PORT" --scan --pattern "{channel:swmra/user.$uid}*" | head -n 1)" ] &&
 		ok "the channel lives in Redis ({channel:swmra/user.$uid})" || bad "the channel lives in Redis"
+
+	# ---- a notification created through node A's API (a new request) reaches node B live
+	E2E_DIR=$REPO/tests/e2e NODE_TLS_REJECT_UNAUTHORIZED=0 node "$T/sub.mjs" "$B" "$token" >"$T/sub2.out" 2>"$T/sub2.err" &
+	subpid=$!
+	for _ in $(seq 50); do [ "$(grep -c open "$T/sub2.err")" -ge 2 ] && break; sleep 0.1; done
+	sleep 0.3
+	created=$(curl "${C[@]}" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+		-d '{"category":"recyclable","description":"cross-node live event","quantity":1,"address":{"line1":"3 Node Lane","city":"Pune","pincode":"411001"}}' \
+		"$A/api/requests")
+	rid=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$created" 2>/dev/null)
+	wait $subpid; rc=$?
+	if [ $rc = 0 ] && [ -n "$rid" ] && python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if all(d[k].get("event") == "submitted" and d[k].get("meta", {}).get("request_id") == sys.argv[2] for k in ("ws", "es")) else 1)' "$T/sub2.out" "$rid"; then
+		ok "a notification created through node A's API (new request) reaches node B's WebSocket and EventSource subscribers"
+	else
+		bad "a notification created through node A's API reaches node B's subscribers (rc $rc, request ${rid:-not created})"
+		cat "$T/sub2.out" "$T/sub2.err" | sed 's/^/     | /'
+	fi
 fi
 
 for n in a b; do
@@ -159,10 +213,127 @@ for n in a b; do
 	else ok "node $n: no nginx worker crashed"; fi
 done
 
-# TODO (needs the slots and notifications features end to end):
-#  - booking race: N citizens book the last seats of one slot, half through A, half through
-#    B, concurrently; count slot_claims == capacity, the rest 409;
-#  - dispatch: queue K emails, run swmra-job-dispatch --once on A's and B's env at the same
-#    moment (same MongoDB), SMTP sink (stack.sh smtp) must hold exactly K mails.
+# ---- 3. booking race split across both nodes (tests/multinode/race.mjs)
+echo "# booking race: ${MULTINODE_RACE_N:-60} residents, capacity ${MULTINODE_CAPACITY:-5}, ${MULTINODE_ROUNDS:-2} round(s), half through A, half through B"
+BASE_A=$A BASE_B=$B N=${MULTINODE_RACE_N:-60} CAPACITY=${MULTINODE_CAPACITY:-5} ROUNDS=${MULTINODE_ROUNDS:-2} \
+	DBFIND=$T/dbfind TAG="$$-$RANDOM" timeout 300 node "$REPO/tests/multinode/race.mjs" >"$T/race.out" 2>&1
+race_rc=$?
+cat "$T/race.out"
+rp=$(grep -c '^ok   ' "$T/race.out") rf=$(grep -c '^FAIL ' "$T/race.out")
+pass=$((pass + rp)) fail=$((fail + rf))
+[ "$race_rc" = 0 ] || [ "$rf" != 0 ] || bad "booking race script exited $race_rc without a failed check"
+
+# ---- 4. dispatchers on both nodes, started together, send each mail once
+dispatch_on() { # node log-tag: swmra-job-dispatch --once with the environment cron gives it on that node
+	local D=$T/$1
+	FCGI_SOCKET=$D/run/api.sock NCHAN_PUB_SOCKET=$D/run/pub.sock UPLOAD_DIR=$D/uploads \
+		"$BUILD/cron/swmra-job-dispatch" --once --env-file '' >"$D/log/dispatch-$2.out" 2>"$D/log/dispatch-$2.log"
+}
+json_field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1])
+for k in sys.argv[2].split("."): d=d[k]
+print(d)' "$1" "$2" 2>/dev/null; }
+DUSERS=()
+for i in 0 1 2 3 4 5 6 7; do # 8 residents, registered alternately through A and B
+	url=$A; [ $((i % 2)) = 1 ] && url=$B
+	r=$(curl "${C[@]}" -H 'Content-Type: application/json' --interface "127.0.$((i + 30)).$(($$ % 200 + 2))" \
+		-d "{\"name\":\"Dispatch $i\",\"email\":\"mndisp-$$-$i@example.test\",\"phone\":\"+91 98765 43210\",\"password\":\"multinode-pass-1\"}" \
+		"$url/api/auth/register")
+	tok=$(json_field "$r" access_token)
+	[ -n "$tok" ] && DUSERS+=("$tok") || echo "# register dispatch user $i: $r"
+done
+[ ${#DUSERS[@]} = 8 ] && ok "8 residents for the dispatch test registered (through A and B)" || bad "register 8 residents for the dispatch test (${#DUSERS[@]})"
+DROUNDS=${MULTINODE_DISPATCH_ROUNDS:-3} DPER=${MULTINODE_DISPATCHERS:-3}
+total_runs=0 bad_runs=0
+declare -A node_actions=([a]=0 [b]=0)
+for round in $(seq "$DROUNDS"); do
+	made=0
+	for i in "${!DUSERS[@]}"; do # two new requests per resident, one through each node: a "submitted" email each
+		for url in "$A" "$B"; do
+			code=$(curl "${C[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${DUSERS[$i]}" -H 'Content-Type: application/json' \
+				-d "{\"category\":\"recyclable\",\"description\":\"dispatch round $round resident $i\",\"quantity\":1,\"address\":{\"line1\":\"2 Mail Road\",\"city\":\"Pune\",\"pincode\":\"411001\"}}" \
+				"$url/api/requests")
+			[ "$code" = 201 ] && made=$((made + 1))
+		done
+	done
+	queued=$("$T/dbfind" "$MONGO_URI" "$MONGO_DB" notifications '{"channel":"email","status":"queued"}' '{"_id":1}' | wc -l)
+	echo "# dispatch round $round: $made new requests; $queued email notifications queued; starting $DPER dispatchers on each node at once"
+	dpids=()
+	for k in $(seq "$DPER"); do
+		for n in a b; do
+			dispatch_on $n "$round-$k" &
+			dpids+=("$!:$n:$round-$k")
+		done
+	done
+	for entry in "${dpids[@]}"; do
+		IFS=: read -r dp n tag <<<"$entry"
+		wait "$dp"; drc=$?
+		total_runs=$((total_runs + 1))
+		sum=$(grep '"msg":"summary"' "$T/$n/log/dispatch-$tag.log" | tail -n 1)
+		acts=$(sed -n 's/.*"actions":\([0-9]*\).*/\1/p' <<<"$sum")
+		if [ "$drc" != 0 ] || [ -z "$acts" ]; then
+			bad_runs=$((bad_runs + 1))
+			echo "# dispatcher $n/$tag exited $drc:"; tail -n 5 "$T/$n/log/dispatch-$tag.log" | sed 's/^/     | /'
+		else
+			node_actions[$n]=$((node_actions[$n] + acts))
+		fi
+	done
+done
+[ "$bad_runs" = 0 ] && ok "all $total_runs dispatcher runs (--once, $DPER per node at a time, $DROUNDS rounds) exited 0 with a summary" ||
+	bad "dispatcher runs: $bad_runs of $total_runs failed or printed no summary"
+echo "# emails sent by node A's dispatchers: ${node_actions[a]}, by node B's: ${node_actions[b]}"
+
+"$T/dbfind" "$MONGO_URI" "$MONGO_DB" notifications '{"channel":"email"}' '{"_id":1,"status":1,"to":1,"attempts":1}' >"$T/emails.jsonl"
+"$T/dbfind" "$MONGO_URI" "$MONGO_DB" send_attempts '{}' '{"_id":1,"host":1,"pid":1,"result":1}' >"$T/attempts.jsonl"
+python3 - "$T/emails.jsonl" "$T/attempts.jsonl" "$MAILDIR" "${node_actions[a]}" "${node_actions[b]}" "$$" >"$T/dispatch-check.out" <<'PY'
+import collections, email, json, os, re, sys
+emails = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+attempts = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+maildir, acts_a, acts_b, pid = sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+ids = {e["_id"]["$oid"] for e in emails}
+def ok(cond, msg, detail=""):
+    print(("ok   " if cond else "FAIL ") + msg + ("" if cond or not detail else ": " + detail))
+mine = [e for e in emails if e.get("to", "").startswith(f"mndisp-{pid}-")]
+ok(len(mine) > 0,
+   f"email notifications were queued ({len(emails)} in all, {len(mine)} for the dispatch residents)")
+unsent = [e for e in emails if e.get("status") != "sent"]
+ok(not unsent, f"every email notification is sent ({len(emails) - len(unsent)}/{len(emails)})",
+   "; ".join(f'{e["_id"]["$oid"]} {e.get("status")} attempts {e.get("attempts")}' for e in unsent[:5]))
+# the SMTP sink's Maildir, by Message-ID (<notification id>@host)
+mids = collections.Counter()
+nfiles = 0
+for sub in ("new", "cur"):
+    d = os.path.join(maildir, sub)
+    for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if name.startswith("."):
+            continue
+        nfiles += 1
+        with open(os.path.join(d, name), "rb") as f:
+            msg = email.message_from_binary_file(f)
+        m = re.match(r"<([0-9a-f]{24})@", msg.get("Message-ID", "") or "")
+        mids[m.group(1) if m else "(no Message-ID)"] += 1
+dups = {k: v for k, v in mids.items() if v > 1}
+missing = ids - set(mids)
+extra = set(mids) - ids
+ok(not dups, f"no Message-ID arrives twice in the SMTP sink ({nfiles} mails)",
+   ", ".join(f"{k} x{v}" for k, v in list(dups.items())[:5]))
+ok(not missing and not extra and nfiles == len(ids),
+   f"every email notification arrives exactly once, and nothing else ({len(ids)} notifications, {nfiles} mails)",
+   f"missing {len(missing)}, unknown {len(extra)} ({', '.join(list(extra)[:3])})")
+ok(acts_a + acts_b == len(ids), f"the dispatchers reported {acts_a} + {acts_b} sends = {len(ids)} notifications",
+   f"{acts_a + acts_b} reported")
+per = collections.Counter(a["_id"].split(":")[0] for a in attempts)
+ok(all(per[i] == 1 for i in ids) and all(a.get("result") == "sent" for a in attempts if a["_id"].split(":")[0] in ids),
+   "each notification has exactly one send attempt claim (send_attempts), recorded as sent",
+   f"{sum(1 for i in ids if per[i] != 1)} notifications without exactly one claim")
+procs = collections.Counter(a.get("pid") for a in attempts if a["_id"].split(":")[0] in ids)
+print(f"# sends per dispatcher process (pid: mails): {dict(sorted(procs.items()))}")
+PY
+cat "$T/dispatch-check.out"
+pass=$((pass + $(grep -c '^ok   ' "$T/dispatch-check.out"))) fail=$((fail + $(grep -c '^FAIL ' "$T/dispatch-check.out")))
+grep -q '^\(ok   \|FAIL \)' "$T/dispatch-check.out" || bad "dispatch check produced no result"
+[ "${node_actions[a]}" -gt 0 ] && [ "${node_actions[b]}" -gt 0 ] &&
+	ok "both nodes' dispatchers took part (A ${node_actions[a]}, B ${node_actions[b]} mails)" ||
+	bad "both nodes' dispatchers took part (A ${node_actions[a]}, B ${node_actions[b]} mails)"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
