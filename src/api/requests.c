@@ -296,6 +296,7 @@ int api_requests_update(struct http_request *req, struct http_response *res)
 	case REQ_OK: break;
 	case REQ_NOT_FOUND: return not_found(res);
 	case REQ_INVALID: return http_error(res, 409, "Only drafts can be edited");
+	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
 	default: return http_db_error(res, &err);
 	}
 	bson_t *out = requests_load(&id, NULL, &err);
@@ -328,8 +329,7 @@ static int resident_transition(struct http_request *req, struct http_response *r
 	case REQ_SLOT_FULL: return http_error(res, 409, "Slot is full");
 	case REQ_SLOT_NOT_AVAILABLE:
 	case REQ_SLOT_REQUIRED: return http_error(res, 409, "Slot not available");
-	case REQ_CONFLICT:
-		return http_error(res, 409, "The request changed meanwhile; reload and retry");
+	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
 	case REQ_DB_ERROR: break;
 	}
 	return http_db_error(res, &err);

@@ -199,8 +199,7 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	case REQ_SLOT_FULL: return http_error(res, 409, "Slot is full");
 	case REQ_SLOT_NOT_AVAILABLE: return http_error(res, 409, "Slot not available");
 	case REQ_TOO_LATE: return http_error(res, 400, "Too late");
-	case REQ_CONFLICT:
-		return http_error(res, 409, "The request changed meanwhile; reload and retry");
+	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
 	case REQ_DB_ERROR: break;
 	}
 	return http_db_error(res, &err);
@@ -228,6 +227,7 @@ int api_staff_requests_note(struct http_request *req, struct http_response *res)
 	switch (requests_add_note(&id, req->user.id, role_name(req->user.role), note, &err)) {
 	case REQ_OK: break;
 	case REQ_NOT_FOUND: return not_found(res);
+	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
 	default: return http_db_error(res, &err);
 	}
 	bson_t *doc = requests_load(&id, NULL, &err);

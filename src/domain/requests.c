@@ -169,30 +169,6 @@ static void append_str_or_null(bson_t *b, const char *key, const char *s)
 		BSON_APPEND_NULL(b, key);
 }
 
-/* One timeline event. `from`/`to` NULL for a NOTE. */
-static void append_event(bson_t *b, const char *key, const char *type, int64_t at,
-			 const char *by_id, const char *by_role, const char *from, const char *to,
-			 const char *reason, const char *note, const struct req_slot *slot)
-{
-	bson_t ev, by, data;
-	BSON_APPEND_DOCUMENT_BEGIN(b, key, &ev);
-	BSON_APPEND_UTF8(&ev, "type", type);
-	BSON_APPEND_DATE_TIME(&ev, "at", at);
-	BSON_APPEND_DOCUMENT_BEGIN(&ev, "by", &by);
-	BSON_APPEND_UTF8(&by, "id", by_id ? by_id : "");
-	BSON_APPEND_UTF8(&by, "role", by_role ? by_role : "");
-	bson_append_document_end(&ev, &by);
-	BSON_APPEND_DOCUMENT_BEGIN(&ev, "data", &data);
-	append_str_or_null(&data, "from", from);
-	append_str_or_null(&data, "to", to);
-	append_str_or_null(&data, "reason", reason);
-	append_str_or_null(&data, "note", note);
-	if (slot)
-		append_slot(&data, "slot", slot);
-	bson_append_document_end(&ev, &data);
-	bson_append_document_end(b, &ev);
-}
-
 static void append_address(bson_t *b, const struct req_address *a)
 {
 	bson_t sub;
@@ -294,6 +270,322 @@ static void send_notification(const bson_oid_t *user, const char *event, const b
 	json_object_put(data);
 }
 
+/* ------------------------------------------------------------------ the change log */
+
+/* Every change of a request is one document of `request_events`, claimed by its _id
+ * "<request id hex>:<version>" (see requests.h). */
+#define EVENTS "request_events"
+
+/* The fields a change may set, i.e. the state of the request document that follows the
+ * log (reward_points is the rewards module's, and the rest never changes). */
+static const char *const state_keys[] = {"status",     "assigned_slot",	  "updated_at", "category",
+					 "is_special", "description",	  "quantity",	"photos",
+					 "address",    "preferred_slots", NULL};
+
+/* How many versions a note tries before giving up (it is valid at any version). */
+#define NOTE_TRIES 16
+
+int64_t requests_version(const bson_t *doc)
+{
+	bson_iter_t it;
+	if (doc && bson_iter_init_find(&it, doc, "version") && BSON_ITER_HOLDS_NUMBER(&it))
+		return bson_iter_as_int64(&it);
+	return 0;
+}
+
+/* One change, as request_events stores it. */
+struct change {
+	const char *type; /* STATUS_CHANGE, NOTE (on the timeline); EDIT, DELETE (not) */
+	int64_t at;
+	const char *by_id, *by_role;
+	const char *from, *to, *reason, *note; /* data; NULL is null */
+	const struct req_slot *slot;	       /* data.slot, or NULL */
+	const bson_t *set;		       /* the document fields the change sets */
+};
+
+/* Claims `version` of request `id` by inserting its event: 1 inserted (this change won),
+ * 0 taken (another change won that version; err holds the duplicate key), -1 error. */
+static int claim_version(const bson_oid_t *id, int64_t version, const struct change *c,
+			 bson_error_t *err)
+{
+	char hex[25], key[48];
+	bson_oid_to_string(id, hex);
+	snprintf(key, sizeof(key), "%s:%lld", hex, (long long)version);
+	bson_t ev = BSON_INITIALIZER, by, data;
+	BSON_APPEND_UTF8(&ev, "_id", key);
+	BSON_APPEND_OID(&ev, "request_id", id);
+	BSON_APPEND_INT64(&ev, "version", version);
+	BSON_APPEND_UTF8(&ev, "type", c->type);
+	BSON_APPEND_DATE_TIME(&ev, "at", c->at);
+	BSON_APPEND_DOCUMENT_BEGIN(&ev, "by", &by);
+	BSON_APPEND_UTF8(&by, "id", c->by_id ? c->by_id : "");
+	BSON_APPEND_UTF8(&by, "role", c->by_role ? c->by_role : "");
+	bson_append_document_end(&ev, &by);
+	BSON_APPEND_DOCUMENT_BEGIN(&ev, "data", &data);
+	append_str_or_null(&data, "from", c->from);
+	append_str_or_null(&data, "to", c->to);
+	append_str_or_null(&data, "reason", c->reason);
+	append_str_or_null(&data, "note", c->note);
+	if (c->slot)
+		append_slot(&data, "slot", c->slot);
+	bson_append_document_end(&ev, &data);
+	if (c->set)
+		BSON_APPEND_DOCUMENT(&ev, "set", c->set);
+	else {
+		bson_t empty = BSON_INITIALIZER;
+		BSON_APPEND_DOCUMENT(&ev, "set", &empty);
+		bson_destroy(&empty);
+	}
+	bool ok = mongoc_collection_insert_one(db_coll(EVENTS), &ev, NULL, NULL, err);
+	bson_destroy(&ev);
+	if (ok)
+		return 1;
+	return db_is_dup_key(err) ? 0 : -1;
+}
+
+/* Whether `version` of request `id` is claimed already (an _id lookup, which FerretDB
+ * pushes down): 1 yes, 0 no, -1 error. A hint only (the insert decides), used to keep a
+ * change that has lost already from claiming a slot seat at all. */
+static int version_taken(const bson_oid_t *id, int64_t version, bson_error_t *err)
+{
+	char hex[25], key[48];
+	bson_oid_to_string(id, hex);
+	snprintf(key, sizeof(key), "%s:%lld", hex, (long long)version);
+	bson_t *q = BCON_NEW("_id", BCON_UTF8(key));
+	bson_t *opts =
+	    BCON_NEW("limit", BCON_INT64(1), "projection", "{", "_id", BCON_INT32(1), "}");
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(EVENTS), q, opts, NULL);
+	const bson_t *doc;
+	int r = mongoc_cursor_next(c, &doc) ? 1 : 0;
+	if (mongoc_cursor_error(c, err))
+		r = -1;
+	mongoc_cursor_destroy(c);
+	bson_destroy(q);
+	bson_destroy(opts);
+	return r;
+}
+
+/* The events of one request, in version order (owned copies). */
+struct evlist {
+	bson_t **v;
+	size_t n, cap;
+};
+
+static void evlist_free(struct evlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		bson_destroy(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+/* The events of the `n` requests `ids` into out[0..n-1] (zeroed by the caller), each in
+ * version order. One query: by request_id, or $in for a page of a list. */
+static bool fetch_events(const bson_oid_t *ids, size_t n, struct evlist *out, bson_error_t *err)
+{
+	if (n == 0)
+		return true;
+	bson_t q = BSON_INITIALIZER, in, arr;
+	if (n == 1) {
+		BSON_APPEND_OID(&q, "request_id", &ids[0]);
+	} else {
+		char k[16];
+		const char *key;
+		BSON_APPEND_DOCUMENT_BEGIN(&q, "request_id", &in);
+		BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+		for (size_t i = 0; i < n; i++) {
+			bson_uint32_to_string((uint32_t)i, &key, k, sizeof(k));
+			BSON_APPEND_OID(&arr, key, &ids[i]);
+		}
+		bson_append_array_end(&in, &arr);
+		bson_append_document_end(&q, &in);
+	}
+	bson_t *opts = BCON_NEW("sort", "{", "version", BCON_INT32(1), "}");
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(EVENTS), &q, opts, NULL);
+	const bson_t *doc;
+	while (mongoc_cursor_next(c, &doc)) {
+		bson_oid_t rid;
+		if (!doc_oid(doc, "request_id", &rid))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (!bson_oid_equal(&rid, &ids[i]))
+				continue;
+			struct evlist *l = &out[i];
+			if (l->n == l->cap) {
+				l->cap = l->cap ? 2 * l->cap : 8;
+				l->v = realloc(l->v, l->cap * sizeof(*l->v));
+				if (!l->v)
+					abort();
+			}
+			l->v[l->n++] = bson_copy(doc);
+			break;
+		}
+	}
+	bool failed = mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(opts);
+	bson_destroy(&q);
+	if (failed) {
+		for (size_t i = 0; i < n; i++)
+			evlist_free(&out[i]);
+	}
+	return !failed;
+}
+
+/* `base` with the top-level fields of `set` replaced or added (new document). */
+static bson_t *overlay(const bson_t *base, const bson_t *set)
+{
+	bson_t *out = bson_new();
+	bson_iter_t it, f;
+	if (bson_iter_init(&it, base)) {
+		while (bson_iter_next(&it)) {
+			const char *k = bson_iter_key(&it);
+			if (bson_iter_init_find(&f, set, k))
+				bson_append_iter(out, k, -1, &f);
+			else
+				bson_append_iter(out, k, -1, &it);
+		}
+	}
+	if (bson_iter_init(&f, set)) {
+		while (bson_iter_next(&f)) {
+			bson_iter_t probe;
+			if (!bson_iter_init_find(&probe, base, bson_iter_key(&f)))
+				bson_append_iter(out, bson_iter_key(&f), -1, &f);
+		}
+	}
+	return out;
+}
+
+static bool event_visible(const bson_t *ev)
+{
+	const char *type = doc_str(ev, "type");
+	return type && (strcmp(type, "STATUS_CHANGE") == 0 || strcmp(type, "NOTE") == 0);
+}
+
+/* The request as its change log says: the stored `doc` with the `set` of every event after
+ * its version applied in version order (a gap stops it: never seen, since version v+1 is
+ * only claimed by a change that read version v), `version` the last one applied (also in
+ * *version_out), and `events` the timeline: the events embedded by documents older than
+ * the log first, then every STATUS_CHANGE and NOTE of the log. New document (caller owns). */
+static bson_t *compose(const bson_t *doc, const struct evlist *evs, int64_t *version_out)
+{
+	int64_t v = requests_version(doc);
+	bson_t *state = bson_copy(doc);
+	for (size_t i = 0; i < evs->n; i++) {
+		bson_iter_t it;
+		int64_t ev_v = 0;
+		if (bson_iter_init_find(&it, evs->v[i], "version") && BSON_ITER_HOLDS_NUMBER(&it))
+			ev_v = bson_iter_as_int64(&it);
+		if (ev_v != v + 1)
+			continue; /* already in the document (or past a gap) */
+		if (bson_iter_init_find(&it, evs->v[i], "set") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+			uint32_t len;
+			const uint8_t *data;
+			bson_t set;
+			bson_iter_document(&it, &len, &data);
+			if (bson_init_static(&set, data, len)) {
+				bson_t *next = overlay(state, &set);
+				bson_destroy(state);
+				state = next;
+			}
+		}
+		v = ev_v;
+	}
+	bson_t *out = bson_new();
+	bson_iter_t it, sub;
+	if (bson_iter_init(&it, state)) {
+		while (bson_iter_next(&it)) {
+			const char *k = bson_iter_key(&it);
+			if (strcmp(k, "events") != 0 && strcmp(k, "version") != 0)
+				bson_append_iter(out, k, -1, &it);
+		}
+	}
+	BSON_APPEND_INT64(out, "version", v);
+	bson_t arr;
+	uint32_t n = 0;
+	char k[16];
+	const char *key;
+	BSON_APPEND_ARRAY_BEGIN(out, "events", &arr);
+	if (bson_iter_init_find(&it, doc, "events") && BSON_ITER_HOLDS_ARRAY(&it) &&
+	    bson_iter_recurse(&it, &sub)) {
+		while (bson_iter_next(&sub)) {
+			bson_uint32_to_string(n++, &key, k, sizeof(k));
+			bson_append_iter(&arr, key, -1, &sub);
+		}
+	}
+	static const char *const shown[] = {"type", "at", "by", "data"};
+	for (size_t i = 0; i < evs->n; i++) {
+		if (!event_visible(evs->v[i]))
+			continue;
+		bson_t e;
+		bson_uint32_to_string(n++, &key, k, sizeof(k));
+		BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &e);
+		for (size_t f = 0; f < sizeof(shown) / sizeof(shown[0]); f++)
+			if (bson_iter_init_find(&it, evs->v[i], shown[f]))
+				bson_append_iter(&e, shown[f], -1, &it);
+		bson_append_document_end(&arr, &e);
+	}
+	bson_append_array_end(out, &arr);
+	bson_destroy(state);
+	if (version_out)
+		*version_out = v;
+	return out;
+}
+
+/* Rolls the stored document of `id` forward to `composed` (the state at `version`): every
+ * state field is written, not only the ones the last change set, so whatever older copy a
+ * read-modify-write server overwrites, the result is the whole state of one version. The
+ * filter keeps MongoDB from going back to an older version; FerretDB does not re-check it,
+ * and a document it sets back is rolled forward again by the next read. */
+static bool store_state(const bson_oid_t *id, const bson_t *composed, int64_t version,
+			bson_error_t *err)
+{
+	bson_t sel = BSON_INITIALIZER, alts, alt, cond, upd = BSON_INITIALIZER, set, reply;
+	BSON_APPEND_OID(&sel, "_id", id);
+	BSON_APPEND_ARRAY_BEGIN(&sel, "$or", &alts);
+	BSON_APPEND_DOCUMENT_BEGIN(&alts, "0", &alt);
+	BSON_APPEND_DOCUMENT_BEGIN(&alt, "version", &cond);
+	BSON_APPEND_INT64(&cond, "$lt", version);
+	bson_append_document_end(&alt, &cond);
+	bson_append_document_end(&alts, &alt);
+	BSON_APPEND_DOCUMENT_BEGIN(&alts, "1", &alt);
+	BSON_APPEND_DOCUMENT_BEGIN(&alt, "version", &cond);
+	BSON_APPEND_BOOL(&cond, "$exists", false);
+	bson_append_document_end(&alt, &cond);
+	bson_append_document_end(&alts, &alt);
+	bson_append_array_end(&sel, &alts);
+	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
+	bson_iter_t it;
+	for (size_t i = 0; state_keys[i]; i++)
+		if (bson_iter_init_find(&it, composed, state_keys[i]))
+			bson_append_iter(&set, state_keys[i], -1, &it);
+	BSON_APPEND_INT64(&set, "version", version);
+	bson_append_document_end(&upd, &set);
+	bool ok = mongoc_collection_update_one(db_coll(COLL), &sel, &upd, NULL, &reply, err);
+	bson_destroy(&sel);
+	bson_destroy(&upd);
+	bson_destroy(&reply);
+	return ok;
+}
+
+/* compose() plus the roll-forward of a stored document found behind its log. */
+static bson_t *compose_and_heal(const bson_oid_t *id, const bson_t *doc, const struct evlist *evs)
+{
+	int64_t v;
+	bson_t *out = compose(doc, evs, &v);
+	if (v > requests_version(doc)) {
+		bson_error_t err;
+		if (!store_state(id, out, v, &err)) {
+			char hex[25];
+			bson_oid_to_string(id, hex);
+			log_warn("rolling request %s forward to version %lld failed: %s", hex,
+				 (long long)v, err.message);
+		}
+	}
+	return out;
+}
+
 /* ------------------------------------------------------------------ create, load */
 
 bool requests_create(const bson_oid_t *owner, const char *owner_role, const struct req_fields *f,
@@ -305,7 +597,24 @@ bool requests_create(const bson_oid_t *owner, const char *owner_role, const stru
 	char owner_hex[25];
 	bson_oid_to_string(owner, owner_hex);
 	const char *status = draft ? "draft" : "submitted";
-	bson_t doc = BSON_INITIALIZER, events;
+
+	/* Version 1 first: a request document never exists without its first event. */
+	bson_t set = BSON_INITIALIZER;
+	BSON_APPEND_UTF8(&set, "status", status);
+	BSON_APPEND_NULL(&set, "assigned_slot");
+	BSON_APPEND_DATE_TIME(&set, "updated_at", now);
+	struct change c = {.type = "STATUS_CHANGE",
+			   .at = now,
+			   .by_id = owner_hex,
+			   .by_role = owner_role,
+			   .to = status,
+			   .set = &set};
+	int won = claim_version(&id, 1, &c, err);
+	bson_destroy(&set);
+	if (won <= 0)
+		return false; /* a fresh ObjectId: a duplicate is an error too */
+
+	bson_t doc = BSON_INITIALIZER;
 	BSON_APPEND_OID(&doc, "_id", &id);
 	BSON_APPEND_OID(&doc, "user_id", owner);
 	struct req_fields all = *f;
@@ -314,17 +623,14 @@ bool requests_create(const bson_oid_t *owner, const char *owner_role, const stru
 	append_fields(&doc, &all);
 	BSON_APPEND_NULL(&doc, "assigned_slot");
 	BSON_APPEND_UTF8(&doc, "status", status);
-	BSON_APPEND_ARRAY_BEGIN(&doc, "events", &events);
-	append_event(&events, "0", "STATUS_CHANGE", now, owner_hex, owner_role, NULL, status, NULL,
-		     NULL, NULL);
-	bson_append_array_end(&doc, &events);
 	BSON_APPEND_INT32(&doc, "reward_points", 0);
 	BSON_APPEND_DATE_TIME(&doc, "created_at", now);
 	BSON_APPEND_DATE_TIME(&doc, "updated_at", now);
+	BSON_APPEND_INT64(&doc, "version", 1);
 	bool ok = mongoc_collection_insert_one(db_coll(COLL), &doc, NULL, NULL, err);
 	bson_destroy(&doc);
 	if (!ok)
-		return false;
+		return false; /* the orphan event names an id nobody knows */
 	if (id_out)
 		bson_oid_copy(&id, id_out);
 	attach_photos(owner, &all, &id);
@@ -340,38 +646,39 @@ bson_t *requests_load(const bson_oid_t *id, const bson_oid_t *owner, bson_error_
 	bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
 	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), q, opts, NULL);
 	const bson_t *doc;
-	bson_t *out = NULL;
+	bson_t *raw = NULL;
 	if (mongoc_cursor_next(c, &doc))
-		out = bson_copy(doc);
+		raw = bson_copy(doc);
 	if (mongoc_cursor_error(c, err)) {
-		bson_destroy(out);
-		out = NULL;
+		bson_destroy(raw);
+		raw = NULL;
 	}
 	mongoc_cursor_destroy(c);
 	bson_destroy(q);
 	bson_destroy(opts);
-	if (out && owner) {
+	if (raw && owner) {
 		/* Checked here rather than in the filter: the `_id`-only filter is the one
 		 * FerretDB pushes down to SQL. Someone else's request is "not found". */
 		bson_oid_t uid;
-		if (!doc_oid(out, "user_id", &uid) || !bson_oid_equal(&uid, owner)) {
-			bson_destroy(out);
-			out = NULL;
+		if (!doc_oid(raw, "user_id", &uid) || !bson_oid_equal(&uid, owner)) {
+			bson_destroy(raw);
+			raw = NULL;
 		}
 	}
+	if (!raw)
+		return NULL;
+	struct evlist evs = {0};
+	if (!fetch_events(id, 1, &evs, err)) {
+		bson_destroy(raw);
+		return NULL;
+	}
+	bson_t *out = compose_and_heal(id, raw, &evs);
+	evlist_free(&evs);
+	bson_destroy(raw);
 	return out;
 }
 
 /* ------------------------------------------------------------------ status changes */
-
-/* matchedCount of an update reply. */
-static int64_t matched(const bson_t *reply)
-{
-	bson_iter_t it;
-	if (bson_iter_init_find(&it, reply, "matchedCount") && BSON_ITER_HOLDS_NUMBER(&it))
-		return bson_iter_as_int64(&it);
-	return 0;
-}
 
 static bool same_slot(const struct req_slot *a, const struct req_slot *b)
 {
@@ -388,6 +695,28 @@ static void release_seat(const bson_oid_t *id, const struct req_slot *slot, cons
 	}
 }
 
+/* A change that claimed `slot` lost (or failed) its version: the seat goes back unless the
+ * request holds that slot now (one seat per request and slot, so a racing change of the
+ * same request to the same slot shares it with the winner). When the state cannot be read,
+ * the seat is kept: a leaked seat is safer than a scheduled request without one. */
+static void release_lost_claim(const bson_oid_t *id, const struct req_slot *slot)
+{
+	bson_error_t err;
+	bson_t *now = requests_load(id, NULL, &err);
+	if (!now && err.code) {
+		char hex[25];
+		bson_oid_to_string(id, hex);
+		log_warn("request %s: keeping a seat claimed by a lost change (%s)", hex,
+			 err.message);
+		return;
+	}
+	struct req_slot held;
+	bool holds = now && doc_slot(now, &held) && same_slot(&held, slot);
+	bson_destroy(now);
+	if (!holds)
+		release_seat(id, slot, "change lost its version");
+}
+
 static enum req_result map_claim(enum slot_claim_result r)
 {
 	switch (r) {
@@ -397,6 +726,22 @@ static enum req_result map_claim(enum slot_claim_result r)
 	case SLOT_DB_ERROR: break;
 	}
 	return REQ_DB_ERROR;
+}
+
+/* After winning a version: the stored document follows the log (requests_load rolls it
+ * forward). A failure only leaves that to the next read. Returns the request (caller owns)
+ * or NULL. */
+static bson_t *sync_document(const bson_oid_t *id)
+{
+	bson_error_t err;
+	bson_t *doc = requests_load(id, NULL, &err);
+	if (!doc && err.code) {
+		char hex[25];
+		bson_oid_to_string(id, hex);
+		log_warn("request %s: writing the document after its change failed: %s", hex,
+			 err.message);
+	}
+	return doc;
 }
 
 enum req_result requests_transition(const bson_oid_t *id, const struct req_transition *t,
@@ -409,6 +754,7 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 		return err->code ? REQ_DB_ERROR : REQ_NOT_FOUND;
 	enum req_result result = REQ_OK;
 	enum req_status from = doc_status(doc);
+	int64_t version = requests_version(doc);
 	if (from_out)
 		*from_out = from;
 	bson_oid_t user_id;
@@ -422,6 +768,8 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 	bool reschedule = from == RS_SCHEDULED && t->to == RS_SCHEDULED;
 	bson_destroy(doc);
 	doc = NULL;
+	if (t->expect_version > 0 && version != t->expect_version)
+		return REQ_CONFLICT;
 
 	if (!requests_edge_allowed(from, t->to, t->actor)) {
 		if (from == RS_COMPLETED && t->to == RS_COMPLETED) {
@@ -462,6 +810,9 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 		if (reschedule && has_old && same_slot(&new_slot, &old_slot))
 			goto reload; /* already there: nothing to change */
 		if (set_slot && !(has_old && same_slot(&new_slot, &old_slot))) {
+			int taken = version_taken(id, version + 1, err);
+			if (taken != 0)
+				return taken > 0 ? REQ_CONFLICT : REQ_DB_ERROR;
 			enum slot_claim_result cr =
 			    slots_claim(id, category, new_slot.start, new_slot.end, resident, err);
 			if (cr != SLOT_CLAIMED)
@@ -471,38 +822,38 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 	}
 	bool clear_slot = t->to == RS_CANCELLED || t->to == RS_FAILED;
 
-	/* The status write: {_id, status: from} so that, where the server re-checks the
-	 * filter (MongoDB), only one of two racing changes applies. */
+	/* The claim of the change: version+1 is inserted once, whatever the server does with
+	 * concurrent updates. Losing it means another change of this request came first. */
 	char by_id[25];
 	snprintf(by_id, sizeof(by_id), "%s", t->actor_id ? t->actor_id : "");
 	const char *from_name = requests_status_name(from), *to_name = requests_status_name(t->to);
-	bson_t sel = BSON_INITIALIZER, upd = BSON_INITIALIZER, set, push, reply;
-	BSON_APPEND_OID(&sel, "_id", id);
-	BSON_APPEND_UTF8(&sel, "status", from_name);
-	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
+	bson_t set = BSON_INITIALIZER;
 	BSON_APPEND_UTF8(&set, "status", to_name);
 	BSON_APPEND_DATE_TIME(&set, "updated_at", now);
 	if (set_slot)
 		append_slot(&set, "assigned_slot", &new_slot);
 	else if (clear_slot)
 		BSON_APPEND_NULL(&set, "assigned_slot");
-	bson_append_document_end(&upd, &set);
-	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$push", &push);
-	append_event(&push, "events", "STATUS_CHANGE", now, by_id, requests_actor_role(t->actor),
-		     from_name, to_name, t->reason,
-		     reschedule ? (t->note ? t->note : "Rescheduled") : t->note,
-		     t->to == RS_SCHEDULED ? &new_slot : NULL);
-	bson_append_document_end(&upd, &push);
-	bool ok = mongoc_collection_update_one(db_coll(COLL), &sel, &upd, NULL, &reply, err);
-	int64_t n = ok ? matched(&reply) : 0;
-	bson_destroy(&sel);
-	bson_destroy(&upd);
-	bson_destroy(&reply);
-	if (!ok || n == 0) {
+	struct change c = {.type = "STATUS_CHANGE",
+			   .at = now,
+			   .by_id = by_id,
+			   .by_role = requests_actor_role(t->actor),
+			   .from = from_name,
+			   .to = to_name,
+			   .reason = t->reason,
+			   .note = reschedule ? (t->note ? t->note : "Rescheduled") : t->note,
+			   .slot = t->to == RS_SCHEDULED ? &new_slot : NULL,
+			   .set = &set};
+	int won = claim_version(id, version + 1, &c, err);
+	bson_destroy(&set);
+	if (won <= 0) {
 		if (claimed)
-			release_seat(id, &new_slot, "status write failed");
-		return ok ? REQ_CONFLICT : REQ_DB_ERROR;
+			release_lost_claim(id, &new_slot);
+		return won == 0 ? REQ_CONFLICT : REQ_DB_ERROR;
 	}
+
+	/* Won: from here on this call alone acts on the change. */
+	bson_t *after = sync_document(id);
 
 	/* Then the old seat goes: moved to another slot, or no longer needed. */
 	if (has_old && ((set_slot && !same_slot(&new_slot, &old_slot)) || clear_slot))
@@ -521,8 +872,15 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 		send_notification(&user_id, ev, id, category,
 				  t->to == RS_SCHEDULED ? &new_slot : NULL, t->reason, points);
 	}
-	if (result != REQ_OK)
+	if (result != REQ_OK) {
+		bson_destroy(after);
 		return result;
+	}
+	if (doc_out && after && t->to != RS_COMPLETED) {
+		*doc_out = after; /* reward_points may change only on completion */
+		return REQ_OK;
+	}
+	bson_destroy(after);
 
 reload:
 	if (doc_out) {
@@ -542,25 +900,25 @@ enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *ow
 	if (!doc)
 		return err->code ? REQ_DB_ERROR : REQ_NOT_FOUND;
 	enum req_status st = doc_status(doc);
+	int64_t version = requests_version(doc);
 	bson_destroy(doc);
 	if (st != RS_DRAFT)
 		return REQ_INVALID;
-	bson_t sel = BSON_INITIALIZER, upd = BSON_INITIALIZER, set, reply;
-	BSON_APPEND_OID(&sel, "_id", id);
-	BSON_APPEND_UTF8(&sel, "status", "draft");
-	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
+	int64_t now = time_now_ms();
+	char owner_hex[25];
+	bson_oid_to_string(owner, owner_hex);
+	bson_t set = BSON_INITIALIZER;
 	append_fields(&set, f);
-	BSON_APPEND_DATE_TIME(&set, "updated_at", time_now_ms());
-	bson_append_document_end(&upd, &set);
-	bool ok = mongoc_collection_update_one(db_coll(COLL), &sel, &upd, NULL, &reply, err);
-	int64_t n = ok ? matched(&reply) : 0;
-	bson_destroy(&sel);
-	bson_destroy(&upd);
-	bson_destroy(&reply);
-	if (!ok)
+	BSON_APPEND_DATE_TIME(&set, "updated_at", now);
+	struct change c = {
+	    .type = "EDIT", .at = now, .by_id = owner_hex, .by_role = "citizen", .set = &set};
+	int won = claim_version(id, version + 1, &c, err);
+	bson_destroy(&set);
+	if (won < 0)
 		return REQ_DB_ERROR;
-	if (n == 0)
-		return REQ_INVALID; /* submitted or cancelled meanwhile */
+	if (won == 0)
+		return REQ_CONFLICT; /* submitted, cancelled or edited meanwhile */
+	bson_destroy(sync_document(id));
 	attach_photos(owner, f, id);
 	return REQ_OK;
 }
@@ -568,23 +926,33 @@ enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *ow
 enum req_result requests_add_note(const bson_oid_t *id, const char *actor_id, const char *role,
 				  const char *note, bson_error_t *err)
 {
-	int64_t now = time_now_ms();
-	bson_t sel = BSON_INITIALIZER, upd = BSON_INITIALIZER, set, push, reply;
-	BSON_APPEND_OID(&sel, "_id", id);
-	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
-	BSON_APPEND_DATE_TIME(&set, "updated_at", now);
-	bson_append_document_end(&upd, &set);
-	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$push", &push);
-	append_event(&push, "events", "NOTE", now, actor_id, role, NULL, NULL, NULL, note, NULL);
-	bson_append_document_end(&upd, &push);
-	bool ok = mongoc_collection_update_one(db_coll(COLL), &sel, &upd, NULL, &reply, err);
-	int64_t n = ok ? matched(&reply) : 0;
-	bson_destroy(&sel);
-	bson_destroy(&upd);
-	bson_destroy(&reply);
-	if (!ok)
+	bson_t *doc = requests_load(id, NULL, err);
+	if (!doc)
+		return err->code ? REQ_DB_ERROR : REQ_NOT_FOUND;
+	int64_t version = requests_version(doc);
+	bson_destroy(doc);
+	/* A note is valid at any version, so a lost version is not a conflict: the next one
+	 * is tried (it exists only after the one just lost). */
+	int won = 0;
+	for (int i = 1; i <= NOTE_TRIES && won == 0; i++) {
+		int64_t now = time_now_ms();
+		bson_t set = BSON_INITIALIZER;
+		BSON_APPEND_DATE_TIME(&set, "updated_at", now);
+		struct change c = {.type = "NOTE",
+				   .at = now,
+				   .by_id = actor_id,
+				   .by_role = role,
+				   .note = note,
+				   .set = &set};
+		won = claim_version(id, version + i, &c, err);
+		bson_destroy(&set);
+	}
+	if (won < 0)
 		return REQ_DB_ERROR;
-	return n ? REQ_OK : REQ_NOT_FOUND;
+	if (won == 0)
+		return REQ_CONFLICT;
+	bson_destroy(sync_document(id));
+	return REQ_OK;
 }
 
 /* ------------------------------------------------------------------ lists */
@@ -656,18 +1024,48 @@ json_object *requests_list(const struct req_query *q, int64_t *total, bson_error
 	bson_t *opts = BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1),
 				"}", "skip", BCON_INT64(q->skip), "limit", BCON_INT64(q->limit));
 	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), &filter, opts, NULL);
-	json_object *items = json_object_new_array();
+	/* The page first, then the change logs of all its requests in one query. */
+	bson_t **docs = NULL;
+	bson_oid_t *ids = NULL;
+	size_t count = 0, cap = 0;
 	const bson_t *doc;
-	while (mongoc_cursor_next(c, &doc))
-		json_object_array_add(items, requests_to_json(doc));
+	while (mongoc_cursor_next(c, &doc)) {
+		bson_oid_t id;
+		if (!doc_oid(doc, "_id", &id))
+			continue;
+		if (count == cap) {
+			cap = cap ? 2 * cap : 32;
+			docs = realloc(docs, cap * sizeof(*docs));
+			ids = realloc(ids, cap * sizeof(*ids));
+			if (!docs || !ids)
+				abort();
+		}
+		docs[count] = bson_copy(doc);
+		bson_oid_copy(&id, &ids[count]);
+		count++;
+	}
 	bool failed = mongoc_cursor_error(c, err);
 	mongoc_cursor_destroy(c);
 	bson_destroy(opts);
 	bson_destroy(&filter);
-	if (failed) {
-		json_object_put(items);
-		return NULL;
+	struct evlist *evs = count ? calloc(count, sizeof(*evs)) : NULL;
+	if (count && !evs)
+		abort();
+	if (!failed)
+		failed = !fetch_events(ids, count, evs, err);
+	json_object *items = failed ? NULL : json_object_new_array();
+	for (size_t i = 0; i < count; i++) {
+		if (items) {
+			bson_t *full = compose_and_heal(&ids[i], docs[i], &evs[i]);
+			json_object_array_add(items, requests_to_json(full));
+			bson_destroy(full);
+		}
+		evlist_free(&evs[i]);
+		bson_destroy(docs[i]);
 	}
+	free(evs);
+	free(docs);
+	free(ids);
 	return items;
 }
 
@@ -770,6 +1168,41 @@ json_object *requests_to_json(const bson_t *doc)
 
 /* ------------------------------------------------------------------ draft cleanup */
 
+/* Deletes draft `id` if it is still a draft last updated before `cutoff`, as a change of
+ * its own: a DELETE event claims the next version first, so a submit racing the cleanup
+ * either wins (the draft stays) or gets its conflict. 1 deleted, 0 kept, -1 error. A crash
+ * after the claim leaves the same old draft at the next version: the next run deletes it. */
+static int delete_draft(const bson_oid_t *id, int64_t cutoff, bson_error_t *err)
+{
+	bson_t *doc = requests_load(id, NULL, err);
+	if (!doc)
+		return err->code ? -1 : 0;
+	bson_iter_t it;
+	bool old = bson_iter_init_find(&it, doc, "updated_at") && BSON_ITER_HOLDS_DATE_TIME(&it) &&
+		   bson_iter_date_time(&it) < cutoff;
+	bool draft = doc_status(doc) == RS_DRAFT;
+	int64_t version = requests_version(doc);
+	bson_destroy(doc);
+	if (!draft || !old)
+		return 0;
+	struct change c = {
+	    .type = "DELETE", .at = time_now_ms(), .by_id = "", .by_role = "system", .set = NULL};
+	int won = claim_version(id, version + 1, &c, err);
+	if (won <= 0)
+		return won;
+	bson_t *sel = BCON_NEW("_id", BCON_OID(id));
+	bool ok = mongoc_collection_delete_one(db_coll(COLL), sel, NULL, NULL, err);
+	bson_destroy(sel);
+	if (!ok)
+		return -1;
+	bson_error_t derr;
+	sel = BCON_NEW("request_id", BCON_OID(id));
+	if (!mongoc_collection_delete_many(db_coll(EVENTS), sel, NULL, NULL, &derr))
+		log_warn("deleting the events of a deleted draft failed: %s", derr.message);
+	bson_destroy(sel);
+	return 1;
+}
+
 long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
 			     void (*each)(const bson_t *doc, const bson_error_t *fail, void *ctx),
 			     void *ctx, bson_error_t *err)
@@ -783,20 +1216,20 @@ long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
 	long done = 0;
 	while (mongoc_cursor_next(c, &doc)) {
 		bson_error_t derr;
-		bool ok = true;
+		int r = 1;
 		if (!dry_run) {
 			bson_oid_t id;
 			if (!doc_oid(doc, "_id", &id))
 				continue;
-			/* Still a draft (not submitted meanwhile): the filter says so again. */
-			bson_t *sel = BCON_NEW("_id", BCON_OID(&id), "status", BCON_UTF8("draft"));
-			ok = mongoc_collection_delete_one(db_coll(COLL), sel, NULL, NULL, &derr);
-			bson_destroy(sel);
+			/* Re-read through the log: still a draft, still old, then claimed. */
+			r = delete_draft(&id, cutoff, &derr);
+			if (r == 0)
+				continue; /* changed meanwhile: not a draft to delete any more */
 		}
-		if (ok)
+		if (r > 0)
 			done++;
 		if (each)
-			each(doc, ok ? NULL : &derr, ctx);
+			each(doc, r > 0 ? NULL : &derr, ctx);
 	}
 	bool failed = mongoc_cursor_error(c, err);
 	mongoc_cursor_destroy(c);

@@ -1,24 +1,45 @@
 /* Pickup requests: the documents of `pickup_requests`, the status state machine and the
- * append-only event timeline.
+ * append-only change log `request_events` that every change of a request goes through.
  *
  * Document: {_id, user_id (ObjectId), category, is_special, description, quantity (double),
  * photos [relative upload path "YYYY/MM/<name>.<ext>"], address {line1, line2|null, city,
  * pincode, lat|null, lng|null}, preferred_slots [{start, end}] (dates), assigned_slot
- * {start, end}|null (the slot whose seat the request holds right now), status, events
- * [{type "STATUS_CHANGE"|"NOTE", at, by {id, role}, data {from, to, reason, note[, slot]}}],
- * reward_points, created_at, updated_at}.
+ * {start, end}|null (the slot whose seat the request holds right now), status, version
+ * (int64: the last change of the log it reflects), reward_points, created_at, updated_at}.
+ * Documents written before the change log have no version (0) and keep their timeline in
+ * an embedded `events` array, which is shown first and never written again.
  *
  * Photos are stored as the upload's relative path and sent out as the absolute URL
  * PUBLIC_BASE_URL + "/uploads/" + path, so a change of public origin needs no migration.
  *
- * Concurrency (FerretDB 1.x updates are read-modify-write without re-checking the filter):
- * status writes filter on {_id, status: <from>} and are idempotent in effect (same target,
- * same fields), so on MongoDB exactly one of two racing transitions wins and the other gets
- * REQ_CONFLICT. On FerretDB both may "win": the request ends in the target status, but the
- * timeline may then hold a duplicate event or lose one of the racing events, and the
- * notification may be sent twice. What must be exclusive is decided by unique inserts:
- * the slot seat (slots_claim) and the reward credit (rewards_credit: one ledger document per
- * request), so points are never credited twice. */
+ * Concurrency. FerretDB 1.x runs every update as read-modify-write without re-checking the
+ * filter, so no update can decide which of two changes wins; only an insert against a
+ * unique key can, on FerretDB and MongoDB alike. Hence every change of a request (create,
+ * status transition, note, draft edit, draft deletion) is one event of `request_events`:
+ *   {_id: "<request id hex>:<version>", request_id, version, type, at, by {id, role},
+ *    data {from, to, reason, note[, slot]}, set {the document fields the change sets}}.
+ * A change reads the request at version v (rolled forward, below), validates against that
+ * state, then claims version v+1 by inserting its event. The duplicate key means another
+ * change of the request won v+1: the loser changes nothing (REQ_CONFLICT; a slot seat it
+ * claimed first is given back unless the request holds that slot now). Only the winner
+ * then acts: it rolls the document forward, releases the old seat, credits the reward
+ * (which stays exclusive by its own unique insert) and notifies the resident. So two staff
+ * clicking "enroute" at once give one event, one notification and one 409. Notes are valid
+ * at any version, so a note that loses a version simply takes the next one.
+ *
+ * The document is a cache of the log. Reading a request (requests_load, requests_list)
+ * reads its events too (sorted by version): the timeline (`events` of the API) is the
+ * STATUS_CHANGE and NOTE events of the log (EDIT and DELETE are not shown), and when the
+ * log holds versions past the document's (a writer died between its insert and its
+ * document write, or FerretDB wrote an older copy back over a newer one), their `set`s are
+ * applied in order and the result is written back ("roll forward"). That write sets every
+ * state field (status, assigned_slot, updated_at, version and the editable fields), never
+ * only the ones of the last change, so any document FerretDB ends up keeping is the whole
+ * state of one version. Roll forward never has side effects; a crash between the insert
+ * and the winner's seat release or notification loses those (the old seat stays taken
+ * until its slot passes; a repeated completion still re-runs the reward credit). Lists and
+ * the cron jobs filter on the stored fields, which lag only in those crash windows, until
+ * the next read of the request. */
 #ifndef SWMRA_REQUESTS_H
 #define SWMRA_REQUESTS_H
 
@@ -101,15 +122,23 @@ struct req_fields {
 	size_t n_photos;
 };
 
-/* Inserts a new request of `owner` in status submitted (or draft) with its first event.
- * `id_out` receives the new id. Sends the "submitted" notification (not for drafts). */
+/* Inserts a new request of `owner` in status submitted (or draft) at version 1: its first
+ * event (version 1) is inserted before the document. `id_out` receives the new id. Sends
+ * the "submitted" notification (not for drafts). */
 bool requests_create(const bson_oid_t *owner, const char *owner_role, const struct req_fields *f,
 		     bool draft, bson_oid_t *id_out, bson_error_t *err);
 
-/* The request document (caller owns, bson_destroy), or NULL: not found (err->code == 0) or
+/* The request (caller owns, bson_destroy), or NULL: not found (err->code == 0) or
  * database error (err->code != 0). With `owner` non-NULL someone else's request is "not
- * found". */
+ * found". The document as its change log says (rolled forward and written back if it was
+ * behind), with `version` and `events` (the timeline from request_events). */
 bson_t *requests_load(const bson_oid_t *id, const bson_oid_t *owner, bson_error_t *err);
+
+/* The `version` of a request document (0 when it has none). */
+int64_t requests_version(const bson_t *doc);
+
+/* The `detail` of the 409 answering REQ_CONFLICT. */
+#define REQUEST_CONFLICT_MSG "The request was changed meanwhile, reload and try again"
 
 enum req_result {
 	REQ_OK = 0,
@@ -119,7 +148,8 @@ enum req_result {
 	REQ_SLOT_REQUIRED,	/* scheduling without a slot and none assigned (or from failed) */
 	REQ_SLOT_FULL,		/* 409 "Slot is full" */
 	REQ_SLOT_NOT_AVAILABLE, /* 409 "Slot not available" */
-	REQ_CONFLICT,		/* the status changed meanwhile (concurrent change) */
+	REQ_CONFLICT,		/* another change of the request won its version: 409 "The
+				   request was changed meanwhile, reload and try again" */
 	REQ_DB_ERROR		/* err set */
 };
 
@@ -133,26 +163,31 @@ struct req_transition {
 	const char *note;	 /* may be NULL */
 	bool has_slot;		 /* slot_start/slot_end given (end > start checked by caller) */
 	struct req_slot slot;
+	int64_t expect_version; /* > 0: REQ_CONFLICT unless the request is at this version
+				   (the caller decided on what it saw at that version) */
 };
 
 /* Applies one status change: checks the edge (and, for residents, the 24 h rule on the
  * assigned slot when cancelling or rescheduling), claims a new slot seat first when the
- * target is scheduled with a slot, writes the status with a STATUS_CHANGE event ($push),
- * then releases the old seat (rescheduling, or entering failed/cancelled, which also
- * clears assigned_slot); if the write fails a fresh claim is released. Entering completed
- * credits the reward (rewards_credit). Sends the notification of the new status
- * ("rescheduled" for a reschedule). Rescheduling to the slot already held is a no-op.
+ * target is scheduled with a slot, then claims the next version with a STATUS_CHANGE event
+ * (REQ_CONFLICT when another change won it; a fresh seat is given back). The winner rolls
+ * the document forward, releases the old seat (rescheduling, or entering failed/cancelled,
+ * which also clears assigned_slot), credits the reward on entering completed
+ * (rewards_credit) and sends the notification of the new status ("rescheduled" for a
+ * reschedule). Rescheduling to the slot already held is a no-op.
  * On REQ_INVALID, `*from_out` receives the current status. On success `*doc_out` (may be
  * NULL) receives the updated document (caller owns). */
 enum req_result requests_transition(const bson_oid_t *id, const struct req_transition *t,
 				    enum req_status *from_out, bson_t **doc_out, bson_error_t *err);
 
-/* Replaces the given fields of the owner's draft. REQ_NOT_FOUND, REQ_INVALID (not a draft),
+/* Replaces the given fields of the owner's draft (an EDIT event, not on the timeline).
+ * REQ_NOT_FOUND, REQ_INVALID (not a draft), REQ_CONFLICT (changed meanwhile),
  * REQ_DB_ERROR or REQ_OK. */
 enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *owner,
 				      const struct req_fields *f, bson_error_t *err);
 
-/* Appends a NOTE event {note}. REQ_NOT_FOUND, REQ_DB_ERROR or REQ_OK. */
+/* Appends a NOTE event {note} at the next free version. REQ_NOT_FOUND, REQ_DB_ERROR,
+ * REQ_CONFLICT (no free version after many tries) or REQ_OK. */
 enum req_result requests_add_note(const bson_oid_t *id, const char *actor_id, const char *role,
 				  const char *note, bson_error_t *err);
 
@@ -181,10 +216,11 @@ json_object *requests_to_json(const bson_t *doc);
 char *requests_regex_escape(const char *s);
 
 /* Deletes drafts not touched (updated_at) for DRAFT_MAX_AGE_DAYS before `now_ms` (drafts
- * hold no slot seat). Calls `each` for every such draft after trying to delete it (with
- * dry_run nothing is deleted): `fail` is NULL on success, else the delete's error.
- * Returns the number deleted (or, with dry_run, that would be), -1 when the drafts could
- * not be listed (err set). */
+ * hold no slot seat), each as a change (a DELETE event claims its next version; a draft
+ * changed meanwhile is kept and not reported), with its events. Calls `each` for every
+ * such draft after trying to delete it (with dry_run nothing is deleted): `fail` is NULL
+ * on success, else the delete's error. Returns the number deleted (or, with dry_run, that
+ * would be), -1 when the drafts could not be listed (err set). */
 long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
 			     void (*each)(const bson_t *doc, const bson_error_t *fail, void *ctx),
 			     void *ctx, bson_error_t *err);
