@@ -10,6 +10,7 @@
 // auth call here goes out from a fresh loopback address (freshAddress()).
 
 import http from 'node:http';
+import { randomInt } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -39,12 +40,16 @@ export const BASE_URL = process.env.SWMRA_BASE_URL || STACK.SWMRA_BASE_URL;
 const base = new URL(BASE_URL);
 
 // ---------------------------------------------------------------- source addresses
+// Each test file runs in its own process. A pid-based prefix (pid % 200) let two files of one
+// run share addresses, so one file inherited another's exhausted limit_req budget (429 "Slow
+// down"); a random second and third octet per process makes that a 1-in-50,000 coincidence.
 let addrCounter = 0;
-const addrPrefix = 20 + (process.pid % 200); // distinct per test process
-/** A loopback address no other caller in this run uses (127.<pid-based>.<n>.<n>). */
+const addrOctet2 = 20 + randomInt(200);
+const addrOctet3 = randomInt(250);
+/** A loopback address no other caller in this run uses (127.<random>.<random+n>.<n>). */
 export function freshAddress() {
   addrCounter += 1;
-  return `127.${addrPrefix}.${Math.floor(addrCounter / 250) % 250}.${(addrCounter % 250) + 2}`;
+  return `127.${addrOctet2}.${(addrOctet3 + Math.floor(addrCounter / 250)) % 250}.${(addrCounter % 250) + 2}`;
 }
 
 // ---------------------------------------------------------------- HTTP
