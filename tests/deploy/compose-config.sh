@@ -279,6 +279,30 @@ else
 				c=\$(curl ${R[*]} -o '$T/ready.json' -w '%{http_code}' '$B/api/health/ready'); { [ \$c = 503 ] || [ \$c = 200 ]; } && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '$T/ready.json'"
 			check "413 as JSON for an oversized body" bash -c "
 				head -c 1100000 /dev/zero >'$T/big'; [ \"\$(curl ${R[*]} -o '$T/413.json' -w '%{http_code}' --data-binary @'$T/big' '$B/api/auth/x')\" = 413 ] && grep -q detail '$T/413.json'"
+			# /uploads/: a generated name is served as an image with nosniff and CSP
+			# default-src 'none'; other names, the worker's temp files, listings and
+			# traversal (plain or encoded) are 404 with the same headers (or nginx's 400)
+			U=$L/state/uploads/1999/01 UH=0123456789abcdef0123456789abcdef
+			mkdir -p "$U" && printf '\x89PNG\r\n\x1a\n' >"$U/$UH.png" && printf '<script>' >"$U/.tmp-$UH" &&
+				cp "$U/.tmp-$UH" "$U/$UH.html" && { [ ${#runas[@]} = 0 ] || chown -R nobody "$L/state/uploads"; }
+			check "/uploads/: a generated name is image/png with nosniff and CSP default-src 'none'" bash -c "
+				h=\$(curl ${R[*]} -o /dev/null -D - '$B/uploads/1999/01/$UH.png' | tr -d '\r')
+				grep -q '^HTTP/[0-9.]* 200' <<<\"\$h\" && grep -qi '^content-type: image/png\$' <<<\"\$h\" &&
+				grep -qi '^x-content-type-options: nosniff\$' <<<\"\$h\" && grep -qi \"^content-security-policy: default-src 'none'\\\$\" <<<\"\$h\" &&
+				grep -qi '^strict-transport-security: max-age' <<<\"\$h\""
+			check "/uploads/: other names, temp files, listings, traversal are 404 (or 400) with nosniff and CSP" bash -c "
+				for u in /uploads/ /uploads/1999/ /uploads/1999/01/ '/uploads/1999/01/.tmp-$UH' '/uploads/1999/01/$UH.html' \
+					'/uploads/1999/01/$UH.PNG' '/uploads/1999/01/../01/$UH.png' '/uploads/1999%2f01%2f$UH.png' \
+					/uploads/../index.html /uploads/%2e%2e/etc/passwd /uploads/..%2f..%2fetc%2fpasswd /uploads/../../etc/passwd; do
+					h=\$(curl ${R[*]} --path-as-is -o '$T/up.out' -D - \"$B\$u\" | tr -d '\r')
+					c=\$(sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' <<<\"\$h\")
+					if grep -q -e '<script>' -e 'SWMRA' -e 'root:' '$T/up.out'; then echo \"\$u: served a file (\$c)\"; exit 1; fi
+					case \$c in
+					404) grep -qi '^x-content-type-options: nosniff\$' <<<\"\$h\" && grep -qi \"^content-security-policy: default-src 'none'\\\$\" <<<\"\$h\" || { echo \"\$u: headers\"; echo \"\$h\"; exit 1; } ;;
+					400) ;;
+					*) echo \"\$u: status \$c\"; exit 1 ;;
+					esac
+				done"
 			check "websocket without a token: 403 JSON with code 4001 (or 404 before the notifications API exists)" bash -c "
 				c=\$(curl ${R[*]} -o '$T/ws.json' -w '%{http_code}' -H 'Accept: text/event-stream' '$B/api/ws/notifications')
 				if [ \$c = 403 ]; then grep -q '\"code\":4001' '$T/ws.json'; else echo \"status \$c\"; cat '$T/ws.json'; [ \$c = 404 ] || [ \$c = 503 ]; fi"

@@ -1,6 +1,7 @@
 // Foundation: health, errors as JSON, body limits, headers, static areas — through nginx.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { get, post, request, freshAddress, STACK } from './lib/stack.mjs';
 
@@ -40,7 +41,7 @@ test('/api/internal/ is not reachable from outside', async () => {
   assertJsonError(await get('/api//internal/ws-auth'), 404);
 });
 
-test('an oversized body is a JSON 413 (1 MiB on /api/, 10 MiB on uploads)', async () => {
+test('an oversized body is a JSON 413 (1 MiB on /api/, 11 MiB on uploads)', async () => {
   const big = Buffer.alloc(1024 * 1024 + 1024, 0x20);
   const res = await request('POST', '/api/auth/login', {
     body: big,
@@ -49,7 +50,9 @@ test('an oversized body is a JSON 413 (1 MiB on /api/, 10 MiB on uploads)', asyn
   });
   assertJsonError(res, 413);
 
-  const huge = Buffer.alloc(10 * 1024 * 1024 + 4096, 0x41);
+  // nginx's cap on uploads is 11 MiB (a 10 MiB file plus the multipart framing); a body
+  // between the file limit and the cap reaches the worker (tests/e2e/uploads.test.mjs)
+  const huge = Buffer.alloc(11 * 1024 * 1024 + 4096, 0x41);
   const up = await request('POST', '/api/files/upload', {
     body: huge,
     headers: { 'content-type': 'multipart/form-data; boundary=x' },
@@ -116,31 +119,42 @@ test('/api/openapi.json is the OpenAPI 3.1 contract, /api/docs a viewer for it',
 });
 
 test('/uploads/ serves only generated image names, never a listing', async (t) => {
-  const dir = `${STACK.UPLOAD_DIR}/e2e-${process.pid}`;
+  // names of the generated form (YYYY/MM/<32 hex>.<ext>) in a month no upload uses
+  const hex = () => randomBytes(16).toString('hex');
+  const dir = `${STACK.UPLOAD_DIR}/1999/01`;
   mkdirSync(dir, { recursive: true });
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const img = `${hex()}.png`;
+  const page = `${hex()}.html`;
+  const twice = `${hex()}.png.html`;
+  t.after(() => {
+    for (const f of [img, page, twice]) rmSync(`${dir}/${f}`, { force: true });
+  });
   const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
-  writeFileSync(`${dir}/img_1.png`, png);
-  writeFileSync(`${dir}/page.html`, '<script>alert(1)</script>');
-  writeFileSync(`${dir}/img_2.PNG.html`, '<script>alert(1)</script>');
+  writeFileSync(`${dir}/${img}`, png);
+  writeFileSync(`${dir}/${page}`, '<script>alert(1)</script>');
+  writeFileSync(`${dir}/${twice}`, '<script>alert(1)</script>');
 
-  const img = await get(`/uploads/e2e-${process.pid}/img_1.png`);
-  assert.equal(img.status, 200);
-  assert.equal(img.headers['content-type'], 'image/png');
-  assert.equal(img.headers['x-content-type-options'], 'nosniff');
-  assert.equal(img.headers['content-security-policy'], "default-src 'none'");
+  const ok = await get(`/uploads/1999/01/${img}`);
+  assert.equal(ok.status, 200);
+  assert.equal(ok.headers['content-type'], 'image/png');
+  assert.equal(ok.headers['x-content-type-options'], 'nosniff');
+  assert.equal(ok.headers['content-security-policy'], "default-src 'none'");
 
   for (const url of [
     '/uploads/',
-    `/uploads/e2e-${process.pid}/`,
-    `/uploads/e2e-${process.pid}`,
-    `/uploads/e2e-${process.pid}/page.html`,
-    `/uploads/e2e-${process.pid}/img_2.PNG.html`,
+    '/uploads/1999/',
+    '/uploads/1999/01/',
+    '/uploads/1999/01',
+    `/uploads/1999/01/${page}`,
+    `/uploads/1999/01/${twice}`,
     '/uploads/missing.png',
+    `/uploads/1999/01/${hex()}.png`,
   ]) {
     const res = await get(url);
     assert.equal(res.status, 404, `${url} -> ${res.status}`);
-    assert.doesNotMatch(res.text, /img_1|Index of/, url);
+    assert.doesNotMatch(res.text, /\.png|Index of/, url);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff', url);
+    assert.equal(res.headers['content-security-policy'], "default-src 'none'", url);
   }
 });
 
