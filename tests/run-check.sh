@@ -196,6 +196,9 @@ run_browser() {
 	(
 		eval "$(bash "$STACK_SH" env)"
 		export E2E_BASE_URL=$SWMRA_BASE_URL # the browser runner's name for it
+		# screenshots of a test run stay with its logs; docs/screenshots/ is refreshed by
+		# running tests/browser/run.sh by hand
+		export E2E_SCREENSHOTS=${E2E_SCREENSHOTS:-$LOGS/screenshots}
 		cd "$SRC" && timeout 1200 bash tests/browser/run.sh
 	) 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
