@@ -55,6 +55,8 @@ describe('App', () => {
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(localStorage.getItem('swmra_token')).toBeNull();
     expect(authStore.get().user).toBeNull();
+    // …and says why, instead of dropping the user on a bare sign-in form.
+    expect(await screen.findByText(/you were signed out/i)).toBeInTheDocument();
   });
 
   it('keeps residents out of staff pages', async () => {

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { Route, Routes } from 'react-router-dom';
 import { useStore } from './lib/store';
-import { authStore, bootstrapAuth, clearSession } from './stores/auth';
+import { authStore, bootstrapAuth, endSession } from './stores/auth';
 import { connectNotifications, disconnectNotifications } from './stores/notifications';
 import { loadRewards, rewardsStore } from './stores/rewards';
 import { NOTIFICATION_EVENT, UNAUTHORIZED_EVENT } from './api/config';
@@ -33,7 +33,7 @@ export function useSession(): void {
 
   useEffect(() => {
     void bootstrapAuth();
-    const onUnauthorized = () => clearSession();
+    const onUnauthorized = () => endSession();
     window.addEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
     return () => window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
   }, []);

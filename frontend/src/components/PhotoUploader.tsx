@@ -1,6 +1,6 @@
 import { useId, useRef, type Dispatch, type SetStateAction } from 'react';
 import { uploadFile } from '../api/upload';
-import { errorMessage } from '../api/client';
+import { ApiError, errorMessage } from '../api/client';
 import { t } from '../i18n';
 import { Button } from './ui';
 
@@ -16,8 +16,13 @@ export interface PhotoItem {
   state: 'uploading' | 'done' | 'error';
   url?: string;
   error?: string;
+  /** False when sending the same file again cannot help (wrong type, too large, refused). */
+  retryable?: boolean;
   file: File;
 }
+
+/** Upload refusals about the file itself: retrying the same bytes gives the same answer. */
+const FINAL_UPLOAD_STATUSES = [413, 415, 422];
 
 let seq = 0;
 
@@ -53,10 +58,16 @@ export function PhotoUploader({ items, setItems }: { items: PhotoItem[]; setItem
   const update = (key: string, patch: Partial<PhotoItem>) => setItems((prev) => prev.map((p) => (p.key === key ? { ...p, ...patch } : p)));
 
   const start = (item: PhotoItem) => {
-    update(item.key, { state: 'uploading', progress: 0, error: undefined });
+    update(item.key, { state: 'uploading', progress: 0, error: undefined, retryable: undefined });
     uploadFile(item.file, (f) => update(item.key, { progress: f }))
       .then((res) => update(item.key, { state: 'done', progress: 1, url: res.url }))
-      .catch((err) => update(item.key, { state: 'error', error: errorMessage(err) }));
+      .catch((err) =>
+        update(item.key, {
+          state: 'error',
+          error: errorMessage(err),
+          retryable: !(err instanceof ApiError && FINAL_UPLOAD_STATUSES.includes(err.status)),
+        }),
+      );
   };
 
   const onFiles = (files: FileList | null) => {
@@ -141,9 +152,11 @@ export function PhotoUploader({ items, setItems }: { items: PhotoItem[]; setItem
                       <p className="text-xs font-medium text-red-800" role="alert">
                         {p.error}
                       </p>
-                      <Button variant="ghost" className="!min-h-[36px] !px-2 text-xs" onClick={() => start(p)}>
-                        {t('common.retry')}
-                      </Button>
+                      {p.retryable !== false && (
+                        <Button variant="ghost" className="!min-h-[36px] !px-2 text-xs" onClick={() => start(p)}>
+                          {t('common.retry')}
+                        </Button>
+                      )}
                     </>
                   )}
                   <Button variant="ghost" className="!min-h-[36px] !px-2 text-xs" onClick={() => remove(p)} aria-label={t('photos.remove', { name: p.name })}>

@@ -37,10 +37,15 @@ export function SlotPicker({
   const [reload, setReload] = useState(0);
   const today = todayInTz();
   const max = addDays(today, BOOKING_WINDOW_DAYS);
+  const dateInvalid = !!date && (date < today || date > max);
 
   useEffect(() => {
-    if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+    // Outside the booking window nothing is offered (the warning below says why), so a slot
+    // the picker itself forbids can never be chosen.
+    if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date) || dateInvalid) {
       setSlots(null);
+      setLoading(false);
+      setLoadError(null);
       return;
     }
     const ctrl = new AbortController();
@@ -60,10 +65,9 @@ export function SlotPicker({
         if (!ctrl.signal.aborted) setLoading(false);
       });
     return () => ctrl.abort();
-  }, [date, category, reload]);
+  }, [date, category, reload, dateInvalid]);
 
-  const shown = (slots ?? []).filter((s) => s.start !== excludeStart);
-  const dateInvalid = date && (date < today || date > max);
+  const shown = dateInvalid ? [] : (slots ?? []).filter((s) => s.start !== excludeStart);
 
   return (
     <div>

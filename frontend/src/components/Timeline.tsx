@@ -18,6 +18,8 @@ function describe(e: RequestEvent): { title: string; detail?: string } {
   if (e.type === 'STATUS_CHANGE') {
     const from = str('from');
     const to = str('to') ?? str('status');
+    // A reschedule keeps the status: "Scheduled → Scheduled" says nothing, the slot is the news.
+    if (from && to && from === to) return { title: t('timeline.slot'), detail };
     if (from && to) return { title: t('timeline.statusChange', { from: statusLabel(from), to: statusLabel(to) }), detail };
     if (to) return { title: t('timeline.statusSet', { to: statusLabel(to) }), detail };
   }

@@ -1,4 +1,5 @@
 import type { Status } from '../api/types';
+import { t } from '../i18n';
 
 /** Staff lifecycle edges (mirrors the server's state machine). */
 export const TRANSITIONS: Record<Status, Status[]> = {
@@ -70,4 +71,11 @@ export function statusTone(status: Status): string {
 /** A request counts as active while it can still be picked up. */
 export function isActive(status: Status): boolean {
   return !['completed', 'cancelled', 'failed', 'draft'].includes(status);
+}
+
+/** What the "Pickup slot" field says when no slot is assigned: a closed request has none to come. */
+export function noSlotText(status: Status): string {
+  if (status === 'cancelled') return t('detail.noSlotCancelled');
+  if (status === 'failed') return t('detail.noSlotFailed');
+  return t('detail.noSlot');
 }

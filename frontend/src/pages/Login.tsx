@@ -1,6 +1,6 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
-import { login } from '../stores/auth';
+import { clearSessionEndedNote, login, sessionEndedNote } from '../stores/auth';
 import { TextField, focusFirstInvalid } from '../components/Field';
 import { Alert, Button } from '../components/ui';
 import { email as emailRule, validate, hasErrors, required } from '../lib/validation';
@@ -15,6 +15,8 @@ export default function Login() {
   const [errors, setErrors] = useState<Partial<Record<F, string>>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [sessionEnded] = useState(sessionEndedNote);
+  useEffect(() => clearSessionEndedNote(), []);
   const form = useRef<HTMLFormElement>(null);
   const navigate = useNavigate();
   const location = useLocation();
@@ -46,7 +48,7 @@ export default function Login() {
   return (
     <AuthShell title={t('login.title')} subtitle={t('login.subtitle')}>
       <form ref={form} noValidate onSubmit={onSubmit} className="space-y-4">
-        {formError && <Alert tone="error">{formError}</Alert>}
+        {formError ? <Alert tone="error">{formError}</Alert> : sessionEnded && <Alert tone="info">{t('login.sessionEnded')}</Alert>}
         <TextField label={t('field.email')} type="email" autoComplete="email" inputMode="email" value={values.email} onChange={set('email')} error={errors.email} />
         <TextField label={t('field.password')} type="password" autoComplete="current-password" value={values.password} onChange={set('password')} error={errors.password} />
         <Button type="submit" className="w-full" loading={busy} loadingText={t('login.submitting')}>

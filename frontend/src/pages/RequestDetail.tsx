@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Link, useLocation, useParams } from 'react-router-dom';
+import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { requestsApi } from '../api/endpoints';
 import { ApiError, errorMessage } from '../api/client';
 import type { AvailableSlot, PickupRequest } from '../api/types';
@@ -11,7 +11,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { Timeline } from '../components/Timeline';
 import { SlotPicker } from '../components/SlotPicker';
 import { categoryLabel } from '../components/RequestCard';
-import { CANCEL_CUTOFF_HOURS, CITIZEN_CANCELLABLE, CITIZEN_SLOT_CHANGEABLE } from '../lib/status';
+import { CANCEL_CUTOFF_HOURS, CITIZEN_CANCELLABLE, CITIZEN_SLOT_CHANGEABLE, noSlotText } from '../lib/status';
 import { addDays, dateInTz, formatDateTime, formatSlot, hoursUntil, todayInTz, tzLabel } from '../lib/time';
 import { useLiveNotifications } from '../lib/hooks';
 import { t } from '../i18n';
@@ -33,6 +33,15 @@ export default function RequestDetail() {
   const [req, setReq] = useState<PickupRequest | null>(null);
   const [error, setError] = useState<{ status: number; message: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(navState.created ? (navState.slotError ? null : t('detail.createdNotice')) : null);
+  const [slotError] = useState(navState.slotError);
+  const navigate = useNavigate();
+  const hasNavState = location.state != null;
+
+  // The wizard's one-time messages live in the history entry, which survives a reload: take
+  // them into component state and clear the entry, so a reload does not say "Thank you!" again.
+  useEffect(() => {
+    if (hasNavState) navigate({ pathname: location.pathname, search: location.search }, { replace: true, state: null });
+  }, [hasNavState, navigate, location.pathname, location.search]);
 
   const load = useCallback(async () => {
     try {
@@ -75,9 +84,9 @@ export default function RequestDetail() {
       <div aria-live="polite">
         {notice && <Alert tone="success" className="mb-4">{notice}</Alert>}
       </div>
-      {navState.slotError && req.status !== 'scheduled' && (
+      {slotError && req.status !== 'scheduled' && (
         <Alert tone="warning" className="mb-4" title={t('detail.slotFailedTitle')}>
-          {t('detail.slotFailed', { message: navState.slotError })}
+          {t('detail.slotFailed', { message: slotError })}
         </Alert>
       )}
       <div className="grid gap-4 lg:grid-cols-3">
@@ -95,7 +104,7 @@ export default function RequestDetail() {
                     {formatSlot(req.assigned_slot)} <span className="text-xs text-gray-700">({tzLabel()})</span>
                   </>
                 ) : (
-                  t('detail.noSlot')
+                  noSlotText(req.status)
                 )}
               </Item>
               <Item label={t('field.category')}>{categoryLabel(req.category)}</Item>
@@ -188,7 +197,7 @@ function SlotCard({ req, onChanged }: { req: PickupRequest; onChanged: (r: Picku
     <Card title={rescheduling ? t('reschedule.title') : t('reschedule.chooseTitle')}>
       <p className="text-sm text-gray-800">{rescheduling ? t('reschedule.rule', { hours: CANCEL_CUTOFF_HOURS }) : t('reschedule.chooseIntro')}</p>
       {blocked ? (
-        <p className="mt-2 text-sm font-medium text-amber-900">{t('reschedule.tooLate')}</p>
+        <p className="mt-2 text-sm font-medium text-amber-900">{t('reschedule.tooLate', { hours: CANCEL_CUTOFF_HOURS })}</p>
       ) : !open ? (
         <Button ref={openBtn} variant="secondary" className="mt-3" onClick={() => setOpen(true)} aria-expanded={false}>
           {rescheduling ? t('reschedule.open') : t('reschedule.chooseOpen')}

@@ -86,6 +86,41 @@ export function clearSession(): void {
   authStore.set({ token: null, user: null, status: 'ready' });
 }
 
+const SESSION_ENDED_KEY = 'swmra_session_ended';
+
+/**
+ * The server refused the token of a signed-in user (expired, revoked, account disabled):
+ * forgets the session and leaves a note so the sign-in page can say why the user is there.
+ */
+export function endSession(): void {
+  if (authStore.get().token) {
+    try {
+      sessionStorage.setItem(SESSION_ENDED_KEY, '1');
+    } catch {
+      /* storage unavailable: the sign-in page just shows no note */
+    }
+  }
+  clearSession();
+}
+
+/** Whether the last session ended because the server refused it (see endSession). */
+export function sessionEndedNote(): boolean {
+  try {
+    return sessionStorage.getItem(SESSION_ENDED_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** Clears the note left by endSession (the sign-in page has shown it). */
+export function clearSessionEndedNote(): void {
+  try {
+    sessionStorage.removeItem(SESSION_ENDED_KEY);
+  } catch {
+    /* ignore */
+  }
+}
+
 /** Revokes the token on the server (best effort), then forgets it. */
 export async function logout(): Promise<void> {
   const token = authStore.get().token;
@@ -97,6 +132,7 @@ export async function logout(): Promise<void> {
     }
   }
   clearSession();
+  clearSessionEndedNote(); // a 401 racing the deliberate sign-out is not "your session ended"
 }
 
 export function setUser(user: User): void {

@@ -3,11 +3,31 @@ import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import Login from '../Login';
 import Signup from '../Signup';
-import { renderAt } from '../../test/render';
+import { renderAt, signIn } from '../../test/render';
+import { authStore, endSession, logout } from '../../stores/auth';
 import { fakeFetch, reply } from '../../test/fakeFetch';
 import { citizen, staffUser } from '../../test/fixtures';
 
 describe('Login', () => {
+  it('says why the user is back on the sign-in page after the server ended the session, once', async () => {
+    signIn(citizen);
+    endSession(); // what App does on a 401 for an authenticated call (e.g. the account was disabled)
+    expect(authStore.get().token).toBeNull();
+    const first = renderAt(<Login />, { route: '/login', path: '/login' });
+    expect(await screen.findByRole('status')).toHaveTextContent(/you were signed out/i);
+    first.unmount();
+    renderAt(<Login />, { route: '/login', path: '/login' });
+    expect(screen.queryByText(/you were signed out/i)).not.toBeInTheDocument();
+  });
+
+  it('shows no such note after a deliberate sign-out', async () => {
+    signIn(citizen);
+    fakeFetch({ 'POST /api/auth/logout': reply(204) });
+    await logout();
+    renderAt(<Login />, { route: '/login', path: '/login' });
+    expect(screen.queryByText(/you were signed out/i)).not.toBeInTheDocument();
+  });
+
   it('shows inline errors for an empty form and focuses the first invalid field', async () => {
     const net = fakeFetch({});
     renderAt(<Login />, { route: '/login', path: '/login' });

@@ -6,8 +6,11 @@ import { renderAt, signIn } from '../../test/render';
 import { fakeFetch, reply } from '../../test/fakeFetch';
 import { installFakeXhr } from '../../test/fakeXhr';
 import { citizen, makeRequest } from '../../test/fixtures';
+import { addDays, todayInTz } from '../../lib/time';
 
-const SLOT = { start: '2030-01-10T04:30:00Z', end: '2030-01-10T05:30:00Z', capacity: 5, remaining: 3 };
+// A date inside the 60-day booking window (the picker offers nothing outside it).
+const SLOT_DATE = addDays(todayInTz(), 10);
+const SLOT = { start: `${SLOT_DATE}T04:30:00Z`, end: `${SLOT_DATE}T05:30:00Z`, capacity: 5, remaining: 3 };
 
 async function fillDetails() {
   await userEvent.selectOptions(screen.getByLabelText('Waste category'), 'e-waste');
@@ -64,9 +67,9 @@ describe('New request wizard', () => {
     // Step 3: slots for the chosen date
     const date = screen.getByLabelText('Pickup date');
     await userEvent.clear(date);
-    await userEvent.type(date, '2030-01-10');
+    await userEvent.type(date, SLOT_DATE);
     const radio = await screen.findByRole('radio', { name: /10:00–11:00.*3 of 5 seats left/ });
-    expect(net.find('GET', '/api/slots/available').at(-1)?.query.get('date')).toBe('2030-01-10');
+    expect(net.find('GET', '/api/slots/available').at(-1)?.query.get('date')).toBe(SLOT_DATE);
     expect(screen.getByText(/Times are in IST, Asia\/Kolkata/)).toBeInTheDocument();
     await userEvent.click(radio);
     await userEvent.click(screen.getByRole('button', { name: 'Next' }));
@@ -136,8 +139,31 @@ describe('New request wizard', () => {
     await userEvent.click(screen.getByRole('button', { name: /skip/i }));
     await userEvent.upload(screen.getByLabelText(/photos of the waste/i), new File(['x'], 'fake.png', { type: 'image/png' }));
     expect(await screen.findByText('Unsupported file type')).toBeInTheDocument();
+    // The same bytes would be refused again: only removing the photo is offered.
+    expect(screen.queryByRole('button', { name: 'Try again' })).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Remove fake.png' })).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Next' }));
     expect(screen.getByText(/failed to upload/i)).toBeInTheDocument();
     expect(screen.getByRole('heading', { name: /step 4 of 5/i })).toBeInTheDocument();
+  });
+
+  it('offers to retry an upload that failed for a passing reason', async () => {
+    signIn(citizen);
+    fakeFetch({ 'GET /api/slots/available': [] });
+    let calls = 0;
+    const xhr = installFakeXhr(() =>
+      ++calls === 1 ? { status: 503, body: { detail: 'Service unavailable' } } : { status: 201, body: { url: 'http://127.0.0.1:8080/uploads/2030/01/ok.png', path: '2030/01/ok.png' } },
+    );
+    vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: () => 'blob:x', revokeObjectURL: () => undefined }));
+    renderAt(<NewRequest />, { route: '/requests/new', path: '/requests/new' });
+    await fillDetails();
+    await userEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await fillAddress();
+    await userEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await userEvent.click(screen.getByRole('button', { name: /skip/i }));
+    await userEvent.upload(screen.getByLabelText(/photos of the waste/i), new File(['x'], 'bag.png', { type: 'image/png' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Try again' }));
+    expect(await screen.findByText('Uploaded')).toBeInTheDocument();
+    expect(xhr.sent).toHaveLength(2);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { screen, waitFor } from '@testing-library/react';
+import { useLocation } from 'react-router-dom';
 import userEvent from '@testing-library/user-event';
 import RequestDetail, { cancelWindow } from '../RequestDetail';
 import { renderAt, signIn } from '../../test/render';
@@ -66,13 +67,43 @@ describe('Request detail', () => {
     expect(screen.queryByRole('button', { name: 'Cancel request' })).not.toBeInTheDocument();
   });
 
+  it('thanks once after the wizard, and clears the history entry so a reload does not repeat it', async () => {
+    signIn(citizen);
+    fakeFetch({ 'GET /api/requests/r1': makeRequest({ status: 'submitted' }) });
+    function StateProbe() {
+      return <div data-testid="nav-state">{JSON.stringify(useLocation().state ?? null)}</div>;
+    }
+    renderAt(
+      <>
+        <RequestDetail />
+        <StateProbe />
+      </>,
+      { ...route, state: { created: true, slotError: 'Slot is full' } },
+    );
+    expect(await screen.findByText('Your request was submitted, but the slot could not be booked')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId('nav-state')).toHaveTextContent('null'));
+    expect(screen.getByText(/Slot is full/)).toBeInTheDocument();
+  });
+
+  it('does not promise a slot for a closed request', async () => {
+    signIn(citizen);
+    fakeFetch({ 'GET /api/requests/r1': makeRequest({ status: 'cancelled', assigned_slot: null }) });
+    const { unmount } = renderAt(<RequestDetail />, route);
+    expect(await screen.findByText('None: the request was cancelled')).toBeInTheDocument();
+    expect(screen.queryByText('Not scheduled yet')).not.toBeInTheDocument();
+    unmount();
+    fakeFetch({ 'GET /api/requests/r1': makeRequest({ status: 'submitted', assigned_slot: null }) });
+    renderAt(<RequestDetail />, route);
+    expect(await screen.findByText('Not scheduled yet')).toBeInTheDocument();
+  });
+
   it('disables cancelling inside 24 h and says why', async () => {
     signIn(citizen);
     fakeFetch({ 'GET /api/requests/r1': makeRequest({ status: 'scheduled', assigned_slot: slotIn(5) }) });
     renderAt(<RequestDetail />, route);
     expect(await screen.findByRole('button', { name: 'Cancel request' })).toBeDisabled();
     expect(screen.getByText(/cancellation deadline .* has passed/i)).toBeInTheDocument();
-    expect(screen.getByText(/can no longer be changed/i)).toBeInTheDocument();
+    expect(screen.getByText('It is less than 24 hours to your slot, so it can no longer be changed.')).toBeInTheDocument();
   });
 
   it('reschedules through confirm-slot', async () => {

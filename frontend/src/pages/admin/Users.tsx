@@ -82,7 +82,7 @@ export default function Users() {
       ) : (
         page && (
           <>
-            <div className="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-gray-200" role="region" aria-label={t('users.title')} tabIndex={0}>
+            <div className="relative overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-gray-200" role="region" aria-label={t('users.title')} tabIndex={0}>
               <table className="min-w-full divide-y divide-gray-200 text-sm">
                 <caption className="sr-only">{t('users.caption', { count: page.total })}</caption>
                 <thead className="bg-gray-50 text-left">

@@ -9,7 +9,7 @@ import { StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { Timeline } from '../../components/Timeline';
 import { SlotPicker } from '../../components/SlotPicker';
 import { categoryLabel } from '../../components/RequestCard';
-import { allowedTransitions } from '../../lib/status';
+import { allowedTransitions, noSlotText } from '../../lib/status';
 import { addDays, formatDateTime, formatSlot, todayInTz, tzLabel } from '../../lib/time';
 import { t } from '../../i18n';
 import { useStore } from '../../lib/store';
@@ -86,7 +86,7 @@ export default function StaffRequestDetail() {
               </div>
               <div>
                 <dt className="text-sm font-medium text-gray-800">{t('detail.slot')}</dt>
-                <dd className="text-gray-900">{req.assigned_slot ? `${formatSlot(req.assigned_slot)} (${tzLabel()})` : t('detail.noSlot')}</dd>
+                <dd className="text-gray-900">{req.assigned_slot ? `${formatSlot(req.assigned_slot)} (${tzLabel()})` : noSlotText(req.status)}</dd>
               </div>
               <div>
                 <dt className="text-sm font-medium text-gray-800">{t('field.quantity')}</dt>

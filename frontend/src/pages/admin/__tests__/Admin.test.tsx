@@ -120,4 +120,16 @@ describe('Users and roles', () => {
     await waitFor(() => expect(net.find('PATCH', '/api/admin/users/u1')).toHaveLength(2));
     expect(net.find('PATCH', '/api/admin/users/u1')[1].body).toEqual({ disabled: true });
   });
+
+  it('keeps the screen-reader-only labels inside the scrolling table (no page-wide overflow on phones)', async () => {
+    signIn(adminUser);
+    fakeFetch({ 'GET /api/admin/users': { items: [adminUser, citizen], total: 2, skip: 0, limit: 20 } });
+    renderAt(<Users />, { route: '/admin/users', path: '/admin/users' });
+    await screen.findByRole('rowheader', { name: /asha rao/i });
+    // .sr-only is position:absolute; without a positioned scroll box its containing block is
+    // the page, so labels in the off-screen columns widened the whole page at 390 px.
+    const region = screen.getByRole('region', { name: 'Users and roles' });
+    expect(region).toHaveClass('overflow-x-auto', 'relative');
+    expect(region.querySelectorAll('.sr-only').length).toBeGreaterThan(0);
+  });
 });
