@@ -321,6 +321,10 @@ static int setup(void **state)
 	setenv("MONGO_DB", dbname, 1);
 	setenv("NCHAN_PUB_SOCKET", sock, 1);
 	setenv("APP_ENV", "test", 1);
+	/* The dispatcher also meets the fixture users' email notifications: point SMTP at a
+	 * closed port so a developer's dev mail sink (127.0.0.1:1025) never receives them. */
+	setenv("SMTP_HOST", "127.0.0.1", 1);
+	setenv("SMTP_PORT", "1", 1);
 	setenv("LOG_LEVEL", "error", 1);
 	setenv("ARGON2_MEMLIMIT_KIB", "8", 1);
 	setenv("ARGON2_OPSLIMIT", "1", 1);
