@@ -18,8 +18,11 @@
 #   BENCH_HELLO [0]  BENCH_SOCKET   enable nginx's /bench/hello location (bench/run.sh)
 #   FERRETDB [ferretdb on PATH, else $(go env GOPATH)/bin/ferretdb]
 # Every other variable the API reads (docs: README.md) is passed through from the caller's
-# environment. Starting is idempotent; each service runs in its own session (setsid) with
-# a pid file, and stop only signals those pids (and their process groups).
+# environment (so are ASAN_OPTIONS/UBSAN_OPTIONS/LSAN_OPTIONS for a sanitizer build).
+# Starting is idempotent; each service runs in its own session (setsid) with a pid file,
+# and stop only signals those pids (and their process groups). Stopping the API sends
+# SIGTERM: workers finish their request and exit normally (a sanitizer build runs its leak
+# check then); only a supervisor still alive after 20 s is killed.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -369,7 +372,7 @@ cmd_env() {
 }
 
 usage() {
-	sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 

@@ -27,7 +27,9 @@ static int field_error(struct http_response *res, const char *msg, const char *t
 	struct verrors e;
 	verr_init(&e);
 	verr_add(&e, "body.file", msg, type);
-	return http_validation(res, &e);
+	int st = http_validation(res, &e);
+	verr_free(&e); /* http_validation leaves an empty list behind */
+	return st;
 }
 
 int api_files_upload(struct http_request *req, struct http_response *res)

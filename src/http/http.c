@@ -211,6 +211,8 @@ int http_validation(struct http_response *res, struct verrors *e)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "detail", verr_take(e));
+	/* The list is consumed: release what verr_take left so no caller has to remember. */
+	verr_free(e);
 	return http_json(res, 422, o);
 }
 

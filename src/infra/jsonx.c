@@ -1,10 +1,39 @@
 #include "infra/jsonx.h"
+#include "infra/validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_DEPTH 32
+
+/* json-c's UTF-8 check lets overlong forms, surrogates and code points past U+10FFFF
+ * through; every key and string is checked strictly so nothing downstream (error bodies
+ * echo keys) ever handles text that is not UTF-8. */
+static bool strict_utf8(json_object *o, int depth)
+{
+	if (depth > MAX_DEPTH)
+		return false;
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return utf8_len(json_object_get_string(o)) != (size_t)-1;
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (!strict_utf8(json_object_array_get_idx(o, i), depth + 1))
+				return false;
+		return true;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v)
+		{
+			if (utf8_len(k) == (size_t)-1 || !strict_utf8(v, depth + 1))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
+}
 
 json_object *jsonx_parse(const char *buf, size_t len, char *err, size_t errlen)
 {
@@ -52,6 +81,11 @@ json_object *jsonx_parse(const char *buf, size_t len, char *err, size_t errlen)
 	json_tokener_free(tok);
 	if (end < len) {
 		snprintf(err, errlen, "Invalid JSON: unexpected data after the value");
+		json_object_put(obj);
+		return NULL;
+	}
+	if (!strict_utf8(obj, 0)) {
+		snprintf(err, errlen, "Invalid JSON: text is not valid UTF-8");
 		json_object_put(obj);
 		return NULL;
 	}

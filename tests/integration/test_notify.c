@@ -577,8 +577,9 @@ static void sms_when_enabled(void **state)
 	event(&uid, "submitted", NULL, NULL); /* no SMS for this event */
 	assert_int_equal(count("notifications", BCON_NEW("channel", BCON_UTF8("sms"))), 1);
 	/* send it through the dispatcher: the provider gets the form post with basic auth */
-	mongoc_collection_delete_many(db_coll("notifications"),
-				      BCON_NEW("channel", BCON_UTF8("email")), NULL, NULL, &err);
+	bson_t *email_q = BCON_NEW("channel", BCON_UTF8("email"));
+	mongoc_collection_delete_many(db_coll("notifications"), email_q, NULL, NULL, &err);
+	bson_destroy(email_q);
 	unlink(sms_log);
 	assert_int_equal(dispatch_once(), 1);
 	char *log = slurp(sms_log);
@@ -933,8 +934,10 @@ static void racing_dispatchers_send_each_once(void **state)
 	char *all = mail_all();
 	assert_int_equal(count_str(all, "\nMessage-ID: <"), 30);
 	/* every notification's Message-ID exactly once */
-	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(
-	    db_coll("notifications"), BCON_NEW("channel", BCON_UTF8("email")), NULL, NULL);
+	bson_t *email_q = BCON_NEW("channel", BCON_UTF8("email"));
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll("notifications"), email_q, NULL, NULL);
+	bson_destroy(email_q); /* the cursor keeps its own copy of the filter */
 	const bson_t *d;
 	int n = 0;
 	while (mongoc_cursor_next(cur, &d)) {

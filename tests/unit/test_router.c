@@ -100,7 +100,7 @@ static void protected_route_needs_token(void **state)
 static void malformed_json_is_400(void **state)
 {
 	(void)state;
-	const char *bad[] = {"{bad", "{\"a\":1} trailing", "", "[1,2", "{\"a\":\"\\ud800\"", "nul"};
+	const char *bad[] = {"{bad", "{\"a\":1} trailing", "", "[1,2", "{\"a\":\"\\ud800\"", "nul", "{\"\xc0\x80x\":1}", "{\"a\":\"\xed\xa0\x80\"}", "[\"\xf4\x90\x80\x80\"]"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct call c;
 		call_begin(&c, "POST", "/api/things", NULL, bad[i]);
