@@ -207,6 +207,31 @@ start_api() {
 	say "swmra-api running (pid $pid, $WORKERS workers, socket $FCGI_SOCKET, APP_ENV=$APP_ENV)"
 }
 
+# The dev stack's stand-in for cron (cron/swmra.cron): the dispatcher every minute, the
+# reminders every hour, the cleanups nightly. Each run takes its window's run key, so this
+# loop and a real crontab never double up. Not in the default services: tests run the
+# jobs themselves.
+start_jobs() {
+	local pid d=$BUILD_DIR/cron
+	if pid=$(service_pid jobs bash); then say "jobs already running (pid $pid)"; return; fi
+	[ -x "$d/swmra-job-dispatch" ] || die "$d/swmra-job-dispatch does not exist yet: build first"
+	jwt_secret
+	pid=$(cd "$STACK_DIR" && spawn jobs "$LOG_DIR/jobs.log" bash -c '
+		d=$1; n=0
+		while :; do
+			"$d/swmra-job-dispatch" --env-file ""
+			[ $((n % 60)) = 0 ] && "$d/swmra-job-reminders" --env-file ""
+			if [ $((n % 1440)) = 0 ]; then
+				for j in cleanup-drafts cleanup-uploads purge-tokens; do
+					[ -x "$d/swmra-job-$j" ] && "$d/swmra-job-$j" --env-file ""
+				done
+			fi
+			n=$((n + 1))
+			sleep 60
+		done' jobs "$d")
+	say "jobs running (pid $pid: dispatch every minute, reminders hourly; log $LOG_DIR/jobs.log)"
+}
+
 sed_escape() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
 
 # render nginx/*.conf.in into $NGINX_DIR; prints nothing, returns 0
@@ -321,10 +346,12 @@ cmd_start() {
 	have_service smtp && start_smtp
 	have_service api && start_api
 	have_service nginx && start_nginx
+	have_service jobs && start_jobs
 	return 0
 }
 
 cmd_stop() {
+	have_service jobs && stop_service jobs bash 5
 	have_service nginx && stop_service nginx nginx 10
 	have_service api && stop_service swmra-api swmra-api 20
 	have_service smtp && stop_service smtp-sink python3 5
@@ -355,6 +382,7 @@ cmd_status() {
 		printf '  %-10s          workers: %s\n' '' "${wpids:-none}"
 	else rc=1; fi
 	status_line nginx nginx nginx "http://127.0.0.1:$HTTP_PORT/" || rc=1
+	if have_service jobs; then status_line jobs jobs bash "cron stand-in, log $LOG_DIR/jobs.log" || rc=1; fi
 	printf '  logs: %s\n' "$LOG_DIR"
 	return $rc
 }
