@@ -13,7 +13,7 @@
 # ports (deploy: HTTP 28080, HTTPS 28443; multinode: 38000 + 17/25/79/80/81/443/444;
 # override with SWMRA_TEST_DEPLOY_HTTP_PORT, SWMRA_TEST_DEPLOY_HTTPS_PORT,
 # SWMRA_TEST_MULTINODE_BASE_PORT).
-# The stack it needs (FerretDB, SMTP sink, swmra-api, nginx) runs from BUILD/tests/.stack on
+# The stack it needs (FerretDB, SMTP sink, swmra-api, nginx) runs from BUILD/tests/.stack-<HTTP port> on
 # its own ports (HTTP 18080, Mongo 27117, SMTP 12025; override with SWMRA_TEST_HTTP_PORT,
 # SWMRA_TEST_MONGO_PORT, SWMRA_TEST_SMTP_PORT), with fresh data each run, and is stopped at
 # the end, so it neither needs nor disturbs a dev stack. A layer whose prerequisites are
@@ -37,8 +37,9 @@ MAKE=${MAKE:-make}
 # a private stack: nothing from the caller's environment may point it elsewhere
 unset MONGO_URI MONGO_DB PUBLIC_BASE_URL UPLOAD_DIR NCHAN_PUB_SOCKET FCGI_SOCKET JWT_SECRET \
 	STACK_SERVICES BENCH_HELLO BENCH_SOCKET AUTH_RATE_LIMIT AUTH_RATE_BURST SWMRA_BASE_URL
-export STACK_DIR=$BUILD/tests/.stack
 export HTTP_PORT=${SWMRA_TEST_HTTP_PORT:-18080}
+# one stack directory per port set, so two runs on different ports never share one
+export STACK_DIR=$BUILD/tests/.stack-$HTTP_PORT
 export MONGO_PORT=${SWMRA_TEST_MONGO_PORT:-27117}
 export SMTP_PORT=${SWMRA_TEST_SMTP_PORT:-12025}
 export APP_ENV=test
