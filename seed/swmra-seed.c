@@ -33,15 +33,17 @@ struct seed_step {
 	int (*run)(char *err, size_t errlen);
 };
 
-/* The default weekly template (Mon-Sat 09:00-21:00); an existing one is kept. */
+/* The default weekly template (Mon-Sat 09:00-21:00); an existing one is kept. Returns 1
+ * when it was stored now, 0 when a template was already there. */
 static int seed_slot_template(char *err, size_t errlen)
 {
 	bson_error_t berr;
-	if (!slots_seed_default(&berr)) {
+	bool inserted = false;
+	if (!slots_seed_default(&inserted, &berr)) {
 		snprintf(err, errlen, "%s", berr.message);
 		return -1;
 	}
-	return 0;
+	return inserted ? 1 : 0;
 }
 
 static const struct seed_step seed_steps[] = {

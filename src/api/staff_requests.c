@@ -1,14 +1,19 @@
 /* Staff routes over every pickup request (staff and admins): the filtered list, the detail
  * with the transitions the caller may make, status transitions along exactly the edges of
- * the lifecycle (409 with the allowed next statuses otherwise) and notes on the timeline. */
+ * the lifecycle (409 with the allowed next statuses otherwise) and notes on the timeline.
+ * Every request staff see carries `user`: {id, name, email, phone} of the resident who made
+ * it, or null when that account no longer exists. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/api.h"
 #include "domain/requests.h"
+#include "domain/users.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"
+#include "infra/log.h"
 #include "infra/timeutil.h"
 
 /* 422 from the collected errors; releases them. */
@@ -39,12 +44,82 @@ static json_object *allowed_json(enum req_status from, enum req_actor actor)
 	return arr;
 }
 
-/* The request as staff see it: the request shape plus `allowed_transitions`. */
+/* The resident `user_id` (hex) as staff see them: a new {id, name, email, phone} object,
+ * or NULL (JSON null) when the id is malformed or the account no longer exists. Returns
+ * false only on a database error (then `err` is set and *out is NULL). */
+static bool owner_json(const char *user_id, json_object **out, bson_error_t *err)
+{
+	*out = NULL;
+	bson_oid_t oid;
+	if (!db_parse_oid(user_id, &oid))
+		return true;
+	struct user u;
+	switch (users_find_by_id(&oid, false, &u, err)) {
+	case USERS_OK: break;
+	case USERS_ERR: return false;
+	default: return true;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(u.id));
+	json_object_object_add(o, "name", json_object_new_string(u.name ? u.name : ""));
+	json_object_object_add(o, "email", json_object_new_string(u.email ? u.email : ""));
+	json_object_object_add(o, "phone", u.phone ? json_object_new_string(u.phone) : NULL);
+	users_clear(&u);
+	*out = o;
+	return true;
+}
+
+/* Adds `user` to each request of the array `items`: every distinct user_id of the page is
+ * looked up once (point queries by _id) and the object shared between its requests.
+ * Returns false on a database error. */
+static bool add_owners(json_object *items, bson_error_t *err)
+{
+	size_t n = json_object_array_length(items);
+	const char **ids = n ? calloc(n, sizeof(*ids)) : NULL;
+	json_object **owners = n ? calloc(n, sizeof(*owners)) : NULL;
+	if (n && (!ids || !owners))
+		abort();
+	size_t distinct = 0;
+	bool ok = true;
+	for (size_t i = 0; i < n && ok; i++) {
+		json_object *item = json_object_array_get_idx(items, i);
+		const char *uid = jsonx_str(item, "user_id");
+		size_t k = 0;
+		while (k < distinct && strcmp(ids[k], uid ? uid : "") != 0)
+			k++;
+		if (k == distinct) {
+			ids[k] = uid ? uid : "";
+			ok = owner_json(ids[k], &owners[k], err);
+			distinct++;
+		}
+		if (ok)
+			json_object_object_add(item, "user", json_object_get(owners[k]));
+	}
+	for (size_t k = 0; k < distinct; k++)
+		json_object_put(owners[k]);
+	free(owners);
+	free(ids);
+	return ok;
+}
+
+/* The request as staff see it: the request shape plus `allowed_transitions` and `user`.
+ * `after_change` (a transition or note was stored): a failed lookup of the resident does
+ * not turn the stored change into an error; `user` is null then and a warning logged. */
 static int answer_staff(struct http_request *req, struct http_response *res, int status,
-			bson_t *doc)
+			bson_t *doc, bool after_change)
 {
 	json_object *o = requests_to_json(doc);
 	bson_destroy(doc);
+	json_object *owner = NULL;
+	bson_error_t err;
+	if (!owner_json(jsonx_str(o, "user_id"), &owner, &err)) {
+		if (!after_change) {
+			json_object_put(o);
+			return http_db_error(res, &err);
+		}
+		log_warn("resident lookup failed: %s", err.message);
+	}
+	json_object_object_add(o, "user", owner);
 	int from = requests_status_parse(jsonx_str(o, "status"));
 	json_object_object_add(o, "allowed_transitions",
 			       from < 0 ? json_object_new_array()
@@ -102,6 +177,10 @@ int api_staff_requests_list(struct http_request *req, struct http_response *res)
 	json_object *items = requests_list(&q, &total, &err);
 	if (!items)
 		return http_db_error(res, &err);
+	if (!add_owners(items, &err)) {
+		json_object_put(items);
+		return http_db_error(res, &err);
+	}
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "items", items);
 	json_object_object_add(o, "total", json_object_new_int64(total));
@@ -119,7 +198,7 @@ int api_staff_requests_get(struct http_request *req, struct http_response *res)
 	bson_t *doc = requests_load(&id, NULL, &err);
 	if (!doc)
 		return err.code ? http_db_error(res, &err) : not_found(res);
-	return answer_staff(req, res, 200, doc);
+	return answer_staff(req, res, 200, doc, false);
 }
 
 static bool v_instant(struct verrors *e, json_object *obj, const char *key, int64_t *out)
@@ -178,7 +257,7 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	char msg[128];
 	json_object *o;
 	switch (requests_transition(&id, &t, &from, &doc, &err)) {
-	case REQ_OK: return answer_staff(req, res, 200, doc);
+	case REQ_OK: return answer_staff(req, res, 200, doc, true);
 	case REQ_NOT_FOUND: return not_found(res);
 	case REQ_INVALID:
 		snprintf(msg, sizeof(msg), "Invalid transition from %s to %s",
@@ -233,5 +312,5 @@ int api_staff_requests_note(struct http_request *req, struct http_response *res)
 	bson_t *doc = requests_load(&id, NULL, &err);
 	if (!doc)
 		return err.code ? http_db_error(res, &err) : not_found(res);
-	return answer_staff(req, res, 201, doc);
+	return answer_staff(req, res, 201, doc, true);
 }

@@ -197,22 +197,34 @@ bool notify_event(const bson_oid_t *user_id, const char *event, json_object *dat
 	bool want_email = notify_event_wants_email(event);
 	bool want_sms = notify_event_wants_sms(event) && config_get()->enable_sms;
 	if (ok && (want_email || want_sms)) {
-		char *email = NULL, *phone = NULL;
+		char *name = NULL, *email = NULL, *phone = NULL;
 		bool pe = false, ps = false;
 		bson_error_t cerr;
-		if (users_get_contact(user_id, &email, &phone, &pe, &ps, NULL, &cerr)) {
+		if (users_get_contact_named(user_id, &name, &email, &phone, &pe, &ps, NULL,
+					    &cerr)) {
+			/* The email greets the recipient by name: rendered again with it. */
+			struct notify_message named;
+			const struct notify_message *mm = &m;
+			bool renamed =
+			    name && *name && notify_render_for(event, data, name, &named);
+			if (renamed)
+				mm = &named;
 			if (want_email && pe && email && *email)
-				ok = insert_queued(user_id, "email", event, m.title, m.email_text,
-						   m.email_html, email, data, now, err);
+				ok = insert_queued(user_id, "email", event, mm->title,
+						   mm->email_text, mm->email_html, email, data, now,
+						   err);
 			if (ok && want_sms && ps && phone && *phone)
-				ok = insert_queued(user_id, "sms", event, m.title, m.sms, NULL,
+				ok = insert_queued(user_id, "sms", event, mm->title, mm->sms, NULL,
 						   phone, data, now, err);
+			if (renamed)
+				notify_message_free(&named);
 		} else if (cerr.code != 0) {
 			*err = cerr;
 			ok = false;
 		} else {
 			log_warn("notify_event: user of '%s' not found: no email or SMS", event);
 		}
+		free(name);
 		free(email);
 		free(phone);
 	}

@@ -41,8 +41,15 @@ bool notify_event_known(const char *event);
 bool notify_event_wants_email(const char *event);
 bool notify_event_wants_sms(const char *event);
 /* Renders `event` with `data` (borrowed, may be NULL). Slot times are shown in the
- * process time zone (SERVICE_TZ). Returns false for an unknown event or out of memory. */
+ * process time zone (SERVICE_TZ) followed by its abbreviation at the slot's start (strftime
+ * %Z from the tz database, e.g. "Fri 27 Nov 2026, 09:00–11:00 IST"). Emails greet with
+ * "Hello,". Returns false for an unknown event or out of memory. */
 bool notify_render(const char *event, json_object *data, struct notify_message *out);
+/* notify_render for a known recipient: the emails greet "Hello <name>," (the name as
+ * stored, control characters dropped, HTML-escaped in the HTML part); `name` (borrowed)
+ * NULL or blank greets "Hello,". */
+bool notify_render_for(const char *event, json_object *data, const char *name,
+		       struct notify_message *out);
 void notify_message_free(struct notify_message *m);
 
 /* ---- storage view ---- */

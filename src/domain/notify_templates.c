@@ -131,7 +131,8 @@ static char *sb_take(struct sb *b)
 	return b->s;
 }
 
-/* A slot as people read it, in the service time zone: "Thu 26 Nov 2026, 09:00–11:00". */
+/* A slot as people read it, in the service time zone, with the zone's abbreviation from
+ * the tz database at the slot's start: "Thu 26 Nov 2026, 09:00–11:00 IST". */
 static void format_slot(const char *start, const char *end, char *out, size_t outlen)
 {
 	int64_t s_ms, e_ms;
@@ -148,8 +149,36 @@ static void format_slot(const char *start, const char *end, char *out, size_t ou
 		localtime_r(&e, &te);
 		char hm[16];
 		strftime(hm, sizeof(hm), "%H:%M", &te);
-		snprintf(out + n, outlen - n, "\xE2\x80\x93%s", hm); /* en dash */
+		n += (size_t)snprintf(out + n, outlen - n, "\xE2\x80\x93%s", hm); /* en dash */
 	}
+	char zone[32];
+	if (n < outlen && strftime(zone, sizeof(zone), "%Z", &tm) > 0)
+		snprintf(out + n, outlen - n, " %s", zone);
+}
+
+/* The recipient's name for the greeting: control characters dropped, surrounding blanks
+ * trimmed, cut on a character boundary when longer than buf; NULL when there is none.
+ * Writes into buf. */
+static const char *clean_name(const char *name, char *buf, size_t buflen)
+{
+	if (!name)
+		return NULL;
+	size_t i = 0, j = 0;
+	for (; name[i] && j + 1 < buflen; i++) {
+		unsigned char c = (unsigned char)name[i];
+		buf[j++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+	}
+	if (name[i]) { /* cut: drop a character split at the end */
+		while (j > 0 && ((unsigned char)buf[j - 1] & 0xC0) == 0x80)
+			j--;
+		if (j > 0 && ((unsigned char)buf[j - 1] & 0x80))
+			j--;
+	}
+	buf[j] = '\0';
+	while (j > 0 && buf[j - 1] == ' ')
+		buf[--j] = '\0';
+	size_t lead = strspn(buf, " ");
+	return buf[lead] ? buf + lead : NULL;
 }
 
 /* A string value of `data` with control characters dropped (values end up in emails and
@@ -239,10 +268,18 @@ static void utf8_truncate(char *s, size_t max)
 
 bool notify_render(const char *event, json_object *data, struct notify_message *out)
 {
+	return notify_render_for(event, data, NULL, out);
+}
+
+bool notify_render_for(const char *event, json_object *data, const char *name,
+		       struct notify_message *out)
+{
 	memset(out, 0, sizeof(*out));
 	const struct tmpl *t = find(event);
 	if (!t)
 		return false;
+	char nameb[4 * 100 + 1];
+	const char *who = clean_name(name, nameb, sizeof(nameb));
 	char catb[64], reasonb[300], ridb[32], startb[48], endb[48], slot[96];
 	const char *cat = clean_str(data, "category", catb, sizeof(catb));
 	const char *reason = clean_str(data, "reason", reasonb, sizeof(reasonb));
@@ -268,7 +305,10 @@ bool notify_render(const char *event, json_object *data, struct notify_message *
 	if (rid)
 		snprintf(link, sizeof(link), "%s/requests/%s", base, rid);
 
-	sb_add(&etext, "Hello,\r\n\r\n");
+	if (who)
+		sb_printf(&etext, "Hello %s,\r\n\r\n", who);
+	else
+		sb_add(&etext, "Hello,\r\n\r\n");
 	sb_add(&etext, txt);
 	sb_add(&etext, "\r\n\r\n");
 	if (link[0]) {
@@ -285,7 +325,12 @@ bool notify_render(const char *event, json_object *data, struct notify_message *
 	sb_add(&html, "</title></head>\r\n<body style=\"font-family:sans-serif;color:#1f2937\">\r\n"
 		      "<h2 style=\"color:#15803d\">");
 	sb_html(&html, t->title);
-	sb_add(&html, "</h2>\r\n<p>Hello,</p>\r\n<p>");
+	sb_add(&html, "</h2>\r\n<p>Hello");
+	if (who) {
+		sb_add(&html, " ");
+		sb_html(&html, who);
+	}
+	sb_add(&html, ",</p>\r\n<p>");
 	sb_html(&html, txt);
 	sb_add(&html, "</p>\r\n");
 	if (link[0]) {

@@ -90,8 +90,10 @@ bool slots_template_save(const struct slot_template *t, bson_error_t *err)
 	return ok;
 }
 
-bool slots_seed_default(bson_error_t *err)
+bool slots_seed_default(bool *inserted, bson_error_t *err)
 {
+	if (inserted)
+		*inserted = false;
 	struct slot_template t;
 	slots_template_default(&t);
 	bson_t *doc = template_bson(&t, err);
@@ -102,6 +104,8 @@ bool slots_seed_default(bson_error_t *err)
 	bson_destroy(doc);
 	if (!ok && db_is_dup_key(err))
 		return true; /* already there: the seed never overwrites an admin's template */
+	if (ok && inserted)
+		*inserted = true;
 	return ok;
 }
 
@@ -237,6 +241,11 @@ static int64_t lead_ms(void)
 	return (int64_t)config_get()->slot_lead_hours * 3600 * 1000;
 }
 
+static bool in_window(int64_t start_ms, int64_t now_ms)
+{
+	return slots_in_booking_window(start_ms, now_ms, config_get()->slot_booking_window_days);
+}
+
 /* The grid of local date y-m-d for `cls` with effective capacity (no seat counts). */
 static int grid_for(int cls, int y, int m, int d, struct slot_info *out, int max, bson_error_t *err)
 {
@@ -288,7 +297,8 @@ int slots_is_offered(const char *category, int64_t start_ms, int64_t end_ms, boo
 	if (cls < 0 || end_ms <= start_ms)
 		return 0;
 	int64_t now = time_now_ms();
-	if (start_ms <= now || (enforce_lead && start_ms < now + lead_ms()))
+	if (start_ms <= now || (enforce_lead && start_ms < now + lead_ms()) ||
+	    !in_window(start_ms, now))
 		return 0;
 	struct slot_info slot;
 	int f = find_slot(cls, start_ms, end_ms, &slot, err);
@@ -298,14 +308,15 @@ int slots_is_offered(const char *category, int64_t start_ms, int64_t end_ms, boo
 }
 
 enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *category,
-				   int64_t start_ms, int64_t end_ms, bool enforce_lead,
+				   int64_t start_ms, int64_t end_ms, bool resident,
 				   bson_error_t *err)
 {
 	int cls = slots_class_of(category);
 	if (cls < 0 || end_ms <= start_ms)
 		return SLOT_NOT_AVAILABLE;
 	int64_t now = time_now_ms();
-	if (start_ms <= now || (enforce_lead && start_ms < now + lead_ms()))
+	if (start_ms <= now ||
+	    (resident && (start_ms < now + lead_ms() || !in_window(start_ms, now))))
 		return SLOT_NOT_AVAILABLE;
 	struct slot_info slot;
 	int f = find_slot(cls, start_ms, end_ms, &slot, err);
@@ -313,25 +324,29 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 		return SLOT_DB_ERROR;
 	if (f == 0 || slot.closed)
 		return SLOT_NOT_AVAILABLE;
-	int held = holds_claim(request_id, start_ms, err);
-	if (held < 0)
-		return SLOT_DB_ERROR;
-	if (held)
-		return SLOT_CLAIMED; /* idempotent: the request keeps the seat it has */
-	if (slot.capacity <= 0)
-		return SLOT_FULL;
-
-	/* Seats already taken, read once to skip them (a hint only: the inserts decide). */
-	bool *taken = calloc((size_t)slot.capacity, sizeof(bool));
+	/* Every claim starting at start_ms, read once (FerretDB scans the collection for any
+	 * filter but _id, so one read serves both questions): whether this request holds one
+	 * already (any class, like the {request_id, start} index), and the seats of the class
+	 * taken, to skip them (a hint only: the inserts decide). */
+	bool *taken = calloc((size_t)(slot.capacity > 0 ? slot.capacity : 1), sizeof(bool));
 	if (!taken)
 		abort();
-	bson_t *q =
-	    BCON_NEW("class", BCON_UTF8(slots_class_name(cls)), "start", BCON_DATE_TIME(start_ms));
-	bson_t *opts = BCON_NEW("projection", "{", "seat", BCON_INT32(1), "}");
+	bson_t *q = BCON_NEW("start", BCON_DATE_TIME(start_ms));
+	bson_t *opts = BCON_NEW("projection", "{", "class", BCON_INT32(1), "seat", BCON_INT32(1),
+				"request_id", BCON_INT32(1), "}");
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(CLAIMS), q, opts, NULL);
 	const bson_t *doc;
+	const char *cls_name = slots_class_name(cls);
 	int held_total = 0;
+	bool held = false;
 	while (mongoc_cursor_next(cur, &doc)) {
+		bson_iter_t it;
+		if (bson_iter_init_find(&it, doc, "request_id") && BSON_ITER_HOLDS_OID(&it) &&
+		    bson_oid_equal(bson_iter_oid(&it), request_id))
+			held = true;
+		const char *c = bson_str(doc, "class");
+		if (!c || strcmp(c, cls_name) != 0)
+			continue;
 		int64_t s = bson_int(doc, "seat", -1);
 		if (s >= 0 && s < slot.capacity)
 			taken[s] = true;
@@ -345,7 +360,11 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 		free(taken);
 		return SLOT_DB_ERROR;
 	}
-	if (held_total >= slot.capacity) {
+	if (held) {
+		free(taken);
+		return SLOT_CLAIMED; /* idempotent: the request keeps the seat it has */
+	}
+	if (slot.capacity <= 0 || held_total >= slot.capacity) {
 		free(taken);
 		return SLOT_FULL; /* also when capacity was lowered below the bookings kept */
 	}
@@ -405,10 +424,10 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 	if (r == SLOT_FULL) {
 		/* Every insert collided. One of them may have been the {request_id, start}
 		 * index: the same request claimed concurrently and already holds a seat. */
-		held = holds_claim(request_id, start_ms, err);
-		if (held < 0)
+		int holds = holds_claim(request_id, start_ms, err);
+		if (holds < 0)
 			return SLOT_DB_ERROR;
-		if (held)
+		if (holds)
 			return SLOT_CLAIMED;
 	}
 	return r;
@@ -520,6 +539,8 @@ int slots_available(const char *category, int y, int m, int d, struct slot_info 
 	day_bounds(y, m, d, &from, &to);
 	if (to <= now + lead_ms())
 		return 0; /* the whole day is past or inside the lead time */
+	if (!in_window(from, now))
+		return 0; /* the day is beyond the booking window */
 	int n = slots_day(cls, y, m, d, out, max, err);
 	if (n <= 0)
 		return n;

@@ -13,8 +13,8 @@
 enum slot_claim_result {
 	SLOT_CLAIMED = 0,
 	SLOT_FULL = 1,		/* every seat is taken: 409 "Slot is full" */
-	SLOT_NOT_AVAILABLE = 2, /* off the grid, closed, past or inside the lead time: 409
-				   "Slot not available" */
+	SLOT_NOT_AVAILABLE = 2, /* off the grid, closed, past, inside the lead time or
+				   beyond the booking window: 409 "Slot not available" */
 	SLOT_DB_ERROR = -1	/* err is set */
 };
 
@@ -22,12 +22,16 @@ enum slot_claim_result {
  * organic|recyclable|hazardous|e-waste|bulk|other. Static string. */
 const char *slots_capacity_class(const char *category);
 
-/* Claims one seat for `request_id` in [start_ms, end_ms). `enforce_lead` applies the
- * minimum lead time (SLOT_LEAD_HOURS) — residents always; staff scheduling may pass
- * false but the slot must still be in the future and on the grid. Claiming again the
- * slot the request already holds returns SLOT_CLAIMED without taking a second seat. */
+/* Claims one seat for `request_id` in [start_ms, end_ms). `resident` applies the rules
+ * of a resident's booking: the minimum lead time (SLOT_LEAD_HOURS) and the booking window
+ * (SLOT_BOOKING_WINDOW_DAYS, see slots_in_booking_window). Staff scheduling passes false:
+ * the slot must still be in the future and on the grid, but staff may book inside the
+ * lead time and beyond the window (a pickup arranged with the resident, or planned ahead
+ * for a bulk collection); the window only bounds what residents book themselves. Claiming
+ * again the slot the request already holds returns SLOT_CLAIMED without taking a second
+ * seat. */
 enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *category,
-				   int64_t start_ms, int64_t end_ms, bool enforce_lead,
+				   int64_t start_ms, int64_t end_ms, bool resident,
 				   bson_error_t *err);
 /* Releases the seat `request_id` holds in the slot starting at start_ms (no-op when it
  * holds none). Returns false only on a database error. A reschedule to the same start
@@ -114,6 +118,11 @@ int slots_grid_day(const struct slot_template *t, const struct slot_override *ov
 /* Keeps (in place, order kept) the slots a resident may book now: not closed, remaining > 0
  * and starting at least lead_ms after now_ms. Returns the new count. */
 int slots_filter_offered(struct slot_info *s, int n, int64_t now_ms, int64_t lead_ms);
+/* The booking window of residents: whether an instant starting a slot falls on a local
+ * date (SERVICE_TZ) at most `window_days` after the local date of now_ms (today +
+ * window_days included, whatever the time of day, as the web app's date picker offers
+ * it). Past instants are inside; the lead time is checked separately. */
+bool slots_in_booking_window(int64_t start_ms, int64_t now_ms, int window_days);
 #define SLOTS_DATE_LEN 40
 /* Days since 1970-01-01 → calendar date / "YYYY-MM-DD". */
 void slots_days_to_date(int64_t days, int *y, int *m, int *d);
@@ -127,8 +136,11 @@ int64_t slots_local_midnight_ms(int y, int m, int d);
  * document is stored. */
 bool slots_template_load(struct slot_template *t, bson_error_t *err);
 bool slots_template_save(const struct slot_template *t, bson_error_t *err);
-/* Inserts the default template unless one exists (idempotent; for the seed tool). */
-bool slots_seed_default(bson_error_t *err);
+/* Inserts the default template unless one exists (idempotent; for the seed tool): the
+ * insert against _id "default" decides, so *inserted (may be NULL) is true only for the
+ * call that stored it and false when a template was already there. false on a database
+ * error. */
+bool slots_seed_default(bool *inserted, bson_error_t *err);
 /* Overrides covering any day of [from_day, to_day], oldest first; *out is malloc'd (caller
  * frees, may be NULL when *n is 0). */
 bool slots_overrides_load(int64_t from_day, int64_t to_day, struct slot_override **out, size_t *n,
@@ -142,13 +154,14 @@ int slots_override_delete(const bson_oid_t *id, bson_error_t *err);
  * Returns the count (≤ max) or -1 on a database error. */
 int slots_day(int cls, int y, int m, int d, struct slot_info *out, int max, bson_error_t *err);
 /* The slots of local date y-m-d a resident may book for `category` now (lead time
- * SLOT_LEAD_HOURS). Returns the count or -1 on a database error; -2 for an unknown
- * category. */
+ * SLOT_LEAD_HOURS; none for a date beyond the booking window SLOT_BOOKING_WINDOW_DAYS).
+ * Returns the count or -1 on a database error; -2 for an unknown category. */
 int slots_available(const char *category, int y, int m, int d, struct slot_info *out, int max,
 		    bson_error_t *err);
 /* Whether [start_ms, end_ms) is a bookable slot of `category` (on the grid, not closed, in
- * the future; with enforce_lead beyond the lead time), ignoring seats. For validating
- * preferred slots. 1 yes, 0 no, -1 database error. */
+ * the future, inside the booking window SLOT_BOOKING_WINDOW_DAYS; with enforce_lead beyond
+ * the lead time), ignoring seats. For validating the preferred slots residents give, so the
+ * window always applies. 1 yes, 0 no, -1 database error. */
 int slots_is_offered(const char *category, int64_t start_ms, int64_t end_ms, bool enforce_lead,
 		     bson_error_t *err);
 /* Seats held in the slot (class, start). -1 on a database error. */

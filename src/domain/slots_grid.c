@@ -153,6 +153,15 @@ void slots_day_string(int64_t days, char buf[SLOTS_DATE_LEN])
 	snprintf(buf, SLOTS_DATE_LEN, "%04d-%02d-%02d", y, m, d);
 }
 
+bool slots_in_booking_window(int64_t start_ms, int64_t now_ms, int window_days)
+{
+	int y, m, d;
+	slots_local_date(now_ms, &y, &m, &d);
+	int64_t today = time_days_from_civil(y, m, d);
+	slots_local_date(start_ms, &y, &m, &d);
+	return time_days_from_civil(y, m, d) <= today + window_days;
+}
+
 void slots_local_date(int64_t ms, int *y, int *m, int *d)
 {
 	time_t t = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));

@@ -367,6 +367,13 @@ void users_free_list(struct user *items, size_t n)
 bool users_get_contact(const bson_oid_t *id, char **email, char **phone, bool *pref_email,
 		       bool *pref_sms, bool *pref_inapp, bson_error_t *err)
 {
+	return users_get_contact_named(id, NULL, email, phone, pref_email, pref_sms, pref_inapp,
+				       err);
+}
+
+bool users_get_contact_named(const bson_oid_t *id, char **name, char **email, char **phone,
+			     bool *pref_email, bool *pref_sms, bool *pref_inapp, bson_error_t *err)
+{
 	struct user u;
 	memset(err, 0, sizeof(*err));
 	enum users_rc rc = users_find_by_id(id, false, &u, err);
@@ -374,6 +381,10 @@ bool users_get_contact(const bson_oid_t *id, char **email, char **phone, bool *p
 		if (rc == USERS_NOT_FOUND)
 			memset(err, 0, sizeof(*err));
 		return false;
+	}
+	if (name) {
+		*name = u.name;
+		u.name = NULL;
 	}
 	if (email) {
 		*email = u.email;

@@ -102,6 +102,10 @@ void users_free_list(struct user *items, size_t n);
  * be NULL. A disabled account exists, with its mail and SMS preferences reported off. */
 bool users_get_contact(const bson_oid_t *id, char **email, char **phone, bool *pref_email,
 		       bool *pref_sms, bool *pref_inapp, bson_error_t *err);
+/* users_get_contact that also gives the account's name (for greetings): *name is a
+ * malloc'd copy (caller frees; "" when none is stored). `name` may be NULL. */
+bool users_get_contact_named(const bson_oid_t *id, char **name, char **email, char **phone,
+			     bool *pref_email, bool *pref_sms, bool *pref_inapp, bson_error_t *err);
 
 /* Escapes the regex metacharacters of `s` into a malloc'd string (caller frees). */
 char *users_regex_escape(const char *s);

@@ -62,6 +62,7 @@ static const struct var vars[] = {
 	I("WORKERS", workers, "4", 1, 256),
 	I("MAX_BODY_BYTES", max_body_bytes, "1048576", 1024, 104857600),
 	I("SLOT_LEAD_HOURS", slot_lead_hours, "24", 0, 720),
+	I("SLOT_BOOKING_WINDOW_DAYS", slot_booking_window_days, "60", 1, 366),
 	I("CANCEL_MIN_HOURS", cancel_min_hours, "24", 0, 720),
 	I("DRAFT_MAX_AGE_DAYS", draft_max_age_days, "7", 1, 365),
 	I("ORPHAN_UPLOAD_HOURS", orphan_upload_hours, "24", 1, 8760),

@@ -48,6 +48,7 @@ struct config {
 	int workers;
 	int max_body_bytes;
 	int slot_lead_hours;
+	int slot_booking_window_days; /* residents book up to this many local dates ahead */
 	int cancel_min_hours;
 	int draft_max_age_days;
 	int orphan_upload_hours;

@@ -116,6 +116,16 @@ test('resident creates, staff move it through every stage, points appear', async
   const detail = await call('GET', `/api/staff/requests/${r.id}`, staff);
   assert.equal(detail.status, 200);
   assert.deepEqual(detail.json.allowed_transitions, ['enroute', 'cancelled']);
+  // staff see who the resident is
+  const who = { id: resident.user.id, name: resident.user.name, email: resident.user.email, phone: resident.user.phone };
+  assert.deepEqual(detail.json.user, who);
+  const page = await call('GET', '/api/staff/requests?status=scheduled&limit=100', staff);
+  assert.equal(page.status, 200, page.text);
+  const item = page.json.items.find((x) => x.id === r.id);
+  assert.ok(item, 'the request is on the staff list (newest first)');
+  assert.deepEqual(item.user, who);
+  for (const x of page.json.items) assert.ok('user' in x, `item ${x.id} has user`);
+  assert.equal('user' in conf.json, false, "the resident's own view has no user");
   const bad = await call('POST', `/api/staff/requests/${r.id}/transition`, staff, { to: 'completed' });
   assert.equal(bad.status, 409);
   assert.equal(bad.json.detail, 'Invalid transition from scheduled to completed');

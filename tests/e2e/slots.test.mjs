@@ -18,6 +18,7 @@ import { REPO, STACK, request, get, login, registerUser } from './lib/stack.mjs'
 const TZ = process.env.SERVICE_TZ || STACK.SERVICE_TZ || 'Asia/Kolkata';
 const HOUR = 3600 * 1000;
 const LEAD_MS = Number(process.env.SLOT_LEAD_HOURS || 24) * HOUR;
+const WINDOW_DAYS = Number(process.env.SLOT_BOOKING_WINDOW_DAYS || STACK.SLOT_BOOKING_WINDOW_DAYS || 60);
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 const auth = (token) => ({ headers: { authorization: `Bearer ${token}` } });
@@ -202,6 +203,19 @@ test('availability: shape, the template grid, the lead time, bad input', async (
     if (days.has(weekdayOf(dateIn(d)))) continue;
     assert.deepEqual(await available(resident.token, dateIn(d), 'organic'), [], `${dateIn(d)} has no window`);
     break;
+  }
+
+  // the booking window: the last offered weekday inside SLOT_BOOKING_WINDOW_DAYS has its
+  // slots, the dates beyond it (a year ahead too) none
+  let last = null;
+  for (let d = WINDOW_DAYS; d > WINDOW_DAYS - 7 && !last; d--) {
+    if (days.has(weekdayOf(dateIn(d))) && !template.closed_dates.includes(dateIn(d))) last = dateIn(d);
+  }
+  assert.ok(last, 'a weekday with windows in the last week of the booking window');
+  assert.ok((await available(resident.token, last, 'organic')).length > 0, `slots offered on ${last}`);
+  for (const beyond of [offeredDate(template, WINDOW_DAYS + 1), offeredDate(template, 365)]) {
+    assert.ok(beyond);
+    assert.deepEqual(await available(resident.token, beyond, 'organic'), [], `${beyond} is beyond the booking window`);
   }
 
   // the lead time: today's and tomorrow's slots are only offered from now + 24 h on

@@ -514,6 +514,9 @@ static void event_stores_inapp_publishes_and_queues_email(void **state)
 	assert_string_equal(str_of(em, "to"), "asha@example.com");
 	assert_non_null(strstr(str_of(em, "html"), "<html>"));
 	assert_int_equal(int_of(em, "attempts"), 0);
+	/* the email greets the account's name (users_get_contact_named) */
+	assert_true(strncmp(str_of(em, "body"), "Hello Asha Rao,\r\n", 17) == 0);
+	assert_non_null(strstr(str_of(em, "html"), "<p>Hello Asha Rao,</p>"));
 	bson_destroy(em);
 	/* SMS: not for "submitted", and ENABLE_SMS is off */
 	assert_int_equal(count("notifications", BCON_NEW("channel", BCON_UTF8("sms"))), 0);

@@ -14,6 +14,7 @@
 #include "domain/rewards.h"
 #include "domain/slots.h"
 #include "domain/uploads.h"
+#include "domain/users.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
@@ -794,6 +795,144 @@ static void staff_list_filters(void **state)
 	call_end(&c);
 }
 
+/* SLOT_BOOKING_WINDOW_DAYS (default 60): residents cannot book or prefer a slot a year
+ * ahead; staff may schedule it. */
+static void booking_window_on_requests(void **state)
+{
+	(void)state;
+	char id[25], path[96], body[512], sb[160];
+	int64_t far = slot_at(365 * 24), near = slot_at(59 * 24);
+	char a[TIME_RFC3339_LEN], b[TIME_RFC3339_LEN];
+	time_format_rfc3339(far, a);
+	time_format_rfc3339(far + 3600000, b);
+	struct call c;
+	snprintf(body, sizeof(body),
+		 "{\"category\":\"organic\",\"description\":\"Garden waste\",\"quantity\":1,"
+		 "\"address\":{\"line1\":\"1 Far Road\",\"city\":\"Pune\","
+		 "\"pincode\":\"411001\"},\"preferred_slots\":[{\"start\":\"%s\",\"end\":\"%s\"}]}",
+		 a, b);
+	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN), 422);
+	assert_true(has_error_at(c.json, "body.preferred_slots.0"));
+	call_end(&c);
+	create(resA, "organic", false, id);
+	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", id);
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, slot_body(sb, sizeof(sb), far), resA, ROLE_CITIZEN), 409);
+	assert_string_equal(call_detail(&c), "Slot not available");
+	call_end(&c);
+	assert_int_equal(booked("organic", far), 0);
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, slot_body(sb, sizeof(sb), near), resA, ROLE_CITIZEN), 200);
+	call_end(&c);
+	/* staff may schedule beyond the window */
+	char id2[25];
+	create(resB, "organic", false, id2);
+	expect_transition(id2, "pending_review", 200);
+	slot_body(sb, sizeof(sb), far);
+	snprintf(body, sizeof(body), "{\"to\":\"scheduled\",%s", sb + 1);
+	assert_int_equal(transition(id2, body, &c), 200);
+	assert_string_equal(jsonx_str(c.json, "status"), "scheduled");
+	call_end(&c);
+	assert_int_equal(booked("organic", far), 1);
+}
+
+/* Creates a request of `uid` whose address city is `city`; copies its id into `id`. */
+static void create_in(const char *uid, const char *city, char id[25])
+{
+	char body[512];
+	snprintf(body, sizeof(body),
+		 "{\"category\":\"recyclable\",\"description\":\"Cardboard boxes\","
+		 "\"quantity\":2,\"address\":{\"line1\":\"3 Lake Road\",\"city\":\"%s\","
+		 "\"pincode\":\"560001\"}}",
+		 city);
+	struct call c;
+	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, uid, ROLE_CITIZEN), 201);
+	snprintf(id, 25, "%s", jsonx_str(c.json, "id"));
+	call_end(&c);
+}
+
+static void expect_owner(json_object *o, const char *id)
+{
+	json_object *u = json_object_object_get(o, "user");
+	assert_non_null(u);
+	assert_string_equal(jsonx_str(u, "id"), id);
+	assert_string_equal(jsonx_str(u, "name"), "Aditi Rao");
+	assert_string_equal(jsonx_str(u, "email"), "aditi.owner@example.com");
+	assert_string_equal(jsonx_str(u, "phone"), "+91 98450 12345");
+	assert_int_equal(json_object_object_length(u), 4);
+}
+
+/* Staff see who the resident is: `user` on the detail, the list items and the answer of a
+ * change; null when the account is gone. */
+static void staff_sees_resident(void **state)
+{
+	(void)state;
+	struct user u;
+	bson_error_t err;
+	assert_int_equal(users_create("Aditi Rao", "aditi.owner@example.com", "+91 98450 12345",
+				      "$argon2id$x", "citizen", &u, &err),
+			 USERS_OK);
+	char owner[25], ghost[25], a[25], b[25], g[25], path[96];
+	snprintf(owner, sizeof(owner), "%s", u.id);
+	users_clear(&u);
+	new_id(ghost);
+	create_in(owner, "Ownerpur", a);
+	create_in(owner, "Ownerpur", b);
+	create_in(ghost, "Ownerpur", g);
+	struct call c;
+	snprintf(path, sizeof(path), "/api/staff/requests/%s", a);
+	assert_int_equal(api(&c, "GET", path, NULL, NULL, staff, ROLE_STAFF), 200);
+	expect_owner(c.json, owner);
+	call_end(&c);
+	/* the resident's own view stays without it */
+	snprintf(path, sizeof(path), "/api/requests/%s", a);
+	assert_int_equal(api(&c, "GET", path, NULL, NULL, owner, ROLE_CITIZEN), 200);
+	assert_false(json_object_object_get_ex(c.json, "user", NULL));
+	call_end(&c);
+	snprintf(path, sizeof(path), "/api/staff/requests/%s", g);
+	assert_int_equal(api(&c, "GET", path, NULL, NULL, staff, ROLE_STAFF), 200);
+	assert_true(json_object_object_get_ex(c.json, "user", NULL));
+	assert_true(jsonx_is_null(c.json, "user"));
+	call_end(&c);
+	/* the answer of a transition and of a note */
+	assert_int_equal(transition(a, "{\"to\":\"pending_review\"}", &c), 200);
+	expect_owner(c.json, owner);
+	call_end(&c);
+	snprintf(path, sizeof(path), "/api/staff/requests/%s/notes", a);
+	assert_int_equal(
+	    api(&c, "POST", path, NULL, "{\"note\":\"Called her\"}", staff, ROLE_STAFF), 201);
+	expect_owner(c.json, owner);
+	call_end(&c);
+	/* every item of a page */
+	assert_int_equal(
+	    api(&c, "GET", "/api/staff/requests", "q=ownerpur", NULL, staff, ROLE_STAFF), 200);
+	json_object *items = json_object_object_get(c.json, "items");
+	assert_int_equal(json_object_array_length(items), 3);
+	int owned = 0, gone = 0;
+	for (size_t i = 0; i < 3; i++) {
+		json_object *it = json_object_array_get_idx(items, i);
+		const char *uid = jsonx_str(it, "user_id");
+		if (strcmp(uid, owner) == 0) {
+			expect_owner(it, owner);
+			owned++;
+		} else {
+			assert_string_equal(uid, ghost);
+			assert_true(json_object_object_get_ex(it, "user", NULL));
+			assert_true(jsonx_is_null(it, "user"));
+			gone++;
+		}
+	}
+	assert_int_equal(owned, 2);
+	assert_int_equal(gone, 1);
+	call_end(&c);
+	/* the residents' own list stays without it */
+	assert_int_equal(api(&c, "GET", "/api/requests", NULL, NULL, owner, ROLE_CITIZEN), 200);
+	items = json_object_object_get(c.json, "items");
+	assert_true(json_object_array_length(items) >= 2);
+	assert_false(json_object_object_get_ex(json_object_array_get_idx(items, 0), "user", NULL));
+	call_end(&c);
+}
+
 static int cleaned;
 static void count_each(const bson_t *doc, const bson_error_t *fail, void *ctx)
 {
@@ -892,6 +1031,8 @@ int main(void)
 	    cmocka_unit_test(failed_then_rescheduled),
 	    cmocka_unit_test(notes_append_only),
 	    cmocka_unit_test(staff_list_filters),
+	    cmocka_unit_test(staff_sees_resident),
+	    cmocka_unit_test(booking_window_on_requests),
 	    cmocka_unit_test(draft_cleanup),
 	    cmocka_unit_test(idor_every_route),
 	};

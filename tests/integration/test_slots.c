@@ -1,9 +1,9 @@
 /* The slots module against a real FerretDB/MongoDB (SWMRA_TEST_MONGO_URI): template
  * default/seed/save, availability with seat counts, claims (idempotent, full, off the
- * grid, lead time), capacity lowered and closed by overrides, a reschedule (claim the new
- * seat first, then release the old one) with seat counts after every step, the staff
- * calendar and the admin handlers. Handlers are called directly: their routes need a
- * signed-in user and the guard is tested on its own. */
+ * grid, lead time, booking window), capacity lowered and closed by overrides, a
+ * reschedule (claim the new seat first, then release the old one) with seat counts after
+ * every step, the staff calendar and the admin handlers. Handlers are called directly:
+ * their routes need a signed-in user and the guard is tested on its own. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -27,6 +27,7 @@ static int setup(void **state)
 	snprintf(dbname, sizeof(dbname), "swmra_it_slots_%ld", (long)getpid());
 	setenv("MONGO_DB", dbname, 1);
 	unsetenv("SLOT_LEAD_HOURS");
+	unsetenv("SLOT_BOOKING_WINDOW_DAYS");
 	char err[256];
 	if (config_load("", err, sizeof(err)) < 0 ||
 	    runtime_init("test_slots", err, sizeof(err)) < 0) {
@@ -121,8 +122,12 @@ static void template_default_seed_and_handlers(void **state)
 	assert_true(slots_template_load(&t, &err));
 	assert_int_equal(t.nweekly, 6);
 	assert_int_equal(t.capacity[SLOT_CLASS_STANDARD], 5);
-	assert_true(slots_seed_default(&err));
-	assert_true(slots_seed_default(&err)); /* idempotent */
+	bool inserted = false;
+	assert_true(slots_seed_default(&inserted, &err));
+	assert_true(inserted);
+	assert_true(slots_seed_default(&inserted, &err)); /* idempotent */
+	assert_false(inserted);
+	assert_true(slots_seed_default(NULL, &err));
 
 	struct call c;
 	call_begin(&c, "GET", "/api/admin/slot-templates", NULL, NULL);
@@ -152,7 +157,9 @@ static void template_default_seed_and_handlers(void **state)
 	assert_int_equal(t.nweekly, 1);
 	assert_int_equal(t.nclosed, 1);
 	/* The seed does not overwrite an admin's template. */
-	assert_true(slots_seed_default(&err));
+	inserted = true;
+	assert_true(slots_seed_default(&inserted, &err));
+	assert_false(inserted);
 	assert_true(slots_template_load(&t, &err));
 	assert_int_equal(t.slot_minutes, 30);
 }
@@ -263,6 +270,103 @@ static void bad_slots_not_available(void **state)
 	assert_int_equal(config_load("", e2, sizeof(e2)), 0);
 	release(&r, s[2].start_ms);
 	assert_int_equal(claims_total(), before);
+}
+
+/* The local date `days` after today and its standard slots (everyday template). */
+static int slots_ahead(int days, char date[SLOTS_DATE_LEN], struct slot_info *s)
+{
+	int y, m, d;
+	slots_local_date(time_now_ms(), &y, &m, &d);
+	int64_t day = time_days_from_civil(y, m, d) + days;
+	slots_days_to_date(day, &y, &m, &d);
+	slots_day_string(day, date);
+	bson_error_t err;
+	int n = slots_day(SLOT_CLASS_STANDARD, y, m, d, s, SLOTS_MAX_PER_DAY, &err);
+	assert_int_equal(n, 12);
+	return n;
+}
+
+/* GET /api/slots/available?date=&category=organic: the number of slots offered. */
+static size_t offered(const char *date)
+{
+	struct call c;
+	char q[96], e[128];
+	snprintf(q, sizeof(q), "date=%s&category=organic", date);
+	call_begin(&c, "GET", "/api/slots/available", q, NULL);
+	assert_int_equal(api_slots_available(&c.req, &c.res), 200);
+	c.json = jsonx_parse(c.res.body, c.res.body_len, e, sizeof(e));
+	assert_non_null(c.json);
+	size_t n = json_object_array_length(c.json);
+	call_end(&c);
+	return n;
+}
+
+static void set_window(const char *days)
+{
+	char e[128];
+	if (days)
+		setenv("SLOT_BOOKING_WINDOW_DAYS", days, 1);
+	else
+		unsetenv("SLOT_BOOKING_WINDOW_DAYS");
+	assert_int_equal(config_load("", e, sizeof(e)), 0);
+}
+
+/* Residents book up to SLOT_BOOKING_WINDOW_DAYS (default 60) local dates ahead; staff
+ * scheduling is not limited by it. */
+static void booking_window(void **state)
+{
+	(void)state;
+	save_everyday_template();
+	clear("slot_claims");
+	set_window(NULL);
+	struct slot_info last[SLOTS_MAX_PER_DAY], beyond[SLOTS_MAX_PER_DAY],
+	    year[SLOTS_MAX_PER_DAY];
+	char d_last[SLOTS_DATE_LEN], d_beyond[SLOTS_DATE_LEN], d_year[SLOTS_DATE_LEN];
+	slots_ahead(60, d_last, last);
+	slots_ahead(61, d_beyond, beyond);
+	slots_ahead(365, d_year, year);
+	assert_int_equal(offered(d_last), 12);
+	assert_int_equal(offered(d_beyond), 0);
+	assert_int_equal(offered(d_year), 0);
+	bson_error_t err;
+	assert_int_equal(
+	    slots_is_offered("organic", last[11].start_ms, last[11].end_ms, true, &err), 1);
+	assert_int_equal(
+	    slots_is_offered("organic", beyond[0].start_ms, beyond[0].end_ms, true, &err), 0);
+	/* preferred slots are residents' too: the window applies without the lead time */
+	assert_int_equal(
+	    slots_is_offered("organic", beyond[0].start_ms, beyond[0].end_ms, false, &err), 0);
+	assert_int_equal(slots_is_offered("organic", year[3].start_ms, year[3].end_ms, false, &err),
+			 0);
+	bson_oid_t r[3];
+	for (int i = 0; i < 3; i++)
+		bson_oid_init(&r[i], NULL);
+	assert_int_equal(claim(&r[0], "organic", &last[11]), SLOT_CLAIMED);
+	assert_int_equal(claim(&r[1], "organic", &beyond[0]), SLOT_NOT_AVAILABLE);
+	assert_int_equal(claim(&r[1], "hazardous", &year[3]), SLOT_NOT_AVAILABLE);
+	assert_int_equal(booked(SLOT_CLASS_STANDARD, beyond[0].start_ms), 0);
+	/* staff scheduling may go beyond the window (the slot must still be on the grid) */
+	assert_int_equal(
+	    slots_claim(&r[1], "organic", beyond[0].start_ms, beyond[0].end_ms, false, &err),
+	    SLOT_CLAIMED);
+	assert_int_equal(
+	    slots_claim(&r[2], "organic", year[3].start_ms, year[3].end_ms, false, &err),
+	    SLOT_CLAIMED);
+	assert_int_equal(booked(SLOT_CLASS_STANDARD, year[3].start_ms), 1);
+	/* the configured window: 10 days puts the test date (10 days ahead) last */
+	set_window("10");
+	assert_int_equal(offered(date_q), 12);
+	assert_int_equal(offered(d_last), 0);
+	assert_int_equal(claim(&r[1], "organic", &last[10]), SLOT_NOT_AVAILABLE);
+	assert_int_equal(booked(SLOT_CLASS_STANDARD, last[11].start_ms), 1); /* seats held stay */
+	set_window("9");
+	assert_int_equal(offered(date_q), 0);
+	set_window("366");
+	assert_int_equal(offered(d_year), 12);
+	set_window(NULL);
+	release(&r[0], last[11].start_ms);
+	release(&r[1], beyond[0].start_ms);
+	release(&r[2], year[3].start_ms);
 }
 
 static void capacity_lowered_and_closed(void **state)
@@ -500,6 +604,7 @@ int main(void)
 	    cmocka_unit_test(template_default_seed_and_handlers),
 	    cmocka_unit_test(availability_and_claims),
 	    cmocka_unit_test(bad_slots_not_available),
+	    cmocka_unit_test(booking_window),
 	    cmocka_unit_test(capacity_lowered_and_closed),
 	    cmocka_unit_test(override_validation),
 	    cmocka_unit_test(reschedule_and_calendar),

@@ -12,7 +12,7 @@
 
 static const char *const managed[] = {"APP_ENV", "JWT_SECRET", "WORKERS", "ENABLE_SMS",
 				      "MONGO_URI", "LOG_LEVEL", "SMTP_PORT", "REWARD_POINTS",
-				      "CORS_ORIGINS", NULL};
+				      "CORS_ORIGINS", "SLOT_BOOKING_WINDOW_DAYS", NULL};
 
 static int reset(void **state)
 {
@@ -44,6 +44,26 @@ static void defaults_load(void **state)
 	assert_int_equal(c->jwt_expire_min, 60);
 	assert_false(c->enable_sms);
 	assert_string_equal(c->service_tz, "Asia/Kolkata");
+	assert_int_equal(c->slot_booking_window_days, 60);
+}
+
+static void booking_window_range(void **state)
+{
+	(void)state;
+	char err[256];
+	const char *bad[] = {"0", "367", "-1", "sixty"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("SLOT_BOOKING_WINDOW_DAYS", bad[i], 1);
+		assert_int_equal(config_load("", err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "SLOT_BOOKING_WINDOW_DAYS"));
+	}
+	setenv("SLOT_BOOKING_WINDOW_DAYS", "1", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_int_equal(config_get()->slot_booking_window_days, 1);
+	setenv("SLOT_BOOKING_WINDOW_DAYS", "366", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_int_equal(config_get()->slot_booking_window_days, 366);
+	unsetenv("SLOT_BOOKING_WINDOW_DAYS");
 }
 
 static void env_overrides_file(void **state)
@@ -183,6 +203,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(defaults_load, reset),
+		cmocka_unit_test_setup(booking_window_range, reset),
 		cmocka_unit_test_setup(env_overrides_file, reset),
 		cmocka_unit_test_setup(bad_int_names_variable, reset),
 		cmocka_unit_test_setup(bad_bool_and_enum, reset),

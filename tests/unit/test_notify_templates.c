@@ -1,6 +1,7 @@
 /* Templates of the notify module: every event renders, values land in the text, HTML is
- * escaped, slot times are shown in the service zone, "completed" carries the points, SMS
- * stays short, and the channel rules match the API contract. */
+ * escaped, slot times are shown in the service zone with its abbreviation, emails greet
+ * the recipient by name when known, "completed" carries the points, SMS stays short, and
+ * the channel rules match the API contract. */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -17,6 +18,11 @@ static int setup(void **state)
 	tzset();
 	setenv("PUBLIC_BASE_URL", "https://swmra.example", 1);
 	return config_load("", err, sizeof(err));
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 static json_object *data(void)
@@ -64,16 +70,81 @@ static void slot_in_service_zone(void **state)
 	struct notify_message m;
 	assert_true(notify_render("scheduled", d, &m));
 	assert_string_equal(m.title, "Pickup scheduled");
-	/* 03:30Z is 09:00 in Kolkata (+05:30) */
+	/* 03:30Z is 09:00 in Kolkata (+05:30), which the tz database calls IST */
 	assert_string_equal(
 	    m.text, "Your e-waste pickup is scheduled for Fri 27 Nov 2026, 09:00\xE2\x80\x93"
-		    "11:00.");
+		    "11:00 IST.");
+	assert_non_null(strstr(m.email_text, "09:00\xE2\x80\x93"
+					     "11:00 IST."));
+	assert_non_null(strstr(m.email_html, "09:00\xE2\x80\x93"
+					     "11:00 IST."));
+	notify_message_free(&m);
+	assert_true(notify_render("rescheduled", d, &m));
+	assert_non_null(strstr(m.text, "has moved to Fri 27 Nov 2026, 09:00\xE2\x80\x93"
+				       "11:00 IST."));
 	notify_message_free(&m);
 	assert_true(notify_render("reminder", d, &m));
 	assert_non_null(
 	    strstr(m.text, "Reminder: your e-waste pickup is scheduled for Fri 27 Nov"));
 	assert_non_null(strstr(m.sms, "SWMRA: Reminder"));
+	assert_non_null(strstr(m.sms, "11:00 IST. Please have the waste ready."));
 	notify_message_free(&m);
+	json_object_put(d);
+}
+
+/* The abbreviation is the zone's at the slot's instant: CET or CEST in Berlin. */
+static void zone_abbreviation_follows_dst(void **state)
+{
+	(void)state;
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	json_object *d = data(); /* 27 Nov: winter time, +01:00 */
+	struct notify_message m;
+	assert_true(notify_render("scheduled", d, &m));
+	assert_non_null(strstr(m.text, "Fri 27 Nov 2026, 04:30\xE2\x80\x93"
+				       "06:30 CET."));
+	notify_message_free(&m);
+	json_object_object_add(d, "slot_start", json_object_new_string("2026-06-15T08:00:00Z"));
+	json_object_object_add(d, "slot_end", json_object_new_string("2026-06-15T09:00:00Z"));
+	assert_true(notify_render("scheduled", d, &m));
+	assert_non_null(strstr(m.text, "Mon 15 Jun 2026, 10:00\xE2\x80\x93"
+				       "11:00 CEST."));
+	notify_message_free(&m);
+	json_object_put(d);
+	setenv("TZ", "Asia/Kolkata", 1);
+	tzset();
+}
+
+static void greets_by_name(void **state)
+{
+	(void)state;
+	json_object *d = data();
+	struct notify_message m;
+	assert_true(notify_render_for("scheduled", d, "Aditi", &m));
+	assert_true(starts_with(m.email_text, "Hello Aditi,\r\n\r\nYour e-waste pickup"));
+	assert_non_null(strstr(m.email_html, "<p>Hello Aditi,</p>"));
+	assert_null(strstr(m.text, "Aditi")); /* in-app text and SMS stay as they were */
+	assert_string_equal(m.sms, "SWMRA: Your e-waste pickup is scheduled for Fri 27 Nov 2026, "
+				   "09:00\xE2\x80\x93"
+				   "11:00 IST.");
+	notify_message_free(&m);
+	/* escaped in HTML, control characters dropped, blanks trimmed */
+	assert_true(notify_render_for("submitted", d, "  <b>Ravi</b>\r\nBcc: x@y  ", &m));
+	assert_non_null(strstr(m.email_html, "<p>Hello &lt;b&gt;Ravi&lt;/b&gt;  Bcc: x@y,</p>"));
+	assert_true(starts_with(m.email_text, "Hello <b>Ravi</b>  Bcc: x@y,\r\n"));
+	notify_message_free(&m);
+	/* unknown or blank: the plain greeting */
+	const char *none[] = {NULL, "", "   "};
+	for (size_t i = 0; i < 3; i++) {
+		assert_true(notify_render_for("submitted", d, none[i], &m));
+		assert_true(starts_with(m.email_text, "Hello,\r\n\r\n"));
+		assert_non_null(strstr(m.email_html, "<p>Hello,</p>"));
+		notify_message_free(&m);
+	}
+	assert_true(notify_render("submitted", d, &m));
+	assert_true(starts_with(m.email_text, "Hello,\r\n\r\n"));
+	notify_message_free(&m);
+	assert_false(notify_render_for("exploded", d, "Aditi", &m));
 	json_object_put(d);
 }
 
@@ -191,6 +262,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_event_renders),
 	    cmocka_unit_test(slot_in_service_zone),
+	    cmocka_unit_test(zone_abbreviation_follows_dst),
+	    cmocka_unit_test(greets_by_name),
 	    cmocka_unit_test(completed_has_points),
 	    cmocka_unit_test(values_are_escaped_and_cleaned),
 	    cmocka_unit_test(sms_is_truncated_on_char_boundary),

@@ -222,6 +222,34 @@ static void lead_time_and_full(void **state)
 	assert_int_equal(slots_filter_offered(s, n, at("2027-01-01T00:00:00Z"), 0), 0);
 }
 
+/* Residents book up to `window` local dates ahead: today + window included whatever the
+ * time of day, the next date not; the local date decides (not UTC, not now + N×24 h). */
+static void booking_window(void **state)
+{
+	(void)state;
+	use_tz("Asia/Kolkata");
+	/* Now 2026-06-14 23:00 IST (17:30Z): today is the 14th; + 60 days = 2026-08-13. */
+	int64_t now = at("2026-06-14T17:30:00Z");
+	assert_true(slots_in_booking_window(at("2026-08-13T03:30:00Z"), now, 60)); /* 09:00 */
+	/* 23:59: after now + 60×24 h, still on the last date of the window */
+	assert_true(slots_in_booking_window(at("2026-08-13T18:29:00Z"), now, 60));
+	assert_false(slots_in_booking_window(at("2026-08-13T18:30:00Z"), now, 60)); /* 14th 00:00 */
+	assert_false(slots_in_booking_window(at("2027-06-14T03:30:00Z"), now, 60)); /* a year */
+	/* at 00:30 IST (19:00Z the day before in UTC) today is already the 15th */
+	int64_t after_midnight = at("2026-06-14T19:00:00Z");
+	assert_true(slots_in_booking_window(at("2026-08-14T03:30:00Z"), after_midnight, 60));
+	assert_false(slots_in_booking_window(at("2026-08-15T03:30:00Z"), after_midnight, 60));
+	/* window 1: today and tomorrow; the past is inside (the lead time refuses it) */
+	assert_true(slots_in_booking_window(at("2026-06-15T12:00:00Z"), now, 1));
+	assert_false(slots_in_booking_window(at("2026-06-15T18:30:00Z"), now, 1));
+	assert_true(slots_in_booking_window(at("2026-01-01T00:00:00Z"), now, 1));
+	/* across a DST change (Europe/Berlin, 2026-10-25): still counted in local dates */
+	use_tz("Europe/Berlin");
+	now = at("2026-10-20T21:30:00Z"); /* 23:30 CEST on the 20th */
+	assert_true(slots_in_booking_window(at("2026-10-30T22:59:00Z"), now, 10)); /* 23:59 CET */
+	assert_false(slots_in_booking_window(at("2026-10-30T23:00:00Z"), now, 10));
+}
+
 static void closed_dates_and_overrides(void **state)
 {
 	(void)state;
@@ -462,11 +490,12 @@ static void available_query_checks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(capacity_classes),	   cmocka_unit_test(default_grid_kolkata),
-	    cmocka_unit_test(berlin_normal_days),  cmocka_unit_test(berlin_spring_forward),
-	    cmocka_unit_test(berlin_fall_back),	   cmocka_unit_test(new_york_spring_forward),
-	    cmocka_unit_test(lead_time_and_full),  cmocka_unit_test(closed_dates_and_overrides),
-	    cmocka_unit_test(template_validation), cmocka_unit_test(available_query_checks),
+	    cmocka_unit_test(capacity_classes),		  cmocka_unit_test(default_grid_kolkata),
+	    cmocka_unit_test(berlin_normal_days),	  cmocka_unit_test(berlin_spring_forward),
+	    cmocka_unit_test(berlin_fall_back),		  cmocka_unit_test(new_york_spring_forward),
+	    cmocka_unit_test(lead_time_and_full),	  cmocka_unit_test(booking_window),
+	    cmocka_unit_test(closed_dates_and_overrides), cmocka_unit_test(template_validation),
+	    cmocka_unit_test(available_query_checks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -146,7 +146,14 @@ static void utf8_strict(void **state)
 	assert_int_equal(utf8_len("\xf0\x80\x80\x80"), (size_t)-1); /* overlong NUL */
 	assert_int_equal(utf8_len("\xf4\x90\x80\x80"), (size_t)-1); /* U+110000 */
 	assert_int_equal(utf8_len("\xed\x9f\xbf\xe0\xa0\x80\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"), 5);
-	json_object *o = parse("{\"name\":\"a\xed\xa0\x80\"}");
+	/* the parser refuses such text outright... */
+	char perr[160];
+	const char *bad = "{\"name\":\"a\xed\xa0\x80\"}";
+	assert_null(jsonx_parse(bad, strlen(bad), perr, sizeof(perr)));
+	assert_non_null(strstr(perr, "UTF-8"));
+	/* ...and v_string still refuses it in objects built some other way */
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string("a\xed\xa0\x80"));
 	struct verrors e;
 	verr_init(&e);
 	const char *s = NULL;

@@ -56,6 +56,25 @@ describe('Staff request detail', () => {
     expect(screen.getAllByText('Moved to En route.').length).toBeGreaterThan(0);
   });
 
+  it("names the resident from the server's user", async () => {
+    signIn(staffUser);
+    fakeFetch({
+      'GET /api/staff/requests/r1': makeRequest({
+        status: 'submitted',
+        user: { id: 'u1', name: 'Aditi Rao', email: 'aditi@example.com', phone: '+91 98450 12345' },
+      }),
+    });
+    renderAt(<StaffRequestDetail />, route);
+    expect(await screen.findByText('Aditi Rao · +91 98450 12345')).toBeInTheDocument();
+  });
+
+  it('shows the resident id when the account no longer exists (user: null)', async () => {
+    signIn(staffUser);
+    fakeFetch({ 'GET /api/staff/requests/r1': makeRequest({ status: 'submitted', user_id: 'u9', user: null }) });
+    renderAt(<StaffRequestDetail />, route);
+    expect(await screen.findByText('u9')).toBeInTheDocument();
+  });
+
   it("prefers the server's allowed_transitions and confirms destructive moves", async () => {
     signIn(staffUser);
     const net = fakeFetch({
