@@ -461,6 +461,45 @@ static void capacity_lowered_and_closed(void **state)
 	assert_int_equal(a[4].remaining, 2);
 }
 
+/* The most recent override wins even when ObjectId order says otherwise: ids made in one
+ * second by two worker processes order by their random part (an e2e run caught this). */
+static void newest_override_wins_regardless_of_id_order(void **state)
+{
+	(void)state;
+	clear("slot_overrides");
+	bson_error_t err;
+	int64_t day = 20000; /* any day: the load filters by day range only */
+	int64_t now = time_now_ms();
+	bson_oid_t big, small;
+	bson_oid_init_from_string(&big, "6bffffff0909090909000001");
+	bson_oid_init_from_string(&small, "6b0000000101010101000001");
+	/* older override, larger ObjectId */
+	bson_t *older =
+	    BCON_NEW("_id", BCON_OID(&big), "from_day", BCON_INT64(day), "to_day", BCON_INT64(day),
+		     "capacity_class", BCON_UTF8("standard"), "capacity", BCON_INT32(3), "closed",
+		     BCON_BOOL(false), "created_at", BCON_DATE_TIME(now - 500));
+	/* newer override, smaller ObjectId */
+	bson_t *newer =
+	    BCON_NEW("_id", BCON_OID(&small), "from_day", BCON_INT64(day), "to_day",
+		     BCON_INT64(day), "capacity_class", BCON_UTF8("standard"), "capacity",
+		     BCON_INT32(1), "closed", BCON_BOOL(false), "created_at", BCON_DATE_TIME(now));
+	assert_true(
+	    mongoc_collection_insert_one(db_coll("slot_overrides"), older, NULL, NULL, &err));
+	assert_true(
+	    mongoc_collection_insert_one(db_coll("slot_overrides"), newer, NULL, NULL, &err));
+	struct slot_override *ov = NULL;
+	size_t n = 0;
+	assert_true(slots_overrides_load(day, day, &ov, &n, &err));
+	assert_int_equal(n, 2);
+	/* applied in order: the last one is the newest */
+	assert_int_equal(ov[1].capacity, 1);
+	assert_int_equal(ov[0].capacity, 3);
+	free(ov);
+	bson_destroy(older);
+	bson_destroy(newer);
+	clear("slot_overrides");
+}
+
 static void override_validation(void **state)
 {
 	(void)state;
@@ -597,7 +636,8 @@ int main(void)
 {
 	if (!getenv("SWMRA_TEST_MONGO_URI")) {
 		fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
-		printf("Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
+		printf(
+		    "Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
@@ -606,6 +646,7 @@ int main(void)
 	    cmocka_unit_test(bad_slots_not_available),
 	    cmocka_unit_test(booking_window),
 	    cmocka_unit_test(capacity_lowered_and_closed),
+	    cmocka_unit_test(newest_override_wins_regardless_of_id_order),
 	    cmocka_unit_test(override_validation),
 	    cmocka_unit_test(reschedule_and_calendar),
 	};
