@@ -88,10 +88,8 @@ static int64_t wall_key(time_t t)
  * *exists is false. mktime is asked with tm_isdst -1, 0 and 1 and only answers whose wall
  * time round-trips count, so neither glibc's guess for ambiguous times nor its
  * normalisation of nonexistent ones decides the result. */
-static time_t local_to_utc(int64_t days, int minute, bool *exists)
+static time_t local_to_utc_uncached(int64_t days, int minute, bool *exists)
 {
-	days += minute / 1440;
-	minute %= 1440;
 	int y, m, d;
 	civil_from_days(days, &y, &m, &d);
 	const int64_t target = days * 1440 + minute;
@@ -139,6 +137,44 @@ static time_t local_to_utc(int64_t days, int minute, bool *exists)
 			lo = mid;
 	}
 	return hi;
+}
+
+/* local_to_utc_uncached, remembered. glibc's mktime costs tens of microseconds in a zone
+ * past its last transition (Asia/Kolkata: the POSIX rule string is parsed again, with
+ * sscanf, on every conversion), so a day's grid took milliseconds, on every booking and
+ * availability request, for boundaries that are the same every time. The answer depends
+ * only on the day, the minute and the zone, so it is kept per TZ value (glibc itself
+ * reloads the zone only when TZ changes); without TZ (the zone of /etc/localtime, which
+ * glibc re-checks) nothing is kept. Processes are single-threaded. */
+#define LOCAL_MEMO_SIZE 256
+static struct local_memo {
+	char tz[64];
+	int64_t days;
+	int minute;
+	bool exists;
+	time_t t;
+} local_memo[LOCAL_MEMO_SIZE];
+
+static time_t local_to_utc(int64_t days, int minute, bool *exists)
+{
+	days += minute / 1440;
+	minute %= 1440;
+	const char *tz = getenv("TZ");
+	if (!tz || !*tz || strlen(tz) >= sizeof(local_memo[0].tz))
+		return local_to_utc_uncached(days, minute, exists);
+	uint64_t h = (uint64_t)days * 1440u + (uint64_t)minute;
+	struct local_memo *e = &local_memo[(h * 0x9E3779B97F4A7C15ull) >> 56];
+	if (e->tz[0] && e->days == days && e->minute == minute && strcmp(e->tz, tz) == 0) {
+		*exists = e->exists;
+		return e->t;
+	}
+	time_t t = local_to_utc_uncached(days, minute, exists);
+	snprintf(e->tz, sizeof(e->tz), "%s", tz);
+	e->days = days;
+	e->minute = minute;
+	e->exists = *exists;
+	e->t = t;
+	return t;
 }
 
 void slots_days_to_date(int64_t days, int *y, int *m, int *d)
