@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "domain/notify.h"
+#include "infra/strbuf.h"
 #include "infra/config.h"
 #include "infra/jsonx.h"
 #include "infra/timeutil.h"
@@ -59,76 +60,19 @@ bool notify_event_wants_sms(const char *event)
 	return t && t->sms;
 }
 
-/* A growing malloc'd string. */
-struct sb {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_addn(struct sb *b, const char *p, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 128;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns) {
-			b->oom = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_add(struct sb *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
-static void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sb *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	sb_addn(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
 /* Escapes & < > " ' for HTML text and attribute values. */
-static void sb_html(struct sb *b, const char *s)
+static void sb_html(struct strbuf *b, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': sb_add(b, "&amp;"); break;
-		case '<': sb_add(b, "&lt;"); break;
-		case '>': sb_add(b, "&gt;"); break;
-		case '"': sb_add(b, "&quot;"); break;
-		case '\'': sb_add(b, "&#39;"); break;
-		default: sb_addn(b, s, 1);
+		case '&': strbuf_add(b, "&amp;"); break;
+		case '<': strbuf_add(b, "&lt;"); break;
+		case '>': strbuf_add(b, "&gt;"); break;
+		case '"': strbuf_add(b, "&quot;"); break;
+		case '\'': strbuf_add(b, "&#39;"); break;
+		default: strbuf_addn(b, s, 1);
 		}
 	}
-}
-
-static char *sb_take(struct sb *b)
-{
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	if (!b->s)
-		return strdup("");
-	return b->s;
 }
 
 /* A slot as people read it, in the service time zone, with the zone's abbreviation from
@@ -197,59 +141,59 @@ static const char *clean_str(json_object *data, const char *key, char *buf, size
 	return buf;
 }
 
-static void render_text(struct sb *b, const char *event, const char *cat, const char *slot,
+static void render_text(struct strbuf *b, const char *event, const char *cat, const char *slot,
 			const char *reason, long points)
 {
 	/* "your recyclable pickup" / "your pickup" */
 	char what[160];
 	snprintf(what, sizeof(what), "%s%spickup", cat ? cat : "", cat ? " " : "");
 	if (strcmp(event, "submitted") == 0) {
-		sb_printf(b, "We received your %s request. We will confirm a collection slot soon.",
+		strbuf_printf(b, "We received your %s request. We will confirm a collection slot soon.",
 			  what);
 	} else if (strcmp(event, "scheduled") == 0) {
 		if (slot)
-			sb_printf(b, "Your %s is scheduled for %s.", what, slot);
+			strbuf_printf(b, "Your %s is scheduled for %s.", what, slot);
 		else
-			sb_printf(b, "Your %s is scheduled.", what);
+			strbuf_printf(b, "Your %s is scheduled.", what);
 	} else if (strcmp(event, "rescheduled") == 0) {
 		if (slot)
-			sb_printf(b, "Your %s has moved to %s.", what, slot);
+			strbuf_printf(b, "Your %s has moved to %s.", what, slot);
 		else
-			sb_printf(b, "Your %s has been rescheduled.", what);
+			strbuf_printf(b, "Your %s has been rescheduled.", what);
 	} else if (strcmp(event, "cancelled") == 0) {
-		sb_printf(b, "Your %s request was cancelled.", what);
+		strbuf_printf(b, "Your %s request was cancelled.", what);
 		if (reason)
-			sb_printf(b, " Reason: %s", reason);
+			strbuf_printf(b, " Reason: %s", reason);
 	} else if (strcmp(event, "enroute") == 0) {
-		sb_printf(b, "The collection crew is on the way to your %s.", what);
+		strbuf_printf(b, "The collection crew is on the way to your %s.", what);
 	} else if (strcmp(event, "onsite") == 0) {
-		sb_printf(b, "The collection crew has arrived for your %s.", what);
+		strbuf_printf(b, "The collection crew has arrived for your %s.", what);
 	} else if (strcmp(event, "collecting") == 0) {
-		sb_printf(b, "The crew is collecting your waste (%s).", what);
+		strbuf_printf(b, "The crew is collecting your waste (%s).", what);
 	} else if (strcmp(event, "collected") == 0) {
-		sb_printf(b, "Your waste has been collected (%s).", what);
+		strbuf_printf(b, "Your waste has been collected (%s).", what);
 	} else if (strcmp(event, "handover") == 0) {
-		sb_printf(b, "Your waste (%s) was handed over to the recycling facility.", what);
+		strbuf_printf(b, "Your waste (%s) was handed over to the recycling facility.", what);
 	} else if (strcmp(event, "verification") == 0) {
-		sb_printf(b, "Your %s is being verified by our staff.", what);
+		strbuf_printf(b, "Your %s is being verified by our staff.", what);
 	} else if (strcmp(event, "failed") == 0) {
-		sb_printf(b, "We could not complete your %s.", what);
+		strbuf_printf(b, "We could not complete your %s.", what);
 		if (reason)
-			sb_printf(b, " Reason: %s", reason);
-		sb_add(b, " Please book a new slot in the app.");
+			strbuf_printf(b, " Reason: %s", reason);
+		strbuf_add(b, " Please book a new slot in the app.");
 	} else if (strcmp(event, "completed") == 0) {
-		sb_printf(b, "Your %s is complete.", what);
+		strbuf_printf(b, "Your %s is complete.", what);
 		if (points > 0)
-			sb_printf(b, " You earned %ld point%s.", points, points == 1 ? "" : "s");
-		sb_add(b, " Thank you for recycling!");
+			strbuf_printf(b, " You earned %ld point%s.", points, points == 1 ? "" : "s");
+		strbuf_add(b, " Thank you for recycling!");
 	} else if (strcmp(event, "reminder") == 0) {
 		if (slot)
-			sb_printf(
+			strbuf_printf(
 			    b,
 			    "Reminder: your %s is scheduled for %s. Please have the waste ready.",
 			    what, slot);
 		else
-			sb_printf(b, "Reminder: your %s is coming up. Please have the waste ready.",
+			strbuf_printf(b, "Reminder: your %s is coming up. Please have the waste ready.",
 				  what);
 	}
 }
@@ -294,9 +238,9 @@ bool notify_render_for(const char *event, json_object *data, const char *name,
 	if (rid && (strlen(rid) != 24 || strspn(rid, "0123456789abcdefABCDEF") != 24))
 		rid = NULL; /* only ids go into links */
 
-	struct sb text = {0}, etext = {0}, html = {0}, sms = {0};
+	struct strbuf text = {0}, etext = {0}, html = {0}, sms = {0};
 	render_text(&text, event, cat, slot[0] ? slot : NULL, reason, points);
-	char *txt = sb_take(&text);
+	char *txt = strbuf_take(&text);
 	if (!txt)
 		return false;
 
@@ -306,51 +250,51 @@ bool notify_render_for(const char *event, json_object *data, const char *name,
 		snprintf(link, sizeof(link), "%s/requests/%s", base, rid);
 
 	if (who)
-		sb_printf(&etext, "Hello %s,\r\n\r\n", who);
+		strbuf_printf(&etext, "Hello %s,\r\n\r\n", who);
 	else
-		sb_add(&etext, "Hello,\r\n\r\n");
-	sb_add(&etext, txt);
-	sb_add(&etext, "\r\n\r\n");
+		strbuf_add(&etext, "Hello,\r\n\r\n");
+	strbuf_add(&etext, txt);
+	strbuf_add(&etext, "\r\n\r\n");
 	if (link[0]) {
-		sb_add(&etext, "View your request: ");
-		sb_add(&etext, link);
-		sb_add(&etext, "\r\n\r\n");
+		strbuf_add(&etext, "View your request: ");
+		strbuf_add(&etext, link);
+		strbuf_add(&etext, "\r\n\r\n");
 	}
-	sb_add(&etext,
+	strbuf_add(&etext,
 	       "-- \r\nSWMRA, Smart Waste Management & Recycling Assistant\r\n"
 	       "You get this email because email notifications are on in your profile.\r\n");
 
-	sb_add(&html, "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"><title>");
+	strbuf_add(&html, "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"><title>");
 	sb_html(&html, t->title);
-	sb_add(&html, "</title></head>\r\n<body style=\"font-family:sans-serif;color:#1f2937\">\r\n"
+	strbuf_add(&html, "</title></head>\r\n<body style=\"font-family:sans-serif;color:#1f2937\">\r\n"
 		      "<h2 style=\"color:#15803d\">");
 	sb_html(&html, t->title);
-	sb_add(&html, "</h2>\r\n<p>Hello");
+	strbuf_add(&html, "</h2>\r\n<p>Hello");
 	if (who) {
-		sb_add(&html, " ");
+		strbuf_add(&html, " ");
 		sb_html(&html, who);
 	}
-	sb_add(&html, ",</p>\r\n<p>");
+	strbuf_add(&html, ",</p>\r\n<p>");
 	sb_html(&html, txt);
-	sb_add(&html, "</p>\r\n");
+	strbuf_add(&html, "</p>\r\n");
 	if (link[0]) {
-		sb_add(&html, "<p><a href=\"");
+		strbuf_add(&html, "<p><a href=\"");
 		sb_html(&html, link);
-		sb_add(&html, "\">View your request</a></p>\r\n");
+		strbuf_add(&html, "\">View your request</a></p>\r\n");
 	}
-	sb_add(&html,
+	strbuf_add(&html,
 	       "<p style=\"font-size:12px;color:#6b7280\">SWMRA, Smart Waste Management "
 	       "&amp; Recycling Assistant. You get this email because email notifications are "
 	       "on in your profile.</p>\r\n</body></html>\r\n");
 
-	sb_add(&sms, "SWMRA: ");
-	sb_add(&sms, txt);
+	strbuf_add(&sms, "SWMRA: ");
+	strbuf_add(&sms, txt);
 
 	out->title = strdup(t->title);
 	out->text = txt;
-	out->email_text = sb_take(&etext);
-	out->email_html = sb_take(&html);
-	out->sms = sb_take(&sms);
+	out->email_text = strbuf_take(&etext);
+	out->email_html = strbuf_take(&html);
+	out->sms = strbuf_take(&sms);
 	if (!out->title || !out->email_text || !out->email_html || !out->sms) {
 		notify_message_free(out);
 		return false;

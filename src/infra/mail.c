@@ -9,48 +9,7 @@
 #include <bson/bson.h>
 
 #include "infra/config.h"
-
-/* ---- a growing buffer ---- */
-struct buf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void addn(struct buf *b, const char *p, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns) {
-			b->oom = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void add(struct buf *b, const char *s)
-{
-	addn(b, s, strlen(s));
-}
-
-static char *take(struct buf *b)
-{
-	if (b->oom || !b->s) {
-		free(b->s);
-		return b->oom ? NULL : strdup("");
-	}
-	return b->s;
-}
+#include "infra/strbuf.h"
 
 /* ---- checks ---- */
 
@@ -110,7 +69,7 @@ bool mail_addr_spec(const char *mailbox, char *out, size_t outlen)
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static void add_base64(struct buf *b, const unsigned char *p, size_t n)
+static void add_base64(struct strbuf *b, const unsigned char *p, size_t n)
 {
 	char q[4];
 	for (size_t i = 0; i < n; i += 3) {
@@ -123,7 +82,7 @@ static void add_base64(struct buf *b, const unsigned char *p, size_t n)
 		q[1] = b64[(v >> 12) & 63];
 		q[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
 		q[3] = i + 2 < n ? b64[v & 63] : '=';
-		addn(b, q, 4);
+		strbuf_addn(b, q, 4);
 	}
 }
 
@@ -140,7 +99,7 @@ char *mail_encode_header_text(const char *s)
 	if (!needs_encoding(s))
 		return strdup(s);
 	/* 45 raw bytes → 60 base64 chars + 12 of "=?UTF-8?B?" "?=" = 72 ≤ 75 (RFC 2047 §2). */
-	struct buf b = {0};
+	struct strbuf b = {0};
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), i = 0;
 	bool first = true;
@@ -152,19 +111,19 @@ char *mail_encode_header_text(const char *s)
 		if (take_n == 0)
 			take_n = n - i < 45 ? n - i : 45; /* invalid UTF-8: cut anyway */
 		if (!first)
-			add(&b, "\r\n "); /* folding whitespace between encoded-words */
-		add(&b, "=?UTF-8?B?");
+			strbuf_add(&b, "\r\n "); /* folding whitespace between encoded-words */
+		strbuf_add(&b, "=?UTF-8?B?");
 		add_base64(&b, p + i, take_n);
-		add(&b, "?=");
+		strbuf_add(&b, "?=");
 		first = false;
 		i += take_n;
 	}
-	return take(&b);
+	return strbuf_take(&b);
 }
 
 /* Quoted-printable (RFC 2045 §6.7) with CRLF hard line breaks, soft breaks before 76
  * columns, and a leading '.' encoded so no line can end the SMTP DATA. */
-static void add_qp(struct buf *b, const char *text)
+static void add_qp(struct strbuf *b, const char *text)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)text;
@@ -174,7 +133,7 @@ static void add_qp(struct buf *b, const char *text)
 		if (c == '\r' && p[i + 1] == '\n')
 			continue; /* the '\n' emits the break */
 		if (c == '\n') {
-			add(b, "\r\n");
+			strbuf_add(b, "\r\n");
 			col = 0;
 			continue;
 		}
@@ -196,7 +155,7 @@ static void add_qp(struct buf *b, const char *text)
 			tl = 3;
 		}
 		if (col + tl > 75) {
-			add(b, "=\r\n");
+			strbuf_add(b, "=\r\n");
 			col = 0;
 			if (c == '.' && literal) { /* now at a line start */
 				tok[0] = '=';
@@ -205,11 +164,11 @@ static void add_qp(struct buf *b, const char *text)
 				tl = 3;
 			}
 		}
-		addn(b, tok, tl);
+		strbuf_addn(b, tok, tl);
 		col += tl;
 	}
 	if (col)
-		add(b, "\r\n");
+		strbuf_add(b, "\r\n");
 }
 
 static void random_hex(char *out, size_t nbytes)
@@ -256,7 +215,7 @@ static bool atext_phrase(const char *s)
 }
 
 /* "Display Name <addr>" with the name as atoms, a quoted string, or encoded-words. */
-static bool add_mailbox(struct buf *b, const char *mailbox, char *err, size_t errlen)
+static bool add_mailbox(struct strbuf *b, const char *mailbox, char *err, size_t errlen)
 {
 	char addr[320];
 	if (!mail_addr_spec(mailbox, addr, sizeof(addr))) {
@@ -265,7 +224,7 @@ static bool add_mailbox(struct buf *b, const char *mailbox, char *err, size_t er
 	}
 	const char *lt = strrchr(mailbox, '<');
 	if (!lt) {
-		add(b, addr);
+		strbuf_add(b, addr);
 		return true;
 	}
 	char name[256];
@@ -285,24 +244,24 @@ static bool add_mailbox(struct buf *b, const char *mailbox, char *err, size_t er
 				snprintf(err, errlen, "out of memory");
 				return false;
 			}
-			add(b, enc);
+			strbuf_add(b, enc);
 			free(enc);
 		} else if (atext_phrase(name)) {
-			add(b, name);
+			strbuf_add(b, name);
 		} else {
-			add(b, "\"");
+			strbuf_add(b, "\"");
 			for (const char *p = name; *p; p++) {
 				if (*p == '"' || *p == '\\')
-					add(b, "\\");
-				addn(b, p, 1);
+					strbuf_add(b, "\\");
+				strbuf_addn(b, p, 1);
 			}
-			add(b, "\"");
+			strbuf_add(b, "\"");
 		}
-		add(b, " ");
+		strbuf_add(b, " ");
 	}
-	add(b, "<");
-	add(b, addr);
-	add(b, ">");
+	strbuf_add(b, "<");
+	strbuf_add(b, addr);
+	strbuf_add(b, ">");
 	return true;
 }
 
@@ -355,46 +314,46 @@ char *mail_build(const struct mail_msg *m, char *err, size_t errlen)
 		return NULL;
 	}
 
-	struct buf b = {0};
-	add(&b, "From: ");
+	struct strbuf b = {0};
+	strbuf_add(&b, "From: ");
 	if (!add_mailbox(&b, m->from, err, errlen)) {
 		free(subject);
 		free(b.s);
 		return NULL;
 	}
-	add(&b, "\r\nTo: ");
-	add(&b, to_addr);
-	add(&b, "\r\nSubject: ");
-	add(&b, subject);
+	strbuf_add(&b, "\r\nTo: ");
+	strbuf_add(&b, to_addr);
+	strbuf_add(&b, "\r\nSubject: ");
+	strbuf_add(&b, subject);
 	free(subject);
-	add(&b, "\r\nDate: ");
-	add(&b, date);
-	add(&b, "\r\nMessage-ID: <");
-	add(&b, idlocal);
-	add(&b, "@");
-	add(&b, domain);
-	add(&b, ">\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
+	strbuf_add(&b, "\r\nDate: ");
+	strbuf_add(&b, date);
+	strbuf_add(&b, "\r\nMessage-ID: <");
+	strbuf_add(&b, idlocal);
+	strbuf_add(&b, "@");
+	strbuf_add(&b, domain);
+	strbuf_add(&b, ">\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
 	if (m->html) {
-		add(&b, "Content-Type: multipart/alternative; boundary=\"");
-		add(&b, boundary);
-		add(&b, "\"\r\n\r\nThis is a multi-part message in MIME format.\r\n\r\n--");
-		add(&b, boundary);
-		add(&b, "\r\n");
+		strbuf_add(&b, "Content-Type: multipart/alternative; boundary=\"");
+		strbuf_add(&b, boundary);
+		strbuf_add(&b, "\"\r\n\r\nThis is a multi-part message in MIME format.\r\n\r\n--");
+		strbuf_add(&b, boundary);
+		strbuf_add(&b, "\r\n");
 	}
-	add(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
+	strbuf_add(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
 		"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 	add_qp(&b, m->text);
 	if (m->html) {
-		add(&b, "\r\n--");
-		add(&b, boundary);
-		add(&b, "\r\nContent-Type: text/html; charset=UTF-8\r\n"
+		strbuf_add(&b, "\r\n--");
+		strbuf_add(&b, boundary);
+		strbuf_add(&b, "\r\nContent-Type: text/html; charset=UTF-8\r\n"
 			"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 		add_qp(&b, m->html);
-		add(&b, "\r\n--");
-		add(&b, boundary);
-		add(&b, "--\r\n");
+		strbuf_add(&b, "\r\n--");
+		strbuf_add(&b, boundary);
+		strbuf_add(&b, "--\r\n");
 	}
-	char *out = take(&b);
+	char *out = strbuf_take(&b);
 	if (!out)
 		snprintf(err, errlen, "out of memory");
 	return out;
