@@ -11,19 +11,6 @@
 
 static const char *const roles[] = {"citizen", "staff", "admin", NULL};
 
-static void put_verr(void *p)
-{
-	verr_free(p);
-}
-
-static struct verrors *verrs(struct http_request *req)
-{
-	struct verrors *e = arena_alloc(req->arena, sizeof(*e));
-	verr_init(e);
-	arena_defer(req->arena, put_verr, e);
-	return e;
-}
-
 struct list {
 	struct user *items;
 	size_t n;
@@ -42,7 +29,7 @@ static void put_user(void *p)
 
 int api_admin_users_list(struct http_request *req, struct http_response *res)
 {
-	struct verrors *e = verrs(req);
+	struct verrors *e = http_verrors(req);
 	const char *q = http_query(req, "q");
 	const char *role = NULL;
 	long skip, limit;
@@ -77,7 +64,7 @@ int api_admin_users_list(struct http_request *req, struct http_response *res)
 
 int api_admin_users_patch(struct http_request *req, struct http_response *res)
 {
-	struct verrors *e = verrs(req);
+	struct verrors *e = http_verrors(req);
 	bson_oid_t oid;
 	const char *id = http_param(req, "id");
 	if (!db_parse_oid(id, &oid)) {

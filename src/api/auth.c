@@ -45,19 +45,6 @@ json_object *api_user_json(const struct user *u, bool with_prefs, bool admin)
 	return o;
 }
 
-static void put_verr(void *p)
-{
-	verr_free(p);
-}
-
-static struct verrors *verrs(struct http_request *req)
-{
-	struct verrors *e = arena_alloc(req->arena, sizeof(*e));
-	verr_init(e);
-	arena_defer(req->arena, put_verr, e);
-	return e;
-}
-
 static void put_user(void *p)
 {
 	users_clear(p);
@@ -160,7 +147,7 @@ int api_auth_register(struct http_request *req, struct http_response *res)
 	json_object *b = http_json_body(req, res, &st);
 	if (!b)
 		return st;
-	struct verrors *e = verrs(req);
+	struct verrors *e = http_verrors(req);
 	static const char *const allowed[] = {"name", "email", "phone", "password", NULL};
 	v_no_extra(e, b, "body", allowed);
 	const char *name = NULL, *raw_email = NULL, *phone = NULL, *password = NULL;
@@ -204,7 +191,7 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 	json_object *b = http_json_body(req, res, &st);
 	if (!b)
 		return st;
-	struct verrors *e = verrs(req);
+	struct verrors *e = http_verrors(req);
 	static const char *const allowed[] = {"email", "password", NULL};
 	v_no_extra(e, b, "body", allowed);
 	const char *raw_email = NULL, *password = NULL;
@@ -290,7 +277,7 @@ int api_auth_me_patch(struct http_request *req, struct http_response *res)
 	json_object *b = http_json_body(req, res, &st);
 	if (!b)
 		return st;
-	struct verrors *e = verrs(req);
+	struct verrors *e = http_verrors(req);
 	static const char *const allowed[] = {"name", "phone", "prefs", NULL};
 	static const char *const pallowed[] = {"email", "sms", "inapp", NULL};
 	v_no_extra(e, b, "body", allowed);
@@ -328,7 +315,7 @@ int api_auth_password(struct http_request *req, struct http_response *res)
 	json_object *b = http_json_body(req, res, &st);
 	if (!b)
 		return st;
-	struct verrors *e = verrs(req);
+	struct verrors *e = http_verrors(req);
 	static const char *const allowed[] = {"current_password", "new_password", NULL};
 	v_no_extra(e, b, "body", allowed);
 	const char *cur = NULL, *next = NULL;

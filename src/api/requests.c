@@ -21,14 +21,6 @@ static const char *const patch_keys[] = {"category", "is_special",	"description"
 static const char *const address_keys[] = {"line1", "line2", "city", "pincode", "lat", "lng", NULL};
 static const char *const slot_keys[] = {"start", "end", NULL};
 
-/* 422 from the collected errors; releases them. */
-static int invalid(struct http_response *res, struct verrors *e)
-{
-	int st = http_validation(res, e);
-	verr_free(e);
-	return st;
-}
-
 static int not_found(struct http_response *res)
 {
 	return http_error(res, 404, "Request not found");
@@ -185,7 +177,7 @@ static int parse_fields(struct http_request *req, struct http_response *res, jso
 		}
 	}
 	if (verr_any(&e))
-		return invalid(res, &e);
+		return http_validation(res, &e);
 	verr_free(&e);
 	return 0;
 }
@@ -249,7 +241,7 @@ int api_requests_list(struct http_request *req, struct http_response *res)
 	v_query_int(&e, http_query(req, "skip"), "skip", 0, 0, 1000000000L, &q.skip);
 	v_query_int(&e, http_query(req, "limit"), "limit", 20, 1, 100, &q.limit);
 	if (verr_any(&e))
-		return invalid(res, &e);
+		return http_validation(res, &e);
 	verr_free(&e);
 	int64_t total = 0;
 	bson_error_t err;
@@ -354,7 +346,7 @@ int api_requests_cancel(struct http_request *req, struct http_response *res)
 	v_no_extra(&e, body, "body", keys);
 	v_string(&e, body, "body", "reason", false, 0, 500, &t.reason);
 	if (verr_any(&e))
-		return invalid(res, &e);
+		return http_validation(res, &e);
 	verr_free(&e);
 	if (t.reason && !*t.reason)
 		t.reason = NULL;
@@ -378,7 +370,7 @@ int api_requests_confirm_slot(struct http_request *req, struct http_response *re
 	if (ok && t.slot.end <= t.slot.start)
 		verr_add(&e, "body.slot_end", "Slot end should be after its start", "slot_order");
 	if (verr_any(&e))
-		return invalid(res, &e);
+		return http_validation(res, &e);
 	verr_free(&e);
 	return resident_transition(req, res, &t, 409, "Cannot confirm a slot in current status",
 				   "Too late to reschedule");

@@ -16,14 +16,6 @@
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
-/* 422 from the collected errors; releases them. */
-static int invalid(struct http_response *res, struct verrors *e)
-{
-	int st = http_validation(res, e);
-	verr_free(e);
-	return st;
-}
-
 static int not_found(struct http_response *res)
 {
 	return http_error(res, 404, "Request not found");
@@ -170,7 +162,7 @@ int api_staff_requests_list(struct http_request *req, struct http_response *res)
 	v_query_int(&e, http_query(req, "skip"), "skip", 0, 0, 1000000000L, &q.skip);
 	v_query_int(&e, http_query(req, "limit"), "limit", 20, 1, 100, &q.limit);
 	if (verr_any(&e))
-		return invalid(res, &e);
+		return http_validation(res, &e);
 	verr_free(&e);
 	int64_t total = 0;
 	bson_error_t err;
@@ -248,7 +240,7 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 				 "slot_unexpected");
 	}
 	if (verr_any(&e))
-		return invalid(res, &e);
+		return http_validation(res, &e);
 	verr_free(&e);
 
 	bson_t *doc = NULL;
@@ -274,7 +266,7 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 					   : "A slot (slot_start, slot_end) is required: none is "
 					     "assigned",
 			 "missing");
-		return invalid(res, &e);
+		return http_validation(res, &e);
 	case REQ_SLOT_FULL: return http_error(res, 409, "Slot is full");
 	case REQ_SLOT_NOT_AVAILABLE: return http_error(res, 409, "Slot not available");
 	case REQ_TOO_LATE: return http_error(res, 400, "Too late");
@@ -300,7 +292,7 @@ int api_staff_requests_note(struct http_request *req, struct http_response *res)
 	v_no_extra(&e, body, "body", keys);
 	v_string(&e, body, "body", "note", true, 1, 1000, &note);
 	if (verr_any(&e))
-		return invalid(res, &e);
+		return http_validation(res, &e);
 	verr_free(&e);
 	bson_error_t err;
 	switch (requests_add_note(&id, req->user.id, role_name(req->user.role), note, &err)) {

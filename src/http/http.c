@@ -207,6 +207,19 @@ int http_error(struct http_response *res, int status, const char *detail)
 	return http_json(res, status, o);
 }
 
+static void put_verrors(void *p)
+{
+	verr_free(p);
+}
+
+struct verrors *http_verrors(struct http_request *req)
+{
+	struct verrors *e = arena_alloc(req->arena, sizeof(*e));
+	verr_init(e);
+	arena_defer(req->arena, put_verrors, e);
+	return e;
+}
+
 int http_validation(struct http_response *res, struct verrors *e)
 {
 	json_object *o = json_object_new_object();

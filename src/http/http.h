@@ -83,6 +83,8 @@ const char *http_response_header(const struct http_response *res, const char *na
 int http_json(struct http_response *res, int status, json_object *body);
 /* {"detail": "<detail>"} */
 int http_error(struct http_response *res, int status, const char *detail);
+/* A validation error list released with the request's arena (no verr_free needed). */
+struct verrors *http_verrors(struct http_request *req);
 /* 422 {"detail": [ ... ]} from collected validation errors (consumed). */
 int http_validation(struct http_response *res, struct verrors *e);
 /* 503 when the database is unreachable, 500 otherwise; logs the driver error. */
