@@ -4,12 +4,10 @@
  * processes makes one account; disabled and demoted users lose access on their next
  * request; revoked and pre-password-change tokens are refused; the login backoff; 503
  * when the database is down; the purge job's queries; the contact lookup. */
-#include "testutil.h"
+#include "itutil.h"
 
 #include <stdio.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "api/api.h"
 #include "domain/auth.h"
@@ -21,7 +19,6 @@
 
 #define PW "Passw0rd!"
 
-static char dbname[64];
 static struct call C;
 static bool live;
 
@@ -71,17 +68,6 @@ static bool has_loc(const char *field)
 	return false;
 }
 
-static int64_t count(const char *coll, const char *json)
-{
-	bson_error_t err;
-	bson_t *f = bson_new_from_json((const uint8_t *)json, -1, &err);
-	assert_non_null(f);
-	int64_t n = mongoc_collection_count_documents(db_coll(coll), f, NULL, NULL, NULL, &err);
-	bson_destroy(f);
-	assert_true(n >= 0);
-	return n;
-}
-
 static char *body_copy(void)
 {
 	return strdup(C.res.body ? C.res.body : "");
@@ -114,38 +100,21 @@ static char *login_tok(const char *email, const char *pw)
 static void make_user(const char *email, const char *role, char id[25])
 {
 	char *h = auth_hash_password(PW);
-	struct user u;
-	bson_error_t err;
-	assert_int_equal(users_create("Made User", email, "+91 80000 00000", h, role, &u, &err),
-			 USERS_OK);
+	itu_make_user("Made User", email, "+91 80000 00000", h, role, NULL, id);
 	free(h);
-	snprintf(id, 25, "%s", u.id);
-	users_clear(&u);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
-	snprintf(dbname, sizeof(dbname), "swmra_it_auth_%ld", (long)getpid());
-	setenv("MONGO_DB", dbname, 1);
-	setenv("ARGON2_OPSLIMIT", "1", 1);
-	setenv("ARGON2_MEMLIMIT_KIB", "256", 1);
+	itu_db_env("auth");
+	itu_cheap_argon2("256");
 	setenv("LOGIN_MAX_FAILURES", "3", 1);
 	setenv("LOGIN_BACKOFF_MAX_SEC", "2", 1);
 	setenv("APP_ENV", "test", 1);
-	char err[256];
-	if (config_load("", err, sizeof(err)) < 0 ||
-	    runtime_init("test_auth", err, sizeof(err)) < 0) {
-		fprintf(stderr, "setup: %s\n", err);
+	if (itu_start("test_auth") < 0)
 		return -1;
-	}
-	bson_error_t berr;
-	if (!db_ensure_indexes(&berr)) {
-		fprintf(stderr, "indexes: %s\n", berr.message);
-		return -1;
-	}
-	return 0;
+	return itu_ensure_indexes();
 }
 
 static int teardown(void **state)
@@ -154,9 +123,7 @@ static int teardown(void **state)
 	if (live)
 		call_end(&C);
 	live = false;
-	bson_error_t err;
-	mongoc_database_drop(db_database(), &err);
-	runtime_shutdown();
+	itu_drop();
 	return 0;
 }
 
@@ -193,8 +160,9 @@ static void register_and_me(void **state)
 	assert_null(strstr(C.res.body, "password"));
 	/* the stored hash is Argon2id, never the password */
 	assert_int_equal(
-	    count("users", "{\"password_hash\": {\"$regex\": \"^\\\\$argon2id\\\\$\"}}"), 1);
-	assert_int_equal(count("users", "{\"password_hash\": \"" PW "\"}"), 0);
+	    itu_count_json("users", "{\"password_hash\": {\"$regex\": \"^\\\\$argon2id\\\\$\"}}"),
+	    1);
+	assert_int_equal(itu_count_json("users", "{\"password_hash\": \"" PW "\"}"), 0);
 	free(tok);
 }
 
@@ -260,7 +228,7 @@ static void register_bad_inputs_change_nothing(void **state)
 		 "{\"name\":\"%0101d\",\"email\":\"b1@example.com\",\"phone\":\"1234567\","
 		 "\"password\":\"" PW "\"}",
 		 0);
-	int64_t before = count("users", "{}");
+	int64_t before = itu_count_json("users", "{}");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int st = call("POST", "/api/auth/register", NULL, NULL,
 			      cases[i].body ? cases[i].body : longname);
@@ -279,8 +247,8 @@ static void register_bad_inputs_change_nothing(void **state)
 	    "\"}");
 	C.req.content_type = "text/plain";
 	assert_int_equal(call_run(&C, api_routes, api_routes_count), 415);
-	assert_int_equal(count("users", "{}"), before);
-	assert_int_equal(count("users", "{\"email\": \"b1@example.com\"}"), 0);
+	assert_int_equal(itu_count_json("users", "{}"), before);
+	assert_int_equal(itu_count_json("users", "{\"email\": \"b1@example.com\"}"), 0);
 }
 
 static void register_duplicate_is_409(void **state)
@@ -298,9 +266,24 @@ static void register_duplicate_is_409(void **state)
 		assert_int_equal(call("POST", "/api/auth/register", NULL, NULL, b), 409);
 		assert_string_equal(detail(), "Email already exists");
 	}
-	assert_int_equal(count("users", "{\"email\": \"dup@example.com\"}"), 1);
+	assert_int_equal(itu_count_json("users", "{\"email\": \"dup@example.com\"}"), 1);
 	/* the first account's password is untouched */
 	assert_int_equal(login("dup@example.com", PW), 200);
+}
+
+/* A racer: registers the same address (differently cased and spaced); 0 created,
+ * 1 conflict (409), 2 anything else. */
+static int register_racer(int i, void *ctx)
+{
+	(void)ctx;
+	char b[256];
+	snprintf(b, sizeof(b),
+		 "{\"name\":\"Racer %d\",\"email\":\"%sRacer@Example.com\","
+		 "\"phone\":\"1234567\",\"password\":\"racer-pass-%d\"}",
+		 i, i % 2 ? " " : "", i);
+	int st = call("POST", "/api/auth/register", NULL, NULL, b);
+	call_end(&C);
+	return st == 201 ? 0 : st == 409 ? 1 : 2;
 }
 
 static void registration_race_makes_one_account(void **state)
@@ -310,39 +293,11 @@ static void registration_race_makes_one_account(void **state)
 	if (live)
 		call_end(&C);
 	live = false;
-	runtime_shutdown(); /* no client may cross the fork */
-	int go[2];
-	assert_int_equal(pipe(go), 0);
-	pid_t kids[N];
-	for (int i = 0; i < N; i++) {
-		kids[i] = fork();
-		assert_true(kids[i] >= 0);
-		if (kids[i] == 0) {
-			close(go[1]);
-			char err[256];
-			if (runtime_init("test_auth_race", err, sizeof(err)) < 0)
-				_exit(3);
-			char c;
-			if (read(go[0], &c, 1) < 0)
-				_exit(4);
-			char b[256];
-			snprintf(b, sizeof(b),
-				 "{\"name\":\"Racer %d\",\"email\":\"%sRacer@Example.com\","
-				 "\"phone\":\"1234567\",\"password\":\"racer-pass-%d\"}",
-				 i, i % 2 ? " " : "", i);
-			int st = call("POST", "/api/auth/register", NULL, NULL, b);
-			call_end(&C);
-			runtime_shutdown();
-			_exit(st == 201 ? 0 : st == 409 ? 1 : 2);
-		}
-	}
-	close(go[0]);
-	close(go[1]); /* EOF releases every child at once */
+	int codes[N];
+	itu_race("test_auth", N, register_racer, NULL, codes); /* no client crosses the fork */
 	int created = 0, conflicts = 0, other = 0;
 	for (int i = 0; i < N; i++) {
-		int ws;
-		waitpid(kids[i], &ws, 0);
-		int code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 9;
+		int code = codes[i];
 		if (code == 0)
 			created++;
 		else if (code == 1)
@@ -350,12 +305,10 @@ static void registration_race_makes_one_account(void **state)
 		else
 			other++;
 	}
-	char err[256];
-	assert_int_equal(runtime_init("test_auth", err, sizeof(err)), 0);
 	assert_int_equal(other, 0);
 	assert_int_equal(created, 1);
 	assert_int_equal(conflicts, N - 1);
-	assert_int_equal(count("users", "{\"email\": \"racer@example.com\"}"), 1);
+	assert_int_equal(itu_count_json("users", "{\"email\": \"racer@example.com\"}"), 1);
 }
 
 static double now_s(void)
@@ -408,8 +361,9 @@ static void login_ok_and_uniform_failures(void **state)
 	if (ratio < 0.4 || ratio > 2.5)
 		fail_msg("timing differs: unknown %.4fs vs wrong %.4fs", unknown, wrong);
 	assert_int_equal(
-	    count("users",
-		  "{\"email\":\"lena@example.com\",\"password_hash\":{\"$regex\":\"m=16384\"}}"),
+	    itu_count_json(
+		"users",
+		"{\"email\":\"lena@example.com\",\"password_hash\":{\"$regex\":\"m=16384\"}}"),
 	    1);
 
 	/* bad login bodies */
@@ -506,7 +460,8 @@ static void patch_me(void **state)
 	}
 	assert_int_equal(call("GET", "/api/auth/me", NULL, t, NULL), 200);
 	assert_string_equal(C.res.body, before);
-	assert_int_equal(count("users", "{\"email\":\"pat@example.com\",\"role\":\"citizen\"}"), 1);
+	assert_int_equal(
+	    itu_count_json("users", "{\"email\":\"pat@example.com\",\"role\":\"citizen\"}"), 1);
 	/* an empty patch is a no-op */
 	assert_int_equal(call("PATCH", "/api/auth/me", NULL, t, "{}"), 200);
 	free(before);
@@ -596,7 +551,7 @@ static void logout_revokes_this_token_only(void **state)
 	snprintf(q, sizeof(q),
 		 "{\"_id\":\"%s\",\"expires_at\":{\"$date\":{\"$numberLong\":\"%lld\"}}}", cl.jti,
 		 (long long)cl.exp * 1000);
-	assert_int_equal(count("revoked_tokens", q), 1);
+	assert_int_equal(itu_count_json("revoked_tokens", q), 1);
 	free(a);
 	free(b);
 }
@@ -671,7 +626,7 @@ static void admin_routes(void **state)
 		if (call("PATCH", path, NULL, adm, badb[i]) != 422)
 			fail_msg("patch body %zu: %d", i, C.status);
 	assert_int_equal(
-	    count(
+	    itu_count_json(
 		"users",
 		"{\"email\":\"zed.citizen@example.com\",\"role\":\"citizen\",\"disabled\":false}"),
 	    1);
@@ -684,8 +639,8 @@ static void admin_routes(void **state)
 	assert_int_equal(call("PATCH", self, NULL, adm, "{\"role\":\"admin\",\"disabled\":false}"),
 			 200);
 	assert_int_equal(
-	    count("users",
-		  "{\"email\":\"boss@example.com\",\"role\":\"admin\",\"disabled\":false}"),
+	    itu_count_json(
+		"users", "{\"email\":\"boss@example.com\",\"role\":\"admin\",\"disabled\":false}"),
 	    1);
 
 	/* promotion takes effect on the next request, whatever the token says */
@@ -735,14 +690,14 @@ static void login_backoff(void **state)
 	const char *ra = http_response_header(&C.res, "Retry-After");
 	assert_non_null(ra);
 	assert_true(atoi(ra) >= 1 && atoi(ra) <= 2);
-	assert_int_equal(count("login_failures", "{\"email\":\"bo@example.com\"}"), 3);
+	assert_int_equal(itu_count_json("login_failures", "{\"email\":\"bo@example.com\"}"), 3);
 	/* refused attempts are not counted and do not extend the window */
 	usleep(1000 * 1000);
 	assert_int_equal(login("bo@example.com", "wrong-pass"), 429);
-	assert_int_equal(count("login_failures", "{\"email\":\"bo@example.com\"}"), 3);
+	assert_int_equal(itu_count_json("login_failures", "{\"email\":\"bo@example.com\"}"), 3);
 	usleep(1200 * 1000); /* the window is capped at LOGIN_BACKOFF_MAX_SEC = 2 s */
 	assert_int_equal(login("bo@example.com", PW), 200);
-	assert_int_equal(count("login_failures", "{\"email\":\"bo@example.com\"}"), 0);
+	assert_int_equal(itu_count_json("login_failures", "{\"email\":\"bo@example.com\"}"), 0);
 	assert_int_equal(login("bo@example.com", "wrong-pass"), 401); /* reset: not 429 */
 	/* unknown emails back off the same way (no account enumeration) */
 	for (int i = 0; i < 3; i++)
@@ -767,16 +722,16 @@ static void purge_queries(void **state)
 	assert_true(mongoc_collection_insert_one(rv, d2, NULL, NULL, &err));
 	assert_true(mongoc_collection_insert_one(lf, f1, NULL, NULL, &err));
 	assert_true(mongoc_collection_insert_one(lf, f2, NULL, NULL, &err));
-	int64_t rv_total = count("revoked_tokens", "{}");
-	int64_t lf_total = count("login_failures", "{}");
+	int64_t rv_total = itu_count_json("revoked_tokens", "{}");
+	int64_t lf_total = itu_count_json("login_failures", "{}");
 	assert_int_equal(auth_purge_revoked(now, true, &err), 1);
 	assert_int_equal(auth_purge_failures(now, true, &err), 1);
-	assert_int_equal(count("revoked_tokens", "{}"), rv_total); /* dry run */
+	assert_int_equal(itu_count_json("revoked_tokens", "{}"), rv_total); /* dry run */
 	assert_int_equal(auth_purge_revoked(now, false, &err), 1);
 	assert_int_equal(auth_purge_failures(now, false, &err), 1);
-	assert_int_equal(count("revoked_tokens", "{}"), rv_total - 1);
-	assert_int_equal(count("login_failures", "{}"), lf_total - 1);
-	assert_int_equal(count("revoked_tokens", "{\"_id\":\"purge-new\"}"), 1);
+	assert_int_equal(itu_count_json("revoked_tokens", "{}"), rv_total - 1);
+	assert_int_equal(itu_count_json("login_failures", "{}"), lf_total - 1);
+	assert_int_equal(itu_count_json("revoked_tokens", "{\"_id\":\"purge-new\"}"), 1);
 	bson_destroy(d1);
 	bson_destroy(d2);
 	bson_destroy(f1);
@@ -790,11 +745,7 @@ static void database_down_is_503(void **state)
 	if (live)
 		call_end(&C);
 	live = false;
-	runtime_shutdown();
-	setenv("MONGO_URI", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300", 1);
-	char err[256];
-	assert_int_equal(config_load("", err, sizeof(err)), 0);
-	assert_int_equal(runtime_init("test_auth", err, sizeof(err)), 0);
+	itu_reopen_unreachable("test_auth");
 	assert_int_equal(call("GET", "/api/auth/me", NULL, t, NULL), 503);
 	assert_int_equal(login("dee@example.com", PW), 503);
 	assert_int_equal(call("POST", "/api/auth/register", NULL, NULL,
@@ -805,21 +756,15 @@ static void database_down_is_503(void **state)
 	assert_int_equal(call_hdr("GET", "/api/auth/me", NULL, "Bearer x.y.z", NULL), 401);
 	call_end(&C);
 	live = false;
-	runtime_shutdown();
-	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
-	assert_int_equal(config_load("", err, sizeof(err)), 0);
-	assert_int_equal(runtime_init("test_auth", err, sizeof(err)), 0);
+	itu_reopen("test_auth");
 	assert_int_equal(call("GET", "/api/auth/me", NULL, t, NULL), 200);
 	free(t);
 }
 
 int main(void)
 {
-	if (!getenv("SWMRA_TEST_MONGO_URI")) {
-		fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
-		printf("Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
+	if (!itu_have_mongo())
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(register_and_me),
 	    cmocka_unit_test(register_bad_inputs_change_nothing),

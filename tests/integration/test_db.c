@@ -1,7 +1,7 @@
 /* Against a real FerretDB/MongoDB (SWMRA_TEST_MONGO_URI): the index bootstrap is
  * idempotent, unique indexes make inserts exclusive (11000), readiness answers 200 through
  * the real route table, and 503 when the server is unreachable. */
-#include "testutil.h"
+#include "itutil.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -11,29 +11,17 @@
 #include "infra/db.h"
 #include "infra/runtime.h"
 
-static char dbname[64];
-
 static int setup(void **state)
 {
 	(void)state;
-	const char *uri = getenv("SWMRA_TEST_MONGO_URI");
-	setenv("MONGO_URI", uri, 1);
-	snprintf(dbname, sizeof(dbname), "swmra_it_db_%ld", (long)getpid());
-	setenv("MONGO_DB", dbname, 1);
-	char err[256];
-	if (config_load("", err, sizeof(err)) < 0 || runtime_init("test_db", err, sizeof(err)) < 0) {
-		fprintf(stderr, "setup: %s\n", err);
-		return -1;
-	}
-	return 0;
+	itu_db_env("db");
+	return itu_start("test_db");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	bson_error_t err;
-	mongoc_database_drop(db_database(), &err);
-	runtime_shutdown();
+	itu_drop();
 	return 0;
 }
 
@@ -80,11 +68,7 @@ static void unreachable_is_503(void **state)
 	(void)state;
 	/* A second client to a port nothing listens on behaves like a database that went
 	 * away: readiness says 503 with a JSON detail, quickly. */
-	runtime_shutdown();
-	setenv("MONGO_URI", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300", 1);
-	char err[256];
-	assert_int_equal(config_load("", err, sizeof(err)), 0);
-	assert_int_equal(runtime_init("test_db", err, sizeof(err)), 0);
+	itu_reopen_unreachable("test_db");
 	struct call c;
 	call_begin(&c, "GET", "/api/health/ready", NULL, NULL);
 	assert_int_equal(call_run(&c, api_routes, api_routes_count), 503);
@@ -93,19 +77,13 @@ static void unreachable_is_503(void **state)
 	bson_error_t berr;
 	assert_false(db_ping(NULL, &berr));
 	assert_true(db_is_unavailable(&berr));
-	runtime_shutdown();
-	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
-	assert_int_equal(config_load("", err, sizeof(err)), 0);
-	assert_int_equal(runtime_init("test_db", err, sizeof(err)), 0);
+	itu_reopen("test_db");
 }
 
 int main(void)
 {
-	if (!getenv("SWMRA_TEST_MONGO_URI")) {
-		fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
-		printf("Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
+	if (!itu_have_mongo())
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(indexes_idempotent),
 		cmocka_unit_test(unique_insert_is_exclusive),

@@ -14,7 +14,7 @@
  * and delivered once when back; two dispatcher processes racing → every mail once;
  * reminders once per booking slot, none for cancelled or moved bookings. */
 #define _GNU_SOURCE /* strcasestr */
-#include "testutil.h"
+#include "itutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -45,7 +45,7 @@
 
 extern char **environ;
 
-static char dbname[64], workdir[128], pub_sock[160], pub_log[160], sms_log[160], maildir[160];
+static char workdir[128], pub_sock[160], pub_log[160], sms_log[160], maildir[160];
 static pid_t pub_pid, sms_pid, smtp_pid;
 static int sms_port;
 
@@ -299,66 +299,9 @@ static void mail_clear(void)
 
 /* ---------------------------------------------------------------- helpers */
 
-static void reload_config(void)
-{
-	char err[256];
-	assert_int_equal(config_load("", err, sizeof(err)), 0);
-}
-
 static void make_user(const char *email, const char *phone, bson_oid_t *oid, char hex[25])
 {
-	struct user u = {0};
-	bson_error_t err;
-	assert_int_equal(users_create("Asha Rao", email, phone, "x", "citizen", &u, &err),
-			 USERS_OK);
-	bson_oid_copy(&u.oid, oid);
-	snprintf(hex, 25, "%s", u.id);
-	users_clear(&u);
-}
-
-static char *bearer(const char *uid_hex)
-{
-	char *t = auth_issue_token(uid_hex, "citizen", NULL);
-	assert_non_null(t);
-	char *h = malloc(strlen(t) + 8);
-	sprintf(h, "Bearer %s", t);
-	free(t);
-	return h;
-}
-
-static int64_t count(const char *coll, bson_t *q)
-{
-	bson_error_t err;
-	int64_t n = mongoc_collection_count_documents(db_coll(coll), q, NULL, NULL, NULL, &err);
-	bson_destroy(q);
-	assert_true(n >= 0);
-	return n;
-}
-
-static bson_t *find_one(const char *coll, bson_t *q)
-{
-	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(coll), q, NULL, NULL);
-	const bson_t *d;
-	bson_t *out = NULL;
-	if (mongoc_cursor_next(cur, &d))
-		out = bson_copy(d);
-	mongoc_cursor_destroy(cur);
-	bson_destroy(q);
-	return out;
-}
-
-static const char *str_of(const bson_t *d, const char *k)
-{
-	bson_iter_t it;
-	return bson_iter_init_find(&it, d, k) && BSON_ITER_HOLDS_UTF8(&it)
-		   ? bson_iter_utf8(&it, NULL)
-		   : NULL;
-}
-
-static int64_t int_of(const bson_t *d, const char *k)
-{
-	bson_iter_t it;
-	return bson_iter_init_find(&it, d, k) ? bson_iter_as_int64(&it) : -1;
+	itu_make_user("Asha Rao", email, phone, "x", "citizen", oid, hex);
 }
 
 static int64_t date_of(const bson_t *d, const char *k)
@@ -379,13 +322,6 @@ static void event(const bson_oid_t *uid, const char *ev, const char *rid, const 
 	bson_error_t err;
 	assert_true(notify_event(uid, ev, d, &err));
 	json_object_put(d);
-}
-
-static int dispatch_once(void)
-{
-	struct job_ctx ctx = {.name = "dispatch"};
-	assert_int_equal(notify_dispatch_run(&ctx), 0);
-	return ctx.actions;
 }
 
 /* Runs `n` copies of a cron job binary at once with --once; returns when all exited. */
@@ -439,42 +375,28 @@ static int setup(void **state)
 	snprintf(pub_log, sizeof(pub_log), "%s/pub.log", workdir);
 	snprintf(sms_log, sizeof(sms_log), "%s/sms.log", workdir);
 	snprintf(maildir, sizeof(maildir), "%s/mail", workdir);
-	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
-	snprintf(dbname, sizeof(dbname), "swmra_it_notify_%ld", (long)getpid());
-	setenv("MONGO_DB", dbname, 1);
+	itu_db_env("notify");
 	setenv("NCHAN_PUB_SOCKET", pub_sock, 1);
 	setenv("SERVICE_TZ", "Asia/Kolkata", 1);
 	setenv("EMAIL_FROM", "SWMRA <no-reply@swmra.test>", 1);
 	setenv("SMTP_HOST", "127.0.0.1", 1);
 	setenv("SMTP_TIMEOUT_SEC", "3", 1);
-	setenv("ARGON2_MEMLIMIT_KIB", "8", 1);
-	setenv("ARGON2_OPSLIMIT", "1", 1);
+	itu_cheap_argon2("8");
 	smtp_choose_port();
 	char port[16];
 	snprintf(port, sizeof(port), "%d", smtp_port() ? smtp_port() : 1);
 	setenv("SMTP_PORT", port, 1);
 	pub_pid = start_unix_server(pub_sock, pub_log, 201);
 	sms_pid = start_tcp_server(&sms_port, sms_log, 201);
-	char err[256];
-	if (config_load("", err, sizeof(err)) < 0 ||
-	    runtime_init("test_notify", err, sizeof(err)) < 0) {
-		fprintf(stderr, "setup: %s\n", err);
+	if (itu_start("test_notify") < 0)
 		return -1;
-	}
-	bson_error_t berr;
-	if (!db_ensure_indexes(&berr)) {
-		fprintf(stderr, "setup: indexes: %s\n", berr.message);
-		return -1;
-	}
-	return 0;
+	return itu_ensure_indexes();
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	bson_error_t err;
-	mongoc_database_drop(db_database(), &err);
-	runtime_shutdown();
+	itu_drop();
 	stop(&pub_pid);
 	stop(&sms_pid);
 	stop(&smtp_pid);
@@ -496,30 +418,30 @@ static void event_stores_inapp_publishes_and_queues_email(void **state)
 	unlink(pub_log);
 	event(&uid, "submitted", "65a1b2c3d4e5f60718293a4b", "e-waste");
 
-	bson_t *in = find_one("notifications",
-			      BCON_NEW("user_id", BCON_OID(&uid), "channel", BCON_UTF8("inapp")));
+	bson_t *in = itu_find_one(
+	    "notifications", BCON_NEW("user_id", BCON_OID(&uid), "channel", BCON_UTF8("inapp")));
 	assert_non_null(in);
-	assert_string_equal(str_of(in, "status"), "sent");
-	assert_string_equal(str_of(in, "event"), "submitted");
-	assert_string_equal(str_of(in, "title"), "Pickup request submitted");
+	assert_string_equal(itu_str_of(in, "status"), "sent");
+	assert_string_equal(itu_str_of(in, "event"), "submitted");
+	assert_string_equal(itu_str_of(in, "title"), "Pickup request submitted");
 	assert_true(date_of(in, "sent_at") > 0);
 	bson_iter_t it;
 	assert_true(bson_iter_init_find(&it, in, "read") && !bson_iter_bool(&it));
 	bson_destroy(in);
 
-	bson_t *em = find_one("notifications",
-			      BCON_NEW("user_id", BCON_OID(&uid), "channel", BCON_UTF8("email")));
+	bson_t *em = itu_find_one(
+	    "notifications", BCON_NEW("user_id", BCON_OID(&uid), "channel", BCON_UTF8("email")));
 	assert_non_null(em);
-	assert_string_equal(str_of(em, "status"), "queued");
-	assert_string_equal(str_of(em, "to"), "asha@example.com");
-	assert_non_null(strstr(str_of(em, "html"), "<html>"));
-	assert_int_equal(int_of(em, "attempts"), 0);
+	assert_string_equal(itu_str_of(em, "status"), "queued");
+	assert_string_equal(itu_str_of(em, "to"), "asha@example.com");
+	assert_non_null(strstr(itu_str_of(em, "html"), "<html>"));
+	assert_int_equal(itu_int_of(em, "attempts"), 0);
 	/* the email greets the account's name (users_get_contact_named) */
-	assert_true(strncmp(str_of(em, "body"), "Hello Asha Rao,\r\n", 17) == 0);
-	assert_non_null(strstr(str_of(em, "html"), "<p>Hello Asha Rao,</p>"));
+	assert_true(strncmp(itu_str_of(em, "body"), "Hello Asha Rao,\r\n", 17) == 0);
+	assert_non_null(strstr(itu_str_of(em, "html"), "<p>Hello Asha Rao,</p>"));
 	bson_destroy(em);
 	/* SMS: not for "submitted", and ENABLE_SMS is off */
-	assert_int_equal(count("notifications", BCON_NEW("channel", BCON_UTF8("sms"))), 0);
+	assert_int_equal(itu_count("notifications", BCON_NEW("channel", BCON_UTF8("sms"))), 0);
 
 	/* published at once to the user's channel through the unix socket */
 	char *log = slurp(pub_log);
@@ -534,24 +456,24 @@ static void event_stores_inapp_publishes_and_queues_email(void **state)
 
 	/* a stage event is in-app only */
 	event(&uid, "enroute", NULL, NULL);
-	assert_int_equal(count("notifications", BCON_NEW("user_id", BCON_OID(&uid))), 3);
+	assert_int_equal(itu_count("notifications", BCON_NEW("user_id", BCON_OID(&uid))), 3);
 
 	/* preferences: email off → no email */
 	struct user_patch p = {.set_pref_email = true, .pref_email = false};
 	bson_error_t err;
 	assert_int_equal(users_update(&uid, &p, &err), USERS_OK);
 	event(&uid, "cancelled", NULL, NULL);
-	assert_int_equal(count("notifications",
-			       BCON_NEW("user_id", BCON_OID(&uid), "channel", BCON_UTF8("email"))),
+	assert_int_equal(itu_count("notifications", BCON_NEW("user_id", BCON_OID(&uid), "channel",
+							     BCON_UTF8("email"))),
 			 1);
 	/* the publisher being down does not fail the event */
 	setenv("NCHAN_PUB_SOCKET", "/nonexistent/pub.sock", 1);
-	reload_config();
+	itu_reload_config();
 	event(&uid, "collected", NULL, NULL);
 	setenv("NCHAN_PUB_SOCKET", pub_sock, 1);
-	reload_config();
+	itu_reload_config();
 	/* unknown events are refused without touching the store */
-	assert_int_equal(count("notifications", BCON_NEW("event", BCON_UTF8("exploded"))), 0);
+	assert_int_equal(itu_count("notifications", BCON_NEW("event", BCON_UTF8("exploded"))), 0);
 	mongoc_collection_delete_many(db_coll("notifications"), &(bson_t)BSON_INITIALIZER, NULL,
 				      NULL, &err);
 }
@@ -566,7 +488,7 @@ static void sms_when_enabled(void **state)
 	bson_error_t err;
 	assert_int_equal(users_update(&uid, &p, &err), USERS_OK);
 	event(&uid, "reminder", NULL, "recyclable"); /* ENABLE_SMS=false: none */
-	assert_int_equal(count("notifications", BCON_NEW("channel", BCON_UTF8("sms"))), 0);
+	assert_int_equal(itu_count("notifications", BCON_NEW("channel", BCON_UTF8("sms"))), 0);
 
 	char base[64];
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d", sms_port);
@@ -575,27 +497,27 @@ static void sms_when_enabled(void **state)
 	setenv("SMS_ACCOUNT_SID", "AC123", 1);
 	setenv("SMS_AUTH_TOKEN", "tok", 1);
 	setenv("SMS_FROM", "+15005550006", 1);
-	reload_config();
+	itu_reload_config();
 	event(&uid, "reminder", NULL, "recyclable");
 	event(&uid, "submitted", NULL, NULL); /* no SMS for this event */
-	assert_int_equal(count("notifications", BCON_NEW("channel", BCON_UTF8("sms"))), 1);
+	assert_int_equal(itu_count("notifications", BCON_NEW("channel", BCON_UTF8("sms"))), 1);
 	/* send it through the dispatcher: the provider gets the form post with basic auth */
 	bson_t *email_q = BCON_NEW("channel", BCON_UTF8("email"));
 	mongoc_collection_delete_many(db_coll("notifications"), email_q, NULL, NULL, &err);
 	bson_destroy(email_q);
 	unlink(sms_log);
-	assert_int_equal(dispatch_once(), 1);
+	assert_int_equal(itu_dispatch_once(), 1);
 	char *log = slurp(sms_log);
 	assert_non_null(strstr(log, "POST /2010-04-01/Accounts/AC123/Messages.json HTTP/1.1"));
 	assert_non_null(strstr(log, "Authorization: Basic QUMxMjM6dG9r")); /* AC123:tok */
 	assert_non_null(
 	    strstr(log, "To=%2B91%2090000%2000001&From=%2B15005550006&Body=SWMRA%3A%20Reminder"));
 	free(log);
-	bson_t *s = find_one("notifications", BCON_NEW("channel", BCON_UTF8("sms")));
-	assert_string_equal(str_of(s, "status"), "sent");
+	bson_t *s = itu_find_one("notifications", BCON_NEW("channel", BCON_UTF8("sms")));
+	assert_string_equal(itu_str_of(s, "status"), "sent");
 	bson_destroy(s);
 	setenv("ENABLE_SMS", "false", 1);
-	reload_config();
+	itu_reload_config();
 	mongoc_collection_delete_many(db_coll("notifications"), &(bson_t)BSON_INITIALIZER, NULL,
 				      NULL, &err);
 }
@@ -611,7 +533,7 @@ static void api_list_read_and_counts(void **state)
 	for (int i = 0; i < 5; i++)
 		event(&uid, evs[i], NULL, "recyclable");
 	event(&other, "submitted", NULL, NULL);
-	char *auth = bearer(hex);
+	char *auth = itu_bearer(hex);
 	struct call c;
 
 	call_begin(&c, "GET", "/api/notifications", NULL, NULL);
@@ -672,7 +594,7 @@ static void api_list_read_and_counts(void **state)
 	call_end(&c);
 
 	/* someone else's notification, a malformed id, an unknown one: 404 */
-	bson_t *theirs = find_one("notifications", BCON_NEW("user_id", BCON_OID(&other)));
+	bson_t *theirs = itu_find_one("notifications", BCON_NEW("user_id", BCON_OID(&other)));
 	bson_iter_t it;
 	bson_iter_init_find(&it, theirs, "_id");
 	char theirs_hex[25];
@@ -706,8 +628,8 @@ static void api_list_read_and_counts(void **state)
 	call_end(&c);
 	/* the other user's stays unread */
 	assert_int_equal(
-	    count("notifications", BCON_NEW("user_id", BCON_OID(&other), "channel",
-					    BCON_UTF8("inapp"), "read", BCON_BOOL(false))),
+	    itu_count("notifications", BCON_NEW("user_id", BCON_OID(&other), "channel",
+						BCON_UTF8("inapp"), "read", BCON_BOOL(false))),
 	    1);
 	free(auth);
 	bson_error_t err;
@@ -802,14 +724,14 @@ static void smtp_delivers_expected_mail(void **state)
 	json_object_object_add(d, "points", json_object_new_int(10));
 	assert_true(notify_event(&uid, "completed", d, &err));
 	json_object_put(d);
-	bson_t *em = find_one("notifications", BCON_NEW("channel", BCON_UTF8("email")));
+	bson_t *em = itu_find_one("notifications", BCON_NEW("channel", BCON_UTF8("email")));
 	bson_iter_t it;
 	bson_iter_init_find(&it, em, "_id");
 	char nid[25];
 	bson_oid_to_string(bson_iter_oid(&it), nid);
 	bson_destroy(em);
 
-	assert_int_equal(dispatch_once(), 1);
+	assert_int_equal(itu_dispatch_once(), 1);
 	assert_int_equal(mail_count(), 1);
 	char *all = mail_all();
 	char mid[80];
@@ -826,13 +748,13 @@ static void smtp_delivers_expected_mail(void **state)
 	assert_non_null(strstr(all, "You earned 10 points."));
 	assert_non_null(strstr(all, "Content-Type: text/html; charset=UTF-8"));
 	free(all);
-	em = find_one("notifications", BCON_NEW("channel", BCON_UTF8("email")));
-	assert_string_equal(str_of(em, "status"), "sent");
-	assert_int_equal(int_of(em, "attempts"), 1);
+	em = itu_find_one("notifications", BCON_NEW("channel", BCON_UTF8("email")));
+	assert_string_equal(itu_str_of(em, "status"), "sent");
+	assert_int_equal(itu_int_of(em, "attempts"), 1);
 	assert_true(date_of(em, "sent_at") > 0);
 	bson_destroy(em);
 	/* nothing left: a second run sends nothing */
-	assert_int_equal(dispatch_once(), 0);
+	assert_int_equal(itu_dispatch_once(), 0);
 	assert_int_equal(mail_count(), 1);
 	mail_clear();
 }
@@ -856,12 +778,12 @@ static void smtp_down_retries_then_delivers_once(void **state)
 	struct job_ctx ctx = {.name = "dispatch"};
 	assert_int_equal(notify_dispatch_run(&ctx), 0);
 	assert_int_equal(ctx.failures, 1);
-	bson_t *em = find_one("notifications", BCON_NEW("channel", BCON_UTF8("email")));
-	assert_string_equal(str_of(em, "status"), "queued");
-	assert_int_equal(int_of(em, "attempts"), 1);
+	bson_t *em = itu_find_one("notifications", BCON_NEW("channel", BCON_UTF8("email")));
+	assert_string_equal(itu_str_of(em, "status"), "queued");
+	assert_int_equal(itu_int_of(em, "attempts"), 1);
 	int64_t next = date_of(em, "next_attempt_at");
 	assert_true(next >= before + 60000 - 1000 && next <= time_now_ms() + 60000 + 1000);
-	assert_non_null(str_of(em, "last_error"));
+	assert_non_null(itu_str_of(em, "last_error"));
 	bson_iter_t it;
 	bson_iter_init_find(&it, em, "_id");
 	bson_oid_t nid;
@@ -870,7 +792,7 @@ static void smtp_down_retries_then_delivers_once(void **state)
 
 	/* back up, but not due yet: nothing is sent early */
 	smtp_start();
-	assert_int_equal(dispatch_once(), 0);
+	assert_int_equal(itu_dispatch_once(), 0);
 	assert_int_equal(mail_count(), 0);
 	/* time passes (the backoff is moved into the past) → delivered, once */
 	bson_t *q = BCON_NEW("_id", BCON_OID(&nid));
@@ -879,14 +801,15 @@ static void smtp_down_retries_then_delivers_once(void **state)
 	assert_true(mongoc_collection_update_one(db_coll("notifications"), q, u, NULL, NULL, &err));
 	bson_destroy(q);
 	bson_destroy(u);
-	assert_int_equal(dispatch_once(), 1);
-	assert_int_equal(dispatch_once(), 0);
+	assert_int_equal(itu_dispatch_once(), 1);
+	assert_int_equal(itu_dispatch_once(), 0);
 	assert_int_equal(mail_count(), 1);
-	em = find_one("notifications", BCON_NEW("_id", BCON_OID(&nid)));
-	assert_string_equal(str_of(em, "status"), "sent");
-	assert_int_equal(int_of(em, "attempts"), 2);
+	em = itu_find_one("notifications", BCON_NEW("_id", BCON_OID(&nid)));
+	assert_string_equal(itu_str_of(em, "status"), "sent");
+	assert_int_equal(itu_int_of(em, "attempts"), 2);
 	bson_destroy(em);
-	assert_int_equal(count("send_attempts", BCON_NEW("notification_id", BCON_OID(&nid))), 2);
+	assert_int_equal(itu_count("send_attempts", BCON_NEW("notification_id", BCON_OID(&nid))),
+			 2);
 
 	/* a permanently failing message gives up after NOTIFY_MAX_ATTEMPTS */
 	stop(&smtp_pid);
@@ -901,11 +824,11 @@ static void smtp_down_retries_then_delivers_once(void **state)
 		struct job_ctx c2 = {.name = "dispatch"};
 		notify_dispatch_run(&c2);
 	}
-	em = find_one("notifications",
-		      BCON_NEW("event", BCON_UTF8("cancelled"), "channel", BCON_UTF8("email")));
-	assert_string_equal(str_of(em, "status"), "failed");
-	assert_int_equal(int_of(em, "attempts"), NOTIFY_MAX_ATTEMPTS);
-	assert_non_null(strstr(str_of(em, "last_error"), "smtp"));
+	em = itu_find_one("notifications",
+			  BCON_NEW("event", BCON_UTF8("cancelled"), "channel", BCON_UTF8("email")));
+	assert_string_equal(itu_str_of(em, "status"), "failed");
+	assert_int_equal(itu_int_of(em, "attempts"), NOTIFY_MAX_ATTEMPTS);
+	assert_non_null(strstr(itu_str_of(em, "last_error"), "smtp"));
 	bson_destroy(em);
 	smtp_start();
 	mail_clear();
@@ -950,14 +873,14 @@ static void racing_dispatchers_send_each_once(void **state)
 		bson_oid_to_string(bson_iter_oid(&it), id);
 		snprintf(mid, sizeof(mid), "Message-ID: <%s@", id);
 		assert_int_equal(count_str(all, mid), 1);
-		assert_string_equal(str_of(d, "status"), "sent");
-		assert_int_equal(int_of(d, "attempts"), 1);
+		assert_string_equal(itu_str_of(d, "status"), "sent");
+		assert_int_equal(itu_int_of(d, "attempts"), 1);
 		n++;
 	}
 	mongoc_cursor_destroy(cur);
 	assert_int_equal(n, 30);
 	free(all);
-	assert_int_equal(count("send_attempts", BCON_NEW("attempt", BCON_INT32(1))) >= 30, 1);
+	assert_int_equal(itu_count("send_attempts", BCON_NEW("attempt", BCON_INT32(1))) >= 30, 1);
 	mail_clear();
 }
 
@@ -976,7 +899,7 @@ static void abandoned_claim_is_written_off(void **state)
 	char hex[25];
 	make_user("crash@example.com", NULL, &uid, hex);
 	event(&uid, "submitted", NULL, NULL);
-	bson_t *em = find_one("notifications", BCON_NEW("channel", BCON_UTF8("email")));
+	bson_t *em = itu_find_one("notifications", BCON_NEW("channel", BCON_UTF8("email")));
 	bson_iter_t it;
 	bson_iter_init_find(&it, em, "_id");
 	bson_oid_t nid;
@@ -992,10 +915,10 @@ static void abandoned_claim_is_written_off(void **state)
 	assert_true(
 	    mongoc_collection_insert_one(db_coll("send_attempts"), claim, NULL, NULL, &err));
 	bson_destroy(claim);
-	assert_int_equal(dispatch_once(), 0);
+	assert_int_equal(itu_dispatch_once(), 0);
 	assert_int_equal(mail_count(), 0);
-	em = find_one("notifications", BCON_NEW("_id", BCON_OID(&nid)));
-	assert_int_equal(int_of(em, "attempts"), 0);
+	em = itu_find_one("notifications", BCON_NEW("_id", BCON_OID(&nid)));
+	assert_int_equal(itu_int_of(em, "attempts"), 0);
 	bson_destroy(em);
 	/* ... it died 20 minutes ago: the attempt is written off, the next one goes later */
 	bson_t *q = BCON_NEW("_id", BCON_UTF8(key));
@@ -1007,9 +930,9 @@ static void abandoned_claim_is_written_off(void **state)
 	struct job_ctx ctx = {.name = "dispatch"};
 	assert_int_equal(notify_dispatch_run(&ctx), 0);
 	assert_int_equal(mail_count(), 0);
-	em = find_one("notifications", BCON_NEW("_id", BCON_OID(&nid)));
-	assert_int_equal(int_of(em, "attempts"), 1);
-	assert_string_equal(str_of(em, "status"), "queued");
+	em = itu_find_one("notifications", BCON_NEW("_id", BCON_OID(&nid)));
+	assert_int_equal(itu_int_of(em, "attempts"), 1);
+	assert_string_equal(itu_str_of(em, "status"), "queued");
 	assert_true(date_of(em, "next_attempt_at") > time_now_ms());
 	bson_destroy(em);
 	q = BCON_NEW("_id", BCON_OID(&nid));
@@ -1017,11 +940,11 @@ static void abandoned_claim_is_written_off(void **state)
 	assert_true(mongoc_collection_update_one(db_coll("notifications"), q, u, NULL, NULL, &err));
 	bson_destroy(q);
 	bson_destroy(u);
-	assert_int_equal(dispatch_once(), 1);
+	assert_int_equal(itu_dispatch_once(), 1);
 	assert_int_equal(mail_count(), 1);
-	em = find_one("notifications", BCON_NEW("_id", BCON_OID(&nid)));
-	assert_string_equal(str_of(em, "status"), "sent");
-	assert_int_equal(int_of(em, "attempts"), 2);
+	em = itu_find_one("notifications", BCON_NEW("_id", BCON_OID(&nid)));
+	assert_string_equal(itu_str_of(em, "status"), "sent");
+	assert_int_equal(itu_int_of(em, "attempts"), 2);
 	bson_destroy(em);
 	mail_clear();
 }
@@ -1041,9 +964,9 @@ static void add_request(bson_oid_t *rid, const bson_oid_t *uid, const char *stat
 
 static int64_t reminders_for(const bson_oid_t *uid)
 {
-	return count("notifications",
-		     BCON_NEW("user_id", BCON_OID(uid), "event", BCON_UTF8("reminder"), "channel",
-			      BCON_UTF8("inapp")));
+	return itu_count("notifications",
+			 BCON_NEW("user_id", BCON_OID(uid), "event", BCON_UTF8("reminder"),
+				  "channel", BCON_UTF8("inapp")));
 }
 
 static void reminders_once_none_for_cancelled_or_moved(void **state)
@@ -1073,9 +996,9 @@ static void reminders_once_none_for_cancelled_or_moved(void **state)
 	assert_int_equal(reminders_for(&ud), 1);
 	assert_int_equal(reminders_for(&ue), 0);
 	/* the reminder carries the slot and goes by email too */
-	bson_t *n = find_one("notifications",
-			     BCON_NEW("user_id", BCON_OID(&ua), "event", BCON_UTF8("reminder"),
-				      "channel", BCON_UTF8("email")));
+	bson_t *n = itu_find_one("notifications",
+				 BCON_NEW("user_id", BCON_OID(&ua), "event", BCON_UTF8("reminder"),
+					  "channel", BCON_UTF8("email")));
 	assert_non_null(n);
 	bson_iter_t it, sub;
 	assert_true(bson_iter_init(&it, n) &&
@@ -1137,11 +1060,8 @@ static void reminders_once_none_for_cancelled_or_moved(void **state)
 
 int main(void)
 {
-	if (!getenv("SWMRA_TEST_MONGO_URI")) {
-		fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
-		printf("Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
+	if (!itu_have_mongo())
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(event_stores_inapp_publishes_and_queues_email),
 	    cmocka_unit_test(sms_when_enabled),

@@ -12,7 +12,7 @@
  * 24 h, k = the configured key) and the decrypted JSON equal to the in-app notification;
  * 500 → retried with backoff then sent; 410 → failed and the subscription deleted. */
 #define _GNU_SOURCE /* strcasestr */
-#include "testutil.h"
+#include "itutil.h"
 
 #include <netinet/in.h>
 #include <openssl/bn.h>
@@ -37,7 +37,7 @@
 #include "infra/timeutil.h"
 #include "infra/webpush.h"
 
-static char dbname[64], workdir[128], status_file[160];
+static char workdir[128], status_file[160];
 static pid_t push_pid;
 static int push_port;
 static char vapid_pub[96], vapid_priv[48];
@@ -171,31 +171,9 @@ static bool header(const struct captured *c, const char *name, char *out, size_t
 
 /* ---------------------------------------------------------------- helpers */
 
-static void reload_config(void)
-{
-	char err[256];
-	assert_int_equal(config_load("", err, sizeof(err)), 0);
-}
-
 static void make_user(const char *email, bson_oid_t *oid, char hex[25])
 {
-	struct user u = {0};
-	bson_error_t err;
-	assert_int_equal(users_create("Asha Rao", email, NULL, "x", "citizen", &u, &err),
-			 USERS_OK);
-	bson_oid_copy(&u.oid, oid);
-	snprintf(hex, 25, "%s", u.id);
-	users_clear(&u);
-}
-
-static char *bearer(const char *uid_hex)
-{
-	char *t = auth_issue_token(uid_hex, "citizen", NULL);
-	assert_non_null(t);
-	char *h = malloc(strlen(t) + 8);
-	sprintf(h, "Bearer %s", t);
-	free(t);
-	return h;
+	itu_make_user("Asha Rao", email, NULL, "x", "citizen", oid, hex);
 }
 
 static int api(const char *method, const char *path, const char *auth, const char *body,
@@ -205,48 +183,6 @@ static int api(const char *method, const char *path, const char *auth, const cha
 	if (auth)
 		c->req.authorization = auth;
 	return call_run(c, api_routes, api_routes_count);
-}
-
-static int64_t count(const char *coll, bson_t *q)
-{
-	bson_error_t err;
-	int64_t n = mongoc_collection_count_documents(db_coll(coll), q, NULL, NULL, NULL, &err);
-	bson_destroy(q);
-	assert_true(n >= 0);
-	return n;
-}
-
-static bson_t *find_one(const char *coll, bson_t *q)
-{
-	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(coll), q, NULL, NULL);
-	const bson_t *d;
-	bson_t *out = NULL;
-	if (mongoc_cursor_next(cur, &d))
-		out = bson_copy(d);
-	mongoc_cursor_destroy(cur);
-	bson_destroy(q);
-	return out;
-}
-
-static const char *str_of(const bson_t *d, const char *k)
-{
-	bson_iter_t it;
-	return bson_iter_init_find(&it, d, k) && BSON_ITER_HOLDS_UTF8(&it)
-		   ? bson_iter_utf8(&it, NULL)
-		   : NULL;
-}
-
-static int64_t int_of(const bson_t *d, const char *k)
-{
-	bson_iter_t it;
-	return bson_iter_init_find(&it, d, k) ? bson_iter_as_int64(&it) : -1;
-}
-
-static int dispatch_once(void)
-{
-	struct job_ctx ctx = {.name = "dispatch"};
-	assert_int_equal(notify_dispatch_run(&ctx), 0);
-	return ctx.actions;
 }
 
 static void event(const bson_oid_t *uid, const char *ev, const char *rid)
@@ -316,9 +252,7 @@ static int setup(void **state)
 	snprintf(status_file, sizeof(status_file), "%s/status", workdir);
 	char sock[200];
 	snprintf(sock, sizeof(sock), "%s/no-nchan.sock", workdir); /* live publish: only logged */
-	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
-	snprintf(dbname, sizeof(dbname), "swmra_it_push_%ld", (long)getpid());
-	setenv("MONGO_DB", dbname, 1);
+	itu_db_env("push");
 	setenv("NCHAN_PUB_SOCKET", sock, 1);
 	setenv("APP_ENV", "test", 1);
 	/* The dispatcher also meets the fixture users' email notifications: point SMTP at a
@@ -326,8 +260,7 @@ static int setup(void **state)
 	setenv("SMTP_HOST", "127.0.0.1", 1);
 	setenv("SMTP_PORT", "1", 1);
 	setenv("LOG_LEVEL", "error", 1);
-	setenv("ARGON2_MEMLIMIT_KIB", "8", 1);
-	setenv("ARGON2_OPSLIMIT", "1", 1);
+	itu_cheap_argon2("8");
 	if (webpush_keygen(vapid_pub, vapid_priv) < 0)
 		return -1;
 	setenv("ENABLE_PUSH", "true", 1);
@@ -349,27 +282,16 @@ static int setup(void **state)
 	}
 	close(fd);
 
-	char err[256];
 	config_set_checker(webpush_config_check);
-	if (config_load("", err, sizeof(err)) < 0 ||
-	    runtime_init("test_push", err, sizeof(err)) < 0) {
-		fprintf(stderr, "setup: %s\n", err);
+	if (itu_start("test_push") < 0)
 		return -1;
-	}
-	bson_error_t berr;
-	if (!db_ensure_indexes(&berr)) {
-		fprintf(stderr, "setup: indexes: %s\n", berr.message);
-		return -1;
-	}
-	return 0;
+	return itu_ensure_indexes();
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	bson_error_t err;
-	mongoc_database_drop(db_database(), &err);
-	runtime_shutdown();
+	itu_drop();
 	if (push_pid > 0) {
 		kill(push_pid, SIGTERM);
 		waitpid(push_pid, NULL, 0);
@@ -383,11 +305,8 @@ static int teardown(void **state)
 
 static void clear(void)
 {
-	bson_error_t err;
-	mongoc_collection_delete_many(db_coll("notifications"), &(bson_t)BSON_INITIALIZER, NULL,
-				      NULL, &err);
-	mongoc_collection_delete_many(db_coll("push_subscriptions"), &(bson_t)BSON_INITIALIZER,
-				      NULL, NULL, &err);
+	itu_clear("notifications");
+	itu_clear("push_subscriptions");
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -401,7 +320,7 @@ static void vapid_key_endpoint(void **state)
 	assert_string_equal(jsonx_str(c.json, "key"), vapid_pub);
 	call_end(&c);
 	setenv("ENABLE_PUSH", "false", 1);
-	reload_config();
+	itu_reload_config();
 	assert_int_equal(api("GET", "/api/push/vapid-public-key", NULL, NULL, &c), 200);
 	assert_false(json_object_get_boolean(json_object_object_get(c.json, "enabled")));
 	assert_null(jsonx_str(c.json, "key"));
@@ -409,7 +328,7 @@ static void vapid_key_endpoint(void **state)
 	bson_oid_t uid;
 	char hex[25];
 	make_user("off@example.com", &uid, hex);
-	char *auth = bearer(hex);
+	char *auth = itu_bearer(hex);
 	struct browser b;
 	browser_new(&b, "/push/off");
 	char *body = sub_body(&b);
@@ -418,7 +337,7 @@ static void vapid_key_endpoint(void **state)
 	free(body);
 	free(auth);
 	setenv("ENABLE_PUSH", "true", 1);
-	reload_config();
+	itu_reload_config();
 }
 
 static void subscriptions_validate_store_and_delete(void **state)
@@ -429,7 +348,7 @@ static void subscriptions_validate_store_and_delete(void **state)
 	char h1[25], h2[25];
 	make_user("sub1@example.com", &u1, h1);
 	make_user("sub2@example.com", &u2, h2);
-	char *a1 = bearer(h1), *a2 = bearer(h2);
+	char *a1 = itu_bearer(h1), *a2 = itu_bearer(h2);
 	struct browser b;
 	browser_new(&b, "/push/v1");
 	struct call c;
@@ -487,7 +406,7 @@ static void subscriptions_validate_store_and_delete(void **state)
 		 b.endpoint, b.p256dh, b.auth64);
 	assert_int_equal(api("POST", "/api/push/subscriptions", a1, body, &c), 422);
 	call_end(&c);
-	assert_int_equal(count("push_subscriptions", bson_new()), 0);
+	assert_int_equal(itu_count("push_subscriptions", bson_new()), 0);
 
 	/* 201, and again 201 (same endpoint: one document, refreshed) */
 	assert_int_equal(api("POST", "/api/push/subscriptions", a1, good, &c), 201);
@@ -496,20 +415,20 @@ static void subscriptions_validate_store_and_delete(void **state)
 	assert_int_equal(api("POST", "/api/push/subscriptions", a1, good, &c), 201);
 	assert_false(json_object_get_boolean(json_object_object_get(c.json, "created")));
 	call_end(&c);
-	assert_int_equal(count("push_subscriptions", bson_new()), 1);
+	assert_int_equal(itu_count("push_subscriptions", bson_new()), 1);
 	/* another user cannot delete it (204, nothing happens) ... */
 	snprintf(body, sizeof(body), "{\"endpoint\":\"%s\"}", b.endpoint);
 	assert_int_equal(api("DELETE", "/api/push/subscriptions", a2, body, &c), 204);
 	call_end(&c);
-	assert_int_equal(count("push_subscriptions", BCON_NEW("user_id", BCON_OID(&u1))), 1);
+	assert_int_equal(itu_count("push_subscriptions", BCON_NEW("user_id", BCON_OID(&u1))), 1);
 	/* ... but subscribing the same browser signed in as them takes the endpoint over */
 	assert_int_equal(api("POST", "/api/push/subscriptions", a2, good, &c), 201);
 	call_end(&c);
-	assert_int_equal(count("push_subscriptions", BCON_NEW("user_id", BCON_OID(&u2))), 1);
-	assert_int_equal(count("push_subscriptions", bson_new()), 1);
+	assert_int_equal(itu_count("push_subscriptions", BCON_NEW("user_id", BCON_OID(&u2))), 1);
+	assert_int_equal(itu_count("push_subscriptions", bson_new()), 1);
 	assert_int_equal(api("DELETE", "/api/push/subscriptions", a2, body, &c), 204);
 	call_end(&c);
-	assert_int_equal(count("push_subscriptions", bson_new()), 0);
+	assert_int_equal(itu_count("push_subscriptions", bson_new()), 0);
 	assert_int_equal(api("DELETE", "/api/push/subscriptions", a2, body, &c), 204);
 	call_end(&c);
 	assert_int_equal(api("DELETE", "/api/push/subscriptions", a2, "{}", &c), 422);
@@ -527,7 +446,7 @@ static void dispatcher_delivers_encrypted_vapid_signed(void **state)
 	bson_oid_t uid;
 	char hex[25];
 	make_user("push@example.com", &uid, hex);
-	char *auth = bearer(hex);
+	char *auth = itu_bearer(hex);
 	struct browser phone, laptop;
 	browser_new(&phone, "/push/phone?x=1");
 	browser_new(&laptop, "/push/laptop");
@@ -538,15 +457,15 @@ static void dispatcher_delivers_encrypted_vapid_signed(void **state)
 	char ohex[25];
 	make_user("nopush@example.com", &other, ohex);
 	event(&other, "submitted", "65a1b2c3d4e5f60718293a4b");
-	assert_int_equal(count("notifications", BCON_NEW("channel", BCON_UTF8("push"))), 0);
+	assert_int_equal(itu_count("notifications", BCON_NEW("channel", BCON_UTF8("push"))), 0);
 
 	const char *rid = "65a1b2c3d4e5f60718293a4c";
 	event(&uid, "scheduled", rid);
-	assert_int_equal(count("notifications", BCON_NEW("channel", BCON_UTF8("push"), "status",
-							 BCON_UTF8("queued"))),
+	assert_int_equal(itu_count("notifications", BCON_NEW("channel", BCON_UTF8("push"), "status",
+							     BCON_UTF8("queued"))),
 			 2);
-	bson_t *inapp = find_one("notifications", BCON_NEW("user_id", BCON_OID(&uid), "channel",
-							   BCON_UTF8("inapp")));
+	bson_t *inapp = itu_find_one(
+	    "notifications", BCON_NEW("user_id", BCON_OID(&uid), "channel", BCON_UTF8("inapp")));
 	assert_non_null(inapp);
 	bson_iter_t it;
 	assert_true(bson_iter_init_find(&it, inapp, "_id"));
@@ -554,10 +473,10 @@ static void dispatcher_delivers_encrypted_vapid_signed(void **state)
 	bson_oid_to_string(bson_iter_oid(&it), inapp_hex);
 
 	int before = requests_seen();
-	dispatch_once();
+	itu_dispatch_once();
 	assert_int_equal(requests_seen(), before + 2);
-	assert_int_equal(count("notifications", BCON_NEW("channel", BCON_UTF8("push"), "status",
-							 BCON_UTF8("sent"))),
+	assert_int_equal(itu_count("notifications", BCON_NEW("channel", BCON_UTF8("push"), "status",
+							     BCON_UTF8("sent"))),
 			 2);
 	int got_phone = 0, got_laptop = 0;
 	for (int seq = before + 1; seq <= before + 2; seq++) {
@@ -609,8 +528,8 @@ static void dispatcher_delivers_encrypted_vapid_signed(void **state)
 		assert_non_null(pj);
 		assert_string_equal(jsonx_str(pj, "id"), inapp_hex);
 		assert_string_equal(jsonx_str(pj, "event"), "scheduled");
-		assert_string_equal(jsonx_str(pj, "title"), str_of(inapp, "title"));
-		assert_string_equal(jsonx_str(pj, "body"), str_of(inapp, "body"));
+		assert_string_equal(jsonx_str(pj, "title"), itu_str_of(inapp, "title"));
+		assert_string_equal(jsonx_str(pj, "body"), itu_str_of(inapp, "body"));
 		assert_string_equal(jsonx_str(pj, "request_id"), rid);
 		char url[64];
 		snprintf(url, sizeof(url), "/requests/%s", rid);
@@ -636,7 +555,7 @@ static void dispatcher_delivers_encrypted_vapid_signed(void **state)
 	assert_int_equal(api("DELETE", "/api/push/subscriptions", auth, body, &cdel), 204);
 	call_end(&cdel);
 	event(&uid, "reminder", rid);
-	dispatch_once();
+	itu_dispatch_once();
 	assert_int_equal(requests_seen(), before + 1);
 	struct captured c;
 	capture(before + 1, &c);
@@ -655,7 +574,7 @@ static void server_error_retried_then_sent(void **state)
 	bson_oid_t uid;
 	char hex[25];
 	make_user("retry@example.com", &uid, hex);
-	char *auth = bearer(hex);
+	char *auth = itu_bearer(hex);
 	struct browser b;
 	browser_new(&b, "/push/retry");
 	subscribe(&b, auth);
@@ -663,12 +582,12 @@ static void server_error_retried_then_sent(void **state)
 	event(&uid, "completed", "65a1b2c3d4e5f60718293a4d");
 	int before = requests_seen();
 	int64_t t0 = time_now_ms();
-	dispatch_once();
+	itu_dispatch_once();
 	assert_int_equal(requests_seen(), before + 1);
-	bson_t *d = find_one("notifications", BCON_NEW("channel", BCON_UTF8("push")));
-	assert_string_equal(str_of(d, "status"), "queued");
-	assert_int_equal(int_of(d, "attempts"), 1);
-	assert_non_null(strstr(str_of(d, "last_error"), "500"));
+	bson_t *d = itu_find_one("notifications", BCON_NEW("channel", BCON_UTF8("push")));
+	assert_string_equal(itu_str_of(d, "status"), "queued");
+	assert_int_equal(itu_int_of(d, "attempts"), 1);
+	assert_non_null(strstr(itu_str_of(d, "last_error"), "500"));
 	bson_iter_t it;
 	assert_true(bson_iter_init_find(&it, d, "next_attempt_at"));
 	int64_t next = bson_iter_date_time(&it);
@@ -678,7 +597,7 @@ static void server_error_retried_then_sent(void **state)
 	bson_oid_copy(bson_iter_oid(&it), &nid);
 	bson_destroy(d);
 	/* not due yet: nothing is sent */
-	dispatch_once();
+	itu_dispatch_once();
 	assert_int_equal(requests_seen(), before + 1);
 	/* the push service recovers; the retry is due */
 	set_status(201);
@@ -688,13 +607,14 @@ static void server_error_retried_then_sent(void **state)
 	assert_true(mongoc_collection_update_one(db_coll("notifications"), q, u, NULL, NULL, &err));
 	bson_destroy(q);
 	bson_destroy(u);
-	dispatch_once();
+	itu_dispatch_once();
 	assert_int_equal(requests_seen(), before + 2);
-	d = find_one("notifications", BCON_NEW("_id", BCON_OID(&nid)));
-	assert_string_equal(str_of(d, "status"), "sent");
-	assert_int_equal(int_of(d, "attempts"), 2);
+	d = itu_find_one("notifications", BCON_NEW("_id", BCON_OID(&nid)));
+	assert_string_equal(itu_str_of(d, "status"), "sent");
+	assert_int_equal(itu_int_of(d, "attempts"), 2);
 	bson_destroy(d);
-	assert_int_equal(count("send_attempts", BCON_NEW("notification_id", BCON_OID(&nid))), 2);
+	assert_int_equal(itu_count("send_attempts", BCON_NEW("notification_id", BCON_OID(&nid))),
+			 2);
 	free(auth);
 }
 
@@ -705,41 +625,38 @@ static void gone_subscription_is_deleted(void **state)
 	bson_oid_t uid;
 	char hex[25];
 	make_user("gone@example.com", &uid, hex);
-	char *auth = bearer(hex);
+	char *auth = itu_bearer(hex);
 	struct browser b;
 	browser_new(&b, "/push/gone");
 	subscribe(&b, auth);
 	set_status(410);
 	event(&uid, "scheduled", "65a1b2c3d4e5f60718293a4e");
 	event(&uid, "rescheduled", "65a1b2c3d4e5f60718293a4e");
-	assert_int_equal(count("notifications", BCON_NEW("channel", BCON_UTF8("push"))), 2);
+	assert_int_equal(itu_count("notifications", BCON_NEW("channel", BCON_UTF8("push"))), 2);
 	int before = requests_seen();
-	dispatch_once();
+	itu_dispatch_once();
 	/* the first answer 410 deletes the subscription; the second message is not sent */
 	assert_int_equal(requests_seen(), before + 1);
-	assert_int_equal(count("push_subscriptions", bson_new()), 0);
-	assert_int_equal(count("notifications", BCON_NEW("channel", BCON_UTF8("push"), "status",
-							 BCON_UTF8("failed"))),
+	assert_int_equal(itu_count("push_subscriptions", bson_new()), 0);
+	assert_int_equal(itu_count("notifications", BCON_NEW("channel", BCON_UTF8("push"), "status",
+							     BCON_UTF8("failed"))),
 			 2);
-	bson_t *d = find_one("notifications", BCON_NEW("channel", BCON_UTF8("push"), "last_error",
-						       BCON_REGEX("410", "")));
+	bson_t *d = itu_find_one("notifications", BCON_NEW("channel", BCON_UTF8("push"),
+							   "last_error", BCON_REGEX("410", "")));
 	assert_non_null(d);
-	assert_non_null(strstr(str_of(d, "last_error"), "subscription deleted"));
+	assert_non_null(strstr(itu_str_of(d, "last_error"), "subscription deleted"));
 	bson_destroy(d);
 	/* new events queue nothing for the deleted subscription */
 	set_status(201);
 	event(&uid, "completed", "65a1b2c3d4e5f60718293a4e");
-	assert_int_equal(count("notifications", BCON_NEW("channel", BCON_UTF8("push"))), 2);
+	assert_int_equal(itu_count("notifications", BCON_NEW("channel", BCON_UTF8("push"))), 2);
 	free(auth);
 }
 
 int main(void)
 {
-	if (!getenv("SWMRA_TEST_MONGO_URI")) {
-		fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
-		printf("Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
+	if (!itu_have_mongo())
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(vapid_key_endpoint),
 	    cmocka_unit_test(subscriptions_validate_store_and_delete),

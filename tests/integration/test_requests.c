@@ -1,9 +1,9 @@
 /* Pickup requests against a real FerretDB/MongoDB (SWMRA_TEST_MONGO_URI), through the real
  * route table. Protected routes need the auth guard; these tests bypass only the guard:
- * run_as() finds the route in api_routes, fills req->user the way the guard would and calls
- * the handler (the route's role is still checked, as the guard would). One test goes
- * through router_dispatch() to show the guard still refuses an unauthenticated call. */
-#include "testutil.h"
+ * itu_run_as() (itutil.h) finds the route in api_routes, fills req->user the way the guard
+ * would and calls the handler (the route's role is still checked, as the guard would). One test
+ * goes through router_dispatch() to show the guard still refuses an unauthenticated call. */
+#include "itutil.h"
 
 #include <sys/stat.h>
 #include <time.h>
@@ -22,61 +22,8 @@
 #include "infra/timeutil.h"
 #include "upload_fixtures.h"
 
-static char dbname[64], updir[128];
+static char updir[128];
 static char resA[25], resB[25], staff[25], admin[25];
-
-static void new_id(char out[25])
-{
-	bson_oid_t o;
-	bson_oid_init(&o, NULL);
-	bson_oid_to_string(&o, out);
-}
-
-static int run_as(struct call *c, const char *uid, enum role role)
-{
-	const struct route *hit = NULL;
-	for (size_t i = 0; i < api_routes_count && !hit; i++)
-		if (strcmp(api_routes[i].method, c->req.method) == 0 &&
-		    router_match(api_routes[i].pattern, c->req.path, NULL))
-			hit = &api_routes[i];
-	assert_non_null(hit);
-	router_match(hit->pattern, c->req.path, &c->req);
-	c->req.route_pattern = hit->pattern;
-	log_set_request(c->req.request_id, hit->pattern);
-	c->req.authed = true;
-	snprintf(c->req.user.id, sizeof(c->req.user.id), "%s", uid);
-	c->req.user.role = role;
-	if (role < hit->role)
-		c->status = http_error(&c->res, 403, "Not enough privileges");
-	else
-		c->status = hit->handler(&c->req, &c->res);
-	if (c->res.body && c->res.body_len) {
-		char err[128];
-		c->json = jsonx_parse(c->res.body, c->res.body_len, err, sizeof(err));
-	}
-	return c->status;
-}
-
-/* One call; returns the status, the answer stays in *c (call_end it). */
-static int api(struct call *c, const char *method, const char *path, const char *query,
-	       const char *body, const char *uid, enum role role)
-{
-	call_begin(c, method, path, query, body);
-	return run_as(c, uid, role);
-}
-
-/* The start of the local hour slot at least `hours` from now (24/7 hourly template). */
-static int64_t slot_at(int hours)
-{
-	time_t t = time(NULL) + (time_t)hours * 3600;
-	struct tm tm;
-	localtime_r(&t, &tm);
-	tm.tm_min = 0;
-	tm.tm_sec = 0;
-	tm.tm_hour += 1;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
-}
 
 static char *slot_body(char *buf, size_t n, int64_t start)
 {
@@ -91,7 +38,7 @@ static const char *valid_body(const char *category, bool draft)
 {
 	static char buf[1024];
 	char a[TIME_RFC3339_LEN], b[TIME_RFC3339_LEN];
-	int64_t s = slot_at(72);
+	int64_t s = itu_slot_at(72);
 	time_format_rfc3339(s, a);
 	time_format_rfc3339(s + 3600000, b);
 	snprintf(buf, sizeof(buf),
@@ -110,9 +57,9 @@ static const char *valid_body(const char *category, bool draft)
 static void create(const char *uid, const char *category, bool draft, char id[25])
 {
 	struct call c;
-	assert_int_equal(
-	    api(&c, "POST", "/api/requests", NULL, valid_body(category, draft), uid, ROLE_CITIZEN),
-	    201);
+	assert_int_equal(itu_call_as(&c, "POST", "/api/requests", NULL, valid_body(category, draft),
+				     uid, ROLE_CITIZEN),
+			 201);
 	snprintf(id, 25, "%s", jsonx_str(c.json, "id"));
 	call_end(&c);
 }
@@ -121,7 +68,7 @@ static int transition(const char *id, const char *body, struct call *c)
 {
 	char path[96];
 	snprintf(path, sizeof(path), "/api/staff/requests/%s/transition", id);
-	return api(c, "POST", path, NULL, body, staff, ROLE_STAFF);
+	return itu_call_as(c, "POST", path, NULL, body, staff, ROLE_STAFF);
 }
 
 static void expect_transition(const char *id, const char *to, int status)
@@ -160,47 +107,29 @@ static bool has_error_at(json_object *j, const char *loc)
 static int setup(void **state)
 {
 	(void)state;
-	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
-	snprintf(dbname, sizeof(dbname), "swmra_it_requests_%ld", (long)getpid());
-	setenv("MONGO_DB", dbname, 1);
+	itu_db_env("requests");
 	snprintf(updir, sizeof(updir), "/tmp/swmra_it_requests_%ld", (long)getpid());
 	mkdir(updir, 0700);
 	setenv("UPLOAD_DIR", updir, 1);
-	char err[256];
-	if (config_load("", err, sizeof(err)) < 0 ||
-	    runtime_init("test_requests", err, sizeof(err)) < 0) {
-		fprintf(stderr, "setup: %s\n", err);
-		return -1;
-	}
-	bson_error_t berr;
-	if (!db_ensure_indexes(&berr))
+	if (itu_start("test_requests") < 0 || itu_ensure_indexes() < 0)
 		return -1;
 	/* Every hour of every day, so that slots within and beyond 24 h always exist. */
-	struct slot_template t;
-	slots_template_default(&t);
-	t.nweekly = 7;
-	for (int d = 0; d < 7; d++)
-		t.weekly[d] = (struct slot_window){d, 0, 1440};
-	t.slot_minutes = 60;
-	t.capacity[SLOT_CLASS_STANDARD] = 3;
-	t.capacity[SLOT_CLASS_SPECIAL] = 1;
-	if (!slots_template_save(&t, &berr)) {
+	bson_error_t berr;
+	if (!itu_everyday_template(0, 1440, 60, 3, 1, &berr)) {
 		fprintf(stderr, "template: %s\n", berr.message);
 		return -1;
 	}
-	new_id(resA);
-	new_id(resB);
-	new_id(staff);
-	new_id(admin);
+	itu_new_id(resA);
+	itu_new_id(resB);
+	itu_new_id(staff);
+	itu_new_id(admin);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	bson_error_t err;
-	mongoc_database_drop(db_database(), &err);
-	runtime_shutdown();
+	itu_drop();
 	char cmd[160];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", updir);
 	if (system(cmd) != 0)
@@ -230,7 +159,8 @@ static void create_validation(void **state)
 		 "\"photos\":[\"http://evil.example/x.jpg\",\"2026/01/"
 		 "0123456789abcdef0123456789abcdef.jpg\"],\"extra\":1}",
 		 past, past);
-	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN), 422);
+	assert_int_equal(itu_call_as(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN),
+			 422);
 	const char *locs[] = {"body.extra",	   "body.category",
 			      "body.description",  "body.quantity",
 			      "body.address.zip",  "body.address.line1",
@@ -242,15 +172,17 @@ static void create_validation(void **state)
 			fail_msg("no error at %s in %s", locs[i], c.res.body);
 	call_end(&c);
 
-	assert_int_equal(api(&c, "POST", "/api/requests", NULL, "{}", resA, ROLE_CITIZEN), 422);
+	assert_int_equal(itu_call_as(&c, "POST", "/api/requests", NULL, "{}", resA, ROLE_CITIZEN),
+			 422);
 	assert_true(has_error_at(c.json, "body.category"));
 	assert_true(has_error_at(c.json, "body.address"));
 	call_end(&c);
 	assert_int_equal(
-	    api(&c, "POST", "/api/requests", NULL, "{\"category\":", resA, ROLE_CITIZEN), 400);
+	    itu_call_as(&c, "POST", "/api/requests", NULL, "{\"category\":", resA, ROLE_CITIZEN),
+	    400);
 	call_end(&c);
 	/* quantity above 100, six photos, end before start, off the grid */
-	int64_t s = slot_at(72);
+	int64_t s = itu_slot_at(72);
 	char a[TIME_RFC3339_LEN], b[TIME_RFC3339_LEN], off[TIME_RFC3339_LEN];
 	time_format_rfc3339(s, a);
 	time_format_rfc3339(s - 1800000, b);
@@ -261,7 +193,8 @@ static void create_validation(void **state)
 		 "\"preferred_slots\":[{\"start\":\"%s\",\"end\":\"%s\"},{\"start\":\"%s\","
 		 "\"end\":\"%s\"}],\"photos\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]}",
 		 a, b, b, off);
-	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN), 422);
+	assert_int_equal(itu_call_as(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN),
+			 422);
 	assert_true(has_error_at(c.json, "body.quantity"));
 	assert_true(has_error_at(c.json, "body.photos"));
 	assert_true(has_error_at(c.json, "body.preferred_slots.0.end"));
@@ -286,7 +219,8 @@ static void create_get_shape_and_photos(void **state)
 	snprintf(body, sizeof(body), "%.*s,\"photos\":[\"%s\",\"/uploads/%s\"]}",
 		 (int)strlen(base) - 1, base, mine.url, mine.path);
 	struct call c;
-	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN), 201);
+	assert_int_equal(itu_call_as(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN),
+			 201);
 	json_object *j = c.json;
 	char id[25];
 	snprintf(id, sizeof(id), "%s", jsonx_str(j, "id"));
@@ -321,7 +255,8 @@ static void create_get_shape_and_photos(void **state)
 	/* someone else's upload is refused */
 	snprintf(body, sizeof(body), "%.*s,\"photos\":[\"%s\"]}", (int)strlen(base) - 1, base,
 		 theirs.url);
-	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN), 422);
+	assert_int_equal(itu_call_as(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN),
+			 422);
 	assert_true(has_error_at(c.json, "body.photos.0"));
 	call_end(&c);
 	uploads_info_free(&mine);
@@ -329,14 +264,14 @@ static void create_get_shape_and_photos(void **state)
 
 	char path[64];
 	snprintf(path, sizeof(path), "/api/requests/%s", id);
-	assert_int_equal(api(&c, "GET", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
 	assert_string_equal(jsonx_str(c.json, "id"), id);
 	call_end(&c);
-	assert_int_equal(api(&c, "GET", path, NULL, NULL, resB, ROLE_CITIZEN), 404);
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, resB, ROLE_CITIZEN), 404);
 	assert_string_equal(call_detail(&c), "Request not found");
 	call_end(&c);
-	assert_int_equal(api(&c, "GET", "/api/requests/nothex", NULL, NULL, resA, ROLE_CITIZEN),
-			 404);
+	assert_int_equal(
+	    itu_call_as(&c, "GET", "/api/requests/nothex", NULL, NULL, resA, ROLE_CITIZEN), 404);
 	assert_string_equal(call_detail(&c), "Request not found");
 	call_end(&c);
 }
@@ -345,38 +280,42 @@ static void list_filters_and_paging(void **state)
 {
 	(void)state;
 	char user[25], id[25];
-	new_id(user);
+	itu_new_id(user);
 	create(user, "organic", false, id);
 	create(user, "hazardous", false, id);
 	create(user, "organic", true, id);
 	struct call c;
-	assert_int_equal(api(&c, "GET", "/api/requests", NULL, NULL, user, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "GET", "/api/requests", NULL, NULL, user, ROLE_CITIZEN),
+			 200);
 	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 3);
 	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "limit")), 20);
 	json_object *items = json_object_object_get(c.json, "items");
 	assert_string_equal(jsonx_str(json_object_array_get_idx(items, 0), "id"), id); /* newest */
 	assert_string_equal(jsonx_str(json_object_array_get_idx(items, 0), "status"), "draft");
 	call_end(&c);
-	assert_int_equal(api(&c, "GET", "/api/requests", "category=organic&status=submitted", NULL,
-			     user, ROLE_CITIZEN),
+	assert_int_equal(itu_call_as(&c, "GET", "/api/requests",
+				     "category=organic&status=submitted", NULL, user, ROLE_CITIZEN),
 			 200);
 	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 1);
 	call_end(&c);
 	assert_int_equal(
-	    api(&c, "GET", "/api/requests", "skip=1&limit=1", NULL, user, ROLE_CITIZEN), 200);
+	    itu_call_as(&c, "GET", "/api/requests", "skip=1&limit=1", NULL, user, ROLE_CITIZEN),
+	    200);
 	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 3);
 	assert_int_equal(json_object_array_length(json_object_object_get(c.json, "items")), 1);
 	call_end(&c);
 	const char *bad[] = {"status=done", "status=", "category=plastic", "limit=0",
 			     "limit=101",   "skip=-1", "limit=x"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (api(&c, "GET", "/api/requests", bad[i], NULL, user, ROLE_CITIZEN) != 422)
+		if (itu_call_as(&c, "GET", "/api/requests", bad[i], NULL, user, ROLE_CITIZEN) !=
+		    422)
 			fail_msg("%s: %d", bad[i], c.status);
 		call_end(&c);
 	}
 	char other[25];
-	new_id(other);
-	assert_int_equal(api(&c, "GET", "/api/requests", NULL, NULL, other, ROLE_CITIZEN), 200);
+	itu_new_id(other);
+	assert_int_equal(itu_call_as(&c, "GET", "/api/requests", NULL, NULL, other, ROLE_CITIZEN),
+			 200);
 	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 0);
 	call_end(&c);
 }
@@ -388,23 +327,24 @@ static void draft_edit_and_submit(void **state)
 	create(resA, "organic", true, id);
 	struct call c;
 	snprintf(path, sizeof(path), "/api/requests/%s", id);
-	assert_int_equal(api(&c, "PATCH", path, NULL,
-			     "{\"description\":\"Changed words\","
-			     "\"quantity\":7}",
-			     resA, ROLE_CITIZEN),
+	assert_int_equal(itu_call_as(&c, "PATCH", path, NULL,
+				     "{\"description\":\"Changed words\","
+				     "\"quantity\":7}",
+				     resA, ROLE_CITIZEN),
 			 200);
 	assert_string_equal(jsonx_str(c.json, "description"), "Changed words");
 	assert_string_equal(jsonx_str(c.json, "status"), "draft");
 	call_end(&c);
-	assert_int_equal(api(&c, "PATCH", path, NULL, "{\"draft\":false}", resA, ROLE_CITIZEN),
-			 422);
+	assert_int_equal(
+	    itu_call_as(&c, "PATCH", path, NULL, "{\"draft\":false}", resA, ROLE_CITIZEN), 422);
 	call_end(&c);
-	assert_int_equal(api(&c, "PATCH", path, NULL, "{\"quantity\":7}", resB, ROLE_CITIZEN), 404);
+	assert_int_equal(
+	    itu_call_as(&c, "PATCH", path, NULL, "{\"quantity\":7}", resB, ROLE_CITIZEN), 404);
 	call_end(&c);
 	snprintf(path, sizeof(path), "/api/requests/%s/submit", id);
-	assert_int_equal(api(&c, "POST", path, NULL, NULL, resB, ROLE_CITIZEN), 404);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, NULL, resB, ROLE_CITIZEN), 404);
 	call_end(&c);
-	assert_int_equal(api(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
 	assert_string_equal(jsonx_str(c.json, "status"), "submitted");
 	json_object *evs = json_object_object_get(c.json, "events");
 	assert_int_equal(json_object_array_length(evs), 2);
@@ -412,10 +352,11 @@ static void draft_edit_and_submit(void **state)
 	assert_string_equal(jsonx_str(d, "from"), "draft");
 	assert_string_equal(jsonx_str(d, "to"), "submitted");
 	call_end(&c);
-	assert_int_equal(api(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 409);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 409);
 	call_end(&c);
 	snprintf(path, sizeof(path), "/api/requests/%s", id);
-	assert_int_equal(api(&c, "PATCH", path, NULL, "{\"quantity\":2}", resA, ROLE_CITIZEN), 409);
+	assert_int_equal(
+	    itu_call_as(&c, "PATCH", path, NULL, "{\"quantity\":2}", resA, ROLE_CITIZEN), 409);
 	assert_string_equal(call_detail(&c), "Only drafts can be edited");
 	call_end(&c);
 }
@@ -425,14 +366,16 @@ static void confirm_slot_and_reschedule(void **state)
 	(void)state;
 	char id[25], path[96], body[160];
 	create(resA, "recyclable", false, id);
-	int64_t a = slot_at(50), b = slot_at(60);
+	int64_t a = itu_slot_at(50), b = itu_slot_at(60);
 	struct call c;
 	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", id);
-	assert_int_equal(
-	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), a), resB, ROLE_CITIZEN), 404);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, slot_body(body, sizeof(body), a), resB,
+				     ROLE_CITIZEN),
+			 404);
 	call_end(&c);
-	assert_int_equal(
-	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), a), resA, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, slot_body(body, sizeof(body), a), resA,
+				     ROLE_CITIZEN),
+			 200);
 	assert_string_equal(jsonx_str(c.json, "status"), "scheduled");
 	char want[TIME_RFC3339_LEN];
 	time_format_rfc3339(a, want);
@@ -441,8 +384,9 @@ static void confirm_slot_and_reschedule(void **state)
 	call_end(&c);
 	assert_int_equal(booked("recyclable", a), 1);
 	/* reschedule: the new seat is taken, the old one freed */
-	assert_int_equal(
-	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), b), resA, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, slot_body(body, sizeof(body), b), resA,
+				     ROLE_CITIZEN),
+			 200);
 	json_object *evs = json_object_object_get(c.json, "events");
 	size_t nev = json_object_array_length(evs);
 	json_object *d = json_object_object_get(json_object_array_get_idx(evs, nev - 1), "data");
@@ -453,33 +397,36 @@ static void confirm_slot_and_reschedule(void **state)
 	assert_int_equal(booked("recyclable", a), 0);
 	assert_int_equal(booked("recyclable", b), 1);
 	/* the same slot again changes nothing */
-	assert_int_equal(
-	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), b), resA, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, slot_body(body, sizeof(body), b), resA,
+				     ROLE_CITIZEN),
+			 200);
 	assert_int_equal(json_object_array_length(json_object_object_get(c.json, "events")), nev);
 	call_end(&c);
 	assert_int_equal(booked("recyclable", b), 1);
 	/* within the lead time, off the grid, end before start */
-	assert_int_equal(api(&c, "POST", path, NULL, slot_body(body, sizeof(body), slot_at(2)),
-			     resA, ROLE_CITIZEN),
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL,
+				     slot_body(body, sizeof(body), itu_slot_at(2)), resA,
+				     ROLE_CITIZEN),
 			 409);
 	assert_string_equal(call_detail(&c), "Slot not available");
 	call_end(&c);
-	assert_int_equal(api(&c, "POST", path, NULL, slot_body(body, sizeof(body), a + 60000), resA,
-			     ROLE_CITIZEN),
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL,
+				     slot_body(body, sizeof(body), a + 60000), resA, ROLE_CITIZEN),
 			 409);
 	call_end(&c);
-	assert_int_equal(api(&c, "POST", path, NULL,
-			     "{\"slot_start\":\"2030-01-01T10:00:00Z\","
-			     "\"slot_end\":\"2030-01-01T09:00:00Z\"}",
-			     resA, ROLE_CITIZEN),
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL,
+				     "{\"slot_start\":\"2030-01-01T10:00:00Z\","
+				     "\"slot_end\":\"2030-01-01T09:00:00Z\"}",
+				     resA, ROLE_CITIZEN),
 			 422);
 	call_end(&c);
 	/* a draft cannot get a slot */
 	char d2[25];
 	create(resA, "recyclable", true, d2);
 	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", d2);
-	assert_int_equal(
-	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), a), resA, ROLE_CITIZEN), 409);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, slot_body(body, sizeof(body), a), resA,
+				     ROLE_CITIZEN),
+			 409);
 	call_end(&c);
 }
 
@@ -489,20 +436,22 @@ static void slot_full(void **state)
 	char x[25], y[25], path[96], body[160];
 	create(resA, "hazardous", false, x);
 	create(resB, "e-waste", false, y);
-	int64_t s = slot_at(80);
+	int64_t s = itu_slot_at(80);
 	struct call c;
 	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", x);
-	assert_int_equal(
-	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), s), resA, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, slot_body(body, sizeof(body), s), resA,
+				     ROLE_CITIZEN),
+			 200);
 	call_end(&c);
 	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", y);
-	assert_int_equal(
-	    api(&c, "POST", path, NULL, slot_body(body, sizeof(body), s), resB, ROLE_CITIZEN), 409);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, slot_body(body, sizeof(body), s), resB,
+				     ROLE_CITIZEN),
+			 409);
 	assert_string_equal(call_detail(&c), "Slot is full");
 	call_end(&c);
 	/* the refused one stays where it was */
 	snprintf(path, sizeof(path), "/api/requests/%s", y);
-	assert_int_equal(api(&c, "GET", path, NULL, NULL, resB, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, resB, ROLE_CITIZEN), 200);
 	assert_string_equal(jsonx_str(c.json, "status"), "submitted");
 	call_end(&c);
 	assert_int_equal(booked("hazardous", s), 1);
@@ -516,26 +465,27 @@ static void cancel_rules(void **state)
 	/* submitted: cancellable, with a reason, once */
 	create(resA, "organic", false, id);
 	snprintf(path, sizeof(path), "/api/requests/%s/cancel", id);
-	assert_int_equal(api(&c, "POST", path, NULL, NULL, resB, ROLE_CITIZEN), 404);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, NULL, resB, ROLE_CITIZEN), 404);
 	call_end(&c);
-	assert_int_equal(api(&c, "POST", path, NULL, "{\"reason\":\"Moved\"}", resA, ROLE_CITIZEN),
-			 200);
+	assert_int_equal(
+	    itu_call_as(&c, "POST", path, NULL, "{\"reason\":\"Moved\"}", resA, ROLE_CITIZEN), 200);
 	assert_string_equal(jsonx_str(c.json, "status"), "cancelled");
 	json_object *evs = json_object_object_get(c.json, "events");
 	json_object *d = json_object_object_get(
 	    json_object_array_get_idx(evs, json_object_array_length(evs) - 1), "data");
 	assert_string_equal(jsonx_str(d, "reason"), "Moved");
 	call_end(&c);
-	assert_int_equal(api(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 400);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 400);
 	assert_string_equal(call_detail(&c), "Cannot cancel in current status");
 	call_end(&c);
-	assert_int_equal(api(&c, "POST", path, NULL, "{\"why\":1}", resA, ROLE_CITIZEN), 422);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, "{\"why\":1}", resA, ROLE_CITIZEN),
+			 422);
 	call_end(&c);
 
 	/* scheduled by staff 3 h ahead: too late for the resident, fine for staff */
 	create(resA, "organic", false, id);
 	expect_transition(id, "pending_review", 200);
-	int64_t soon = slot_at(3);
+	int64_t soon = itu_slot_at(3);
 	char sb[160];
 	slot_body(sb, sizeof(sb), soon);
 	snprintf(body, sizeof(body), "{\"to\":\"scheduled\",%s", sb + 1);
@@ -543,29 +493,31 @@ static void cancel_rules(void **state)
 	call_end(&c);
 	assert_int_equal(booked("organic", soon), 1);
 	snprintf(path, sizeof(path), "/api/requests/%s/cancel", id);
-	assert_int_equal(api(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 400);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 400);
 	assert_string_equal(call_detail(&c), "Too late to cancel (<24h)");
 	call_end(&c);
 	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", id);
-	assert_int_equal(
-	    api(&c, "POST", path, NULL, slot_body(sb, sizeof(sb), slot_at(66)), resA, ROLE_CITIZEN),
-	    400);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL,
+				     slot_body(sb, sizeof(sb), itu_slot_at(66)), resA,
+				     ROLE_CITIZEN),
+			 400);
 	assert_string_equal(call_detail(&c), "Too late to reschedule (<24h)");
 	call_end(&c);
-	assert_int_equal(booked("organic", slot_at(66)), 0); /* nothing claimed */
+	assert_int_equal(booked("organic", itu_slot_at(66)), 0); /* nothing claimed */
 	expect_transition(id, "cancelled", 200);
 	assert_int_equal(booked("organic", soon), 0);
 
 	/* scheduled more than 24 h ahead: the resident may cancel, the seat is freed */
 	create(resA, "organic", false, id);
-	int64_t later = slot_at(44);
+	int64_t later = itu_slot_at(44);
 	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", id);
-	assert_int_equal(
-	    api(&c, "POST", path, NULL, slot_body(sb, sizeof(sb), later), resA, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, slot_body(sb, sizeof(sb), later), resA,
+				     ROLE_CITIZEN),
+			 200);
 	call_end(&c);
 	assert_int_equal(booked("organic", later), 1);
 	snprintf(path, sizeof(path), "/api/requests/%s/cancel", id);
-	assert_int_equal(api(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
 	assert_true(jsonx_is_null(c.json, "assigned_slot"));
 	call_end(&c);
 	assert_int_equal(booked("organic", later), 0);
@@ -575,14 +527,14 @@ static void staff_pipeline_to_completed(void **state)
 {
 	(void)state;
 	char user[25], id[25], path[96], body[256], sb[160];
-	new_id(user);
+	itu_new_id(user);
 	create(user, "recyclable", false, id);
 	struct call c;
 	/* residents have no access to staff routes */
 	snprintf(path, sizeof(path), "/api/staff/requests/%s", id);
-	assert_int_equal(api(&c, "GET", path, NULL, NULL, user, ROLE_CITIZEN), 403);
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, user, ROLE_CITIZEN), 403);
 	call_end(&c);
-	assert_int_equal(api(&c, "GET", path, NULL, NULL, staff, ROLE_STAFF), 200);
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, staff, ROLE_STAFF), 200);
 	json_object *allowed = json_object_object_get(c.json, "allowed_transitions");
 	assert_int_equal(json_object_array_length(allowed), 2);
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(allowed, 0)),
@@ -601,7 +553,7 @@ static void staff_pipeline_to_completed(void **state)
 	assert_int_equal(transition(id, "{\"to\":\"scheduled\"}", &c), 422);
 	assert_true(has_error_at(c.json, "body.slot_start"));
 	call_end(&c);
-	int64_t s = slot_at(30);
+	int64_t s = itu_slot_at(30);
 	slot_body(sb, sizeof(sb), s);
 	snprintf(body, sizeof(body), "{\"to\":\"scheduled\",\"note\":\"Crew 4\",%s", sb + 1);
 	assert_int_equal(transition(id, body, &c), 200);
@@ -612,8 +564,8 @@ static void staff_pipeline_to_completed(void **state)
 	for (size_t i = 0; i < 6; i++)
 		expect_transition(id, stages[i], 200);
 	snprintf(path, sizeof(path), "/api/staff/requests/%s/transition", id);
-	assert_int_equal(api(&c, "POST", path, NULL, "{\"to\":\"completed\"}", admin, ROLE_ADMIN),
-			 200);
+	assert_int_equal(
+	    itu_call_as(&c, "POST", path, NULL, "{\"to\":\"completed\"}", admin, ROLE_ADMIN), 200);
 	assert_string_equal(jsonx_str(c.json, "status"), "completed");
 	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "reward_points")), 5);
 	assert_int_equal(
@@ -630,8 +582,8 @@ static void staff_pipeline_to_completed(void **state)
 	call_end(&c);
 	assert_int_equal(transition(id, "{\"to\":\"cancelled\"}", &c), 409);
 	call_end(&c);
-	assert_int_equal(api(&c, "GET", "/api/rewards/summary", NULL, NULL, user, ROLE_CITIZEN),
-			 200);
+	assert_int_equal(
+	    itu_call_as(&c, "GET", "/api/rewards/summary", NULL, NULL, user, ROLE_CITIZEN), 200);
 	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total_points")), 5);
 	json_object *recent = json_object_object_get(c.json, "recent");
 	assert_int_equal(json_object_array_length(recent), 1);
@@ -656,8 +608,8 @@ static void staff_pipeline_to_completed(void **state)
 	    1);
 	bson_destroy(q);
 	/* another resident sees none of it */
-	assert_int_equal(api(&c, "GET", "/api/rewards/summary", NULL, NULL, resB, ROLE_CITIZEN),
-			 200);
+	assert_int_equal(
+	    itu_call_as(&c, "GET", "/api/rewards/summary", NULL, NULL, resB, ROLE_CITIZEN), 200);
 	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total_points")), 0);
 	call_end(&c);
 }
@@ -668,7 +620,7 @@ static void failed_then_rescheduled(void **state)
 	char id[25], body[256], sb[160];
 	create(resA, "bulk", false, id);
 	expect_transition(id, "pending_review", 200);
-	int64_t s = slot_at(33), s2 = slot_at(57);
+	int64_t s = itu_slot_at(33), s2 = itu_slot_at(57);
 	slot_body(sb, sizeof(sb), s);
 	snprintf(body, sizeof(body), "{\"to\":\"scheduled\",%s", sb + 1);
 	struct call c;
@@ -702,7 +654,8 @@ static void notes_append_only(void **state)
 	struct call c;
 	snprintf(path, sizeof(path), "/api/staff/requests/%s/notes", id);
 	assert_int_equal(
-	    api(&c, "POST", path, NULL, "{\"note\":\"Gate code 1234\"}", staff, ROLE_STAFF), 201);
+	    itu_call_as(&c, "POST", path, NULL, "{\"note\":\"Gate code 1234\"}", staff, ROLE_STAFF),
+	    201);
 	json_object *evs = json_object_object_get(c.json, "events");
 	assert_int_equal(json_object_array_length(evs), 2);
 	json_object *n = json_object_array_get_idx(evs, 1);
@@ -713,17 +666,20 @@ static void notes_append_only(void **state)
 	snprintf(first, sizeof(first), "%s",
 		 json_object_to_json_string(json_object_array_get_idx(evs, 0)));
 	call_end(&c);
-	assert_int_equal(api(&c, "POST", path, NULL, "{\"note\":\"\"}", staff, ROLE_STAFF), 422);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, "{\"note\":\"\"}", staff, ROLE_STAFF),
+			 422);
 	call_end(&c);
-	assert_int_equal(api(&c, "POST", path, NULL, "{\"note\":\"x\"}", resA, ROLE_CITIZEN), 403);
+	assert_int_equal(
+	    itu_call_as(&c, "POST", path, NULL, "{\"note\":\"x\"}", resA, ROLE_CITIZEN), 403);
 	call_end(&c);
-	assert_int_equal(api(&c, "POST", "/api/staff/requests/ffffffffffffffffffffffff/notes", NULL,
-			     "{\"note\":\"x\"}", staff, ROLE_STAFF),
+	assert_int_equal(itu_call_as(&c, "POST",
+				     "/api/staff/requests/ffffffffffffffffffffffff/notes", NULL,
+				     "{\"note\":\"x\"}", staff, ROLE_STAFF),
 			 404);
 	call_end(&c);
 	expect_transition(id, "pending_review", 200);
 	snprintf(path, sizeof(path), "/api/requests/%s", id);
-	assert_int_equal(api(&c, "GET", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
 	evs = json_object_object_get(c.json, "events");
 	assert_int_equal(json_object_array_length(evs), 3);
 	assert_string_equal(json_object_to_json_string(json_object_array_get_idx(evs, 0)), first);
@@ -734,38 +690,40 @@ static void staff_list_filters(void **state)
 {
 	(void)state;
 	char user[25], a[25], b[25], body[1024], sb[160];
-	new_id(user);
+	itu_new_id(user);
 	snprintf(
 	    body, sizeof(body),
 	    "{\"category\":\"e-waste\",\"description\":\"Broken TV (42in) a.b\",\"quantity\":1,"
 	    "\"address\":{\"line1\":\"7 Lakeview Towers\",\"city\":\"Zyxwabad\","
 	    "\"pincode\":\"560001\"}}");
 	struct call c;
-	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, user, ROLE_CITIZEN), 201);
+	assert_int_equal(itu_call_as(&c, "POST", "/api/requests", NULL, body, user, ROLE_CITIZEN),
+			 201);
 	snprintf(a, sizeof(a), "%s", jsonx_str(c.json, "id"));
 	call_end(&c);
 	create(user, "organic", false, b);
 	assert_int_equal(
-	    api(&c, "GET", "/api/staff/requests", "q=zyxWABAD", NULL, staff, ROLE_STAFF), 200);
-	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 1);
-	call_end(&c);
-	assert_int_equal(
-	    api(&c, "GET", "/api/staff/requests", "q=tv%20(42in)%20a.b", NULL, staff, ROLE_STAFF),
+	    itu_call_as(&c, "GET", "/api/staff/requests", "q=zyxWABAD", NULL, staff, ROLE_STAFF),
 	    200);
 	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 1);
 	call_end(&c);
-	assert_int_equal(
-	    api(&c, "GET", "/api/staff/requests", "q=TV%20(42in)%20aXb", NULL, staff, ROLE_STAFF),
-	    200);
+	assert_int_equal(itu_call_as(&c, "GET", "/api/staff/requests", "q=tv%20(42in)%20a.b", NULL,
+				     staff, ROLE_STAFF),
+			 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 1);
+	call_end(&c);
+	assert_int_equal(itu_call_as(&c, "GET", "/api/staff/requests", "q=TV%20(42in)%20aXb", NULL,
+				     staff, ROLE_STAFF),
+			 200);
 	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 0);
 	call_end(&c);
-	assert_int_equal(api(&c, "GET", "/api/staff/requests", "q=.*", NULL, staff, ROLE_STAFF),
-			 200);
+	assert_int_equal(
+	    itu_call_as(&c, "GET", "/api/staff/requests", "q=.*", NULL, staff, ROLE_STAFF), 200);
 	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 0);
 	call_end(&c);
 	/* slot date in SERVICE_TZ */
 	expect_transition(a, "pending_review", 200);
-	int64_t s = slot_at(100);
+	int64_t s = itu_slot_at(100);
 	slot_body(sb, sizeof(sb), s);
 	snprintf(body, sizeof(body), "{\"to\":\"scheduled\",%s", sb + 1);
 	assert_int_equal(transition(a, body, &c), 200);
@@ -776,22 +734,25 @@ static void staff_list_filters(void **state)
 	char q[64];
 	snprintf(q, sizeof(q), "date=%04d-%02d-%02d&category=e-waste", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday);
-	assert_int_equal(api(&c, "GET", "/api/staff/requests", q, NULL, staff, ROLE_STAFF), 200);
+	assert_int_equal(itu_call_as(&c, "GET", "/api/staff/requests", q, NULL, staff, ROLE_STAFF),
+			 200);
 	assert_int_equal(json_object_get_int(json_object_object_get(c.json, "total")), 1);
 	assert_string_equal(
 	    jsonx_str(json_object_array_get_idx(json_object_object_get(c.json, "items"), 0), "id"),
 	    a);
 	call_end(&c);
-	assert_int_equal(
-	    api(&c, "GET", "/api/staff/requests", "date=2026-02-30", NULL, staff, ROLE_STAFF), 422);
+	assert_int_equal(itu_call_as(&c, "GET", "/api/staff/requests", "date=2026-02-30", NULL,
+				     staff, ROLE_STAFF),
+			 422);
 	call_end(&c);
-	assert_int_equal(api(&c, "GET", "/api/staff/requests", "status=scheduled&limit=100", NULL,
-			     admin, ROLE_ADMIN),
+	assert_int_equal(itu_call_as(&c, "GET", "/api/staff/requests", "status=scheduled&limit=100",
+				     NULL, admin, ROLE_ADMIN),
 			 200);
 	assert_true(json_object_get_int(json_object_object_get(c.json, "total")) >= 1);
 	call_end(&c);
 	assert_int_equal(
-	    api(&c, "GET", "/api/staff/requests", "status=nope", NULL, staff, ROLE_STAFF), 422);
+	    itu_call_as(&c, "GET", "/api/staff/requests", "status=nope", NULL, staff, ROLE_STAFF),
+	    422);
 	call_end(&c);
 }
 
@@ -801,7 +762,7 @@ static void booking_window_on_requests(void **state)
 {
 	(void)state;
 	char id[25], path[96], body[512], sb[160];
-	int64_t far = slot_at(365 * 24), near = slot_at(59 * 24);
+	int64_t far = itu_slot_at(365 * 24), near = itu_slot_at(59 * 24);
 	char a[TIME_RFC3339_LEN], b[TIME_RFC3339_LEN];
 	time_format_rfc3339(far, a);
 	time_format_rfc3339(far + 3600000, b);
@@ -811,18 +772,21 @@ static void booking_window_on_requests(void **state)
 		 "\"address\":{\"line1\":\"1 Far Road\",\"city\":\"Pune\","
 		 "\"pincode\":\"411001\"},\"preferred_slots\":[{\"start\":\"%s\",\"end\":\"%s\"}]}",
 		 a, b);
-	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN), 422);
+	assert_int_equal(itu_call_as(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN),
+			 422);
 	assert_true(has_error_at(c.json, "body.preferred_slots.0"));
 	call_end(&c);
 	create(resA, "organic", false, id);
 	snprintf(path, sizeof(path), "/api/requests/%s/confirm-slot", id);
 	assert_int_equal(
-	    api(&c, "POST", path, NULL, slot_body(sb, sizeof(sb), far), resA, ROLE_CITIZEN), 409);
+	    itu_call_as(&c, "POST", path, NULL, slot_body(sb, sizeof(sb), far), resA, ROLE_CITIZEN),
+	    409);
 	assert_string_equal(call_detail(&c), "Slot not available");
 	call_end(&c);
 	assert_int_equal(booked("organic", far), 0);
-	assert_int_equal(
-	    api(&c, "POST", path, NULL, slot_body(sb, sizeof(sb), near), resA, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "POST", path, NULL, slot_body(sb, sizeof(sb), near), resA,
+				     ROLE_CITIZEN),
+			 200);
 	call_end(&c);
 	/* staff may schedule beyond the window */
 	char id2[25];
@@ -846,7 +810,8 @@ static void create_in(const char *uid, const char *city, char id[25])
 		 "\"pincode\":\"560001\"}}",
 		 city);
 	struct call c;
-	assert_int_equal(api(&c, "POST", "/api/requests", NULL, body, uid, ROLE_CITIZEN), 201);
+	assert_int_equal(itu_call_as(&c, "POST", "/api/requests", NULL, body, uid, ROLE_CITIZEN),
+			 201);
 	snprintf(id, 25, "%s", jsonx_str(c.json, "id"));
 	call_end(&c);
 }
@@ -875,22 +840,22 @@ static void staff_sees_resident(void **state)
 	char owner[25], ghost[25], a[25], b[25], g[25], path[96];
 	snprintf(owner, sizeof(owner), "%s", u.id);
 	users_clear(&u);
-	new_id(ghost);
+	itu_new_id(ghost);
 	create_in(owner, "Ownerpur", a);
 	create_in(owner, "Ownerpur", b);
 	create_in(ghost, "Ownerpur", g);
 	struct call c;
 	snprintf(path, sizeof(path), "/api/staff/requests/%s", a);
-	assert_int_equal(api(&c, "GET", path, NULL, NULL, staff, ROLE_STAFF), 200);
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, staff, ROLE_STAFF), 200);
 	expect_owner(c.json, owner);
 	call_end(&c);
 	/* the resident's own view stays without it */
 	snprintf(path, sizeof(path), "/api/requests/%s", a);
-	assert_int_equal(api(&c, "GET", path, NULL, NULL, owner, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, owner, ROLE_CITIZEN), 200);
 	assert_false(json_object_object_get_ex(c.json, "user", NULL));
 	call_end(&c);
 	snprintf(path, sizeof(path), "/api/staff/requests/%s", g);
-	assert_int_equal(api(&c, "GET", path, NULL, NULL, staff, ROLE_STAFF), 200);
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, staff, ROLE_STAFF), 200);
 	assert_true(json_object_object_get_ex(c.json, "user", NULL));
 	assert_true(jsonx_is_null(c.json, "user"));
 	call_end(&c);
@@ -900,12 +865,14 @@ static void staff_sees_resident(void **state)
 	call_end(&c);
 	snprintf(path, sizeof(path), "/api/staff/requests/%s/notes", a);
 	assert_int_equal(
-	    api(&c, "POST", path, NULL, "{\"note\":\"Called her\"}", staff, ROLE_STAFF), 201);
+	    itu_call_as(&c, "POST", path, NULL, "{\"note\":\"Called her\"}", staff, ROLE_STAFF),
+	    201);
 	expect_owner(c.json, owner);
 	call_end(&c);
 	/* every item of a page */
 	assert_int_equal(
-	    api(&c, "GET", "/api/staff/requests", "q=ownerpur", NULL, staff, ROLE_STAFF), 200);
+	    itu_call_as(&c, "GET", "/api/staff/requests", "q=ownerpur", NULL, staff, ROLE_STAFF),
+	    200);
 	json_object *items = json_object_object_get(c.json, "items");
 	assert_int_equal(json_object_array_length(items), 3);
 	int owned = 0, gone = 0;
@@ -926,7 +893,8 @@ static void staff_sees_resident(void **state)
 	assert_int_equal(gone, 1);
 	call_end(&c);
 	/* the residents' own list stays without it */
-	assert_int_equal(api(&c, "GET", "/api/requests", NULL, NULL, owner, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "GET", "/api/requests", NULL, NULL, owner, ROLE_CITIZEN),
+			 200);
 	items = json_object_object_get(c.json, "items");
 	assert_true(json_object_array_length(items) >= 2);
 	assert_false(json_object_object_get_ex(json_object_array_get_idx(items, 0), "user", NULL));
@@ -946,7 +914,7 @@ static void draft_cleanup(void **state)
 {
 	(void)state;
 	char user[25], old[25], fresh[25];
-	new_id(user);
+	itu_new_id(user);
 	create(user, "organic", true, old);
 	create(user, "organic", true, fresh);
 	bson_oid_t oid;
@@ -988,24 +956,25 @@ static void idor_every_route(void **state)
 	    {"PATCH", "", "{\"quantity\":2}"},
 	    {"POST", "/submit", NULL},
 	    {"POST", "/cancel", NULL},
-	    {"POST", "/confirm-slot", slot_body(sb, sizeof(sb), slot_at(50))},
+	    {"POST", "/confirm-slot", slot_body(sb, sizeof(sb), itu_slot_at(50))},
 	};
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		snprintf(path, sizeof(path), "/api/requests/%s%s", id, routes[i].suffix);
-		if (api(&c, routes[i].method, path, NULL, routes[i].body, resB, ROLE_CITIZEN) !=
-			404 ||
+		if (itu_call_as(&c, routes[i].method, path, NULL, routes[i].body, resB,
+				ROLE_CITIZEN) != 404 ||
 		    strcmp(call_detail(&c), "Request not found") != 0)
 			fail_msg("%s %s: %d %s", routes[i].method, path, c.status, c.res.body);
 		call_end(&c);
 		snprintf(path, sizeof(path), "/api/requests/000000000000000000000000%s",
 			 routes[i].suffix);
-		assert_int_equal(
-		    api(&c, routes[i].method, path, NULL, routes[i].body, resA, ROLE_CITIZEN), 404);
+		assert_int_equal(itu_call_as(&c, routes[i].method, path, NULL, routes[i].body, resA,
+					     ROLE_CITIZEN),
+				 404);
 		call_end(&c);
 	}
 	/* untouched by all that */
 	snprintf(path, sizeof(path), "/api/requests/%s", id);
-	assert_int_equal(api(&c, "GET", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, resA, ROLE_CITIZEN), 200);
 	assert_string_equal(jsonx_str(c.json, "status"), "draft");
 	assert_int_equal(json_object_array_length(json_object_object_get(c.json, "events")), 1);
 	call_end(&c);
@@ -1013,11 +982,8 @@ static void idor_every_route(void **state)
 
 int main(void)
 {
-	if (!getenv("SWMRA_TEST_MONGO_URI")) {
-		fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
-		printf("Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
+	if (!itu_have_mongo())
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(guard_still_refuses),
 	    cmocka_unit_test(create_validation),

@@ -5,11 +5,7 @@
  * already taken) while 10 newcomers race for B; B never exceeds 5 and every mover that
  * lost keeps its seat in A. Last, capacity lowered below the bookings kept in high seat
  * numbers: racers for the one seat left never push the slot over the new capacity. */
-#include "testutil.h"
-
-#include <stdio.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "itutil.h"
 
 #include "domain/slots.h"
 #include "infra/config.h"
@@ -19,37 +15,27 @@
 
 #define RACERS 60
 
-static char dbname[64];
+#define PROG "test_slot_race"
+
 static struct slot_info slot[SLOTS_MAX_PER_DAY];
 
+/* Opens this process's runtime; the race tests keep none open between them. */
 static void open_db(void)
 {
-	char err[256];
-	if (config_load("", err, sizeof(err)) < 0 ||
-	    runtime_init("test_slot_race", err, sizeof(err)) < 0) {
-		fprintf(stderr, "runtime: %s\n", err);
+	if (itu_start(PROG) < 0)
 		_exit(99);
-	}
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
-	snprintf(dbname, sizeof(dbname), "swmra_it_slotrace_%ld", (long)getpid());
-	setenv("MONGO_DB", dbname, 1);
+	itu_db_env("slotrace");
 	unsetenv("SLOT_LEAD_HOURS");
 	open_db();
-	bson_error_t err;
-	if (!db_ensure_indexes(&err))
+	if (itu_ensure_indexes() < 0)
 		return -1;
-	struct slot_template t;
-	slots_template_default(&t);
-	t.nweekly = 0;
-	for (int wd = 0; wd < 7; wd++)
-		t.weekly[t.nweekly++] = (struct slot_window){wd, 9 * 60, 21 * 60};
-	t.capacity[SLOT_CLASS_STANDARD] = 5;
-	if (!slots_template_save(&t, &err))
+	bson_error_t err;
+	if (!itu_everyday_template(9 * 60, 21 * 60, 0, 5, -1, &err))
 		return -1;
 	int y, m, d;
 	slots_local_date(time_now_ms() + 7LL * 86400 * 1000, &y, &m, &d);
@@ -64,24 +50,26 @@ static int teardown(void **state)
 {
 	(void)state;
 	open_db();
-	bson_error_t err;
-	mongoc_database_drop(db_database(), &err);
-	runtime_shutdown();
+	itu_drop();
 	return 0;
 }
 
 /* Child exit codes: 0 claimed, 1 full, 2 not available, 3 db error, 4 claimed and released
  * the old seat (reschedule), 5 reschedule lost (old seat kept). */
-static int child_claim(const bson_oid_t *rid, const struct slot_info *s, int go_fd,
-		       const struct slot_info *old)
+struct racer {
+	bson_oid_t rid;
+	const struct slot_info *target;
+	const struct slot_info *old;
+	int code;
+};
+
+/* One racer (in its own process, connected, after the starting gun: itu_race). */
+static int child_claim(int i, void *ctx)
 {
-	open_db();
-	/* Warm the connection up so the race is on the inserts, not on the handshake. */
+	const struct racer *me = &((const struct racer *)ctx)[i];
+	const bson_oid_t *rid = &me->rid;
+	const struct slot_info *s = me->target, *old = me->old;
 	bson_error_t err;
-	db_ping(NULL, &err);
-	char c;
-	if (read(go_fd, &c, 1) != 1) /* wait for the starting gun */
-		return 98;
 	enum slot_claim_result r = slots_claim(rid, "organic", s->start_ms, s->end_ms, true, &err);
 	int code = r == SLOT_CLAIMED ? 0 : r == SLOT_FULL ? 1 : r == SLOT_NOT_AVAILABLE ? 2 : 3;
 	if (r == SLOT_DB_ERROR)
@@ -92,44 +80,17 @@ static int child_claim(const bson_oid_t *rid, const struct slot_info *s, int go_
 		else if (r == SLOT_FULL)
 			code = 5;
 	}
-	runtime_shutdown();
 	return code;
 }
 
-struct racer {
-	bson_oid_t rid;
-	const struct slot_info *target;
-	const struct slot_info *old;
-	pid_t pid;
-	int code;
-};
-
+/* Races r[0..n-1] (each its own process and client); leaves this process's runtime open. */
 static void race(struct racer *r, int n)
 {
-	int go[2];
-	assert_int_equal(pipe(go), 0);
-	for (int i = 0; i < n; i++) {
-		fflush(NULL);
-		pid_t pid = fork();
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			close(go[1]);
-			_exit(child_claim(&r[i].rid, r[i].target, go[0], r[i].old));
-		}
-		r[i].pid = pid;
-	}
-	close(go[0]);
-	usleep(300 * 1000); /* let every child connect */
-	char buf[RACERS];
-	memset(buf, 'g', sizeof(buf));
-	assert_int_equal(write(go[1], buf, (size_t)n), n);
-	close(go[1]);
-	for (int i = 0; i < n; i++) {
-		int st;
-		assert_int_equal(waitpid(r[i].pid, &st, 0), r[i].pid);
-		assert_true(WIFEXITED(st));
-		r[i].code = WEXITSTATUS(st);
-	}
+	int codes[RACERS];
+	assert_true(n <= RACERS);
+	itu_race(PROG, n, child_claim, r, codes);
+	for (int i = 0; i < n; i++)
+		r[i].code = codes[i];
 }
 
 static long count(const struct slot_info *s)
@@ -161,17 +122,12 @@ static void fifty_racers_five_seats(void **state)
 	}
 	assert_int_equal(won, 5);
 	assert_int_equal(full, RACERS - 5);
-	open_db();
 	assert_int_equal(count(&slot[2]), 5);
 	/* and exactly seats 0..4, one per winner */
-	bson_error_t err;
-	for (int i = 0; i < RACERS; i++) {
-		bson_t *q = BCON_NEW("request_id", BCON_OID(&r[i].rid));
-		int64_t n = mongoc_collection_count_documents(db_coll("slot_claims"), q, NULL, NULL,
-							      NULL, &err);
-		bson_destroy(q);
-		assert_int_equal(n, r[i].code == 0 ? 1 : 0);
-	}
+	for (int i = 0; i < RACERS; i++)
+		assert_int_equal(
+		    itu_count("slot_claims", BCON_NEW("request_id", BCON_OID(&r[i].rid))),
+		    r[i].code == 0 ? 1 : 0);
 	runtime_shutdown();
 }
 
@@ -202,7 +158,6 @@ static void reschedule_storm(void **state)
 		r[i].target = &slot[8];
 		r[i].old = NULL;
 	}
-	runtime_shutdown();
 	race(r, 15);
 	int moved = 0, stayed = 0, newcomers = 0;
 	for (int i = 0; i < 15; i++) {
@@ -217,7 +172,6 @@ static void reschedule_storm(void **state)
 	}
 	assert_int_equal(moved + newcomers, 3);
 	assert_int_equal(moved + stayed, 5);
-	open_db();
 	assert_int_equal(count(&slot[8]), 5);
 	assert_int_equal(count(&slot[6]), stayed);
 	runtime_shutdown();
@@ -244,7 +198,6 @@ static void lowered_capacity_race(void **state)
 	struct slot_override o = {.cls = SLOT_CLASS_STANDARD, .capacity = 4};
 	o.from_day = o.to_day = time_days_from_civil(y, m, d);
 	assert_true(slots_override_create(&o, &err));
-	runtime_shutdown();
 	static struct racer r[30];
 	for (int i = 0; i < 30; i++) {
 		bson_oid_init(&r[i].rid, NULL);
@@ -260,7 +213,6 @@ static void lowered_capacity_race(void **state)
 			fail_msg("racer %d exited %d", i, r[i].code);
 	}
 	assert_true(won <= 1);
-	open_db();
 	assert_int_equal(count(&slot[10]), 3 + won);
 	/* with the slot at capacity nothing more gets in */
 	bson_oid_t late;
@@ -274,11 +226,8 @@ static void lowered_capacity_race(void **state)
 
 int main(void)
 {
-	if (!getenv("SWMRA_TEST_MONGO_URI")) {
-		fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
-		printf("Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
+	if (!itu_have_mongo())
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(fifty_racers_five_seats),
 	    cmocka_unit_test(reschedule_storm),

@@ -4,10 +4,9 @@
  * reschedule (claim the new seat first, then release the old one) with seat counts after
  * every step, the staff calendar and the admin handlers. Handlers are called directly:
  * their routes need a signed-in user and the guard is tested on its own. */
-#include "testutil.h"
+#include "itutil.h"
 
 #include <stdio.h>
-#include <unistd.h>
 
 #include "api/api.h"
 #include "domain/slots.h"
@@ -16,29 +15,17 @@
 #include "infra/runtime.h"
 #include "infra/timeutil.h"
 
-static char dbname[64];
 static int Y, M, D; /* a local date 10 days ahead */
 static char date_q[SLOTS_DATE_LEN];
 
 static int setup(void **state)
 {
 	(void)state;
-	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
-	snprintf(dbname, sizeof(dbname), "swmra_it_slots_%ld", (long)getpid());
-	setenv("MONGO_DB", dbname, 1);
+	itu_db_env("slots");
 	unsetenv("SLOT_LEAD_HOURS");
 	unsetenv("SLOT_BOOKING_WINDOW_DAYS");
-	char err[256];
-	if (config_load("", err, sizeof(err)) < 0 ||
-	    runtime_init("test_slots", err, sizeof(err)) < 0) {
-		fprintf(stderr, "setup: %s\n", err);
+	if (itu_start("test_slots") < 0 || itu_ensure_indexes() < 0)
 		return -1;
-	}
-	bson_error_t berr;
-	if (!db_ensure_indexes(&berr)) {
-		fprintf(stderr, "indexes: %s\n", berr.message);
-		return -1;
-	}
 	slots_local_date(time_now_ms() + 10LL * 86400 * 1000, &Y, &M, &D);
 	slots_day_string(time_days_from_civil(Y, M, D), date_q);
 	return 0;
@@ -47,31 +34,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	bson_error_t err;
-	mongoc_database_drop(db_database(), &err);
-	runtime_shutdown();
+	itu_drop();
 	return 0;
 }
 
 /* Every day 09:00–21:00, 60 minutes, standard 3, special 1. */
 static void save_everyday_template(void)
 {
-	struct slot_template t;
-	slots_template_default(&t);
-	t.nweekly = 0;
-	for (int wd = 0; wd < 7; wd++)
-		t.weekly[t.nweekly++] = (struct slot_window){wd, 9 * 60, 21 * 60};
-	t.capacity[SLOT_CLASS_STANDARD] = 3;
-	t.capacity[SLOT_CLASS_SPECIAL] = 1;
 	bson_error_t err;
-	assert_true(slots_template_save(&t, &err));
-}
-
-static void clear(const char *coll)
-{
-	bson_error_t err;
-	bson_t q = BSON_INITIALIZER;
-	assert_true(mongoc_collection_delete_many(db_coll(coll), &q, NULL, NULL, &err));
+	assert_true(itu_everyday_template(9 * 60, 21 * 60, 0, 3, 1, &err));
 }
 
 static int day_slots(int cls, struct slot_info *s)
@@ -92,10 +63,7 @@ static long booked(int cls, int64_t start)
 
 static long claims_total(void)
 {
-	bson_error_t err;
-	bson_t q = BSON_INITIALIZER;
-	return (long)mongoc_collection_count_documents(db_coll("slot_claims"), &q, NULL, NULL, NULL,
-						       &err);
+	return (long)itu_count("slot_claims", bson_new());
 }
 
 static enum slot_claim_result claim(const bson_oid_t *r, const char *cat, const struct slot_info *s)
@@ -116,7 +84,7 @@ static void release(const bson_oid_t *r, int64_t start)
 static void template_default_seed_and_handlers(void **state)
 {
 	(void)state;
-	clear("slot_templates");
+	itu_clear("slot_templates");
 	struct slot_template t;
 	bson_error_t err;
 	assert_true(slots_template_load(&t, &err));
@@ -168,7 +136,7 @@ static void availability_and_claims(void **state)
 {
 	(void)state;
 	save_everyday_template();
-	clear("slot_claims");
+	itu_clear("slot_claims");
 	struct slot_info s[SLOTS_MAX_PER_DAY];
 	int n = day_slots(SLOT_CLASS_STANDARD, s);
 	assert_int_equal(n, 12);
@@ -317,7 +285,7 @@ static void booking_window(void **state)
 {
 	(void)state;
 	save_everyday_template();
-	clear("slot_claims");
+	itu_clear("slot_claims");
 	set_window(NULL);
 	struct slot_info last[SLOTS_MAX_PER_DAY], beyond[SLOTS_MAX_PER_DAY],
 	    year[SLOTS_MAX_PER_DAY];
@@ -373,8 +341,8 @@ static void capacity_lowered_and_closed(void **state)
 {
 	(void)state;
 	save_everyday_template();
-	clear("slot_claims");
-	clear("slot_overrides");
+	itu_clear("slot_claims");
+	itu_clear("slot_overrides");
 	struct slot_info s[SLOTS_MAX_PER_DAY];
 	day_slots(SLOT_CLASS_STANDARD, s);
 	bson_oid_t r[4];
@@ -466,7 +434,7 @@ static void capacity_lowered_and_closed(void **state)
 static void newest_override_wins_regardless_of_id_order(void **state)
 {
 	(void)state;
-	clear("slot_overrides");
+	itu_clear("slot_overrides");
 	bson_error_t err;
 	int64_t day = 20000; /* any day: the load filters by day range only */
 	int64_t now = time_now_ms();
@@ -497,7 +465,7 @@ static void newest_override_wins_regardless_of_id_order(void **state)
 	free(ov);
 	bson_destroy(older);
 	bson_destroy(newer);
-	clear("slot_overrides");
+	itu_clear("slot_overrides");
 }
 
 static void override_validation(void **state)
@@ -549,8 +517,8 @@ static void reschedule_and_calendar(void **state)
 {
 	(void)state;
 	save_everyday_template();
-	clear("slot_claims");
-	clear("slot_overrides");
+	itu_clear("slot_claims");
+	itu_clear("slot_overrides");
 	struct slot_info s[SLOTS_MAX_PER_DAY];
 	day_slots(SLOT_CLASS_STANDARD, s);
 	bson_oid_t r, other, gone;
@@ -634,12 +602,8 @@ static void reschedule_and_calendar(void **state)
 
 int main(void)
 {
-	if (!getenv("SWMRA_TEST_MONGO_URI")) {
-		fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
-		printf(
-		    "Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
+	if (!itu_have_mongo())
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(template_default_seed_and_handlers),
 	    cmocka_unit_test(availability_and_claims),

@@ -6,11 +6,7 @@
  * other racer gets REQ_CONFLICT (or, reading after the winner, REQ_INVALID). Notes never
  * conflict and are never lost. And the roll-forward: an event whose writer died before
  * writing the document (inserted here by hand) is applied by the next read. */
-#include "testutil.h"
-
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+#include "itutil.h"
 
 #include "domain/requests.h"
 #include "domain/slots.h"
@@ -21,43 +17,21 @@
 
 #define RACERS 20
 
-static char dbname[64];
+#define PROG "test_transition_race"
+
 static bson_oid_t owner;
 static char owner_hex[25];
-
-static int start(void)
-{
-	char err[256];
-	if (config_load("", err, sizeof(err)) < 0 ||
-	    runtime_init("test_transition_race", err, sizeof(err)) < 0) {
-		fprintf(stderr, "runtime: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
-	snprintf(dbname, sizeof(dbname), "swmra_it_trace_%ld", (long)getpid());
-	setenv("MONGO_DB", dbname, 1);
+	itu_db_env("trace");
 	setenv("LOG_LEVEL", "warn", 1);
-	if (start() < 0)
-		return -1;
-	bson_error_t err;
-	if (!db_ensure_indexes(&err))
+	if (itu_start(PROG) < 0 || itu_ensure_indexes() < 0)
 		return -1;
 	/* Every hour of every day, so that slots beyond the lead time always exist. */
-	struct slot_template t;
-	slots_template_default(&t);
-	t.nweekly = 7;
-	for (int d = 0; d < 7; d++)
-		t.weekly[d] = (struct slot_window){d, 0, 1440};
-	t.slot_minutes = 60;
-	t.capacity[SLOT_CLASS_STANDARD] = 5;
-	t.capacity[SLOT_CLASS_SPECIAL] = 2;
-	if (!slots_template_save(&t, &err)) {
+	bson_error_t err;
+	if (!itu_everyday_template(0, 1440, 60, 5, 2, &err)) {
 		fprintf(stderr, "template: %s\n", err.message);
 		return -1;
 	}
@@ -67,45 +41,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	bson_error_t err;
-	mongoc_database_drop(db_database(), &err);
-	runtime_shutdown();
+	itu_drop();
 	return 0;
-}
-
-/* The start of the local hour slot at least `hours` from now. */
-static int64_t slot_at(int hours)
-{
-	time_t t = time(NULL) + (time_t)hours * 3600;
-	struct tm tm;
-	localtime_r(&t, &tm);
-	tm.tm_min = 0;
-	tm.tm_sec = 0;
-	tm.tm_hour += 1;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
-}
-
-static int64_t count(const char *coll, bson_t *q)
-{
-	bson_error_t err;
-	int64_t n = mongoc_collection_count_documents(db_coll(coll), q, NULL, NULL, NULL, &err);
-	bson_destroy(q);
-	return n;
 }
 
 static int64_t notified(const bson_oid_t *rid, const char *event)
 {
 	(void)rid;
-	return count("notifications", BCON_NEW("user_id", BCON_OID(&owner), "channel",
-					       BCON_UTF8("inapp"), "event", BCON_UTF8(event)));
-}
-
-static void staff_id(char out[25])
-{
-	bson_oid_t o;
-	bson_oid_init(&o, NULL);
-	bson_oid_to_string(&o, out);
+	return itu_count("notifications", BCON_NEW("user_id", BCON_OID(&owner), "channel",
+						   BCON_UTF8("inapp"), "event", BCON_UTF8(event)));
 }
 
 /* A fresh request of a fresh resident, scheduled by staff into the slot at `hours`. */
@@ -121,11 +65,11 @@ static void scheduled_request(bson_oid_t *id, int hours, struct req_slot *slot)
 	bson_error_t err;
 	assert_true(requests_create(&owner, "citizen", &f, false, id, &err));
 	char actor[25];
-	staff_id(actor);
+	itu_new_id(actor);
 	struct req_transition t = {
 	    .to = RS_PENDING_REVIEW, .actor = REQ_ACTOR_STAFF, .actor_id = actor};
 	assert_int_equal(requests_transition(id, &t, NULL, NULL, &err), REQ_OK);
-	slot->start = slot_at(hours);
+	slot->start = itu_slot_at(hours);
 	slot->end = slot->start + 3600000;
 	struct req_transition s = {.to = RS_SCHEDULED,
 				   .actor = REQ_ACTOR_STAFF,
@@ -150,59 +94,34 @@ struct tally {
 	int by_result[REQ_DB_ERROR + 1];
 };
 
-/* Forks n racers, opens the gate once all are connected, collects their results. */
+struct race_ctx {
+	racer_fn fn;
+	const bson_oid_t *id;
+	int64_t version;
+};
+
+static int run_racer(int i, void *ctx)
+{
+	const struct race_ctx *rc = ctx;
+	return rc->fn(i, rc->id, rc->version);
+}
+
+/* Forks n racers (itu_race), collects their results. */
 static void race(int n, racer_fn fn, const bson_oid_t *id, int64_t version, struct tally *out)
 {
 	memset(out, 0, sizeof(*out));
-	/* Children must not inherit a client: close ours, each child opens its own. */
-	runtime_shutdown();
-	int gate[2], results[2];
-	assert_int_equal(pipe(gate), 0);
-	assert_int_equal(pipe(results), 0);
-	pid_t kids[RACERS];
 	assert_true(n <= RACERS);
-	for (int i = 0; i < n; i++) {
-		kids[i] = fork();
-		assert_true(kids[i] >= 0);
-		if (kids[i] == 0) {
-			close(gate[1]);
-			close(results[0]);
-			bson_error_t err;
-			if (start() < 0)
-				_exit(90);
-			db_ping(NULL, &err); /* connected before the gate opens */
-			char c;
-			if (read(gate[0], &c, 1) < 0)
-				_exit(91);
-			int r = fn(i, id, version);
-			char code = (char)('0' + r);
-			if (write(results[1], &code, 1) != 1)
-				_exit(92);
-			runtime_shutdown();
-			_exit(0);
-		}
-	}
-	close(gate[0]);
-	close(results[1]);
-	usleep(300 * 1000);
-	close(gate[1]); /* all go */
-	char code;
+	struct race_ctx rc = {fn, id, version};
+	int codes[RACERS];
+	itu_race(PROG, n, run_racer, &rc, codes);
 	int got = 0;
-	while (read(results[0], &code, 1) == 1) {
-		int r = code - '0';
+	for (int i = 0; i < n; i++) {
+		int r = codes[i];
 		assert_true(r >= 0 && r <= REQ_DB_ERROR);
 		out->by_result[r]++;
 		got++;
 	}
-	close(results[0]);
-	for (int i = 0; i < n; i++) {
-		int st;
-		waitpid(kids[i], &st, 0);
-		assert_true(WIFEXITED(st));
-		assert_int_equal(WEXITSTATUS(st), 0);
-	}
 	assert_int_equal(got, n);
-	assert_int_equal(start(), 0);
 }
 
 static void print_tally(const char *what, const struct tally *t)
@@ -255,7 +174,7 @@ static int go_enroute_seen(int i, const bson_oid_t *id, int64_t version)
 {
 	(void)i;
 	char actor[25];
-	staff_id(actor);
+	itu_new_id(actor);
 	struct req_transition t = {.to = RS_ENROUTE,
 				   .actor = REQ_ACTOR_STAFF,
 				   .actor_id = actor,
@@ -285,9 +204,9 @@ static void twenty_enroute_one_wins(void **state)
 	assert_int_equal(requests_version(doc), v + 1);
 	assert_int_equal(events_to(doc, "enroute"), 1);
 	bson_destroy(doc);
-	assert_int_equal(count("request_events", BCON_NEW("request_id", BCON_OID(&id))), v + 1);
-	assert_int_equal(count("request_events", BCON_NEW("request_id", BCON_OID(&id), "data.to",
-							  BCON_UTF8("enroute"))),
+	assert_int_equal(itu_count("request_events", BCON_NEW("request_id", BCON_OID(&id))), v + 1);
+	assert_int_equal(itu_count("request_events", BCON_NEW("request_id", BCON_OID(&id),
+							      "data.to", BCON_UTF8("enroute"))),
 			 1);
 	assert_int_equal(notified(&id, "enroute"), 1);
 	/* the stored document followed the log */
@@ -306,7 +225,7 @@ static int go_mixed(int i, const bson_oid_t *id, int64_t version)
 {
 	(void)version;
 	char actor[25];
-	staff_id(actor);
+	itu_new_id(actor);
 	struct req_transition t = {.to = i % 2 ? RS_CANCELLED : RS_ENROUTE,
 				   .actor = REQ_ACTOR_STAFF,
 				   .actor_id = actor,
@@ -336,7 +255,7 @@ static void mixed_race_one_wins(void **state)
 	assert_int_equal(enroute + cancelled, 1);
 	assert_string_equal(st, enroute ? "enroute" : "cancelled");
 	assert_int_equal(requests_version(doc), 4);
-	assert_int_equal(count("request_events", BCON_NEW("request_id", BCON_OID(&id))), 4);
+	assert_int_equal(itu_count("request_events", BCON_NEW("request_id", BCON_OID(&id))), 4);
 	assert_int_equal(notified(&id, "enroute"), enroute);
 	assert_int_equal(notified(&id, "cancelled"), cancelled);
 	bson_error_t err;
@@ -377,8 +296,8 @@ static void reschedule_race_seats(void **state)
 	bson_oid_t id;
 	struct req_slot slot;
 	scheduled_request(&id, 54, &slot);
-	target_a = slot_at(56);
-	target_b = slot_at(58);
+	target_a = itu_slot_at(56);
+	target_b = itu_slot_at(58);
 	bson_t *doc = load(&id);
 	int64_t v = requests_version(doc);
 	bson_destroy(doc);
@@ -404,7 +323,7 @@ static void reschedule_race_seats(void **state)
 	assert_int_equal(slots_booked(cls, slot.start, &err), 0);
 	assert_int_equal(slots_booked(cls, target_a, &err), won_a ? 1 : 0);
 	assert_int_equal(slots_booked(cls, target_b, &err), won_a ? 0 : 1);
-	assert_int_equal(count("slot_claims", BCON_NEW("request_id", BCON_OID(&id))), 1);
+	assert_int_equal(itu_count("slot_claims", BCON_NEW("request_id", BCON_OID(&id))), 1);
 	assert_int_equal(notified(&id, "rescheduled"), 1);
 }
 
@@ -414,7 +333,7 @@ static int go_note(int i, const bson_oid_t *id, int64_t version)
 {
 	(void)version;
 	char actor[25], note[32];
-	staff_id(actor);
+	itu_new_id(actor);
 	snprintf(note, sizeof(note), "note %d", i);
 	bson_error_t err;
 	return requests_add_note(id, actor, "staff", note, &err);
@@ -482,7 +401,7 @@ static void roll_forward_after_crash(void **state)
 
 	/* a change decided on version v now conflicts (its read rolls forward to v+1) */
 	char actor[25];
-	staff_id(actor);
+	itu_new_id(actor);
 	bson_error_t err;
 	struct req_transition cancel = {
 	    .to = RS_CANCELLED, .actor = REQ_ACTOR_STAFF, .actor_id = actor, .expect_version = v};
@@ -568,7 +487,7 @@ static void legacy_document(void **state)
 	    mongoc_collection_insert_one(db_coll("pickup_requests"), doc, NULL, NULL, &err));
 	bson_destroy(doc);
 	char actor[25];
-	staff_id(actor);
+	itu_new_id(actor);
 	struct req_transition t = {
 	    .to = RS_PENDING_REVIEW, .actor = REQ_ACTOR_STAFF, .actor_id = actor};
 	bson_t *out = NULL;

@@ -5,7 +5,7 @@
  * the orphan cleanup removes file and document. The handler is called directly with
  * req->user set (the route itself is behind the auth guard). */
 #define _GNU_SOURCE /* nftw */
-#include "testutil.h"
+#include "itutil.h"
 
 #include <ftw.h>
 #include <sodium.h>
@@ -24,29 +24,18 @@
 #define OWNER "65a000000000000000000001"
 #define OTHER "65a000000000000000000002"
 
-static char dbname[64];
 static char updir[] = "/tmp/swmra-uploads-XXXXXX";
 
 static int setup(void **state)
 {
 	(void)state;
-	const char *uri = getenv("SWMRA_TEST_MONGO_URI");
-	setenv("MONGO_URI", uri, 1);
-	snprintf(dbname, sizeof(dbname), "swmra_it_uploads_%ld", (long)getpid());
-	setenv("MONGO_DB", dbname, 1);
+	itu_db_env("uploads");
 	if (!mkdtemp(updir))
 		return -1;
 	setenv("UPLOAD_DIR", updir, 1);
 	setenv("PUBLIC_BASE_URL", BASE "/", 1);
 	setenv("UPLOAD_MAX_BYTES", "65536", 1);
-	char err[256];
-	if (config_load("", err, sizeof(err)) < 0 ||
-	    runtime_init("test_uploads", err, sizeof(err)) < 0) {
-		fprintf(stderr, "setup: %s\n", err);
-		return -1;
-	}
-	bson_error_t berr;
-	if (!db_ensure_indexes(&berr) || sodium_init() < 0)
+	if (itu_start("test_uploads") < 0 || itu_ensure_indexes() < 0 || sodium_init() < 0)
 		return -1;
 	return 0;
 }
@@ -62,9 +51,7 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 static int teardown(void **state)
 {
 	(void)state;
-	bson_error_t err;
-	mongoc_database_drop(db_database(), &err);
-	runtime_shutdown();
+	itu_drop();
 	nftw(updir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }
@@ -89,12 +76,7 @@ static int files_stored(void)
 
 static int64_t docs_stored(void)
 {
-	bson_error_t err;
-	bson_t q = BSON_INITIALIZER;
-	int64_t n =
-	    mongoc_collection_count_documents(db_coll("uploads"), &q, NULL, NULL, NULL, &err);
-	bson_destroy(&q);
-	return n;
+	return itu_count("uploads", bson_new());
 }
 
 /* A multipart body with one part per (name, filename, type, data) tuple. */
@@ -138,15 +120,7 @@ static int upload_raw(struct call *c, const char *ctype, const void *body, size_
 	c->req.content_type = ctype;
 	c->req.body = body;
 	c->req.body_len = len;
-	c->req.authed = true;
-	snprintf(c->req.user.id, sizeof(c->req.user.id), "%s", user);
-	c->req.user.role = ROLE_CITIZEN;
-	c->status = api_files_upload(&c->req, &c->res);
-	if (c->res.body && c->res.body_len) {
-		char err[128];
-		c->json = jsonx_parse(c->res.body, c->res.body_len, err, sizeof(err));
-	}
-	return c->status;
+	return itu_run_as(c, user, ROLE_CITIZEN);
 }
 
 static int upload_file(struct call *c, struct fx_buf *body, const void *data, size_t len,
@@ -551,10 +525,8 @@ static void orphan_cleanup_removes_file_and_document(void **state)
 
 int main(void)
 {
-	if (!getenv("SWMRA_TEST_MONGO_URI")) {
-		printf("Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
+	if (!itu_have_mongo())
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(accepts_each_type),
 	    cmocka_unit_test(gps_exif_is_stripped),

@@ -1,0 +1,348 @@
+/* Shared helpers for the cmocka integration tests (tests/integration/): a database of
+ * their own per process, calls as a given user, counts and reads in the store, users and
+ * bearer tokens, and the fork-N-processes race harness. Everything is static inline, so a
+ * test compiles in what it uses and nothing else. */
+#ifndef SWMRA_ITUTIL_H
+#define SWMRA_ITUTIL_H
+
+#include "testutil.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "domain/auth.h"
+#include "domain/notify.h"
+#include "domain/slots.h"
+#include "domain/users.h"
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/job.h"
+#include "infra/log.h"
+#include "infra/runtime.h"
+
+/* ------------------------------------------------------------ database per process */
+
+/* For main(): false (and a TAP "Bail out!") when SWMRA_TEST_MONGO_URI is not set. */
+static inline bool itu_have_mongo(void)
+{
+	if (getenv("SWMRA_TEST_MONGO_URI"))
+		return true;
+	fprintf(stderr, "SWMRA_TEST_MONGO_URI is not set: skipping\n");
+	printf("Bail out! SWMRA_TEST_MONGO_URI is not set (tests/run-check.sh provides it)\n");
+	return false;
+}
+
+/* Points MONGO_URI at SWMRA_TEST_MONGO_URI and MONGO_DB at swmra_it_<name>_<pid>;
+ * returns that database name (a static buffer). */
+static inline const char *itu_db_env(const char *name)
+{
+	static char dbname[64];
+	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
+	snprintf(dbname, sizeof(dbname), "swmra_it_%s_%ld", name, (long)getpid());
+	setenv("MONGO_DB", dbname, 1);
+	return dbname;
+}
+
+/* Cheap password hashing for tests that register or sign in users. */
+static inline void itu_cheap_argon2(const char *memlimit_kib)
+{
+	setenv("ARGON2_OPSLIMIT", "1", 1);
+	setenv("ARGON2_MEMLIMIT_KIB", memlimit_kib, 1);
+}
+
+/* config_load() from the environment and runtime_init(prog); 0, or -1 with a message. */
+static inline int itu_start(const char *prog)
+{
+	char err[256];
+	if (config_load("", err, sizeof(err)) < 0 || runtime_init(prog, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: runtime: %s\n", prog, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* config_load() again after a test changed the environment (asserts). */
+static inline void itu_reload_config(void)
+{
+	char err[256];
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+}
+
+/* db_ensure_indexes(); 0, or -1 with a message. */
+static inline int itu_ensure_indexes(void)
+{
+	bson_error_t err;
+	if (!db_ensure_indexes(&err)) {
+		fprintf(stderr, "indexes: %s\n", err.message);
+		return -1;
+	}
+	return 0;
+}
+
+/* The usual group setup: itu_db_env(name), itu_start(prog), itu_ensure_indexes(). */
+static inline int itu_open(const char *name, const char *prog)
+{
+	itu_db_env(name);
+	if (itu_start(prog) < 0)
+		return -1;
+	return itu_ensure_indexes();
+}
+
+/* The usual group teardown: drops the test database and closes the runtime. */
+static inline void itu_drop(void)
+{
+	bson_error_t err;
+	mongoc_database_drop(db_database(), &err);
+	runtime_shutdown();
+}
+
+/* Closes the runtime and reopens it (asserts) against a MongoDB that never answers
+ * (127.0.0.1:1, 300 ms server selection): the database is down. */
+static inline void itu_reopen_unreachable(const char *prog)
+{
+	runtime_shutdown();
+	setenv("MONGO_URI", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300", 1);
+	assert_int_equal(itu_start(prog), 0);
+}
+
+/* Closes the runtime and reopens it (asserts) against SWMRA_TEST_MONGO_URI again. */
+static inline void itu_reopen(const char *prog)
+{
+	runtime_shutdown();
+	setenv("MONGO_URI", getenv("SWMRA_TEST_MONGO_URI"), 1);
+	assert_int_equal(itu_start(prog), 0);
+}
+
+/* ------------------------------------------------------------ reading the store */
+
+/* Documents of `coll` matching `q` (destroyed here); asserts the count worked. */
+static inline int64_t itu_count(const char *coll, bson_t *q)
+{
+	bson_error_t err;
+	int64_t n = mongoc_collection_count_documents(db_coll(coll), q, NULL, NULL, NULL, &err);
+	bson_destroy(q);
+	assert_true(n >= 0);
+	return n;
+}
+
+/* The same with the filter as extended JSON. */
+static inline int64_t itu_count_json(const char *coll, const char *json)
+{
+	bson_error_t err;
+	bson_t *f = bson_new_from_json((const uint8_t *)json, -1, &err);
+	assert_non_null(f);
+	return itu_count(coll, f);
+}
+
+/* Deletes every document of `coll` (asserts). */
+static inline void itu_clear(const char *coll)
+{
+	bson_error_t err;
+	bson_t q = BSON_INITIALIZER;
+	assert_true(mongoc_collection_delete_many(db_coll(coll), &q, NULL, NULL, &err));
+}
+
+/* A copy of the first document of `coll` matching `q` (destroyed here), or NULL. */
+static inline bson_t *itu_find_one(const char *coll, bson_t *q)
+{
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(coll), q, NULL, NULL);
+	const bson_t *d;
+	bson_t *out = NULL;
+	if (mongoc_cursor_next(cur, &d))
+		out = bson_copy(d);
+	mongoc_cursor_destroy(cur);
+	bson_destroy(q);
+	return out;
+}
+
+/* A UTF-8 field of `d` (borrowed), or NULL. */
+static inline const char *itu_str_of(const bson_t *d, const char *k)
+{
+	bson_iter_t it;
+	return bson_iter_init_find(&it, d, k) && BSON_ITER_HOLDS_UTF8(&it)
+		   ? bson_iter_utf8(&it, NULL)
+		   : NULL;
+}
+
+/* A numeric field of `d` as int64, or -1. */
+static inline int64_t itu_int_of(const bson_t *d, const char *k)
+{
+	bson_iter_t it;
+	return bson_iter_init_find(&it, d, k) ? bson_iter_as_int64(&it) : -1;
+}
+
+/* ------------------------------------------------------------ users and calls */
+
+/* A fresh ObjectId as hex. */
+static inline void itu_new_id(char out[25])
+{
+	bson_oid_t o;
+	bson_oid_init(&o, NULL);
+	bson_oid_to_string(&o, out);
+}
+
+/* Creates a user directly in the store (asserts); its id into *oid (if not NULL) and hex. */
+static inline void itu_make_user(const char *name, const char *email, const char *phone,
+				 const char *pw_hash, const char *role, bson_oid_t *oid,
+				 char hex[25])
+{
+	struct user u = {0};
+	bson_error_t err;
+	assert_int_equal(users_create(name, email, phone, pw_hash, role, &u, &err), USERS_OK);
+	if (oid)
+		bson_oid_copy(&u.oid, oid);
+	snprintf(hex, 25, "%s", u.id);
+	users_clear(&u);
+}
+
+/* "Bearer <token>" for a citizen with id `uid_hex` (the caller frees it). */
+static inline char *itu_bearer(const char *uid_hex)
+{
+	char *t = auth_issue_token(uid_hex, "citizen", NULL);
+	assert_non_null(t);
+	char *h = malloc(strlen(t) + 8);
+	sprintf(h, "Bearer %s", t);
+	free(t);
+	return h;
+}
+
+/* Runs the request begun in *c (call_begin) as user `uid` with `role`, the way the auth
+ * guard would have left it: the route is looked up in api_routes (it must exist), its
+ * role checked (403), then its handler called. Returns the status; the answer stays in
+ * *c (call_end it). */
+static inline int itu_run_as(struct call *c, const char *uid, enum role role)
+{
+	const struct route *hit = NULL;
+	for (size_t i = 0; i < api_routes_count && !hit; i++)
+		if (strcmp(api_routes[i].method, c->req.method) == 0 &&
+		    router_match(api_routes[i].pattern, c->req.path, NULL))
+			hit = &api_routes[i];
+	assert_non_null(hit);
+	router_match(hit->pattern, c->req.path, &c->req);
+	c->req.route_pattern = hit->pattern;
+	log_set_request(c->req.request_id, hit->pattern);
+	c->req.authed = true;
+	snprintf(c->req.user.id, sizeof(c->req.user.id), "%s", uid);
+	c->req.user.role = role;
+	if (role < hit->role)
+		c->status = http_error(&c->res, 403, "Not enough privileges");
+	else
+		c->status = hit->handler(&c->req, &c->res);
+	if (c->res.body && c->res.body_len) {
+		char err[128];
+		c->json = jsonx_parse(c->res.body, c->res.body_len, err, sizeof(err));
+	}
+	return c->status;
+}
+
+/* call_begin() and itu_run_as() in one. */
+static inline int itu_call_as(struct call *c, const char *method, const char *path,
+			      const char *query, const char *body, const char *uid, enum role role)
+{
+	call_begin(c, method, path, query, body);
+	return itu_run_as(c, uid, role);
+}
+
+/* ------------------------------------------------------------ slots */
+
+/* The start (ms) of the local hour slot at least `hours` from now. */
+static inline int64_t itu_slot_at(int hours)
+{
+	time_t t = time(NULL) + (time_t)hours * 3600;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	tm.tm_min = 0;
+	tm.tm_sec = 0;
+	tm.tm_hour += 1;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+/* Saves a template open every day from `from_min` to `to_min` (minutes of the day), with
+ * `slot_minutes` (0: the default) and the capacities `standard`, `special` (< 0: the
+ * default). */
+static inline bool itu_everyday_template(int from_min, int to_min, int slot_minutes, int standard,
+					 int special, bson_error_t *err)
+{
+	struct slot_template t;
+	slots_template_default(&t);
+	t.nweekly = 0;
+	for (int wd = 0; wd < 7; wd++)
+		t.weekly[t.nweekly++] = (struct slot_window){wd, from_min, to_min};
+	if (slot_minutes > 0)
+		t.slot_minutes = slot_minutes;
+	if (standard >= 0)
+		t.capacity[SLOT_CLASS_STANDARD] = standard;
+	if (special >= 0)
+		t.capacity[SLOT_CLASS_SPECIAL] = special;
+	return slots_template_save(&t, err);
+}
+
+/* ------------------------------------------------------------ notifications */
+
+/* One in-process run of the dispatcher (asserts it succeeded); returns its action count. */
+static inline int itu_dispatch_once(void)
+{
+	struct job_ctx ctx = {.name = "dispatch"};
+	assert_int_equal(notify_dispatch_run(&ctx), 0);
+	return ctx.actions;
+}
+
+/* ------------------------------------------------------------ races */
+
+/* What one racer does (in its own process, with its own client); returns its result,
+ * 0..ITU_RACER_START_FAILED-1, which becomes its exit status. */
+typedef int (*itu_racer_fn)(int i, void *ctx);
+
+#define ITU_RACER_START_FAILED 90 /* the child could not open its runtime */
+#define ITU_RACER_GATE_FAILED  91 /* reading the gate failed */
+
+/* Races `n` real processes: closes this process's client (none may cross a fork), forks
+ * n children that each open their own runtime (itu_start(prog)), connect (db_ping), wait
+ * at a shared gate and then all at once run fn(i, ctx); the gate opens (closes: EOF for
+ * every child) 300 ms after the last fork. Reaps every child (asserting it exited
+ * normally), stores its exit status, i.e. fn's result, in codes[i], and reopens this
+ * process's runtime (asserts). */
+static inline void itu_race(const char *prog, int n, itu_racer_fn fn, void *ctx, int *codes)
+{
+	runtime_shutdown();
+	int gate[2];
+	assert_int_equal(pipe(gate), 0);
+	pid_t *kids = calloc((size_t)n, sizeof(*kids));
+	assert_non_null(kids);
+	for (int i = 0; i < n; i++) {
+		fflush(NULL);
+		kids[i] = fork();
+		assert_true(kids[i] >= 0);
+		if (kids[i] == 0) {
+			close(gate[1]);
+			if (itu_start(prog) < 0)
+				_exit(ITU_RACER_START_FAILED);
+			bson_error_t err;
+			db_ping(NULL, &err); /* connected before the gate opens */
+			char c;
+			if (read(gate[0], &c, 1) < 0)
+				_exit(ITU_RACER_GATE_FAILED);
+			int r = fn(i, ctx);
+			runtime_shutdown();
+			_exit(r);
+		}
+	}
+	close(gate[0]);
+	usleep(300 * 1000); /* let every child connect */
+	close(gate[1]);	    /* all go */
+	for (int i = 0; i < n; i++) {
+		int st;
+		assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+		assert_true(WIFEXITED(st));
+		codes[i] = WEXITSTATUS(st);
+	}
+	free(kids);
+	assert_int_equal(itu_start(prog), 0);
+}
+
+#endif
