@@ -73,6 +73,7 @@ export function AppRoutes() {
           <Route path="requests" element={<Requests />} />
           <Route path="requests/new" element={<NewRequest />} />
           <Route path="requests/:id" element={<RequestDetail />} />
+          <Route path="requests/:id/edit" element={<NewRequest />} />
           <Route path="notifications" element={<Notifications />} />
           <Route path="rewards" element={<Rewards />} />
           <Route path="profile" element={<Profile />} />

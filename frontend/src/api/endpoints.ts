@@ -34,7 +34,11 @@ export const requestsApi = {
   list: (q: { status?: string; category?: string; skip?: number; limit?: number }, signal?: AbortSignal) =>
     http.get<Page<PickupRequest>>('/requests', q as Query, signal),
   get: (id: string, signal?: AbortSignal) => http.get<PickupRequest>(`/requests/${enc(id)}`, undefined, signal),
-  create: (body: NewRequestBody) => http.post<PickupRequest>('/requests', body),
+  create: (body: NewRequestBody & { draft?: boolean }) => http.post<PickupRequest>('/requests', body),
+  /** Edit a draft (only while its status is `draft`; 409 otherwise). */
+  update: (id: string, body: Partial<NewRequestBody>) => http.patch<PickupRequest>(`/requests/${enc(id)}`, body),
+  /** Send a draft (draft → submitted; 409 when it is no longer a draft). */
+  submit: (id: string) => http.post<PickupRequest>(`/requests/${enc(id)}/submit`),
   cancel: (id: string, reason?: string) => http.post<PickupRequest>(`/requests/${enc(id)}/cancel`, reason ? { reason } : {}),
   confirmSlot: (id: string, slot_start: string, slot_end: string) =>
     http.post<PickupRequest>(`/requests/${enc(id)}/confirm-slot`, { slot_start, slot_end }),

@@ -36,7 +36,7 @@ function createPreview(file: File): string {
 
 export function revokePreviews(items: PhotoItem[]): void {
   for (const p of items) {
-    if (p.preview) {
+    if (p.preview && p.preview.startsWith('blob:')) {
       try {
         URL.revokeObjectURL(p.preview);
       } catch {

@@ -20,6 +20,7 @@ export function RequestCard({ request, to }: { request: PickupRequest; to?: stri
           <StatusBadge status={request.status} />
         </div>
         <p className="mt-1 line-clamp-2 text-gray-900">{request.description}</p>
+        {request.status === 'draft' && <p className="mt-1 text-sm font-medium text-amber-900">{t('draft.cardHint')}</p>}
         <p className="mt-1 text-sm text-gray-700">
           {request.assigned_slot
             ? t('request.slotOn', { slot: formatSlot(request.assigned_slot) })

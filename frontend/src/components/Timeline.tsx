@@ -23,6 +23,7 @@ function describe(e: RequestEvent): { title: string; detail?: string } {
     if (from && to) return { title: t('timeline.statusChange', { from: statusLabel(from), to: statusLabel(to) }), detail };
     if (to) return { title: t('timeline.statusSet', { to: statusLabel(to) }), detail };
   }
+  if (e.type === 'EDIT') return { title: t('timeline.edit'), detail };
   if (e.type === 'NOTE') return { title: t('timeline.note'), detail: str('note') ?? str('text') ?? detail };
   if (e.type === 'SLOT' || e.type === 'SLOT_CHANGE' || e.type === 'RESCHEDULE') return { title: t('timeline.slot'), detail };
   return { title: e.type.replace(/_/g, ' ').toLowerCase().replace(/^./, (c) => c.toUpperCase()), detail };

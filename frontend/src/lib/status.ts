@@ -1,4 +1,4 @@
-import type { Status } from '../api/types';
+import type { PickupRequest, SlotRange, Status } from '../api/types';
 import { t } from '../i18n';
 
 /** Staff lifecycle edges (mirrors the server's state machine). */
@@ -78,4 +78,10 @@ export function noSlotText(status: Status): string {
   if (status === 'cancelled') return t('detail.noSlotCancelled');
   if (status === 'failed') return t('detail.noSlotFailed');
   return t('detail.noSlot');
+}
+
+/** A draft's first preferred slot, unless it has already started (the API would refuse it). */
+export function draftSlot(draft: Pick<PickupRequest, 'preferred_slots'> | null | undefined, now = Date.now()): SlotRange | null {
+  const first = draft?.preferred_slots?.[0];
+  return first && new Date(first.start).getTime() > now ? { start: first.start, end: first.end } : null;
 }

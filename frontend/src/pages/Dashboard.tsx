@@ -29,14 +29,18 @@ export default function Dashboard() {
   const [recent, setRecent] = useState<PickupRequest[] | null>(null);
   const [next, setNext] = useState<PickupRequest | null>(null);
   const [total, setTotal] = useState(0);
+  const [drafts, setDrafts] = useState<{ count: number; id?: string }>({ count: 0 });
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
-      const [latest, active] = await Promise.all([
+      const [latest, active, unsent] = await Promise.all([
         requestsApi.list({ skip: 0, limit: 5 }),
         requestsApi.list({ skip: 0, limit: 50, status: 'scheduled' }),
+        // Only the count matters (and the id when there is just one); a failure here is not worth an error.
+        requestsApi.list({ skip: 0, limit: 1, status: 'draft' }).catch(() => null),
       ]);
+      if (unsent) setDrafts({ count: unsent.total, id: unsent.items[0]?.id });
       setRecent(latest.items);
       setTotal(latest.total);
       setNext(pickNextPickup([...active.items, ...latest.items]));
@@ -60,6 +64,19 @@ export default function Dashboard() {
         actions={<ButtonLink to="/requests/new">{t('dashboard.book')}</ButtonLink>}
       />
       {error && <Alert tone="error" className="mb-4">{error}</Alert>}
+      <div aria-live="polite">
+        {drafts.count > 0 && (
+          <Alert tone="warning" className="mb-4" title={t('draft.dashboard', { count: drafts.count })}>
+            {t('draft.dashboardBody')}{' '}
+            <Link
+              to={drafts.count === 1 && drafts.id ? `/requests/${drafts.id}` : '/requests?status=draft'}
+              className="font-semibold underline"
+            >
+              {t('draft.dashboardLink', { count: drafts.count })}
+            </Link>
+          </Alert>
+        )}
+      </div>
       <div className="grid gap-4 md:grid-cols-3">
         <Card title={t('dashboard.nextPickup')} className="md:col-span-2">
           {recent === null ? (

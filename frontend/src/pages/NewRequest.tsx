@@ -1,16 +1,17 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router-dom';
+import { Link, useNavigate, useParams } from 'react-router-dom';
 import { requestsApi } from '../api/endpoints';
-import { errorMessage } from '../api/client';
-import { CATEGORIES, type AvailableSlot, type Category, type NewRequestBody } from '../api/types';
-import { Alert, Button, PageHeader } from '../components/ui';
+import { ApiError, errorMessage } from '../api/client';
+import { CATEGORIES, type Category, type NewRequestBody, type PickupRequest, type SlotRange } from '../api/types';
+import { Alert, Button, Loading, PageHeader } from '../components/ui';
 import { Checkbox, SelectField, TextArea, TextField, focusFirstInvalid } from '../components/Field';
 import { SlotPicker } from '../components/SlotPicker';
 import { PhotoUploader, revokePreviews, type PhotoItem } from '../components/PhotoUploader';
 import { categoryLabel } from '../components/RequestCard';
 import { hasErrors, lengthBetween, numberBetween, validate } from '../lib/validation';
 import { serverErrors } from '../lib/forms';
-import { addDays, formatSlot, todayInTz, tzLabel } from '../lib/time';
+import { draftSlot } from '../lib/status';
+import { addDays, dateInTz, formatSlot, todayInTz, tzLabel } from '../lib/time';
 import { t, tDyn } from '../i18n';
 
 export const STEPS = ['details', 'address', 'slot', 'photos', 'review'] as const;
@@ -52,19 +53,89 @@ type Values = { category: Category; quantity: string; description: string; line1
 
 type GeoState = { state: 'idle' | 'locating' | 'ok' | 'error'; message?: string };
 
+/** A photo the draft already has (uploaded earlier): shown as done, no local file to resend. */
+function storedPhoto(url: string, i: number): PhotoItem {
+  const name = decodeURIComponent(url.split('?')[0].split('/').pop() || '') || `photo-${i + 1}`;
+  return { key: `stored-${i}`, name, preview: url, progress: 1, state: 'done', url, file: new File([], name) };
+}
+
+function valuesFrom(draft: PickupRequest): Values {
+  return {
+    category: draft.category,
+    quantity: String(draft.quantity),
+    description: draft.description ?? '',
+    line1: draft.address?.line1 ?? '',
+    line2: draft.address?.line2 ?? '',
+    city: draft.address?.city ?? '',
+    pincode: draft.address?.pincode ?? '',
+  };
+}
+
+/**
+ * `/requests/new`: a new booking. `/requests/:id/edit`: the same wizard, prefilled from a draft,
+ * saving with PATCH (only while the request is still a draft).
+ */
 export default function NewRequest() {
+  const { id } = useParams();
+  const [draft, setDraft] = useState<PickupRequest | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!id) return;
+    const ctrl = new AbortController();
+    setDraft(null);
+    setLoadError(null);
+    requestsApi
+      .get(id, ctrl.signal)
+      .then(setDraft)
+      .catch((err) => {
+        if ((err as Error)?.name === 'AbortError') return;
+        setLoadError(err instanceof ApiError && err.status === 404 ? t('detail.notFoundBody') : errorMessage(err));
+      });
+    return () => ctrl.abort();
+  }, [id]);
+
+  if (!id) return <Wizard />;
+  if (loadError || (draft && draft.status !== 'draft')) {
+    return (
+      <div className="mx-auto max-w-3xl">
+        <PageHeader title={t('draft.editTitle')} />
+        <Alert tone="error">{loadError ?? t('draft.notEditable')}</Alert>
+        <Link to={draft ? `/requests/${draft.id}` : '/requests'} className="mt-4 inline-block font-semibold text-brand-800 underline">
+          {draft ? t('draft.viewRequest') : t('detail.back')}
+        </Link>
+      </div>
+    );
+  }
+  if (!draft) {
+    return (
+      <div className="mx-auto max-w-3xl">
+        <PageHeader title={t('draft.editTitle')} />
+        <Loading label={t('draft.loadingDraft')} />
+      </div>
+    );
+  }
+  return <Wizard key={draft.id} draft={draft} />;
+}
+
+function Wizard({ draft }: { draft?: PickupRequest }) {
   const navigate = useNavigate();
   const [step, setStep] = useState<Step>('details');
-  const [values, setValues] = useState<Values>({ category: 'recyclable', quantity: '1', description: '', line1: '', line2: '', city: '', pincode: '' });
-  const [special, setSpecial] = useState(false);
-  const [coords, setCoords] = useState<{ lat: number; lng: number } | null>(null);
+  const [values, setValues] = useState<Values>(() =>
+    draft ? valuesFrom(draft) : { category: 'recyclable', quantity: '1', description: '', line1: '', line2: '', city: '', pincode: '' },
+  );
+  const [special, setSpecial] = useState(draft?.is_special ?? false);
+  const [coords, setCoords] = useState<{ lat: number; lng: number } | null>(() =>
+    typeof draft?.address?.lat === 'number' && typeof draft?.address?.lng === 'number' ? { lat: draft.address.lat, lng: draft.address.lng } : null,
+  );
   const [geo, setGeo] = useState<GeoState>({ state: 'idle' });
-  const [date, setDate] = useState(addDays(todayInTz(), 1));
-  const [slot, setSlot] = useState<AvailableSlot | null>(null);
-  const [photos, setPhotos] = useState<PhotoItem[]>([]);
+  const [slot, setSlot] = useState<SlotRange | null>(() => draftSlot(draft));
+  const [date, setDate] = useState(() => (slot ? dateInTz(slot.start) : addDays(todayInTz(), 1)));
+  const [photos, setPhotos] = useState<PhotoItem[]>(() => (draft?.photos ?? []).map(storedPhoto));
   const [errors, setErrors] = useState<Partial<Record<F, string>>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [draftBusy, setDraftBusy] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const form = useRef<HTMLFormElement>(null);
   const firstRender = useRef(true);
@@ -166,6 +237,49 @@ export default function NewRequest() {
     photos: photos.filter((p) => p.state === 'done' && p.url).map((p) => p.url!),
   });
 
+  /** Shows a refused save inline: 422 fields on their step, anything else in the alert. */
+  const showServerError = (err: unknown) => {
+    const r = serverErrors(err, FIELDS, ALIAS);
+    setErrors(r.fields);
+    setFormError(r.message);
+    const firstField = (Object.keys(r.fields) as F[])[0];
+    if (firstField && FIELD_STEP[firstField] !== step) setStep(FIELD_STEP[firstField]);
+    else if (firstField) setTimeout(() => focusFirstInvalid(form.current), 0);
+  };
+
+  /** Validates the given steps; on failure shows the errors and goes to (or focuses) the first bad step. */
+  const checkSteps = (steps: readonly Step[]): boolean => {
+    for (const s of steps) {
+      const errs = validateStep(s);
+      if (hasErrors(errs)) {
+        setErrors(errs);
+        if (s === step) focusFirstInvalid(form.current);
+        else setStep(s);
+        return false;
+      }
+    }
+    return true;
+  };
+
+  // A draft still has to be a valid request body (details and address); the slot and photos may wait.
+  const saveDraft = async () => {
+    setFormError(null);
+    if (!checkSteps(['details', 'address', 'photos'])) return;
+    setErrors({});
+    setDraftBusy(true);
+    let saved: PickupRequest;
+    try {
+      saved = draft ? await requestsApi.update(draft.id, buildBody()) : await requestsApi.create({ ...buildBody(), draft: true });
+    } catch (err) {
+      showServerError(err);
+      setDraftBusy(false);
+      return;
+    }
+    revokePreviews(photos);
+    setPhotos([]);
+    navigate(`/requests/${saved.id}`, { state: { draftSaved: true } });
+  };
+
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     if (step !== 'review') {
@@ -173,24 +287,18 @@ export default function NewRequest() {
       return;
     }
     setFormError(null);
-    for (const s of STEPS) {
-      const errs = validateStep(s);
-      if (hasErrors(errs)) {
-        setErrors(errs);
-        setStep(s);
-        return;
-      }
-    }
+    if (!checkSteps(STEPS)) return;
     setBusy(true);
-    let created;
+    let created: PickupRequest;
     try {
-      created = await requestsApi.create(buildBody());
+      if (draft) {
+        await requestsApi.update(draft.id, buildBody());
+        created = await requestsApi.submit(draft.id);
+      } else {
+        created = await requestsApi.create(buildBody());
+      }
     } catch (err) {
-      const r = serverErrors(err, FIELDS, ALIAS);
-      setErrors(r.fields);
-      setFormError(r.message);
-      const firstField = (Object.keys(r.fields) as F[])[0];
-      if (firstField) setStep(FIELD_STEP[firstField]);
+      showServerError(err);
       setBusy(false);
       return;
     }
@@ -211,7 +319,7 @@ export default function NewRequest() {
 
   return (
     <div className="mx-auto max-w-3xl">
-      <PageHeader title={t('wizard.title')} subtitle={t('wizard.subtitle')} />
+      <PageHeader title={draft ? t('draft.editTitle') : t('wizard.title')} subtitle={draft ? t('draft.editSubtitle') : t('wizard.subtitle')} />
       <ol className="mb-4 flex flex-wrap gap-2 text-sm" aria-label={t('wizard.progress')}>
         {STEPS.map((s, i) => (
           <li
@@ -327,17 +435,25 @@ export default function NewRequest() {
         {step === 'review' && <Review values={values} special={isSpecial} coords={coords} slot={slot} photos={photos} onEdit={setStep} />}
 
         <div className="flex flex-wrap justify-between gap-2 border-t border-gray-200 pt-4">
-          <Button variant="secondary" onClick={goBack} disabled={index === 0 || busy}>
+          <Button variant="secondary" onClick={goBack} disabled={index === 0 || busy || draftBusy}>
             {t('wizard.back')}
           </Button>
-          {step === 'review' ? (
-            <Button type="submit" loading={busy} loadingText={t('wizard.submitting')}>
-              {t('wizard.submit')}
+          <div className="flex flex-wrap gap-2">
+            <Button variant="ghost" onClick={saveDraft} loading={draftBusy} loadingText={t('draft.saving')} disabled={busy} aria-describedby="draft-save-hint">
+              {draft ? t('draft.saveChanges') : t('draft.saveButton')}
             </Button>
-          ) : (
-            <Button type="submit">{step === 'slot' && !slot ? t('wizard.skipSlot') : t('wizard.next')}</Button>
-          )}
+            {step === 'review' ? (
+              <Button type="submit" loading={busy} loadingText={t('wizard.submitting')} disabled={draftBusy}>
+                {t('wizard.submit')}
+              </Button>
+            ) : (
+              <Button type="submit" disabled={draftBusy}>{step === 'slot' && !slot ? t('wizard.skipSlot') : t('wizard.next')}</Button>
+            )}
+          </div>
         </div>
+        <p id="draft-save-hint" className="text-xs text-gray-700">
+          {t('draft.saveHint')}
+        </p>
       </form>
     </div>
   );
@@ -354,7 +470,7 @@ function Review({
   values: Values;
   special: boolean;
   coords: { lat: number; lng: number } | null;
-  slot: AvailableSlot | null;
+  slot: SlotRange | null;
   photos: PhotoItem[];
   onEdit: (s: Step) => void;
 }) {

@@ -2,16 +2,16 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { requestsApi } from '../api/endpoints';
 import { ApiError, errorMessage } from '../api/client';
-import type { AvailableSlot, PickupRequest } from '../api/types';
+import type { PickupRequest, SlotRange } from '../api/types';
 import { useStore } from '../lib/store';
 import { authStore } from '../stores/auth';
-import { Alert, Button, Card, Loading, PageHeader } from '../components/ui';
+import { Alert, Button, ButtonLink, Card, Loading, PageHeader } from '../components/ui';
 import { TextArea } from '../components/Field';
 import { StatusBadge } from '../components/StatusBadge';
 import { Timeline } from '../components/Timeline';
 import { SlotPicker } from '../components/SlotPicker';
 import { categoryLabel } from '../components/RequestCard';
-import { CANCEL_CUTOFF_HOURS, CITIZEN_CANCELLABLE, CITIZEN_SLOT_CHANGEABLE, noSlotText } from '../lib/status';
+import { CANCEL_CUTOFF_HOURS, CITIZEN_CANCELLABLE, CITIZEN_SLOT_CHANGEABLE, draftSlot, noSlotText } from '../lib/status';
 import { addDays, dateInTz, formatDateTime, formatSlot, hoursUntil, todayInTz, tzLabel } from '../lib/time';
 import { useLiveNotifications } from '../lib/hooks';
 import { t } from '../i18n';
@@ -28,12 +28,18 @@ export function cancelWindow(req: Pick<PickupRequest, 'status' | 'assigned_slot'
 export default function RequestDetail() {
   const { id = '' } = useParams();
   const location = useLocation();
-  const navState = (location.state as { created?: boolean; slotError?: string } | null) ?? {};
+  const navState = (location.state as { created?: boolean; slotError?: string; draftSaved?: boolean } | null) ?? {};
   const user = useStore(authStore, (s) => s.user);
   const [req, setReq] = useState<PickupRequest | null>(null);
   const [error, setError] = useState<{ status: number; message: string } | null>(null);
-  const [notice, setNotice] = useState<string | null>(navState.created ? (navState.slotError ? null : t('detail.createdNotice')) : null);
+  const [notice, setNotice] = useState<string | null>(
+    navState.draftSaved ? t('draft.savedNotice') : navState.created ? (navState.slotError ? null : t('detail.createdNotice')) : null,
+  );
   const [slotError] = useState(navState.slotError);
+  /** After a draft is submitted here: the slot it preferred, offered in the slot card. */
+  const [submitted, setSubmitted] = useState<{ suggest: SlotRange | null } | null>(null);
+  const [staleError, setStaleError] = useState<string | null>(null);
+  const root = useRef<HTMLDivElement>(null);
   const navigate = useNavigate();
   const hasNavState = location.state != null;
 
@@ -78,12 +84,23 @@ export default function RequestDetail() {
     );
   }
 
+  const isDraft = req.status === 'draft';
+  const preferred = isDraft ? draftSlot(req) : null;
+
   return (
-    <div>
+    <div ref={root}>
       <PageHeader title={t('detail.heading', { category: categoryLabel(req.category) })} subtitle={t('detail.reference', { id: req.id })} actions={<StatusBadge status={req.status} />} />
       <div aria-live="polite">
         {notice && <Alert tone="success" className="mb-4">{notice}</Alert>}
       </div>
+      {staleError && <Alert tone="error" className="mb-4">{staleError}</Alert>}
+      {isDraft && (
+        <div data-testid="draft-state">
+          <Alert tone="warning" className="mb-4" title={t('draft.stateTitle')}>
+            {t('draft.stateBody')}
+          </Alert>
+        </div>
+      )}
       {slotError && req.status !== 'scheduled' && (
         <Alert tone="warning" className="mb-4" title={t('detail.slotFailedTitle')}>
           {t('detail.slotFailed', { message: slotError })}
@@ -102,6 +119,10 @@ export default function RequestDetail() {
                 {req.assigned_slot ? (
                   <>
                     {formatSlot(req.assigned_slot)} <span className="text-xs text-gray-700">({tzLabel()})</span>
+                  </>
+                ) : preferred ? (
+                  <>
+                    {t('draft.preferredSlot', { slot: formatSlot(preferred) })} <span className="text-xs text-gray-700">({tzLabel()})</span>
                   </>
                 ) : (
                   noSlotText(req.status)
@@ -143,8 +164,39 @@ export default function RequestDetail() {
           </Card>
         </div>
         <div className="space-y-4">
-          <SlotCard req={req} onChanged={(r, msg) => { setReq(r); setNotice(msg); }} />
-          <CancelCard req={req} onCancelled={(r) => { setReq(r); setNotice(t('cancel.done')); }} />
+          {isDraft ? (
+            <DraftCard
+              req={req}
+              onSubmitted={(r) => {
+                const suggest = draftSlot(req);
+                setStaleError(null);
+                setSubmitted({ suggest });
+                setReq(r);
+                setNotice(suggest ? t('draft.submittedWithSlot') : t('draft.submitted'));
+              }}
+              onDiscarded={(r) => {
+                setStaleError(null);
+                setReq(r);
+                setNotice(t('draft.discarded'));
+                root.current?.querySelector<HTMLElement>('h1')?.focus();
+              }}
+              onStale={(message) => {
+                setStaleError(message);
+                void load();
+              }}
+            />
+          ) : (
+            <>
+              <SlotCard
+                key={submitted ? 'after-submit' : 'slot'}
+                req={req}
+                suggest={submitted?.suggest ?? null}
+                autoFocus={!!submitted}
+                onChanged={(r, msg) => { setReq(r); setNotice(msg); }}
+              />
+              <CancelCard req={req} onCancelled={(r) => { setReq(r); setNotice(t('cancel.done')); }} />
+            </>
+          )}
         </div>
       </div>
     </div>
@@ -160,13 +212,41 @@ function Item({ label, children, wide }: { label: string; children: React.ReactN
   );
 }
 
-function SlotCard({ req, onChanged }: { req: PickupRequest; onChanged: (r: PickupRequest, msg: string) => void }) {
-  const [open, setOpen] = useState(false);
-  const [date, setDate] = useState(() => (req.assigned_slot ? dateInTz(req.assigned_slot.start) : addDays(todayInTz(), 1)));
-  const [slot, setSlot] = useState<AvailableSlot | null>(null);
+function SlotCard({
+  req,
+  onChanged,
+  suggest = null,
+  autoFocus = false,
+}: {
+  req: PickupRequest;
+  onChanged: (r: PickupRequest, msg: string) => void;
+  /** A slot to offer preselected (the one a just-submitted draft preferred): the picker starts open. */
+  suggest?: SlotRange | null;
+  /** Move focus here when shown (right after a draft was submitted, whose buttons are gone). */
+  autoFocus?: boolean;
+}) {
+  const [open, setOpen] = useState(!!suggest);
+  const [date, setDate] = useState(() => (req.assigned_slot ? dateInTz(req.assigned_slot.start) : suggest ? dateInTz(suggest.start) : addDays(todayInTz(), 1)));
+  const [slot, setSlot] = useState<SlotRange | null>(suggest);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const openBtn = useRef<HTMLButtonElement>(null);
+  const confirmBtn = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (!autoFocus) return;
+    (confirmBtn.current ?? openBtn.current)?.focus();
+    // Only when the card first appears.
+  }, []);
+
+  // When the picker closes (booked, or "Close"), give focus back to the button that opens it.
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (!open && refocus.current) {
+      refocus.current = false;
+      openBtn.current?.focus();
+    }
+  }, [open, req.status]);
 
   if (!CITIZEN_SLOT_CHANGEABLE.includes(req.status)) return null;
   const w = cancelWindow(req);
@@ -182,10 +262,10 @@ function SlotCard({ req, onChanged }: { req: PickupRequest; onChanged: (r: Picku
     setError(null);
     try {
       const r = await requestsApi.confirmSlot(req.id, slot.start, slot.end);
+      refocus.current = true;
       setOpen(false);
       setSlot(null);
       onChanged(r, rescheduling ? t('reschedule.done', { slot: formatSlot(r.assigned_slot ?? slot) }) : t('reschedule.booked', { slot: formatSlot(r.assigned_slot ?? slot) }));
-      openBtn.current?.focus();
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -207,10 +287,10 @@ function SlotCard({ req, onChanged }: { req: PickupRequest; onChanged: (r: Picku
           <SlotPicker category={req.category} value={slot} onChange={setSlot} date={date} onDateChange={setDate} excludeStart={req.assigned_slot?.start} />
           {error && <Alert tone="error">{error}</Alert>}
           <div className="flex flex-wrap gap-2">
-            <Button onClick={confirm} loading={busy} loadingText={t('common.saving')}>
+            <Button ref={confirmBtn} onClick={confirm} loading={busy} loadingText={t('common.saving')}>
               {rescheduling ? t('reschedule.confirm') : t('reschedule.book')}
             </Button>
-            <Button variant="ghost" onClick={() => { setOpen(false); setError(null); }}>
+            <Button variant="ghost" onClick={() => { refocus.current = true; setOpen(false); setError(null); }}>
               {t('common.close')}
             </Button>
           </div>
@@ -279,6 +359,82 @@ function CancelCard({ req, onCancelled }: { req: PickupRequest; onCancelled: (r:
             </Button>
             <Button variant="secondary" onClick={() => setConfirming(false)} disabled={busy}>
               {t('cancel.keep')}
+            </Button>
+          </div>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+/** A draft's actions: continue in the wizard, send it, or discard it (cancel, after a confirmation). */
+function DraftCard({
+  req,
+  onSubmitted,
+  onDiscarded,
+  onStale,
+}: {
+  req: PickupRequest;
+  onSubmitted: (r: PickupRequest) => void;
+  onDiscarded: (r: PickupRequest) => void;
+  /** The server said the request is no longer a draft (409): show why and reload it. */
+  onStale: (message: string) => void;
+}) {
+  const [busy, setBusy] = useState<'submit' | 'discard' | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const yesBtn = useRef<HTMLButtonElement>(null);
+  const discardBtn = useRef<HTMLButtonElement>(null);
+  const wasConfirming = useRef(false);
+
+  useEffect(() => {
+    if (confirming) yesBtn.current?.focus();
+    else if (wasConfirming.current) discardBtn.current?.focus();
+    wasConfirming.current = confirming;
+  }, [confirming]);
+
+  const run = async (kind: 'submit' | 'discard') => {
+    setBusy(kind);
+    setError(null);
+    try {
+      if (kind === 'submit') onSubmitted(await requestsApi.submit(req.id));
+      else onDiscarded(await requestsApi.cancel(req.id));
+    } catch (err) {
+      setBusy(null);
+      if (err instanceof ApiError && err.status === 409) {
+        setConfirming(false);
+        onStale(err.message);
+      } else setError(errorMessage(err));
+    }
+  };
+
+  return (
+    <Card title={t('draft.actionsTitle')}>
+      <p className="text-sm text-gray-800">{t('draft.stateBody')}</p>
+      {error && <Alert tone="error" className="mt-3">{error}</Alert>}
+      <div className="mt-3 flex flex-wrap gap-2">
+        <Button onClick={() => run('submit')} loading={busy === 'submit'} loadingText={t('draft.submitting')} disabled={busy !== null}>
+          {t('draft.submit')}
+        </Button>
+        <ButtonLink to={`/requests/${req.id}/edit`} variant="secondary">
+          {t('draft.continue')}
+        </ButtonLink>
+      </div>
+      {!confirming ? (
+        <Button ref={discardBtn} variant="secondary" className="mt-3" onClick={() => setConfirming(true)} disabled={busy !== null}>
+          {t('draft.discard')}
+        </Button>
+      ) : (
+        <div className="mt-3 space-y-3 rounded-lg bg-red-50 p-3 ring-1 ring-red-200" role="group" aria-labelledby="discard-confirm-q">
+          <p id="discard-confirm-q" className="font-medium text-red-900">
+            {t('draft.discardQuestion')}
+          </p>
+          <div className="flex flex-wrap gap-2">
+            <Button ref={yesBtn} variant="danger" onClick={() => run('discard')} loading={busy === 'discard'} loadingText={t('draft.discarding')}>
+              {t('draft.discardConfirm')}
+            </Button>
+            <Button variant="secondary" onClick={() => setConfirming(false)} disabled={busy !== null}>
+              {t('draft.keep')}
             </Button>
           </div>
         </div>
