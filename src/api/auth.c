@@ -18,6 +18,8 @@
 #define PASSWORD_MAX 128
 /* Login and current_password accept any length up to this: the policy is not revealed. */
 #define PASSWORD_ANY_MAX 1024
+/* Login accepts any email up to this many characters: the register rules are not revealed. */
+#define LOGIN_EMAIL_MAX 1000
 
 json_object *api_user_json(const struct user *u, bool with_prefs, bool admin)
 {
@@ -195,14 +197,16 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 	static const char *const allowed[] = {"email", "password", NULL};
 	v_no_extra(e, b, "body", allowed);
 	const char *raw_email = NULL, *password = NULL;
-	v_string(e, b, "body", "email", true, 1, 1000, &raw_email);
+	v_string(e, b, "body", "email", true, 1, LOGIN_EMAIL_MAX, &raw_email);
 	v_string(e, b, "body", "password", true, 1, PASSWORD_ANY_MAX, &password);
 	if (verr_any(e))
 		return http_validation(res, e);
 	if (!db_client())
 		return no_database(res);
-	char email[1024];
-	users_normalize_email(raw_email, email, sizeof(email));
+	/* The limit counts characters; a UTF-8 character takes up to 4 bytes. */
+	char email[4 * LOGIN_EMAIL_MAX + 1];
+	if (!users_normalize_email(raw_email, email, sizeof(email)))
+		return http_error(res, 500, "Internal server error"); /* cannot happen */
 
 	bson_error_t err;
 	int64_t wait = auth_backoff_check(email, &err);

@@ -228,23 +228,12 @@ int api_internal_ws_auth(struct http_request *req, struct http_response *res)
 		return ws_deny(res, "token_invalid", "Invalid token");
 	}
 	bson_error_t err;
-	int rev = auth_is_revoked(cl.jti, &err);
-	if (rev < 0)
-		return http_db_error(res, &err);
-	if (rev > 0)
-		return ws_deny(res, "token_invalid", "Invalid token");
-	bson_oid_t oid;
-	bson_oid_init_from_string(&oid, cl.sub);
-	struct user u = {0};
-	enum users_rc rc = users_find_by_id(&oid, false, &u, &err);
-	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
-	bool ok = rc == USERS_OK && !u.disabled &&
-		  !(u.tokens_valid_after > 0 && cl.iat < u.tokens_valid_after &&
-		    strcmp(cl.jti, u.keep_jti) != 0);
-	users_clear(&u);
-	if (!ok)
-		return ws_deny(res, "token_invalid", "Invalid token");
+	struct user u;
+	switch (auth_session_check(&cl, &u, &err)) {
+	case AUTH_SESSION_OK: users_clear(&u); break;
+	case AUTH_SESSION_INVALID: return ws_deny(res, "token_invalid", "Invalid token");
+	case AUTH_SESSION_DB_ERROR: return http_db_error(res, &err);
+	}
 	char channel[30];
 	push_user_channel(cl.sub, channel);
 	http_header(res, "X-Swmra-Channel", channel);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/users.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
@@ -239,6 +240,32 @@ int auth_is_revoked(const char *jti, bson_error_t *err)
 	if (n < 0)
 		return -1;
 	return n > 0 ? 1 : 0;
+}
+
+enum auth_session auth_session_check(const struct auth_claims *cl, struct user *u,
+				     bson_error_t *err)
+{
+	memset(u, 0, sizeof(*u));
+	int rev = auth_is_revoked(cl->jti, err);
+	if (rev < 0)
+		return AUTH_SESSION_DB_ERROR;
+	if (rev > 0)
+		return AUTH_SESSION_INVALID;
+	bson_oid_t oid;
+	if (!bson_oid_is_valid(cl->sub, strlen(cl->sub)))
+		return AUTH_SESSION_INVALID;
+	bson_oid_init_from_string(&oid, cl->sub);
+	enum users_rc rc = users_find_by_id(&oid, false, u, err);
+	if (rc == USERS_ERR)
+		return AUTH_SESSION_DB_ERROR;
+	if (rc != USERS_OK)
+		return AUTH_SESSION_INVALID;
+	if (u->disabled || (u->tokens_valid_after > 0 && cl->iat < u->tokens_valid_after &&
+			    strcmp(cl->jti, u->keep_jti) != 0)) {
+		users_clear(u);
+		return AUTH_SESSION_INVALID;
+	}
+	return AUTH_SESSION_OK;
 }
 
 /* ---- login backoff ---- */

@@ -70,6 +70,16 @@ bool auth_revoke(const char *jti, const char *user_id, int64_t exp, bson_error_t
 /* 1 revoked, 0 not revoked, -1 database error. */
 int auth_is_revoked(const char *jti, bson_error_t *err);
 
+struct user;
+enum auth_session { AUTH_SESSION_OK, AUTH_SESSION_INVALID, AUTH_SESSION_DB_ERROR };
+/* The session of verified claims `cl` (auth_verify_token): its jti not revoked, its user
+ * still there, not disabled, and the token not issued before a password change (unless it
+ * is the session that made the change). AUTH_SESSION_OK fills *u (caller users_clear);
+ * otherwise *u holds nothing to free. The one check shared by the auth guard and the
+ * live channel's auth_request. */
+enum auth_session auth_session_check(const struct auth_claims *cl, struct user *u,
+				     bson_error_t *err);
+
 /* ---- login backoff ---- */
 
 /* The window in seconds after `failures` remembered failures (0 below the threshold). */

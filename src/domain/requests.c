@@ -1023,21 +1023,6 @@ enum req_result requests_add_note(const bson_oid_t *id, const char *actor_id, co
 
 /* ------------------------------------------------------------------ lists */
 
-char *requests_regex_escape(const char *s)
-{
-	size_t n = strlen(s);
-	char *out = malloc(2 * n + 1), *p = out;
-	if (!out)
-		abort();
-	for (; *s; s++) {
-		if (strchr("\\.+*?()|[]{}^$", *s))
-			*p++ = '\\';
-		*p++ = *s;
-	}
-	*p = '\0';
-	return out;
-}
-
 static void build_filter(bson_t *f, const struct req_query *q)
 {
 	if (q->owner)
@@ -1057,7 +1042,7 @@ static void build_filter(bson_t *f, const struct req_query *q)
 		static const char *const fields[] = {"description", "address.line1",
 						     "address.line2", "address.city",
 						     "address.pincode"};
-		char *re = requests_regex_escape(q->q);
+		char *re = db_regex_escape(q->q);
 		bson_t arr, alt, rx;
 		char k[16];
 		const char *key;
@@ -1262,7 +1247,10 @@ static int delete_draft(const bson_oid_t *id, int64_t cutoff, bson_error_t *err)
 	if (!ok)
 		return -1;
 	bson_error_t derr;
-	sel = BCON_NEW("request_id", BCON_OID(id));
+	/* The DELETE event stays as a tombstone: it holds version+1, so a submit that read the
+	 * draft before the cleanup still meets the duplicate key and gets its conflict instead
+	 * of writing an event for a request that no longer exists. */
+	sel = BCON_NEW("request_id", BCON_OID(id), "version", "{", "$lte", BCON_INT64(version), "}");
 	if (!mongoc_collection_delete_many(db_coll(EVENTS), sel, NULL, NULL, &derr))
 		log_warn("deleting the events of a deleted draft failed: %s", derr.message);
 	bson_destroy(sel);

@@ -212,9 +212,6 @@ json_object *requests_list(const struct req_query *q, int64_t *total, bson_error
  * RFC 3339 Z, photos as absolute URLs. */
 json_object *requests_to_json(const bson_t *doc);
 
-/* Escapes regular-expression metacharacters so `s` matches literally (caller frees). */
-char *requests_regex_escape(const char *s);
-
 /* Deletes drafts not touched (updated_at) for DRAFT_MAX_AGE_DAYS before `now_ms` (drafts
  * hold no slot seat), each as a change (a DELETE event claims its next version; a draft
  * changed meanwhile is kept and not reported), with its events. Calls `each` for every

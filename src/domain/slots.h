@@ -47,8 +47,6 @@ bool slots_release(const bson_oid_t *request_id, int64_t start_ms, bson_error_t 
 
 enum slot_class { SLOT_CLASS_STANDARD = 0, SLOT_CLASS_SPECIAL = 1, SLOT_CLASS_COUNT = 2 };
 
-/* Whether `category` is one of organic|recyclable|hazardous|e-waste|bulk|other. */
-bool slots_category_valid(const char *category);
 /* SLOT_CLASS_* of a category; -1 when the category is unknown. */
 int slots_class_of(const char *category);
 /* "standard" / "special"; NULL for an out-of-range class. Static string. */

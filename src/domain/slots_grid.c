@@ -14,11 +14,6 @@ static const char *const categories[] = {"organic", "recyclable", "hazardous",
 					 "e-waste", "bulk",	  "other"};
 static const char *const class_names[SLOT_CLASS_COUNT] = {"standard", "special"};
 
-bool slots_category_valid(const char *category)
-{
-	return slots_class_of(category) >= 0;
-}
-
 int slots_class_of(const char *category)
 {
 	if (!category)

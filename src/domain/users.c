@@ -281,21 +281,6 @@ enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bso
 	return rc;
 }
 
-char *users_regex_escape(const char *s)
-{
-	size_t n = strlen(s);
-	char *out = malloc(2 * n + 1), *o = out;
-	if (!out)
-		abort();
-	for (; *s; s++) {
-		if (strchr("\\^$.|?*+()[]{}", *s))
-			*o++ = '\\';
-		*o++ = *s;
-	}
-	*o = '\0';
-	return out;
-}
-
 enum users_rc users_search(const char *q, const char *role, long skip, long limit,
 			   struct user **items, size_t *n, int64_t *total, bson_error_t *err)
 {
@@ -306,7 +291,7 @@ enum users_rc users_search(const char *q, const char *role, long skip, long limi
 	if (role)
 		BSON_APPEND_UTF8(&filter, "role", role);
 	if (q && *q) {
-		char *re = users_regex_escape(q);
+		char *re = db_regex_escape(q);
 		bson_t or, a, b, ra, rb;
 		BSON_APPEND_ARRAY_BEGIN(&filter, "$or", & or);
 		BSON_APPEND_DOCUMENT_BEGIN(& or, "0", &a);

@@ -107,7 +107,4 @@ bool users_get_contact(const bson_oid_t *id, char **email, char **phone, bool *p
 bool users_get_contact_named(const bson_oid_t *id, char **name, char **email, char **phone,
 			     bool *pref_email, bool *pref_sms, bool *pref_inapp, bson_error_t *err);
 
-/* Escapes the regex metacharacters of `s` into a malloc'd string (caller frees). */
-char *users_regex_escape(const char *s);
-
 #endif

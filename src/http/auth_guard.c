@@ -48,26 +48,13 @@ int auth_guard(struct http_request *req, struct http_response *res, enum role ne
 		return http_error(res, 401, "Invalid token");
 	}
 	bson_error_t err;
-	int rev = auth_is_revoked(cl.jti, &err);
-	if (rev < 0)
-		return http_db_error(res, &err);
-	if (rev > 0)
-		return http_error(res, 401, "Invalid token");
-
-	bson_oid_t oid;
-	bson_oid_init_from_string(&oid, cl.sub);
 	struct user *u = arena_alloc(req->arena, sizeof(*u));
-	enum users_rc rc = users_find_by_id(&oid, false, u, &err);
-	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
-	if (rc == USERS_NOT_FOUND)
-		return http_error(res, 401, "Invalid token");
+	switch (auth_session_check(&cl, u, &err)) {
+	case AUTH_SESSION_OK: break;
+	case AUTH_SESSION_INVALID: return http_error(res, 401, "Invalid token");
+	case AUTH_SESSION_DB_ERROR: return http_db_error(res, &err);
+	}
 	arena_defer(req->arena, put_user, u);
-	if (u->disabled)
-		return http_error(res, 401, "Invalid token");
-	if (u->tokens_valid_after > 0 && cl.iat < u->tokens_valid_after &&
-	    strcmp(cl.jti, u->keep_jti) != 0)
-		return http_error(res, 401, "Invalid token");
 	enum role r = role_parse(u->role);
 	if (r == ROLE_NONE || r < need)
 		return http_error(res, 403, "Not enough privileges");

@@ -1,5 +1,6 @@
 #include "infra/db.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -149,4 +150,19 @@ bool db_parse_oid(const char *hex, bson_oid_t *oid)
 		return false;
 	bson_oid_init_from_string(oid, hex);
 	return true;
+}
+
+char *db_regex_escape(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(2 * n + 1), *p = out;
+	if (!out)
+		abort();
+	for (; *s; s++) {
+		if (strchr("\\^$.|?*+()[]{}", *s))
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	*p = '\0';
+	return out;
 }

@@ -24,6 +24,9 @@ bool db_ensure_indexes(bson_error_t *err);
 bool db_is_dup_key(const bson_error_t *err);
 /* The server could not be reached (selection timeout, socket errors): answer 503. */
 bool db_is_unavailable(const bson_error_t *err);
+/* `s` with every regular-expression metacharacter escaped, so a $regex matches it
+ * literally (malloc'd, caller frees). */
+char *db_regex_escape(const char *s);
 /* 24 lowercase/uppercase hex chars → ObjectId. */
 bool db_parse_oid(const char *hex, bson_oid_t *oid);
 /* Installs the mongoc log handler that drops driver debug noise and FerretDB's harmless

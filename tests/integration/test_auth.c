@@ -378,6 +378,25 @@ static void login_ok_and_uniform_failures(void **state)
 		if (call("POST", "/api/auth/login", NULL, NULL, bad[i]) != 422)
 			fail_msg("login body %zu: %d %s", i, C.status, C.res.body);
 	assert_int_equal(call("POST", "/api/auth/login", NULL, NULL, "{oops"), 400);
+
+	/* An email of 1000 two-byte characters (2000 bytes) is within the login limit: it is
+	 * an unknown account (401) whose failure is recorded under that very email, not
+	 * under whatever a too small buffer held. */
+	size_t n = 1000 * 2;
+	char *long_email = calloc(1, n + 1);
+	for (size_t i = 0; i < n; i += 2)
+		long_email[i] = (char)0xC3, long_email[i + 1] = (char)0xA9; /* é */
+	char *lb = calloc(1, n + 64);
+	snprintf(lb, n + 64, "{\"email\":\"%s\",\"password\":\"wrong-password\"}", long_email);
+	assert_int_equal(call("POST", "/api/auth/login", NULL, NULL, lb), 401);
+	free(lb);
+	bson_t *lf = BCON_NEW("email", BCON_UTF8(long_email));
+	bson_error_t lerr;
+	assert_int_equal(mongoc_collection_count_documents(db_coll("login_failures"), lf, NULL,
+							   NULL, NULL, &lerr),
+			 1);
+	bson_destroy(lf);
+	free(long_email);
 }
 
 static void guard_refuses_bad_tokens(void **state)

@@ -704,6 +704,37 @@ static void ws_auth(void **state)
 	assert_string_equal(http_response_header(&c.res, "X-Swmra-Auth-Error"), "token_invalid");
 	call_end(&c);
 	free(t);
+
+	/* The same session checks as the auth guard: a token older than a password change
+	 * (but not the session that changed it), and any token of a disabled account. */
+	char *old_tok = auth_issue_token(hex, "citizen", NULL);
+	char *keep_tok = auth_issue_token(hex, "citizen", NULL);
+	struct auth_claims kc;
+	assert_true(auth_verify_token(keep_tok, &kc, NULL));
+	struct user_patch pw = {.password_hash = "$argon2id$unused",
+				.tokens_valid_after = (int64_t)time(NULL) + 1,
+				.keep_jti = kc.jti};
+	assert_int_equal(users_update(&uid, &pw, &err), USERS_OK);
+	const char *want[] = {"token_invalid", NULL};
+	char *toks[] = {old_tok, keep_tok};
+	for (int i = 0; i < 2; i++) {
+		call_begin(&c, "GET", "/api/internal/ws-auth", NULL, NULL);
+		c.req.ws_token = toks[i];
+		assert_int_equal(call_run(&c, api_routes, api_routes_count), want[i] ? 403 : 200);
+		if (want[i])
+			assert_string_equal(http_response_header(&c.res, "X-Swmra-Auth-Error"),
+					    want[i]);
+		call_end(&c);
+	}
+	struct user_patch off = {.set_disabled = true, .disabled = true};
+	assert_int_equal(users_update(&uid, &off, &err), USERS_OK);
+	call_begin(&c, "GET", "/api/internal/ws-auth", NULL, NULL);
+	c.req.ws_token = keep_tok;
+	assert_int_equal(call_run(&c, api_routes, api_routes_count), 403);
+	assert_string_equal(http_response_header(&c.res, "X-Swmra-Auth-Error"), "token_invalid");
+	call_end(&c);
+	free(old_tok);
+	free(keep_tok);
 }
 
 static void smtp_delivers_expected_mail(void **state)

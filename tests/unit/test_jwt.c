@@ -10,6 +10,7 @@
 #include "domain/auth.h"
 #include "domain/users.h"
 #include "infra/config.h"
+#include "infra/db.h"
 
 #define OID "64b7f0c2a1b2c3d4e5f60718"
 
@@ -409,7 +410,7 @@ static void emails_and_phones(void **state)
 	assert_true(users_role_valid("staff"));
 	assert_false(users_role_valid("root"));
 	assert_false(users_role_valid(NULL));
-	char *e = users_regex_escape("a.b*(c)[d]^$|?+{}\\");
+	char *e = db_regex_escape("a.b*(c)[d]^$|?+{}\\");
 	assert_string_equal(e, "a\\.b\\*\\(c\\)\\[d\\]\\^\\$\\|\\?\\+\\{\\}\\\\");
 	free(e);
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "domain/requests.h"
+#include "infra/db.h"
 
 struct edge {
 	const char *from, *to;
@@ -126,7 +127,7 @@ static void notify_events(void **state)
 static void regex_escape_is_literal(void **state)
 {
 	(void)state;
-	char *s = requests_regex_escape("a.b*(c)[d]{1}^$|+?\\ e-f");
+	char *s = db_regex_escape("a.b*(c)[d]{1}^$|+?\\ e-f");
 	assert_string_equal(s, "a\\.b\\*\\(c\\)\\[d\\]\\{1\\}\\^\\$\\|\\+\\?\\\\ e-f");
 	free(s);
 }
