@@ -1,6 +1,7 @@
 /* swmra-job-cleanup-uploads: deletes uploads not attached to a pickup request
- * ORPHAN_UPLOAD_HOURS (default 24) after their upload: the document first (only while it is
- * still unattached, so a request attaching it at the same moment wins), then the file.
+ * ORPHAN_UPLOAD_HOURS (default 24) after their upload. Each deletion first claims the
+ * upload's fate in `upload_fates` (unique _id = path); a request that claimed "kept" first
+ * wins and the upload stays, otherwise the document and then the file are deleted.
  * --dry-run prints each upload it would delete on stdout (and logs it) and deletes
  * nothing. Suggested schedule: hourly. */
 #include <errno.h>

@@ -179,6 +179,25 @@ static int parse_fields(struct http_request *req, struct http_response *res, jso
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
+	if (f->n_photos > 0) {
+		/* Only now, with a valid body: claim the photos' fate so the orphan cleanup
+		 * cannot delete one under the request (whoever claims first decides). */
+		bson_oid_t owner;
+		db_parse_oid(req->user.id, &owner);
+		size_t gone = 0;
+		bson_error_t err;
+		enum upload_ref_result r = uploads_keep(&owner, (const char *const *)f->photo_paths,
+							f->n_photos, &gone, &err);
+		if (r == UPLOAD_REF_DB_ERROR)
+			return http_db_error(res, &err);
+		if (r != UPLOAD_REF_OK) {
+			struct verrors *ge = http_verrors(req);
+			char loc[64];
+			snprintf(loc, sizeof(loc), "body.photos.%zu", gone);
+			verr_add(ge, loc, "Photo no longer exists; upload it again", "upload_gone");
+			return http_validation(res, ge);
+		}
+	}
 	return 0;
 }
 

@@ -102,6 +102,54 @@ enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *r
 	return UPLOAD_REF_OK;
 }
 
+#define FATES_COLL "upload_fates"
+
+/* Inserts the fate of `path`; when another fate is already there, *existing receives it
+ * ("kept" or "deleted"). 1 inserted, 0 already decided, -1 database error. */
+static int claim_fate(const char *path, const char *fate, const bson_oid_t *owner_id,
+		      char existing[16], bson_error_t *err)
+{
+	bson_t *doc = BCON_NEW("_id", BCON_UTF8(path), "fate", BCON_UTF8(fate), "at",
+			       BCON_DATE_TIME(time_now_ms()));
+	if (owner_id)
+		BSON_APPEND_OID(doc, "owner_id", owner_id);
+	bool ok = mongoc_collection_insert_one(db_coll(FATES_COLL), doc, NULL, NULL, err);
+	bson_destroy(doc);
+	if (ok)
+		return 1;
+	if (!db_is_dup_key(err))
+		return -1;
+	bson_t *q = BCON_NEW("_id", BCON_UTF8(path));
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(FATES_COLL), q, NULL, NULL);
+	const bson_t *d;
+	snprintf(existing, 16, "%s", "");
+	if (mongoc_cursor_next(cur, &d)) {
+		bson_iter_t it;
+		if (bson_iter_init_find(&it, d, "fate") && BSON_ITER_HOLDS_UTF8(&it))
+			snprintf(existing, 16, "%s", bson_iter_utf8(&it, NULL));
+	}
+	bool cerr = mongoc_cursor_error(cur, err);
+	mongoc_cursor_destroy(cur);
+	bson_destroy(q);
+	return cerr ? -1 : 0;
+}
+
+enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths,
+				    size_t n, size_t *gone, bson_error_t *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		char existing[16];
+		int r = claim_fate(paths[i], "kept", owner_id, existing, err);
+		if (r < 0)
+			return UPLOAD_REF_DB_ERROR;
+		if (r == 0 && strcmp(existing, "kept") != 0) {
+			*gone = i;
+			return UPLOAD_REF_NOT_OWNED;
+		}
+	}
+	return UPLOAD_REF_OK;
+}
+
 bool uploads_attach(const bson_oid_t *owner_id, const char *const *paths, size_t n,
 		    const bson_oid_t *request_id, bson_error_t *err)
 {
@@ -308,7 +356,8 @@ enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t
 
 int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, bson_error_t *err)
 {
-	bson_t *q = BCON_NEW("request_id", BCON_NULL, "created_at", "{", "$lt",
+	bson_t *q = BCON_NEW("request_id", BCON_NULL, "kept", "{", "$ne", BCON_BOOL(true), "}",
+			     "created_at", "{", "$lt",
 			     BCON_DATE_TIME(cutoff_ms), "}");
 	bson_t *opts =
 	    BCON_NEW("sort", "{", "created_at", BCON_INT32(1), "}", "limit", BCON_INT64(max),
@@ -342,7 +391,23 @@ int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, 
 
 int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err)
 {
-	bson_t *q = BCON_NEW("_id", BCON_OID(&o->id), "request_id", BCON_NULL);
+	char existing[16];
+	int claimed = claim_fate(o->path, "deleted", NULL, existing, err);
+	if (claimed < 0)
+		return -1;
+	if (claimed == 0 && strcmp(existing, "deleted") != 0) {
+		/* a request kept it first: record that on the document so the listing of
+		 * orphans stops returning it */
+		bson_t *sel = BCON_NEW("_id", BCON_OID(&o->id), "request_id", BCON_NULL);
+		bson_t *upd = BCON_NEW("$set", "{", "kept", BCON_BOOL(true), "}");
+		bson_error_t uerr;
+		mongoc_collection_update_one(db_coll(UPLOADS_COLL), sel, upd, NULL, NULL, &uerr);
+		bson_destroy(sel);
+		bson_destroy(upd);
+		return 0;
+	}
+	/* ours (or a previous run that stopped half way): delete document, then file */
+	bson_t *q = BCON_NEW("_id", BCON_OID(&o->id));
 	bson_t reply;
 	bool ok = mongoc_collection_delete_one(db_coll(UPLOADS_COLL), q, NULL, &reply, err);
 	bson_destroy(q);

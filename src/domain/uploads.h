@@ -24,6 +24,15 @@ enum upload_ref_result {
  * `path_out` receives a malloc'd string on success (caller frees). */
 enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *ref, char **path_out,
 				       bson_error_t *err);
+/* Decides, once and for all, that these uploads are kept: for each path it inserts the
+ * fate document {_id: path, fate: "kept"} into `upload_fates`, the same key the orphan
+ * cleanup claims with fate "deleted" before it deletes anything. The unique _id makes the
+ * decision exclusive on FerretDB and MongoDB alike (no conditional update decides it).
+ * Call it after a request body validated and before the request is written.
+ * UPLOAD_REF_OK when every path is kept (already kept is fine), UPLOAD_REF_NOT_OWNED with
+ * *gone set to the index of a path the cleanup already took, UPLOAD_REF_DB_ERROR. */
+enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths,
+				    size_t n, size_t *gone, bson_error_t *err);
 /* Marks uploads as attached to a request so the orphan cleanup keeps them. Only uploads
  * of `owner_id` that are not yet attached are changed (resolve them first); `paths` are
  * relative paths as returned by uploads_resolve. False only on a database error. */
@@ -69,8 +78,9 @@ struct upload_orphan {
 /* Lists up to `max` uploads with request_id null created before `cutoff_ms`, oldest
  * first, into `out` (caller-provided array). Returns the count, or -1 with err set. */
 int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, bson_error_t *err);
-/* Deletes one orphan: the document first, only while it is still unattached (so a
- * concurrent attach wins), then its file (an already missing file is fine).
+/* Deletes one orphan after claiming its fate "deleted" in `upload_fates` (see
+ * uploads_keep: whichever claim is inserted first decides), then the document, then
+ * its file (an already missing file is fine).
  * Returns 1 deleted, 0 attached meanwhile or already gone (nothing done), -1 on a
  * database error (err set) or -2 when the file could not be removed (errno kept). */
 int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err);

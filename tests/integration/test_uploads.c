@@ -493,6 +493,90 @@ static void resolve_only_own_uploads(void **state)
 		assert_string_not_equal(list[i].path, path);
 }
 
+/* The orphan cleanup and a request keeping the same old upload race: whichever claims the
+ * upload's fate first decides, every time, and the other side sees it (FerretDB does not
+ * re-check the filter of a conditional update, so no update may decide this). */
+#define FATE_UPLOADS 8
+static char fate_paths[FATE_UPLOADS][64];
+static struct upload_orphan fate_orphans[FATE_UPLOADS];
+
+static int fate_racer(int i, void *ctx)
+{
+	(void)ctx;
+	int u = i / 2;
+	bson_error_t err;
+	if (i % 2 == 0) {
+		bson_oid_t owner;
+		db_parse_oid(OWNER, &owner);
+		const char *p = fate_paths[u];
+		size_t gone = 99;
+		enum upload_ref_result r = uploads_keep(&owner, &p, 1, &gone, &err);
+		return r == UPLOAD_REF_OK ? 10 : r == UPLOAD_REF_NOT_OWNED && gone == 0 ? 11 : 19;
+	}
+	int r = uploads_delete_orphan(&fate_orphans[u], &err);
+	return r == 1 ? 20 : r == 0 ? 21 : 29;
+}
+
+static void keep_and_cleanup_race_one_fate(void **state)
+{
+	(void)state;
+	bson_error_t err;
+	for (int u = 0; u < FATE_UPLOADS; u++) {
+		size_t n;
+		free(accept_one(fx_jpeg_2x2, sizeof(fx_jpeg_2x2), ".jpg", "image/jpeg", &n,
+				fate_paths[u]));
+		bson_t *q = BCON_NEW("path", BCON_UTF8(fate_paths[u]));
+		bson_t *upd = BCON_NEW("$set", "{", "created_at",
+				       BCON_DATE_TIME(time_now_ms() - 48 * 3600000LL), "}");
+		assert_true(mongoc_collection_update_one(db_coll("uploads"), q, upd, NULL, NULL, &err));
+		bson_destroy(upd);
+		mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll("uploads"), q, NULL, NULL);
+		const bson_t *d;
+		assert_true(mongoc_cursor_next(cur, &d));
+		bson_iter_t it;
+		assert_true(bson_iter_init_find(&it, d, "_id"));
+		bson_oid_copy(bson_iter_oid(&it), &fate_orphans[u].id);
+		memcpy(fate_orphans[u].path, fate_paths[u], sizeof(fate_orphans[u].path));
+		mongoc_cursor_destroy(cur);
+		bson_destroy(q);
+	}
+	int codes[2 * FATE_UPLOADS];
+	itu_race("test_uploads", 2 * FATE_UPLOADS, fate_racer, NULL, codes);
+	int kept = 0, deleted = 0;
+	for (int u = 0; u < FATE_UPLOADS; u++) {
+		int keeper = codes[2 * u], cleaner = codes[2 * u + 1];
+		char full[1200];
+		snprintf(full, sizeof(full), "%s/%s", updir, fate_paths[u]);
+		struct stat st;
+		bool file = stat(full, &st) == 0;
+		int64_t docs = itu_count("uploads", BCON_NEW("path", BCON_UTF8(fate_paths[u])));
+		if (keeper == 10) {
+			/* kept: the cleanup left file and document alone and marked it kept */
+			assert_int_equal(cleaner, 21);
+			assert_true(file);
+			assert_int_equal(docs, 1);
+			kept++;
+		} else {
+			/* deleted first: the request is told the photo is gone */
+			assert_int_equal(keeper, 11);
+			assert_int_equal(cleaner, 20);
+			assert_false(file);
+			assert_int_equal(docs, 0);
+			deleted++;
+		}
+		assert_int_equal(itu_count("upload_fates", BCON_NEW("_id", BCON_UTF8(fate_paths[u]))), 1);
+	}
+	assert_int_equal(kept + deleted, FATE_UPLOADS);
+	/* kept uploads are no longer listed as orphans */
+	struct upload_orphan list[64];
+	int k = uploads_list_orphans(time_now_ms(), list, 64, &err);
+	assert_true(k >= 0);
+	for (int i = 0; i < k; i++)
+		for (int u = 0; u < FATE_UPLOADS; u++)
+			assert_string_not_equal(list[i].path, fate_paths[u]);
+	print_message("fate race: %d kept, %d deleted\n", kept, deleted);
+}
+
 static void orphan_cleanup_removes_file_and_document(void **state)
 {
 	(void)state;
@@ -536,6 +620,7 @@ int main(void)
 	    cmocka_unit_test(needs_sign_in),
 	    cmocka_unit_test(resolve_only_own_uploads),
 	    cmocka_unit_test(orphan_cleanup_removes_file_and_document),
+	    cmocka_unit_test(keep_and_cleanup_race_one_fate),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
