@@ -5,7 +5,8 @@
  *   {"claims":N,"seats_distinct":N,"requests_distinct":N,"scheduled":N}
  *
  * usage: booking-dbcheck MONGO_URI DB CLASS START_MS
- * build: cc -O2 -o bench/booking-dbcheck bench/booking-dbcheck.c $(pkg-config --cflags --libs libmongoc-1.0)
+ * build: cc -O2 -o bench/booking-dbcheck bench/booking-dbcheck.c $(pkg-config --cflags --libs
+ * libmongoc-1.0)
  */
 #include <mongoc/mongoc.h>
 #include <stdio.h>
@@ -85,12 +86,14 @@ int main(int argc, char **argv)
 	bson_destroy(q);
 
 	/* requests whose status is scheduled into the slot */
-	q = BCON_NEW("assigned_slot.start", BCON_DATE_TIME(start), "status", BCON_UTF8("scheduled"));
+	q = BCON_NEW("assigned_slot.start", BCON_DATE_TIME(start), "status",
+		     BCON_UTF8("scheduled"));
 	int64_t scheduled = count(reqs, q);
 	bson_destroy(q);
 
-	printf("{\"claims\":%lld,\"seats_distinct\":%d,\"requests_distinct\":%d,\"scheduled\":%lld}\n",
-	       (long long)nclaims, nseats, nids, (long long)scheduled);
+	printf(
+	    "{\"claims\":%lld,\"seats_distinct\":%d,\"requests_distinct\":%d,\"scheduled\":%lld}\n",
+	    (long long)nclaims, nseats, nids, (long long)scheduled);
 	mongoc_collection_destroy(claims);
 	mongoc_collection_destroy(reqs);
 	mongoc_client_destroy(cl);

@@ -22,7 +22,7 @@
 #include "infra/runtime.h"
 #include "infra/webpush.h"
 
-#define MAX_WORKERS 256
+#define MAX_WORKERS   256
 #define DRAIN_SECONDS 10
 
 /* Children leave with _exit() (never the supervisor's atexit handlers or stdio buffers), which
@@ -190,8 +190,10 @@ static void reap(int fd, bool respawn)
 			json_object_object_add(f, "signal", json_object_new_int(WTERMSIG(status)));
 			log_write(LOG_ERROR, f, "worker crashed (signal %d)", WTERMSIG(status));
 		} else if (WEXITSTATUS(status) != 0) {
-			json_object_object_add(f, "exit_status", json_object_new_int(WEXITSTATUS(status)));
-			log_write(LOG_ERROR, f, "worker exited with status %d", WEXITSTATUS(status));
+			json_object_object_add(f, "exit_status",
+					       json_object_new_int(WEXITSTATUS(status)));
+			log_write(LOG_ERROR, f, "worker exited with status %d",
+				  WEXITSTATUS(status));
 		} else {
 			log_write(LOG_INFO, f, "worker exited");
 		}
@@ -255,11 +257,14 @@ int main(int argc, char **argv)
 	int nw = 0;
 	mode_t mode = 0660;
 	bool check_only = false;
-	static const struct option opts[] = {
-		{"socket", required_argument, NULL, 's'}, {"workers", required_argument, NULL, 'w'},
-		{"socket-mode", required_argument, NULL, 'm'}, {"pidfile", required_argument, NULL, 'p'},
-		{"env-file", required_argument, NULL, 'e'}, {"check-config", no_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
+					     {"workers", required_argument, NULL, 'w'},
+					     {"socket-mode", required_argument, NULL, 'm'},
+					     {"pidfile", required_argument, NULL, 'p'},
+					     {"env-file", required_argument, NULL, 'e'},
+					     {"check-config", no_argument, NULL, 'c'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "s:w:m:p:e:ch", opts, NULL)) != -1) {
 		switch (ch) {
@@ -296,7 +301,8 @@ int main(int argc, char **argv)
 	FCGX_Init();
 	int fd = FCGX_OpenSocket(socket_path, 1024);
 	if (fd < 0) {
-		fprintf(stderr, "swmra-api: cannot listen on %s: %s\n", socket_path, strerror(errno));
+		fprintf(stderr, "swmra-api: cannot listen on %s: %s\n", socket_path,
+			strerror(errno));
 		return 1;
 	}
 	if (chmod(socket_path, mode) < 0)
@@ -340,7 +346,8 @@ int main(int argc, char **argv)
 		if (got_hup && !got_term) {
 			got_hup = 0;
 			if (config_load(env_file, err, sizeof(err)) < 0) {
-				log_error("reload refused, keeping the running configuration: %s", err);
+				log_error("reload refused, keeping the running configuration: %s",
+					  err);
 				continue;
 			}
 			runtime_init_light("swmra-api");

@@ -11,8 +11,9 @@ int main(int argc, char **argv)
 {
 	static const struct job_spec spec = {
 	    .name = "dispatch",
-	    .description = "Send due queued email/SMS/push notifications in batches of DISPATCH_BATCH; "
-			   "retry with backoff 1, 2, 4, 8, 16 min, then mark failed.",
+	    .description =
+		"Send due queued email/SMS/push notifications in batches of DISPATCH_BATCH; "
+		"retry with backoff 1, 2, 4, 8, 16 min, then mark failed.",
 	    .window_seconds = 60,
 	    .run = run,
 	};

@@ -14,10 +14,11 @@ int main(int argc, char **argv)
 			subject = argv[++i];
 		} else {
 			FILE *o = strcmp(argv[i], "--help") == 0 ? stdout : stderr;
-			fprintf(o, "usage: %s [--subject mailto:ADDRESS|https://URL]\n"
-				   "Prints VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY (and VAPID_SUBJECT) "
-				   "for ENABLE_PUSH=true.\nKeep the private key secret; changing the "
-				   "pair invalidates every browser subscription.\n",
+			fprintf(o,
+				"usage: %s [--subject mailto:ADDRESS|https://URL]\n"
+				"Prints VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY (and VAPID_SUBJECT) "
+				"for ENABLE_PUSH=true.\nKeep the private key secret; changing the "
+				"pair invalidates every browser subscription.\n",
 				argv[0]);
 			return o == stdout ? 0 : 2;
 		}

@@ -26,13 +26,15 @@ int api_health_ready(struct http_request *req, struct http_response *res)
 	if (ok)
 		json_object_object_add(mongo, "latency_ms", json_object_new_double(ms));
 	else
-		json_object_object_add(mongo, "error",
-				       json_object_new_string(db_client() ? err.message : "no client"));
+		json_object_object_add(
+		    mongo, "error",
+		    json_object_new_string(db_client() ? err.message : "no client"));
 	json_object_object_add(comp, "mongodb", mongo);
 	if (ok) {
 		json_object_object_add(o, "status", json_object_new_string("ok"));
 	} else {
-		json_object_object_add(o, "detail", json_object_new_string("MongoDB is unreachable"));
+		json_object_object_add(o, "detail",
+				       json_object_new_string("MongoDB is unreachable"));
 		json_object_object_add(o, "status", json_object_new_string("unavailable"));
 	}
 	json_object_object_add(o, "components", comp);

@@ -43,16 +43,15 @@ static void v_key(struct verrors *e, json_object *keys, const char *key, size_t 
 			     : "must be base64url of a 16-byte authentication secret",
 			 "value_error");
 	else if (want == WEBPUSH_PUBKEY_LEN && !webpush_pubkey_valid(buf, (size_t)n))
-		verr_add(e, loc, "is not an uncompressed point on the P-256 curve",
-			 "value_error");
+		verr_add(e, loc, "is not an uncompressed point on the P-256 curve", "value_error");
 }
 
 static void v_endpoint(struct verrors *e, json_object *b, const char **endpoint)
 {
 	if (!v_string(e, b, "body", "endpoint", true, 1, WEBPUSH_ENDPOINT_MAX, endpoint))
 		return;
-	const char *why = notify_push_endpoint_problem(
-	    *endpoint, strcmp(config_get()->app_env, "test") == 0);
+	const char *why =
+	    notify_push_endpoint_problem(*endpoint, strcmp(config_get()->app_env, "test") == 0);
 	if (why)
 		verr_add(e, "body.endpoint", why, "value_error.url");
 }

@@ -73,16 +73,15 @@ const char *notify_push_endpoint_problem(const char *endpoint, bool allow_loopba
 /* Stores (or takes over and refreshes) the subscription of `endpoint` for the user: one
  * document per endpoint, owned by whoever subscribed it last. Keys must be validated.
  * *created tells a new endpoint from a refreshed one. false on a database error. */
-bool notify_push_subscribe(const bson_oid_t *user_id, const char *endpoint,
-			   const char *p256dh, const char *auth, bool *created, bson_error_t *err);
+bool notify_push_subscribe(const bson_oid_t *user_id, const char *endpoint, const char *p256dh,
+			   const char *auth, bool *created, bson_error_t *err);
 /* Deletes the user's subscription of `endpoint`. Returns 1 deleted, 0 none, -1 error. */
-int notify_push_unsubscribe(const bson_oid_t *user_id, const char *endpoint,
-			    bson_error_t *err);
+int notify_push_unsubscribe(const bson_oid_t *user_id, const char *endpoint, bson_error_t *err);
 /* Queues one `push` notification per subscription of the user (notify_event calls this
  * with ENABLE_PUSH). `inapp_id` is the id the browser tags the notification with. */
 bool notify_push_queue(const bson_oid_t *user_id, const char *event, const char *title,
-		       const char *body, json_object *data, const bson_oid_t *inapp_id,
-		       int64_t now, bson_error_t *err);
+		       const char *body, json_object *data, const bson_oid_t *inapp_id, int64_t now,
+		       bson_error_t *err);
 /* Sends one claimed `push` notification document (the dispatcher's deliver step): the
  * subscription is re-read, the payload {id, event, title, body, url, request_id} is
  * encrypted and posted (webpush_send); a 404/410 answer deletes the subscription. */

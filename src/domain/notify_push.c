@@ -48,7 +48,8 @@ static void trim_oldest(const bson_oid_t *user_id)
 		bson_t *opts = BCON_NEW("sort", "{", "updated_at", BCON_INT32(1), "}", "limit",
 					BCON_INT64(n - NOTIFY_PUSH_MAX_SUBS + 1), "projection", "{",
 					"_id", BCON_INT32(1), "}");
-		mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(SUBS), q, opts, NULL);
+		mongoc_cursor_t *cur =
+		    mongoc_collection_find_with_opts(db_coll(SUBS), q, opts, NULL);
 		const bson_t *d;
 		while (mongoc_cursor_next(cur, &d)) {
 			bson_iter_t it;
@@ -76,9 +77,8 @@ static int refresh(const bson_oid_t *user_id, const char *endpoint, const char *
 		   const char *auth, int64_t now, bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("endpoint", BCON_UTF8(endpoint));
-	bson_t *u = BCON_NEW("$set", "{", "user_id", BCON_OID(user_id), "p256dh",
-			     BCON_UTF8(p256dh), "auth", BCON_UTF8(auth), "updated_at",
-			     BCON_DATE_TIME(now), "}");
+	bson_t *u = BCON_NEW("$set", "{", "user_id", BCON_OID(user_id), "p256dh", BCON_UTF8(p256dh),
+			     "auth", BCON_UTF8(auth), "updated_at", BCON_DATE_TIME(now), "}");
 	bson_t reply;
 	bool ok = mongoc_collection_update_one(db_coll(SUBS), q, u, NULL, &reply, err);
 	int n = ok ? (int)reply_count(&reply, "matchedCount") : -1;
@@ -88,8 +88,8 @@ static int refresh(const bson_oid_t *user_id, const char *endpoint, const char *
 	return n;
 }
 
-bool notify_push_subscribe(const bson_oid_t *user_id, const char *endpoint,
-			   const char *p256dh, const char *auth, bool *created, bson_error_t *err)
+bool notify_push_subscribe(const bson_oid_t *user_id, const char *endpoint, const char *p256dh,
+			   const char *auth, bool *created, bson_error_t *err)
 {
 	int64_t now = time_now_ms();
 	*created = false;
@@ -101,10 +101,10 @@ bool notify_push_subscribe(const bson_oid_t *user_id, const char *endpoint,
 	trim_oldest(user_id);
 	bson_oid_t id;
 	bson_oid_init(&id, NULL);
-	bson_t *d = BCON_NEW("_id", BCON_OID(&id), "user_id", BCON_OID(user_id), "endpoint",
-			     BCON_UTF8(endpoint), "p256dh", BCON_UTF8(p256dh), "auth",
-			     BCON_UTF8(auth), "created_at", BCON_DATE_TIME(now), "updated_at",
-			     BCON_DATE_TIME(now));
+	bson_t *d =
+	    BCON_NEW("_id", BCON_OID(&id), "user_id", BCON_OID(user_id), "endpoint",
+		     BCON_UTF8(endpoint), "p256dh", BCON_UTF8(p256dh), "auth", BCON_UTF8(auth),
+		     "created_at", BCON_DATE_TIME(now), "updated_at", BCON_DATE_TIME(now));
 	bool ok = mongoc_collection_insert_one(db_coll(SUBS), d, NULL, NULL, err);
 	bson_destroy(d);
 	if (ok) {
@@ -116,8 +116,7 @@ bool notify_push_subscribe(const bson_oid_t *user_id, const char *endpoint,
 	return false;
 }
 
-int notify_push_unsubscribe(const bson_oid_t *user_id, const char *endpoint,
-			    bson_error_t *err)
+int notify_push_unsubscribe(const bson_oid_t *user_id, const char *endpoint, bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("endpoint", BCON_UTF8(endpoint), "user_id", BCON_OID(user_id));
 	bson_t reply;
@@ -144,8 +143,8 @@ static void append_meta(bson_t *doc, json_object *data)
 }
 
 bool notify_push_queue(const bson_oid_t *user_id, const char *event, const char *title,
-		       const char *body, json_object *data, const bson_oid_t *inapp_id,
-		       int64_t now, bson_error_t *err)
+		       const char *body, json_object *data, const bson_oid_t *inapp_id, int64_t now,
+		       bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("user_id", BCON_OID(user_id));
 	bson_t *opts = BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "limit",
@@ -242,8 +241,8 @@ static char *payload_for(const bson_t *doc)
 	json_object_object_add(p, "body", json_object_new_string(body ? body : ""));
 	json_object_object_add(p, "url", json_object_new_string(url));
 	json_object_object_add(p, "request_id", rid ? json_object_new_string(rid) : NULL);
-	char *s = strdup(json_object_to_json_string_ext(
-	    p, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	char *s = strdup(json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(p);
 	return s;
 }
@@ -264,7 +263,8 @@ enum deliver_rc notify_push_deliver(const bson_t *doc, char *err, size_t errlen)
 	bson_iter_t it;
 	bson_oid_t sid;
 	if (!to || !bson_iter_init_find(&it, doc, "subscription_id") || !BSON_ITER_HOLDS_OID(&it)) {
-		snprintf(err, errlen, "malformed push notification (to or subscription_id missing)");
+		snprintf(err, errlen,
+			 "malformed push notification (to or subscription_id missing)");
 		return DELIVER_FAIL;
 	}
 	bson_oid_copy(bson_iter_oid(&it), &sid);

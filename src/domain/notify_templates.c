@@ -148,8 +148,9 @@ static void render_text(struct strbuf *b, const char *event, const char *cat, co
 	char what[160];
 	snprintf(what, sizeof(what), "%s%spickup", cat ? cat : "", cat ? " " : "");
 	if (strcmp(event, "submitted") == 0) {
-		strbuf_printf(b, "We received your %s request. We will confirm a collection slot soon.",
-			  what);
+		strbuf_printf(
+		    b, "We received your %s request. We will confirm a collection slot soon.",
+		    what);
 	} else if (strcmp(event, "scheduled") == 0) {
 		if (slot)
 			strbuf_printf(b, "Your %s is scheduled for %s.", what, slot);
@@ -173,7 +174,8 @@ static void render_text(struct strbuf *b, const char *event, const char *cat, co
 	} else if (strcmp(event, "collected") == 0) {
 		strbuf_printf(b, "Your waste has been collected (%s).", what);
 	} else if (strcmp(event, "handover") == 0) {
-		strbuf_printf(b, "Your waste (%s) was handed over to the recycling facility.", what);
+		strbuf_printf(b, "Your waste (%s) was handed over to the recycling facility.",
+			      what);
 	} else if (strcmp(event, "verification") == 0) {
 		strbuf_printf(b, "Your %s is being verified by our staff.", what);
 	} else if (strcmp(event, "failed") == 0) {
@@ -184,7 +186,8 @@ static void render_text(struct strbuf *b, const char *event, const char *cat, co
 	} else if (strcmp(event, "completed") == 0) {
 		strbuf_printf(b, "Your %s is complete.", what);
 		if (points > 0)
-			strbuf_printf(b, " You earned %ld point%s.", points, points == 1 ? "" : "s");
+			strbuf_printf(b, " You earned %ld point%s.", points,
+				      points == 1 ? "" : "s");
 		strbuf_add(b, " Thank you for recycling!");
 	} else if (strcmp(event, "reminder") == 0) {
 		if (slot)
@@ -193,8 +196,9 @@ static void render_text(struct strbuf *b, const char *event, const char *cat, co
 			    "Reminder: your %s is scheduled for %s. Please have the waste ready.",
 			    what, slot);
 		else
-			strbuf_printf(b, "Reminder: your %s is coming up. Please have the waste ready.",
-				  what);
+			strbuf_printf(
+			    b, "Reminder: your %s is coming up. Please have the waste ready.",
+			    what);
 	}
 }
 
@@ -261,13 +265,14 @@ bool notify_render_for(const char *event, json_object *data, const char *name,
 		strbuf_add(&etext, "\r\n\r\n");
 	}
 	strbuf_add(&etext,
-	       "-- \r\nSWMRA, Smart Waste Management & Recycling Assistant\r\n"
-	       "You get this email because email notifications are on in your profile.\r\n");
+		   "-- \r\nSWMRA, Smart Waste Management & Recycling Assistant\r\n"
+		   "You get this email because email notifications are on in your profile.\r\n");
 
 	strbuf_add(&html, "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"><title>");
 	sb_html(&html, t->title);
-	strbuf_add(&html, "</title></head>\r\n<body style=\"font-family:sans-serif;color:#1f2937\">\r\n"
-		      "<h2 style=\"color:#15803d\">");
+	strbuf_add(&html,
+		   "</title></head>\r\n<body style=\"font-family:sans-serif;color:#1f2937\">\r\n"
+		   "<h2 style=\"color:#15803d\">");
 	sb_html(&html, t->title);
 	strbuf_add(&html, "</h2>\r\n<p>Hello");
 	if (who) {
@@ -283,9 +288,9 @@ bool notify_render_for(const char *event, json_object *data, const char *name,
 		strbuf_add(&html, "\">View your request</a></p>\r\n");
 	}
 	strbuf_add(&html,
-	       "<p style=\"font-size:12px;color:#6b7280\">SWMRA, Smart Waste Management "
-	       "&amp; Recycling Assistant. You get this email because email notifications are "
-	       "on in your profile.</p>\r\n</body></html>\r\n");
+		   "<p style=\"font-size:12px;color:#6b7280\">SWMRA, Smart Waste Management "
+		   "&amp; Recycling Assistant. You get this email because email notifications are "
+		   "on in your profile.</p>\r\n</body></html>\r\n");
 
 	strbuf_add(&sms, "SWMRA: ");
 	strbuf_add(&sms, txt);

@@ -1250,7 +1250,8 @@ static int delete_draft(const bson_oid_t *id, int64_t cutoff, bson_error_t *err)
 	/* The DELETE event stays as a tombstone: it holds version+1, so a submit that read the
 	 * draft before the cleanup still meets the duplicate key and gets its conflict instead
 	 * of writing an event for a request that no longer exists. */
-	sel = BCON_NEW("request_id", BCON_OID(id), "version", "{", "$lte", BCON_INT64(version), "}");
+	sel =
+	    BCON_NEW("request_id", BCON_OID(id), "version", "{", "$lte", BCON_INT64(version), "}");
 	if (!mongoc_collection_delete_many(db_coll(EVENTS), sel, NULL, NULL, &derr))
 		log_warn("deleting the events of a deleted draft failed: %s", derr.message);
 	bson_destroy(sel);

@@ -158,7 +158,8 @@ bool slots_overrides_load(int64_t from_day, int64_t to_day, struct slot_override
 	/* Oldest first, so the most recent override wins (slots_grid_day applies them in
 	 * order). Not by _id alone: ObjectIds made in one second by different worker
 	 * processes order by their random process part, not by time. */
-	bson_t *opts = BCON_NEW("sort", "{", "created_at", BCON_INT32(1), "_id", BCON_INT32(1), "}");
+	bson_t *opts =
+	    BCON_NEW("sort", "{", "created_at", BCON_INT32(1), "_id", BCON_INT32(1), "}");
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(OVERRIDES), q, opts, NULL);
 	const bson_t *doc;
 	size_t cap = 0;

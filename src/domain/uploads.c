@@ -134,8 +134,8 @@ static int claim_fate(const char *path, const char *fate, const bson_oid_t *owne
 	return cerr ? -1 : 0;
 }
 
-enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths,
-				    size_t n, size_t *gone, bson_error_t *err)
+enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths, size_t n,
+				    size_t *gone, bson_error_t *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		char existing[16];
@@ -357,8 +357,7 @@ enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t
 int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("request_id", BCON_NULL, "kept", "{", "$ne", BCON_BOOL(true), "}",
-			     "created_at", "{", "$lt",
-			     BCON_DATE_TIME(cutoff_ms), "}");
+			     "created_at", "{", "$lt", BCON_DATE_TIME(cutoff_ms), "}");
 	bson_t *opts =
 	    BCON_NEW("sort", "{", "created_at", BCON_INT32(1), "}", "limit", BCON_INT64(max),
 		     "projection", "{", "path", BCON_INT32(1), "created_at", BCON_INT32(1), "}");

@@ -31,8 +31,8 @@ enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *r
  * Call it after a request body validated and before the request is written.
  * UPLOAD_REF_OK when every path is kept (already kept is fine), UPLOAD_REF_NOT_OWNED with
  * *gone set to the index of a path the cleanup already took, UPLOAD_REF_DB_ERROR. */
-enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths,
-				    size_t n, size_t *gone, bson_error_t *err);
+enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths, size_t n,
+				    size_t *gone, bson_error_t *err);
 /* Marks uploads as attached to a request so the orphan cleanup keeps them. Only uploads
  * of `owner_id` that are not yet attached are changed (resolve them first); `paths` are
  * relative paths as returned by uploads_resolve. False only on a database error. */

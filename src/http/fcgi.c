@@ -74,7 +74,8 @@ static void write_response(FCGX_Request *r, const struct http_response *res)
 	for (int i = 0; i < res->nheaders; i++) {
 		/* Header values come from our own code; a CR or LF would split the header
 		 * block, so such a header is dropped rather than sent. */
-		if (strpbrk(res->header_values[i], "\r\n") || strpbrk(res->header_names[i], "\r\n:"))
+		if (strpbrk(res->header_values[i], "\r\n") ||
+		    strpbrk(res->header_names[i], "\r\n:"))
 			continue;
 		FCGX_PutS(res->header_names[i], r->out);
 		FCGX_PutStr(": ", 2, r->out);

@@ -28,14 +28,10 @@ enum role role_parse(const char *s)
 const char *role_name(enum role r)
 {
 	switch (r) {
-	case ROLE_CITIZEN:
-		return "citizen";
-	case ROLE_STAFF:
-		return "staff";
-	case ROLE_ADMIN:
-		return "admin";
-	default:
-		return "none";
+	case ROLE_CITIZEN: return "citizen";
+	case ROLE_STAFF: return "staff";
+	case ROLE_ADMIN: return "admin";
+	default: return "none";
 	}
 }
 

@@ -20,22 +20,22 @@ const char *role_name(enum role r);
 
 /* The signed-in caller, filled by the auth guard before a protected handler runs. */
 struct auth_user {
-	char id[25];      /* ObjectId hex */
+	char id[25]; /* ObjectId hex */
 	enum role role;
 	char jti[64];
-	int64_t exp;      /* token expiry, seconds since epoch */
-	char *email;      /* arena-owned */
-	char *name;       /* arena-owned */
+	int64_t exp; /* token expiry, seconds since epoch */
+	char *email; /* arena-owned */
+	char *name;  /* arena-owned */
 };
 
-#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_PARAMS	 4
 #define HTTP_MAX_HEADERS 16
 
 struct http_request {
 	struct arena *arena; /* owns every string below */
 	const char *method;
 	const char *path;
-	const char *query;   /* raw, without '?', may be "" */
+	const char *query; /* raw, without '?', may be "" */
 	const char *content_type;
 	const char *authorization;
 	const char *origin;

@@ -19,7 +19,8 @@ int router_match(const char *pattern, const char *path, struct http_request *req
 			if (!close || vlen == 0 || np >= HTTP_MAX_PARAMS)
 				return 0;
 			if (req) {
-				req->param_names[np] = arena_strndup(req->arena, p + 1, (size_t)(close - p - 1));
+				req->param_names[np] =
+				    arena_strndup(req->arena, p + 1, (size_t)(close - p - 1));
 				req->params[np] = arena_strndup(req->arena, s, vlen);
 			}
 			np++;

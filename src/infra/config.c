@@ -15,60 +15,72 @@ struct var {
 	enum ctype type;
 	size_t off;
 	const char *def;
-	long min, max;        /* C_INT limits */
-	const char *choices;  /* C_ENUM: '|'-separated */
+	long min, max;	     /* C_INT limits */
+	const char *choices; /* C_ENUM: '|'-separated */
 };
 
-#define S(n, f, d) {n, C_STR, offsetof(struct config, f), d, 0, 0, NULL}
-#define I(n, f, d, lo, hi) {n, C_INT, offsetof(struct config, f), d, lo, hi, NULL}
-#define B(n, f, d) {n, C_BOOL, offsetof(struct config, f), d, 0, 0, NULL}
-#define E(n, f, d, c) {n, C_ENUM, offsetof(struct config, f), d, 0, 0, c}
+#define S(n, f, d)                                                                                 \
+	{                                                                                          \
+		n, C_STR, offsetof(struct config, f), d, 0, 0, NULL                                \
+	}
+#define I(n, f, d, lo, hi)                                                                         \
+	{                                                                                          \
+		n, C_INT, offsetof(struct config, f), d, lo, hi, NULL                              \
+	}
+#define B(n, f, d)                                                                                 \
+	{                                                                                          \
+		n, C_BOOL, offsetof(struct config, f), d, 0, 0, NULL                               \
+	}
+#define E(n, f, d, c)                                                                              \
+	{                                                                                          \
+		n, C_ENUM, offsetof(struct config, f), d, 0, 0, c                                  \
+	}
 
 static const struct var vars[] = {
-	E("APP_ENV", app_env, "development", "development|test|production"),
-	E("LOG_LEVEL", log_level, "info", "debug|info|warn|error"),
-	S("MONGO_URI", mongo_uri, "mongodb://127.0.0.1:27017/?serverSelectionTimeoutMS=2000"),
-	S("MONGO_DB", mongo_db, "swmra"),
-	S("JWT_SECRET", jwt_secret, CONFIG_DEV_JWT_SECRET),
-	I("JWT_EXPIRE_MIN", jwt_expire_min, "60", 1, 10080),
-	S("JWT_ISSUER", jwt_issuer, "swmra"),
-	I("ARGON2_OPSLIMIT", argon2_opslimit, "2", 1, 10),
-	I("ARGON2_MEMLIMIT_KIB", argon2_memlimit_kib, "65536", 8, 1048576),
-	I("LOGIN_MAX_FAILURES", login_max_failures, "5", 1, 1000),
-	I("LOGIN_BACKOFF_MAX_SEC", login_backoff_max_sec, "900", 1, 86400),
-	S("SERVICE_TZ", service_tz, "Asia/Kolkata"),
-	S("PUBLIC_BASE_URL", public_base_url, "http://127.0.0.1:8080"),
-	S("UPLOAD_DIR", upload_dir, "var/uploads"),
-	I("UPLOAD_MAX_BYTES", upload_max_bytes, "10485760", 1024, 104857600),
-	S("CORS_ORIGINS", cors_origins, "http://localhost:5173,http://127.0.0.1:5173"),
-	S("SMTP_HOST", smtp_host, "127.0.0.1"),
-	I("SMTP_PORT", smtp_port, "1025", 1, 65535),
-	S("SMTP_USER", smtp_user, ""),
-	S("SMTP_PASS", smtp_pass, ""),
-	B("SMTP_STARTTLS", smtp_starttls, "false"),
-	I("SMTP_TIMEOUT_SEC", smtp_timeout_sec, "10", 1, 300),
-	S("EMAIL_FROM", email_from, "SWMRA <no-reply@swmra.local>"),
-	B("ENABLE_SMS", enable_sms, "false"),
-	S("SMS_BASE_URL", sms_base_url, "http://127.0.0.1:8099"),
-	S("SMS_ACCOUNT_SID", sms_account_sid, ""),
-	S("SMS_AUTH_TOKEN", sms_auth_token, ""),
-	S("SMS_FROM", sms_from, ""),
-	B("ENABLE_PUSH", enable_push, "false"),
-	S("VAPID_PUBLIC_KEY", vapid_public_key, ""),
-	S("VAPID_PRIVATE_KEY", vapid_private_key, ""),
-	S("VAPID_SUBJECT", vapid_subject, ""),
-	S("NCHAN_PUB_SOCKET", nchan_pub_socket, "var/run/nchan-pub.sock"),
-	S("FCGI_SOCKET", fcgi_socket, "var/run/swmra-api.sock"),
-	I("WORKERS", workers, "4", 1, 256),
-	I("MAX_BODY_BYTES", max_body_bytes, "1048576", 1024, 104857600),
-	I("SLOT_LEAD_HOURS", slot_lead_hours, "24", 0, 720),
-	I("SLOT_BOOKING_WINDOW_DAYS", slot_booking_window_days, "60", 1, 366),
-	I("CANCEL_MIN_HOURS", cancel_min_hours, "24", 0, 720),
-	I("DRAFT_MAX_AGE_DAYS", draft_max_age_days, "7", 1, 365),
-	I("ORPHAN_UPLOAD_HOURS", orphan_upload_hours, "24", 1, 8760),
-	S("REWARD_POINTS", reward_points, "recyclable=5,e-waste=10,hazardous=10"),
-	I("DISPATCH_BATCH", dispatch_batch, "50", 1, 10000),
-	I("REMINDER_HOURS", reminder_hours, "24", 1, 168),
+    E("APP_ENV", app_env, "development", "development|test|production"),
+    E("LOG_LEVEL", log_level, "info", "debug|info|warn|error"),
+    S("MONGO_URI", mongo_uri, "mongodb://127.0.0.1:27017/?serverSelectionTimeoutMS=2000"),
+    S("MONGO_DB", mongo_db, "swmra"),
+    S("JWT_SECRET", jwt_secret, CONFIG_DEV_JWT_SECRET),
+    I("JWT_EXPIRE_MIN", jwt_expire_min, "60", 1, 10080),
+    S("JWT_ISSUER", jwt_issuer, "swmra"),
+    I("ARGON2_OPSLIMIT", argon2_opslimit, "2", 1, 10),
+    I("ARGON2_MEMLIMIT_KIB", argon2_memlimit_kib, "65536", 8, 1048576),
+    I("LOGIN_MAX_FAILURES", login_max_failures, "5", 1, 1000),
+    I("LOGIN_BACKOFF_MAX_SEC", login_backoff_max_sec, "900", 1, 86400),
+    S("SERVICE_TZ", service_tz, "Asia/Kolkata"),
+    S("PUBLIC_BASE_URL", public_base_url, "http://127.0.0.1:8080"),
+    S("UPLOAD_DIR", upload_dir, "var/uploads"),
+    I("UPLOAD_MAX_BYTES", upload_max_bytes, "10485760", 1024, 104857600),
+    S("CORS_ORIGINS", cors_origins, "http://localhost:5173,http://127.0.0.1:5173"),
+    S("SMTP_HOST", smtp_host, "127.0.0.1"),
+    I("SMTP_PORT", smtp_port, "1025", 1, 65535),
+    S("SMTP_USER", smtp_user, ""),
+    S("SMTP_PASS", smtp_pass, ""),
+    B("SMTP_STARTTLS", smtp_starttls, "false"),
+    I("SMTP_TIMEOUT_SEC", smtp_timeout_sec, "10", 1, 300),
+    S("EMAIL_FROM", email_from, "SWMRA <no-reply@swmra.local>"),
+    B("ENABLE_SMS", enable_sms, "false"),
+    S("SMS_BASE_URL", sms_base_url, "http://127.0.0.1:8099"),
+    S("SMS_ACCOUNT_SID", sms_account_sid, ""),
+    S("SMS_AUTH_TOKEN", sms_auth_token, ""),
+    S("SMS_FROM", sms_from, ""),
+    B("ENABLE_PUSH", enable_push, "false"),
+    S("VAPID_PUBLIC_KEY", vapid_public_key, ""),
+    S("VAPID_PRIVATE_KEY", vapid_private_key, ""),
+    S("VAPID_SUBJECT", vapid_subject, ""),
+    S("NCHAN_PUB_SOCKET", nchan_pub_socket, "var/run/nchan-pub.sock"),
+    S("FCGI_SOCKET", fcgi_socket, "var/run/swmra-api.sock"),
+    I("WORKERS", workers, "4", 1, 256),
+    I("MAX_BODY_BYTES", max_body_bytes, "1048576", 1024, 104857600),
+    I("SLOT_LEAD_HOURS", slot_lead_hours, "24", 0, 720),
+    I("SLOT_BOOKING_WINDOW_DAYS", slot_booking_window_days, "60", 1, 366),
+    I("CANCEL_MIN_HOURS", cancel_min_hours, "24", 0, 720),
+    I("DRAFT_MAX_AGE_DAYS", draft_max_age_days, "7", 1, 365),
+    I("ORPHAN_UPLOAD_HOURS", orphan_upload_hours, "24", 1, 8760),
+    S("REWARD_POINTS", reward_points, "recyclable=5,e-waste=10,hazardous=10"),
+    I("DISPATCH_BATCH", dispatch_batch, "50", 1, 10000),
+    I("REMINDER_HOURS", reminder_hours, "24", 1, 168),
 };
 
 static struct config cfg;
@@ -197,7 +209,8 @@ static int set_var(struct config *c, const struct var *v, const char *val, char 
 	case C_STR:
 	case C_ENUM:
 		if (v->type == C_ENUM && !enum_has(v->choices, val)) {
-			snprintf(err, errlen, "%s: '%s' is not one of %s", v->name, val, v->choices);
+			snprintf(err, errlen, "%s: '%s' is not one of %s", v->name, val,
+				 v->choices);
 			return -1;
 		}
 		*store = strdup(val);
@@ -212,7 +225,8 @@ static int set_var(struct config *c, const struct var *v, const char *val, char 
 			return -1;
 		}
 		if (x < v->min || x > v->max) {
-			snprintf(err, errlen, "%s: %ld is outside %ld..%ld", v->name, x, v->min, v->max);
+			snprintf(err, errlen, "%s: %ld is outside %ld..%ld", v->name, x, v->min,
+				 v->max);
 			return -1;
 		}
 		*(int *)field = (int)x;
@@ -220,7 +234,8 @@ static int set_var(struct config *c, const struct var *v, const char *val, char 
 	}
 	case C_BOOL:
 		if (!parse_bool(val, (bool *)field)) {
-			snprintf(err, errlen, "%s: '%s' is not a boolean (true/false)", v->name, val);
+			snprintf(err, errlen, "%s: '%s' is not a boolean (true/false)", v->name,
+				 val);
 			return -1;
 		}
 		return 0;
@@ -436,15 +451,9 @@ void config_each(void (*fn)(const char *, const char *, const char *, void *), v
 		const char *val = buf;
 		switch (vars[i].type) {
 		case C_STR:
-		case C_ENUM:
-			val = *(const char *const *)field;
-			break;
-		case C_INT:
-			snprintf(buf, sizeof(buf), "%d", *(const int *)field);
-			break;
-		case C_BOOL:
-			val = *(const bool *)field ? "true" : "false";
-			break;
+		case C_ENUM: val = *(const char *const *)field; break;
+		case C_INT: snprintf(buf, sizeof(buf), "%d", *(const int *)field); break;
+		case C_BOOL: val = *(const bool *)field ? "true" : "false"; break;
 		}
 		fn(vars[i].name, val, vars[i].def, ctx);
 	}

@@ -126,7 +126,8 @@ bool db_ping(double *latency_ms, bson_error_t *err)
 	bson_destroy(cmd);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	if (latency_ms)
-		*latency_ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+		*latency_ms =
+		    (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
 	return ok;
 }
 

@@ -15,37 +15,37 @@ struct db_index {
 };
 
 static const struct db_index indexes[] = {
-	{"users", "email_unique", "{\"email\": 1}", true},
-	{"users", "role_1", "{\"role\": 1}", false},
-	{"revoked_tokens", "expires_at_1", "{\"expires_at\": 1}", false},
-	/* auth: login backoff counts one document per failed attempt; the purge job deletes by at */
-	{"login_failures", "email_at", "{\"email\": 1, \"at\": -1}", false},
-	{"login_failures", "at_1", "{\"at\": 1}", false},
-	{"pickup_requests", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
-	{"pickup_requests", "status_1", "{\"status\": 1}", false},
-	{"pickup_requests", "slot_start_1", "{\"assigned_slot.start\": 1}", false},
-	{"pickup_requests", "status_updated", "{\"status\": 1, \"updated_at\": 1}", false},
-	/* requests: the change log; the event's _id "<request>:<version>" is the claim of a
-	 * change, this index serves the timeline reads (by request, in version order) */
-	{"request_events", "request_version_unique", "{\"request_id\": 1, \"version\": 1}", true},
-	{"notifications", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
-	{"notifications", "status_next", "{\"status\": 1, \"next_attempt_at\": 1}", false},
-	{"notifications", "user_channel_read", "{\"user_id\": 1, \"channel\": 1, \"read\": 1}", false},
-	{"send_attempts", "notification_1", "{\"notification_id\": 1}", false},
-	/* notify (web push): one subscription per endpoint; a user's subscriptions */
-	{"push_subscriptions", "endpoint_unique", "{\"endpoint\": 1}", true},
-	{"push_subscriptions", "user_1", "{\"user_id\": 1}", false},
-	{"reminders", "request_1", "{\"request_id\": 1}", false},
-	{"rewards", "request_unique", "{\"request_id\": 1}", true},
-	{"rewards", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
-	/* slots: one seat per request and slot (the seat itself is the claim's _id) */
-	{"slot_claims", "request_start_unique", "{\"request_id\": 1, \"start\": 1}", true},
-	{"slot_claims", "start_1", "{\"start\": 1}", false},
-	{"slot_overrides", "from_to", "{\"from_day\": 1, \"to_day\": 1}", false},
-	{"uploads", "path_unique", "{\"path\": 1}", true},
-	{"uploads", "owner_1", "{\"owner_id\": 1}", false},
-	/* uploads: the orphan cleanup looks for unattached uploads by age */
-	{"uploads", "request_created", "{\"request_id\": 1, \"created_at\": 1}", false},
+    {"users", "email_unique", "{\"email\": 1}", true},
+    {"users", "role_1", "{\"role\": 1}", false},
+    {"revoked_tokens", "expires_at_1", "{\"expires_at\": 1}", false},
+    /* auth: login backoff counts one document per failed attempt; the purge job deletes by at */
+    {"login_failures", "email_at", "{\"email\": 1, \"at\": -1}", false},
+    {"login_failures", "at_1", "{\"at\": 1}", false},
+    {"pickup_requests", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
+    {"pickup_requests", "status_1", "{\"status\": 1}", false},
+    {"pickup_requests", "slot_start_1", "{\"assigned_slot.start\": 1}", false},
+    {"pickup_requests", "status_updated", "{\"status\": 1, \"updated_at\": 1}", false},
+    /* requests: the change log; the event's _id "<request>:<version>" is the claim of a
+     * change, this index serves the timeline reads (by request, in version order) */
+    {"request_events", "request_version_unique", "{\"request_id\": 1, \"version\": 1}", true},
+    {"notifications", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
+    {"notifications", "status_next", "{\"status\": 1, \"next_attempt_at\": 1}", false},
+    {"notifications", "user_channel_read", "{\"user_id\": 1, \"channel\": 1, \"read\": 1}", false},
+    {"send_attempts", "notification_1", "{\"notification_id\": 1}", false},
+    /* notify (web push): one subscription per endpoint; a user's subscriptions */
+    {"push_subscriptions", "endpoint_unique", "{\"endpoint\": 1}", true},
+    {"push_subscriptions", "user_1", "{\"user_id\": 1}", false},
+    {"reminders", "request_1", "{\"request_id\": 1}", false},
+    {"rewards", "request_unique", "{\"request_id\": 1}", true},
+    {"rewards", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
+    /* slots: one seat per request and slot (the seat itself is the claim's _id) */
+    {"slot_claims", "request_start_unique", "{\"request_id\": 1, \"start\": 1}", true},
+    {"slot_claims", "start_1", "{\"start\": 1}", false},
+    {"slot_overrides", "from_to", "{\"from_day\": 1, \"to_day\": 1}", false},
+    {"uploads", "path_unique", "{\"path\": 1}", true},
+    {"uploads", "owner_1", "{\"owner_id\": 1}", false},
+    /* uploads: the orphan cleanup looks for unattached uploads by age */
+    {"uploads", "request_created", "{\"request_id\": 1, \"created_at\": 1}", false},
 };
 
 bool db_ensure_indexes(bson_error_t *err)
@@ -65,11 +65,13 @@ bool db_ensure_indexes(bson_error_t *err)
 			BSON_APPEND_BOOL(&spec, "unique", true);
 		bson_append_document_end(&arr, &spec);
 		bson_append_array_end(&cmd, &arr);
-		bool ok = mongoc_database_write_command_with_opts(db_database(), &cmd, NULL, NULL, err);
+		bool ok =
+		    mongoc_database_write_command_with_opts(db_database(), &cmd, NULL, NULL, err);
 		bson_destroy(&cmd);
 		bson_destroy(keys);
 		if (!ok) {
-			log_error("creating index %s.%s failed: %s", ix->coll, ix->name, err->message);
+			log_error("creating index %s.%s failed: %s", ix->coll, ix->name,
+				  err->message);
 			return false;
 		}
 	}

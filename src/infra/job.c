@@ -58,9 +58,9 @@ static int take_run_key(const struct job_spec *spec, bson_error_t *err)
 	time_format_rfc3339(start, ts);
 	snprintf(key, sizeof(key), "%s:%s", spec->name, ts);
 	gethostname(host, sizeof(host) - 1);
-	bson_t *doc = BCON_NEW("_id", BCON_UTF8(key), "job", BCON_UTF8(spec->name),
-			       "window_start", BCON_DATE_TIME(start), "started_at", BCON_DATE_TIME(now),
-			       "host", BCON_UTF8(host), "pid", BCON_INT32((int32_t)getpid()));
+	bson_t *doc = BCON_NEW("_id", BCON_UTF8(key), "job", BCON_UTF8(spec->name), "window_start",
+			       BCON_DATE_TIME(start), "started_at", BCON_DATE_TIME(now), "host",
+			       BCON_UTF8(host), "pid", BCON_INT32((int32_t)getpid()));
 	bool ok = mongoc_collection_insert_one(db_coll("job_runs"), doc, NULL, NULL, err);
 	bson_destroy(doc);
 	if (ok)
@@ -127,7 +127,10 @@ int job_main(int argc, char **argv, const struct job_spec *spec)
 	json_object_object_add(f, "actions", json_object_new_int(ctx.actions));
 	json_object_object_add(f, "failures", json_object_new_int(ctx.failures));
 	json_object_object_add(f, "dry_run", json_object_new_boolean(ctx.dry_run));
-	json_object_object_add(f, "result", json_object_new_string(r < 0 ? "error" : ctx.failures ? "partial" : "ok"));
+	json_object_object_add(f, "result",
+			       json_object_new_string(r < 0	     ? "error"
+						      : ctx.failures ? "partial"
+								     : "ok"));
 	log_write(r < 0 || ctx.failures ? LOG_WARN : LOG_INFO, f, "summary");
 	if (r < 0 || ctx.failures)
 		rc = 1;

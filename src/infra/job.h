@@ -21,9 +21,9 @@ struct job_ctx {
 };
 
 struct job_spec {
-	const char *name;        /* "dispatch", "reminders", ... */
-	const char *description; /* one line for --help */
-	int window_seconds;      /* the cron period: one scheduled run per window */
+	const char *name;		 /* "dispatch", "reminders", ... */
+	const char *description;	 /* one line for --help */
+	int window_seconds;		 /* the cron period: one scheduled run per window */
 	int (*run)(struct job_ctx *ctx); /* 0, or -1 when the run could not proceed */
 };
 

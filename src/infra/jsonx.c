@@ -15,8 +15,7 @@ static bool strict_utf8(json_object *o, int depth)
 	if (depth > MAX_DEPTH)
 		return false;
 	switch (json_object_get_type(o)) {
-	case json_type_string:
-		return utf8_len(json_object_get_string(o)) != (size_t)-1;
+	case json_type_string: return utf8_len(json_object_get_string(o)) != (size_t)-1;
 	case json_type_array:
 		for (size_t i = 0; i < json_object_array_length(o); i++)
 			if (!strict_utf8(json_object_array_get_idx(o, i), depth + 1))
@@ -30,8 +29,7 @@ static bool strict_utf8(json_object *o, int depth)
 		}
 		return true;
 	}
-	default:
-		return true;
+	default: return true;
 	}
 }
 
@@ -75,8 +73,8 @@ json_object *jsonx_parse(const char *buf, size_t len, char *err, size_t errlen)
 		json_tokener_free(tok);
 		return NULL;
 	}
-	while (end < len && (buf[end] == ' ' || buf[end] == '\n' || buf[end] == '\r' ||
-			     buf[end] == '\t'))
+	while (end < len &&
+	       (buf[end] == ' ' || buf[end] == '\n' || buf[end] == '\r' || buf[end] == '\t'))
 		end++;
 	json_tokener_free(tok);
 	if (end < len) {
@@ -95,7 +93,8 @@ json_object *jsonx_parse(const char *buf, size_t len, char *err, size_t errlen)
 const char *jsonx_str(json_object *obj, const char *key)
 {
 	json_object *v;
-	if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!obj || !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -109,5 +108,5 @@ bool jsonx_is_null(json_object *obj, const char *key)
 char *jsonx_dump(json_object *obj)
 {
 	return strdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-								JSON_C_TO_STRING_NOSLASHESCAPE));
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
 }

@@ -14,11 +14,11 @@ int log_level_parse(const char *s);
 void log_set_request(const char *request_id, const char *route);
 /* Writes one line. `fields` (may be NULL) is consumed: its keys are merged into the line. */
 void log_write(enum log_level lvl, json_object *fields, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define log_debug(...) log_write(LOG_DEBUG, NULL, __VA_ARGS__)
-#define log_info(...) log_write(LOG_INFO, NULL, __VA_ARGS__)
-#define log_warn(...) log_write(LOG_WARN, NULL, __VA_ARGS__)
+#define log_info(...)  log_write(LOG_INFO, NULL, __VA_ARGS__)
+#define log_warn(...)  log_write(LOG_WARN, NULL, __VA_ARGS__)
 #define log_error(...) log_write(LOG_ERROR, NULL, __VA_ARGS__)
 
 #endif

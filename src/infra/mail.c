@@ -341,13 +341,13 @@ char *mail_build(const struct mail_msg *m, char *err, size_t errlen)
 		strbuf_add(&b, "\r\n");
 	}
 	strbuf_add(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
-		"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+		       "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 	add_qp(&b, m->text);
 	if (m->html) {
 		strbuf_add(&b, "\r\n--");
 		strbuf_add(&b, boundary);
 		strbuf_add(&b, "\r\nContent-Type: text/html; charset=UTF-8\r\n"
-			"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+			       "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 		add_qp(&b, m->html);
 		strbuf_add(&b, "\r\n--");
 		strbuf_add(&b, boundary);

@@ -112,8 +112,8 @@ static void add_at(struct verrors *e, const char *prefix, const char *key, const
 
 /* Looks the member up; adds "Field required" if it must be there. JSON null counts as
  * missing for optional fields and as a type error for required ones (handled by callers). */
-static json_object *member(struct verrors *e, json_object *obj, const char *prefix,
-			   const char *key, bool required, bool *present)
+static json_object *member(struct verrors *e, json_object *obj, const char *prefix, const char *key,
+			   bool required, bool *present)
 {
 	json_object *v = NULL;
 	*present = obj && json_object_object_get_ex(obj, key, &v);
@@ -167,8 +167,8 @@ bool v_string(struct verrors *e, json_object *obj, const char *prefix, const cha
 	}
 	char msg[96];
 	if (n < min_chars) {
-		snprintf(msg, sizeof(msg), "String should have at least %zu character%s",
-			 min_chars, min_chars == 1 ? "" : "s");
+		snprintf(msg, sizeof(msg), "String should have at least %zu character%s", min_chars,
+			 min_chars == 1 ? "" : "s");
 		add_at(e, prefix, key, msg, "string_too_short");
 		return false;
 	}
@@ -181,8 +181,8 @@ bool v_string(struct verrors *e, json_object *obj, const char *prefix, const cha
 	return true;
 }
 
-bool v_bool(struct verrors *e, json_object *obj, const char *prefix, const char *key,
-	    bool required, bool *out)
+bool v_bool(struct verrors *e, json_object *obj, const char *prefix, const char *key, bool required,
+	    bool *out)
 {
 	bool present;
 	json_object *v = member(e, obj, prefix, key, required, &present);
@@ -196,8 +196,8 @@ bool v_bool(struct verrors *e, json_object *obj, const char *prefix, const char 
 	return true;
 }
 
-bool v_int(struct verrors *e, json_object *obj, const char *prefix, const char *key,
-	   bool required, long min, long max, long *out)
+bool v_int(struct verrors *e, json_object *obj, const char *prefix, const char *key, bool required,
+	   long min, long max, long *out)
 {
 	bool present;
 	json_object *v = member(e, obj, prefix, key, required, &present);
@@ -268,8 +268,8 @@ static bool in_list(const char *s, const char *const *allowed)
 	return false;
 }
 
-bool v_enum(struct verrors *e, json_object *obj, const char *prefix, const char *key,
-	    bool required, const char *const *allowed, const char **out)
+bool v_enum(struct verrors *e, json_object *obj, const char *prefix, const char *key, bool required,
+	    const char *const *allowed, const char **out)
 {
 	const char *s;
 	if (!v_string(e, obj, prefix, key, required, 0, 200, &s))
@@ -325,8 +325,8 @@ json_object *v_array(struct verrors *e, json_object *obj, const char *prefix, co
 	return v;
 }
 
-bool v_query_int(struct verrors *e, const char *raw, const char *name, long def, long min,
-		 long max, long *out)
+bool v_query_int(struct verrors *e, const char *raw, const char *name, long def, long min, long max,
+		 long *out)
 {
 	*out = def;
 	if (!raw)
@@ -355,8 +355,8 @@ bool v_query_int(struct verrors *e, const char *raw, const char *name, long def,
 	return true;
 }
 
-bool v_query_enum(struct verrors *e, const char *raw, const char *name,
-		  const char *const *allowed, const char **out)
+bool v_query_enum(struct verrors *e, const char *raw, const char *name, const char *const *allowed,
+		  const char **out)
 {
 	*out = NULL;
 	if (!raw)

@@ -32,15 +32,15 @@ void v_no_extra(struct verrors *e, json_object *obj, const char *prefix,
 
 bool v_string(struct verrors *e, json_object *obj, const char *prefix, const char *key,
 	      bool required, size_t min_chars, size_t max_chars, const char **out);
-bool v_bool(struct verrors *e, json_object *obj, const char *prefix, const char *key,
-	    bool required, bool *out);
-bool v_int(struct verrors *e, json_object *obj, const char *prefix, const char *key,
-	   bool required, long min, long max, long *out);
+bool v_bool(struct verrors *e, json_object *obj, const char *prefix, const char *key, bool required,
+	    bool *out);
+bool v_int(struct verrors *e, json_object *obj, const char *prefix, const char *key, bool required,
+	   long min, long max, long *out);
 /* Numbers (ints or doubles). `min_excl` makes `min` exclusive. */
 bool v_number(struct verrors *e, json_object *obj, const char *prefix, const char *key,
 	      bool required, double min, bool min_excl, double max, double *out);
-bool v_enum(struct verrors *e, json_object *obj, const char *prefix, const char *key,
-	    bool required, const char *const *allowed, const char **out);
+bool v_enum(struct verrors *e, json_object *obj, const char *prefix, const char *key, bool required,
+	    const char *const *allowed, const char **out);
 /* Member that must be an object / array (length limits for arrays); NULL if missing or
  * invalid. Borrowed. */
 json_object *v_object(struct verrors *e, json_object *obj, const char *prefix, const char *key,
@@ -49,10 +49,10 @@ json_object *v_array(struct verrors *e, json_object *obj, const char *prefix, co
 		     bool required, size_t min_items, size_t max_items);
 
 /* Query-string integer: NULL raw means absent (default used). */
-bool v_query_int(struct verrors *e, const char *raw, const char *name, long def, long min,
-		 long max, long *out);
+bool v_query_int(struct verrors *e, const char *raw, const char *name, long def, long min, long max,
+		 long *out);
 /* Query-string enum: NULL or absent leaves *out NULL and is fine; "" or unknown is an error. */
-bool v_query_enum(struct verrors *e, const char *raw, const char *name,
-		  const char *const *allowed, const char **out);
+bool v_query_enum(struct verrors *e, const char *raw, const char *name, const char *const *allowed,
+		  const char **out);
 
 #endif

@@ -500,7 +500,8 @@ static void patch_me(void **state)
 	free(phone);
 	/* a disabled account gets neither mail nor SMS */
 	bson_t *sel = BCON_NEW("_id", BCON_OID(&oid));
-	bson_t *upd = BCON_NEW("$set", "{", "disabled", BCON_BOOL(true), "prefs.email", BCON_BOOL(true), "}");
+	bson_t *upd =
+	    BCON_NEW("$set", "{", "disabled", BCON_BOOL(true), "prefs.email", BCON_BOOL(true), "}");
 	assert_true(mongoc_collection_update_one(db_coll("users"), sel, upd, NULL, NULL, &err));
 	assert_true(users_get_contact(&oid, &email, &phone, &pe, &ps, &pi, &err));
 	assert_false(pe);

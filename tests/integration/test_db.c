@@ -85,10 +85,10 @@ int main(void)
 	if (!itu_have_mongo())
 		return 1;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(indexes_idempotent),
-		cmocka_unit_test(unique_insert_is_exclusive),
-		cmocka_unit_test(ready_through_router),
-		cmocka_unit_test(unreachable_is_503),
+	    cmocka_unit_test(indexes_idempotent),
+	    cmocka_unit_test(unique_insert_is_exclusive),
+	    cmocka_unit_test(ready_through_router),
+	    cmocka_unit_test(unreachable_is_503),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

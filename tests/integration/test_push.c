@@ -89,10 +89,11 @@ static void serve(int fd)
 		}
 		int st = read_status();
 		char resp[256];
-		int rl = snprintf(resp, sizeof(resp),
-				  "HTTP/1.1 %d X\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
-				  "Connection: close\r\n\r\nok",
-				  st);
+		int rl =
+		    snprintf(resp, sizeof(resp),
+			     "HTTP/1.1 %d X\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+			     "Connection: close\r\n\r\nok",
+			     st);
 		if (write(c, resp, (size_t)rl) < 0)
 			perror("write");
 		close(c);
@@ -359,8 +360,8 @@ static void subscriptions_validate_store_and_delete(void **state)
 	assert_int_equal(api("POST", "/api/push/subscriptions", NULL, good, &c), 401);
 	call_end(&c);
 
-	const char *bad_endpoints[] = {"http://push.example.net/x", "ftp://127.0.0.1/x",
-				       "https://", "https://a b/", "http://127.0.0.2:9/x"};
+	const char *bad_endpoints[] = {"http://push.example.net/x", "ftp://127.0.0.1/x", "https://",
+				       "https://a b/", "http://127.0.0.2:9/x"};
 	for (size_t i = 0; i < sizeof(bad_endpoints) / sizeof(bad_endpoints[0]); i++) {
 		snprintf(body, sizeof(body),
 			 "{\"endpoint\":\"%s\",\"keys\":{\"p256dh\":\"%s\",\"auth\":\"%s\"}}",
@@ -394,7 +395,8 @@ static void subscriptions_validate_store_and_delete(void **state)
 			 "{\"endpoint\":\"%s\",\"keys\":{\"p256dh\":\"%s\",\"auth\":\"%s\"}}",
 			 b.endpoint, bad_keys[i][0], bad_keys[i][1]);
 		assert_int_equal(api("POST", "/api/push/subscriptions", a1, body, &c), 422);
-		assert_non_null(strstr(c.res.body, i == 3 ? "\"keys\",\"auth\"]" : "\"keys\",\"p256dh\"]"));
+		assert_non_null(
+		    strstr(c.res.body, i == 3 ? "\"keys\",\"auth\"]" : "\"keys\",\"p256dh\"]"));
 		call_end(&c);
 	}
 	free(k64);
@@ -482,7 +484,8 @@ static void dispatcher_delivers_encrypted_vapid_signed(void **state)
 	for (int seq = before + 1; seq <= before + 2; seq++) {
 		struct captured c;
 		capture(seq, &c);
-		struct browser *b = strstr(c.raw, "POST /push/phone?x=1 HTTP/1.1") ? &phone : &laptop;
+		struct browser *b =
+		    strstr(c.raw, "POST /push/phone?x=1 HTTP/1.1") ? &phone : &laptop;
 		if (b == &phone)
 			got_phone++;
 		else {
@@ -603,7 +606,8 @@ static void server_error_retried_then_sent(void **state)
 	set_status(201);
 	bson_error_t err;
 	bson_t *q = BCON_NEW("_id", BCON_OID(&nid));
-	bson_t *u = BCON_NEW("$set", "{", "next_attempt_at", BCON_DATE_TIME(time_now_ms() - 1), "}");
+	bson_t *u =
+	    BCON_NEW("$set", "{", "next_attempt_at", BCON_DATE_TIME(time_now_ms() - 1), "}");
 	assert_true(mongoc_collection_update_one(db_coll("notifications"), q, u, NULL, NULL, &err));
 	bson_destroy(q);
 	bson_destroy(u);

@@ -941,7 +941,7 @@ static void draft_cleanup(void **state)
 	 * the draft before the cleanup gets a conflict instead of writing an orphan event */
 	assert_int_equal(itu_count("request_events", BCON_NEW("request_id", BCON_OID(&oid))), 1);
 	assert_int_equal(itu_count("request_events", BCON_NEW("request_id", BCON_OID(&oid), "type",
-							       BCON_UTF8("DELETE"))),
+							      BCON_UTF8("DELETE"))),
 			 1);
 	db_parse_oid(fresh, &oid);
 	doc = requests_load(&oid, NULL, &err);

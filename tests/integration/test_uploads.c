@@ -528,9 +528,11 @@ static void keep_and_cleanup_race_one_fate(void **state)
 		bson_t *q = BCON_NEW("path", BCON_UTF8(fate_paths[u]));
 		bson_t *upd = BCON_NEW("$set", "{", "created_at",
 				       BCON_DATE_TIME(time_now_ms() - 48 * 3600000LL), "}");
-		assert_true(mongoc_collection_update_one(db_coll("uploads"), q, upd, NULL, NULL, &err));
+		assert_true(
+		    mongoc_collection_update_one(db_coll("uploads"), q, upd, NULL, NULL, &err));
 		bson_destroy(upd);
-		mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll("uploads"), q, NULL, NULL);
+		mongoc_cursor_t *cur =
+		    mongoc_collection_find_with_opts(db_coll("uploads"), q, NULL, NULL);
 		const bson_t *d;
 		assert_true(mongoc_cursor_next(cur, &d));
 		bson_iter_t it;
@@ -564,7 +566,8 @@ static void keep_and_cleanup_race_one_fate(void **state)
 			assert_int_equal(docs, 0);
 			deleted++;
 		}
-		assert_int_equal(itu_count("upload_fates", BCON_NEW("_id", BCON_UTF8(fate_paths[u]))), 1);
+		assert_int_equal(
+		    itu_count("upload_fates", BCON_NEW("_id", BCON_UTF8(fate_paths[u]))), 1);
 	}
 	assert_int_equal(kept + deleted, FATE_UPLOADS);
 	/* kept uploads are no longer listed as orphans */

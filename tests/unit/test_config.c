@@ -10,9 +10,10 @@
 
 #include "infra/config.h"
 
-static const char *const managed[] = {"APP_ENV", "JWT_SECRET", "WORKERS", "ENABLE_SMS",
-				      "MONGO_URI", "LOG_LEVEL", "SMTP_PORT", "REWARD_POINTS",
-				      "CORS_ORIGINS", "SLOT_BOOKING_WINDOW_DAYS", NULL};
+static const char *const managed[] = {
+    "APP_ENV",	 "JWT_SECRET", "WORKERS",	"ENABLE_SMS",	"MONGO_URI",
+    "LOG_LEVEL", "SMTP_PORT",  "REWARD_POINTS", "CORS_ORIGINS", "SLOT_BOOKING_WINDOW_DAYS",
+    NULL};
 
 static int reset(void **state)
 {
@@ -73,7 +74,7 @@ static void env_overrides_file(void **state)
 	setenv("WORKERS", "3", 1);
 	char err[256];
 	assert_int_equal(config_load(p, err, sizeof(err)), 0);
-	assert_int_equal(config_get()->workers, 3);     /* environment wins */
+	assert_int_equal(config_get()->workers, 3);	 /* environment wins */
 	assert_int_equal(config_get()->smtp_port, 2525); /* from the file */
 	assert_true(config_get()->enable_sms);
 	unlink(p);
@@ -202,18 +203,18 @@ static void reward_table_and_cors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(defaults_load, reset),
-		cmocka_unit_test_setup(booking_window_range, reset),
-		cmocka_unit_test_setup(env_overrides_file, reset),
-		cmocka_unit_test_setup(bad_int_names_variable, reset),
-		cmocka_unit_test_setup(bad_bool_and_enum, reset),
-		cmocka_unit_test_setup(failed_load_keeps_previous, reset),
-		cmocka_unit_test_setup(production_refuses_dev_secret, reset),
-		cmocka_unit_test_setup(missing_explicit_file_is_error, reset),
-		cmocka_unit_test_setup(malformed_file_line, reset),
-		cmocka_unit_test_setup(long_lines_stay_whole, reset),
-		cmocka_unit_test_setup(bad_mongo_uri, reset),
-		cmocka_unit_test_setup(reward_table_and_cors, reset),
+	    cmocka_unit_test_setup(defaults_load, reset),
+	    cmocka_unit_test_setup(booking_window_range, reset),
+	    cmocka_unit_test_setup(env_overrides_file, reset),
+	    cmocka_unit_test_setup(bad_int_names_variable, reset),
+	    cmocka_unit_test_setup(bad_bool_and_enum, reset),
+	    cmocka_unit_test_setup(failed_load_keeps_previous, reset),
+	    cmocka_unit_test_setup(production_refuses_dev_secret, reset),
+	    cmocka_unit_test_setup(missing_explicit_file_is_error, reset),
+	    cmocka_unit_test_setup(malformed_file_line, reset),
+	    cmocka_unit_test_setup(long_lines_stay_whole, reset),
+	    cmocka_unit_test_setup(bad_mongo_uri, reset),
+	    cmocka_unit_test_setup(reward_table_and_cors, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

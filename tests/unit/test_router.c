@@ -28,12 +28,12 @@ static int h_body(struct http_request *req, struct http_response *res)
 }
 
 static const struct route table[] = {
-	{"GET", "/api/things", h_ok, ROLE_NONE},
-	{"POST", "/api/things", h_body, ROLE_NONE},
-	{"GET", "/api/things/{id}", h_ok, ROLE_NONE},
-	{"DELETE", "/api/things/{id}", h_ok, ROLE_NONE},
-	{"POST", "/api/things/{id}/bare", h_bare, ROLE_NONE},
-	{"GET", "/api/private", h_ok, ROLE_CITIZEN},
+    {"GET", "/api/things", h_ok, ROLE_NONE},
+    {"POST", "/api/things", h_body, ROLE_NONE},
+    {"GET", "/api/things/{id}", h_ok, ROLE_NONE},
+    {"DELETE", "/api/things/{id}", h_ok, ROLE_NONE},
+    {"POST", "/api/things/{id}/bare", h_bare, ROLE_NONE},
+    {"GET", "/api/private", h_ok, ROLE_CITIZEN},
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -100,7 +100,15 @@ static void protected_route_needs_token(void **state)
 static void malformed_json_is_400(void **state)
 {
 	(void)state;
-	const char *bad[] = {"{bad", "{\"a\":1} trailing", "", "[1,2", "{\"a\":\"\\ud800\"", "nul", "{\"\xc0\x80x\":1}", "{\"a\":\"\xed\xa0\x80\"}", "[\"\xf4\x90\x80\x80\"]"};
+	const char *bad[] = {"{bad",
+			     "{\"a\":1} trailing",
+			     "",
+			     "[1,2",
+			     "{\"a\":\"\\ud800\"",
+			     "nul",
+			     "{\"\xc0\x80x\":1}",
+			     "{\"a\":\"\xed\xa0\x80\"}",
+			     "[\"\xf4\x90\x80\x80\"]"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct call c;
 		call_begin(&c, "POST", "/api/things", NULL, bad[i]);
@@ -197,7 +205,8 @@ static void cors_preflight_for_allowed_origin_only(void **state)
 	assert_int_equal(call_run(&c, table, N), 204);
 	assert_string_equal(http_response_header(&c.res, "Access-Control-Allow-Origin"),
 			    "http://localhost:5173");
-	assert_non_null(strstr(http_response_header(&c.res, "Access-Control-Allow-Methods"), "POST"));
+	assert_non_null(
+	    strstr(http_response_header(&c.res, "Access-Control-Allow-Methods"), "POST"));
 	call_end(&c);
 	call_begin(&c, "OPTIONS", "/api/things", NULL, NULL);
 	c.req.origin = "http://evil.example";
@@ -238,19 +247,19 @@ int main(void)
 	char err[128];
 	config_load("", err, sizeof(err));
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(matches_params),
-		cmocka_unit_test(unknown_path_404_json),
-		cmocka_unit_test(wrong_method_405_with_allow),
-		cmocka_unit_test(bare_status_gets_json_body),
-		cmocka_unit_test(protected_route_needs_token),
-		cmocka_unit_test(malformed_json_is_400),
-		cmocka_unit_test(non_object_json_is_422),
-		cmocka_unit_test(bare_number_body_is_json),
-		cmocka_unit_test(deep_json_refused),
-		cmocka_unit_test(wrong_content_type_415_and_too_large_413),
-		cmocka_unit_test(query_decoding),
-		cmocka_unit_test(cors_preflight_for_allowed_origin_only),
-		cmocka_unit_test(public_routes_without_database),
+	    cmocka_unit_test(matches_params),
+	    cmocka_unit_test(unknown_path_404_json),
+	    cmocka_unit_test(wrong_method_405_with_allow),
+	    cmocka_unit_test(bare_status_gets_json_body),
+	    cmocka_unit_test(protected_route_needs_token),
+	    cmocka_unit_test(malformed_json_is_400),
+	    cmocka_unit_test(non_object_json_is_422),
+	    cmocka_unit_test(bare_number_body_is_json),
+	    cmocka_unit_test(deep_json_refused),
+	    cmocka_unit_test(wrong_content_type_415_and_too_large_413),
+	    cmocka_unit_test(query_decoding),
+	    cmocka_unit_test(cors_preflight_for_allowed_origin_only),
+	    cmocka_unit_test(public_routes_without_database),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,9 +25,16 @@ static void parse_and_format(void **state)
 static void parse_rejects(void **state)
 {
 	(void)state;
-	const char *bad[] = {"", "2026-11-26", "2026-11-26T09:00:00", "2026-02-30T00:00:00Z",
-			     "2026-13-01T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T09:00:00+5:30",
-			     "2026-11-26T09:00:00Zjunk", "2025-02-29T00:00:00Z", "abcd-ef-ghTij:kl:mnZ",
+	const char *bad[] = {"",
+			     "2026-11-26",
+			     "2026-11-26T09:00:00",
+			     "2026-02-30T00:00:00Z",
+			     "2026-13-01T00:00:00Z",
+			     "2026-11-26T24:00:00Z",
+			     "2026-11-26T09:00:00+5:30",
+			     "2026-11-26T09:00:00Zjunk",
+			     "2025-02-29T00:00:00Z",
+			     "abcd-ef-ghTij:kl:mnZ",
 			     "2026-11-26T09:00:00.Z"};
 	int64_t ms;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -69,10 +76,10 @@ static void dates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parse_and_format),
-		cmocka_unit_test(parse_rejects),
-		cmocka_unit_test(offset_keeps_round_trip),
-		cmocka_unit_test(dates),
+	    cmocka_unit_test(parse_and_format),
+	    cmocka_unit_test(parse_rejects),
+	    cmocka_unit_test(offset_keeps_round_trip),
+	    cmocka_unit_test(dates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

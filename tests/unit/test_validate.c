@@ -19,8 +19,9 @@ static const char *summary(struct verrors *e, char *buf, size_t len)
 		json_object *it = json_object_array_get_idx(e->list, i);
 		json_object *loc = json_object_object_get(it, "loc");
 		for (size_t j = 0; j < json_object_array_length(loc); j++)
-			off += (size_t)snprintf(buf + off, len - off, "%s%s", j ? "." : "",
-						json_object_get_string(json_object_array_get_idx(loc, j)));
+			off += (size_t)snprintf(
+			    buf + off, len - off, "%s%s", j ? "." : "",
+			    json_object_get_string(json_object_array_get_idx(loc, j)));
 		off += (size_t)snprintf(buf + off, len - off, "|%s;", jsonx_str(it, "type"));
 	}
 	return buf;
@@ -41,8 +42,9 @@ static void strings_and_lengths(void **state)
 	assert_false(v_string(&e, o, "body", "optional", false, 0, 10, &s));
 	assert_true(v_string(&e, o, "body", "uni", true, 5, 5, &s)); /* 5 code points */
 	char buf[512];
-	assert_string_equal(summary(&e, buf, sizeof(buf)),
-			    "body.short|string_too_short;body.num|string_type;body.missing|missing;");
+	assert_string_equal(
+	    summary(&e, buf, sizeof(buf)),
+	    "body.short|string_too_short;body.num|string_type;body.missing|missing;");
 	verr_free(&e);
 	json_object_put(o);
 }
@@ -141,11 +143,12 @@ static void utf8_counting(void **state)
 static void utf8_strict(void **state)
 {
 	(void)state;
-	assert_int_equal(utf8_len("\xed\xa0\x80"), (size_t)-1);     /* U+D800 surrogate */
-	assert_int_equal(utf8_len("\xe0\x80\x80"), (size_t)-1);     /* overlong NUL */
+	assert_int_equal(utf8_len("\xed\xa0\x80"), (size_t)-1);	    /* U+D800 surrogate */
+	assert_int_equal(utf8_len("\xe0\x80\x80"), (size_t)-1);	    /* overlong NUL */
 	assert_int_equal(utf8_len("\xf0\x80\x80\x80"), (size_t)-1); /* overlong NUL */
 	assert_int_equal(utf8_len("\xf4\x90\x80\x80"), (size_t)-1); /* U+110000 */
-	assert_int_equal(utf8_len("\xed\x9f\xbf\xe0\xa0\x80\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"), 5);
+	assert_int_equal(
+	    utf8_len("\xed\x9f\xbf\xe0\xa0\x80\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"), 5);
 	/* the parser refuses such text outright... */
 	char perr[160];
 	const char *bad = "{\"name\":\"a\xed\xa0\x80\"}";
@@ -183,9 +186,11 @@ static void long_key_loc_stays_utf8(void **state)
 		char *s = jsonx_dump(l);
 		json_object *back = jsonx_parse(s, strlen(s), err, sizeof(err));
 		assert_non_null(back);
-		json_object *loc = json_object_object_get(json_object_array_get_idx(back, 0), "loc");
-		assert_int_not_equal(utf8_len(json_object_get_string(json_object_array_get_idx(loc, 1))),
-				     (size_t)-1);
+		json_object *loc =
+		    json_object_object_get(json_object_array_get_idx(back, 0), "loc");
+		assert_int_not_equal(
+		    utf8_len(json_object_get_string(json_object_array_get_idx(loc, 1))),
+		    (size_t)-1);
 		json_object_put(back);
 		free(s);
 		json_object_put(l);
@@ -197,13 +202,13 @@ static void long_key_loc_stays_utf8(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(strings_and_lengths),
-		cmocka_unit_test(numbers_bools_enums),
-		cmocka_unit_test(extra_keys_and_nested_loc),
-		cmocka_unit_test(query_params),
-		cmocka_unit_test(utf8_counting),
-		cmocka_unit_test(utf8_strict),
-		cmocka_unit_test(long_key_loc_stays_utf8),
+	    cmocka_unit_test(strings_and_lengths),
+	    cmocka_unit_test(numbers_bools_enums),
+	    cmocka_unit_test(extra_keys_and_nested_loc),
+	    cmocka_unit_test(query_params),
+	    cmocka_unit_test(utf8_counting),
+	    cmocka_unit_test(utf8_strict),
+	    cmocka_unit_test(long_key_loc_stays_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

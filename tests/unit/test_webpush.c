@@ -123,9 +123,9 @@ static void round_trip_with_ephemeral_keys(void **state)
 					 NULL, &b2, &l2, err, sizeof(err)),
 			 0);
 	assert_int_equal(l1, 86 + strlen(msg) + 1 + 16);
-	assert_int_equal(b1[20], 65);		       /* idlen */
-	assert_memory_equal(b1 + 16, "\0\0\x10\0", 4); /* rs 4096 */
-	assert_true(memcmp(b1, b2, 16) != 0);	       /* fresh salt */
+	assert_int_equal(b1[20], 65);			/* idlen */
+	assert_memory_equal(b1 + 16, "\0\0\x10\0", 4);	/* rs 4096 */
+	assert_true(memcmp(b1, b2, 16) != 0);		/* fresh salt */
 	assert_true(memcmp(b1 + 21, b2 + 21, 65) != 0); /* fresh ephemeral key */
 	assert_int_equal(webpush_decrypt(ua_priv, auth, b1, l1, &plain, &pl, err, sizeof(err)), 0);
 	assert_string_equal((char *)plain, msg);
@@ -306,7 +306,6 @@ static void config_requires_vapid_keys_with_push(void **state)
 	assert_int_equal(config_load("", err, sizeof(err)), 0);
 }
 
-
 static bool addr_ok(const char *ip, bool allow_loopback)
 {
 	struct sockaddr_storage ss;
@@ -328,16 +327,18 @@ static bool addr_ok(const char *ip, bool allow_loopback)
 static void ssrf_guard_refuses_internal_addresses(void **state)
 {
 	(void)state;
-	const char *inside[] = {"127.0.0.1", "127.1.2.3", "10.0.0.5", "172.16.0.1", "172.31.255.255",
-				"192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1",
-				"255.255.255.255", "192.0.0.8", "198.18.0.1", "::1", "::", "fe80::1",
-				"fc00::1", "fd12:3456::1", "ff02::1", "::ffff:10.0.0.1",
-				"::ffff:127.0.0.1", "64:ff9b::a00:1"};
+	const char *inside[] = {
+	    "127.0.0.1",	"127.1.2.3",	   "10.0.0.5",	   "172.16.0.1", "172.31.255.255",
+	    "192.168.1.1",	"169.254.169.254", "100.64.0.1",   "0.0.0.0",	 "224.0.0.1",
+	    "255.255.255.255",	"192.0.0.8",	   "198.18.0.1",   "::1",	 "::",
+	    "fe80::1",		"fc00::1",	   "fd12:3456::1", "ff02::1",	 "::ffff:10.0.0.1",
+	    "::ffff:127.0.0.1", "64:ff9b::a00:1"};
 	for (size_t i = 0; i < sizeof(inside) / sizeof(inside[0]); i++)
 		if (addr_ok(inside[i], false))
 			fail_msg("%s must be refused", inside[i]);
-	const char *outside[] = {"8.8.8.8", "142.250.1.1", "172.32.0.1", "100.128.0.1",
-				 "2001:4860:4860::8888", "2a00:1450::1", "::ffff:8.8.8.8"};
+	const char *outside[] = {"8.8.8.8",	  "142.250.1.1",	  "172.32.0.1",
+				 "100.128.0.1",	  "2001:4860:4860::8888", "2a00:1450::1",
+				 "::ffff:8.8.8.8"};
 	for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++)
 		if (!addr_ok(outside[i], false))
 			fail_msg("%s must be allowed", outside[i]);
