@@ -115,7 +115,7 @@ static bool phone_field(struct http_request *req, struct verrors *e, json_object
 static int token_response(struct http_response *res, int status, const struct user *u)
 {
 	struct auth_claims cl;
-	char *tok = auth_issue_token(u->id, u->role, &cl);
+	char *tok = auth_issue_token_after(u->id, u->role, u->tokens_valid_after, &cl);
 	if (!tok) {
 		log_error("could not issue a token");
 		return http_error(res, 500, "Internal server error");
@@ -348,9 +348,11 @@ int api_auth_password(struct http_request *req, struct http_response *res)
 	char *hash = auth_hash_password(next);
 	if (!hash)
 		return http_error(res, 500, "Internal server error");
-	/* Every other session of this account ends; the one that changed it stays. */
+	/* Every other session of this account ends, including tokens issued earlier in this
+	 * very second (iat has whole seconds); the one that changed it stays, and new logins
+	 * get an iat of the next second (token_response). */
 	struct user_patch p = {.password_hash = hash,
-			       .tokens_valid_after = (int64_t)time(NULL),
+			       .tokens_valid_after = (int64_t)time(NULL) + 1,
 			       .keep_jti = req->user.jti};
 	enum users_rc rc = users_update(&u->oid, &p, &err);
 	free(hash);

@@ -90,6 +90,12 @@ bool auth_needs_rehash(const char *hash)
 
 char *auth_issue_token(const char *user_id, const char *role, struct auth_claims *out)
 {
+	return auth_issue_token_after(user_id, role, 0, out);
+}
+
+char *auth_issue_token_after(const char *user_id, const char *role, int64_t min_iat,
+			     struct auth_claims *out)
+{
 	crypto_ready();
 	const struct config *c = config_get();
 	unsigned char rnd[16];
@@ -97,6 +103,8 @@ char *auth_issue_token(const char *user_id, const char *role, struct auth_claims
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(jti, sizeof(jti), rnd, sizeof(rnd));
 	int64_t now = (int64_t)time(NULL);
+	if (min_iat > now && min_iat <= now + AUTH_CLOCK_LEEWAY_SEC)
+		now = min_iat;
 	int64_t exp = now + (int64_t)c->jwt_expire_min * 60;
 	jwt_t *j = NULL;
 	if (jwt_new(&j) != 0)

@@ -540,17 +540,23 @@ static void change_password(void **state)
 			 422);
 	/* nothing changed so far */
 	assert_int_equal(login("pia@example.com", PW), 200);
-	sleep(1);
+	/* a session opened in the same second as the change ends with it too */
+	char *sibling = login_tok("pia@example.com", PW);
 	assert_int_equal(call("POST", "/api/auth/password", NULL, t,
 			      "{\"current_password\":\"" PW
 			      "\",\"new_password\":\"NewPassw0rd!\"}"),
 			 204);
 	assert_int_equal(login("pia@example.com", PW), 401);
-	assert_int_equal(login("pia@example.com", "NewPassw0rd!"), 200);
+	/* a login right after the change works at once */
+	char *fresh = login_tok("pia@example.com", "NewPassw0rd!");
+	assert_int_equal(call("GET", "/api/auth/me", NULL, fresh, NULL), 200);
 	/* the session that changed it stays; older sessions end */
 	assert_int_equal(call("GET", "/api/auth/me", NULL, t, NULL), 200);
 	assert_int_equal(call("GET", "/api/auth/me", NULL, old_session, NULL), 401);
 	assert_string_equal(detail(), "Invalid token");
+	assert_int_equal(call("GET", "/api/auth/me", NULL, sibling, NULL), 401);
+	free(sibling);
+	free(fresh);
 	free(old_session);
 	free(t);
 }
