@@ -30,18 +30,12 @@ static void put_user(void *p)
 int api_admin_users_list(struct http_request *req, struct http_response *res)
 {
 	struct verrors *e = http_verrors(req);
-	const char *q = http_query(req, "q");
+	const char *q = NULL;
 	const char *role = NULL;
 	long skip, limit;
-	if (q && utf8_len(q) > 100) {
-		verr_add(e, "query.q",
-			 utf8_len(q) == (size_t)-1 ? "Input should be valid UTF-8 text"
-						   : "String should have at most 100 characters",
-			 utf8_len(q) == (size_t)-1 ? "string_unicode" : "string_too_long");
-	}
+	v_query_string(e, http_query(req, "q"), "q", 100, &q);
 	v_query_enum(e, http_query(req, "role"), "role", roles, &role);
-	v_query_int(e, http_query(req, "skip"), "skip", 0, 0, 1000000, &skip);
-	v_query_int(e, http_query(req, "limit"), "limit", 20, 1, 100, &limit);
+	http_query_paging(req, e, &skip, &limit);
 	if (verr_any(e))
 		return http_validation(res, e);
 
@@ -54,12 +48,7 @@ int api_admin_users_list(struct http_request *req, struct http_response *res)
 	json_object *items = json_object_new_array();
 	for (size_t i = 0; i < l->n; i++)
 		json_object_array_add(items, api_user_json(&l->items[i], true, true));
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "items", items);
-	json_object_object_add(o, "total", json_object_new_int64(total));
-	json_object_object_add(o, "skip", json_object_new_int64(skip));
-	json_object_object_add(o, "limit", json_object_new_int64(limit));
-	return http_json(res, 200, o);
+	return http_page(res, items, total, skip, limit);
 }
 
 int api_admin_users_patch(struct http_request *req, struct http_response *res)

@@ -36,23 +36,6 @@ static void free_bson(void *p)
 	bson_destroy(p);
 }
 
-/* An RFC 3339 instant at body.<prefix>.<key>. */
-static bool v_instant(struct verrors *e, json_object *obj, const char *prefix, const char *key,
-		      bool required, int64_t *out)
-{
-	const char *s;
-	if (!v_string(e, obj, prefix, key, required, 1, 64, &s))
-		return false;
-	if (!time_parse_rfc3339(s, out)) {
-		char loc[128];
-		snprintf(loc, sizeof(loc), "%s.%s", prefix, key);
-		verr_add(e, loc, "Input should be an RFC 3339 date-time with an offset",
-			 "datetime_parsing");
-		return false;
-	}
-	return true;
-}
-
 /* Validates a create (all required but is_special, preferred_slots, photos, draft) or a
  * draft edit (all optional) into `f`. Returns 0, or the status of the answer it set. */
 static int parse_fields(struct http_request *req, struct http_response *res, json_object *body,
@@ -257,8 +240,7 @@ int api_requests_list(struct http_request *req, struct http_response *res)
 	q.owner = &owner;
 	v_query_enum(&e, http_query(req, "status"), "status", requests_status_names, &q.status);
 	v_query_enum(&e, http_query(req, "category"), "category", requests_categories, &q.category);
-	v_query_int(&e, http_query(req, "skip"), "skip", 0, 0, 1000000000L, &q.skip);
-	v_query_int(&e, http_query(req, "limit"), "limit", 20, 1, 100, &q.limit);
+	http_query_paging(req, &e, &q.skip, &q.limit);
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
@@ -267,12 +249,7 @@ int api_requests_list(struct http_request *req, struct http_response *res)
 	json_object *items = requests_list(&q, &total, &err);
 	if (!items)
 		return http_db_error(res, &err);
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "items", items);
-	json_object_object_add(o, "total", json_object_new_int64(total));
-	json_object_object_add(o, "skip", json_object_new_int64(q.skip));
-	json_object_object_add(o, "limit", json_object_new_int64(q.limit));
-	return http_json(res, 200, o);
+	return http_page(res, items, total, q.skip, q.limit);
 }
 
 int api_requests_get(struct http_request *req, struct http_response *res)

@@ -150,17 +150,8 @@ int api_staff_requests_list(struct http_request *req, struct http_response *res)
 		else
 			q.has_day = true;
 	}
-	const char *text = http_query(req, "q");
-	if (text && *text) {
-		size_t n = utf8_len(text);
-		if (n == (size_t)-1 || n > 200)
-			verr_add(&e, "query.q", "String should have at most 200 characters",
-				 "string_too_long");
-		else
-			q.q = text;
-	}
-	v_query_int(&e, http_query(req, "skip"), "skip", 0, 0, 1000000000L, &q.skip);
-	v_query_int(&e, http_query(req, "limit"), "limit", 20, 1, 100, &q.limit);
+	v_query_string(&e, http_query(req, "q"), "q", 200, &q.q);
+	http_query_paging(req, &e, &q.skip, &q.limit);
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
@@ -173,12 +164,7 @@ int api_staff_requests_list(struct http_request *req, struct http_response *res)
 		json_object_put(items);
 		return http_db_error(res, &err);
 	}
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "items", items);
-	json_object_object_add(o, "total", json_object_new_int64(total));
-	json_object_object_add(o, "skip", json_object_new_int64(q.skip));
-	json_object_object_add(o, "limit", json_object_new_int64(q.limit));
-	return http_json(res, 200, o);
+	return http_page(res, items, total, q.skip, q.limit);
 }
 
 int api_staff_requests_get(struct http_request *req, struct http_response *res)
@@ -191,21 +177,6 @@ int api_staff_requests_get(struct http_request *req, struct http_response *res)
 	if (!doc)
 		return err.code ? http_db_error(res, &err) : not_found(res);
 	return answer_staff(req, res, 200, doc, false);
-}
-
-static bool v_instant(struct verrors *e, json_object *obj, const char *key, int64_t *out)
-{
-	const char *s;
-	if (!v_string(e, obj, "body", key, false, 1, 64, &s))
-		return false;
-	if (!time_parse_rfc3339(s, out)) {
-		char loc[64];
-		snprintf(loc, sizeof(loc), "body.%s", key);
-		verr_add(e, loc, "Input should be an RFC 3339 date-time with an offset",
-			 "datetime_parsing");
-		return false;
-	}
-	return true;
 }
 
 int api_staff_requests_transition(struct http_request *req, struct http_response *res)
@@ -225,8 +196,8 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	struct req_transition t = {.actor = actor_of(req), .actor_id = req->user.id};
 	bool has_to = v_enum(&e, body, "body", "to", true, requests_status_names, &to);
 	v_string(&e, body, "body", "note", false, 1, 1000, &t.note);
-	bool has_start = v_instant(&e, body, "slot_start", &t.slot.start);
-	bool has_end = v_instant(&e, body, "slot_end", &t.slot.end);
+	bool has_start = v_instant(&e, body, "body", "slot_start", false, &t.slot.start);
+	bool has_end = v_instant(&e, body, "body", "slot_end", false, &t.slot.end);
 	if (has_start != has_end)
 		verr_add(&e, has_start ? "body.slot_end" : "body.slot_start",
 			 "slot_start and slot_end go together", "missing");

@@ -34,54 +34,6 @@ static void append_meta(bson_t *doc, json_object *data)
 	bson_append_document_end(doc, &meta);
 }
 
-static json_object *bson_value_to_json(const bson_iter_t *it);
-
-static json_object *bson_doc_to_json(const uint8_t *data, uint32_t len, bool array)
-{
-	bson_t sub;
-	bson_iter_t it;
-	json_object *o = array ? json_object_new_array() : json_object_new_object();
-	if (!bson_init_static(&sub, data, len) || !bson_iter_init(&it, &sub))
-		return o;
-	while (bson_iter_next(&it)) {
-		json_object *v = bson_value_to_json(&it);
-		if (array)
-			json_object_array_add(o, v);
-		else
-			json_object_object_add(o, bson_iter_key(&it), v);
-	}
-	return o;
-}
-
-static json_object *bson_value_to_json(const bson_iter_t *it)
-{
-	char buf[TIME_RFC3339_LEN];
-	uint32_t len;
-	const uint8_t *data;
-	switch (bson_iter_type(it)) {
-	case BSON_TYPE_UTF8: return json_object_new_string(bson_iter_utf8(it, NULL));
-	case BSON_TYPE_INT32: return json_object_new_int(bson_iter_int32(it));
-	case BSON_TYPE_INT64: return json_object_new_int64(bson_iter_int64(it));
-	case BSON_TYPE_DOUBLE: return json_object_new_double(bson_iter_double(it));
-	case BSON_TYPE_BOOL: return json_object_new_boolean(bson_iter_bool(it));
-	case BSON_TYPE_DATE_TIME:
-		time_format_rfc3339(bson_iter_date_time(it), buf);
-		return json_object_new_string(buf);
-	case BSON_TYPE_OID: {
-		char hex[25];
-		bson_oid_to_string(bson_iter_oid(it), hex);
-		return json_object_new_string(hex);
-	}
-	case BSON_TYPE_DOCUMENT:
-		bson_iter_document(it, &len, &data);
-		return bson_doc_to_json(data, len, false);
-	case BSON_TYPE_ARRAY:
-		bson_iter_array(it, &len, &data);
-		return bson_doc_to_json(data, len, true);
-	default: return NULL;
-	}
-}
-
 json_object *notify_doc_to_json(const bson_t *doc)
 {
 	static const char *const keys[] = {"user_id", "channel", "event", "title",	"body",
@@ -89,11 +41,11 @@ json_object *notify_doc_to_json(const bson_t *doc)
 	json_object *o = json_object_new_object();
 	bson_iter_t it;
 	if (bson_iter_init_find(&it, doc, "_id"))
-		json_object_object_add(o, "id", bson_value_to_json(&it));
+		json_object_object_add(o, "id", db_value_to_json(&it));
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_object *v = NULL;
 		if (bson_iter_init_find(&it, doc, keys[i]))
-			v = bson_value_to_json(&it);
+			v = db_value_to_json(&it);
 		if (!v && strcmp(keys[i], "meta") == 0)
 			v = json_object_new_object();
 		if (!v && strcmp(keys[i], "read") == 0)

@@ -1122,50 +1122,12 @@ json_object *requests_list(const struct req_query *q, int64_t *total, bson_error
 
 /* ------------------------------------------------------------------ wire shape */
 
-static json_object *value_json(bson_iter_t *it);
-
-static json_object *container_json(bson_iter_t *it, bool array)
-{
-	bson_iter_t sub;
-	json_object *o = array ? json_object_new_array() : json_object_new_object();
-	if (!bson_iter_recurse(it, &sub))
-		return o;
-	while (bson_iter_next(&sub)) {
-		if (array)
-			json_object_array_add(o, value_json(&sub));
-		else
-			json_object_object_add(o, bson_iter_key(&sub), value_json(&sub));
-	}
-	return o;
-}
-
-static json_object *value_json(bson_iter_t *it)
-{
-	char buf[TIME_RFC3339_LEN + 25];
-	switch (bson_iter_type(it)) {
-	case BSON_TYPE_UTF8: return json_object_new_string(bson_iter_utf8(it, NULL));
-	case BSON_TYPE_INT32: return json_object_new_int(bson_iter_int32(it));
-	case BSON_TYPE_INT64: return json_object_new_int64(bson_iter_int64(it));
-	case BSON_TYPE_DOUBLE: return json_object_new_double(bson_iter_double(it));
-	case BSON_TYPE_BOOL: return json_object_new_boolean(bson_iter_bool(it));
-	case BSON_TYPE_DATE_TIME:
-		time_format_rfc3339(bson_iter_date_time(it), buf);
-		return json_object_new_string(buf);
-	case BSON_TYPE_OID:
-		bson_oid_to_string(bson_iter_oid(it), buf);
-		return json_object_new_string(buf);
-	case BSON_TYPE_DOCUMENT: return container_json(it, false);
-	case BSON_TYPE_ARRAY: return container_json(it, true);
-	default: return NULL;
-	}
-}
-
 static void put_field(json_object *o, const bson_t *doc, const char *key, const char *as)
 {
 	bson_iter_t it;
 	json_object *v = NULL;
 	if (bson_iter_init_find(&it, doc, key))
-		v = value_json(&it);
+		v = db_value_to_json(&it);
 	json_object_object_add(o, as ? as : key, v);
 }
 

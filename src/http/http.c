@@ -203,6 +203,22 @@ int http_error(struct http_response *res, int status, const char *detail)
 	return http_json(res, status, o);
 }
 
+void http_query_paging(struct http_request *req, struct verrors *e, long *skip, long *limit)
+{
+	v_query_int(e, http_query(req, "skip"), "skip", 0, 0, 1000000000L, skip);
+	v_query_int(e, http_query(req, "limit"), "limit", 20, 1, 100, limit);
+}
+
+int http_page(struct http_response *res, json_object *items, int64_t total, long skip, long limit)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	json_object_object_add(o, "skip", json_object_new_int64(skip));
+	json_object_object_add(o, "limit", json_object_new_int64(limit));
+	return http_json(res, 200, o);
+}
+
 static void put_verrors(void *p)
 {
 	verr_free(p);

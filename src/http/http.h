@@ -83,6 +83,11 @@ const char *http_response_header(const struct http_response *res, const char *na
 int http_json(struct http_response *res, int status, json_object *body);
 /* {"detail": "<detail>"} */
 int http_error(struct http_response *res, int status, const char *detail);
+/* The list paging of the API: ?skip= (0..1e9, default 0) and ?limit= (1..100, default 20),
+ * errors collected into `e`. */
+void http_query_paging(struct http_request *req, struct verrors *e, long *skip, long *limit);
+/* 200 {"items": items, "total", "skip", "limit"}; `items` is consumed. */
+int http_page(struct http_response *res, json_object *items, int64_t total, long skip, long limit);
 /* A validation error list released with the request's arena (no verr_free needed). */
 struct verrors *http_verrors(struct http_request *req);
 /* 422 {"detail": [ ... ]} from collected validation errors (consumed). */

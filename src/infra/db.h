@@ -4,6 +4,7 @@
 #ifndef SWMRA_DB_H
 #define SWMRA_DB_H
 
+#include <json-c/json.h>
 #include <mongoc/mongoc.h>
 #include <stdbool.h>
 
@@ -27,6 +28,10 @@ bool db_is_unavailable(const bson_error_t *err);
 /* `s` with every regular-expression metacharacter escaped, so a $regex matches it
  * literally (malloc'd, caller frees). */
 char *db_regex_escape(const char *s);
+/* The wire form of a BSON value (new json-c object, caller owns; NULL for JSON null and
+ * types the API never stores): dates as RFC 3339 UTC, ObjectIds as 24-hex strings,
+ * documents and arrays recursively. */
+json_object *db_value_to_json(const bson_iter_t *it);
 /* 24 lowercase/uppercase hex chars → ObjectId. */
 bool db_parse_oid(const char *hex, bson_oid_t *oid);
 /* Installs the mongoc log handler that drops driver debug noise and FerretDB's harmless

@@ -1,4 +1,5 @@
 #include "infra/validate.h"
+#include "infra/timeutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -366,6 +367,41 @@ bool v_query_enum(struct verrors *e, const char *raw, const char *name, const ch
 		snprintf(loc, sizeof(loc), "query.%s", name);
 		enum_msg(msg, sizeof(msg), allowed);
 		verr_add(e, loc, msg, "enum");
+		return false;
+	}
+	*out = raw;
+	return true;
+}
+
+bool v_instant(struct verrors *e, json_object *obj, const char *prefix, const char *key,
+	       bool required, int64_t *out)
+{
+	const char *s;
+	if (!v_string(e, obj, prefix, key, required, 1, 64, &s))
+		return false;
+	if (!time_parse_rfc3339(s, out)) {
+		add_at(e, prefix, key, "Input should be an RFC 3339 date-time with an offset",
+		       "datetime_parsing");
+		return false;
+	}
+	return true;
+}
+
+bool v_query_string(struct verrors *e, const char *raw, const char *name, size_t max_chars,
+		    const char **out)
+{
+	*out = NULL;
+	if (!raw || !*raw)
+		return true;
+	size_t n = utf8_len(raw);
+	char msg[96];
+	if (n == (size_t)-1) {
+		add_at(e, "query", name, "Input should be valid UTF-8 text", "string_unicode");
+		return false;
+	}
+	if (n > max_chars) {
+		snprintf(msg, sizeof(msg), "String should have at most %zu characters", max_chars);
+		add_at(e, "query", name, msg, "string_too_long");
 		return false;
 	}
 	*out = raw;

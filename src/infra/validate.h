@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct verrors {
 	json_object *list; /* owned array of error objects */
@@ -48,11 +49,20 @@ json_object *v_object(struct verrors *e, json_object *obj, const char *prefix, c
 json_object *v_array(struct verrors *e, json_object *obj, const char *prefix, const char *key,
 		     bool required, size_t min_items, size_t max_items);
 
+/* An RFC 3339 instant with an offset at <prefix>.<key>, as ms since the epoch. */
+bool v_instant(struct verrors *e, json_object *obj, const char *prefix, const char *key,
+	       bool required, int64_t *out);
+
 /* Query-string integer: NULL raw means absent (default used). */
 bool v_query_int(struct verrors *e, const char *raw, const char *name, long def, long min, long max,
 		 long *out);
 /* Query-string enum: NULL or absent leaves *out NULL and is fine; "" or unknown is an error. */
 bool v_query_enum(struct verrors *e, const char *raw, const char *name, const char *const *allowed,
 		  const char **out);
+
+/* Query-string text of at most `max_chars` UTF-8 characters: absent or empty leaves *out
+ * NULL (no filter); invalid UTF-8 or too long is an error. */
+bool v_query_string(struct verrors *e, const char *raw, const char *name, size_t max_chars,
+		    const char **out);
 
 #endif

@@ -199,6 +199,34 @@ static void long_key_loc_stays_utf8(void **state)
 	}
 }
 
+static void query_strings_and_instants(void **state)
+{
+	(void)state;
+	struct verrors e;
+	verr_init(&e);
+	const char *s = "x";
+	assert_true(v_query_string(&e, NULL, "q", 5, &s));
+	assert_null(s);
+	assert_true(v_query_string(&e, "", "q", 5, &s));
+	assert_null(s); /* empty means no filter */
+	assert_true(v_query_string(&e, "héllo", "q", 5, &s));
+	assert_string_equal(s, "héllo");
+	assert_false(v_query_string(&e, "toolong", "q", 5, &s));
+	assert_false(v_query_string(&e, "\xc3", "q", 5, &s)); /* invalid UTF-8 is said so */
+	json_object *o = parse("{\"at\":\"2026-11-26T14:30:00+05:30\",\"bad\":\"tomorrow\"}");
+	int64_t ms = 0;
+	assert_true(v_instant(&e, o, "body", "at", true, &ms));
+	assert_int_equal(ms, 1795683600000LL);
+	assert_false(v_instant(&e, o, "body", "bad", true, &ms));
+	assert_false(v_instant(&e, o, "body", "none", false, &ms));
+	char buf[256];
+	assert_string_equal(
+	    summary(&e, buf, sizeof(buf)),
+	    "query.q|string_too_long;query.q|string_unicode;body.bad|datetime_parsing;");
+	verr_free(&e);
+	json_object_put(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +236,7 @@ int main(void)
 	    cmocka_unit_test(query_params),
 	    cmocka_unit_test(utf8_counting),
 	    cmocka_unit_test(utf8_strict),
+	    cmocka_unit_test(query_strings_and_instants),
 	    cmocka_unit_test(long_key_loc_stays_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
