@@ -749,36 +749,66 @@ static bool same_slot(const struct req_slot *a, const struct req_slot *b)
 	return a->start == b->start && a->end == b->end;
 }
 
-static void release_seat(const bson_oid_t *id, const struct req_slot *slot, const char *why)
+/* Gives back the seat the request held in `slot` in the state at `version` (a change that
+ * won version + 1 moved it out): the claim of that state, never one made after it. */
+static void release_seat(const bson_oid_t *id, const struct req_slot *slot, int64_t version,
+			 const char *why)
 {
 	bson_error_t err;
-	if (!slots_release(id, slot->start, &err)) {
+	if (!slots_release(id, slot->start, version, &err)) {
 		char hex[25];
 		bson_oid_to_string(id, hex);
 		log_warn("releasing the seat of request %s (%s) failed: %s", hex, why, err.message);
 	}
 }
 
-/* A change that claimed `slot` lost (or failed) its version: the seat goes back unless the
- * request holds that slot now (one seat per request and slot, so a racing change of the
- * same request to the same slot shares it with the winner). When the state cannot be read,
+/* Whether event `version` of request `id` assigns `slot`: 1 yes, 0 no (or no such event),
+ * -1 error. The event is written once and never changed, so the answer is final. */
+static int event_assigns(const bson_oid_t *id, int64_t version, const struct req_slot *slot,
+			 bson_error_t *err)
+{
+	bson_t *ev = NULL;
+	int r = event_get(id, version, &ev, err);
+	if (r <= 0)
+		return r;
+	bson_iter_t it;
+	struct req_slot held;
+	bool yes = false;
+	if (bson_iter_init_find(&it, ev, "set") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+		uint32_t len;
+		const uint8_t *data;
+		bson_t set;
+		bson_iter_document(&it, &len, &data);
+		yes = bson_init_static(&set, data, len) && doc_slot(&set, &held) &&
+		      same_slot(&held, slot);
+	}
+	bson_destroy(ev);
+	return yes ? 1 : 0;
+}
+
+/* A change that claimed `slot` for `version` did not win that version: its claim goes back.
+ * The claim is this change's alone (slots_claim never lets another change adopt it), so
+ * no later state of the request can depend on it, and the release names the version, so
+ * it cannot take a claim made later by a change that saw the request outside the slot.
+ * `lost` is false when the insert of the version failed without a duplicate key: then it
+ * may still have been written, and the event decides (the only change that can write
+ * version with this slot is this one, as it holds the claim); when that cannot be read
  * the seat is kept: a leaked seat is safer than a scheduled request without one. */
-static void release_lost_claim(const bson_oid_t *id, const struct req_slot *slot)
+static void release_lost_claim(const bson_oid_t *id, const struct req_slot *slot, int64_t version,
+			       bool lost)
 {
 	bson_error_t err;
-	bson_t *now = load_request(id, NULL, false, &err);
-	if (!now && err.code) {
-		char hex[25];
-		bson_oid_to_string(id, hex);
-		log_warn("request %s: keeping a seat claimed by a lost change (%s)", hex,
-			 err.message);
+	int won = lost ? 0 : event_assigns(id, version, slot, &err);
+	if (won == 0) {
+		release_seat(id, slot, version, "change lost its version");
 		return;
 	}
-	struct req_slot held;
-	bool holds = now && doc_slot(now, &held) && same_slot(&held, slot);
-	bson_destroy(now);
-	if (!holds)
-		release_seat(id, slot, "change lost its version");
+	if (won < 0) {
+		char hex[25];
+		bson_oid_to_string(id, hex);
+		log_warn("request %s: keeping a seat claimed by a change that may have lost (%s)",
+			 hex, err.message);
+	}
 }
 
 static enum req_result map_claim(enum slot_claim_result r)
@@ -787,6 +817,7 @@ static enum req_result map_claim(enum slot_claim_result r)
 	case SLOT_CLAIMED: return REQ_OK;
 	case SLOT_FULL: return REQ_SLOT_FULL;
 	case SLOT_NOT_AVAILABLE: return REQ_SLOT_NOT_AVAILABLE;
+	case SLOT_HELD: return REQ_CONFLICT; /* another change of the request is at it */
 	case SLOT_DB_ERROR: break;
 	}
 	return REQ_DB_ERROR;
@@ -879,8 +910,8 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 			 * missing version), nothing has touched the database since, and a
 			 * version+1 found then would have been rolled into `version`. A
 			 * hint only: the insert of the version decides. */
-			enum slot_claim_result cr =
-			    slots_claim(id, category, new_slot.start, new_slot.end, resident, err);
+			enum slot_claim_result cr = slots_claim(
+			    id, category, new_slot.start, new_slot.end, resident, version + 1, err);
 			if (cr != SLOT_CLAIMED)
 				return map_claim(cr);
 			claimed = true;
@@ -914,7 +945,7 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 	bson_destroy(&set);
 	if (won <= 0) {
 		if (claimed)
-			release_lost_claim(id, &new_slot);
+			release_lost_claim(id, &new_slot, version + 1, won == 0);
 		return won == 0 ? REQ_CONFLICT : REQ_DB_ERROR;
 	}
 
@@ -923,7 +954,7 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 
 	/* Then the old seat goes: moved to another slot, or no longer needed. */
 	if (has_old && ((set_slot && !same_slot(&new_slot, &old_slot)) || clear_slot))
-		release_seat(id, &old_slot, reschedule ? "rescheduled" : to_name);
+		release_seat(id, &old_slot, version, reschedule ? "rescheduled" : to_name);
 
 	int points = 0;
 	if (t->to == RS_COMPLETED) {

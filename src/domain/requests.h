@@ -21,11 +21,22 @@
  * A change reads the request at version v (rolled forward, below), validates against that
  * state, then claims version v+1 by inserting its event. The duplicate key means another
  * change of the request won v+1: the loser changes nothing (REQ_CONFLICT; a slot seat it
- * claimed first is given back unless the request holds that slot now). Only the winner
- * then acts: it rolls the document forward, releases the old seat, credits the reward
- * (which stays exclusive by its own unique insert) and notifies the resident. So two staff
- * clicking "enroute" at once give one event, one notification and one 409. Notes are valid
- * at any version, so a note that loses a version simply takes the next one.
+ * claimed first is given back). Only the winner then acts: it rolls the document forward,
+ * releases the old seat, credits the reward (which stays exclusive by its own unique
+ * insert) and notifies the resident. So two staff clicking "enroute" at once give one
+ * event, one notification and one 409. Notes are valid at any version, so a note that
+ * loses a version simply takes the next one.
+ *
+ * Seats (slots.h). A change moving the request into a slot claims the seat first, for its
+ * version v+1 (the claim records it). The claim is that change's alone: a change finding
+ * a claim of the request already in its target slot (another change's, not yet kept or
+ * given back) gets REQ_CONFLICT instead of sharing it. A seat is given back by exactly
+ * one change: the one that made it, when it loses v+1 (checked against event v+1 itself
+ * when the insert failed without a duplicate key), or else the winner of the version that
+ * moves the request out of the slot, which releases only a claim made at or before the
+ * version it read. So a slow loser or a late release never takes the seat of a later
+ * change that moved the request back into the same slot, and every request in scheduled
+ * or a later status holds exactly one seat, in its assigned slot.
  *
  * The document is a cache of the log. Reading a request (requests_load, requests_list)
  * reads its events too (sorted by version): the timeline (`events` of the API) is the
@@ -37,9 +48,10 @@
  * only the ones of the last change, so any document FerretDB ends up keeping is the whole
  * state of one version. Roll forward never has side effects; a crash between the insert
  * and the winner's seat release or notification loses those (the old seat stays taken
- * until its slot passes; a repeated completion still re-runs the reward credit). Lists and
- * the cron jobs filter on the stored fields, which lag only in those crash windows, until
- * the next read of the request. */
+ * until its slot passes, and the request cannot be moved back into that slot; a repeated
+ * completion still re-runs the reward credit). Lists and the cron jobs filter on the
+ * stored fields, which lag only in those crash windows, until the next read of the
+ * request. */
 #ifndef SWMRA_REQUESTS_H
 #define SWMRA_REQUESTS_H
 
@@ -170,11 +182,12 @@ struct req_transition {
 /* Applies one status change: checks the edge (and, for residents, the 24 h rule on the
  * assigned slot when cancelling or rescheduling), claims a new slot seat first when the
  * target is scheduled with a slot, then claims the next version with a STATUS_CHANGE event
- * (REQ_CONFLICT when another change won it; a fresh seat is given back). The winner rolls
- * the document forward, releases the old seat (rescheduling, or entering failed/cancelled,
- * which also clears assigned_slot), credits the reward on entering completed
- * (rewards_credit) and sends the notification of the new status ("rescheduled" for a
- * reschedule). Rescheduling to the slot already held is a no-op.
+ * (REQ_CONFLICT when another change won it; a fresh seat is given back; REQ_CONFLICT too
+ * when the request has a claim in the target slot made by another change). The winner
+ * rolls the document forward, releases the old seat (rescheduling, or entering
+ * failed/cancelled, which also clears assigned_slot), credits the reward on entering
+ * completed (rewards_credit) and sends the notification of the new status ("rescheduled"
+ * for a reschedule). Rescheduling to the slot already held is a no-op.
  * On REQ_INVALID, `*from_out` receives the current status. On success `*doc_out` (may be
  * NULL) receives the updated document (caller owns). */
 enum req_result requests_transition(const bson_oid_t *id, const struct req_transition *t,
