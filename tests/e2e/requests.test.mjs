@@ -223,3 +223,13 @@ test('someone else\'s request is 404 on every route', async (t) => {
   assert.equal(still.json.quantity, 2);
   assert.equal(still.json.events.length, 1);
 });
+
+test('the API and these tests read the same clock (TEST_NOW_OFFSET on a test stack)', async (t) => {
+  const ctx = await setup(t);
+  if (!ctx) return;
+  const before = now();
+  const r = await call('POST', '/api/requests', ctx.resident.token, body('organic'));
+  assert.equal(r.status, 201, r.text);
+  const at = Date.parse(r.json.created_at);
+  assert.ok(at >= before - 5000 && at <= now() + 5000, `created_at ${r.json.created_at} vs now() ${new Date(before).toISOString()}`);
+});
