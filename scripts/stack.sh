@@ -395,6 +395,8 @@ cmd_env() {
 	done
 	jwt_secret
 	[ -n "${JWT_SECRET:-}" ] && printf 'export JWT_SECRET=%q\n' "$JWT_SECRET"
+	# a shifted test clock (APP_ENV=test only): the tests read it to agree with the API
+	[ -n "${TEST_NOW_OFFSET:-}" ] && printf 'export TEST_NOW_OFFSET=%q\n' "$TEST_NOW_OFFSET"
 	printf 'export SWMRA_BASE_URL=%q\n' "http://127.0.0.1:$HTTP_PORT"
 	printf 'export SWMRA_MAILDIR=%q\n' "$STACK_DIR/mail"
 }

@@ -352,7 +352,7 @@ int api_auth_password(struct http_request *req, struct http_response *res)
 	 * very second (iat has whole seconds); the one that changed it stays, and new logins
 	 * get an iat of the next second (token_response). */
 	struct user_patch p = {.password_hash = hash,
-			       .tokens_valid_after = (int64_t)time(NULL) + 1,
+			       .tokens_valid_after = time_now_ms() / 1000 + 1,
 			       .keep_jti = req->user.jti};
 	enum users_rc rc = users_update(&u->oid, &p, &err);
 	free(hash);

@@ -222,7 +222,7 @@ int api_internal_ws_auth(struct http_request *req, struct http_response *res)
 		int64_t iat = unverified_iat(req, token);
 		struct auth_claims old;
 		if (iat > 0 && auth_verify_token_at(token, iat, &old, NULL) &&
-		    old.exp <= (int64_t)time(NULL))
+		    old.exp <= time_now_ms() / 1000)
 			return ws_deny(res, "token_expired", "Token expired");
 		log_debug("ws token refused: %s", why ? why : "?");
 		return ws_deny(res, "token_invalid", "Invalid token");

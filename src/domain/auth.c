@@ -102,7 +102,7 @@ char *auth_issue_token_after(const char *user_id, const char *role, int64_t min_
 	char jti[33];
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(jti, sizeof(jti), rnd, sizeof(rnd));
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = time_now_ms() / 1000;
 	if (min_iat > now && min_iat <= now + AUTH_CLOCK_LEEWAY_SEC)
 		now = min_iat;
 	int64_t exp = now + (int64_t)c->jwt_expire_min * 60;
@@ -224,7 +224,7 @@ bool auth_verify_token_at(const char *token, int64_t now, struct auth_claims *ou
 
 bool auth_verify_token(const char *token, struct auth_claims *out, const char **why)
 {
-	return auth_verify_token_at(token, (int64_t)time(NULL), out, why);
+	return auth_verify_token_at(token, time_now_ms() / 1000, out, why);
 }
 
 /* ---- revocation ---- */

@@ -10,6 +10,7 @@
 #include "domain/uploads.h"
 #include "infra/config.h"
 #include "infra/db.h"
+#include "infra/jsonx.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -1162,6 +1163,23 @@ static void put_field(json_object *o, const bson_t *doc, const char *key, const 
 	json_object_object_add(o, as ? as : key, v);
 }
 
+/* Events store their actor as {id, role}; clients written for the original service
+ * render `by` as text, so the wire shape is `by` (the user id) and `by_role`. */
+static void events_flatten_by(json_object *events)
+{
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		json_object *e = json_object_array_get_idx(events, i), *by;
+		if (!json_object_object_get_ex(e, "by", &by) ||
+		    !json_object_is_type(by, json_type_object))
+			continue;
+		const char *id = jsonx_str(by, "id"), *role = jsonx_str(by, "role");
+		json_object *idv = id && *id ? json_object_new_string(id) : NULL;
+		json_object *rolev = role && *role ? json_object_new_string(role) : NULL;
+		json_object_object_add(e, "by", idv); /* releases the object `by` */
+		json_object_object_add(e, "by_role", rolev);
+	}
+}
+
 json_object *requests_to_json(const bson_t *doc)
 {
 	json_object *o = json_object_new_object();
@@ -1205,6 +1223,7 @@ json_object *requests_to_json(const bson_t *doc)
 		json_object_object_add(o, "preferred_slots", json_object_new_array());
 	if (!json_object_object_get(o, "events"))
 		json_object_object_add(o, "events", json_object_new_array());
+	events_flatten_by(json_object_object_get(o, "events"));
 	if (!json_object_object_get(o, "reward_points"))
 		json_object_object_add(o, "reward_points", json_object_new_int(0));
 	return o;

@@ -73,6 +73,9 @@ const char *http_reason(int status);
 
 /* Value of a query parameter, percent-decoded, arena-owned; NULL when absent. */
 const char *http_query(struct http_request *req, const char *name);
+/* Answers 422 when a query parameter holds %00 (NUL), which would cut its value short;
+ * 0 when the query is fine. The router runs it before every handler. */
+int http_query_check(struct http_request *req, struct http_response *res);
 /* Value of a path parameter by name ("id"); NULL when the route has none. */
 const char *http_param(const struct http_request *req, const char *name);
 /* Adds (or replaces) a response header; name and value are copied. */

@@ -8,6 +8,8 @@
 
 #include <sodium.h>
 
+#include "infra/timeutil.h"
+
 enum ctype { C_STR, C_INT, C_BOOL, C_ENUM };
 
 struct var {
@@ -81,6 +83,7 @@ static const struct var vars[] = {
     S("REWARD_POINTS", reward_points, "recyclable=5,e-waste=10,hazardous=10"),
     I("DISPATCH_BATCH", dispatch_batch, "50", 1, 10000),
     I("REMINDER_HOURS", reminder_hours, "24", 1, 168),
+    I("TEST_NOW_OFFSET", test_now_offset, "0", -315360000, 315360000),
 };
 
 static struct config cfg;
@@ -337,6 +340,14 @@ static int validate(const struct config *c, char *err, size_t errlen)
 	}
 	if (c->enable_push && validate_push(c, err, errlen) < 0)
 		return -1;
+	/* a shifted clock is for test stacks only: anywhere else it would move every
+	 * deadline, token expiry and reminder */
+	if (c->test_now_offset != 0 && strcmp(c->app_env, "test") != 0) {
+		snprintf(err, errlen,
+			 "TEST_NOW_OFFSET: only allowed with APP_ENV=test (APP_ENV=%s)",
+			 c->app_env);
+		return -1;
+	}
 	return 0;
 }
 
@@ -386,6 +397,7 @@ int config_load(const char *env_file, char *err, size_t errlen)
 	}
 	cfg = c;
 	loaded = true;
+	time_set_offset_ms((int64_t)cfg.test_now_offset * 1000);
 	return 0;
 }
 

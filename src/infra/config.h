@@ -55,6 +55,7 @@ struct config {
 	const char *reward_points;
 	int dispatch_batch;
 	int reminder_hours;
+	int test_now_offset; /* seconds added to the clock; APP_ENV=test only */
 };
 
 /* Loads into the process-wide configuration. `env_file` may be NULL (then ".env" is read

@@ -247,8 +247,8 @@ static void create_get_shape_and_photos(void **state)
 	assert_int_equal(jsonx_str(ps, "start")[strlen(jsonx_str(ps, "start")) - 1], 'Z');
 	json_object *ev = json_object_array_get_idx(json_object_object_get(j, "events"), 0);
 	assert_string_equal(jsonx_str(ev, "type"), "STATUS_CHANGE");
-	assert_string_equal(jsonx_str(json_object_object_get(ev, "by"), "id"), resA);
-	assert_string_equal(jsonx_str(json_object_object_get(ev, "by"), "role"), "citizen");
+	assert_string_equal(jsonx_str(ev, "by"), resA);
+	assert_string_equal(jsonx_str(ev, "by_role"), "citizen");
 	assert_string_equal(jsonx_str(json_object_object_get(ev, "data"), "to"), "submitted");
 	call_end(&c);
 
@@ -573,8 +573,8 @@ static void staff_pipeline_to_completed(void **state)
 	json_object *evs = json_object_object_get(c.json, "events");
 	assert_int_equal(json_object_array_length(evs), 10);
 	json_object *last = json_object_array_get_idx(evs, 9);
-	assert_string_equal(jsonx_str(json_object_object_get(last, "by"), "role"), "admin");
-	assert_string_equal(jsonx_str(json_object_object_get(last, "by"), "id"), admin);
+	assert_string_equal(jsonx_str(last, "by_role"), "admin");
+	assert_string_equal(jsonx_str(last, "by"), admin);
 	call_end(&c);
 	/* a repeated completion is refused and credits nothing more */
 	assert_int_equal(transition(id, "{\"to\":\"completed\"}", &c), 409);
@@ -661,7 +661,7 @@ static void notes_append_only(void **state)
 	json_object *n = json_object_array_get_idx(evs, 1);
 	assert_string_equal(jsonx_str(n, "type"), "NOTE");
 	assert_string_equal(jsonx_str(json_object_object_get(n, "data"), "note"), "Gate code 1234");
-	assert_string_equal(jsonx_str(json_object_object_get(n, "by"), "role"), "staff");
+	assert_string_equal(jsonx_str(n, "by_role"), "staff");
 	char first[512];
 	snprintf(first, sizeof(first), "%s",
 		 json_object_to_json_string(json_object_array_get_idx(evs, 0)));

@@ -57,13 +57,15 @@ export interface SlotRange {
   end: string;
 }
 
-/** Who made a change: `{id, role}` (older servers sent the user id as a string). */
+/** Who made a change: the user id as a string, with `by_role` beside it (some servers
+ * sent `{id, role}` in `by`). */
 export type EventActor = { id: string; role?: Role | string } | string | null;
 
 export interface RequestEvent {
   type: string;
   at: string;
   by?: EventActor;
+  by_role?: Role | string | null;
   data?: Record<string, unknown> | null;
 }
 

@@ -3,9 +3,12 @@ import { formatDateTime, formatSlot } from '../lib/time';
 import { statusLabel } from './StatusBadge';
 import { t } from '../i18n';
 
-function actor(by: EventActor | undefined): { id: string; role?: string } | null {
+/** The actor of an event: `by` is the user id and `by_role` their role; an object `by`
+ * (`{id, role}`) is read too. */
+function actor(e: RequestEvent): { id: string; role?: string } | null {
+  const by: EventActor | undefined = e.by;
   if (!by) return null;
-  if (typeof by === 'string') return { id: by };
+  if (typeof by === 'string') return { id: by, role: e.by_role ?? undefined };
   return typeof by.id === 'string' ? { id: by.id, role: by.role } : null;
 }
 
@@ -45,7 +48,7 @@ export function Timeline({
     <ol className="relative ml-2 border-l-2 border-brand-200">
       {sorted.map((e, i) => {
         const { title, detail } = describe(e);
-        const a = actor(e.by);
+        const a = actor(e);
         const who = !a
           ? ''
           : a.id === currentUserId

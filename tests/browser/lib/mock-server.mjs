@@ -162,7 +162,7 @@ function page(items, q) {
 }
 function event(r, byId, data, type = 'STATUS_CHANGE') {
   const who = users.get(byId);
-  r.events.push({ type, at: now(), by: { id: byId, role: who?.role ?? 'system' }, data: { from: null, to: null, reason: null, note: null, ...data } });
+  r.events.push({ type, at: now(), by: byId, by_role: who?.role ?? 'system', data: { from: null, to: null, reason: null, note: null, ...data } });
   r.updated_at = now();
 }
 function citizenView(r) {

@@ -17,7 +17,7 @@ import { installFakeSockets } from '../../test/fakeSockets';
 
 const SLOT_DATE = addDays(todayInTz(), 10);
 const SLOT = { start: `${SLOT_DATE}T04:30:00Z`, end: `${SLOT_DATE}T05:30:00Z` };
-const DRAFT_EVENTS = [{ type: 'STATUS_CHANGE', at: '2025-01-01T10:00:00Z', by: { id: 'u1', role: 'citizen' }, data: { from: null, to: 'draft', reason: null, note: null } }];
+const DRAFT_EVENTS = [{ type: 'STATUS_CHANGE', at: '2025-01-01T10:00:00Z', by: 'u1', by_role: 'citizen', data: { from: null, to: 'draft', reason: null, note: null } }];
 
 const makeDraft = (over: Parameters<typeof makeRequest>[0] = {}) =>
   makeRequest({ id: 'd1', status: 'draft', events: DRAFT_EVENTS, preferred_slots: [SLOT], ...over });
@@ -176,7 +176,7 @@ describe('Request detail: a draft', () => {
     signIn(citizen);
     fakeFetch({
       'GET /api/requests/d1': makeDraft({
-        events: [...DRAFT_EVENTS, { type: 'EDIT', at: '2025-01-01T11:00:00Z', by: { id: 'u1', role: 'citizen' }, data: { from: null, to: null, reason: null, note: null } }],
+        events: [...DRAFT_EVENTS, { type: 'EDIT', at: '2025-01-01T11:00:00Z', by: 'u1', by_role: 'citizen', data: { from: null, to: null, reason: null, note: null } }],
       }),
     });
     renderAt(<RequestDetail />, { ...detail, state: { draftSaved: true } });
