@@ -48,6 +48,7 @@ static const struct var vars[] = {
     I("ARGON2_MEMLIMIT_KIB", argon2_memlimit_kib, "65536", 8, 1048576),
     I("LOGIN_MAX_FAILURES", login_max_failures, "5", 1, 1000),
     I("LOGIN_BACKOFF_MAX_SEC", login_backoff_max_sec, "900", 1, 86400),
+    I("LOGIN_CLIENT_MAX_FAILURES", login_client_max_failures, "20", 1, 100000),
     S("SERVICE_TZ", service_tz, "Asia/Kolkata"),
     S("PUBLIC_BASE_URL", public_base_url, "http://127.0.0.1:8080"),
     S("UPLOAD_DIR", upload_dir, "var/uploads"),

@@ -22,6 +22,7 @@ struct config {
 	int argon2_memlimit_kib;
 	int login_max_failures;
 	int login_backoff_max_sec;
+	int login_client_max_failures; /* per client address, untrusted clients only */
 	const char *service_tz;
 	const char *public_base_url;
 	const char *upload_dir;

@@ -21,6 +21,9 @@ static const struct db_index indexes[] = {
     /* auth: login backoff counts one document per failed attempt; the purge job deletes by at */
     {"login_failures", "email_at", "{\"email\": 1, \"at\": -1}", false},
     {"login_failures", "at_1", "{\"at\": 1}", false},
+    /* ... and by trusted device, and by client address (untrusted failures) */
+    {"login_failures", "device_at", "{\"device\": 1, \"at\": -1}", false},
+    {"login_failures", "ip_device_at", "{\"ip\": 1, \"device\": 1, \"at\": -1}", false},
     {"pickup_requests", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
     {"pickup_requests", "status_1", "{\"status\": 1}", false},
     {"pickup_requests", "slot_start_1", "{\"assigned_slot.start\": 1}", false},
