@@ -27,6 +27,9 @@ struct config {
 	const char *public_base_url;
 	const char *upload_dir;
 	int upload_max_bytes;
+	int upload_max_pending;	      /* unattached uploads per user at once */
+	int upload_max_pending_bytes; /* their stored bytes per user at once */
+	int upload_rate_per_hour;     /* uploads per user in any hour */
 	const char *cors_origins;
 	const char *smtp_host;
 	int smtp_port;

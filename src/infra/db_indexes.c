@@ -49,6 +49,10 @@ static const struct db_index indexes[] = {
     {"uploads", "owner_1", "{\"owner_id\": 1}", false},
     /* uploads: the orphan cleanup looks for unattached uploads by age */
     {"uploads", "request_created", "{\"request_id\": 1, \"created_at\": 1}", false},
+    /* uploads: the per-owner quota (seats and hourly claims), freed by path, purged by age */
+    {"upload_quota", "owner_1", "{\"owner_id\": 1}", false},
+    {"upload_quota", "kind_path", "{\"kind\": 1, \"path\": 1}", false},
+    {"upload_quota", "kind_at", "{\"kind\": 1, \"at\": 1}", false},
 };
 
 bool db_ensure_indexes(bson_error_t *err)
