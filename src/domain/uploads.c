@@ -472,7 +472,44 @@ struct quota_claim {
 	char rate[QUOTA_ID_MAX];
 };
 
-/* Takes a seat (with `bytes` and `path`) and then an hourly claim for `owner`, or refuses. */
+/* One try at a seat (with `bytes` and `path`) and then an hourly claim, `v` read just
+ * before: QUOTA_NONE with both taken; otherwise the limit that stood in the way, with
+ * nothing kept (a seat taken is given back); -1 on a database error. */
+static int quota_try(const bson_oid_t *owner, const char *path, size_t bytes, int64_t now,
+		     struct quota_view *v, struct quota_claim *qc, bson_error_t *err)
+{
+	const struct config *c = config_get();
+	char hex[25], prefix[64];
+	bson_oid_to_string(owner, hex);
+	snprintf(prefix, sizeof(prefix), "%s:seat:", hex);
+	bson_t *seat = BCON_NEW("owner_id", BCON_OID(owner), "kind", BCON_UTF8("seat"), "bytes",
+				BCON_INT64((int64_t)bytes), "path", BCON_UTF8(path), "at",
+				BCON_DATE_TIME(now));
+	int got = claim_number(prefix, c->upload_max_pending, v->seat_taken, seat, qc->seat, err);
+	bson_destroy(seat);
+	if (got <= 0)
+		return got < 0 ? -1 : QUOTA_SEATS;
+	/* the bytes, summed again now that this seat is visible to every other upload */
+	int lim = -1;
+	if (quota_read(owner, now, v, err))
+		lim = v->bytes > (int64_t)c->upload_max_pending_bytes ? QUOTA_BYTES : QUOTA_NONE;
+	if (lim == QUOTA_NONE) {
+		snprintf(prefix, sizeof(prefix), "%s:rate:%lld:", hex, (long long)(now / HOUR_MS));
+		bson_t *rate =
+		    BCON_NEW("owner_id", BCON_OID(owner), "kind", BCON_UTF8("rate"), "hour",
+			     BCON_INT64(now / HOUR_MS), "at", BCON_DATE_TIME(now));
+		got = claim_number(prefix, c->upload_rate_per_hour, v->rate_taken, rate, qc->rate,
+				   err);
+		bson_destroy(rate);
+		if (got == 1)
+			return QUOTA_NONE;
+		lim = got < 0 ? -1 : QUOTA_RATE;
+	}
+	quota_give_back(qc->seat);
+	return lim;
+}
+
+/* Takes a seat and an hourly claim for `owner`, or refuses (UPLOAD_STORE_QUOTA). */
 static enum upload_store_result quota_take(const bson_oid_t *owner, const char *path, size_t bytes,
 					   struct quota_claim *qc, struct upload_info *out,
 					   bson_error_t *err)
@@ -483,8 +520,6 @@ static enum upload_store_result quota_take(const bson_oid_t *owner, const char *
 	v.seat_taken = calloc((size_t)c->upload_max_pending, sizeof(bool));
 	v.rate_taken = calloc((size_t)c->upload_rate_per_hour, sizeof(bool));
 	enum upload_store_result r = UPLOAD_STORE_DB_ERROR;
-	char hex[25], prefix[64];
-	bson_oid_to_string(owner, hex);
 	if (!v.seat_taken || !v.rate_taken) {
 		bson_set_error(err, MONGOC_ERROR_CLIENT, MONGOC_ERROR_CLIENT_NO_ACCEPTABLE_PEER,
 			       "out of memory");
@@ -499,45 +534,24 @@ static enum upload_store_result quota_take(const bson_oid_t *owner, const char *
 			r = refuse(lim, &v, now, out);
 			goto out;
 		}
-		snprintf(prefix, sizeof(prefix), "%s:seat:", hex);
-		bson_t *seat = BCON_NEW("owner_id", BCON_OID(owner), "kind", BCON_UTF8("seat"),
-					"bytes", BCON_INT64((int64_t)bytes), "path",
-					BCON_UTF8(path), "at", BCON_DATE_TIME(now));
-		int got =
-		    claim_number(prefix, c->upload_max_pending, v.seat_taken, seat, qc->seat, err);
-		bson_destroy(seat);
-		if (got < 0)
+		int t = quota_try(owner, path, bytes, now, &v, qc, err);
+		if (t < 0)
 			goto out;
-		lim = QUOTA_SEATS;
-		if (got == 1) {
-			/* the bytes, counted again now that this seat is visible to the others */
-			if (!quota_read(owner, now, &v, err)) {
-				quota_give_back(qc->seat);
-				goto out;
-			}
-			lim = v.bytes > (int64_t)c->upload_max_pending_bytes ? QUOTA_BYTES
-									     : QUOTA_NONE;
-		}
-		if (lim == QUOTA_NONE) {
-			snprintf(prefix, sizeof(prefix), "%s:rate:%lld:", hex,
-				 (long long)(now / HOUR_MS));
-			bson_t *rate =
-			    BCON_NEW("owner_id", BCON_OID(owner), "kind", BCON_UTF8("rate"), "hour",
-				     BCON_INT64(now / HOUR_MS), "at", BCON_DATE_TIME(now));
-			got = claim_number(prefix, c->upload_rate_per_hour, v.rate_taken, rate,
-					   qc->rate, err);
-			bson_destroy(rate);
-			if (got == 1) {
-				r = UPLOAD_STORE_OK;
-				goto out;
-			}
-			quota_give_back(qc->seat);
-			r = got < 0 ? UPLOAD_STORE_DB_ERROR : refuse(QUOTA_RATE, &v, now, out);
+		if (t == QUOTA_NONE) {
+			r = UPLOAD_STORE_OK;
 			goto out;
 		}
-		quota_give_back(qc->seat);
+		if (t == QUOTA_RATE) {
+			/* this clock hour is full: not before the next one */
+			r = refuse(QUOTA_RATE, &v, now, out);
+			int64_t next = wait_until((now / HOUR_MS + 1) * HOUR_MS, now);
+			if (next > out->retry_after)
+				out->retry_after = next;
+			goto out;
+		}
+		/* seats or bytes taken by racing uploads, some of which may give them back */
 		if (attempt >= QUOTA_ATTEMPTS) {
-			r = refuse(lim, &v, now, out);
+			r = refuse((enum quota_limit)t, &v, now, out);
 			goto out;
 		}
 		usleep(QUOTA_PAUSE_US + randombytes_uniform(4 * QUOTA_PAUSE_US));
