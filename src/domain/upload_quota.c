@@ -51,8 +51,8 @@ static bool quota_read(const bson_oid_t *owner, int64_t now, struct quota_view *
 	const struct config *c = config_get();
 	v->seats = v->recent = 0;
 	v->bytes = v->oldest_seat_ms = v->oldest_recent_ms = 0;
-	memset(v->seat_taken, 0, (size_t)c->upload_max_pending);
-	memset(v->rate_taken, 0, (size_t)c->upload_rate_per_hour);
+	memset(v->seat_taken, 0, (size_t)c->upload_max_pending * sizeof(bool));
+	memset(v->rate_taken, 0, (size_t)c->upload_rate_per_hour * sizeof(bool));
 	bson_t *q = BCON_NEW("owner_id", BCON_OID(owner));
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(QUOTA_COLL), q, NULL, NULL);
 	const bson_t *d;
