@@ -47,8 +47,9 @@ enum upload_store_result {
 	UPLOAD_STORE_OK = 0,
 	UPLOAD_STORE_UNSUPPORTED = 1, /* not a clean JPEG, PNG or WebP: answer 415 */
 	UPLOAD_STORE_TOO_LARGE = 2,   /* over UPLOAD_MAX_BYTES: answer 413 */
-	UPLOAD_STORE_IO_ERROR = -2,   /* writing the file failed (logged): answer 500 */
-	UPLOAD_STORE_DB_ERROR = -1    /* err is set */
+	UPLOAD_STORE_QUOTA = 3,	    /* over the owner's quota: answer 429 (refusal, retry_after) */
+	UPLOAD_STORE_IO_ERROR = -2, /* writing the file failed (logged): answer 500 */
+	UPLOAD_STORE_DB_ERROR = -1  /* err is set */
 };
 
 struct upload_info {
@@ -58,15 +59,42 @@ struct upload_info {
 	const char *content_type; /* static string */
 	size_t size;		  /* bytes stored (after metadata stripping) */
 	char sha256[65];	  /* hex of the stored bytes */
+	/* UPLOAD_STORE_QUOTA: which limit (for the 429 detail) and the seconds to wait */
+	char refusal[160];
+	int64_t retry_after;
 };
 
 /* Validates `data` as JPEG/PNG/WebP by content, strips metadata, writes it atomically to
  * UPLOAD_DIR/YYYY/MM/<random>.<ext> (UTC month) and inserts the `uploads` document.
- * On any failure nothing stays stored (the file is removed if the insert fails).
+ *
+ * Quota, per owner (UPLOAD_MAX_PENDING unattached uploads holding at most
+ * UPLOAD_MAX_PENDING_BYTES, UPLOAD_RATE_PER_HOUR uploads an hour), claimed in
+ * `upload_quota` before anything is written:
+ * - each unattached upload holds a numbered seat, _id "<owner>:seat:<n>" with
+ *   n < UPLOAD_MAX_PENDING, taken by a unique insert, so racing uploads never hold more
+ *   seats than that (FerretDB-safe: no conditional update decides it); attaching the
+ *   upload to a request (uploads_attach) or its deletion as an orphan frees the seat;
+ * - the seat records the stored bytes; after taking its seat an upload sums the owner's
+ *   seats again and gives the seat back if the sum is over the limit. Every upload checks
+ *   after its own insert, so of any two that are both kept, the one that checked last saw
+ *   the other: the kept seats never sum over the limit (racing uploads may both give up;
+ *   they are retried a few times after a short random pause);
+ * - each upload takes a numbered claim of its clock hour, _id "<owner>:rate:<hour>:<n>"
+ *   with n < UPLOAD_RATE_PER_HOUR (unique insert), after a check that fewer than that
+ *   many were taken in the last 60 minutes.
+ * Over a limit: UPLOAD_STORE_QUOTA with out->refusal and out->retry_after set.
+ * On any failure nothing stays stored (the file is removed if the insert fails, the
+ * claims are given back).
  * On UPLOAD_STORE_OK the caller owns out->url (release with uploads_info_free). */
 enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t *data, size_t len,
 				       struct upload_info *out, bson_error_t *err);
 void uploads_info_free(struct upload_info *info);
+
+/* Deletes (or with dry_run counts) quota claims that are over: hourly claims older than an
+ * hour, seats older than ORPHAN_UPLOAD_HOURS (their upload is attached or an orphan by
+ * then; a seat is normally freed on either, this catches a worker that died between
+ * claiming and storing). Returns the number, or -1 with err set. */
+int64_t uploads_purge_quota(int64_t now_ms, bool dry_run, bson_error_t *err);
 
 /* One unattached upload, as listed by uploads_list_orphans (path is a copy). */
 struct upload_orphan {

@@ -42,6 +42,8 @@ struct http_request {
 	const char *remote_addr;
 	const char *request_id;
 	const char *ws_token; /* token nginx forwards in the WebSocket auth subrequest */
+	/* the value of the swmra_device cookie (login throttling, domain/auth.h) */
+	const char *device_cookie;
 	const char *body;
 	size_t body_len;
 	bool body_too_large;

@@ -22,10 +22,14 @@ struct config {
 	int argon2_memlimit_kib;
 	int login_max_failures;
 	int login_backoff_max_sec;
+	int login_client_max_failures; /* per client address, untrusted clients only */
 	const char *service_tz;
 	const char *public_base_url;
 	const char *upload_dir;
 	int upload_max_bytes;
+	int upload_max_pending;	      /* unattached uploads per user at once */
+	int upload_max_pending_bytes; /* their stored bytes per user at once */
+	int upload_rate_per_hour;     /* uploads per user in any hour */
 	const char *cors_origins;
 	const char *smtp_host;
 	int smtp_port;
