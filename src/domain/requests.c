@@ -303,10 +303,10 @@ struct change {
 	const bson_t *set;		       /* the document fields the change sets */
 };
 
-/* Claims `version` of request `id` by inserting its event: 1 inserted (this change won),
- * 0 taken (another change won that version; err holds the duplicate key), -1 error. */
-static int claim_version(const bson_oid_t *id, int64_t version, const struct change *c,
-			 bson_error_t *err)
+/* Claims `version` of request `id` by inserting its event (db_claim): WON (1, this change
+ * won), LOST (0, another change won that version) or ERROR (-1). */
+static enum db_claim_result claim_version(const bson_oid_t *id, int64_t version,
+					  const struct change *c, bson_error_t *err)
 {
 	char hex[25], key[48];
 	bson_oid_to_string(id, hex);
@@ -336,11 +336,9 @@ static int claim_version(const bson_oid_t *id, int64_t version, const struct cha
 		BSON_APPEND_DOCUMENT(&ev, "set", &empty);
 		bson_destroy(&empty);
 	}
-	bool ok = mongoc_collection_insert_one(db_coll(EVENTS), &ev, NULL, NULL, err);
+	enum db_claim_result r = db_claim(EVENTS, &ev, err);
 	bson_destroy(&ev);
-	if (ok)
-		return 1;
-	return db_is_dup_key(err) ? 0 : -1;
+	return r;
 }
 
 /* Event `version` of request `id` by its _id "<request hex>:<version>", the one filter

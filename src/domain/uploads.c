@@ -113,12 +113,10 @@ static int claim_fate(const char *path, const char *fate, const bson_oid_t *owne
 			       BCON_DATE_TIME(time_now_ms()));
 	if (owner_id)
 		BSON_APPEND_OID(doc, "owner_id", owner_id);
-	bool ok = mongoc_collection_insert_one(db_coll(FATES_COLL), doc, NULL, NULL, err);
+	enum db_claim_result r = db_claim(FATES_COLL, doc, err);
 	bson_destroy(doc);
-	if (ok)
-		return 1;
-	if (!db_is_dup_key(err))
-		return -1;
+	if (r != DB_CLAIM_LOST)
+		return r;
 	bson_t *q = BCON_NEW("_id", BCON_UTF8(path));
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(FATES_COLL), q, NULL, NULL);
 	const bson_t *d;
