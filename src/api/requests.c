@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "domain/categories.h"
 #include "domain/requests.h"
 #include "domain/slots.h"
 #include "domain/uploads.h"
@@ -48,7 +49,7 @@ static int parse_fields(struct http_request *req, struct http_response *res, jso
 	bool req_ = !patch;
 	v_no_extra(&e, body, "body", patch ? patch_keys : create_keys);
 	f->has_category =
-	    v_enum(&e, body, "body", "category", req_, requests_categories, &f->category);
+	    v_enum(&e, body, "body", "category", req_, categories_names, &f->category);
 	f->has_is_special = v_bool(&e, body, "body", "is_special", false, &f->is_special);
 	if (!patch)
 		f->has_is_special = true; /* default false */
@@ -239,7 +240,7 @@ int api_requests_list(struct http_request *req, struct http_response *res)
 	}
 	q.owner = &owner;
 	v_query_enum(&e, http_query(req, "status"), "status", requests_status_names, &q.status);
-	v_query_enum(&e, http_query(req, "category"), "category", requests_categories, &q.category);
+	v_query_enum(&e, http_query(req, "category"), "category", categories_names, &q.category);
 	http_query_paging(req, &e, &q.skip, &q.limit);
 	if (verr_any(&e))
 		return http_validation(res, &e);

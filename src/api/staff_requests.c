@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "domain/categories.h"
 #include "domain/requests.h"
 #include "domain/users.h"
 #include "infra/db.h"
@@ -141,7 +142,7 @@ int api_staff_requests_list(struct http_request *req, struct http_response *res)
 	verr_init(&e);
 	struct req_query q = {0};
 	v_query_enum(&e, http_query(req, "status"), "status", requests_status_names, &q.status);
-	v_query_enum(&e, http_query(req, "category"), "category", requests_categories, &q.category);
+	v_query_enum(&e, http_query(req, "category"), "category", categories_names, &q.category);
 	const char *date = http_query(req, "date");
 	if (date && *date) {
 		if (!day_bounds(date, &q.day_start, &q.day_end))

@@ -19,9 +19,6 @@ const char *const requests_status_names[] = {
     "draft",	 "submitted", "pending_review", "scheduled", "enroute",	  "onsite", "collecting",
     "collected", "handover",  "verification",	"completed", "cancelled", "failed", NULL};
 
-const char *const requests_categories[] = {"organic", "recyclable", "hazardous", "e-waste",
-					   "bulk",    "other",	    NULL};
-
 const char *requests_status_name(enum req_status s)
 {
 	return (s >= 0 && s < RS_COUNT) ? requests_status_names[s] : "";

@@ -81,9 +81,9 @@ enum req_status {
 /* Who acts. Values mirror enum role (citizen 1, staff 2, admin 3); admins act as staff. */
 enum req_actor { REQ_ACTOR_RESIDENT = 1, REQ_ACTOR_STAFF = 2, REQ_ACTOR_ADMIN = 3 };
 
-/* NULL-terminated name lists (static), for validation allow-lists. */
+/* NULL-terminated name list (static), for validation allow-lists (the categories are
+ * categories_names, domain/categories.h). */
 extern const char *const requests_status_names[];
-extern const char *const requests_categories[];
 
 /* Static name of a status ("pending_review"); "" when out of range. */
 const char *requests_status_name(enum req_status s);

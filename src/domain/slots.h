@@ -23,8 +23,8 @@ enum slot_claim_result {
 	SLOT_DB_ERROR = -1	/* err is set */
 };
 
-/* "standard" or "special" (hazardous, e-waste); NULL when the category is not one of
- * organic|recyclable|hazardous|e-waste|bulk|other. Static string. */
+/* "standard" or "special" (categories_special: hazardous, e-waste); NULL when the
+ * category is not one of domain/categories.h. Static string. */
 const char *slots_capacity_class(const char *category);
 
 /* Claims one seat for `request_id` in [start_ms, end_ms), for the change that will be
