@@ -243,6 +243,7 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	case REQ_SLOT_NOT_AVAILABLE: return http_error(res, 409, "Slot not available");
 	case REQ_TOO_LATE: return http_error(res, 400, "Too late");
 	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
+	case REQ_PHOTO_GONE: /* only create and edit keep photos */
 	case REQ_DB_ERROR: break;
 	}
 	return http_db_error(res, &err);

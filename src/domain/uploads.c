@@ -133,19 +133,39 @@ static int claim_fate(const char *path, const char *fate, const bson_oid_t *owne
 }
 
 enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths, size_t n,
-				    size_t *gone, bson_error_t *err)
+				    bool *kept_now, size_t *gone, bson_error_t *err)
 {
-	for (size_t i = 0; i < n; i++) {
+	enum upload_ref_result res = UPLOAD_REF_OK;
+	for (size_t i = 0; i < n; i++)
+		kept_now[i] = false;
+	for (size_t i = 0; i < n && res == UPLOAD_REF_OK; i++) {
 		char existing[16];
 		int r = claim_fate(paths[i], "kept", owner_id, existing, err);
+		kept_now[i] = r == 1;
 		if (r < 0)
-			return UPLOAD_REF_DB_ERROR;
-		if (r == 0 && strcmp(existing, "kept") != 0) {
+			res = UPLOAD_REF_DB_ERROR;
+		else if (r == 0 && strcmp(existing, "kept") != 0) {
 			*gone = i;
-			return UPLOAD_REF_NOT_OWNED;
+			res = UPLOAD_REF_NOT_OWNED;
 		}
 	}
-	return UPLOAD_REF_OK;
+	if (res != UPLOAD_REF_OK)
+		uploads_unkeep(paths, n, kept_now);
+	return res;
+}
+
+void uploads_unkeep(const char *const *paths, size_t n, const bool *kept_now)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!kept_now[i])
+			continue;
+		bson_error_t err;
+		bson_t *q = BCON_NEW("_id", BCON_UTF8(paths[i]), "fate", BCON_UTF8("kept"));
+		if (!mongoc_collection_delete_one(db_coll(FATES_COLL), q, NULL, NULL, &err))
+			log_warn("upload %s stays kept unattached: withdrawing its fate failed: %s",
+				 paths[i], err.message);
+		bson_destroy(q);
+	}
 }
 
 bool uploads_attach(const bson_oid_t *owner_id, const char *const *paths, size_t n,
