@@ -9,6 +9,7 @@
 #include "domain/auth.h"
 #include "domain/notify.h"
 #include "domain/users.h"
+#include "infra/b64url.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"
 #include "infra/log.h"
@@ -168,40 +169,15 @@ static int64_t unverified_iat(struct http_request *req, const char *token)
 {
 	const char *a = strchr(token, '.');
 	const char *b = a ? strchr(a + 1, '.') : NULL;
-	if (!a || !b || b - a - 1 > 4096)
+	if (!a || !b || b - a - 1 > 4096 || b - a - 1 < 1)
 		return -1;
 	size_t n = (size_t)(b - a - 1);
-	char *s = arena_alloc(req->arena, n + 4);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = a[1 + i];
-		s[k++] = c == '-' ? '+' : c == '_' ? '/' : c;
-	}
-	while (k % 4)
-		s[k++] = '=';
-	s[k] = '\0';
-	/* base64 decode */
-	static const char tbl[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	unsigned char *out = arena_alloc(req->arena, k);
-	size_t o = 0;
-	for (size_t i = 0; i + 3 < k; i += 4) {
-		int v[4];
-		for (int j = 0; j < 4; j++) {
-			const char *p = s[i + j] == '=' ? NULL : strchr(tbl, s[i + j]);
-			if (!p && s[i + j] != '=')
-				return -1;
-			v[j] = p ? (int)(p - tbl) : 0;
-		}
-		unsigned w = (unsigned)(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
-		out[o++] = (unsigned char)(w >> 16);
-		if (s[i + 2] != '=')
-			out[o++] = (unsigned char)(w >> 8);
-		if (s[i + 3] != '=')
-			out[o++] = (unsigned char)w;
-	}
+	uint8_t *out = arena_alloc(req->arena, n);
+	long o = b64url_decode(a + 1, n, out, n);
+	if (o < 0)
+		return -1;
 	char perr[64];
-	json_object *j = jsonx_parse((const char *)out, o, perr, sizeof(perr));
+	json_object *j = jsonx_parse((const char *)out, (size_t)o, perr, sizeof(perr));
 	json_object *iat;
 	int64_t r = -1;
 	if (j && json_object_object_get_ex(j, "iat", &iat) &&

@@ -234,9 +234,10 @@ bool auth_revoke(const char *jti, const char *user_id, int64_t exp, bson_error_t
 	bson_t *doc =
 	    BCON_NEW("_id", BCON_UTF8(jti), "user_id", BCON_UTF8(user_id), "expires_at",
 		     BCON_DATE_TIME(exp * 1000), "revoked_at", BCON_DATE_TIME(time_now_ms()));
-	bool ok = mongoc_collection_insert_one(db_coll("revoked_tokens"), doc, NULL, NULL, err);
+	/* Revoking twice is fine: a lost claim means the token is already revoked. */
+	enum db_claim_result r = db_claim("revoked_tokens", doc, err);
 	bson_destroy(doc);
-	return ok || db_is_dup_key(err);
+	return r != DB_CLAIM_ERROR;
 }
 
 int auth_is_revoked(const char *jti, bson_error_t *err)

@@ -20,9 +20,6 @@ const char *const requests_status_names[] = {
     "draft",	 "submitted", "pending_review", "scheduled", "enroute",	  "onsite", "collecting",
     "collected", "handover",  "verification",	"completed", "cancelled", "failed", NULL};
 
-const char *const requests_categories[] = {"organic", "recyclable", "hazardous", "e-waste",
-					   "bulk",    "other",	    NULL};
-
 const char *requests_status_name(enum req_status s)
 {
 	return (s >= 0 && s < RS_COUNT) ? requests_status_names[s] : "";
@@ -234,6 +231,34 @@ static void append_fields(bson_t *b, const struct req_fields *f)
 		append_preferred(b, f);
 }
 
+#define MAX_PHOTOS (sizeof(((struct req_fields *)0)->photo_paths) / sizeof(const char *))
+
+/* Keeps the photos of `f` (uploads_keep) for the change about to be claimed; `kept`
+ * (MAX_PHOTOS entries) records which fates this call took, for give_back_photos. */
+static enum req_result keep_photos(const bson_oid_t *owner, const struct req_fields *f, bool *kept,
+				   size_t *photo_gone, bson_error_t *err)
+{
+	memset(kept, 0, MAX_PHOTOS * sizeof(bool));
+	if (!f->has_photos || f->n_photos == 0)
+		return REQ_OK;
+	size_t unused;
+	if (!photo_gone)
+		photo_gone = &unused;
+	switch (uploads_keep(owner, f->photo_paths, f->n_photos, kept, photo_gone, err)) {
+	case UPLOAD_REF_OK: return REQ_OK;
+	case UPLOAD_REF_DB_ERROR: return REQ_DB_ERROR;
+	default: return REQ_PHOTO_GONE;
+	}
+}
+
+/* The change the photos were kept for was certainly not written: the orphan cleanup may
+ * have them again. */
+static void give_back_photos(const struct req_fields *f, const bool *kept)
+{
+	if (f->has_photos)
+		uploads_unkeep(f->photo_paths, f->n_photos, kept);
+}
+
 static void attach_photos(const bson_oid_t *owner, const struct req_fields *f, const bson_oid_t *id)
 {
 	if (!f->has_photos || f->n_photos == 0)
@@ -304,10 +329,10 @@ struct change {
 	const bson_t *set;		       /* the document fields the change sets */
 };
 
-/* Claims `version` of request `id` by inserting its event: 1 inserted (this change won),
- * 0 taken (another change won that version; err holds the duplicate key), -1 error. */
-static int claim_version(const bson_oid_t *id, int64_t version, const struct change *c,
-			 bson_error_t *err)
+/* Claims `version` of request `id` by inserting its event (db_claim): WON (1, this change
+ * won), LOST (0, another change won that version) or ERROR (-1). */
+static enum db_claim_result claim_version(const bson_oid_t *id, int64_t version,
+					  const struct change *c, bson_error_t *err)
 {
 	char hex[25], key[48];
 	bson_oid_to_string(id, hex);
@@ -337,11 +362,9 @@ static int claim_version(const bson_oid_t *id, int64_t version, const struct cha
 		BSON_APPEND_DOCUMENT(&ev, "set", &empty);
 		bson_destroy(&empty);
 	}
-	bool ok = mongoc_collection_insert_one(db_coll(EVENTS), &ev, NULL, NULL, err);
+	enum db_claim_result r = db_claim(EVENTS, &ev, err);
 	bson_destroy(&ev);
-	if (ok)
-		return 1;
-	return db_is_dup_key(err) ? 0 : -1;
+	return r;
 }
 
 /* Event `version` of request `id` by its _id "<request hex>:<version>", the one filter
@@ -642,9 +665,14 @@ static bson_t *compose_and_heal(const bson_oid_t *id, const bson_t *doc, const s
 
 /* ------------------------------------------------------------------ create, load */
 
-bool requests_create(const bson_oid_t *owner, const char *owner_role, const struct req_fields *f,
-		     bool draft, bson_oid_t *id_out, bson_error_t *err)
+enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
+				const struct req_fields *f, bool draft, bson_oid_t *id_out,
+				size_t *photo_gone, bson_error_t *err)
 {
+	bool kept[MAX_PHOTOS];
+	enum req_result kr = keep_photos(owner, f, kept, photo_gone, err);
+	if (kr != REQ_OK)
+		return kr;
 	bson_oid_t id;
 	bson_oid_init(&id, NULL);
 	int64_t now = time_now_ms();
@@ -665,8 +693,12 @@ bool requests_create(const bson_oid_t *owner, const char *owner_role, const stru
 			   .set = &set};
 	int won = claim_version(&id, 1, &c, err);
 	bson_destroy(&set);
-	if (won <= 0)
-		return false; /* a fresh ObjectId: a duplicate is an error too */
+	if (won <= 0) {
+		/* a fresh ObjectId: a duplicate is an error too; without the document nobody
+		 * knows the id, even if the event was written */
+		give_back_photos(f, kept);
+		return REQ_DB_ERROR;
+	}
 
 	bson_t doc = BSON_INITIALIZER;
 	BSON_APPEND_OID(&doc, "_id", &id);
@@ -683,14 +715,17 @@ bool requests_create(const bson_oid_t *owner, const char *owner_role, const stru
 	BSON_APPEND_INT64(&doc, "version", 1);
 	bool ok = mongoc_collection_insert_one(db_coll(COLL), &doc, NULL, NULL, err);
 	bson_destroy(&doc);
-	if (!ok)
-		return false; /* the orphan event names an id nobody knows */
+	if (!ok) {
+		/* the orphan event names an id nobody knows; the photos stay kept, as the
+		 * document may have been written without its answer reaching us */
+		return REQ_DB_ERROR;
+	}
 	if (id_out)
 		bson_oid_copy(&id, id_out);
 	attach_photos(owner, &all, &id);
 	if (!draft)
 		send_notification(owner, "submitted", &id, f->category, NULL, NULL, 0);
-	return true;
+	return REQ_OK;
 }
 
 /* requests_load, reading the events by _id (events_by_id). With `timeline` false only the
@@ -992,7 +1027,8 @@ reload:
 }
 
 enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *owner,
-				      const struct req_fields *f, bson_error_t *err)
+				      const struct req_fields *f, size_t *photo_gone,
+				      bson_error_t *err)
 {
 	bson_t *doc = load_request(id, owner, false, err);
 	if (!doc)
@@ -1002,6 +1038,10 @@ enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *ow
 	bson_destroy(doc);
 	if (st != RS_DRAFT)
 		return REQ_INVALID;
+	bool kept[MAX_PHOTOS];
+	enum req_result kr = keep_photos(owner, f, kept, photo_gone, err);
+	if (kr != REQ_OK)
+		return kr;
 	int64_t now = time_now_ms();
 	char owner_hex[25];
 	bson_oid_to_string(owner, owner_hex);
@@ -1013,9 +1053,11 @@ enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *ow
 	int won = claim_version(id, version + 1, &c, err);
 	bson_destroy(&set);
 	if (won < 0)
-		return REQ_DB_ERROR;
-	if (won == 0)
+		return REQ_DB_ERROR; /* the edit may have been written: its photos stay kept */
+	if (won == 0) {
+		give_back_photos(f, kept);
 		return REQ_CONFLICT; /* submitted, cancelled or edited meanwhile */
+	}
 	bson_destroy(sync_document(id, false));
 	attach_photos(owner, f, id);
 	return REQ_OK;

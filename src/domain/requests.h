@@ -81,9 +81,9 @@ enum req_status {
 /* Who acts. Values mirror enum role (citizen 1, staff 2, admin 3); admins act as staff. */
 enum req_actor { REQ_ACTOR_RESIDENT = 1, REQ_ACTOR_STAFF = 2, REQ_ACTOR_ADMIN = 3 };
 
-/* NULL-terminated name lists (static), for validation allow-lists. */
+/* NULL-terminated name list (static), for validation allow-lists (the categories are
+ * categories_names, domain/categories.h). */
 extern const char *const requests_status_names[];
-extern const char *const requests_categories[];
 
 /* Static name of a status ("pending_review"); "" when out of range. */
 const char *requests_status_name(enum req_status s);
@@ -136,9 +136,12 @@ struct req_fields {
 
 /* Inserts a new request of `owner` in status submitted (or draft) at version 1: its first
  * event (version 1) is inserted before the document. `id_out` receives the new id. Sends
- * the "submitted" notification (not for drafts). */
-bool requests_create(const bson_oid_t *owner, const char *owner_role, const struct req_fields *f,
-		     bool draft, bson_oid_t *id_out, bson_error_t *err);
+ * the "submitted" notification (not for drafts). The photos (resolved and owned, see
+ * uploads_resolve) are kept (uploads_keep) right before the first event, and given back
+ * when the request was certainly not written. REQ_OK, REQ_PHOTO_GONE or REQ_DB_ERROR. */
+enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
+				const struct req_fields *f, bool draft, bson_oid_t *id_out,
+				size_t *photo_gone, bson_error_t *err);
 
 /* The request (caller owns, bson_destroy), or NULL: not found (err->code == 0) or
  * database error (err->code != 0). With `owner` non-NULL someone else's request is "not
@@ -162,7 +165,9 @@ enum req_result {
 	REQ_SLOT_NOT_AVAILABLE, /* 409 "Slot not available" */
 	REQ_CONFLICT,		/* another change of the request won its version: 409 "The
 				   request was changed meanwhile, reload and try again" */
-	REQ_DB_ERROR		/* err set */
+	REQ_DB_ERROR,		/* err set */
+	REQ_PHOTO_GONE		/* create/edit: a photo's upload was deleted by the orphan
+				   cleanup (its index in *photo_gone): 422 upload_gone */
 };
 
 struct req_transition {
@@ -194,10 +199,12 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 				    enum req_status *from_out, bson_t **doc_out, bson_error_t *err);
 
 /* Replaces the given fields of the owner's draft (an EDIT event, not on the timeline).
- * REQ_NOT_FOUND, REQ_INVALID (not a draft), REQ_CONFLICT (changed meanwhile),
- * REQ_DB_ERROR or REQ_OK. */
+ * New photos are kept as by requests_create, once the draft is found, and given back
+ * when the edit loses its version. REQ_NOT_FOUND, REQ_INVALID (not a draft), REQ_CONFLICT
+ * (changed meanwhile), REQ_PHOTO_GONE, REQ_DB_ERROR or REQ_OK. */
 enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *owner,
-				      const struct req_fields *f, bson_error_t *err);
+				      const struct req_fields *f, size_t *photo_gone,
+				      bson_error_t *err);
 
 /* Appends a NOTE event {note} at the next free version. REQ_NOT_FOUND, REQ_DB_ERROR,
  * REQ_CONFLICT (no free version after many tries) or REQ_OK. */

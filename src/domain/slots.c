@@ -2,7 +2,7 @@
  * day views (availability, staff calendar).
  *
  * Seats: a booking is a document in slot_claims with _id "<class>:<start_ms>:<seat_no>",
- * seat_no in 0..capacity-1. Inserting it is the claim; a duplicate key (11000) means the
+ * seat_no in 0..capacity-1. Inserting it is the claim (db_claim); a lost claim means the
  * seat is taken and the next one is tried. Only unique inserts are atomic on FerretDB
  * (its findAndModify/update re-read nothing at write time), so capacity is never decided
  * by a counter. A unique index {request_id, start} keeps one request from holding two
@@ -101,13 +101,13 @@ bool slots_seed_default(bool *inserted, bson_error_t *err)
 	if (!doc)
 		return false;
 	BSON_APPEND_UTF8(doc, "_id", "default");
-	bool ok = mongoc_collection_insert_one(db_coll(TEMPLATES), doc, NULL, NULL, err);
+	enum db_claim_result r = db_claim(TEMPLATES, doc, err);
 	bson_destroy(doc);
-	if (!ok && db_is_dup_key(err))
+	if (r == DB_CLAIM_LOST)
 		return true; /* already there: the seed never overwrites an admin's template */
-	if (ok && inserted)
+	if (r == DB_CLAIM_WON && inserted)
 		*inserted = true;
-	return ok;
+	return r == DB_CLAIM_WON;
 }
 
 /* ---- overrides ---- */
@@ -391,9 +391,9 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 		BSON_APPEND_INT64(&claim, "version", version);
 		BSON_APPEND_UTF8(&claim, "category", category);
 		BSON_APPEND_DATE_TIME(&claim, "created_at", now);
-		bool ins = mongoc_collection_insert_one(db_coll(CLAIMS), &claim, NULL, NULL, err);
+		enum db_claim_result won = db_claim(CLAIMS, &claim, err);
 		bson_destroy(&claim);
-		if (ins) {
+		if (won == DB_CLAIM_WON) {
 			r = SLOT_CLAIMED;
 			/* Seats are numbered below the capacity, so without bookings kept above a
 			 * lowered capacity the seat itself bounds the count. Those kept bookings
@@ -423,7 +423,7 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 			}
 			break;
 		}
-		if (!db_is_dup_key(err)) {
+		if (won == DB_CLAIM_ERROR) {
 			r = SLOT_DB_ERROR;
 			break;
 		}

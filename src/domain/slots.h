@@ -1,7 +1,7 @@
 /* Seat inventory of pickup time slots. A slot is [start, end) on the grid of the slot
  * template (weekly windows in SERVICE_TZ, slot length, capacity per capacity class,
  * closed dates, capacity overrides). A booking holds one seat, claimed by inserting a
- * claim document against a unique key (FerretDB-safe: dup key 11000 = seat taken), so
+ * claim document against a unique key (FerretDB-safe: a lost db_claim = seat taken), so
  * capacity holds however many processes race. Every claim records the change (the
  * version of the request's change log, requests.h) it was made for, and belongs to that
  * change alone: no other change adopts it, and a release names the versions it may take,
@@ -23,8 +23,8 @@ enum slot_claim_result {
 	SLOT_DB_ERROR = -1	/* err is set */
 };
 
-/* "standard" or "special" (hazardous, e-waste); NULL when the category is not one of
- * organic|recyclable|hazardous|e-waste|bulk|other. Static string. */
+/* "standard" or "special" (categories_special: hazardous, e-waste); NULL when the
+ * category is not one of domain/categories.h. Static string. */
 const char *slots_capacity_class(const char *category);
 
 /* Claims one seat for `request_id` in [start_ms, end_ms), for the change that will be

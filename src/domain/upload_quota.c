@@ -169,12 +169,10 @@ static int claim_number(const char *prefix, int max, const bool *taken, const bs
 		BSON_APPEND_UTF8(&doc, "_id", id);
 		BSON_APPEND_INT32(&doc, "n", n);
 		bson_concat(&doc, fields);
-		bool ok = mongoc_collection_insert_one(db_coll(QUOTA_COLL), &doc, NULL, NULL, err);
+		enum db_claim_result r = db_claim(QUOTA_COLL, &doc, err);
 		bson_destroy(&doc);
-		if (ok)
-			return 1;
-		if (!db_is_dup_key(err))
-			return -1;
+		if (r != DB_CLAIM_LOST)
+			return r == DB_CLAIM_WON ? 1 : -1;
 	}
 	id[0] = '\0';
 	return 0;

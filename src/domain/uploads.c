@@ -114,12 +114,10 @@ static int claim_fate(const char *path, const char *fate, const bson_oid_t *owne
 			       BCON_DATE_TIME(time_now_ms()));
 	if (owner_id)
 		BSON_APPEND_OID(doc, "owner_id", owner_id);
-	bool ok = mongoc_collection_insert_one(db_coll(FATES_COLL), doc, NULL, NULL, err);
+	enum db_claim_result r = db_claim(FATES_COLL, doc, err);
 	bson_destroy(doc);
-	if (ok)
-		return 1;
-	if (!db_is_dup_key(err))
-		return -1;
+	if (r != DB_CLAIM_LOST)
+		return r;
 	bson_t *q = BCON_NEW("_id", BCON_UTF8(path));
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(FATES_COLL), q, NULL, NULL);
 	const bson_t *d;
@@ -136,19 +134,39 @@ static int claim_fate(const char *path, const char *fate, const bson_oid_t *owne
 }
 
 enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths, size_t n,
-				    size_t *gone, bson_error_t *err)
+				    bool *kept_now, size_t *gone, bson_error_t *err)
 {
-	for (size_t i = 0; i < n; i++) {
+	enum upload_ref_result res = UPLOAD_REF_OK;
+	for (size_t i = 0; i < n; i++)
+		kept_now[i] = false;
+	for (size_t i = 0; i < n && res == UPLOAD_REF_OK; i++) {
 		char existing[16];
 		int r = claim_fate(paths[i], "kept", owner_id, existing, err);
+		kept_now[i] = r == 1;
 		if (r < 0)
-			return UPLOAD_REF_DB_ERROR;
-		if (r == 0 && strcmp(existing, "kept") != 0) {
+			res = UPLOAD_REF_DB_ERROR;
+		else if (r == 0 && strcmp(existing, "kept") != 0) {
 			*gone = i;
-			return UPLOAD_REF_NOT_OWNED;
+			res = UPLOAD_REF_NOT_OWNED;
 		}
 	}
-	return UPLOAD_REF_OK;
+	if (res != UPLOAD_REF_OK)
+		uploads_unkeep(paths, n, kept_now);
+	return res;
+}
+
+void uploads_unkeep(const char *const *paths, size_t n, const bool *kept_now)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!kept_now[i])
+			continue;
+		bson_error_t err;
+		bson_t *q = BCON_NEW("_id", BCON_UTF8(paths[i]), "fate", BCON_UTF8("kept"));
+		if (!mongoc_collection_delete_one(db_coll(FATES_COLL), q, NULL, NULL, &err))
+			log_warn("upload %s stays kept unattached: withdrawing its fate failed: %s",
+				 paths[i], err.message);
+		bson_destroy(q);
+	}
 }
 
 /* Appends {key: {$in: [vals...]}} to b. */

@@ -24,15 +24,24 @@ enum upload_ref_result {
  * `path_out` receives a malloc'd string on success (caller frees). */
 enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *ref, char **path_out,
 				       bson_error_t *err);
-/* Decides, once and for all, that these uploads are kept: for each path it inserts the
- * fate document {_id: path, fate: "kept"} into `upload_fates`, the same key the orphan
- * cleanup claims with fate "deleted" before it deletes anything. The unique _id makes the
- * decision exclusive on FerretDB and MongoDB alike (no conditional update decides it).
- * Call it after a request body validated and before the request is written.
+/* Decides that these uploads are kept: for each path it inserts the fate document
+ * {_id: path, fate: "kept"} into `upload_fates`, the same key the orphan cleanup claims
+ * with fate "deleted" before it deletes anything. The unique _id makes the decision
+ * exclusive on FerretDB and MongoDB alike (no conditional update decides it).
+ * The change that references the uploads calls it last before it claims its version
+ * (requests_create, requests_update_draft), and gives back with uploads_unkeep what it
+ * kept when that change then certainly failed. `kept_now` (n entries, caller's) receives
+ * which fates this call inserted. All or nothing: on failure it gives back those itself.
  * UPLOAD_REF_OK when every path is kept (already kept is fine), UPLOAD_REF_NOT_OWNED with
  * *gone set to the index of a path the cleanup already took, UPLOAD_REF_DB_ERROR. */
 enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths, size_t n,
-				    size_t *gone, bson_error_t *err);
+				    bool *kept_now, size_t *gone, bson_error_t *err);
+/* Withdraws the "kept" fates `kept_now` marks (as uploads_keep set it), so the orphan
+ * cleanup may take those uploads again. A failure is logged: the upload then stays kept
+ * unattached (a leak, never a loss). Known window: a second change that sent the same
+ * photo at the same moment found this fate and counts on it until it attaches the photo
+ * (milliseconds later); only a cleanup run falling into that gap could take the photo. */
+void uploads_unkeep(const char *const *paths, size_t n, const bool *kept_now);
 /* Marks uploads as attached to a request so the orphan cleanup keeps them. Only uploads
  * of `owner_id` that are not yet attached are changed (resolve them first); `paths` are
  * relative paths as returned by uploads_resolve. False only on a database error. */

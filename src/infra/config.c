@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "infra/b64url.h"
 #include "infra/timeutil.h"
 
 enum ctype { C_STR, C_INT, C_BOOL, C_ENUM };
@@ -266,13 +267,12 @@ static const char *file_value(struct kv *kv, int n, const char *name)
 static long b64url_len(const char *s, unsigned char *first)
 {
 	unsigned char buf[80];
-	size_t n;
-	if (sodium_base642bin(buf, sizeof(buf), s, strlen(s), NULL, &n, NULL,
-			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		return -1;
-	*first = n ? buf[0] : 0;
+	if (strchr(s, '='))
+		return -1; /* the forms are unpadded */
+	long n = b64url_decode(s, (size_t)-1, buf, sizeof(buf));
+	*first = n > 0 ? buf[0] : 0;
 	sodium_memzero(buf, sizeof(buf));
-	return (long)n;
+	return n;
 }
 
 static int validate_push(const struct config *c, char *err, size_t errlen)

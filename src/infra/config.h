@@ -68,7 +68,8 @@ struct config {
 int config_load(const char *env_file, char *err, size_t errlen);
 /* Registers a further check config_load runs on a candidate configuration before adopting
  * it (returns 0, or -1 with err set). The programs register webpush_config_check, so that
- * the libcrypto VAPID key check also refuses a start or a reload; config.c stays libc-only. */
+ * the libcrypto VAPID key check also refuses a start or a reload; config.c itself needs no
+ * libcrypto (libsodium decodes the key forms, infra/b64url.h). */
 void config_set_checker(int (*fn)(const struct config *c, char *err, size_t errlen));
 /* The loaded configuration (defaults if config_load was never called). Never NULL. */
 const struct config *config_get(void);

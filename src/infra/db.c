@@ -132,9 +132,17 @@ bool db_ping(double *latency_ms, bson_error_t *err)
 	return ok;
 }
 
-bool db_is_dup_key(const bson_error_t *err)
+/* 11000 from an insert; 11001 is the code older servers gave the same condition. */
+static bool is_dup_key(const bson_error_t *err)
 {
 	return err->code == 11000 || err->code == 11001;
+}
+
+enum db_claim_result db_claim(const char *coll, const bson_t *doc, bson_error_t *err)
+{
+	if (mongoc_collection_insert_one(db_coll(coll), doc, NULL, NULL, err))
+		return DB_CLAIM_WON;
+	return is_dup_key(err) ? DB_CLAIM_LOST : DB_CLAIM_ERROR;
 }
 
 bool db_is_unavailable(const bson_error_t *err)

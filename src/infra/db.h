@@ -21,8 +21,19 @@ mongoc_client_t *db_client(void);
 bool db_ping(double *latency_ms, bson_error_t *err);
 /* Creates every index of the registry (db_indexes.c); safe to repeat. */
 bool db_ensure_indexes(bson_error_t *err);
-/* Duplicate key (11000): an exclusive claim was already taken. */
-bool db_is_dup_key(const bson_error_t *err);
+/* The outcome of db_claim. The values are the 1/0/-1 the callers used to spell out. */
+enum db_claim_result {
+	DB_CLAIM_WON = 1,   /* the document was inserted: the claim is this caller's */
+	DB_CLAIM_LOST = 0,  /* a document with the same unique key exists: another claim won */
+	DB_CLAIM_ERROR = -1 /* any other failure (err set): nothing is known about the key */
+};
+/* The one exclusivity primitive (FerretDB-safe: only a unique insert is atomic there, see
+ * docs/ARCHITECTURE.md): inserts `doc` into collection `coll` and reports whether this
+ * call took the unique key the document carries (its _id, or a field under a unique
+ * index). It is the only code that looks at a duplicate-key error; callers decide what a
+ * lost claim means for them. `doc` is borrowed (not modified); `err` is set for LOST (the
+ * duplicate-key error, for logs) and ERROR. */
+enum db_claim_result db_claim(const char *coll, const bson_t *doc, bson_error_t *err);
 /* The server could not be reached (selection timeout, socket errors): answer 503. */
 bool db_is_unavailable(const bson_error_t *err);
 /* `s` with every regular-expression metacharacter escaped, so a $regex matches it

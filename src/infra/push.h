@@ -4,8 +4,9 @@
  * listening); both are success. Subscribers that miss a message catch up from
  * GET /api/notifications, so a failed publish is logged, never fatal.
  *
- * Web push (ENABLE_PUSH) is NOT implemented here; see docs/RUNBOOK.md "Web push" for the
- * exact list of what it needs (subscription storage, VAPID keys, RFC 8291 encryption). */
+ * Web push (ENABLE_PUSH) is not this module: infra/webpush.c encrypts and sends (RFC 8291,
+ * VAPID), domain/notify_push.c keeps the browsers' subscriptions; docs/RUNBOOK.md "Web
+ * push" says how to enable it. */
 #ifndef SWMRA_PUSH_H
 #define SWMRA_PUSH_H
 

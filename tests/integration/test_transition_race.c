@@ -65,7 +65,7 @@ static void scheduled_request(bson_oid_t *id, int hours, struct req_slot *slot)
 	    .quantity = 4,
 	    .address = {.line1 = "1 Race Street", .city = "Pune", .pincode = "411001"}};
 	bson_error_t err;
-	assert_true(requests_create(&owner, "citizen", &f, false, id, &err));
+	assert_int_equal(requests_create(&owner, "citizen", &f, false, id, NULL, &err), REQ_OK);
 	char actor[25];
 	itu_new_id(actor);
 	struct req_transition t = {

@@ -513,7 +513,8 @@ static int fate_racer(int i, void *ctx)
 		db_parse_oid(OWNER, &owner);
 		const char *p = fate_paths[u];
 		size_t gone = 99;
-		enum upload_ref_result r = uploads_keep(&owner, &p, 1, &gone, &err);
+		bool kept_now;
+		enum upload_ref_result r = uploads_keep(&owner, &p, 1, &kept_now, &gone, &err);
 		return r == UPLOAD_REF_OK ? 10 : r == UPLOAD_REF_NOT_OWNED && gone == 0 ? 11 : 19;
 	}
 	int r = uploads_delete_orphan(&fate_orphans[u], &err);
