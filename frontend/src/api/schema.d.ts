@@ -2057,7 +2057,8 @@ export interface operations {
                             points: number;
                             /** @example Completed recyclable pickup */
                             reason: string;
-                            request_id: components["schemas"]["ObjectId"];
+                            /** @description null for a ledger entry without a request */
+                            request_id: components["schemas"]["ObjectId"] | null;
                             /** Format: date-time */
                             created_at: string;
                         }[];
