@@ -108,13 +108,18 @@ export interface paths {
         /**
          * Sign in with email and password
          * @description Role: none (public). Unknown email and wrong password both answer 401
-         *     `Invalid credentials` after the same Argon2 work. After LOGIN_MAX_FAILURES failures
-         *     for one email (remembered for a day), attempts within
-         *     min(LOGIN_BACKOFF_MAX_SEC, 30 s × 2^(failures − max)) of the latest failure get 429
-         *     `Too many failed attempts, try again later` with `Retry-After`; refused attempts do
-         *     not extend the window and a successful login resets it. A disabled account answers
-         *     403 `Account disabled` (only with the right password). nginx also limits the calls
-         *     per client address (429 `Slow down`).
+         *     `Invalid credentials` after the same Argon2 work. A successful login sets the device
+         *     cookie `swmra_device` (HttpOnly, SameSite=Strict, Path=/api/auth, Secure outside
+         *     development, 180 days). Failed logins are throttled after OWASP's "device cookies"
+         *     scheme: a client presenting a valid device cookie of this account is throttled only
+         *     by its own failures; any other client by the account's failures from such unknown
+         *     clients (LOGIN_MAX_FAILURES) and by its address's (LOGIN_CLIENT_MAX_FAILURES, over
+         *     all accounts). Past a threshold (failures remembered for a day), attempts within
+         *     min(LOGIN_BACKOFF_MAX_SEC, 30 s × 2^(failures − threshold)) of the latest failure
+         *     get 429 `Too many failed attempts, try again later` with `Retry-After`; refused
+         *     attempts do not extend the window and a successful login clears the failures of its
+         *     own key. A disabled account answers 403 `Account disabled` (only with the right
+         *     password). nginx also limits the calls per client address (429 `Slow down`).
          */
         post: operations["authLogin"];
         delete?: never;
@@ -159,8 +164,8 @@ export interface paths {
         /**
          * Change the password
          * @description Role: citizen (any signed-in account). A wrong `current_password` is a 422 at
-         *     `["body","current_password"]` (it shares the login backoff: 429 after repeated
-         *     failures). On success every other session of the account ends; the calling token
+         *     `["body","current_password"]` (throttled like a login, counted per session:
+         *     429 after repeated failures with this token; failed logins elsewhere do not count). On success every other session of the account ends; the calling token
          *     stays valid.
          */
         post: operations["authPassword"];
@@ -613,6 +618,9 @@ export interface paths {
          *     month); `url` is served by nginx under `/uploads/` with
          *     `X-Content-Type-Options: nosniff`. Unattached uploads are deleted after
          *     ORPHAN_UPLOAD_HOURS (24 h); a pickup request may reference only its owner's uploads.
+         *     Quota per user: at most UPLOAD_MAX_PENDING (20) unattached uploads holding at most
+         *     UPLOAD_MAX_PENDING_BYTES (100 MiB), and UPLOAD_RATE_PER_HOUR (60) uploads an hour
+         *     (429, exact also under concurrent uploads).
          */
         post: operations["filesUpload"];
         delete?: never;
@@ -1340,6 +1348,8 @@ export interface operations {
             /** @description Account created; signed in */
             201: {
                 headers: {
+                    /** @description The device cookie, as set by a login */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1379,6 +1389,8 @@ export interface operations {
             /** @description Signed in */
             200: {
                 headers: {
+                    /** @description The device cookie: `swmra_device=<value>; Path=/api/auth; Max-Age=15552000; HttpOnly; SameSite=Strict[; Secure]` */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2360,6 +2372,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /**
+             * @description Over the caller's upload quota; nothing is stored. `Too many unattached uploads
+             *     (at most 20); attach them to a request or try again later` (UPLOAD_MAX_PENDING),
+             *     `Unattached uploads would exceed 100 MiB; ...` (UPLOAD_MAX_PENDING_BYTES, the
+             *     stored bytes) or `Too many uploads (at most 60 per hour); try again later`
+             *     (UPLOAD_RATE_PER_HOUR). `Retry-After`: when the limit frees itself (an hour after
+             *     the oldest upload of the hour; for unattached uploads, when the oldest would be
+             *     deleted as an orphan; attaching uploads to a request frees room at once).
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             503: components["responses"]["Unavailable"];
