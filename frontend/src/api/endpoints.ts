@@ -55,6 +55,8 @@ export const notificationsApi = {
   unreadCount: () => http.get<{ unread: number }>('/notifications/unread-count'),
   markRead: (id: string) => http.post<unknown>(`/notifications/${enc(id)}/read`),
   markAllRead: () => http.post<unknown>('/notifications/read-all'),
+  /** A one-use, short-lived ticket for the live channel (keeps the token out of URLs). */
+  wsTicket: () => http.post<{ ticket: string; expires_in: number }>('/ws/ticket'),
 };
 
 /** Web push (docs/RUNBOOK.md §7.3): the server's VAPID key and this browser's subscription. */
