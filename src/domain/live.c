@@ -70,8 +70,8 @@ static bool ticket_well_formed(const char *t)
 	return true;
 }
 
-bool live_ticket_issue(const struct auth_claims *cl, char out[LIVE_TICKET_LEN],
-		       int64_t *expires_in, bson_error_t *err)
+bool live_ticket_issue(const struct auth_claims *cl, char out[LIVE_TICKET_LEN], int64_t *expires_in,
+		       bson_error_t *err)
 {
 	unsigned char rnd[32];
 	randombytes_buf(rnd, sizeof(rnd));
@@ -83,9 +83,10 @@ bool live_ticket_issue(const struct auth_claims *cl, char out[LIVE_TICKET_LEN],
 		ttl = 1;
 	char key[65];
 	ticket_key(out, key);
-	bson_t *doc = BCON_NEW("_id", BCON_UTF8(key), "user_id", BCON_UTF8(cl->sub), "jti", BCON_UTF8(cl->jti), "iat",
-			       BCON_INT64(cl->iat), "exp", BCON_INT64(cl->exp), "expires_at",
-			       BCON_DATE_TIME((now + ttl) * 1000));
+	bson_t *doc =
+	    BCON_NEW("_id", BCON_UTF8(key), "user_id", BCON_UTF8(cl->sub), "jti",
+		     BCON_UTF8(cl->jti), "iat", BCON_INT64(cl->iat), "exp", BCON_INT64(cl->exp),
+		     "expires_at", BCON_DATE_TIME((now + ttl) * 1000));
 	bool ok = mongoc_collection_insert_one(db_coll("ws_tickets"), doc, NULL, NULL, err);
 	bson_destroy(doc);
 	*expires_in = ttl;
@@ -114,7 +115,8 @@ static int ticket_load(const char *key, struct auth_claims *out, int64_t *expire
 		       bson_error_t *err)
 {
 	bson_t *f = BCON_NEW("_id", BCON_UTF8(key));
-	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll("ws_tickets"), f, NULL, NULL);
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll("ws_tickets"), f, NULL, NULL);
 	bson_destroy(f);
 	const bson_t *doc;
 	int found = 0;

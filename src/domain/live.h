@@ -57,8 +57,8 @@ void live_end_epoch(const char *user_hex, int64_t old_tokens_valid_after, const 
 
 /* Issues a ticket for the verified session `cl`, valid for *expires_in seconds
  * (LIVE_TICKET_TTL_SEC, less when the token expires sooner). Writes it to `out`. */
-bool live_ticket_issue(const struct auth_claims *cl, char out[LIVE_TICKET_LEN],
-		       int64_t *expires_in, bson_error_t *err);
+bool live_ticket_issue(const struct auth_claims *cl, char out[LIVE_TICKET_LEN], int64_t *expires_in,
+		       bson_error_t *err);
 
 enum live_ticket {
 	LIVE_TICKET_OK,
