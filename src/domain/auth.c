@@ -460,35 +460,13 @@ bool auth_backoff_reset(const struct auth_attempt *a, bson_error_t *err)
 
 /* ---- purge ---- */
 
-static int64_t purge(const char *coll, const char *field, int64_t before_ms, bool dry_run,
-		     bson_error_t *err)
-{
-	bson_t *f = BCON_NEW(field, "{", "$lt", BCON_DATE_TIME(before_ms), "}");
-	int64_t n;
-	if (dry_run) {
-		n = mongoc_collection_count_documents(db_coll(coll), f, NULL, NULL, NULL, err);
-	} else {
-		bson_t reply;
-		n = -1;
-		if (mongoc_collection_delete_many(db_coll(coll), f, NULL, &reply, err)) {
-			bson_iter_t it;
-			n = 0;
-			if (bson_iter_init_find(&it, &reply, "deletedCount"))
-				n = bson_iter_as_int64(&it);
-		}
-		bson_destroy(&reply);
-	}
-	bson_destroy(f);
-	return n;
-}
-
 int64_t auth_purge_revoked(int64_t now_ms, bool dry_run, bson_error_t *err)
 {
-	return purge("revoked_tokens", "expires_at", now_ms, dry_run, err);
+	return db_purge_before("revoked_tokens", "expires_at", now_ms, dry_run, err);
 }
 
 int64_t auth_purge_failures(int64_t now_ms, bool dry_run, bson_error_t *err)
 {
-	return purge("login_failures", "at", now_ms - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000,
-		     dry_run, err);
+	return db_purge_before("login_failures", "at",
+			       now_ms - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000, dry_run, err);
 }

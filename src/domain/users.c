@@ -253,8 +253,9 @@ enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bso
 		BSON_APPEND_UTF8(&set, "role", p->role);
 	if (p->set_disabled)
 		BSON_APPEND_BOOL(&set, "disabled", p->disabled);
-	if (p->password_hash) {
+	if (p->password_hash)
 		BSON_APPEND_UTF8(&set, "password_hash", p->password_hash);
+	if (p->password_hash || p->end_sessions) {
 		BSON_APPEND_INT64(&set, "tokens_valid_after", p->tokens_valid_after);
 		BSON_APPEND_UTF8(&set, "keep_jti", p->keep_jti ? p->keep_jti : "");
 	}

@@ -116,6 +116,7 @@ static void handle(FCGX_Request *r, const struct route *routes, size_t nroutes)
 	req.request_id = param(r, a, "REQUEST_ID");
 	req.ws_token = param(r, a, "HTTP_X_SWMRA_TOKEN");
 	req.device_cookie = param(r, a, "SWMRA_DEVICE_COOKIE");
+	req.ws_ticket = param(r, a, "HTTP_X_SWMRA_TICKET");
 	if (!req.method)
 		req.method = "GET";
 	if (!req.path)

@@ -154,6 +154,28 @@ bool db_is_unavailable(const bson_error_t *err)
 	return false;
 }
 
+int64_t db_purge_before(const char *coll, const char *field, int64_t before_ms, bool dry_run,
+			bson_error_t *err)
+{
+	bson_t *f = BCON_NEW(field, "{", "$lt", BCON_DATE_TIME(before_ms), "}");
+	int64_t n;
+	if (dry_run) {
+		n = mongoc_collection_count_documents(db_coll(coll), f, NULL, NULL, NULL, err);
+	} else {
+		bson_t reply;
+		n = -1;
+		if (mongoc_collection_delete_many(db_coll(coll), f, NULL, &reply, err)) {
+			bson_iter_t it;
+			n = 0;
+			if (bson_iter_init_find(&it, &reply, "deletedCount"))
+				n = bson_iter_as_int64(&it);
+		}
+		bson_destroy(&reply);
+	}
+	bson_destroy(f);
+	return n;
+}
+
 bool db_parse_oid(const char *hex, bson_oid_t *oid)
 {
 	if (!hex || strlen(hex) != 24 || !bson_oid_is_valid(hex, 24))

@@ -43,6 +43,10 @@ char *db_regex_escape(const char *s);
  * types the API never stores): dates as RFC 3339 UTC, ObjectIds as 24-hex strings,
  * documents and arrays recursively. */
 json_object *db_value_to_json(const bson_iter_t *it);
+/* Deletes (or with dry_run counts) the documents of `coll` whose date `field` is before
+ * `before_ms`: the cron purges (no TTL indexes on FerretDB). Returns the number or -1. */
+int64_t db_purge_before(const char *coll, const char *field, int64_t before_ms, bool dry_run,
+			bson_error_t *err);
 /* 24 lowercase/uppercase hex chars → ObjectId. */
 bool db_parse_oid(const char *hex, bson_oid_t *oid);
 /* Installs the mongoc log handler that drops driver debug noise and FerretDB's harmless

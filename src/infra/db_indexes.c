@@ -18,6 +18,9 @@ static const struct db_index indexes[] = {
     {"users", "email_unique", "{\"email\": 1}", true},
     {"users", "role_1", "{\"role\": 1}", false},
     {"revoked_tokens", "expires_at_1", "{\"expires_at\": 1}", false},
+    /* live tickets: looked up by _id (ticket hash), one use by _id; the purge deletes by expiry */
+    {"ws_tickets", "expires_at_1", "{\"expires_at\": 1}", false},
+    {"ws_ticket_uses", "expires_at_1", "{\"expires_at\": 1}", false},
     /* auth: login backoff counts one document per failed attempt; the purge job deletes by at */
     {"login_failures", "email_at", "{\"email\": 1, \"at\": -1}", false},
     {"login_failures", "at_1", "{\"at\": 1}", false},

@@ -58,6 +58,8 @@ export const notificationsApi = {
   unreadCount: () => http.get<AnswerOf<'notificationsUnreadCount'>>('/notifications/unread-count'),
   markRead: (id: string) => http.post<AppNotification>(`/notifications/${enc(id)}/read`),
   markAllRead: () => http.post<AnswerOf<'notificationsReadAll'>>('/notifications/read-all'),
+  /** A one-use, short-lived ticket for the live channel (keeps the token out of URLs). */
+  wsTicket: () => http.post<AnswerOf<'notificationsLiveTicket'>>('/ws/ticket'),
 };
 
 /** Web push (docs/RUNBOOK.md §7.3): the server's VAPID key and this browser's subscription. */

@@ -761,6 +761,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ws/ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-use ticket for opening the live notification channel
+         * @description Role: citizen (any signed-in account). No body is read. The ticket opens one
+         *     connection to `/api/ws/notifications?ticket=...` within `expires_in` seconds (30, less
+         *     when the token expires sooner) and belongs to the caller's session: it is refused
+         *     once used (also when several connections race with it: one wins), once expired, and
+         *     once the session has ended. Only a hash of it is stored.
+         */
+        post: operations["notificationsLiveTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ws/notifications": {
         parameters: {
             query?: never;
@@ -771,17 +795,25 @@ export interface paths {
         /**
          * Live notifications (WebSocket or EventSource)
          * @description Role: citizen (any signed-in account; the caller's own channel). Served by nginx
-         *     (nchan): the token in the `token` query parameter is checked by an auth subrequest
-         *     to the API before the upgrade. Open it as a WebSocket (`Upgrade: websocket`, answered
+         *     (nchan): the one-use `ticket` (from `POST /api/ws/ticket`) or, for existing clients,
+         *     the `token` query parameter is checked by an auth subrequest to the API before the
+         *     upgrade (a ticket wins when both are given). Prefer tickets: a URL ends up in logs
+         *     and browser history, and a ticket is worthless once used or 30 s old. Open it as a WebSocket (`Upgrade: websocket`, answered
          *     `101 Switching Protocols`) or as an EventSource (`Accept: text/event-stream`,
          *     answered `200`). Each message is one notification as JSON (the `Notification`
          *     schema), pushed as it is created; there is no replay of earlier messages (fetch
          *     `GET /api/notifications` after a reconnect) and message-id resume is refused (400).
          *     A missing, bad, expired or revoked token — or a disabled account — is refused at the
          *     handshake with `403 {"detail": "...", "code": 4001}` and an `X-Swmra-Auth-Error`
-         *     header (`token_missing`, `token_invalid`, `token_expired`). The connection closes
-         *     after the subscriber timeout (about the token lifetime): reconnect with a fresh
-         *     token.
+         *     header (`token_missing`, `token_invalid`, `token_expired`; for tickets
+         *     `ticket_invalid`, `ticket_used`, `ticket_expired`). The connection closes after the
+         *     subscriber timeout (about the token lifetime): reconnect with a fresh token or
+         *     ticket. It also closes within seconds when its session ends: logout of that token,
+         *     a password change made in another session, or an admin disabling the account
+         *     (WebSocket close 1001, EventSource end of stream; the EventSource's own retry is then
+         *     refused). A password change also closes the connections of the session that made it
+         *     (the account's session epoch changed): reconnect with a new ticket and catch up over
+         *     `GET /api/notifications`.
          */
         get: operations["notificationsLive"];
         put?: never;
@@ -2606,11 +2638,39 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    notificationsLiveTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket (not cacheable) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticket: string;
+                        /** @description Seconds */
+                        expires_in: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     notificationsLive: {
         parameters: {
-            query: {
-                /** @description The access token (JWT) from login or register */
-                token: string;
+            query?: {
+                /** @description A one-use ticket from `POST /api/ws/ticket` (43 characters, base64url) */
+                ticket?: string;
+                /** @description The access token (JWT) from login or register (when no ticket is given; kept for existing clients) */
+                token?: string;
             };
             header?: never;
             path?: never;
@@ -2647,7 +2707,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description Why the token was refused */
-                    "X-Swmra-Auth-Error"?: "token_missing" | "token_invalid" | "token_expired";
+                    "X-Swmra-Auth-Error"?: "token_missing" | "token_invalid" | "token_expired" | "ticket_invalid" | "ticket_used" | "ticket_expired";
                     [name: string]: unknown;
                 };
                 content: {
