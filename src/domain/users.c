@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/session_cache.h"
 #include "infra/db.h"
 #include "infra/timeutil.h"
 
@@ -274,6 +275,9 @@ enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bso
 			matched = bson_iter_as_int64(&it);
 		rc = matched > 0 ? USERS_OK : USERS_NOT_FOUND;
 	}
+	/* Role, disabled flag, password and profile are what the session caches hold. */
+	if (rc == USERS_OK && !session_cache_changed(id, NULL, err))
+		rc = USERS_ERR;
 	bson_destroy(&reply);
 	bson_destroy(&update);
 	bson_destroy(filter);

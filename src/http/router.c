@@ -5,6 +5,7 @@
 
 #include "http/auth_guard.h"
 #include "infra/config.h"
+#include "infra/db.h"
 #include "infra/log.h"
 
 int router_match(const char *pattern, const char *path, struct http_request *req)
@@ -83,6 +84,7 @@ int router_dispatch(const struct route *routes, size_t n, struct http_request *r
 	router_match(hit->pattern, req->path, req);
 	req->route_pattern = hit->pattern;
 	log_set_request(req->request_id, hit->pattern);
+	db_trace_context(hit->method, hit->pattern);
 	if (hit->role != ROLE_NONE) {
 		int st = auth_guard(req, res, hit->role);
 		if (st)

@@ -72,6 +72,7 @@ int db_open(char *err, size_t errlen)
 	}
 	mongoc_client_set_error_api(client, MONGOC_ERROR_API_VERSION_2);
 	mongoc_client_set_appname(client, "swmra");
+	db_trace_install(client);
 	database = mongoc_client_get_database(client, c->mongo_db);
 	return 0;
 }

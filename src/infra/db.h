@@ -38,4 +38,16 @@ bool db_parse_oid(const char *hex, bson_oid_t *oid);
  * endSessions warning and forwards the rest as JSON log lines. Called by db_open. */
 void db_install_log_handler(void);
 
+/* ---- command tracing of the test build (db_trace.c; only with APP_ENV=test) ---- */
+/* Installs the APM counter (and, with SWMRA_COMMAND_LOG_DIR, the per-process command log)
+ * on `client`. Called by db_open; does nothing outside test mode. */
+void db_trace_install(mongoc_client_t *client);
+/* Whether tracing is on (APP_ENV=test). */
+bool db_trace_enabled(void);
+/* Commands sent since the last reset (0 when tracing is off). */
+unsigned long db_trace_count(void);
+void db_trace_reset(void);
+/* What the command log names as the sender of the following commands (a route). */
+void db_trace_context(const char *method, const char *route);
+
 #endif

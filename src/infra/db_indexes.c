@@ -18,6 +18,9 @@ static const struct db_index indexes[] = {
     {"users", "email_unique", "{\"email\": 1}", true},
     {"users", "role_1", "{\"role\": 1}", false},
     {"revoked_tokens", "expires_at_1", "{\"expires_at\": 1}", false},
+    /* session caches: the revocations and user changes since their last sync */
+    {"revoked_tokens", "revoked_at_1", "{\"revoked_at\": 1}", false},
+    {"users", "updated_at_1", "{\"updated_at\": 1}", false},
     /* auth: login backoff counts one document per failed attempt; the purge job deletes by at */
     {"login_failures", "email_at", "{\"email\": 1, \"at\": -1}", false},
     {"login_failures", "at_1", "{\"at\": 1}", false},
@@ -31,6 +34,10 @@ static const struct db_index indexes[] = {
     {"notifications", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
     {"notifications", "status_next", "{\"status\": 1, \"next_attempt_at\": 1}", false},
     {"notifications", "user_channel_read", "{\"user_id\": 1, \"channel\": 1, \"read\": 1}", false},
+    /* the notification list: a user's in-app channel, newest (_id) first, unread or all */
+    {"notifications", "user_channel_id", "{\"user_id\": 1, \"channel\": 1, \"_id\": -1}", false},
+    {"notifications", "user_channel_read_id",
+     "{\"user_id\": 1, \"channel\": 1, \"read\": 1, \"_id\": -1}", false},
     {"send_attempts", "notification_1", "{\"notification_id\": 1}", false},
     /* notify (web push): one subscription per endpoint; a user's subscriptions */
     {"push_subscriptions", "endpoint_unique", "{\"endpoint\": 1}", true},
