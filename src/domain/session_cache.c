@@ -19,8 +19,8 @@ static uint64_t *counter = &private_counter;
 
 void session_cache_share(void)
 {
-	void *p = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		       -1, 0);
+	void *p =
+	    mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		log_warn("session cache: no shared counter, other workers see changes within %d ms",
 			 SESSION_CACHE_POLL_MS);
@@ -65,7 +65,7 @@ static void revoked_add(const char *jti)
 		return;
 	if (2 * (rev_n + 1) > rev_cap) {
 		size_t cap = rev_cap ? 2 * rev_cap : 256;
-		char (*tab)[64] = calloc(cap, 64);
+		char(*tab)[64] = calloc(cap, 64);
 		if (!tab)
 			abort();
 		for (size_t i = 0; i < rev_cap; i++)
@@ -264,8 +264,8 @@ bool session_cache_changed(const bson_oid_t *user_id, const char *revoked_jti, b
 	char hex[25];
 	bson_oid_to_string(&v, hex);
 	bson_t *q = BCON_NEW("_id", BCON_UTF8(GEN_ID));
-	bson_t *u = BCON_NEW("$set", "{", "gen", BCON_UTF8(hex), "at", BCON_DATE_TIME(time_now_ms()),
-			     "}");
+	bson_t *u =
+	    BCON_NEW("$set", "{", "gen", BCON_UTF8(hex), "at", BCON_DATE_TIME(time_now_ms()), "}");
 	bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
 	bool ok = mongoc_collection_update_one(db_coll(GEN_COLL), q, u, opts, NULL, err);
 	if (!ok && db_is_dup_key(err)) /* two first upserts raced: the document exists now */

@@ -30,10 +30,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SESSION_CACHE_POLL_MS	  1000
-#define SESSION_CACHE_RELOAD_SEC  60
-#define SESSION_CACHE_OVERLAP_MS  10000
-#define SESSION_CACHE_USERS	  1024 /* direct-mapped slots of cached users */
+#define SESSION_CACHE_POLL_MS	 1000
+#define SESSION_CACHE_RELOAD_SEC 60
+#define SESSION_CACHE_OVERLAP_MS 10000
+#define SESSION_CACHE_USERS	 1024 /* direct-mapped slots of cached users */
 
 struct user;
 

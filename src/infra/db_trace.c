@@ -54,8 +54,7 @@ static bool sub_doc(const bson_t *doc, const char *key, bson_t *out)
 	return bson_init_static(out, data, len);
 }
 
-static void write_shape(const char *cmd, const char *coll, const bson_t *filter,
-			const bson_t *sort)
+static void write_shape(const char *cmd, const char *coll, const bson_t *filter, const bson_t *sort)
 {
 	bson_t line = BSON_INITIALIZER, empty = BSON_INITIALIZER;
 	BSON_APPEND_UTF8(&line, "ctx", context);

@@ -145,7 +145,8 @@ static void race(enum change ch, const char *role)
 		assert_true(WIFEXITED(st));
 		int code = WEXITSTATUS(st);
 		fprintf(stderr, "# change %d, checker %d: %s %d\n", (int)ch, i,
-			code < 100 ? "seen after ~ms" : "failed with", code < 100 ? code * 50 : code);
+			code < 100 ? "seen after ~ms" : "failed with",
+			code < 100 ? code * 50 : code);
 		assert_true(code < 100);
 	}
 	close(ready[0]);
