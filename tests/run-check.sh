@@ -96,6 +96,11 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$LOGS"
 : >"$LOGS/stack-stop.log"
+# every store command the integration and e2e layers send (the stack, jobs and cmocka tests
+# inherit it; APP_ENV=test), for the query-shape check after the e2e layer
+export SWMRA_COMMAND_LOG_DIR=$LOGS/commands
+rm -rf "$SWMRA_COMMAND_LOG_DIR"
+mkdir -p "$SWMRA_COMMAND_LOG_DIR"
 if [ -n "$services" ]; then
 	section "test stack ($services) in $STACK_DIR"
 	stop_stack # leftovers of an interrupted run
@@ -164,6 +169,25 @@ run_e2e() {
 	fi
 }
 
+# ------------------------------------------------------------------------ query shapes
+# Every command the integration and e2e layers sent, reduced to its query shape, must be
+# served by an index of src/infra/db_indexes.c under MongoDB's rules (tests/query-shapes.mjs);
+# the report lists each shape and its index.
+run_query_shapes() {
+	local log=$LOGS/query-shapes.log line p f rc
+	section "query shapes (tests/query-shapes.mjs)"
+	command -v node >/dev/null || { missing shapes "node (Node.js >= 20)"; return; }
+	node "$SRC/tests/query-shapes.mjs" "$SWMRA_COMMAND_LOG_DIR" "$LOGS/query-shapes.md" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")
+	if [ -z "$line" ]; then
+		record shapes 0 1 0 "no 'N passed, N failed' line (exit $rc)"
+	else
+		record shapes "$p" "$f" 0 "report: $LOGS/query-shapes.md"
+	fi
+}
 # ------------------------------------------------------------------------ frontend
 run_frontend() {
 	local log=$LOGS/frontend.log line p f s rc
@@ -245,7 +269,10 @@ run_script_layer() { # layer script timeout-seconds [VAR=value...]
 for layer in $LAYERS; do
 	case $layer in
 	unit | integration) run_cmocka "$layer" ;;
-	e2e) run_e2e ;;
+	e2e)
+		run_e2e
+		run_query_shapes
+		;;
 	frontend) run_frontend ;;
 	browser) run_browser ;;
 	deploy)

@@ -359,20 +359,7 @@ static int64_t purge(const char *coll, const char *field, int64_t before_ms, boo
 		     bson_error_t *err)
 {
 	bson_t *f = BCON_NEW(field, "{", "$lt", BCON_DATE_TIME(before_ms), "}");
-	int64_t n;
-	if (dry_run) {
-		n = mongoc_collection_count_documents(db_coll(coll), f, NULL, NULL, NULL, err);
-	} else {
-		bson_t reply;
-		n = -1;
-		if (mongoc_collection_delete_many(db_coll(coll), f, NULL, &reply, err)) {
-			bson_iter_t it;
-			n = 0;
-			if (bson_iter_init_find(&it, &reply, "deletedCount"))
-				n = bson_iter_as_int64(&it);
-		}
-		bson_destroy(&reply);
-	}
+	int64_t n = db_delete_or_count(coll, f, dry_run, err);
 	bson_destroy(f);
 	return n;
 }

@@ -1403,3 +1403,75 @@ long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
 	bson_destroy(opts);
 	return failed ? -1 : done;
 }
+
+/* ------------------------------------------------------------------ archive */
+
+#define ARCHIVE "request_events_archive"
+
+/* Moves the events of finished request `doc` to the archive: its log must be exactly
+ * versions 1..v of the document's version v (nothing ahead of the document), or already
+ * empty (an earlier run moved it and died before marking). Copies first (a duplicate is
+ * an earlier copy), deletes only versions <= v (a note racing the job keeps its event),
+ * then marks the document. 1 archived, 0 skipped (not caught up), -1 error. */
+static int archive_one(const bson_t *doc, bool dry_run, bson_error_t *err)
+{
+	bson_oid_t id;
+	if (!doc_oid(doc, "_id", &id) || !has_timeline(doc))
+		return 0;
+	int64_t v = requests_version(doc);
+	struct evlist evs = {0};
+	if (!fetch_events(&id, 1, &evs, err))
+		return -1;
+	bool caught_up = evs.n == 0 || (int64_t)evs.n == v;
+	for (size_t i = 0; caught_up && i < evs.n; i++)
+		caught_up = event_version(evs.v[i]) == (int64_t)i + 1;
+	int r = caught_up ? 1 : 0;
+	for (size_t i = 0; r > 0 && !dry_run && i < evs.n; i++)
+		if (!mongoc_collection_insert_one(db_coll(ARCHIVE), evs.v[i], NULL, NULL, err) &&
+		    !db_is_dup_key(err))
+			r = -1;
+	evlist_free(&evs);
+	if (r <= 0 || dry_run)
+		return r;
+	bson_t *q =
+	    BCON_NEW("request_id", BCON_OID(&id), "version", "{", "$lte", BCON_INT64(v), "}");
+	bool ok = mongoc_collection_delete_many(db_coll(EVENTS), q, NULL, NULL, err);
+	bson_destroy(q);
+	if (!ok)
+		return -1;
+	q = BCON_NEW("_id", BCON_OID(&id), "version", BCON_INT64(v));
+	bson_t *u = BCON_NEW("$set", "{", "events_archived", BCON_BOOL(true), "}");
+	ok = mongoc_collection_update_one(db_coll(COLL), q, u, NULL, NULL, err);
+	bson_destroy(q);
+	bson_destroy(u);
+	return ok ? 1 : -1;
+}
+
+long requests_archive_events(int64_t now_ms, int64_t keep_ms, long max, bool dry_run,
+			     void (*each)(const bson_t *doc, const bson_error_t *fail, void *ctx),
+			     void *ctx, bson_error_t *err)
+{
+	bson_t *q =
+	    BCON_NEW("status", "{", "$in", "[", BCON_UTF8("completed"), BCON_UTF8("cancelled"), "]",
+		     "}", "updated_at", "{", "$lt", BCON_DATE_TIME(now_ms - keep_ms), "}",
+		     "events_archived", "{", "$exists", BCON_BOOL(false), "}");
+	bson_t *opts = BCON_NEW("limit", BCON_INT64(max));
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), q, opts, NULL);
+	const bson_t *doc;
+	long done = 0;
+	while (mongoc_cursor_next(c, &doc)) {
+		bson_error_t aerr;
+		int r = archive_one(doc, dry_run, &aerr);
+		if (r == 0)
+			continue;
+		if (r > 0)
+			done++;
+		if (each)
+			each(doc, r > 0 ? NULL : &aerr, ctx);
+	}
+	bool failed = mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(q);
+	bson_destroy(opts);
+	return failed ? -1 : done;
+}

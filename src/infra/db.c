@@ -133,6 +133,22 @@ bool db_ping(double *latency_ms, bson_error_t *err)
 	return ok;
 }
 
+int64_t db_delete_or_count(const char *coll, const bson_t *q, bool dry_run, bson_error_t *err)
+{
+	if (dry_run)
+		return mongoc_collection_count_documents(db_coll(coll), q, NULL, NULL, NULL, err);
+	bson_t reply;
+	int64_t n = -1;
+	if (mongoc_collection_delete_many(db_coll(coll), q, NULL, &reply, err)) {
+		bson_iter_t it;
+		n = 0;
+		if (bson_iter_init_find(&it, &reply, "deletedCount"))
+			n = bson_iter_as_int64(&it);
+	}
+	bson_destroy(&reply);
+	return n;
+}
+
 bool db_is_dup_key(const bson_error_t *err)
 {
 	return err->code == 11000 || err->code == 11001;

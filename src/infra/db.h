@@ -21,6 +21,9 @@ mongoc_client_t *db_client(void);
 bool db_ping(double *latency_ms, bson_error_t *err);
 /* Creates every index of the registry (db_indexes.c); safe to repeat. */
 bool db_ensure_indexes(bson_error_t *err);
+/* The cleanup jobs' step: deletes the documents of `coll` matching `q` (or, with dry_run,
+ * counts them). Returns the number, or -1 on error (err set). */
+int64_t db_delete_or_count(const char *coll, const bson_t *q, bool dry_run, bson_error_t *err);
 /* Duplicate key (11000): an exclusive claim was already taken. */
 bool db_is_dup_key(const bson_error_t *err);
 /* The server could not be reached (selection timeout, socket errors): answer 503. */

@@ -33,6 +33,15 @@ static const struct db_index indexes[] = {
     {"request_events", "request_version_unique", "{\"request_id\": 1, \"version\": 1}", true},
     {"notifications", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
     {"notifications", "status_next", "{\"status\": 1, \"next_attempt_at\": 1}", false},
+    /* the dispatcher's batch: queued, due, oldest first (its sort ends with _id) */
+    {"notifications", "status_next_id", "{\"status\": 1, \"next_attempt_at\": 1, \"_id\": 1}",
+     false},
+    /* swmra-job-compact: read in-app notifications and finished mail/SMS/push by age */
+    {"notifications", "channel_read_created", "{\"channel\": 1, \"read\": 1, \"created_at\": 1}",
+     false},
+    {"notifications", "status_created", "{\"status\": 1, \"created_at\": 1}", false},
+    {"send_attempts", "claimed_at_1", "{\"claimed_at\": 1}", false},
+    {"job_runs", "window_start_1", "{\"window_start\": 1}", false},
     {"notifications", "user_channel_read", "{\"user_id\": 1, \"channel\": 1, \"read\": 1}", false},
     /* the notification list: a user's in-app channel, newest (_id) first, unread or all */
     {"notifications", "user_channel_id", "{\"user_id\": 1, \"channel\": 1, \"_id\": -1}", false},

@@ -7,6 +7,8 @@
  * <dir>/commands-<pid>.jsonl; tests/query-shapes.mjs reduces those lines to query shapes
  * and checks each against the index registry (db_indexes.c) by MongoDB's rules.
  * Outside test mode nothing is installed: production pays nothing for it. */
+#define _GNU_SOURCE /* program_invocation_short_name */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +35,11 @@ void db_trace_reset(void)
 
 void db_trace_context(const char *method, const char *route)
 {
-	snprintf(context, sizeof(context), "%s%s%s", method ? method : "",
-		 method && route ? " " : "", route ? route : "");
+	if (!method && !route) /* outside a request: the program (a job, a test, the seed) */
+		snprintf(context, sizeof(context), "%s", program_invocation_short_name);
+	else
+		snprintf(context, sizeof(context), "%s%s%s", method ? method : "",
+			 method && route ? " " : "", route ? route : "");
 }
 
 /* The value of `key` in `doc` as a document or array (static view into doc), or false. */
@@ -169,6 +174,7 @@ void db_trace_install(mongoc_client_t *client)
 		snprintf(path, sizeof(path), "%s/commands-%ld.jsonl", dir, (long)getpid());
 		log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	}
+	db_trace_context(NULL, NULL);
 	mongoc_apm_callbacks_t *cbs = mongoc_apm_callbacks_new();
 	mongoc_apm_set_command_started_cb(cbs, command_started);
 	mongoc_client_set_apm_callbacks(client, cbs, NULL);
