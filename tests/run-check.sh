@@ -5,6 +5,10 @@
 #   unit          cmocka unit tests            make -C BUILD check-c SWMRA_LAYERS=unit
 #   integration   cmocka against FerretDB      make -C BUILD check-c SWMRA_LAYERS=integration
 #   e2e           node:test through nginx      node --test tests/e2e/
+#                 then the query-shape check   tests/query-shapes.mjs (line "shapes"): every
+#                 command the integration and e2e layers sent (APM logs in
+#                 BUILD/tests/.check-logs/commands) must be served by a declared index;
+#                 report BUILD/tests/.check-logs/query-shapes.md
 #   frontend      the web app's unit tests     npm test in frontend/
 #   browser       Chromium against the stack   tests/browser/run.sh
 #   deploy        compose/nginx/entrypoint     tests/deploy/compose-config.sh (no Docker engine)

@@ -87,10 +87,13 @@ int router_dispatch(const struct route *routes, size_t n, struct http_request *r
 	db_trace_context(hit->method, hit->pattern);
 	if (hit->role != ROLE_NONE) {
 		int st = auth_guard(req, res, hit->role);
-		if (st)
+		if (st) {
+			db_trace_context(NULL, NULL);
 			return st;
+		}
 	}
 	int status = hit->handler(req, res);
+	db_trace_context(NULL, NULL);
 	if (!res->body && status != 204) {
 		/* A handler that returned a bare status still answers with a JSON body. */
 		http_error(res, status, http_reason(status));

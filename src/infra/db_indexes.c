@@ -17,6 +17,9 @@ struct db_index {
 static const struct db_index indexes[] = {
     {"users", "email_unique", "{\"email\": 1}", true},
     {"users", "role_1", "{\"role\": 1}", false},
+    /* the admin list, newest first, all or by role */
+    {"users", "created_id", "{\"created_at\": -1, \"_id\": -1}", false},
+    {"users", "role_created_id", "{\"role\": 1, \"created_at\": -1, \"_id\": -1}", false},
     {"revoked_tokens", "expires_at_1", "{\"expires_at\": 1}", false},
     /* session caches: the revocations and user changes since their last sync */
     {"revoked_tokens", "revoked_at_1", "{\"revoked_at\": 1}", false},
@@ -25,6 +28,15 @@ static const struct db_index indexes[] = {
     {"login_failures", "email_at", "{\"email\": 1, \"at\": -1}", false},
     {"login_failures", "at_1", "{\"at\": 1}", false},
     {"pickup_requests", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
+    /* lists sort by (created_at, _id) newest first: the resident's, and staff's all / by
+     * status / by category (other filters narrow what these indexes walk) */
+    {"pickup_requests", "user_created_id", "{\"user_id\": 1, \"created_at\": -1, \"_id\": -1}",
+     false},
+    {"pickup_requests", "created_id", "{\"created_at\": -1, \"_id\": -1}", false},
+    {"pickup_requests", "status_created_id", "{\"status\": 1, \"created_at\": -1, \"_id\": -1}",
+     false},
+    {"pickup_requests", "category_created_id", "{\"category\": 1, \"created_at\": -1, \"_id\": -1}",
+     false},
     {"pickup_requests", "status_1", "{\"status\": 1}", false},
     {"pickup_requests", "slot_start_1", "{\"assigned_slot.start\": 1}", false},
     {"pickup_requests", "status_updated", "{\"status\": 1, \"updated_at\": 1}", false},
@@ -51,9 +63,11 @@ static const struct db_index indexes[] = {
     /* notify (web push): one subscription per endpoint; a user's subscriptions */
     {"push_subscriptions", "endpoint_unique", "{\"endpoint\": 1}", true},
     {"push_subscriptions", "user_1", "{\"user_id\": 1}", false},
+    {"push_subscriptions", "user_id_id", "{\"user_id\": 1, \"_id\": 1}", false},
     {"reminders", "request_1", "{\"request_id\": 1}", false},
     {"rewards", "request_unique", "{\"request_id\": 1}", true},
     {"rewards", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
+    {"rewards", "user_created_id", "{\"user_id\": 1, \"created_at\": -1, \"_id\": -1}", false},
     /* slots: one seat per request and slot (the seat itself is the claim's _id) */
     {"slot_claims", "request_start_unique", "{\"request_id\": 1, \"start\": 1}", true},
     {"slot_claims", "start_1", "{\"start\": 1}", false},

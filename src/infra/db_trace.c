@@ -59,7 +59,8 @@ static bool sub_doc(const bson_t *doc, const char *key, bson_t *out)
 	return bson_init_static(out, data, len);
 }
 
-static void write_shape(const char *cmd, const char *coll, const bson_t *filter, const bson_t *sort)
+static void write_shape(const char *cmd, const char *coll, const bson_t *filter, const bson_t *sort,
+			bool limited)
 {
 	bson_t line = BSON_INITIALIZER, empty = BSON_INITIALIZER;
 	BSON_APPEND_UTF8(&line, "ctx", context);
@@ -68,6 +69,8 @@ static void write_shape(const char *cmd, const char *coll, const bson_t *filter,
 	BSON_APPEND_DOCUMENT(&line, "filter", filter ? filter : &empty);
 	if (sort)
 		BSON_APPEND_DOCUMENT(&line, "sort", sort);
+	if (limited)
+		BSON_APPEND_BOOL(&line, "limit", true);
 	size_t n;
 	char *json = bson_as_relaxed_extended_json(&line, &n);
 	if (json) {
@@ -102,7 +105,7 @@ static void write_statements(const char *cmd, const char *coll, const bson_t *bo
 			continue;
 		bson_iter_document(&it, &len, &data);
 		if (bson_init_static(&st, data, len) && sub_doc(&st, "q", &q))
-			write_shape(cmd, coll, &q, NULL);
+			write_shape(cmd, coll, &q, NULL, false);
 	}
 }
 
@@ -129,7 +132,7 @@ static void write_pipeline(const char *coll, const bson_t *body)
 		else
 			break;
 	}
-	write_shape("aggregate", coll, has_match ? &match : NULL, has_sort ? &sort : NULL);
+	write_shape("aggregate", coll, has_match ? &match : NULL, has_sort ? &sort : NULL, false);
 }
 
 static void command_started(const mongoc_apm_command_started_t *ev)
@@ -148,7 +151,9 @@ static void command_started(const mongoc_apm_command_started_t *ev)
 	    strcmp(name, "count") == 0 || strcmp(name, "distinct") == 0) {
 		bool has_f = sub_doc(body, strcmp(name, "find") == 0 ? "filter" : "query", &f);
 		bool has_s = sub_doc(body, "sort", &s);
-		write_shape(name, coll, has_f ? &f : NULL, has_s ? &s : NULL);
+		bool limited = bson_iter_init_find(&it, body, "limit") &&
+			       BSON_ITER_HOLDS_NUMBER(&it) && bson_iter_as_int64(&it) > 0;
+		write_shape(name, coll, has_f ? &f : NULL, has_s ? &s : NULL, limited);
 	} else if (strcmp(name, "update") == 0) {
 		write_statements(name, coll, body, "updates");
 	} else if (strcmp(name, "delete") == 0) {
