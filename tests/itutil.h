@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "domain/auth.h"
 #include "domain/notify.h"
+#include "domain/session_cache.h"
 #include "domain/slots.h"
 #include "domain/users.h"
 #include "infra/config.h"
@@ -148,6 +149,7 @@ static inline void itu_clear(const char *coll)
 	db_trace_context("itutil", NULL);
 	assert_true(mongoc_collection_delete_many(db_coll(coll), &q, NULL, NULL, &err));
 	db_trace_context(NULL, NULL);
+	session_cache_reset(); /* written behind the caches' back: this process forgets */
 }
 
 /* A copy of the first document of `coll` matching `q` (destroyed here), or NULL. */

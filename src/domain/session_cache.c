@@ -159,6 +159,7 @@ int session_cache_user(const bson_oid_t *id, struct user *u, bson_error_t *err)
 /* ---- sync ---- */
 
 static bool loaded;
+static uint64_t epoch = 1;
 static char gen[32];
 static uint64_t seen;
 static int64_t last_poll_ms, last_scan_ms, last_reload_ms;
@@ -237,6 +238,7 @@ bool session_cache_sync(bson_error_t *err)
 			return false;
 		}
 		users_flush();
+		epoch++;
 		last_reload_ms = now;
 		last_scan_ms = now;
 		loaded = true;
@@ -245,6 +247,7 @@ bool session_cache_sync(bson_error_t *err)
 		if (!each_id("revoked_tokens", "revoked_at", "$gte", since, add_revoked, err) ||
 		    !each_id("users", "updated_at", "$gte", since, forget_user, err))
 			return false;
+		epoch++;
 		last_scan_ms = now;
 	}
 	snprintf(gen, sizeof(gen), "%s", g);
@@ -259,6 +262,7 @@ bool session_cache_changed(const bson_oid_t *user_id, const char *revoked_jti, b
 		user_forget(user_id);
 	if (revoked_jti)
 		revoked_add(revoked_jti);
+	epoch++;
 	bson_oid_t v;
 	bson_oid_init(&v, NULL);
 	char hex[25];
@@ -283,7 +287,13 @@ void session_cache_reset(void)
 	revoked_clear();
 	users_flush();
 	loaded = false;
+	epoch++;
 	gen[0] = '\0';
 	seen = __atomic_load_n(counter, __ATOMIC_ACQUIRE);
 	last_poll_ms = last_scan_ms = last_reload_ms = 0;
+}
+
+uint64_t session_cache_epoch(void)
+{
+	return epoch;
 }

@@ -58,7 +58,13 @@ int session_cache_user(const bson_oid_t *id, struct user *u, bson_error_t *err);
  * change itself is stored and reaches the other nodes at the next reload at the latest. */
 bool session_cache_changed(const bson_oid_t *user_id, const char *revoked_jti, bson_error_t *err);
 
-/* Drops everything (tests; a worker's shutdown frees the memory). */
+/* Drops everything (tests, after writing the store behind the cache's back). */
 void session_cache_reset(void);
+
+/* A number that changes whenever this process may have missed a change: a sync that found
+ * a new generation or reloaded, a local change, a reset. Other per-process caches of
+ * rarely written data (the slot template and overrides) stay valid while it does not move
+ * and their writers call session_cache_changed. */
+uint64_t session_cache_epoch(void);
 
 #endif

@@ -22,19 +22,19 @@ export const BUDGETS = {
   // reads: the session check costs nothing on a warm worker
   'GET /api/health': 0,
   'GET /api/health/ready': 1, // ping
-  'GET /api/auth/me': 2, // the user, fresh (a profile edit shows at once)
+  'GET /api/auth/me': 1, // the user, fresh (a profile edit shows at once)
   'GET /api/requests': 2, // count + page of documents (each carries its timeline)
   'GET /api/requests/{id}': 2, // the document + a probe for changes past its version
-  'GET /api/notifications': 2, // one find
-  'GET /api/notifications/unread-count': 2, // one count on {user_id, channel, read}
-  'GET /api/slots/available': 3, // template + overrides + the day's seat claims
+  'GET /api/notifications': 1, // one find
+  'GET /api/notifications/unread-count': 1, // one count on {user_id, channel, read}
+  'GET /api/slots/available': 1, // the day's seat claims (template and overrides are cached)
   'GET /api/rewards/summary': 2,
   'GET /api/staff/requests': 3, // count + page + the page's residents in one $in
   'GET /api/staff/requests/{id}': 3, // document + probe + resident
-  'GET /api/staff/slots': 4,
+  'GET /api/staff/slots': 2, // the day's claims and bookings
   'GET /api/admin/users': 3,
-  'GET /api/admin/slot-templates': 2,
-  'GET /api/admin/slot-overrides': 2,
+  'GET /api/admin/slot-templates': 0, // cached
+  'GET /api/admin/slot-overrides': 0, // cached
   'GET /api/push/vapid-public-key': 0,
   'GET /api/internal/ws-auth': 1, // nginx-internal (auth_request): the session check alone
   // writes: a change of a request reads it (document + probe), claims its version (insert),
