@@ -224,7 +224,7 @@ start_jobs() {
 			"$d/swmra-job-dispatch" --env-file ""
 			[ $((n % 60)) = 0 ] && "$d/swmra-job-reminders" --env-file ""
 			if [ $((n % 1440)) = 0 ]; then
-				for j in cleanup-drafts cleanup-uploads purge-tokens; do
+				for j in cleanup-drafts cleanup-uploads purge-tokens compact; do
 					[ -x "$d/swmra-job-$j" ] && "$d/swmra-job-$j" --env-file ""
 				done
 			fi
