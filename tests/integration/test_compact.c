@@ -26,7 +26,7 @@ static void finished_request(bson_oid_t *id, enum req_status end, int64_t age_da
 	    .quantity = 2,
 	    .address = {.line1 = "1 Compact Street", .city = "Pune", .pincode = "411001"}};
 	bson_error_t err;
-	assert_true(requests_create(&owner, "citizen", &f, false, id, &err));
+	assert_int_equal(requests_create(&owner, "citizen", &f, false, id, NULL, &err), REQ_OK);
 	struct req_transition t = {
 	    .to = RS_PENDING_REVIEW, .actor = REQ_ACTOR_STAFF, .actor_id = actor};
 	assert_int_equal(requests_transition(id, &t, NULL, NULL, &err), REQ_OK);
