@@ -36,7 +36,8 @@ MAKE=${MAKE:-make}
 
 # a private stack: nothing from the caller's environment may point it elsewhere
 unset MONGO_URI MONGO_DB PUBLIC_BASE_URL UPLOAD_DIR NCHAN_PUB_SOCKET FCGI_SOCKET JWT_SECRET \
-	STACK_SERVICES BENCH_HELLO BENCH_SOCKET AUTH_RATE_LIMIT AUTH_RATE_BURST SWMRA_BASE_URL
+	STACK_SERVICES BENCH_HELLO BENCH_SOCKET AUTH_RATE_LIMIT AUTH_RATE_BURST SWMRA_BASE_URL \
+	FERRETDB_POSTGRESQL_URL
 export HTTP_PORT=${SWMRA_TEST_HTTP_PORT:-18080}
 # one stack directory per port set, so two runs on different ports never share one
 export STACK_DIR=$BUILD/tests/.stack-$HTTP_PORT
@@ -48,6 +49,9 @@ export SWMRA_BUILD_DIR=$BUILD
 export SWMRA_TEST_MONGO_URI="mongodb://127.0.0.1:$MONGO_PORT/?serverSelectionTimeoutMS=2000"
 STACK_SH=$SRC/scripts/stack.sh
 LOGS=$BUILD/tests/.check-logs
+# FerretDB's PostgreSQL database (empty with FERRETDB_BACKEND=sqlite): the GIN index test
+SWMRA_TEST_PG_URL=$(bash -c 'eval "$(bash "$1" env)" && printf %s "$FERRETDB_POSTGRESQL_URL"' _ "$STACK_SH")
+export SWMRA_TEST_PG_URL
 
 # ------------------------------------------------------------------------ sanitizer reports
 SAN_DIR=${SWMRA_SANITIZER_LOGS:-}

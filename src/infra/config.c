@@ -81,6 +81,7 @@ static const struct var vars[] = {
     S("REWARD_POINTS", reward_points, "recyclable=5,e-waste=10,hazardous=10"),
     I("DISPATCH_BATCH", dispatch_batch, "50", 1, 10000),
     I("REMINDER_HOURS", reminder_hours, "24", 1, 168),
+    S("FERRETDB_POSTGRESQL_URL", ferretdb_postgresql_url, ""),
 };
 
 static struct config cfg;

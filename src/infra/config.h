@@ -55,6 +55,9 @@ struct config {
 	const char *reward_points;
 	int dispatch_batch;
 	int reminder_hours;
+	/* FerretDB's PostgreSQL database (dev/test stacks on FerretDB-on-PostgreSQL): the index
+	 * bootstrap adds GIN indexes there; empty (production, MongoDB) = nothing to do */
+	const char *ferretdb_postgresql_url;
 };
 
 /* Loads into the process-wide configuration. `env_file` may be NULL (then ".env" is read
