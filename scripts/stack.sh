@@ -21,7 +21,9 @@
 #   FERRETDB_BACKEND [postgresql]  postgresql: a private PostgreSQL 15 cluster in
 #                    postgresql/ (unix socket only, no TCP port); sqlite: files in ferretdb/data
 #   PG_PORT [5432]   names the cluster's socket file (.s.PGSQL.PORT); nothing listens on TCP
-#   PG_USER [postgres when run as root, else the current user]  runs initdb and postgres
+#   PG_USER [postgres when run as root, else the current user]  runs initdb and postgres;
+#                    if STACK_DIR is closed to it, the cluster lives in /var/tmp/swmra-pg-<hash>
+#                    (linked as postgresql/, re-created when the link is gone)
 #   PG_BIN [/usr/lib/postgresql/15/bin]
 # Every other variable the API reads (docs: README.md) is passed through from the caller's
 # environment (so are ASAN_OPTIONS/UBSAN_OPTIONS/LSAN_OPTIONS for a sanitizer build).
@@ -69,6 +71,16 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_PORT=${PG_PORT:-5432}
 PG_USER=${PG_USER:-$([ "$(id -u)" = 0 ] && echo postgres || id -un)}
 PG_DIR=$STACK_DIR/postgresql
+PG_LINKED=0
+if [ -L "$PG_DIR" ]; then
+	PG_DIR=$(readlink "$PG_DIR")
+elif [ "$(id -u)" = 0 ] && [ "$PG_USER" != root ] &&
+	! setpriv --reuid="$PG_USER" --regid="$(id -g "$PG_USER")" --init-groups -- test -x "$STACK_DIR" 2>/dev/null; then
+	# the stack dir is closed to PG_USER (a checkout under /root, a 0700 mktemp -d): the
+	# cluster lives in /var/tmp, linked from the stack dir and started afresh without the link
+	PG_DIR=/var/tmp/swmra-pg-$(printf '%s' "$STACK_DIR" | md5sum | cut -c1-12)
+	PG_LINKED=1
+fi
 PG_DATABASE=ferretdb
 # the server runs as PG_USER, which cannot enter the (0750) run dir: its socket has its own
 PG_SOCK_DIR=$PG_DIR/socket
@@ -196,6 +208,11 @@ start_postgres() {
 	local pid i prefix=()
 	if pid=$(service_pid postgresql postgres); then say "PostgreSQL already running (pid $pid)"; return; fi
 	[ -x "$PG_BIN/postgres" ] || die "PostgreSQL 15 is missing: apt-get install postgresql-15 (or scripts/dev install), or FERRETDB_BACKEND=sqlite"
+	if [ $PG_LINKED = 1 ] && [ ! -L "$STACK_DIR/postgresql" ]; then
+		rm -rf "$PG_DIR" # a cluster of an earlier stack in the same place
+		mkdir -p "$PG_DIR"
+		ln -s "$PG_DIR" "$STACK_DIR/postgresql"
+	fi
 	mkdir -p "$PG_DIR" "$PG_SOCK_DIR"
 	if [ "$(id -u)" = 0 ]; then chown "$PG_USER:" "$PG_DIR" "$PG_SOCK_DIR"; fi
 	chmod 700 "$PG_DIR"
@@ -497,7 +514,7 @@ cmd_env() {
 }
 
 usage() {
-	sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 

@@ -251,11 +251,10 @@ int main(void)
 	if (!itu_have_mongo())
 		return 1;
 	const char *url = getenv("SWMRA_TEST_PG_URL");
-	if (!url || !url[0]) {
-		fprintf(
-		    stderr,
-		    "the test stack runs FerretDB on SQLite (no SWMRA_TEST_PG_URL): skipping\n");
-		return 77;
+	if (!url || !url[0]) { /* TAP: the whole file skipped */
+		printf(
+		    "1..0 # SKIP the test stack runs FerretDB on SQLite (no SWMRA_TEST_PG_URL)\n");
+		return 0;
 	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(hot_lookups_use_gin_indexes),
