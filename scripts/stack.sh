@@ -223,6 +223,9 @@ start_postgres() {
 		as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 \
 			--no-sync >>"$LOG_DIR/postgresql.log" 2>&1 ||
 			{ tail -n 20 "$LOG_DIR/postgresql.log" >&2; die "initdb failed (log: $LOG_DIR/postgresql.log)"; }
+		if compgen -G "$STACK_DIR/ferretdb/data/*.sqlite" >/dev/null; then
+			say "note: the SQLite data in $STACK_DIR/ferretdb/data stays unused on PostgreSQL (FERRETDB_BACKEND=sqlite uses it; seed again here)"
+		fi
 	fi
 	# a dev/test store: a crash may lose the last commits, never consistency
 	mapfile -d '' prefix < <(as_pg_prefix)
