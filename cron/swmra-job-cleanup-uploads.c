@@ -2,8 +2,9 @@
  * ORPHAN_UPLOAD_HOURS (default 24) after their upload. Each deletion first claims the
  * upload's fate in `upload_fates` (unique _id = path); a request that claimed "kept" first
  * wins and the upload stays, otherwise the document and then the file are deleted.
- * --dry-run prints each upload it would delete on stdout (and logs it) and deletes
- * nothing. Suggested schedule: hourly. */
+ * Then it removes upload quota claims that are over (hourly claims older than an hour,
+ * seats older than ORPHAN_UPLOAD_HOURS). --dry-run prints each upload it would delete on
+ * stdout (and logs it) and deletes nothing. Suggested schedule: hourly. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +67,15 @@ static int run(struct job_ctx *ctx)
 	}
 	if (ctx->dry_run)
 		printf("%ld upload(s) would be deleted\n", total);
+	/* quota claims that are over (uploads.h: uploads_purge_quota) */
+	int64_t q = uploads_purge_quota(time_now_ms(), ctx->dry_run, &err);
+	json_object *f = json_object_new_object();
+	if (q < 0) {
+		job_failure(ctx, "purge_upload_quota", f, err.message);
+		return -1;
+	}
+	json_object_object_add(f, "count", json_object_new_int64(q));
+	job_action(ctx, "purge_upload_quota", f);
 	return 0;
 }
 

@@ -32,6 +32,8 @@
 # SIGTERM: workers finish their request and exit normally (a sanitizer build runs its leak
 # check then); only a supervisor still alive after 20 s is killed.
 set -euo pipefail
+# Logs can hold personal data (addresses, emails): files 0640, folders 0750 (prepare_dirs).
+umask 027
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STACK_DIR=${STACK_DIR:-$REPO/var}
@@ -436,7 +438,9 @@ start_nginx() {
 # ---------------------------------------------------------------------- commands
 prepare_dirs() {
 	mkdir -p "$RUN_DIR" "$LOG_DIR" "$NGINX_DIR"
-	chmod 750 "$RUN_DIR"
+	chmod 750 "$RUN_DIR" "$LOG_DIR"
+	# files of stacks started before the umask above
+	find "$LOG_DIR" -maxdepth 1 -type f -perm /027 -exec chmod g-w,o-rwx {} +
 	if [ "$SOCK_DIR" != "$RUN_DIR" ]; then
 		mkdir -p "$SOCK_DIR" && chmod 750 "$SOCK_DIR"
 		printf '%s\n' "$SOCK_DIR" >"$RUN_DIR/socket-dir"
@@ -512,6 +516,8 @@ cmd_env() {
 	done
 	jwt_secret
 	[ -n "${JWT_SECRET:-}" ] && printf 'export JWT_SECRET=%q\n' "$JWT_SECRET"
+	# a shifted test clock (APP_ENV=test only): the tests read it to agree with the API
+	[ -n "${TEST_NOW_OFFSET:-}" ] && printf 'export TEST_NOW_OFFSET=%q\n' "$TEST_NOW_OFFSET"
 	printf 'export SWMRA_BASE_URL=%q\n' "http://127.0.0.1:$HTTP_PORT"
 	printf 'export SWMRA_MAILDIR=%q\n' "$STACK_DIR/mail"
 }

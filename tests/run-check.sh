@@ -5,7 +5,8 @@
 #   unit          cmocka unit tests            make -C BUILD check-c SWMRA_LAYERS=unit
 #   integration   cmocka against FerretDB      make -C BUILD check-c SWMRA_LAYERS=integration
 #   e2e           node:test through nginx      node --test tests/e2e/
-#   frontend      the web app's unit tests     npm test in frontend/
+#   frontend      the web app's unit tests     npm test in frontend/ (and npm run typecheck,
+#                                              npm run check:api: one test each)
 #   browser       Chromium against the stack   tests/browser/run.sh
 #   deploy        compose/nginx/entrypoint     tests/deploy/compose-config.sh (no Docker engine)
 #   multinode     two app nodes, one DB+Redis  tests/multinode/run.sh (own FerretDB, Redis, SMTP)
@@ -170,10 +171,16 @@ run_e2e() {
 
 # ------------------------------------------------------------------------ frontend
 run_frontend() {
-	local log=$LOGS/frontend.log line p f s rc
-	section "frontend (npm test in frontend/)"
+	local log=$LOGS/frontend.log line p f s rc check cp=0 cf=0 failed=()
+	section "frontend (typecheck, API types drift check, npm test in frontend/)"
 	[ -f "$SRC/frontend/package.json" ] || { absent frontend "frontend/package.json does not exist yet"; return; }
 	[ -d "$SRC/frontend/node_modules" ] || { missing frontend "frontend/node_modules (npm ci in frontend/, or scripts/dev install)"; return; }
+	# one test each: the web app type-checks (tsc --noEmit), and src/api/schema.d.ts is what
+	# docs/openapi.yaml generates (a spec change without `npm run gen:api` fails here)
+	for check in typecheck check:api; do
+		(cd "$SRC/frontend" && timeout 300 npm run --silent "$check") 2>&1 | tee "$LOGS/frontend-${check/:/-}.log"
+		if [ "${PIPESTATUS[0]}" = 0 ]; then cp=$((cp + 1)); else cf=$((cf + 1)) failed+=("npm run $check"); fi
+	done
 	(cd "$SRC/frontend" && CI=true timeout 900 npm test --silent) 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	# vitest: " Tests  2 failed | 40 passed | 1 skipped (43)"
@@ -183,12 +190,13 @@ run_frontend() {
 	s=$(grep -oE '[0-9]+ (skipped|todo)' <<<"$line" | grep -oE '[0-9]+' | awk '{n+=$1} END {print n+0}')
 	p=${p:-0} f=${f:-0}
 	if [ -z "$line" ]; then
-		record frontend 0 1 0 "no vitest summary line (exit $rc)"
+		f=1 failed+=("no vitest summary line (exit $rc)")
 	elif [ "$rc" != 0 ] && [ "$f" = 0 ]; then
-		record frontend "$p" 1 "$s" "npm test exited $rc"
-	else
-		record frontend "$p" "$f" "$s"
+		f=1 failed+=("npm test exited $rc")
 	fi
+	local note
+	note=$(printf '%s; ' "${failed[@]}")
+	record frontend $((p + cp)) $((f + cf)) "$s" "${note%; }"
 }
 
 # ------------------------------------------------------------------------ browser

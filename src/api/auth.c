@@ -9,7 +9,9 @@
 
 #include "api/api.h"
 #include "domain/auth.h"
+#include "domain/live.h"
 #include "domain/users.h"
+#include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
@@ -136,6 +138,20 @@ static int too_many(struct http_response *res, int64_t wait)
 	return http_error(res, 429, "Too many failed attempts, try again later");
 }
 
+/* Marks this client as a device that has signed in to `user_id` (auth.h: device cookies).
+ * HttpOnly and SameSite=Strict: scripts and other sites never see or send it; Secure
+ * outside development (production is HTTPS only); sent only to /api/auth. */
+static void set_device_cookie(struct http_response *res, const char *user_id)
+{
+	char v[AUTH_DEVICE_COOKIE_MAX], c[AUTH_DEVICE_COOKIE_MAX + 128];
+	if (!auth_device_issue(user_id, (int64_t)time(NULL), v))
+		return;
+	bool secure = strcmp(config_get()->app_env, "development") != 0;
+	snprintf(c, sizeof(c), "%s=%s; Path=/api/auth; Max-Age=%d; HttpOnly; SameSite=Strict%s",
+		 AUTH_DEVICE_COOKIE, v, AUTH_DEVICE_MAX_AGE_SEC, secure ? "; Secure" : "");
+	http_header(res, "Set-Cookie", c);
+}
+
 /* The public routes run before any token check, so they must not reach the driver
  * without a client (it aborts on a NULL handle): answer as for an unreachable database. */
 static int no_database(struct http_response *res)
@@ -184,6 +200,7 @@ int api_auth_register(struct http_request *req, struct http_response *res)
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "user_id", json_object_new_string(u->id));
 	log_write(LOG_INFO, f, "account registered");
+	set_device_cookie(res, u->id); /* the device that made the account has signed in */
 	return token_response(res, 201, u);
 }
 
@@ -208,31 +225,39 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 	if (!users_normalize_email(raw_email, email, sizeof(email)))
 		return http_error(res, 500, "Internal server error"); /* cannot happen */
 
+	/* The account first (unknown or not, the same work follows): a device cookie counts
+	 * only for the account it was issued to. */
 	bson_error_t err;
-	int64_t wait = auth_backoff_check(email, &err);
+	struct user *u = new_user(req);
+	enum users_rc rc = users_find_by_email(email, true, u, &err);
+	if (rc == USERS_ERR)
+		return http_db_error(res, &err);
+	char device[AUTH_DEVICE_ID_LEN + 1];
+	bool known_device = auth_device_verify(req->device_cookie, rc == USERS_OK ? u->id : NULL,
+					       (int64_t)time(NULL), device);
+	struct auth_attempt at = {
+	    .email = email, .ip = req->remote_addr, .device = known_device ? device : NULL};
+	int64_t wait = auth_backoff_check(&at, &err);
 	if (wait < 0)
 		return http_db_error(res, &err);
 	if (wait > 0)
 		return too_many(res, wait);
 
-	struct user *u = new_user(req);
-	enum users_rc rc = users_find_by_email(email, true, u, &err);
-	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
 	bool ok = rc == USERS_OK ? auth_verify_password(u->password_hash, password)
 				 : auth_verify_dummy(password);
 	if (!ok) {
-		if (!auth_backoff_fail(email, req->remote_addr, &err))
+		if (!auth_backoff_fail(&at, &err))
 			return http_db_error(res, &err);
 		json_object *f = json_object_new_object();
 		if (rc == USERS_OK)
 			json_object_object_add(f, "user_id", json_object_new_string(u->id));
+		json_object_object_add(f, "trusted_device", json_object_new_boolean(known_device));
 		log_write(LOG_INFO, f, "login failed");
 		return http_error(res, 401, "Invalid credentials");
 	}
 	if (u->disabled)
 		return http_error(res, 403, "Account disabled");
-	if (!auth_backoff_reset(email, &err))
+	if (!auth_backoff_reset(&at, &err))
 		return http_db_error(res, &err);
 	if (auth_needs_rehash(u->password_hash)) {
 		/* The configured cost changed: upgrade the stored hash now that we have the
@@ -245,6 +270,7 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 			log_warn("password rehash not stored: %s", err.message);
 		free(hash);
 	}
+	set_device_cookie(res, u->id);
 	return token_response(res, 200, u);
 }
 
@@ -331,15 +357,20 @@ int api_auth_password(struct http_request *req, struct http_response *res)
 	st = load_me(req, res, true, &u);
 	if (st)
 		return st;
-	/* The same backoff as the login: a stolen token must not become a password oracle. */
+	/* The login backoff, keyed by this session: a stolen token must not become a password
+	 * oracle, and failures elsewhere (a lockout attempt on the account) must not keep the
+	 * signed-in user from changing the password. */
+	char key[80];
+	snprintf(key, sizeof(key), "session:%s", req->user.jti);
+	struct auth_attempt at = {.email = u->email, .ip = req->remote_addr, .device = key};
 	bson_error_t err;
-	int64_t wait = auth_backoff_check(u->email, &err);
+	int64_t wait = auth_backoff_check(&at, &err);
 	if (wait < 0)
 		return http_db_error(res, &err);
 	if (wait > 0)
 		return too_many(res, wait);
 	if (!auth_verify_password(u->password_hash, cur)) {
-		if (!auth_backoff_fail(u->email, req->remote_addr, &err))
+		if (!auth_backoff_fail(&at, &err))
 			return http_db_error(res, &err);
 		verr_add(e, "body.current_password", "Current password is incorrect",
 			 "value_error");
@@ -352,7 +383,7 @@ int api_auth_password(struct http_request *req, struct http_response *res)
 	 * very second (iat has whole seconds); the one that changed it stays, and new logins
 	 * get an iat of the next second (token_response). */
 	struct user_patch p = {.password_hash = hash,
-			       .tokens_valid_after = (int64_t)time(NULL) + 1,
+			       .tokens_valid_after = time_now_ms() / 1000 + 1,
 			       .keep_jti = req->user.jti};
 	enum users_rc rc = users_update(&u->oid, &p, &err);
 	free(hash);
@@ -360,11 +391,12 @@ int api_auth_password(struct http_request *req, struct http_response *res)
 		return http_db_error(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 401, "Invalid token");
-	if (!auth_backoff_reset(u->email, &err))
+	if (!auth_backoff_reset(&at, &err))
 		log_warn("login failures not reset: %s", err.message);
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "user_id", json_object_new_string(u->id));
 	log_write(LOG_INFO, f, "password changed");
+	live_end_epoch(u->id, u->tokens_valid_after, u->keep_jti, p.tokens_valid_after, p.keep_jti);
 	return http_raw(res, 204, NULL, "", 0);
 }
 
@@ -373,5 +405,6 @@ int api_auth_logout(struct http_request *req, struct http_response *res)
 	bson_error_t err;
 	if (!auth_revoke(req->user.jti, req->user.id, req->user.exp, &err))
 		return http_db_error(res, &err);
+	live_end_session(req->user.jti);
 	return http_raw(res, 204, NULL, "", 0);
 }

@@ -74,6 +74,12 @@ int api_files_upload(struct http_request *req, struct http_response *res)
 	case UPLOAD_STORE_UNSUPPORTED:
 		return http_error(res, 415, "Only JPEG, PNG or WebP images are accepted");
 	case UPLOAD_STORE_TOO_LARGE: return too_large(res);
+	case UPLOAD_STORE_QUOTA: {
+		char ra[24];
+		snprintf(ra, sizeof(ra), "%lld", (long long)info.retry_after);
+		http_header(res, "Retry-After", ra);
+		return http_error(res, 429, info.refusal);
+	}
 	case UPLOAD_STORE_DB_ERROR: return http_db_error(res, &err);
 	case UPLOAD_STORE_IO_ERROR:
 	default: return http_error(res, 500, "The file could not be stored");

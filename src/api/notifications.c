@@ -7,8 +7,10 @@
 
 #include "api/api.h"
 #include "domain/auth.h"
+#include "domain/live.h"
 #include "domain/notify.h"
 #include "domain/users.h"
+#include "infra/b64url.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"
 #include "infra/log.h"
@@ -168,40 +170,15 @@ static int64_t unverified_iat(struct http_request *req, const char *token)
 {
 	const char *a = strchr(token, '.');
 	const char *b = a ? strchr(a + 1, '.') : NULL;
-	if (!a || !b || b - a - 1 > 4096)
+	if (!a || !b || b - a - 1 > 4096 || b - a - 1 < 1)
 		return -1;
 	size_t n = (size_t)(b - a - 1);
-	char *s = arena_alloc(req->arena, n + 4);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = a[1 + i];
-		s[k++] = c == '-' ? '+' : c == '_' ? '/' : c;
-	}
-	while (k % 4)
-		s[k++] = '=';
-	s[k] = '\0';
-	/* base64 decode */
-	static const char tbl[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	unsigned char *out = arena_alloc(req->arena, k);
-	size_t o = 0;
-	for (size_t i = 0; i + 3 < k; i += 4) {
-		int v[4];
-		for (int j = 0; j < 4; j++) {
-			const char *p = s[i + j] == '=' ? NULL : strchr(tbl, s[i + j]);
-			if (!p && s[i + j] != '=')
-				return -1;
-			v[j] = p ? (int)(p - tbl) : 0;
-		}
-		unsigned w = (unsigned)(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
-		out[o++] = (unsigned char)(w >> 16);
-		if (s[i + 2] != '=')
-			out[o++] = (unsigned char)(w >> 8);
-		if (s[i + 3] != '=')
-			out[o++] = (unsigned char)w;
-	}
+	uint8_t *out = arena_alloc(req->arena, n);
+	long o = b64url_decode(a + 1, n, out, n);
+	if (o < 0)
+		return -1;
 	char perr[64];
-	json_object *j = jsonx_parse((const char *)out, o, perr, sizeof(perr));
+	json_object *j = jsonx_parse((const char *)out, (size_t)o, perr, sizeof(perr));
 	json_object *iat;
 	int64_t r = -1;
 	if (j && json_object_object_get_ex(j, "iat", &iat) &&
@@ -211,32 +188,67 @@ static int64_t unverified_iat(struct http_request *req, const char *token)
 	return r;
 }
 
-int api_internal_ws_auth(struct http_request *req, struct http_response *res)
+/* ?ticket=: a one-use ticket stands for the session it was issued to. 0 and `cl` filled, or
+ * the refusal's status. */
+static int ws_ticket_claims(struct http_response *res, const char *ticket, struct auth_claims *cl)
+{
+	bson_error_t err;
+	switch (live_ticket_redeem(ticket, time_now_ms(), cl, &err)) {
+	case LIVE_TICKET_OK: return 0;
+	case LIVE_TICKET_EXPIRED: return ws_deny(res, "ticket_expired", "Ticket expired");
+	case LIVE_TICKET_USED: return ws_deny(res, "ticket_used", "Ticket already used");
+	case LIVE_TICKET_INVALID: return ws_deny(res, "ticket_invalid", "Invalid ticket");
+	case LIVE_TICKET_DB_ERROR: break;
+	}
+	return http_db_error(res, &err);
+}
+
+/* ?token=: the bearer token itself (kept for existing clients). */
+static int ws_token_claims(struct http_request *req, struct http_response *res,
+			   struct auth_claims *cl)
 {
 	const char *token = req->ws_token;
 	if (!token || !*token)
 		return ws_deny(res, "token_missing", "Missing token");
-	struct auth_claims cl;
 	const char *why = NULL;
-	if (!auth_verify_token(token, &cl, &why)) {
+	if (!auth_verify_token(token, cl, &why)) {
 		int64_t iat = unverified_iat(req, token);
 		struct auth_claims old;
 		if (iat > 0 && auth_verify_token_at(token, iat, &old, NULL) &&
-		    old.exp <= (int64_t)time(NULL))
+		    old.exp <= time_now_ms() / 1000)
 			return ws_deny(res, "token_expired", "Token expired");
 		log_debug("ws token refused: %s", why ? why : "?");
 		return ws_deny(res, "token_invalid", "Invalid token");
 	}
+	return 0;
+}
+
+int api_internal_ws_auth(struct http_request *req, struct http_response *res)
+{
+	struct auth_claims cl;
+	int st = req->ws_ticket && *req->ws_ticket ? ws_ticket_claims(res, req->ws_ticket, &cl)
+						   : ws_token_claims(req, res, &cl);
+	if (st)
+		return st;
 	bson_error_t err;
 	struct user u;
+	char ep[LIVE_CHANNEL_LEN];
 	switch (auth_session_check(&cl, &u, &err)) {
-	case AUTH_SESSION_OK: users_clear(&u); break;
+	case AUTH_SESSION_OK:
+		live_epoch_channel(cl.sub, u.tokens_valid_after, u.keep_jti, ep);
+		users_clear(&u);
+		break;
 	case AUTH_SESSION_INVALID: return ws_deny(res, "token_invalid", "Invalid token");
 	case AUTH_SESSION_DB_ERROR: return http_db_error(res, &err);
 	}
-	char channel[30];
+	/* The user's channel, plus the session's and the account epoch's (domain/live.h):
+	 * nginx subscribes the connection to all three. */
+	char channel[30], sess[LIVE_CHANNEL_LEN];
 	push_user_channel(cl.sub, channel);
+	live_session_channel(cl.jti, sess);
 	http_header(res, "X-Swmra-Channel", channel);
+	http_header(res, "X-Swmra-Session-Channel", sess);
+	http_header(res, "X-Swmra-Epoch-Channel", ep);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "channel", json_object_new_string(channel));
 	return http_json(res, 200, o);

@@ -5,6 +5,7 @@
 
 #include "api/api.h"
 #include "domain/notify.h"
+#include "infra/b64url.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"
@@ -35,7 +36,7 @@ static void v_key(struct verrors *e, json_object *keys, const char *key, size_t 
 	if (!v_string(e, keys, "body.keys", key, true, 1, 200, out))
 		return;
 	uint8_t buf[WEBPUSH_PUBKEY_LEN + 1];
-	long n = webpush_b64url_decode(*out, buf, sizeof(buf));
+	long n = b64url_decode(*out, (size_t)-1, buf, sizeof(buf));
 	if (n != (long)want)
 		verr_add(e, loc,
 			 want == WEBPUSH_PUBKEY_LEN

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "domain/categories.h"
 #include "domain/requests.h"
 #include "domain/slots.h"
 #include "domain/uploads.h"
@@ -48,7 +49,7 @@ static int parse_fields(struct http_request *req, struct http_response *res, jso
 	bool req_ = !patch;
 	v_no_extra(&e, body, "body", patch ? patch_keys : create_keys);
 	f->has_category =
-	    v_enum(&e, body, "body", "category", req_, requests_categories, &f->category);
+	    v_enum(&e, body, "body", "category", req_, categories_names, &f->category);
 	f->has_is_special = v_bool(&e, body, "body", "is_special", false, &f->is_special);
 	if (!patch)
 		f->has_is_special = true; /* default false */
@@ -162,26 +163,18 @@ static int parse_fields(struct http_request *req, struct http_response *res, jso
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
-	if (f->n_photos > 0) {
-		/* Only now, with a valid body: claim the photos' fate so the orphan cleanup
-		 * cannot delete one under the request (whoever claims first decides). */
-		bson_oid_t owner;
-		db_parse_oid(req->user.id, &owner);
-		size_t gone = 0;
-		bson_error_t err;
-		enum upload_ref_result r = uploads_keep(&owner, (const char *const *)f->photo_paths,
-							f->n_photos, &gone, &err);
-		if (r == UPLOAD_REF_DB_ERROR)
-			return http_db_error(res, &err);
-		if (r != UPLOAD_REF_OK) {
-			struct verrors *ge = http_verrors(req);
-			char loc[64];
-			snprintf(loc, sizeof(loc), "body.photos.%zu", gone);
-			verr_add(ge, loc, "Photo no longer exists; upload it again", "upload_gone");
-			return http_validation(res, ge);
-		}
-	}
 	return 0;
+}
+
+/* 422 for REQ_PHOTO_GONE: the orphan cleanup deleted photo `gone` before the change could
+ * keep it (the domain keeps photos only once the change can no longer be refused). */
+static int photo_gone(struct http_request *req, struct http_response *res, size_t gone)
+{
+	struct verrors *ge = http_verrors(req);
+	char loc[64];
+	snprintf(loc, sizeof(loc), "body.photos.%zu", gone);
+	verr_add(ge, loc, "Photo no longer exists; upload it again", "upload_gone");
+	return http_validation(res, ge);
 }
 
 /* The caller's request {id}: 0 with *doc (arena-owned), or the status of the answer. */
@@ -219,8 +212,12 @@ int api_requests_create(struct http_request *req, struct http_response *res)
 	if (!db_parse_oid(req->user.id, &owner))
 		return http_error(res, 401, "Invalid token");
 	bson_error_t err;
-	if (!requests_create(&owner, role_name(req->user.role), &f, draft, &id, &err))
-		return http_db_error(res, &err);
+	size_t gone = 0;
+	switch (requests_create(&owner, role_name(req->user.role), &f, draft, &id, &gone, &err)) {
+	case REQ_OK: break;
+	case REQ_PHOTO_GONE: return photo_gone(req, res, gone);
+	default: return http_db_error(res, &err);
+	}
 	bson_t *doc = requests_load(&id, NULL, &err);
 	if (!doc)
 		return err.code ? http_db_error(res, &err) : not_found(res);
@@ -239,7 +236,7 @@ int api_requests_list(struct http_request *req, struct http_response *res)
 	}
 	q.owner = &owner;
 	v_query_enum(&e, http_query(req, "status"), "status", requests_status_names, &q.status);
-	v_query_enum(&e, http_query(req, "category"), "category", requests_categories, &q.category);
+	v_query_enum(&e, http_query(req, "category"), "category", categories_names, &q.category);
 	http_query_paging(req, &e, &q.skip, &q.limit);
 	if (verr_any(&e))
 		return http_validation(res, &e);
@@ -280,8 +277,10 @@ int api_requests_update(struct http_request *req, struct http_response *res)
 	if ((st = parse_fields(req, res, body, true, cat, &f, NULL)))
 		return st;
 	bson_error_t err;
-	switch (requests_update_draft(&id, &owner, &f, &err)) {
+	size_t gone = 0;
+	switch (requests_update_draft(&id, &owner, &f, &gone, &err)) {
 	case REQ_OK: break;
+	case REQ_PHOTO_GONE: return photo_gone(req, res, gone);
 	case REQ_NOT_FOUND: return not_found(res);
 	case REQ_INVALID: return http_error(res, 409, "Only drafts can be edited");
 	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
@@ -318,6 +317,7 @@ static int resident_transition(struct http_request *req, struct http_response *r
 	case REQ_SLOT_NOT_AVAILABLE:
 	case REQ_SLOT_REQUIRED: return http_error(res, 409, "Slot not available");
 	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
+	case REQ_PHOTO_GONE: /* only create and edit keep photos */
 	case REQ_DB_ERROR: break;
 	}
 	return http_db_error(res, &err);

@@ -6,14 +6,13 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "domain/categories.h"
 #include "domain/slots.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"
 #include "infra/timeutil.h"
 
-static const char *const category_enum[] = {"organic", "recyclable", "hazardous", "e-waste",
-					    "bulk",    "other",	     NULL};
 static const char *const class_enum[] = {"standard", "special", NULL};
 
 /* 422 from the collected errors; http_validation leaves an empty list behind to free. */
@@ -56,7 +55,7 @@ int api_slots_available(struct http_request *req, struct http_response *res)
 	if (!raw_cat)
 		verr_add(&e, "query.category", "Field required", "missing");
 	else
-		v_query_enum(&e, raw_cat, "category", category_enum, &category);
+		v_query_enum(&e, raw_cat, "category", categories_names, &category);
 	if (!http_query(req, "date"))
 		verr_add(&e, "query.date", "Field required", "missing");
 	if (verr_any(&e))

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "domain/categories.h"
 #include "domain/requests.h"
 #include "domain/users.h"
 #include "infra/db.h"
@@ -141,7 +142,7 @@ int api_staff_requests_list(struct http_request *req, struct http_response *res)
 	verr_init(&e);
 	struct req_query q = {0};
 	v_query_enum(&e, http_query(req, "status"), "status", requests_status_names, &q.status);
-	v_query_enum(&e, http_query(req, "category"), "category", requests_categories, &q.category);
+	v_query_enum(&e, http_query(req, "category"), "category", categories_names, &q.category);
 	const char *date = http_query(req, "date");
 	if (date && *date) {
 		if (!day_bounds(date, &q.day_start, &q.day_end))
@@ -242,6 +243,7 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	case REQ_SLOT_NOT_AVAILABLE: return http_error(res, 409, "Slot not available");
 	case REQ_TOO_LATE: return http_error(res, 400, "Too late");
 	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
+	case REQ_PHOTO_GONE: /* only create and edit keep photos */
 	case REQ_DB_ERROR: break;
 	}
 	return http_db_error(res, &err);

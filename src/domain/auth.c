@@ -102,7 +102,7 @@ char *auth_issue_token_after(const char *user_id, const char *role, int64_t min_
 	char jti[33];
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(jti, sizeof(jti), rnd, sizeof(rnd));
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = time_now_ms() / 1000;
 	if (min_iat > now && min_iat <= now + AUTH_CLOCK_LEEWAY_SEC)
 		now = min_iat;
 	int64_t exp = now + (int64_t)c->jwt_expire_min * 60;
@@ -224,7 +224,7 @@ bool auth_verify_token_at(const char *token, int64_t now, struct auth_claims *ou
 
 bool auth_verify_token(const char *token, struct auth_claims *out, const char **why)
 {
-	return auth_verify_token_at(token, (int64_t)time(NULL), out, why);
+	return auth_verify_token_at(token, time_now_ms() / 1000, out, why);
 }
 
 /* ---- revocation ---- */
@@ -234,9 +234,10 @@ bool auth_revoke(const char *jti, const char *user_id, int64_t exp, bson_error_t
 	bson_t *doc =
 	    BCON_NEW("_id", BCON_UTF8(jti), "user_id", BCON_UTF8(user_id), "expires_at",
 		     BCON_DATE_TIME(exp * 1000), "revoked_at", BCON_DATE_TIME(time_now_ms()));
-	bool ok = mongoc_collection_insert_one(db_coll("revoked_tokens"), doc, NULL, NULL, err);
+	/* Revoking twice is fine: a lost claim means the token is already revoked. */
+	enum db_claim_result r = db_claim("revoked_tokens", doc, err);
 	bson_destroy(doc);
-	return ok || db_is_dup_key(err);
+	return r != DB_CLAIM_ERROR;
 }
 
 int auth_is_revoked(const char *jti, bson_error_t *err)
@@ -276,42 +277,116 @@ enum auth_session auth_session_check(const struct auth_claims *cl, struct user *
 	return AUTH_SESSION_OK;
 }
 
+/* ---- device cookies ---- */
+
+/* The MAC input is prefixed so that no other use of JWT_SECRET (HS256 signs
+ * "<base64url header>.<payload>") can ever produce or accept the same bytes. */
+static const char device_mac_context[] = "swmra-device-cookie-v1|";
+
+static void device_mac(const char *payload, size_t len,
+		       char hex[2 * crypto_auth_hmacsha256_BYTES + 1])
+{
+	const char *key = config_get()->jwt_secret;
+	crypto_auth_hmacsha256_state st;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)device_mac_context,
+				      sizeof(device_mac_context) - 1);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)payload, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2hex(hex, 2 * sizeof(mac) + 1, mac, sizeof(mac));
+	sodium_memzero(&st, sizeof(st));
+}
+
+bool auth_device_issue(const char *user_id, int64_t now, char out[AUTH_DEVICE_COOKIE_MAX])
+{
+	crypto_ready();
+	unsigned char rnd[AUTH_DEVICE_ID_LEN / 2];
+	char id[AUTH_DEVICE_ID_LEN + 1], mac[2 * crypto_auth_hmacsha256_BYTES + 1];
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(id, sizeof(id), rnd, sizeof(rnd));
+	int n = snprintf(out, AUTH_DEVICE_COOKIE_MAX, "%s.%s.%lld", user_id, id,
+			 (long long)(now + AUTH_DEVICE_MAX_AGE_SEC));
+	if (n < 0 || (size_t)n + 1 + sizeof(mac) > AUTH_DEVICE_COOKIE_MAX)
+		return false;
+	device_mac(out, (size_t)n, mac);
+	snprintf(out + n, AUTH_DEVICE_COOKIE_MAX - (size_t)n, ".%s", mac);
+	return true;
+}
+
+static bool all_lhex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool auth_device_verify(const char *cookie, const char *user_id, int64_t now,
+			char device_id[AUTH_DEVICE_ID_LEN + 1])
+{
+	crypto_ready();
+	enum { UID = 24, ID = AUTH_DEVICE_ID_LEN, MAC = 2 * crypto_auth_hmacsha256_BYTES };
+	size_t len = cookie ? strnlen(cookie, AUTH_DEVICE_COOKIE_MAX) : 0;
+	/* <uid 24>.<id 32>.<expiry: 1-18 digits>.<mac 64> */
+	if (!user_id || strlen(user_id) != UID || len < UID + 1 + ID + 1 + 1 + 1 + MAC ||
+	    len > UID + 1 + ID + 1 + 18 + 1 + MAC)
+		return false;
+	const char *id = cookie + UID + 1, *exp = id + ID + 1, *mac = cookie + len - MAC;
+	if (cookie[UID] != '.' || id[ID] != '.' || mac[-1] != '.' || !all_lhex(cookie, UID) ||
+	    !all_lhex(id, ID) || !all_lhex(mac, MAC))
+		return false;
+	int64_t expiry = 0;
+	for (const char *p = exp; p < mac - 1; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		expiry = expiry * 10 + (*p - '0'); /* at most 18 digits: no overflow */
+	}
+	char want[MAC + 1];
+	device_mac(cookie, (size_t)(mac - 1 - cookie), want);
+	/* the MAC first, in constant time; then what it vouches for */
+	if (sodium_memcmp(want, mac, MAC) != 0 || memcmp(cookie, user_id, UID) != 0 ||
+	    expiry <= now)
+		return false;
+	memcpy(device_id, id, ID);
+	device_id[ID] = '\0';
+	return true;
+}
+
 /* ---- login backoff ---- */
 
-int64_t auth_backoff_window(int64_t failures)
+static int64_t backoff_window(int64_t failures, int64_t threshold)
 {
-	const struct config *c = config_get();
-	int64_t cap = c->login_backoff_max_sec;
-	if (failures < c->login_max_failures)
+	int64_t cap = config_get()->login_backoff_max_sec;
+	if (failures < threshold)
 		return 0;
-	int64_t extra = failures - c->login_max_failures;
+	int64_t extra = failures - threshold;
 	int64_t w = AUTH_BACKOFF_BASE_SEC;
 	for (int64_t i = 0; i < extra && w < cap; i++)
 		w *= 2;
 	return w < cap ? w : cap;
 }
 
-int64_t auth_backoff_check(const char *email, bson_error_t *err)
+int64_t auth_backoff_window(int64_t failures)
 {
-	int64_t now = time_now_ms();
-	bson_t *f = BCON_NEW("email", BCON_UTF8(email), "at", "{", "$gt",
-			     BCON_DATE_TIME(now - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000), "}");
+	return backoff_window(failures, config_get()->login_max_failures);
+}
+
+/* The seconds to wait imposed by the remembered failures matching `f` (0: none), -1 on a
+ * database error. */
+static int64_t backoff_wait(const bson_t *f, int64_t threshold, int64_t now, bson_error_t *err)
+{
 	int64_t n =
 	    mongoc_collection_count_documents(db_coll("login_failures"), f, NULL, NULL, NULL, err);
-	if (n < 0) {
-		bson_destroy(f);
+	if (n < 0)
 		return -1;
-	}
-	int64_t w = auth_backoff_window(n);
-	if (w == 0) {
-		bson_destroy(f);
+	int64_t w = backoff_window(n, threshold);
+	if (w == 0)
 		return 0;
-	}
 	bson_t *opts = BCON_NEW("sort", "{", "at", BCON_INT32(-1), "}", "limit", BCON_INT64(1));
 	mongoc_cursor_t *cur =
 	    mongoc_collection_find_with_opts(db_coll("login_failures"), f, opts, NULL);
 	bson_destroy(opts);
-	bson_destroy(f);
 	const bson_t *doc;
 	int64_t last = 0;
 	if (mongoc_cursor_next(cur, &doc)) {
@@ -329,18 +404,55 @@ int64_t auth_backoff_check(const char *email, bson_error_t *err)
 	return (until - now + 999) / 1000;
 }
 
-bool auth_backoff_fail(const char *email, const char *ip, bson_error_t *err)
+static bool trusted(const struct auth_attempt *a)
 {
-	bson_t *doc = BCON_NEW("email", BCON_UTF8(email), "at", BCON_DATE_TIME(time_now_ms()), "ip",
-			       BCON_UTF8(ip ? ip : ""));
+	return a->device && *a->device;
+}
+
+/* The wait imposed by the remembered failures of one key: a trusted key's
+ * {device: value}, or the untrusted failures {key: value, device: ""} of an account or an
+ * address. */
+static int64_t key_wait(const char *key, const char *value, int64_t threshold, int64_t now,
+			bson_error_t *err)
+{
+	bson_t *f = BCON_NEW(key, BCON_UTF8(value), "at", "{", "$gt",
+			     BCON_DATE_TIME(now - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000), "}");
+	if (strcmp(key, "device") != 0)
+		BSON_APPEND_UTF8(f, "device", "");
+	int64_t w = backoff_wait(f, threshold, now, err);
+	bson_destroy(f);
+	return w;
+}
+
+int64_t auth_backoff_check(const struct auth_attempt *a, bson_error_t *err)
+{
+	const struct config *c = config_get();
+	int64_t now = time_now_ms();
+	if (trusted(a))
+		return key_wait("device", a->device, c->login_max_failures, now, err);
+	int64_t w = key_wait("email", a->email, c->login_max_failures, now, err);
+	if (w < 0 || !a->ip || !*a->ip)
+		return w;
+	int64_t wc = key_wait("ip", a->ip, c->login_client_max_failures, now, err);
+	if (wc < 0)
+		return -1;
+	return wc > w ? wc : w;
+}
+
+bool auth_backoff_fail(const struct auth_attempt *a, bson_error_t *err)
+{
+	bson_t *doc = BCON_NEW("email", BCON_UTF8(a->email), "at", BCON_DATE_TIME(time_now_ms()),
+			       "ip", BCON_UTF8(a->ip ? a->ip : ""), "device",
+			       BCON_UTF8(trusted(a) ? a->device : ""));
 	bool ok = mongoc_collection_insert_one(db_coll("login_failures"), doc, NULL, NULL, err);
 	bson_destroy(doc);
 	return ok;
 }
 
-bool auth_backoff_reset(const char *email, bson_error_t *err)
+bool auth_backoff_reset(const struct auth_attempt *a, bson_error_t *err)
 {
-	bson_t *f = BCON_NEW("email", BCON_UTF8(email));
+	bson_t *f = trusted(a) ? BCON_NEW("device", BCON_UTF8(a->device))
+			       : BCON_NEW("email", BCON_UTF8(a->email), "device", BCON_UTF8(""));
 	bool ok = mongoc_collection_delete_many(db_coll("login_failures"), f, NULL, NULL, err);
 	bson_destroy(f);
 	return ok;
@@ -348,35 +460,13 @@ bool auth_backoff_reset(const char *email, bson_error_t *err)
 
 /* ---- purge ---- */
 
-static int64_t purge(const char *coll, const char *field, int64_t before_ms, bool dry_run,
-		     bson_error_t *err)
-{
-	bson_t *f = BCON_NEW(field, "{", "$lt", BCON_DATE_TIME(before_ms), "}");
-	int64_t n;
-	if (dry_run) {
-		n = mongoc_collection_count_documents(db_coll(coll), f, NULL, NULL, NULL, err);
-	} else {
-		bson_t reply;
-		n = -1;
-		if (mongoc_collection_delete_many(db_coll(coll), f, NULL, &reply, err)) {
-			bson_iter_t it;
-			n = 0;
-			if (bson_iter_init_find(&it, &reply, "deletedCount"))
-				n = bson_iter_as_int64(&it);
-		}
-		bson_destroy(&reply);
-	}
-	bson_destroy(f);
-	return n;
-}
-
 int64_t auth_purge_revoked(int64_t now_ms, bool dry_run, bson_error_t *err)
 {
-	return purge("revoked_tokens", "expires_at", now_ms, dry_run, err);
+	return db_purge_before("revoked_tokens", "expires_at", now_ms, dry_run, err);
 }
 
 int64_t auth_purge_failures(int64_t now_ms, bool dry_run, bson_error_t *err)
 {
-	return purge("login_failures", "at", now_ms - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000,
-		     dry_run, err);
+	return db_purge_before("login_failures", "at",
+			       now_ms - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000, dry_run, err);
 }

@@ -1,18 +1,29 @@
 /* Credentials and sessions: Argon2id password hashing (libsodium), HS256 JWTs (libjwt
  * 1.10, whose gaps are closed here: the algorithm, exp, iat, nbf and iss are checked by
- * hand), token revocation by jti (`revoked_tokens`), and the per-account login backoff
+ * hand), token revocation by jti (`revoked_tokens`), device cookies and the login backoff
  * (`login_failures`).
  *
- * Login backoff (per normalized email, whether or not the account exists, so it reveals
- * nothing): every failed attempt inserts one `login_failures` document {email, at, ip}
- * (insert-only, so concurrent failures are all counted, even on FerretDB). Failures older
- * than AUTH_FAILURE_MEMORY_SEC are forgotten. With n >= LOGIN_MAX_FAILURES remembered
- * failures, attempts within min(LOGIN_BACKOFF_MAX_SEC, 30 s * 2^(n - LOGIN_MAX_FAILURES))
- * of the latest failure are answered 429 without checking the password. Why an attacker
- * cannot lock a user out for good: the window is capped; refused attempts are not counted
- * and do not extend it, so at most every LOGIN_BACKOFF_MAX_SEC the account accepts a real
- * attempt again; a successful login erases the failures; and they expire on their own
- * after a day. (Bursts from many clients are nginx limit_req's job.) */
+ * Login backoff, after OWASP's "device cookies" scheme, so that guessing stays throttled
+ * but nobody can lock a user out of the devices they have signed in on before. Every
+ * failed attempt inserts one `login_failures` document {email, at, ip, device}
+ * (insert-only, so concurrent failures are all counted, even on FerretDB). Failures are
+ * counted under one of two kinds of key:
+ * - a trusted client (it presents a valid device cookie of this very account, issued at
+ *   a successful login, see auth_device_issue) is throttled only by the failures made with
+ *   that device cookie (`device` = its id): failures from anywhere else do not touch it;
+ * - an untrusted client (no cookie, a forged or expired one, another account's) is
+ *   throttled by the untrusted failures of the account (`email`, `device` "") and by the
+ *   untrusted failures of its client address (`ip`, `device` "", any account;
+ *   LOGIN_CLIENT_MAX_FAILURES), whichever waits longer.
+ * Both count the same way, per normalized email whether or not the account exists (so it
+ * reveals nothing): failures older than AUTH_FAILURE_MEMORY_SEC are forgotten; with
+ * n >= threshold remembered failures, attempts within
+ * min(LOGIN_BACKOFF_MAX_SEC, 30 s * 2^(n - threshold)) of the latest one are answered
+ * 429 without checking the password. The window is capped; refused attempts are not
+ * counted and do not extend it; a successful login erases the failures of its key (a
+ * trusted client's: its device's; an untrusted one's: the account's untrusted ones); and
+ * they expire on their own after a day. (Bursts per address are also nginx limit_req's
+ * job.) */
 #ifndef SWMRA_AUTH_H
 #define SWMRA_AUTH_H
 
@@ -85,17 +96,45 @@ enum auth_session { AUTH_SESSION_OK, AUTH_SESSION_INVALID, AUTH_SESSION_DB_ERROR
 enum auth_session auth_session_check(const struct auth_claims *cl, struct user *u,
 				     bson_error_t *err);
 
+/* ---- device cookies ---- */
+
+/* The cookie's name (nginx passes its value as SWMRA_DEVICE_COOKIE) and lifetime. */
+#define AUTH_DEVICE_COOKIE	"swmra_device"
+#define AUTH_DEVICE_MAX_AGE_SEC (180 * 86400)
+#define AUTH_DEVICE_COOKIE_MAX	160 /* bytes of a cookie value, NUL included */
+#define AUTH_DEVICE_ID_LEN	32  /* hex characters of a device id */
+
+/* A device cookie value for `user_id` issued at `now` (seconds):
+ * "<user id>.<device id: 128 random bits, hex>.<expiry, s>.<HMAC-SHA256, hex>", the MAC
+ * keyed with JWT_SECRET over a domain-separated copy of the rest. Stateless: only the
+ * failures of a device are stored. Writes into out; false on a formatting failure. */
+bool auth_device_issue(const char *user_id, int64_t now, char out[AUTH_DEVICE_COOKIE_MAX]);
+/* Whether `cookie` (may be NULL) is an unexpired device cookie issued by us for
+ * `user_id` (NULL: no account, never trusted); the MAC is compared in constant time.
+ * On true `device_id` receives its id (AUTH_DEVICE_ID_LEN hex + NUL). */
+bool auth_device_verify(const char *cookie, const char *user_id, int64_t now,
+			char device_id[AUTH_DEVICE_ID_LEN + 1]);
+
 /* ---- login backoff ---- */
 
-/* The window in seconds after `failures` remembered failures (0 below the threshold). */
+/* Who is attempting a password check: the keys its failures are counted under. */
+struct auth_attempt {
+	const char *email;  /* normalized */
+	const char *ip;	    /* client address; NULL or "" when unknown */
+	const char *device; /* the trusted key (a verified device id, or a session's own key
+			     * for a password change); NULL or "" for an untrusted client */
+};
+
+/* The window in seconds after `failures` remembered failures against LOGIN_MAX_FAILURES
+ * (0 below it). */
 int64_t auth_backoff_window(int64_t failures);
-/* 0 when an attempt for `email` may proceed, else the seconds to wait (>= 1, for
- * Retry-After); -1 on a database error. */
-int64_t auth_backoff_check(const char *email, bson_error_t *err);
-/* Records one failed attempt (`ip` may be NULL). */
-bool auth_backoff_fail(const char *email, const char *ip, bson_error_t *err);
-/* Forgets the failures of `email` (after a successful login). */
-bool auth_backoff_reset(const char *email, bson_error_t *err);
+/* 0 when the attempt may proceed, else the seconds to wait (>= 1, for Retry-After); -1 on
+ * a database error. */
+int64_t auth_backoff_check(const struct auth_attempt *a, bson_error_t *err);
+/* Records one failed attempt under the attempt's key. */
+bool auth_backoff_fail(const struct auth_attempt *a, bson_error_t *err);
+/* Forgets the failures of the attempt's key (after a successful check). */
+bool auth_backoff_reset(const struct auth_attempt *a, bson_error_t *err);
 
 /* ---- purge (cron) ---- */
 

@@ -56,20 +56,18 @@ static json_object *fields_for(const char *id_hex, const char *channel, int atte
 	return f;
 }
 
-/* Claims attempt `attempt` of the notification. 1 = ours, 0 = someone else's, -1 = error. */
-static int claim_attempt(const char *key, const bson_oid_t *nid, int attempt, int64_t now,
-			 bson_error_t *err)
+/* Claims attempt `attempt` of the notification: WON ours, LOST someone else's, ERROR. */
+static enum db_claim_result claim_attempt(const char *key, const bson_oid_t *nid, int attempt,
+					  int64_t now, bson_error_t *err)
 {
 	char host[128] = "";
 	gethostname(host, sizeof(host) - 1);
 	bson_t *d = BCON_NEW("_id", BCON_UTF8(key), "notification_id", BCON_OID(nid), "attempt",
 			     BCON_INT32(attempt), "claimed_at", BCON_DATE_TIME(now), "host",
 			     BCON_UTF8(host), "pid", BCON_INT32((int32_t)getpid()));
-	bool ok = mongoc_collection_insert_one(db_coll("send_attempts"), d, NULL, NULL, err);
+	enum db_claim_result r = db_claim("send_attempts", d, err);
 	bson_destroy(d);
-	if (ok)
-		return 1;
-	return db_is_dup_key(err) ? 0 : -1;
+	return r;
 }
 
 /* Records the outcome on the claim (for the runbook's troubleshooting queries). */
@@ -432,11 +430,10 @@ int notify_reminders_run(struct job_ctx *ctx)
 		    "_id", BCON_UTF8(key), "request_id", BCON_OID(&items[i].rid), "user_id",
 		    BCON_OID(&items[i].uid), "slot_start", BCON_DATE_TIME(items[i].start),
 		    "created_at", BCON_DATE_TIME(time_now_ms()));
-		bool ok =
-		    mongoc_collection_insert_one(db_coll("reminders"), claim, NULL, NULL, &err);
+		enum db_claim_result won = db_claim("reminders", claim, &err);
 		bson_destroy(claim);
-		if (!ok) {
-			if (db_is_dup_key(&err))
+		if (won != DB_CLAIM_WON) {
+			if (won == DB_CLAIM_LOST)
 				json_object_put(f); /* already reminded for this exact slot */
 			else
 				job_failure(ctx, "claim_reminder", f, err.message);

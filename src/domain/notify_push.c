@@ -105,13 +105,13 @@ bool notify_push_subscribe(const bson_oid_t *user_id, const char *endpoint, cons
 	    BCON_NEW("_id", BCON_OID(&id), "user_id", BCON_OID(user_id), "endpoint",
 		     BCON_UTF8(endpoint), "p256dh", BCON_UTF8(p256dh), "auth", BCON_UTF8(auth),
 		     "created_at", BCON_DATE_TIME(now), "updated_at", BCON_DATE_TIME(now));
-	bool ok = mongoc_collection_insert_one(db_coll(SUBS), d, NULL, NULL, err);
+	enum db_claim_result r = db_claim(SUBS, d, err);
 	bson_destroy(d);
-	if (ok) {
+	if (r == DB_CLAIM_WON) {
 		*created = true;
 		return true;
 	}
-	if (db_is_dup_key(err))
+	if (r == DB_CLAIM_LOST)
 		return refresh(user_id, endpoint, p256dh, auth, now, err) >= 0;
 	return false;
 }

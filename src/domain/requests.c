@@ -10,6 +10,7 @@
 #include "domain/uploads.h"
 #include "infra/config.h"
 #include "infra/db.h"
+#include "infra/jsonx.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -18,9 +19,6 @@
 const char *const requests_status_names[] = {
     "draft",	 "submitted", "pending_review", "scheduled", "enroute",	  "onsite", "collecting",
     "collected", "handover",  "verification",	"completed", "cancelled", "failed", NULL};
-
-const char *const requests_categories[] = {"organic", "recyclable", "hazardous", "e-waste",
-					   "bulk",    "other",	    NULL};
 
 const char *requests_status_name(enum req_status s)
 {
@@ -233,6 +231,34 @@ static void append_fields(bson_t *b, const struct req_fields *f)
 		append_preferred(b, f);
 }
 
+#define MAX_PHOTOS (sizeof(((struct req_fields *)0)->photo_paths) / sizeof(const char *))
+
+/* Keeps the photos of `f` (uploads_keep) for the change about to be claimed; `kept`
+ * (MAX_PHOTOS entries) records which fates this call took, for give_back_photos. */
+static enum req_result keep_photos(const bson_oid_t *owner, const struct req_fields *f, bool *kept,
+				   size_t *photo_gone, bson_error_t *err)
+{
+	memset(kept, 0, MAX_PHOTOS * sizeof(bool));
+	if (!f->has_photos || f->n_photos == 0)
+		return REQ_OK;
+	size_t unused;
+	if (!photo_gone)
+		photo_gone = &unused;
+	switch (uploads_keep(owner, f->photo_paths, f->n_photos, kept, photo_gone, err)) {
+	case UPLOAD_REF_OK: return REQ_OK;
+	case UPLOAD_REF_DB_ERROR: return REQ_DB_ERROR;
+	default: return REQ_PHOTO_GONE;
+	}
+}
+
+/* The change the photos were kept for was certainly not written: the orphan cleanup may
+ * have them again. */
+static void give_back_photos(const struct req_fields *f, const bool *kept)
+{
+	if (f->has_photos)
+		uploads_unkeep(f->photo_paths, f->n_photos, kept);
+}
+
 static void attach_photos(const bson_oid_t *owner, const struct req_fields *f, const bson_oid_t *id)
 {
 	if (!f->has_photos || f->n_photos == 0)
@@ -303,10 +329,10 @@ struct change {
 	const bson_t *set;		       /* the document fields the change sets */
 };
 
-/* Claims `version` of request `id` by inserting its event: 1 inserted (this change won),
- * 0 taken (another change won that version; err holds the duplicate key), -1 error. */
-static int claim_version(const bson_oid_t *id, int64_t version, const struct change *c,
-			 bson_error_t *err)
+/* Claims `version` of request `id` by inserting its event (db_claim): WON (1, this change
+ * won), LOST (0, another change won that version) or ERROR (-1). */
+static enum db_claim_result claim_version(const bson_oid_t *id, int64_t version,
+					  const struct change *c, bson_error_t *err)
 {
 	char hex[25], key[48];
 	bson_oid_to_string(id, hex);
@@ -336,11 +362,9 @@ static int claim_version(const bson_oid_t *id, int64_t version, const struct cha
 		BSON_APPEND_DOCUMENT(&ev, "set", &empty);
 		bson_destroy(&empty);
 	}
-	bool ok = mongoc_collection_insert_one(db_coll(EVENTS), &ev, NULL, NULL, err);
+	enum db_claim_result r = db_claim(EVENTS, &ev, err);
 	bson_destroy(&ev);
-	if (ok)
-		return 1;
-	return db_is_dup_key(err) ? 0 : -1;
+	return r;
 }
 
 /* Event `version` of request `id` by its _id "<request hex>:<version>", the one filter
@@ -641,9 +665,14 @@ static bson_t *compose_and_heal(const bson_oid_t *id, const bson_t *doc, const s
 
 /* ------------------------------------------------------------------ create, load */
 
-bool requests_create(const bson_oid_t *owner, const char *owner_role, const struct req_fields *f,
-		     bool draft, bson_oid_t *id_out, bson_error_t *err)
+enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
+				const struct req_fields *f, bool draft, bson_oid_t *id_out,
+				size_t *photo_gone, bson_error_t *err)
 {
+	bool kept[MAX_PHOTOS];
+	enum req_result kr = keep_photos(owner, f, kept, photo_gone, err);
+	if (kr != REQ_OK)
+		return kr;
 	bson_oid_t id;
 	bson_oid_init(&id, NULL);
 	int64_t now = time_now_ms();
@@ -664,8 +693,12 @@ bool requests_create(const bson_oid_t *owner, const char *owner_role, const stru
 			   .set = &set};
 	int won = claim_version(&id, 1, &c, err);
 	bson_destroy(&set);
-	if (won <= 0)
-		return false; /* a fresh ObjectId: a duplicate is an error too */
+	if (won <= 0) {
+		/* a fresh ObjectId: a duplicate is an error too; without the document nobody
+		 * knows the id, even if the event was written */
+		give_back_photos(f, kept);
+		return REQ_DB_ERROR;
+	}
 
 	bson_t doc = BSON_INITIALIZER;
 	BSON_APPEND_OID(&doc, "_id", &id);
@@ -682,14 +715,17 @@ bool requests_create(const bson_oid_t *owner, const char *owner_role, const stru
 	BSON_APPEND_INT64(&doc, "version", 1);
 	bool ok = mongoc_collection_insert_one(db_coll(COLL), &doc, NULL, NULL, err);
 	bson_destroy(&doc);
-	if (!ok)
-		return false; /* the orphan event names an id nobody knows */
+	if (!ok) {
+		/* the orphan event names an id nobody knows; the photos stay kept, as the
+		 * document may have been written without its answer reaching us */
+		return REQ_DB_ERROR;
+	}
 	if (id_out)
 		bson_oid_copy(&id, id_out);
 	attach_photos(owner, &all, &id);
 	if (!draft)
 		send_notification(owner, "submitted", &id, f->category, NULL, NULL, 0);
-	return true;
+	return REQ_OK;
 }
 
 /* requests_load, reading the events by _id (events_by_id). With `timeline` false only the
@@ -749,36 +785,66 @@ static bool same_slot(const struct req_slot *a, const struct req_slot *b)
 	return a->start == b->start && a->end == b->end;
 }
 
-static void release_seat(const bson_oid_t *id, const struct req_slot *slot, const char *why)
+/* Gives back the seat the request held in `slot` in the state at `version` (a change that
+ * won version + 1 moved it out): the claim of that state, never one made after it. */
+static void release_seat(const bson_oid_t *id, const struct req_slot *slot, int64_t version,
+			 const char *why)
 {
 	bson_error_t err;
-	if (!slots_release(id, slot->start, &err)) {
+	if (!slots_release(id, slot->start, version, &err)) {
 		char hex[25];
 		bson_oid_to_string(id, hex);
 		log_warn("releasing the seat of request %s (%s) failed: %s", hex, why, err.message);
 	}
 }
 
-/* A change that claimed `slot` lost (or failed) its version: the seat goes back unless the
- * request holds that slot now (one seat per request and slot, so a racing change of the
- * same request to the same slot shares it with the winner). When the state cannot be read,
+/* Whether event `version` of request `id` assigns `slot`: 1 yes, 0 no (or no such event),
+ * -1 error. The event is written once and never changed, so the answer is final. */
+static int event_assigns(const bson_oid_t *id, int64_t version, const struct req_slot *slot,
+			 bson_error_t *err)
+{
+	bson_t *ev = NULL;
+	int r = event_get(id, version, &ev, err);
+	if (r <= 0)
+		return r;
+	bson_iter_t it;
+	struct req_slot held;
+	bool yes = false;
+	if (bson_iter_init_find(&it, ev, "set") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+		uint32_t len;
+		const uint8_t *data;
+		bson_t set;
+		bson_iter_document(&it, &len, &data);
+		yes = bson_init_static(&set, data, len) && doc_slot(&set, &held) &&
+		      same_slot(&held, slot);
+	}
+	bson_destroy(ev);
+	return yes ? 1 : 0;
+}
+
+/* A change that claimed `slot` for `version` did not win that version: its claim goes back.
+ * The claim is this change's alone (slots_claim never lets another change adopt it), so
+ * no later state of the request can depend on it, and the release names the version, so
+ * it cannot take a claim made later by a change that saw the request outside the slot.
+ * `lost` is false when the insert of the version failed without a duplicate key: then it
+ * may still have been written, and the event decides (the only change that can write
+ * version with this slot is this one, as it holds the claim); when that cannot be read
  * the seat is kept: a leaked seat is safer than a scheduled request without one. */
-static void release_lost_claim(const bson_oid_t *id, const struct req_slot *slot)
+static void release_lost_claim(const bson_oid_t *id, const struct req_slot *slot, int64_t version,
+			       bool lost)
 {
 	bson_error_t err;
-	bson_t *now = load_request(id, NULL, false, &err);
-	if (!now && err.code) {
-		char hex[25];
-		bson_oid_to_string(id, hex);
-		log_warn("request %s: keeping a seat claimed by a lost change (%s)", hex,
-			 err.message);
+	int won = lost ? 0 : event_assigns(id, version, slot, &err);
+	if (won == 0) {
+		release_seat(id, slot, version, "change lost its version");
 		return;
 	}
-	struct req_slot held;
-	bool holds = now && doc_slot(now, &held) && same_slot(&held, slot);
-	bson_destroy(now);
-	if (!holds)
-		release_seat(id, slot, "change lost its version");
+	if (won < 0) {
+		char hex[25];
+		bson_oid_to_string(id, hex);
+		log_warn("request %s: keeping a seat claimed by a change that may have lost (%s)",
+			 hex, err.message);
+	}
 }
 
 static enum req_result map_claim(enum slot_claim_result r)
@@ -787,6 +853,7 @@ static enum req_result map_claim(enum slot_claim_result r)
 	case SLOT_CLAIMED: return REQ_OK;
 	case SLOT_FULL: return REQ_SLOT_FULL;
 	case SLOT_NOT_AVAILABLE: return REQ_SLOT_NOT_AVAILABLE;
+	case SLOT_HELD: return REQ_CONFLICT; /* another change of the request is at it */
 	case SLOT_DB_ERROR: break;
 	}
 	return REQ_DB_ERROR;
@@ -879,8 +946,8 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 			 * missing version), nothing has touched the database since, and a
 			 * version+1 found then would have been rolled into `version`. A
 			 * hint only: the insert of the version decides. */
-			enum slot_claim_result cr =
-			    slots_claim(id, category, new_slot.start, new_slot.end, resident, err);
+			enum slot_claim_result cr = slots_claim(
+			    id, category, new_slot.start, new_slot.end, resident, version + 1, err);
 			if (cr != SLOT_CLAIMED)
 				return map_claim(cr);
 			claimed = true;
@@ -914,7 +981,7 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 	bson_destroy(&set);
 	if (won <= 0) {
 		if (claimed)
-			release_lost_claim(id, &new_slot);
+			release_lost_claim(id, &new_slot, version + 1, won == 0);
 		return won == 0 ? REQ_CONFLICT : REQ_DB_ERROR;
 	}
 
@@ -923,7 +990,7 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 
 	/* Then the old seat goes: moved to another slot, or no longer needed. */
 	if (has_old && ((set_slot && !same_slot(&new_slot, &old_slot)) || clear_slot))
-		release_seat(id, &old_slot, reschedule ? "rescheduled" : to_name);
+		release_seat(id, &old_slot, version, reschedule ? "rescheduled" : to_name);
 
 	int points = 0;
 	if (t->to == RS_COMPLETED) {
@@ -960,7 +1027,8 @@ reload:
 }
 
 enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *owner,
-				      const struct req_fields *f, bson_error_t *err)
+				      const struct req_fields *f, size_t *photo_gone,
+				      bson_error_t *err)
 {
 	bson_t *doc = load_request(id, owner, false, err);
 	if (!doc)
@@ -970,6 +1038,10 @@ enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *ow
 	bson_destroy(doc);
 	if (st != RS_DRAFT)
 		return REQ_INVALID;
+	bool kept[MAX_PHOTOS];
+	enum req_result kr = keep_photos(owner, f, kept, photo_gone, err);
+	if (kr != REQ_OK)
+		return kr;
 	int64_t now = time_now_ms();
 	char owner_hex[25];
 	bson_oid_to_string(owner, owner_hex);
@@ -981,9 +1053,11 @@ enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *ow
 	int won = claim_version(id, version + 1, &c, err);
 	bson_destroy(&set);
 	if (won < 0)
-		return REQ_DB_ERROR;
-	if (won == 0)
+		return REQ_DB_ERROR; /* the edit may have been written: its photos stay kept */
+	if (won == 0) {
+		give_back_photos(f, kept);
 		return REQ_CONFLICT; /* submitted, cancelled or edited meanwhile */
+	}
 	bson_destroy(sync_document(id, false));
 	attach_photos(owner, f, id);
 	return REQ_OK;
@@ -1131,6 +1205,23 @@ static void put_field(json_object *o, const bson_t *doc, const char *key, const 
 	json_object_object_add(o, as ? as : key, v);
 }
 
+/* Events store their actor as {id, role}; clients written for the original service
+ * render `by` as text, so the wire shape is `by` (the user id) and `by_role`. */
+static void events_flatten_by(json_object *events)
+{
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		json_object *e = json_object_array_get_idx(events, i), *by;
+		if (!json_object_object_get_ex(e, "by", &by) ||
+		    !json_object_is_type(by, json_type_object))
+			continue;
+		const char *id = jsonx_str(by, "id"), *role = jsonx_str(by, "role");
+		json_object *idv = id && *id ? json_object_new_string(id) : NULL;
+		json_object *rolev = role && *role ? json_object_new_string(role) : NULL;
+		json_object_object_add(e, "by", idv); /* releases the object `by` */
+		json_object_object_add(e, "by_role", rolev);
+	}
+}
+
 json_object *requests_to_json(const bson_t *doc)
 {
 	json_object *o = json_object_new_object();
@@ -1174,6 +1265,7 @@ json_object *requests_to_json(const bson_t *doc)
 		json_object_object_add(o, "preferred_slots", json_object_new_array());
 	if (!json_object_object_get(o, "events"))
 		json_object_object_add(o, "events", json_object_new_array());
+	events_flatten_by(json_object_object_get(o, "events"));
 	if (!json_object_object_get(o, "reward_points"))
 		json_object_object_add(o, "reward_points", json_object_new_int(0));
 	return o;

@@ -21,11 +21,22 @@
  * A change reads the request at version v (rolled forward, below), validates against that
  * state, then claims version v+1 by inserting its event. The duplicate key means another
  * change of the request won v+1: the loser changes nothing (REQ_CONFLICT; a slot seat it
- * claimed first is given back unless the request holds that slot now). Only the winner
- * then acts: it rolls the document forward, releases the old seat, credits the reward
- * (which stays exclusive by its own unique insert) and notifies the resident. So two staff
- * clicking "enroute" at once give one event, one notification and one 409. Notes are valid
- * at any version, so a note that loses a version simply takes the next one.
+ * claimed first is given back). Only the winner then acts: it rolls the document forward,
+ * releases the old seat, credits the reward (which stays exclusive by its own unique
+ * insert) and notifies the resident. So two staff clicking "enroute" at once give one
+ * event, one notification and one 409. Notes are valid at any version, so a note that
+ * loses a version simply takes the next one.
+ *
+ * Seats (slots.h). A change moving the request into a slot claims the seat first, for its
+ * version v+1 (the claim records it). The claim is that change's alone: a change finding
+ * a claim of the request already in its target slot (another change's, not yet kept or
+ * given back) gets REQ_CONFLICT instead of sharing it. A seat is given back by exactly
+ * one change: the one that made it, when it loses v+1 (checked against event v+1 itself
+ * when the insert failed without a duplicate key), or else the winner of the version that
+ * moves the request out of the slot, which releases only a claim made at or before the
+ * version it read. So a slow loser or a late release never takes the seat of a later
+ * change that moved the request back into the same slot, and every request in scheduled
+ * or a later status holds exactly one seat, in its assigned slot.
  *
  * The document is a cache of the log. Reading a request (requests_load, requests_list)
  * reads its events too (sorted by version): the timeline (`events` of the API) is the
@@ -37,9 +48,10 @@
  * only the ones of the last change, so any document FerretDB ends up keeping is the whole
  * state of one version. Roll forward never has side effects; a crash between the insert
  * and the winner's seat release or notification loses those (the old seat stays taken
- * until its slot passes; a repeated completion still re-runs the reward credit). Lists and
- * the cron jobs filter on the stored fields, which lag only in those crash windows, until
- * the next read of the request. */
+ * until its slot passes, and the request cannot be moved back into that slot; a repeated
+ * completion still re-runs the reward credit). Lists and the cron jobs filter on the
+ * stored fields, which lag only in those crash windows, until the next read of the
+ * request. */
 #ifndef SWMRA_REQUESTS_H
 #define SWMRA_REQUESTS_H
 
@@ -69,9 +81,9 @@ enum req_status {
 /* Who acts. Values mirror enum role (citizen 1, staff 2, admin 3); admins act as staff. */
 enum req_actor { REQ_ACTOR_RESIDENT = 1, REQ_ACTOR_STAFF = 2, REQ_ACTOR_ADMIN = 3 };
 
-/* NULL-terminated name lists (static), for validation allow-lists. */
+/* NULL-terminated name list (static), for validation allow-lists (the categories are
+ * categories_names, domain/categories.h). */
 extern const char *const requests_status_names[];
-extern const char *const requests_categories[];
 
 /* Static name of a status ("pending_review"); "" when out of range. */
 const char *requests_status_name(enum req_status s);
@@ -124,9 +136,12 @@ struct req_fields {
 
 /* Inserts a new request of `owner` in status submitted (or draft) at version 1: its first
  * event (version 1) is inserted before the document. `id_out` receives the new id. Sends
- * the "submitted" notification (not for drafts). */
-bool requests_create(const bson_oid_t *owner, const char *owner_role, const struct req_fields *f,
-		     bool draft, bson_oid_t *id_out, bson_error_t *err);
+ * the "submitted" notification (not for drafts). The photos (resolved and owned, see
+ * uploads_resolve) are kept (uploads_keep) right before the first event, and given back
+ * when the request was certainly not written. REQ_OK, REQ_PHOTO_GONE or REQ_DB_ERROR. */
+enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
+				const struct req_fields *f, bool draft, bson_oid_t *id_out,
+				size_t *photo_gone, bson_error_t *err);
 
 /* The request (caller owns, bson_destroy), or NULL: not found (err->code == 0) or
  * database error (err->code != 0). With `owner` non-NULL someone else's request is "not
@@ -150,7 +165,9 @@ enum req_result {
 	REQ_SLOT_NOT_AVAILABLE, /* 409 "Slot not available" */
 	REQ_CONFLICT,		/* another change of the request won its version: 409 "The
 				   request was changed meanwhile, reload and try again" */
-	REQ_DB_ERROR		/* err set */
+	REQ_DB_ERROR,		/* err set */
+	REQ_PHOTO_GONE		/* create/edit: a photo's upload was deleted by the orphan
+				   cleanup (its index in *photo_gone): 422 upload_gone */
 };
 
 struct req_transition {
@@ -170,21 +187,24 @@ struct req_transition {
 /* Applies one status change: checks the edge (and, for residents, the 24 h rule on the
  * assigned slot when cancelling or rescheduling), claims a new slot seat first when the
  * target is scheduled with a slot, then claims the next version with a STATUS_CHANGE event
- * (REQ_CONFLICT when another change won it; a fresh seat is given back). The winner rolls
- * the document forward, releases the old seat (rescheduling, or entering failed/cancelled,
- * which also clears assigned_slot), credits the reward on entering completed
- * (rewards_credit) and sends the notification of the new status ("rescheduled" for a
- * reschedule). Rescheduling to the slot already held is a no-op.
+ * (REQ_CONFLICT when another change won it; a fresh seat is given back; REQ_CONFLICT too
+ * when the request has a claim in the target slot made by another change). The winner
+ * rolls the document forward, releases the old seat (rescheduling, or entering
+ * failed/cancelled, which also clears assigned_slot), credits the reward on entering
+ * completed (rewards_credit) and sends the notification of the new status ("rescheduled"
+ * for a reschedule). Rescheduling to the slot already held is a no-op.
  * On REQ_INVALID, `*from_out` receives the current status. On success `*doc_out` (may be
  * NULL) receives the updated document (caller owns). */
 enum req_result requests_transition(const bson_oid_t *id, const struct req_transition *t,
 				    enum req_status *from_out, bson_t **doc_out, bson_error_t *err);
 
 /* Replaces the given fields of the owner's draft (an EDIT event, not on the timeline).
- * REQ_NOT_FOUND, REQ_INVALID (not a draft), REQ_CONFLICT (changed meanwhile),
- * REQ_DB_ERROR or REQ_OK. */
+ * New photos are kept as by requests_create, once the draft is found, and given back
+ * when the edit loses its version. REQ_NOT_FOUND, REQ_INVALID (not a draft), REQ_CONFLICT
+ * (changed meanwhile), REQ_PHOTO_GONE, REQ_DB_ERROR or REQ_OK. */
 enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *owner,
-				      const struct req_fields *f, bson_error_t *err);
+				      const struct req_fields *f, size_t *photo_gone,
+				      bson_error_t *err);
 
 /* Appends a NOTE event {note} at the next free version. REQ_NOT_FOUND, REQ_DB_ERROR,
  * REQ_CONFLICT (no free version after many tries) or REQ_OK. */

@@ -43,11 +43,12 @@ enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t
 	bson_t *doc = BCON_NEW("_id", BCON_OID(&id), "user_id", BCON_OID(user_id), "request_id",
 			       BCON_OID(request_id), "points", BCON_INT32(points), "reason",
 			       BCON_UTF8(reason), "created_at", BCON_DATE_TIME(time_now_ms()));
-	bool ok = mongoc_collection_insert_one(db_coll("rewards"), doc, NULL, NULL, err);
+	/* The unique request_id index of the ledger makes the credit exclusive. */
+	enum db_claim_result won = db_claim("rewards", doc, err);
 	bson_destroy(doc);
 	enum reward_result r = REWARD_CREDITED;
-	if (!ok) {
-		if (!db_is_dup_key(err))
+	if (won != DB_CLAIM_WON) {
+		if (won == DB_CLAIM_ERROR)
 			return REWARD_DB_ERROR;
 		/* Credited before: the ledger entry is the truth, re-read its points. */
 		r = REWARD_ALREADY;
@@ -59,7 +60,8 @@ enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t
 	 * whole-document write on FerretDB. */
 	bson_t *sel = BCON_NEW("_id", BCON_OID(request_id));
 	bson_t *upd = BCON_NEW("$set", "{", "reward_points", BCON_INT32(points), "}");
-	ok = mongoc_collection_update_one(db_coll("pickup_requests"), sel, upd, NULL, NULL, err);
+	bool ok =
+	    mongoc_collection_update_one(db_coll("pickup_requests"), sel, upd, NULL, NULL, err);
 	bson_destroy(sel);
 	bson_destroy(upd);
 	if (!ok)

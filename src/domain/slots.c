@@ -2,12 +2,13 @@
  * day views (availability, staff calendar).
  *
  * Seats: a booking is a document in slot_claims with _id "<class>:<start_ms>:<seat_no>",
- * seat_no in 0..capacity-1. Inserting it is the claim; a duplicate key (11000) means the
+ * seat_no in 0..capacity-1. Inserting it is the claim (db_claim); a lost claim means the
  * seat is taken and the next one is tried. Only unique inserts are atomic on FerretDB
  * (its findAndModify/update re-read nothing at write time), so capacity is never decided
  * by a counter. A unique index {request_id, start} keeps one request from holding two
  * seats of one slot. Seats numbered at or above a lowered capacity are never handed out;
- * bookings already made keep theirs. */
+ * bookings already made keep theirs. A claim also records `version`, the change of the
+ * request it was made for: deletes name it, so they take only the claim they mean. */
 #include "domain/slots.h"
 
 #include <stdio.h>
@@ -100,13 +101,13 @@ bool slots_seed_default(bool *inserted, bson_error_t *err)
 	if (!doc)
 		return false;
 	BSON_APPEND_UTF8(doc, "_id", "default");
-	bool ok = mongoc_collection_insert_one(db_coll(TEMPLATES), doc, NULL, NULL, err);
+	enum db_claim_result r = db_claim(TEMPLATES, doc, err);
 	bson_destroy(doc);
-	if (!ok && db_is_dup_key(err))
+	if (r == DB_CLAIM_LOST)
 		return true; /* already there: the seed never overwrites an admin's template */
-	if (ok && inserted)
+	if (r == DB_CLAIM_WON && inserted)
 		*inserted = true;
-	return ok;
+	return r == DB_CLAIM_WON;
 }
 
 /* ---- overrides ---- */
@@ -312,7 +313,7 @@ int slots_is_offered(const char *category, int64_t start_ms, int64_t end_ms, boo
 }
 
 enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *category,
-				   int64_t start_ms, int64_t end_ms, bool resident,
+				   int64_t start_ms, int64_t end_ms, bool resident, int64_t version,
 				   bson_error_t *err)
 {
 	int cls = slots_class_of(category);
@@ -366,7 +367,7 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 	}
 	if (held) {
 		free(taken);
-		return SLOT_CLAIMED; /* idempotent: the request keeps the seat it has */
+		return SLOT_HELD; /* another change's claim: never shared (slots.h) */
 	}
 	if (slot.capacity <= 0 || held_total >= slot.capacity) {
 		free(taken);
@@ -387,11 +388,12 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 		BSON_APPEND_DATE_TIME(&claim, "end", end_ms);
 		BSON_APPEND_INT32(&claim, "seat", seat);
 		BSON_APPEND_OID(&claim, "request_id", request_id);
+		BSON_APPEND_INT64(&claim, "version", version);
 		BSON_APPEND_UTF8(&claim, "category", category);
 		BSON_APPEND_DATE_TIME(&claim, "created_at", now);
-		bool ins = mongoc_collection_insert_one(db_coll(CLAIMS), &claim, NULL, NULL, err);
+		enum db_claim_result won = db_claim(CLAIMS, &claim, err);
 		bson_destroy(&claim);
-		if (ins) {
+		if (won == DB_CLAIM_WON) {
 			r = SLOT_CLAIMED;
 			/* Seats are numbered below the capacity, so without bookings kept above a
 			 * lowered capacity the seat itself bounds the count. Those kept bookings
@@ -403,7 +405,9 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 			long total = slots_booked(cls, start_ms, err);
 			if (total < 0 || total > slot.capacity) {
 				bson_error_t derr;
-				bson_t *dq = BCON_NEW("_id", BCON_UTF8(id));
+				bson_t *dq =
+				    BCON_NEW("_id", BCON_UTF8(id), "request_id",
+					     BCON_OID(request_id), "version", BCON_INT64(version));
 				bool del = mongoc_collection_delete_one(db_coll(CLAIMS), dq, NULL,
 									NULL, &derr);
 				bson_destroy(dq);
@@ -419,7 +423,7 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 			}
 			break;
 		}
-		if (!db_is_dup_key(err)) {
+		if (won == DB_CLAIM_ERROR) {
 			r = SLOT_DB_ERROR;
 			break;
 		}
@@ -427,20 +431,25 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 	free(taken);
 	if (r == SLOT_FULL) {
 		/* Every insert collided. One of them may have been the {request_id, start}
-		 * index: the same request claimed concurrently and already holds a seat. */
+		 * index: another change of the same request claimed this slot meanwhile. */
 		int holds = holds_claim(request_id, start_ms, err);
 		if (holds < 0)
 			return SLOT_DB_ERROR;
 		if (holds)
-			return SLOT_CLAIMED;
+			return SLOT_HELD;
 	}
 	return r;
 }
 
-bool slots_release(const bson_oid_t *request_id, int64_t start_ms, bson_error_t *err)
+bool slots_release(const bson_oid_t *request_id, int64_t start_ms, int64_t version,
+		   bson_error_t *err)
 {
-	bson_t *q = BCON_NEW("request_id", BCON_OID(request_id), "start", BCON_DATE_TIME(start_ms));
-	bool ok = mongoc_collection_delete_many(db_coll(CLAIMS), q, NULL, NULL, err);
+	/* One claim at most matches (unique {request_id, start}); claims from before the
+	 * version was recorded have none. */
+	bson_t *q = BCON_NEW("request_id", BCON_OID(request_id), "start", BCON_DATE_TIME(start_ms),
+			     "$or", "[", "{", "version", "{", "$lte", BCON_INT64(version), "}", "}",
+			     "{", "version", "{", "$exists", BCON_BOOL(false), "}", "}", "]");
+	bool ok = mongoc_collection_delete_one(db_coll(CLAIMS), q, NULL, NULL, err);
 	bson_destroy(q);
 	return ok;
 }

@@ -1,8 +1,11 @@
 /* Seat inventory of pickup time slots. A slot is [start, end) on the grid of the slot
  * template (weekly windows in SERVICE_TZ, slot length, capacity per capacity class,
  * closed dates, capacity overrides). A booking holds one seat, claimed by inserting a
- * claim document against a unique key (FerretDB-safe: dup key 11000 = seat taken), so
- * capacity holds however many processes race. */
+ * claim document against a unique key (FerretDB-safe: a lost db_claim = seat taken), so
+ * capacity holds however many processes race. Every claim records the change (the
+ * version of the request's change log, requests.h) it was made for, and belongs to that
+ * change alone: no other change adopts it, and a release names the versions it may take,
+ * so a slow loser never gives back a seat a later change holds. */
 #ifndef SWMRA_SLOTS_H
 #define SWMRA_SLOTS_H
 
@@ -15,28 +18,39 @@ enum slot_claim_result {
 	SLOT_FULL = 1,		/* every seat is taken: 409 "Slot is full" */
 	SLOT_NOT_AVAILABLE = 2, /* off the grid, closed, past, inside the lead time or
 				   beyond the booking window: 409 "Slot not available" */
+	SLOT_HELD = 3,		/* the request already has a claim in this slot, made by
+				   another change (which keeps or gives it back itself) */
 	SLOT_DB_ERROR = -1	/* err is set */
 };
 
-/* "standard" or "special" (hazardous, e-waste); NULL when the category is not one of
- * organic|recyclable|hazardous|e-waste|bulk|other. Static string. */
+/* "standard" or "special" (categories_special: hazardous, e-waste); NULL when the
+ * category is not one of domain/categories.h. Static string. */
 const char *slots_capacity_class(const char *category);
 
-/* Claims one seat for `request_id` in [start_ms, end_ms). `resident` applies the rules
- * of a resident's booking: the minimum lead time (SLOT_LEAD_HOURS) and the booking window
- * (SLOT_BOOKING_WINDOW_DAYS, see slots_in_booking_window). Staff scheduling passes false:
- * the slot must still be in the future and on the grid, but staff may book inside the
- * lead time and beyond the window (a pickup arranged with the resident, or planned ahead
- * for a bulk collection); the window only bounds what residents book themselves. Claiming
- * again the slot the request already holds returns SLOT_CLAIMED without taking a second
- * seat. */
+/* Claims one seat for `request_id` in [start_ms, end_ms), for the change that will be
+ * `version` of the request's change log (recorded in the claim: the claim is that
+ * change's, kept when it wins the version, released by it when it loses). `resident`
+ * applies the rules of a resident's booking: the minimum lead time (SLOT_LEAD_HOURS) and
+ * the booking window (SLOT_BOOKING_WINDOW_DAYS, see slots_in_booking_window). Staff
+ * scheduling passes false: the slot must still be in the future and on the grid, but staff
+ * may book inside the lead time and beyond the window (a pickup arranged with the
+ * resident, or planned ahead for a bulk collection); the window only bounds what residents
+ * book themselves. A request holds at most one claim per slot (unique {request_id,
+ * start}): when it has one there already, made by any change, the answer is SLOT_HELD and
+ * nothing is claimed. Sharing that claim would make its owner's later release (of a lost
+ * change, or of the slot the request left) take the seat from under this change. */
 enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *category,
-				   int64_t start_ms, int64_t end_ms, bool resident,
+				   int64_t start_ms, int64_t end_ms, bool resident, int64_t version,
 				   bson_error_t *err);
-/* Releases the seat `request_id` holds in the slot starting at start_ms (no-op when it
- * holds none). Returns false only on a database error. A reschedule to the same start
- * must not release: the claim is the one the request keeps. */
-bool slots_release(const bson_oid_t *request_id, int64_t start_ms, bson_error_t *err);
+/* Releases the seat `request_id` holds in the slot starting at start_ms if it was claimed
+ * for `version` or an earlier one (or before claims recorded versions); a no-op
+ * otherwise. With at most one claim per request and slot, that is exactly one claim: the
+ * caller's own (a change that lost `version`), or the one the request held in a slot it
+ * left (the change that won `version` + 1 gives back the seat of the state it read). A
+ * claim made after that, by a change that saw the request outside the slot, is never
+ * taken. Returns false only on a database error. */
+bool slots_release(const bson_oid_t *request_id, int64_t start_ms, int64_t version,
+		   bson_error_t *err);
 
 /* ---- Everything below extends the interface above (same module, same rules). ---- */
 

@@ -8,23 +8,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/categories.h"
 #include "infra/timeutil.h"
 
-static const char *const categories[] = {"organic", "recyclable", "hazardous",
-					 "e-waste", "bulk",	  "other"};
 static const char *const class_names[SLOT_CLASS_COUNT] = {"standard", "special"};
 
 int slots_class_of(const char *category)
 {
-	if (!category)
+	if (!categories_known(category))
 		return -1;
-	for (size_t i = 0; i < sizeof(categories) / sizeof(categories[0]); i++)
-		if (strcmp(category, categories[i]) == 0)
-			return (strcmp(category, "hazardous") == 0 ||
-				strcmp(category, "e-waste") == 0)
-				   ? SLOT_CLASS_SPECIAL
-				   : SLOT_CLASS_STANDARD;
-	return -1;
+	return categories_special(category) ? SLOT_CLASS_SPECIAL : SLOT_CLASS_STANDARD;
 }
 
 const char *slots_class_name(int cls)

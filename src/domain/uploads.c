@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "domain/image_sanitize.h"
+#include "domain/upload_quota.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
@@ -113,12 +114,10 @@ static int claim_fate(const char *path, const char *fate, const bson_oid_t *owne
 			       BCON_DATE_TIME(time_now_ms()));
 	if (owner_id)
 		BSON_APPEND_OID(doc, "owner_id", owner_id);
-	bool ok = mongoc_collection_insert_one(db_coll(FATES_COLL), doc, NULL, NULL, err);
+	enum db_claim_result r = db_claim(FATES_COLL, doc, err);
 	bson_destroy(doc);
-	if (ok)
-		return 1;
-	if (!db_is_dup_key(err))
-		return -1;
+	if (r != DB_CLAIM_LOST)
+		return r;
 	bson_t *q = BCON_NEW("_id", BCON_UTF8(path));
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(FATES_COLL), q, NULL, NULL);
 	const bson_t *d;
@@ -135,19 +134,55 @@ static int claim_fate(const char *path, const char *fate, const bson_oid_t *owne
 }
 
 enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths, size_t n,
-				    size_t *gone, bson_error_t *err)
+				    bool *kept_now, size_t *gone, bson_error_t *err)
 {
-	for (size_t i = 0; i < n; i++) {
+	enum upload_ref_result res = UPLOAD_REF_OK;
+	for (size_t i = 0; i < n; i++)
+		kept_now[i] = false;
+	for (size_t i = 0; i < n && res == UPLOAD_REF_OK; i++) {
 		char existing[16];
 		int r = claim_fate(paths[i], "kept", owner_id, existing, err);
+		kept_now[i] = r == 1;
 		if (r < 0)
-			return UPLOAD_REF_DB_ERROR;
-		if (r == 0 && strcmp(existing, "kept") != 0) {
+			res = UPLOAD_REF_DB_ERROR;
+		else if (r == 0 && strcmp(existing, "kept") != 0) {
 			*gone = i;
-			return UPLOAD_REF_NOT_OWNED;
+			res = UPLOAD_REF_NOT_OWNED;
 		}
 	}
-	return UPLOAD_REF_OK;
+	if (res != UPLOAD_REF_OK)
+		uploads_unkeep(paths, n, kept_now);
+	return res;
+}
+
+void uploads_unkeep(const char *const *paths, size_t n, const bool *kept_now)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!kept_now[i])
+			continue;
+		bson_error_t err;
+		bson_t *q = BCON_NEW("_id", BCON_UTF8(paths[i]), "fate", BCON_UTF8("kept"));
+		if (!mongoc_collection_delete_one(db_coll(FATES_COLL), q, NULL, NULL, &err))
+			log_warn("upload %s stays kept unattached: withdrawing its fate failed: %s",
+				 paths[i], err.message);
+		bson_destroy(q);
+	}
+}
+
+/* Appends {key: {$in: [vals...]}} to b. */
+static void append_in(bson_t *b, const char *key, const char *const *vals, size_t n)
+{
+	bson_t in, arr;
+	BSON_APPEND_DOCUMENT_BEGIN(b, key, &in);
+	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+	for (size_t i = 0; i < n; i++) {
+		char k[16];
+		const char *kp;
+		bson_uint32_to_string((uint32_t)i, &kp, k, sizeof(k));
+		bson_append_utf8(&arr, kp, -1, vals[i], -1);
+	}
+	bson_append_array_end(&in, &arr);
+	bson_append_document_end(b, &in);
 }
 
 bool uploads_attach(const bson_oid_t *owner_id, const char *const *paths, size_t n,
@@ -155,25 +190,24 @@ bool uploads_attach(const bson_oid_t *owner_id, const char *const *paths, size_t
 {
 	if (n == 0)
 		return true;
-	bson_t filter = BSON_INITIALIZER, in, arr;
+	bson_t filter = BSON_INITIALIZER;
 	BSON_APPEND_OID(&filter, "owner_id", owner_id);
-	BSON_APPEND_DOCUMENT_BEGIN(&filter, "path", &in);
-	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
-	for (size_t i = 0; i < n; i++) {
-		char key[16];
-		const char *k;
-		bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
-		bson_append_utf8(&arr, k, -1, paths[i], -1);
-	}
-	bson_append_array_end(&in, &arr);
-	bson_append_document_end(&filter, &in);
+	append_in(&filter, "path", paths, n);
 	BSON_APPEND_NULL(&filter, "request_id");
 	bson_t *update = BCON_NEW("$set", "{", "request_id", BCON_OID(request_id), "}");
 	bool ok =
 	    mongoc_collection_update_many(db_coll(UPLOADS_COLL), &filter, update, NULL, NULL, err);
 	bson_destroy(&filter);
 	bson_destroy(update);
-	return ok;
+	if (!ok)
+		return false;
+	/* attached: no longer counted against the owner's unattached quota */
+	bson_t seats = BSON_INITIALIZER;
+	BSON_APPEND_OID(&seats, "owner_id", owner_id);
+	append_in(&seats, "path", paths, n);
+	upload_quota_free(&seats);
+	bson_destroy(&seats);
+	return true;
 }
 
 /* mkdir -p of `dir` (absolute or relative), each created directory 0755 whatever the
@@ -321,10 +355,19 @@ enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t
 	crypto_hash_sha256(digest, clean, clen);
 	sodium_bin2hex(out->sha256, sizeof(out->sha256), digest, sizeof(digest));
 
+	/* the quota, before anything is written */
+	struct upload_quota_claim qc;
+	enum upload_store_result q = upload_quota_take(owner_id, out->path, clen, &qc, out, err);
+	if (q != UPLOAD_STORE_OK) {
+		free(clean);
+		uploads_info_free(out);
+		return q;
+	}
 	if (mkdir_p(dir) != 0 || write_atomic(dir, name, clean, clen) != 0) {
 		log_error("upload: writing %s/%s failed: %s", dir, name, strerror(errno));
 		free(clean);
 		uploads_info_free(out);
+		upload_quota_release(&qc);
 		return UPLOAD_STORE_IO_ERROR;
 	}
 	free(clean);
@@ -349,6 +392,7 @@ enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t
 			log_error("upload: removing %s after a failed insert failed: %s", file,
 				  strerror(errno));
 		uploads_info_free(out);
+		upload_quota_release(&qc);
 		return UPLOAD_STORE_DB_ERROR;
 	}
 	return UPLOAD_STORE_OK;
@@ -419,6 +463,10 @@ int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err)
 		return -1;
 	if (deleted == 0)
 		return 0;
+	/* its quota seat, if still held */
+	bson_t *seat = BCON_NEW("path", BCON_UTF8(o->path));
+	upload_quota_free(seat);
+	bson_destroy(seat);
 	/* A path that is not one of ours is never joined to UPLOAD_DIR. */
 	if (!uploads_valid_relpath(o->path))
 		return 1;

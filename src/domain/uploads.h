@@ -24,15 +24,24 @@ enum upload_ref_result {
  * `path_out` receives a malloc'd string on success (caller frees). */
 enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *ref, char **path_out,
 				       bson_error_t *err);
-/* Decides, once and for all, that these uploads are kept: for each path it inserts the
- * fate document {_id: path, fate: "kept"} into `upload_fates`, the same key the orphan
- * cleanup claims with fate "deleted" before it deletes anything. The unique _id makes the
- * decision exclusive on FerretDB and MongoDB alike (no conditional update decides it).
- * Call it after a request body validated and before the request is written.
+/* Decides that these uploads are kept: for each path it inserts the fate document
+ * {_id: path, fate: "kept"} into `upload_fates`, the same key the orphan cleanup claims
+ * with fate "deleted" before it deletes anything. The unique _id makes the decision
+ * exclusive on FerretDB and MongoDB alike (no conditional update decides it).
+ * The change that references the uploads calls it last before it claims its version
+ * (requests_create, requests_update_draft), and gives back with uploads_unkeep what it
+ * kept when that change then certainly failed. `kept_now` (n entries, caller's) receives
+ * which fates this call inserted. All or nothing: on failure it gives back those itself.
  * UPLOAD_REF_OK when every path is kept (already kept is fine), UPLOAD_REF_NOT_OWNED with
  * *gone set to the index of a path the cleanup already took, UPLOAD_REF_DB_ERROR. */
 enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths, size_t n,
-				    size_t *gone, bson_error_t *err);
+				    bool *kept_now, size_t *gone, bson_error_t *err);
+/* Withdraws the "kept" fates `kept_now` marks (as uploads_keep set it), so the orphan
+ * cleanup may take those uploads again. A failure is logged: the upload then stays kept
+ * unattached (a leak, never a loss). Known window: a second change that sent the same
+ * photo at the same moment found this fate and counts on it until it attaches the photo
+ * (milliseconds later); only a cleanup run falling into that gap could take the photo. */
+void uploads_unkeep(const char *const *paths, size_t n, const bool *kept_now);
 /* Marks uploads as attached to a request so the orphan cleanup keeps them. Only uploads
  * of `owner_id` that are not yet attached are changed (resolve them first); `paths` are
  * relative paths as returned by uploads_resolve. False only on a database error. */
@@ -47,8 +56,9 @@ enum upload_store_result {
 	UPLOAD_STORE_OK = 0,
 	UPLOAD_STORE_UNSUPPORTED = 1, /* not a clean JPEG, PNG or WebP: answer 415 */
 	UPLOAD_STORE_TOO_LARGE = 2,   /* over UPLOAD_MAX_BYTES: answer 413 */
-	UPLOAD_STORE_IO_ERROR = -2,   /* writing the file failed (logged): answer 500 */
-	UPLOAD_STORE_DB_ERROR = -1    /* err is set */
+	UPLOAD_STORE_QUOTA = 3,	    /* over the owner's quota: answer 429 (refusal, retry_after) */
+	UPLOAD_STORE_IO_ERROR = -2, /* writing the file failed (logged): answer 500 */
+	UPLOAD_STORE_DB_ERROR = -1  /* err is set */
 };
 
 struct upload_info {
@@ -58,15 +68,42 @@ struct upload_info {
 	const char *content_type; /* static string */
 	size_t size;		  /* bytes stored (after metadata stripping) */
 	char sha256[65];	  /* hex of the stored bytes */
+	/* UPLOAD_STORE_QUOTA: which limit (for the 429 detail) and the seconds to wait */
+	char refusal[160];
+	int64_t retry_after;
 };
 
 /* Validates `data` as JPEG/PNG/WebP by content, strips metadata, writes it atomically to
  * UPLOAD_DIR/YYYY/MM/<random>.<ext> (UTC month) and inserts the `uploads` document.
- * On any failure nothing stays stored (the file is removed if the insert fails).
+ *
+ * Quota, per owner (UPLOAD_MAX_PENDING unattached uploads holding at most
+ * UPLOAD_MAX_PENDING_BYTES, UPLOAD_RATE_PER_HOUR uploads an hour), claimed in
+ * `upload_quota` before anything is written:
+ * - each unattached upload holds a numbered seat, _id "<owner>:seat:<n>" with
+ *   n < UPLOAD_MAX_PENDING, taken by a unique insert, so racing uploads never hold more
+ *   seats than that (FerretDB-safe: no conditional update decides it); attaching the
+ *   upload to a request (uploads_attach) or its deletion as an orphan frees the seat;
+ * - the seat records the stored bytes; after taking its seat an upload sums the owner's
+ *   seats again and gives the seat back if the sum is over the limit. Every upload checks
+ *   after its own insert, so of any two that are both kept, the one that checked last saw
+ *   the other: the kept seats never sum over the limit (racing uploads may both give up;
+ *   they are retried a few times after a short random pause);
+ * - each upload takes a numbered claim of its clock hour, _id "<owner>:rate:<hour>:<n>"
+ *   with n < UPLOAD_RATE_PER_HOUR (unique insert), after a check that fewer than that
+ *   many were taken in the last 60 minutes.
+ * Over a limit: UPLOAD_STORE_QUOTA with out->refusal and out->retry_after set.
+ * On any failure nothing stays stored (the file is removed if the insert fails, the
+ * claims are given back).
  * On UPLOAD_STORE_OK the caller owns out->url (release with uploads_info_free). */
 enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t *data, size_t len,
 				       struct upload_info *out, bson_error_t *err);
 void uploads_info_free(struct upload_info *info);
+
+/* Deletes (or with dry_run counts) quota claims that are over: hourly claims older than an
+ * hour, seats older than ORPHAN_UPLOAD_HOURS (their upload is attached or an orphan by
+ * then; a seat is normally freed on either, this catches a worker that died between
+ * claiming and storing). Returns the number, or -1 with err set. */
+int64_t uploads_purge_quota(int64_t now_ms, bool dry_run, bson_error_t *err);
 
 /* One unattached upload, as listed by uploads_list_orphans (path is a copy). */
 struct upload_orphan {

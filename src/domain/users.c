@@ -227,13 +227,12 @@ enum users_rc users_create(const char *name, const char *email, const char *phon
 	    BCON_BOOL(USERS_PREF_EMAIL_DEFAULT), "sms", BCON_BOOL(USERS_PREF_SMS_DEFAULT), "inapp",
 	    BCON_BOOL(USERS_PREF_INAPP_DEFAULT), "}", "tokens_valid_after", BCON_INT64(0),
 	    "created_at", BCON_DATE_TIME(now), "updated_at", BCON_DATE_TIME(now));
-	bool ok = mongoc_collection_insert_one(db_coll("users"), doc, NULL, NULL, err);
-	if (ok && out)
+	/* The unique email index decides between concurrent registrations. */
+	enum db_claim_result r = db_claim("users", doc, err);
+	if (r == DB_CLAIM_WON && out)
 		from_doc(doc, false, out);
 	bson_destroy(doc);
-	if (ok)
-		return USERS_OK;
-	return db_is_dup_key(err) ? USERS_DUP : USERS_ERR;
+	return r == DB_CLAIM_WON ? USERS_OK : r == DB_CLAIM_LOST ? USERS_DUP : USERS_ERR;
 }
 
 enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bson_error_t *err)
@@ -254,8 +253,9 @@ enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bso
 		BSON_APPEND_UTF8(&set, "role", p->role);
 	if (p->set_disabled)
 		BSON_APPEND_BOOL(&set, "disabled", p->disabled);
-	if (p->password_hash) {
+	if (p->password_hash)
 		BSON_APPEND_UTF8(&set, "password_hash", p->password_hash);
+	if (p->password_hash || p->end_sessions) {
 		BSON_APPEND_INT64(&set, "tokens_valid_after", p->tokens_valid_after);
 		BSON_APPEND_UTF8(&set, "keep_jti", p->keep_jti ? p->keep_jti : "");
 	}

@@ -82,6 +82,9 @@ struct user_patch {
 	/* With password_hash: refuse tokens issued before this second, except keep_jti. */
 	int64_t tokens_valid_after;
 	const char *keep_jti;
+	/* Store tokens_valid_after and keep_jti without a new password (a disable ends every
+	 * session, so a re-enable does not bring old tokens back). */
+	bool end_sessions;
 };
 
 /* Applies `p` to the user; USERS_NOT_FOUND when no such user. updated_at is refreshed. */

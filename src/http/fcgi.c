@@ -115,6 +115,8 @@ static void handle(FCGX_Request *r, const struct route *routes, size_t nroutes)
 	req.remote_addr = param(r, a, "REMOTE_ADDR");
 	req.request_id = param(r, a, "REQUEST_ID");
 	req.ws_token = param(r, a, "HTTP_X_SWMRA_TOKEN");
+	req.device_cookie = param(r, a, "SWMRA_DEVICE_COOKIE");
+	req.ws_ticket = param(r, a, "HTTP_X_SWMRA_TICKET");
 	if (!req.method)
 		req.method = "GET";
 	if (!req.path)

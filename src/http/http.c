@@ -136,6 +136,35 @@ const char *http_query(struct http_request *req, const char *name)
 	return NULL;
 }
 
+int http_query_check(struct http_request *req, struct http_response *res)
+{
+	/* Values are C strings: a %00 would silently cut `draft%00xyz` to `draft`. */
+	for (const char *p = req->query; p && *p;) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		size_t klen = eq ? (size_t)(eq - p) : len;
+		bool nul = false;
+		for (size_t i = 0; i + 2 < len && !nul; i++)
+			nul = p[i] == '%' && p[i + 1] == '0' && p[i + 2] == '0';
+		if (nul) {
+			/* the name as sent when it is a plain word, else just "query" */
+			char loc[80] = "query";
+			bool plain = klen > 0 && klen < sizeof(loc) - 7;
+			for (size_t i = 0; i < klen && plain; i++)
+				plain = isalnum((unsigned char)p[i]) || p[i] == '_' || p[i] == '-';
+			if (plain)
+				snprintf(loc, sizeof(loc), "query.%.*s", (int)klen, p);
+			struct verrors e;
+			verr_init(&e);
+			verr_add(&e, loc, "Value must not contain NUL", "string_nul");
+			return http_validation(res, &e);
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
 const char *http_param(const struct http_request *req, const char *name)
 {
 	for (int i = 0; i < req->nparams; i++)
@@ -276,16 +305,23 @@ static json_object *parse_body(struct http_request *req, struct http_response *r
 		return NULL;
 	}
 	char err[160];
-	json_object *o = jsonx_parse(req->body, req->body_len, err, sizeof(err));
-	if (!o) {
+	json_object *o;
+	if (!jsonx_parse_value(req->body, req->body_len, &o, err, sizeof(err))) {
 		*status = http_error(res, 400, err);
 		return NULL;
 	}
-	arena_defer(req->arena, put_json, o);
-	if (!json_object_is_type(o, json_type_object)) {
+	if (o)
+		arena_defer(req->arena, put_json, o);
+	/* `null` is a JSON value like `true` or `[]`: the same 422, not a syntax error */
+	const char *keys = o ? jsonx_key_problem(req->body, req->body_len, o) : NULL;
+	if (!json_object_is_type(o, json_type_object) || keys) {
 		struct verrors e;
 		verr_init(&e);
-		verr_add(&e, "body", "Input should be a valid dictionary or object", "dict_type");
+		if (keys)
+			verr_add(&e, "body", keys, "key_invalid");
+		else
+			verr_add(&e, "body", "Input should be a valid dictionary or object",
+				 "dict_type");
 		*status = http_validation(res, &e);
 		verr_free(&e);
 		return NULL;

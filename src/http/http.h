@@ -24,6 +24,7 @@ struct auth_user {
 	enum role role;
 	char jti[64];
 	int64_t exp; /* token expiry, seconds since epoch */
+	int64_t iat; /* token issue time (live tickets carry the session's claims) */
 	char *email; /* arena-owned */
 	char *name;  /* arena-owned */
 };
@@ -41,7 +42,10 @@ struct http_request {
 	const char *origin;
 	const char *remote_addr;
 	const char *request_id;
-	const char *ws_token; /* token nginx forwards in the WebSocket auth subrequest */
+	const char *ws_token;  /* token nginx forwards in the WebSocket auth subrequest */
+	const char *ws_ticket; /* one-use ticket (?ticket=), forwarded the same way */
+	/* the value of the swmra_device cookie (login throttling, domain/auth.h) */
+	const char *device_cookie;
 	const char *body;
 	size_t body_len;
 	bool body_too_large;
@@ -73,6 +77,9 @@ const char *http_reason(int status);
 
 /* Value of a query parameter, percent-decoded, arena-owned; NULL when absent. */
 const char *http_query(struct http_request *req, const char *name);
+/* Answers 422 when a query parameter holds %00 (NUL), which would cut its value short;
+ * 0 when the query is fine. The router runs it before every handler. */
+int http_query_check(struct http_request *req, struct http_response *res);
 /* Value of a path parameter by name ("id"); NULL when the route has none. */
 const char *http_param(const struct http_request *req, const char *name);
 /* Adds (or replaces) a response header; name and value are copied. */

@@ -8,6 +8,9 @@
 
 #include <sodium.h>
 
+#include "infra/b64url.h"
+#include "infra/timeutil.h"
+
 enum ctype { C_STR, C_INT, C_BOOL, C_ENUM };
 
 struct var {
@@ -48,10 +51,14 @@ static const struct var vars[] = {
     I("ARGON2_MEMLIMIT_KIB", argon2_memlimit_kib, "65536", 8, 1048576),
     I("LOGIN_MAX_FAILURES", login_max_failures, "5", 1, 1000),
     I("LOGIN_BACKOFF_MAX_SEC", login_backoff_max_sec, "900", 1, 86400),
+    I("LOGIN_CLIENT_MAX_FAILURES", login_client_max_failures, "20", 1, 100000),
     S("SERVICE_TZ", service_tz, "Asia/Kolkata"),
     S("PUBLIC_BASE_URL", public_base_url, "http://127.0.0.1:8080"),
     S("UPLOAD_DIR", upload_dir, "var/uploads"),
     I("UPLOAD_MAX_BYTES", upload_max_bytes, "10485760", 1024, 104857600),
+    I("UPLOAD_MAX_PENDING", upload_max_pending, "20", 1, 10000),
+    I("UPLOAD_MAX_PENDING_BYTES", upload_max_pending_bytes, "104857600", 1024, 2147483647),
+    I("UPLOAD_RATE_PER_HOUR", upload_rate_per_hour, "60", 1, 100000),
     S("CORS_ORIGINS", cors_origins, "http://localhost:5173,http://127.0.0.1:5173"),
     S("SMTP_HOST", smtp_host, "127.0.0.1"),
     I("SMTP_PORT", smtp_port, "1025", 1, 65535),
@@ -81,6 +88,7 @@ static const struct var vars[] = {
     S("REWARD_POINTS", reward_points, "recyclable=5,e-waste=10,hazardous=10"),
     I("DISPATCH_BATCH", dispatch_batch, "50", 1, 10000),
     I("REMINDER_HOURS", reminder_hours, "24", 1, 168),
+    I("TEST_NOW_OFFSET", test_now_offset, "0", -315360000, 315360000),
     S("FERRETDB_POSTGRESQL_URL", ferretdb_postgresql_url, ""),
 };
 
@@ -260,13 +268,12 @@ static const char *file_value(struct kv *kv, int n, const char *name)
 static long b64url_len(const char *s, unsigned char *first)
 {
 	unsigned char buf[80];
-	size_t n;
-	if (sodium_base642bin(buf, sizeof(buf), s, strlen(s), NULL, &n, NULL,
-			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		return -1;
-	*first = n ? buf[0] : 0;
+	if (strchr(s, '='))
+		return -1; /* the forms are unpadded */
+	long n = b64url_decode(s, (size_t)-1, buf, sizeof(buf));
+	*first = n > 0 ? buf[0] : 0;
 	sodium_memzero(buf, sizeof(buf));
-	return (long)n;
+	return n;
 }
 
 static int validate_push(const struct config *c, char *err, size_t errlen)
@@ -338,6 +345,14 @@ static int validate(const struct config *c, char *err, size_t errlen)
 	}
 	if (c->enable_push && validate_push(c, err, errlen) < 0)
 		return -1;
+	/* a shifted clock is for test stacks only: anywhere else it would move every
+	 * deadline, token expiry and reminder */
+	if (c->test_now_offset != 0 && strcmp(c->app_env, "test") != 0) {
+		snprintf(err, errlen,
+			 "TEST_NOW_OFFSET: only allowed with APP_ENV=test (APP_ENV=%s)",
+			 c->app_env);
+		return -1;
+	}
 	return 0;
 }
 
@@ -387,6 +402,7 @@ int config_load(const char *env_file, char *err, size_t errlen)
 	}
 	cfg = c;
 	loaded = true;
+	time_set_offset_ms((int64_t)cfg.test_now_offset * 1000);
 	return 0;
 }
 

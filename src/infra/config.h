@@ -22,10 +22,14 @@ struct config {
 	int argon2_memlimit_kib;
 	int login_max_failures;
 	int login_backoff_max_sec;
+	int login_client_max_failures; /* per client address, untrusted clients only */
 	const char *service_tz;
 	const char *public_base_url;
 	const char *upload_dir;
 	int upload_max_bytes;
+	int upload_max_pending;	      /* unattached uploads per user at once */
+	int upload_max_pending_bytes; /* their stored bytes per user at once */
+	int upload_rate_per_hour;     /* uploads per user in any hour */
 	const char *cors_origins;
 	const char *smtp_host;
 	int smtp_port;
@@ -55,6 +59,7 @@ struct config {
 	const char *reward_points;
 	int dispatch_batch;
 	int reminder_hours;
+	int test_now_offset; /* seconds added to the clock; APP_ENV=test only */
 	/* FerretDB's PostgreSQL database (dev/test stacks on FerretDB-on-PostgreSQL): the index
 	 * bootstrap adds GIN indexes there; empty (production, MongoDB) = nothing to do */
 	const char *ferretdb_postgresql_url;
@@ -66,7 +71,8 @@ struct config {
 int config_load(const char *env_file, char *err, size_t errlen);
 /* Registers a further check config_load runs on a candidate configuration before adopting
  * it (returns 0, or -1 with err set). The programs register webpush_config_check, so that
- * the libcrypto VAPID key check also refuses a start or a reload; config.c stays libc-only. */
+ * the libcrypto VAPID key check also refuses a start or a reload; config.c itself needs no
+ * libcrypto (libsodium decodes the key forms, infra/b64url.h). */
 void config_set_checker(int (*fn)(const struct config *c, char *err, size_t errlen));
 /* The loaded configuration (defaults if config_load was never called). Never NULL. */
 const struct config *config_get(void);

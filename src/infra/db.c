@@ -132,9 +132,17 @@ bool db_ping(double *latency_ms, bson_error_t *err)
 	return ok;
 }
 
-bool db_is_dup_key(const bson_error_t *err)
+/* 11000 from an insert; 11001 is the code older servers gave the same condition. */
+static bool is_dup_key(const bson_error_t *err)
 {
 	return err->code == 11000 || err->code == 11001;
+}
+
+enum db_claim_result db_claim(const char *coll, const bson_t *doc, bson_error_t *err)
+{
+	if (mongoc_collection_insert_one(db_coll(coll), doc, NULL, NULL, err))
+		return DB_CLAIM_WON;
+	return is_dup_key(err) ? DB_CLAIM_LOST : DB_CLAIM_ERROR;
 }
 
 bool db_is_unavailable(const bson_error_t *err)
@@ -144,6 +152,28 @@ bool db_is_unavailable(const bson_error_t *err)
 	if (err->domain == MONGOC_ERROR_CLIENT && err->code == MONGOC_ERROR_CLIENT_AUTHENTICATE)
 		return true;
 	return false;
+}
+
+int64_t db_purge_before(const char *coll, const char *field, int64_t before_ms, bool dry_run,
+			bson_error_t *err)
+{
+	bson_t *f = BCON_NEW(field, "{", "$lt", BCON_DATE_TIME(before_ms), "}");
+	int64_t n;
+	if (dry_run) {
+		n = mongoc_collection_count_documents(db_coll(coll), f, NULL, NULL, NULL, err);
+	} else {
+		bson_t reply;
+		n = -1;
+		if (mongoc_collection_delete_many(db_coll(coll), f, NULL, &reply, err)) {
+			bson_iter_t it;
+			n = 0;
+			if (bson_iter_init_find(&it, &reply, "deletedCount"))
+				n = bson_iter_as_int64(&it);
+		}
+		bson_destroy(&reply);
+	}
+	bson_destroy(f);
+	return n;
 }
 
 bool db_parse_oid(const char *hex, bson_oid_t *oid)

@@ -28,8 +28,19 @@ bool db_index_at(size_t i, const char **coll, const char **keys);
  * indexes on FerretDB's tables for `_id` and the registry's equality keys
  * (db_pg_indexes.c). Part of db_ensure_indexes(); safe to repeat. */
 bool db_pg_ensure_gin_indexes(bson_error_t *err);
-/* Duplicate key (11000): an exclusive claim was already taken. */
-bool db_is_dup_key(const bson_error_t *err);
+/* The outcome of db_claim. The values are the 1/0/-1 the callers used to spell out. */
+enum db_claim_result {
+	DB_CLAIM_WON = 1,   /* the document was inserted: the claim is this caller's */
+	DB_CLAIM_LOST = 0,  /* a document with the same unique key exists: another claim won */
+	DB_CLAIM_ERROR = -1 /* any other failure (err set): nothing is known about the key */
+};
+/* The one exclusivity primitive (FerretDB-safe: only a unique insert is atomic there, see
+ * docs/ARCHITECTURE.md): inserts `doc` into collection `coll` and reports whether this
+ * call took the unique key the document carries (its _id, or a field under a unique
+ * index). It is the only code that looks at a duplicate-key error; callers decide what a
+ * lost claim means for them. `doc` is borrowed (not modified); `err` is set for LOST (the
+ * duplicate-key error, for logs) and ERROR. */
+enum db_claim_result db_claim(const char *coll, const bson_t *doc, bson_error_t *err);
 /* The server could not be reached (selection timeout, socket errors): answer 503. */
 bool db_is_unavailable(const bson_error_t *err);
 /* `s` with every regular-expression metacharacter escaped, so a $regex matches it
@@ -39,6 +50,10 @@ char *db_regex_escape(const char *s);
  * types the API never stores): dates as RFC 3339 UTC, ObjectIds as 24-hex strings,
  * documents and arrays recursively. */
 json_object *db_value_to_json(const bson_iter_t *it);
+/* Deletes (or with dry_run counts) the documents of `coll` whose date `field` is before
+ * `before_ms`: the cron purges (no TTL indexes on FerretDB). Returns the number or -1. */
+int64_t db_purge_before(const char *coll, const char *field, int64_t before_ms, bool dry_run,
+			bson_error_t *err);
 /* 24 lowercase/uppercase hex chars → ObjectId. */
 bool db_parse_oid(const char *hex, bson_oid_t *oid);
 /* Installs the mongoc log handler that drops driver debug noise and FerretDB's harmless

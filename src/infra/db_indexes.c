@@ -18,9 +18,15 @@ static const struct db_index indexes[] = {
     {"users", "email_unique", "{\"email\": 1}", true},
     {"users", "role_1", "{\"role\": 1}", false},
     {"revoked_tokens", "expires_at_1", "{\"expires_at\": 1}", false},
+    /* live tickets: looked up by _id (ticket hash), one use by _id; the purge deletes by expiry */
+    {"ws_tickets", "expires_at_1", "{\"expires_at\": 1}", false},
+    {"ws_ticket_uses", "expires_at_1", "{\"expires_at\": 1}", false},
     /* auth: login backoff counts one document per failed attempt; the purge job deletes by at */
     {"login_failures", "email_at", "{\"email\": 1, \"at\": -1}", false},
     {"login_failures", "at_1", "{\"at\": 1}", false},
+    /* ... and by trusted device, and by client address (untrusted failures) */
+    {"login_failures", "device_at", "{\"device\": 1, \"at\": -1}", false},
+    {"login_failures", "ip_device_at", "{\"ip\": 1, \"device\": 1, \"at\": -1}", false},
     {"pickup_requests", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
     {"pickup_requests", "status_1", "{\"status\": 1}", false},
     {"pickup_requests", "slot_start_1", "{\"assigned_slot.start\": 1}", false},
@@ -46,6 +52,10 @@ static const struct db_index indexes[] = {
     {"uploads", "owner_1", "{\"owner_id\": 1}", false},
     /* uploads: the orphan cleanup looks for unattached uploads by age */
     {"uploads", "request_created", "{\"request_id\": 1, \"created_at\": 1}", false},
+    /* uploads: the per-owner quota (seats and hourly claims), freed by path, purged by age */
+    {"upload_quota", "owner_1", "{\"owner_id\": 1}", false},
+    {"upload_quota", "kind_path", "{\"kind\": 1, \"path\": 1}", false},
+    {"upload_quota", "kind_at", "{\"kind\": 1, \"at\": 1}", false},
 };
 
 bool db_ensure_indexes(bson_error_t *err)

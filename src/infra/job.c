@@ -48,8 +48,8 @@ void job_failure(struct job_ctx *ctx, const char *action, json_object *fields, c
 	ctx->failures++;
 }
 
-/* Inserts the window's run key. 1 = ours, 0 = another run has it, -1 = db error. */
-static int take_run_key(const struct job_spec *spec, bson_error_t *err)
+/* Claims the window's run key: WON ours, LOST another run has it, ERROR. */
+static enum db_claim_result take_run_key(const struct job_spec *spec, bson_error_t *err)
 {
 	int64_t now = time_now_ms();
 	int64_t win = (int64_t)spec->window_seconds * 1000;
@@ -61,11 +61,9 @@ static int take_run_key(const struct job_spec *spec, bson_error_t *err)
 	bson_t *doc = BCON_NEW("_id", BCON_UTF8(key), "job", BCON_UTF8(spec->name), "window_start",
 			       BCON_DATE_TIME(start), "started_at", BCON_DATE_TIME(now), "host",
 			       BCON_UTF8(host), "pid", BCON_INT32((int32_t)getpid()));
-	bool ok = mongoc_collection_insert_one(db_coll("job_runs"), doc, NULL, NULL, err);
+	enum db_claim_result r = db_claim("job_runs", doc, err);
 	bson_destroy(doc);
-	if (ok)
-		return 1;
-	return db_is_dup_key(err) ? 0 : -1;
+	return r;
 }
 
 int job_main(int argc, char **argv, const struct job_spec *spec)

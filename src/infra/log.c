@@ -1,6 +1,8 @@
 #include "infra/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -34,9 +36,61 @@ void log_set_request(const char *request_id, const char *route)
 	snprintf(req_route, sizeof(req_route), "%s", route ? route : "");
 }
 
+/* Warnings and errors of one kind (the same format string and level) are written at
+ * most once per second per process: while the database is down every request would
+ * otherwise add a line (100k lines in seconds). The next line of a kind written after
+ * its second carries "suppressed": how many were left out since the previous one. */
+#define LOG_KINDS 64
+static struct log_kind {
+	const char *fmt;
+	enum log_level lvl;
+	int64_t sec;
+	unsigned long suppressed;
+} kinds[LOG_KINDS];
+
+static int64_t mono_sec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* Whether this line is a repeat within its kind's second (then it is counted and not
+ * written); otherwise *suppressed is how many were left out before it. */
+static bool log_collapse(enum log_level lvl, const char *fmt, unsigned long *suppressed)
+{
+	*suppressed = 0;
+	if (lvl < LOG_WARN)
+		return false;
+	int64_t now = mono_sec();
+	struct log_kind *k = NULL, *oldest = &kinds[0];
+	for (int i = 0; i < LOG_KINDS && !k; i++) {
+		struct log_kind *c = &kinds[i];
+		if (c->fmt == fmt && c->lvl == lvl)
+			k = c;
+		else if (oldest->fmt && (!c->fmt || c->sec < oldest->sec))
+			oldest = c; /* a free entry, else the one written longest ago */
+	}
+	if (k && k->sec == now) {
+		k->suppressed++;
+		return true;
+	}
+	if (!k) {
+		k = oldest; /* a kind pushed out loses its count, never a line */
+		k->fmt = fmt;
+		k->lvl = lvl;
+		k->suppressed = 0;
+	}
+	*suppressed = k->suppressed;
+	k->sec = now;
+	k->suppressed = 0;
+	return false;
+}
+
 void log_write(enum log_level lvl, json_object *fields, const char *fmt, ...)
 {
-	if (lvl < min_lvl) {
+	unsigned long suppressed;
+	if (lvl < min_lvl || log_collapse(lvl, fmt, &suppressed)) {
 		json_object_put(fields);
 		return;
 	}
@@ -65,6 +119,8 @@ void log_write(enum log_level lvl, json_object *fields, const char *fmt, ...)
 	if (req_route[0])
 		json_object_object_add(o, "route", json_object_new_string(req_route));
 	json_object_object_add(o, "msg", json_object_new_string(msg));
+	if (suppressed)
+		json_object_object_add(o, "suppressed", json_object_new_int64((int64_t)suppressed));
 	if (fields) {
 		json_object_object_foreach(fields, k, v)
 		{

@@ -4,8 +4,9 @@
  * listening); both are success. Subscribers that miss a message catch up from
  * GET /api/notifications, so a failed publish is logged, never fatal.
  *
- * Web push (ENABLE_PUSH) is NOT implemented here; see docs/RUNBOOK.md "Web push" for the
- * exact list of what it needs (subscription storage, VAPID keys, RFC 8291 encryption). */
+ * Web push (ENABLE_PUSH) is not this module: infra/webpush.c encrypts and sends (RFC 8291,
+ * VAPID), domain/notify_push.c keeps the browsers' subscriptions; docs/RUNBOOK.md "Web
+ * push" says how to enable it. */
 #ifndef SWMRA_PUSH_H
 #define SWMRA_PUSH_H
 
@@ -21,5 +22,12 @@ void push_user_channel(const char *user_hex, char buf[30]);
  * non-NULL (-1 when unknown). */
 int push_publish(const char *channel, const char *json, size_t len, int *subscribers, char *err,
 		 size_t errlen);
+
+/* Deletes `channel` at the publisher: nchan closes every subscriber of it (WebSocket close
+ * 1001, EventSource end of stream), including multiplexed ones. Only for channels that are
+ * never subscribed again (nchan 1.3.6 leaves dead subscriptions when a deleted id is
+ * subscribed again with several workers): per-session channels, never user.<id>. Returns 0
+ * on 200 (deleted) or 404 (nobody was subscribed); -1 otherwise with a reason in err. */
+int push_delete(const char *channel, char *err, size_t errlen);
 
 #endif

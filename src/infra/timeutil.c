@@ -5,11 +5,18 @@
 #include <string.h>
 #include <time.h>
 
+static int64_t offset_ms;
+
+void time_set_offset_ms(int64_t ms)
+{
+	offset_ms = ms;
+}
+
 int64_t time_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + offset_ms;
 }
 
 /* Howard Hinnant's days-from-civil algorithm: exact for every Gregorian date. */

@@ -8,7 +8,12 @@
 
 #define TIME_RFC3339_LEN 32
 
+/* The service's clock: real time, plus the offset set below (test stacks only). Every
+ * "now" of the API and the cron jobs comes from here, token times included. */
 int64_t time_now_ms(void);
+/* Shifts time_now_ms by `ms` (0: real time). config_load sets it from TEST_NOW_OFFSET,
+ * which only APP_ENV=test accepts. */
+void time_set_offset_ms(int64_t ms);
 /* Parses "YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]" (a space is accepted for 'T').
  * A missing offset is refused: an instant must say which clock it means. */
 bool time_parse_rfc3339(const char *s, int64_t *ms);

@@ -25,83 +25,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "infra/b64url.h"
 #include "infra/config.h"
-
-/* ---------------------------------------------------------------- base64url */
-
-static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-char *webpush_b64url_encode(const uint8_t *in, size_t n)
-{
-	char *out = malloc(n / 3 * 4 + 5);
-	if (!out)
-		return NULL;
-	size_t o = 0, i = 0;
-	for (; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[o++] = b64chars[v >> 18 & 63];
-		out[o++] = b64chars[v >> 12 & 63];
-		out[o++] = b64chars[v >> 6 & 63];
-		out[o++] = b64chars[v & 63];
-	}
-	if (n - i == 1) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		out[o++] = b64chars[v >> 18 & 63];
-		out[o++] = b64chars[v >> 12 & 63];
-	} else if (n - i == 2) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[o++] = b64chars[v >> 18 & 63];
-		out[o++] = b64chars[v >> 12 & 63];
-		out[o++] = b64chars[v >> 6 & 63];
-	}
-	out[o] = '\0';
-	return out;
-}
-
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-long webpush_b64url_decode(const char *in, uint8_t *out, size_t outcap)
-{
-	if (!in)
-		return -1;
-	size_t n = strlen(in);
-	while (n > 0 && in[n - 1] == '=')
-		n--;
-	if (n % 4 == 1)
-		return -1;
-	size_t o = 0;
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64val((unsigned char)in[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o >= outcap)
-				return -1;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
-		return -1; /* non-canonical trailing bits */
-	return (long)o;
-}
 
 /* ---------------------------------------------------------------- keys */
 
@@ -192,8 +117,8 @@ int webpush_keygen(char pub_b64[96], char priv_b64[48])
 	int rc = -1;
 	if (pk && EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1 &&
 	    BN_bn2binpad(d, priv, sizeof(priv)) == (int)sizeof(priv)) {
-		char *a = webpush_b64url_encode(pub, sizeof(pub));
-		char *b = webpush_b64url_encode(priv, sizeof(priv));
+		char *a = b64url_encode(pub, sizeof(pub));
+		char *b = b64url_encode(priv, sizeof(priv));
 		if (a && b) {
 			snprintf(pub_b64, 96, "%s", a);
 			snprintf(priv_b64, 48, "%s", b);
@@ -214,8 +139,8 @@ bool webpush_keys_check(const char *pub_b64, const char *priv_b64, char *err, si
 {
 	uint8_t pub[WEBPUSH_PUBKEY_LEN + 1], priv[WEBPUSH_PRIVKEY_LEN + 1],
 	    derived[WEBPUSH_PUBKEY_LEN];
-	long pl = webpush_b64url_decode(pub_b64, pub, sizeof(pub));
-	long kl = webpush_b64url_decode(priv_b64, priv, sizeof(priv));
+	long pl = b64url_decode(pub_b64, (size_t)-1, pub, sizeof(pub));
+	long kl = b64url_decode(priv_b64, (size_t)-1, priv, sizeof(priv));
 	bool ok = false;
 	if (pl != WEBPUSH_PUBKEY_LEN || !webpush_pubkey_valid(pub, (size_t)pl))
 		snprintf(err, errlen,
@@ -477,8 +402,8 @@ char *webpush_vapid_jwt(const char *aud, int64_t exp_s, const char *sub, const u
 	json_object_object_add(claims, "sub", json_object_new_string(sub));
 	const char *cj = json_object_to_json_string_ext(claims, JSON_C_TO_STRING_PLAIN |
 								    JSON_C_TO_STRING_NOSLASHESCAPE);
-	char *h64 = webpush_b64url_encode((const uint8_t *)header, strlen(header));
-	char *c64 = webpush_b64url_encode((const uint8_t *)cj, strlen(cj));
+	char *h64 = b64url_encode((const uint8_t *)header, strlen(header));
+	char *c64 = b64url_encode((const uint8_t *)cj, strlen(cj));
 	json_object_put(claims);
 	uint8_t pub[WEBPUSH_PUBKEY_LEN], raw[64];
 	EVP_PKEY *pk = pkey_from_priv(priv, pub);
@@ -512,7 +437,7 @@ char *webpush_vapid_jwt(const char *aud, int64_t exp_s, const char *sub, const u
 	}
 	ECDSA_SIG_get0(sig, &r, &s);
 	if (BN_bn2binpad(r, raw, 32) != 32 || BN_bn2binpad(s, raw + 32, 32) != 32 ||
-	    !(s64 = webpush_b64url_encode(raw, 64)))
+	    !(s64 = b64url_encode(raw, 64)))
 		goto done;
 	jwt = malloc(il + 1 + strlen(s64) + 1);
 	if (jwt)
@@ -539,9 +464,9 @@ char *webpush_jwt_verify(const char *jwt, const uint8_t *pub)
 	char *h = strndup(jwt, hl), *c = strndup(d1 + 1, cl);
 	uint8_t hb[256], raw[65];
 	uint8_t *cb = malloc(cl + 1);
-	long hn = h ? webpush_b64url_decode(h, hb, sizeof(hb) - 1) : -1;
-	long cn = c && cb ? webpush_b64url_decode(c, cb, cl) : -1;
-	long sn = webpush_b64url_decode(d2 + 1, raw, sizeof(raw));
+	long hn = h ? b64url_decode(h, (size_t)-1, hb, sizeof(hb) - 1) : -1;
+	long cn = c && cb ? b64url_decode(c, (size_t)-1, cb, cl) : -1;
+	long sn = b64url_decode(d2 + 1, (size_t)-1, raw, sizeof(raw));
 	char *claims = NULL;
 	EVP_PKEY *pk = pub ? pkey_from(pub, NULL) : NULL;
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
@@ -705,9 +630,9 @@ enum deliver_rc webpush_send(const struct webpush_sub *sub, const char *payload,
 		snprintf(err, errlen, "web push is disabled (ENABLE_PUSH=false)");
 		return DELIVER_FAIL;
 	}
-	if (webpush_b64url_decode(cfg->vapid_private_key, priv, sizeof(priv)) !=
+	if (b64url_decode(cfg->vapid_private_key, (size_t)-1, priv, sizeof(priv)) !=
 		WEBPUSH_PRIVKEY_LEN ||
-	    webpush_b64url_decode(cfg->vapid_public_key, vpub, sizeof(vpub)) !=
+	    b64url_decode(cfg->vapid_public_key, (size_t)-1, vpub, sizeof(vpub)) !=
 		WEBPUSH_PUBKEY_LEN) {
 		snprintf(err, errlen, "VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY are not set or invalid");
 		return DELIVER_RETRY; /* an operator can fix the configuration */
@@ -717,8 +642,8 @@ enum deliver_rc webpush_send(const struct webpush_sub *sub, const char *payload,
 		snprintf(err, errlen, "subscription endpoint is not an http(s) URL");
 		return DELIVER_FAIL;
 	}
-	if (webpush_b64url_decode(sub->p256dh, ua_pub, sizeof(ua_pub)) != WEBPUSH_PUBKEY_LEN ||
-	    webpush_b64url_decode(sub->auth, auth, sizeof(auth)) != WEBPUSH_AUTH_LEN) {
+	if (b64url_decode(sub->p256dh, (size_t)-1, ua_pub, sizeof(ua_pub)) != WEBPUSH_PUBKEY_LEN ||
+	    b64url_decode(sub->auth, (size_t)-1, auth, sizeof(auth)) != WEBPUSH_AUTH_LEN) {
 		snprintf(err, errlen, "subscription keys are malformed");
 		return DELIVER_FAIL;
 	}
@@ -731,7 +656,7 @@ enum deliver_rc webpush_send(const struct webpush_sub *sub, const char *payload,
 	char *jwt = webpush_vapid_jwt(origin, (int64_t)time(NULL) + 12 * 3600, cfg->vapid_subject,
 				      priv, err, errlen);
 	OPENSSL_cleanse(priv, sizeof(priv));
-	char *k = webpush_b64url_encode(vpub, WEBPUSH_PUBKEY_LEN);
+	char *k = b64url_encode(vpub, WEBPUSH_PUBKEY_LEN);
 	CURL *h = curl_easy_init();
 	if (!jwt || !k || !h) {
 		if (!jwt && !*err)

@@ -3,7 +3,8 @@
  * subscription's p256dh key, HKDF-SHA256 with its auth secret, one record of at most 4096
  * octets ending in the padding delimiter 0x02) and VAPID per RFC 8292 (an ES256 JWT
  * {aud: origin of the endpoint, exp, sub: VAPID_SUBJECT} in
- * "Authorization: vapid t=<jwt>, k=<public key>"). Keys travel as unpadded base64url:
+ * "Authorization: vapid t=<jwt>, k=<public key>"). Keys travel as unpadded base64url
+ * (infra/b64url.h):
  * public keys as the 65-octet uncompressed point (0x04 || X || Y), private keys as the
  * 32-octet scalar. The receiver side (decryption, JWT verification) is here too, for the
  * tests and for anyone who wants to check a captured message. */
@@ -26,13 +27,6 @@ struct sockaddr;
 #define WEBPUSH_RECORD_SIZE   4096
 #define WEBPUSH_MAX_PLAINTEXT 3993
 #define WEBPUSH_ENDPOINT_MAX  2048
-
-/* Unpadded base64url of `n` bytes: a malloc'd NUL-terminated string (caller frees), or
- * NULL on OOM. */
-char *webpush_b64url_encode(const uint8_t *in, size_t n);
-/* Decodes base64url (trailing '=' padding tolerated, nothing else) into out. Returns the
- * decoded length, or -1 when the text is not base64url or does not fit in outcap. */
-long webpush_b64url_decode(const char *in, uint8_t *out, size_t outcap);
 
 /* Whether `pub` (65 octets) is an uncompressed point on P-256. */
 bool webpush_pubkey_valid(const uint8_t *pub, size_t len);

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REPO, STACK, request, get, login, registerUser } from './lib/stack.mjs';
+import { now, soonSlot } from './lib/clock.mjs';
 
 const auth = (token) => ({ headers: { authorization: `Bearer ${token}` } });
 const call = (method, path, token, json) => request(method, path, { ...auth(token), json });
@@ -26,10 +27,16 @@ async function staffToken() {
   return res.json.access_token;
 }
 
+async function adminToken() {
+  const res = await login('admin@example.com', 'Passw0rd!');
+  assert.equal(res.status, 200, res.text);
+  return res.json.access_token;
+}
+
 /** YYYY-MM-DD of now + days, in the service time zone (Asia/Kolkata unless configured). */
 function dateIn(days) {
   const tz = STACK.SERVICE_TZ || 'Asia/Kolkata';
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(new Date(Date.now() + days * 86400000));
+  return new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(new Date(now() + days * 86400000));
 }
 
 /** Bookable slots for residents (beyond the lead time), over the next days. */
@@ -41,21 +48,6 @@ async function residentSlots(token, category, n = 3) {
     for (const s of res.json) if (s.remaining > 0 && out.length < n) out.push(s);
   }
   return out;
-}
-
-/** A grid slot starting between 1 h and 23 h from now (staff may book inside the lead time). */
-async function slotWithin24h(staff) {
-  for (const d of [0, 1]) {
-    const res = await get(`/api/staff/slots?date=${dateIn(d)}`, auth(staff));
-    if (res.status !== 200 || !Array.isArray(res.json)) continue;
-    for (const s of res.json) {
-      const start = Date.parse(s.start);
-      if (!s.closed && s.remaining > 0 && start > Date.now() + 3600000 && start < Date.now() + 23 * 3600000) {
-        return { start: s.start, end: s.end, capacity_class: s.capacity_class };
-      }
-    }
-  }
-  return null;
 }
 
 function body(category = 'recyclable', extra = {}) {
@@ -189,8 +181,8 @@ test('cancel outside 24 h frees the seat; within 24 h the resident is refused', 
   assert.equal(twice.status, 400);
   assert.equal(twice.json.detail, 'Cannot cancel in current status');
 
-  const soon = await slotWithin24h(staff);
-  if (!soon) return t.skip('no grid slot within the next 24 h');
+  // a grid slot 1..23 h ahead exists at every hour (soonSlot adds one to the template if not)
+  const soon = await soonSlot(t, staff, await adminToken());
   const b = (await call('POST', '/api/requests', resident.token, body('bulk'))).json;
   await move(staff, b.id, 'pending_review');
   await move(staff, b.id, 'scheduled', { slot_start: soon.start, slot_end: soon.end });
@@ -230,4 +222,14 @@ test('someone else\'s request is 404 on every route', async (t) => {
   assert.equal(still.json.status, 'draft');
   assert.equal(still.json.quantity, 2);
   assert.equal(still.json.events.length, 1);
+});
+
+test('the API and these tests read the same clock (TEST_NOW_OFFSET on a test stack)', async (t) => {
+  const ctx = await setup(t);
+  if (!ctx) return;
+  const before = now();
+  const r = await call('POST', '/api/requests', ctx.resident.token, body('organic'));
+  assert.equal(r.status, 201, r.text);
+  const at = Date.parse(r.json.created_at);
+  assert.ok(at >= before - 5000 && at <= now() + 5000, `created_at ${r.json.created_at} vs now() ${new Date(before).toISOString()}`);
 });

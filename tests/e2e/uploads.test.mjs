@@ -560,3 +560,76 @@ test('/uploads/ answers only generated names: no listings, temp files or travers
   assert.equal(still.status, 200);
   assert.ok(still.bytes.equals(readFileSync(join(UPLOAD_DIR, path))));
 });
+
+// ------------------------------------------------------------------------ quota (issue 12.4)
+const MAX_PENDING = Number(process.env.UPLOAD_MAX_PENDING || STACK.UPLOAD_MAX_PENDING || 20);
+const MAX_PENDING_BYTES = Number(process.env.UPLOAD_MAX_PENDING_BYTES || STACK.UPLOAD_MAX_PENDING_BYTES || 100 * 1024 * 1024);
+
+/** Asserts a quota refusal: 429 JSON detail (matching `detail`) with Retry-After. */
+function assertQuota(res, detail) {
+  assertJsonError(res, 429, detail);
+  assert.match(res.headers.get('retry-after') || '', /^[1-9][0-9]*$/);
+}
+
+/** A PNG of exactly `size` bytes: the 1x1 image with one big IDAT (stored as is). */
+function pngOfSize(size) {
+  const small = png();
+  const ihdrEnd = 8 + 25;
+  const data = Buffer.alloc(size - ihdrEnd - 12 - 12, 0x5a);
+  const out = Buffer.concat([small.subarray(0, ihdrEnd), pngChunk('IDAT', data), pngChunk('IEND')]);
+  assert.equal(out.length, size);
+  return out;
+}
+
+test(`quota: ${MAX_PENDING + 5} uploads at once store exactly ${MAX_PENDING}; the rest are 429 and store nothing; attaching frees room`, async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  const u = await registerUser();
+  const before = storedCount();
+  const all = await Promise.all(
+    Array.from({ length: MAX_PENDING + 5 }, (_, i) => uploadFile(u.token, JPEG_2X2, `burst-${i}.jpg`, 'image/jpeg')),
+  );
+  const ok = all.filter((r) => r.status === 201);
+  assert.equal(ok.length, MAX_PENDING, all.map((r) => r.status).join(','));
+  for (const r of all.filter((x) => x.status !== 201)) assertQuota(r, /unattached uploads/i);
+  assert.equal(storedCount(), before + MAX_PENDING);
+  assertQuota(await uploadFile(u.token, png(), 'one-more.png', 'image/png'), `Too many unattached uploads (at most ${MAX_PENDING}); attach them to a request or try again later`);
+  assert.equal(storedCount(), before + MAX_PENDING);
+
+  // another user is not affected
+  assert.equal((await uploadFile(c.b.token, JPEG_2X2, 'b.jpg', 'image/jpeg')).status, 201);
+
+  // attaching five to a request frees five places, not more
+  const created = await request('POST', '/api/requests', {
+    headers: auth(u.token),
+    json: {
+      category: 'recyclable',
+      description: 'Quota e2e: five photos',
+      quantity: 1,
+      address: { line1: '12 MG Road', city: 'Pune', pincode: '411001' },
+      photos: ok.slice(0, 5).map((r) => r.json.url),
+    },
+  });
+  assert.equal(created.status, 201, created.text);
+  for (let i = 0; i < 5; i++) assert.equal((await uploadFile(u.token, JPEG_2X2, `after-${i}.jpg`, 'image/jpeg')).status, 201);
+  assertQuota(await uploadFile(u.token, JPEG_2X2, 'over.jpg', 'image/jpeg'), /unattached uploads/i);
+  assert.equal(storedCount(), before + MAX_PENDING + 5 + 1);
+});
+
+test(`quota: unattached uploads hold at most ${MAX_PENDING_BYTES} bytes per user`, async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  const u = await registerUser();
+  const size = Math.min(MAX, 10_000_000);
+  const big = pngOfSize(size);
+  const fit = Math.min(Math.floor(MAX_PENDING_BYTES / size), MAX_PENDING);
+  const before = storedCount();
+  for (let i = 0; i < fit; i++) {
+    const r = await uploadFile(u.token, big, `big-${i}.png`, 'image/png');
+    assert.equal(r.status, 201, `upload ${i}: ${r.text}`);
+  }
+  if (fit < MAX_PENDING) {
+    assertQuota(await uploadFile(u.token, big, 'too-much.png', 'image/png'), /^Unattached uploads would exceed/);
+    assert.equal(storedCount(), before + fit);
+  }
+});

@@ -1,7 +1,12 @@
 // Failure modes (runs last: it stops FerretDB and kills a worker of the test stack).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { get, login, stack, apiPid, childPids, waitFor } from './lib/stack.mjs';
+import { readFileSync, statSync } from 'node:fs';
+import { get, login, registerUser, stack, STACK, apiPid, childPids, waitFor } from './lib/stack.mjs';
+
+const API_LOG = `${STACK.STACK_DIR}/log/swmra-api.log`;
+/** The API log's lines written since byte offset `from`. */
+const logSince = (from) => readFileSync(API_LOG, 'utf8').slice(from).split('\n').filter(Boolean);
 
 test('MongoDB down: ready is 503 JSON, DB requests fail cleanly; back up: recovers without restarting workers', async (t) => {
   const supervisor = apiPid();
@@ -10,6 +15,7 @@ test('MongoDB down: ready is 503 JSON, DB requests fail cleanly; back up: recove
   // the login route is the DB-backed request of the foundation (skipped until it exists)
   const loginExists = (await login('nobody@example.com', 'Passw0rd!x')).status !== 404;
 
+  const user = await registerUser();
   stack('stop-mongo');
   let restarted = false;
   t.after(() => {
@@ -23,6 +29,11 @@ test('MongoDB down: ready is 503 JSON, DB requests fail cleanly; back up: recove
   assert.ok(down, 'ready turns 503 while MongoDB is down');
   assert.match(down.headers['content-type'], /^application\/json/);
   assert.ok(down.json.detail, down.text);
+  // a generic component status: no driver text, no internal host:port (issue 12)
+  assert.deepEqual(down.json, { detail: 'MongoDB is unreachable', status: 'unavailable', components: { mongodb: { status: 'unavailable' } } });
+  assert.ok(!down.text.includes(STACK.MONGO_PORT), down.text);
+  // ... while the log keeps the driver's reason for the operator
+  assert.ok(logSince(0).some((l) => l.includes('readiness: database unreachable') && l.includes('127.0.0.1')), 'the driver error is logged');
 
   const health = await get('/api/health');
   assert.equal(health.status, 200, 'liveness does not depend on the database');
@@ -36,6 +47,28 @@ test('MongoDB down: ready is 503 JSON, DB requests fail cleanly; back up: recove
     assert.ok(Date.now() - started < 8000, 'fails fast, does not hang');
   } else {
     t.diagnostic('login route not implemented yet: DB-backed 503 check limited to /api/health/ready');
+  }
+
+  if (user) {
+    // every request fails on the database; the log gets one line per second per kind and
+    // worker (with a count of those left out), not one per request (issue 12: 107k lines in 9 s)
+    const from = statSync(API_LOG).size;
+    const started = Date.now();
+    const auth = { headers: { authorization: `Bearer ${user.token}` }, timeoutMs: 10000 };
+    let answered = 0;
+    for (let round = 0; round < 10; round++) {
+      const res = await Promise.all(Array.from({ length: 30 }, () => get('/api/requests', auth)));
+      answered += res.filter((r) => r.status === 503).length;
+    }
+    const seconds = Math.ceil((Date.now() - started) / 1000) + 1;
+    assert.ok(answered >= 250, `DB-backed requests fail with 503 while MongoDB is down (${answered}/300)`);
+    const lines = logSince(from);
+    const dbLines = lines.filter((l) => l.includes('database error'));
+    const workers = childPids(supervisor).length;
+    assert.ok(dbLines.length >= 1, 'the failure is logged');
+    assert.ok(dbLines.length <= workers * seconds, `${dbLines.length} "database error" lines for ${answered} requests in ${seconds} s`);
+    assert.ok(lines.length < answered / 2, `${lines.length} log lines for ${answered} failed requests`);
+    t.diagnostic(`${answered} failed requests in ${seconds} s wrote ${lines.length} log lines`);
   }
 
   stack('start-mongo');

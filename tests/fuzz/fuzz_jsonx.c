@@ -207,6 +207,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[160];
 	err[0] = '\0';
 	json_object *o = jsonx_parse(buf, size, err, sizeof(err));
+	/* jsonx_parse_value accepts the same texts, and `null` (true with no value) besides */
+	json_object *any = NULL;
+	char err2[160];
+	bool ok = jsonx_parse_value(buf, size, &any, err2, sizeof(err2));
+	if (o ? !ok || !any : ok && any)
+		abort();
+	json_object_put(any);
+	/* the key check reads any accepted text within its bounds (ASan watches) */
+	if (o)
+		(void)jsonx_key_problem(buf, size, o);
 	free(buf);
 	if (!o) {
 		if (!err[0])
@@ -217,6 +227,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *s1 = jsonx_dump(o);
 	json_object *o2 = jsonx_parse(s1, strlen(s1), err, sizeof(err));
 	if (!o2)
+		abort();
+	/* a serialized tree has unique keys without NUL: the key check must pass it */
+	if (jsonx_key_problem(s1, strlen(s1), o2))
 		abort();
 	char *s2 = jsonx_dump(o2);
 	if (strcmp(s1, s2) != 0)

@@ -5,7 +5,10 @@
  * property: an accepted token carries a correct HMAC-SHA256 by our secret over its first
  * two segments (checked here independently with libsodium), a header saying alg HS256,
  * and claims within the documented limits; a token signed by another key, or unsigned,
- * is never accepted. Build and run: tests/fuzz/run.sh. */
+ * is never accepted. The same bytes go through the device cookie parser
+ * (auth_device_verify): accepted only with our HMAC (checked here independently) over the
+ * rest, naming the user; inputs starting with 'D' alter a real device cookie byte by byte
+ * (XOR), and any change must be refused. Build and run: tests/fuzz/run.sh. */
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,11 +124,57 @@ static char *make_token(const char *alg_key, const char *h, size_t hn, const cha
 	return t;
 }
 
+#define DEVICE_USER "64b7f0c2a1b2c3d4e5f60718"
+
+/* A device cookie is accepted only when it names the user and carries our MAC. */
+static bool device(const char *cookie)
+{
+	char id[AUTH_DEVICE_ID_LEN + 1];
+	if (!auth_device_verify(cookie, DEVICE_USER, NOW, id))
+		return false;
+	static const char ctx[] = "swmra-device-cookie-v1|";
+	const char *dot = strrchr(cookie, '.');
+	size_t n = (size_t)(dot - cookie);
+	char *msg = malloc(sizeof(ctx) + n);
+	memcpy(msg, ctx, sizeof(ctx) - 1);
+	memcpy(msg + sizeof(ctx) - 1, cookie, n);
+	unsigned char mac[32];
+	char hex[65];
+	hmac(SECRET, msg, sizeof(ctx) - 1 + n, mac);
+	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+	free(msg);
+	if (strcmp(hex, dot + 1) != 0 || strncmp(cookie, DEVICE_USER, 24) != 0 ||
+	    strlen(id) != AUTH_DEVICE_ID_LEN)
+		abort();
+	return true;
+}
+
+/* 'D' inputs: a real cookie altered by XOR with the input; accepted only if unchanged. */
+static void device_altered(const uint8_t *data, size_t size)
+{
+	char c[AUTH_DEVICE_COOKIE_MAX], orig[AUTH_DEVICE_COOKIE_MAX];
+	if (!auth_device_issue(DEVICE_USER, NOW - 1000, c))
+		abort();
+	memcpy(orig, c, sizeof(c));
+	size_t n = strlen(c);
+	for (size_t i = 0; i < size; i++)
+		c[i % n] = (char)(c[i % n] ^ data[i]);
+	if (memchr(c, '\0', n)) /* a NUL cuts it: still must not be accepted unless whole */
+		c[n] = '\0';
+	bool same = strcmp(c, orig) == 0;
+	if (device(c) != same)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > 8192)
 		return 0;
 	struct auth_claims cl;
+	if (size > 0 && data[0] == 'D') {
+		device_altered(data + 1, size - 1);
+		return 0;
+	}
 	if (size > 0 && data[0] == 'S') {
 		const uint8_t *nl = memchr(data + 1, '\n', size - 1);
 		if (!nl)
@@ -149,6 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(tok, data, size);
 	tok[size] = '\0';
 	verify(tok, &cl);
+	device(tok);
 	free(tok);
 	return 0;
 }

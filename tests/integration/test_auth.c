@@ -111,6 +111,8 @@ static int setup(void **state)
 	itu_cheap_argon2("256");
 	setenv("LOGIN_MAX_FAILURES", "3", 1);
 	setenv("LOGIN_BACKOFF_MAX_SEC", "2", 1);
+	/* every call of the older tests comes from 127.0.0.1: only the per-account backoff */
+	setenv("LOGIN_CLIENT_MAX_FAILURES", "1000", 1);
 	setenv("APP_ENV", "test", 1);
 	if (itu_start("test_auth") < 0)
 		return -1;
@@ -694,7 +696,9 @@ static void admin_routes(void **state)
 	assert_int_equal(login("crew@example.com", "wrong-one"), 401);
 	assert_string_equal(detail(), "Invalid credentials");
 	assert_int_equal(call("PATCH", path, NULL, adm, "{\"disabled\":false}"), 200);
-	assert_int_equal(call("GET", "/api/auth/me", NULL, stf, NULL), 200);
+	/* the disable ended every session: re-enabling brings no old token back */
+	assert_int_equal(call("GET", "/api/auth/me", NULL, stf, NULL), 401);
+	assert_int_equal(login("crew@example.com", PW), 200);
 	free(adm);
 	free(adm2);
 	free(stf);
@@ -729,6 +733,166 @@ static void login_backoff(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(login("ghost@example.com", "wrong-pass"), 401);
 	assert_int_equal(login("ghost@example.com", "wrong-pass"), 429);
+}
+
+/* A login from client address `ip` presenting device cookie `cookie` (may be NULL). */
+static int login_from(const char *email, const char *pw, const char *ip, const char *cookie)
+{
+	char b[512];
+	snprintf(b, sizeof(b), "{\"email\":\"%s\",\"password\":\"%s\"}", email, pw);
+	if (live)
+		call_end(&C);
+	call_begin(&C, "POST", "/api/auth/login", NULL, b);
+	C.req.remote_addr = ip;
+	C.req.device_cookie = cookie;
+	live = true;
+	return call_run(&C, api_routes, api_routes_count);
+}
+
+/* The device cookie the last answer set (malloc'd), checking its attributes. */
+static char *device_cookie_set(void)
+{
+	const char *sc = http_response_header(&C.res, "Set-Cookie");
+	assert_non_null(sc);
+	assert_memory_equal(sc, AUTH_DEVICE_COOKIE "=", strlen(AUTH_DEVICE_COOKIE) + 1);
+	const char *v = sc + strlen(AUTH_DEVICE_COOKIE) + 1;
+	const char *end = strchr(v, ';');
+	assert_non_null(end);
+	assert_non_null(strstr(end, "; Path=/api/auth;"));
+	assert_non_null(strstr(end, "; HttpOnly"));
+	assert_non_null(strstr(end, "; SameSite=Strict"));
+	assert_non_null(strstr(end, "; Secure")); /* APP_ENV=test: only development omits it */
+	assert_non_null(strstr(end, "; Max-Age="));
+	return strndup(v, (size_t)(end - v));
+}
+
+static void expect_throttled(void)
+{
+	assert_int_equal(C.status, 429);
+	assert_string_equal(detail(), "Too many failed attempts, try again later");
+	const char *ra = http_response_header(&C.res, "Retry-After");
+	assert_non_null(ra);
+	assert_true(atoi(ra) >= 1);
+}
+
+/* Issue 12.3: failures from other clients lock a known device out no more (OWASP device
+ * cookies); unknown clients are throttled per account and per address; forged, tampered,
+ * expired and other accounts' cookies give no trust. */
+static void device_cookie_defeats_targeted_lockout(void **state)
+{
+	(void)state;
+	setenv("LOGIN_BACKOFF_MAX_SEC", "120", 1); /* windows that outlast a slow machine */
+	itu_reload_config();
+	char staff_id[25], other_id[25];
+	make_user("desk@example.com", "staff", staff_id);
+	make_user("someone.else@example.com", "citizen", other_id);
+	/* two devices of the staff member, and another user's device, signed in earlier */
+	assert_int_equal(login_from("desk@example.com", PW, "10.1.0.1", NULL), 200);
+	char *desk = device_cookie_set();
+	assert_int_equal(login_from("desk@example.com", PW, "10.1.0.2", NULL), 200);
+	char *laptop = device_cookie_set();
+	assert_string_not_equal(desk, laptop);
+	assert_int_equal(login_from("someone.else@example.com", PW, "10.1.0.3", NULL), 200);
+	char *foreign = device_cookie_set();
+
+	/* the attacker's client fails LOGIN_MAX_FAILURES (3) times and then is refused */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(login_from("desk@example.com", "guess-123", "10.6.6.6", NULL),
+				 401);
+	login_from("desk@example.com", "guess-456", "10.6.6.6", NULL);
+	expect_throttled();
+	login_from("desk@example.com", PW, "10.6.6.6", NULL);
+	expect_throttled();
+	/* an unknown client with the right password is throttled too (per account) */
+	login_from("desk@example.com", PW, "10.1.0.9", NULL);
+	expect_throttled();
+	/* ... but the devices that signed in before are not, even from a shared address */
+	assert_int_equal(login_from("desk@example.com", PW, "10.1.0.1", desk), 200);
+	char *desk2 = device_cookie_set(); /* a fresh cookie each time */
+	assert_int_equal(login_from("desk@example.com", PW, "10.6.6.6", laptop), 200);
+	free(device_cookie_set());
+	/* that success did not forgive the attacker's failures */
+	login_from("desk@example.com", PW, "10.6.6.6", NULL);
+	expect_throttled();
+
+	/* no trust from forged, tampered, expired or foreign cookies */
+	char *t = strdup(desk2);
+	size_t n = strlen(t);
+	t[n - 1] = t[n - 1] == '0' ? '1' : '0'; /* the MAC */
+	login_from("desk@example.com", PW, "10.1.0.1", t);
+	expect_throttled();
+	strcpy(t, desk2);
+	t[30] = t[30] == '0' ? '1' : '0'; /* the device id */
+	login_from("desk@example.com", PW, "10.1.0.1", t);
+	expect_throttled();
+	login_from("desk@example.com", PW, "10.1.0.1", foreign); /* valid, someone else's */
+	expect_throttled();
+	char old[AUTH_DEVICE_COOKIE_MAX];
+	assert_true(
+	    auth_device_issue(staff_id, (int64_t)time(NULL) - AUTH_DEVICE_MAX_AGE_SEC - 1, old));
+	login_from("desk@example.com", PW, "10.1.0.1", old);
+	expect_throttled();
+	char fresh[AUTH_DEVICE_COOKIE_MAX];
+	assert_true(auth_device_issue(staff_id, (int64_t)time(NULL), fresh));
+	setenv("JWT_SECRET", "another-secret-another-secret-0123", 1); /* signed by another key */
+	itu_reload_config();
+	login_from("desk@example.com", PW, "10.1.0.1", fresh);
+	expect_throttled();
+	unsetenv("JWT_SECRET");
+	itu_reload_config();
+	const char *junk[] = {"", "x", "garbage.garbage.1.x", staff_id};
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		login_from("desk@example.com", PW, "10.1.0.1", junk[i]);
+		expect_throttled();
+	}
+	/* refused attempts were not counted: the attacker's key holds 3 failures */
+	assert_int_equal(
+	    itu_count_json("login_failures", "{\"email\":\"desk@example.com\",\"device\":\"\"}"),
+	    3);
+
+	/* a device's own failures throttle that device only */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(login_from("desk@example.com", "typo-typo", "10.1.0.1", desk2),
+				 401);
+	login_from("desk@example.com", PW, "10.1.0.1", desk2);
+	expect_throttled();
+	assert_int_equal(login_from("desk@example.com", PW, "10.1.0.2", laptop), 200);
+	free(device_cookie_set());
+
+	/* the signed-in user can still change the password during the lockout */
+	assert_int_equal(login_from("desk@example.com", PW, "10.1.0.2", laptop), 200);
+	char *tok = strdup(jsonx_str(C.json, "access_token"));
+	assert_int_equal(call("POST", "/api/auth/password", NULL, tok,
+			      "{\"current_password\":\"" PW "\",\"new_password\":\"" PW "\"}"),
+			 204);
+
+	/* per address: LOGIN_CLIENT_MAX_FAILURES failures over any accounts throttle it */
+	setenv("LOGIN_CLIENT_MAX_FAILURES", "4", 1);
+	itu_reload_config();
+	char em[64];
+	for (int i = 0; i < 4; i++) {
+		snprintf(em, sizeof(em), "spray%d@example.com", i);
+		assert_int_equal(login_from(em, "Summer2026!", "10.7.7.7", NULL), 401);
+	}
+	login_from("someone.else@example.com", "Summer2026!", "10.7.7.7", NULL);
+	expect_throttled();
+	login_from("someone.else@example.com", PW, "10.7.7.7", NULL);
+	expect_throttled();
+	/* the account itself is not locked: another address, or its own device, gets in */
+	assert_int_equal(login_from("someone.else@example.com", PW, "10.7.7.8", NULL), 200);
+	free(device_cookie_set());
+	assert_int_equal(login_from("someone.else@example.com", PW, "10.7.7.7", foreign), 200);
+	free(device_cookie_set());
+
+	setenv("LOGIN_CLIENT_MAX_FAILURES", "1000", 1);
+	setenv("LOGIN_BACKOFF_MAX_SEC", "2", 1);
+	itu_reload_config();
+	free(tok);
+	free(t);
+	free(desk);
+	free(desk2);
+	free(laptop);
+	free(foreign);
 }
 
 static void purge_queries(void **state)
@@ -803,6 +967,7 @@ int main(void)
 	    cmocka_unit_test(logout_revokes_this_token_only),
 	    cmocka_unit_test(admin_routes),
 	    cmocka_unit_test(login_backoff),
+	    cmocka_unit_test(device_cookie_defeats_targeted_lockout),
 	    cmocka_unit_test(purge_queries),
 	    cmocka_unit_test(database_down_is_503),
 	};

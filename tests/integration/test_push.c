@@ -30,6 +30,7 @@
 #include "domain/auth.h"
 #include "domain/notify.h"
 #include "domain/users.h"
+#include "infra/b64url.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/job.h"
@@ -215,10 +216,10 @@ static void browser_new(struct browser *b, const char *path)
 	BN_free(d);
 	EVP_PKEY_free(pk);
 	assert_int_equal(RAND_bytes(b->auth, 16), 1);
-	char *s = webpush_b64url_encode(b->pub, 65);
+	char *s = b64url_encode(b->pub, 65);
 	snprintf(b->p256dh, sizeof(b->p256dh), "%s", s);
 	free(s);
-	s = webpush_b64url_encode(b->auth, 16);
+	s = b64url_encode(b->auth, 16);
 	snprintf(b->auth64, sizeof(b->auth64), "%s", s);
 	free(s);
 	snprintf(b->endpoint, sizeof(b->endpoint), "http://127.0.0.1:%d%s", push_port, path);
@@ -381,13 +382,13 @@ static void subscriptions_validate_store_and_delete(void **state)
 	/* p256dh: 64 bytes; first byte not 0x04; not on the curve; auth: 15 bytes; extra key */
 	uint8_t k[65];
 	memcpy(k, b.pub, 65);
-	char *k64 = webpush_b64url_encode(k, 64);
+	char *k64 = b64url_encode(k, 64);
 	k[0] = 0x02;
-	char *k02 = webpush_b64url_encode(k, 65);
+	char *k02 = b64url_encode(k, 65);
 	memcpy(k, b.pub, 65);
 	k[64] ^= 1;
-	char *koff = webpush_b64url_encode(k, 65);
-	char *a15 = webpush_b64url_encode(b.auth, 15);
+	char *koff = b64url_encode(k, 65);
+	char *a15 = b64url_encode(b.auth, 15);
 	const char *bad_keys[][2] = {
 	    {k64, b.auth64}, {k02, b.auth64}, {koff, b.auth64}, {b.p256dh, a15}, {"!!", b.auth64}};
 	for (size_t i = 0; i < 5; i++) {
@@ -507,7 +508,7 @@ static void dispatcher_delivers_encrypted_vapid_signed(void **state)
 		assert_string_equal(kpos + 4, vapid_pub);
 		*kpos = '\0';
 		uint8_t vpub[65];
-		assert_int_equal(webpush_b64url_decode(vapid_pub, vpub, sizeof(vpub)), 65);
+		assert_int_equal(b64url_decode(vapid_pub, (size_t)-1, vpub, sizeof(vpub)), 65);
 		char *claims = webpush_jwt_verify(v + 8, vpub);
 		assert_non_null(claims);
 		json_object *cj = json_tokener_parse(claims);

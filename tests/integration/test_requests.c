@@ -202,6 +202,82 @@ static void create_validation(void **state)
 	call_end(&c);
 }
 
+/* Uploads of `owner` for the photo tests below. */
+static void store_photo(const bson_oid_t *owner, struct upload_info *u)
+{
+	bson_error_t err;
+	assert_int_equal(uploads_store(owner, fx_jpeg_2x2, sizeof(fx_jpeg_2x2), u, &err),
+			 UPLOAD_STORE_OK);
+}
+
+static int64_t fates_of(const char *path)
+{
+	return itu_count("upload_fates", BCON_NEW("_id", BCON_UTF8(path)));
+}
+
+/* A change keeps its photos (the fate the orphan cleanup also claims) only once it can no
+ * longer be refused, and all of them or none: a refused edit, or a create with one photo
+ * the cleanup took, leaves the others to the cleanup instead of keeping them forever
+ * unattached. */
+static void photos_kept_only_by_changes_that_go_ahead(void **state)
+{
+	(void)state;
+	bson_oid_t owner;
+	db_parse_oid(resA, &owner);
+	struct upload_info u, v, w;
+	store_photo(&owner, &u);
+	store_photo(&owner, &v);
+	store_photo(&owner, &w);
+	char id[25], path[64], body[2048];
+	struct call c;
+
+	/* an edit refused because the request is no draft keeps nothing */
+	create(resA, "organic", false, id);
+	snprintf(path, sizeof(path), "/api/requests/%s", id);
+	snprintf(body, sizeof(body), "{\"photos\":[\"%s\"]}", u.url);
+	assert_int_equal(itu_call_as(&c, "PATCH", path, NULL, body, resA, ROLE_CITIZEN), 409);
+	call_end(&c);
+	assert_int_equal(fates_of(u.path), 0);
+
+	/* a photo the cleanup already took: 422 at its index, and the other photo of the same
+	 * create is not kept either */
+	struct upload_orphan o = {0};
+	bson_error_t err;
+	bson_t *q = BCON_NEW("path", BCON_UTF8(v.path));
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll("uploads"), q, NULL, NULL);
+	const bson_t *d;
+	bson_iter_t it;
+	assert_true(mongoc_cursor_next(cur, &d));
+	assert_true(bson_iter_init_find(&it, d, "_id"));
+	bson_oid_copy(bson_iter_oid(&it), &o.id);
+	mongoc_cursor_destroy(cur);
+	bson_destroy(q);
+	snprintf(o.path, sizeof(o.path), "%s", v.path);
+	assert_int_equal(uploads_delete_orphan(&o, &err), 1);
+	const char *base = valid_body("recyclable", false);
+	snprintf(body, sizeof(body), "%.*s,\"photos\":[\"%s\",\"%s\"]}", (int)strlen(base) - 1,
+		 base, w.url, v.url);
+	assert_int_equal(itu_call_as(&c, "POST", "/api/requests", NULL, body, resA, ROLE_CITIZEN),
+			 422);
+	assert_true(has_error_at(c.json, "body.photos.1"));
+	call_end(&c);
+	assert_int_equal(fates_of(w.path), 0);
+
+	/* an edit of a draft that goes ahead keeps its photos */
+	create(resA, "organic", true, id);
+	snprintf(path, sizeof(path), "/api/requests/%s", id);
+	snprintf(body, sizeof(body), "{\"photos\":[\"%s\",\"%s\"]}", u.url, w.url);
+	assert_int_equal(itu_call_as(&c, "PATCH", path, NULL, body, resA, ROLE_CITIZEN), 200);
+	call_end(&c);
+	assert_int_equal(itu_count("upload_fates",
+				   BCON_NEW("_id", BCON_UTF8(u.path), "fate", BCON_UTF8("kept"))),
+			 1);
+	assert_int_equal(fates_of(w.path), 1);
+	uploads_info_free(&u);
+	uploads_info_free(&v);
+	uploads_info_free(&w);
+}
+
 static void create_get_shape_and_photos(void **state)
 {
 	(void)state;
@@ -247,8 +323,8 @@ static void create_get_shape_and_photos(void **state)
 	assert_int_equal(jsonx_str(ps, "start")[strlen(jsonx_str(ps, "start")) - 1], 'Z');
 	json_object *ev = json_object_array_get_idx(json_object_object_get(j, "events"), 0);
 	assert_string_equal(jsonx_str(ev, "type"), "STATUS_CHANGE");
-	assert_string_equal(jsonx_str(json_object_object_get(ev, "by"), "id"), resA);
-	assert_string_equal(jsonx_str(json_object_object_get(ev, "by"), "role"), "citizen");
+	assert_string_equal(jsonx_str(ev, "by"), resA);
+	assert_string_equal(jsonx_str(ev, "by_role"), "citizen");
 	assert_string_equal(jsonx_str(json_object_object_get(ev, "data"), "to"), "submitted");
 	call_end(&c);
 
@@ -573,8 +649,8 @@ static void staff_pipeline_to_completed(void **state)
 	json_object *evs = json_object_object_get(c.json, "events");
 	assert_int_equal(json_object_array_length(evs), 10);
 	json_object *last = json_object_array_get_idx(evs, 9);
-	assert_string_equal(jsonx_str(json_object_object_get(last, "by"), "role"), "admin");
-	assert_string_equal(jsonx_str(json_object_object_get(last, "by"), "id"), admin);
+	assert_string_equal(jsonx_str(last, "by_role"), "admin");
+	assert_string_equal(jsonx_str(last, "by"), admin);
 	call_end(&c);
 	/* a repeated completion is refused and credits nothing more */
 	assert_int_equal(transition(id, "{\"to\":\"completed\"}", &c), 409);
@@ -661,7 +737,7 @@ static void notes_append_only(void **state)
 	json_object *n = json_object_array_get_idx(evs, 1);
 	assert_string_equal(jsonx_str(n, "type"), "NOTE");
 	assert_string_equal(jsonx_str(json_object_object_get(n, "data"), "note"), "Gate code 1234");
-	assert_string_equal(jsonx_str(json_object_object_get(n, "by"), "role"), "staff");
+	assert_string_equal(jsonx_str(n, "by_role"), "staff");
 	char first[512];
 	snprintf(first, sizeof(first), "%s",
 		 json_object_to_json_string(json_object_array_get_idx(evs, 0)));
@@ -994,6 +1070,7 @@ int main(void)
 	    cmocka_unit_test(guard_still_refuses),
 	    cmocka_unit_test(create_validation),
 	    cmocka_unit_test(create_get_shape_and_photos),
+	    cmocka_unit_test(photos_kept_only_by_changes_that_go_ahead),
 	    cmocka_unit_test(list_filters_and_paging),
 	    cmocka_unit_test(draft_edit_and_submit),
 	    cmocka_unit_test(confirm_slot_and_reschedule),

@@ -69,7 +69,7 @@ static long claims_total(void)
 static enum slot_claim_result claim(const bson_oid_t *r, const char *cat, const struct slot_info *s)
 {
 	bson_error_t err;
-	enum slot_claim_result res = slots_claim(r, cat, s->start_ms, s->end_ms, true, &err);
+	enum slot_claim_result res = slots_claim(r, cat, s->start_ms, s->end_ms, true, 1, &err);
 	if (res == SLOT_DB_ERROR)
 		fail_msg("claim: %s", err.message);
 	return res;
@@ -78,7 +78,7 @@ static enum slot_claim_result claim(const bson_oid_t *r, const char *cat, const 
 static void release(const bson_oid_t *r, int64_t start)
 {
 	bson_error_t err;
-	assert_true(slots_release(r, start, &err));
+	assert_true(slots_release(r, start, 1, &err));
 }
 
 static void template_default_seed_and_handlers(void **state)
@@ -147,7 +147,8 @@ static void availability_and_claims(void **state)
 		bson_oid_init(&r[i], NULL);
 	assert_int_equal(claim(&r[0], "organic", &s[0]), SLOT_CLAIMED);
 	assert_int_equal(claim(&r[1], "bulk", &s[0]), SLOT_CLAIMED);
-	assert_int_equal(claim(&r[0], "organic", &s[0]), SLOT_CLAIMED); /* idempotent */
+	/* a request's claim in a slot is its own change's: another change gets none */
+	assert_int_equal(claim(&r[0], "organic", &s[0]), SLOT_HELD);
 	assert_int_equal(booked(SLOT_CLASS_STANDARD, s[0].start_ms), 2);
 	assert_int_equal(claim(&r[2], "other", &s[0]), SLOT_CLAIMED);
 	assert_int_equal(claim(&r[3], "organic", &s[0]), SLOT_FULL);
@@ -191,6 +192,19 @@ static void availability_and_claims(void **state)
 	assert_int_equal(booked(SLOT_CLASS_STANDARD, s[0].start_ms), 2);
 	assert_int_equal(claim(&r[4], "organic", &s[0]), SLOT_CLAIMED);
 	assert_int_equal(booked(SLOT_CLASS_STANDARD, s[0].start_ms), 3);
+	/* a release takes only a claim made for the version it names or an earlier one */
+	bson_error_t err;
+	assert_true(slots_release(&r[4], s[0].start_ms, 0, &err));
+	assert_int_equal(booked(SLOT_CLASS_STANDARD, s[0].start_ms), 3);
+	/* a claim from before claims recorded their version goes back to any release */
+	bson_t *sel = BCON_NEW("request_id", BCON_OID(&r[4]));
+	bson_t *upd = BCON_NEW("$unset", "{", "version", BCON_UTF8(""), "}");
+	assert_true(
+	    mongoc_collection_update_one(db_coll("slot_claims"), sel, upd, NULL, NULL, &err));
+	bson_destroy(sel);
+	bson_destroy(upd);
+	assert_true(slots_release(&r[4], s[0].start_ms, 0, &err));
+	assert_int_equal(booked(SLOT_CLASS_STANDARD, s[0].start_ms), 2);
 }
 
 static void bad_slots_not_available(void **state)
@@ -220,8 +234,9 @@ static void bad_slots_not_available(void **state)
 	x.end_ms -= 3600000;
 	assert_int_equal(claim(&r, "organic", &x), SLOT_NOT_AVAILABLE);
 	/* in the past */
-	assert_int_equal(slots_claim(&r, "organic", 1577865600000LL, 1577869200000LL, false, &err),
-			 SLOT_NOT_AVAILABLE);
+	assert_int_equal(
+	    slots_claim(&r, "organic", 1577865600000LL, 1577869200000LL, false, 1, &err),
+	    SLOT_NOT_AVAILABLE);
 	assert_int_equal(slots_is_offered("organic", s[2].start_ms, s[2].end_ms, true, &err), 1);
 	assert_int_equal(slots_is_offered("organic", x.start_ms, x.end_ms, true, &err), 0);
 	/* inside the lead time: 720 h = 30 days ahead; staff may still book it */
@@ -232,7 +247,7 @@ static void bad_slots_not_available(void **state)
 	assert_int_equal(slots_is_offered("organic", s[2].start_ms, s[2].end_ms, true, &err), 0);
 	assert_int_equal(slots_is_offered("organic", s[2].start_ms, s[2].end_ms, false, &err), 1);
 	assert_int_equal(claims_total(), before);
-	assert_int_equal(slots_claim(&r, "organic", s[2].start_ms, s[2].end_ms, false, &err),
+	assert_int_equal(slots_claim(&r, "organic", s[2].start_ms, s[2].end_ms, false, 1, &err),
 			 SLOT_CLAIMED);
 	unsetenv("SLOT_LEAD_HOURS");
 	assert_int_equal(config_load("", e2, sizeof(e2)), 0);
@@ -315,10 +330,10 @@ static void booking_window(void **state)
 	assert_int_equal(booked(SLOT_CLASS_STANDARD, beyond[0].start_ms), 0);
 	/* staff scheduling may go beyond the window (the slot must still be on the grid) */
 	assert_int_equal(
-	    slots_claim(&r[1], "organic", beyond[0].start_ms, beyond[0].end_ms, false, &err),
+	    slots_claim(&r[1], "organic", beyond[0].start_ms, beyond[0].end_ms, false, 1, &err),
 	    SLOT_CLAIMED);
 	assert_int_equal(
-	    slots_claim(&r[2], "organic", year[3].start_ms, year[3].end_ms, false, &err),
+	    slots_claim(&r[2], "organic", year[3].start_ms, year[3].end_ms, false, 1, &err),
 	    SLOT_CLAIMED);
 	assert_int_equal(booked(SLOT_CLASS_STANDARD, year[3].start_ms), 1);
 	/* the configured window: 10 days puts the test date (10 days ahead) last */

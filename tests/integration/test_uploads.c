@@ -35,6 +35,9 @@ static int setup(void **state)
 	setenv("UPLOAD_DIR", updir, 1);
 	setenv("PUBLIC_BASE_URL", BASE "/", 1);
 	setenv("UPLOAD_MAX_BYTES", "65536", 1);
+	/* the quota has tests of its own (quota_*); the others upload freely */
+	setenv("UPLOAD_MAX_PENDING", "1000", 1);
+	setenv("UPLOAD_RATE_PER_HOUR", "1000", 1);
 	if (itu_start("test_uploads") < 0 || itu_ensure_indexes() < 0 || sodium_init() < 0)
 		return -1;
 	return 0;
@@ -510,7 +513,8 @@ static int fate_racer(int i, void *ctx)
 		db_parse_oid(OWNER, &owner);
 		const char *p = fate_paths[u];
 		size_t gone = 99;
-		enum upload_ref_result r = uploads_keep(&owner, &p, 1, &gone, &err);
+		bool kept_now;
+		enum upload_ref_result r = uploads_keep(&owner, &p, 1, &kept_now, &gone, &err);
 		return r == UPLOAD_REF_OK ? 10 : r == UPLOAD_REF_NOT_OWNED && gone == 0 ? 11 : 19;
 	}
 	int r = uploads_delete_orphan(&fate_orphans[u], &err);
@@ -610,6 +614,193 @@ static void orphan_cleanup_removes_file_and_document(void **state)
 	bson_destroy(q);
 }
 
+/* ---- quota (issue 12.4) ---- */
+
+static void quota_env(const char *pending, const char *bytes, const char *rate)
+{
+	setenv("UPLOAD_MAX_PENDING", pending, 1);
+	setenv("UPLOAD_MAX_PENDING_BYTES", bytes, 1);
+	setenv("UPLOAD_RATE_PER_HOUR", rate, 1);
+	itu_reload_config();
+}
+
+static int64_t quota_docs(const char *user, const char *kind)
+{
+	bson_oid_t o;
+	db_parse_oid(user, &o);
+	return itu_count("upload_quota",
+			 BCON_NEW("owner_id", BCON_OID(&o), "kind", BCON_UTF8(kind)));
+}
+
+/* Uploads the 2x2 JPEG as `user`: the status; *path (when given, 64 bytes) the stored path. */
+static int upload_jpeg_as(const char *user, char *path, struct call *keep)
+{
+	struct part_spec p = {"file", "a.jpg", "image/jpeg", fx_jpeg_2x2, sizeof(fx_jpeg_2x2)};
+	struct fx_buf b = {0};
+	mp_build(&b, &p, 1, 1);
+	struct call c;
+	int st = upload_raw(&c, "multipart/form-data; boundary=BoUnDaRy1234", b.p, b.n, user);
+	if (st == 201 && path)
+		snprintf(path, 64, "%s", jsonx_str(c.json, "path"));
+	if (keep)
+		*keep = c;
+	else
+		call_end(&c);
+	free(b.p);
+	return st;
+}
+
+/* Expects a 429 quota refusal that stored nothing (files, documents, claims). */
+static void quota_refused(const char *user, const char *detail_prefix)
+{
+	int before = files_stored();
+	int64_t dbefore = docs_stored(), qbefore = itu_count("upload_quota", bson_new());
+	struct call c;
+	assert_int_equal(upload_jpeg_as(user, NULL, &c), 429);
+	const char *d = call_detail(&c);
+	if (strncmp(d, detail_prefix, strlen(detail_prefix)) != 0)
+		fail_msg("detail %s, want %s...", d, detail_prefix);
+	const char *ra = http_response_header(&c.res, "Retry-After");
+	assert_non_null(ra);
+	assert_true(atoll(ra) >= 1);
+	assert_int_equal(files_stored(), before);
+	assert_int_equal(docs_stored(), dbefore);
+	assert_int_equal(itu_count("upload_quota", bson_new()), qbefore);
+	call_end(&c);
+}
+
+static void quota_limits_unattached_uploads(void **state)
+{
+	(void)state;
+	const char *q1 = "65a0000000000000000000a1", *q2 = "65a0000000000000000000a2";
+	quota_env("3", "104857600", "1000");
+	char paths[3][64];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(upload_jpeg_as(q1, paths[i], NULL), 201);
+	assert_int_equal(quota_docs(q1, "seat"), 3);
+	quota_refused(q1, "Too many unattached uploads (at most 3)");
+	/* another user is not affected */
+	assert_int_equal(upload_jpeg_as(q2, NULL, NULL), 201);
+	/* attaching one to a request frees its seat */
+	bson_oid_t owner, reqid;
+	db_parse_oid(q1, &owner);
+	bson_oid_init(&reqid, NULL);
+	bson_error_t err;
+	const char *att[] = {paths[0]};
+	assert_true(uploads_attach(&owner, att, 1, &reqid, &err));
+	assert_int_equal(quota_docs(q1, "seat"), 2);
+	assert_int_equal(upload_jpeg_as(q1, NULL, NULL), 201);
+	quota_refused(q1, "Too many unattached uploads");
+	/* so does the orphan cleanup */
+	bson_t *q = BCON_NEW("path", BCON_UTF8(paths[1]));
+	bson_t *u = BCON_NEW("$set", "{", "created_at",
+			     BCON_DATE_TIME(time_now_ms() - 48 * 3600000LL), "}");
+	assert_true(mongoc_collection_update_one(db_coll("uploads"), q, u, NULL, NULL, &err));
+	bson_destroy(u);
+	bson_destroy(q);
+	struct upload_orphan list[64];
+	int k = uploads_list_orphans(time_now_ms() - 24 * 3600000LL, list, 64, &err);
+	bool found = false;
+	for (int i = 0; i < k; i++)
+		if (strcmp(list[i].path, paths[1]) == 0) {
+			assert_int_equal(uploads_delete_orphan(&list[i], &err), 1);
+			found = true;
+		}
+	assert_true(found);
+	assert_int_equal(upload_jpeg_as(q1, NULL, NULL), 201);
+	quota_refused(q1, "Too many unattached uploads");
+
+	/* bytes: 1024 bytes hold five 2x2 JPEGs */
+	const char *q3 = "65a0000000000000000000a3";
+	quota_env("20", "1024", "1000");
+	int fit = (int)(1024 / sizeof(fx_jpeg_2x2));
+	for (int i = 0; i < fit; i++)
+		assert_int_equal(upload_jpeg_as(q3, NULL, NULL), 201);
+	quota_refused(q3, "Unattached uploads would exceed 1024 bytes");
+
+	/* rate: 4 an hour, attached or not */
+	const char *q4 = "65a0000000000000000000a4";
+	quota_env("20", "104857600", "4");
+	for (int i = 0; i < 4; i++) {
+		char pth[64];
+		assert_int_equal(upload_jpeg_as(q4, pth, NULL), 201);
+		const char *one[] = {pth};
+		db_parse_oid(q4, &owner);
+		assert_true(uploads_attach(&owner, one, 1, &reqid, &err));
+	}
+	assert_int_equal(quota_docs(q4, "seat"), 0);
+	quota_refused(q4, "Too many uploads (at most 4 per hour)");
+	/* the purge leaves claims of the last hour alone, and removes older ones */
+	assert_int_equal(uploads_purge_quota(time_now_ms(), true, &err), 0);
+	assert_int_equal(uploads_purge_quota(time_now_ms() + 3600001, true, &err),
+			 itu_count("upload_quota", BCON_NEW("kind", BCON_UTF8("rate"))));
+	assert_true(uploads_purge_quota(time_now_ms() + 3600001, false, &err) >= 4);
+	assert_int_equal(quota_docs(q4, "rate"), 0);
+	assert_int_equal(upload_jpeg_as(q4, NULL, NULL), 201);
+	quota_env("1000", "104857600", "1000");
+}
+
+#define QUOTA_RACERS 16
+static const char *quota_racer_user;
+
+static int quota_racer(int i, void *ctx)
+{
+	(void)i;
+	(void)ctx;
+	bson_oid_t owner;
+	db_parse_oid(quota_racer_user, &owner);
+	struct upload_info info;
+	bson_error_t err;
+	enum upload_store_result r =
+	    uploads_store(&owner, fx_jpeg_2x2, sizeof(fx_jpeg_2x2), &info, &err);
+	uploads_info_free(&info);
+	return r == UPLOAD_STORE_OK ? 10 : r == UPLOAD_STORE_QUOTA ? 11 : 19;
+}
+
+/* Races QUOTA_RACERS processes uploading as `user`; returns how many were stored, checking
+ * that every other one was refused by the quota and that files, documents and seats agree. */
+static int quota_race(const char *user)
+{
+	quota_racer_user = user;
+	int before = files_stored();
+	int codes[QUOTA_RACERS], ok = 0;
+	itu_race("test_uploads", QUOTA_RACERS, quota_racer, NULL, codes);
+	for (int i = 0; i < QUOTA_RACERS; i++) {
+		if (codes[i] != 10 && codes[i] != 11)
+			fail_msg("racer %d: %d", i, codes[i]);
+		ok += codes[i] == 10;
+	}
+	bson_oid_t o;
+	db_parse_oid(user, &o);
+	assert_int_equal(itu_count("uploads", BCON_NEW("owner_id", BCON_OID(&o))), ok);
+	assert_int_equal(files_stored(), before + ok);
+	assert_int_equal(quota_docs(user, "seat"), ok);
+	assert_int_equal(quota_docs(user, "rate"), ok);
+	return ok;
+}
+
+static void quota_race_is_exact(void **state)
+{
+	(void)state;
+	/* seats: unique numbers, so exactly the limit */
+	quota_env("5", "104857600", "1000");
+	int ok = quota_race("65a0000000000000000000b1");
+	print_message("quota race (5 seats): %d stored\n", ok);
+	assert_int_equal(ok, 5);
+	/* bytes: never over the limit, and not nothing */
+	int fit = (int)(1024 / sizeof(fx_jpeg_2x2));
+	quota_env("1000", "1024", "1000");
+	ok = quota_race("65a0000000000000000000b2");
+	print_message("quota race (%d fit by bytes): %d stored\n", fit, ok);
+	assert_true(ok >= 1 && ok <= fit);
+	/* hourly claims: unique numbers in the hour */
+	quota_env("1000", "104857600", "5");
+	ok = quota_race("65a0000000000000000000b3");
+	print_message("quota race (5 an hour): %d stored\n", ok);
+	assert_true(ok >= 1 && ok <= 5);
+	quota_env("1000", "104857600", "1000");
+}
+
 int main(void)
 {
 	if (!itu_have_mongo())
@@ -624,6 +815,8 @@ int main(void)
 	    cmocka_unit_test(resolve_only_own_uploads),
 	    cmocka_unit_test(orphan_cleanup_removes_file_and_document),
 	    cmocka_unit_test(keep_and_cleanup_race_one_fate),
+	    cmocka_unit_test(quota_limits_unattached_uploads),
+	    cmocka_unit_test(quota_race_is_exact),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

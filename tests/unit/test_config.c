@@ -9,11 +9,12 @@
 #include <cmocka.h>
 
 #include "infra/config.h"
+#include "infra/timeutil.h"
 
 static const char *const managed[] = {
-    "APP_ENV",	 "JWT_SECRET", "WORKERS",	"ENABLE_SMS",	"MONGO_URI",
-    "LOG_LEVEL", "SMTP_PORT",  "REWARD_POINTS", "CORS_ORIGINS", "SLOT_BOOKING_WINDOW_DAYS",
-    NULL};
+    "APP_ENV",	       "JWT_SECRET", "WORKERS",	      "ENABLE_SMS",   "MONGO_URI",
+    "LOG_LEVEL",       "SMTP_PORT",  "REWARD_POINTS", "CORS_ORIGINS", "SLOT_BOOKING_WINDOW_DAYS",
+    "TEST_NOW_OFFSET", NULL};
 
 static int reset(void **state)
 {
@@ -200,10 +201,42 @@ static void reward_table_and_cors(void **state)
 	assert_false(config_cors_allowed(NULL));
 }
 
+/* Issue 12 §6: a test stack's clock can be shifted, and only a test stack's. */
+static void test_now_offset_only_in_test(void **state)
+{
+	(void)state;
+	char err[256];
+	int64_t real = time_now_ms();
+	setenv("TEST_NOW_OFFSET", "86400", 1);
+	const char *envs[] = {"development", "production"};
+	for (size_t i = 0; i < 2; i++) {
+		setenv("APP_ENV", envs[i], 1);
+		setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef-prod", 1);
+		assert_int_equal(config_load("", err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "TEST_NOW_OFFSET"));
+		assert_true(time_now_ms() - real < 60000); /* refused: the clock is untouched */
+	}
+	setenv("APP_ENV", "test", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_int_equal(config_get()->test_now_offset, 86400);
+	int64_t shifted = time_now_ms() - real;
+	assert_true(shifted >= 86400000 && shifted < 86400000 + 60000);
+	setenv("TEST_NOW_OFFSET", "-7200", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	shifted = time_now_ms() - real;
+	assert_true(shifted >= -7200000 && shifted < -7200000 + 60000);
+	/* 0 is the default and fine anywhere; a reload back to it restores real time */
+	unsetenv("TEST_NOW_OFFSET");
+	setenv("APP_ENV", "production", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_true(time_now_ms() - real < 60000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(defaults_load, reset),
+	    cmocka_unit_test_setup(test_now_offset_only_in_test, reset),
 	    cmocka_unit_test_setup(booking_window_range, reset),
 	    cmocka_unit_test_setup(env_overrides_file, reset),
 	    cmocka_unit_test_setup(bad_int_names_variable, reset),

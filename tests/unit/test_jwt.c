@@ -382,6 +382,59 @@ static void backoff_window(void **state)
 	assert_int_equal(auth_backoff_window(5), 10);
 }
 
+/* Device cookies (login throttling): only an unaltered, unexpired cookie of the very
+ * account is trusted; anything else, however close, is not. */
+static void device_cookies(void **state)
+{
+	(void)state;
+	char err[256];
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	int64_t now = (int64_t)time(NULL);
+	char c[AUTH_DEVICE_COOKIE_MAX], c2[AUTH_DEVICE_COOKIE_MAX], id[AUTH_DEVICE_ID_LEN + 1];
+	assert_true(auth_device_issue(OID, now, c));
+	assert_true(auth_device_issue(OID, now, c2));
+	assert_string_not_equal(c, c2); /* a new device id each time */
+	assert_true(auth_device_verify(c, OID, now, id));
+	assert_int_equal(strlen(id), AUTH_DEVICE_ID_LEN);
+	assert_memory_equal(id, c + 25, AUTH_DEVICE_ID_LEN);
+	assert_true(auth_device_verify(c, OID, now + AUTH_DEVICE_MAX_AGE_SEC - 1, id));
+	assert_false(auth_device_verify(c, OID, now + AUTH_DEVICE_MAX_AGE_SEC, id)); /* expired */
+	assert_false(auth_device_verify(c, "64b7f0c2a1b2c3d4e5f60719", now, id)); /* other user */
+	assert_false(auth_device_verify(c, NULL, now, id));			  /* no account */
+	assert_false(auth_device_verify(NULL, OID, now, id));
+	/* every single character changed, and the cookie cut or lengthened */
+	size_t n = strlen(c);
+	for (size_t i = 0; i < n; i++) {
+		char t[AUTH_DEVICE_COOKIE_MAX];
+		strcpy(t, c);
+		t[i] = t[i] == '0' ? '1' : t[i] == '.' ? '-' : '0';
+		if (auth_device_verify(t, OID, now, id))
+			fail_msg("altered at %zu: %s", i, t);
+		strcpy(t, c);
+		t[i] = '\0';
+		assert_false(auth_device_verify(t, OID, now, id));
+	}
+	char longer[AUTH_DEVICE_COOKIE_MAX + 8];
+	snprintf(longer, sizeof(longer), "%s0", c);
+	assert_false(auth_device_verify(longer, OID, now, id));
+	snprintf(longer, sizeof(longer), "0%s", c);
+	assert_false(auth_device_verify(longer, OID, now, id));
+	/* upper-case hex is not how we write it */
+	char up[AUTH_DEVICE_COOKIE_MAX];
+	strcpy(up, c);
+	for (char *p = up + n - 64; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	assert_false(auth_device_verify(up, OID, now, id));
+	/* signed with another secret */
+	setenv("JWT_SECRET", "another-secret-another-secret-0123", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_false(auth_device_verify(c, OID, now, id));
+	unsetenv("JWT_SECRET");
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_true(auth_device_verify(c, OID, now, id));
+}
+
 static void emails_and_phones(void **state)
 {
 	(void)state;
@@ -443,6 +496,7 @@ int main(void)
 	    cmocka_unit_test(garbage),
 	    cmocka_unit_test(passwords),
 	    cmocka_unit_test(backoff_window),
+	    cmocka_unit_test(device_cookies),
 	    cmocka_unit_test(emails_and_phones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -196,6 +196,124 @@ static void query_decoding(void **state)
 	call_end(&c);
 }
 
+/* The first entry of a 422's error list. */
+static json_object *first_error(const struct call *c)
+{
+	return json_object_array_get_idx(json_object_object_get(c->json, "detail"), 0);
+}
+
+/* Issue 12: `null` is a JSON value like `true` or `[]`, so the same 422 (it was 400
+ * "Invalid JSON: success"). */
+static void null_body_is_422_like_other_values(void **state)
+{
+	(void)state;
+	const char *bodies[] = {"null", " null ", "true", "[]"};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct call c;
+		call_begin(&c, "POST", "/api/things", NULL, bodies[i]);
+		assert_int_equal(call_run(&c, table, N), 422);
+		json_object *e0 = first_error(&c);
+		assert_string_equal(jsonx_str(e0, "type"), "dict_type");
+		call_end(&c);
+	}
+	char err[160];
+	json_object *o = (json_object *)1;
+	assert_true(jsonx_parse_value("null", 4, &o, err, sizeof(err)));
+	assert_null(o);
+	assert_null(jsonx_parse("null", 4, err, sizeof(err)));
+	assert_non_null(strstr(err, "null"));
+}
+
+/* Issue 12: a key with NUL was read as the part before it ("category\u0000x" as
+ * "category"), and a repeated key let the last one win; both are 422 now, at any depth. */
+static void nul_and_duplicate_keys_are_422(void **state)
+{
+	(void)state;
+	const char *bad[] = {
+	    "{\"category\\u0000x\":\"bulk\"}",
+	    "{\"a\":1,\"b\":{\"\\u0000\":1}}",
+	    "{\"email\":\"a@b.c\",\"email\":\"x@y.z\"}",
+	    "{\"a\":1,\"\\u0061\":2}",
+	    "{\"x\":[{\"k\":1},{\"k\":1,\"k\":2}]}",
+	    "{\"a\":{\"x\":1},\"b\":{},\"a\":{\"y\":1,\"z\":2}}",
+	    "{\"a\":{\"b\":1,\"b\":1}}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct call c;
+		call_begin(&c, "POST", "/api/things", NULL, bad[i]);
+		assert_int_equal(call_run(&c, table, N), 422);
+		json_object *e0 = first_error(&c);
+		assert_string_equal(jsonx_str(e0, "type"), "key_invalid");
+		assert_non_null(strstr(jsonx_str(e0, "msg"), i < 2 ? "NUL" : "unique"));
+		call_end(&c);
+	}
+	/* NUL inside string values, ':' and '{' inside strings, and keys that look alike
+	 * but differ are fine */
+	const char *good[] = {
+	    "{\"a\":\"x\\u0000y\",\"b\":\"{:,}\"}",
+	    "{\"a\":1,\"A\":2,\"a \":3,\"\\\"\":[{},{\"a\":{}}]}",
+	    "{\"k\\u00000\":1}",
+	};
+	const char *good_nul_value = good[0];
+	for (size_t i = 1; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct call c;
+		call_begin(&c, "POST", "/api/things", NULL, good[i]);
+		int st = call_run(&c, table, N);
+		/* "k\u00000" is k, NUL, 0: a NUL key after all */
+		assert_int_equal(st, i == 2 ? 422 : 200);
+		call_end(&c);
+	}
+	char err[160];
+	json_object *o = jsonx_parse(good_nul_value, strlen(good_nul_value), err, sizeof(err));
+	assert_non_null(o);
+	assert_null(jsonx_key_problem(good_nul_value, strlen(good_nul_value), o));
+	json_object_put(o);
+}
+
+/* Issue 12: `?status=draft%00xyz` filtered as `draft`; a %00 anywhere in the query is 422. */
+static void query_nul_is_422(void **state)
+{
+	(void)state;
+	const char *queries[] = {"status=draft%00xyz", "q=%00", "skip=0&limit=1%00", "a%00b=1"};
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		struct call c;
+		call_begin(&c, "GET", "/api/things", queries[i], NULL);
+		assert_int_equal(call_run(&c, table, N), 422);
+		json_object *e0 = first_error(&c);
+		assert_string_equal(jsonx_str(e0, "type"), "string_nul");
+		call_end(&c);
+	}
+	struct call c;
+	call_begin(&c, "GET", "/api/things", "status=draft%000", NULL);
+	assert_int_equal(call_run(&c, table, N), 422);
+	json_object *loc = json_object_object_get(first_error(&c), "loc");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(loc, 1)), "status");
+	call_end(&c);
+	call_begin(&c, "GET", "/api/things", "q=%2500&r=100%25", NULL);
+	assert_int_equal(call_run(&c, table, N), 200);
+	call_end(&c);
+}
+
+/* Issue 12: signed-in answers and login/register (any non-GET) are never stored by a
+ * cache; a public GET may be. */
+static void cache_control_no_store(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "POST", "/api/things", NULL, "{}");
+	call_run(&c, table, N);
+	assert_string_equal(http_response_header(&c.res, "Cache-Control"), "no-store");
+	call_end(&c);
+	call_begin(&c, "GET", "/api/private", NULL, NULL);
+	assert_int_equal(call_run(&c, table, N), 401);
+	assert_string_equal(http_response_header(&c.res, "Cache-Control"), "no-store");
+	call_end(&c);
+	call_begin(&c, "GET", "/api/things", NULL, NULL);
+	call_run(&c, table, N);
+	assert_null(http_response_header(&c.res, "Cache-Control"));
+	call_end(&c);
+}
+
 static void cors_preflight_for_allowed_origin_only(void **state)
 {
 	(void)state;
@@ -258,6 +376,10 @@ int main(void)
 	    cmocka_unit_test(deep_json_refused),
 	    cmocka_unit_test(wrong_content_type_415_and_too_large_413),
 	    cmocka_unit_test(query_decoding),
+	    cmocka_unit_test(null_body_is_422_like_other_values),
+	    cmocka_unit_test(nul_and_duplicate_keys_are_422),
+	    cmocka_unit_test(query_nul_is_422),
+	    cmocka_unit_test(cache_control_no_store),
 	    cmocka_unit_test(cors_preflight_for_allowed_origin_only),
 	    cmocka_unit_test(public_routes_without_database),
 	};

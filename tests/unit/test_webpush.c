@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 
+#include "infra/b64url.h"
 #include "infra/config.h"
 #include "infra/webpush.h"
 
@@ -34,7 +35,7 @@ static const char *const RFC_BODY =
 
 static size_t dec(const char *b64, uint8_t *out, size_t cap)
 {
-	long n = webpush_b64url_decode(b64, out, cap);
+	long n = b64url_decode(b64, (size_t)-1, out, cap);
 	assert_true(n >= 0);
 	return (size_t)n;
 }
@@ -56,10 +57,10 @@ static void rfc8291_vector_encrypts_exactly(void **state)
 					 sizeof(err)),
 			 0);
 	assert_int_equal(ol, wl);
-	char *got = webpush_b64url_encode(out, ol);
+	char *got = b64url_encode(out, ol);
 	assert_string_equal(got, RFC_BODY);
 	/* the header carries the sender's public key */
-	char *keyid = webpush_b64url_encode(out + 21, 65);
+	char *keyid = b64url_encode(out + 21, 65);
 	assert_string_equal(keyid, RFC_AS_PUBLIC);
 	free(keyid);
 	free(got);
@@ -163,7 +164,7 @@ static bool es256_ok(EVP_PKEY *pk, const char *jwt)
 {
 	const char *dot2 = strrchr(jwt, '.');
 	uint8_t raw[64];
-	if (webpush_b64url_decode(dot2 + 1, raw, sizeof(raw)) != 64)
+	if (b64url_decode(dot2 + 1, (size_t)-1, raw, sizeof(raw)) != 64)
 		return false;
 	ECDSA_SIG *sig = ECDSA_SIG_new();
 	ECDSA_SIG_set0(sig, BN_bin2bn(raw, 32, NULL), BN_bin2bn(raw + 32, 32, NULL));
@@ -217,18 +218,20 @@ static void base64url_and_origin(void **state)
 {
 	(void)state;
 	uint8_t b[8];
-	char *e = webpush_b64url_encode((const uint8_t *)"\xfb\xff\xbf", 3);
+	char *e = b64url_encode((const uint8_t *)"\xfb\xff\xbf", 3);
 	assert_string_equal(e, "-_-_");
 	free(e);
-	e = webpush_b64url_encode((const uint8_t *)"ab", 2);
+	e = b64url_encode((const uint8_t *)"ab", 2);
 	assert_string_equal(e, "YWI");
 	free(e);
-	assert_int_equal(webpush_b64url_decode("YWI", b, sizeof(b)), 2);
-	assert_int_equal(webpush_b64url_decode("YWI=", b, sizeof(b)), 2); /* padding tolerated */
-	assert_int_equal(webpush_b64url_decode("YW+", b, sizeof(b)), -1); /* not url-safe */
-	assert_int_equal(webpush_b64url_decode("YWJ", b, sizeof(b)), -1); /* non-canonical */
-	assert_int_equal(webpush_b64url_decode("Y", b, sizeof(b)), -1);
-	assert_int_equal(webpush_b64url_decode("YWJjZGVmZ2hp", b, sizeof(b)), -1); /* too long */
+	assert_int_equal(b64url_decode("YWI", (size_t)-1, b, sizeof(b)), 2);
+	assert_int_equal(b64url_decode("YWI=", (size_t)-1, b, sizeof(b)),
+			 2); /* padding tolerated */
+	assert_int_equal(b64url_decode("YW+", (size_t)-1, b, sizeof(b)), -1); /* not url-safe */
+	assert_int_equal(b64url_decode("YWJ", (size_t)-1, b, sizeof(b)), -1); /* non-canonical */
+	assert_int_equal(b64url_decode("Y", (size_t)-1, b, sizeof(b)), -1);
+	assert_int_equal(b64url_decode("YWJjZGVmZ2hp", (size_t)-1, b, sizeof(b)),
+			 -1); /* too long */
 	char o[128];
 	assert_true(webpush_origin("https://fcm.googleapis.com/fcm/send/abc:def", o, sizeof(o)));
 	assert_string_equal(o, "https://fcm.googleapis.com");
