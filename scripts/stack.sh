@@ -74,6 +74,11 @@ PG_PORT=${PG_PORT:-5432}
 PG_USER=${PG_USER:-$([ "$(id -u)" = 0 ] && echo postgres || id -un)}
 PG_DIR=$STACK_DIR/postgresql
 PG_LINKED=0
+if [ "$FERRETDB_BACKEND" = postgresql ] && [ "$(id -u)" = 0 ] && [ "$PG_USER" != root ] && [ ! -L "$PG_DIR" ]; then
+	# PG_USER must pass through the stack dir (0750 by the umask) to its own postgresql/
+	# (0700): traverse only; logs, secrets and sockets stay closed to it (0750/0700)
+	chmod o+x "$STACK_DIR"
+fi
 if [ -L "$PG_DIR" ]; then
 	PG_DIR=$(readlink "$PG_DIR")
 elif [ "$(id -u)" = 0 ] && [ "$PG_USER" != root ] &&
@@ -331,7 +336,7 @@ start_jobs() {
 			"$d/swmra-job-dispatch" --env-file ""
 			[ $((n % 60)) = 0 ] && "$d/swmra-job-reminders" --env-file ""
 			if [ $((n % 1440)) = 0 ]; then
-				for j in cleanup-drafts cleanup-uploads purge-tokens; do
+				for j in cleanup-drafts cleanup-uploads purge-tokens compact; do
 					[ -x "$d/swmra-job-$j" ] && "$d/swmra-job-$j" --env-file ""
 				done
 			fi

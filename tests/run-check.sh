@@ -5,6 +5,10 @@
 #   unit          cmocka unit tests            make -C BUILD check-c SWMRA_LAYERS=unit
 #   integration   cmocka against FerretDB      make -C BUILD check-c SWMRA_LAYERS=integration
 #   e2e           node:test through nginx      node --test tests/e2e/
+#                 then the query-shape check   tests/query-shapes.mjs (line "shapes"): every
+#                 command the integration and e2e layers sent (APM logs in
+#                 BUILD/tests/.check-logs/commands) must be served by a declared index;
+#                 report BUILD/tests/.check-logs/query-shapes.md
 #   frontend      the web app's unit tests     npm test in frontend/ (and npm run typecheck,
 #                                              npm run check:api: one test each)
 #   browser       Chromium against the stack   tests/browser/run.sh
@@ -50,9 +54,6 @@ export SWMRA_BUILD_DIR=$BUILD
 export SWMRA_TEST_MONGO_URI="mongodb://127.0.0.1:$MONGO_PORT/?serverSelectionTimeoutMS=2000"
 STACK_SH=$SRC/scripts/stack.sh
 LOGS=$BUILD/tests/.check-logs
-# FerretDB's PostgreSQL database (empty with FERRETDB_BACKEND=sqlite): the GIN index test
-SWMRA_TEST_PG_URL=$(bash -c 'eval "$(bash "$1" env)" && printf %s "$FERRETDB_POSTGRESQL_URL"' _ "$STACK_SH")
-export SWMRA_TEST_PG_URL
 
 # ------------------------------------------------------------------------ sanitizer reports
 SAN_DIR=${SWMRA_SANITIZER_LOGS:-}
@@ -101,6 +102,11 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$LOGS"
 : >"$LOGS/stack-stop.log"
+# every store command the integration and e2e layers send (the stack, jobs and cmocka tests
+# inherit it; APP_ENV=test), for the query-shape check after the e2e layer
+export SWMRA_COMMAND_LOG_DIR=$LOGS/commands
+rm -rf "$SWMRA_COMMAND_LOG_DIR"
+mkdir -p "$SWMRA_COMMAND_LOG_DIR"
 if [ -n "$services" ]; then
 	section "test stack ($services) in $STACK_DIR"
 	stop_stack # leftovers of an interrupted run
@@ -117,6 +123,10 @@ if [ -n "$services" ]; then
 		fi
 	fi
 fi
+# FerretDB's PostgreSQL database (empty with FERRETDB_BACKEND=sqlite): the GIN index test.
+# Asked of the started stack: where its cluster lives is decided at start.
+SWMRA_TEST_PG_URL=$(bash -c 'eval "$(bash "$1" env)" && printf %s "$FERRETDB_POSTGRESQL_URL"' _ "$STACK_SH")
+export SWMRA_TEST_PG_URL
 stack_failed() { # layer
 	missing "$1" "the test stack is not running (see the errors above and $STACK_DIR/log)"
 }
@@ -169,6 +179,25 @@ run_e2e() {
 	fi
 }
 
+# ------------------------------------------------------------------------ query shapes
+# Every command the integration and e2e layers sent, reduced to its query shape, must be
+# served by an index of src/infra/db_indexes.c under MongoDB's rules (tests/query-shapes.mjs);
+# the report lists each shape and its index.
+run_query_shapes() {
+	local log=$LOGS/query-shapes.log line p f rc
+	section "query shapes (tests/query-shapes.mjs)"
+	command -v node >/dev/null || { missing shapes "node (Node.js >= 20)"; return; }
+	node "$SRC/tests/query-shapes.mjs" "$SWMRA_COMMAND_LOG_DIR" "$LOGS/query-shapes.md" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")
+	if [ -z "$line" ]; then
+		record shapes 0 1 0 "no 'N passed, N failed' line (exit $rc)"
+	else
+		record shapes "$p" "$f" 0 "report: $LOGS/query-shapes.md"
+	fi
+}
 # ------------------------------------------------------------------------ frontend
 run_frontend() {
 	local log=$LOGS/frontend.log line p f s rc check cp=0 cf=0 failed=()
@@ -257,7 +286,10 @@ run_script_layer() { # layer script timeout-seconds [VAR=value...]
 for layer in $LAYERS; do
 	case $layer in
 	unit | integration) run_cmocka "$layer" ;;
-	e2e) run_e2e ;;
+	e2e)
+		run_e2e
+		run_query_shapes
+		;;
 	frontend) run_frontend ;;
 	browser) run_browser ;;
 	deploy)

@@ -306,7 +306,7 @@ static void send_notification(const bson_oid_t *user, const char *event, const b
  * log (reward_points is the rewards module's, and the rest never changes). */
 static const char *const state_keys[] = {"status",     "assigned_slot",	  "updated_at", "category",
 					 "is_special", "description",	  "quantity",	"photos",
-					 "address",    "preferred_slots", NULL};
+					 "address",    "preferred_slots", "timeline",	NULL};
 
 /* How many versions a note tries before giving up (it is valid at any version). */
 #define NOTE_TRIES 16
@@ -329,6 +329,27 @@ struct change {
 	const bson_t *set;		       /* the document fields the change sets */
 };
 
+/* What the timeline shows of a change: {type, at, by {id, role}, data {from, to, reason,
+ * note[, slot]}}, appended to `b` (an event, or an element of a document's timeline). */
+static void append_view(bson_t *b, const struct change *c)
+{
+	bson_t by, data;
+	BSON_APPEND_UTF8(b, "type", c->type);
+	BSON_APPEND_DATE_TIME(b, "at", c->at);
+	BSON_APPEND_DOCUMENT_BEGIN(b, "by", &by);
+	BSON_APPEND_UTF8(&by, "id", c->by_id ? c->by_id : "");
+	BSON_APPEND_UTF8(&by, "role", c->by_role ? c->by_role : "");
+	bson_append_document_end(b, &by);
+	BSON_APPEND_DOCUMENT_BEGIN(b, "data", &data);
+	append_str_or_null(&data, "from", c->from);
+	append_str_or_null(&data, "to", c->to);
+	append_str_or_null(&data, "reason", c->reason);
+	append_str_or_null(&data, "note", c->note);
+	if (c->slot)
+		append_slot(&data, "slot", c->slot);
+	bson_append_document_end(b, &data);
+}
+
 /* Claims `version` of request `id` by inserting its event (db_claim): WON (1, this change
  * won), LOST (0, another change won that version) or ERROR (-1). */
 static enum db_claim_result claim_version(const bson_oid_t *id, int64_t version,
@@ -337,24 +358,11 @@ static enum db_claim_result claim_version(const bson_oid_t *id, int64_t version,
 	char hex[25], key[48];
 	bson_oid_to_string(id, hex);
 	snprintf(key, sizeof(key), "%s:%lld", hex, (long long)version);
-	bson_t ev = BSON_INITIALIZER, by, data;
+	bson_t ev = BSON_INITIALIZER;
 	BSON_APPEND_UTF8(&ev, "_id", key);
 	BSON_APPEND_OID(&ev, "request_id", id);
 	BSON_APPEND_INT64(&ev, "version", version);
-	BSON_APPEND_UTF8(&ev, "type", c->type);
-	BSON_APPEND_DATE_TIME(&ev, "at", c->at);
-	BSON_APPEND_DOCUMENT_BEGIN(&ev, "by", &by);
-	BSON_APPEND_UTF8(&by, "id", c->by_id ? c->by_id : "");
-	BSON_APPEND_UTF8(&by, "role", c->by_role ? c->by_role : "");
-	bson_append_document_end(&ev, &by);
-	BSON_APPEND_DOCUMENT_BEGIN(&ev, "data", &data);
-	append_str_or_null(&data, "from", c->from);
-	append_str_or_null(&data, "to", c->to);
-	append_str_or_null(&data, "reason", c->reason);
-	append_str_or_null(&data, "note", c->note);
-	if (c->slot)
-		append_slot(&data, "slot", c->slot);
-	bson_append_document_end(&ev, &data);
+	append_view(&ev, c);
 	if (c->set)
 		BSON_APPEND_DOCUMENT(&ev, "set", c->set);
 	else {
@@ -540,20 +548,99 @@ static bool event_visible(const bson_t *ev)
 	return type && (strcmp(type, "STATUS_CHANGE") == 0 || strcmp(type, "NOTE") == 0);
 }
 
+/* Appends the elements of array `key` of `doc` to `arr` from index *n on. */
+static void append_array_of(bson_t *arr, uint32_t *n, const bson_t *doc, const char *key)
+{
+	bson_iter_t it, sub;
+	char k[16];
+	const char *ks;
+	if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_ARRAY(&it) ||
+	    !bson_iter_recurse(&it, &sub))
+		return;
+	while (bson_iter_next(&sub)) {
+		bson_uint32_to_string((*n)++, &ks, k, sizeof(k));
+		bson_append_iter(arr, ks, -1, &sub);
+	}
+}
+
+static int64_t event_version(const bson_t *ev)
+{
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, ev, "version") && BSON_ITER_HOLDS_NUMBER(&it))
+		return bson_iter_as_int64(&it);
+	return 0;
+}
+
+/* Appends the timeline view of the visible events of `evs` with versions in (from, to]. */
+static void append_visible(bson_t *arr, uint32_t *n, const struct evlist *evs, int64_t from,
+			   int64_t to)
+{
+	static const char *const shown[] = {"type", "at", "by", "data"};
+	char k[16];
+	const char *key;
+	bson_iter_t it;
+	for (size_t i = 0; i < evs->n; i++) {
+		int64_t ev_v = event_version(evs->v[i]);
+		if (!event_visible(evs->v[i]) || ev_v <= from || ev_v > to)
+			continue;
+		bson_t e;
+		bson_uint32_to_string((*n)++, &key, k, sizeof(k));
+		BSON_APPEND_DOCUMENT_BEGIN(arr, key, &e);
+		for (size_t f = 0; f < sizeof(shown) / sizeof(shown[0]); f++)
+			if (bson_iter_init_find(&it, evs->v[i], shown[f]))
+				bson_append_iter(&e, shown[f], -1, &it);
+		BSON_APPEND_INT64(&e, "version", ev_v);
+		bson_append_document_end(arr, &e);
+	}
+}
+
+/* Appends the entries of the stored timeline of `doc` up to version `upto`: a copy of the
+ * document that FerretDB wrote back over a newer one is consistent, but a timeline longer
+ * than its version is never trusted past it. */
+static void append_timeline_upto(bson_t *arr, uint32_t *n, const bson_t *doc, int64_t upto)
+{
+	bson_iter_t it, sub;
+	char k[16];
+	const char *ks;
+	if (!bson_iter_init_find(&it, doc, "timeline") || !BSON_ITER_HOLDS_ARRAY(&it) ||
+	    !bson_iter_recurse(&it, &sub))
+		return;
+	while (bson_iter_next(&sub)) {
+		bson_iter_t v;
+		if (!BSON_ITER_HOLDS_DOCUMENT(&sub) || !bson_iter_recurse(&sub, &v) ||
+		    !bson_iter_find(&v, "version") || !BSON_ITER_HOLDS_NUMBER(&v) ||
+		    bson_iter_as_int64(&v) > upto)
+			continue;
+		bson_uint32_to_string((*n)++, &ks, k, sizeof(k));
+		bson_append_iter(arr, ks, -1, &sub);
+	}
+}
+
+static bool has_timeline(const bson_t *doc)
+{
+	bson_iter_t it;
+	return bson_iter_init_find(&it, doc, "timeline") && BSON_ITER_HOLDS_ARRAY(&it);
+}
+
 /* The request as its change log says: the stored `doc` with the `set` of every event after
  * its version applied in version order (a gap stops it: never seen, since version v+1 is
  * only claimed by a change that read version v), `version` the last one applied (also in
- * *version_out), and `events` the timeline: the events embedded by documents older than
- * the log first, then every STATUS_CHANGE and NOTE of the log. New document (caller owns). */
-static bson_t *compose(const bson_t *doc, const struct evlist *evs, int64_t *version_out)
+ * *version_out), and the timeline. The document carries its own timeline (`timeline`: the
+ * STATUS_CHANGE and NOTE views of versions 1..version, written with the state), so only
+ * the events past its version are needed; a document without one (written before it
+ * existed) needs `evs` to be its whole log (`complete`). The result's `timeline` is the
+ * stored one plus the new events (absent when neither is available: such a result is for
+ * deciding a change, never answered), and `events` is what the API shows: the events
+ * embedded by documents older than the log first, then the timeline. New document (caller
+ * owns). */
+static bson_t *compose(const bson_t *doc, const struct evlist *evs, bool complete,
+		       int64_t *version_out)
 {
-	int64_t v = requests_version(doc);
+	int64_t v0 = requests_version(doc), v = v0;
 	bson_t *state = bson_copy(doc);
 	for (size_t i = 0; i < evs->n; i++) {
 		bson_iter_t it;
-		int64_t ev_v = 0;
-		if (bson_iter_init_find(&it, evs->v[i], "version") && BSON_ITER_HOLDS_NUMBER(&it))
-			ev_v = bson_iter_as_int64(&it);
+		int64_t ev_v = event_version(evs->v[i]);
 		if (ev_v != v + 1)
 			continue; /* already in the document (or past a gap) */
 		if (bson_iter_init_find(&it, evs->v[i], "set") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
@@ -570,40 +657,48 @@ static bson_t *compose(const bson_t *doc, const struct evlist *evs, int64_t *ver
 		v = ev_v;
 	}
 	bson_t *out = bson_new();
-	bson_iter_t it, sub;
+	bson_iter_t it;
 	if (bson_iter_init(&it, state)) {
 		while (bson_iter_next(&it)) {
 			const char *k = bson_iter_key(&it);
-			if (strcmp(k, "events") != 0 && strcmp(k, "version") != 0)
+			if (strcmp(k, "events") != 0 && strcmp(k, "version") != 0 &&
+			    strcmp(k, "timeline") != 0)
 				bson_append_iter(out, k, -1, &it);
 		}
 	}
 	BSON_APPEND_INT64(out, "version", v);
-	bson_t arr;
+	bool stored = has_timeline(doc);
+	bson_t tl = BSON_INITIALIZER, arr;
 	uint32_t n = 0;
-	char k[16];
-	const char *key;
+	if (stored) {
+		append_timeline_upto(&tl, &n, doc, v0);
+		append_visible(&tl, &n, evs, v0, v);
+	} else {
+		append_visible(&tl, &n, evs, 0, v);
+	}
+	uint32_t m = 0;
 	BSON_APPEND_ARRAY_BEGIN(out, "events", &arr);
-	if (bson_iter_init_find(&it, doc, "events") && BSON_ITER_HOLDS_ARRAY(&it) &&
-	    bson_iter_recurse(&it, &sub)) {
-		while (bson_iter_next(&sub)) {
-			bson_uint32_to_string(n++, &key, k, sizeof(k));
-			bson_append_iter(&arr, key, -1, &sub);
+	append_array_of(&arr, &m, doc, "events");
+	bson_iter_t ti, f;
+	if (bson_iter_init(&ti, &tl)) {
+		char k[16];
+		const char *key;
+		while (bson_iter_next(&ti)) {
+			/* the API shows {type, at, by, data}: the version stays inside */
+			bson_t e;
+			bson_uint32_to_string(m++, &key, k, sizeof(k));
+			BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &e);
+			if (bson_iter_recurse(&ti, &f))
+				while (bson_iter_next(&f))
+					if (strcmp(bson_iter_key(&f), "version") != 0)
+						bson_append_iter(&e, bson_iter_key(&f), -1, &f);
+			bson_append_document_end(&arr, &e);
 		}
 	}
-	static const char *const shown[] = {"type", "at", "by", "data"};
-	for (size_t i = 0; i < evs->n; i++) {
-		if (!event_visible(evs->v[i]))
-			continue;
-		bson_t e;
-		bson_uint32_to_string(n++, &key, k, sizeof(k));
-		BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &e);
-		for (size_t f = 0; f < sizeof(shown) / sizeof(shown[0]); f++)
-			if (bson_iter_init_find(&it, evs->v[i], shown[f]))
-				bson_append_iter(&e, shown[f], -1, &it);
-		bson_append_document_end(&arr, &e);
-	}
 	bson_append_array_end(out, &arr);
+	if (stored || complete)
+		BSON_APPEND_ARRAY(out, "timeline", &tl);
+	bson_destroy(&tl);
 	bson_destroy(state);
 	if (version_out)
 		*version_out = v;
@@ -646,19 +741,48 @@ static bool store_state(const bson_oid_t *id, const bson_t *composed, int64_t ve
 	return ok;
 }
 
-/* compose() plus the roll-forward of a stored document found behind its log. */
-static bson_t *compose_and_heal(const bson_oid_t *id, const bson_t *doc, const struct evlist *evs)
+/* Gives a document written before documents carried their timeline the `timeline` of its
+ * version (read from its whole log), so that its next reads need no events. Only while it
+ * is still at that version without one. */
+static bool store_timeline(const bson_oid_t *id, const bson_t *composed, int64_t version,
+			   bson_error_t *err)
+{
+	bson_iter_t it;
+	if (!bson_iter_init_find(&it, composed, "timeline"))
+		return true;
+	bson_t sel = BSON_INITIALIZER, cond, upd = BSON_INITIALIZER, set;
+	BSON_APPEND_OID(&sel, "_id", id);
+	BSON_APPEND_INT64(&sel, "version", version);
+	BSON_APPEND_DOCUMENT_BEGIN(&sel, "timeline", &cond);
+	BSON_APPEND_BOOL(&cond, "$exists", false);
+	bson_append_document_end(&sel, &cond);
+	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
+	bson_append_iter(&set, "timeline", -1, &it);
+	bson_append_document_end(&upd, &set);
+	bool ok = mongoc_collection_update_one(db_coll(COLL), &sel, &upd, NULL, NULL, err);
+	bson_destroy(&sel);
+	bson_destroy(&upd);
+	return ok;
+}
+
+/* compose() plus the roll-forward of a stored document found behind its log (and the
+ * timeline of one that has none yet, when `evs` is its whole log). */
+static bson_t *compose_and_heal(const bson_oid_t *id, const bson_t *doc, const struct evlist *evs,
+				bool complete)
 {
 	int64_t v;
-	bson_t *out = compose(doc, evs, &v);
-	if (v > requests_version(doc)) {
-		bson_error_t err;
-		if (!store_state(id, out, v, &err)) {
-			char hex[25];
-			bson_oid_to_string(id, hex);
-			log_warn("rolling request %s forward to version %lld failed: %s", hex,
-				 (long long)v, err.message);
-		}
+	bson_t *out = compose(doc, evs, complete, &v);
+	bson_error_t err;
+	bool ok = true;
+	if (v > requests_version(doc))
+		ok = store_state(id, out, v, &err);
+	else if (v > 0 && complete && !has_timeline(doc))
+		ok = store_timeline(id, out, v, &err);
+	if (!ok) {
+		char hex[25];
+		bson_oid_to_string(id, hex);
+		log_warn("rolling request %s forward to version %lld failed: %s", hex, (long long)v,
+			 err.message);
 	}
 	return out;
 }
@@ -699,6 +823,7 @@ enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
 		give_back_photos(f, kept);
 		return REQ_DB_ERROR;
 	}
+	bson_t tl, first;
 
 	bson_t doc = BSON_INITIALIZER;
 	BSON_APPEND_OID(&doc, "_id", &id);
@@ -713,6 +838,12 @@ enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
 	BSON_APPEND_DATE_TIME(&doc, "created_at", now);
 	BSON_APPEND_DATE_TIME(&doc, "updated_at", now);
 	BSON_APPEND_INT64(&doc, "version", 1);
+	BSON_APPEND_ARRAY_BEGIN(&doc, "timeline", &tl);
+	BSON_APPEND_DOCUMENT_BEGIN(&tl, "0", &first);
+	append_view(&first, &c);
+	BSON_APPEND_INT64(&first, "version", 1);
+	bson_append_document_end(&tl, &first);
+	bson_append_array_end(&doc, &tl);
 	bool ok = mongoc_collection_insert_one(db_coll(COLL), &doc, NULL, NULL, err);
 	bson_destroy(&doc);
 	if (!ok) {
@@ -763,11 +894,14 @@ static bson_t *load_request(const bson_oid_t *id, const bson_oid_t *owner, bool 
 		return NULL;
 	struct evlist evs = {0};
 	int64_t known = requests_version(raw);
-	if (!events_by_id(id, timeline ? 1 : known + 1, known, &evs, err)) {
+	/* A document carrying its timeline needs only the changes past its version (one probe
+	 * when there are none); an older one its whole log when the timeline is wanted. */
+	int64_t first = timeline && !has_timeline(raw) ? 1 : known + 1;
+	if (!events_by_id(id, first, known, &evs, err)) {
 		bson_destroy(raw);
 		return NULL;
 	}
-	bson_t *out = compose_and_heal(id, raw, &evs);
+	bson_t *out = compose_and_heal(id, raw, &evs, first == 1);
 	evlist_free(&evs);
 	bson_destroy(raw);
 	return out;
@@ -1149,10 +1283,13 @@ json_object *requests_list(const struct req_query *q, int64_t *total, bson_error
 	bson_t *opts = BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1),
 				"}", "skip", BCON_INT64(q->skip), "limit", BCON_INT64(q->limit));
 	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), &filter, opts, NULL);
-	/* The page first, then the change logs of all its requests in one query. */
+	/* The page is the documents: each carries its timeline. Only documents written before
+	 * they did (a version, no timeline) need their change logs, in one query. Unlike a
+	 * detail, a list does not probe for changes past a document's version (the crash
+	 * windows of requests.h): it shows the stored state, as its filters do. */
 	bson_t **docs = NULL;
-	bson_oid_t *ids = NULL;
-	size_t count = 0, cap = 0;
+	bson_oid_t *ids = NULL, *old = NULL;
+	size_t count = 0, cap = 0, nold = 0;
 	const bson_t *doc;
 	while (mongoc_cursor_next(c, &doc)) {
 		bson_oid_t id;
@@ -1174,21 +1311,33 @@ json_object *requests_list(const struct req_query *q, int64_t *total, bson_error
 	bson_destroy(opts);
 	bson_destroy(&filter);
 	struct evlist *evs = count ? calloc(count, sizeof(*evs)) : NULL;
-	if (count && !evs)
+	old = count ? calloc(count, sizeof(*old)) : NULL;
+	if (count && (!evs || !old))
+		abort();
+	for (size_t i = 0; i < count; i++)
+		if (requests_version(docs[i]) > 0 && !has_timeline(docs[i]))
+			bson_oid_copy(&ids[i], &old[nold++]);
+	struct evlist *oldevs = nold ? calloc(nold, sizeof(*oldevs)) : NULL;
+	if (nold && !oldevs)
 		abort();
 	if (!failed)
-		failed = !fetch_events(ids, count, evs, err);
+		failed = !fetch_events(old, nold, oldevs, err);
 	json_object *items = failed ? NULL : json_object_new_array();
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0, j = 0; i < count; i++) {
+		bool whole = j < nold && bson_oid_equal(&ids[i], &old[j]);
 		if (items) {
-			bson_t *full = compose_and_heal(&ids[i], docs[i], &evs[i]);
+			bson_t *full =
+			    compose_and_heal(&ids[i], docs[i], whole ? &oldevs[j] : &evs[i], whole);
 			json_object_array_add(items, requests_to_json(full));
 			bson_destroy(full);
 		}
-		evlist_free(&evs[i]);
+		if (whole)
+			evlist_free(&oldevs[j++]);
 		bson_destroy(docs[i]);
 	}
+	free(oldevs);
 	free(evs);
+	free(old);
 	free(docs);
 	free(ids);
 	return items;
@@ -1339,6 +1488,77 @@ long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
 			done++;
 		if (each)
 			each(doc, r > 0 ? NULL : &derr, ctx);
+	}
+	bool failed = mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(q);
+	bson_destroy(opts);
+	return failed ? -1 : done;
+}
+
+/* ------------------------------------------------------------------ archive */
+
+#define ARCHIVE "request_events_archive"
+
+/* Moves the events of finished request `doc` to the archive: its log must be exactly
+ * versions 1..v of the document's version v (nothing ahead of the document), or already
+ * empty (an earlier run moved it and died before marking). Copies first (a duplicate is
+ * an earlier copy), deletes only versions <= v (a note racing the job keeps its event),
+ * then marks the document. 1 archived, 0 skipped (not caught up), -1 error. */
+static int archive_one(const bson_t *doc, bool dry_run, bson_error_t *err)
+{
+	bson_oid_t id;
+	if (!doc_oid(doc, "_id", &id) || !has_timeline(doc))
+		return 0;
+	int64_t v = requests_version(doc);
+	struct evlist evs = {0};
+	if (!fetch_events(&id, 1, &evs, err))
+		return -1;
+	bool caught_up = evs.n == 0 || (int64_t)evs.n == v;
+	for (size_t i = 0; caught_up && i < evs.n; i++)
+		caught_up = event_version(evs.v[i]) == (int64_t)i + 1;
+	int r = caught_up ? 1 : 0;
+	for (size_t i = 0; r > 0 && !dry_run && i < evs.n; i++)
+		if (db_claim(ARCHIVE, evs.v[i], err) == DB_CLAIM_ERROR)
+			r = -1; /* LOST: archived by an earlier, interrupted run */
+	evlist_free(&evs);
+	if (r <= 0 || dry_run)
+		return r;
+	bson_t *q =
+	    BCON_NEW("request_id", BCON_OID(&id), "version", "{", "$lte", BCON_INT64(v), "}");
+	bool ok = mongoc_collection_delete_many(db_coll(EVENTS), q, NULL, NULL, err);
+	bson_destroy(q);
+	if (!ok)
+		return -1;
+	q = BCON_NEW("_id", BCON_OID(&id), "version", BCON_INT64(v));
+	bson_t *u = BCON_NEW("$set", "{", "events_archived", BCON_BOOL(true), "}");
+	ok = mongoc_collection_update_one(db_coll(COLL), q, u, NULL, NULL, err);
+	bson_destroy(q);
+	bson_destroy(u);
+	return ok ? 1 : -1;
+}
+
+long requests_archive_events(int64_t now_ms, int64_t keep_ms, long max, bool dry_run,
+			     void (*each)(const bson_t *doc, const bson_error_t *fail, void *ctx),
+			     void *ctx, bson_error_t *err)
+{
+	bson_t *q =
+	    BCON_NEW("status", "{", "$in", "[", BCON_UTF8("completed"), BCON_UTF8("cancelled"), "]",
+		     "}", "updated_at", "{", "$lt", BCON_DATE_TIME(now_ms - keep_ms), "}",
+		     "events_archived", "{", "$exists", BCON_BOOL(false), "}");
+	bson_t *opts = BCON_NEW("limit", BCON_INT64(max));
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), q, opts, NULL);
+	const bson_t *doc;
+	long done = 0;
+	while (mongoc_cursor_next(c, &doc)) {
+		bson_error_t aerr;
+		int r = archive_one(doc, dry_run, &aerr);
+		if (r == 0)
+			continue;
+		if (r > 0)
+			done++;
+		if (each)
+			each(doc, r > 0 ? NULL : &aerr, ctx);
 	}
 	bool failed = mongoc_cursor_error(c, err);
 	mongoc_cursor_destroy(c);

@@ -69,6 +69,11 @@ enum users_rc users_find_by_id(const bson_oid_t *id, bool with_hash, struct user
 enum users_rc users_find_by_email(const char *email, bool with_hash, struct user *out,
 				  bson_error_t *err);
 
+/* The users `ids[0..n-1]` (distinct) in one query into out[0..n-1]: out[i].id is "" for
+ * an id that has no account. Without password hashes. USERS_OK (the caller clears every
+ * out[i]) or USERS_ERR (nothing to clear). */
+enum users_rc users_find_many(const bson_oid_t *ids, size_t n, struct user *out, bson_error_t *err);
+
 /* A partial update: NULL strings and `set_*` false fields are left alone. */
 struct user_patch {
 	const char *name;

@@ -22,7 +22,8 @@
 
 /* Collections the code writes that declare no index of their own: created up front so
  * that their tables, and the GIN index on `_id`, exist before the first request. */
-static const char *const undeclared_collections[] = {"slot_templates", "upload_fates", "job_runs"};
+static const char *const undeclared_collections[] = {"slot_templates", "upload_fates",
+						     "session_state"};
 
 /* Serialises concurrent bootstraps (API start-up and the seed, integration tests):
  * CREATE INDEX IF NOT EXISTS races on the catalog otherwise. */
@@ -94,12 +95,23 @@ static bool gin_create(PGconn *conn, const char *schema, const char *table, cons
 	return ok;
 }
 
+/* A time key: by the schema's naming ("at", "start", "end", "..._at") a BSON date, which
+ * the code only sorts or compares by range, never looks up by equality. */
+static bool gin_key_is_time(const char *key)
+{
+	size_t n = strlen(key);
+	return strcmp(key, "at") == 0 || strcmp(key, "start") == 0 || strcmp(key, "end") == 0 ||
+	       (n > 3 && strcmp(key + n - 3, "_at") == 0);
+}
+
 /* Whether the declared key at `pos` of `nkeys` is compared for equality: every key of a
  * compound index but the last (MongoDB's equality-sort-range order; the last one sorts or
- * ranges), and the only key of a single-field index. Nested paths cannot be served. */
+ * ranges) and the only key of a single-field index, unless it is a time key or `_id`
+ * (which has its GIN index anyway). Nested paths cannot be served. */
 static bool gin_key_is_equality(const char *key, int pos, int nkeys)
 {
-	return (nkeys == 1 || pos < nkeys - 1) && !strchr(key, '.');
+	return (nkeys == 1 || pos < nkeys - 1) && !strchr(key, '.') && strcmp(key, "_id") != 0 &&
+	       !gin_key_is_time(key);
 }
 
 /* The GIN indexes of one collection's table: `_id`, and the equality keys of each

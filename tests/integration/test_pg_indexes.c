@@ -130,6 +130,7 @@ static const struct {
     {"rewards", "user_id", "\"6b14adac79a5430760085ba1\""},
     {"uploads", "owner_id", "\"6b14adac79a5430760085ba1\""},
     {"job_runs", "_id", "\"dispatch:1\""},
+    {"session_state", "_id", "\"generation\""},
 };
 
 static void hot_lookups_use_gin_indexes(void **state)
