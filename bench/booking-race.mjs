@@ -15,6 +15,7 @@
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { request as httpRequest, must, pct } from './http.mjs';
 
 const BASE = new URL(process.env.BASE_URL || 'http://127.0.0.1:18390');
 const N = Number(process.env.N || 200);
@@ -34,44 +35,7 @@ function freshAddress() {
 const loopback = /^(127\.|localhost$)/.test(BASE.hostname);
 
 function request(method, path, { token, json, agent, localAddress } = {}) {
-  const headers = {};
-  let body;
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (json !== undefined) {
-    body = JSON.stringify(json);
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = Buffer.byteLength(body);
-  }
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const req = http.request(
-      { host: BASE.hostname, port: BASE.port || 80, method, path, headers, agent: agent ?? false, localAddress: loopback ? localAddress : undefined },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode, text, json: parsed, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(60000, () => req.destroy(new Error(`${method} ${path}: timed out`)));
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
-
-function must(res, status, what) {
-  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text.slice(0, 300)}`);
-  return res.json;
+  return httpRequest(BASE, method, path, { token, json, agent, localAddress: loopback ? localAddress : undefined });
 }
 
 /** Runs fn over items with at most `limit` in flight. */
@@ -94,11 +58,6 @@ const dayFmt = new Intl.DateTimeFormat('en-CA', { timeZone: TZ });
 const dateIn = (days) => dayFmt.format(new Date(Date.now() + days * 86400000));
 const weekdayOf = (date) => new Date(`${date}T12:00:00Z`).getUTCDay();
 
-function pct(sorted, p) {
-  if (!sorted.length) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
 
 // ------------------------------------------------------------------ main
 async function main() {

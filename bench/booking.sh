@@ -69,7 +69,7 @@ else
 		exit 2
 	}
 	export BASE_URL=$SWMRA_BASE_URL
-	where="its own stack ($WORKERS FastCGI workers, nginx 2 workers, FerretDB on SQLite)"
+	where="its own stack ($WORKERS FastCGI workers, nginx 2 workers, FerretDB on ${FERRETDB_BACKEND:-postgresql})"
 fi
 
 echo "==> $N concurrent confirm-slot attempts on one capacity-$CAPACITY slot, $ROUNDS round(s), against $where"

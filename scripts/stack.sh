@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# scripts/stack.sh — start/stop the local SWMRA stack: FerretDB (SQLite), an SMTP sink
-# (aiosmtpd writing a Maildir), the swmra-api FastCGI pool and nginx (+nchan).
+# scripts/stack.sh — start/stop the local SWMRA stack: FerretDB (on a private PostgreSQL 15
+# cluster, or on SQLite), an SMTP sink (aiosmtpd writing a Maildir), the swmra-api FastCGI
+# pool and nginx (+nchan).
 #
 # usage: scripts/stack.sh start|stop|status|restart|start-mongo|stop-mongo|restart-api|
 #                         reload-api|env|render-nginx
@@ -17,6 +18,13 @@
 #   ENV_FILE [<repo>/.env if it exists and APP_ENV=development]   --env-file for the API
 #   BENCH_HELLO [0]  BENCH_SOCKET   enable nginx's /bench/hello location (bench/run.sh)
 #   FERRETDB [ferretdb on PATH, else $(go env GOPATH)/bin/ferretdb]
+#   FERRETDB_BACKEND [postgresql]  postgresql: a private PostgreSQL 15 cluster in
+#                    postgresql/ (unix socket only, no TCP port); sqlite: files in ferretdb/data
+#   PG_PORT [5432]   names the cluster's socket file (.s.PGSQL.PORT); nothing listens on TCP
+#   PG_USER [postgres when run as root, else the current user]  runs initdb and postgres;
+#                    if STACK_DIR is closed to it, the cluster lives in /var/tmp/swmra-pg-<hash>
+#                    (linked as postgresql/, re-created when the link is gone)
+#   PG_BIN [/usr/lib/postgresql/15/bin]
 # Every other variable the API reads (docs: README.md) is passed through from the caller's
 # environment (so are ASAN_OPTIONS/UBSAN_OPTIONS/LSAN_OPTIONS for a sanitizer build).
 # Starting is idempotent; each service runs in its own session (setsid) with a pid file,
@@ -55,6 +63,38 @@ if [ ${#SOCK_DIR} -gt 80 ]; then
 fi
 BENCH_SOCKET=${BENCH_SOCKET:-$SOCK_DIR/bench-hello.sock}
 
+# --- FerretDB's store: PostgreSQL (the default) or SQLite ------------------------------
+FERRETDB_BACKEND=${FERRETDB_BACKEND:-postgresql}
+case $FERRETDB_BACKEND in postgresql | sqlite) ;; *)
+	printf 'stack: error: FERRETDB_BACKEND must be postgresql or sqlite (got %s)\n' "$FERRETDB_BACKEND" >&2
+	exit 2 ;;
+esac
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_PORT=${PG_PORT:-5432}
+PG_USER=${PG_USER:-$([ "$(id -u)" = 0 ] && echo postgres || id -un)}
+PG_DIR=$STACK_DIR/postgresql
+PG_LINKED=0
+if [ "$FERRETDB_BACKEND" = postgresql ] && [ "$(id -u)" = 0 ] && [ "$PG_USER" != root ] && [ ! -L "$PG_DIR" ]; then
+	# PG_USER must pass through the stack dir (0750 by the umask) to its own postgresql/
+	# (0700): traverse only; logs, secrets and sockets stay closed to it (0750/0700)
+	chmod o+x "$STACK_DIR"
+fi
+if [ -L "$PG_DIR" ]; then
+	PG_DIR=$(readlink "$PG_DIR")
+elif [ "$(id -u)" = 0 ] && [ "$PG_USER" != root ] &&
+	! setpriv --reuid="$PG_USER" --regid="$(id -g "$PG_USER")" --init-groups -- test -x "$STACK_DIR" 2>/dev/null; then
+	# the stack dir is closed to PG_USER (a checkout under /root, a 0700 mktemp -d): the
+	# cluster lives in /var/tmp, linked from the stack dir and started afresh without the link
+	PG_DIR=/var/tmp/swmra-pg-$(printf '%s' "$STACK_DIR" | md5sum | cut -c1-12)
+	PG_LINKED=1
+fi
+PG_DATABASE=ferretdb
+# the server runs as PG_USER, which cannot enter the (0750) run dir: its socket has its own
+PG_SOCK_DIR=$PG_DIR/socket
+if [ ${#PG_SOCK_DIR} -gt 90 ]; then
+	PG_SOCK_DIR=/tmp/swmra-pg-$(printf '%s' "$STACK_DIR" | md5sum | cut -c1-12)
+fi
+
 # --- what the API (and seed, cron jobs, tests) get -------------------------------------
 export APP_ENV
 export MONGO_URI=${MONGO_URI:-mongodb://127.0.0.1:$MONGO_PORT/?serverSelectionTimeoutMS=2000&connectTimeoutMS=2000}
@@ -66,6 +106,13 @@ export SMTP_PORT
 export NCHAN_PUB_SOCKET=${NCHAN_PUB_SOCKET:-$SOCK_DIR/nchan-pub.sock}
 export FCGI_SOCKET=${FCGI_SOCKET:-$SOCK_DIR/swmra-api.sock}
 export WORKERS=${WORKERS:-4}
+# FerretDB's own PostgreSQL database: the API creates GIN indexes there at start-up
+# (src/infra/db_pg_indexes.c); empty on SQLite and in production (MongoDB)
+if [ "$FERRETDB_BACKEND" = postgresql ]; then
+	export FERRETDB_POSTGRESQL_URL=${FERRETDB_POSTGRESQL_URL:-postgresql:///$PG_DATABASE?host=$PG_SOCK_DIR&port=$PG_PORT&user=postgres}
+else
+	export FERRETDB_POSTGRESQL_URL=
+fi
 if [ -z "${ENV_FILE+x}" ]; then
 	ENV_FILE=
 	[ "$APP_ENV" = development ] && [ -f "$REPO/.env" ] && ENV_FILE=$REPO/.env
@@ -150,17 +197,82 @@ find_ferretdb() {
 }
 
 # ---------------------------------------------------------------------- services
+# ---- PostgreSQL: a private cluster under $PG_DIR, owned by PG_USER (initdb and postgres
+# refuse to run as root), reachable only through its unix socket
+as_pg_prefix() {
+	if [ "$(id -u)" = 0 ] && [ "$PG_USER" != root ]; then
+		printf '%s\0' setpriv "--reuid=$PG_USER" "--regid=$(id -g "$PG_USER")" --init-groups --
+	fi
+}
+as_pg() {
+	local prefix=()
+	mapfile -d '' prefix < <(as_pg_prefix)
+	"${prefix[@]}" "$@"
+}
+pg_psql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCK_DIR" -p "$PG_PORT" -U postgres "$@"; }
+
+start_postgres() {
+	local pid i prefix=()
+	if pid=$(service_pid postgresql postgres); then say "PostgreSQL already running (pid $pid)"; return; fi
+	[ -x "$PG_BIN/postgres" ] || die "PostgreSQL 15 is missing: apt-get install postgresql-15 (or scripts/dev install), or FERRETDB_BACKEND=sqlite"
+	if [ $PG_LINKED = 1 ] && [ ! -L "$STACK_DIR/postgresql" ]; then
+		rm -rf "$PG_DIR" # a cluster of an earlier stack in the same place
+		mkdir -p "$PG_DIR"
+		ln -s "$PG_DIR" "$STACK_DIR/postgresql"
+	fi
+	mkdir -p "$PG_DIR" "$PG_SOCK_DIR"
+	if [ "$(id -u)" = 0 ]; then chown "$PG_USER:" "$PG_DIR" "$PG_SOCK_DIR"; fi
+	chmod 700 "$PG_DIR"
+	as_pg test -w "$PG_DIR" -a -w "$PG_SOCK_DIR" ||
+		die "user $PG_USER cannot write $PG_DIR: a parent directory is closed to it (chmod o+x the parents, or pick another STACK_DIR)"
+	if [ ! -s "$PG_DIR/data/PG_VERSION" ]; then
+		rm -rf "$PG_DIR/data"
+		as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 \
+			--no-sync >>"$LOG_DIR/postgresql.log" 2>&1 ||
+			{ tail -n 20 "$LOG_DIR/postgresql.log" >&2; die "initdb failed (log: $LOG_DIR/postgresql.log)"; }
+		if compgen -G "$STACK_DIR/ferretdb/data/*.sqlite" >/dev/null; then
+			say "note: the SQLite data in $STACK_DIR/ferretdb/data stays unused on PostgreSQL (FERRETDB_BACKEND=sqlite uses it; seed again here)"
+		fi
+	fi
+	# a dev/test store: a crash may lose the last commits, never consistency
+	mapfile -d '' prefix < <(as_pg_prefix)
+	pid=$(spawn postgresql "$LOG_DIR/postgresql.log" "${prefix[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" \
+		-k "$PG_SOCK_DIR" -p "$PG_PORT" -c listen_addresses= -c synchronous_commit=off \
+		-c max_connections=200)
+	for ((i = 0; i < 300; i++)); do
+		"$PG_BIN/pg_isready" -q -h "$PG_SOCK_DIR" -p "$PG_PORT" && break
+		kill -0 "$pid" 2>/dev/null || { tail -n 30 "$LOG_DIR/postgresql.log" >&2; die "PostgreSQL exited during start-up (log: $LOG_DIR/postgresql.log)"; }
+		sleep 0.1
+	done
+	"$PG_BIN/pg_isready" -q -h "$PG_SOCK_DIR" -p "$PG_PORT" || die "PostgreSQL did not accept connections within 30 s (log: $LOG_DIR/postgresql.log)"
+	if [ -z "$(pg_psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'")" ]; then
+		pg_psql -d postgres -c "CREATE DATABASE $PG_DATABASE" || die "could not create database $PG_DATABASE"
+	fi
+	# FerretDB sends equality filters as prepared `_jsonb->$1 @> $2`: only custom plans (the
+	# key a constant at planning) can use the GIN indexes the API creates. Set before
+	# FerretDB connects: it applies to new connections.
+	pg_psql -d postgres -c "ALTER DATABASE $PG_DATABASE SET plan_cache_mode = force_custom_plan" ||
+		die "could not set plan_cache_mode on $PG_DATABASE"
+	say "PostgreSQL running (pid $pid, socket $PG_SOCK_DIR/.s.PGSQL.$PG_PORT, data $PG_DIR/data)"
+}
+
 start_mongo() {
-	local pid bin
+	local pid bin handler
 	if pid=$(service_pid ferretdb ferretdb); then say "FerretDB already running (pid $pid)"; return; fi
 	bin=$(find_ferretdb) || die "ferretdb not found: run 'scripts/dev install' (builds FerretDB 1.24.2) or set FERRETDB=/path/to/ferretdb"
 	require_port_free "$MONGO_PORT" FerretDB MONGO_PORT
 	mkdir -p "$STACK_DIR/ferretdb/data" "$STACK_DIR/ferretdb/state"
-	pid=$(DO_NOT_TRACK=1 spawn ferretdb "$LOG_DIR/ferretdb.log" "$bin" --handler=sqlite \
-		--sqlite-url="file:$STACK_DIR/ferretdb/data/" --listen-addr="127.0.0.1:$MONGO_PORT" \
+	if [ "$FERRETDB_BACKEND" = postgresql ]; then
+		start_postgres
+		handler=(--handler=postgresql "--postgresql-url=postgres:///$PG_DATABASE?host=$PG_SOCK_DIR&port=$PG_PORT&user=postgres")
+	else
+		handler=(--handler=sqlite "--sqlite-url=file:$STACK_DIR/ferretdb/data/")
+	fi
+	pid=$(DO_NOT_TRACK=1 spawn ferretdb "$LOG_DIR/ferretdb.log" "$bin" "${handler[@]}" \
+		--listen-addr="127.0.0.1:$MONGO_PORT" \
 		--state-dir="$STACK_DIR/ferretdb/state" --telemetry=disable --debug-addr=- --log-level=warn)
 	wait_port "$MONGO_PORT" 30 "$pid" "$LOG_DIR/ferretdb.log" FerretDB
-	say "FerretDB listening on 127.0.0.1:$MONGO_PORT (pid $pid, data $STACK_DIR/ferretdb/data)"
+	say "FerretDB ($FERRETDB_BACKEND) listening on 127.0.0.1:$MONGO_PORT (pid $pid)"
 }
 
 start_smtp() {
@@ -360,6 +472,11 @@ cmd_stop() {
 	have_service api && stop_service swmra-api swmra-api 20
 	have_service smtp && stop_service smtp-sink python3 5
 	have_service mongo && stop_service ferretdb ferretdb 10
+	# SIGINT: PostgreSQL's fast shutdown (SIGTERM would wait for every client to leave)
+	have_service mongo && stop_service postgresql postgres 30 INT
+	if [ "$PG_SOCK_DIR" != "$PG_DIR/socket" ] && [ -z "$(service_pid postgresql postgres)" ]; then
+		rm -rf "$PG_SOCK_DIR"
+	fi
 	if [ "$SOCK_DIR" != "$RUN_DIR" ] && [ -z "$(service_pid nginx nginx || service_pid swmra-api swmra-api)" ]; then
 		rm -rf "$SOCK_DIR"
 	fi
@@ -379,7 +496,12 @@ status_line() { # label pidname comm detail
 cmd_status() {
 	local rc=0 wpids
 	printf 'SWMRA stack in %s (APP_ENV=%s)\n' "$STACK_DIR" "$APP_ENV"
-	status_line ferretdb ferretdb ferretdb "mongodb://127.0.0.1:$MONGO_PORT/  data $STACK_DIR/ferretdb/data" || rc=1
+	if [ "$FERRETDB_BACKEND" = postgresql ]; then
+		status_line ferretdb ferretdb ferretdb "mongodb://127.0.0.1:$MONGO_PORT/  on PostgreSQL" || rc=1
+		status_line postgresql postgresql postgres "socket $PG_SOCK_DIR/.s.PGSQL.$PG_PORT  data $PG_DIR/data" || rc=1
+	else
+		status_line ferretdb ferretdb ferretdb "mongodb://127.0.0.1:$MONGO_PORT/  data $STACK_DIR/ferretdb/data" || rc=1
+	fi
 	status_line smtp-sink smtp-sink python3 "smtp://127.0.0.1:$SMTP_PORT  Maildir $STACK_DIR/mail" || rc=1
 	if status_line swmra-api swmra-api swmra-api "socket $FCGI_SOCKET"; then
 		wpids=$(pgrep -P "$(service_pid swmra-api swmra-api)" | tr '\n' ' ' || true)
@@ -394,7 +516,7 @@ cmd_status() {
 cmd_env() {
 	local v
 	for v in STACK_DIR HTTP_PORT MONGO_PORT SMTP_PORT APP_ENV MONGO_URI MONGO_DB PUBLIC_BASE_URL \
-		UPLOAD_DIR SMTP_HOST NCHAN_PUB_SOCKET FCGI_SOCKET WORKERS; do
+		UPLOAD_DIR SMTP_HOST NCHAN_PUB_SOCKET FCGI_SOCKET WORKERS FERRETDB_BACKEND FERRETDB_POSTGRESQL_URL; do
 		printf 'export %s=%q\n' "$v" "${!v}"
 	done
 	jwt_secret
@@ -406,7 +528,7 @@ cmd_env() {
 }
 
 usage() {
-	sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 

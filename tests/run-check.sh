@@ -41,7 +41,8 @@ MAKE=${MAKE:-make}
 
 # a private stack: nothing from the caller's environment may point it elsewhere
 unset MONGO_URI MONGO_DB PUBLIC_BASE_URL UPLOAD_DIR NCHAN_PUB_SOCKET FCGI_SOCKET JWT_SECRET \
-	STACK_SERVICES BENCH_HELLO BENCH_SOCKET AUTH_RATE_LIMIT AUTH_RATE_BURST SWMRA_BASE_URL
+	STACK_SERVICES BENCH_HELLO BENCH_SOCKET AUTH_RATE_LIMIT AUTH_RATE_BURST SWMRA_BASE_URL \
+	FERRETDB_POSTGRESQL_URL
 export HTTP_PORT=${SWMRA_TEST_HTTP_PORT:-18080}
 # one stack directory per port set, so two runs on different ports never share one
 export STACK_DIR=$BUILD/tests/.stack-$HTTP_PORT
@@ -122,6 +123,10 @@ if [ -n "$services" ]; then
 		fi
 	fi
 fi
+# FerretDB's PostgreSQL database (empty with FERRETDB_BACKEND=sqlite): the GIN index test.
+# Asked of the started stack: where its cluster lives is decided at start.
+SWMRA_TEST_PG_URL=$(bash -c 'eval "$(bash "$1" env)" && printf %s "$FERRETDB_POSTGRESQL_URL"' _ "$STACK_SH")
+export SWMRA_TEST_PG_URL
 stack_failed() { # layer
 	missing "$1" "the test stack is not running (see the errors above and $STACK_DIR/log)"
 }

@@ -89,6 +89,7 @@ static const struct var vars[] = {
     I("DISPATCH_BATCH", dispatch_batch, "50", 1, 10000),
     I("REMINDER_HOURS", reminder_hours, "24", 1, 168),
     I("TEST_NOW_OFFSET", test_now_offset, "0", -315360000, 315360000),
+    S("FERRETDB_POSTGRESQL_URL", ferretdb_postgresql_url, ""),
 };
 
 static struct config cfg;

@@ -60,6 +60,9 @@ struct config {
 	int dispatch_batch;
 	int reminder_hours;
 	int test_now_offset; /* seconds added to the clock; APP_ENV=test only */
+	/* FerretDB's PostgreSQL database (dev/test stacks on FerretDB-on-PostgreSQL): the index
+	 * bootstrap adds GIN indexes there; empty (production, MongoDB) = nothing to do */
+	const char *ferretdb_postgresql_url;
 };
 
 /* Loads into the process-wide configuration. `env_file` may be NULL (then ".env" is read

@@ -21,6 +21,13 @@ mongoc_client_t *db_client(void);
 bool db_ping(double *latency_ms, bson_error_t *err);
 /* Creates every index of the registry (db_indexes.c); safe to repeat. */
 bool db_ensure_indexes(bson_error_t *err);
+/* The registry's i-th index: its collection and key spec (extended JSON); false past the
+ * end. */
+bool db_index_at(size_t i, const char **coll, const char **keys);
+/* FerretDB-on-PostgreSQL only (FERRETDB_POSTGRESQL_URL set, else nothing to do): GIN
+ * indexes on FerretDB's tables for `_id` and the registry's equality keys
+ * (db_pg_indexes.c). Part of db_ensure_indexes(); safe to repeat. */
+bool db_pg_ensure_gin_indexes(bson_error_t *err);
 /* The outcome of db_claim. The values are the 1/0/-1 the callers used to spell out. */
 enum db_claim_result {
 	DB_CLAIM_WON = 1,   /* the document was inserted: the claim is this caller's */

@@ -115,5 +115,14 @@ bool db_ensure_indexes(bson_error_t *err)
 			return false;
 		}
 	}
+	return db_pg_ensure_gin_indexes(err);
+}
+
+bool db_index_at(size_t i, const char **coll, const char **keys)
+{
+	if (i >= sizeof(indexes) / sizeof(indexes[0]))
+		return false;
+	*coll = indexes[i].coll;
+	*keys = indexes[i].keys;
 	return true;
 }

@@ -45,6 +45,7 @@ BUILD=${SWMRA_BUILD_DIR:-$REPO}
 BASE=${MULTINODE_BASE_PORT:-38000}
 MONGO_PORT=$((BASE + 17)) SMTP_PORT=$((BASE + 25)) REDIS_PORT=$((BASE + 79))
 T=$(mktemp -d /tmp/swmra-multinode.XXXXXX)
+chmod 711 "$T" # the shared store's PostgreSQL runs as its own user (scripts/stack.sh)
 PIDS=()
 
 pass=0 fail=0
