@@ -37,6 +37,7 @@ export const BUDGETS = {
   'GET /api/admin/slot-overrides': 0, // cached
   'GET /api/push/vapid-public-key': 0,
   'GET /api/internal/ws-auth': 1, // nginx-internal (auth_request): the session check alone
+  'POST /api/ws/ticket': 1, // the ticket's hash, inserted (the session check is cached)
   // writes: a change of a request reads it (document + probe), claims its version (insert),
   // writes the document forward (re-read + update), notifies (insert + publish)
   'POST /api/auth/register': 4,
@@ -132,6 +133,7 @@ test('reads and writes stay within their store-command budgets', async () => {
   const id = created[0];
 
   await measure('GET /api/auth/me', () => get('/api/auth/me', auth(tok)), { times: 8 });
+  await measure('POST /api/ws/ticket', () => request('POST', '/api/ws/ticket', auth(tok)), { times: 8 });
   await measure('GET /api/requests', () => get('/api/requests?limit=20', auth(tok)), { times: 8 });
   await measure('GET /api/requests/{id}', () => get(`/api/requests/${id}`, auth(tok)), { times: 8 });
   await measure('GET /api/notifications', () => get('/api/notifications', auth(tok)), { times: 8 });

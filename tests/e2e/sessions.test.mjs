@@ -33,7 +33,7 @@ test('a logged-out token is refused by every worker at once', async () => {
   assert.deepEqual([...new Set(await burst('/api/auth/me', u.token))], [401]);
 });
 
-test('a disabled account is refused by every worker at once, and back when enabled', async () => {
+test('a disabled account is refused by every worker at once; enabled again, it signs in afresh', async () => {
   const a = await admin();
   const u = await registerUser();
   assert.deepEqual([...new Set(await burst('/api/notifications/unread-count', u.token))], [200]);
@@ -42,7 +42,11 @@ test('a disabled account is refused by every worker at once, and back when enabl
   assert.deepEqual([...new Set(await burst('/api/notifications/unread-count', u.token))], [401]);
   r = await request('PATCH', `/api/admin/users/${u.user.id}`, { ...auth(a), json: { disabled: false } });
   assert.equal(r.status, 200, r.text);
-  assert.deepEqual([...new Set(await burst('/api/notifications/unread-count', u.token))], [200]);
+  // disabling ended the account's sessions: the old token stays refused everywhere
+  assert.deepEqual([...new Set(await burst('/api/notifications/unread-count', u.token))], [401]);
+  const again = await login(u.body.email, u.body.password);
+  assert.equal(again.status, 200, again.text);
+  assert.deepEqual([...new Set(await burst('/api/notifications/unread-count', again.json.access_token))], [200]);
 });
 
 test('a demoted staff member loses staff routes on every worker at once', async () => {
