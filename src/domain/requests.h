@@ -242,4 +242,19 @@ long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
 			     void (*each)(const bson_t *doc, const bson_error_t *fail, void *ctx),
 			     void *ctx, bson_error_t *err);
 
+/* What one sweep did. */
+struct req_sweep {
+	long events;	   /* events whose pending effects were applied (or voided) */
+	long orphan_seats; /* seats released because their change never won its version */
+	long failures;	   /* items that failed (logged; retried by the next sweep) */
+};
+
+/* The sweep (cron swmra-job-sweep-effects): applies the pending effects of every change
+ * older than grace_ms (changelog_sweep) and rolls its request forward; then releases every
+ * seat of a future slot, claimed more than grace_ms ago, whose change never won its
+ * version: when that version has no event yet, a VOID event claims it first, so the
+ * change can no longer win it; a seat whose version's event assigns its slot is owned and
+ * kept. false (err set) when the events or seats could not be listed. */
+bool requests_sweep(int64_t now_ms, int64_t grace_ms, struct req_sweep *rep, bson_error_t *err);
+
 #endif
