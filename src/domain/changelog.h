@@ -32,11 +32,11 @@
 
 /* One kind of aggregate. */
 struct changelog_kind {
-	const char *docs;		    /* collection of the documents ("pickup_requests") */
-	const char *events;		    /* collection of the log ("request_events") */
-	const char *id_field;		    /* field of an event naming its aggregate */
-	const char *const *state_keys;	    /* the document fields changes may set */
-	const char *const *timeline_types;  /* event types shown in `events` of a read */
+	const char *docs;		   /* collection of the documents ("pickup_requests") */
+	const char *events;		   /* collection of the log ("request_events") */
+	const char *id_field;		   /* field of an event naming its aggregate */
+	const char *const *state_keys;	   /* the document fields changes may set */
+	const char *const *timeline_types; /* event types shown in `events` of a read */
 	/* Applies effect `index` of event `version` of aggregate `id` (idempotent, see above);
 	 * false on a failure (err set): the effect stays pending. */
 	bool (*apply)(const bson_oid_t *id, int64_t version, uint32_t index, const bson_t *effect,

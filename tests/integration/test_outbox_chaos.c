@@ -59,8 +59,8 @@ static int teardown(void **state)
 
 /* Staff targets, drawn at random: most are refused from most states (400/409). */
 static const char *const staff_targets[] = {
-    "pending_review", "enroute", "onsite",	 "collecting", "collected", "handover",
-    "verification",   "completed", "failed",	 "cancelled",  "scheduled"};
+    "pending_review", "enroute",   "onsite", "collecting", "collected", "handover",
+    "verification",   "completed", "failed", "cancelled",  "scheduled"};
 
 /* One random change of request `id`; the status it got. */
 static int random_change(const char *id)

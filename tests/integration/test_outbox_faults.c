@@ -24,8 +24,9 @@ static int64_t slots[48];
 static int next_slot;
 
 static const char *const points[] = {
-    "",		 "seat_claimed",      "event_inserted",	       "effect_0",    "effect_1",
-    "notify_inapp", "effects_confirmed", "before_document_write", NULL};
+    "",		"seat_claimed", "event_inserted",    "effect_0",
+    "effect_1", "notify_inapp", "effects_confirmed", "before_document_write",
+    NULL};
 static int crashes[sizeof(points) / sizeof(points[0])];
 
 static int64_t take_slot(void)
@@ -117,8 +118,8 @@ static int make_complete(const char *id)
 static const char *const booked[] = {NULL};
 static const char *const on_the_way[] = {"enroute", NULL};
 static const char *const failed[] = {"enroute", "failed", NULL};
-static const char *const verified[] = {"enroute",  "onsite",	   "collecting",
-				       "collected", "handover", "verification", NULL};
+static const char *const verified[] = {"enroute",  "onsite",	   "collecting", "collected",
+				       "handover", "verification", NULL};
 
 static const struct op ops[] = {
     {"confirm-slot", "organic", NULL, "scheduled", make_confirm},
