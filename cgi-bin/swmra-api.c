@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "domain/session_cache.h"
 #include "http/fcgi.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -333,6 +334,9 @@ int main(int argc, char **argv)
 	json_object_object_add(f, "workers", json_object_new_int(nworkers));
 	log_write(LOG_INFO, f, "supervisor started");
 
+	/* Before the first fork: a change written by one worker reaches the others' session
+	 * caches at their next request (domain/session_cache.h). */
+	session_cache_share();
 	bootstrap_pid = spawn(fd, -1);
 	for (int i = 0; i < nworkers; i++)
 		spawn(fd, i);

@@ -1,8 +1,10 @@
-/* swmra-job-purge-tokens: deletes revocations of tokens that have expired anyway and
- * login failures older than the backoff memory (a day). Hourly; --dry-run counts only. */
+/* swmra-job-purge-tokens: deletes revocations of tokens that have expired anyway,
+ * login failures older than the backoff memory (a day), and expired live tickets. Hourly; --dry-run
+ * counts only. */
 #include <stdio.h>
 
 #include "domain/auth.h"
+#include "domain/live.h"
 #include "infra/job.h"
 #include "infra/timeutil.h"
 
@@ -26,6 +28,7 @@ static int run(struct job_ctx *ctx)
 	int64_t now = time_now_ms();
 	one(ctx, "purge_expired_revocations", auth_purge_revoked, now);
 	one(ctx, "purge_stale_login_failures", auth_purge_failures, now);
+	one(ctx, "purge_expired_ws_tickets", live_purge_tickets, now);
 	return 0;
 }
 
@@ -33,7 +36,8 @@ int main(int argc, char **argv)
 {
 	static const struct job_spec spec = {
 	    .name = "purge-tokens",
-	    .description = "Deletes expired token revocations and login failures older than a day.",
+	    .description = "Deletes expired token revocations, login failures older than a day and "
+			   "expired live tickets.",
 	    .window_seconds = 3600,
 	    .run = run,
 	};

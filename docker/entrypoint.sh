@@ -71,6 +71,12 @@ spawn_as_user() {
 
 prepare_dirs() {
 	mkdir -p "$RUN_DIR" "$UPLOAD_DIR" "$LOG_DIR" "$NGINX_DIR" "$CACHE_DIR/nginx" "$ETC_DIR"
+	# logs can hold personal data: a 0750 folder, 0640 files (nginx would create them 0644)
+	chmod 0750 "$LOG_DIR"
+	for f in swmra-access.log swmra-error.log swmra-publisher.log; do
+		[ -e "$LOG_DIR/$f" ] || : >"$LOG_DIR/$f"
+		chmod 0640 "$LOG_DIR/$f"
+	done
 	if is_root && [ "$SWMRA_USER" != root ]; then
 		chown "$SWMRA_USER:$SWMRA_USER" "$RUN_DIR" "$UPLOAD_DIR" "$LOG_DIR" "$CACHE_DIR/nginx"
 		chmod 0750 "$RUN_DIR"

@@ -52,5 +52,8 @@ export default defineConfig({
     poolOptions: { threads: { maxThreads: 2, minThreads: 1 } },
     css: false,
     restoreMocks: true,
+    // A whole wizard flow takes ~2 s alone; on a 2-core CI machine running the stack
+    // beside it, the default 5 s limit fails flows that are merely slow, not broken.
+    testTimeout: 20000,
   },
 });

@@ -24,6 +24,8 @@
 # SIGTERM: workers finish their request and exit normally (a sanitizer build runs its leak
 # check then); only a supervisor still alive after 20 s is killed.
 set -euo pipefail
+# Logs can hold personal data (addresses, emails): files 0640, folders 0750 (prepare_dirs).
+umask 027
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STACK_DIR=${STACK_DIR:-$REPO/var}
@@ -224,7 +226,7 @@ start_jobs() {
 			[ $((n % 5)) = 0 ] && [ -x "$d/swmra-job-sweep-effects" ] &&
 				"$d/swmra-job-sweep-effects" --env-file ""
 			if [ $((n % 1440)) = 0 ]; then
-				for j in cleanup-drafts cleanup-uploads purge-tokens; do
+				for j in cleanup-drafts cleanup-uploads purge-tokens compact; do
 					[ -x "$d/swmra-job-$j" ] && "$d/swmra-job-$j" --env-file ""
 				done
 			fi
@@ -331,7 +333,9 @@ start_nginx() {
 # ---------------------------------------------------------------------- commands
 prepare_dirs() {
 	mkdir -p "$RUN_DIR" "$LOG_DIR" "$NGINX_DIR"
-	chmod 750 "$RUN_DIR"
+	chmod 750 "$RUN_DIR" "$LOG_DIR"
+	# files of stacks started before the umask above
+	find "$LOG_DIR" -maxdepth 1 -type f -perm /027 -exec chmod g-w,o-rwx {} +
 	if [ "$SOCK_DIR" != "$RUN_DIR" ]; then
 		mkdir -p "$SOCK_DIR" && chmod 750 "$SOCK_DIR"
 		printf '%s\n' "$SOCK_DIR" >"$RUN_DIR/socket-dir"

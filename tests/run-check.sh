@@ -5,7 +5,12 @@
 #   unit          cmocka unit tests            make -C BUILD check-c SWMRA_LAYERS=unit
 #   integration   cmocka against FerretDB      make -C BUILD check-c SWMRA_LAYERS=integration
 #   e2e           node:test through nginx      node --test tests/e2e/
-#   frontend      the web app's unit tests     npm test in frontend/
+#                 then the query-shape check   tests/query-shapes.mjs (line "shapes"): every
+#                 command the integration and e2e layers sent (APM logs in
+#                 BUILD/tests/.check-logs/commands) must be served by a declared index;
+#                 report BUILD/tests/.check-logs/query-shapes.md
+#   frontend      the web app's unit tests     npm test in frontend/ (and npm run typecheck,
+#                                              npm run check:api: one test each)
 #   browser       Chromium against the stack   tests/browser/run.sh
 #   deploy        compose/nginx/entrypoint     tests/deploy/compose-config.sh (no Docker engine)
 #   multinode     two app nodes, one DB+Redis  tests/multinode/run.sh (own FerretDB, Redis, SMTP)
@@ -96,6 +101,11 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$LOGS"
 : >"$LOGS/stack-stop.log"
+# every store command the integration and e2e layers send (the stack, jobs and cmocka tests
+# inherit it; APP_ENV=test), for the query-shape check after the e2e layer
+export SWMRA_COMMAND_LOG_DIR=$LOGS/commands
+rm -rf "$SWMRA_COMMAND_LOG_DIR"
+mkdir -p "$SWMRA_COMMAND_LOG_DIR"
 if [ -n "$services" ]; then
 	section "test stack ($services) in $STACK_DIR"
 	stop_stack # leftovers of an interrupted run
@@ -164,12 +174,37 @@ run_e2e() {
 	fi
 }
 
+# ------------------------------------------------------------------------ query shapes
+# Every command the integration and e2e layers sent, reduced to its query shape, must be
+# served by an index of src/infra/db_indexes.c under MongoDB's rules (tests/query-shapes.mjs);
+# the report lists each shape and its index.
+run_query_shapes() {
+	local log=$LOGS/query-shapes.log line p f rc
+	section "query shapes (tests/query-shapes.mjs)"
+	command -v node >/dev/null || { missing shapes "node (Node.js >= 20)"; return; }
+	node "$SRC/tests/query-shapes.mjs" "$SWMRA_COMMAND_LOG_DIR" "$LOGS/query-shapes.md" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")
+	if [ -z "$line" ]; then
+		record shapes 0 1 0 "no 'N passed, N failed' line (exit $rc)"
+	else
+		record shapes "$p" "$f" 0 "report: $LOGS/query-shapes.md"
+	fi
+}
 # ------------------------------------------------------------------------ frontend
 run_frontend() {
-	local log=$LOGS/frontend.log line p f s rc
-	section "frontend (npm test in frontend/)"
+	local log=$LOGS/frontend.log line p f s rc check cp=0 cf=0 failed=()
+	section "frontend (typecheck, API types drift check, npm test in frontend/)"
 	[ -f "$SRC/frontend/package.json" ] || { absent frontend "frontend/package.json does not exist yet"; return; }
 	[ -d "$SRC/frontend/node_modules" ] || { missing frontend "frontend/node_modules (npm ci in frontend/, or scripts/dev install)"; return; }
+	# one test each: the web app type-checks (tsc --noEmit), and src/api/schema.d.ts is what
+	# docs/openapi.yaml generates (a spec change without `npm run gen:api` fails here)
+	for check in typecheck check:api; do
+		(cd "$SRC/frontend" && timeout 300 npm run --silent "$check") 2>&1 | tee "$LOGS/frontend-${check/:/-}.log"
+		if [ "${PIPESTATUS[0]}" = 0 ]; then cp=$((cp + 1)); else cf=$((cf + 1)) failed+=("npm run $check"); fi
+	done
 	(cd "$SRC/frontend" && CI=true timeout 900 npm test --silent) 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	# vitest: " Tests  2 failed | 40 passed | 1 skipped (43)"
@@ -179,12 +214,13 @@ run_frontend() {
 	s=$(grep -oE '[0-9]+ (skipped|todo)' <<<"$line" | grep -oE '[0-9]+' | awk '{n+=$1} END {print n+0}')
 	p=${p:-0} f=${f:-0}
 	if [ -z "$line" ]; then
-		record frontend 0 1 0 "no vitest summary line (exit $rc)"
+		f=1 failed+=("no vitest summary line (exit $rc)")
 	elif [ "$rc" != 0 ] && [ "$f" = 0 ]; then
-		record frontend "$p" 1 "$s" "npm test exited $rc"
-	else
-		record frontend "$p" "$f" "$s"
+		f=1 failed+=("npm test exited $rc")
 	fi
+	local note
+	note=$(printf '%s; ' "${failed[@]}")
+	record frontend $((p + cp)) $((f + cf)) "$s" "${note%; }"
 }
 
 # ------------------------------------------------------------------------ browser
@@ -245,7 +281,10 @@ run_script_layer() { # layer script timeout-seconds [VAR=value...]
 for layer in $LAYERS; do
 	case $layer in
 	unit | integration) run_cmocka "$layer" ;;
-	e2e) run_e2e ;;
+	e2e)
+		run_e2e
+		run_query_shapes
+		;;
 	frontend) run_frontend ;;
 	browser) run_browser ;;
 	deploy)

@@ -32,12 +32,15 @@ describe('App', () => {
       'GET /api/rewards/summary': { total_points: 15, recent: [] },
       'GET /api/notifications': [],
       'GET /api/notifications/unread-count': { unread: 4 },
+      'POST /api/ws/ticket': { ticket: 'tk-1', expires_in: 30 },
     });
     renderApp('/');
     expect(await screen.findByRole('heading', { name: 'Hello, Asha Rao' })).toBeInTheDocument();
     await waitFor(() => expect(screen.getByTestId('points-badge')).toHaveTextContent('15 pts'));
     await waitFor(() => expect(screen.getByRole('button', { name: 'Notifications, 4 unread' })).toBeInTheDocument());
-    expect(sockets.ws().url).toMatch(/\/api\/ws\/notifications\?token=tok$/);
+    // the live stream opens with a one-use ticket: the token stays out of the URL
+    await waitFor(() => expect(sockets.wsCount()).toBe(1));
+    expect(sockets.ws().url).toMatch(/\/api\/ws\/notifications\?ticket=tk-1$/);
     expect(screen.queryByRole('link', { name: 'Staff console' })).not.toBeInTheDocument();
   });
 

@@ -3,8 +3,10 @@
  * so the service always keeps at least the admin who is acting. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
+#include "domain/live.h"
 #include "domain/users.h"
 #include "infra/db.h"
 #include "infra/log.h"
@@ -51,6 +53,26 @@ int api_admin_users_list(struct http_request *req, struct http_response *res)
 	return http_page(res, items, total, skip, limit);
 }
 
+/* Makes `p` end every session of the account: the stored user (before the change, arena
+ * owned) goes to *before, for closing the live connections of its old epoch afterwards. */
+static int end_sessions_patch(struct http_request *req, struct http_response *res,
+			      const bson_oid_t *oid, struct user_patch *p, struct user **before)
+{
+	bson_error_t err;
+	struct user *u = arena_alloc(req->arena, sizeof(*u));
+	enum users_rc rc = users_find_by_id(oid, false, u, &err);
+	if (rc == USERS_ERR)
+		return http_db_error(res, &err);
+	if (rc == USERS_NOT_FOUND)
+		return http_error(res, 404, "User not found");
+	arena_defer(req->arena, put_user, u);
+	p->end_sessions = true;
+	p->tokens_valid_after = (int64_t)time(NULL) + 1;
+	p->keep_jti = "";
+	*before = u;
+	return 0;
+}
+
 int api_admin_users_patch(struct http_request *req, struct http_response *res)
 {
 	struct verrors *e = http_verrors(req);
@@ -80,11 +102,22 @@ int api_admin_users_patch(struct http_request *req, struct http_response *res)
 		return http_error(res, 409, "You cannot demote or disable your own account");
 
 	bson_error_t err;
+	struct user *before = NULL;
+	if (p.set_disabled && p.disabled) {
+		/* A disable ends every session of the account (and closes its live connections):
+		 * re-enabling it later must not bring old tokens back. */
+		st = end_sessions_patch(req, res, &oid, &p, &before);
+		if (st)
+			return st;
+	}
 	enum users_rc rc = users_update(&oid, &p, &err);
 	if (rc == USERS_ERR)
 		return http_db_error(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 404, "User not found");
+	if (before)
+		live_end_epoch(hex, before->tokens_valid_after, before->keep_jti,
+			       p.tokens_valid_after, p.keep_jti);
 	struct user *u = arena_alloc(req->arena, sizeof(*u));
 	rc = users_find_by_id(&oid, false, u, &err);
 	if (rc == USERS_ERR)

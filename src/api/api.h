@@ -65,6 +65,8 @@ int api_notifications_unread_count(struct http_request *req, struct http_respons
 int api_notifications_read(struct http_request *req, struct http_response *res);
 int api_notifications_read_all(struct http_request *req, struct http_response *res);
 int api_internal_ws_auth(struct http_request *req, struct http_response *res);
+/* live tickets (api/live.c) */
+int api_ws_ticket(struct http_request *req, struct http_response *res);
 /* push.c (web push) */
 int api_push_vapid_key(struct http_request *req, struct http_response *res);
 int api_push_subscribe(struct http_request *req, struct http_response *res);

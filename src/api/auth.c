@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "domain/auth.h"
+#include "domain/live.h"
 #include "domain/users.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -395,6 +396,7 @@ int api_auth_password(struct http_request *req, struct http_response *res)
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "user_id", json_object_new_string(u->id));
 	log_write(LOG_INFO, f, "password changed");
+	live_end_epoch(u->id, u->tokens_valid_after, u->keep_jti, p.tokens_valid_after, p.keep_jti);
 	return http_raw(res, 204, NULL, "", 0);
 }
 
@@ -403,5 +405,6 @@ int api_auth_logout(struct http_request *req, struct http_response *res)
 	bson_error_t err;
 	if (!auth_revoke(req->user.jti, req->user.id, req->user.exp, &err))
 		return http_db_error(res, &err);
+	live_end_session(req->user.jti);
 	return http_raw(res, 204, NULL, "", 0);
 }

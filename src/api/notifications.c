@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "domain/auth.h"
+#include "domain/live.h"
 #include "domain/notify.h"
 #include "domain/users.h"
 #include "infra/b64url.h"
@@ -187,14 +188,30 @@ static int64_t unverified_iat(struct http_request *req, const char *token)
 	return r;
 }
 
-int api_internal_ws_auth(struct http_request *req, struct http_response *res)
+/* ?ticket=: a one-use ticket stands for the session it was issued to. 0 and `cl` filled, or
+ * the refusal's status. */
+static int ws_ticket_claims(struct http_response *res, const char *ticket, struct auth_claims *cl)
+{
+	bson_error_t err;
+	switch (live_ticket_redeem(ticket, time_now_ms(), cl, &err)) {
+	case LIVE_TICKET_OK: return 0;
+	case LIVE_TICKET_EXPIRED: return ws_deny(res, "ticket_expired", "Ticket expired");
+	case LIVE_TICKET_USED: return ws_deny(res, "ticket_used", "Ticket already used");
+	case LIVE_TICKET_INVALID: return ws_deny(res, "ticket_invalid", "Invalid ticket");
+	case LIVE_TICKET_DB_ERROR: break;
+	}
+	return http_db_error(res, &err);
+}
+
+/* ?token=: the bearer token itself (kept for existing clients). */
+static int ws_token_claims(struct http_request *req, struct http_response *res,
+			   struct auth_claims *cl)
 {
 	const char *token = req->ws_token;
 	if (!token || !*token)
 		return ws_deny(res, "token_missing", "Missing token");
-	struct auth_claims cl;
 	const char *why = NULL;
-	if (!auth_verify_token(token, &cl, &why)) {
+	if (!auth_verify_token(token, cl, &why)) {
 		int64_t iat = unverified_iat(req, token);
 		struct auth_claims old;
 		if (iat > 0 && auth_verify_token_at(token, iat, &old, NULL) &&
@@ -203,16 +220,35 @@ int api_internal_ws_auth(struct http_request *req, struct http_response *res)
 		log_debug("ws token refused: %s", why ? why : "?");
 		return ws_deny(res, "token_invalid", "Invalid token");
 	}
+	return 0;
+}
+
+int api_internal_ws_auth(struct http_request *req, struct http_response *res)
+{
+	struct auth_claims cl;
+	int st = req->ws_ticket && *req->ws_ticket ? ws_ticket_claims(res, req->ws_ticket, &cl)
+						   : ws_token_claims(req, res, &cl);
+	if (st)
+		return st;
 	bson_error_t err;
 	struct user u;
+	char ep[LIVE_CHANNEL_LEN];
 	switch (auth_session_check(&cl, &u, &err)) {
-	case AUTH_SESSION_OK: users_clear(&u); break;
+	case AUTH_SESSION_OK:
+		live_epoch_channel(cl.sub, u.tokens_valid_after, u.keep_jti, ep);
+		users_clear(&u);
+		break;
 	case AUTH_SESSION_INVALID: return ws_deny(res, "token_invalid", "Invalid token");
 	case AUTH_SESSION_DB_ERROR: return http_db_error(res, &err);
 	}
-	char channel[30];
+	/* The user's channel, plus the session's and the account epoch's (domain/live.h):
+	 * nginx subscribes the connection to all three. */
+	char channel[30], sess[LIVE_CHANNEL_LEN];
 	push_user_channel(cl.sub, channel);
+	live_session_channel(cl.jti, sess);
 	http_header(res, "X-Swmra-Channel", channel);
+	http_header(res, "X-Swmra-Session-Channel", sess);
+	http_header(res, "X-Swmra-Epoch-Channel", ep);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "channel", json_object_new_string(channel));
 	return http_json(res, 200, o);

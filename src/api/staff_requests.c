@@ -37,9 +37,69 @@ static json_object *allowed_json(enum req_status from, enum req_actor actor)
 	return arr;
 }
 
-/* The resident `user_id` (hex) as staff see them: a new {id, name, email, phone} object,
- * or NULL (JSON null) when the id is malformed or the account no longer exists. Returns
- * false only on a database error (then `err` is set and *out is NULL). */
+/* The resident `u` as staff see them: a new {id, name, email, phone} object, or NULL
+ * (JSON null) when the account does not exist (u->id ""). */
+static json_object *user_json(const struct user *u)
+{
+	if (!u->id[0])
+		return NULL;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(u->id));
+	json_object_object_add(o, "name", json_object_new_string(u->name ? u->name : ""));
+	json_object_object_add(o, "email", json_object_new_string(u->email ? u->email : ""));
+	json_object_object_add(o, "phone", u->phone ? json_object_new_string(u->phone) : NULL);
+	return o;
+}
+
+/* Adds `user` to each request of the array `items`: the distinct user_ids of the page are
+ * read in one query and each object shared between its requests. Returns false on a
+ * database error. */
+static bool add_owners(json_object *items, bson_error_t *err)
+{
+	size_t n = json_object_array_length(items);
+	bson_oid_t *ids = n ? calloc(n, sizeof(*ids)) : NULL;
+	size_t *of = n ? calloc(n, sizeof(*of)) : NULL; /* item -> distinct index, or n */
+	if (n && (!ids || !of))
+		abort();
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++) {
+		bson_oid_t oid;
+		of[i] = n;
+		if (!db_parse_oid(jsonx_str(json_object_array_get_idx(items, i), "user_id"), &oid))
+			continue;
+		size_t k = 0;
+		while (k < distinct && !bson_oid_equal(&ids[k], &oid))
+			k++;
+		if (k == distinct)
+			bson_oid_copy(&oid, &ids[distinct++]);
+		of[i] = k;
+	}
+	struct user *us = distinct ? calloc(distinct, sizeof(*us)) : NULL;
+	if (distinct && !us)
+		abort();
+	bool ok = users_find_many(ids, distinct, us, err) == USERS_OK;
+	json_object **owners = distinct ? calloc(distinct, sizeof(*owners)) : NULL;
+	if (distinct && !owners)
+		abort();
+	for (size_t k = 0; ok && k < distinct; k++)
+		owners[k] = user_json(&us[k]);
+	for (size_t i = 0; ok && i < n; i++)
+		json_object_object_add(json_object_array_get_idx(items, i), "user",
+				       of[i] < n ? json_object_get(owners[of[i]]) : NULL);
+	for (size_t k = 0; k < distinct; k++) {
+		json_object_put(owners[k]);
+		if (ok)
+			users_clear(&us[k]);
+	}
+	free(owners);
+	free(us);
+	free(of);
+	free(ids);
+	return ok;
+}
+
+/* The resident `user_id` (hex) as staff see them (user_json), or NULL when the id is
+ * malformed or the account no longer exists. Returns false only on a database error. */
 static bool owner_json(const char *user_id, json_object **out, bson_error_t *err)
 {
 	*out = NULL;
@@ -52,47 +112,9 @@ static bool owner_json(const char *user_id, json_object **out, bson_error_t *err
 	case USERS_ERR: return false;
 	default: return true;
 	}
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(u.id));
-	json_object_object_add(o, "name", json_object_new_string(u.name ? u.name : ""));
-	json_object_object_add(o, "email", json_object_new_string(u.email ? u.email : ""));
-	json_object_object_add(o, "phone", u.phone ? json_object_new_string(u.phone) : NULL);
+	*out = user_json(&u);
 	users_clear(&u);
-	*out = o;
 	return true;
-}
-
-/* Adds `user` to each request of the array `items`: every distinct user_id of the page is
- * looked up once (point queries by _id) and the object shared between its requests.
- * Returns false on a database error. */
-static bool add_owners(json_object *items, bson_error_t *err)
-{
-	size_t n = json_object_array_length(items);
-	const char **ids = n ? calloc(n, sizeof(*ids)) : NULL;
-	json_object **owners = n ? calloc(n, sizeof(*owners)) : NULL;
-	if (n && (!ids || !owners))
-		abort();
-	size_t distinct = 0;
-	bool ok = true;
-	for (size_t i = 0; i < n && ok; i++) {
-		json_object *item = json_object_array_get_idx(items, i);
-		const char *uid = jsonx_str(item, "user_id");
-		size_t k = 0;
-		while (k < distinct && strcmp(ids[k], uid ? uid : "") != 0)
-			k++;
-		if (k == distinct) {
-			ids[k] = uid ? uid : "";
-			ok = owner_json(ids[k], &owners[k], err);
-			distinct++;
-		}
-		if (ok)
-			json_object_object_add(item, "user", json_object_get(owners[k]));
-	}
-	for (size_t k = 0; k < distinct; k++)
-		json_object_put(owners[k]);
-	free(owners);
-	free(ids);
-	return ok;
 }
 
 /* The request as staff see it: the request shape plus `allowed_transitions` and `user`.

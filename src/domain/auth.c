@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/session_cache.h"
 #include "domain/users.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -237,7 +238,12 @@ bool auth_revoke(const char *jti, const char *user_id, int64_t exp, bson_error_t
 	/* Revoking twice is fine: a lost claim means the token is already revoked. */
 	enum db_claim_result r = db_claim("revoked_tokens", doc, err);
 	bson_destroy(doc);
-	return r != DB_CLAIM_ERROR;
+	if (r == DB_CLAIM_ERROR)
+		return false;
+	/* Every worker's session cache learns it (at once on this machine, within 1 s on
+	 * the others). */
+	bson_oid_t uid;
+	return session_cache_changed(db_parse_oid(user_id, &uid) ? &uid : NULL, jti, err);
 }
 
 int auth_is_revoked(const char *jti, bson_error_t *err)
@@ -255,16 +261,17 @@ enum auth_session auth_session_check(const struct auth_claims *cl, struct user *
 				     bson_error_t *err)
 {
 	memset(u, 0, sizeof(*u));
-	int rev = auth_is_revoked(cl->jti, err);
-	if (rev < 0)
+	/* No store command in the steady state: revocations and user state come from the
+	 * per-worker cache, which a sync keeps within 1 s of every change (session_cache.h). */
+	if (!session_cache_sync(err))
 		return AUTH_SESSION_DB_ERROR;
-	if (rev > 0)
+	if (session_cache_revoked(cl->jti))
 		return AUTH_SESSION_INVALID;
 	bson_oid_t oid;
 	if (!bson_oid_is_valid(cl->sub, strlen(cl->sub)))
 		return AUTH_SESSION_INVALID;
 	bson_oid_init_from_string(&oid, cl->sub);
-	enum users_rc rc = users_find_by_id(&oid, false, u, err);
+	int rc = session_cache_user(&oid, u, err);
 	if (rc == USERS_ERR)
 		return AUTH_SESSION_DB_ERROR;
 	if (rc != USERS_OK)
@@ -460,35 +467,13 @@ bool auth_backoff_reset(const struct auth_attempt *a, bson_error_t *err)
 
 /* ---- purge ---- */
 
-static int64_t purge(const char *coll, const char *field, int64_t before_ms, bool dry_run,
-		     bson_error_t *err)
-{
-	bson_t *f = BCON_NEW(field, "{", "$lt", BCON_DATE_TIME(before_ms), "}");
-	int64_t n;
-	if (dry_run) {
-		n = mongoc_collection_count_documents(db_coll(coll), f, NULL, NULL, NULL, err);
-	} else {
-		bson_t reply;
-		n = -1;
-		if (mongoc_collection_delete_many(db_coll(coll), f, NULL, &reply, err)) {
-			bson_iter_t it;
-			n = 0;
-			if (bson_iter_init_find(&it, &reply, "deletedCount"))
-				n = bson_iter_as_int64(&it);
-		}
-		bson_destroy(&reply);
-	}
-	bson_destroy(f);
-	return n;
-}
-
 int64_t auth_purge_revoked(int64_t now_ms, bool dry_run, bson_error_t *err)
 {
-	return purge("revoked_tokens", "expires_at", now_ms, dry_run, err);
+	return db_purge_before("revoked_tokens", "expires_at", now_ms, dry_run, err);
 }
 
 int64_t auth_purge_failures(int64_t now_ms, bool dry_run, bson_error_t *err)
 {
-	return purge("login_failures", "at", now_ms - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000,
-		     dry_run, err);
+	return db_purge_before("login_failures", "at",
+			       now_ms - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000, dry_run, err);
 }

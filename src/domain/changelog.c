@@ -261,46 +261,112 @@ static bool on_timeline(const struct changelog_kind *k, const bson_t *ev)
 	return false;
 }
 
-/* The `events` array of a read: the events embedded by documents older than the log
- * first, then every event of a timeline type. */
-static void append_timeline(const struct changelog_kind *k, bson_t *out, const bson_t *doc,
-			    const struct changelog_events *evs)
+bool changelog_has_timeline(const bson_t *doc)
 {
-	bson_t arr;
-	uint32_t n = 0;
+	bson_iter_t it;
+	return bson_iter_init_find(&it, doc, "timeline") && BSON_ITER_HOLDS_ARRAY(&it);
+}
+
+/* Appends the elements of array `key` of `doc` to `arr` from index *n on. */
+static void append_array_of(bson_t *arr, uint32_t *n, const bson_t *doc, const char *key)
+{
+	bson_iter_t it, sub;
+	char k[16];
+	const char *ks;
+	if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_ARRAY(&it) ||
+	    !bson_iter_recurse(&it, &sub))
+		return;
+	while (bson_iter_next(&sub)) {
+		bson_uint32_to_string((*n)++, &ks, k, sizeof(k));
+		bson_append_iter(arr, ks, -1, &sub);
+	}
+}
+
+/* Appends the timeline view of the events of `evs` shown on the timeline with versions in
+ * (from, to]. */
+static void append_visible(const struct changelog_kind *k, bson_t *arr, uint32_t *n,
+			   const struct changelog_events *evs, int64_t from, int64_t to)
+{
+	static const char *const shown[] = {"type", "at", "by", "data"};
 	char kb[16];
 	const char *key;
-	bson_iter_t it, sub;
-	BSON_APPEND_ARRAY_BEGIN(out, "events", &arr);
-	if (bson_iter_init_find(&it, doc, "events") && BSON_ITER_HOLDS_ARRAY(&it) &&
-	    bson_iter_recurse(&it, &sub)) {
-		while (bson_iter_next(&sub)) {
-			bson_uint32_to_string(n++, &key, kb, sizeof(kb));
-			bson_append_iter(&arr, key, -1, &sub);
-		}
-	}
-	static const char *const shown[] = {"type", "at", "by", "data"};
+	bson_iter_t it;
 	for (size_t i = 0; i < evs->n; i++) {
-		if (!on_timeline(k, evs->v[i]))
+		int64_t ev_v = changelog_version(evs->v[i]);
+		if (!on_timeline(k, evs->v[i]) || ev_v <= from || ev_v > to)
 			continue;
 		bson_t e;
-		bson_uint32_to_string(n++, &key, kb, sizeof(kb));
-		BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &e);
+		bson_uint32_to_string((*n)++, &key, kb, sizeof(kb));
+		BSON_APPEND_DOCUMENT_BEGIN(arr, key, &e);
 		for (size_t f = 0; f < sizeof(shown) / sizeof(shown[0]); f++)
 			if (bson_iter_init_find(&it, evs->v[i], shown[f]))
 				bson_append_iter(&e, shown[f], -1, &it);
-		bson_append_document_end(&arr, &e);
+		BSON_APPEND_INT64(&e, "version", ev_v);
+		bson_append_document_end(arr, &e);
+	}
+}
+
+/* Appends the entries of the stored timeline of `doc` up to version `upto`: a copy of the
+ * document that FerretDB wrote back over a newer one is consistent, but a timeline longer
+ * than its version is never trusted past it. */
+static void append_timeline_upto(bson_t *arr, uint32_t *n, const bson_t *doc, int64_t upto)
+{
+	bson_iter_t it, sub;
+	char k[16];
+	const char *ks;
+	if (!bson_iter_init_find(&it, doc, "timeline") || !BSON_ITER_HOLDS_ARRAY(&it) ||
+	    !bson_iter_recurse(&it, &sub))
+		return;
+	while (bson_iter_next(&sub)) {
+		bson_iter_t v;
+		if (!BSON_ITER_HOLDS_DOCUMENT(&sub) || !bson_iter_recurse(&sub, &v) ||
+		    !bson_iter_find(&v, "version") || !BSON_ITER_HOLDS_NUMBER(&v) ||
+		    bson_iter_as_int64(&v) > upto)
+			continue;
+		bson_uint32_to_string((*n)++, &ks, k, sizeof(k));
+		bson_append_iter(arr, ks, -1, &sub);
+	}
+}
+
+/* The `events` the API shows: the events embedded by documents older than the log first,
+ * then the timeline `tl` without its versions. */
+static void append_events(bson_t *out, const bson_t *doc, const bson_t *tl)
+{
+	bson_t arr;
+	uint32_t m = 0;
+	BSON_APPEND_ARRAY_BEGIN(out, "events", &arr);
+	append_array_of(&arr, &m, doc, "events");
+	bson_iter_t ti, f;
+	if (bson_iter_init(&ti, tl)) {
+		char k[16];
+		const char *key;
+		while (bson_iter_next(&ti)) {
+			bson_t e;
+			bson_uint32_to_string(m++, &key, k, sizeof(k));
+			BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &e);
+			if (bson_iter_recurse(&ti, &f))
+				while (bson_iter_next(&f))
+					if (strcmp(bson_iter_key(&f), "version") != 0)
+						bson_append_iter(&e, bson_iter_key(&f), -1, &f);
+			bson_append_document_end(&arr, &e);
+		}
 	}
 	bson_append_array_end(out, &arr);
 }
 
 /* The stored `doc` with the `set` of every event after its version applied in version
- * order (a gap stops it), `version` the last one applied (*version_out), `events` the
- * timeline. *first_new: index in evs of the first event rolled forward. New document. */
+ * order (a gap stops it: never seen, since version v+1 is only claimed by a change that
+ * read version v), `version` the last one applied (*version_out), and the timeline. The
+ * document carries its own timeline (`timeline`: the views of versions 1..version of the
+ * kind's timeline types, written with the state), so only the events past its version are
+ * needed; a document without one (written before it existed) needs `evs` to be its whole
+ * log (`complete`). The result's `timeline` is the stored one plus the new events (absent
+ * when neither is available: such a result is for deciding a change, never answered), and
+ * `events` is what the API shows (append_events). New document (caller owns). */
 static bson_t *compose(const struct changelog_kind *k, const bson_t *doc,
-		       const struct changelog_events *evs, int64_t *version_out)
+		       const struct changelog_events *evs, bool complete, int64_t *version_out)
 {
-	int64_t v = changelog_version(doc);
+	int64_t v0 = changelog_version(doc), v = v0;
 	bson_t *state = bson_copy(doc);
 	for (size_t i = 0; i < evs->n; i++) {
 		if (changelog_version(evs->v[i]) != v + 1)
@@ -318,15 +384,49 @@ static bson_t *compose(const struct changelog_kind *k, const bson_t *doc,
 	if (bson_iter_init(&it, state)) {
 		while (bson_iter_next(&it)) {
 			const char *key = bson_iter_key(&it);
-			if (strcmp(key, "events") != 0 && strcmp(key, "version") != 0)
+			if (strcmp(key, "events") != 0 && strcmp(key, "version") != 0 &&
+			    strcmp(key, "timeline") != 0)
 				bson_append_iter(out, key, -1, &it);
 		}
 	}
 	BSON_APPEND_INT64(out, "version", v);
-	append_timeline(k, out, doc, evs);
+	bool stored = changelog_has_timeline(doc);
+	bson_t tl = BSON_INITIALIZER;
+	uint32_t n = 0;
+	if (stored)
+		append_timeline_upto(&tl, &n, doc, v0);
+	append_visible(k, &tl, &n, evs, stored ? v0 : 0, v);
+	append_events(out, doc, &tl);
+	if (stored || complete)
+		BSON_APPEND_ARRAY(out, "timeline", &tl);
+	bson_destroy(&tl);
 	bson_destroy(state);
 	*version_out = v;
 	return out;
+}
+
+/* Gives a document written before documents carried their timeline the `timeline` of its
+ * version (read from its whole log), so that its next reads need no events. Only while it
+ * is still at that version without one. */
+static bool store_timeline(const struct changelog_kind *k, const bson_oid_t *id,
+			   const bson_t *composed, int64_t version, bson_error_t *err)
+{
+	bson_iter_t it;
+	if (!bson_iter_init_find(&it, composed, "timeline"))
+		return true;
+	bson_t sel = BSON_INITIALIZER, cond, upd = BSON_INITIALIZER, set;
+	BSON_APPEND_OID(&sel, "_id", id);
+	BSON_APPEND_INT64(&sel, "version", version);
+	BSON_APPEND_DOCUMENT_BEGIN(&sel, "timeline", &cond);
+	BSON_APPEND_BOOL(&cond, "$exists", false);
+	bson_append_document_end(&sel, &cond);
+	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
+	bson_append_iter(&set, "timeline", -1, &it);
+	bson_append_document_end(&upd, &set);
+	bool ok = mongoc_collection_update_one(db_coll(k->docs), &sel, &upd, NULL, NULL, err);
+	bson_destroy(&sel);
+	bson_destroy(&upd);
+	return ok;
 }
 
 /* Writes every state field of `composed` (the state at `version`) to the stored document,
@@ -355,7 +455,7 @@ static bool store_state(const struct changelog_kind *k, const bson_oid_t *id,
 	return ok;
 }
 
-static bool effects_pending(const bson_t *ev)
+bool changelog_effects_pending(const bson_t *ev)
 {
 	bson_iter_t it;
 	return bson_iter_init_find(&it, ev, "effects_pending") && BSON_ITER_HOLDS_BOOL(&it) &&
@@ -383,7 +483,7 @@ static bool confirm(const struct changelog_kind *k, const bson_t *ev, bool void_
 
 bool changelog_settle(const struct changelog_kind *k, const bson_t *ev, bson_error_t *err)
 {
-	if (!effects_pending(ev))
+	if (!changelog_effects_pending(ev))
 		return true;
 	bson_iter_t it;
 	bson_oid_t id;
@@ -419,23 +519,25 @@ bool changelog_settle(const struct changelog_kind *k, const bson_t *ev, bson_err
 }
 
 bson_t *changelog_roll_forward(const struct changelog_kind *k, const bson_oid_t *id,
-			       const bson_t *doc, const struct changelog_events *evs)
+			       const bson_t *doc, const struct changelog_events *evs, bool complete)
 {
 	int64_t v, known = changelog_version(doc);
-	bson_t *out = compose(k, doc, evs, &v);
-	if (v <= known)
-		return out;
-	/* The effects of the events rolled forward first: the document moves past an event
-	 * only once its effects are applied, so a crash anywhere leaves them behind the
-	 * stored version, where the next read finds them. */
+	bson_t *out = compose(k, doc, evs, complete, &v);
 	bson_error_t err;
 	bool ok = true;
-	for (size_t i = 0; ok && i < evs->n; i++)
-		if (changelog_version(evs->v[i]) > known)
-			ok = changelog_settle(k, evs->v[i], &err);
-	if (ok) {
-		fault_point("before_document_write");
-		ok = store_state(k, id, out, v, &err);
+	if (v > known) {
+		/* The effects of the events rolled forward first: the document moves past an
+		 * event only once its effects are applied, so a crash anywhere leaves them
+		 * behind the stored version, where the next read finds them. */
+		for (size_t i = 0; ok && i < evs->n; i++)
+			if (changelog_version(evs->v[i]) > known)
+				ok = changelog_settle(k, evs->v[i], &err);
+		if (ok) {
+			fault_point("before_document_write");
+			ok = store_state(k, id, out, v, &err);
+		}
+	} else if (v > 0 && complete && !changelog_has_timeline(doc)) {
+		ok = store_timeline(k, id, out, v, &err);
 	}
 	if (!ok) {
 		char hex[25];
@@ -475,11 +577,14 @@ bson_t *changelog_load(const struct changelog_kind *k, const bson_oid_t *id,
 		return NULL;
 	struct changelog_events evs = {0};
 	int64_t known = changelog_version(raw);
-	if (!events_by_id(k, id, timeline ? 1 : known + 1, known, &evs, err)) {
+	/* A document carrying its timeline needs only the changes past its version (one probe
+	 * when there are none); an older one its whole log when the timeline is wanted. */
+	int64_t first = timeline && !changelog_has_timeline(raw) ? 1 : known + 1;
+	if (!events_by_id(k, id, first, known, &evs, err)) {
 		bson_destroy(raw);
 		return NULL;
 	}
-	bson_t *out = changelog_roll_forward(k, id, raw, &evs);
+	bson_t *out = changelog_roll_forward(k, id, raw, &evs, first == 1);
 	changelog_events_free(&evs);
 	bson_destroy(raw);
 	return out;

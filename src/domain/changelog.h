@@ -85,17 +85,27 @@ bool changelog_fetch(const struct changelog_kind *k, const bson_oid_t *ids, size
 int64_t changelog_version(const bson_t *doc);
 
 /* The aggregate `id` as its log says, or NULL: not found (err->code == 0) or error. With
- * `owner` non-NULL, a document whose `user_id` differs is "not found". With `timeline` the
- * whole log is read and shown in `events`; without, only the events past the stored
- * version (the state is the same; for deciding a change, never answered). Events past the
- * stored version have their pending effects applied, then the document is written back. */
+ * `owner` non-NULL, a document whose `user_id` differs is "not found". Documents carry
+ * their own `timeline` (the views of the events of the kind's timeline types, with their
+ * versions, written with the state), so a read needs only the events past the stored
+ * version (one probe when there are none); with `timeline`, a document written before it
+ * carried one is read with its whole log (and given its timeline). `events` of the result
+ * is what the API shows; without `timeline` the result may lack it (for deciding a
+ * change, never answered). Events past the stored version have their pending effects
+ * applied, then the document is written back. */
 bson_t *changelog_load(const struct changelog_kind *k, const bson_oid_t *id,
 		       const bson_oid_t *owner, bool timeline, bson_error_t *err);
 
-/* The stored `doc` of `id` with its events `evs` composed (new document, caller owns),
- * rolled forward as changelog_load does. */
+/* The stored `doc` of `id` with its events `evs` (those past its version, or with
+ * `complete` its whole log) composed (new document, caller owns), rolled forward as
+ * changelog_load does. */
 bson_t *changelog_roll_forward(const struct changelog_kind *k, const bson_oid_t *id,
-			       const bson_t *doc, const struct changelog_events *evs);
+			       const bson_t *doc, const struct changelog_events *evs,
+			       bool complete);
+
+/* Whether a document carries its `timeline`; whether an event has effects pending. */
+bool changelog_has_timeline(const bson_t *doc);
+bool changelog_effects_pending(const bson_t *ev);
 
 /* Applies the pending effects of one event (a no-op when none are pending) and confirms
  * them. false when one failed (it stays pending). */

@@ -285,7 +285,7 @@ static void attach_photos(const bson_oid_t *owner, const struct req_fields *f, c
  * log (reward_points is the rewards module's, and the rest never changes). */
 static const char *const state_keys[] = {"status",     "assigned_slot",	  "updated_at", "category",
 					 "is_special", "description",	  "quantity",	"photos",
-					 "address",    "preferred_slots", NULL};
+					 "address",    "preferred_slots", "timeline",	NULL};
 /* The events shown as the request's timeline (EDIT, DELETE and VOID are not). */
 static const char *const timeline_types[] = {"STATUS_CHANGE", "NOTE", NULL};
 
@@ -318,18 +318,39 @@ struct change {
 	const bson_t *effects;		       /* array of owed effects, or NULL */
 };
 
+/* What the timeline shows of a change: {type, at, by {id, role}, data {from, to, reason,
+ * note[, slot]}}, appended to `b` (an event, or an element of a document's timeline). */
+static void append_data(bson_t *data, const struct change *c)
+{
+	append_str_or_null(data, "from", c->from);
+	append_str_or_null(data, "to", c->to);
+	append_str_or_null(data, "reason", c->reason);
+	append_str_or_null(data, "note", c->note);
+	if (c->slot)
+		append_slot(data, "slot", c->slot);
+}
+
+static void append_view(bson_t *b, const struct change *c)
+{
+	bson_t by, data;
+	BSON_APPEND_UTF8(b, "type", c->type);
+	BSON_APPEND_DATE_TIME(b, "at", c->at);
+	BSON_APPEND_DOCUMENT_BEGIN(b, "by", &by);
+	BSON_APPEND_UTF8(&by, "id", c->by_id ? c->by_id : "");
+	BSON_APPEND_UTF8(&by, "role", c->by_role ? c->by_role : "");
+	bson_append_document_end(b, &by);
+	BSON_APPEND_DOCUMENT_BEGIN(b, "data", &data);
+	append_data(&data, c);
+	bson_append_document_end(b, &data);
+}
+
 /* Claims `version` of request `id` by inserting its event (changelog_claim). */
 static enum db_claim_result claim_version(const bson_oid_t *id, int64_t version,
 					  const struct change *c, bson_t **ev_out,
 					  bson_error_t *err)
 {
 	bson_t data = BSON_INITIALIZER;
-	append_str_or_null(&data, "from", c->from);
-	append_str_or_null(&data, "to", c->to);
-	append_str_or_null(&data, "reason", c->reason);
-	append_str_or_null(&data, "note", c->note);
-	if (c->slot)
-		append_slot(&data, "slot", c->slot);
+	append_data(&data, c);
 	struct changelog_change cc = {.type = c->type,
 				      .at = c->at,
 				      .by_id = c->by_id,
@@ -511,6 +532,7 @@ enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
 		give_back_photos(f, kept);
 		return REQ_DB_ERROR;
 	}
+	bson_t tl, first;
 
 	bson_t doc = BSON_INITIALIZER;
 	BSON_APPEND_OID(&doc, "_id", &id);
@@ -525,6 +547,12 @@ enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
 	BSON_APPEND_DATE_TIME(&doc, "created_at", now);
 	BSON_APPEND_DATE_TIME(&doc, "updated_at", now);
 	BSON_APPEND_INT64(&doc, "version", 1);
+	BSON_APPEND_ARRAY_BEGIN(&doc, "timeline", &tl);
+	BSON_APPEND_DOCUMENT_BEGIN(&tl, "0", &first);
+	append_view(&first, &c);
+	BSON_APPEND_INT64(&first, "version", 1);
+	bson_append_document_end(&tl, &first);
+	bson_append_array_end(&doc, &tl);
 	bool ok = mongoc_collection_insert_one(db_coll(COLL), &doc, NULL, NULL, err);
 	bson_destroy(&doc);
 	if (!ok) {
@@ -543,10 +571,8 @@ enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
 }
 
 /* requests_load through changelog_load (the pending effects of the events it rolls forward
- * are applied first). With `timeline` false only the events past the stored version are
- * read: the state (status, version, slot, fields) is
- * the same, but the `events` of the result lack the timeline, so such a document is for
- * deciding a change and never answered. */
+ * are applied first). With `timeline` false the result may lack the timeline of a document
+ * written before documents carried theirs: for deciding a change, never answered. */
 static bson_t *load_request(const bson_oid_t *id, const bson_oid_t *owner, bool timeline,
 			    bson_error_t *err)
 {
@@ -910,10 +936,13 @@ json_object *requests_list(const struct req_query *q, int64_t *total, bson_error
 	bson_t *opts = BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1),
 				"}", "skip", BCON_INT64(q->skip), "limit", BCON_INT64(q->limit));
 	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), &filter, opts, NULL);
-	/* The page first, then the change logs of all its requests in one query. */
+	/* The page is the documents: each carries its timeline. Only documents written before
+	 * they did (a version, no timeline) need their change logs, in one query. Unlike a
+	 * detail, a list does not probe for changes past a document's version (the crash
+	 * windows of requests.h): it shows the stored state, as its filters do. */
 	bson_t **docs = NULL;
-	bson_oid_t *ids = NULL;
-	size_t count = 0, cap = 0;
+	bson_oid_t *ids = NULL, *old = NULL;
+	size_t count = 0, cap = 0, nold = 0;
 	const bson_t *doc;
 	while (mongoc_cursor_next(c, &doc)) {
 		bson_oid_t id;
@@ -935,22 +964,33 @@ json_object *requests_list(const struct req_query *q, int64_t *total, bson_error
 	bson_destroy(opts);
 	bson_destroy(&filter);
 	struct changelog_events *evs = count ? calloc(count, sizeof(*evs)) : NULL;
-	if (count && !evs)
+	old = count ? calloc(count, sizeof(*old)) : NULL;
+	if (count && (!evs || !old))
+		abort();
+	for (size_t i = 0; i < count; i++)
+		if (requests_version(docs[i]) > 0 && !changelog_has_timeline(docs[i]))
+			bson_oid_copy(&ids[i], &old[nold++]);
+	struct changelog_events *oldevs = nold ? calloc(nold, sizeof(*oldevs)) : NULL;
+	if (nold && !oldevs)
 		abort();
 	if (!failed)
-		failed = !changelog_fetch(&request_log, ids, count, evs, err);
+		failed = !changelog_fetch(&request_log, old, nold, oldevs, err);
 	json_object *items = failed ? NULL : json_object_new_array();
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0, j = 0; i < count; i++) {
+		bool whole = j < nold && bson_oid_equal(&ids[i], &old[j]);
 		if (items) {
-			bson_t *full =
-			    changelog_roll_forward(&request_log, &ids[i], docs[i], &evs[i]);
+			bson_t *full = changelog_roll_forward(&request_log, &ids[i], docs[i],
+							      whole ? &oldevs[j] : &evs[i], whole);
 			json_object_array_add(items, requests_to_json(full));
 			bson_destroy(full);
 		}
-		changelog_events_free(&evs[i]);
+		if (whole)
+			changelog_events_free(&oldevs[j++]);
 		bson_destroy(docs[i]);
 	}
+	free(oldevs);
 	free(evs);
+	free(old);
 	free(docs);
 	free(ids);
 	return items;
@@ -1236,4 +1276,76 @@ bool requests_sweep(int64_t now_ms, int64_t grace_ms, struct req_sweep *rep, bso
 	if (changelog_sweep(&request_log, now_ms, grace_ms, count_event, rep, err) < 0)
 		return false;
 	return sweep_orphan_seats(now_ms, grace_ms, rep, err);
+}
+
+/* ------------------------------------------------------------------ archive */
+
+#define ARCHIVE "request_events_archive"
+
+/* Moves the events of finished request `doc` to the archive: its log must be exactly
+ * versions 1..v of the document's version v (nothing ahead of the document), or already
+ * empty (an earlier run moved it and died before marking). Copies first (a duplicate is
+ * an earlier copy), deletes only versions <= v (a note racing the job keeps its event),
+ * then marks the document. 1 archived, 0 skipped (not caught up), -1 error. */
+static int archive_one(const bson_t *doc, bool dry_run, bson_error_t *err)
+{
+	bson_oid_t id;
+	if (!doc_oid(doc, "_id", &id) || !changelog_has_timeline(doc))
+		return 0;
+	int64_t v = requests_version(doc);
+	struct changelog_events evs = {0};
+	if (!changelog_fetch(&request_log, &id, 1, &evs, err))
+		return -1;
+	bool caught_up = evs.n == 0 || (int64_t)evs.n == v;
+	for (size_t i = 0; caught_up && i < evs.n; i++)
+		caught_up = changelog_version(evs.v[i]) == (int64_t)i + 1 &&
+			    !changelog_effects_pending(evs.v[i]); /* the sweep's first */
+	int r = caught_up ? 1 : 0;
+	for (size_t i = 0; r > 0 && !dry_run && i < evs.n; i++)
+		if (db_claim(ARCHIVE, evs.v[i], err) == DB_CLAIM_ERROR)
+			r = -1; /* LOST: archived by an earlier, interrupted run */
+	changelog_events_free(&evs);
+	if (r <= 0 || dry_run)
+		return r;
+	bson_t *q =
+	    BCON_NEW("request_id", BCON_OID(&id), "version", "{", "$lte", BCON_INT64(v), "}");
+	bool ok = mongoc_collection_delete_many(db_coll(EVENTS), q, NULL, NULL, err);
+	bson_destroy(q);
+	if (!ok)
+		return -1;
+	q = BCON_NEW("_id", BCON_OID(&id), "version", BCON_INT64(v));
+	bson_t *u = BCON_NEW("$set", "{", "events_archived", BCON_BOOL(true), "}");
+	ok = mongoc_collection_update_one(db_coll(COLL), q, u, NULL, NULL, err);
+	bson_destroy(q);
+	bson_destroy(u);
+	return ok ? 1 : -1;
+}
+
+long requests_archive_events(int64_t now_ms, int64_t keep_ms, long max, bool dry_run,
+			     void (*each)(const bson_t *doc, const bson_error_t *fail, void *ctx),
+			     void *ctx, bson_error_t *err)
+{
+	bson_t *q =
+	    BCON_NEW("status", "{", "$in", "[", BCON_UTF8("completed"), BCON_UTF8("cancelled"), "]",
+		     "}", "updated_at", "{", "$lt", BCON_DATE_TIME(now_ms - keep_ms), "}",
+		     "events_archived", "{", "$exists", BCON_BOOL(false), "}");
+	bson_t *opts = BCON_NEW("limit", BCON_INT64(max));
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), q, opts, NULL);
+	const bson_t *doc;
+	long done = 0;
+	while (mongoc_cursor_next(c, &doc)) {
+		bson_error_t aerr;
+		int r = archive_one(doc, dry_run, &aerr);
+		if (r == 0)
+			continue;
+		if (r > 0)
+			done++;
+		if (each)
+			each(doc, r > 0 ? NULL : &aerr, ctx);
+	}
+	bool failed = mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(q);
+	bson_destroy(opts);
+	return failed ? -1 : done;
 }

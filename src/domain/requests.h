@@ -269,4 +269,17 @@ struct req_sweep {
  * kept. false (err set) when the events or seats could not be listed. */
 bool requests_sweep(int64_t now_ms, int64_t grace_ms, struct req_sweep *rep, bson_error_t *err);
 
+/* Keeps request_events proportional to open work: the events of requests finished
+ * (completed or cancelled) and untouched for `keep_ms` before `now_ms` move to
+ * `request_events_archive` (a cold copy, never read by the API), at most `max` requests per
+ * call. Their documents carry the timeline, so details and lists show the same; a later
+ * change (a staff note) claims the next version as usual. A document behind its log, or
+ * without a stored timeline, is skipped until a read brings it up to date. The document
+ * is marked `events_archived` last. Calls `each` per archived request (fail NULL) or
+ * failed one. Returns the number archived (or, with dry_run, that would be), -1 when the
+ * requests could not be listed (err set). */
+long requests_archive_events(int64_t now_ms, int64_t keep_ms, long max, bool dry_run,
+			     void (*each)(const bson_t *doc, const bson_error_t *fail, void *ctx),
+			     void *ctx, bson_error_t *err);
+
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/session_cache.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"
@@ -25,9 +26,60 @@
 #define OVERRIDES "slot_overrides"
 #define CLAIMS	  "slot_claims"
 
+/* ---- the per-process copy of the template and the overrides ----
+ * Both are small and written only by admins, yet every availability and booking read them:
+ * a worker keeps them while session_cache_epoch() does not move (their writers announce
+ * each change through session_cache_changed, so every worker of this node re-reads at its
+ * next request and other nodes within a second). */
+
+static struct {
+	bool have_template;
+	uint64_t template_epoch;
+	struct slot_template template;
+	bool have_overrides;
+	uint64_t overrides_epoch;
+	struct slot_override *overrides;
+	size_t noverrides;
+} cache;
+
+static void cache_forget(void)
+{
+	cache.have_template = cache.have_overrides = false;
+	free(cache.overrides);
+	cache.overrides = NULL;
+	cache.noverrides = 0;
+}
+
+/* After a write of the template or overrides: this process forgets, the others follow. */
+static void announce_change(void)
+{
+	cache_forget();
+	bson_error_t err;
+	if (!session_cache_changed(NULL, NULL, &err))
+		log_warn("slot settings changed, other nodes see it within a minute: %s",
+			 err.message);
+}
+
+static bool template_read(struct slot_template *t, bson_error_t *err);
+
 /* ---- template ---- */
 
 bool slots_template_load(struct slot_template *t, bson_error_t *err)
+{
+	uint64_t e = session_cache_epoch();
+	if (cache.have_template && cache.template_epoch == e) {
+		*t = cache.template;
+		return true;
+	}
+	if (!template_read(t, err))
+		return false;
+	cache.template = *t;
+	cache.template_epoch = e;
+	cache.have_template = true;
+	return true;
+}
+
+static bool template_read(struct slot_template *t, bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("_id", BCON_UTF8("default"));
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(TEMPLATES), q, NULL, NULL);
@@ -88,6 +140,8 @@ bool slots_template_save(const struct slot_template *t, bson_error_t *err)
 	bson_destroy(opts);
 	bson_destroy(q);
 	bson_destroy(doc);
+	if (ok)
+		announce_change();
 	return ok;
 }
 
@@ -107,6 +161,8 @@ bool slots_seed_default(bool *inserted, bson_error_t *err)
 		return true; /* already there: the seed never overwrites an admin's template */
 	if (r == DB_CLAIM_WON && inserted)
 		*inserted = true;
+	if (r == DB_CLAIM_WON)
+		announce_change();
 	return r == DB_CLAIM_WON;
 }
 
@@ -149,8 +205,41 @@ static bool bson_oid_hex(const bson_t *doc, const char *key, char out[25])
 	return false;
 }
 
+static bool overrides_read(int64_t from_day, int64_t to_day, struct slot_override **out, size_t *n,
+			   bson_error_t *err);
+
+/* Every override, oldest first, from the cache (read whole on a miss), then the ones that
+ * overlap [from_day, to_day] copied out in that order. */
 bool slots_overrides_load(int64_t from_day, int64_t to_day, struct slot_override **out, size_t *n,
 			  bson_error_t *err)
+{
+	uint64_t e = session_cache_epoch();
+	if (!cache.have_overrides || cache.overrides_epoch != e) {
+		struct slot_override *all;
+		size_t nall;
+		if (!overrides_read(INT64_MIN, INT64_MAX, &all, &nall, err))
+			return false;
+		free(cache.overrides);
+		cache.overrides = all;
+		cache.noverrides = nall;
+		cache.overrides_epoch = e;
+		cache.have_overrides = true;
+	}
+	*out = NULL;
+	*n = 0;
+	if (cache.noverrides == 0)
+		return true;
+	*out = malloc(cache.noverrides * sizeof(**out));
+	if (!*out)
+		abort();
+	for (size_t i = 0; i < cache.noverrides; i++)
+		if (cache.overrides[i].from_day <= to_day && cache.overrides[i].to_day >= from_day)
+			(*out)[(*n)++] = cache.overrides[i];
+	return true;
+}
+
+static bool overrides_read(int64_t from_day, int64_t to_day, struct slot_override **out, size_t *n,
+			   bson_error_t *err)
 {
 	*out = NULL;
 	*n = 0;
@@ -223,6 +312,8 @@ bool slots_override_create(struct slot_override *o, bson_error_t *err)
 	BSON_APPEND_DATE_TIME(&doc, "created_at", o->created_ms);
 	bool ok = mongoc_collection_insert_one(db_coll(OVERRIDES), &doc, NULL, NULL, err);
 	bson_destroy(&doc);
+	if (ok)
+		announce_change();
 	return ok;
 }
 
@@ -236,6 +327,8 @@ int slots_override_delete(const bson_oid_t *id, bson_error_t *err)
 	bson_destroy(q);
 	if (!ok)
 		return -1;
+	if (deleted > 0)
+		announce_change();
 	return deleted > 0 ? 1 : 0;
 }
 

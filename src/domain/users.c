@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/session_cache.h"
 #include "infra/db.h"
 #include "infra/timeutil.h"
 
@@ -204,6 +205,45 @@ enum users_rc users_find_by_id(const bson_oid_t *id, bool with_hash, struct user
 	return rc;
 }
 
+enum users_rc users_find_many(const bson_oid_t *ids, size_t n, struct user *out, bson_error_t *err)
+{
+	memset(out, 0, n * sizeof(*out));
+	if (n == 0)
+		return USERS_OK;
+	bson_t q = BSON_INITIALIZER, in, arr;
+	char k[16];
+	const char *key;
+	BSON_APPEND_DOCUMENT_BEGIN(&q, "_id", &in);
+	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+	for (size_t i = 0; i < n; i++) {
+		bson_uint32_to_string((uint32_t)i, &key, k, sizeof(k));
+		BSON_APPEND_OID(&arr, key, &ids[i]);
+	}
+	bson_append_array_end(&in, &arr);
+	bson_append_document_end(&q, &in);
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll("users"), &q, NULL, NULL);
+	const bson_t *doc;
+	while (mongoc_cursor_next(cur, &doc)) {
+		bson_iter_t it;
+		if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_OID(&it))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (!out[i].id[0] && bson_oid_equal(bson_iter_oid(&it), &ids[i])) {
+				from_doc(doc, false, &out[i]);
+				break;
+			}
+	}
+	bool failed = mongoc_cursor_error(cur, err);
+	mongoc_cursor_destroy(cur);
+	bson_destroy(&q);
+	if (failed) {
+		for (size_t i = 0; i < n; i++)
+			users_clear(&out[i]);
+		return USERS_ERR;
+	}
+	return USERS_OK;
+}
+
 enum users_rc users_find_by_email(const char *email, bool with_hash, struct user *out,
 				  bson_error_t *err)
 {
@@ -253,8 +293,9 @@ enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bso
 		BSON_APPEND_UTF8(&set, "role", p->role);
 	if (p->set_disabled)
 		BSON_APPEND_BOOL(&set, "disabled", p->disabled);
-	if (p->password_hash) {
+	if (p->password_hash)
 		BSON_APPEND_UTF8(&set, "password_hash", p->password_hash);
+	if (p->password_hash || p->end_sessions) {
 		BSON_APPEND_INT64(&set, "tokens_valid_after", p->tokens_valid_after);
 		BSON_APPEND_UTF8(&set, "keep_jti", p->keep_jti ? p->keep_jti : "");
 	}
@@ -273,6 +314,9 @@ enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bso
 			matched = bson_iter_as_int64(&it);
 		rc = matched > 0 ? USERS_OK : USERS_NOT_FOUND;
 	}
+	/* Role, disabled flag, password and profile are what the session caches hold. */
+	if (rc == USERS_OK && !session_cache_changed(id, NULL, err))
+		rc = USERS_ERR;
 	bson_destroy(&reply);
 	bson_destroy(&update);
 	bson_destroy(filter);

@@ -69,6 +69,11 @@ enum users_rc users_find_by_id(const bson_oid_t *id, bool with_hash, struct user
 enum users_rc users_find_by_email(const char *email, bool with_hash, struct user *out,
 				  bson_error_t *err);
 
+/* The users `ids[0..n-1]` (distinct) in one query into out[0..n-1]: out[i].id is "" for
+ * an id that has no account. Without password hashes. USERS_OK (the caller clears every
+ * out[i]) or USERS_ERR (nothing to clear). */
+enum users_rc users_find_many(const bson_oid_t *ids, size_t n, struct user *out, bson_error_t *err);
+
 /* A partial update: NULL strings and `set_*` false fields are left alone. */
 struct user_patch {
 	const char *name;
@@ -82,6 +87,9 @@ struct user_patch {
 	/* With password_hash: refuse tokens issued before this second, except keep_jti. */
 	int64_t tokens_valid_after;
 	const char *keep_jti;
+	/* Store tokens_valid_after and keep_jti without a new password (a disable ends every
+	 * session, so a re-enable does not bring old tokens back). */
+	bool end_sessions;
 };
 
 /* Applies `p` to the user; USERS_NOT_FOUND when no such user. updated_at is refreshed. */

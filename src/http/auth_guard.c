@@ -64,6 +64,7 @@ int auth_guard(struct http_request *req, struct http_response *res, enum role ne
 	req->user.role = r;
 	snprintf(req->user.jti, sizeof(req->user.jti), "%s", cl.jti);
 	req->user.exp = cl.exp;
+	req->user.iat = cl.iat;
 	req->user.email = arena_strdup(req->arena, u->email);
 	req->user.name = arena_strdup(req->arena, u->name);
 	return 0;

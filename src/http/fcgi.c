@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "infra/config.h"
+#include "infra/db.h"
 #include "infra/log.h"
 
 /* Bytes of an oversized body we still read (and drop) so nginx sees a clean response
@@ -116,6 +117,7 @@ static void handle(FCGX_Request *r, const struct route *routes, size_t nroutes)
 	req.request_id = param(r, a, "REQUEST_ID");
 	req.ws_token = param(r, a, "HTTP_X_SWMRA_TOKEN");
 	req.device_cookie = param(r, a, "SWMRA_DEVICE_COOKIE");
+	req.ws_ticket = param(r, a, "HTTP_X_SWMRA_TICKET");
 	if (!req.method)
 		req.method = "GET";
 	if (!req.path)
@@ -125,9 +127,17 @@ static void handle(FCGX_Request *r, const struct route *routes, size_t nroutes)
 	log_set_request(req.request_id, NULL);
 	read_body(r, &req);
 
+	db_trace_reset();
 	int status = router_dispatch(routes, nroutes, &req, &res);
+	db_trace_context(NULL, NULL);
 	if (req.request_id)
 		http_header(&res, "X-Request-Id", req.request_id);
+	if (db_trace_enabled()) {
+		/* test build only: the route budgets of tests/e2e/budget.test.mjs */
+		char n[24];
+		snprintf(n, sizeof(n), "%lu", db_trace_count());
+		http_header(&res, "X-Store-Commands", n);
+	}
 	write_response(r, &res);
 
 	json_object *f = json_object_new_object();

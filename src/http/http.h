@@ -24,6 +24,7 @@ struct auth_user {
 	enum role role;
 	char jti[64];
 	int64_t exp; /* token expiry, seconds since epoch */
+	int64_t iat; /* token issue time (live tickets carry the session's claims) */
 	char *email; /* arena-owned */
 	char *name;  /* arena-owned */
 };
@@ -41,7 +42,8 @@ struct http_request {
 	const char *origin;
 	const char *remote_addr;
 	const char *request_id;
-	const char *ws_token; /* token nginx forwards in the WebSocket auth subrequest */
+	const char *ws_token;  /* token nginx forwards in the WebSocket auth subrequest */
+	const char *ws_ticket; /* one-use ticket (?ticket=), forwarded the same way */
 	/* the value of the swmra_device cookie (login throttling, domain/auth.h) */
 	const char *device_cookie;
 	const char *body;

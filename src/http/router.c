@@ -5,6 +5,7 @@
 
 #include "http/auth_guard.h"
 #include "infra/config.h"
+#include "infra/db.h"
 #include "infra/log.h"
 
 int router_match(const char *pattern, const char *path, struct http_request *req)
@@ -83,19 +84,23 @@ int router_dispatch(const struct route *routes, size_t n, struct http_request *r
 	router_match(hit->pattern, req->path, req);
 	req->route_pattern = hit->pattern;
 	log_set_request(req->request_id, hit->pattern);
+	db_trace_context(hit->method, hit->pattern);
 	/* Answers of a public GET (health, the API description) may be cached; anything
 	 * signed in, and the login/register answers that carry a token, never. */
 	if (hit->role != ROLE_NONE || strcmp(req->method, "GET") != 0)
 		http_header(res, "Cache-Control", "no-store");
 	if (hit->role != ROLE_NONE) {
 		int st = auth_guard(req, res, hit->role);
-		if (st)
+		if (st) {
+			db_trace_context(NULL, NULL);
 			return st;
+		}
 	}
 	int qst = http_query_check(req, res);
 	if (qst)
 		return qst;
 	int status = hit->handler(req, res);
+	db_trace_context(NULL, NULL);
 	if (!res->body && status != 204) {
 		/* A handler that returned a bare status still answers with a JSON body. */
 		http_error(res, status, http_reason(status));

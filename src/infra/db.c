@@ -72,6 +72,7 @@ int db_open(char *err, size_t errlen)
 	}
 	mongoc_client_set_error_api(client, MONGOC_ERROR_API_VERSION_2);
 	mongoc_client_set_appname(client, "swmra");
+	db_trace_install(client);
 	database = mongoc_client_get_database(client, c->mongo_db);
 	return 0;
 }
@@ -132,6 +133,22 @@ bool db_ping(double *latency_ms, bson_error_t *err)
 	return ok;
 }
 
+int64_t db_delete_or_count(const char *coll, const bson_t *q, bool dry_run, bson_error_t *err)
+{
+	if (dry_run)
+		return mongoc_collection_count_documents(db_coll(coll), q, NULL, NULL, NULL, err);
+	bson_t reply;
+	int64_t n = -1;
+	if (mongoc_collection_delete_many(db_coll(coll), q, NULL, &reply, err)) {
+		bson_iter_t it;
+		n = 0;
+		if (bson_iter_init_find(&it, &reply, "deletedCount"))
+			n = bson_iter_as_int64(&it);
+	}
+	bson_destroy(&reply);
+	return n;
+}
+
 /* 11000 from an insert; 11001 is the code older servers gave the same condition. */
 static bool is_dup_key(const bson_error_t *err)
 {
@@ -145,6 +162,16 @@ enum db_claim_result db_claim(const char *coll, const bson_t *doc, bson_error_t 
 	return is_dup_key(err) ? DB_CLAIM_LOST : DB_CLAIM_ERROR;
 }
 
+bool db_upsert(const char *coll, const bson_t *q, const bson_t *update, bson_error_t *err)
+{
+	bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
+	bool ok = mongoc_collection_update_one(db_coll(coll), q, update, opts, NULL, err);
+	if (!ok && is_dup_key(err)) /* two first upserts raced: the document exists now */
+		ok = mongoc_collection_update_one(db_coll(coll), q, update, opts, NULL, err);
+	bson_destroy(opts);
+	return ok;
+}
+
 bool db_is_unavailable(const bson_error_t *err)
 {
 	if (err->domain == MONGOC_ERROR_SERVER_SELECTION || err->domain == MONGOC_ERROR_STREAM)
@@ -152,6 +179,15 @@ bool db_is_unavailable(const bson_error_t *err)
 	if (err->domain == MONGOC_ERROR_CLIENT && err->code == MONGOC_ERROR_CLIENT_AUTHENTICATE)
 		return true;
 	return false;
+}
+
+int64_t db_purge_before(const char *coll, const char *field, int64_t before_ms, bool dry_run,
+			bson_error_t *err)
+{
+	bson_t *f = BCON_NEW(field, "{", "$lt", BCON_DATE_TIME(before_ms), "}");
+	int64_t n = db_delete_or_count(coll, f, dry_run, err);
+	bson_destroy(f);
+	return n;
 }
 
 bool db_parse_oid(const char *hex, bson_oid_t *oid)

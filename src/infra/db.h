@@ -34,6 +34,12 @@ enum db_claim_result {
  * lost claim means for them. `doc` is borrowed (not modified); `err` is set for LOST (the
  * duplicate-key error, for logs) and ERROR. */
 enum db_claim_result db_claim(const char *coll, const bson_t *doc, bson_error_t *err);
+/* update_one with upsert on `coll`; a duplicate-key error from two first upserts racing
+ * is retried once (the document exists then). `q` and `update` are borrowed. */
+bool db_upsert(const char *coll, const bson_t *q, const bson_t *update, bson_error_t *err);
+/* The cleanup jobs' step: deletes the documents of `coll` matching `q` (or, with dry_run,
+ * counts them). Returns the number, or -1 on error (err set). */
+int64_t db_delete_or_count(const char *coll, const bson_t *q, bool dry_run, bson_error_t *err);
 /* The server could not be reached (selection timeout, socket errors): answer 503. */
 bool db_is_unavailable(const bson_error_t *err);
 /* `s` with every regular-expression metacharacter escaped, so a $regex matches it
@@ -43,10 +49,26 @@ char *db_regex_escape(const char *s);
  * types the API never stores): dates as RFC 3339 UTC, ObjectIds as 24-hex strings,
  * documents and arrays recursively. */
 json_object *db_value_to_json(const bson_iter_t *it);
+/* Deletes (or with dry_run counts) the documents of `coll` whose date `field` is before
+ * `before_ms`: the cron purges (no TTL indexes on FerretDB). Returns the number or -1. */
+int64_t db_purge_before(const char *coll, const char *field, int64_t before_ms, bool dry_run,
+			bson_error_t *err);
 /* 24 lowercase/uppercase hex chars → ObjectId. */
 bool db_parse_oid(const char *hex, bson_oid_t *oid);
 /* Installs the mongoc log handler that drops driver debug noise and FerretDB's harmless
  * endSessions warning and forwards the rest as JSON log lines. Called by db_open. */
 void db_install_log_handler(void);
+
+/* ---- command tracing of the test build (db_trace.c; only with APP_ENV=test) ---- */
+/* Installs the APM counter (and, with SWMRA_COMMAND_LOG_DIR, the per-process command log)
+ * on `client`. Called by db_open; does nothing outside test mode. */
+void db_trace_install(mongoc_client_t *client);
+/* Whether tracing is on (APP_ENV=test). */
+bool db_trace_enabled(void);
+/* Commands sent since the last reset (0 when tracing is off). */
+unsigned long db_trace_count(void);
+void db_trace_reset(void);
+/* What the command log names as the sender of the following commands (a route). */
+void db_trace_context(const char *method, const char *route);
 
 #endif

@@ -17,7 +17,16 @@ struct db_index {
 static const struct db_index indexes[] = {
     {"users", "email_unique", "{\"email\": 1}", true},
     {"users", "role_1", "{\"role\": 1}", false},
+    /* the admin list, newest first, all or by role */
+    {"users", "created_id", "{\"created_at\": -1, \"_id\": -1}", false},
+    {"users", "role_created_id", "{\"role\": 1, \"created_at\": -1, \"_id\": -1}", false},
     {"revoked_tokens", "expires_at_1", "{\"expires_at\": 1}", false},
+    /* live tickets: looked up by _id (ticket hash), one use by _id; the purge deletes by expiry */
+    {"ws_tickets", "expires_at_1", "{\"expires_at\": 1}", false},
+    {"ws_ticket_uses", "expires_at_1", "{\"expires_at\": 1}", false},
+    /* session caches: the revocations and user changes since their last sync */
+    {"revoked_tokens", "revoked_at_1", "{\"revoked_at\": 1}", false},
+    {"users", "updated_at_1", "{\"updated_at\": 1}", false},
     /* auth: login backoff counts one document per failed attempt; the purge job deletes by at */
     {"login_failures", "email_at", "{\"email\": 1, \"at\": -1}", false},
     {"login_failures", "at_1", "{\"at\": 1}", false},
@@ -25,22 +34,48 @@ static const struct db_index indexes[] = {
     {"login_failures", "device_at", "{\"device\": 1, \"at\": -1}", false},
     {"login_failures", "ip_device_at", "{\"ip\": 1, \"device\": 1, \"at\": -1}", false},
     {"pickup_requests", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
+    /* lists sort by (created_at, _id) newest first: the resident's, and staff's all / by
+     * status / by category (other filters narrow what these indexes walk) */
+    {"pickup_requests", "user_created_id", "{\"user_id\": 1, \"created_at\": -1, \"_id\": -1}",
+     false},
+    {"pickup_requests", "created_id", "{\"created_at\": -1, \"_id\": -1}", false},
+    {"pickup_requests", "status_created_id", "{\"status\": 1, \"created_at\": -1, \"_id\": -1}",
+     false},
+    {"pickup_requests", "category_created_id", "{\"category\": 1, \"created_at\": -1, \"_id\": -1}",
+     false},
     {"pickup_requests", "status_1", "{\"status\": 1}", false},
     {"pickup_requests", "slot_start_1", "{\"assigned_slot.start\": 1}", false},
     {"pickup_requests", "status_updated", "{\"status\": 1, \"updated_at\": 1}", false},
     /* requests: the change log; the event's _id "<request>:<version>" is the claim of a
      * change, this index serves the timeline reads (by request, in version order) */
     {"request_events", "request_version_unique", "{\"request_id\": 1, \"version\": 1}", true},
+    /* the outbox sweep: changes with effects pending, oldest first (changelog_sweep) */
+    {"request_events", "effects_pending_at", "{\"effects_pending\": 1, \"at\": 1}", false},
     {"notifications", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
     {"notifications", "status_next", "{\"status\": 1, \"next_attempt_at\": 1}", false},
+    /* the dispatcher's batch: queued, due, oldest first (its sort ends with _id) */
+    {"notifications", "status_next_id", "{\"status\": 1, \"next_attempt_at\": 1, \"_id\": 1}",
+     false},
+    /* swmra-job-compact: read in-app notifications and finished mail/SMS/push by age */
+    {"notifications", "channel_read_created", "{\"channel\": 1, \"read\": 1, \"created_at\": 1}",
+     false},
+    {"notifications", "status_created", "{\"status\": 1, \"created_at\": 1}", false},
+    {"send_attempts", "claimed_at_1", "{\"claimed_at\": 1}", false},
+    {"job_runs", "window_start_1", "{\"window_start\": 1}", false},
     {"notifications", "user_channel_read", "{\"user_id\": 1, \"channel\": 1, \"read\": 1}", false},
+    /* the notification list: a user's in-app channel, newest (_id) first, unread or all */
+    {"notifications", "user_channel_id", "{\"user_id\": 1, \"channel\": 1, \"_id\": -1}", false},
+    {"notifications", "user_channel_read_id",
+     "{\"user_id\": 1, \"channel\": 1, \"read\": 1, \"_id\": -1}", false},
     {"send_attempts", "notification_1", "{\"notification_id\": 1}", false},
     /* notify (web push): one subscription per endpoint; a user's subscriptions */
     {"push_subscriptions", "endpoint_unique", "{\"endpoint\": 1}", true},
     {"push_subscriptions", "user_1", "{\"user_id\": 1}", false},
+    {"push_subscriptions", "user_id_id", "{\"user_id\": 1, \"_id\": 1}", false},
     {"reminders", "request_1", "{\"request_id\": 1}", false},
     {"rewards", "request_unique", "{\"request_id\": 1}", true},
     {"rewards", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
+    {"rewards", "user_created_id", "{\"user_id\": 1, \"created_at\": -1, \"_id\": -1}", false},
     /* slots: one seat per request and slot (the seat itself is the claim's _id) */
     {"slot_claims", "request_start_unique", "{\"request_id\": 1, \"start\": 1}", true},
     {"slot_claims", "start_1", "{\"start\": 1}", false},

@@ -40,11 +40,11 @@ static bool channel_ok(const char *c)
 	return true;
 }
 
-int push_publish(const char *channel, const char *json, size_t len, int *subscribers, char *err,
-		 size_t errlen)
+/* One request to the publisher: `method` on /pub/<channel>, with `json` as the body when
+ * non-NULL. Returns the HTTP status, or -1 with a reason in err. `rb` gets the answer. */
+static long pub_request(const char *method, const char *channel, const char *json, size_t len,
+			struct resp_buf *rb, char *err, size_t errlen)
 {
-	if (subscribers)
-		*subscribers = -1;
 	if (!channel_ok(channel)) {
 		snprintf(err, errlen, "invalid channel name");
 		return -1;
@@ -65,19 +65,21 @@ int push_publish(const char *channel, const char *json, size_t len, int *subscri
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Accept: text/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
-	struct resp_buf rb = {.len = 0};
 	char ebuf[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (json) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 3000L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &rb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, rb);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
 	CURLcode rc = curl_easy_perform(h);
 	long status = 0;
@@ -85,10 +87,22 @@ int push_publish(const char *channel, const char *json, size_t len, int *subscri
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "publish to %s: %s", sock,
+		snprintf(err, errlen, "%s %s: %s", json ? "publish to" : "delete at", sock,
 			 ebuf[0] ? ebuf : curl_easy_strerror(rc));
 		return -1;
 	}
+	return status;
+}
+
+int push_publish(const char *channel, const char *json, size_t len, int *subscribers, char *err,
+		 size_t errlen)
+{
+	if (subscribers)
+		*subscribers = -1;
+	struct resp_buf rb = {.len = 0};
+	long status = pub_request("POST", channel, json, len, &rb, err, errlen);
+	if (status < 0)
+		return -1;
 	if (status != 201 && status != 202) {
 		snprintf(err, errlen, "publish: nchan answered %ld", status);
 		return -1;
@@ -100,6 +114,19 @@ int push_publish(const char *channel, const char *json, size_t len, int *subscri
 		if (o && json_object_object_get_ex(o, "subscribers", &s))
 			*subscribers = json_object_get_int(s);
 		json_object_put(o);
+	}
+	return 0;
+}
+
+int push_delete(const char *channel, char *err, size_t errlen)
+{
+	struct resp_buf rb = {.len = 0};
+	long status = pub_request("DELETE", channel, NULL, 0, &rb, err, errlen);
+	if (status < 0)
+		return -1;
+	if (status != 200 && status != 404) {
+		snprintf(err, errlen, "delete: nchan answered %ld", status);
+		return -1;
 	}
 	return 0;
 }

@@ -23,4 +23,11 @@ void push_user_channel(const char *user_hex, char buf[30]);
 int push_publish(const char *channel, const char *json, size_t len, int *subscribers, char *err,
 		 size_t errlen);
 
+/* Deletes `channel` at the publisher: nchan closes every subscriber of it (WebSocket close
+ * 1001, EventSource end of stream), including multiplexed ones. Only for channels that are
+ * never subscribed again (nchan 1.3.6 leaves dead subscriptions when a deleted id is
+ * subscribed again with several workers): per-session channels, never user.<id>. Returns 0
+ * on 200 (deleted) or 404 (nobody was subscribed); -1 otherwise with a reason in err. */
+int push_delete(const char *channel, char *err, size_t errlen);
+
 #endif

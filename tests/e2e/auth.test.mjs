@@ -145,7 +145,7 @@ test('admin routes: roles enforced from the database on every request', async (t
   assert.equal((await request('PATCH', path, withAuth(adm, { role: 'citizen' }))).status, 200);
   assert.equal((await get('/api/admin/users', auth(u.token))).status, 403);
 
-  // disable: the next request is refused and so is the login; enable again
+  // disable: the next request is refused and so is the login; enable again (a new login)
   const dis = await request('PATCH', path, withAuth(adm, { disabled: true }));
   assert.equal(dis.status, 200);
   assert.equal(dis.json.disabled, true);
@@ -154,7 +154,11 @@ test('admin routes: roles enforced from the database on every request', async (t
   assert.equal(l.status, 403);
   assert.deepEqual(l.json, { detail: 'Account disabled' });
   assert.equal((await request('PATCH', path, withAuth(adm, { disabled: false }))).status, 200);
-  assert.equal((await get('/api/auth/me', auth(u.token))).status, 200);
+  // the disable ended every session: re-enabling does not bring the old token back
+  assert.equal((await get('/api/auth/me', auth(u.token))).status, 401);
+  const again = await login(u.body.email, u.body.password);
+  assert.equal(again.status, 200, again.text);
+  assert.equal((await get('/api/auth/me', auth(again.json.access_token))).status, 200);
 
   // an admin cannot demote themselves
   const me = await get('/api/auth/me', auth(adm));

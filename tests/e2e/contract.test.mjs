@@ -708,6 +708,12 @@ test('(c) notifications: list, unread count, read one, read all, live channel', 
   const denied = await call('GET /api/ws/notifications', { expect: 403 });
   assert.equal(denied.headers['x-swmra-auth-error'], 'token_missing');
   await call('GET /api/ws/notifications', { query: { token: 'not.a.jwt' }, expect: 403 });
+  // a one-use ticket for it: issued to a signed-in caller, refused when unknown
+  const tk = await call('POST /api/ws/ticket', { token: a.token, expect: 200 });
+  await call('POST /api/ws/ticket', { expect: 401 });
+  const badTicket = await call('GET /api/ws/notifications', { query: { ticket: 'x'.repeat(43) }, expect: 403 });
+  assert.equal(badTicket.headers['x-swmra-auth-error'], 'ticket_invalid');
+  assert.match(tk.json.ticket, /^[A-Za-z0-9_-]{43}$/);
   await call('GET /api/ws/notifications', { query: { token: a.token }, headers: { 'if-none-match': 'x' }, expect: 400 });
   const status = await new Promise((resolvePromise, reject) => {
     const ws = new WebSocket(wsUrl(`/api/ws/notifications?token=${encodeURIComponent(a.token)}`), { handshakeTimeout: 5000 });

@@ -762,6 +762,79 @@ static void notes_append_only(void **state)
 	call_end(&c);
 }
 
+/* The document carries its timeline: a detail reads the document and probes the next
+ * version (2 commands), a list reads count and page (2 commands), however long the log;
+ * both show the same timeline as the log. A document written before timelines existed
+ * reads its log once and gets its timeline written. */
+static void documents_carry_their_timeline(void **state)
+{
+	(void)state;
+	char id[25], path[96], detail[8192];
+	create(resB, "organic", false, id);
+	struct call c;
+	snprintf(path, sizeof(path), "/api/staff/requests/%s/notes", id);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(
+		    itu_call_as(&c, "POST", path, NULL, "{\"note\":\"again\"}", staff, ROLE_STAFF),
+		    201);
+		call_end(&c);
+	}
+	expect_transition(id, "pending_review", 200);
+	snprintf(path, sizeof(path), "/api/requests/%s", id);
+	db_trace_reset();
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, resB, ROLE_CITIZEN), 200);
+	assert_true(db_trace_count() <= 2);
+	json_object *evs = json_object_object_get(c.json, "events");
+	assert_int_equal(json_object_array_length(evs), 8);
+	assert_null(json_object_object_get(json_object_array_get_idx(evs, 7), "version"));
+	snprintf(detail, sizeof(detail), "%s", json_object_to_json_string(evs));
+	call_end(&c);
+
+	db_trace_reset();
+	assert_int_equal(
+	    itu_call_as(&c, "GET", "/api/requests", "limit=100", NULL, resB, ROLE_CITIZEN), 200);
+	assert_true(db_trace_count() <= 2);
+	json_object *items = json_object_object_get(c.json, "items");
+	bool seen = false;
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		json_object *it = json_object_array_get_idx(items, i);
+		if (strcmp(jsonx_str(it, "id"), id) != 0)
+			continue;
+		seen = true;
+		assert_string_equal(
+		    json_object_to_json_string(json_object_object_get(it, "events")), detail);
+	}
+	assert_true(seen);
+	call_end(&c);
+
+	/* an older document: no timeline stored */
+	bson_oid_t oid;
+	bson_oid_init_from_string(&oid, id);
+	bson_t *sel = BCON_NEW("_id", BCON_OID(&oid));
+	bson_t *upd = BCON_NEW("$unset", "{", "timeline", BCON_UTF8(""), "}");
+	bson_error_t err;
+	assert_true(
+	    mongoc_collection_update_one(db_coll("pickup_requests"), sel, upd, NULL, NULL, &err));
+	bson_destroy(upd);
+	assert_int_equal(
+	    itu_call_as(&c, "GET", "/api/requests", "limit=100", NULL, resB, ROLE_CITIZEN), 200);
+	call_end(&c);
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, resB, ROLE_CITIZEN), 200);
+	assert_string_equal(json_object_to_json_string(json_object_object_get(c.json, "events")),
+			    detail);
+	call_end(&c);
+	bson_t *stored = itu_find_one("pickup_requests", sel);
+	bson_iter_t it;
+	assert_true(bson_iter_init_find(&it, stored, "timeline") && BSON_ITER_HOLDS_ARRAY(&it));
+	bson_destroy(stored);
+	db_trace_reset();
+	assert_int_equal(itu_call_as(&c, "GET", path, NULL, NULL, resB, ROLE_CITIZEN), 200);
+	assert_true(db_trace_count() <= 2);
+	assert_string_equal(json_object_to_json_string(json_object_object_get(c.json, "events")),
+			    detail);
+	call_end(&c);
+}
+
 static void staff_list_filters(void **state)
 {
 	(void)state;
@@ -1079,6 +1152,7 @@ int main(void)
 	    cmocka_unit_test(staff_pipeline_to_completed),
 	    cmocka_unit_test(failed_then_rescheduled),
 	    cmocka_unit_test(notes_append_only),
+	    cmocka_unit_test(documents_carry_their_timeline),
 	    cmocka_unit_test(staff_list_filters),
 	    cmocka_unit_test(staff_sees_resident),
 	    cmocka_unit_test(booking_window_on_requests),

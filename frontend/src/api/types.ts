@@ -1,31 +1,50 @@
-export type Role = 'citizen' | 'staff' | 'admin';
+// The web app's names for the API's JSON, all derived from the contract: src/api/schema.d.ts is
+// generated from docs/openapi.yaml (`npm run gen:api`; `npm run check:api` fails when it is out
+// of date), so a change of the spec that the app does not follow fails `npm run typecheck`.
+import type { components, operations } from './schema';
 
-export interface NotificationPrefs {
-  email: boolean;
-  sms: boolean;
-  inapp: boolean;
+type Schemas = components['schemas'];
+type OperationId = keyof operations;
+
+/** The JSON request body of an operation (by its operationId in docs/openapi.yaml). */
+export type BodyOf<O extends OperationId> = operations[O] extends {
+  requestBody?: { content: { 'application/json': infer B } };
 }
+  ? B
+  : never;
 
-export interface User {
-  id: string;
-  name: string;
-  email: string;
-  phone: string;
-  role: Role;
-  disabled?: boolean;
-  prefs?: NotificationPrefs;
-  created_at?: string;
+/** The JSON answer of an operation with status S. */
+export type AnswerOf<O extends OperationId, S extends number = 200> = operations[O]['responses'] extends {
+  [K in S]: { content: { 'application/json': infer A } };
 }
+  ? A
+  : never;
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: string;
-  user: User;
-}
+/** The query keys an operation accepts (values as the form has them; the server validates). */
+export type QueryOf<O extends OperationId> = {
+  [K in keyof NonNullable<operations[O]['parameters']['query']>]?: string | number | boolean;
+};
 
-export const CATEGORIES = ['organic', 'recyclable', 'hazardous', 'e-waste', 'bulk', 'other'] as const;
-export type Category = (typeof CATEGORIES)[number];
+/** true when A and B hold the same members (used to pin the runtime lists below to the spec). */
+type SameMembers<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
 
+export type Role = Schemas['Role'];
+export type NotificationPrefs = Schemas['Me']['prefs'];
+
+/** The signed-in account: login and register answer `User`, GET /auth/me adds `prefs`. */
+export type User = Schemas['User'] & Partial<Pick<Schemas['Me'], 'prefs'>>;
+/** An account as an admin sees it (GET /admin/users). */
+export type AdminUser = Schemas['AdminUser'];
+export type TokenResponse = Schemas['TokenResponse'];
+
+export type Category = Schemas['Category'];
+/** The categories in the order the wizard offers them. */
+export const CATEGORIES = ['organic', 'recyclable', 'hazardous', 'e-waste', 'bulk', 'other'] as const satisfies readonly Category[];
+export type CategoriesMatchSpec = Assert<SameMembers<(typeof CATEGORIES)[number], Category>>;
+
+export type Status = Schemas['RequestStatus'];
+/** The statuses in lifecycle order (filters, the staff board's columns). */
 export const STATUSES = [
   'draft',
   'submitted',
@@ -40,141 +59,46 @@ export const STATUSES = [
   'completed',
   'failed',
   'cancelled',
-] as const;
-export type Status = (typeof STATUSES)[number];
+] as const satisfies readonly Status[];
+export type StatusesMatchSpec = Assert<SameMembers<(typeof STATUSES)[number], Status>>;
 
-export interface Address {
-  line1: string;
-  line2?: string | null;
-  city: string;
-  pincode: string;
-  lat?: number | null;
-  lng?: number | null;
-}
+export type Address = Schemas['Address'];
+export type SlotRange = Schemas['SlotRange'];
+/** One timeline entry: `by` is the acting user's id, `by_role` their role. */
+export type RequestEvent = Schemas['RequestEvent'];
 
-export interface SlotRange {
-  start: string;
-  end: string;
-}
+/** A request as its resident sees it. */
+export type PickupRequest = Schemas['PickupRequest'];
+/** A request on the staff board (with the resident who made it). */
+export type StaffRequestItem = Schemas['StaffRequestItem'];
+/** A request as staff open it: the resident and the transitions the caller may make. */
+export type StaffRequest = Schemas['StaffRequest'];
 
-/** Who made a change: the user id as a string, with `by_role` beside it (some servers
- * sent `{id, role}` in `by`). */
-export type EventActor = { id: string; role?: Role | string } | string | null;
+/** Pages of a list (`?skip=&limit=`). */
+export type RequestPage = Schemas['RequestPage'];
+export type StaffRequestPage = Schemas['StaffRequestPage'];
+export type AdminUserPage = AnswerOf<'adminUsersList'>;
 
-export interface RequestEvent {
-  type: string;
-  at: string;
-  by?: EventActor;
-  by_role?: Role | string | null;
-  data?: Record<string, unknown> | null;
-}
+export type AvailableSlot = Schemas['AvailableSlot'];
+export type StaffSlot = Schemas['StaffSlot'];
 
-export interface PickupRequest {
-  id: string;
-  user_id: string;
-  category: Category;
-  is_special: boolean;
-  description: string;
-  quantity: number;
-  photos: string[];
-  address: Address;
-  preferred_slots: SlotRange[];
-  assigned_slot: SlotRange | null;
-  status: Status;
-  events?: RequestEvent[];
-  reward_points: number;
-  created_at: string;
-  updated_at: string;
-  allowed_transitions?: Status[];
-  user?: { id?: string; name?: string; email?: string; phone?: string } | null;
-}
+export type AppNotification = Schemas['Notification'];
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  skip: number;
-  limit: number;
-}
+export type RewardsSummary = AnswerOf<'rewardsSummary'>;
+export type RewardEntry = RewardsSummary['recent'][number];
 
-export interface AvailableSlot {
-  start: string;
-  end: string;
-  capacity: number;
-  remaining: number;
-}
-
-export interface StaffSlot {
-  start: string;
-  end: string;
-  capacity_class: string;
-  capacity: number;
-  booked: number;
-  requests: { id: string; category: Category; status: Status }[];
-}
-
-export interface AppNotification {
-  id: string;
-  user_id?: string;
-  channel?: string;
-  event?: string;
-  title: string;
-  body: string;
-  meta?: Record<string, unknown> | null;
-  status?: string;
-  read?: boolean;
-  created_at: string;
-  sent_at?: string | null;
-}
-
-export interface RewardEntry {
-  id: string;
-  points: number;
-  reason: string;
-  request_id?: string | null;
-  created_at: string;
-}
-
-export interface RewardsSummary {
-  total_points: number;
-  recent: RewardEntry[];
-}
-
-export interface WeeklyWindow {
-  weekday: number;
-  start: string;
-  end: string;
-}
-
-export interface SlotTemplates {
-  timezone: string;
-  slot_minutes: number;
-  capacity: { standard: number; special: number };
-  weekly: WeeklyWindow[];
-  closed_dates: string[];
-}
+/** The weekly slot template on the wire (`timezone` and `closed_dates` may be left out of a PUT). */
+export type SlotTemplate = Schemas['SlotTemplate'];
+export type WeeklyWindow = SlotTemplate['weekly'][number];
+/** The template as the admin page edits it: every field present. */
+export type SlotTemplates = SlotTemplate & Required<Pick<SlotTemplate, 'timezone' | 'closed_dates'>>;
 
 /** A capacity change or closure for local dates `from`..`to` (inclusive, YYYY-MM-DD). */
-export interface SlotOverride {
-  id?: string;
-  from: string;
-  to: string;
-  capacity_class?: 'standard' | 'special' | null;
-  capacity?: number | null;
-  closed?: boolean;
-  created_at?: string;
-}
+export type SlotOverride = Schemas['SlotOverride'];
+export type NewSlotOverride = BodyOf<'slotOverrideCreate'>;
 
-export interface UploadResult {
-  url: string;
-  path: string;
-}
+export type UploadResult = AnswerOf<'filesUpload', 201>;
 
-export interface NewRequestBody {
-  category: Category;
-  is_special: boolean;
-  description: string;
-  quantity: number;
-  address: Address;
-  preferred_slots: SlotRange[];
-  photos: string[];
-}
+/** A new request as the wizard sends it (`draft` is a separate flag of the create call). */
+export type NewRequestBody = Omit<Schemas['RequestCreate'], 'draft'>;
+export type RequestPatch = Schemas['RequestPatch'];

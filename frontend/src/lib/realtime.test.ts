@@ -71,6 +71,54 @@ describe('NotificationStream', () => {
     s.stop();
   });
 
+  it('asks a URL function for a fresh URL (one-use ticket) before every attempt', async () => {
+    vi.useFakeTimers();
+    const sockets = installFakeSockets();
+    let n = 0;
+    const url = vi.fn(async () => `http://h/api/ws/notifications?ticket=t${++n}`);
+    const onOpen = vi.fn();
+    const s = new NotificationStream({ url, onMessage: () => undefined, onOpen, random: () => 1, baseDelayMs: 1000, switchAfter: 10 });
+    s.start();
+    expect(s.state).toBe('connecting');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sockets.ws().url).toBe('ws://h/api/ws/notifications?ticket=t1');
+    sockets.ws().serverOpen();
+    sockets.ws().serverDrop(1001);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(url).toHaveBeenCalledTimes(2);
+    expect(sockets.ws().url).toBe('ws://h/api/ws/notifications?ticket=t2');
+    sockets.ws().serverOpen();
+    expect(onOpen).toHaveBeenCalledTimes(2);
+    s.stop();
+  });
+
+  it('counts a failed URL function as a failed attempt and backs off', async () => {
+    vi.useFakeTimers();
+    const sockets = installFakeSockets();
+    const url = vi.fn().mockRejectedValueOnce(new Error('503')).mockResolvedValue('http://h/x?ticket=ok');
+    const s = new NotificationStream({ url, onMessage: () => undefined, random: () => 1, baseDelayMs: 1000 });
+    s.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.state).toBe('waiting');
+    expect(sockets.wsCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sockets.wsCount()).toBe(1);
+    expect(sockets.ws().url).toBe('ws://h/x?ticket=ok');
+    s.stop();
+  });
+
+  it('drops a URL that arrives after stop', async () => {
+    const sockets = installFakeSockets();
+    let give: (u: string) => void = () => undefined;
+    const s = new NotificationStream({ url: () => new Promise<string>((r) => (give = r)), onMessage: () => undefined });
+    s.start();
+    s.stop();
+    give('http://h/late');
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sockets.wsCount()).toBe(0);
+  });
+
   it('does not reconnect after stop', () => {
     vi.useFakeTimers();
     const sockets = installFakeSockets();

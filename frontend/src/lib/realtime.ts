@@ -2,13 +2,18 @@
  * Live notification stream: WebSocket first, EventSource (same URL) as fallback, with
  * exponential backoff and jitter between attempts. The server (nginx + nchan) cannot resume
  * by message id, so `onOpen` runs after every (re)connect and the caller catches up over REST.
+ * The URL may be a function called before every attempt: a one-use ticket is good for one
+ * connection only, so the stream asks for a fresh one each time (EventSource's own retry
+ * would reuse a spent ticket; the stream takes over its retries anyway).
  */
 export type StreamState = 'idle' | 'connecting' | 'open' | 'waiting' | 'stopped';
 export type Transport = 'ws' | 'sse';
 
 export interface StreamOptions {
-  /** http(s) URL of the stream, token included; the ws(s) URL is derived from it. */
-  url: string;
+  /** http(s) URL of the stream, credential included, or a function that gives a fresh one
+   *  for every attempt; the ws(s) URL is derived from it. A rejected promise counts as a
+   *  failed attempt (backoff, then a new try). */
+  url: string | (() => Promise<string>);
   onMessage: (data: unknown) => void;
   onOpen?: (transport: Transport) => void;
   onState?: (state: StreamState, transport: Transport) => void;
@@ -110,6 +115,22 @@ export class NotificationStream {
     this.closeSockets();
     const gen = ++this.generation;
     this.setState('connecting');
+    const { url } = this.opts;
+    if (typeof url === 'string') {
+      this.connect(gen, url);
+      return;
+    }
+    url().then(
+      (u) => {
+        if (gen === this.generation && !this.stopped) this.connect(gen, u);
+      },
+      () => {
+        if (gen === this.generation && !this.stopped) this.schedule();
+      },
+    );
+  }
+
+  private connect(gen: number, url: string) {
     let opened = false;
     const onOpen = () => {
       if (gen !== this.generation) return;
@@ -147,7 +168,7 @@ export class NotificationStream {
 
     try {
       if (this.transport === 'ws') {
-        const ws = new WebSocket(this.opts.url.replace(/^http/, 'ws'));
+        const ws = new WebSocket(url.replace(/^http/, 'ws'));
         this.ws = ws;
         ws.onopen = onOpen;
         ws.onmessage = (e) => onData(e.data);
@@ -156,7 +177,7 @@ export class NotificationStream {
           /* a close event follows */
         };
       } else {
-        const es = new EventSource(this.opts.url);
+        const es = new EventSource(url);
         this.es = es;
         es.onopen = onOpen;
         es.onmessage = (e) => onData(e.data);

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { requestsApi } from '../api/endpoints';
 import { errorMessage } from '../api/client';
-import { STATUSES, type Page, type PickupRequest } from '../api/types';
+import { STATUSES, type RequestPage } from '../api/types';
 import { Alert, ButtonLink, EmptyState, Loading, PageHeader } from '../components/ui';
 import { SelectField } from '../components/Field';
 import { RequestCard } from '../components/RequestCard';
@@ -16,7 +16,7 @@ export default function Requests() {
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const skip = Math.max(0, Number(params.get('skip')) || 0);
-  const [page, setPage] = useState<Page<PickupRequest> | null>(null);
+  const [page, setPage] = useState<RequestPage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [reload, setReload] = useState(0);

@@ -101,11 +101,21 @@ export async function markAllRead(): Promise<void> {
   }
 }
 
-/** Opens the live stream for a token (closing any previous one) and loads the history. */
+/** The live channel's URL with a fresh one-use ticket (the bearer token never goes in a URL). */
+async function liveUrl(): Promise<string> {
+  const { ticket } = await notificationsApi.wsTicket();
+  return apiUrl(`/ws/notifications?ticket=${encodeURIComponent(ticket)}`);
+}
+
+/** Opens the live stream of the signed-in session (closing any previous one) and loads the
+ * history. Every connection attempt gets its own ticket; the session's token (given here)
+ * authenticates the ticket request. When the session ends (logout, password change
+ * elsewhere, disable), the server closes the stream and the ticket request answers 401. */
 export function connectNotifications(token: string): void {
   disconnectNotifications(false);
+  if (!token) return;
   stream = new NotificationStream({
-    url: apiUrl(`/ws/notifications?token=${encodeURIComponent(token)}`),
+    url: liveUrl,
     onMessage: receiveNotification,
     onOpen: () => {
       void refreshNotifications();

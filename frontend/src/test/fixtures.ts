@@ -1,8 +1,21 @@
-import type { AppNotification, PickupRequest, User } from '../api/types';
+import type { AdminUser, AppNotification, PickupRequest, StaffRequest, User } from '../api/types';
+import { allowedTransitions } from '../lib/status';
 
 export const citizen: User = { id: 'u1', name: 'Asha Rao', email: 'asha@example.com', phone: '+91 98765 43210', role: 'citizen', prefs: { email: true, sms: false, inapp: true } };
 export const staffUser: User = { id: 's1', name: 'Sam Staff', email: 'staff@example.com', phone: '0800 123 456', role: 'staff' };
 export const adminUser: User = { id: 'a1', name: 'Ada Admin', email: 'admin@example.com', phone: '0800 123 457', role: 'admin' };
+
+/** An account as GET /admin/users lists it. */
+export function asAdminUser(u: User, over: Partial<AdminUser> = {}): AdminUser {
+  return {
+    ...u,
+    prefs: u.prefs ?? { email: true, sms: false, inapp: true },
+    disabled: false,
+    created_at: '2025-01-01T10:00:00Z',
+    updated_at: '2025-01-01T10:00:00Z',
+    ...over,
+  };
+}
 
 const HOUR = 3_600_000;
 
@@ -19,10 +32,21 @@ export function makeRequest(over: Partial<PickupRequest> = {}): PickupRequest {
     preferred_slots: [],
     assigned_slot: null,
     status: 'submitted',
-    events: [{ type: 'STATUS_CHANGE', at: '2025-01-01T10:00:00Z', by: 'u1', data: { from: 'draft', to: 'submitted' } }],
+    events: [{ type: 'STATUS_CHANGE', at: '2025-01-01T10:00:00Z', by: 'u1', by_role: 'citizen', data: { from: 'draft', to: 'submitted', reason: null, note: null } }],
     reward_points: 0,
     created_at: '2025-01-01T10:00:00Z',
     updated_at: '2025-01-01T10:00:00Z',
+    ...over,
+  };
+}
+
+/** A request as staff get it: with the resident who made it and the transitions they may make. */
+export function makeStaffRequest(over: Partial<StaffRequest> = {}): StaffRequest {
+  const r = makeRequest(over);
+  return {
+    ...r,
+    allowed_transitions: allowedTransitions(r.status),
+    user: { id: r.user_id, name: citizen.name, email: citizen.email, phone: citizen.phone },
     ...over,
   };
 }

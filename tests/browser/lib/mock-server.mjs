@@ -359,6 +359,13 @@ route('GET', '/api/notifications', (req, res, u, q) => {
   send(res, 200, list.slice(0, limit));
 });
 route('GET', '/api/notifications/unread-count', (req, res, u) => send(res, 200, { unread: notifications.filter((n) => n.user_id === u.id && !n.read).length }));
+// one-use live tickets (POST /api/ws/ticket, then /api/ws/notifications?ticket=)
+const wsTickets = new Map(); // ticket -> user id
+route('POST', '/api/ws/ticket', (req, res, u) => {
+  const t = randomBytes(32).toString('base64url');
+  wsTickets.set(t, u.id);
+  send(res, 200, { ticket: t, expires_in: 30 });
+});
 route('POST', '/api/notifications/read-all', (req, res, u) => {
   notifications.filter((n) => n.user_id === u.id).forEach((n) => (n.read = true));
   send(res, 200, { detail: 'ok' });
@@ -535,6 +542,17 @@ function sse(req, res, u) {
   });
 }
 
+/** The user of a live-channel URL: ?ticket= (used up here) or ?token=. */
+function liveUser(url) {
+  const ticket = url.searchParams.get('ticket');
+  if (ticket) {
+    const id = wsTickets.get(ticket);
+    wsTickets.delete(ticket);
+    return id ? users.get(id) : undefined;
+  }
+  return users.get(tokens.get(url.searchParams.get('token') ?? ''));
+}
+
 const server = createServer(async (req, res) => {
   try {
     const url = new URL(req.url, ORIGIN);
@@ -547,7 +565,7 @@ const server = createServer(async (req, res) => {
     }
     if (!path.startsWith('/api/')) return serveStatic(req, res, path);
     if (path === '/api/ws/notifications') {
-      const u = users.get(tokens.get(url.searchParams.get('token') ?? ''));
+      const u = liveUser(url);
       if (!u) return send(res, 403, { error: 'token_invalid', code: 4001 });
       return sse(req, res, u);
     }
@@ -573,7 +591,7 @@ const server = createServer(async (req, res) => {
 const wss = new WebSocketServer({ noServer: true });
 server.on('upgrade', (req, socket, head) => {
   const url = new URL(req.url, ORIGIN);
-  const u = url.pathname === '/api/ws/notifications' && users.get(tokens.get(url.searchParams.get('token') ?? ''));
+  const u = url.pathname === '/api/ws/notifications' && liveUser(url);
   if (!u || process.env.MOCK_NO_WS === '1') {
     socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":"token_invalid","code":4001}');
     return;

@@ -26,7 +26,7 @@ describe('Timeline', () => {
 
   it('names the actor from `by` (the user id as a string) and `by_role`', () => {
     const at = '2030-01-01T10:00:00Z';
-    const data = { from: 'submitted', to: 'pending_review', reason: null, note: null };
+    const data = { from: 'submitted', to: 'pending_review', reason: null, note: null } as const;
     const { unmount } = render(
       <Timeline
         currentUserId="u1"
@@ -43,8 +43,8 @@ describe('Timeline', () => {
     unmount();
     // the staff view labels known actors by id and others by the id's tail
     render(<Timeline actors={{ s1: 'Asha (staff)' }} events={[
-      { type: 'NOTE', at, by: 's1', by_role: 'staff', data: { note: 'a' } },
-      { type: 'NOTE', at: '2030-01-01T11:00:00Z', by: '0123456789abcdef01234567', by_role: 'admin', data: { note: 'b' } },
+      { type: 'NOTE', at, by: 's1', by_role: 'staff', data: { from: null, to: null, reason: null, note: 'a' } },
+      { type: 'NOTE', at: '2030-01-01T11:00:00Z', by: '0123456789abcdef01234567', by_role: 'admin', data: { from: null, to: null, reason: null, note: 'b' } },
     ]} />);
     expect(screen.getByText(/· by Asha \(staff\)$/)).toBeInTheDocument();
     expect(screen.getByText(/· by staff member …234567$/)).toBeInTheDocument();

@@ -18,7 +18,7 @@ describe('Request detail', () => {
         status: 'scheduled',
         assigned_slot: slotIn(72),
         events: [
-          { type: 'STATUS_CHANGE', at: '2025-01-01T10:00:00Z', by: 'u1', data: { status: 'submitted' } },
+          { type: 'STATUS_CHANGE', at: '2025-01-01T10:00:00Z', by: 'u1', by_role: 'citizen', data: { from: null, to: 'submitted', reason: null, note: null } },
           { type: 'STATUS_CHANGE', at: '2025-01-01T11:00:00Z', by: 'u1', by_role: 'citizen', data: { from: 'submitted', to: 'scheduled', reason: null, note: null } },
           { type: 'NOTE', at: '2025-01-01T12:00:00Z', by: 's1', by_role: 'staff', data: { from: null, to: null, reason: null, note: 'Gate code 1234' } },
         ],

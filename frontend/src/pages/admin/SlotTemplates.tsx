@@ -117,7 +117,7 @@ export default function SlotTemplates() {
         closed_dates: value.closed_dates,
       };
       const saved = await adminApi.saveTemplates(body);
-      if (saved && typeof saved === 'object' && Array.isArray(saved.weekly)) setValue({ ...saved, closed_dates: [...(saved.closed_dates ?? [])].sort() });
+      if (saved && typeof saved === 'object' && Array.isArray(saved.weekly)) setValue({ ...saved, timezone: saved.timezone ?? body.timezone, closed_dates: [...(saved.closed_dates ?? [])].sort() });
       setMessage({ tone: 'success', text: t('templates.saved') });
     } catch (err) {
       if (err instanceof ApiError && Object.keys(err.fieldErrors).length) {

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { adminApi } from '../../api/endpoints';
 import { errorMessage } from '../../api/client';
-import type { Page, Role, User } from '../../api/types';
+import type { AdminUser, AdminUserPage, BodyOf, Role } from '../../api/types';
 import { useStore } from '../../lib/store';
 import { authStore } from '../../stores/auth';
 import { Alert, Button, EmptyState, Loading, PageHeader } from '../../components/ui';
@@ -20,7 +20,7 @@ export default function Users() {
   const role = params.get('role') ?? '';
   const skip = Math.max(0, Number(params.get('skip')) || 0);
   const [search, setSearch] = useState(q);
-  const [page, setPage] = useState<Page<User> | null>(null);
+  const [page, setPage] = useState<AdminUserPage | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [rowState, setRowState] = useState<Record<string, { busy?: boolean; error?: string; ok?: string }>>({});
@@ -48,7 +48,7 @@ export default function Users() {
     setParams({ ...(search.trim() ? { q: search.trim() } : {}), ...(role ? { role } : {}) });
   };
 
-  const save = async (u: User, patch: { role?: Role; disabled?: boolean }) => {
+  const save = async (u: AdminUser, patch: BodyOf<'adminUsersPatch'>) => {
     setRowState((s) => ({ ...s, [u.id]: { busy: true } }));
     try {
       const updated = await adminApi.updateUser(u.id, patch);
@@ -128,7 +128,7 @@ export default function Users() {
                             <input
                               type="checkbox"
                               className="h-5 w-5 rounded border-gray-600 text-brand-700 focus:ring-brand-700"
-                              checked={!!u.disabled}
+                              checked={u.disabled}
                               disabled={self || st.busy}
                               onChange={(e) => save(u, { disabled: e.target.checked })}
                             />

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { staffApi } from '../../api/endpoints';
 import { errorMessage } from '../../api/client';
-import { CATEGORIES, STATUSES, type Page, type PickupRequest, type Status } from '../../api/types';
+import { CATEGORIES, STATUSES, type PickupRequest, type StaffRequestPage, type Status } from '../../api/types';
 import { Alert, Button, Loading, PageHeader } from '../../components/ui';
 import { SelectField, TextField } from '../../components/Field';
 import { Pagination } from '../../components/Pagination';
@@ -30,7 +30,7 @@ export default function StaffBoard() {
   const q = params.get('q') ?? '';
   const skip = Math.max(0, Number(params.get('skip')) || 0);
   const [search, setSearch] = useState(q);
-  const [page, setPage] = useState<Page<PickupRequest> | null>(null);
+  const [page, setPage] = useState<StaffRequestPage | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);

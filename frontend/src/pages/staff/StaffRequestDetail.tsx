@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { Link, useParams } from 'react-router-dom';
 import { staffApi } from '../../api/endpoints';
 import { ApiError, errorMessage } from '../../api/client';
-import type { AvailableSlot, PickupRequest, Status } from '../../api/types';
+import type { AvailableSlot, StaffRequest, Status } from '../../api/types';
 import { Alert, Button, Card, Loading, PageHeader } from '../../components/ui';
 import { TextArea } from '../../components/Field';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
@@ -19,7 +19,7 @@ const DESTRUCTIVE: Status[] = ['failed', 'cancelled'];
 
 export default function StaffRequestDetail() {
   const { id = '' } = useParams();
-  const [req, setReq] = useState<PickupRequest | null>(null);
+  const [req, setReq] = useState<StaffRequest | null>(null);
   const [error, setError] = useState<{ status: number; message: string } | null>(null);
   const [announce, setAnnounce] = useState('');
   const me = useStore(authStore, (s) => s.user);
@@ -39,7 +39,7 @@ export default function StaffRequestDetail() {
 
   /** Uses the server's answer when it is the request, else reloads. */
   const apply = async (r: unknown, msg: string) => {
-    if (r && typeof r === 'object' && 'status' in r && 'id' in r) setReq(r as PickupRequest);
+    if (r && typeof r === 'object' && 'status' in r && 'id' in r) setReq(r as StaffRequest);
     else await load();
     setAnnounce(msg);
   };
@@ -147,7 +147,7 @@ export default function StaffRequestDetail() {
   );
 }
 
-function TransitionCard({ req, onDone }: { req: PickupRequest; onDone: (r: unknown, msg: string) => Promise<void> }) {
+function TransitionCard({ req, onDone }: { req: StaffRequest; onDone: (r: unknown, msg: string) => Promise<void> }) {
   const options = allowedTransitions(req.status, req.allowed_transitions);
   const [note, setNote] = useState('');
   const [pending, setPending] = useState<Status | null>(null);
@@ -250,7 +250,7 @@ function TransitionCard({ req, onDone }: { req: PickupRequest; onDone: (r: unkno
   );
 }
 
-function NoteCard({ req, onDone }: { req: PickupRequest; onDone: (r: unknown, msg: string) => Promise<void> }) {
+function NoteCard({ req, onDone }: { req: StaffRequest; onDone: (r: unknown, msg: string) => Promise<void> }) {
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [formError, setFormError] = useState<string | null>(null);

@@ -5,7 +5,7 @@ import SlotTemplates from '../SlotTemplates';
 import Users from '../Users';
 import { renderAt, signIn } from '../../../test/render';
 import { fakeFetch, reply } from '../../../test/fakeFetch';
-import { adminUser, citizen } from '../../../test/fixtures';
+import { adminUser, asAdminUser, citizen } from '../../../test/fixtures';
 
 const TEMPLATES = {
   timezone: 'Asia/Kolkata',
@@ -107,8 +107,8 @@ describe('Users and roles', () => {
   it('lists users and changes a role', async () => {
     signIn(adminUser);
     const net = fakeFetch({
-      'GET /api/admin/users': { items: [adminUser, citizen], total: 2, skip: 0, limit: 20 },
-      'PATCH /api/admin/users/:id': (c) => ({ ...citizen, ...(c.body as object) }),
+      'GET /api/admin/users': { items: [asAdminUser(adminUser), asAdminUser(citizen)], total: 2, skip: 0, limit: 20 },
+      'PATCH /api/admin/users/:id': (c) => ({ ...asAdminUser(citizen), ...(c.body as object) }),
     });
     renderAt(<Users />, { route: '/admin/users', path: '/admin/users' });
     const row = (await screen.findByRole('rowheader', { name: /asha rao/i })).closest('tr')!;
@@ -123,7 +123,7 @@ describe('Users and roles', () => {
 
   it('keeps the screen-reader-only labels inside the scrolling table (no page-wide overflow on phones)', async () => {
     signIn(adminUser);
-    fakeFetch({ 'GET /api/admin/users': { items: [adminUser, citizen], total: 2, skip: 0, limit: 20 } });
+    fakeFetch({ 'GET /api/admin/users': { items: [asAdminUser(adminUser), asAdminUser(citizen)], total: 2, skip: 0, limit: 20 } });
     renderAt(<Users />, { route: '/admin/users', path: '/admin/users' });
     await screen.findByRole('rowheader', { name: /asha rao/i });
     // .sr-only is position:absolute; without a positioned scroll box its containing block is

@@ -6,14 +6,14 @@ import StaffRequestDetail from '../StaffRequestDetail';
 import SlotCalendar from '../SlotCalendar';
 import { renderAt, signIn } from '../../../test/render';
 import { fakeFetch, reply } from '../../../test/fakeFetch';
-import { makeRequest, slotIn, staffUser } from '../../../test/fixtures';
+import { makeStaffRequest, slotIn, staffUser } from '../../../test/fixtures';
 
 describe('Staff board', () => {
   it('shows a column per status with counts, and sends filters and search', async () => {
     signIn(staffUser);
     const net = fakeFetch({
       'GET /api/staff/requests': {
-        items: [makeRequest({ id: 'a', status: 'submitted', description: 'Sofa' }), makeRequest({ id: 'b', status: 'enroute', description: 'Bottles' }), makeRequest({ id: 'c', status: 'enroute', description: 'Cans' })],
+        items: [makeStaffRequest({ id: 'a', status: 'submitted', description: 'Sofa' }), makeStaffRequest({ id: 'b', status: 'enroute', description: 'Bottles' }), makeStaffRequest({ id: 'c', status: 'enroute', description: 'Cans' })],
         total: 3,
         skip: 0,
         limit: 100,
@@ -42,8 +42,8 @@ describe('Staff request detail', () => {
     signIn(staffUser);
     const slot = slotIn(30);
     const net = fakeFetch({
-      'GET /api/staff/requests/r1': makeRequest({ status: 'scheduled', assigned_slot: slot }),
-      'POST /api/staff/requests/r1/transition': makeRequest({ status: 'enroute', assigned_slot: slot }),
+      'GET /api/staff/requests/r1': makeStaffRequest({ status: 'scheduled', assigned_slot: slot }),
+      'POST /api/staff/requests/r1/transition': makeStaffRequest({ status: 'enroute', assigned_slot: slot }),
     });
     renderAt(<StaffRequestDetail />, route);
     const group = await screen.findByRole('group', { name: 'Move to the next stage' });
@@ -59,7 +59,7 @@ describe('Staff request detail', () => {
   it("names the resident from the server's user", async () => {
     signIn(staffUser);
     fakeFetch({
-      'GET /api/staff/requests/r1': makeRequest({
+      'GET /api/staff/requests/r1': makeStaffRequest({
         status: 'submitted',
         user: { id: 'u1', name: 'Aditi Rao', email: 'aditi@example.com', phone: '+91 98450 12345' },
       }),
@@ -70,7 +70,7 @@ describe('Staff request detail', () => {
 
   it('shows the resident id when the account no longer exists (user: null)', async () => {
     signIn(staffUser);
-    fakeFetch({ 'GET /api/staff/requests/r1': makeRequest({ status: 'submitted', user_id: 'u9', user: null }) });
+    fakeFetch({ 'GET /api/staff/requests/r1': makeStaffRequest({ status: 'submitted', user_id: 'u9', user: null }) });
     renderAt(<StaffRequestDetail />, route);
     expect(await screen.findByText('u9')).toBeInTheDocument();
   });
@@ -78,7 +78,7 @@ describe('Staff request detail', () => {
   it("prefers the server's allowed_transitions and confirms destructive moves", async () => {
     signIn(staffUser);
     const net = fakeFetch({
-      'GET /api/staff/requests/r1': makeRequest({ status: 'onsite', allowed_transitions: ['failed'] }),
+      'GET /api/staff/requests/r1': makeStaffRequest({ status: 'onsite', allowed_transitions: ['failed'] }),
       'POST /api/staff/requests/r1/transition': reply(409, { detail: 'Transition not allowed' }),
     });
     renderAt(<StaffRequestDetail />, route);
@@ -94,9 +94,9 @@ describe('Staff request detail', () => {
     signIn(staffUser);
     const s = { start: '2030-03-01T04:30:00Z', end: '2030-03-01T05:30:00Z', capacity: 3, remaining: 2 };
     const net = fakeFetch({
-      'GET /api/staff/requests/r1': makeRequest({ status: 'pending_review' }),
+      'GET /api/staff/requests/r1': makeStaffRequest({ status: 'pending_review' }),
       'GET /api/slots/available': [s],
-      'POST /api/staff/requests/r1/transition': makeRequest({ status: 'scheduled', assigned_slot: { start: s.start, end: s.end } }),
+      'POST /api/staff/requests/r1/transition': makeStaffRequest({ status: 'scheduled', assigned_slot: { start: s.start, end: s.end } }),
     });
     renderAt(<StaffRequestDetail />, route);
     await userEvent.click(await screen.findByRole('button', { name: 'Move to Scheduled' }));
@@ -109,10 +109,10 @@ describe('Staff request detail', () => {
 
   it('adds a note and validates it', async () => {
     signIn(staffUser);
-    const req = makeRequest({ status: 'completed' });
+    const req = makeStaffRequest({ status: 'completed' });
     const net = fakeFetch({
       'GET /api/staff/requests/r1': req,
-      'POST /api/staff/requests/r1/notes': { ...req, events: [...(req.events ?? []), { type: 'NOTE', at: '2025-01-02T00:00:00Z', by: 's1', data: { note: 'Verified weight 4 kg' } }] },
+      'POST /api/staff/requests/r1/notes': { ...req, events: [...(req.events ?? []), { type: 'NOTE', at: '2025-01-02T00:00:00Z', by: 's1', by_role: 'staff', data: { from: null, to: null, reason: null, note: 'Verified weight 4 kg' } }] },
     });
     renderAt(<StaffRequestDetail />, route);
     expect(await screen.findByText(/request is closed/i)).toBeInTheDocument();
