@@ -17,7 +17,8 @@
  * unique key can, on FerretDB and MongoDB alike. Hence every change of a request (create,
  * status transition, note, draft edit, draft deletion) is one event of `request_events`:
  *   {_id: "<request id hex>:<version>", request_id, version, type, at, by {id, role},
- *    data {from, to, reason, note[, slot]}, set {the document fields the change sets}}.
+ *    data {from, to, reason, note[, slot]}, set {the document fields the change sets},
+ *    effects [what it owes outside the request], effects_pending}.
  * A change reads the request at version v (rolled forward, below), validates against that
  * state, then claims version v+1 by inserting its event. The duplicate key means another
  * change of the request won v+1: the loser changes nothing (REQ_CONFLICT; a slot seat it
@@ -40,9 +41,10 @@
  * change that moved the request back into the same slot, and every request in scheduled
  * or a later status holds exactly one seat, in its assigned slot.
  *
- * The document is a cache of the log. Reading a request (requests_load, requests_list)
- * reads its events too (sorted by version): the timeline (`events` of the API) is the
- * STATUS_CHANGE and NOTE events of the log (EDIT and DELETE are not shown), and when the
+ * The document is a cache of the log and carries its timeline (`timeline`: the views of
+ * its STATUS_CHANGE and NOTE events with their versions; EDIT, DELETE and VOID are not
+ * shown), which `events` of the API is made of. Reading a request (requests_load) probes
+ * the log past the document's version (lists show the stored state), and when the
  * log holds versions past the document's (a writer died between its insert and its
  * document write, or FerretDB wrote an older copy back over a newer one), their `set`s are
  * applied in order and the result is written back ("roll forward"). That write sets every
