@@ -1224,6 +1224,50 @@ static int seat_orphaned(const struct seat_row *r, bson_error_t *err)
 	return assigns < 0 ? -1 : !assigns;
 }
 
+/* Marks (held[i] = true) the seats of `rows` their request's stored document says it
+ * holds: in scheduled or a later status, assigned that slot, at the claim's version or
+ * later. A request holds at most one claim per slot, so that claim is the held one and
+ * needs no look at the log; one query for all rows instead of one per seat. A document
+ * lagging behind its log only leaves its seat to the exact check (seat_orphaned). */
+static bool seats_held(const struct seat_row *rows, size_t n, bool *held, bson_error_t *err)
+{
+	if (n == 0)
+		return true;
+	bson_t q = BSON_INITIALIZER, in, arr;
+	char k[16];
+	const char *key;
+	BSON_APPEND_DOCUMENT_BEGIN(&q, "_id", &in);
+	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+	for (size_t i = 0; i < n; i++) {
+		bson_uint32_to_string((uint32_t)i, &key, k, sizeof(k));
+		BSON_APPEND_OID(&arr, key, &rows[i].request);
+	}
+	bson_append_array_end(&in, &arr);
+	bson_append_document_end(&q, &in);
+	bson_t *opts = BCON_NEW("projection", "{", "status", BCON_INT32(1), "assigned_slot",
+				BCON_INT32(1), "version", BCON_INT32(1), "}");
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), &q, opts, NULL);
+	const bson_t *d;
+	while (mongoc_cursor_next(c, &d)) {
+		bson_oid_t id;
+		struct req_slot slot;
+		enum req_status st = doc_status(d);
+		if (!doc_oid(d, "_id", &id) || !doc_slot(d, &slot) || st < RS_SCHEDULED ||
+		    st > RS_COMPLETED)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (bson_oid_equal(&rows[i].request, &id) &&
+			    rows[i].slot.start == slot.start &&
+			    requests_version(d) >= rows[i].version)
+				held[i] = true;
+	}
+	bool ok = !mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(opts);
+	bson_destroy(&q);
+	return ok;
+}
+
 /* Releases the seats of future slots whose claiming change never won its version (a
  * process that died between the seat claim and the version claim, or before a loser gave
  * its seat back), claimed more than grace_ms ago. */
@@ -1234,7 +1278,13 @@ static bool sweep_orphan_seats(int64_t now_ms, int64_t grace_ms, struct req_swee
 	size_t n;
 	if (!seats_before(now_ms, now_ms - grace_ms, &rows, &n, err))
 		return false;
-	for (size_t i = 0; i < n; i++) {
+	bool *held = calloc(n ? n : 1, sizeof(bool));
+	if (!held)
+		abort();
+	bool ok = seats_held(rows, n, held, err);
+	for (size_t i = 0; ok && i < n; i++) {
+		if (held[i])
+			continue;
 		bson_error_t e;
 		int orphan = seat_orphaned(&rows[i], &e);
 		if (orphan == 1) {
@@ -1253,8 +1303,9 @@ static bool sweep_orphan_seats(int64_t now_ms, int64_t grace_ms, struct req_swee
 			rep->orphan_seats += orphan;
 		}
 	}
+	free(held);
 	free(rows);
-	return true;
+	return ok;
 }
 
 static void count_event(const bson_t *ev, const bson_error_t *fail, void *ctx)
