@@ -335,6 +335,8 @@ start_jobs() {
 		while :; do
 			"$d/swmra-job-dispatch" --env-file ""
 			[ $((n % 60)) = 0 ] && "$d/swmra-job-reminders" --env-file ""
+			[ $((n % 5)) = 0 ] && [ -x "$d/swmra-job-sweep-effects" ] &&
+				"$d/swmra-job-sweep-effects" --env-file ""
 			if [ $((n % 1440)) = 0 ]; then
 				for j in cleanup-drafts cleanup-uploads purge-tokens compact; do
 					[ -x "$d/swmra-job-$j" ] && "$d/swmra-job-$j" --env-file ""

@@ -324,6 +324,7 @@ static inline struct itu_claim *itu_claims(size_t *n)
 	size_t cap = 0;
 	*n = 0;
 	bson_t q = BSON_INITIALIZER;
+	db_trace_context("itutil", NULL); /* the query-shape check skips the tests' own reads */
 	mongoc_cursor_t *cur =
 	    mongoc_collection_find_with_opts(db_coll("slot_claims"), &q, NULL, NULL);
 	const bson_t *d;
@@ -344,6 +345,7 @@ static inline struct itu_claim *itu_claims(size_t *n)
 	bson_error_t err;
 	assert_false(mongoc_cursor_error(cur, &err));
 	mongoc_cursor_destroy(cur);
+	db_trace_context(NULL, NULL);
 	return v;
 }
 

@@ -10,6 +10,7 @@
 #include "domain/users.h"
 #include "infra/config.h"
 #include "infra/db.h"
+#include "infra/fault.h"
 #include "infra/jsonx.h"
 #include "infra/log.h"
 #include "infra/push.h"
@@ -90,20 +91,63 @@ static void publish_inapp(const bson_oid_t *user_id, const bson_t *doc)
 	json_object_put(j);
 }
 
+void notify_key_oid(const char *key, const char *part, int64_t at, bson_oid_t *out)
+{
+	/* FNV-1a 64 of "<key>/<part>": 48 bits of it tell apart the documents of one
+	 * millisecond; the time in front keeps _id order = creation order, as lists expect. */
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	h = (h ^ '/') * 0x100000001b3ULL;
+	for (const char *p = part; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	uint32_t secs = (uint32_t)(at / 1000);
+	uint32_t ms = (uint32_t)(at % 1000);
+	uint8_t b[12] = {(uint8_t)(secs >> 24), (uint8_t)(secs >> 16), (uint8_t)(secs >> 8),
+			 (uint8_t)secs,		(uint8_t)(ms >> 8),    (uint8_t)ms};
+	for (int i = 0; i < 6; i++)
+		b[6 + i] = (uint8_t)(h >> (8 * i));
+	bson_oid_init_from_data(out, b);
+}
+
+/* Inserts notification `d`: with a key (its _id derived from the key) as a claim, where a
+ * copy already there (an earlier run of the same effect) counts as done: *fresh false. */
+static bool insert_notification(const bson_t *d, bool keyed, bool *fresh, bson_error_t *err)
+{
+	*fresh = true;
+	if (!keyed)
+		return mongoc_collection_insert_one(db_coll("notifications"), d, NULL, NULL, err);
+	enum db_claim_result r = db_claim("notifications", d, err);
+	*fresh = r == DB_CLAIM_WON;
+	return r != DB_CLAIM_ERROR;
+}
+
+/* The _id of a notification: derived from the effect key, or new. */
+static void notification_oid(const char *key, const char *part, int64_t at, bson_oid_t *out)
+{
+	if (key)
+		notify_key_oid(key, part, at, out);
+	else
+		bson_oid_init(out, NULL);
+}
+
 static bool insert_inapp(const bson_oid_t *user_id, const char *event,
 			 const struct notify_message *m, json_object *data, int64_t now,
-			 bson_oid_t *id_out, bson_error_t *err)
+			 const char *key, int64_t at, bson_oid_t *id_out, bson_error_t *err)
 {
 	bson_oid_t id;
-	bson_oid_init(&id, NULL);
+	notification_oid(key, "inapp", at, &id);
 	bson_oid_copy(&id, id_out);
 	bson_t *d = new_doc(&id, user_id, "inapp", event, m->title, m->text, data, now);
 	BSON_APPEND_UTF8(d, "status", "sent");
 	BSON_APPEND_BOOL(d, "read", false);
 	BSON_APPEND_INT32(d, "attempts", 0);
 	BSON_APPEND_DATE_TIME(d, "sent_at", now);
-	bool ok = mongoc_collection_insert_one(db_coll("notifications"), d, NULL, NULL, err);
-	if (ok)
+	bool fresh;
+	bool ok = insert_notification(d, key != NULL, &fresh, err);
+	/* Published by the run that stored it; a crash before the publish loses only the
+	 * live hint (clients catch up over REST). */
+	if (ok && fresh)
 		publish_inapp(user_id, d);
 	bson_destroy(d);
 	return ok;
@@ -112,10 +156,11 @@ static bool insert_inapp(const bson_oid_t *user_id, const char *event,
 /* A queued email or SMS: the dispatcher sends it (to = address or phone number). */
 static bool insert_queued(const bson_oid_t *user_id, const char *channel, const char *event,
 			  const char *title, const char *body, const char *html, const char *to,
-			  json_object *data, int64_t now, bson_error_t *err)
+			  json_object *data, int64_t now, const char *key, int64_t at,
+			  bson_error_t *err)
 {
 	bson_oid_t id;
-	bson_oid_init(&id, NULL);
+	notification_oid(key, channel, at, &id);
 	bson_t *d = new_doc(&id, user_id, channel, event, title, body, data, now);
 	if (html)
 		BSON_APPEND_UTF8(d, "html", html);
@@ -124,13 +169,20 @@ static bool insert_queued(const bson_oid_t *user_id, const char *channel, const 
 	BSON_APPEND_INT32(d, "attempts", 0);
 	BSON_APPEND_DATE_TIME(d, "next_attempt_at", now);
 	BSON_APPEND_NULL(d, "sent_at");
-	bool ok = mongoc_collection_insert_one(db_coll("notifications"), d, NULL, NULL, err);
+	bool fresh;
+	bool ok = insert_notification(d, key != NULL, &fresh, err);
 	bson_destroy(d);
 	return ok;
 }
 
 bool notify_event(const bson_oid_t *user_id, const char *event, json_object *data,
 		  bson_error_t *err)
+{
+	return notify_event_keyed(user_id, event, data, NULL, 0, err);
+}
+
+bool notify_event_keyed(const bson_oid_t *user_id, const char *event, json_object *data,
+			const char *key, int64_t at, bson_error_t *err)
 {
 	struct notify_message m;
 	if (!notify_event_known(event)) {
@@ -144,7 +196,9 @@ bool notify_event(const bson_oid_t *user_id, const char *event, json_object *dat
 	}
 	int64_t now = time_now_ms();
 	bson_oid_t inapp_id;
-	bool ok = insert_inapp(user_id, event, &m, data, now, &inapp_id, err);
+	bool ok = insert_inapp(user_id, event, &m, data, now, key, at, &inapp_id, err);
+	if (ok)
+		fault_point("notify_inapp");
 
 	bool want_email = notify_event_wants_email(event);
 	bool want_sms = notify_event_wants_sms(event) && config_get()->enable_sms;
@@ -164,10 +218,10 @@ bool notify_event(const bson_oid_t *user_id, const char *event, json_object *dat
 			if (want_email && pe && email && *email)
 				ok = insert_queued(user_id, "email", event, mm->title,
 						   mm->email_text, mm->email_html, email, data, now,
-						   err);
+						   key, at, err);
 			if (ok && want_sms && ps && phone && *phone)
 				ok = insert_queued(user_id, "sms", event, mm->title, mm->sms, NULL,
-						   phone, data, now, err);
+						   phone, data, now, key, at, err);
 			if (renamed)
 				notify_message_free(&named);
 		} else if (cerr.code != 0) {
@@ -183,7 +237,8 @@ bool notify_event(const bson_oid_t *user_id, const char *event, json_object *dat
 	/* Web push: like in-app, every event, to each browser the user subscribed (users have
 	 * no push preference: subscribing on a device is the opt-in). */
 	if (ok && config_get()->enable_push)
-		ok = notify_push_queue(user_id, event, m.title, m.text, data, &inapp_id, now, err);
+		ok = notify_push_queue(user_id, event, m.title, m.text, data, &inapp_id, now, key,
+				       at, err);
 	notify_message_free(&m);
 	if (!ok)
 		log_error("notify_event '%s': %s", event, err->message);

@@ -21,6 +21,17 @@
  * way, so callers log and carry on. */
 bool notify_event(const bson_oid_t *user_id, const char *event, json_object *data,
 		  bson_error_t *err);
+/* notify_event, exactly once per `key` (an effect key of the change log, changelog.h):
+ * every document it stores has an _id derived from the key, the channel and `at` (the
+ * change's time, ms), inserted as a claim, so running it again after a crash anywhere in
+ * it adds only what the first run did not store. The in-app one is published live only
+ * by the run that stored it. With key NULL it is notify_event. */
+bool notify_event_keyed(const bson_oid_t *user_id, const char *event, json_object *data,
+			const char *key, int64_t at, bson_error_t *err);
+/* The ObjectId of notification `part` ("inapp", "email", "sms", "push:<subscription>") of
+ * effect `key`: the time `at` (s, then ms) in front, so _id order stays creation order,
+ * then 48 bits of a hash of key and part. */
+void notify_key_oid(const char *key, const char *part, int64_t at, bson_oid_t *out);
 
 /* ---- templates (notify_templates.c) ---- */
 
@@ -78,10 +89,12 @@ bool notify_push_subscribe(const bson_oid_t *user_id, const char *endpoint, cons
 /* Deletes the user's subscription of `endpoint`. Returns 1 deleted, 0 none, -1 error. */
 int notify_push_unsubscribe(const bson_oid_t *user_id, const char *endpoint, bson_error_t *err);
 /* Queues one `push` notification per subscription of the user (notify_event calls this
- * with ENABLE_PUSH). `inapp_id` is the id the browser tags the notification with. */
+ * with ENABLE_PUSH). `inapp_id` is the id the browser tags the notification with. With
+ * `key` (notify_event_keyed) each document's _id is derived from it and inserted as a
+ * claim, a copy already there counting as done. */
 bool notify_push_queue(const bson_oid_t *user_id, const char *event, const char *title,
 		       const char *body, json_object *data, const bson_oid_t *inapp_id, int64_t now,
-		       bson_error_t *err);
+		       const char *key, int64_t at, bson_error_t *err);
 /* Sends one claimed `push` notification document (the dispatcher's deliver step): the
  * subscription is re-read, the payload {id, event, title, body, url, request_id} is
  * encrypted and posted (webpush_send); a 404/410 answer deletes the subscription. */

@@ -144,7 +144,7 @@ static void append_meta(bson_t *doc, json_object *data)
 
 bool notify_push_queue(const bson_oid_t *user_id, const char *event, const char *title,
 		       const char *body, json_object *data, const bson_oid_t *inapp_id, int64_t now,
-		       bson_error_t *err)
+		       const char *key, int64_t at, bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("user_id", BCON_OID(user_id));
 	bson_t *opts = BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "limit",
@@ -180,7 +180,13 @@ bool notify_push_queue(const bson_oid_t *user_id, const char *event, const char 
 			ok = false;
 		for (int i = 0; ok && !disabled && i < n; i++) {
 			bson_oid_t id;
-			bson_oid_init(&id, NULL);
+			if (key) {
+				char part[40] = "push:";
+				bson_oid_to_string(&subs[i].id, part + 5);
+				notify_key_oid(key, part, at, &id);
+			} else {
+				bson_oid_init(&id, NULL);
+			}
 			bson_t *doc = bson_new();
 			BSON_APPEND_OID(doc, "_id", &id);
 			BSON_APPEND_OID(doc, "user_id", user_id);
@@ -198,8 +204,10 @@ bool notify_push_queue(const bson_oid_t *user_id, const char *event, const char 
 			BSON_APPEND_INT32(doc, "attempts", 0);
 			BSON_APPEND_DATE_TIME(doc, "next_attempt_at", now);
 			BSON_APPEND_NULL(doc, "sent_at");
-			ok = mongoc_collection_insert_one(db_coll("notifications"), doc, NULL, NULL,
-							  err);
+			/* Keyed: a copy already stored by an earlier run of the effect is done. */
+			ok = key ? db_claim("notifications", doc, err) != DB_CLAIM_ERROR
+				 : mongoc_collection_insert_one(db_coll("notifications"), doc, NULL,
+								NULL, err);
 			bson_destroy(doc);
 		}
 	}

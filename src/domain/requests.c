@@ -4,12 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/changelog.h"
 #include "domain/notify.h"
 #include "domain/rewards.h"
 #include "domain/slots.h"
 #include "domain/uploads.h"
 #include "infra/config.h"
 #include "infra/db.h"
+#include "infra/fault.h"
 #include "infra/jsonx.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
@@ -130,11 +132,11 @@ static enum req_status doc_status(const bson_t *doc)
 	return s < 0 ? RS_COUNT : (enum req_status)s;
 }
 
-/* The assigned slot, if the request holds one. */
-static bool doc_slot(const bson_t *doc, struct req_slot *slot)
+/* The slot {start, end} under `key`, if there is one. */
+static bool slot_field(const bson_t *doc, const char *key, struct req_slot *slot)
 {
 	bson_iter_t it, sub;
-	if (!bson_iter_init_find(&it, doc, "assigned_slot") || !BSON_ITER_HOLDS_DOCUMENT(&it))
+	if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_DOCUMENT(&it))
 		return false;
 	bool ok = false;
 	if (bson_iter_recurse(&it, &sub) && bson_iter_find(&sub, "start") &&
@@ -148,6 +150,12 @@ static bool doc_slot(const bson_t *doc, struct req_slot *slot)
 	else
 		ok = false;
 	return ok;
+}
+
+/* The assigned slot, if the request holds one. */
+static bool doc_slot(const bson_t *doc, struct req_slot *slot)
+{
+	return slot_field(doc, "assigned_slot", slot);
 }
 
 static void append_slot(bson_t *b, const char *key, const struct req_slot *s)
@@ -268,38 +276,9 @@ static void attach_photos(const bson_oid_t *owner, const struct req_fields *f, c
 		log_warn("attaching photos to request failed: %s", err.message);
 }
 
-static void send_notification(const bson_oid_t *user, const char *event, const bson_oid_t *id,
-			      const char *category, const struct req_slot *slot, const char *reason,
-			      int points)
-{
-	if (!event)
-		return;
-	json_object *data = json_object_new_object();
-	char hex[25], ts[TIME_RFC3339_LEN];
-	bson_oid_to_string(id, hex);
-	json_object_object_add(data, "request_id", json_object_new_string(hex));
-	if (category)
-		json_object_object_add(data, "category", json_object_new_string(category));
-	if (slot) {
-		time_format_rfc3339(slot->start, ts);
-		json_object_object_add(data, "slot_start", json_object_new_string(ts));
-		time_format_rfc3339(slot->end, ts);
-		json_object_object_add(data, "slot_end", json_object_new_string(ts));
-	}
-	if (reason)
-		json_object_object_add(data, "reason", json_object_new_string(reason));
-	if (points > 0)
-		json_object_object_add(data, "points", json_object_new_int(points));
-	bson_error_t err;
-	if (!notify_event(user, event, data, &err))
-		log_warn("notify %s for request %s failed: %s", event, hex, err.message);
-	json_object_put(data);
-}
-
 /* ------------------------------------------------------------------ the change log */
 
-/* Every change of a request is one document of `request_events`, claimed by its _id
- * "<request id hex>:<version>" (see requests.h). */
+/* Every change of a request is one event of `request_events` (domain/changelog.h). */
 #define EVENTS "request_events"
 
 /* The fields a change may set, i.e. the state of the request document that follows the
@@ -307,30 +286,50 @@ static void send_notification(const bson_oid_t *user, const char *event, const b
 static const char *const state_keys[] = {"status",     "assigned_slot",	  "updated_at", "category",
 					 "is_special", "description",	  "quantity",	"photos",
 					 "address",    "preferred_slots", "timeline",	NULL};
+/* The events shown as the request's timeline (EDIT, DELETE and VOID are not). */
+static const char *const timeline_types[] = {"STATUS_CHANGE", "NOTE", NULL};
 
 /* How many versions a note tries before giving up (it is valid at any version). */
 #define NOTE_TRIES 16
 
+static bool apply_effect(const bson_oid_t *id, int64_t version, uint32_t index,
+			 const bson_t *effect, int64_t at, bson_error_t *err);
+
+static const struct changelog_kind request_log = {.docs = COLL,
+						  .events = EVENTS,
+						  .id_field = "request_id",
+						  .state_keys = state_keys,
+						  .timeline_types = timeline_types,
+						  .apply = apply_effect};
+
 int64_t requests_version(const bson_t *doc)
 {
-	bson_iter_t it;
-	if (doc && bson_iter_init_find(&it, doc, "version") && BSON_ITER_HOLDS_NUMBER(&it))
-		return bson_iter_as_int64(&it);
-	return 0;
+	return changelog_version(doc);
 }
 
-/* One change, as request_events stores it. */
+/* One change of a request: its timeline data, the fields it sets, the effects it owes. */
 struct change {
-	const char *type; /* STATUS_CHANGE, NOTE (on the timeline); EDIT, DELETE (not) */
+	const char *type; /* STATUS_CHANGE, NOTE (on the timeline); EDIT, DELETE, VOID (not) */
 	int64_t at;
 	const char *by_id, *by_role;
 	const char *from, *to, *reason, *note; /* data; NULL is null */
 	const struct req_slot *slot;	       /* data.slot, or NULL */
 	const bson_t *set;		       /* the document fields the change sets */
+	const bson_t *effects;		       /* array of owed effects, or NULL */
 };
 
 /* What the timeline shows of a change: {type, at, by {id, role}, data {from, to, reason,
  * note[, slot]}}, appended to `b` (an event, or an element of a document's timeline). */
+static void append_data(bson_t *data, const struct change *c)
+{
+	append_str_or_null(data, "from", c->from);
+	append_str_or_null(data, "to", c->to);
+	append_str_or_null(data, "reason", c->reason);
+	append_str_or_null(data, "note", c->note);
+	if (c->slot)
+		append_slot(data, "slot", c->slot);
+}
+
 static void append_view(bson_t *b, const struct change *c)
 {
 	bson_t by, data;
@@ -341,450 +340,153 @@ static void append_view(bson_t *b, const struct change *c)
 	BSON_APPEND_UTF8(&by, "role", c->by_role ? c->by_role : "");
 	bson_append_document_end(b, &by);
 	BSON_APPEND_DOCUMENT_BEGIN(b, "data", &data);
-	append_str_or_null(&data, "from", c->from);
-	append_str_or_null(&data, "to", c->to);
-	append_str_or_null(&data, "reason", c->reason);
-	append_str_or_null(&data, "note", c->note);
-	if (c->slot)
-		append_slot(&data, "slot", c->slot);
+	append_data(&data, c);
 	bson_append_document_end(b, &data);
 }
 
-/* Claims `version` of request `id` by inserting its event (db_claim): WON (1, this change
- * won), LOST (0, another change won that version) or ERROR (-1). */
+/* Claims `version` of request `id` by inserting its event (changelog_claim). */
 static enum db_claim_result claim_version(const bson_oid_t *id, int64_t version,
-					  const struct change *c, bson_error_t *err)
+					  const struct change *c, bson_t **ev_out,
+					  bson_error_t *err)
 {
-	char hex[25], key[48];
-	bson_oid_to_string(id, hex);
-	snprintf(key, sizeof(key), "%s:%lld", hex, (long long)version);
-	bson_t ev = BSON_INITIALIZER;
-	BSON_APPEND_UTF8(&ev, "_id", key);
-	BSON_APPEND_OID(&ev, "request_id", id);
-	BSON_APPEND_INT64(&ev, "version", version);
-	append_view(&ev, c);
-	if (c->set)
-		BSON_APPEND_DOCUMENT(&ev, "set", c->set);
-	else {
-		bson_t empty = BSON_INITIALIZER;
-		BSON_APPEND_DOCUMENT(&ev, "set", &empty);
-		bson_destroy(&empty);
-	}
-	enum db_claim_result r = db_claim(EVENTS, &ev, err);
-	bson_destroy(&ev);
+	bson_t data = BSON_INITIALIZER;
+	append_data(&data, c);
+	struct changelog_change cc = {.type = c->type,
+				      .at = c->at,
+				      .by_id = c->by_id,
+				      .by_role = c->by_role,
+				      .data = &data,
+				      .set = c->set,
+				      .effects = c->effects};
+	enum db_claim_result r = changelog_claim(&request_log, id, version, &cc, ev_out, err);
+	bson_destroy(&data);
 	return r;
 }
 
-/* Event `version` of request `id` by its _id "<request hex>:<version>", the one filter
- * FerretDB pushes down to SQL (every other filter scans all events of all requests in Go):
- * 1 found (*out, owned, when out is non-NULL), 0 none, -1 error. */
-static int event_get(const bson_oid_t *id, int64_t version, bson_t **out, bson_error_t *err)
-{
-	char hex[25], key[48];
-	bson_oid_to_string(id, hex);
-	snprintf(key, sizeof(key), "%s:%lld", hex, (long long)version);
-	bson_t *q = BCON_NEW("_id", BCON_UTF8(key));
-	bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
-	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(EVENTS), q, opts, NULL);
-	const bson_t *doc;
-	int r = 0;
-	if (mongoc_cursor_next(c, &doc)) {
-		r = 1;
-		if (out)
-			*out = bson_copy(doc);
-	}
-	if (mongoc_cursor_error(c, err)) {
-		if (r == 1 && out) {
-			bson_destroy(*out);
-			*out = NULL;
-		}
-		r = -1;
-	}
-	mongoc_cursor_destroy(c);
-	bson_destroy(q);
-	bson_destroy(opts);
-	return r;
-}
+/* ------------------------------------------------------------------ owed effects */
 
-/* The events of one request, in version order (owned copies). */
-struct evlist {
-	bson_t **v;
-	size_t n, cap;
+/* The effects a change owes (the `effects` of its event, changelog.h): give back the seat
+ * the request left, credit the reward, tell the resident. Each is applied by apply_effect
+ * and is idempotent: a release names the version whose seat it gives back (slots.h), a
+ * credit is unique per request (rewards.h), a notification's documents are keyed by the
+ * effect (notify_event_keyed). */
+struct effects {
+	bson_t arr;
+	uint32_t n;
 };
 
-static void evlist_free(struct evlist *l)
+static void effect_begin(struct effects *e, bson_t *doc, const char *kind)
 {
-	for (size_t i = 0; i < l->n; i++)
-		bson_destroy(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = l->cap = 0;
+	char k[16];
+	const char *key;
+	bson_uint32_to_string(e->n++, &key, k, sizeof(k));
+	BSON_APPEND_DOCUMENT_BEGIN(&e->arr, key, doc);
+	BSON_APPEND_UTF8(doc, "kind", kind);
 }
 
-/* The events of the `n` requests `ids` into out[0..n-1] (zeroed by the caller), each in
- * version order. One query: by request_id, or $in for a page of a list. */
-static bool fetch_events(const bson_oid_t *ids, size_t n, struct evlist *out, bson_error_t *err)
+/* The seat the request held in `slot` at `version` goes back. */
+static void owe_release(struct effects *e, const struct req_slot *slot, int64_t version)
 {
-	if (n == 0)
-		return true;
-	bson_t q = BSON_INITIALIZER, in, arr;
-	if (n == 1) {
-		BSON_APPEND_OID(&q, "request_id", &ids[0]);
-	} else {
-		char k[16];
-		const char *key;
-		BSON_APPEND_DOCUMENT_BEGIN(&q, "request_id", &in);
-		BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
-		for (size_t i = 0; i < n; i++) {
-			bson_uint32_to_string((uint32_t)i, &key, k, sizeof(k));
-			BSON_APPEND_OID(&arr, key, &ids[i]);
-		}
-		bson_append_array_end(&in, &arr);
-		bson_append_document_end(&q, &in);
-	}
-	bson_t *opts = BCON_NEW("sort", "{", "version", BCON_INT32(1), "}");
-	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(EVENTS), &q, opts, NULL);
-	const bson_t *doc;
-	while (mongoc_cursor_next(c, &doc)) {
-		bson_oid_t rid;
-		if (!doc_oid(doc, "request_id", &rid))
-			continue;
-		for (size_t i = 0; i < n; i++) {
-			if (!bson_oid_equal(&rid, &ids[i]))
-				continue;
-			struct evlist *l = &out[i];
-			if (l->n == l->cap) {
-				l->cap = l->cap ? 2 * l->cap : 8;
-				l->v = realloc(l->v, l->cap * sizeof(*l->v));
-				if (!l->v)
-					abort();
-			}
-			l->v[l->n++] = bson_copy(doc);
-			break;
-		}
-	}
-	bool failed = mongoc_cursor_error(c, err);
-	mongoc_cursor_destroy(c);
-	bson_destroy(opts);
-	bson_destroy(&q);
-	if (failed) {
-		for (size_t i = 0; i < n; i++)
-			evlist_free(&out[i]);
-	}
-	return !failed;
+	bson_t d;
+	effect_begin(e, &d, "release_seat");
+	append_slot(&d, "slot", slot);
+	BSON_APPEND_INT64(&d, "version", version);
+	bson_append_document_end(&e->arr, &d);
 }
 
-/* Beyond this many versions to read, one scan of the events is cheaper than a lookup each:
- * FerretDB 1.24's SQLite backend does not use its _id index for the _id filter it pushes
- * down (the expressions differ), so a lookup is a scan too, but in SQLite, about ten times
- * cheaper per document than the scan in Go that any other filter gets (measured with 1200
- * events: 5 ms against 50 ms). */
-#define EVENTS_BY_ID_MAX 8
-
-/* The events of request `id` into *out (zeroed by the caller), in version order, each read
- * by its _id (event_get): versions `first`..`known` (the ones the stored document already
- * reflects; a missing one is skipped), then known+1, known+2, ... up to the first version
- * not there: the changes the document has not caught up with yet (compose rolls them
- * forward; a version is only claimed by a change that read the one before, so the log has
- * no gaps). first = 1 reads the whole timeline, first = known + 1 only what the state needs.
- * A document claiming more than EVENTS_BY_ID_MAX versions is read with one scan instead. */
-static bool events_by_id(const bson_oid_t *id, int64_t first, int64_t known, struct evlist *out,
-			 bson_error_t *err)
+static void owe_reward(struct effects *e, const bson_oid_t *user, const char *category)
 {
-	if (first < 1)
-		first = 1;
-	if (known - first >= EVENTS_BY_ID_MAX)
-		return fetch_events(id, 1, out, err);
-	for (int64_t v = first;; v++) {
-		bson_t *ev = NULL;
-		int r = event_get(id, v, &ev, err);
-		if (r < 0) {
-			evlist_free(out);
-			return false;
-		}
-		if (r == 0) {
-			if (v > known)
-				break;
-			continue;
-		}
-		if (out->n == out->cap) {
-			out->cap = out->cap ? 2 * out->cap : 8;
-			out->v = realloc(out->v, out->cap * sizeof(*out->v));
-			if (!out->v)
-				abort();
-		}
-		out->v[out->n++] = ev;
+	bson_t d;
+	effect_begin(e, &d, "reward");
+	BSON_APPEND_OID(&d, "user", user);
+	BSON_APPEND_UTF8(&d, "category", category);
+	bson_append_document_end(&e->arr, &d);
+}
+
+static void owe_notify(struct effects *e, const bson_oid_t *user, const char *event,
+		       const char *category, const struct req_slot *slot, const char *reason,
+		       int points)
+{
+	if (!event)
+		return;
+	bson_t d;
+	effect_begin(e, &d, "notify");
+	BSON_APPEND_OID(&d, "user", user);
+	BSON_APPEND_UTF8(&d, "event", event);
+	if (category)
+		BSON_APPEND_UTF8(&d, "category", category);
+	if (slot)
+		append_slot(&d, "slot", slot);
+	if (reason)
+		BSON_APPEND_UTF8(&d, "reason", reason);
+	if (points > 0)
+		BSON_APPEND_INT32(&d, "points", points);
+	bson_append_document_end(&e->arr, &d);
+}
+
+static bool apply_notify(const bson_oid_t *id, int64_t version, uint32_t index, const bson_t *e,
+			 int64_t at, bson_error_t *err)
+{
+	bson_oid_t user;
+	const char *event = doc_str(e, "event");
+	if (!event || !doc_oid(e, "user", &user))
+		return true; /* malformed: nothing anyone could deliver */
+	json_object *data = json_object_new_object();
+	char hex[25], ts[TIME_RFC3339_LEN], key[CHANGELOG_KEY_LEN];
+	bson_oid_to_string(id, hex);
+	json_object_object_add(data, "request_id", json_object_new_string(hex));
+	const char *category = doc_str(e, "category"), *reason = doc_str(e, "reason");
+	if (category)
+		json_object_object_add(data, "category", json_object_new_string(category));
+	struct req_slot slot;
+	if (slot_field(e, "slot", &slot)) {
+		time_format_rfc3339(slot.start, ts);
+		json_object_object_add(data, "slot_start", json_object_new_string(ts));
+		time_format_rfc3339(slot.end, ts);
+		json_object_object_add(data, "slot_end", json_object_new_string(ts));
 	}
+	if (reason)
+		json_object_object_add(data, "reason", json_object_new_string(reason));
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, e, "points") && BSON_ITER_HOLDS_NUMBER(&it))
+		json_object_object_add(data, "points",
+				       json_object_new_int((int)bson_iter_as_int64(&it)));
+	changelog_effect_key(id, version, index, key);
+	bool ok = notify_event_keyed(&user, event, data, key, at, err);
+	json_object_put(data);
+	return ok;
+}
+
+static bool apply_effect(const bson_oid_t *id, int64_t version, uint32_t index,
+			 const bson_t *effect, int64_t at, bson_error_t *err)
+{
+	const char *kind = doc_str(effect, "kind");
+	bson_oid_t user;
+	struct req_slot slot;
+	bson_iter_t it;
+	if (kind && strcmp(kind, "release_seat") == 0 && slot_field(effect, "slot", &slot) &&
+	    bson_iter_init_find(&it, effect, "version") && BSON_ITER_HOLDS_NUMBER(&it))
+		return slots_release(id, slot.start, bson_iter_as_int64(&it), err);
+	if (kind && strcmp(kind, "reward") == 0 && doc_oid(effect, "user", &user))
+		return rewards_credit(id, &user, doc_str(effect, "category"), NULL, err) !=
+		       REWARD_DB_ERROR;
+	if (kind && strcmp(kind, "notify") == 0)
+		return apply_notify(id, version, index, effect, at, err);
+	char hex[25];
+	bson_oid_to_string(id, hex);
+	log_error("request %s version %lld: unknown effect '%s' skipped", hex, (long long)version,
+		  kind ? kind : "");
 	return true;
 }
 
-/* `base` with the top-level fields of `set` replaced or added (new document). */
-static bson_t *overlay(const bson_t *base, const bson_t *set)
+/* Applies the effects a won event owes (changelog_settle); a failure leaves them pending
+ * for the next read of the request or the sweep. */
+static void settle(bson_t *ev)
 {
-	bson_t *out = bson_new();
-	bson_iter_t it, f;
-	if (bson_iter_init(&it, base)) {
-		while (bson_iter_next(&it)) {
-			const char *k = bson_iter_key(&it);
-			if (bson_iter_init_find(&f, set, k))
-				bson_append_iter(out, k, -1, &f);
-			else
-				bson_append_iter(out, k, -1, &it);
-		}
-	}
-	if (bson_iter_init(&f, set)) {
-		while (bson_iter_next(&f)) {
-			bson_iter_t probe;
-			if (!bson_iter_init_find(&probe, base, bson_iter_key(&f)))
-				bson_append_iter(out, bson_iter_key(&f), -1, &f);
-		}
-	}
-	return out;
-}
-
-static bool event_visible(const bson_t *ev)
-{
-	const char *type = doc_str(ev, "type");
-	return type && (strcmp(type, "STATUS_CHANGE") == 0 || strcmp(type, "NOTE") == 0);
-}
-
-/* Appends the elements of array `key` of `doc` to `arr` from index *n on. */
-static void append_array_of(bson_t *arr, uint32_t *n, const bson_t *doc, const char *key)
-{
-	bson_iter_t it, sub;
-	char k[16];
-	const char *ks;
-	if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_ARRAY(&it) ||
-	    !bson_iter_recurse(&it, &sub))
-		return;
-	while (bson_iter_next(&sub)) {
-		bson_uint32_to_string((*n)++, &ks, k, sizeof(k));
-		bson_append_iter(arr, ks, -1, &sub);
-	}
-}
-
-static int64_t event_version(const bson_t *ev)
-{
-	bson_iter_t it;
-	if (bson_iter_init_find(&it, ev, "version") && BSON_ITER_HOLDS_NUMBER(&it))
-		return bson_iter_as_int64(&it);
-	return 0;
-}
-
-/* Appends the timeline view of the visible events of `evs` with versions in (from, to]. */
-static void append_visible(bson_t *arr, uint32_t *n, const struct evlist *evs, int64_t from,
-			   int64_t to)
-{
-	static const char *const shown[] = {"type", "at", "by", "data"};
-	char k[16];
-	const char *key;
-	bson_iter_t it;
-	for (size_t i = 0; i < evs->n; i++) {
-		int64_t ev_v = event_version(evs->v[i]);
-		if (!event_visible(evs->v[i]) || ev_v <= from || ev_v > to)
-			continue;
-		bson_t e;
-		bson_uint32_to_string((*n)++, &key, k, sizeof(k));
-		BSON_APPEND_DOCUMENT_BEGIN(arr, key, &e);
-		for (size_t f = 0; f < sizeof(shown) / sizeof(shown[0]); f++)
-			if (bson_iter_init_find(&it, evs->v[i], shown[f]))
-				bson_append_iter(&e, shown[f], -1, &it);
-		BSON_APPEND_INT64(&e, "version", ev_v);
-		bson_append_document_end(arr, &e);
-	}
-}
-
-/* Appends the entries of the stored timeline of `doc` up to version `upto`: a copy of the
- * document that FerretDB wrote back over a newer one is consistent, but a timeline longer
- * than its version is never trusted past it. */
-static void append_timeline_upto(bson_t *arr, uint32_t *n, const bson_t *doc, int64_t upto)
-{
-	bson_iter_t it, sub;
-	char k[16];
-	const char *ks;
-	if (!bson_iter_init_find(&it, doc, "timeline") || !BSON_ITER_HOLDS_ARRAY(&it) ||
-	    !bson_iter_recurse(&it, &sub))
-		return;
-	while (bson_iter_next(&sub)) {
-		bson_iter_t v;
-		if (!BSON_ITER_HOLDS_DOCUMENT(&sub) || !bson_iter_recurse(&sub, &v) ||
-		    !bson_iter_find(&v, "version") || !BSON_ITER_HOLDS_NUMBER(&v) ||
-		    bson_iter_as_int64(&v) > upto)
-			continue;
-		bson_uint32_to_string((*n)++, &ks, k, sizeof(k));
-		bson_append_iter(arr, ks, -1, &sub);
-	}
-}
-
-static bool has_timeline(const bson_t *doc)
-{
-	bson_iter_t it;
-	return bson_iter_init_find(&it, doc, "timeline") && BSON_ITER_HOLDS_ARRAY(&it);
-}
-
-/* The request as its change log says: the stored `doc` with the `set` of every event after
- * its version applied in version order (a gap stops it: never seen, since version v+1 is
- * only claimed by a change that read version v), `version` the last one applied (also in
- * *version_out), and the timeline. The document carries its own timeline (`timeline`: the
- * STATUS_CHANGE and NOTE views of versions 1..version, written with the state), so only
- * the events past its version are needed; a document without one (written before it
- * existed) needs `evs` to be its whole log (`complete`). The result's `timeline` is the
- * stored one plus the new events (absent when neither is available: such a result is for
- * deciding a change, never answered), and `events` is what the API shows: the events
- * embedded by documents older than the log first, then the timeline. New document (caller
- * owns). */
-static bson_t *compose(const bson_t *doc, const struct evlist *evs, bool complete,
-		       int64_t *version_out)
-{
-	int64_t v0 = requests_version(doc), v = v0;
-	bson_t *state = bson_copy(doc);
-	for (size_t i = 0; i < evs->n; i++) {
-		bson_iter_t it;
-		int64_t ev_v = event_version(evs->v[i]);
-		if (ev_v != v + 1)
-			continue; /* already in the document (or past a gap) */
-		if (bson_iter_init_find(&it, evs->v[i], "set") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
-			uint32_t len;
-			const uint8_t *data;
-			bson_t set;
-			bson_iter_document(&it, &len, &data);
-			if (bson_init_static(&set, data, len)) {
-				bson_t *next = overlay(state, &set);
-				bson_destroy(state);
-				state = next;
-			}
-		}
-		v = ev_v;
-	}
-	bson_t *out = bson_new();
-	bson_iter_t it;
-	if (bson_iter_init(&it, state)) {
-		while (bson_iter_next(&it)) {
-			const char *k = bson_iter_key(&it);
-			if (strcmp(k, "events") != 0 && strcmp(k, "version") != 0 &&
-			    strcmp(k, "timeline") != 0)
-				bson_append_iter(out, k, -1, &it);
-		}
-	}
-	BSON_APPEND_INT64(out, "version", v);
-	bool stored = has_timeline(doc);
-	bson_t tl = BSON_INITIALIZER, arr;
-	uint32_t n = 0;
-	if (stored) {
-		append_timeline_upto(&tl, &n, doc, v0);
-		append_visible(&tl, &n, evs, v0, v);
-	} else {
-		append_visible(&tl, &n, evs, 0, v);
-	}
-	uint32_t m = 0;
-	BSON_APPEND_ARRAY_BEGIN(out, "events", &arr);
-	append_array_of(&arr, &m, doc, "events");
-	bson_iter_t ti, f;
-	if (bson_iter_init(&ti, &tl)) {
-		char k[16];
-		const char *key;
-		while (bson_iter_next(&ti)) {
-			/* the API shows {type, at, by, data}: the version stays inside */
-			bson_t e;
-			bson_uint32_to_string(m++, &key, k, sizeof(k));
-			BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &e);
-			if (bson_iter_recurse(&ti, &f))
-				while (bson_iter_next(&f))
-					if (strcmp(bson_iter_key(&f), "version") != 0)
-						bson_append_iter(&e, bson_iter_key(&f), -1, &f);
-			bson_append_document_end(&arr, &e);
-		}
-	}
-	bson_append_array_end(out, &arr);
-	if (stored || complete)
-		BSON_APPEND_ARRAY(out, "timeline", &tl);
-	bson_destroy(&tl);
-	bson_destroy(state);
-	if (version_out)
-		*version_out = v;
-	return out;
-}
-
-/* Rolls the stored document of `id` forward to `composed` (the state at `version`): every
- * state field is written, not only the ones the last change set, so whatever older copy a
- * read-modify-write server overwrites, the result is the whole state of one version. The
- * filter keeps MongoDB from going back to an older version; FerretDB does not re-check it,
- * and a document it sets back is rolled forward again by the next read. */
-static bool store_state(const bson_oid_t *id, const bson_t *composed, int64_t version,
-			bson_error_t *err)
-{
-	bson_t sel = BSON_INITIALIZER, alts, alt, cond, upd = BSON_INITIALIZER, set, reply;
-	BSON_APPEND_OID(&sel, "_id", id);
-	BSON_APPEND_ARRAY_BEGIN(&sel, "$or", &alts);
-	BSON_APPEND_DOCUMENT_BEGIN(&alts, "0", &alt);
-	BSON_APPEND_DOCUMENT_BEGIN(&alt, "version", &cond);
-	BSON_APPEND_INT64(&cond, "$lt", version);
-	bson_append_document_end(&alt, &cond);
-	bson_append_document_end(&alts, &alt);
-	BSON_APPEND_DOCUMENT_BEGIN(&alts, "1", &alt);
-	BSON_APPEND_DOCUMENT_BEGIN(&alt, "version", &cond);
-	BSON_APPEND_BOOL(&cond, "$exists", false);
-	bson_append_document_end(&alt, &cond);
-	bson_append_document_end(&alts, &alt);
-	bson_append_array_end(&sel, &alts);
-	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
-	bson_iter_t it;
-	for (size_t i = 0; state_keys[i]; i++)
-		if (bson_iter_init_find(&it, composed, state_keys[i]))
-			bson_append_iter(&set, state_keys[i], -1, &it);
-	BSON_APPEND_INT64(&set, "version", version);
-	bson_append_document_end(&upd, &set);
-	bool ok = mongoc_collection_update_one(db_coll(COLL), &sel, &upd, NULL, &reply, err);
-	bson_destroy(&sel);
-	bson_destroy(&upd);
-	bson_destroy(&reply);
-	return ok;
-}
-
-/* Gives a document written before documents carried their timeline the `timeline` of its
- * version (read from its whole log), so that its next reads need no events. Only while it
- * is still at that version without one. */
-static bool store_timeline(const bson_oid_t *id, const bson_t *composed, int64_t version,
-			   bson_error_t *err)
-{
-	bson_iter_t it;
-	if (!bson_iter_init_find(&it, composed, "timeline"))
-		return true;
-	bson_t sel = BSON_INITIALIZER, cond, upd = BSON_INITIALIZER, set;
-	BSON_APPEND_OID(&sel, "_id", id);
-	BSON_APPEND_INT64(&sel, "version", version);
-	BSON_APPEND_DOCUMENT_BEGIN(&sel, "timeline", &cond);
-	BSON_APPEND_BOOL(&cond, "$exists", false);
-	bson_append_document_end(&sel, &cond);
-	BSON_APPEND_DOCUMENT_BEGIN(&upd, "$set", &set);
-	bson_append_iter(&set, "timeline", -1, &it);
-	bson_append_document_end(&upd, &set);
-	bool ok = mongoc_collection_update_one(db_coll(COLL), &sel, &upd, NULL, NULL, err);
-	bson_destroy(&sel);
-	bson_destroy(&upd);
-	return ok;
-}
-
-/* compose() plus the roll-forward of a stored document found behind its log (and the
- * timeline of one that has none yet, when `evs` is its whole log). */
-static bson_t *compose_and_heal(const bson_oid_t *id, const bson_t *doc, const struct evlist *evs,
-				bool complete)
-{
-	int64_t v;
-	bson_t *out = compose(doc, evs, complete, &v);
 	bson_error_t err;
-	bool ok = true;
-	if (v > requests_version(doc))
-		ok = store_state(id, out, v, &err);
-	else if (v > 0 && complete && !has_timeline(doc))
-		ok = store_timeline(id, out, v, &err);
-	if (!ok) {
-		char hex[25];
-		bson_oid_to_string(id, hex);
-		log_warn("rolling request %s forward to version %lld failed: %s", hex, (long long)v,
-			 err.message);
-	}
-	return out;
+	if (ev && !changelog_settle(&request_log, ev, &err))
+		log_warn("effects of a request change left pending: %s", err.message);
+	bson_destroy(ev);
 }
 
 /* ------------------------------------------------------------------ create, load */
@@ -809,14 +511,21 @@ enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
 	BSON_APPEND_UTF8(&set, "status", status);
 	BSON_APPEND_NULL(&set, "assigned_slot");
 	BSON_APPEND_DATE_TIME(&set, "updated_at", now);
+	struct effects fx = {.n = 0};
+	bson_init(&fx.arr);
+	if (!draft)
+		owe_notify(&fx, owner, "submitted", f->category, NULL, NULL, 0);
 	struct change c = {.type = "STATUS_CHANGE",
 			   .at = now,
 			   .by_id = owner_hex,
 			   .by_role = owner_role,
 			   .to = status,
-			   .set = &set};
-	int won = claim_version(&id, 1, &c, err);
+			   .set = &set,
+			   .effects = &fx.arr};
+	bson_t *ev = NULL;
+	int won = claim_version(&id, 1, &c, &ev, err);
 	bson_destroy(&set);
+	bson_destroy(&fx.arr);
 	if (won <= 0) {
 		/* a fresh ObjectId: a duplicate is an error too; without the document nobody
 		 * knows the id, even if the event was written */
@@ -847,64 +556,27 @@ enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
 	bool ok = mongoc_collection_insert_one(db_coll(COLL), &doc, NULL, NULL, err);
 	bson_destroy(&doc);
 	if (!ok) {
-		/* the orphan event names an id nobody knows; the photos stay kept, as the
-		 * document may have been written without its answer reaching us */
+		/* the orphan event names an id nobody knows (the sweep voids its effects);
+		 * the photos stay kept, as the document may have been written without its
+		 * answer reaching us */
+		bson_destroy(ev);
 		return REQ_DB_ERROR;
 	}
+	fault_point("document_inserted");
 	if (id_out)
 		bson_oid_copy(&id, id_out);
 	attach_photos(owner, &all, &id);
-	if (!draft)
-		send_notification(owner, "submitted", &id, f->category, NULL, NULL, 0);
+	settle(ev);
 	return REQ_OK;
 }
 
-/* requests_load, reading the events by _id (events_by_id). With `timeline` false only the
- * events past the stored version are read: the state (status, version, slot, fields) is
- * the same, but the `events` of the result lack the timeline, so such a document is for
- * deciding a change and never answered. */
+/* requests_load through changelog_load (the pending effects of the events it rolls forward
+ * are applied first). With `timeline` false the result may lack the timeline of a document
+ * written before documents carried theirs: for deciding a change, never answered. */
 static bson_t *load_request(const bson_oid_t *id, const bson_oid_t *owner, bool timeline,
 			    bson_error_t *err)
 {
-	memset(err, 0, sizeof(*err));
-	bson_t *q = BCON_NEW("_id", BCON_OID(id));
-	bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
-	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), q, opts, NULL);
-	const bson_t *doc;
-	bson_t *raw = NULL;
-	if (mongoc_cursor_next(c, &doc))
-		raw = bson_copy(doc);
-	if (mongoc_cursor_error(c, err)) {
-		bson_destroy(raw);
-		raw = NULL;
-	}
-	mongoc_cursor_destroy(c);
-	bson_destroy(q);
-	bson_destroy(opts);
-	if (raw && owner) {
-		/* Checked here rather than in the filter: the `_id`-only filter is the one
-		 * FerretDB pushes down to SQL. Someone else's request is "not found". */
-		bson_oid_t uid;
-		if (!doc_oid(raw, "user_id", &uid) || !bson_oid_equal(&uid, owner)) {
-			bson_destroy(raw);
-			raw = NULL;
-		}
-	}
-	if (!raw)
-		return NULL;
-	struct evlist evs = {0};
-	int64_t known = requests_version(raw);
-	/* A document carrying its timeline needs only the changes past its version (one probe
-	 * when there are none); an older one its whole log when the timeline is wanted. */
-	int64_t first = timeline && !has_timeline(raw) ? 1 : known + 1;
-	if (!events_by_id(id, first, known, &evs, err)) {
-		bson_destroy(raw);
-		return NULL;
-	}
-	bson_t *out = compose_and_heal(id, raw, &evs, first == 1);
-	evlist_free(&evs);
-	bson_destroy(raw);
-	return out;
+	return changelog_load(&request_log, id, owner, timeline, err);
 }
 
 bson_t *requests_load(const bson_oid_t *id, const bson_oid_t *owner, bson_error_t *err)
@@ -938,7 +610,7 @@ static int event_assigns(const bson_oid_t *id, int64_t version, const struct req
 			 bson_error_t *err)
 {
 	bson_t *ev = NULL;
-	int r = event_get(id, version, &ev, err);
+	int r = changelog_event_get(&request_log, id, version, &ev, err);
 	if (r <= 0)
 		return r;
 	bson_iter_t it;
@@ -1017,7 +689,6 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 	bson_t *doc = load_request(id, t->owner, false, err);
 	if (!doc)
 		return err->code ? REQ_DB_ERROR : REQ_NOT_FOUND;
-	enum req_result result = REQ_OK;
 	enum req_status from = doc_status(doc);
 	int64_t version = requests_version(doc);
 	if (from_out)
@@ -1036,24 +707,8 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 	if (t->expect_version > 0 && version != t->expect_version)
 		return REQ_CONFLICT;
 
-	if (!requests_edge_allowed(from, t->to, t->actor)) {
-		if (from == RS_COMPLETED && t->to == RS_COMPLETED) {
-			/* A repeated completion re-runs the idempotent credit: this heals a
-			 * completion whose credit failed after the status was written. Racing
-			 * the completing call, it may be the one whose insert wins: then it
-			 * tells the resident, since the other call will not. */
-			int points = 0;
-			bson_error_t cerr;
-			enum reward_result rr =
-			    rewards_credit(id, &user_id, category, &points, &cerr);
-			if (rr == REWARD_DB_ERROR)
-				log_warn("reward credit retry failed: %s", cerr.message);
-			else if (rr == REWARD_CREDITED)
-				send_notification(&user_id, "completed", id, category, NULL, NULL,
-						  points);
-		}
+	if (!requests_edge_allowed(from, t->to, t->actor))
 		return REQ_INVALID;
-	}
 	int64_t now = time_now_ms();
 	int64_t min_ms = (int64_t)config_get()->cancel_min_hours * 3600 * 1000;
 	if (resident && (t->to == RS_CANCELLED || reschedule) && has_old &&
@@ -1085,6 +740,7 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 			if (cr != SLOT_CLAIMED)
 				return map_claim(cr);
 			claimed = true;
+			fault_point("seat_claimed");
 		}
 	}
 	bool clear_slot = t->to == RS_CANCELLED || t->to == RS_FAILED;
@@ -1101,6 +757,19 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 		append_slot(&set, "assigned_slot", &new_slot);
 	else if (clear_slot)
 		BSON_APPEND_NULL(&set, "assigned_slot");
+	/* What the change owes once it has won: the old seat (moved to another slot, or no
+	 * longer needed), the reward, the resident's notification. */
+	struct effects fx = {.n = 0};
+	bson_init(&fx.arr);
+	if (has_old && ((set_slot && !same_slot(&new_slot, &old_slot)) || clear_slot))
+		owe_release(&fx, &old_slot, version);
+	int points = 0;
+	if (t->to == RS_COMPLETED) {
+		owe_reward(&fx, &user_id, category);
+		points = config_reward_points(category);
+	}
+	owe_notify(&fx, &user_id, reschedule ? "rescheduled" : requests_notify_event(t->to),
+		   category, t->to == RS_SCHEDULED ? &new_slot : NULL, t->reason, points);
 	struct change c = {.type = "STATUS_CHANGE",
 			   .at = now,
 			   .by_id = by_id,
@@ -1110,39 +779,23 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 			   .reason = t->reason,
 			   .note = reschedule ? (t->note ? t->note : "Rescheduled") : t->note,
 			   .slot = t->to == RS_SCHEDULED ? &new_slot : NULL,
-			   .set = &set};
-	int won = claim_version(id, version + 1, &c, err);
+			   .set = &set,
+			   .effects = &fx.arr};
+	bson_t *ev = NULL;
+	int won = claim_version(id, version + 1, &c, &ev, err);
 	bson_destroy(&set);
+	bson_destroy(&fx.arr);
 	if (won <= 0) {
 		if (claimed)
 			release_lost_claim(id, &new_slot, version + 1, won == 0);
 		return won == 0 ? REQ_CONFLICT : REQ_DB_ERROR;
 	}
 
-	/* Won: from here on this call alone acts on the change. */
+	/* Won: from here on this call acts on the change, its effects first (a crash leaves
+	 * them to the next read or the sweep), then the document. */
+	settle(ev);
+
 	bson_t *after = sync_document(id, doc_out != NULL && t->to != RS_COMPLETED);
-
-	/* Then the old seat goes: moved to another slot, or no longer needed. */
-	if (has_old && ((set_slot && !same_slot(&new_slot, &old_slot)) || clear_slot))
-		release_seat(id, &old_slot, version, reschedule ? "rescheduled" : to_name);
-
-	int points = 0;
-	if (t->to == RS_COMPLETED) {
-		enum reward_result rr = rewards_credit(id, &user_id, category, &points, err);
-		if (rr == REWARD_DB_ERROR)
-			result = REQ_DB_ERROR; /* status stands; a retry re-runs the credit */
-		if (rr != REWARD_CREDITED)
-			points = rr == REWARD_ALREADY ? -1 : 0; /* notify only the crediting call */
-	}
-	if (result == REQ_OK && points >= 0) {
-		const char *ev = reschedule ? "rescheduled" : requests_notify_event(t->to);
-		send_notification(&user_id, ev, id, category,
-				  t->to == RS_SCHEDULED ? &new_slot : NULL, t->reason, points);
-	}
-	if (result != REQ_OK) {
-		bson_destroy(after);
-		return result;
-	}
 	if (doc_out && after && t->to != RS_COMPLETED) {
 		*doc_out = after; /* reward_points may change only on completion */
 		return REQ_OK;
@@ -1184,7 +837,7 @@ enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *ow
 	BSON_APPEND_DATE_TIME(&set, "updated_at", now);
 	struct change c = {
 	    .type = "EDIT", .at = now, .by_id = owner_hex, .by_role = "citizen", .set = &set};
-	int won = claim_version(id, version + 1, &c, err);
+	int won = claim_version(id, version + 1, &c, NULL, err);
 	bson_destroy(&set);
 	if (won < 0)
 		return REQ_DB_ERROR; /* the edit may have been written: its photos stay kept */
@@ -1218,7 +871,7 @@ enum req_result requests_add_note(const bson_oid_t *id, const char *actor_id, co
 				   .by_role = role,
 				   .note = note,
 				   .set = &set};
-		won = claim_version(id, version + i, &c, err);
+		won = claim_version(id, version + i, &c, NULL, err);
 		bson_destroy(&set);
 	}
 	if (won < 0)
@@ -1310,29 +963,29 @@ json_object *requests_list(const struct req_query *q, int64_t *total, bson_error
 	mongoc_cursor_destroy(c);
 	bson_destroy(opts);
 	bson_destroy(&filter);
-	struct evlist *evs = count ? calloc(count, sizeof(*evs)) : NULL;
+	struct changelog_events *evs = count ? calloc(count, sizeof(*evs)) : NULL;
 	old = count ? calloc(count, sizeof(*old)) : NULL;
 	if (count && (!evs || !old))
 		abort();
 	for (size_t i = 0; i < count; i++)
-		if (requests_version(docs[i]) > 0 && !has_timeline(docs[i]))
+		if (requests_version(docs[i]) > 0 && !changelog_has_timeline(docs[i]))
 			bson_oid_copy(&ids[i], &old[nold++]);
-	struct evlist *oldevs = nold ? calloc(nold, sizeof(*oldevs)) : NULL;
+	struct changelog_events *oldevs = nold ? calloc(nold, sizeof(*oldevs)) : NULL;
 	if (nold && !oldevs)
 		abort();
 	if (!failed)
-		failed = !fetch_events(old, nold, oldevs, err);
+		failed = !changelog_fetch(&request_log, old, nold, oldevs, err);
 	json_object *items = failed ? NULL : json_object_new_array();
 	for (size_t i = 0, j = 0; i < count; i++) {
 		bool whole = j < nold && bson_oid_equal(&ids[i], &old[j]);
 		if (items) {
-			bson_t *full =
-			    compose_and_heal(&ids[i], docs[i], whole ? &oldevs[j] : &evs[i], whole);
+			bson_t *full = changelog_roll_forward(&request_log, &ids[i], docs[i],
+							      whole ? &oldevs[j] : &evs[i], whole);
 			json_object_array_add(items, requests_to_json(full));
 			bson_destroy(full);
 		}
 		if (whole)
-			evlist_free(&oldevs[j++]);
+			changelog_events_free(&oldevs[j++]);
 		bson_destroy(docs[i]);
 	}
 	free(oldevs);
@@ -1441,7 +1094,7 @@ static int delete_draft(const bson_oid_t *id, int64_t cutoff, bson_error_t *err)
 		return 0;
 	struct change c = {
 	    .type = "DELETE", .at = time_now_ms(), .by_id = "", .by_role = "system", .set = NULL};
-	int won = claim_version(id, version + 1, &c, err);
+	int won = claim_version(id, version + 1, &c, NULL, err);
 	if (won <= 0)
 		return won;
 	bson_t *sel = BCON_NEW("_id", BCON_OID(id));
@@ -1496,6 +1149,186 @@ long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
 	return failed ? -1 : done;
 }
 
+/* ------------------------------------------------------------------ the sweep */
+
+/* One seat claim read by the orphan sweep. */
+struct seat_row {
+	char id[96];
+	bson_oid_t request;
+	struct req_slot slot;
+	int64_t version;
+};
+
+/* Claims of future slots made before `cutoff` (with a version: older claims predate the
+ * log and are kept). *out malloc'd. */
+static bool seats_before(int64_t now_ms, int64_t cutoff, struct seat_row **out, size_t *n,
+			 bson_error_t *err)
+{
+	*out = NULL;
+	*n = 0;
+	bson_t *q = BCON_NEW("start", "{", "$gt", BCON_DATE_TIME(now_ms), "}", "created_at", "{",
+			     "$lte", BCON_DATE_TIME(cutoff), "}");
+	mongoc_cursor_t *c =
+	    mongoc_collection_find_with_opts(db_coll("slot_claims"), q, NULL, NULL);
+	const bson_t *d;
+	size_t cap = 0;
+	while (mongoc_cursor_next(c, &d)) {
+		struct seat_row r;
+		bson_iter_t it;
+		if (!doc_str(d, "_id") || !doc_oid(d, "request_id", &r.request) ||
+		    !bson_iter_init_find(&it, d, "version") || !BSON_ITER_HOLDS_NUMBER(&it))
+			continue;
+		r.version = bson_iter_as_int64(&it);
+		snprintf(r.id, sizeof(r.id), "%s", doc_str(d, "_id"));
+		r.slot.start = r.slot.end = 0;
+		if (bson_iter_init_find(&it, d, "start") && BSON_ITER_HOLDS_DATE_TIME(&it))
+			r.slot.start = bson_iter_date_time(&it);
+		if (bson_iter_init_find(&it, d, "end") && BSON_ITER_HOLDS_DATE_TIME(&it))
+			r.slot.end = bson_iter_date_time(&it);
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 32;
+			*out = realloc(*out, cap * sizeof(**out));
+			if (!*out)
+				abort();
+		}
+		(*out)[(*n)++] = r;
+	}
+	bool ok = !mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(q);
+	return ok;
+}
+
+/* Whether seat `r` is an orphan, i.e. its change did not win its version: 1 orphan (to
+ * release), 0 owned by the change that won, -1 error. A version with no event yet is
+ * taken by a VOID event first (an empty change, not on the timeline): then the change
+ * that claimed the seat can no longer win it, however late it comes, and loses with a
+ * conflict. Without that, releasing would race a slow winner. */
+static int seat_orphaned(const struct seat_row *r, bson_error_t *err)
+{
+	int assigns = event_assigns(&r->request, r->version, &r->slot, err);
+	if (assigns != 0)
+		return assigns < 0 ? -1 : 0;
+	int there = changelog_event_get(&request_log, &r->request, r->version, NULL, err);
+	if (there != 0)
+		return there < 0 ? -1 : 1; /* another change won the version */
+	struct change c = {
+	    .type = "VOID", .at = time_now_ms(), .by_id = "", .by_role = "system", .set = NULL};
+	switch (claim_version(&r->request, r->version, &c, NULL, err)) {
+	case DB_CLAIM_WON: return 1;
+	case DB_CLAIM_ERROR: return -1;
+	case DB_CLAIM_LOST: break;
+	}
+	/* The change (or another) wrote the version meanwhile: the event decides. */
+	assigns = event_assigns(&r->request, r->version, &r->slot, err);
+	return assigns < 0 ? -1 : !assigns;
+}
+
+/* Marks (held[i] = true) the seats of `rows` their request's stored document says it
+ * holds: in scheduled or a later status, assigned that slot, at the claim's version or
+ * later. A request holds at most one claim per slot, so that claim is the held one and
+ * needs no look at the log; one query for all rows instead of one per seat. A document
+ * lagging behind its log only leaves its seat to the exact check (seat_orphaned). */
+static bool seats_held(const struct seat_row *rows, size_t n, bool *held, bson_error_t *err)
+{
+	if (n == 0)
+		return true;
+	bson_t q = BSON_INITIALIZER, in, arr;
+	char k[16];
+	const char *key;
+	BSON_APPEND_DOCUMENT_BEGIN(&q, "_id", &in);
+	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+	for (size_t i = 0; i < n; i++) {
+		bson_uint32_to_string((uint32_t)i, &key, k, sizeof(k));
+		BSON_APPEND_OID(&arr, key, &rows[i].request);
+	}
+	bson_append_array_end(&in, &arr);
+	bson_append_document_end(&q, &in);
+	bson_t *opts = BCON_NEW("projection", "{", "status", BCON_INT32(1), "assigned_slot",
+				BCON_INT32(1), "version", BCON_INT32(1), "}");
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), &q, opts, NULL);
+	const bson_t *d;
+	while (mongoc_cursor_next(c, &d)) {
+		bson_oid_t id;
+		struct req_slot slot;
+		enum req_status st = doc_status(d);
+		if (!doc_oid(d, "_id", &id) || !doc_slot(d, &slot) || st < RS_SCHEDULED ||
+		    st > RS_COMPLETED)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (bson_oid_equal(&rows[i].request, &id) &&
+			    rows[i].slot.start == slot.start &&
+			    requests_version(d) >= rows[i].version)
+				held[i] = true;
+	}
+	bool ok = !mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(opts);
+	bson_destroy(&q);
+	return ok;
+}
+
+/* Releases the seats of future slots whose claiming change never won its version (a
+ * process that died between the seat claim and the version claim, or before a loser gave
+ * its seat back), claimed more than grace_ms ago. */
+static bool sweep_orphan_seats(int64_t now_ms, int64_t grace_ms, struct req_sweep *rep,
+			       bson_error_t *err)
+{
+	struct seat_row *rows;
+	size_t n;
+	if (!seats_before(now_ms, now_ms - grace_ms, &rows, &n, err))
+		return false;
+	bool *held = calloc(n ? n : 1, sizeof(bool));
+	if (!held)
+		abort();
+	bool ok = seats_held(rows, n, held, err);
+	for (size_t i = 0; ok && i < n; i++) {
+		if (held[i])
+			continue;
+		bson_error_t e;
+		int orphan = seat_orphaned(&rows[i], &e);
+		if (orphan == 1) {
+			/* Exactly this claim: its _id and the version it was made for. */
+			bson_t *q = BCON_NEW("_id", BCON_UTF8(rows[i].id), "version",
+					     BCON_INT64(rows[i].version));
+			if (!mongoc_collection_delete_one(db_coll("slot_claims"), q, NULL, NULL,
+							  &e))
+				orphan = -1;
+			bson_destroy(q);
+		}
+		if (orphan < 0) {
+			rep->failures++;
+			log_warn("sweep: seat %s: %s", rows[i].id, e.message);
+		} else {
+			rep->orphan_seats += orphan;
+		}
+	}
+	free(held);
+	free(rows);
+	return ok;
+}
+
+static void count_event(const bson_t *ev, const bson_error_t *fail, void *ctx)
+{
+	struct req_sweep *rep = ctx;
+	if (fail) {
+		rep->failures++;
+		log_warn("sweep: effects of %s: %s", doc_str(ev, "_id") ? doc_str(ev, "_id") : "?",
+			 fail->message);
+	} else {
+		rep->events++;
+	}
+}
+
+bool requests_sweep(int64_t now_ms, int64_t grace_ms, struct req_sweep *rep, bson_error_t *err)
+{
+	memset(rep, 0, sizeof(*rep));
+	/* Effects first: a release the log owes is the log's, not an orphan's. */
+	if (changelog_sweep(&request_log, now_ms, grace_ms, count_event, rep, err) < 0)
+		return false;
+	return sweep_orphan_seats(now_ms, grace_ms, rep, err);
+}
+
 /* ------------------------------------------------------------------ archive */
 
 #define ARCHIVE "request_events_archive"
@@ -1508,20 +1341,21 @@ long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
 static int archive_one(const bson_t *doc, bool dry_run, bson_error_t *err)
 {
 	bson_oid_t id;
-	if (!doc_oid(doc, "_id", &id) || !has_timeline(doc))
+	if (!doc_oid(doc, "_id", &id) || !changelog_has_timeline(doc))
 		return 0;
 	int64_t v = requests_version(doc);
-	struct evlist evs = {0};
-	if (!fetch_events(&id, 1, &evs, err))
+	struct changelog_events evs = {0};
+	if (!changelog_fetch(&request_log, &id, 1, &evs, err))
 		return -1;
 	bool caught_up = evs.n == 0 || (int64_t)evs.n == v;
 	for (size_t i = 0; caught_up && i < evs.n; i++)
-		caught_up = event_version(evs.v[i]) == (int64_t)i + 1;
+		caught_up = changelog_version(evs.v[i]) == (int64_t)i + 1 &&
+			    !changelog_effects_pending(evs.v[i]); /* the sweep's first */
 	int r = caught_up ? 1 : 0;
 	for (size_t i = 0; r > 0 && !dry_run && i < evs.n; i++)
 		if (db_claim(ARCHIVE, evs.v[i], err) == DB_CLAIM_ERROR)
 			r = -1; /* LOST: archived by an earlier, interrupted run */
-	evlist_free(&evs);
+	changelog_events_free(&evs);
 	if (r <= 0 || dry_run)
 		return r;
 	bson_t *q =

@@ -17,15 +17,18 @@
  * unique key can, on FerretDB and MongoDB alike. Hence every change of a request (create,
  * status transition, note, draft edit, draft deletion) is one event of `request_events`:
  *   {_id: "<request id hex>:<version>", request_id, version, type, at, by {id, role},
- *    data {from, to, reason, note[, slot]}, set {the document fields the change sets}}.
+ *    data {from, to, reason, note[, slot]}, set {the document fields the change sets},
+ *    effects [what it owes outside the request], effects_pending}.
  * A change reads the request at version v (rolled forward, below), validates against that
  * state, then claims version v+1 by inserting its event. The duplicate key means another
  * change of the request won v+1: the loser changes nothing (REQ_CONFLICT; a slot seat it
- * claimed first is given back). Only the winner then acts: it rolls the document forward,
- * releases the old seat, credits the reward (which stays exclusive by its own unique
- * insert) and notifies the resident. So two staff clicking "enroute" at once give one
- * event, one notification and one 409. Notes are valid at any version, so a note that
- * loses a version simply takes the next one.
+ * claimed first is given back). The log itself is domain/changelog.c, shared by any
+ * aggregate. Only the winner's event owes anything outside the request: it records its
+ * effects (give back the old seat @ the version it read, credit the reward, notify the
+ * resident, which queues the mail), and these are applied once each however often they
+ * run (the outbox, below). So two staff clicking "enroute" at once give one event, one
+ * notification and one 409. Notes are valid at any version, so a note that loses a
+ * version simply takes the next one.
  *
  * Seats (slots.h). A change moving the request into a slot claims the seat first, for its
  * version v+1 (the claim records it). The claim is that change's alone: a change finding
@@ -38,20 +41,30 @@
  * change that moved the request back into the same slot, and every request in scheduled
  * or a later status holds exactly one seat, in its assigned slot.
  *
- * The document is a cache of the log. Reading a request (requests_load, requests_list)
- * reads its events too (sorted by version): the timeline (`events` of the API) is the
- * STATUS_CHANGE and NOTE events of the log (EDIT and DELETE are not shown), and when the
+ * The document is a cache of the log and carries its timeline (`timeline`: the views of
+ * its STATUS_CHANGE and NOTE events with their versions; EDIT, DELETE and VOID are not
+ * shown), which `events` of the API is made of. Reading a request (requests_load) probes
+ * the log past the document's version (lists show the stored state), and when the
  * log holds versions past the document's (a writer died between its insert and its
  * document write, or FerretDB wrote an older copy back over a newer one), their `set`s are
  * applied in order and the result is written back ("roll forward"). That write sets every
  * state field (status, assigned_slot, updated_at, version and the editable fields), never
  * only the ones of the last change, so any document FerretDB ends up keeping is the whole
- * state of one version. Roll forward never has side effects; a crash between the insert
- * and the winner's seat release or notification loses those (the old seat stays taken
- * until its slot passes, and the request cannot be moved back into that slot; a repeated
- * completion still re-runs the reward credit). Lists and the cron jobs filter on the
- * stored fields, which lag only in those crash windows, until the next read of the
- * request. */
+ * state of one version. Lists and the cron jobs filter on the stored fields, which lag
+ * only in a crash window, until the next read of the request or the sweep.
+ *
+ * Effects (the outbox, changelog.h). The winner applies its event's effects right after
+ * the insert, then writes the document; every read that rolls an event forward applies
+ * the effects still pending on it first; the cron job swmra-job-sweep-effects
+ * (requests_sweep) applies those of any older event. Each is idempotent by a key derived
+ * from (request, version, effect index): a seat release names its version, a reward is
+ * unique per request, a notification's documents have _ids derived from the key. A crash
+ * at any point therefore loses no effect and repeats none (tests/integration/
+ * test_outbox_faults.c kills a change at every point, test_outbox_chaos.c at random).
+ * The seat a change claims before its version stays outside the outbox (a full slot is
+ * refused without writing a change); a seat left by a process that died between the two
+ * claims is freed by the sweep once older than its grace period, after a VOID event has
+ * taken the version it was claimed for, so the dead change can never win it late. */
 #ifndef SWMRA_REQUESTS_H
 #define SWMRA_REQUESTS_H
 
@@ -135,10 +148,11 @@ struct req_fields {
 };
 
 /* Inserts a new request of `owner` in status submitted (or draft) at version 1: its first
- * event (version 1) is inserted before the document. `id_out` receives the new id. Sends
- * the "submitted" notification (not for drafts). The photos (resolved and owned, see
- * uploads_resolve) are kept (uploads_keep) right before the first event, and given back
- * when the request was certainly not written. REQ_OK, REQ_PHOTO_GONE or REQ_DB_ERROR. */
+ * event (version 1) is inserted before the document. `id_out` receives the new id. The
+ * event owes the "submitted" notification (not for drafts), applied after the document. The photos
+ * (resolved and owned, see uploads_resolve) are kept (uploads_keep) right before the first event,
+ * and given back when the request was certainly not written. REQ_OK, REQ_PHOTO_GONE or
+ * REQ_DB_ERROR. */
 enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
 				const struct req_fields *f, bool draft, bson_oid_t *id_out,
 				size_t *photo_gone, bson_error_t *err);
@@ -188,11 +202,11 @@ struct req_transition {
  * assigned slot when cancelling or rescheduling), claims a new slot seat first when the
  * target is scheduled with a slot, then claims the next version with a STATUS_CHANGE event
  * (REQ_CONFLICT when another change won it; a fresh seat is given back; REQ_CONFLICT too
- * when the request has a claim in the target slot made by another change). The winner
- * rolls the document forward, releases the old seat (rescheduling, or entering
- * failed/cancelled, which also clears assigned_slot), credits the reward on entering
- * completed (rewards_credit) and sends the notification of the new status ("rescheduled"
- * for a reschedule). Rescheduling to the slot already held is a no-op.
+ * when the request has a claim in the target slot made by another change). The event owes
+ * the release of the old seat (rescheduling, or entering failed/cancelled, which also
+ * clears assigned_slot), the reward on entering completed (rewards_credit) and the
+ * notification of the new status ("rescheduled" for a reschedule); the winner applies
+ * them, then rolls the document forward. Rescheduling to the slot already held is a no-op.
  * On REQ_INVALID, `*from_out` receives the current status. On success `*doc_out` (may be
  * NULL) receives the updated document (caller owns). */
 enum req_result requests_transition(const bson_oid_t *id, const struct req_transition *t,
@@ -241,6 +255,21 @@ json_object *requests_to_json(const bson_t *doc);
 long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
 			     void (*each)(const bson_t *doc, const bson_error_t *fail, void *ctx),
 			     void *ctx, bson_error_t *err);
+
+/* What one sweep did. */
+struct req_sweep {
+	long events;	   /* events whose pending effects were applied (or voided) */
+	long orphan_seats; /* seats released because their change never won its version */
+	long failures;	   /* items that failed (logged; retried by the next sweep) */
+};
+
+/* The sweep (cron swmra-job-sweep-effects): applies the pending effects of every change
+ * older than grace_ms (changelog_sweep) and rolls its request forward; then releases every
+ * seat of a future slot, claimed more than grace_ms ago, whose change never won its
+ * version: when that version has no event yet, a VOID event claims it first, so the
+ * change can no longer win it; a seat whose version's event assigns its slot is owned and
+ * kept. false (err set) when the events or seats could not be listed. */
+bool requests_sweep(int64_t now_ms, int64_t grace_ms, struct req_sweep *rep, bson_error_t *err);
 
 /* Keeps request_events proportional to open work: the events of requests finished
  * (completed or cancelled) and untouched for `keep_ms` before `now_ms` move to

@@ -49,6 +49,8 @@ static const struct db_index indexes[] = {
     /* requests: the change log; the event's _id "<request>:<version>" is the claim of a
      * change, this index serves the timeline reads (by request, in version order) */
     {"request_events", "request_version_unique", "{\"request_id\": 1, \"version\": 1}", true},
+    /* the outbox sweep: changes with effects pending, oldest first (changelog_sweep) */
+    {"request_events", "effects_pending_at", "{\"effects_pending\": 1, \"at\": 1}", false},
     {"notifications", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
     {"notifications", "status_next", "{\"status\": 1, \"next_attempt_at\": 1}", false},
     /* the dispatcher's batch: queued, due, oldest first (its sort ends with _id) */
