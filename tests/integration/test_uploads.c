@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "domain/upload_links.h"
 #include "domain/uploads.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -166,7 +167,10 @@ static unsigned char *accept_one(const void *data, size_t len, const char *ext, 
 	assert_string_equal(path + strlen(path) - strlen(ext), ext);
 	char want_url[256];
 	snprintf(want_url, sizeof(want_url), BASE "/uploads/%s", path);
-	assert_string_equal(url, want_url);
+	/* a signed link to the file (upload_links.h): the address, then md5 and expires */
+	assert_memory_equal(url, want_url, strlen(want_url));
+	assert_int_equal(url[strlen(want_url)], '?');
+	assert_true(upload_link_query_ok(url + strlen(want_url) + 1));
 	/* YYYY/MM of now (UTC) */
 	time_t now = time(NULL);
 	struct tm tm;
