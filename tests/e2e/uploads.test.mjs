@@ -208,6 +208,8 @@ const storedFiles = () => storedKeys();
 const storedCount = () => storedFiles().length;
 const LINK_QUERY = /^\?md5=[A-Za-z0-9_-]{22}&expires=[0-9]+$/;
 const TTL = Number(process.env.UPLOAD_LINK_TTL || STACK.UPLOAD_LINK_TTL || 3600);
+/** A valid link to `path` for ten minutes, signed here with the stack's secret. */
+const freshLink = (path) => signLink(path, Math.floor(Date.now() / 1000) + 600);
 
 /** Asserts a JSON error answer with a detail. */
 function assertJsonError(res, status, detail) {
@@ -503,7 +505,7 @@ test('/uploads/ answers only generated names: no listings, temp files or travers
     for (const f of Object.values(planted)) rmSync(join(dir, f), { force: true });
   });
 
-  const ok = await fetchBytes(c.probe.url);
+  const ok = await fetchBytes(freshLink(path)); // setup's link may have expired (short TTL)
   assert.equal(ok.status, 200);
   assertUploadHeaders(ok.headers, path);
 
@@ -566,7 +568,7 @@ test('/uploads/ answers only generated names: no listings, temp files or travers
     const res = await request(method, `/uploads/${path}`, { body: 'x' });
     assert.ok(res.status >= 400 && res.status < 500, `${method} -> ${res.status}`);
   }
-  const still = await fetchBytes(c.probe.url);
+  const still = await fetchBytes(freshLink(path));
   assert.equal(still.status, 200);
   assert.ok(still.bytes.equals(readStored(path)));
 });
@@ -588,7 +590,9 @@ const createRequest = (token, photos) =>
 test('photos are private: no link, a tampered link, another file\'s link, an expired link → 403 JSON', async (t) => {
   const c = await setup(t);
   if (!c) return;
-  const { url, path } = c.probe;
+  const mine = await uploadFile(c.a.token, JPEG_2X2, 'a.jpg', 'image/jpeg');
+  assert.equal(mine.status, 201, mine.text);
+  const { url, path } = mine.json;
   const other = await uploadFile(c.b.token, png(), 'b.png', 'image/png');
   assert.equal(other.status, 201, other.text);
   const q = new URL(url).searchParams;
@@ -710,7 +714,7 @@ if (BACKEND === 's3') {
       assertJsonError(down, 503, /unavailable/);
       assert.ok(Number(down.headers.get('retry-after')) > 0, 'Retry-After');
       assert.equal(orphanDocs(), docs, 'no half-written upload document');
-      const photo = await fetchBytes(c.probe.url);
+      const photo = await fetchBytes(freshLink(c.probe.path));
       assert.equal(photo.status, 503);
       assert.match(String(photo.json?.detail), /unavailable/);
     } finally {
@@ -720,7 +724,7 @@ if (BACKEND === 's3') {
     const up = await uploadFile(c.a.token, JPEG_2X2, 'down.jpg', 'image/jpeg');
     await acceptedAndServed(up, 'jpg', 'image/jpeg');
     assert.equal(orphanDocs(), docs + 1);
-    assert.equal((await fetchBytes(c.probe.url)).status, 200, 'earlier photos are served again');
+    assert.equal((await fetchBytes(freshLink(c.probe.path))).status, 200, 'earlier photos are served again');
   });
 }
 
@@ -740,11 +744,11 @@ test('the orphan cleanup deletes unattached uploads through the store; attached 
   // a day later by the job's clock (ORPHAN_UPLOAD_HOURS = 24)
   cleanup(['--once'], 25);
   assert.equal(readStored(orphan.json.path), null, `the orphan is gone from the ${BACKEND} store`);
-  const gone = await fetchBytes(orphan.json.url); // still a validly signed link
+  const gone = await fetchBytes(freshLink(orphan.json.path)); // a validly signed link
   assert.equal(gone.status, 404);
   assert.equal(gone.json?.detail, 'Not Found');
   assert.ok(readStored(kept.json.path), 'the attached upload stays');
-  assert.equal((await fetchBytes(kept.json.url)).status, 200);
+  assert.equal((await fetchBytes(freshLink(kept.json.path))).status, 200);
   assert.equal(orphanDocs(), 0, 'no unattached upload document left');
   // the request can no longer take the deleted upload
   const late = await createRequest(c.a.token, [orphan.json.path]);
