@@ -12,22 +12,23 @@
 
 /* One upload: present at the destination, else read from the source and put create-new
  * (EXISTS means a concurrent run copied it: as good as present). */
-static enum upload_migrate_outcome migrate_one(enum objstore_backend from,
-					       enum objstore_backend to, const char *path,
-					       bool dry_run)
+static enum upload_migrate_outcome migrate_one(enum objstore_backend from, enum objstore_backend to,
+					       const char *path, bool dry_run)
 {
 	enum objstore_result r = objstore_exists(to, path);
 	if (r == OBJSTORE_OK)
 		return UPLOAD_MIGRATE_PRESENT;
 	if (r != OBJSTORE_NOT_FOUND)
-		return r == OBJSTORE_UNAVAILABLE ? UPLOAD_MIGRATE_UNAVAILABLE : UPLOAD_MIGRATE_FAILED;
+		return r == OBJSTORE_UNAVAILABLE ? UPLOAD_MIGRATE_UNAVAILABLE
+						 : UPLOAD_MIGRATE_FAILED;
 	uint8_t *data = NULL;
 	size_t len = 0;
 	r = objstore_get(from, path, (size_t)config_get()->upload_max_bytes, &data, &len);
 	if (r == OBJSTORE_NOT_FOUND)
 		return UPLOAD_MIGRATE_MISSING;
 	if (r != OBJSTORE_OK)
-		return r == OBJSTORE_UNAVAILABLE ? UPLOAD_MIGRATE_UNAVAILABLE : UPLOAD_MIGRATE_FAILED;
+		return r == OBJSTORE_UNAVAILABLE ? UPLOAD_MIGRATE_UNAVAILABLE
+						 : UPLOAD_MIGRATE_FAILED;
 	const char *ext = strrchr(path, '.');
 	const char *ctype = ext && strcmp(ext, ".png") == 0    ? "image/png"
 			    : ext && strcmp(ext, ".webp") == 0 ? "image/webp"
@@ -47,11 +48,11 @@ long upload_migrate_all(enum objstore_backend from, enum objstore_backend to, bo
 	bool have_last = false;
 	long seen = 0;
 	for (;;) {
-		bson_t *q = have_last ? BCON_NEW("_id", "{", "$gt", BCON_OID(&last), "}")
-				      : bson_new();
-		bson_t *opts = BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "limit",
-					BCON_INT64(BATCH), "projection", "{", "path", BCON_INT32(1),
-					"}");
+		bson_t *q =
+		    have_last ? BCON_NEW("_id", "{", "$gt", BCON_OID(&last), "}") : bson_new();
+		bson_t *opts =
+		    BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "limit", BCON_INT64(BATCH),
+			     "projection", "{", "path", BCON_INT32(1), "}");
 		mongoc_cursor_t *cur =
 		    mongoc_collection_find_with_opts(db_coll("uploads"), q, opts, NULL);
 		const bson_t *doc;
