@@ -72,7 +72,8 @@ int main(int argc, char **argv)
 			const char *v = argv[++i];
 			have_to = strcmp(v, "s3") == 0 || strcmp(v, "local") == 0;
 			if (!have_to) {
-				fprintf(stderr, "swmra-job-migrate-uploads: --to must be s3 or local\n");
+				fprintf(stderr,
+					"swmra-job-migrate-uploads: --to must be s3 or local\n");
 				free(args);
 				return 2;
 			}
