@@ -16,8 +16,8 @@ static void signature_is_secure_links(void **state)
 	(void)state;
 	/* base64url(md5("1893456000/uploads/<path> s3cr3t-s3cr3t-s3cr3t")), no padding:
 	 * computed independently (Python hashlib) */
-	char *u = upload_link_make("https://swmra.example/", REL, 1893456000,
-				   "s3cr3t-s3cr3t-s3cr3t");
+	char *u =
+	    upload_link_make("https://swmra.example/", REL, 1893456000, "s3cr3t-s3cr3t-s3cr3t");
 	assert_non_null(u);
 	assert_string_equal(u, "https://swmra.example/uploads/" REL
 			       "?md5=eMfW7beiwgK_KEc5RVZnAw&expires=1893456000");
