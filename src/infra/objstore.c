@@ -121,7 +121,10 @@ static enum objstore_result local_put(const char *key, const uint8_t *data, size
 	if (ok && link(tmp, dst) != 0) {
 		e = errno;
 		taken = e == EEXIST;
-		ok = false;
+		/* a filesystem without hard links (some network mounts): rename, where the
+		 * 128-bit random name alone keeps the write create-new */
+		ok = (e == EPERM || e == EOPNOTSUPP || e == ENOSYS) && rename(tmp, dst) == 0;
+		e = ok ? 0 : e;
 	}
 	unlink(tmp);
 	if (!ok) {
