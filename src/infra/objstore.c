@@ -256,7 +256,16 @@ static long s3_perform(const struct s3_call *call, struct sink *out)
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	/* the payload hash, given explicitly: libcurl 7.88 signs it as given, and it does not
+	 * hash a binary body by itself (its signature of a PUT is refused without this) */
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char sha[22 + 2 * crypto_hash_sha256_BYTES + 1];
+	crypto_hash_sha256(digest, call->body ? call->body : (const uint8_t *)"", call->body_len);
+	memcpy(sha, "x-amz-content-sha256: ", 22);
+	sodium_bin2hex(sha + 22, sizeof(sha) - 22, digest, sizeof(digest));
+	hdrs = curl_slist_append(hdrs, sha);
+	/* no "Expect:" to switch off 100-continue: libcurl would sign that empty header
+	 * without sending it, and the store refuses the signature */
 	if (strcmp(call->method, "PUT") == 0) {
 		char ct[128];
 		snprintf(ct, sizeof(ct), "Content-Type: %s",
