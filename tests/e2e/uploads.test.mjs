@@ -728,6 +728,34 @@ if (BACKEND === 's3') {
   });
 }
 
+if (BACKEND === 's3') {
+  // the local e2e pass of tests/run-check.sh leaves attached uploads in UPLOAD_DIR (same stack)
+  test('swmra-job-migrate-uploads --to s3 copies the local uploads into the bucket, once (--dry-run changes nothing)', async () => {
+    const bin = resolve(process.env.SWMRA_BUILD_DIR || STACK.SWMRA_BUILD_DIR || REPO, 'cron/swmra-job-migrate-uploads');
+    assert.ok(existsSync(bin), `${bin} is not built`);
+    const migrate = (...args) =>
+      execFileSync(bin, ['--env-file', '', '--to', 's3', ...args], { env: { ...process.env, ...STACK }, encoding: 'utf8', timeout: 120000 });
+    const walk = (dir) =>
+      existsSync(dir)
+        ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]))
+        : [];
+    const local = walk(UPLOAD_DIR).map((f) => f.slice(UPLOAD_DIR.length + 1)).filter((k) => NAME_RE.test(k));
+    assert.ok(local.length > 0, `no local uploads in ${UPLOAD_DIR}: run the local e2e pass first (tests/run-check.sh does)`);
+    const would = (out) => [...out.matchAll(/^would copy (\S+)$/gm)].map((m) => m[1]);
+    const planned = would(migrate('--dry-run'));
+    assert.ok(planned.length > 0, 'the dry run lists local uploads to copy');
+    for (const k of planned) {
+      assert.ok(local.includes(k), `${k}: planned but not a local file`);
+      assert.equal(readStored(k), null, `${k}: the dry run copied it`);
+    }
+    migrate();
+    for (const k of planned) assert.ok(readStored(k)?.equals(readFileSync(join(UPLOAD_DIR, k))), `${k}: not copied byte for byte`);
+    assert.deepEqual(would(migrate('--dry-run')), [], 'a second run has nothing left to copy');
+    migrate(); // and copying again is harmless
+    for (const k of planned) assert.ok(readStored(k), k);
+  });
+}
+
 // last in this file: it deletes every unattached upload of the run
 test('the orphan cleanup deletes unattached uploads through the store; attached ones stay', async (t) => {
   const c = await setup(t);
