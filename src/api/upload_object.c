@@ -33,10 +33,12 @@ int api_internal_upload_object(struct http_request *req, struct http_response *r
 					      (size_t)config_get()->upload_max_bytes, &data, &len);
 	if (r == OBJSTORE_NOT_FOUND)
 		return http_error(res, 404, "Not Found");
-	if (r != OBJSTORE_OK) {
+	if (r == OBJSTORE_UNAVAILABLE) {
 		http_header(res, "Retry-After", "5");
 		return http_error(res, 503, "The photo store is unavailable; try again shortly");
 	}
+	if (r != OBJSTORE_OK) /* refused credentials, a missing bucket: logged by objstore */
+		return http_error(res, 500, "The photo could not be read");
 	int st = http_raw(res, 200, mime_of(path), (const char *)data, len);
 	free(data);
 	return st;
