@@ -250,7 +250,8 @@ weed_bin() {
 }
 
 # SeaweedFS (one process: master, volume, filer, S3 gateway) with the stack's key pair and
-# the bucket created; data under STACK_DIR/s3.
+# the bucket created; data under STACK_DIR/s3. It takes 15-25 s to stop on SIGTERM (its filer
+# retries flushing its metadata log after the volume server is gone): stop waits 40 s.
 start_s3() {
 	local pid weed i p=$S3_PORT
 	s3_keys
@@ -264,7 +265,7 @@ start_s3() {
 	pid=$(spawn s3 "$LOG_DIR/seaweedfs.log" "$weed" server -dir="$STACK_DIR/s3/data" \
 		-ip=127.0.0.1 -ip.bind=127.0.0.1 -s3 -s3.port="$p" -s3.config="$STACK_DIR/s3/s3.json" \
 		-master.port=$((p + 1)) -volume.port=$((p + 2)) -filer.port=$((p + 3)) \
-		-master.volumeSizeLimitMB=64 -volume.max=8)
+		-master.volumeSizeLimitMB=64 -volume.max=8 -volume.preStopSeconds=0)
 	wait_port "$p" 60 "$pid" "$LOG_DIR/seaweedfs.log" "SeaweedFS"
 	# the gateway listens before the filer is ready: create the bucket until it answers
 	for ((i = 0; i < 60; i++)); do
@@ -461,7 +462,7 @@ cmd_stop() {
 	have_service api && stop_service swmra-api swmra-api 20
 	have_service smtp && stop_service smtp-sink python3 5
 	have_service mongo && stop_service ferretdb ferretdb 10
-	have_service s3 && stop_service s3 weed 10
+	have_service s3 && stop_service s3 weed 40
 	if [ "$SOCK_DIR" != "$RUN_DIR" ] && [ -z "$(service_pid nginx nginx || service_pid swmra-api swmra-api)" ]; then
 		rm -rf "$SOCK_DIR"
 	fi
@@ -529,7 +530,7 @@ main() {
 	start-mongo) lock; start_mongo ;;
 	stop-mongo) lock; stop_service ferretdb ferretdb 10 ;;
 	start-s3) lock; start_s3 ;;
-	stop-s3) lock; stop_service s3 weed 10 ;;
+	stop-s3) lock; stop_service s3 weed 40 ;;
 	restart-api) lock; stop_service swmra-api swmra-api 20; start_api ;;
 	reload-api)
 		local pid
