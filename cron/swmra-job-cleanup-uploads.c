@@ -1,7 +1,9 @@
 /* swmra-job-cleanup-uploads: deletes uploads not attached to a pickup request
  * ORPHAN_UPLOAD_HOURS (default 24) after their upload. Each deletion first claims the
  * upload's fate in `upload_fates` (unique _id = path); a request that claimed "kept" first
- * wins and the upload stays, otherwise the document and then the file are deleted.
+ * wins and the upload stays, otherwise the object (through the configured store: local
+ * directory or S3 bucket) and then the document are deleted; when the store is down the
+ * document stays listed and the next run finishes the deletion.
  * Then it removes upload quota claims that are over (hourly claims older than an hour,
  * seats older than ORPHAN_UPLOAD_HOURS). --dry-run prints each upload it would delete on
  * stdout (and logs it) and deletes nothing. Suggested schedule: hourly. */
@@ -56,8 +58,9 @@ static int run(struct job_ctx *ctx)
 			} else if (r == -1) {
 				job_failure(ctx, "delete_upload", fields(&list[i]), err.message);
 			} else if (r == -2) {
-				job_failure(ctx, "delete_upload_file", fields(&list[i]),
-					    strerror(errno));
+				job_failure(
+				    ctx, "delete_upload_file", fields(&list[i]),
+				    "the object store is unavailable or refused the delete");
 			}
 		}
 		/* A dry run changes nothing, so one listing is all there is; a real run goes on

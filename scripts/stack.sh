@@ -4,7 +4,7 @@
 # pool and nginx (+nchan).
 #
 # usage: scripts/stack.sh start|stop|status|restart|start-mongo|stop-mongo|restart-api|
-#                         reload-api|env|render-nginx
+#                         reload-api|env|render-nginx|start-s3|stop-s3
 #
 # Everything is parameterised by environment variables (defaults in brackets):
 #   STACK_DIR [<repo>/var]      pid files in run/, logs in log/, data, mail, uploads, nginx
@@ -25,6 +25,13 @@
 #                    if STACK_DIR is closed to it, the cluster lives in /var/tmp/swmra-pg-<hash>
 #                    (linked as postgresql/, re-created when the link is gone)
 #   PG_BIN [/usr/lib/postgresql/15/bin]
+#   STORAGE_BACKEND [local]     s3: photos in a bucket; without S3_ENDPOINT the stack runs
+#                               its own SeaweedFS (service "s3", added to STACK_SERVICES)
+#   S3_PORT [8333]              that SeaweedFS's S3 port; its master, volume and filer use
+#                               S3_PORT+1..+3 (and, as gRPC, those + 10000)
+#   WEED [weed on PATH, else $(go env GOPATH)/bin/weed]   (scripts/dev install builds it)
+#   UPLOAD_LINK_SECRET          shared by the API and nginx's secure_link check; a random
+#                               one is kept with the stack unless the caller or .env sets it
 # Every other variable the API reads (docs: README.md) is passed through from the caller's
 # environment (so are ASAN_OPTIONS/UBSAN_OPTIONS/LSAN_OPTIONS for a sanitizer build).
 # Starting is idempotent; each service runs in its own session (setsid) with a pid file,
@@ -116,6 +123,23 @@ fi
 if [ -z "${ENV_FILE+x}" ]; then
 	ENV_FILE=
 	[ "$APP_ENV" = development ] && [ -f "$REPO/.env" ] && ENV_FILE=$REPO/.env
+fi
+
+# A value of .env (ENV_FILE) for settings nginx needs too: the environment wins, as in the API.
+env_file_value() { # NAME
+	[ -n "$ENV_FILE" ] || return 0
+	sed -n "s/^[[:space:]]*\(export[[:space:]]\+\)\{0,1\}$1=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}[[:space:]]*$/\2/p" "$ENV_FILE" | tail -n 1
+}
+STORAGE_BACKEND=${STORAGE_BACKEND:-$(env_file_value STORAGE_BACKEND)}
+STORAGE_BACKEND=${STORAGE_BACKEND:-local}
+export STORAGE_BACKEND
+S3_PORT=${S3_PORT:-8333}
+if [ "$STORAGE_BACKEND" = s3 ] && [ -z "${S3_ENDPOINT:-$(env_file_value S3_ENDPOINT)}" ]; then
+	# the stack's own SeaweedFS: endpoint, bucket and a per-stack key pair (see start_s3)
+	export S3_ENDPOINT=http://127.0.0.1:$S3_PORT S3_BUCKET=${S3_BUCKET:-swmra} S3_REGION=${S3_REGION:-us-east-1}
+	export S3_PATH_STYLE=true
+	case " $STACK_SERVICES " in *" s3 "*) ;; *) STACK_SERVICES="s3 $STACK_SERVICES" ;; esac
+	STACK_OWN_S3=1
 fi
 
 die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
@@ -302,11 +326,85 @@ jwt_secret() {
 	export JWT_SECRET
 }
 
+# The secret nginx's secure_link shares with the API (UPLOAD_LINK_SECRET): the caller's,
+# else .env's, else a random one kept with the stack (dev/test only). Rendered into the nginx
+# config and exported to the API, so both always agree.
+upload_link_secret() {
+	local f=$STACK_DIR/secrets/upload-link-secret
+	UPLOAD_LINK_SECRET=${UPLOAD_LINK_SECRET:-$(env_file_value UPLOAD_LINK_SECRET)}
+	if [ -z "$UPLOAD_LINK_SECRET" ]; then
+		if [ ! -s "$f" ]; then
+			mkdir -p "$STACK_DIR/secrets" && chmod 700 "$STACK_DIR/secrets"
+			(umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$f")
+		fi
+		UPLOAD_LINK_SECRET=$(cat "$f")
+	fi
+	[[ $UPLOAD_LINK_SECRET =~ ^[A-Za-z0-9._~+/=-]{16,}$ ]] ||
+		die "UPLOAD_LINK_SECRET must be at least 16 characters of A-Z a-z 0-9 - _ . ~ + / ="
+	export UPLOAD_LINK_SECRET
+}
+
+# The stack's S3 key pair for its own SeaweedFS (random, kept with the stack).
+s3_keys() {
+	[ "${STACK_OWN_S3:-0}" = 1 ] || return 0
+	local f=$STACK_DIR/secrets/s3-keys
+	if [ ! -s "$f" ]; then
+		mkdir -p "$STACK_DIR/secrets" && chmod 700 "$STACK_DIR/secrets"
+		(umask 077 && printf '%s %s\n' "swmra$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+			"$(head -c 30 /dev/urandom | base64 | tr -d '\n/+=')" >"$f")
+	fi
+	read -r S3_ACCESS_KEY S3_SECRET_KEY <"$f"
+	export S3_ACCESS_KEY S3_SECRET_KEY
+}
+
+weed_bin() {
+	if [ -n "${WEED:-}" ]; then printf '%s\n' "$WEED"; return; fi
+	command -v weed 2>/dev/null && return
+	printf '%s\n' "$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin/weed"
+}
+
+# SeaweedFS (one process: master, volume, filer, S3 gateway) with the stack's key pair and
+# the bucket created; data under STACK_DIR/s3. It takes 15-25 s to stop on SIGTERM (its filer
+# retries flushing its metadata log after the volume server is gone): stop waits 40 s.
+start_s3() {
+	local pid weed i p=$S3_PORT
+	s3_keys
+	if pid=$(service_pid s3 weed); then say "SeaweedFS already running (pid $pid)"; return; fi
+	weed=$(weed_bin)
+	[ -x "$weed" ] || die "SeaweedFS ($weed) is not installed: run 'scripts/dev install' (builds it once)"
+	for i in 0 1 2 3; do require_port_free $((p + i)) "SeaweedFS" S3_PORT; done
+	mkdir -p "$STACK_DIR/s3/data"
+	(umask 077 && printf '{"identities":[{"name":"swmra","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List"]}]}\n' \
+		"$S3_ACCESS_KEY" "$S3_SECRET_KEY" >"$STACK_DIR/s3/s3.json")
+	pid=$(spawn s3 "$LOG_DIR/seaweedfs.log" "$weed" server -dir="$STACK_DIR/s3/data" \
+		-ip=127.0.0.1 -ip.bind=127.0.0.1 -s3 -s3.port="$p" -s3.config="$STACK_DIR/s3/s3.json" \
+		-master.port=$((p + 1)) -volume.port=$((p + 2)) -filer.port=$((p + 3)) \
+		-master.volumeSizeLimitMB=64 -volume.max=8 -volume.preStopSeconds=0)
+	wait_port "$p" 60 "$pid" "$LOG_DIR/seaweedfs.log" "SeaweedFS"
+	# the gateway listens before the filer is ready: create the bucket until it answers
+	for ((i = 0; i < 60; i++)); do
+		if s3_curl -X PUT "$S3_ENDPOINT/$S3_BUCKET" -o /dev/null -w '%{http_code}' 2>/dev/null | grep -qE '^(200|409)$'; then
+			say "SeaweedFS S3 on $S3_ENDPOINT, bucket $S3_BUCKET (pid $pid, data $STACK_DIR/s3)"
+			return
+		fi
+		sleep 0.5
+	done
+	tail -n 30 "$LOG_DIR/seaweedfs.log" >&2
+	die "SeaweedFS did not create bucket $S3_BUCKET within 30 s (log: $LOG_DIR/seaweedfs.log)"
+}
+
+# curl signed like the API (SigV4 by curl itself) for the stack's bucket
+s3_curl() {
+	curl -sS --max-time 5 --aws-sigv4 "aws:amz:${S3_REGION:-us-east-1}:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" "$@"
+}
+
 start_api() {
 	local pid bin=$BUILD_DIR/cgi-bin/swmra-api i args
 	if pid=$(service_pid swmra-api swmra-api); then say "swmra-api already running (pid $pid)"; return; fi
 	[ -x "$bin" ] || die "$bin does not exist yet: build it first ('autoreconf -fi && ./configure && make' in $REPO, or scripts/dev up)"
 	jwt_secret
+	upload_link_secret
+	s3_keys
 	mkdir -p "$UPLOAD_DIR"
 	args=(--socket "$FCGI_SOCKET" --workers "$WORKERS" --socket-mode 0660 --pidfile "$RUN_DIR/swmra-api.pid")
 	[ -n "$ENV_FILE" ] && args+=(--env-file "$ENV_FILE")
@@ -330,6 +428,8 @@ start_jobs() {
 	if pid=$(service_pid jobs bash); then say "jobs already running (pid $pid)"; return; fi
 	[ -x "$d/swmra-job-dispatch" ] || die "$d/swmra-job-dispatch does not exist yet: build first"
 	jwt_secret
+	upload_link_secret
+	s3_keys
 	pid=$(cd "$STACK_DIR" && spawn jobs "$LOG_DIR/jobs.log" bash -c '
 		d=$1; n=0
 		while :; do
@@ -353,6 +453,9 @@ sed_escape() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
 # render nginx/*.conf.in into $NGINX_DIR; prints nothing, returns 0
 render_nginx() {
 	local spa=$REPO/frontend/dist retry n unit viewer=$REPO/docs/api-viewer if_root='#' if_bench='#' f out
+	local if_s3='#' if_local=
+	upload_link_secret
+	[ "$STORAGE_BACKEND" = s3 ] && if_s3= if_local='#'
 	[ -f "$spa/index.html" ] || spa=$REPO/nginx/placeholder
 	[[ $AUTH_RATE_LIMIT =~ ^([0-9]+)r/(s|m)$ ]] || die "AUTH_RATE_LIMIT must look like 10r/m or 2r/s (got '$AUTH_RATE_LIMIT')"
 	n=${BASH_REMATCH[1]} unit=${BASH_REMATCH[2]}
@@ -365,6 +468,8 @@ render_nginx() {
 		out=$NGINX_DIR/$f
 		[ "$f" = swmra-dev.conf ] && out=$NGINX_DIR/nginx.conf.new
 		sed -e "s|@IF_ROOT@|$if_root|g" -e "s|@IF_BENCH@|$if_bench|g" \
+			-e "s|@IF_S3@|$if_s3|g" -e "s|@IF_LOCAL@|$if_local|g" \
+			-e "s|@UPLOAD_LINK_SECRET@|$(sed_escape "$UPLOAD_LINK_SECRET")|g" \
 			-e "s|@NGINX_USER@|$(sed_escape "$NGINX_USER")|g" \
 			-e "s|@NGINX_WORKERS@|$(sed_escape "$NGINX_WORKERS")|g" \
 			-e "s|@NGINX_DIR@|$(sed_escape "$NGINX_DIR")|g" \
@@ -460,6 +565,7 @@ lock() {
 }
 
 cmd_start() {
+	have_service s3 && start_s3
 	have_service mongo && start_mongo
 	have_service smtp && start_smtp
 	have_service api && start_api
@@ -479,6 +585,7 @@ cmd_stop() {
 	if [ "$PG_SOCK_DIR" != "$PG_DIR/socket" ] && [ -z "$(service_pid postgresql postgres)" ]; then
 		rm -rf "$PG_SOCK_DIR"
 	fi
+	have_service s3 && stop_service s3 weed 40
 	if [ "$SOCK_DIR" != "$RUN_DIR" ] && [ -z "$(service_pid nginx nginx || service_pid swmra-api swmra-api)" ]; then
 		rm -rf "$SOCK_DIR"
 	fi
@@ -510,6 +617,7 @@ cmd_status() {
 		printf '  %-10s          workers: %s\n' '' "${wpids:-none}"
 	else rc=1; fi
 	status_line nginx nginx nginx "http://127.0.0.1:$HTTP_PORT/" || rc=1
+	if have_service s3; then status_line s3 s3 weed "SeaweedFS S3 ${S3_ENDPOINT:-}" || rc=1; fi
 	if have_service jobs; then status_line jobs jobs bash "cron stand-in, log $LOG_DIR/jobs.log" || rc=1; fi
 	printf '  logs: %s\n' "$LOG_DIR"
 	return $rc
@@ -523,6 +631,11 @@ cmd_env() {
 	done
 	jwt_secret
 	[ -n "${JWT_SECRET:-}" ] && printf 'export JWT_SECRET=%q\n' "$JWT_SECRET"
+	upload_link_secret
+	s3_keys
+	for v in UPLOAD_LINK_SECRET STORAGE_BACKEND S3_ENDPOINT S3_BUCKET S3_REGION S3_ACCESS_KEY S3_SECRET_KEY S3_PATH_STYLE; do
+		[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+	done
 	# a shifted test clock (APP_ENV=test only): the tests read it to agree with the API
 	[ -n "${TEST_NOW_OFFSET:-}" ] && printf 'export TEST_NOW_OFFSET=%q\n' "$TEST_NOW_OFFSET"
 	printf 'export SWMRA_BASE_URL=%q\n' "http://127.0.0.1:$HTTP_PORT"
@@ -530,7 +643,7 @@ cmd_env() {
 }
 
 usage() {
-	sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 
@@ -544,6 +657,8 @@ main() {
 	status) cmd_status ;;
 	start-mongo) lock; start_mongo ;;
 	stop-mongo) lock; stop_service ferretdb ferretdb 10 ;;
+	start-s3) lock; start_s3 ;;
+	stop-s3) lock; stop_service s3 weed 40 ;;
 	restart-api) lock; stop_service swmra-api swmra-api 20; start_api ;;
 	reload-api)
 		local pid

@@ -4,7 +4,11 @@
 # Layers (SWMRA_LAYERS, default "unit integration e2e frontend browser deploy multinode"):
 #   unit          cmocka unit tests            make -C BUILD check-c SWMRA_LAYERS=unit
 #   integration   cmocka against FerretDB      make -C BUILD check-c SWMRA_LAYERS=integration
-#   e2e           node:test through nginx      node --test tests/e2e/
+#   e2e           node:test through nginx      node --test tests/e2e/; then uploads.test.mjs
+#                 again with STORAGE_BACKEND=s3 on the same stack with its own SeaweedFS
+#                 (S3 port SWMRA_TEST_S3_PORT [18090], +1..+3 and those +10000 for its other
+#                 servers; UPLOAD_LINK_TTL=4 so that links really expire); a missing `weed`
+#                 (scripts/dev install builds it) is a missing prerequisite
 #                 then the query-shape check   tests/query-shapes.mjs (line "shapes"): every
 #                 command the integration and e2e layers sent (APM logs in
 #                 BUILD/tests/.check-logs/commands) must be served by a declared index;
@@ -42,7 +46,8 @@ MAKE=${MAKE:-make}
 # a private stack: nothing from the caller's environment may point it elsewhere
 unset MONGO_URI MONGO_DB PUBLIC_BASE_URL UPLOAD_DIR NCHAN_PUB_SOCKET FCGI_SOCKET JWT_SECRET \
 	STACK_SERVICES BENCH_HELLO BENCH_SOCKET AUTH_RATE_LIMIT AUTH_RATE_BURST SWMRA_BASE_URL \
-	FERRETDB_POSTGRESQL_URL
+	FERRETDB_POSTGRESQL_URL STORAGE_BACKEND S3_ENDPOINT S3_REGION S3_BUCKET S3_ACCESS_KEY \
+	S3_SECRET_KEY S3_PATH_STYLE UPLOAD_LINK_SECRET UPLOAD_LINK_TTL
 export HTTP_PORT=${SWMRA_TEST_HTTP_PORT:-18080}
 # one stack directory per port set, so two runs on different ports never share one
 export STACK_DIR=$BUILD/tests/.stack-$HTTP_PORT
@@ -95,7 +100,7 @@ if want e2e || want browser; then services="mongo smtp api nginx"; fi
 stack_ok=1
 stop_stack() {
 	[ -n "$services" ] || return 0
-	STACK_SERVICES="mongo smtp api nginx" bash "$STACK_SH" stop >>"$LOGS/stack-stop.log" 2>&1 || true
+	STACK_SERVICES="s3 mongo smtp api nginx" bash "$STACK_SH" stop >>"$LOGS/stack-stop.log" 2>&1 || true
 }
 trap stop_stack EXIT
 trap 'exit 130' INT TERM
@@ -153,8 +158,50 @@ run_cmocka() { # layer
 }
 
 # ------------------------------------------------------------------------ e2e
+# The uploads e2e file again with STORAGE_BACKEND=s3: the stack's API and nginx restart on
+# a SeaweedFS bucket (scripts/stack.sh runs it), then return to the local backend.
+run_e2e_s3() {
+	local tap=$LOGS/e2e-s3.tap rc weed
+	section "e2e-s3 (tests/e2e/uploads.test.mjs with STORAGE_BACKEND=s3, SeaweedFS)"
+	weed=${WEED:-$(command -v weed 2>/dev/null || echo "$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin/weed")}
+	[ -x "$weed" ] || { missing e2e-s3 "SeaweedFS: $weed (scripts/dev install builds it)"; return; }
+	(
+		export WEED=$weed STORAGE_BACKEND=s3 S3_PORT=${SWMRA_TEST_S3_PORT:-18090} UPLOAD_LINK_TTL=4
+		STACK_SERVICES="api nginx" bash "$STACK_SH" stop >>"$LOGS/stack-stop.log" 2>&1
+		STACK_SERVICES="api nginx" bash "$STACK_SH" start || exit 3
+		eval "$(bash "$STACK_SH" env)"
+		cd "$SRC" && timeout 600 node --test --test-concurrency=1 \
+			--test-reporter=spec --test-reporter-destination=stdout \
+			--test-reporter=tap --test-reporter-destination="$tap" tests/e2e/uploads.test.mjs
+	)
+	rc=$?
+	# back to the local backend for the layers that follow
+	STORAGE_BACKEND=s3 S3_PORT=${SWMRA_TEST_S3_PORT:-18090} STACK_SERVICES="api nginx" \
+		bash "$STACK_SH" stop >>"$LOGS/stack-stop.log" 2>&1
+	if ! STACK_SERVICES="api nginx" bash "$STACK_SH" start; then
+		stack_ok=0
+		echo "run-check: the test stack did not come back on the local backend" >&2
+	fi
+	if [ "$rc" = 3 ]; then missing e2e-s3 "the stack did not start with SeaweedFS (see above, $STACK_DIR/log/seaweedfs.log)"; return; fi
+	record_tap e2e-s3 "$tap" "$rc"
+}
+
+# records a node:test TAP file's totals (cancelled counts as failed; a non-zero exit with
+# no failure listed is one failure); false when something failed
+record_tap() { # layer tap rc
+	local p f c s
+	p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$2" | tail -n 1)
+	f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$2" | tail -n 1)
+	c=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$2" | tail -n 1)
+	s=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$2" | tail -n 1)
+	p=${p:-0} f=$((${f:-0} + ${c:-0})) s=${s:-0}
+	if [ "$3" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+	record "$1" "$p" "$f" "$s"
+	[ "$f" = 0 ]
+}
+
 run_e2e() {
-	local tap=$LOGS/e2e.tap p f c s rc
+	local tap=$LOGS/e2e.tap rc
 	section "e2e (node:test through nginx on :$HTTP_PORT)"
 	[ $stack_ok = 1 ] || { stack_failed e2e; return; }
 	command -v node >/dev/null || { missing e2e "node (Node.js >= 20)"; return; }
@@ -166,17 +213,11 @@ run_e2e() {
 			--test-reporter=tap --test-reporter-destination="$tap" tests/e2e/
 	)
 	rc=$?
-	p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
-	f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
-	c=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
-	s=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$tap" | tail -n 1)
-	p=${p:-0} f=$((${f:-0} + ${c:-0})) s=${s:-0}
-	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
-	record e2e "$p" "$f" "$s"
-	if [ "$f" != 0 ]; then
+	if ! record_tap e2e "$tap" "$rc"; then
 		echo "---- last lines of the stack logs ----"
 		tail -n 15 "$STACK_DIR/log/swmra-api.log" "$STACK_DIR/log/nginx-error.log" 2>/dev/null
 	fi
+	run_e2e_s3
 }
 
 # ------------------------------------------------------------------------ query shapes

@@ -57,6 +57,8 @@ int api_admin_slot_overrides_delete(struct http_request *req, struct http_respon
 /* uploads handlers: begin */
 /* files.c */
 int api_files_upload(struct http_request *req, struct http_response *res);
+/* upload_object.c */
+int api_internal_upload_object(struct http_request *req, struct http_response *res);
 /* uploads handlers: end */
 /* notify handlers: begin */
 /* notifications.c */

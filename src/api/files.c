@@ -81,6 +81,9 @@ int api_files_upload(struct http_request *req, struct http_response *res)
 		return http_error(res, 429, info.refusal);
 	}
 	case UPLOAD_STORE_DB_ERROR: return http_db_error(res, &err);
+	case UPLOAD_STORE_UNAVAILABLE:
+		http_header(res, "Retry-After", "5");
+		return http_error(res, 503, "The file store is unavailable; try again shortly");
 	case UPLOAD_STORE_IO_ERROR:
 	default: return http_error(res, 500, "The file could not be stored");
 	}

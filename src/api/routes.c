@@ -40,6 +40,8 @@ const struct route api_routes[] = {
     /* slots routes: end */
     /* uploads routes: begin */
     {"POST", "/api/files/upload", api_files_upload, ROLE_CITIZEN},
+    /* nginx only, after its secure_link check (STORAGE_BACKEND=s3) */
+    {"GET", "/api/internal/upload-object", api_internal_upload_object, ROLE_NONE},
     /* uploads routes: end */
     /* notify routes: begin */
     {"GET", "/api/notifications", api_notifications_list, ROLE_CITIZEN},

@@ -8,6 +8,7 @@
 #include "domain/notify.h"
 #include "domain/rewards.h"
 #include "domain/slots.h"
+#include "domain/upload_links.h"
 #include "domain/uploads.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -1037,19 +1038,13 @@ json_object *requests_to_json(const bson_t *doc)
 	bson_iter_t it, sub;
 	if (bson_iter_init_find(&it, doc, "photos") && BSON_ITER_HOLDS_ARRAY(&it) &&
 	    bson_iter_recurse(&it, &sub)) {
-		const char *base = config_get()->public_base_url;
-		size_t bl = strlen(base);
-		while (bl && base[bl - 1] == '/')
-			bl--;
+		/* a fresh signed link on every read: only the owner and staff see requests */
 		while (bson_iter_next(&sub)) {
 			if (!BSON_ITER_HOLDS_UTF8(&sub))
 				continue;
-			const char *p = bson_iter_utf8(&sub, NULL);
-			size_t len = bl + strlen(p) + 16;
-			char *url = malloc(len);
+			char *url = upload_link_url(bson_iter_utf8(&sub, NULL));
 			if (!url)
 				abort();
-			snprintf(url, len, "%.*s/uploads/%s", (int)bl, base, p);
 			json_object_array_add(photos, json_object_new_string(url));
 			free(url);
 		}

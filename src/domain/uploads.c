@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include "domain/image_sanitize.h"
+#include "domain/upload_links.h"
 #include "domain/upload_quota.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
+#include "infra/objstore.h"
 #include "infra/timeutil.h"
 
 #define UPLOADS_COLL "uploads"
@@ -83,6 +85,15 @@ enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *r
 	*path_out = NULL;
 	if (!ref)
 		return UPLOAD_REF_INVALID;
+	/* a signed link (upload_links.h) names the same file: its query is dropped */
+	char plain[256];
+	const char *qs = strchr(ref, '?');
+	if (qs) {
+		if (!upload_link_query_ok(qs + 1) || (size_t)(qs - ref) >= sizeof(plain))
+			return UPLOAD_REF_INVALID;
+		snprintf(plain, sizeof(plain), "%.*s", (int)(qs - ref), ref);
+		ref = plain;
+	}
 	const char *rel = ref_relpath(ref);
 	if (!rel || !uploads_valid_relpath(rel))
 		return UPLOAD_REF_INVALID;
@@ -210,85 +221,6 @@ bool uploads_attach(const bson_oid_t *owner_id, const char *const *paths, size_t
 	return true;
 }
 
-/* mkdir -p of `dir` (absolute or relative), each created directory 0755 whatever the
- * umask, so nginx's worker user can traverse it. */
-static int mkdir_p(const char *dir)
-{
-	char buf[4096];
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		char c = buf[i];
-		buf[i] = '\0';
-		if (mkdir(buf, 0755) == 0) {
-			if (chmod(buf, 0755) != 0)
-				return -1;
-		} else if (errno != EEXIST) {
-			return -1;
-		}
-		buf[i] = c;
-	}
-	struct stat st;
-	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Writes `data` to dir/name through a temporary file in the same directory: create
- * exclusively (0644), write, fsync, rename, fsync the directory. */
-static int write_atomic(const char *dir, const char *name, const uint8_t *data, size_t len)
-{
-	char tmp[4200], dst[4200];
-	unsigned char r[8];
-	char rhex[17];
-	randombytes_buf(r, sizeof(r));
-	sodium_bin2hex(rhex, sizeof(rhex), r, sizeof(r));
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.tmp-%s", dir, rhex) >= sizeof(tmp) ||
-	    (size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= sizeof(dst)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -1;
-	if (fchmod(fd, 0644) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, dst) != 0) {
-		int e = errno;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
-
 void uploads_info_free(struct upload_info *info)
 {
 	if (!info)
@@ -333,22 +265,6 @@ enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t
 	snprintf(name, sizeof(name), "%.32s.%.4s", hex, ext);
 	snprintf(out->path, sizeof(out->path), "%.7s/%.39s", ym, name);
 
-	const char *base = cfg->public_base_url;
-	size_t bl = base_len(base);
-	size_t ulen = bl + strlen("/uploads/") + strlen(out->path) + 1;
-	out->url = malloc(ulen);
-	char dir[4096];
-	size_t udl = strlen(cfg->upload_dir);
-	while (udl > 1 && cfg->upload_dir[udl - 1] == '/')
-		udl--;
-	if (!out->url || (size_t)snprintf(dir, sizeof(dir), "%.*s/%s", (int)udl, cfg->upload_dir,
-					  ym) >= sizeof(dir)) {
-		log_error("upload: out of memory or UPLOAD_DIR too long");
-		free(clean);
-		uploads_info_free(out);
-		return UPLOAD_STORE_IO_ERROR;
-	}
-	snprintf(out->url, ulen, "%.*s/uploads/%s", (int)bl, base, out->path);
 	out->content_type = image_kind_mime(kind);
 	out->size = clen;
 	unsigned char digest[crypto_hash_sha256_BYTES];
@@ -363,21 +279,41 @@ enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t
 		uploads_info_free(out);
 		return q;
 	}
-	if (mkdir_p(dir) != 0 || write_atomic(dir, name, clean, clen) != 0) {
-		log_error("upload: writing %s/%s failed: %s", dir, name, strerror(errno));
-		free(clean);
+	/* create-new under the generated name: the object is whole or absent */
+	enum objstore_result put =
+	    objstore_put_new(objstore_configured(), out->path, clean, clen, out->content_type);
+	free(clean);
+	if (put != OBJSTORE_OK) {
+		log_error("upload: storing %s (%s) failed: %s", out->path,
+			  objstore_backend_name(objstore_configured()),
+			  put == OBJSTORE_UNAVAILABLE ? "store unavailable"
+			  : put == OBJSTORE_EXISTS    ? "name taken"
+						      : "store error");
+		uploads_info_free(out);
+		upload_quota_release(&qc);
+		return put == OBJSTORE_UNAVAILABLE ? UPLOAD_STORE_UNAVAILABLE
+						   : UPLOAD_STORE_IO_ERROR;
+	}
+	out->url = upload_link_url(out->path);
+	if (!out->url) {
+		log_error("upload: out of memory");
+		objstore_delete(objstore_configured(), out->path);
 		uploads_info_free(out);
 		upload_quota_release(&qc);
 		return UPLOAD_STORE_IO_ERROR;
 	}
-	free(clean);
 
 	bson_oid_init(&out->id, NULL);
 	bson_t doc = BSON_INITIALIZER;
 	BSON_APPEND_OID(&doc, "_id", &out->id);
 	BSON_APPEND_OID(&doc, "owner_id", owner_id);
 	BSON_APPEND_UTF8(&doc, "path", out->path);
-	BSON_APPEND_UTF8(&doc, "url", out->url);
+	/* the unsigned address: a reference uploads_resolve accepts, never served as is */
+	char plain[512];
+	snprintf(plain, sizeof(plain), "%.*s/uploads/%s", (int)base_len(cfg->public_base_url),
+		 cfg->public_base_url, out->path);
+	BSON_APPEND_UTF8(&doc, "url", plain);
+	BSON_APPEND_UTF8(&doc, "backend", objstore_backend_name(objstore_configured()));
 	BSON_APPEND_UTF8(&doc, "content_type", out->content_type);
 	BSON_APPEND_INT64(&doc, "size", (int64_t)clen);
 	BSON_APPEND_UTF8(&doc, "sha256", out->sha256);
@@ -386,11 +322,10 @@ enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t
 	bool ok = mongoc_collection_insert_one(db_coll(UPLOADS_COLL), &doc, NULL, NULL, err);
 	bson_destroy(&doc);
 	if (!ok) {
-		char file[4200];
-		snprintf(file, sizeof(file), "%s/%s", dir, name);
-		if (unlink(file) != 0)
-			log_error("upload: removing %s after a failed insert failed: %s", file,
-				  strerror(errno));
+		if (objstore_delete(objstore_configured(), out->path) != OBJSTORE_OK)
+			log_error("upload: removing %s after a failed insert failed (the orphan "
+				  "has no record: delete it by hand)",
+				  out->path);
 		uploads_info_free(out);
 		upload_quota_release(&qc);
 		return UPLOAD_STORE_DB_ERROR;
@@ -449,7 +384,13 @@ int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err)
 		bson_destroy(upd);
 		return 0;
 	}
-	/* ours (or a previous run that stopped half way): delete document, then file */
+	/* ours (or a previous run that stopped half way): the object first, then the
+	 * document, so that a store that is down leaves the document listed and a later
+	 * run finishes the job (the fate "deleted" is already ours). A path that is not
+	 * one of ours is never handed to the store. */
+	if (uploads_valid_relpath(o->path) &&
+	    objstore_delete(objstore_configured(), o->path) != OBJSTORE_OK)
+		return -2;
 	bson_t *q = BCON_NEW("_id", BCON_OID(&o->id));
 	bson_t reply;
 	bool ok = mongoc_collection_delete_one(db_coll(UPLOADS_COLL), q, NULL, &reply, err);
@@ -467,16 +408,5 @@ int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err)
 	bson_t *seat = BCON_NEW("path", BCON_UTF8(o->path));
 	upload_quota_free(seat);
 	bson_destroy(seat);
-	/* A path that is not one of ours is never joined to UPLOAD_DIR. */
-	if (!uploads_valid_relpath(o->path))
-		return 1;
-	char file[4200];
-	const char *ud = config_get()->upload_dir;
-	size_t udl = strlen(ud);
-	while (udl > 1 && ud[udl - 1] == '/')
-		udl--;
-	snprintf(file, sizeof(file), "%.*s/%s", (int)udl, ud, o->path);
-	if (unlink(file) != 0 && errno != ENOENT)
-		return -2;
 	return 1;
 }

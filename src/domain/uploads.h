@@ -54,17 +54,18 @@ bool uploads_valid_relpath(const char *rel);
 
 enum upload_store_result {
 	UPLOAD_STORE_OK = 0,
-	UPLOAD_STORE_UNSUPPORTED = 1, /* not a clean JPEG, PNG or WebP: answer 415 */
-	UPLOAD_STORE_TOO_LARGE = 2,   /* over UPLOAD_MAX_BYTES: answer 413 */
-	UPLOAD_STORE_QUOTA = 3,	    /* over the owner's quota: answer 429 (refusal, retry_after) */
-	UPLOAD_STORE_IO_ERROR = -2, /* writing the file failed (logged): answer 500 */
-	UPLOAD_STORE_DB_ERROR = -1  /* err is set */
+	UPLOAD_STORE_UNSUPPORTED = 1,  /* not a clean JPEG, PNG or WebP: answer 415 */
+	UPLOAD_STORE_TOO_LARGE = 2,    /* over UPLOAD_MAX_BYTES: answer 413 */
+	UPLOAD_STORE_QUOTA = 3,	       /* over the owner's quota: answer 429 (refusal, retry_after) */
+	UPLOAD_STORE_IO_ERROR = -2,    /* writing the file failed (logged): answer 500 */
+	UPLOAD_STORE_UNAVAILABLE = -3, /* the object store is down: answer 503, retryable */
+	UPLOAD_STORE_DB_ERROR = -1     /* err is set */
 };
 
 struct upload_info {
 	bson_oid_t id;
 	char path[64];		  /* "YYYY/MM/<32 hex>.<ext>" */
-	char *url;		  /* malloc'd: PUBLIC_BASE_URL + "/uploads/" + path */
+	char *url;		  /* malloc'd: a signed link to path (upload_links.h) */
 	const char *content_type; /* static string */
 	size_t size;		  /* bytes stored (after metadata stripping) */
 	char sha256[65];	  /* hex of the stored bytes */
@@ -73,8 +74,11 @@ struct upload_info {
 	int64_t retry_after;
 };
 
-/* Validates `data` as JPEG/PNG/WebP by content, strips metadata, writes it atomically to
- * UPLOAD_DIR/YYYY/MM/<random>.<ext> (UTC month) and inserts the `uploads` document.
+/* Validates `data` as JPEG/PNG/WebP by content, strips metadata, stores it create-new
+ * under YYYY/MM/<random>.<ext> (UTC month) in the configured object store (objstore.h:
+ * UPLOAD_DIR or the S3 bucket) and inserts the `uploads` document. On any failure nothing
+ * stays stored (the object is removed if the insert fails); a store that is down is
+ * UPLOAD_STORE_UNAVAILABLE with no document written.
  *
  * Quota, per owner (UPLOAD_MAX_PENDING unattached uploads holding at most
  * UPLOAD_MAX_PENDING_BYTES, UPLOAD_RATE_PER_HOUR uploads an hour), claimed in
@@ -92,8 +96,6 @@ struct upload_info {
  *   with n < UPLOAD_RATE_PER_HOUR (unique insert), after a check that fewer than that
  *   many were taken in the last 60 minutes.
  * Over a limit: UPLOAD_STORE_QUOTA with out->refusal and out->retry_after set.
- * On any failure nothing stays stored (the file is removed if the insert fails, the
- * claims are given back).
  * On UPLOAD_STORE_OK the caller owns out->url (release with uploads_info_free). */
 enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t *data, size_t len,
 				       struct upload_info *out, bson_error_t *err);
@@ -117,9 +119,10 @@ struct upload_orphan {
 int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, bson_error_t *err);
 /* Deletes one orphan after claiming its fate "deleted" in `upload_fates` (see
  * uploads_keep: whichever claim is inserted first decides), then the document, then
- * its file (an already missing file is fine).
+ * its object through the configured store (an already missing object is fine).
  * Returns 1 deleted, 0 attached meanwhile or already gone (nothing done), -1 on a
- * database error (err set) or -2 when the file could not be removed (errno kept). */
+ * database error (err set) or -2 when the object could not be removed (the store is down:
+ * the fate stays "deleted", so a later run finishes it). */
 int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err);
 
 #endif

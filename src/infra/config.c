@@ -90,6 +90,16 @@ static const struct var vars[] = {
     I("REMINDER_HOURS", reminder_hours, "24", 1, 168),
     I("TEST_NOW_OFFSET", test_now_offset, "0", -315360000, 315360000),
     S("FERRETDB_POSTGRESQL_URL", ferretdb_postgresql_url, ""),
+    E("STORAGE_BACKEND", storage_backend, "local", "local|s3"),
+    S("S3_ENDPOINT", s3_endpoint, ""),
+    S("S3_REGION", s3_region, "us-east-1"),
+    S("S3_BUCKET", s3_bucket, ""),
+    S("S3_ACCESS_KEY", s3_access_key, ""),
+    S("S3_SECRET_KEY", s3_secret_key, ""),
+    B("S3_PATH_STYLE", s3_path_style, "true"),
+    I("S3_TIMEOUT_SEC", s3_timeout_sec, "20", 1, 300),
+    S("UPLOAD_LINK_SECRET", upload_link_secret, CONFIG_DEV_UPLOAD_LINK_SECRET),
+    I("UPLOAD_LINK_TTL", upload_link_ttl, "3600", 2, 604800),
 };
 
 static struct config cfg;
@@ -308,6 +318,59 @@ static int validate_push(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The upload link secret is written into the nginx configuration (secure_link_md5), so
+ * it is limited to characters that need no quoting there. */
+static bool link_secret_chars_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("-_.~+/=", *s))
+			return false;
+	return true;
+}
+
+/* STORAGE_BACKEND=s3 needs the whole S3 block; the link secret follows the JWT rule. */
+static int validate_storage(const struct config *c, char *err, size_t errlen)
+{
+	if (strcmp(c->storage_backend, "s3") == 0) {
+		const char *missing = !c->s3_endpoint[0]     ? "S3_ENDPOINT"
+				      : !c->s3_bucket[0]     ? "S3_BUCKET"
+				      : !c->s3_region[0]     ? "S3_REGION"
+				      : !c->s3_access_key[0] ? "S3_ACCESS_KEY"
+				      : !c->s3_secret_key[0] ? "S3_SECRET_KEY"
+							     : NULL;
+		if (missing) {
+			snprintf(err, errlen, "%s: required with STORAGE_BACKEND=s3", missing);
+			return -1;
+		}
+		if (strncmp(c->s3_endpoint, "http://", 7) != 0 &&
+		    strncmp(c->s3_endpoint, "https://", 8) != 0) {
+			snprintf(err, errlen, "S3_ENDPOINT: must start with http:// or https://");
+			return -1;
+		}
+		if (strspn(c->s3_bucket, "abcdefghijklmnopqrstuvwxyz0123456789.-") !=
+		    strlen(c->s3_bucket)) {
+			snprintf(err, errlen, "S3_BUCKET: '%s' is not a valid bucket name",
+				 c->s3_bucket);
+			return -1;
+		}
+	}
+	if (!link_secret_chars_ok(c->upload_link_secret) || strlen(c->upload_link_secret) < 16) {
+		snprintf(err, errlen,
+			 "UPLOAD_LINK_SECRET: must be at least 16 characters of A-Z a-z 0-9 - _ . "
+			 "~ + / =");
+		return -1;
+	}
+	if (strcmp(c->app_env, "production") == 0 &&
+	    (strcmp(c->upload_link_secret, CONFIG_DEV_UPLOAD_LINK_SECRET) == 0 ||
+	     strlen(c->upload_link_secret) < 32)) {
+		snprintf(err, errlen,
+			 "UPLOAD_LINK_SECRET: the development default must not be used with "
+			 "APP_ENV=production; set a random secret of at least 32 characters");
+		return -1;
+	}
+	return 0;
+}
+
 static int validate(const struct config *c, char *err, size_t errlen)
 {
 	if (strncmp(c->mongo_uri, "mongodb://", 10) != 0 &&
@@ -344,6 +407,8 @@ static int validate(const struct config *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (c->enable_push && validate_push(c, err, errlen) < 0)
+		return -1;
+	if (validate_storage(c, err, errlen) < 0)
 		return -1;
 	/* a shifted clock is for test stacks only: anywhere else it would move every
 	 * deadline, token expiry and reminder */

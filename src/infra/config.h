@@ -9,6 +9,8 @@
 
 /* The JWT secret shipped for development; production refuses to start with it. */
 #define CONFIG_DEV_JWT_SECRET "dev-only-insecure-jwt-secret-change-me-0000"
+/* The upload link secret shipped for development; production refuses it too. */
+#define CONFIG_DEV_UPLOAD_LINK_SECRET "dev-only-insecure-upload-link-secret-0000"
 
 struct config {
 	const char *app_env; /* development | test | production */
@@ -63,6 +65,16 @@ struct config {
 	/* FerretDB's PostgreSQL database (dev/test stacks on FerretDB-on-PostgreSQL): the index
 	 * bootstrap adds GIN indexes there; empty (production, MongoDB) = nothing to do */
 	const char *ferretdb_postgresql_url;
+	const char *storage_backend; /* local | s3 */
+	const char *s3_endpoint;     /* http(s)://host[:port], no bucket */
+	const char *s3_region;
+	const char *s3_bucket;
+	const char *s3_access_key;
+	const char *s3_secret_key;
+	bool s3_path_style; /* endpoint/bucket/key rather than bucket.endpoint/key */
+	int s3_timeout_sec;
+	const char *upload_link_secret; /* shared with nginx's secure_link_md5 */
+	int upload_link_ttl;		/* seconds a photo link stays valid */
 };
 
 /* Loads into the process-wide configuration. `env_file` may be NULL (then ".env" is read

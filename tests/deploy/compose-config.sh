@@ -122,10 +122,10 @@ repo = sys.argv[1]
 src = open(f"{repo}/src/infra/config.c").read()
 table = src[src.index("vars[] = {"):src.index("};", src.index("vars[] = {"))]
 hdr = open(f"{repo}/src/infra/config.h").read()
-dev = re.search(r'#define CONFIG_DEV_JWT_SECRET "([^"]*)"', hdr).group(1)
+devs = dict(re.findall(r'#define (CONFIG_DEV_[A-Z_]+) "([^"]*)"', hdr))
 want = {}
-for m in re.finditer(r'\b[SIBE]\("([A-Z0-9_]+)",\s*\w+,\s*("(?:[^"\\]|\\.)*"|CONFIG_DEV_JWT_SECRET)', table):
-    want[m.group(1)] = dev if m.group(2) == "CONFIG_DEV_JWT_SECRET" else m.group(2)[1:-1]
+for m in re.finditer(r'\b[SIBE]\("([A-Z0-9_]+)",\s*\w+,\s*("(?:[^"\\]|\\.)*"|CONFIG_DEV_[A-Z_]+)', table):
+    want[m.group(1)] = devs[m.group(2)] if m.group(2).startswith("CONFIG_DEV_") else m.group(2)[1:-1]
 have = {}
 for line in open(f"{repo}/.env.example"):
     m = re.match(r'^([A-Z][A-Z0-9_]*)=(.*)$', line.rstrip("\n"))
@@ -147,6 +147,7 @@ if errs: print("\n".join(errs)); sys.exit(1)
 PY
 
 # ---------------------------------------------------------------- 3. nginx -t
+LINK_SECRET=deploy-check-link-secret-0123456789abcdef
 render() { # outdir extra-env...
 	local out=$1; shift
 	env SWMRA_ENV_FILE= TEMPLATE_DIR="$REPO/nginx" SERVER_NAME=localhost \
@@ -155,6 +156,7 @@ render() { # outdir extra-env...
 		FCGI_SOCKET="$T/run/swmra-api.sock" NCHAN_PUB_SOCKET="$T/run/nchan-pub.sock" \
 		UPLOAD_DIR="$T/uploads" SPA_ROOT="$T/www" ACME_ROOT="$T/acme" \
 		OPENAPI_YAML="$REPO/docs/openapi.yaml" DOCS_VIEWER_DIR="$REPO/docs/api-viewer" \
+		UPLOAD_LINK_SECRET="$LINK_SECRET" \
 		"$@" bash "$REPO/deploy/swmra-render-nginx.in" --out "$out" --check
 }
 mkdir -p "$T/run" "$T/log" "$T/uploads" "$T/www"
@@ -233,6 +235,7 @@ else
 				NGINX_MAIN_CONF="$L/share/docker/nginx.conf" CRON_D="$L/etc" RUN_CRON=0 \
 				LISTEN_ADDR=127.0.0.1 HTTP_PORT="$HTTP_PORT" HTTPS_PORT="$HTTPS_PORT" \
 				APP_ENV=production JWT_SECRET=deploy-test-secret-0123456789abcdef0123456789 \
+				UPLOAD_LINK_SECRET="$LINK_SECRET" \
 				MONGO_URI="mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300" WORKERS=2 \
 				bash "$REPO/docker/entrypoint.sh" serve
 		) >"$T/entrypoint.log" 2>&1 &
@@ -285,8 +288,16 @@ else
 			U=$L/state/uploads/1999/01 UH=0123456789abcdef0123456789abcdef
 			mkdir -p "$U" && printf '\x89PNG\r\n\x1a\n' >"$U/$UH.png" && printf '<script>' >"$U/.tmp-$UH" &&
 				cp "$U/.tmp-$UH" "$U/$UH.html" && { [ ${#runas[@]} = 0 ] || chown -R nobody "$L/state/uploads"; }
+			# a photo link as the API signs it (src/domain/upload_links.c), checked by nginx
+			exp=$(($(date +%s) + 600))
+			sig=$(printf '%s' "$exp/uploads/1999/01/$UH.png $LINK_SECRET" | openssl md5 -binary | base64 | tr '+/' '-_' | tr -d '=')
+			check "/uploads/: a generated name without a valid link is 403 JSON (photos are private)" bash -c "
+				for q in '' '?md5=$sig&expires=$((exp + 1))' '?md5=AAAAAAAAAAAAAAAAAAAAAA&expires=$exp'; do
+					c=\$(curl ${R[*]} -o '$T/priv.json' -w '%{http_code}' \"$B/uploads/1999/01/$UH.png\$q\")
+					[ \"\$c\" = 403 ] && grep -q '\"detail\"' '$T/priv.json' || { echo \"\$q: \$c\"; cat '$T/priv.json'; exit 1; }
+				done"
 			check "/uploads/: a generated name is image/png with nosniff and CSP default-src 'none'" bash -c "
-				h=\$(curl ${R[*]} -o /dev/null -D - '$B/uploads/1999/01/$UH.png' | tr -d '\r')
+				h=\$(curl ${R[*]} -o /dev/null -D - '$B/uploads/1999/01/$UH.png?md5=$sig&expires=$exp' | tr -d '\r')
 				grep -q '^HTTP/[0-9.]* 200' <<<\"\$h\" && grep -qi '^content-type: image/png\$' <<<\"\$h\" &&
 				grep -qi '^x-content-type-options: nosniff\$' <<<\"\$h\" && grep -qi \"^content-security-policy: default-src 'none'\\\$\" <<<\"\$h\" &&
 				grep -qi '^strict-transport-security: max-age' <<<\"\$h\""

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { get, post, request, freshAddress, STACK } from './lib/stack.mjs';
+import { signLink } from './lib/objstore.mjs';
 
 function assertJsonError(res, status) {
   assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${res.text}`);
@@ -134,7 +135,12 @@ test('/uploads/ serves only generated image names, never a listing', async (t) =
   writeFileSync(`${dir}/${page}`, '<script>alert(1)</script>');
   writeFileSync(`${dir}/${twice}`, '<script>alert(1)</script>');
 
-  const ok = await get(`/uploads/1999/01/${img}`);
+  // photos are private (issue 15): served only through a link signed like the API signs them
+  const unsigned = await get(`/uploads/1999/01/${img}`);
+  assert.equal(unsigned.status, 403);
+  assert.equal(unsigned.headers['x-content-type-options'], 'nosniff');
+  const expires = Math.floor(Date.now() / 1000) + 600;
+  const ok = await get(signLink(`1999/01/${img}`, expires));
   assert.equal(ok.status, 200);
   assert.equal(ok.headers['content-type'], 'image/png');
   assert.equal(ok.headers['x-content-type-options'], 'nosniff');
@@ -148,7 +154,7 @@ test('/uploads/ serves only generated image names, never a listing', async (t) =
     `/uploads/1999/01/${page}`,
     `/uploads/1999/01/${twice}`,
     '/uploads/missing.png',
-    `/uploads/1999/01/${hex()}.png`,
+    signLink(`1999/01/${hex()}.png`, expires), // a valid link to a file that does not exist
   ]) {
     const res = await get(url);
     assert.equal(res.status, 404, `${url} -> ${res.status}`);

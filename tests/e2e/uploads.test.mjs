@@ -4,6 +4,11 @@
 // refusal stores nothing (the files under the stack's UPLOAD_DIR are counted); the body
 // limits (nginx 11 MiB, the worker UPLOAD_MAX_BYTES = 10 MiB for the file); a request can
 // attach only its owner's uploads; /uploads/ answers nothing but generated names.
+// Photos are private (issue 15): nginx serves one only through a link the API signed
+// (secure_link: bound to one file, expiring after UPLOAD_LINK_TTL); requests give fresh links
+// to their owner and staff; the orphan cleanup deletes through the store. The file runs once
+// per backend: tests/run-check.sh runs it again with STORAGE_BACKEND=s3 on a stack with its
+// own SeaweedFS, where the store can also be stopped (503, then recovery).
 //
 // Uploads go through Node's built-in fetch + FormData/Blob, as a browser would send them;
 // raw paths (dot segments, encoded slashes) and oversized bodies use lib/stack.mjs's
@@ -16,7 +21,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STACK, BASE_URL, request, registerUser } from './lib/stack.mjs';
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { STACK, BASE_URL, REPO, request, registerUser, login, stack } from './lib/stack.mjs';
+import { BACKEND, readStored, signLink, storedKeys } from './lib/objstore.mjs';
 
 const UPLOAD_DIR = process.env.UPLOAD_DIR || STACK.UPLOAD_DIR;
 const MAX = Number(process.env.UPLOAD_MAX_BYTES || STACK.UPLOAD_MAX_BYTES || 10 * 1024 * 1024);
@@ -181,25 +189,27 @@ async function upload(token, body, headers = {}) {
 
 const uploadFile = (token, bytes, filename, type) => upload(token, form(['file', bytes, filename, type]));
 
-/** GET through nginx with fetch (a path, or an absolute URL whose path is taken). */
+/** GET through nginx with fetch (a path, or an absolute URL whose path and query are taken). */
 async function fetchBytes(pathOrUrl) {
-  const path = pathOrUrl.startsWith('/') ? pathOrUrl : new URL(pathOrUrl).pathname;
-  const res = await fetch(`${base}${path}`, { redirect: 'manual' });
-  return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+  const u = new URL(pathOrUrl, base);
+  const res = await fetch(`${base}${u.pathname}${u.search}`, { redirect: 'manual' });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  let json;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, bytes, json, text: bytes.toString('utf8') };
 }
 
-/** Every regular file under UPLOAD_DIR (temporary .tmp-* files included). */
-function storedFiles(dir = UPLOAD_DIR) {
-  if (!existsSync(dir)) return [];
-  const out = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...storedFiles(p));
-    else out.push(p);
-  }
-  return out;
-}
+/** Every stored key in the stack's store (local: temporary .tmp-* files included). */
+const storedFiles = () => storedKeys();
 const storedCount = () => storedFiles().length;
+const LINK_QUERY = /^\?md5=[A-Za-z0-9_-]{22}&expires=[0-9]+$/;
+const TTL = Number(process.env.UPLOAD_LINK_TTL || STACK.UPLOAD_LINK_TTL || 3600);
+/** A valid link to `path` for ten minutes, signed here with the stack's secret. */
+const freshLink = (path) => signLink(path, Math.floor(Date.now() / 1000) + 600);
 
 /** Asserts a JSON error answer with a detail. */
 function assertJsonError(res, status, detail) {
@@ -222,9 +232,11 @@ async function acceptedAndServed(res, ext, ctype) {
   const ym = `${now.getUTCFullYear()}/${String(now.getUTCMonth() + 1).padStart(2, '0')}/`;
   assert.ok(path.startsWith(ym) || now.getUTCDate() === 1, `${path}: not under ${ym}`);
   assert.equal(new URL(url).pathname, `/uploads/${path}`);
-  if (STACK.PUBLIC_BASE_URL) assert.equal(url, `${STACK.PUBLIC_BASE_URL.replace(/\/$/, '')}/uploads/${path}`);
+  assert.match(new URL(url).search, LINK_QUERY, `${url}: a signed link`);
+  if (STACK.PUBLIC_BASE_URL) assert.ok(url.startsWith(`${STACK.PUBLIC_BASE_URL.replace(/\/$/, '')}/uploads/${path}?`), url);
 
-  const stored = readFileSync(join(UPLOAD_DIR, path));
+  const stored = readStored(path);
+  assert.ok(stored, `${path}: not in the ${BACKEND} store`);
   const got = await fetchBytes(url);
   assert.equal(got.status, 200, url);
   assert.equal(got.headers.get('content-type'), ctype, url);
@@ -423,7 +435,7 @@ test('path traversal in the file name is ignored: the stored name is random hex'
     paths.add(path);
     const after = storedFiles();
     assert.equal(after.length, before.length + 1);
-    assert.deepEqual(after.filter((f) => !before.includes(f)), [join(UPLOAD_DIR, path)], 'stored in UPLOAD_DIR under its generated name');
+    assert.deepEqual(after.filter((f) => !before.includes(f)), [path], `stored in the ${BACKEND} store under its generated name`);
   }
   assert.equal(paths.size, names.length, 'every upload gets its own name');
   assert.ok(!existsSync('/etc/cron.d/x.jpg'));
@@ -493,7 +505,7 @@ test('/uploads/ answers only generated names: no listings, temp files or travers
     for (const f of Object.values(planted)) rmSync(join(dir, f), { force: true });
   });
 
-  const ok = await fetchBytes(`/uploads/${path}`);
+  const ok = await fetchBytes(freshLink(path)); // setup's link may have expired (short TTL)
   assert.equal(ok.status, 200);
   assertUploadHeaders(ok.headers, path);
 
@@ -511,7 +523,7 @@ test('/uploads/ answers only generated names: no listings, temp files or travers
     `/uploads/${yyyy}/${mm}/${hex}.jpeg`,
     `/uploads/${yyyy}/${mm}/${hex}.jpg/`,
     `/uploads/${yyyy}/${mm}/${hex}`,
-    `/uploads/${yyyy}/${mm}/${randomBytes(16).toString('hex')}.png`, // well-formed, absent
+    signLink(`${yyyy}/${mm}/${randomBytes(16).toString('hex')}.png`, Math.floor(Date.now() / 1000) + 600), // well-formed, signed, absent
     `/uploads/${yyyy}/${mm}//${name}`,
     `/uploads//${path}`,
     `/uploads/${yyyy}/${mm}/./${name}`,
@@ -556,9 +568,219 @@ test('/uploads/ answers only generated names: no listings, temp files or travers
     const res = await request(method, `/uploads/${path}`, { body: 'x' });
     assert.ok(res.status >= 400 && res.status < 500, `${method} -> ${res.status}`);
   }
-  const still = await fetchBytes(`/uploads/${path}`);
+  const still = await fetchBytes(freshLink(path));
   assert.equal(still.status, 200);
-  assert.ok(still.bytes.equals(readFileSync(join(UPLOAD_DIR, path))));
+  assert.ok(still.bytes.equals(readStored(path)));
+});
+
+// ------------------------------------------------------------------------ private photos
+const nowSec = () => Math.floor(Date.now() / 1000); // nginx checks links on the real clock
+const createRequest = (token, photos) =>
+  request('POST', '/api/requests', {
+    headers: auth(token),
+    json: {
+      category: 'recyclable',
+      description: 'Uploads e2e: private photos',
+      quantity: 1,
+      address: { line1: '12 MG Road', city: 'Pune', pincode: '411001', lat: 18.52, lng: 73.85 },
+      photos,
+    },
+  });
+
+test('photos are private: no link, a tampered link, another file\'s link, an expired link → 403 JSON', async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  const mine = await uploadFile(c.a.token, JPEG_2X2, 'a.jpg', 'image/jpeg');
+  assert.equal(mine.status, 201, mine.text);
+  const { url, path } = mine.json;
+  const other = await uploadFile(c.b.token, png(), 'b.png', 'image/png');
+  assert.equal(other.status, 201, other.text);
+  const q = new URL(url).searchParams;
+  const md5 = q.get('md5');
+  const expires = Number(q.get('expires'));
+  assert.ok(expires > nowSec() && expires <= nowSec() + TTL + 1, `expires ${expires - nowSec()} s ahead, UPLOAD_LINK_TTL ${TTL}`);
+  const flipped = (md5[0] === 'A' ? 'B' : 'A') + md5.slice(1);
+  const invalid = [
+    `/uploads/${path}`, // no link at all: the old public address
+    `/uploads/${path}?expires=${expires}`,
+    `/uploads/${path}?md5=${md5}`,
+    `/uploads/${path}?md5=${flipped}&expires=${expires}`, // tampered signature
+    `/uploads/${path}?md5=${md5}&expires=${expires + 86400}`, // stretched expiry
+    `/uploads/${other.json.path}?md5=${md5}&expires=${expires}`, // this file's link on another file
+    `/uploads/${path}?md5=${new URL(other.json.url).searchParams.get('md5')}&expires=${new URL(other.json.url).searchParams.get('expires')}`,
+    signLink(path, expires, `not-the-stack-secret-${randomBytes(8).toString('hex')}`),
+  ];
+  for (const u of invalid) {
+    const res = await fetchBytes(u);
+    assert.equal(res.status, 403, `${u} -> ${res.status}`);
+    assert.match(res.headers.get('content-type'), /^application\/json/, u);
+    assert.match(String(res.json?.detail), /missing or invalid/, u);
+    assertUploadHeaders(res.headers, u);
+    assert.ok(!res.bytes.includes(JPEG_2X2.subarray(0, 4)), `${u}: image bytes in a refusal`);
+  }
+  // correctly signed but expired (the API never hands these out: signed here with the secret)
+  const expired = await fetchBytes(signLink(path, nowSec() - 5));
+  assert.equal(expired.status, 403);
+  assert.match(String(expired.json?.detail), /expired/);
+  // and the API's own link still works
+  const good = await fetchBytes(url);
+  assert.equal(good.status, 200);
+  assert.ok(good.bytes.equals(readStored(path)));
+});
+
+test('a request shows its photos through fresh links to its owner and to staff; other users get 404', async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  const up = await uploadFile(c.a.token, png(), 'req.png', 'image/png');
+  assert.equal(up.status, 201, up.text);
+  // the signed url as well as the bare path of one's own upload are accepted
+  const created = await createRequest(c.a.token, [up.json.url]);
+  if (created.status === 404) return t.skip('request routes not deployed');
+  assert.equal(created.status, 201, created.text);
+  const id = created.json.id;
+  const check = async (photos, who) => {
+    assert.equal(photos.length, 1, `${who}: ${JSON.stringify(photos)}`);
+    const u = new URL(photos[0]);
+    assert.equal(u.pathname, `/uploads/${up.json.path}`, who);
+    assert.match(u.search, LINK_QUERY, who);
+    const res = await fetchBytes(photos[0]);
+    assert.equal(res.status, 200, `${who}: ${photos[0]} -> ${res.status}`);
+    assert.ok(res.bytes.equals(readStored(up.json.path)), who);
+  };
+  await check(created.json.photos, 'create answer');
+  const mine = await request('GET', `/api/requests/${id}`, { headers: auth(c.a.token) });
+  assert.equal(mine.status, 200, mine.text);
+  await check(mine.json.photos, 'owner');
+  const list = await request('GET', '/api/requests', { headers: auth(c.a.token) });
+  assert.equal(list.status, 200, list.text);
+  await check(list.json.items.find((r) => r.id === id).photos, 'owner list');
+
+  const theirs = await request('GET', `/api/requests/${id}`, { headers: auth(c.b.token) });
+  assert.equal(theirs.status, 404, 'another resident gets no request and so no link');
+  const byPath = await createRequest(c.b.token, [up.json.path]);
+  assert.equal(byPath.status, 422, 'nor can attach the photo to get one');
+
+  const staff = await login('staff@example.com', 'Passw0rd!');
+  assert.equal(staff.status, 200, `the seed staff user: ${staff.text}`);
+  const seen = await request('GET', `/api/staff/requests/${id}`, { headers: auth(staff.json.access_token) });
+  assert.equal(seen.status, 200, seen.text);
+  await check(seen.json.photos, 'staff');
+});
+
+// A short UPLOAD_LINK_TTL (the s3 run of tests/run-check.sh uses 4 s) lets a real link expire.
+if (TTL <= 10) {
+  test(`a link the API handed out stops working after UPLOAD_LINK_TTL (${TTL} s); a new read gives a fresh one`, async (t) => {
+    const c = await setup(t);
+    if (!c) return;
+    const up = await uploadFile(c.a.token, JPEG_2X2, 'ttl.jpg', 'image/jpeg');
+    assert.equal(up.status, 201, up.text);
+    const created = await createRequest(c.a.token, [up.json.path]);
+    assert.equal(created.status, 201, created.text);
+    assert.equal((await fetchBytes(up.json.url)).status, 200);
+    const expires = Number(new URL(up.json.url).searchParams.get('expires'));
+    await new Promise((r) => setTimeout(r, (expires - nowSec() + 1.2) * 1000));
+    const old = await fetchBytes(up.json.url);
+    assert.equal(old.status, 403, 'expired');
+    assert.match(String(old.json?.detail), /expired/);
+    const again = await request('GET', `/api/requests/${created.json.id}`, { headers: auth(c.a.token) });
+    assert.notEqual(again.json.photos[0], up.json.url);
+    assert.equal((await fetchBytes(again.json.photos[0])).status, 200, 'the fresh link works');
+  });
+}
+
+// ------------------------------------------------------------------------ through the store
+const CLEANUP = resolve(process.env.SWMRA_BUILD_DIR || STACK.SWMRA_BUILD_DIR || REPO, 'cron/swmra-job-cleanup-uploads');
+/** Runs the orphan cleanup with the clock `hoursAhead` ahead; its stdout. */
+function cleanup(args, hoursAhead) {
+  const offset = Number(process.env.TEST_NOW_OFFSET || STACK.TEST_NOW_OFFSET || 0) + hoursAhead * 3600;
+  return execFileSync(CLEANUP, ['--env-file', '', ...args], {
+    env: { ...process.env, ...STACK, TEST_NOW_OFFSET: String(offset) },
+    encoding: 'utf8',
+    timeout: 60000,
+  });
+}
+/** How many upload documents the cleanup would delete (unattached, older than its cutoff). */
+const orphanDocs = () => Number(/(\d+) upload\(s\) would be deleted/.exec(cleanup(['--dry-run'], 25))[1]);
+
+if (BACKEND === 's3') {
+  test('the store down: upload → 503 JSON, no document, photos → 503 JSON; back up: both work again', async (t) => {
+    const c = await setup(t);
+    if (!c) return;
+    const docs = orphanDocs();
+    const keys = storedCount();
+    stack('stop-s3');
+    try {
+      const down = await uploadFile(c.a.token, JPEG_2X2, 'down.jpg', 'image/jpeg');
+      assertJsonError(down, 503, /unavailable/);
+      assert.ok(Number(down.headers.get('retry-after')) > 0, 'Retry-After');
+      assert.equal(orphanDocs(), docs, 'no half-written upload document');
+      const photo = await fetchBytes(freshLink(c.probe.path));
+      assert.equal(photo.status, 503);
+      assert.match(String(photo.json?.detail), /unavailable/);
+    } finally {
+      stack('start-s3');
+    }
+    assert.equal(storedCount(), keys, 'nothing stored while down');
+    const up = await uploadFile(c.a.token, JPEG_2X2, 'down.jpg', 'image/jpeg');
+    await acceptedAndServed(up, 'jpg', 'image/jpeg');
+    assert.equal(orphanDocs(), docs + 1);
+    assert.equal((await fetchBytes(freshLink(c.probe.path))).status, 200, 'earlier photos are served again');
+  });
+}
+
+if (BACKEND === 's3') {
+  // the local e2e pass of tests/run-check.sh leaves attached uploads in UPLOAD_DIR (same stack)
+  test('swmra-job-migrate-uploads --to s3 copies the local uploads into the bucket, once (--dry-run changes nothing)', async () => {
+    const bin = resolve(process.env.SWMRA_BUILD_DIR || STACK.SWMRA_BUILD_DIR || REPO, 'cron/swmra-job-migrate-uploads');
+    assert.ok(existsSync(bin), `${bin} is not built`);
+    const migrate = (...args) =>
+      execFileSync(bin, ['--env-file', '', '--to', 's3', ...args], { env: { ...process.env, ...STACK }, encoding: 'utf8', timeout: 120000 });
+    const walk = (dir) =>
+      existsSync(dir)
+        ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]))
+        : [];
+    const local = walk(UPLOAD_DIR).map((f) => f.slice(UPLOAD_DIR.length + 1)).filter((k) => NAME_RE.test(k));
+    assert.ok(local.length > 0, `no local uploads in ${UPLOAD_DIR}: run the local e2e pass first (tests/run-check.sh does)`);
+    const would = (out) => [...out.matchAll(/^would copy (\S+)$/gm)].map((m) => m[1]);
+    const planned = would(migrate('--dry-run'));
+    assert.ok(planned.length > 0, 'the dry run lists local uploads to copy');
+    for (const k of planned) {
+      assert.ok(local.includes(k), `${k}: planned but not a local file`);
+      assert.equal(readStored(k), null, `${k}: the dry run copied it`);
+    }
+    migrate();
+    for (const k of planned) assert.ok(readStored(k)?.equals(readFileSync(join(UPLOAD_DIR, k))), `${k}: not copied byte for byte`);
+    assert.deepEqual(would(migrate('--dry-run')), [], 'a second run has nothing left to copy');
+    migrate(); // and copying again is harmless
+    for (const k of planned) assert.ok(readStored(k), k);
+  });
+}
+
+// last in this file: it deletes every unattached upload of the run
+test('the orphan cleanup deletes unattached uploads through the store; attached ones stay', async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  assert.ok(existsSync(CLEANUP), `${CLEANUP} is not built`);
+  const orphan = await uploadFile(c.a.token, JPEG_2X2, 'orphan.jpg', 'image/jpeg');
+  assert.equal(orphan.status, 201, orphan.text);
+  const kept = await uploadFile(c.a.token, png(), 'kept.png', 'image/png');
+  assert.equal(kept.status, 201, kept.text);
+  const created = await createRequest(c.a.token, [kept.json.path]);
+  assert.equal(created.status, 201, created.text);
+  assert.ok(readStored(orphan.json.path), 'the orphan is stored');
+
+  // a day later by the job's clock (ORPHAN_UPLOAD_HOURS = 24)
+  cleanup(['--once'], 25);
+  assert.equal(readStored(orphan.json.path), null, `the orphan is gone from the ${BACKEND} store`);
+  const gone = await fetchBytes(freshLink(orphan.json.path)); // a validly signed link
+  assert.equal(gone.status, 404);
+  assert.equal(gone.json?.detail, 'Not Found');
+  assert.ok(readStored(kept.json.path), 'the attached upload stays');
+  assert.equal((await fetchBytes(freshLink(kept.json.path))).status, 200);
+  assert.equal(orphanDocs(), 0, 'no unattached upload document left');
+  // the request can no longer take the deleted upload
+  const late = await createRequest(c.a.token, [orphan.json.path]);
+  assert.equal(late.status, 422, late.text);
 });
 
 // ------------------------------------------------------------------------ quota (issue 12.4)

@@ -7,13 +7,16 @@
 #define _GNU_SOURCE /* nftw */
 #include "itutil.h"
 
+#include <dirent.h>
 #include <ftw.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "api/api.h"
+#include "domain/upload_links.h"
 #include "domain/uploads.h"
+#include "infra/objstore.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/runtime.h"
@@ -169,7 +172,10 @@ static unsigned char *accept_one(const void *data, size_t len, const char *ext, 
 	assert_string_equal(path + strlen(path) - strlen(ext), ext);
 	char want_url[256];
 	snprintf(want_url, sizeof(want_url), BASE "/uploads/%s", path);
-	assert_string_equal(url, want_url);
+	/* a signed link to the file (upload_links.h): the address, then md5 and expires */
+	assert_memory_equal(url, want_url, strlen(want_url));
+	assert_int_equal(url[strlen(want_url)], '?');
+	assert_true(upload_link_query_ok(url + strlen(want_url) + 1));
 	/* YYYY/MM of now (UTC) */
 	time_t now = time(NULL);
 	struct tm tm;
@@ -430,6 +436,44 @@ static void needs_sign_in(void **state)
 	assert_int_equal(files_stored(), before);
 }
 
+/* The local backend writes create-new: a second put of a key is OBJSTORE_EXISTS and leaves
+ * the first object; delete is idempotent; keys outside the generated form are refused. */
+static void objstore_local_create_new(void **state)
+{
+	(void)state;
+	const char *key = "2030/01/00112233445566778899aabbccddeeff.png";
+	const uint8_t one[] = "first", two[] = "second";
+	assert_int_equal(objstore_put_new(OBJSTORE_LOCAL, key, one, 5, "image/png"), OBJSTORE_OK);
+	assert_int_equal(objstore_put_new(OBJSTORE_LOCAL, key, two, 6, "image/png"),
+			 OBJSTORE_EXISTS);
+	uint8_t *got = NULL;
+	size_t len = 0;
+	assert_int_equal(objstore_get(OBJSTORE_LOCAL, key, 100, &got, &len), OBJSTORE_OK);
+	assert_int_equal(len, 5);
+	assert_memory_equal(got, "first", 5);
+	free(got);
+	assert_int_equal(objstore_get(OBJSTORE_LOCAL, key, 4, &got, &len), OBJSTORE_ERROR);
+	assert_int_equal(objstore_exists(OBJSTORE_LOCAL, key), OBJSTORE_OK);
+	assert_int_equal(objstore_delete(OBJSTORE_LOCAL, key), OBJSTORE_OK);
+	assert_int_equal(objstore_exists(OBJSTORE_LOCAL, key), OBJSTORE_NOT_FOUND);
+	assert_int_equal(objstore_delete(OBJSTORE_LOCAL, key), OBJSTORE_OK);
+	assert_int_equal(objstore_get(OBJSTORE_LOCAL, key, 100, &got, &len), OBJSTORE_NOT_FOUND);
+	const char *bad[] = {"../x.png", "/etc/passwd", "a//b.png", "a/../b.png", "a/b/",
+			     "",	 "a b"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(objstore_put_new(OBJSTORE_LOCAL, bad[i], one, 5, NULL),
+				 OBJSTORE_ERROR);
+	/* no temporary file left behind */
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/2030/01", updir);
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		assert_true(e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, "..")));
+	closedir(d);
+}
+
 static void resolve_only_own_uploads(void **state)
 {
 	(void)state;
@@ -452,6 +496,16 @@ static void resolve_only_own_uploads(void **state)
 	free(out);
 	assert_int_equal(uploads_resolve(&owner, path, &out, &err), UPLOAD_REF_OK);
 	free(out);
+	/* the signed link the upload answered with (issue 15), expired or not */
+	char *link = upload_link_make(BASE, path, 1, "any-secret-0123456789");
+	assert_int_equal(uploads_resolve(&owner, link, &out, &err), UPLOAD_REF_OK);
+	assert_string_equal(out, path);
+	free(out);
+	assert_int_equal(uploads_resolve(&other, link, &out, &err), UPLOAD_REF_NOT_OWNED);
+	snprintf(ref, sizeof(ref), "%s&x=1", link);
+	assert_int_equal(uploads_resolve(&owner, ref, &out, &err), UPLOAD_REF_INVALID);
+	free(link);
+	snprintf(ref, sizeof(ref), "/uploads/%s", path);
 
 	/* someone else's upload */
 	assert_int_equal(uploads_resolve(&other, ref, &out, &err), UPLOAD_REF_NOT_OWNED);
@@ -813,6 +867,7 @@ int main(void)
 	    cmocka_unit_test(refuses_bad_requests),
 	    cmocka_unit_test(needs_sign_in),
 	    cmocka_unit_test(resolve_only_own_uploads),
+	    cmocka_unit_test(objstore_local_create_new),
 	    cmocka_unit_test(orphan_cleanup_removes_file_and_document),
 	    cmocka_unit_test(keep_and_cleanup_race_one_fate),
 	    cmocka_unit_test(quota_limits_unattached_uploads),

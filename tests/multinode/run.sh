@@ -24,7 +24,13 @@
 #     cron/swmra-job-dispatch --once runs MULTINODE_DISPATCHERS [3] times on each node's
 #     environment at the same moment (same MongoDB, same SMTP sink), MULTINODE_DISPATCH_ROUNDS
 #     [3] rounds: every email notification is `sent` and its Message-ID is in the SMTP sink's
-#     Maildir exactly once, and the sink holds no other mail.
+#     Maildir exactly once, and the sink holds no other mail;
+#  5. photos on one S3 bucket (STORAGE_BACKEND=s3, a SeaweedFS started by scripts/stack.sh,
+#     no shared disk): a photo uploaded through node A and attached to a request is shown
+#     through node B by the signed link node B's API hands out (nginx B checks it, its API
+#     fetches the object); neither node's UPLOAD_DIR holds a file; unsigned it is 403.
+#     Without `weed` (scripts/dev install builds it) the nodes use local storage and this
+#     check fails as a missing prerequisite.
 # On these test nodes the login/register rate limit is raised (AUTH_RATE_LIMIT=1000r/s, burst
 # 1000) and password hashing is cheapened (ARGON2_OPSLIMIT=1, ARGON2_MEMLIMIT_KIB=8192) so
 # that registering the residents is quick; registrations also use varied 127.x addresses.
@@ -32,7 +38,8 @@
 # not installed).
 #
 # usage: tests/multinode/run.sh     env: MULTINODE_BASE_PORT [38000]  SWMRA_BUILD_DIR [<repo>]
-#   ports used: BASE+17 FerretDB, +25 SMTP sink, +79 Redis, +80/+81 HTTP, +443/+444 HTTPS
+#   ports used: BASE+17 FerretDB, +25 SMTP sink, +79 Redis, +80/+81 HTTP, +443/+444 HTTPS,
+#   SeaweedFS +90..+93 and +10090..+10093
 # Needs: cgi-bin/swmra-api, seed/swmra-seed and cron/swmra-job-dispatch built, ferretdb,
 # redis-server, python3-aiosmtpd, nginx + libnginx-mod-nchan, node with tests/e2e/node_modules
 # (ws, eventsource), cc + libmongoc-dev. Exit 77 (skip) when one is missing.
@@ -57,7 +64,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	sleep 1
 	for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && kill -KILL -- "-$p" 2>/dev/null; done
-	STACK_DIR=$T/shared STACK_SERVICES="mongo smtp" MONGO_PORT=$MONGO_PORT SMTP_PORT=$SMTP_PORT \
+	STACK_DIR=$T/shared STACK_SERVICES="s3 mongo smtp" MONGO_PORT=$MONGO_PORT SMTP_PORT=$SMTP_PORT \
 		"$REPO/scripts/stack.sh" stop >/dev/null 2>&1
 	[ -n "${KEEP:-}" ] && { echo "kept $T"; return; }
 	rm -rf "$T"
@@ -99,6 +106,21 @@ setsid redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly
 	--dir "$T/redis" --protected-mode yes >"$T/redis/redis.log" 2>&1 </dev/null &
 PIDS+=($!)
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+# ---- one S3 bucket for both nodes' photos (SeaweedFS through scripts/stack.sh), one link secret
+export UPLOAD_LINK_SECRET=multinode-link-secret-0123456789abcdef0123
+S3_PORT=$((BASE + 90)) have_s3=0
+weed=${WEED:-$(command -v weed 2>/dev/null || echo "$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin/weed")}
+if [ -x "$weed" ]; then
+	if STACK_DIR=$T/shared STACK_SERVICES="s3" STORAGE_BACKEND=s3 S3_PORT=$S3_PORT WEED=$weed \
+		"$REPO/scripts/stack.sh" start >"$T/s3.log" 2>&1; then
+		eval "$(STACK_DIR=$T/shared STORAGE_BACKEND=s3 S3_PORT=$S3_PORT "$REPO/scripts/stack.sh" env |
+			grep -E '^export (STORAGE_BACKEND|S3_[A-Z_]+)=')"
+		have_s3=1
+	else
+		cat "$T/s3.log"
+	fi
+fi
 
 "$REPO/scripts/tls-selfsigned.sh" --dir "$T/tls" >/dev/null
 
@@ -206,6 +228,37 @@ sys.exit(0 if all(d[k].get("event") == "submitted" and d[k].get("meta", {}).get(
 		bad "a notification created through node A's API reaches node B's subscribers (rc $rc, request ${rid:-not created})"
 		cat "$T/sub2.out" "$T/sub2.err" | sed 's/^/     | /'
 	fi
+fi
+
+# ---- 5. a photo through node A, shown through node B: one bucket, no shared disk
+if [ $have_s3 = 0 ]; then
+	bad "MISSING PREREQUISITE: SeaweedFS ($weed; scripts/dev install builds it, log $T/s3.log): photos across nodes not checked"
+elif [ -n "${token:-}" ]; then
+	python3 - "$T/photo.png" <<'PY'
+import struct, sys, zlib
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+raw = b"".join(b"\0" + bytes([x * 20 % 256, 90, 200 - x * 10]) * 8 for x in range(8))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+    + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+	up=$(curl "${C[@]}" -H "Authorization: Bearer $token" -F "file=@$T/photo.png;type=image/png" "$A/api/files/upload")
+	ppath=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["path"])' "$up" 2>/dev/null)
+	created=$(curl "${C[@]}" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+		-d "{\"category\":\"recyclable\",\"description\":\"photo across nodes\",\"quantity\":1,\"address\":{\"line1\":\"5 Bucket Road\",\"city\":\"Pune\",\"pincode\":\"411001\"},\"photos\":[\"$ppath\"]}" \
+		"$A/api/requests")
+	prid=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$created" 2>/dev/null)
+	seen=$(curl "${C[@]}" -H "Authorization: Bearer $token" "$B/api/requests/$prid")
+	plink=$(python3 -c 'import json,sys,urllib.parse as u; p=u.urlsplit(json.loads(sys.argv[1])["photos"][0]); print(p.path + "?" + p.query)' "$seen" 2>/dev/null)
+	code=$(curl "${C[@]}" -o "$T/photo.got" -w '%{http_code}' "$B$plink")
+	nfiles=$(find "$T/a/uploads" "$T/b/uploads" -type f | wc -l)
+	if [ -n "$ppath" ] && [ -n "$prid" ] && [ "$code" = 200 ] && cmp -s "$T/photo.png" "$T/photo.got" && [ "$nfiles" = 0 ]; then
+		ok "a photo uploaded through node A is shown through node B by node B's signed link (one bucket, no file on either node's disk)"
+	else
+		bad "a photo uploaded through node A is shown through node B (path ${ppath:-none}, request ${prid:-none}, HTTP $code, files on disk $nfiles)"
+		echo "$up" "$seen" | sed 's/^/     | /'
+	fi
+	code=$(curl "${C[@]}" -o /dev/null -w '%{http_code}' "$B/uploads/$ppath")
+	[ "$code" = 403 ] && ok "the same photo without a signed link is 403 on node B" || bad "the photo without a link on node B: HTTP $code (want 403)"
 fi
 
 for n in a b; do

@@ -11,10 +11,15 @@
 #include "infra/config.h"
 #include "infra/timeutil.h"
 
-static const char *const managed[] = {
-    "APP_ENV",	       "JWT_SECRET", "WORKERS",	      "ENABLE_SMS",   "MONGO_URI",
-    "LOG_LEVEL",       "SMTP_PORT",  "REWARD_POINTS", "CORS_ORIGINS", "SLOT_BOOKING_WINDOW_DAYS",
-    "TEST_NOW_OFFSET", NULL};
+static const char *const managed[] = {"APP_ENV",	 "JWT_SECRET",
+				      "WORKERS",	 "ENABLE_SMS",
+				      "MONGO_URI",	 "LOG_LEVEL",
+				      "SMTP_PORT",	 "REWARD_POINTS",
+				      "CORS_ORIGINS",	 "SLOT_BOOKING_WINDOW_DAYS",
+				      "TEST_NOW_OFFSET", "UPLOAD_LINK_SECRET",
+				      "STORAGE_BACKEND", "S3_ENDPOINT",
+				      "S3_BUCKET",	 "S3_ACCESS_KEY",
+				      "S3_SECRET_KEY",	 NULL};
 
 static int reset(void **state)
 {
@@ -130,8 +135,47 @@ static void production_refuses_dev_secret(void **state)
 	assert_int_equal(config_load("", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "32 bytes"));
 	setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef-prod", 1);
+	/* issue 15: the photo link secret (shared with nginx) follows the same rule */
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "UPLOAD_LINK_SECRET"));
+	setenv("UPLOAD_LINK_SECRET", "short-link-secret-20", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "UPLOAD_LINK_SECRET"));
+	setenv("UPLOAD_LINK_SECRET", "0123456789abcdef0123456789abcdef-link", 1);
 	assert_int_equal(config_load("", err, sizeof(err)), 0);
 	assert_true(config_is_production());
+}
+
+/* Issue 15: STORAGE_BACKEND=s3 needs its whole block; the link secret must be safe to write
+ * into the nginx configuration. */
+static void storage_settings_checked(void **state)
+{
+	(void)state;
+	char err[256];
+	setenv("STORAGE_BACKEND", "s3", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "S3_ENDPOINT"));
+	setenv("S3_ENDPOINT", "ftp://store", 1);
+	setenv("S3_BUCKET", "photos", 1);
+	setenv("S3_ACCESS_KEY", "ak", 1);
+	setenv("S3_SECRET_KEY", "sk", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "S3_ENDPOINT"));
+	setenv("S3_ENDPOINT", "http://127.0.0.1:8333", 1);
+	setenv("S3_BUCKET", "Bad_Bucket", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "S3_BUCKET"));
+	setenv("S3_BUCKET", "photos", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_string_equal(config_get()->storage_backend, "s3");
+	assert_true(config_get()->s3_path_style);
+	assert_int_equal(config_get()->upload_link_ttl, 3600);
+	setenv("UPLOAD_LINK_SECRET", "a-secret-with-a-quote-\"-in-it", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "UPLOAD_LINK_SECRET"));
+	setenv("STORAGE_BACKEND", "nfs", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "STORAGE_BACKEND"));
 }
 
 static void missing_explicit_file_is_error(void **state)
@@ -212,6 +256,7 @@ static void test_now_offset_only_in_test(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		setenv("APP_ENV", envs[i], 1);
 		setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef-prod", 1);
+		setenv("UPLOAD_LINK_SECRET", "0123456789abcdef0123456789abcdef-link", 1);
 		assert_int_equal(config_load("", err, sizeof(err)), -1);
 		assert_non_null(strstr(err, "TEST_NOW_OFFSET"));
 		assert_true(time_now_ms() - real < 60000); /* refused: the clock is untouched */
@@ -236,6 +281,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(defaults_load, reset),
+	    cmocka_unit_test_setup(storage_settings_checked, reset),
 	    cmocka_unit_test_setup(test_now_offset_only_in_test, reset),
 	    cmocka_unit_test_setup(booking_window_range, reset),
 	    cmocka_unit_test_setup(env_overrides_file, reset),

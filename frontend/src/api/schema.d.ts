@@ -615,8 +615,12 @@ export interface paths {
          *     declared type are ignored — and must be a complete JPEG, PNG or WebP with nothing
          *     after its end and no markup inside. EXIF (GPS), XMP, comments, ICC profiles and PNG
          *     text chunks are removed before storing. Stored as `YYYY/MM/<32 hex>.<ext>` (UTC
-         *     month); `url` is served by nginx under `/uploads/` with
-         *     `X-Content-Type-Options: nosniff`. Unattached uploads are deleted after
+         *     month) in the configured store (STORAGE_BACKEND: UPLOAD_DIR or an S3 bucket).
+         *     Photos are private: `url` is a signed link (`?md5=...&expires=...`, bound to this one
+         *     file, valid for UPLOAD_LINK_TTL, default 1 h) that nginx checks itself before serving
+         *     the file under `/uploads/` with `X-Content-Type-Options: nosniff`; `/uploads/...`
+         *     without a valid link is 403 JSON. Keep `path` (or `url`) to reference the upload:
+         *     reads of a request give fresh links. Unattached uploads are deleted after
          *     ORPHAN_UPLOAD_HOURS (24 h); a pickup request may reference only its owner's uploads.
          *     Quota per user: at most UPLOAD_MAX_PENDING (20) unattached uploads holding at most
          *     UPLOAD_MAX_PENDING_BYTES (100 MiB), and UPLOAD_RATE_PER_HOUR (60) uploads an hour
@@ -1034,7 +1038,7 @@ export interface components {
             address: components["schemas"]["Address"];
             /** @description future slots of the grid within SLOT_BOOKING_WINDOW_DAYS, end after start */
             preferred_slots?: components["schemas"]["SlotRange"][];
-            /** @description the caller's own uploads: absolute URL or /uploads/... path */
+            /** @description the caller's own uploads: the `url` of the upload answer (its signed query is accepted, expired or not), the /uploads/... path or the bare `path` */
             photos?: string[];
             /** @default false */
             draft?: boolean;
@@ -1074,7 +1078,7 @@ export interface components {
             is_special: boolean;
             description: string;
             quantity: number;
-            /** @description absolute URLs under PUBLIC_BASE_URL/uploads/ */
+            /** @description fresh signed links under PUBLIC_BASE_URL/uploads/ (`?md5=...&expires=...`, valid for UPLOAD_LINK_TTL), made on every read for the owner and staff */
             photos: string[];
             address: components["schemas"]["Address"];
             preferred_slots: components["schemas"]["SlotRange"][];
@@ -2362,7 +2366,8 @@ export interface operations {
                     "application/json": {
                         /**
                          * Format: uri
-                         * @example https://swmra.example/uploads/2025/03/0f1e2d3c4b5a69788796a5b4c3d2e1f0.jpg
+                         * @description a signed, expiring link to the photo (UPLOAD_LINK_TTL)
+                         * @example https://swmra.example/uploads/2025/03/0f1e2d3c4b5a69788796a5b4c3d2e1f0.jpg?md5=q1w2e3r4t5y6u7i8o9p0aS&expires=1741000000
                          */
                         url: string;
                         path: string;
@@ -2425,7 +2430,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            503: components["responses"]["Unavailable"];
+            /** @description The database or the photo store is unavailable (`The file store is unavailable; try again shortly`, with Retry-After); nothing is stored, the upload can be retried */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     notificationsList: {

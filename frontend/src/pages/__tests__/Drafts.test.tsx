@@ -90,7 +90,7 @@ describe('Wizard: continue a draft', () => {
       description: 'Old newspapers',
       quantity: 3,
       address: { line1: '4 Park Street', line2: 'Flat 2', city: 'Kolkata', pincode: '700016', lat: 22.55, lng: 88.35 },
-      photos: ['http://127.0.0.1:8080/uploads/2030/01/papers.jpg'],
+      photos: ['http://127.0.0.1:8080/uploads/2030/01/papers.jpg?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000'],
     });
     const net = fakeFetch({
       'GET /api/requests/d1': draft,
@@ -108,7 +108,7 @@ describe('Wizard: continue a draft', () => {
     expect(screen.getByLabelText('City')).toHaveValue('Kolkata');
     await userEvent.click(screen.getByRole('button', { name: 'Next' }));
     await userEvent.click(screen.getByRole('button', { name: 'Next' }));
-    expect(screen.getByRole('img', { name: 'Preview of papers.jpg' })).toHaveAttribute('src', 'http://127.0.0.1:8080/uploads/2030/01/papers.jpg');
+    expect(screen.getByRole('img', { name: 'Preview of papers.jpg' })).toHaveAttribute('src', 'http://127.0.0.1:8080/uploads/2030/01/papers.jpg?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000');
     await userEvent.click(screen.getByRole('button', { name: 'Back' }));
     // The preferred slot is chosen again.
     expect(await screen.findByRole('radio', { name: /10:00–11:00/ })).toBeChecked();
@@ -124,7 +124,7 @@ describe('Wizard: continue a draft', () => {
       quantity: 3,
       address: { line1: '4 Park Street', line2: 'Flat 2', city: 'Kolkata', pincode: '700016', lat: 22.55, lng: 88.35 },
       preferred_slots: [SLOT],
-      photos: ['http://127.0.0.1:8080/uploads/2030/01/papers.jpg'],
+      photos: ['http://127.0.0.1:8080/uploads/2030/01/papers.jpg?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000'],
     });
   });
 

@@ -54,7 +54,7 @@ describe('New request wizard', () => {
       'POST /api/requests': reply(201, created),
       'POST /api/requests/:id/confirm-slot': { ...created, status: 'scheduled', assigned_slot: { start: SLOT.start, end: SLOT.end } },
     });
-    const xhr = installFakeXhr(() => ({ status: 201, body: { url: 'http://127.0.0.1:8080/uploads/2030/01/abc.jpg', path: '2030/01/abc.jpg' } }));
+    const xhr = installFakeXhr(() => ({ status: 201, body: { url: 'http://127.0.0.1:8080/uploads/2030/01/abc.jpg?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000', path: '2030/01/abc.jpg' } }));
     vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: () => 'blob:preview', revokeObjectURL: () => undefined }));
     renderAt(<NewRequest />, { route: '/requests/new', path: '/requests/new' });
 
@@ -102,7 +102,7 @@ describe('New request wizard', () => {
       quantity: 2,
       address: { line1: '12 MG Road', city: 'Bengaluru', pincode: '560001' },
       preferred_slots: [{ start: SLOT.start, end: SLOT.end }],
-      photos: ['http://127.0.0.1:8080/uploads/2030/01/abc.jpg'],
+      photos: ['http://127.0.0.1:8080/uploads/2030/01/abc.jpg?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000'],
     });
     expect(net.find('POST', '/api/requests/new1/confirm-slot')[0].body).toEqual({ slot_start: SLOT.start, slot_end: SLOT.end });
   });
@@ -152,7 +152,7 @@ describe('New request wizard', () => {
     fakeFetch({ 'GET /api/slots/available': [] });
     let calls = 0;
     const xhr = installFakeXhr(() =>
-      ++calls === 1 ? { status: 503, body: { detail: 'Service unavailable' } } : { status: 201, body: { url: 'http://127.0.0.1:8080/uploads/2030/01/ok.png', path: '2030/01/ok.png' } },
+      ++calls === 1 ? { status: 503, body: { detail: 'Service unavailable' } } : { status: 201, body: { url: 'http://127.0.0.1:8080/uploads/2030/01/ok.png?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000', path: '2030/01/ok.png' } },
     );
     vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: () => 'blob:x', revokeObjectURL: () => undefined }));
     renderAt(<NewRequest />, { route: '/requests/new', path: '/requests/new' });

@@ -33,6 +33,20 @@ describe('Request detail', () => {
     expect(screen.getByText(/by city staff/)).toBeInTheDocument();
   });
 
+  it('shows photos through the signed links the API returned, unchanged (issue 15)', async () => {
+    signIn(citizen);
+    const links = [
+      'http://127.0.0.1:8080/uploads/2030/01/0123456789abcdef0123456789abcdef.jpg?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000',
+      'http://127.0.0.1:8080/uploads/2030/01/fedcba9876543210fedcba9876543210.png?md5=-_AbCdEfGhIjKlMnOpQrSt&expires=1893456000',
+    ];
+    fakeFetch({ 'GET /api/requests/r1': makeRequest({ status: 'submitted', photos: links }) });
+    renderAt(<RequestDetail />, route);
+    const first = await screen.findByRole('img', { name: /photo 1/i });
+    expect(first).toHaveAttribute('src', links[0]);
+    expect(screen.getByRole('img', { name: /photo 2/i })).toHaveAttribute('src', links[1]);
+    expect(first.closest('a')).toHaveAttribute('href', links[0]);
+  });
+
   it('explains the 24 h rule before the click, asks to confirm, and shows the server refusal', async () => {
     signIn(citizen);
     const net = fakeFetch({
