@@ -229,7 +229,8 @@ static void render_jobs(struct strbuf *b)
 						  : num(doc, series[k].key);
 			if (v < 0)
 				continue;
-			strbuf_printf(&part[k], "%s{job=\"", series[k].name);
+			/* not "job": Prometheus keeps that label for the scrape target */
+			strbuf_printf(&part[k], "%s{name=\"", series[k].name);
 			metrics_label(&part[k], job);
 			strbuf_printf(&part[k], "\"} %.3f\n", v);
 		}
