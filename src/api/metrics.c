@@ -25,10 +25,11 @@ static const char *const queued_channels[] = {"email", "sms", "push"};
 
 static void render_db_up(struct strbuf *b, bool up)
 {
-	strbuf_printf(b,
-		      "# HELP swmra_db_up Whether the database answered a ping during this scrape.\n"
-		      "# TYPE swmra_db_up gauge\nswmra_db_up %d\n",
-		      up ? 1 : 0);
+	strbuf_printf(
+	    b,
+	    "# HELP swmra_db_up Whether the database answered a ping during this scrape.\n"
+	    "# TYPE swmra_db_up gauge\nswmra_db_up %d\n",
+	    up ? 1 : 0);
 }
 
 struct seat_sums {
@@ -87,10 +88,10 @@ static void render_seats(struct strbuf *b)
 		for (int day = 0; day < 2; day++)
 			for (int c = 0; c < SLOT_CLASS_COUNT; c++)
 				if (ok[day][c])
-					strbuf_printf(b, "%s{day=\"%s\",class=\"%s\"} %ld\n",
-						      series[k].name, day_names[day],
-						      slots_class_name(c),
-						      *(long *)((char *)&sums[day][c] + series[k].off));
+					strbuf_printf(
+					    b, "%s{day=\"%s\",class=\"%s\"} %ld\n", series[k].name,
+					    day_names[day], slots_class_name(c),
+					    *(long *)((char *)&sums[day][c] + series[k].off));
 	}
 }
 
@@ -133,8 +134,8 @@ static double oldest_queued_age(const char *channel, int64_t now)
 	bson_t *q = BCON_NEW("status", BCON_UTF8("queued"), "channel", BCON_UTF8(channel));
 	bson_t *opts = BCON_NEW("sort", "{", "created_at", BCON_INT32(1), "}", "limit",
 				BCON_INT64(1), "projection", "{", "created_at", BCON_INT32(1), "}");
-	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll("notifications"), q, opts,
-								NULL);
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll("notifications"), q, opts, NULL);
 	const bson_t *doc;
 	double age = -1;
 	bson_iter_t it;
@@ -225,8 +226,8 @@ static void render_jobs(struct strbuf *b)
 			continue;
 		const char *job = bson_iter_utf8(&it, NULL);
 		for (int k = 0; k < NSERIES; k++) {
-			double v = series[k].date ? date_s(doc, series[k].key)
-						  : num(doc, series[k].key);
+			double v =
+			    series[k].date ? date_s(doc, series[k].key) : num(doc, series[k].key);
 			if (v < 0)
 				continue;
 			/* not "job": Prometheus keeps that label for the scrape target */

@@ -16,7 +16,7 @@
 static const double bucket_le[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 #define NBUCKETS (sizeof(bucket_le) / sizeof(bucket_le[0]))
 /* The methods an unmatched request is counted under; anything else is "other". */
-static const char *const unmatched_methods[] = {"GET",	 "HEAD",    "POST", "PUT",
+static const char *const unmatched_methods[] = {"GET",	 "HEAD",   "POST",    "PUT",
 						"PATCH", "DELETE", "OPTIONS", "other"};
 #define NUNMATCHED (sizeof(unmatched_methods) / sizeof(unmatched_methods[0]))
 
