@@ -187,4 +187,17 @@ test('Prometheus sees requests, a worker crash and a job run move the series', {
   const moved = await waitFor(async () => ((await query(jobQ)) ?? 0) > before, { timeoutMs: 20000, intervalMs: 500 });
   assert.ok(moved, `the dispatcher's last success did not move (was ${before})`);
   assert.equal(await query('swmra_job_period_seconds{name="dispatch"}'), 60);
+
+  // the same record for people: swmra-jobs status (table and --json)
+  const jobs = resolve(build, 'cron/swmra-jobs');
+  const asJson = JSON.parse((await run(jobs, ['status', '--json', '--env-file', ''], { env: { ...process.env, ...STACK } })).stdout);
+  const dispatch = asJson.jobs.find((j) => j.name === 'dispatch');
+  assert.ok(dispatch, JSON.stringify(asJson));
+  assert.equal(dispatch.last_result, 'ok');
+  assert.equal(dispatch.overdue, false);
+  assert.equal(dispatch.period_seconds, 60);
+  assert.ok(Date.parse(dispatch.next_expected_at) - Date.parse(dispatch.last_start_at) === 60000);
+  const table = (await run(jobs, ['status', '--env-file', ''], { env: { ...process.env, ...STACK } })).stdout;
+  assert.match(table, /^JOB +LAST START +RESULT/m);
+  assert.match(table, /^dispatch +\S+ +ok +[0-9.]+s +\d+ +0 +\S+ +\S+ +ok$/m);
 });

@@ -66,14 +66,24 @@ static void counts_of_a_child_reach_the_parent(void **state)
 	char *s = render();
 	assert_has(s, "\nswmra_worker_crashes_total 1\n");
 	assert_has(s, "\nswmra_http_requests_in_flight 1\n");
-	assert_has(s, "swmra_http_requests_total{route=\"/api/a\",method=\"POST\",status_class=\"2xx\"} 1\n");
+	assert_has(
+	    s,
+	    "swmra_http_requests_total{route=\"/api/a\",method=\"POST\",status_class=\"2xx\"} 1\n");
 	assert_null(strstr(s, "method=\"GET\",status_class"));
-	assert_has(s, "swmra_http_request_duration_seconds_bucket{route=\"/api/a\",method=\"POST\",le=\"0.005\"} 1\n");
-	assert_has(s, "swmra_http_request_duration_seconds_sum{route=\"/api/a\",method=\"POST\"} 0.003000\n");
-	assert_has(s, "swmra_http_requests_total{route=\"unmatched\",method=\"other\",status_class=\"4xx\"} 1\n");
-	assert_has(s, "swmra_http_request_duration_seconds_bucket{route=\"unmatched\",method=\"other\",le=\"10\"} 0\n");
-	assert_has(s, "swmra_http_request_duration_seconds_bucket{route=\"unmatched\",method=\"other\",le=\"+Inf\"} 1\n");
-	assert_has(s, "swmra_http_request_duration_seconds_count{route=\"unmatched\",method=\"other\"} 1\n");
+	assert_has(s, "swmra_http_request_duration_seconds_bucket{route=\"/api/"
+		      "a\",method=\"POST\",le=\"0.005\"} 1\n");
+	assert_has(
+	    s,
+	    "swmra_http_request_duration_seconds_sum{route=\"/api/a\",method=\"POST\"} 0.003000\n");
+	assert_has(s, "swmra_http_requests_total{route=\"unmatched\",method=\"other\",status_class="
+		      "\"4xx\"} 1\n");
+	assert_has(s, "swmra_http_request_duration_seconds_bucket{route=\"unmatched\",method="
+		      "\"other\",le=\"10\"} 0\n");
+	assert_has(s, "swmra_http_request_duration_seconds_bucket{route=\"unmatched\",method="
+		      "\"other\",le=\"+Inf\"} 1\n");
+	assert_has(
+	    s,
+	    "swmra_http_request_duration_seconds_count{route=\"unmatched\",method=\"other\"} 1\n");
 	free(s);
 	/* the supervisor clears a dead worker's in-flight flag */
 	metrics_worker_gone(1);
