@@ -28,6 +28,8 @@ function which(cmd) {
 }
 const PROMETHEUS = which('prometheus');
 const PROMTOOL = which('promtool');
+const EXPORTER = which('prometheus-nginx-exporter'); // optional: nginx's stub_status as series
+const EXPORTER_PORT = PROM_PORT + 1;
 const SKIP = !PROMETHEUS || !PROMTOOL ? "Debian's prometheus package (prometheus, promtool) is not installed" : false;
 
 /** GET on a loopback URL outside the public site: { status, text }. */
@@ -64,6 +66,7 @@ async function query(q) {
 }
 
 let prom;
+let exporter;
 before(async () => {
   if (SKIP) return;
   rmSync(PROM_DIR, { recursive: true, force: true });
@@ -80,6 +83,9 @@ before(async () => {
       `    metrics_path: ${target.pathname}`,
       '    static_configs:',
       `      - targets: ['${target.host}']`,
+      ...(EXPORTER
+        ? ['  - job_name: nginx', '    static_configs:', `      - targets: ['127.0.0.1:${EXPORTER_PORT}']`]
+        : []),
       '',
     ].join('\n'),
   );
@@ -94,17 +100,29 @@ before(async () => {
     ],
     { stdio: ['ignore', log, log] },
   );
+  if (EXPORTER) {
+    exporter = spawn(
+      EXPORTER,
+      [`-nginx.scrape-uri=${new URL('/stub_status', METRICS_URL).href}`, `-web.listen-address=127.0.0.1:${EXPORTER_PORT}`],
+      { stdio: ['ignore', log, log] },
+    );
+  }
   closeSync(log);
   const up = await waitFor(() => query('up{job="swmra"} == 1').catch(() => undefined), { timeoutMs: 30000, intervalMs: 500 });
   assert.equal(up, 1, `Prometheus on :${PROM_PORT} did not scrape ${METRICS_URL} (log: ${PROM_DIR}/prometheus.log)`);
 });
 
-after(async () => {
-  if (!prom || prom.exitCode !== null) return;
-  const gone = new Promise((r) => prom.once('exit', r));
-  prom.kill('SIGTERM');
+async function stop(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
   await Promise.race([gone, new Promise((r) => setTimeout(r, 10000))]);
-  if (prom.exitCode === null) prom.kill('SIGKILL');
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+after(async () => {
+  await stop(exporter);
+  await stop(prom);
 });
 
 test('the public site refuses /metrics and the internal route', async () => {
@@ -200,4 +218,14 @@ test('Prometheus sees requests, a worker crash and a job run move the series', {
   const table = (await run(jobs, ['status', '--env-file', ''], { env: { ...process.env, ...STACK } })).stdout;
   assert.match(table, /^JOB +LAST START +RESULT/m);
   assert.match(table, /^dispatch +\S+ +ok +[0-9.]+s +\d+ +0 +\S+ +\S+ +ok$/m);
+});
+
+test("nginx's stub_status reaches Prometheus through Debian's prometheus-nginx-exporter", { skip: SKIP || (!EXPORTER && 'prometheus-nginx-exporter is not installed') }, async () => {
+  const accepted = 'nginx_connections_accepted{job="nginx"}';
+  const first = await waitFor(() => query(accepted), { timeoutMs: 20000, intervalMs: 500 });
+  assert.ok(first >= 1, `no ${accepted} in Prometheus`);
+  await Promise.all(Array.from({ length: 5 }, () => get('/api/health')));
+  const grew = await waitFor(async () => ((await query(accepted)) ?? 0) >= first + 5, { timeoutMs: 20000, intervalMs: 500 });
+  assert.ok(grew, `${accepted} did not grow from ${first}`);
+  assert.equal(await query('nginx_up{job="nginx"}'), 1);
 });
