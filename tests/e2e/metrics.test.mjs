@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -54,6 +54,12 @@ function sample(text, name, labels = {}) {
     if (want.every((w) => line.includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
+}
+
+/** A PromQL instant query: Prometheus' whole answer ({status, data} or {status, error}). */
+async function queryRaw(q) {
+  const r = await fetchText(`http://127.0.0.1:${PROM_PORT}/api/v1/query?query=${encodeURIComponent(q)}`);
+  return JSON.parse(r.text);
 }
 
 /** A PromQL instant query against our Prometheus: the first result's value, or undefined. */
@@ -228,4 +234,27 @@ test("nginx's stub_status reaches Prometheus through Debian's prometheus-nginx-e
   const grew = await waitFor(async () => ((await query(accepted)) ?? 0) >= first + 5, { timeoutMs: 20000, intervalMs: 500 });
   assert.ok(grew, `${accepted} did not grow from ${first}`);
   assert.equal(await query('nginx_up{job="nginx"}'), 1);
+});
+
+test('every panel of the Grafana dashboard is a query Prometheus accepts, on series that exist', { skip: SKIP }, async () => {
+  const dash = JSON.parse(readFileSync(resolve(REPO, 'deploy/grafana/swmra-dashboard.json'), 'utf8'));
+  assert.ok(dash.panels.length >= 10);
+  const scrape = (await fetchText(METRICS_URL)).text;
+  for (const p of dash.panels) {
+    for (const t of p.targets) {
+      const a = await queryRaw(t.expr);
+      assert.equal(a.status, 'success', `${p.title}: ${t.expr}: ${a.error}`);
+      // the dashboard names only series the stack exports (nginx_* come from the exporter)
+      for (const name of t.expr.match(/\b(?:swmra|nginx)_[a-z_]+/g) || []) {
+        if (name.startsWith('swmra_')) {
+          // the family is exported (it may have no samples yet, e.g. no notifications)
+          const base = name.replace(/_(bucket|sum|count)$/, '');
+          assert.match(scrape, new RegExp(`^# TYPE ${base} `, 'm'), `${p.title}: no family ${name}`);
+        } else if (EXPORTER) {
+          const seen = await queryRaw(`count(${name})`);
+          assert.ok(seen.data.result.length > 0, `${p.title}: no series ${name}`);
+        }
+      }
+    }
+  }
 });
