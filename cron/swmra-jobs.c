@@ -22,10 +22,11 @@ struct job_row {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: swmra-jobs status [--json] [--env-file PATH]\n"
-		   "Prints each cron job's last run, outcome, duration, items and next expected\n"
-		   "run from the job records in the database. OVERDUE: no success within twice\n"
-		   "the job's period. Exit codes: 0 ok, 1 database error, 2 usage/configuration.\n");
+	fprintf(f,
+		"usage: swmra-jobs status [--json] [--env-file PATH]\n"
+		"Prints each cron job's last run, outcome, duration, items and next expected\n"
+		"run from the job records in the database. OVERDUE: no success within twice\n"
+		"the job's period. Exit codes: 0 ok, 1 database error, 2 usage/configuration.\n");
 }
 
 static int64_t doc_date(const bson_t *d, const char *k)
@@ -98,7 +99,8 @@ static json_object *row_json(const struct job_row *r, int64_t now)
 	char dur[32];
 	snprintf(dur, sizeof(dur), "%.3f", r->duration);
 	json_object_object_add(o, "last_duration_seconds",
-			       r->duration >= 0 ? json_object_new_double_s(r->duration, dur) : NULL);
+			       r->duration >= 0 ? json_object_new_double_s(r->duration, dur)
+						: NULL);
 	json_object_object_add(o, "last_items",
 			       r->items >= 0 ? json_object_new_int(r->items) : NULL);
 	json_object_object_add(o, "last_failures",
@@ -159,8 +161,8 @@ static int jobs_status(bool json)
 	} else if (json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "jobs", json_object_get(list));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								     JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
 	json_object_put(list);
