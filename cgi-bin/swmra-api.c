@@ -20,6 +20,7 @@
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
+#include "infra/metrics.h"
 #include "infra/runtime.h"
 #include "infra/webpush.h"
 
@@ -156,9 +157,11 @@ static pid_t spawn(int fd, int slot)
 	if (pid == 0) {
 		if (slot < 0)
 			bootstrap_main();
+		metrics_worker_slot(slot);
 		worker_main(fd);
 	}
 	if (slot >= 0) {
+		metrics_inc(METRICS_WORKER_STARTS);
 		workers[slot].pid = pid;
 		workers[slot].started = time(NULL);
 	}
@@ -187,6 +190,9 @@ static void reap(int fd, bool respawn)
 			continue;
 		json_object *f = json_object_new_object();
 		json_object_object_add(f, "worker_pid", json_object_new_int((int)pid));
+		metrics_worker_gone(slot);
+		if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
+			metrics_inc(METRICS_WORKER_CRASHES);
 		if (WIFSIGNALED(status)) {
 			json_object_object_add(f, "signal", json_object_new_int(WTERMSIG(status)));
 			log_write(LOG_ERROR, f, "worker crashed (signal %d)", WTERMSIG(status));
@@ -207,6 +213,7 @@ static void reap(int fd, bool respawn)
 			sleep(1);
 		pid_t np = spawn(fd, slot);
 		if (np > 0) {
+			metrics_inc(METRICS_WORKER_RESPAWNS);
 			json_object *g = json_object_new_object();
 			json_object_object_add(g, "worker_pid", json_object_new_int((int)np));
 			json_object_object_add(g, "replaces", json_object_new_int((int)pid));
@@ -298,6 +305,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "swmra-api: --workers must be at most %d\n", MAX_WORKERS);
 		return 2;
 	}
+
+	/* before any fork: every worker inherits the same shared counters */
+	if (metrics_setup(api_routes, api_routes_count, nworkers) < 0)
+		log_warn("metrics disabled: cannot map shared memory: %s", strerror(errno));
 
 	FCGX_Init();
 	int fd = FCGX_OpenSocket(socket_path, 1024);

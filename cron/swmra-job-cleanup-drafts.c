@@ -51,6 +51,7 @@ int main(int argc, char **argv)
 	    .name = "cleanup-drafts",
 	    .description = "Delete pickup request drafts older than DRAFT_MAX_AGE_DAYS.",
 	    .window_seconds = 3600,
+	    .period_seconds = 86400, /* nightly (cron/swmra.cron) */
 	    .run = run,
 	};
 	return job_main(argc, argv, &spec);

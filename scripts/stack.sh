@@ -9,6 +9,8 @@
 # Everything is parameterised by environment variables (defaults in brackets):
 #   STACK_DIR [<repo>/var]      pid files in run/, logs in log/, data, mail, uploads, nginx
 #   HTTP_PORT [8080]  MONGO_PORT [27017]  SMTP_PORT [1025]    (all on 127.0.0.1)
+#   METRICS_PORT [9145; HTTP_PORT+65 when HTTP_PORT is not 8080]  nginx's internal listener: /metrics, /stub_status,
+#                               /nchan_stub_status (127.0.0.1 only)
 #   APP_ENV [development]       passed to the API (test stacks use "test")
 #   SWMRA_BUILD_DIR [<repo>]    where cgi-bin/swmra-api was built (out-of-tree builds)
 #   STACK_SERVICES ["mongo smtp api nginx"]   which services start/stop/status handle
@@ -50,6 +52,9 @@ BUILD_DIR=${SWMRA_BUILD_DIR:-$REPO}
 HTTP_PORT=${HTTP_PORT:-8080}
 MONGO_PORT=${MONGO_PORT:-27017}
 SMTP_PORT=${SMTP_PORT:-1025}
+# 9145 for the dev stack; any other stack (tests, benches) its HTTP port + 65, so stacks
+# started side by side never share it
+METRICS_PORT=${METRICS_PORT:-$([ "$HTTP_PORT" = 8080 ] && echo 9145 || echo $((HTTP_PORT + 65)))}
 APP_ENV=${APP_ENV:-development}
 LISTEN_ADDR=127.0.0.1
 STACK_SERVICES=${STACK_SERVICES:-mongo smtp api nginx}
@@ -477,6 +482,7 @@ render_nginx() {
 			-e "s|@LOG_DIR@|$(sed_escape "$LOG_DIR")|g" \
 			-e "s|@LISTEN_ADDR@|$LISTEN_ADDR|g" \
 			-e "s|@HTTP_PORT@|$(sed_escape "$HTTP_PORT")|g" \
+			-e "s|@METRICS_PORT@|$(sed_escape "$METRICS_PORT")|g" \
 			-e "s|@SPA_ROOT@|$(sed_escape "$spa")|g" \
 			-e "s|@UPLOAD_DIR@|$(sed_escape "$UPLOAD_DIR")|g" \
 			-e "s|@OPENAPI_JSON@|$(sed_escape "$STACK_DIR/www/openapi.json")|g" \
@@ -537,6 +543,7 @@ start_nginx() {
 	fi
 	mv "$NGINX_DIR/nginx.conf.new" "$NGINX_DIR/nginx.conf"
 	require_port_free "$HTTP_PORT" HTTP HTTP_PORT
+	require_port_free "$METRICS_PORT" metrics METRICS_PORT
 	rm -f "$NCHAN_PUB_SOCKET" # stale socket of a killed nginx: bind() would fail
 	if ! nginx_cmd -t -q >>"$LOG_DIR/nginx-stderr.log" 2>&1; then
 		tail -n 20 "$LOG_DIR/nginx-stderr.log" >&2
@@ -544,7 +551,7 @@ start_nginx() {
 	fi
 	pid=$(spawn nginx "$LOG_DIR/nginx-stderr.log" nginx -p "$NGINX_DIR/" -c "$NGINX_DIR/nginx.conf" -g 'daemon off;')
 	wait_port "$HTTP_PORT" 15 "$pid" "$LOG_DIR/nginx-error.log" nginx
-	say "nginx listening on http://127.0.0.1:$HTTP_PORT/ (pid $pid)"
+	say "nginx listening on http://127.0.0.1:$HTTP_PORT/ (pid $pid; metrics http://127.0.0.1:$METRICS_PORT/metrics)"
 }
 
 # ---------------------------------------------------------------------- commands
@@ -625,7 +632,7 @@ cmd_status() {
 
 cmd_env() {
 	local v
-	for v in STACK_DIR HTTP_PORT MONGO_PORT SMTP_PORT APP_ENV MONGO_URI MONGO_DB PUBLIC_BASE_URL \
+	for v in STACK_DIR HTTP_PORT METRICS_PORT MONGO_PORT SMTP_PORT APP_ENV MONGO_URI MONGO_DB PUBLIC_BASE_URL \
 		UPLOAD_DIR SMTP_HOST NCHAN_PUB_SOCKET FCGI_SOCKET WORKERS FERRETDB_BACKEND FERRETDB_POSTGRESQL_URL; do
 		printf 'export %s=%q\n' "$v" "${!v}"
 	done
@@ -640,10 +647,11 @@ cmd_env() {
 	[ -n "${TEST_NOW_OFFSET:-}" ] && printf 'export TEST_NOW_OFFSET=%q\n' "$TEST_NOW_OFFSET"
 	printf 'export SWMRA_BASE_URL=%q\n' "http://127.0.0.1:$HTTP_PORT"
 	printf 'export SWMRA_MAILDIR=%q\n' "$STACK_DIR/mail"
+	printf 'export SWMRA_METRICS_URL=%q\n' "http://127.0.0.1:$METRICS_PORT/metrics"
 }
 
 usage() {
-	sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,42p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 

@@ -10,6 +10,8 @@ extern const size_t api_routes_count;
 /* health.c */
 int api_health(struct http_request *req, struct http_response *res);
 int api_health_ready(struct http_request *req, struct http_response *res);
+/* GET /metrics of the internal listener only (404 anywhere else): Prometheus text. */
+int api_internal_metrics(struct http_request *req, struct http_response *res);
 
 /* auth handlers: begin */
 /* auth.c */

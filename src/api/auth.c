@@ -14,6 +14,7 @@
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
+#include "infra/metrics.h"
 #include "infra/timeutil.h"
 
 #define PASSWORD_MIN 8
@@ -240,8 +241,10 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 	int64_t wait = auth_backoff_check(&at, &err);
 	if (wait < 0)
 		return http_db_error(res, &err);
-	if (wait > 0)
+	if (wait > 0) {
+		metrics_inc(METRICS_LOGINS_THROTTLED);
 		return too_many(res, wait);
+	}
 
 	bool ok = rc == USERS_OK ? auth_verify_password(u->password_hash, password)
 				 : auth_verify_dummy(password);
@@ -253,6 +256,7 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 			json_object_object_add(f, "user_id", json_object_new_string(u->id));
 		json_object_object_add(f, "trusted_device", json_object_new_boolean(known_device));
 		log_write(LOG_INFO, f, "login failed");
+		metrics_inc(METRICS_LOGINS_FAILED);
 		return http_error(res, 401, "Invalid credentials");
 	}
 	if (u->disabled)

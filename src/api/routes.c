@@ -50,6 +50,8 @@ const struct route api_routes[] = {
     {"POST", "/api/notifications/{id}/read", api_notifications_read, ROLE_CITIZEN},
     /* nginx auth_request only: nginx answers 404 for /api/internal/ from outside */
     {"GET", "/api/internal/ws-auth", api_internal_ws_auth, ROLE_NONE},
+    /* nginx's internal metrics listener only (its /metrics sets SWMRA_METRICS_LISTENER) */
+    {"GET", "/api/internal/metrics", api_internal_metrics, ROLE_NONE},
     {"POST", "/api/ws/ticket", api_ws_ticket, ROLE_CITIZEN},
     {"GET", "/api/push/vapid-public-key", api_push_vapid_key, ROLE_NONE},
     {"POST", "/api/push/subscriptions", api_push_subscribe, ROLE_CITIZEN},

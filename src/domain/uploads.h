@@ -54,10 +54,10 @@ bool uploads_valid_relpath(const char *rel);
 
 enum upload_store_result {
 	UPLOAD_STORE_OK = 0,
-	UPLOAD_STORE_UNSUPPORTED = 1,  /* not a clean JPEG, PNG or WebP: answer 415 */
-	UPLOAD_STORE_TOO_LARGE = 2,    /* over UPLOAD_MAX_BYTES: answer 413 */
-	UPLOAD_STORE_QUOTA = 3,	       /* over the owner's quota: answer 429 (refusal, retry_after) */
-	UPLOAD_STORE_IO_ERROR = -2,    /* writing the file failed (logged): answer 500 */
+	UPLOAD_STORE_UNSUPPORTED = 1, /* not a clean JPEG, PNG or WebP: answer 415 */
+	UPLOAD_STORE_TOO_LARGE = 2,   /* over UPLOAD_MAX_BYTES: answer 413 */
+	UPLOAD_STORE_QUOTA = 3,	    /* over the owner's quota: answer 429 (refusal, retry_after) */
+	UPLOAD_STORE_IO_ERROR = -2, /* writing the file failed (logged): answer 500 */
 	UPLOAD_STORE_UNAVAILABLE = -3, /* the object store is down: answer 503, retryable */
 	UPLOAD_STORE_DB_ERROR = -1     /* err is set */
 };

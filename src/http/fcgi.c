@@ -10,6 +10,7 @@
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
+#include "infra/metrics.h"
 
 /* Bytes of an oversized body we still read (and drop) so nginx sees a clean response
  * instead of a reset while it is still sending. nginx's own client_max_body_size stops
@@ -99,6 +100,7 @@ static void handle(FCGX_Request *r, const struct route *routes, size_t nroutes)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	metrics_request_begin();
 	struct arena *a = arena_new();
 	struct http_request req;
 	struct http_response res;
@@ -118,6 +120,8 @@ static void handle(FCGX_Request *r, const struct route *routes, size_t nroutes)
 	req.ws_token = param(r, a, "HTTP_X_SWMRA_TOKEN");
 	req.device_cookie = param(r, a, "SWMRA_DEVICE_COOKIE");
 	req.ws_ticket = param(r, a, "HTTP_X_SWMRA_TICKET");
+	const char *ml = FCGX_GetParam("SWMRA_METRICS_LISTENER", r->envp);
+	req.metrics_listener = ml && strcmp(ml, "1") == 0;
 	if (!req.method)
 		req.method = "GET";
 	if (!req.path)
@@ -139,12 +143,15 @@ static void handle(FCGX_Request *r, const struct route *routes, size_t nroutes)
 		http_header(&res, "X-Store-Commands", n);
 	}
 	write_response(r, &res);
+	double ms = ms_since(&t0);
+	/* the one request-timing hook: route pattern (NULL when none matched), method, status */
+	metrics_request_end(req.route_pattern, req.method, status, ms / 1e3);
 
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "method", json_object_new_string(req.method));
 	json_object_object_add(f, "path", json_object_new_string(req.path));
 	json_object_object_add(f, "status", json_object_new_int(status));
-	json_object_object_add(f, "duration_ms", json_object_new_double(ms_since(&t0)));
+	json_object_object_add(f, "duration_ms", json_object_new_double(ms));
 	if (req.authed)
 		json_object_object_add(f, "user_id", json_object_new_string(req.user.id));
 	log_write(status >= 500 ? LOG_WARN : LOG_INFO, f, "request");

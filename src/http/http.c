@@ -11,6 +11,7 @@
 #include "infra/db.h"
 #include "infra/jsonx.h"
 #include "infra/log.h"
+#include "infra/metrics.h"
 
 enum role role_parse(const char *s)
 {
@@ -277,8 +278,11 @@ int http_db_error(struct http_response *res, const void *bson_error)
 	json_object_object_add(f, "db_domain", json_object_new_int((int)err->domain));
 	json_object_object_add(f, "db_code", json_object_new_int((int)err->code));
 	log_write(LOG_ERROR, f, "database error: %s", err->message);
-	if (db_is_unavailable(err))
+	metrics_inc(METRICS_DB_ERRORS);
+	if (db_is_unavailable(err)) {
+		metrics_inc(METRICS_DB_UNAVAILABLE);
 		return http_error(res, 503, "Database unavailable, please retry shortly");
+	}
 	return http_error(res, 500, "Internal server error");
 }
 

@@ -54,6 +54,9 @@ struct http_request {
 	const char *params[HTTP_MAX_PARAMS];
 	int nparams;
 	const char *route_pattern;
+	/* set by nginx's internal metrics listener only (FastCGI param SWMRA_METRICS_LISTENER,
+	 * which no client header can produce): the one place /metrics is answered */
+	bool metrics_listener;
 	bool authed;
 	struct auth_user user;
 };

@@ -66,6 +66,46 @@ static enum db_claim_result take_run_key(const struct job_spec *spec, bson_error
 	return r;
 }
 
+/* $set `set` on the job's status document, creating it (last writer wins: only the
+ * outcome of the latest run matters, so no claim is needed). `set` is consumed. */
+static void job_status_set(const char *name, bson_t *set)
+{
+	bson_t *q = BCON_NEW("_id", BCON_UTF8(name));
+	bson_t u = BSON_INITIALIZER;
+	BSON_APPEND_DOCUMENT(&u, "$set", set);
+	bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
+	bson_error_t err;
+	if (!mongoc_collection_update_one(db_coll(JOB_STATUS_COLL), q, &u, opts, NULL, &err))
+		log_warn("cannot record the job status of %s: %s", name, err.message);
+	bson_destroy(opts);
+	bson_destroy(&u);
+	bson_destroy(q);
+	bson_destroy(set);
+}
+
+static void job_status_start(const struct job_spec *spec, int64_t start)
+{
+	char host[128] = "";
+	gethostname(host, sizeof(host) - 1);
+	int period = spec->period_seconds > 0 ? spec->period_seconds : spec->window_seconds;
+	job_status_set(spec->name, BCON_NEW("job", BCON_UTF8(spec->name), "last_start_at",
+					    BCON_DATE_TIME(start), "period_seconds",
+					    BCON_INT32(period), "host", BCON_UTF8(host)));
+}
+
+static void job_status_end(const struct job_spec *spec, const struct job_ctx *ctx, int64_t start,
+			   const char *result)
+{
+	int64_t end = time_now_ms();
+	bson_t *set = BCON_NEW("last_end_at", BCON_DATE_TIME(end), "last_duration_seconds",
+			       BCON_DOUBLE((double)(end - start) / 1e3), "last_items",
+			       BCON_INT32(ctx->actions), "last_failures", BCON_INT32(ctx->failures),
+			       "last_result", BCON_UTF8(result));
+	if (strcmp(result, "ok") == 0)
+		BSON_APPEND_DATE_TIME(set, "last_success_at", end);
+	job_status_set(spec->name, set);
+}
+
 int job_main(int argc, char **argv, const struct job_spec *spec)
 {
 	struct job_ctx ctx = {.name = spec->name};
@@ -119,16 +159,19 @@ int job_main(int argc, char **argv, const struct job_spec *spec)
 			return 0;
 		}
 	}
+	int64_t started = time_now_ms();
+	if (!ctx.dry_run)
+		job_status_start(spec, started);
 	int r = spec->run(&ctx);
+	const char *result = r < 0 ? "error" : ctx.failures ? "partial" : "ok";
+	if (!ctx.dry_run)
+		job_status_end(spec, &ctx, started, result);
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "job", json_object_new_string(spec->name));
 	json_object_object_add(f, "actions", json_object_new_int(ctx.actions));
 	json_object_object_add(f, "failures", json_object_new_int(ctx.failures));
 	json_object_object_add(f, "dry_run", json_object_new_boolean(ctx.dry_run));
-	json_object_object_add(f, "result",
-			       json_object_new_string(r < 0	     ? "error"
-						      : ctx.failures ? "partial"
-								     : "ok"));
+	json_object_object_add(f, "result", json_object_new_string(result));
 	log_write(r < 0 || ctx.failures ? LOG_WARN : LOG_INFO, f, "summary");
 	if (r < 0 || ctx.failures)
 		rc = 1;

@@ -25,7 +25,15 @@ struct job_spec {
 	const char *description;	 /* one line for --help */
 	int window_seconds;		 /* the cron period: one scheduled run per window */
 	int (*run)(struct job_ctx *ctx); /* 0, or -1 when the run could not proceed */
+	int period_seconds; /* how often cron runs it (0: window_seconds); for job health */
 };
+
+/* Job health: every run that is not a dry run records its start, then its end, in
+ * `job_status` (one document per job, _id = name: last_start_at, last_end_at,
+ * last_success_at, last_duration_seconds, last_items, last_failures, last_result,
+ * period_seconds, host). The metrics scrape and `swmra-jobs status` read it; a record
+ * that cannot be written is logged and never fails the job. */
+#define JOB_STATUS_COLL "job_status"
 
 /* Parses options, loads config, initialises the runtime, takes the run key, calls run,
  * logs the summary. Returns the process exit code. */

@@ -59,7 +59,7 @@ elif command -v docker-compose >/dev/null 2>&1; then compose=docker-compose; fi
 if [ -n "$compose" ]; then
 	echo "# compose: $($compose version 2>/dev/null | head -n 1) (no engine needed for config)"
 	check "docker-compose.yml: '$compose config' accepts it" \
-		bash -c "cd '$T/compose' && $compose --profile multinode config >'$T/resolved.yml'"
+		bash -c "cd '$T/compose' && $compose --profile multinode --profile monitoring config >'$T/resolved.yml'"
 	check "docker-compose.yml: '$compose config --quiet' without profiles" \
 		bash -c "cd '$T/compose' && $compose config --quiet"
 else
@@ -94,6 +94,13 @@ ef = raw.get("env_file")
 need(any(str(e).endswith(".env") for e in (ef if isinstance(ef, list) else [ef])), "app has no env_file .env")
 need(any("uploads" in str(v) for v in a.get("volumes", [])), "app has no uploads volume")
 need("multinode" in (r.get("profiles") or []), "redis is not in the multinode profile")
+pr = s.get("prometheus", {})
+need("monitoring" in (pr.get("profiles") or []), "no prometheus service in the monitoring profile")
+need(any("deploy/prometheus/prometheus.yml" in str(v) for v in pr.get("volumes", [])) and
+     any("deploy/prometheus/alerts.yml" in str(v) for v in pr.get("volumes", [])),
+     "prometheus does not mount deploy/prometheus/prometheus.yml and alerts.yml")
+need("9145" in str(a.get("environment", {}).get("METRICS_LISTEN", "")), "app has no METRICS_LISTEN on 9145")
+need(not any("9145" in str(p) for p in a.get("ports", []) or []), "app publishes the metrics listener")
 need("mailhog" in str(mh.get("image", "")) or "mailpit" in str(mh.get("image", "")), "no mail catcher image")
 ports = []
 for name, svc in s.items():
@@ -113,6 +120,18 @@ PY
 if grep -nE '^[[:space:]]*(JWT_SECRET|SMTP_PASS|SMS_AUTH_TOKEN)[[:space:]]*:' "$REPO/docker-compose.yml" >"$T/secrets.out"; then
 	bad "docker-compose.yml sets a secret itself"; cat "$T/secrets.out"
 else ok "docker-compose.yml holds no secrets (they come from .env)"; fi
+
+# ---------------------------------------------------------------- 1b. Prometheus files
+if command -v promtool >/dev/null 2>&1; then
+	check "deploy/prometheus/prometheus.yml: promtool check config (with alerts.yml)" \
+		promtool check config "$REPO/deploy/prometheus/prometheus.yml"
+	check "deploy/prometheus/alerts.yml: promtool test rules alerts.test.yml" \
+		bash -c "cd '$REPO/deploy/prometheus' && promtool test rules alerts.test.yml"
+	check "deploy/prometheus/prometheus.yml scrapes app:9145, where docker-compose.yml puts METRICS_LISTEN" \
+		grep -q '"app:9145"' "$REPO/deploy/prometheus/prometheus.yml"
+else
+	bad "promtool is missing: apt-get install prometheus (scripts/dev install) to check deploy/prometheus/"
+fi
 
 # ---------------------------------------------------------------- 2. .env.example
 check ".env.example lists exactly src/infra/config.c's variables, with their defaults" \
@@ -152,6 +171,7 @@ render() { # outdir extra-env...
 	local out=$1; shift
 	env SWMRA_ENV_FILE= TEMPLATE_DIR="$REPO/nginx" SERVER_NAME=localhost \
 		LISTEN_ADDR=127.0.0.1 HTTP_PORT="$HTTP_PORT" HTTPS_PORT="$HTTPS_PORT" \
+		METRICS_LISTEN="127.0.0.1:$((HTTP_PORT + 65))" \
 		TLS_CERT="$T/tls/cert.pem" TLS_KEY="$T/tls/key.pem" LOG_DIR="$T/log" \
 		FCGI_SOCKET="$T/run/swmra-api.sock" NCHAN_PUB_SOCKET="$T/run/nchan-pub.sock" \
 		UPLOAD_DIR="$T/uploads" SPA_ROOT="$T/www" ACME_ROOT="$T/acme" \
@@ -234,6 +254,7 @@ else
 				RUN_DIR="$L/run" STATE_DIR="$L/state" CACHE_DIR="$L/cache" LOG_DIR="$L/log" \
 				NGINX_MAIN_CONF="$L/share/docker/nginx.conf" CRON_D="$L/etc" RUN_CRON=0 \
 				LISTEN_ADDR=127.0.0.1 HTTP_PORT="$HTTP_PORT" HTTPS_PORT="$HTTPS_PORT" \
+				METRICS_LISTEN="127.0.0.1:$((HTTP_PORT + 65))" \
 				APP_ENV=production JWT_SECRET=deploy-test-secret-0123456789abcdef0123456789 \
 				UPLOAD_LINK_SECRET="$LINK_SECRET" \
 				MONGO_URI="mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300" WORKERS=2 \
@@ -278,6 +299,10 @@ else
 			check "unknown API path: 404 JSON" bash -c "
 				[ \"\$(curl ${R[*]} -o '$T/404.json' -w '%{http_code}' '$B/api/no-such-thing')\" = 404 ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))[\"detail\"]' '$T/404.json'"
 			check "/api/internal/ is not reachable: 404 JSON" bash -c "[ \"\$(curl ${R[*]} -o /dev/null -w '%{http_code}' '$B/api/internal/ws-auth')\" = 404 ]"
+			check "/metrics is not on the public site: 404" bash -c "[ \"\$(curl ${R[*]} -o /dev/null -w '%{http_code}' '$B/metrics')\" = 404 ] && [ \"\$(curl ${R[*]} -o /dev/null -w '%{http_code}' '$B/api/internal/metrics')\" = 404 ]"
+			check "the internal metrics listener (METRICS_LISTEN) serves /metrics and stub_status" bash -c "
+				curl -fsS --max-time 10 'http://127.0.0.1:$((HTTP_PORT + 65))/metrics' | grep -q '^swmra_build_info{' &&
+				curl -fsS --max-time 10 'http://127.0.0.1:$((HTTP_PORT + 65))/stub_status' | grep -q '^Active connections'"
 			check "/api/health/ready answers JSON (503 without MongoDB)" bash -c "
 				c=\$(curl ${R[*]} -o '$T/ready.json' -w '%{http_code}' '$B/api/health/ready'); { [ \$c = 503 ] || [ \$c = 200 ]; } && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '$T/ready.json'"
 			check "413 as JSON for an oversized body" bash -c "

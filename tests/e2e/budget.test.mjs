@@ -38,6 +38,7 @@ export const BUDGETS = {
   'GET /api/push/vapid-public-key': 0,
   'GET /api/internal/ws-auth': 1, // nginx-internal (auth_request): the session check alone
   'GET /api/internal/upload-object': 0, // nginx-internal (s3 photos): the store, not the database
+  'GET /api/internal/metrics': 12, // nginx-internal listener, once per scrape: ping, seats, queues, jobs
   'POST /api/ws/ticket': 1, // the ticket's hash, inserted (the session check is cached)
   // writes: a change of a request reads it (document + probe), claims its version (insert),
   // writes the document forward (re-read + update), notifies (insert + publish)

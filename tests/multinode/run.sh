@@ -135,7 +135,7 @@ start_node() { # name http-port https-port
 	SWMRA_ENV_FILE= TEMPLATE_DIR=$REPO/nginx LISTEN_ADDR=127.0.0.1 HTTP_PORT=$2 HTTPS_PORT=$3 \
 		TLS_CERT=$T/tls/cert.pem TLS_KEY=$T/tls/key.pem LOG_DIR=$D/log SPA_ROOT=$D/www \
 		FCGI_SOCKET=$D/run/api.sock NCHAN_PUB_SOCKET=$D/run/pub.sock UPLOAD_DIR=$D/uploads \
-		ACME_ROOT=$D/acme NCHAN_REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
+		ACME_ROOT=$D/acme NCHAN_REDIS_URL=redis://127.0.0.1:$REDIS_PORT METRICS_LISTEN=127.0.0.1:$(($2 + 65)) \
 		bash "$REPO/deploy/swmra-render-nginx.in" --out "$D/nginx" >/dev/null || return 1
 	sed -e "s|@RUN_DIR@|$D/run|g" -e "s|@CACHE_DIR@|$D/cache|g" -e "s|@NGINX_DIR@|$D/nginx|g" \
 		-e "s|worker_processes auto;|worker_processes 2;|" \
