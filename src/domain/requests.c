@@ -931,8 +931,8 @@ json_object *requests_list(const struct req_query *q, int64_t *total, bson_error
 	 * the total is known without a count, which on FerretDB costs as much as the find
 	 * (most residents have fewer requests than a page: one store command, not two). */
 	bson_t *opts =
-	    BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1), "}",
-		     "skip", BCON_INT64(q->skip), "limit", BCON_INT64(q->limit + 1));
+	    BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1), "}", "skip",
+		     BCON_INT64(q->skip), "limit", BCON_INT64(q->limit + 1));
 	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), &filter, opts, NULL);
 	/* The page is the documents: each carries its timeline. Only documents written before
 	 * they did (a version, no timeline) need their change logs, in one query. Unlike a
