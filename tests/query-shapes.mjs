@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 // collections that stay small by design: read whole or by _id, never grow with use
-const SMALL = new Set(['slot_templates', 'slot_overrides', 'session_state']);
+// (job_status: one record per cron job)
+const SMALL = new Set(['slot_templates', 'slot_overrides', 'session_state', 'job_status']);
 
 // shapes that may scan, each with why: [collection, test on the shape string, reason]
 export const ACCEPTED = [
