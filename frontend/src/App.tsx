@@ -25,6 +25,7 @@ const StaffRequestDetail = lazy(() => import('./pages/staff/StaffRequestDetail')
 const SlotCalendar = lazy(() => import('./pages/staff/SlotCalendar'));
 const Users = lazy(() => import('./pages/admin/Users'));
 const SlotTemplates = lazy(() => import('./pages/admin/SlotTemplates'));
+const System = lazy(() => import('./pages/admin/System'));
 
 /** Session wiring: token check, 401 sign-out, live notifications and points while signed in. */
 export function useSession(): void {
@@ -82,6 +83,7 @@ export function AppRoutes() {
           <Route path="staff/slots" element={<RequireRole roles={[...staffRoles]}><SlotCalendar /></RequireRole>} />
           <Route path="admin/users" element={<RequireRole roles={['admin']}><Users /></RequireRole>} />
           <Route path="admin/slots" element={<RequireRole roles={['admin']}><SlotTemplates /></RequireRole>} />
+          <Route path="admin/system" element={<RequireRole roles={['admin']}><System /></RequireRole>} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

@@ -18,6 +18,7 @@ import type {
   StaffRequest,
   StaffRequestPage,
   StaffSlot,
+  SystemStatus,
   TokenResponse,
 } from './types';
 
@@ -94,4 +95,5 @@ export const adminApi = {
   overrides: () => http.get<SlotOverride[]>('/admin/slot-overrides'),
   addOverride: (body: NewSlotOverride) => http.post<SlotOverride>('/admin/slot-overrides', body),
   deleteOverride: (id: string) => api<unknown>('DELETE', `/admin/slot-overrides/${enc(id)}`),
+  system: (signal?: AbortSignal) => http.get<SystemStatus>('/admin/system', undefined, signal),
 };

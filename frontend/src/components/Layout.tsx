@@ -118,6 +118,9 @@ export function Layout() {
                 <NavLink to="/admin/slots" className={navClass}>
                   {t('nav.slotTemplates')}
                 </NavLink>
+                <NavLink to="/admin/system" className={navClass}>
+                  {t('nav.system')}
+                </NavLink>
               </>
             )}
             <div className="flex flex-col gap-1 md:ml-auto md:flex-row md:items-center">
