@@ -459,6 +459,25 @@ function Wizard({ draft }: { draft?: PickupRequest }) {
   );
 }
 
+// Outside Review: a component defined inside another is a new type on every render, so
+// React would remount these rows each time.
+function Row({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div className="py-2 sm:grid sm:grid-cols-3 sm:gap-4">
+      <dt className="text-sm font-medium text-gray-800">{label}</dt>
+      <dd className="text-sm text-gray-900 sm:col-span-2">{children}</dd>
+    </div>
+  );
+}
+
+function Edit({ s, onEdit }: { s: Step; onEdit: (s: Step) => void }) {
+  return (
+    <button type="button" className="text-sm font-semibold text-brand-800 underline" onClick={() => onEdit(s)}>
+      {t('wizard.edit', { step: tDyn(`wizard.step.${s}`) })}
+    </button>
+  );
+}
+
 function Review({
   values,
   special,
@@ -474,17 +493,6 @@ function Review({
   photos: PhotoItem[];
   onEdit: (s: Step) => void;
 }) {
-  const Row = ({ label, children }: { label: string; children: React.ReactNode }) => (
-    <div className="py-2 sm:grid sm:grid-cols-3 sm:gap-4">
-      <dt className="text-sm font-medium text-gray-800">{label}</dt>
-      <dd className="text-sm text-gray-900 sm:col-span-2">{children}</dd>
-    </div>
-  );
-  const Edit = ({ s }: { s: Step }) => (
-    <button type="button" className="text-sm font-semibold text-brand-800 underline" onClick={() => onEdit(s)}>
-      {t('wizard.edit', { step: tDyn(`wizard.step.${s}`) })}
-    </button>
-  );
   const done = photos.filter((p) => p.state === 'done');
   return (
     <div className="space-y-4">
@@ -492,7 +500,7 @@ function Review({
       <section>
         <div className="flex items-center justify-between">
           <h3 className="font-semibold text-gray-900">{t('wizard.step.details')}</h3>
-          <Edit s="details" />
+          <Edit onEdit={onEdit} s="details" />
         </div>
         <dl className="divide-y divide-gray-200">
           <Row label={t('field.category')}>{categoryLabel(values.category)}</Row>
@@ -504,7 +512,7 @@ function Review({
       <section>
         <div className="flex items-center justify-between">
           <h3 className="font-semibold text-gray-900">{t('wizard.step.address')}</h3>
-          <Edit s="address" />
+          <Edit onEdit={onEdit} s="address" />
         </div>
         <dl className="divide-y divide-gray-200">
           <Row label={t('field.address')}>
@@ -516,14 +524,14 @@ function Review({
       <section>
         <div className="flex items-center justify-between">
           <h3 className="font-semibold text-gray-900">{t('wizard.step.slot')}</h3>
-          <Edit s="slot" />
+          <Edit onEdit={onEdit} s="slot" />
         </div>
         <p className="py-2 text-sm text-gray-900">{slot ? `${formatSlot(slot)} (${tzLabel()})` : t('wizard.noSlot')}</p>
       </section>
       <section>
         <div className="flex items-center justify-between">
           <h3 className="font-semibold text-gray-900">{t('wizard.step.photos')}</h3>
-          <Edit s="photos" />
+          <Edit onEdit={onEdit} s="photos" />
         </div>
         {done.length === 0 ? (
           <p className="py-2 text-sm text-gray-900">{t('wizard.noPhotos')}</p>

@@ -237,6 +237,7 @@ function SlotCard({
     if (!autoFocus) return;
     (confirmBtn.current ?? openBtn.current)?.focus();
     // Only when the card first appears.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- on mount only, by design
   }, []);
 
   // When the picker closes (booked, or "Close"), give focus back to the button that opens it.
