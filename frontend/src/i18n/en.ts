@@ -290,7 +290,8 @@ export const en = {
   'timeline.staffId': 'staff member …{id}',
 
   'cancel.title': 'Cancel this pickup',
-  'cancel.rule': 'You can cancel until {hours} hours before your slot starts. After that the crew is already planned, so the request can no longer be cancelled here.',
+  'cancel.rule':
+    'You can cancel until {hours} hours before your slot starts. After that the crew is already planned, so the request can no longer be cancelled here.',
   'cancel.deadline': 'Cancel before {when}.',
   'cancel.deadlinePassed': 'The cancellation deadline ({when}) has passed.',
   'cancel.button': 'Cancel request',
@@ -498,7 +499,8 @@ export const en = {
   'templates.saved': 'Slot templates saved.',
 
   'overrides.title': 'Capacity overrides and closures',
-  'overrides.intro': 'Change the seats per slot, or close, for whole local days. For the same day and class the newest override wins. Bookings already made are kept.',
+  'overrides.intro':
+    'Change the seats per slot, or close, for whole local days. For the same day and class the newest override wins. Bookings already made are kept.',
   'overrides.current': 'Current overrides',
   'overrides.none': 'No overrides.',
   'overrides.add': 'Add an override',

@@ -22,7 +22,9 @@ function JobRow({ job }: { job: JobHealth }) {
       </th>
       <td className={td}>{when(job.last_start_at)}</td>
       <td className={td}>{tDyn(`system.result.${job.last_result}`)}</td>
-      <td className={td}>{job.last_duration_seconds == null ? t('system.empty') : t('system.seconds', { value: job.last_duration_seconds.toFixed(3) })}</td>
+      <td className={td}>
+        {job.last_duration_seconds == null ? t('system.empty') : t('system.seconds', { value: job.last_duration_seconds.toFixed(3) })}
+      </td>
       <td className={td}>{job.last_items ?? t('system.empty')}</td>
       <td className={td}>{job.last_failures ?? t('system.empty')}</td>
       <td className={td}>{when(job.last_success_at)}</td>
@@ -115,20 +117,43 @@ export default function System() {
               {status.jobs.length === 0 ? (
                 <EmptyState title={t('system.noJobs')} />
               ) : (
-                <div className="relative overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-gray-200" role="region" aria-labelledby="system-jobs" tabIndex={0}>
+                <div
+                  className="relative overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-gray-200"
+                  role="region"
+                  aria-labelledby="system-jobs"
+                  tabIndex={0}
+                >
                   <table className="min-w-full divide-y divide-gray-200 text-sm">
                     <caption className="sr-only">{t('system.jobsCaption', { count: status.jobs.length })}</caption>
                     <thead className="bg-gray-50 text-left">
                       <tr>
-                        <th scope="col" className={th}>{t('system.job')}</th>
-                        <th scope="col" className={th}>{t('system.lastRun')}</th>
-                        <th scope="col" className={th}>{t('system.outcome')}</th>
-                        <th scope="col" className={th}>{t('system.duration')}</th>
-                        <th scope="col" className={th}>{t('system.items')}</th>
-                        <th scope="col" className={th}>{t('system.failed')}</th>
-                        <th scope="col" className={th}>{t('system.lastSuccess')}</th>
-                        <th scope="col" className={th}>{t('system.next')}</th>
-                        <th scope="col" className={th}>{t('system.health')}</th>
+                        <th scope="col" className={th}>
+                          {t('system.job')}
+                        </th>
+                        <th scope="col" className={th}>
+                          {t('system.lastRun')}
+                        </th>
+                        <th scope="col" className={th}>
+                          {t('system.outcome')}
+                        </th>
+                        <th scope="col" className={th}>
+                          {t('system.duration')}
+                        </th>
+                        <th scope="col" className={th}>
+                          {t('system.items')}
+                        </th>
+                        <th scope="col" className={th}>
+                          {t('system.failed')}
+                        </th>
+                        <th scope="col" className={th}>
+                          {t('system.lastSuccess')}
+                        </th>
+                        <th scope="col" className={th}>
+                          {t('system.next')}
+                        </th>
+                        <th scope="col" className={th}>
+                          {t('system.health')}
+                        </th>
                       </tr>
                     </thead>
                     <tbody className="divide-y divide-gray-200">
@@ -149,9 +174,15 @@ export default function System() {
                   <caption className="sr-only">{t('system.queues')}</caption>
                   <thead className="bg-gray-50 text-left">
                     <tr>
-                      <th scope="col" className={th}>{t('system.queue')}</th>
-                      <th scope="col" className={th}>{t('system.count')}</th>
-                      <th scope="col" className={th}>{t('system.oldest')}</th>
+                      <th scope="col" className={th}>
+                        {t('system.queue')}
+                      </th>
+                      <th scope="col" className={th}>
+                        {t('system.count')}
+                      </th>
+                      <th scope="col" className={th}>
+                        {t('system.oldest')}
+                      </th>
                     </tr>
                   </thead>
                   <tbody className="divide-y divide-gray-200">
