@@ -14,7 +14,7 @@
 #                 BUILD/tests/.check-logs/commands) must be served by a declared index;
 #                 report BUILD/tests/.check-logs/query-shapes.md
 #   frontend      the web app's unit tests     npm test in frontend/ (and npm run typecheck,
-#                                              npm run check:api: one test each)
+#                                              check:api, lint, format:check: one test each)
 #   browser       Chromium against the stack   tests/browser/run.sh
 #   deploy        compose/nginx/entrypoint     tests/deploy/compose-config.sh (no Docker engine)
 #   multinode     two app nodes, one DB+Redis  tests/multinode/run.sh (own FerretDB, Redis, SMTP)
@@ -242,12 +242,13 @@ run_query_shapes() {
 # ------------------------------------------------------------------------ frontend
 run_frontend() {
 	local log=$LOGS/frontend.log line p f s rc check cp=0 cf=0 failed=()
-	section "frontend (typecheck, API types drift check, npm test in frontend/)"
+	section "frontend (typecheck, API types drift check, ESLint, Prettier, npm test in frontend/)"
 	[ -f "$SRC/frontend/package.json" ] || { absent frontend "frontend/package.json does not exist yet"; return; }
 	[ -d "$SRC/frontend/node_modules" ] || { missing frontend "frontend/node_modules (npm ci in frontend/, or scripts/dev install)"; return; }
 	# one test each: the web app type-checks (tsc --noEmit), and src/api/schema.d.ts is what
-	# docs/openapi.yaml generates (a spec change without `npm run gen:api` fails here)
-	for check in typecheck check:api; do
+	# docs/openapi.yaml generates (a spec change without `npm run gen:api` fails here), ESLint
+	# finds nothing (typescript-eslint, react-hooks, jsx-a11y) and Prettier changes nothing
+	for check in typecheck check:api lint format:check; do
 		(cd "$SRC/frontend" && timeout 300 npm run --silent "$check") 2>&1 | tee "$LOGS/frontend-${check/:/-}.log"
 		if [ "${PIPESTATUS[0]}" = 0 ]; then cp=$((cp + 1)); else cf=$((cf + 1)) failed+=("npm run $check"); fi
 	done

@@ -77,7 +77,10 @@ function draw(size, shape, scale) {
   const ss = 4;
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
-      let r = 0, g = 0, b = 0, aSum = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        aSum = 0;
       for (let sy = 0; sy < ss; sy++) {
         for (let sx = 0; sx < ss; sx++) {
           const c = sample((px + (sx + 0.5) / ss) / size, (py + (sy + 0.5) / ss) / size, shape, scale);

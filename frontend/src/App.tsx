@@ -25,6 +25,7 @@ const StaffRequestDetail = lazy(() => import('./pages/staff/StaffRequestDetail')
 const SlotCalendar = lazy(() => import('./pages/staff/SlotCalendar'));
 const Users = lazy(() => import('./pages/admin/Users'));
 const SlotTemplates = lazy(() => import('./pages/admin/SlotTemplates'));
+const System = lazy(() => import('./pages/admin/System'));
 
 /** Session wiring: token check, 401 sign-out, live notifications and points while signed in. */
 export function useSession(): void {
@@ -66,9 +67,29 @@ export function AppRoutes() {
   return (
     <Suspense fallback={<Loading />}>
       <Routes>
-        <Route path="/login" element={<GuestOnly><Login /></GuestOnly>} />
-        <Route path="/signup" element={<GuestOnly><Signup /></GuestOnly>} />
-        <Route element={<RequireAuth><Layout /></RequireAuth>}>
+        <Route
+          path="/login"
+          element={
+            <GuestOnly>
+              <Login />
+            </GuestOnly>
+          }
+        />
+        <Route
+          path="/signup"
+          element={
+            <GuestOnly>
+              <Signup />
+            </GuestOnly>
+          }
+        />
+        <Route
+          element={
+            <RequireAuth>
+              <Layout />
+            </RequireAuth>
+          }
+        >
           <Route index element={<Dashboard />} />
           <Route path="requests" element={<Requests />} />
           <Route path="requests/new" element={<NewRequest />} />
@@ -77,11 +98,54 @@ export function AppRoutes() {
           <Route path="notifications" element={<Notifications />} />
           <Route path="rewards" element={<Rewards />} />
           <Route path="profile" element={<Profile />} />
-          <Route path="staff" element={<RequireRole roles={[...staffRoles]}><StaffBoard /></RequireRole>} />
-          <Route path="staff/requests/:id" element={<RequireRole roles={[...staffRoles]}><StaffRequestDetail /></RequireRole>} />
-          <Route path="staff/slots" element={<RequireRole roles={[...staffRoles]}><SlotCalendar /></RequireRole>} />
-          <Route path="admin/users" element={<RequireRole roles={['admin']}><Users /></RequireRole>} />
-          <Route path="admin/slots" element={<RequireRole roles={['admin']}><SlotTemplates /></RequireRole>} />
+          <Route
+            path="staff"
+            element={
+              <RequireRole roles={[...staffRoles]}>
+                <StaffBoard />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="staff/requests/:id"
+            element={
+              <RequireRole roles={[...staffRoles]}>
+                <StaffRequestDetail />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="staff/slots"
+            element={
+              <RequireRole roles={[...staffRoles]}>
+                <SlotCalendar />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="admin/users"
+            element={
+              <RequireRole roles={['admin']}>
+                <Users />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="admin/slots"
+            element={
+              <RequireRole roles={['admin']}>
+                <SlotTemplates />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="admin/system"
+            element={
+              <RequireRole roles={['admin']}>
+                <System />
+              </RequireRole>
+            }
+          />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

@@ -12,6 +12,8 @@ int api_health(struct http_request *req, struct http_response *res);
 int api_health_ready(struct http_request *req, struct http_response *res);
 /* GET /metrics of the internal listener only (404 anywhere else): Prometheus text. */
 int api_internal_metrics(struct http_request *req, struct http_response *res);
+/* admin_system.c: GET /api/admin/system, job health and queue depths (admin). */
+int api_admin_system(struct http_request *req, struct http_response *res);
 
 /* auth handlers: begin */
 /* auth.c */

@@ -3,7 +3,8 @@
  * in the database, read at scrape time because the processes that change it are short
  * cron runs with no memory of their own: database reachability, seats booked vs capacity
  * today and tomorrow, notifications by channel and status, and the job records that
- * src/infra/job.c writes. Every query is a count, a $group/$sum or a one-document read,
+ * src/infra/job.c writes, and the changes with effects pending (the outbox's backlog).
+ * Every query is a count, a $group/$sum or a one-document read,
  * so a scrape stays cheap; when the database is down the scrape still answers with
  * swmra_db_up 0 and the shared counters. */
 #include <stddef.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "domain/notify.h"
+#include "domain/requests.h"
 #include "domain/slots.h"
 #include "infra/db.h"
 #include "infra/job.h"
@@ -131,21 +134,35 @@ static void render_grouped(struct strbuf *b, const char *name, bson_t *pipeline)
 /* Age of the oldest queued notification of a channel; -1 when none (or on an error). */
 static double oldest_queued_age(const char *channel, int64_t now)
 {
-	bson_t *q = BCON_NEW("status", BCON_UTF8("queued"), "channel", BCON_UTF8(channel));
-	bson_t *opts = BCON_NEW("sort", "{", "created_at", BCON_INT32(1), "}", "limit",
-				BCON_INT64(1), "projection", "{", "created_at", BCON_INT32(1), "}");
-	mongoc_cursor_t *cur =
-	    mongoc_collection_find_with_opts(db_coll("notifications"), q, opts, NULL);
-	const bson_t *doc;
-	double age = -1;
-	bson_iter_t it;
-	if (mongoc_cursor_next(cur, &doc) && bson_iter_init_find(&it, doc, "created_at") &&
-	    BSON_ITER_HOLDS_DATE_TIME(&it))
-		age = (double)(now - bson_iter_date_time(&it)) / 1e3;
-	mongoc_cursor_destroy(cur);
-	bson_destroy(opts);
-	bson_destroy(q);
-	return age < 0 ? -1 : age;
+	int64_t n, oldest;
+	bson_error_t err;
+	if (!notify_queue_depth(channel, &n, &oldest, &err)) {
+		log_warn("metrics: queue of %s: %s", channel, err.message);
+		return -1;
+	}
+	return oldest < 0 ? -1 : (double)(now - oldest) / 1e3;
+}
+
+/* The outbox's backlog: changes whose effects (seats, rewards, notifications) still wait
+ * for their winner, a read or the sweep. A few young ones are normal (milliseconds in
+ * flight); an old one means the sweep is not settling it (SwmraEffectsPending). */
+static void render_effects(struct strbuf *b)
+{
+	int64_t n, oldest;
+	bson_error_t err;
+	if (!requests_effects_pending(&n, &oldest, &err)) {
+		log_warn("metrics: effects pending: %s", err.message);
+		return;
+	}
+	strbuf_printf(b,
+		      "# HELP swmra_effects_pending Changes whose effects await their writer, a "
+		      "read or the sweep.\n# TYPE swmra_effects_pending gauge\n"
+		      "swmra_effects_pending %lld\n"
+		      "# HELP swmra_effects_pending_oldest_age_seconds Age of the oldest change "
+		      "with effects pending (0 when none).\n"
+		      "# TYPE swmra_effects_pending_oldest_age_seconds gauge\n"
+		      "swmra_effects_pending_oldest_age_seconds %.3f\n",
+		      (long long)n, oldest < 0 ? 0 : (double)(time_now_ms() - oldest) / 1e3);
 }
 
 static void render_notifications(struct strbuf *b)
@@ -262,6 +279,7 @@ int api_internal_metrics(struct http_request *req, struct http_response *res)
 	if (up) {
 		render_seats(&b);
 		render_notifications(&b);
+		render_effects(&b);
 		render_jobs(&b);
 	}
 	char *body = strbuf_take(&b);

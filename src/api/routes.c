@@ -5,6 +5,7 @@
 const struct route api_routes[] = {
     {"GET", "/api/health", api_health, ROLE_NONE},
     {"GET", "/api/health/ready", api_health_ready, ROLE_NONE},
+    {"GET", "/api/admin/system", api_admin_system, ROLE_ADMIN},
     /* auth routes: begin */
     {"POST", "/api/auth/register", api_auth_register, ROLE_NONE},
     {"POST", "/api/auth/login", api_auth_login, ROLE_NONE},

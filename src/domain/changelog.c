@@ -644,3 +644,12 @@ long changelog_sweep(const struct changelog_kind *k, int64_t now_ms, int64_t gra
 	changelog_events_free(&pending);
 	return failed ? -1 : done;
 }
+
+bool changelog_pending(const struct changelog_kind *k, int64_t *count, int64_t *oldest_ms,
+		       bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("effects_pending", BCON_BOOL(true));
+	bool ok = db_count_oldest(k->events, q, "at", count, oldest_ms, err);
+	bson_destroy(q);
+	return ok;
+}

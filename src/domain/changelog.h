@@ -120,4 +120,10 @@ long changelog_sweep(const struct changelog_kind *k, int64_t now_ms, int64_t gra
 		     void (*each)(const bson_t *event, const bson_error_t *fail, void *ctx),
 		     void *ctx, bson_error_t *err);
 
+/* The outbox's backlog: how many events still have effects pending (awaiting their
+ * winner, a read or the sweep) and when the oldest of them was written (*oldest_ms -1
+ * when none). Both reads walk the index {effects_pending, at}. false on a database error. */
+bool changelog_pending(const struct changelog_kind *k, int64_t *count, int64_t *oldest_ms,
+		       bson_error_t *err);
+
 #endif

@@ -244,3 +244,11 @@ bool notify_event_keyed(const bson_oid_t *user_id, const char *event, json_objec
 		log_error("notify_event '%s': %s", event, err->message);
 	return ok;
 }
+
+bool notify_queue_depth(const char *channel, int64_t *count, int64_t *oldest_ms, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("status", BCON_UTF8("queued"), "channel", BCON_UTF8(channel));
+	bool ok = db_count_oldest("notifications", q, "created_at", count, oldest_ms, err);
+	bson_destroy(q);
+	return ok;
+}

@@ -118,4 +118,9 @@ int notify_dispatch_run(struct job_ctx *ctx);
  * REMINDER_HOURS, claimed by inserting reminders {_id:"<request id>:<slot start ms>"}. */
 int notify_reminders_run(struct job_ctx *ctx);
 
+/* The outgoing queue of one channel: notifications queued (waiting for the dispatcher or
+ * its next retry) and when the oldest was created (*oldest_ms -1 when none); for the
+ * metrics scrape and the admin System page. false on a database error. */
+bool notify_queue_depth(const char *channel, int64_t *count, int64_t *oldest_ms, bson_error_t *err);
+
 #endif

@@ -1403,3 +1403,8 @@ long requests_archive_events(int64_t now_ms, int64_t keep_ms, long max, bool dry
 	bson_destroy(opts);
 	return failed ? -1 : done;
 }
+
+bool requests_effects_pending(int64_t *count, int64_t *oldest_ms, bson_error_t *err)
+{
+	return changelog_pending(&request_log, count, oldest_ms, err);
+}

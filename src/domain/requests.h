@@ -271,6 +271,10 @@ struct req_sweep {
  * kept. false (err set) when the events or seats could not be listed. */
 bool requests_sweep(int64_t now_ms, int64_t grace_ms, struct req_sweep *rep, bson_error_t *err);
 
+/* Request changes whose effects are still pending: how many and when the oldest was
+ * written (-1 when none); for the metrics scrape and the admin System page. */
+bool requests_effects_pending(int64_t *count, int64_t *oldest_ms, bson_error_t *err);
+
 /* Keeps request_events proportional to open work: the events of requests finished
  * (completed or cancelled) and untouched for `keep_ms` before `now_ms` move to
  * `request_events_archive` (a cold copy, never read by the API), at most `max` requests per

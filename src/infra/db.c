@@ -248,3 +248,24 @@ json_object *db_value_to_json(const bson_iter_t *it)
 	default: return NULL;
 	}
 }
+
+bool db_count_oldest(const char *coll, const bson_t *q, const char *field, int64_t *count,
+		     int64_t *oldest_ms, bson_error_t *err)
+{
+	*oldest_ms = -1;
+	*count = mongoc_collection_count_documents(db_coll(coll), q, NULL, NULL, NULL, err);
+	if (*count <= 0)
+		return *count == 0; /* an empty backlog has no oldest: one command, not two */
+	bson_t *opts = BCON_NEW("sort", "{", field, BCON_INT32(1), "}", "limit", BCON_INT64(1),
+				"projection", "{", field, BCON_INT32(1), "}");
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(coll), q, opts, NULL);
+	const bson_t *doc;
+	bson_iter_t it;
+	if (mongoc_cursor_next(c, &doc) && bson_iter_init_find(&it, doc, field) &&
+	    BSON_ITER_HOLDS_DATE_TIME(&it))
+		*oldest_ms = bson_iter_date_time(&it);
+	bool ok = !mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(opts);
+	return ok;
+}

@@ -61,6 +61,12 @@ json_object *db_value_to_json(const bson_iter_t *it);
 int64_t db_purge_before(const char *coll, const char *field, int64_t before_ms, bool dry_run,
 			bson_error_t *err);
 /* 24 lowercase/uppercase hex chars → ObjectId. */
+/* A backlog: how many documents of `coll` match `q` and the oldest value of the date
+ * `field` among them (*oldest_ms -1 when none), by a count and a sorted one-document read
+ * (so an index on q's fields then `field` serves both). false on a database error. */
+bool db_count_oldest(const char *coll, const bson_t *q, const char *field, int64_t *count,
+		     int64_t *oldest_ms, bson_error_t *err);
+
 bool db_parse_oid(const char *hex, bson_oid_t *oid);
 /* Installs the mongoc log handler that drops driver debug noise and FerretDB's harmless
  * endSessions warning and forwards the rest as JSON log lines. Called by db_open. */

@@ -9,7 +9,9 @@
 #define SWMRA_JOB_H
 
 #include <json-c/json.h>
+#include <mongoc/mongoc.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct job_ctx {
 	const char *name;
@@ -42,5 +44,27 @@ int job_main(int argc, char **argv, const struct job_spec *spec);
 void job_action(struct job_ctx *ctx, const char *action, json_object *fields);
 /* One log line for a failed action; counts a failure. */
 void job_failure(struct job_ctx *ctx, const char *action, json_object *fields, const char *error);
+
+/* One job's health as its record says (src/infra/job_health.c): shared by `swmra-jobs
+ * status` and GET /api/admin/system. Times in ms, -1 (and duration -1) when absent. */
+struct job_health {
+	char name[64], result[16];
+	int64_t start, end, success;
+	double duration;
+	int items, failures, period; /* -1 when absent */
+};
+
+/* Calls `each` for every job record in name order; false on a database error. */
+bool job_health_list(void (*each)(const struct job_health *h, void *ctx), void *ctx,
+		     bson_error_t *err);
+/* OVERDUE: no success within twice the period (the SwmraJobNotSucceeding rule). */
+bool job_health_overdue(const struct job_health *h, int64_t now);
+/* "ok", "partial", "failed", "running" (started after its last end) or "-". */
+const char *job_health_result(const struct job_health *h);
+/* Last start + period, -1 when unknown. */
+int64_t job_health_next(const struct job_health *h);
+/* {name, last_start_at, last_end_at, last_result, last_duration_seconds, last_items,
+ * last_failures, last_success_at, period_seconds, next_expected_at, overdue}. */
+json_object *job_health_json(const struct job_health *h, int64_t now);
 
 #endif

@@ -3,6 +3,10 @@
 // The tests build on each other (one resident, one staff member, one request), in order.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BASE_URL, PHOTO, STAFF, ADMIN, bellUnread, eventually, launch, newPage, points, screenshot, seriousViolations, serviceDate, signIn } from './lib/harness.mjs';
 
 let browser;
@@ -253,4 +257,37 @@ test('the main pages have no serious or critical accessibility violations (axe-c
   await mobile.context().close();
 
   assert.deepEqual(problems, [], `axe found serious/critical violations:\n${problems.join('\n')}`);
+});
+
+/** Runs the notification dispatcher once against the stack under test (its env, or the dev
+ * stack's from scripts/stack.sh env), as cron would. */
+function runDispatch() {
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const bin = resolve(process.env.SWMRA_BUILD_DIR || repo, 'cron/swmra-job-dispatch');
+  assert.ok(existsSync(bin), `${bin} is not built`);
+  const script = process.env.MONGO_URI
+    ? 'exec "$0" --once --env-file ""'
+    : 'eval "$(bash "$1/scripts/stack.sh" env)" && exec "$0" --once --env-file ""';
+  execFileSync('bash', ['-c', script, bin, repo], { stdio: 'pipe', timeout: 60000 });
+}
+
+test('an admin opens System and sees the dispatch job row after a dispatch run', async () => {
+  const admin = await newPage(browser);
+  await signIn(admin, ADMIN);
+  const started = Date.now() - 1000;
+  runDispatch();
+  await admin.getByRole('navigation').getByRole('link', { name: 'System' }).click();
+  await admin.waitForURL(/\/admin\/system$/);
+  await admin.getByRole('heading', { level: 1, name: 'System' }).waitFor();
+  const row = admin.getByRole('table', { name: /jobs?$/ }).getByRole('row', { name: /^dispatch\b/ });
+  await row.waitFor();
+  const lastRun = await row.locator('time').first().getAttribute('datetime');
+  assert.ok(Date.parse(lastRun) >= started, `the dispatch row shows a run at ${lastRun}, before this run (${new Date(started).toISOString()})`);
+  assert.match(await row.innerText(), /Succeeded/);
+  assert.match(await row.innerText(), /\bOK\b/);
+  await admin.getByRole('table', { name: 'Queues' }).getByRole('row', { name: /^Email notifications/ }).waitFor();
+  const v = await seriousViolations(admin);
+  assert.deepEqual(v.map((x) => `[${x.impact}] ${x.id}: ${x.help}`), [], 'axe on /admin/system');
+  await screenshot(admin, '18-admin-system');
+  await admin.context().close();
 });

@@ -33,6 +33,9 @@ export const BUDGETS = {
   'GET /api/staff/requests/{id}': 3, // document + probe + resident
   'GET /api/staff/slots': 2, // the day's claims and bookings
   'GET /api/admin/users': 3,
+  // the job records, then per queue (email, sms, push, effects) a count, and a sorted
+  // one-document read of the oldest only when the queue is not empty
+  'GET /api/admin/system': 9,
   'GET /api/admin/slot-templates': 0, // cached
   'GET /api/admin/slot-overrides': 0, // cached
   'GET /api/push/vapid-public-key': 0,
@@ -165,6 +168,7 @@ test('reads and writes stay within their store-command budgets', async () => {
 
   // admin
   await measure('GET /api/admin/users', () => get('/api/admin/users?limit=20', auth(admin)), { times: 8 });
+  await measure('GET /api/admin/system', () => get('/api/admin/system', auth(admin)), { times: 8 });
   await measure('GET /api/admin/slot-templates', () => get('/api/admin/slot-templates', auth(admin)), { times: 8 });
   await measure('GET /api/admin/slot-overrides', () => get('/api/admin/slot-overrides', auth(admin)), { times: 8 });
 

@@ -527,6 +527,8 @@ test('(c) admin: users list and role/disabled changes', async () => {
   await call('GET /api/admin/users', { token: admin, query: { role: 'staff' }, expect: 200 });
   await call('GET /api/admin/users', { token: admin, query: { limit: 0 }, expect: 422 });
   await call('GET /api/admin/users', { token: admin, query: { role: 'root' }, expect: 422 });
+  const sys = await call('GET /api/admin/system', { token: admin, expect: 200 });
+  assert.ok(Array.isArray(sys.json.jobs) && Number.isInteger(sys.json.effects_pending.count), sys.text);
 
   const e = await registerFresh();
   const off = await call('PATCH /api/admin/users/{id}', { token: admin, params: { id: e.user.id }, json: { disabled: true }, expect: 200 });

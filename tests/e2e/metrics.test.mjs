@@ -157,10 +157,16 @@ test('a live scrape passes promtool check metrics and has every family', { skip:
     'swmra_db_up', 'swmra_seats_capacity', 'swmra_seats_booked', 'swmra_seats_overbooked',
     'swmra_notifications', 'swmra_notifications_queue_oldest_age_seconds',
     'swmra_job_last_success_timestamp_seconds', 'swmra_job_period_seconds',
+    'swmra_effects_pending', 'swmra_effects_pending_oldest_age_seconds',
   ]) {
     assert.match(r.text, new RegExp(`^# TYPE ${family} `, 'm'), `family ${family} is missing`);
   }
   assert.equal(sample(r.text, 'swmra_db_up'), 1);
+  // the outbox's backlog: a count, and the oldest's age (0 when nothing is pending)
+  const pending = sample(r.text, 'swmra_effects_pending');
+  const pendingAge = sample(r.text, 'swmra_effects_pending_oldest_age_seconds');
+  assert.ok(Number.isInteger(pending) && pending >= 0, `swmra_effects_pending ${pending}`);
+  assert.ok(pendingAge >= 0 && (pending > 0 || pendingAge === 0), `oldest age ${pendingAge} with ${pending} pending`);
   assert.ok(sample(r.text, 'swmra_http_requests_in_flight') >= 1, 'the scrape itself is in flight');
   assert.ok(sample(r.text, 'swmra_seats_capacity', { day: 'tomorrow', class: 'standard' }) >= 0);
   assert.ok(sample(r.text, 'swmra_http_request_duration_seconds_bucket', { route: '/api/health', le: '+Inf' }) >= 1);

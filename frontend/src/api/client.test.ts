@@ -46,7 +46,10 @@ describe('api client', () => {
   });
 
   it('turns a network failure into status 0 with a readable message', async () => {
-    vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))),
+    );
     const err = (await api('GET', '/health').catch((e) => e)) as ApiError;
     expect(err.status).toBe(0);
     expect(err.message).toMatch(/could not reach the server/i);

@@ -18,6 +18,7 @@ import type {
   StaffRequest,
   StaffRequestPage,
   StaffSlot,
+  SystemStatus,
   TokenResponse,
 } from './types';
 
@@ -66,8 +67,7 @@ export const notificationsApi = {
 export const pushApi = {
   vapidKey: () => http.get<AnswerOf<'pushVapidPublicKey'>>('/push/vapid-public-key'),
   subscribe: (sub: PushSubscriptionJSON) => http.post<AnswerOf<'pushSubscribe', 201>>('/push/subscriptions', sub),
-  unsubscribe: (endpoint: string) =>
-    api<void>('DELETE', '/push/subscriptions', { body: { endpoint } satisfies BodyOf<'pushUnsubscribe'> }),
+  unsubscribe: (endpoint: string) => api<void>('DELETE', '/push/subscriptions', { body: { endpoint } satisfies BodyOf<'pushUnsubscribe'> }),
 };
 
 export const rewardsApi = {
@@ -75,15 +75,13 @@ export const rewardsApi = {
 };
 
 export const staffApi = {
-  list: (q: QueryOf<'staffRequestsList'>, signal?: AbortSignal) =>
-    http.get<StaffRequestPage>('/staff/requests', q as Query, signal),
+  list: (q: QueryOf<'staffRequestsList'>, signal?: AbortSignal) => http.get<StaffRequestPage>('/staff/requests', q as Query, signal),
   get: (id: string, signal?: AbortSignal) => http.get<StaffRequest>(`/staff/requests/${enc(id)}`, undefined, signal),
   transition: (id: string, body: BodyOf<'staffRequestsTransition'>) =>
     http.post<StaffRequest>(`/staff/requests/${enc(id)}/transition`, body),
   addNote: (id: string, note: string) =>
     http.post<StaffRequest>(`/staff/requests/${enc(id)}/notes`, { note } satisfies BodyOf<'staffRequestsNote'>),
-  slots: (date: string, signal?: AbortSignal) =>
-    http.get<StaffSlot[]>('/staff/slots', { date } satisfies QueryOf<'staffSlots'>, signal),
+  slots: (date: string, signal?: AbortSignal) => http.get<StaffSlot[]>('/staff/slots', { date } satisfies QueryOf<'staffSlots'>, signal),
 };
 
 export const adminApi = {
@@ -94,4 +92,5 @@ export const adminApi = {
   overrides: () => http.get<SlotOverride[]>('/admin/slot-overrides'),
   addOverride: (body: NewSlotOverride) => http.post<SlotOverride>('/admin/slot-overrides', body),
   deleteOverride: (id: string) => api<unknown>('DELETE', `/admin/slot-overrides/${enc(id)}`),
+  system: (signal?: AbortSignal) => http.get<SystemStatus>('/admin/system', undefined, signal),
 };

@@ -828,10 +828,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/system": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Job health and queue depths (the admin System page)
+         * @description Role: admin. Each cron job's last run as its `job_status` record says, with the
+         *     same rules as `swmra-jobs status --json` (`overdue`: no success within twice the
+         *     period; `last_result` `running` when the last start is after the last end), in name
+         *     order; a job never run on this database is absent. Then the queue depths:
+         *     notifications queued per outgoing channel and request changes whose effects still
+         *     await the sweep, each with the age of the oldest (null when empty).
+         */
+        get: operations["adminSystem"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        QueueDepth: {
+            count: number;
+            /** @description age of the oldest (null when empty) */
+            oldest_age_seconds: number | null;
+        };
         ObjectId: string;
         Error: {
             detail: string;
@@ -2727,6 +2757,59 @@ export interface operations {
                     "application/json": components["schemas"]["WsDenied"];
                 };
             };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminSystem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Jobs and queues */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: {
+                            /** @example dispatch */
+                            name: string;
+                            /** Format: date-time */
+                            last_start_at: string | null;
+                            /** Format: date-time */
+                            last_end_at: string | null;
+                            /** @enum {string} */
+                            last_result: "ok" | "partial" | "error" | "running" | "-";
+                            last_duration_seconds: number | null;
+                            last_items: number | null;
+                            last_failures: number | null;
+                            /** Format: date-time */
+                            last_success_at: string | null;
+                            /** @description how often cron runs it (-1 unknown) */
+                            period_seconds: number;
+                            /**
+                             * Format: date-time
+                             * @description last start + period
+                             */
+                            next_expected_at: string | null;
+                            overdue: boolean;
+                        }[];
+                        notifications_queued: {
+                            email: components["schemas"]["QueueDepth"];
+                            sms: components["schemas"]["QueueDepth"];
+                            push: components["schemas"]["QueueDepth"];
+                        };
+                        effects_pending: components["schemas"]["QueueDepth"];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -78,6 +78,10 @@ export type StaffRequest = Schemas['StaffRequest'];
 export type RequestPage = Schemas['RequestPage'];
 export type StaffRequestPage = Schemas['StaffRequestPage'];
 export type AdminUserPage = AnswerOf<'adminUsersList'>;
+/** GET /admin/system: job health and queue depths. */
+export type SystemStatus = AnswerOf<'adminSystem'>;
+export type JobHealth = SystemStatus['jobs'][number];
+export type QueueDepth = Schemas['QueueDepth'];
 
 export type AvailableSlot = Schemas['AvailableSlot'];
 export type StaffSlot = Schemas['StaffSlot'];

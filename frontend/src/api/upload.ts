@@ -1,4 +1,4 @@
-import { API_BASE, } from './config';
+import { API_BASE } from './config';
 import { ApiError, errorFromBody, getToken, notifyUnauthorized } from './client';
 import type { UploadResult } from './types';
 import { t } from '../i18n';
@@ -7,11 +7,7 @@ import { t } from '../i18n';
  * Uploads one file as multipart field `file` to POST /files/upload, reporting progress
  * (0..1). XMLHttpRequest is used because fetch has no upload progress events.
  */
-export function uploadFile(
-  file: File,
-  onProgress?: (fraction: number) => void,
-  signal?: AbortSignal,
-): Promise<UploadResult> {
+export function uploadFile(file: File, onProgress?: (fraction: number) => void, signal?: AbortSignal): Promise<UploadResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `${API_BASE}/files/upload`);

@@ -23,7 +23,11 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey?: s
       <div role="alert" className="rounded-xl bg-white p-6 ring-1 ring-gray-200">
         <h1 className="text-xl font-bold text-gray-900">{t('crash.title')}</h1>
         <p className="mt-2 text-gray-800">{t('crash.body')}</p>
-        <button type="button" className="mt-4 rounded-lg bg-brand-700 px-4 py-2 font-semibold text-white hover:bg-brand-800" onClick={() => window.location.reload()}>
+        <button
+          type="button"
+          className="mt-4 rounded-lg bg-brand-700 px-4 py-2 font-semibold text-white hover:bg-brand-800"
+          onClick={() => window.location.reload()}
+        >
           {t('crash.reload')}
         </button>
       </div>

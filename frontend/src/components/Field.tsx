@@ -63,7 +63,15 @@ export function TextField({ label, error, hint, optional, id, className = '', ..
   );
 }
 
-export function TextArea({ label, error, hint, optional, id, className = '', ...rest }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function TextArea({
+  label,
+  error,
+  hint,
+  optional,
+  id,
+  className = '',
+  ...rest
+}: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   const auto = useId();
   const fid = id ?? auto;
   const hintId = `${fid}-hint`;
@@ -115,7 +123,13 @@ export function SelectField({
   );
 }
 
-export function Checkbox({ label, hint, id, className = '', ...rest }: { label: ReactNode; hint?: ReactNode } & InputHTMLAttributes<HTMLInputElement>) {
+export function Checkbox({
+  label,
+  hint,
+  id,
+  className = '',
+  ...rest
+}: { label: ReactNode; hint?: ReactNode } & InputHTMLAttributes<HTMLInputElement>) {
   const auto = useId();
   const fid = id ?? auto;
   const hintId = `${fid}-hint`;

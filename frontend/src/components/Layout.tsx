@@ -47,12 +47,18 @@ export function Layout() {
 
   return (
     <div className="min-h-screen bg-gray-50">
-      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-brand-800 focus:ring-2 focus:ring-brand-700">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-brand-800 focus:ring-2 focus:ring-brand-700"
+      >
         {t('nav.skip')}
       </a>
       <header className="sticky top-0 z-20 border-b border-gray-200 bg-white">
         <div className="mx-auto flex max-w-6xl items-center gap-2 px-3 py-2 sm:px-4">
-          <Link to={staff && user?.role !== 'citizen' ? '/staff' : '/'} className="flex items-center gap-2 rounded-lg p-1 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-700">
+          <Link
+            to={staff && user?.role !== 'citizen' ? '/staff' : '/'}
+            className="flex items-center gap-2 rounded-lg p-1 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-700"
+          >
             <Logo className="h-8 w-8" />
             <span className="text-lg font-bold text-brand-800">{t('app.name')}</span>
           </Link>
@@ -75,7 +81,11 @@ export function Layout() {
               onClick={() => setMenuOpen((o) => !o)}
             >
               <svg aria-hidden="true" viewBox="0 0 24 24" className="h-6 w-6" fill="none" stroke="currentColor" strokeWidth="2">
-                {menuOpen ? <path d="M6 6l12 12M18 6 6 18" strokeLinecap="round" /> : <path d="M4 7h16M4 12h16M4 17h16" strokeLinecap="round" />}
+                {menuOpen ? (
+                  <path d="M6 6l12 12M18 6 6 18" strokeLinecap="round" />
+                ) : (
+                  <path d="M4 7h16M4 12h16M4 17h16" strokeLinecap="round" />
+                )}
               </svg>
             </button>
           </div>
@@ -118,13 +128,20 @@ export function Layout() {
                 <NavLink to="/admin/slots" className={navClass}>
                   {t('nav.slotTemplates')}
                 </NavLink>
+                <NavLink to="/admin/system" className={navClass}>
+                  {t('nav.system')}
+                </NavLink>
               </>
             )}
             <div className="flex flex-col gap-1 md:ml-auto md:flex-row md:items-center">
               <NavLink to="/profile" className={navClass}>
                 {t('nav.profile', { name: user?.name ?? '' })}
               </NavLink>
-              <button type="button" onClick={onLogout} className="rounded-lg px-3 py-2 text-left text-sm font-medium text-gray-900 hover:bg-brand-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-700">
+              <button
+                type="button"
+                onClick={onLogout}
+                className="rounded-lg px-3 py-2 text-left text-sm font-medium text-gray-900 hover:bg-brand-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-700"
+              >
                 {t('nav.logout')}
               </button>
             </div>

@@ -114,7 +114,11 @@ export function NotificationBell() {
             <ul className="divide-y divide-gray-200">
               {latest.map((n) => (
                 <li key={n.id}>
-                  <button type="button" className="w-full rounded-md px-1 py-2 text-left hover:bg-gray-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-700" onClick={() => openItem(n)}>
+                  <button
+                    type="button"
+                    className="w-full rounded-md px-1 py-2 text-left hover:bg-gray-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-700"
+                    onClick={() => openItem(n)}
+                  >
                     <span className="flex items-center gap-2">
                       {!n.read && <span className="h-2 w-2 shrink-0 rounded-full bg-brand-700" aria-hidden="true" />}
                       <span className={`text-sm ${n.read ? 'text-gray-800' : 'font-semibold text-gray-900'}`}>{n.title}</span>

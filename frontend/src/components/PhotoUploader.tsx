@@ -142,7 +142,12 @@ export function PhotoUploader({ items, setItems }: { items: PhotoItem[]; setItem
                   </p>
                   {p.state === 'uploading' && (
                     <>
-                      <progress className="h-2 w-full accent-brand-700" max={100} value={pct} aria-label={t('photos.progress', { name: p.name })} />
+                      <progress
+                        className="h-2 w-full accent-brand-700"
+                        max={100}
+                        value={pct}
+                        aria-label={t('photos.progress', { name: p.name })}
+                      />
                       <p className="text-xs text-gray-800">{t('photos.uploading', { pct })}</p>
                     </>
                   )}
@@ -159,7 +164,12 @@ export function PhotoUploader({ items, setItems }: { items: PhotoItem[]; setItem
                       )}
                     </>
                   )}
-                  <Button variant="ghost" className="!min-h-[36px] !px-2 text-xs" onClick={() => remove(p)} aria-label={t('photos.remove', { name: p.name })}>
+                  <Button
+                    variant="ghost"
+                    className="!min-h-[36px] !px-2 text-xs"
+                    onClick={() => remove(p)}
+                    aria-label={t('photos.remove', { name: p.name })}
+                  >
                     {t('common.remove')}
                   </Button>
                 </div>

@@ -87,10 +87,20 @@ export function SlotPicker({
             className="mt-1 block w-full rounded-lg border border-gray-500 bg-white px-3 py-2 text-base text-gray-900 focus:border-brand-700 focus:outline-none focus:ring-2 focus:ring-brand-700"
           />
         </div>
-        <Button variant="secondary" disabled={!date || date <= today} onClick={() => onDateChange(addDays(date, -1))} aria-label={t('slots.prevDay')}>
+        <Button
+          variant="secondary"
+          disabled={!date || date <= today}
+          onClick={() => onDateChange(addDays(date, -1))}
+          aria-label={t('slots.prevDay')}
+        >
           ‹
         </Button>
-        <Button variant="secondary" disabled={!date || date >= max} onClick={() => onDateChange(addDays(date || today, 1))} aria-label={t('slots.nextDay')}>
+        <Button
+          variant="secondary"
+          disabled={!date || date >= max}
+          onClick={() => onDateChange(addDays(date || today, 1))}
+          aria-label={t('slots.nextDay')}
+        >
           ›
         </Button>
       </div>
@@ -137,7 +147,9 @@ export function SlotPicker({
                       <span className="block font-semibold text-gray-900">
                         {formatTime(s.start)}–{formatTime(s.end)}
                       </span>
-                      <span className="block text-sm text-gray-800">{t('slots.seatsLeft', { count: s.remaining, capacity: s.capacity })}</span>
+                      <span className="block text-sm text-gray-800">
+                        {t('slots.seatsLeft', { count: s.remaining, capacity: s.capacity })}
+                      </span>
                     </span>
                   </label>
                 );

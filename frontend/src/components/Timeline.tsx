@@ -14,7 +14,13 @@ function describe(e: RequestEvent): { title: string; detail?: string } {
   if (from && to && from === to) return { title: t('timeline.slot'), detail };
   if (from && to) return { title: t('timeline.statusChange', { from: statusLabel(from), to: statusLabel(to) }), detail };
   if (to) return { title: t('timeline.statusSet', { to: statusLabel(to) }), detail };
-  return { title: e.type.replace(/_/g, ' ').toLowerCase().replace(/^./, (c) => c.toUpperCase()), detail };
+  return {
+    title: e.type
+      .replace(/_/g, ' ')
+      .toLowerCase()
+      .replace(/^./, (c) => c.toUpperCase()),
+    detail,
+  };
 }
 
 export function Timeline({

@@ -40,7 +40,17 @@ export const Button = forwardRef<HTMLButtonElement, ButtonProps>(function Button
   );
 });
 
-export function ButtonLink({ to, variant = 'primary', className = '', children }: { to: string; variant?: Variant; className?: string; children: ReactNode }) {
+export function ButtonLink({
+  to,
+  variant = 'primary',
+  className = '',
+  children,
+}: {
+  to: string;
+  variant?: Variant;
+  className?: string;
+  children: ReactNode;
+}) {
   return (
     <Link to={to} className={buttonClass(variant, className)}>
       {children}
@@ -74,7 +84,17 @@ const tones: Record<Tone, string> = {
   warning: 'border-amber-700 bg-amber-50 text-amber-900',
 };
 
-export function Alert({ tone = 'info', title, children, className = '' }: { tone?: Tone; title?: string; children?: ReactNode; className?: string }) {
+export function Alert({
+  tone = 'info',
+  title,
+  children,
+  className = '',
+}: {
+  tone?: Tone;
+  title?: string;
+  children?: ReactNode;
+  className?: string;
+}) {
   return (
     <div role={tone === 'error' ? 'alert' : 'status'} className={`rounded-lg border-l-4 p-3 text-sm ${tones[tone]} ${className}`}>
       {title && <p className="font-semibold">{title}</p>}
@@ -93,7 +113,19 @@ export function EmptyState({ title, body, action }: { title: string; body?: stri
   );
 }
 
-export function Card({ title, children, className = '', actions, headingLevel = 2 }: { title?: ReactNode; children: ReactNode; className?: string; actions?: ReactNode; headingLevel?: 2 | 3 }) {
+export function Card({
+  title,
+  children,
+  className = '',
+  actions,
+  headingLevel = 2,
+}: {
+  title?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  actions?: ReactNode;
+  headingLevel?: 2 | 3;
+}) {
   const H = headingLevel === 2 ? 'h2' : 'h3';
   return (
     <section className={`rounded-xl bg-white p-4 shadow-sm ring-1 ring-gray-200 sm:p-5 ${className}`}>

@@ -22,7 +22,13 @@ export function urlBase64ToUint8Array(s: string): Uint8Array<ArrayBuffer> {
 }
 
 export function pushSupported(): boolean {
-  return typeof window !== 'undefined' && 'PushManager' in window && typeof navigator !== 'undefined' && 'serviceWorker' in navigator && !!navigator.serviceWorker;
+  return (
+    typeof window !== 'undefined' &&
+    'PushManager' in window &&
+    typeof navigator !== 'undefined' &&
+    'serviceWorker' in navigator &&
+    !!navigator.serviceWorker
+  );
 }
 
 async function registration(): Promise<ServiceWorkerRegistration | undefined> {

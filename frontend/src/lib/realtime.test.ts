@@ -25,7 +25,15 @@ describe('NotificationStream', () => {
     vi.useFakeTimers();
     const sockets = installFakeSockets();
     const onOpen = vi.fn();
-    const s = new NotificationStream({ url: 'http://h/x', onMessage: () => undefined, onOpen, random: () => 1, baseDelayMs: 1000, maxDelayMs: 8000, switchAfter: 10 });
+    const s = new NotificationStream({
+      url: 'http://h/x',
+      onMessage: () => undefined,
+      onOpen,
+      random: () => 1,
+      baseDelayMs: 1000,
+      maxDelayMs: 8000,
+      switchAfter: 10,
+    });
     s.start();
     sockets.ws().serverOpen();
     sockets.ws().serverDrop();
@@ -55,7 +63,13 @@ describe('NotificationStream', () => {
     const sockets = installFakeSockets();
     const onRefused = vi.fn();
     const onMessage = vi.fn();
-    const s = new NotificationStream({ url: 'http://h/api/ws/notifications?token=t', onMessage, onRefused, random: () => 0, switchAfter: 2 });
+    const s = new NotificationStream({
+      url: 'http://h/api/ws/notifications?token=t',
+      onMessage,
+      onRefused,
+      random: () => 0,
+      switchAfter: 2,
+    });
     s.start();
     sockets.ws().serverDrop();
     vi.advanceTimersByTime(60_000);
@@ -133,7 +147,13 @@ describe('NotificationStream', () => {
   });
 
   it('caps and jitters the delay', () => {
-    const s = new NotificationStream({ url: 'http://h/x', onMessage: () => undefined, random: () => 0, baseDelayMs: 1000, maxDelayMs: 30000 });
+    const s = new NotificationStream({
+      url: 'http://h/x',
+      onMessage: () => undefined,
+      random: () => 0,
+      baseDelayMs: 1000,
+      maxDelayMs: 30000,
+    });
     expect(s.nextDelay()).toBe(500);
   });
 });

@@ -31,5 +31,9 @@ export function createStore<T extends object>(initial: T): Store<T> {
 
 /** Subscribes a component to a store; the selector must return a stable value (primitive or stored reference). */
 export function useStore<T extends object, S>(store: Store<T>, selector: (s: T) => S): S {
-  return useSyncExternalStore(store.subscribe, () => selector(store.get()), () => selector(store.get()));
+  return useSyncExternalStore(
+    store.subscribe,
+    () => selector(store.get()),
+    () => selector(store.get()),
+  );
 }

@@ -20,7 +20,15 @@ function valid(iso: string | null | undefined): Date | null {
 export function formatDateTime(iso: string | null | undefined): string {
   const d = valid(iso);
   if (!d) return '';
-  return fmt({ weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+  return fmt({
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(d);
 }
 
 export function formatDate(iso: string | null | undefined): string {
@@ -43,7 +51,9 @@ export function formatSlot(slot: { start: string; end: string } | null | undefin
 /** Short name of the service zone, e.g. "IST". */
 export function tzLabel(): string {
   try {
-    const part = fmt({ timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName');
+    const part = fmt({ timeZoneName: 'short' })
+      .formatToParts(new Date())
+      .find((p) => p.type === 'timeZoneName');
     return part ? `${part.value}, ${SERVICE_TZ}` : SERVICE_TZ;
   } catch {
     return SERVICE_TZ;

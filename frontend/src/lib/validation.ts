@@ -44,7 +44,8 @@ export const numberBetween =
     const n = Number(v);
     if (!Number.isFinite(n)) return t('validation.number', { field: label });
     if (integer && !Number.isInteger(n)) return t('validation.integer', { field: label });
-    if (exclusiveMin ? n <= min : n < min) return exclusiveMin ? t('validation.greaterThan', { field: label, min }) : t('validation.atLeast', { field: label, min });
+    if (exclusiveMin ? n <= min : n < min)
+      return exclusiveMin ? t('validation.greaterThan', { field: label, min }) : t('validation.atLeast', { field: label, min });
     if (n > max) return t('validation.atMost', { field: label, max });
     return undefined;
   };

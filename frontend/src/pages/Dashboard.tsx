@@ -17,7 +17,9 @@ import { t } from '../i18n';
 /** The soonest future assigned slot among scheduled requests. */
 export function pickNextPickup(items: PickupRequest[], now = Date.now()): PickupRequest | null {
   const upcoming = items
-    .filter((r) => r.assigned_slot && new Date(r.assigned_slot.end).getTime() > now && !['completed', 'cancelled', 'failed'].includes(r.status))
+    .filter(
+      (r) => r.assigned_slot && new Date(r.assigned_slot.end).getTime() > now && !['completed', 'cancelled', 'failed'].includes(r.status),
+    )
     .sort((a, b) => new Date(a.assigned_slot!.start).getTime() - new Date(b.assigned_slot!.start).getTime());
   return upcoming[0] ?? null;
 }
@@ -63,7 +65,11 @@ export default function Dashboard() {
         subtitle={t('dashboard.subtitle')}
         actions={<ButtonLink to="/requests/new">{t('dashboard.book')}</ButtonLink>}
       />
-      {error && <Alert tone="error" className="mb-4">{error}</Alert>}
+      {error && (
+        <Alert tone="error" className="mb-4">
+          {error}
+        </Alert>
+      )}
       <div aria-live="polite">
         {drafts.count > 0 && (
           <Alert tone="warning" className="mb-4" title={t('draft.dashboard', { count: drafts.count })}>
@@ -100,7 +106,15 @@ export default function Dashboard() {
               </Link>
             </div>
           ) : (
-            <EmptyState title={t('dashboard.noPickup')} body={t('dashboard.noPickupBody')} action={<ButtonLink to="/requests/new" variant="secondary">{t('dashboard.book')}</ButtonLink>} />
+            <EmptyState
+              title={t('dashboard.noPickup')}
+              body={t('dashboard.noPickupBody')}
+              action={
+                <ButtonLink to="/requests/new" variant="secondary">
+                  {t('dashboard.book')}
+                </ButtonLink>
+              }
+            />
           )}
         </Card>
         <Card title={t('dashboard.points')}>

@@ -49,8 +49,23 @@ export default function Login() {
     <AuthShell title={t('login.title')} subtitle={t('login.subtitle')}>
       <form ref={form} noValidate onSubmit={onSubmit} className="space-y-4">
         {formError ? <Alert tone="error">{formError}</Alert> : sessionEnded && <Alert tone="info">{t('login.sessionEnded')}</Alert>}
-        <TextField label={t('field.email')} type="email" autoComplete="email" inputMode="email" value={values.email} onChange={set('email')} error={errors.email} />
-        <TextField label={t('field.password')} type="password" autoComplete="current-password" value={values.password} onChange={set('password')} error={errors.password} />
+        <TextField
+          label={t('field.email')}
+          type="email"
+          autoComplete="email"
+          inputMode="email"
+          value={values.email}
+          onChange={set('email')}
+          error={errors.email}
+        />
+        <TextField
+          label={t('field.password')}
+          type="password"
+          autoComplete="current-password"
+          value={values.password}
+          onChange={set('password')}
+          error={errors.password}
+        />
         <Button type="submit" className="w-full" loading={busy} loadingText={t('login.submitting')}>
           {t('login.submit')}
         </Button>

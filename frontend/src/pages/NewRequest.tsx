@@ -126,7 +126,9 @@ function Wizard({ draft }: { draft?: PickupRequest }) {
   );
   const [special, setSpecial] = useState(draft?.is_special ?? false);
   const [coords, setCoords] = useState<{ lat: number; lng: number } | null>(() =>
-    typeof draft?.address?.lat === 'number' && typeof draft?.address?.lng === 'number' ? { lat: draft.address.lat, lng: draft.address.lng } : null,
+    typeof draft?.address?.lat === 'number' && typeof draft?.address?.lng === 'number'
+      ? { lat: draft.address.lat, lng: draft.address.lng }
+      : null,
   );
   const [geo, setGeo] = useState<GeoState>({ state: 'idle' });
   const [slot, setSlot] = useState<SlotRange | null>(() => draftSlot(draft));
@@ -319,7 +321,10 @@ function Wizard({ draft }: { draft?: PickupRequest }) {
 
   return (
     <div className="mx-auto max-w-3xl">
-      <PageHeader title={draft ? t('draft.editTitle') : t('wizard.title')} subtitle={draft ? t('draft.editSubtitle') : t('wizard.subtitle')} />
+      <PageHeader
+        title={draft ? t('draft.editTitle') : t('wizard.title')}
+        subtitle={draft ? t('draft.editSubtitle') : t('wizard.subtitle')}
+      />
       <ol className="mb-4 flex flex-wrap gap-2 text-sm" aria-label={t('wizard.progress')}>
         {STEPS.map((s, i) => (
           <li
@@ -361,7 +366,14 @@ function Wizard({ draft }: { draft?: PickupRequest }) {
               error={errors.quantity}
               hint={t('field.quantityHint')}
             />
-            <TextArea label={t('field.description')} value={values.description} onChange={set('description')} error={errors.description} hint={t('field.descriptionHint')} maxLength={1000} />
+            <TextArea
+              label={t('field.description')}
+              value={values.description}
+              onChange={set('description')}
+              error={errors.description}
+              hint={t('field.descriptionHint')}
+              maxLength={1000}
+            />
             <Checkbox
               label={t('field.special')}
               hint={SPECIAL.includes(values.category) ? t('field.specialAuto') : t('field.specialHint')}
@@ -374,11 +386,37 @@ function Wizard({ draft }: { draft?: PickupRequest }) {
 
         {step === 'address' && (
           <>
-            <TextField label={t('field.line1')} autoComplete="address-line1" value={values.line1} onChange={set('line1')} error={errors.line1} />
-            <TextField label={t('field.line2')} autoComplete="address-line2" value={values.line2} onChange={set('line2')} error={errors.line2} optional />
+            <TextField
+              label={t('field.line1')}
+              autoComplete="address-line1"
+              value={values.line1}
+              onChange={set('line1')}
+              error={errors.line1}
+            />
+            <TextField
+              label={t('field.line2')}
+              autoComplete="address-line2"
+              value={values.line2}
+              onChange={set('line2')}
+              error={errors.line2}
+              optional
+            />
             <div className="grid gap-4 sm:grid-cols-2">
-              <TextField label={t('field.city')} autoComplete="address-level2" value={values.city} onChange={set('city')} error={errors.city} />
-              <TextField label={t('field.pincode')} autoComplete="postal-code" inputMode="numeric" value={values.pincode} onChange={set('pincode')} error={errors.pincode} />
+              <TextField
+                label={t('field.city')}
+                autoComplete="address-level2"
+                value={values.city}
+                onChange={set('city')}
+                error={errors.city}
+              />
+              <TextField
+                label={t('field.pincode')}
+                autoComplete="postal-code"
+                inputMode="numeric"
+                value={values.pincode}
+                onChange={set('pincode')}
+                error={errors.pincode}
+              />
             </div>
             <div className="rounded-lg bg-gray-50 p-3 ring-1 ring-gray-200">
               <p className="text-sm text-gray-800">{t('address.geoIntro')}</p>
@@ -409,7 +447,14 @@ function Wizard({ draft }: { draft?: PickupRequest }) {
         {step === 'slot' && (
           <>
             <p className="text-sm text-gray-800">{t('wizard.slotIntro')}</p>
-            <SlotPicker category={values.category} value={slot} onChange={setSlot} date={date} onDateChange={(d) => setDate(d)} error={errors.slot} />
+            <SlotPicker
+              category={values.category}
+              value={slot}
+              onChange={setSlot}
+              date={date}
+              onDateChange={(d) => setDate(d)}
+              error={errors.slot}
+            />
             {slot && (
               <div className="flex flex-wrap items-center gap-2 rounded-lg bg-brand-50 p-3 text-sm text-brand-900">
                 <span>{t('wizard.slotChosen', { slot: formatSlot(slot) })}</span>
@@ -439,7 +484,14 @@ function Wizard({ draft }: { draft?: PickupRequest }) {
             {t('wizard.back')}
           </Button>
           <div className="flex flex-wrap gap-2">
-            <Button variant="ghost" onClick={saveDraft} loading={draftBusy} loadingText={t('draft.saving')} disabled={busy} aria-describedby="draft-save-hint">
+            <Button
+              variant="ghost"
+              onClick={saveDraft}
+              loading={draftBusy}
+              loadingText={t('draft.saving')}
+              disabled={busy}
+              aria-describedby="draft-save-hint"
+            >
               {draft ? t('draft.saveChanges') : t('draft.saveButton')}
             </Button>
             {step === 'review' ? (
@@ -447,7 +499,9 @@ function Wizard({ draft }: { draft?: PickupRequest }) {
                 {t('wizard.submit')}
               </Button>
             ) : (
-              <Button type="submit" disabled={draftBusy}>{step === 'slot' && !slot ? t('wizard.skipSlot') : t('wizard.next')}</Button>
+              <Button type="submit" disabled={draftBusy}>
+                {step === 'slot' && !slot ? t('wizard.skipSlot') : t('wizard.next')}
+              </Button>
             )}
           </div>
         </div>
@@ -456,6 +510,25 @@ function Wizard({ draft }: { draft?: PickupRequest }) {
         </p>
       </form>
     </div>
+  );
+}
+
+// Outside Review: a component defined inside another is a new type on every render, so
+// React would remount these rows each time.
+function Row({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div className="py-2 sm:grid sm:grid-cols-3 sm:gap-4">
+      <dt className="text-sm font-medium text-gray-800">{label}</dt>
+      <dd className="text-sm text-gray-900 sm:col-span-2">{children}</dd>
+    </div>
+  );
+}
+
+function Edit({ s, onEdit }: { s: Step; onEdit: (s: Step) => void }) {
+  return (
+    <button type="button" className="text-sm font-semibold text-brand-800 underline" onClick={() => onEdit(s)}>
+      {t('wizard.edit', { step: tDyn(`wizard.step.${s}`) })}
+    </button>
   );
 }
 
@@ -474,17 +547,6 @@ function Review({
   photos: PhotoItem[];
   onEdit: (s: Step) => void;
 }) {
-  const Row = ({ label, children }: { label: string; children: React.ReactNode }) => (
-    <div className="py-2 sm:grid sm:grid-cols-3 sm:gap-4">
-      <dt className="text-sm font-medium text-gray-800">{label}</dt>
-      <dd className="text-sm text-gray-900 sm:col-span-2">{children}</dd>
-    </div>
-  );
-  const Edit = ({ s }: { s: Step }) => (
-    <button type="button" className="text-sm font-semibold text-brand-800 underline" onClick={() => onEdit(s)}>
-      {t('wizard.edit', { step: tDyn(`wizard.step.${s}`) })}
-    </button>
-  );
   const done = photos.filter((p) => p.state === 'done');
   return (
     <div className="space-y-4">
@@ -492,7 +554,7 @@ function Review({
       <section>
         <div className="flex items-center justify-between">
           <h3 className="font-semibold text-gray-900">{t('wizard.step.details')}</h3>
-          <Edit s="details" />
+          <Edit onEdit={onEdit} s="details" />
         </div>
         <dl className="divide-y divide-gray-200">
           <Row label={t('field.category')}>{categoryLabel(values.category)}</Row>
@@ -504,7 +566,7 @@ function Review({
       <section>
         <div className="flex items-center justify-between">
           <h3 className="font-semibold text-gray-900">{t('wizard.step.address')}</h3>
-          <Edit s="address" />
+          <Edit onEdit={onEdit} s="address" />
         </div>
         <dl className="divide-y divide-gray-200">
           <Row label={t('field.address')}>
@@ -516,14 +578,14 @@ function Review({
       <section>
         <div className="flex items-center justify-between">
           <h3 className="font-semibold text-gray-900">{t('wizard.step.slot')}</h3>
-          <Edit s="slot" />
+          <Edit onEdit={onEdit} s="slot" />
         </div>
         <p className="py-2 text-sm text-gray-900">{slot ? `${formatSlot(slot)} (${tzLabel()})` : t('wizard.noSlot')}</p>
       </section>
       <section>
         <div className="flex items-center justify-between">
           <h3 className="font-semibold text-gray-900">{t('wizard.step.photos')}</h3>
-          <Edit s="photos" />
+          <Edit onEdit={onEdit} s="photos" />
         </div>
         {done.length === 0 ? (
           <p className="py-2 text-sm text-gray-900">{t('wizard.noPhotos')}</p>
@@ -531,7 +593,11 @@ function Review({
           <ul className="mt-2 flex flex-wrap gap-2">
             {done.map((p) => (
               <li key={p.key}>
-                <img src={p.preview || p.url} alt={t('photos.previewAlt', { name: p.name })} className="h-20 w-20 rounded-lg object-cover ring-1 ring-gray-300" />
+                <img
+                  src={p.preview || p.url}
+                  alt={t('photos.previewAlt', { name: p.name })}
+                  className="h-20 w-20 rounded-lg object-cover ring-1 ring-gray-300"
+                />
               </li>
             ))}
           </ul>

@@ -59,11 +59,18 @@ export default function Notifications() {
           </button>
         ))}
       </div>
-      {(error || loadError) && <Alert tone="error" className="mb-3">{error ?? loadError}</Alert>}
+      {(error || loadError) && (
+        <Alert tone="error" className="mb-3">
+          {error ?? loadError}
+        </Alert>
+      )}
       {!loaded && items.length === 0 ? (
         <Loading />
       ) : shown.length === 0 ? (
-        <EmptyState title={filter === 'unread' ? t('notifications.noneUnread') : t('notifications.empty')} body={t('notifications.emptyBody')} />
+        <EmptyState
+          title={filter === 'unread' ? t('notifications.noneUnread') : t('notifications.empty')}
+          body={t('notifications.emptyBody')}
+        />
       ) : (
         <ul className="space-y-2" data-testid="notification-list">
           {shown.map((n) => {
@@ -85,7 +92,11 @@ export default function Notifications() {
                   </div>
                   <div className="flex shrink-0 flex-wrap gap-2">
                     {link && (
-                      <Link to={link} className="inline-flex min-h-[44px] items-center rounded-lg px-3 text-sm font-semibold text-brand-800 underline" onClick={() => !n.read && markRead(n.id).catch(() => undefined)}>
+                      <Link
+                        to={link}
+                        className="inline-flex min-h-[44px] items-center rounded-lg px-3 text-sm font-semibold text-brand-800 underline"
+                        onClick={() => !n.read && markRead(n.id).catch(() => undefined)}
+                      >
                         {t('notifications.open')}
                       </Link>
                     )}

@@ -62,12 +62,26 @@ function ProfileForm() {
         <div aria-live="polite">{message && <Alert tone={message.tone}>{message.text}</Alert>}</div>
         <TextField label={t('field.email')} value={user?.email ?? ''} readOnly disabled hint={t('profile.emailFixed')} />
         <TextField label={t('field.name')} autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} error={errors.name} />
-        <TextField label={t('field.phone')} type="tel" autoComplete="tel" value={phone} onChange={(e) => setPhone(e.target.value)} error={errors.phone} hint={t('field.phoneHint')} />
+        <TextField
+          label={t('field.phone')}
+          type="tel"
+          autoComplete="tel"
+          value={phone}
+          onChange={(e) => setPhone(e.target.value)}
+          error={errors.phone}
+          hint={t('field.phoneHint')}
+        />
         <fieldset className="space-y-3">
           <legend className="text-sm font-semibold text-gray-900">{t('profile.prefs')}</legend>
           <p className="text-sm text-gray-700">{t('profile.prefsHint')}</p>
           {(['inapp', 'email', 'sms'] as const).map((k) => (
-            <Checkbox key={k} label={tDyn(`profile.pref.${k}`)} hint={tDyn(`profile.prefHint.${k}`)} checked={prefs[k]} onChange={(e) => setPrefs((p) => ({ ...p, [k]: e.target.checked }))} />
+            <Checkbox
+              key={k}
+              label={tDyn(`profile.pref.${k}`)}
+              hint={tDyn(`profile.prefHint.${k}`)}
+              checked={prefs[k]}
+              onChange={(e) => setPrefs((p) => ({ ...p, [k]: e.target.checked }))}
+            />
           ))}
         </fieldset>
         <Button type="submit" loading={busy} loadingText={t('common.saving')}>
@@ -117,9 +131,31 @@ function PasswordForm() {
     <Card title={t('password.title')}>
       <form ref={form} noValidate onSubmit={onSubmit} className="space-y-4">
         <div aria-live="polite">{message && <Alert tone={message.tone}>{message.text}</Alert>}</div>
-        <TextField label={t('password.current')} type="password" autoComplete="current-password" value={values.current} onChange={set('current')} error={errors.current} />
-        <TextField label={t('password.new')} type="password" autoComplete="new-password" value={values.next} onChange={set('next')} error={errors.next} hint={t('field.passwordHint')} />
-        <TextField label={t('password.confirm')} type="password" autoComplete="new-password" value={values.confirm} onChange={set('confirm')} error={errors.confirm} />
+        <TextField
+          label={t('password.current')}
+          type="password"
+          autoComplete="current-password"
+          value={values.current}
+          onChange={set('current')}
+          error={errors.current}
+        />
+        <TextField
+          label={t('password.new')}
+          type="password"
+          autoComplete="new-password"
+          value={values.next}
+          onChange={set('next')}
+          error={errors.next}
+          hint={t('field.passwordHint')}
+        />
+        <TextField
+          label={t('password.confirm')}
+          type="password"
+          autoComplete="new-password"
+          value={values.confirm}
+          onChange={set('confirm')}
+          error={errors.confirm}
+        />
         <Button type="submit" loading={busy} loadingText={t('common.saving')}>
           {t('password.submit')}
         </Button>

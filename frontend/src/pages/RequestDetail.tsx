@@ -89,11 +89,23 @@ export default function RequestDetail() {
 
   return (
     <div ref={root}>
-      <PageHeader title={t('detail.heading', { category: categoryLabel(req.category) })} subtitle={t('detail.reference', { id: req.id })} actions={<StatusBadge status={req.status} />} />
+      <PageHeader
+        title={t('detail.heading', { category: categoryLabel(req.category) })}
+        subtitle={t('detail.reference', { id: req.id })}
+        actions={<StatusBadge status={req.status} />}
+      />
       <div aria-live="polite">
-        {notice && <Alert tone="success" className="mb-4">{notice}</Alert>}
+        {notice && (
+          <Alert tone="success" className="mb-4">
+            {notice}
+          </Alert>
+        )}
       </div>
-      {staleError && <Alert tone="error" className="mb-4">{staleError}</Alert>}
+      {staleError && (
+        <Alert tone="error" className="mb-4">
+          {staleError}
+        </Alert>
+      )}
       {isDraft && (
         <div data-testid="draft-state">
           <Alert tone="warning" className="mb-4" title={t('draft.stateTitle')}>
@@ -136,9 +148,7 @@ export default function RequestDetail() {
               <Item label={t('field.address')} wide>
                 {[req.address.line1, req.address.line2, req.address.city, req.address.pincode].filter(Boolean).join(', ')}
                 {typeof req.address.lat === 'number' && typeof req.address.lng === 'number' && (
-                  <span className="block text-xs text-gray-700">
-                    {t('address.coords', { lat: req.address.lat, lng: req.address.lng })}
-                  </span>
+                  <span className="block text-xs text-gray-700">{t('address.coords', { lat: req.address.lat, lng: req.address.lng })}</span>
                 )}
               </Item>
               {req.reward_points > 0 && <Item label={t('detail.points')}>{t('header.points', { points: req.reward_points })}</Item>}
@@ -150,8 +160,18 @@ export default function RequestDetail() {
                 <ul className="mt-2 flex flex-wrap gap-2">
                   {req.photos.map((p, i) => (
                     <li key={p}>
-                      <a href={p} target="_blank" rel="noreferrer" className="block rounded-lg focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-700">
-                        <img src={p} alt={t('detail.photoAlt', { n: i + 1 })} className="h-24 w-24 rounded-lg object-cover ring-1 ring-gray-300" loading="lazy" />
+                      <a
+                        href={p}
+                        target="_blank"
+                        rel="noreferrer"
+                        className="block rounded-lg focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-700"
+                      >
+                        <img
+                          src={p}
+                          alt={t('detail.photoAlt', { n: i + 1 })}
+                          className="h-24 w-24 rounded-lg object-cover ring-1 ring-gray-300"
+                          loading="lazy"
+                        />
                       </a>
                     </li>
                   ))}
@@ -192,9 +212,18 @@ export default function RequestDetail() {
                 req={req}
                 suggest={submitted?.suggest ?? null}
                 autoFocus={!!submitted}
-                onChanged={(r, msg) => { setReq(r); setNotice(msg); }}
+                onChanged={(r, msg) => {
+                  setReq(r);
+                  setNotice(msg);
+                }}
               />
-              <CancelCard req={req} onCancelled={(r) => { setReq(r); setNotice(t('cancel.done')); }} />
+              <CancelCard
+                req={req}
+                onCancelled={(r) => {
+                  setReq(r);
+                  setNotice(t('cancel.done'));
+                }}
+              />
             </>
           )}
         </div>
@@ -226,7 +255,9 @@ function SlotCard({
   autoFocus?: boolean;
 }) {
   const [open, setOpen] = useState(!!suggest);
-  const [date, setDate] = useState(() => (req.assigned_slot ? dateInTz(req.assigned_slot.start) : suggest ? dateInTz(suggest.start) : addDays(todayInTz(), 1)));
+  const [date, setDate] = useState(() =>
+    req.assigned_slot ? dateInTz(req.assigned_slot.start) : suggest ? dateInTz(suggest.start) : addDays(todayInTz(), 1),
+  );
   const [slot, setSlot] = useState<SlotRange | null>(suggest);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -237,6 +268,7 @@ function SlotCard({
     if (!autoFocus) return;
     (confirmBtn.current ?? openBtn.current)?.focus();
     // Only when the card first appears.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- on mount only, by design
   }, []);
 
   // When the picker closes (booked, or "Close"), give focus back to the button that opens it.
@@ -265,7 +297,12 @@ function SlotCard({
       refocus.current = true;
       setOpen(false);
       setSlot(null);
-      onChanged(r, rescheduling ? t('reschedule.done', { slot: formatSlot(r.assigned_slot ?? slot) }) : t('reschedule.booked', { slot: formatSlot(r.assigned_slot ?? slot) }));
+      onChanged(
+        r,
+        rescheduling
+          ? t('reschedule.done', { slot: formatSlot(r.assigned_slot ?? slot) })
+          : t('reschedule.booked', { slot: formatSlot(r.assigned_slot ?? slot) }),
+      );
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -275,7 +312,9 @@ function SlotCard({
 
   return (
     <Card title={rescheduling ? t('reschedule.title') : t('reschedule.chooseTitle')}>
-      <p className="text-sm text-gray-800">{rescheduling ? t('reschedule.rule', { hours: CANCEL_CUTOFF_HOURS }) : t('reschedule.chooseIntro')}</p>
+      <p className="text-sm text-gray-800">
+        {rescheduling ? t('reschedule.rule', { hours: CANCEL_CUTOFF_HOURS }) : t('reschedule.chooseIntro')}
+      </p>
       {blocked ? (
         <p className="mt-2 text-sm font-medium text-amber-900">{t('reschedule.tooLate', { hours: CANCEL_CUTOFF_HOURS })}</p>
       ) : !open ? (
@@ -284,13 +323,27 @@ function SlotCard({
         </Button>
       ) : (
         <div className="mt-3 space-y-3">
-          <SlotPicker category={req.category} value={slot} onChange={setSlot} date={date} onDateChange={setDate} excludeStart={req.assigned_slot?.start} />
+          <SlotPicker
+            category={req.category}
+            value={slot}
+            onChange={setSlot}
+            date={date}
+            onDateChange={setDate}
+            excludeStart={req.assigned_slot?.start}
+          />
           {error && <Alert tone="error">{error}</Alert>}
           <div className="flex flex-wrap gap-2">
             <Button ref={confirmBtn} onClick={confirm} loading={busy} loadingText={t('common.saving')}>
               {rescheduling ? t('reschedule.confirm') : t('reschedule.book')}
             </Button>
-            <Button variant="ghost" onClick={() => { refocus.current = true; setOpen(false); setError(null); }}>
+            <Button
+              variant="ghost"
+              onClick={() => {
+                refocus.current = true;
+                setOpen(false);
+                setError(null);
+              }}
+            >
               {t('common.close')}
             </Button>
           </div>
@@ -339,10 +392,16 @@ function CancelCard({ req, onCancelled }: { req: PickupRequest; onCancelled: (r:
       </p>
       {w.deadline && (
         <p className="mt-1 text-sm text-gray-900">
-          {w.timeOk ? t('cancel.deadline', { when: formatDateTime(w.deadline) }) : t('cancel.deadlinePassed', { when: formatDateTime(w.deadline) })}
+          {w.timeOk
+            ? t('cancel.deadline', { when: formatDateTime(w.deadline) })
+            : t('cancel.deadlinePassed', { when: formatDateTime(w.deadline) })}
         </p>
       )}
-      {error && <Alert tone="error" className="mt-3">{error}</Alert>}
+      {error && (
+        <Alert tone="error" className="mt-3">
+          {error}
+        </Alert>
+      )}
       {!confirming ? (
         <Button variant="danger" className="mt-3" disabled={!w.timeOk} aria-describedby="cancel-rule" onClick={() => setConfirming(true)}>
           {t('cancel.button')}
@@ -352,7 +411,14 @@ function CancelCard({ req, onCancelled }: { req: PickupRequest; onCancelled: (r:
           <p id="cancel-confirm-q" className="font-medium text-red-900">
             {t('cancel.confirmQuestion')}
           </p>
-          <TextArea label={t('cancel.reason')} optional rows={2} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
+          <TextArea
+            label={t('cancel.reason')}
+            optional
+            rows={2}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            maxLength={500}
+          />
           <div className="flex flex-wrap gap-2">
             <Button ref={yesBtn} variant="danger" onClick={doCancel} loading={busy} loadingText={t('cancel.cancelling')}>
               {t('cancel.confirm')}
@@ -411,7 +477,11 @@ function DraftCard({
   return (
     <Card title={t('draft.actionsTitle')}>
       <p className="text-sm text-gray-800">{t('draft.stateBody')}</p>
-      {error && <Alert tone="error" className="mt-3">{error}</Alert>}
+      {error && (
+        <Alert tone="error" className="mt-3">
+          {error}
+        </Alert>
+      )}
       <div className="mt-3 flex flex-wrap gap-2">
         <Button onClick={() => run('submit')} loading={busy === 'submit'} loadingText={t('draft.submitting')} disabled={busy !== null}>
           {t('draft.submit')}
@@ -430,7 +500,13 @@ function DraftCard({
             {t('draft.discardQuestion')}
           </p>
           <div className="flex flex-wrap gap-2">
-            <Button ref={yesBtn} variant="danger" onClick={() => run('discard')} loading={busy === 'discard'} loadingText={t('draft.discarding')}>
+            <Button
+              ref={yesBtn}
+              variant="danger"
+              onClick={() => run('discard')}
+              loading={busy === 'discard'}
+              loadingText={t('draft.discarding')}
+            >
               {t('draft.discardConfirm')}
             </Button>
             <Button variant="secondary" onClick={() => setConfirming(false)} disabled={busy !== null}>

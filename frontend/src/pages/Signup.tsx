@@ -54,10 +54,42 @@ export default function Signup() {
       <form ref={form} noValidate onSubmit={onSubmit} className="space-y-4">
         {formError && <Alert tone="error">{formError}</Alert>}
         <TextField label={t('field.name')} autoComplete="name" value={values.name} onChange={set('name')} error={errors.name} />
-        <TextField label={t('field.email')} type="email" autoComplete="email" inputMode="email" value={values.email} onChange={set('email')} error={errors.email} />
-        <TextField label={t('field.phone')} type="tel" autoComplete="tel" inputMode="tel" value={values.phone} onChange={set('phone')} error={errors.phone} hint={t('field.phoneHint')} />
-        <TextField label={t('field.password')} type="password" autoComplete="new-password" value={values.password} onChange={set('password')} error={errors.password} hint={t('field.passwordHint')} />
-        <TextField label={t('field.confirmPassword')} type="password" autoComplete="new-password" value={values.confirm} onChange={set('confirm')} error={errors.confirm} />
+        <TextField
+          label={t('field.email')}
+          type="email"
+          autoComplete="email"
+          inputMode="email"
+          value={values.email}
+          onChange={set('email')}
+          error={errors.email}
+        />
+        <TextField
+          label={t('field.phone')}
+          type="tel"
+          autoComplete="tel"
+          inputMode="tel"
+          value={values.phone}
+          onChange={set('phone')}
+          error={errors.phone}
+          hint={t('field.phoneHint')}
+        />
+        <TextField
+          label={t('field.password')}
+          type="password"
+          autoComplete="new-password"
+          value={values.password}
+          onChange={set('password')}
+          error={errors.password}
+          hint={t('field.passwordHint')}
+        />
+        <TextField
+          label={t('field.confirmPassword')}
+          type="password"
+          autoComplete="new-password"
+          value={values.confirm}
+          onChange={set('confirm')}
+          error={errors.confirm}
+        />
         <Button type="submit" className="w-full" loading={busy} loadingText={t('signup.submitting')}>
           {t('signup.submit')}
         </Button>

@@ -1,6 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { waitFor } from '@testing-library/react';
-import { connectNotifications, disconnectNotifications, markAllRead, markRead, notificationStore, receiveNotification } from './notifications';
+import {
+  connectNotifications,
+  disconnectNotifications,
+  markAllRead,
+  markRead,
+  notificationStore,
+  receiveNotification,
+} from './notifications';
 import { fakeFetch, reply } from '../test/fakeFetch';
 import { installFakeSockets } from '../test/fakeSockets';
 import { makeNotification } from '../test/fixtures';

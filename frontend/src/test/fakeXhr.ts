@@ -43,6 +43,7 @@ export function installFakeXhr(respond: (xhr: FakeXhr) => { status: number; body
 }
 export type FakeXhr = InstanceType<ReturnType<typeof fakeXhrClass>>;
 // helper only for the type above
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is used
 function fakeXhrClass() {
   return class {
     method = '';

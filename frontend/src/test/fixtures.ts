@@ -1,7 +1,14 @@
 import type { AdminUser, AppNotification, PickupRequest, StaffRequest, User } from '../api/types';
 import { allowedTransitions } from '../lib/status';
 
-export const citizen: User = { id: 'u1', name: 'Asha Rao', email: 'asha@example.com', phone: '+91 98765 43210', role: 'citizen', prefs: { email: true, sms: false, inapp: true } };
+export const citizen: User = {
+  id: 'u1',
+  name: 'Asha Rao',
+  email: 'asha@example.com',
+  phone: '+91 98765 43210',
+  role: 'citizen',
+  prefs: { email: true, sms: false, inapp: true },
+};
 export const staffUser: User = { id: 's1', name: 'Sam Staff', email: 'staff@example.com', phone: '0800 123 456', role: 'staff' };
 export const adminUser: User = { id: 'a1', name: 'Ada Admin', email: 'admin@example.com', phone: '0800 123 457', role: 'admin' };
 
@@ -32,7 +39,15 @@ export function makeRequest(over: Partial<PickupRequest> = {}): PickupRequest {
     preferred_slots: [],
     assigned_slot: null,
     status: 'submitted',
-    events: [{ type: 'STATUS_CHANGE', at: '2025-01-01T10:00:00Z', by: 'u1', by_role: 'citizen', data: { from: 'draft', to: 'submitted', reason: null, note: null } }],
+    events: [
+      {
+        type: 'STATUS_CHANGE',
+        at: '2025-01-01T10:00:00Z',
+        by: 'u1',
+        by_role: 'citizen',
+        data: { from: 'draft', to: 'submitted', reason: null, note: null },
+      },
+    ],
     reward_points: 0,
     created_at: '2025-01-01T10:00:00Z',
     updated_at: '2025-01-01T10:00:00Z',

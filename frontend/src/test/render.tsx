@@ -13,9 +13,20 @@ function Where() {
 /** Renders `ui` at `route` (matched by `path`), with other routes showing a marker. */
 export function renderAt(ui: ReactElement, { route = '/', path = '/', state }: { route?: string; path?: string; state?: unknown } = {}) {
   return render(
-    <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }} initialEntries={[{ pathname: route.split('?')[0], search: route.includes('?') ? `?${route.split('?')[1]}` : '', state }]}>
+    <MemoryRouter
+      future={{ v7_startTransition: true, v7_relativeSplatPath: true }}
+      initialEntries={[{ pathname: route.split('?')[0], search: route.includes('?') ? `?${route.split('?')[1]}` : '', state }]}
+    >
       <Routes>
-        <Route path={path} element={<>{ui}<Where /></>} />
+        <Route
+          path={path}
+          element={
+            <>
+              {ui}
+              <Where />
+            </>
+          }
+        />
         <Route path="*" element={<Where />} />
       </Routes>
     </MemoryRouter>,

@@ -12,7 +12,10 @@ const KEY = 'BP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6Tl
 const SUB_JSON = {
   endpoint: 'https://push.example.net/send/abc',
   expirationTime: null,
-  keys: { p256dh: 'BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4', auth: 'BTBZMqHH6r4Tts7J_aSIgg' },
+  keys: {
+    p256dh: 'BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4',
+    auth: 'BTBZMqHH6r4Tts7J_aSIgg',
+  },
 };
 
 /** A fake PushManager with an optional existing subscription; only what the app uses. */
@@ -114,7 +117,9 @@ describe('PushToggle', () => {
     const push = fakePush(false);
     fakeFetch({
       'GET /api/push/vapid-public-key': { enabled: true, key: KEY },
-      'POST /api/push/subscriptions': reply(422, { detail: [{ loc: ['body', 'endpoint'], msg: 'must be an https URL', type: 'value_error.url' }] }),
+      'POST /api/push/subscriptions': reply(422, {
+        detail: [{ loc: ['body', 'endpoint'], msg: 'must be an https URL', type: 'value_error.url' }],
+      }),
     });
     render(<PushToggle />);
     const box = await toggle();

@@ -8,12 +8,25 @@ describe('Timeline', () => {
       <Timeline
         currentUserId="u1"
         events={[
-          { type: 'STATUS_CHANGE', at: '2030-01-01T10:00:00Z', by: 'u1', by_role: 'citizen', data: { from: 'submitted', to: 'scheduled', reason: null, note: null } },
+          {
+            type: 'STATUS_CHANGE',
+            at: '2030-01-01T10:00:00Z',
+            by: 'u1',
+            by_role: 'citizen',
+            data: { from: 'submitted', to: 'scheduled', reason: null, note: null },
+          },
           {
             type: 'STATUS_CHANGE',
             at: '2030-01-01T11:00:00Z',
-            by: 'u1', by_role: 'citizen',
-            data: { from: 'scheduled', to: 'scheduled', reason: 'Rescheduled', note: null, slot: { start: '2030-01-03T08:30:00Z', end: '2030-01-03T09:30:00Z' } },
+            by: 'u1',
+            by_role: 'citizen',
+            data: {
+              from: 'scheduled',
+              to: 'scheduled',
+              reason: 'Rescheduled',
+              note: null,
+              slot: { start: '2030-01-03T08:30:00Z', end: '2030-01-03T09:30:00Z' },
+            },
           },
         ]}
       />,
@@ -32,8 +45,20 @@ describe('Timeline', () => {
         currentUserId="u1"
         events={[
           { type: 'STATUS_CHANGE', at, by: 'u1', by_role: 'citizen', data },
-          { type: 'NOTE', at: '2030-01-01T11:00:00Z', by: 's1', by_role: 'staff', data: { from: null, to: null, reason: null, note: 'Gate code' } },
-          { type: 'NOTE', at: '2030-01-01T12:00:00Z', by: 'u2', by_role: 'citizen', data: { from: null, to: null, reason: null, note: 'Other' } },
+          {
+            type: 'NOTE',
+            at: '2030-01-01T11:00:00Z',
+            by: 's1',
+            by_role: 'staff',
+            data: { from: null, to: null, reason: null, note: 'Gate code' },
+          },
+          {
+            type: 'NOTE',
+            at: '2030-01-01T12:00:00Z',
+            by: 'u2',
+            by_role: 'citizen',
+            data: { from: null, to: null, reason: null, note: 'Other' },
+          },
         ]}
       />,
     );
@@ -42,10 +67,21 @@ describe('Timeline', () => {
     expect(screen.getByText(/· by the resident$/)).toBeInTheDocument();
     unmount();
     // the staff view labels known actors by id and others by the id's tail
-    render(<Timeline actors={{ s1: 'Asha (staff)' }} events={[
-      { type: 'NOTE', at, by: 's1', by_role: 'staff', data: { from: null, to: null, reason: null, note: 'a' } },
-      { type: 'NOTE', at: '2030-01-01T11:00:00Z', by: '0123456789abcdef01234567', by_role: 'admin', data: { from: null, to: null, reason: null, note: 'b' } },
-    ]} />);
+    render(
+      <Timeline
+        actors={{ s1: 'Asha (staff)' }}
+        events={[
+          { type: 'NOTE', at, by: 's1', by_role: 'staff', data: { from: null, to: null, reason: null, note: 'a' } },
+          {
+            type: 'NOTE',
+            at: '2030-01-01T11:00:00Z',
+            by: '0123456789abcdef01234567',
+            by_role: 'admin',
+            data: { from: null, to: null, reason: null, note: 'b' },
+          },
+        ]}
+      />,
+    );
     expect(screen.getByText(/· by Asha \(staff\)$/)).toBeInTheDocument();
     expect(screen.getByText(/· by staff member …234567$/)).toBeInTheDocument();
   });

@@ -22,7 +22,11 @@ describe('Profile', () => {
     await userEvent.click(screen.getByLabelText('Email', { selector: 'input[type="checkbox"]' }));
     await userEvent.click(screen.getByRole('button', { name: 'Save changes' }));
     expect(await screen.findByText('Your profile was saved.')).toBeInTheDocument();
-    expect(net.find('PATCH', '/api/auth/me')[0].body).toEqual({ name: 'Asha R.', phone: '+91 98765 43210', prefs: { email: false, sms: true, inapp: true } });
+    expect(net.find('PATCH', '/api/auth/me')[0].body).toEqual({
+      name: 'Asha R.',
+      phone: '+91 98765 43210',
+      prefs: { email: false, sms: true, inapp: true },
+    });
     expect(authStore.get().user?.name).toBe('Asha R.');
   });
 
@@ -58,7 +62,12 @@ describe('Profile', () => {
 describe('Rewards', () => {
   it('shows the total and recent credits', async () => {
     signIn(citizen);
-    fakeFetch({ 'GET /api/rewards/summary': { total_points: 15, recent: [{ id: 'w1', points: 10, reason: 'Completed e-waste pickup', request_id: 'r9', created_at: '2025-03-01T10:00:00Z' }] } });
+    fakeFetch({
+      'GET /api/rewards/summary': {
+        total_points: 15,
+        recent: [{ id: 'w1', points: 10, reason: 'Completed e-waste pickup', request_id: 'r9', created_at: '2025-03-01T10:00:00Z' }],
+      },
+    });
     renderAt(<Rewards />, { route: '/rewards', path: '/rewards' });
     await waitFor(() => expect(screen.getByTestId('rewards-total')).toHaveTextContent('15'));
     expect(screen.getByText('Completed e-waste pickup')).toBeInTheDocument();
@@ -78,7 +87,10 @@ describe('Notifications page', () => {
   it('lists, filters unread and marks read', async () => {
     signIn(citizen);
     const net = fakeFetch({
-      'GET /api/notifications': [makeNotification({ id: 'a', title: 'Crew on the way' }), makeNotification({ id: 'b', title: 'Request submitted', read: true })],
+      'GET /api/notifications': [
+        makeNotification({ id: 'a', title: 'Crew on the way' }),
+        makeNotification({ id: 'b', title: 'Request submitted', read: true }),
+      ],
       'GET /api/notifications/unread-count': { unread: 1 },
       'POST /api/notifications/:id/read': {},
     });

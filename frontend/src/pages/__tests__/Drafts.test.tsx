@@ -18,7 +18,15 @@ import { installFakeSockets } from '../../test/fakeSockets';
 
 const SLOT_DATE = addDays(todayInTz(), 10);
 const SLOT = { start: `${SLOT_DATE}T04:30:00Z`, end: `${SLOT_DATE}T05:30:00Z` };
-const DRAFT_EVENTS: RequestEvent[] = [{ type: 'STATUS_CHANGE', at: '2025-01-01T10:00:00Z', by: 'u1', by_role: 'citizen', data: { from: null, to: 'draft', reason: null, note: null } }];
+const DRAFT_EVENTS: RequestEvent[] = [
+  {
+    type: 'STATUS_CHANGE',
+    at: '2025-01-01T10:00:00Z',
+    by: 'u1',
+    by_role: 'citizen',
+    data: { from: null, to: 'draft', reason: null, note: null },
+  },
+];
 
 const makeDraft = (over: Parameters<typeof makeRequest>[0] = {}) =>
   makeRequest({ id: 'd1', status: 'draft', events: DRAFT_EVENTS, preferred_slots: [SLOT], ...over });
@@ -68,7 +76,9 @@ describe('Wizard: save as draft', () => {
   it('maps a 422 from the server onto the field, on its step', async () => {
     signIn(citizen);
     fakeFetch({
-      'POST /api/requests': reply(422, { detail: [{ loc: ['body', 'description'], msg: 'Description looks like spam', type: 'value_error' }] }),
+      'POST /api/requests': reply(422, {
+        detail: [{ loc: ['body', 'description'], msg: 'Description looks like spam', type: 'value_error' }],
+      }),
     });
     renderAt(<NewRequest />, wizardNew);
     await userEvent.type(screen.getByLabelText('Description'), 'Some boxes');
@@ -108,7 +118,10 @@ describe('Wizard: continue a draft', () => {
     expect(screen.getByLabelText('City')).toHaveValue('Kolkata');
     await userEvent.click(screen.getByRole('button', { name: 'Next' }));
     await userEvent.click(screen.getByRole('button', { name: 'Next' }));
-    expect(screen.getByRole('img', { name: 'Preview of papers.jpg' })).toHaveAttribute('src', 'http://127.0.0.1:8080/uploads/2030/01/papers.jpg?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000');
+    expect(screen.getByRole('img', { name: 'Preview of papers.jpg' })).toHaveAttribute(
+      'src',
+      'http://127.0.0.1:8080/uploads/2030/01/papers.jpg?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000',
+    );
     await userEvent.click(screen.getByRole('button', { name: 'Back' }));
     // The preferred slot is chosen again.
     expect(await screen.findByRole('radio', { name: /10:00–11:00/ })).toBeChecked();
@@ -306,7 +319,9 @@ describe('Drafts in the lists', () => {
     let drafts = [makeDraft()];
     fakeFetch({
       'GET /api/requests': (c) =>
-        c.query.get('status') === 'draft' ? { items: drafts.slice(0, 1), total: drafts.length, skip: 0, limit: 1 } : { items: [], total: 0, skip: 0, limit: 5 },
+        c.query.get('status') === 'draft'
+          ? { items: drafts.slice(0, 1), total: drafts.length, skip: 0, limit: 1 }
+          : { items: [], total: 0, skip: 0, limit: 5 },
     });
     const { unmount } = renderAt(<Dashboard />);
     expect(await screen.findByText('You have 1 unsent draft')).toBeInTheDocument();
@@ -354,7 +369,10 @@ describe('Routing', () => {
 describe('draftSlot', () => {
   it('offers the first preferred slot only while it is in the future', () => {
     const now = Date.parse('2030-01-01T00:00:00Z');
-    expect(draftSlot({ preferred_slots: [{ start: '2030-01-02T04:30:00Z', end: '2030-01-02T05:30:00Z' }] }, now)).toEqual({ start: '2030-01-02T04:30:00Z', end: '2030-01-02T05:30:00Z' });
+    expect(draftSlot({ preferred_slots: [{ start: '2030-01-02T04:30:00Z', end: '2030-01-02T05:30:00Z' }] }, now)).toEqual({
+      start: '2030-01-02T04:30:00Z',
+      end: '2030-01-02T05:30:00Z',
+    });
     expect(draftSlot({ preferred_slots: [{ start: '2029-12-31T04:30:00Z', end: '2029-12-31T05:30:00Z' }] }, now)).toBeNull();
     expect(draftSlot({ preferred_slots: [] }, now)).toBeNull();
   });

@@ -93,7 +93,9 @@ describe('Signup', () => {
 
   it('maps 422 locations onto the form fields', async () => {
     fakeFetch({
-      'POST /api/auth/register': reply(422, { detail: [{ loc: ['body', 'email'], msg: 'value is not a valid email address', type: 'value_error' }] }),
+      'POST /api/auth/register': reply(422, {
+        detail: [{ loc: ['body', 'email'], msg: 'value is not a valid email address', type: 'value_error' }],
+      }),
     });
     renderAt(<Signup />, { route: '/signup', path: '/signup' });
     await fill();

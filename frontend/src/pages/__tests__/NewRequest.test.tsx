@@ -54,7 +54,10 @@ describe('New request wizard', () => {
       'POST /api/requests': reply(201, created),
       'POST /api/requests/:id/confirm-slot': { ...created, status: 'scheduled', assigned_slot: { start: SLOT.start, end: SLOT.end } },
     });
-    const xhr = installFakeXhr(() => ({ status: 201, body: { url: 'http://127.0.0.1:8080/uploads/2030/01/abc.jpg?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000', path: '2030/01/abc.jpg' } }));
+    const xhr = installFakeXhr(() => ({
+      status: 201,
+      body: { url: 'http://127.0.0.1:8080/uploads/2030/01/abc.jpg?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000', path: '2030/01/abc.jpg' },
+    }));
     vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: () => 'blob:preview', revokeObjectURL: () => undefined }));
     renderAt(<NewRequest />, { route: '/requests/new', path: '/requests/new' });
 
@@ -111,7 +114,9 @@ describe('New request wizard', () => {
     signIn(citizen);
     fakeFetch({
       'GET /api/slots/available': [],
-      'POST /api/requests': reply(422, { detail: [{ loc: ['body', 'address', 'pincode'], msg: 'String should have at most 10 characters', type: 'string_too_long' }] }),
+      'POST /api/requests': reply(422, {
+        detail: [{ loc: ['body', 'address', 'pincode'], msg: 'String should have at most 10 characters', type: 'string_too_long' }],
+      }),
     });
     renderAt(<NewRequest />, { route: '/requests/new', path: '/requests/new' });
     await fillDetails();
@@ -152,7 +157,15 @@ describe('New request wizard', () => {
     fakeFetch({ 'GET /api/slots/available': [] });
     let calls = 0;
     const xhr = installFakeXhr(() =>
-      ++calls === 1 ? { status: 503, body: { detail: 'Service unavailable' } } : { status: 201, body: { url: 'http://127.0.0.1:8080/uploads/2030/01/ok.png?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000', path: '2030/01/ok.png' } },
+      ++calls === 1
+        ? { status: 503, body: { detail: 'Service unavailable' } }
+        : {
+            status: 201,
+            body: {
+              url: 'http://127.0.0.1:8080/uploads/2030/01/ok.png?md5=AbCdEfGhIjKlMnOpQrStUv&expires=1893456000',
+              path: '2030/01/ok.png',
+            },
+          },
     );
     vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: () => 'blob:x', revokeObjectURL: () => undefined }));
     renderAt(<NewRequest />, { route: '/requests/new', path: '/requests/new' });

@@ -18,9 +18,27 @@ describe('Request detail', () => {
         status: 'scheduled',
         assigned_slot: slotIn(72),
         events: [
-          { type: 'STATUS_CHANGE', at: '2025-01-01T10:00:00Z', by: 'u1', by_role: 'citizen', data: { from: null, to: 'submitted', reason: null, note: null } },
-          { type: 'STATUS_CHANGE', at: '2025-01-01T11:00:00Z', by: 'u1', by_role: 'citizen', data: { from: 'submitted', to: 'scheduled', reason: null, note: null } },
-          { type: 'NOTE', at: '2025-01-01T12:00:00Z', by: 's1', by_role: 'staff', data: { from: null, to: null, reason: null, note: 'Gate code 1234' } },
+          {
+            type: 'STATUS_CHANGE',
+            at: '2025-01-01T10:00:00Z',
+            by: 'u1',
+            by_role: 'citizen',
+            data: { from: null, to: 'submitted', reason: null, note: null },
+          },
+          {
+            type: 'STATUS_CHANGE',
+            at: '2025-01-01T11:00:00Z',
+            by: 'u1',
+            by_role: 'citizen',
+            data: { from: 'submitted', to: 'scheduled', reason: null, note: null },
+          },
+          {
+            type: 'NOTE',
+            at: '2025-01-01T12:00:00Z',
+            by: 's1',
+            by_role: 'staff',
+            data: { from: null, to: null, reason: null, note: 'Gate code 1234' },
+          },
         ],
       }),
     });
@@ -159,8 +177,12 @@ describe('Request detail', () => {
 describe('cancelWindow', () => {
   it('applies the status list and the 24 h rule', () => {
     const now = Date.parse('2030-01-01T00:00:00Z');
-    expect(cancelWindow({ status: 'scheduled', assigned_slot: { start: '2030-01-02T00:00:00Z', end: '2030-01-02T01:00:00Z' } }, now)).toMatchObject({ statusOk: true, timeOk: true });
-    expect(cancelWindow({ status: 'scheduled', assigned_slot: { start: '2030-01-01T23:59:00Z', end: '2030-01-02T01:00:00Z' } }, now).timeOk).toBe(false);
+    expect(
+      cancelWindow({ status: 'scheduled', assigned_slot: { start: '2030-01-02T00:00:00Z', end: '2030-01-02T01:00:00Z' } }, now),
+    ).toMatchObject({ statusOk: true, timeOk: true });
+    expect(
+      cancelWindow({ status: 'scheduled', assigned_slot: { start: '2030-01-01T23:59:00Z', end: '2030-01-02T01:00:00Z' } }, now).timeOk,
+    ).toBe(false);
     expect(cancelWindow({ status: 'enroute', assigned_slot: null }, now).statusOk).toBe(false);
   });
 });

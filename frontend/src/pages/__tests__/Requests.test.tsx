@@ -11,7 +11,14 @@ describe('My requests', () => {
   it('filters by status and pages with skip/limit', async () => {
     signIn(citizen);
     const items = Array.from({ length: 10 }, (_, i) => makeRequest({ id: `r${i}`, description: `Request number ${i}` }));
-    const net = fakeFetch({ 'GET /api/requests': (c) => ({ items: c.query.get('status') === 'cancelled' ? [] : items, total: c.query.get('status') === 'cancelled' ? 0 : 23, skip: Number(c.query.get('skip')), limit: 10 }) });
+    const net = fakeFetch({
+      'GET /api/requests': (c) => ({
+        items: c.query.get('status') === 'cancelled' ? [] : items,
+        total: c.query.get('status') === 'cancelled' ? 0 : 23,
+        skip: Number(c.query.get('skip')),
+        limit: 10,
+      }),
+    });
     renderAt(<Requests />, { route: '/requests', path: '/requests' });
     expect(await screen.findByText('Request number 0')).toBeInTheDocument();
     expect(screen.getByText('23 requests')).toBeInTheDocument();
@@ -40,7 +47,10 @@ describe('Dashboard', () => {
     const soon = makeRequest({ id: 'a', status: 'scheduled', assigned_slot: slotIn(30), description: 'Garden waste' });
     const later = makeRequest({ id: 'b', status: 'scheduled', assigned_slot: slotIn(90), description: 'Bottles' });
     fakeFetch({
-      'GET /api/requests': (c) => (c.query.get('status') === 'scheduled' ? { items: [later, soon], total: 2, skip: 0, limit: 50 } : { items: [later, soon], total: 2, skip: 0, limit: 5 }),
+      'GET /api/requests': (c) =>
+        c.query.get('status') === 'scheduled'
+          ? { items: [later, soon], total: 2, skip: 0, limit: 50 }
+          : { items: [later, soon], total: 2, skip: 0, limit: 5 },
     });
     renderAt(<Dashboard />);
     expect(await screen.findByRole('heading', { name: 'Next pickup' })).toBeInTheDocument();

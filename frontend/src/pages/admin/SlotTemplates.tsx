@@ -42,7 +42,13 @@ export function validateTemplates(v: Templates): Errors {
     else if (!m && len % slot !== 0) e[`weekly.${i}.end`] = t('templates.notMultiple', { minutes: slot });
     else {
       const clash = v.weekly.findIndex(
-        (o, j) => j < i && Number(o.weekday) === Number(w.weekday) && TIME.test(o.start) && TIME.test(o.end) && minutes(o.start) < minutes(w.end) && minutes(w.start) < minutes(o.end),
+        (o, j) =>
+          j < i &&
+          Number(o.weekday) === Number(w.weekday) &&
+          TIME.test(o.start) &&
+          TIME.test(o.end) &&
+          minutes(o.start) < minutes(w.end) &&
+          minutes(w.start) < minutes(o.end),
       );
       if (clash >= 0) e[`weekly.${i}.start`] = t('templates.overlap');
     }
@@ -96,7 +102,8 @@ export default function SlotTemplates() {
     );
   }
 
-  const setWeekly = (i: number, patch: Partial<WeeklyWindow>) => setValue({ ...value, weekly: value.weekly.map((w, j) => (j === i ? { ...w, ...patch } : w)) });
+  const setWeekly = (i: number, patch: Partial<WeeklyWindow>) =>
+    setValue({ ...value, weekly: value.weekly.map((w, j) => (j === i ? { ...w, ...patch } : w)) });
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
@@ -117,14 +124,23 @@ export default function SlotTemplates() {
         closed_dates: value.closed_dates,
       };
       const saved = await adminApi.saveTemplates(body);
-      if (saved && typeof saved === 'object' && Array.isArray(saved.weekly)) setValue({ ...saved, timezone: saved.timezone ?? body.timezone, closed_dates: [...(saved.closed_dates ?? [])].sort() });
+      if (saved && typeof saved === 'object' && Array.isArray(saved.weekly))
+        setValue({ ...saved, timezone: saved.timezone ?? body.timezone, closed_dates: [...(saved.closed_dates ?? [])].sort() });
       setMessage({ tone: 'success', text: t('templates.saved') });
     } catch (err) {
       if (err instanceof ApiError && Object.keys(err.fieldErrors).length) {
         setErrors(err.fieldErrors);
         focusFirstInvalid(form.current);
       }
-      setMessage({ tone: 'error', text: err instanceof ApiError && Object.keys(err.fieldErrors).length ? `${t('error.validation')} ${Object.entries(err.fieldErrors).map(([k, v]) => `${k}: ${v}`).join('; ')}` : errorMessage(err) });
+      setMessage({
+        tone: 'error',
+        text:
+          err instanceof ApiError && Object.keys(err.fieldErrors).length
+            ? `${t('error.validation')} ${Object.entries(err.fieldErrors)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join('; ')}`
+            : errorMessage(err),
+      });
     } finally {
       setBusy(false);
     }
@@ -152,8 +168,22 @@ export default function SlotTemplates() {
         <div aria-live="polite">{message && <Alert tone={message.tone}>{message.text}</Alert>}</div>
         <Card title={t('templates.general')}>
           <div className="grid gap-4 sm:grid-cols-2">
-            <TextField label={t('templates.timezone')} value={value.timezone} onChange={(e) => setValue({ ...value, timezone: e.target.value })} error={errors.timezone} hint={t('templates.timezoneHint')} />
-            <TextField label={t('templates.slotMinutes')} type="number" min={5} max={240} value={String(value.slot_minutes)} onChange={(e) => setValue({ ...value, slot_minutes: e.target.value as unknown as number })} error={errors.slot_minutes} />
+            <TextField
+              label={t('templates.timezone')}
+              value={value.timezone}
+              onChange={(e) => setValue({ ...value, timezone: e.target.value })}
+              error={errors.timezone}
+              hint={t('templates.timezoneHint')}
+            />
+            <TextField
+              label={t('templates.slotMinutes')}
+              type="number"
+              min={5}
+              max={240}
+              value={String(value.slot_minutes)}
+              onChange={(e) => setValue({ ...value, slot_minutes: e.target.value as unknown as number })}
+              error={errors.slot_minutes}
+            />
             <TextField
               label={t('templates.capStandard')}
               type="number"
@@ -180,22 +210,53 @@ export default function SlotTemplates() {
           <ul className="space-y-3">
             {value.weekly.map((w, i) => (
               <li key={i} className="grid items-start gap-2 rounded-lg bg-gray-50 p-3 ring-1 ring-gray-200 sm:grid-cols-[1fr_1fr_1fr_auto]">
-                <SelectField label={t('templates.weekday')} value={String(w.weekday)} onChange={(e) => setWeekly(i, { weekday: Number(e.target.value) })} error={errors[`weekly.${i}.weekday`]}>
+                <SelectField
+                  label={t('templates.weekday')}
+                  value={String(w.weekday)}
+                  onChange={(e) => setWeekly(i, { weekday: Number(e.target.value) })}
+                  error={errors[`weekly.${i}.weekday`]}
+                >
                   {[0, 1, 2, 3, 4, 5, 6].map((d) => (
                     <option key={d} value={d}>
                       {tDyn(`weekday.${d}`)}
                     </option>
                   ))}
                 </SelectField>
-                <TextField label={t('templates.start')} inputMode="numeric" placeholder="09:00" maxLength={5} hint={i === 0 ? t('templates.timeHint') : undefined} value={w.start} onChange={(e) => setWeekly(i, { start: e.target.value })} error={errors[`weekly.${i}.start`]} />
-                <TextField label={t('templates.end')} inputMode="numeric" placeholder="21:00" maxLength={5} value={w.end} onChange={(e) => setWeekly(i, { end: e.target.value })} error={errors[`weekly.${i}.end`]} />
-                <Button variant="ghost" className="sm:mt-6" onClick={() => setValue({ ...value, weekly: value.weekly.filter((_, j) => j !== i) })} aria-label={t('templates.removeWindow', { day: tDyn(`weekday.${w.weekday}`), start: w.start, end: w.end })}>
+                <TextField
+                  label={t('templates.start')}
+                  inputMode="numeric"
+                  placeholder="09:00"
+                  maxLength={5}
+                  hint={i === 0 ? t('templates.timeHint') : undefined}
+                  value={w.start}
+                  onChange={(e) => setWeekly(i, { start: e.target.value })}
+                  error={errors[`weekly.${i}.start`]}
+                />
+                <TextField
+                  label={t('templates.end')}
+                  inputMode="numeric"
+                  placeholder="21:00"
+                  maxLength={5}
+                  value={w.end}
+                  onChange={(e) => setWeekly(i, { end: e.target.value })}
+                  error={errors[`weekly.${i}.end`]}
+                />
+                <Button
+                  variant="ghost"
+                  className="sm:mt-6"
+                  onClick={() => setValue({ ...value, weekly: value.weekly.filter((_, j) => j !== i) })}
+                  aria-label={t('templates.removeWindow', { day: tDyn(`weekday.${w.weekday}`), start: w.start, end: w.end })}
+                >
                   {t('common.remove')}
                 </Button>
               </li>
             ))}
           </ul>
-          <Button variant="secondary" className="mt-3" onClick={() => setValue({ ...value, weekly: [...value.weekly, { weekday: 1, start: '09:00', end: '17:00' }] })}>
+          <Button
+            variant="secondary"
+            className="mt-3"
+            onClick={() => setValue({ ...value, weekly: [...value.weekly, { weekday: 1, start: '09:00', end: '17:00' }] })}
+          >
             {t('templates.addWindow')}
           </Button>
         </Card>
@@ -205,7 +266,10 @@ export default function SlotTemplates() {
           ) : (
             <ul className="flex flex-wrap gap-2">
               {value.closed_dates.map((d, i) => (
-                <li key={d} className="inline-flex items-center gap-1 rounded-full bg-gray-100 py-1 pl-3 pr-1 text-sm text-gray-900 ring-1 ring-gray-300">
+                <li
+                  key={d}
+                  className="inline-flex items-center gap-1 rounded-full bg-gray-100 py-1 pl-3 pr-1 text-sm text-gray-900 ring-1 ring-gray-300"
+                >
                   {formatDate(`${d}T12:00:00Z`)}
                   {errors[`closed_dates.${i}`] && <span className="text-red-800"> ({errors[`closed_dates.${i}`]})</span>}
                   <button
@@ -221,7 +285,14 @@ export default function SlotTemplates() {
             </ul>
           )}
           <div className="mt-3 flex flex-wrap items-end gap-2">
-            <TextField label={t('templates.addDate')} type="date" min={todayInTz()} value={newDate} onChange={(e) => setNewDate(e.target.value)} error={newDateError} />
+            <TextField
+              label={t('templates.addDate')}
+              type="date"
+              min={todayInTz()}
+              value={newDate}
+              onChange={(e) => setNewDate(e.target.value)}
+              error={newDateError}
+            />
             <Button variant="secondary" onClick={addClosed}>
               {t('templates.addDateButton')}
             </Button>
@@ -239,7 +310,8 @@ export default function SlotTemplates() {
 type OF = 'from' | 'to' | 'capacity';
 
 function describeOverride(o: SlotOverride): string {
-  const range = o.from === o.to ? formatDate(`${o.from}T12:00:00Z`) : `${formatDate(`${o.from}T12:00:00Z`)} – ${formatDate(`${o.to}T12:00:00Z`)}`;
+  const range =
+    o.from === o.to ? formatDate(`${o.from}T12:00:00Z`) : `${formatDate(`${o.from}T12:00:00Z`)} – ${formatDate(`${o.to}T12:00:00Z`)}`;
   const who = o.capacity_class ? tDyn(`capacityClass.${o.capacity_class}`) : t('overrides.allClasses');
   return `${range} · ${who} · ${o.closed ? t('overrides.isClosed') : t('overrides.seats', { count: o.capacity ?? 0 })}`;
 }
@@ -315,7 +387,13 @@ function OverrideForm() {
   return (
     <Card title={t('overrides.title')}>
       <p className="mb-3 text-sm text-gray-800">{t('overrides.intro')}</p>
-      <div aria-live="polite">{message && <Alert tone={message.tone} className="mb-3">{message.text}</Alert>}</div>
+      <div aria-live="polite">
+        {message && (
+          <Alert tone={message.tone} className="mb-3">
+            {message.text}
+          </Alert>
+        )}
+      </div>
       <h3 className="text-sm font-semibold text-gray-900">{t('overrides.current')}</h3>
       {listError && <Alert tone="error">{listError}</Alert>}
       {list === null && !listError ? (
@@ -325,10 +403,18 @@ function OverrideForm() {
       ) : (
         <ul className="mb-4 mt-2 space-y-2">
           {(list ?? []).map((o, i) => (
-            <li key={o.id ?? i} className="flex flex-wrap items-center justify-between gap-2 rounded-lg bg-gray-50 px-3 py-2 text-sm text-gray-900 ring-1 ring-gray-200">
+            <li
+              key={o.id ?? i}
+              className="flex flex-wrap items-center justify-between gap-2 rounded-lg bg-gray-50 px-3 py-2 text-sm text-gray-900 ring-1 ring-gray-200"
+            >
               <span>{describeOverride(o)}</span>
               {o.id && (
-                <Button variant="ghost" className="!min-h-[36px]" onClick={() => remove(o)} aria-label={t('overrides.delete', { what: describeOverride(o) })}>
+                <Button
+                  variant="ghost"
+                  className="!min-h-[36px]"
+                  onClick={() => remove(o)}
+                  aria-label={t('overrides.delete', { what: describeOverride(o) })}
+                >
                   {t('common.remove')}
                 </Button>
               )}
@@ -339,16 +425,44 @@ function OverrideForm() {
       <form ref={form} noValidate onSubmit={onSubmit} className="space-y-4 border-t border-gray-200 pt-4">
         <h3 className="text-sm font-semibold text-gray-900">{t('overrides.add')}</h3>
         <div className="grid gap-3 sm:grid-cols-2">
-          <TextField label={t('overrides.fromDate')} type="date" value={v.from} onChange={(e) => setV({ ...v, from: e.target.value })} error={errors.from} />
-          <TextField label={t('overrides.toDate')} type="date" value={v.to} onChange={(e) => setV({ ...v, to: e.target.value })} error={errors.to} hint={t('overrides.inclusive')} />
+          <TextField
+            label={t('overrides.fromDate')}
+            type="date"
+            value={v.from}
+            onChange={(e) => setV({ ...v, from: e.target.value })}
+            error={errors.from}
+          />
+          <TextField
+            label={t('overrides.toDate')}
+            type="date"
+            value={v.to}
+            onChange={(e) => setV({ ...v, to: e.target.value })}
+            error={errors.to}
+            hint={t('overrides.inclusive')}
+          />
         </div>
         <SelectField label={t('overrides.class')} value={v.capacityClass} onChange={(e) => setV({ ...v, capacityClass: e.target.value })}>
           <option value="">{t('overrides.allClasses')}</option>
           <option value="standard">{t('capacityClass.standard')}</option>
           <option value="special">{t('capacityClass.special')}</option>
         </SelectField>
-        <Checkbox label={t('overrides.closed')} hint={t('overrides.closedHint')} checked={v.closed} onChange={(e) => setV({ ...v, closed: e.target.checked })} />
-        {!v.closed && <TextField label={t('overrides.capacity')} type="number" min={0} max={1000} value={v.capacity} onChange={(e) => setV({ ...v, capacity: e.target.value })} error={errors.capacity} />}
+        <Checkbox
+          label={t('overrides.closed')}
+          hint={t('overrides.closedHint')}
+          checked={v.closed}
+          onChange={(e) => setV({ ...v, closed: e.target.checked })}
+        />
+        {!v.closed && (
+          <TextField
+            label={t('overrides.capacity')}
+            type="number"
+            min={0}
+            max={1000}
+            value={v.capacity}
+            onChange={(e) => setV({ ...v, capacity: e.target.value })}
+            error={errors.capacity}
+          />
+        )}
         <Button type="submit" loading={busy} loadingText={t('common.saving')}>
           {t('overrides.submit')}
         </Button>

@@ -52,7 +52,16 @@ export default function Users() {
     setRowState((s) => ({ ...s, [u.id]: { busy: true } }));
     try {
       const updated = await adminApi.updateUser(u.id, patch);
-      setPage((p) => (p ? { ...p, items: p.items.map((x) => (x.id === u.id ? { ...x, ...patch, ...(updated && typeof updated === 'object' ? updated : {}) } : x)) } : p));
+      setPage((p) =>
+        p
+          ? {
+              ...p,
+              items: p.items.map((x) =>
+                x.id === u.id ? { ...x, ...patch, ...(updated && typeof updated === 'object' ? updated : {}) } : x,
+              ),
+            }
+          : p,
+      );
       setRowState((s) => ({ ...s, [u.id]: { ok: t('users.saved', { name: u.name }) } }));
     } catch (err) {
       setRowState((s) => ({ ...s, [u.id]: { error: errorMessage(err) } }));
@@ -63,8 +72,18 @@ export default function Users() {
     <div>
       <PageHeader title={t('users.title')} subtitle={t('users.subtitle')} />
       <form onSubmit={onSearch} role="search" className="mb-4 flex flex-wrap items-end gap-2">
-        <TextField label={t('users.search')} type="search" value={search} onChange={(e) => setSearch(e.target.value)} className="min-w-[16rem] flex-1" />
-        <SelectField label={t('users.role')} value={role} onChange={(e) => setParams({ ...(q ? { q } : {}), ...(e.target.value ? { role: e.target.value } : {}) })}>
+        <TextField
+          label={t('users.search')}
+          type="search"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          className="min-w-[16rem] flex-1"
+        />
+        <SelectField
+          label={t('users.role')}
+          value={role}
+          onChange={(e) => setParams({ ...(q ? { q } : {}), ...(e.target.value ? { role: e.target.value } : {}) })}
+        >
           <option value="">{t('users.allRoles')}</option>
           {ROLES.map((r) => (
             <option key={r} value={r}>
@@ -74,7 +93,11 @@ export default function Users() {
         </SelectField>
         <Button type="submit">{t('staff.searchButton')}</Button>
       </form>
-      {error && <Alert tone="error" className="mb-3">{error}</Alert>}
+      {error && (
+        <Alert tone="error" className="mb-3">
+          {error}
+        </Alert>
+      )}
       {!page && loading ? (
         <Loading />
       ) : page && page.items.length === 0 ? (
@@ -82,16 +105,31 @@ export default function Users() {
       ) : (
         page && (
           <>
-            <div className="relative overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-gray-200" role="region" aria-label={t('users.title')} tabIndex={0}>
+            <div
+              className="relative overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-gray-200"
+              role="region"
+              aria-label={t('users.title')}
+              tabIndex={0}
+            >
               <table className="min-w-full divide-y divide-gray-200 text-sm">
                 <caption className="sr-only">{t('users.caption', { count: page.total })}</caption>
                 <thead className="bg-gray-50 text-left">
                   <tr>
-                    <th scope="col" className="px-3 py-2 font-semibold text-gray-900">{t('field.name')}</th>
-                    <th scope="col" className="px-3 py-2 font-semibold text-gray-900">{t('field.email')}</th>
-                    <th scope="col" className="px-3 py-2 font-semibold text-gray-900">{t('users.role')}</th>
-                    <th scope="col" className="px-3 py-2 font-semibold text-gray-900">{t('users.access')}</th>
-                    <th scope="col" className="px-3 py-2 font-semibold text-gray-900"><span className="sr-only">{t('users.result')}</span></th>
+                    <th scope="col" className="px-3 py-2 font-semibold text-gray-900">
+                      {t('field.name')}
+                    </th>
+                    <th scope="col" className="px-3 py-2 font-semibold text-gray-900">
+                      {t('field.email')}
+                    </th>
+                    <th scope="col" className="px-3 py-2 font-semibold text-gray-900">
+                      {t('users.role')}
+                    </th>
+                    <th scope="col" className="px-3 py-2 font-semibold text-gray-900">
+                      {t('users.access')}
+                    </th>
+                    <th scope="col" className="px-3 py-2 font-semibold text-gray-900">
+                      <span className="sr-only">{t('users.result')}</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-gray-200">
@@ -140,7 +178,11 @@ export default function Users() {
                           {self && <span className="text-gray-700">{t('users.self')}</span>}
                           {st.busy && <span className="text-gray-800">{t('common.saving')}</span>}
                           {st.ok && <span className="text-green-800">{st.ok}</span>}
-                          {st.error && <span className="font-medium text-red-800" role="alert">{st.error}</span>}
+                          {st.error && (
+                            <span className="font-medium text-red-800" role="alert">
+                              {st.error}
+                            </span>
+                          )}
                         </td>
                       </tr>
                     );
@@ -148,7 +190,12 @@ export default function Users() {
                 </tbody>
               </table>
             </div>
-            <Pagination skip={skip} limit={LIMIT} total={page.total} onChange={(s) => setParams({ ...(q ? { q } : {}), ...(role ? { role } : {}), ...(s ? { skip: String(s) } : {}) })} />
+            <Pagination
+              skip={skip}
+              limit={LIMIT}
+              total={page.total}
+              onChange={(s) => setParams({ ...(q ? { q } : {}), ...(role ? { role } : {}), ...(s ? { skip: String(s) } : {}) })}
+            />
           </>
         )
       )}

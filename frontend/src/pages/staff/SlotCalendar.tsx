@@ -92,9 +92,13 @@ export default function SlotCalendar() {
                       <h3 className="font-semibold text-gray-900">
                         {formatTime(s.start)}–{formatTime(s.end)}
                       </h3>
-                      <span className="rounded-full bg-gray-100 px-2 py-0.5 text-xs font-medium text-gray-900 ring-1 ring-gray-300">{tDyn(`capacityClass.${s.capacity_class}`)}</span>
+                      <span className="rounded-full bg-gray-100 px-2 py-0.5 text-xs font-medium text-gray-900 ring-1 ring-gray-300">
+                        {tDyn(`capacityClass.${s.capacity_class}`)}
+                      </span>
                     </div>
-                    <p className={`mt-1 text-sm ${full ? 'font-semibold text-red-800' : 'text-gray-800'}`}>{t('calendar.booked', { booked: s.booked, capacity: s.capacity })}</p>
+                    <p className={`mt-1 text-sm ${full ? 'font-semibold text-red-800' : 'text-gray-800'}`}>
+                      {t('calendar.booked', { booked: s.booked, capacity: s.capacity })}
+                    </p>
                     <div className="mt-1 h-2 w-full overflow-hidden rounded-full bg-gray-200" aria-hidden="true">
                       <div className={`h-full ${full ? 'bg-red-700' : 'bg-brand-700'}`} style={{ width: `${pct}%` }} />
                     </div>

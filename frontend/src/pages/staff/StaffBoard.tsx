@@ -39,7 +39,17 @@ export default function StaffBoard() {
     async (signal?: AbortSignal) => {
       setLoading(true);
       try {
-        const p = await staffApi.list({ status: status || undefined, category: category || undefined, date: date || undefined, q: q || undefined, skip, limit: BOARD_PAGE_SIZE }, signal);
+        const p = await staffApi.list(
+          {
+            status: status || undefined,
+            category: category || undefined,
+            date: date || undefined,
+            q: q || undefined,
+            skip,
+            limit: BOARD_PAGE_SIZE,
+          },
+          signal,
+        );
         setPage(p);
         setError(null);
       } catch (err) {
@@ -95,7 +105,12 @@ export default function StaffBoard() {
           </Button>
         }
       />
-      <form onSubmit={onSearch} className="mb-4 grid gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-gray-200 sm:grid-cols-2 lg:grid-cols-5" role="search" aria-label={t('staff.filters')}>
+      <form
+        onSubmit={onSearch}
+        className="mb-4 grid gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-gray-200 sm:grid-cols-2 lg:grid-cols-5"
+        role="search"
+        aria-label={t('staff.filters')}
+      >
         <SelectField label={t('detail.status')} value={status} onChange={(e) => update({ status: e.target.value })}>
           <option value="">{t('requests.allStatuses')}</option>
           {STATUSES.map((s) => (
@@ -113,7 +128,13 @@ export default function StaffBoard() {
           ))}
         </SelectField>
         <TextField label={t('staff.slotDate')} type="date" value={date} onChange={(e) => update({ date: e.target.value })} />
-        <TextField label={t('staff.search')} type="search" value={search} onChange={(e) => setSearch(e.target.value)} hint={t('staff.searchHint')} />
+        <TextField
+          label={t('staff.search')}
+          type="search"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          hint={t('staff.searchHint')}
+        />
         <div className="flex items-end gap-2">
           <Button type="submit">{t('staff.searchButton')}</Button>
           {(status || category || date || q) && (
@@ -129,7 +150,11 @@ export default function StaffBoard() {
           )}
         </div>
       </form>
-      {error && <Alert tone="error" className="mb-4">{error}</Alert>}
+      {error && (
+        <Alert tone="error" className="mb-4">
+          {error}
+        </Alert>
+      )}
       {!page && loading ? (
         <Loading />
       ) : (
@@ -141,10 +166,17 @@ export default function StaffBoard() {
             <div aria-label={t('staff.board')} role="region">
               <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4">
                 {columns.map((c) => (
-                  <section key={c} aria-labelledby={`col-${c}`} className="rounded-xl bg-gray-100 p-3 ring-1 ring-gray-200" data-testid={`column-${c}`}>
+                  <section
+                    key={c}
+                    aria-labelledby={`col-${c}`}
+                    className="rounded-xl bg-gray-100 p-3 ring-1 ring-gray-200"
+                    data-testid={`column-${c}`}
+                  >
                     <h2 id={`col-${c}`} className="mb-2 flex items-center justify-between text-sm font-semibold text-gray-900">
                       <span>{statusLabel(c)}</span>
-                      <span className="rounded-full bg-white px-2 text-xs text-gray-900 ring-1 ring-gray-300">{groups[c]?.length ?? 0}</span>
+                      <span className="rounded-full bg-white px-2 text-xs text-gray-900 ring-1 ring-gray-300">
+                        {groups[c]?.length ?? 0}
+                      </span>
                     </h2>
                     {(groups[c]?.length ?? 0) === 0 ? (
                       <p className="text-xs text-gray-700">{t('staff.columnEmpty')}</p>

@@ -69,11 +69,19 @@ export default function StaffRequestDetail() {
       <Link to="/staff" className="mb-2 inline-block text-sm font-semibold text-brand-800 underline">
         ← {t('staff.back')}
       </Link>
-      <PageHeader title={t('detail.heading', { category: categoryLabel(req.category) })} subtitle={t('detail.reference', { id: req.id })} actions={<StatusBadge status={req.status} />} />
+      <PageHeader
+        title={t('detail.heading', { category: categoryLabel(req.category) })}
+        subtitle={t('detail.reference', { id: req.id })}
+        actions={<StatusBadge status={req.status} />}
+      />
       <div role="status" aria-live="polite" className="sr-only">
         {announce}
       </div>
-      {announce && <Alert tone="success" className="mb-4">{announce}</Alert>}
+      {announce && (
+        <Alert tone="success" className="mb-4">
+          {announce}
+        </Alert>
+      )}
       <div className="grid gap-4 lg:grid-cols-3">
         <div className="space-y-4 lg:col-span-2">
           <Card title={t('detail.summary')}>
@@ -86,7 +94,9 @@ export default function StaffRequestDetail() {
               </div>
               <div>
                 <dt className="text-sm font-medium text-gray-800">{t('detail.slot')}</dt>
-                <dd className="text-gray-900">{req.assigned_slot ? `${formatSlot(req.assigned_slot)} (${tzLabel()})` : noSlotText(req.status)}</dd>
+                <dd className="text-gray-900">
+                  {req.assigned_slot ? `${formatSlot(req.assigned_slot)} (${tzLabel()})` : noSlotText(req.status)}
+                </dd>
               </div>
               <div>
                 <dt className="text-sm font-medium text-gray-800">{t('field.quantity')}</dt>
@@ -97,7 +107,9 @@ export default function StaffRequestDetail() {
               </div>
               <div>
                 <dt className="text-sm font-medium text-gray-800">{t('staff.resident')}</dt>
-                <dd className="text-gray-900">{req.user?.name ? `${req.user.name}${req.user.phone ? ` · ${req.user.phone}` : ''}` : req.user_id}</dd>
+                <dd className="text-gray-900">
+                  {req.user?.name ? `${req.user.name}${req.user.phone ? ` · ${req.user.phone}` : ''}` : req.user_id}
+                </dd>
               </div>
               <div className="sm:col-span-2">
                 <dt className="text-sm font-medium text-gray-800">{t('field.description')}</dt>
@@ -108,10 +120,7 @@ export default function StaffRequestDetail() {
                 <dd className="text-gray-900">
                   {[req.address.line1, req.address.line2, req.address.city, req.address.pincode].filter(Boolean).join(', ')}
                   {typeof req.address.lat === 'number' && typeof req.address.lng === 'number' && (
-                    <a
-                      className="ml-2 text-sm font-semibold text-brand-800 underline"
-                      href={`geo:${req.address.lat},${req.address.lng}`}
-                    >
+                    <a className="ml-2 text-sm font-semibold text-brand-800 underline" href={`geo:${req.address.lat},${req.address.lng}`}>
                       {t('address.coords', { lat: req.address.lat, lng: req.address.lng })}
                     </a>
                   )}
@@ -127,7 +136,12 @@ export default function StaffRequestDetail() {
                 {req.photos.map((p, i) => (
                   <li key={p}>
                     <a href={p} target="_blank" rel="noreferrer">
-                      <img src={p} alt={t('detail.photoAlt', { n: i + 1 })} className="h-24 w-24 rounded-lg object-cover ring-1 ring-gray-300" loading="lazy" />
+                      <img
+                        src={p}
+                        alt={t('detail.photoAlt', { n: i + 1 })}
+                        className="h-24 w-24 rounded-lg object-cover ring-1 ring-gray-300"
+                        loading="lazy"
+                      />
                     </a>
                   </li>
                 ))}
@@ -135,7 +149,11 @@ export default function StaffRequestDetail() {
             )}
           </Card>
           <Card title={t('detail.timeline')}>
-            <Timeline events={req.events ?? []} currentUserId={me?.id} actors={{ [req.user_id]: req.user?.name ? t('timeline.resident', { name: req.user.name }) : t('timeline.theResident') }} />
+            <Timeline
+              events={req.events ?? []}
+              currentUserId={me?.id}
+              actors={{ [req.user_id]: req.user?.name ? t('timeline.resident', { name: req.user.name }) : t('timeline.theResident') }}
+            />
           </Card>
         </div>
         <div className="space-y-4">
@@ -208,11 +226,27 @@ function TransitionCard({ req, onDone }: { req: StaffRequest; onDone: (r: unknow
       ) : (
         <div className="space-y-3">
           <p className="text-sm text-gray-800">{t('staff.transitionIntro', { status: statusLabel(req.status) })}</p>
-          <TextArea label={t('staff.transitionNote')} optional rows={2} value={note} onChange={(e) => setNote(e.target.value)} hint={t('staff.noteHint')} maxLength={1000} />
+          <TextArea
+            label={t('staff.transitionNote')}
+            optional
+            rows={2}
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            hint={t('staff.noteHint')}
+            maxLength={1000}
+          />
           {slotOffered && (req.status === 'failed' || !req.assigned_slot) && (
             <div className="rounded-lg bg-gray-50 p-3 ring-1 ring-gray-200">
               <p className="mb-2 text-sm font-medium text-gray-900">{t('staff.slotForSchedule')}</p>
-              <SlotPicker category={req.category} value={slot} onChange={setSlot} date={date} onDateChange={setDate} error={slotError} excludeStart={req.status === 'failed' ? req.assigned_slot?.start : undefined} />
+              <SlotPicker
+                category={req.category}
+                value={slot}
+                onChange={setSlot}
+                date={date}
+                onDateChange={setDate}
+                error={slotError}
+                excludeStart={req.status === 'failed' ? req.assigned_slot?.start : undefined}
+              />
             </div>
           )}
           {error && <Alert tone="error">{error}</Alert>}

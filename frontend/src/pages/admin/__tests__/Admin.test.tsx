@@ -18,7 +18,11 @@ const TEMPLATES = {
 describe('Slot templates', () => {
   it('validates windows and saves with PUT', async () => {
     signIn(adminUser);
-    const net = fakeFetch({ 'GET /api/admin/slot-templates': TEMPLATES, 'GET /api/admin/slot-overrides': [], 'PUT /api/admin/slot-templates': (c) => c.body });
+    const net = fakeFetch({
+      'GET /api/admin/slot-templates': TEMPLATES,
+      'GET /api/admin/slot-overrides': [],
+      'PUT /api/admin/slot-templates': (c) => c.body,
+    });
     renderAt(<SlotTemplates />, { route: '/admin/slots', path: '/admin/slots' });
     const until = await screen.findByLabelText('Until');
     await userEvent.clear(until);
@@ -52,7 +56,9 @@ describe('Slot templates', () => {
     fakeFetch({
       'GET /api/admin/slot-templates': TEMPLATES,
       'GET /api/admin/slot-overrides': [],
-      'PUT /api/admin/slot-templates': reply(422, { detail: [{ loc: ['body', 'weekly', 0, 'start'], msg: 'not on the slot grid', type: 'value_error' }] }),
+      'PUT /api/admin/slot-templates': reply(422, {
+        detail: [{ loc: ['body', 'weekly', 0, 'start'], msg: 'not on the slot grid', type: 'value_error' }],
+      }),
     });
     renderAt(<SlotTemplates />, { route: '/admin/slots', path: '/admin/slots' });
     await userEvent.click(await screen.findByRole('button', { name: 'Save templates' }));
@@ -70,12 +76,32 @@ describe('Slot templates', () => {
 
   it('lists, adds and removes capacity overrides for local dates', async () => {
     signIn(adminUser);
-    let overrides = [{ id: 'o1', from: '2030-01-26', to: '2030-01-26', capacity_class: null, capacity: null, closed: true, created_at: '2030-01-01T00:00:00Z' }];
+    let overrides = [
+      {
+        id: 'o1',
+        from: '2030-01-26',
+        to: '2030-01-26',
+        capacity_class: null,
+        capacity: null,
+        closed: true,
+        created_at: '2030-01-01T00:00:00Z',
+      },
+    ];
     const net = fakeFetch({
       'GET /api/admin/slot-templates': TEMPLATES,
       'GET /api/admin/slot-overrides': () => overrides,
       'POST /api/admin/slot-overrides': (c) => {
-        overrides = [...overrides, { id: 'o2', capacity_class: null, capacity: null, closed: false, created_at: '2030-01-02T00:00:00Z', ...(c.body as object) } as (typeof overrides)[number]];
+        overrides = [
+          ...overrides,
+          {
+            id: 'o2',
+            capacity_class: null,
+            capacity: null,
+            closed: false,
+            created_at: '2030-01-02T00:00:00Z',
+            ...(c.body as object),
+          } as (typeof overrides)[number],
+        ];
         return reply(201, overrides.at(-1));
       },
       'DELETE /api/admin/slot-overrides/:id': (_c, p) => {

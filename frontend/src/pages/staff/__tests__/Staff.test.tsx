@@ -13,7 +13,11 @@ describe('Staff board', () => {
     signIn(staffUser);
     const net = fakeFetch({
       'GET /api/staff/requests': {
-        items: [makeStaffRequest({ id: 'a', status: 'submitted', description: 'Sofa' }), makeStaffRequest({ id: 'b', status: 'enroute', description: 'Bottles' }), makeStaffRequest({ id: 'c', status: 'enroute', description: 'Cans' })],
+        items: [
+          makeStaffRequest({ id: 'a', status: 'submitted', description: 'Sofa' }),
+          makeStaffRequest({ id: 'b', status: 'enroute', description: 'Bottles' }),
+          makeStaffRequest({ id: 'c', status: 'enroute', description: 'Cans' }),
+        ],
         total: 3,
         skip: 0,
         limit: 100,
@@ -47,7 +51,9 @@ describe('Staff request detail', () => {
     });
     renderAt(<StaffRequestDetail />, route);
     const group = await screen.findByRole('group', { name: 'Move to the next stage' });
-    const buttons = within(group).getAllByRole('button').map((b) => b.textContent);
+    const buttons = within(group)
+      .getAllByRole('button')
+      .map((b) => b.textContent);
     expect(buttons).toEqual(['Move to En route', 'Move to Cancelled']);
     await userEvent.type(screen.getByLabelText(/note for this change/i), 'Truck 7');
     await userEvent.click(within(group).getByRole('button', { name: 'Move to En route' }));
@@ -83,7 +89,11 @@ describe('Staff request detail', () => {
     });
     renderAt(<StaffRequestDetail />, route);
     const group = await screen.findByRole('group', { name: 'Move to the next stage' });
-    expect(within(group).getAllByRole('button').map((b) => b.textContent)).toEqual(['Move to Failed']);
+    expect(
+      within(group)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(['Move to Failed']);
     await userEvent.click(within(group).getByRole('button', { name: 'Move to Failed' }));
     expect(net.find('POST', '/api/staff/requests/r1/transition')).toHaveLength(0);
     await userEvent.click(screen.getByRole('button', { name: 'Confirm' }));
@@ -104,7 +114,11 @@ describe('Staff request detail', () => {
     await userEvent.click(await screen.findByRole('radio', { name: /10:00–11:00/ }));
     await userEvent.click(screen.getByRole('button', { name: 'Move to Scheduled' }));
     await waitFor(() => expect(net.find('POST', '/api/staff/requests/r1/transition')).toHaveLength(1));
-    expect(net.find('POST', '/api/staff/requests/r1/transition')[0].body).toEqual({ to: 'scheduled', slot_start: s.start, slot_end: s.end });
+    expect(net.find('POST', '/api/staff/requests/r1/transition')[0].body).toEqual({
+      to: 'scheduled',
+      slot_start: s.start,
+      slot_end: s.end,
+    });
   });
 
   it('adds a note and validates it', async () => {
@@ -112,7 +126,19 @@ describe('Staff request detail', () => {
     const req = makeStaffRequest({ status: 'completed' });
     const net = fakeFetch({
       'GET /api/staff/requests/r1': req,
-      'POST /api/staff/requests/r1/notes': { ...req, events: [...(req.events ?? []), { type: 'NOTE', at: '2025-01-02T00:00:00Z', by: 's1', by_role: 'staff', data: { from: null, to: null, reason: null, note: 'Verified weight 4 kg' } }] },
+      'POST /api/staff/requests/r1/notes': {
+        ...req,
+        events: [
+          ...(req.events ?? []),
+          {
+            type: 'NOTE',
+            at: '2025-01-02T00:00:00Z',
+            by: 's1',
+            by_role: 'staff',
+            data: { from: null, to: null, reason: null, note: 'Verified weight 4 kg' },
+          },
+        ],
+      },
     });
     renderAt(<StaffRequestDetail />, route);
     expect(await screen.findByText(/request is closed/i)).toBeInTheDocument();
@@ -130,7 +156,14 @@ describe('Slot calendar', () => {
     signIn(staffUser);
     fakeFetch({
       'GET /api/staff/slots': [
-        { start: '2030-01-10T03:30:00Z', end: '2030-01-10T04:30:00Z', capacity_class: 'standard', capacity: 4, booked: 4, requests: [{ id: 'aaaaaa111111', category: 'organic', status: 'scheduled' }] },
+        {
+          start: '2030-01-10T03:30:00Z',
+          end: '2030-01-10T04:30:00Z',
+          capacity_class: 'standard',
+          capacity: 4,
+          booked: 4,
+          requests: [{ id: 'aaaaaa111111', category: 'organic', status: 'scheduled' }],
+        },
         { start: '2030-01-10T04:30:00Z', end: '2030-01-10T05:30:00Z', capacity_class: 'special', capacity: 2, booked: 0, requests: [] },
       ],
     });
