@@ -15,6 +15,7 @@
 #include "http/http.h"
 #include "http/router.h"
 #include "infra/jsonx.h"
+#include "support/support.h"
 
 struct call {
 	struct arena *arena;

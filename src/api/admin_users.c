@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "domain/live.h"
 #include "domain/users.h"
+#include "infra/cleanup.h"
 #include "infra/db.h"
 #include "infra/log.h"
 
@@ -24,10 +25,7 @@ static void put_list(void *p)
 	users_free_list(l->items, l->n);
 }
 
-static void put_user(void *p)
-{
-	users_clear(p);
-}
+CLEANUP_DEFINE(user, struct user, users_clear)
 
 int api_admin_users_list(struct http_request *req, struct http_response *res)
 {
@@ -65,7 +63,7 @@ static int end_sessions_patch(struct http_request *req, struct http_response *re
 		return http_db_error(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 404, "User not found");
-	arena_defer(req->arena, put_user, u);
+	arena_defer_user(req->arena, u);
 	p->end_sessions = true;
 	p->tokens_valid_after = (int64_t)time(NULL) + 1;
 	p->keep_jti = "";
@@ -124,7 +122,7 @@ int api_admin_users_patch(struct http_request *req, struct http_response *res)
 		return http_db_error(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 404, "User not found");
-	arena_defer(req->arena, put_user, u);
+	arena_defer_user(req->arena, u);
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "user_id", json_object_new_string(u->id));
 	json_object_object_add(f, "by", json_object_new_string(req->user.id));

@@ -11,6 +11,7 @@
 #include "domain/auth.h"
 #include "domain/live.h"
 #include "domain/users.h"
+#include "infra/cleanup.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
@@ -50,15 +51,12 @@ json_object *api_user_json(const struct user *u, bool with_prefs, bool admin)
 	return o;
 }
 
-static void put_user(void *p)
-{
-	users_clear(p);
-}
+CLEANUP_DEFINE(user, struct user, users_clear)
 
 static struct user *new_user(struct http_request *req)
 {
 	struct user *u = arena_alloc(req->arena, sizeof(*u));
-	arena_defer(req->arena, put_user, u);
+	arena_defer_user(req->arena, u);
 	return u;
 }
 

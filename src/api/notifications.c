@@ -11,16 +11,12 @@
 #include "domain/notify.h"
 #include "domain/users.h"
 #include "infra/b64url.h"
+#include "infra/cleanup.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"
 #include "infra/log.h"
-#include "infra/push.h"
+#include "infra/nchan.h"
 #include "infra/timeutil.h"
-
-static void put_bson(void *p)
-{
-	bson_destroy(p);
-}
 
 /* The filter every handler starts from: the caller's in-app notifications. */
 static bson_t *own_filter(struct http_request *req)
@@ -28,7 +24,7 @@ static bson_t *own_filter(struct http_request *req)
 	bson_oid_t uid;
 	bson_oid_init_from_string(&uid, req->user.id);
 	bson_t *f = BCON_NEW("user_id", BCON_OID(&uid), "channel", BCON_UTF8("inapp"));
-	arena_defer(req->arena, put_bson, f);
+	arena_defer_bson(req->arena, f);
 	return f;
 }
 
@@ -63,7 +59,7 @@ int api_notifications_list(struct http_request *req, struct http_response *res)
 	 * pages back without gaps or repeats. */
 	bson_t *opts =
 	    BCON_NEW("sort", "{", "_id", BCON_INT32(-1), "}", "limit", BCON_INT64(limit));
-	arena_defer(req->arena, put_bson, opts);
+	arena_defer_bson(req->arena, opts);
 	mongoc_cursor_t *cur =
 	    mongoc_collection_find_with_opts(db_coll("notifications"), f, opts, NULL);
 	json_object *arr = json_object_new_array();
@@ -103,7 +99,7 @@ int api_notifications_read(struct http_request *req, struct http_response *res)
 	BSON_APPEND_OID(f, "_id", &id);
 	bson_t *u = BCON_NEW("$set", "{", "read", BCON_BOOL(true), "read_at",
 			     BCON_DATE_TIME(time_now_ms()), "}");
-	arena_defer(req->arena, put_bson, u);
+	arena_defer_bson(req->arena, u);
 	bson_t reply;
 	bson_error_t err;
 	bool ok = mongoc_collection_update_one(db_coll("notifications"), f, u, NULL, &reply, &err);
@@ -137,7 +133,7 @@ int api_notifications_read_all(struct http_request *req, struct http_response *r
 	BSON_APPEND_BOOL(f, "read", false);
 	bson_t *u = BCON_NEW("$set", "{", "read", BCON_BOOL(true), "read_at",
 			     BCON_DATE_TIME(time_now_ms()), "}");
-	arena_defer(req->arena, put_bson, u);
+	arena_defer_bson(req->arena, u);
 	bson_t reply;
 	bson_error_t err;
 	bool ok = mongoc_collection_update_many(db_coll("notifications"), f, u, NULL, &reply, &err);
@@ -244,7 +240,7 @@ int api_internal_ws_auth(struct http_request *req, struct http_response *res)
 	/* The user's channel, plus the session's and the account epoch's (domain/live.h):
 	 * nginx subscribes the connection to all three. */
 	char channel[30], sess[LIVE_CHANNEL_LEN];
-	push_user_channel(cl.sub, channel);
+	nchan_user_channel(cl.sub, channel);
 	live_session_channel(cl.jti, sess);
 	http_header(res, "X-Swmra-Channel", channel);
 	http_header(res, "X-Swmra-Session-Channel", sess);

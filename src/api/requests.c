@@ -10,6 +10,7 @@
 #include "domain/requests.h"
 #include "domain/slots.h"
 #include "domain/uploads.h"
+#include "infra/cleanup.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/timeutil.h"
@@ -25,16 +26,6 @@ static const char *const slot_keys[] = {"start", "end", NULL};
 static int not_found(struct http_response *res)
 {
 	return http_error(res, 404, "Request not found");
-}
-
-static void free_ptr(void *p)
-{
-	free(p);
-}
-
-static void free_bson(void *p)
-{
-	bson_destroy(p);
 }
 
 /* Validates a create (all required but is_special, preferred_slots, photos, draft) or a
@@ -156,7 +147,7 @@ static int parse_fields(struct http_request *req, struct http_response *res, jso
 					 "upload_ref");
 				continue;
 			}
-			arena_defer(req->arena, free_ptr, path);
+			arena_defer_free(req->arena, path);
 			f->photo_paths[f->n_photos++] = path;
 		}
 	}
@@ -187,7 +178,7 @@ static int load_own(struct http_request *req, struct http_response *res, bson_oi
 	*doc = requests_load(id, owner, &err);
 	if (!*doc)
 		return err.code ? http_db_error(res, &err) : not_found(res);
-	arena_defer(req->arena, free_bson, *doc);
+	arena_defer_bson(req->arena, *doc);
 	return 0;
 }
 

@@ -89,11 +89,6 @@ bool auth_needs_rehash(const char *hash)
 
 /* ---- tokens ---- */
 
-char *auth_issue_token(const char *user_id, const char *role, struct auth_claims *out)
-{
-	return auth_issue_token_after(user_id, role, 0, out);
-}
-
 char *auth_issue_token_after(const char *user_id, const char *role, int64_t min_iat,
 			     struct auth_claims *out)
 {

@@ -63,13 +63,11 @@ struct auth_claims {
 
 /* Issues an HS256 token for the user (JWT_SECRET, JWT_ISSUER, JWT_EXPIRE_MIN) with a
  * random 128-bit jti. Returns the malloc'd token (caller frees) or NULL; `out` (may be
- * NULL) receives the claims. */
-/* As auth_issue_token, with iat at least `min_iat` (seconds): a user whose sessions were
- * ended in this second (tokens_valid_after = now + 1) still gets a token that counts as
- * issued after that, within the iat leeway. */
+ * NULL) receives the claims. iat is at least `min_iat` (seconds; 0: now): a user whose
+ * sessions were ended in this second (tokens_valid_after = now + 1) still gets a token
+ * that counts as issued after that, within the iat leeway. */
 char *auth_issue_token_after(const char *user_id, const char *role, int64_t min_iat,
 			     struct auth_claims *out);
-char *auth_issue_token(const char *user_id, const char *role, struct auth_claims *out);
 /* Verifies a token as of `now` (seconds): signature with JWT_SECRET, alg exactly HS256,
  * exp > now, iat present and <= now + leeway, nbf (if any) <= now + leeway, iss equal to
  * JWT_ISSUER, sub a valid ObjectId, jti present. Returns true and fills `out`; on false,

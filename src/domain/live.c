@@ -8,7 +8,7 @@
 
 #include "infra/db.h"
 #include "infra/log.h"
-#include "infra/push.h"
+#include "infra/nchan.h"
 #include "infra/timeutil.h"
 
 void live_session_channel(const char *jti, char buf[LIVE_CHANNEL_LEN])
@@ -27,7 +27,7 @@ static void end_channel(const char *channel)
 {
 	usleep(LIVE_SETTLE_MS * 1000);
 	char err[256];
-	if (push_delete(channel, err, sizeof(err)) != 0)
+	if (nchan_delete(channel, err, sizeof(err)) != 0)
 		log_warn("live connections of %s not closed: %s", channel, err);
 }
 

@@ -13,7 +13,7 @@
 #include "infra/fault.h"
 #include "infra/jsonx.h"
 #include "infra/log.h"
-#include "infra/push.h"
+#include "infra/nchan.h"
 #include "infra/timeutil.h"
 
 /* The template values of `data` kept in `meta`: strings, and points as an integer. */
@@ -79,11 +79,11 @@ static void publish_inapp(const bson_oid_t *user_id, const bson_t *doc)
 {
 	char hex[25], channel[30], err[256];
 	bson_oid_to_string(user_id, hex);
-	push_user_channel(hex, channel);
+	nchan_user_channel(hex, channel);
 	json_object *j = notify_doc_to_json(doc);
 	const char *s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
 	int subs;
-	if (push_publish(channel, s, strlen(s), &subs, err, sizeof(err)) < 0) {
+	if (nchan_publish(channel, s, strlen(s), &subs, err, sizeof(err)) < 0) {
 		json_object *f = json_object_new_object();
 		json_object_object_add(f, "channel", json_object_new_string(channel));
 		log_write(LOG_WARN, f, "live publish failed: %s", err);

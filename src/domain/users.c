@@ -392,13 +392,6 @@ void users_free_list(struct user *items, size_t n)
 	free(items);
 }
 
-bool users_get_contact(const bson_oid_t *id, char **email, char **phone, bool *pref_email,
-		       bool *pref_sms, bool *pref_inapp, bson_error_t *err)
-{
-	return users_get_contact_named(id, NULL, email, phone, pref_email, pref_sms, pref_inapp,
-				       err);
-}
-
 bool users_get_contact_named(const bson_oid_t *id, char **name, char **email, char **phone,
 			     bool *pref_email, bool *pref_sms, bool *pref_inapp, bson_error_t *err)
 {

@@ -102,16 +102,12 @@ enum users_rc users_search(const char *q, const char *role, long skip, long limi
 			   struct user **items, size_t *n, int64_t *total, bson_error_t *err);
 void users_free_list(struct user *items, size_t n);
 
-/* Contact data for notifications. Returns true when the user exists; then *email and
- * *phone are malloc'd copies (caller frees; *phone may be NULL when none is stored) and
- * the preference flags are set (defaults when the account has none stored). Returns
+/* Contact data for notifications. Returns true when the user exists; then *name, *email
+ * and *phone are malloc'd copies (caller frees; *name is "" and *phone NULL when none is
+ * stored) and the preference flags are set (defaults when the account has none stored). Returns
  * false when the user does not exist (err->code == 0) or on a database error
  * (err->code != 0; db_is_unavailable(err) tells a retryable outage). Any out pointer may
  * be NULL. A disabled account exists, with its mail and SMS preferences reported off. */
-bool users_get_contact(const bson_oid_t *id, char **email, char **phone, bool *pref_email,
-		       bool *pref_sms, bool *pref_inapp, bson_error_t *err);
-/* users_get_contact that also gives the account's name (for greetings): *name is a
- * malloc'd copy (caller frees; "" when none is stored). `name` may be NULL. */
 bool users_get_contact_named(const bson_oid_t *id, char **name, char **email, char **phone,
 			     bool *pref_email, bool *pref_sms, bool *pref_inapp, bson_error_t *err);
 

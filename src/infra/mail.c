@@ -1,6 +1,5 @@
 #include "infra/mail.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <bson/bson.h>
 
 #include "infra/config.h"
+#include "infra/httpc.h"
 #include "infra/strbuf.h"
 
 /* ---- checks ---- */
@@ -361,22 +361,6 @@ char *mail_build(const struct mail_msg *m, char *err, size_t errlen)
 
 /* ---- sending ---- */
 
-struct reader {
-	const char *p;
-	size_t left;
-};
-
-static size_t read_cb(char *dst, size_t size, size_t n, void *ud)
-{
-	struct reader *r = ud;
-	size_t room = size * n;
-	size_t k = r->left < room ? r->left : room;
-	memcpy(dst, r->p, k);
-	r->p += k;
-	r->left -= k;
-	return k;
-}
-
 enum deliver_rc mail_send(const char *to, const char *message, char *err, size_t errlen)
 {
 	const struct config *c = config_get();
@@ -389,45 +373,37 @@ enum deliver_rc mail_send(const char *to, const char *message, char *err, size_t
 		snprintf(err, errlen, "invalid recipient address");
 		return DELIVER_FAIL;
 	}
-	CURL *h = curl_easy_init();
-	if (!h) {
-		snprintf(err, errlen, "curl_easy_init failed");
-		return DELIVER_RETRY;
-	}
 	char url[300], mfrom[330];
 	/* 465 is implicit TLS (SMTPS); elsewhere STARTTLS when configured */
 	snprintf(url, sizeof(url), "%s://%s:%d", c->smtp_port == 465 ? "smtps" : "smtp",
 		 c->smtp_host, c->smtp_port);
 	snprintf(mfrom, sizeof(mfrom), "<%s>", from_addr);
-	struct curl_slist *rcpt = curl_slist_append(NULL, to_addr);
-	struct reader r = {message, strlen(message)};
-	char ebuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, mfrom);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(h, CURLOPT_READDATA, &r);
-	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r.left);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)c->smtp_timeout_sec);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)c->smtp_timeout_sec);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
-	if (c->smtp_starttls && c->smtp_port != 465)
-		curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	if (c->smtp_user && *c->smtp_user) {
-		curl_easy_setopt(h, CURLOPT_USERNAME, c->smtp_user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, c->smtp_pass ? c->smtp_pass : "");
+	long timeout_ms = (long)c->smtp_timeout_sec * 1000L;
+	struct httpc h;
+	if (!httpc_init(&h, url, timeout_ms, timeout_ms)) {
+		snprintf(err, errlen, "%s", h.ebuf);
+		httpc_cleanup(&h);
+		return DELIVER_RETRY;
 	}
-	CURLcode rc = curl_easy_perform(h);
-	long code = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	struct curl_slist *rcpt = curl_slist_append(NULL, to_addr);
+	curl_easy_setopt(h.h, CURLOPT_MAIL_FROM, mfrom);
+	curl_easy_setopt(h.h, CURLOPT_MAIL_RCPT, rcpt);
+	httpc_upload(&h, message, strlen(message));
+	if (c->smtp_starttls && c->smtp_port != 465)
+		curl_easy_setopt(h.h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (c->smtp_user && *c->smtp_user) {
+		curl_easy_setopt(h.h, CURLOPT_USERNAME, c->smtp_user);
+		curl_easy_setopt(h.h, CURLOPT_PASSWORD, c->smtp_pass ? c->smtp_pass : "");
+	}
+	CURLcode rc = httpc_perform(&h);
+	long code = h.status;
+	if (rc != CURLE_OK)
+		snprintf(err, errlen, "smtp %s:%d: %s (last reply %ld)", c->smtp_host, c->smtp_port,
+			 httpc_error(&h, rc), code);
+	httpc_cleanup(&h);
 	curl_slist_free_all(rcpt);
-	curl_easy_cleanup(h);
 	if (rc == CURLE_OK)
 		return DELIVER_OK;
-	snprintf(err, errlen, "smtp %s:%d: %s (last reply %ld)", c->smtp_host, c->smtp_port,
-		 ebuf[0] ? ebuf : curl_easy_strerror(rc), code);
 	/* A refused login is a configuration problem an operator fixes: keep retrying. */
 	if (rc == CURLE_LOGIN_DENIED)
 		return DELIVER_RETRY;

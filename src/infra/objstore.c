@@ -1,7 +1,6 @@
 /* Object storage: local directory or S3-compatible bucket. See objstore.h. */
 #include "infra/objstore.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "infra/config.h"
+#include "infra/httpc.h"
 #include "infra/log.h"
 
 enum objstore_backend objstore_configured(void)
@@ -175,29 +175,6 @@ static enum objstore_result local_get(const char *key, size_t max, uint8_t **dat
 
 /* ------------------------------------------------------------------ S3 */
 
-struct sink {
-	uint8_t *buf;
-	size_t len, max;
-	bool overflow;
-};
-
-static size_t sink_write(char *p, size_t size, size_t n, void *ud)
-{
-	struct sink *s = ud;
-	size_t add = size * n;
-	if (s->len + add > s->max) {
-		s->overflow = true;
-		return 0;
-	}
-	uint8_t *nb = realloc(s->buf, s->len + add + 1);
-	if (!nb)
-		return 0;
-	memcpy(nb + s->len, p, add);
-	s->buf = nb;
-	s->len += add;
-	return add;
-}
-
 /* The object's URL: path style endpoint/bucket/key, or virtual-hosted
  * scheme://bucket.host/key. Malloc'd. */
 static char *s3_url(const char *key)
@@ -230,77 +207,61 @@ struct s3_call {
 	size_t max; /* largest response body kept */
 };
 
+/* The headers of a signed request. The payload hash is given explicitly: libcurl 7.88 signs
+ * it as given, and it does not hash a binary body by itself (its signature of a PUT is
+ * refused without this). No "Expect:" to switch off 100-continue: libcurl would sign that
+ * empty header without sending it, and the store refuses the signature. */
+static void s3_headers(struct httpc *h, const struct s3_call *call)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1];
+	crypto_hash_sha256(digest, call->body ? call->body : (const uint8_t *)"", call->body_len);
+	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	httpc_headerf(h, "x-amz-content-sha256: %s", hex);
+	if (strcmp(call->method, "PUT") == 0) {
+		httpc_headerf(h, "Content-Type: %.113s",
+			      call->content_type ? call->content_type : "application/octet-stream");
+		/* create-new: AWS S3, MinIO and others refuse with 412 when the key exists */
+		httpc_header(h, "If-None-Match: *");
+	}
+}
+
 /* One signed request. Returns the HTTP status, or 0 when the store could not be reached
- * (connection refused, timeout, TLS). The response body lands in `out` (caller frees
- * out->buf). */
-static long s3_perform(const struct s3_call *call, struct sink *out)
+ * (connection refused, timeout, TLS). The response body stays in `h` (the caller cleans it
+ * up); h->overflow when it was longer than call->max plus room for an XML error. */
+static long s3_perform(const struct s3_call *call, struct httpc *h)
 {
 	const struct config *c = config_get();
 	char sigv4[160], userpwd[512];
 	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", c->s3_region);
 	snprintf(userpwd, sizeof(userpwd), "%s:%s", c->s3_access_key, c->s3_secret_key);
 	char *url = s3_url(call->key);
-	CURL *h = curl_easy_init();
-	struct curl_slist *hdrs = NULL;
-	long status = 0;
-	memset(out, 0, sizeof(*out));
-	out->max = call->max + 4096; /* room for an XML error body */
-	if (!url || !h)
-		goto done;
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4);
-	curl_easy_setopt(h, CURLOPT_USERPWD, userpwd);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)c->s3_timeout_sec);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
-	/* the payload hash, given explicitly: libcurl 7.88 signs it as given, and it does not
-	 * hash a binary body by itself (its signature of a PUT is refused without this) */
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	char sha[22 + 2 * crypto_hash_sha256_BYTES + 1];
-	crypto_hash_sha256(digest, call->body ? call->body : (const uint8_t *)"", call->body_len);
-	memcpy(sha, "x-amz-content-sha256: ", 22);
-	sodium_bin2hex(sha + 22, sizeof(sha) - 22, digest, sizeof(digest));
-	hdrs = curl_slist_append(hdrs, sha);
-	/* no "Expect:" to switch off 100-continue: libcurl would sign that empty header
-	 * without sending it, and the store refuses the signature */
-	if (strcmp(call->method, "PUT") == 0) {
-		char ct[128];
-		snprintf(ct, sizeof(ct), "Content-Type: %s",
-			 call->content_type ? call->content_type : "application/octet-stream");
-		hdrs = curl_slist_append(hdrs, ct);
-		/* create-new: AWS S3, MinIO and others refuse with 412 when the key exists */
-		hdrs = curl_slist_append(hdrs, "If-None-Match: *");
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
-		/* POSTFIELDS, not an upload callback: libcurl then hashes the payload into
-		 * the signature (x-amz-content-sha256) */
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body_len);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
-				 call->body_len ? (const char *)call->body : "");
-	} else if (strcmp(call->method, "HEAD") == 0) {
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	} else if (strcmp(call->method, "DELETE") == 0) {
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
-	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	CURLcode rc = curl_easy_perform(h);
-	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && out->overflow))
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	else
-		log_warn("objstore: %s %s: %s", call->method, call->key, curl_easy_strerror(rc));
-done:
-	curl_slist_free_all(hdrs);
-	if (h)
-		curl_easy_cleanup(h);
+	bool ready = url && httpc_init(h, url, 5000L, (long)c->s3_timeout_sec * 1000L);
 	free(url);
-	return status;
+	if (!ready)
+		return 0;
+	curl_easy_setopt(h->h, CURLOPT_AWS_SIGV4, sigv4);
+	curl_easy_setopt(h->h, CURLOPT_USERPWD, userpwd);
+	httpc_protocols(h, "http,https");
+	httpc_capture(h, call->max + 4096, true);
+	s3_headers(h, call);
+	if (strcmp(call->method, "PUT") == 0)
+		/* a body given whole, not an upload callback: libcurl then hashes the payload
+		 * into the signature (x-amz-content-sha256) */
+		httpc_body(h, "PUT", call->body, call->body_len);
+	else if (strcmp(call->method, "GET") != 0)
+		httpc_method(h, call->method);
+	CURLcode rc = httpc_perform(h);
+	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && h->overflow))
+		return h->status;
+	log_warn("objstore: %s %s: %s", call->method, call->key, curl_easy_strerror(rc));
+	return 0;
 }
 
 /* Maps what every call has in common: unreachable or 5xx is UNAVAILABLE (retry later);
  * other statuses are logged with the store's own error text. */
-static enum objstore_result s3_result(const struct s3_call *call, long status, const struct sink *s)
+static enum objstore_result s3_result(const struct s3_call *call, long status,
+				      const struct httpc *s)
 {
 	if (status >= 200 && status < 300)
 		return OBJSTORE_OK;
@@ -314,26 +275,26 @@ static enum objstore_result s3_result(const struct s3_call *call, long status, c
 	if (status == 412 && strcmp(call->method, "PUT") == 0)
 		return OBJSTORE_EXISTS;
 	log_error("objstore: %s %s: HTTP %ld %.*s", call->method, call->key, status,
-		  (int)(s->len < 300 ? s->len : 300), s->buf ? (const char *)s->buf : "");
+		  (int)(s->len < 300 ? s->len : 300), s->body ? s->body : "");
 	return OBJSTORE_ERROR;
 }
 
 static enum objstore_result s3_call_run(const struct s3_call *call, uint8_t **data, size_t *len)
 {
-	struct sink s;
-	long status = s3_perform(call, &s);
-	enum objstore_result r = s3_result(call, status, &s);
-	if (r == OBJSTORE_OK && s.overflow) {
+	struct httpc h = {.h = NULL};
+	long status = s3_perform(call, &h);
+	enum objstore_result r = s3_result(call, status, &h);
+	if (r == OBJSTORE_OK && h.overflow) {
 		log_error("objstore: %s %s: object larger than %zu bytes", call->method, call->key,
 			  call->max);
 		r = OBJSTORE_ERROR;
 	}
 	if (r == OBJSTORE_OK && data) {
-		*data = s.buf ? s.buf : calloc(1, 1);
-		*len = s.len;
-		return *data ? r : OBJSTORE_ERROR;
+		*data = (uint8_t *)httpc_take_body(&h, len);
+		if (!*data)
+			r = OBJSTORE_ERROR;
 	}
-	free(s.buf);
+	httpc_cleanup(&h);
 	return r;
 }
 

@@ -9,7 +9,6 @@
 #include <sys/socket.h>
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <json-c/json.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -27,6 +26,8 @@
 
 #include "infra/b64url.h"
 #include "infra/config.h"
+#include "infra/httpc.h"
+#include "infra/webpush_keys.h"
 
 /* ---------------------------------------------------------------- keys */
 
@@ -66,7 +67,7 @@ static bool derive_pub(const uint8_t *priv, uint8_t pub[WEBPUSH_PUBKEY_LEN])
 }
 
 /* An EVP_PKEY for P-256 from a public point and, optionally, its private scalar. */
-static EVP_PKEY *pkey_from(const uint8_t *pub, const uint8_t *priv)
+EVP_PKEY *webpush_pkey(const uint8_t *pub, const uint8_t *priv)
 {
 	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
@@ -88,11 +89,11 @@ static EVP_PKEY *pkey_from(const uint8_t *pub, const uint8_t *priv)
 }
 
 /* A key pair from a private scalar alone (the public point is derived). */
-static EVP_PKEY *pkey_from_priv(const uint8_t *priv, uint8_t pub[WEBPUSH_PUBKEY_LEN])
+EVP_PKEY *webpush_pkey_from_priv(const uint8_t *priv, uint8_t pub[WEBPUSH_PUBKEY_LEN])
 {
 	if (!derive_pub(priv, pub))
 		return NULL;
-	return pkey_from(pub, priv);
+	return webpush_pkey(pub, priv);
 }
 
 /* A fresh key pair; pub receives its point. */
@@ -168,7 +169,7 @@ int webpush_config_check(const struct config *c, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------- RFC 8291 */
 
-static bool ecdh(EVP_PKEY *mine, EVP_PKEY *peer, uint8_t out[32])
+bool webpush_ecdh(EVP_PKEY *mine, EVP_PKEY *peer, uint8_t out[32])
 {
 	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL);
 	size_t n = 32;
@@ -199,9 +200,9 @@ static bool hkdf(const uint8_t *salt, size_t slen, const uint8_t *ikm, size_t il
 }
 
 /* CEK and nonce from the ECDH secret (RFC 8291 §3.3/3.4 and RFC 8188 §2.2). */
-static bool derive_cek_nonce(const uint8_t *ecdh_secret, const uint8_t *auth,
-			     const uint8_t *ua_public, const uint8_t *as_public,
-			     const uint8_t *salt, uint8_t cek[16], uint8_t nonce[12])
+bool webpush_derive_cek_nonce(const uint8_t *ecdh_secret, const uint8_t *auth,
+			      const uint8_t *ua_public, const uint8_t *as_public,
+			      const uint8_t *salt, uint8_t cek[16], uint8_t nonce[12])
 {
 	static const char key_label[] = "WebPush: info"; /* + 0x00 */
 	static const char cek_label[] = "Content-Encoding: aes128gcm";
@@ -219,8 +220,6 @@ static bool derive_cek_nonce(const uint8_t *ecdh_secret, const uint8_t *auth,
 	OPENSSL_cleanse(ikm, sizeof(ikm));
 	return ok;
 }
-
-#define HEADER_LEN (WEBPUSH_SALT_LEN + 4 + 1 + WEBPUSH_PUBKEY_LEN) /* 86 */
 
 int webpush_encrypt(const uint8_t *ua_public, const uint8_t *auth, const uint8_t *plain,
 		    size_t plen, const uint8_t *as_private, const uint8_t *salt_in, uint8_t **out,
@@ -240,10 +239,10 @@ int webpush_encrypt(const uint8_t *ua_public, const uint8_t *auth, const uint8_t
 	uint8_t as_public[WEBPUSH_PUBKEY_LEN], salt[WEBPUSH_SALT_LEN], secret[32], cek[16],
 	    nonce[12];
 	EVP_PKEY *as =
-	    as_private ? pkey_from_priv(as_private, as_public) : pkey_generate(as_public);
-	EVP_PKEY *ua = pkey_from(ua_public, NULL);
+	    as_private ? webpush_pkey_from_priv(as_private, as_public) : pkey_generate(as_public);
+	EVP_PKEY *ua = webpush_pkey(ua_public, NULL);
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	size_t total = HEADER_LEN + plen + 1 + 16;
+	size_t total = WEBPUSH_HEADER_LEN + plen + 1 + 16;
 	uint8_t *body = malloc(total);
 	uint8_t *pt = malloc(plen + 1);
 	int rc = -1, l1 = 0, l2 = 0;
@@ -255,8 +254,8 @@ int webpush_encrypt(const uint8_t *ua_public, const uint8_t *auth, const uint8_t
 		snprintf(err, errlen, "push encryption: key setup failed");
 		goto done;
 	}
-	if (!ecdh(as, ua, secret) ||
-	    !derive_cek_nonce(secret, auth, ua_public, as_public, salt, cek, nonce)) {
+	if (!webpush_ecdh(as, ua, secret) ||
+	    !webpush_derive_cek_nonce(secret, auth, ua_public, as_public, salt, cek, nonce)) {
 		snprintf(err, errlen, "push encryption: key agreement failed");
 		goto done;
 	}
@@ -271,10 +270,11 @@ int webpush_encrypt(const uint8_t *ua_public, const uint8_t *auth, const uint8_t
 		memcpy(pt, plain, plen);
 	pt[plen] = 0x02; /* the last (only) record's padding delimiter, no padding */
 	if (EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, cek, nonce) != 1 ||
-	    EVP_EncryptUpdate(c, body + HEADER_LEN, &l1, pt, (int)plen + 1) != 1 ||
-	    EVP_EncryptFinal_ex(c, body + HEADER_LEN + l1, &l2) != 1 ||
+	    EVP_EncryptUpdate(c, body + WEBPUSH_HEADER_LEN, &l1, pt, (int)plen + 1) != 1 ||
+	    EVP_EncryptFinal_ex(c, body + WEBPUSH_HEADER_LEN + l1, &l2) != 1 ||
 	    (size_t)(l1 + l2) != plen + 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, body + HEADER_LEN + plen + 1) != 1) {
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16,
+				body + WEBPUSH_HEADER_LEN + plen + 1) != 1) {
 		snprintf(err, errlen, "push encryption: AES-GCM failed");
 		goto done;
 	}
@@ -292,66 +292,6 @@ done:
 	EVP_CIPHER_CTX_free(c);
 	EVP_PKEY_free(as);
 	EVP_PKEY_free(ua);
-	return rc;
-}
-
-int webpush_decrypt(const uint8_t *ua_private, const uint8_t *auth, const uint8_t *body,
-		    size_t blen, uint8_t **plain, size_t *plen, char *err, size_t errlen)
-{
-	*plain = NULL;
-	*plen = 0;
-	if (blen < HEADER_LEN + 1 + 16) {
-		snprintf(err, errlen, "body too short for aes128gcm");
-		return -1;
-	}
-	uint32_t rs = (uint32_t)body[16] << 24 | (uint32_t)body[17] << 16 |
-		      (uint32_t)body[18] << 8 | body[19];
-	if (body[20] != WEBPUSH_PUBKEY_LEN || rs < 18 || blen - HEADER_LEN > rs) {
-		snprintf(err, errlen, "bad aes128gcm header (idlen %u, rs %u, %zu octets)",
-			 body[20], rs, blen);
-		return -1;
-	}
-	const uint8_t *salt = body, *as_public = body + 21;
-	uint8_t ua_public[WEBPUSH_PUBKEY_LEN], secret[32], cek[16], nonce[12];
-	EVP_PKEY *ua = pkey_from_priv(ua_private, ua_public);
-	EVP_PKEY *as =
-	    webpush_pubkey_valid(as_public, WEBPUSH_PUBKEY_LEN) ? pkey_from(as_public, NULL) : NULL;
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	size_t clen = blen - HEADER_LEN - 16;
-	uint8_t *pt = malloc(clen + 1);
-	int rc = -1, l1 = 0, l2 = 0;
-	if (!ua || !as || !c || !pt || !ecdh(ua, as, secret) ||
-	    !derive_cek_nonce(secret, auth, ua_public, as_public, salt, cek, nonce)) {
-		snprintf(err, errlen, "key agreement failed");
-		goto done;
-	}
-	if (EVP_DecryptInit_ex(c, EVP_aes_128_gcm(), NULL, cek, nonce) != 1 ||
-	    EVP_DecryptUpdate(c, pt, &l1, body + HEADER_LEN, (int)clen) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, (void *)(body + blen - 16)) != 1 ||
-	    EVP_DecryptFinal_ex(c, pt + l1, &l2) != 1) {
-		snprintf(err, errlen, "decryption failed (wrong key or tampered body)");
-		goto done;
-	}
-	size_t n = (size_t)(l1 + l2);
-	while (n > 0 && pt[n - 1] == 0x00)
-		n--;
-	if (n == 0 || pt[n - 1] != 0x02) {
-		snprintf(err, errlen, "missing last-record padding delimiter 0x02");
-		goto done;
-	}
-	n--;
-	pt[n] = '\0';
-	*plain = pt;
-	*plen = n;
-	pt = NULL;
-	rc = 0;
-done:
-	OPENSSL_cleanse(secret, sizeof(secret));
-	OPENSSL_cleanse(cek, sizeof(cek));
-	free(pt);
-	EVP_CIPHER_CTX_free(c);
-	EVP_PKEY_free(ua);
-	EVP_PKEY_free(as);
 	return rc;
 }
 
@@ -406,7 +346,7 @@ char *webpush_vapid_jwt(const char *aud, int64_t exp_s, const char *sub, const u
 	char *c64 = b64url_encode((const uint8_t *)cj, strlen(cj));
 	json_object_put(claims);
 	uint8_t pub[WEBPUSH_PUBKEY_LEN], raw[64];
-	EVP_PKEY *pk = pkey_from_priv(priv, pub);
+	EVP_PKEY *pk = webpush_pkey_from_priv(priv, pub);
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 	char *input = NULL, *jwt = NULL, *s64 = NULL;
 	unsigned char *der = NULL;
@@ -454,69 +394,7 @@ done:
 	return jwt;
 }
 
-char *webpush_jwt_verify(const char *jwt, const uint8_t *pub)
-{
-	const char *d1 = jwt ? strchr(jwt, '.') : NULL;
-	const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
-	if (!d2 || strchr(d2 + 1, '.'))
-		return NULL;
-	size_t hl = (size_t)(d1 - jwt), cl = (size_t)(d2 - d1 - 1);
-	char *h = strndup(jwt, hl), *c = strndup(d1 + 1, cl);
-	uint8_t hb[256], raw[65];
-	uint8_t *cb = malloc(cl + 1);
-	long hn = h ? b64url_decode(h, (size_t)-1, hb, sizeof(hb) - 1) : -1;
-	long cn = c && cb ? b64url_decode(c, (size_t)-1, cb, cl) : -1;
-	long sn = b64url_decode(d2 + 1, (size_t)-1, raw, sizeof(raw));
-	char *claims = NULL;
-	EVP_PKEY *pk = pub ? pkey_from(pub, NULL) : NULL;
-	EVP_MD_CTX *m = EVP_MD_CTX_new();
-	ECDSA_SIG *sig = ECDSA_SIG_new();
-	BIGNUM *r = NULL, *s = NULL;
-	unsigned char *der = NULL;
-	int derlen;
-	if (hn < 0 || cn < 0 || sn != 64 || !pk || !m || !sig)
-		goto done;
-	hb[hn] = '\0';
-	json_object *hj = json_tokener_parse((const char *)hb);
-	json_object *alg = NULL;
-	bool es256 = hj && json_object_object_get_ex(hj, "alg", &alg) &&
-		     strcmp(json_object_get_string(alg), "ES256") == 0;
-	json_object_put(hj);
-	if (!es256)
-		goto done;
-	r = BN_bin2bn(raw, 32, NULL);
-	s = BN_bin2bn(raw + 32, 32, NULL);
-	if (!r || !s || ECDSA_SIG_set0(sig, r, s) != 1)
-		goto done;
-	r = s = NULL; /* owned by sig now */
-	if ((derlen = i2d_ECDSA_SIG(sig, &der)) <= 0)
-		goto done;
-	if (EVP_DigestVerifyInit(m, NULL, EVP_sha256(), NULL, pk) == 1 &&
-	    EVP_DigestVerify(m, der, (size_t)derlen, (const unsigned char *)jwt,
-			     (size_t)(d2 - jwt)) == 1) {
-		cb[cn] = '\0';
-		claims = (char *)cb;
-		cb = NULL;
-	}
-done:
-	BN_free(r);
-	BN_free(s);
-	OPENSSL_free(der);
-	ECDSA_SIG_free(sig);
-	EVP_MD_CTX_free(m);
-	EVP_PKEY_free(pk);
-	free(h);
-	free(c);
-	free(cb);
-	return claims;
-}
-
 /* ---------------------------------------------------------------- sending */
-
-struct resp {
-	char data[1024];
-	size_t len;
-};
 
 static bool v4_allowed(const unsigned char *b, bool allow_loopback)
 {
@@ -580,31 +458,11 @@ bool webpush_addr_allowed(const struct sockaddr *sa, bool allow_loopback)
 	return false;
 }
 
-struct guard {
-	bool allow_loopback;
-	bool refused;
-};
-
-static curl_socket_t open_guarded(void *ud, curlsocktype purpose, struct curl_sockaddr *addr)
+/* The guard of the connection: only public addresses (loopback too for the test push
+ * service), checked on the address actually connected to. */
+static bool addr_guard(const struct sockaddr *sa, void *ud)
 {
-	struct guard *g = ud;
-	if (purpose != CURLSOCKTYPE_IPCXN ||
-	    !webpush_addr_allowed(&addr->addr, g->allow_loopback)) {
-		g->refused = true;
-		return CURL_SOCKET_BAD;
-	}
-	return socket(addr->family, addr->socktype, addr->protocol);
-}
-
-static size_t collect(char *p, size_t size, size_t n, void *ud)
-{
-	struct resp *r = ud;
-	size_t total = size * n, room = sizeof(r->data) - 1 - r->len;
-	size_t k = total < room ? total : room;
-	memcpy(r->data + r->len, p, k);
-	r->len += k;
-	r->data[r->len] = '\0';
-	return total;
+	return webpush_addr_allowed(sa, *(const bool *)ud);
 }
 
 /* The first line of a push service's answer, printable ASCII only, for last_error. */
@@ -614,6 +472,29 @@ static void clean_excerpt(const char *in, char *out, size_t outlen)
 	for (; *in && *in != '\n' && o + 1 < outlen && o < 200; in++)
 		out[o++] = (*in >= 0x20 && *in < 0x7f) ? *in : '?';
 	out[o] = '\0';
+}
+
+/* What a finished send means: a refused address or a protocol not allowed is final, the
+ * network and 429/5xx are worth a retry, other statuses are final. */
+static enum deliver_rc webpush_outcome(const struct httpc *h, CURLcode rc, char *err, size_t errlen)
+{
+	if (rc != CURLE_OK && h->refused) {
+		snprintf(err, errlen, "push endpoint resolves to a non-public address; not sent");
+		return DELIVER_FAIL;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "push service: %s", httpc_error(h, rc));
+		return rc == CURLE_UNSUPPORTED_PROTOCOL ? DELIVER_FAIL : DELIVER_RETRY;
+	}
+	long status = h->status;
+	if (status >= 200 && status < 300)
+		return DELIVER_OK;
+	char ex[256];
+	clean_excerpt(h->body ? h->body : "", ex, sizeof(ex));
+	snprintf(err, errlen, "push service answered %ld%s%s%s", status,
+		 status == 404 || status == 410 ? " (subscription gone)" : "", ex[0] ? ": " : "",
+		 ex);
+	return (status == 429 || status >= 500) ? DELIVER_RETRY : DELIVER_FAIL;
 }
 
 enum deliver_rc webpush_send(const struct webpush_sub *sub, const char *payload, size_t len,
@@ -657,8 +538,11 @@ enum deliver_rc webpush_send(const struct webpush_sub *sub, const char *payload,
 				      priv, err, errlen);
 	OPENSSL_cleanse(priv, sizeof(priv));
 	char *k = b64url_encode(vpub, WEBPUSH_PUBKEY_LEN);
-	CURL *h = curl_easy_init();
-	if (!jwt || !k || !h) {
+	/* Plain http only for the test push service (APP_ENV=test); redirects never followed. */
+	bool allow_http = strcmp(cfg->app_env, "test") == 0;
+	struct httpc h;
+	bool ready = httpc_init(&h, sub->endpoint, 5000L, 15000L);
+	if (!jwt || !k || !ready) {
 		if (!jwt && !*err)
 			snprintf(err, errlen, "VAPID signing failed");
 		else if (jwt)
@@ -666,69 +550,27 @@ enum deliver_rc webpush_send(const struct webpush_sub *sub, const char *payload,
 		free(body);
 		free(jwt);
 		free(k);
-		if (h)
-			curl_easy_cleanup(h);
+		httpc_cleanup(&h);
 		return DELIVER_RETRY;
 	}
-	char line[1024];
-	struct curl_slist *hdrs = curl_slist_append(NULL, "Expect:");
-	snprintf(line, sizeof(line), "TTL: %d", ttl < 0 ? 0 : ttl);
-	hdrs = curl_slist_append(hdrs, line);
-	snprintf(line, sizeof(line), "Urgency: %s", urgency && *urgency ? urgency : "normal");
-	hdrs = curl_slist_append(hdrs, line);
-	hdrs = curl_slist_append(hdrs, "Content-Encoding: aes128gcm");
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
-	snprintf(line, sizeof(line), "Authorization: vapid t=%s, k=%s", jwt, k);
-	hdrs = curl_slist_append(hdrs, line);
-	struct resp r = {.len = 0};
-	char ebuf[CURL_ERROR_SIZE] = "";
-	/* Plain http only for the test push service (APP_ENV=test); redirects never followed. */
-	bool allow_http = strcmp(cfg->app_env, "test") == 0;
-	curl_easy_setopt(h, CURLOPT_URL, sub->endpoint);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)body);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)blen);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 15L);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, allow_http ? "http,https" : "https");
-#else
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
-			 (long)(allow_http ? (CURLPROTO_HTTP | CURLPROTO_HTTPS) : CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
-	struct guard guard = {.allow_loopback = allow_http};
-	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
-	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &guard);
-	CURLcode rc = curl_easy_perform(h);
-	long status = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(h);
+	httpc_header(&h, "Expect:");
+	httpc_headerf(&h, "TTL: %d", ttl < 0 ? 0 : ttl);
+	httpc_headerf(&h, "Urgency: %s", urgency && *urgency ? urgency : "normal");
+	httpc_header(&h, "Content-Encoding: aes128gcm");
+	httpc_header(&h, "Content-Type: application/octet-stream");
+	httpc_headerf(&h, "Authorization: vapid t=%s, k=%s", jwt, k);
+	httpc_protocols(&h, allow_http ? "http,https" : "https");
+	httpc_capture(&h, 1023, false);
+	httpc_body(&h, "POST", body, blen);
+	httpc_guard(&h, addr_guard, &allow_http);
+	CURLcode rc = httpc_perform(&h);
+	long status = h.status;
 	free(body);
 	free(jwt);
 	free(k);
 	if (http_status)
 		*http_status = status;
-	if (rc != CURLE_OK && guard.refused) {
-		snprintf(err, errlen, "push endpoint resolves to a non-public address; not sent");
-		return DELIVER_FAIL;
-	}
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "push service: %s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
-		return rc == CURLE_UNSUPPORTED_PROTOCOL ? DELIVER_FAIL : DELIVER_RETRY;
-	}
-	if (status >= 200 && status < 300)
-		return DELIVER_OK;
-	char ex[256];
-	clean_excerpt(r.data, ex, sizeof(ex));
-	snprintf(err, errlen, "push service answered %ld%s%s%s", status,
-		 status == 404 || status == 410 ? " (subscription gone)" : "", ex[0] ? ": " : "",
-		 ex);
-	return (status == 429 || status >= 500) ? DELIVER_RETRY : DELIVER_FAIL;
+	enum deliver_rc out = webpush_outcome(&h, rc, err, errlen);
+	httpc_cleanup(&h);
+	return out;
 }

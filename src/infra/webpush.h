@@ -47,10 +47,6 @@ int webpush_keygen(char pub_b64[96], char priv_b64[48]);
 int webpush_encrypt(const uint8_t *ua_public, const uint8_t *auth, const uint8_t *plain,
 		    size_t plen, const uint8_t *as_private, const uint8_t *salt, uint8_t **out,
 		    size_t *outlen, char *err, size_t errlen);
-/* The user agent's side: decrypts an aes128gcm body with the subscription's private key
- * (32 octets) and auth secret. On success *plain is malloc'd (plus a NUL; caller frees). */
-int webpush_decrypt(const uint8_t *ua_private, const uint8_t *auth, const uint8_t *body,
-		    size_t blen, uint8_t **plain, size_t *plen, char *err, size_t errlen);
 
 /* The origin ("https://host[:port]", default port omitted, host lower-cased) of an
  * http(s) URL into out. Returns false when it is not one or does not fit. */
@@ -59,9 +55,6 @@ bool webpush_origin(const char *url, char *out, size_t outlen);
  * (caller frees), or NULL with err set. */
 char *webpush_vapid_jwt(const char *aud, int64_t exp_s, const char *sub, const uint8_t *priv,
 			char *err, size_t errlen);
-/* Verifies an ES256 JWT with a 65-octet public key. On success returns the claims as a
- * malloc'd JSON text (caller frees); NULL when the signature or the format is bad. */
-char *webpush_jwt_verify(const char *jwt, const uint8_t *pub);
 
 /* One subscription as stored (base64url keys). */
 struct webpush_sub {
