@@ -39,6 +39,17 @@ static inline void call_begin(struct call *c, const char *method, const char *pa
 	c->req.body = body;
 	c->req.body_len = body ? strlen(body) : 0;
 	c->req.request_id = "test";
+	/* nginx's internal locations name the route themselves (router.h, AUTH_INTERNAL) */
+	if (strncmp(path, "/api/internal/", 14) == 0)
+		http_request_set_param(&c->req, "SWMRA_ROUTE", path);
+}
+
+/* A FastCGI param nginx would send (HTTP_X_SWMRA_TOKEN, SWMRA_DEVICE_COOKIE, ...); a NULL
+ * value sends none. */
+static inline void call_param(struct call *c, const char *name, const char *value)
+{
+	if (value)
+		http_request_set_param(&c->req, name, value);
 }
 
 static inline int call_run(struct call *c, const struct route *routes, size_t n)

@@ -232,8 +232,9 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 	if (rc == USERS_ERR)
 		return http_db_error(res, &err);
 	char device[AUTH_DEVICE_ID_LEN + 1];
-	bool known_device = auth_device_verify(req->device_cookie, rc == USERS_OK ? u->id : NULL,
-					       (int64_t)time(NULL), device);
+	bool known_device =
+	    auth_device_verify(http_request_param(req, "SWMRA_DEVICE_COOKIE"),
+			       rc == USERS_OK ? u->id : NULL, (int64_t)time(NULL), device);
 	struct auth_attempt at = {
 	    .email = email, .ip = req->remote_addr, .device = known_device ? device : NULL};
 	int64_t wait = auth_backoff_check(&at, &err);

@@ -11,17 +11,6 @@
 
 #define MAX_PARTS 16
 
-static int too_large(struct http_response *res)
-{
-	char msg[96];
-	int max = config_get()->upload_max_bytes;
-	if (max % (1024 * 1024) == 0)
-		snprintf(msg, sizeof(msg), "File too large (max %d MiB)", max / (1024 * 1024));
-	else
-		snprintf(msg, sizeof(msg), "File too large (max %d bytes)", max);
-	return http_error(res, 413, msg);
-}
-
 static int field_error(struct http_response *res, const char *msg, const char *type)
 {
 	struct verrors e;
@@ -35,7 +24,7 @@ static int field_error(struct http_response *res, const char *msg, const char *t
 int api_files_upload(struct http_request *req, struct http_response *res)
 {
 	if (req->body_too_large)
-		return too_large(res);
+		return http_file_too_large(res);
 	char boundary[MULTIPART_MAX_BOUNDARY + 1];
 	if (!multipart_boundary(req->content_type, boundary))
 		return http_error(res, 400,
@@ -65,7 +54,7 @@ int api_files_upload(struct http_request *req, struct http_response *res)
 		return field_error(res, "Exactly one file is allowed", "value_error");
 	/* The client's file name and declared type are ignored: only the bytes count. */
 	if (file.len > (size_t)config_get()->upload_max_bytes)
-		return too_large(res);
+		return http_file_too_large(res);
 
 	struct upload_info info;
 	bson_error_t err;
@@ -73,7 +62,7 @@ int api_files_upload(struct http_request *req, struct http_response *res)
 	case UPLOAD_STORE_OK: break;
 	case UPLOAD_STORE_UNSUPPORTED:
 		return http_error(res, 415, "Only JPEG, PNG or WebP images are accepted");
-	case UPLOAD_STORE_TOO_LARGE: return too_large(res);
+	case UPLOAD_STORE_TOO_LARGE: return http_file_too_large(res);
 	case UPLOAD_STORE_QUOTA: {
 		char ra[24];
 		snprintf(ra, sizeof(ra), "%lld", (long long)info.retry_after);

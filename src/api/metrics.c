@@ -268,7 +268,10 @@ static void render_jobs(struct strbuf *b)
 
 int api_internal_metrics(struct http_request *req, struct http_response *res)
 {
-	if (!req->metrics_listener)
+	/* set by nginx's internal metrics listener only (not an HTTP_* param: no client header
+	 * can produce it): the one place /metrics is answered */
+	const char *marker = http_request_param(req, "SWMRA_METRICS_LISTENER");
+	if (!marker || strcmp(marker, "1") != 0)
 		return http_error(res, 404, "Not Found");
 	struct strbuf b = {0};
 	metrics_render(&b);

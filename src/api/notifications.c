@@ -203,7 +203,7 @@ static int ws_ticket_claims(struct http_response *res, const char *ticket, struc
 static int ws_token_claims(struct http_request *req, struct http_response *res,
 			   struct auth_claims *cl)
 {
-	const char *token = req->ws_token;
+	const char *token = http_request_param(req, "HTTP_X_SWMRA_TOKEN");
 	if (!token || !*token)
 		return ws_deny(res, "token_missing", "Missing token");
 	const char *why = NULL;
@@ -222,8 +222,9 @@ static int ws_token_claims(struct http_request *req, struct http_response *res,
 int api_internal_ws_auth(struct http_request *req, struct http_response *res)
 {
 	struct auth_claims cl;
-	int st = req->ws_ticket && *req->ws_ticket ? ws_ticket_claims(res, req->ws_ticket, &cl)
-						   : ws_token_claims(req, res, &cl);
+	const char *ticket = http_request_param(req, "HTTP_X_SWMRA_TICKET");
+	int st =
+	    ticket && *ticket ? ws_ticket_claims(res, ticket, &cl) : ws_token_claims(req, res, &cl);
 	if (st)
 		return st;
 	bson_error_t err;

@@ -12,40 +12,37 @@
 #include "infra/log.h"
 #include "infra/metrics.h"
 
-/* Bytes of an oversized body we still read (and drop) so nginx sees a clean response
- * instead of a reset while it is still sending. nginx's own client_max_body_size stops
- * anything larger long before this. */
-#define DRAIN_LIMIT (64u * 1024u * 1024u)
-/* Room for multipart boundaries, part headers and small fields around an upload. */
-#define UPLOAD_FRAMING_BYTES (64u * 1024u)
-
 static const char *param(FCGX_Request *r, struct arena *a, const char *name)
 {
 	const char *v = FCGX_GetParam(name, r->envp);
 	return v ? arena_strdup(a, v) : NULL;
 }
 
-static void read_body(FCGX_Request *r, struct http_request *req)
+/* CONTENT_LENGTH, or 0 when absent or not a number. */
+static unsigned long long content_length(FCGX_Request *r)
 {
 	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
 	if (!cl || !*cl)
-		return;
+		return 0;
 	char *end;
 	errno = 0;
 	unsigned long long len = strtoull(cl, &end, 10);
-	if (errno || *end)
+	return errno || *end ? 0 : len;
+}
+
+/* Reads the body the matched route takes, decided before a byte of it is read: no route
+ * (404/405), a route without a body, or a CONTENT_LENGTH over the route's limit (413,
+ * answered by the router) read nothing. What is left unread is not drained here: once the
+ * answer has begun nginx stops sending the body, so a drain would wait for bytes that never
+ * come. libfcgi's close (FCGX_Finish_r) shuts the socket for writing and reads until nginx,
+ * which has the whole answer by then, closes its end: no reset loses the answer. */
+static void read_body(FCGX_Request *r, struct http_request *req, const struct route *hit)
+{
+	unsigned long long len = content_length(r);
+	if (!len || !hit || hit->body == BODY_NONE)
 		return;
-	size_t max = (size_t)config_get()->max_body_bytes;
-	/* The upload route takes a file of up to UPLOAD_MAX_BYTES plus the multipart framing. */
-	if (req->path && strcmp(req->path, "/api/files/upload") == 0)
-		max = (size_t)config_get()->upload_max_bytes + UPLOAD_FRAMING_BYTES;
-	if (len > max) {
+	if (len > router_body_limit(hit)) {
 		req->body_too_large = true;
-		char sink[8192];
-		size_t drained = 0;
-		int n;
-		while (drained < DRAIN_LIMIT && (n = FCGX_GetStr(sink, sizeof(sink), r->in)) > 0)
-			drained += (size_t)n;
 		return;
 	}
 	char *buf = arena_alloc(req->arena, (size_t)len + 1);
@@ -117,11 +114,7 @@ static void handle(FCGX_Request *r, const struct route *routes, size_t nroutes)
 	req.origin = param(r, a, "HTTP_ORIGIN");
 	req.remote_addr = param(r, a, "REMOTE_ADDR");
 	req.request_id = param(r, a, "REQUEST_ID");
-	req.ws_token = param(r, a, "HTTP_X_SWMRA_TOKEN");
-	req.device_cookie = param(r, a, "SWMRA_DEVICE_COOKIE");
-	req.ws_ticket = param(r, a, "HTTP_X_SWMRA_TICKET");
-	const char *ml = FCGX_GetParam("SWMRA_METRICS_LISTENER", r->envp);
-	req.metrics_listener = ml && strcmp(ml, "1") == 0;
+	req.env = r->envp; /* valid until FCGX_Finish_r, after the request is done */
 	if (!req.method)
 		req.method = "GET";
 	if (!req.path)
@@ -129,7 +122,7 @@ static void handle(FCGX_Request *r, const struct route *routes, size_t nroutes)
 	if (!req.query)
 		req.query = "";
 	log_set_request(req.request_id, NULL);
-	read_body(r, &req);
+	read_body(r, &req, router_lookup(routes, nroutes, req.method, req.path));
 
 	db_trace_reset();
 	int status = router_dispatch(routes, nroutes, &req, &res);

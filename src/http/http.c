@@ -8,6 +8,7 @@
 
 #include <mongoc/mongoc.h>
 
+#include "infra/config.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"
 #include "infra/log.h"
@@ -43,6 +44,33 @@ void http_request_init(struct http_request *req, struct arena *a)
 	req->method = "GET";
 	req->path = "/";
 	req->query = "";
+}
+
+const char *http_request_param(const struct http_request *req, const char *name)
+{
+	size_t n = strlen(name);
+	for (char **e = req->env; e && *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+void http_request_set_param(struct http_request *req, const char *name, const char *value)
+{
+	size_t n = 0;
+	while (req->env && req->env[n])
+		n++;
+	char **env = arena_alloc(req->arena, (n + 2) * sizeof(*env));
+	size_t k = 0;
+	size_t nl = strlen(name);
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(req->env[i], name, nl) != 0 || req->env[i][nl] != '=')
+			env[k++] = req->env[i];
+	size_t len = nl + strlen(value) + 2;
+	env[k] = arena_alloc(req->arena, len);
+	snprintf(env[k], len, "%s=%s", name, value);
+	env[k + 1] = NULL;
+	req->env = env;
 }
 
 void http_response_init(struct http_response *res)
@@ -118,8 +146,22 @@ static char *url_decode(struct arena *a, const char *s, size_t n)
 	return out;
 }
 
+static bool query_key_declared(const struct http_request *req, const char *name)
+{
+	if (!req->query_keys)
+		return true; /* no route matched yet (tests, the fuzz target's reference checks) */
+	for (const char *const *k = req->query_keys; *k; k++)
+		if (strcmp(*k, name) == 0)
+			return true;
+	log_error("query key \"%s\" is not declared by route %s", name,
+		  req->route_pattern ? req->route_pattern : "?");
+	return false;
+}
+
 const char *http_query(struct http_request *req, const char *name)
 {
+	if (!query_key_declared(req, name))
+		return NULL;
 	size_t nlen = strlen(name);
 	const char *p = req->query;
 	while (p && *p) {
@@ -224,6 +266,17 @@ int http_json(struct http_response *res, int status, json_object *body)
 	res->status = status;
 	json_object_put(body);
 	return status;
+}
+
+int http_file_too_large(struct http_response *res)
+{
+	char msg[96];
+	int max = config_get()->upload_max_bytes;
+	if (max % (1024 * 1024) == 0)
+		snprintf(msg, sizeof(msg), "File too large (max %d MiB)", max / (1024 * 1024));
+	else
+		snprintf(msg, sizeof(msg), "File too large (max %d bytes)", max);
+	return http_error(res, 413, msg);
 }
 
 int http_error(struct http_response *res, int status, const char *detail)

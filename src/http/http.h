@@ -42,10 +42,10 @@ struct http_request {
 	const char *origin;
 	const char *remote_addr;
 	const char *request_id;
-	const char *ws_token;  /* token nginx forwards in the WebSocket auth subrequest */
-	const char *ws_ticket; /* one-use ticket (?ticket=), forwarded the same way */
-	/* the value of the swmra_device cookie (login throttling, domain/auth.h) */
-	const char *device_cookie;
+	/* Every FastCGI param nginx sent, "NAME=value", NULL-terminated (libfcgi's envp). nginx
+	 * forwards no request header wholesale: its explicit param list is the allow-list. Read
+	 * one with http_request_param(); the fields above are the ones every request uses. */
+	char **env;
 	const char *body;
 	size_t body_len;
 	bool body_too_large;
@@ -54,9 +54,8 @@ struct http_request {
 	const char *params[HTTP_MAX_PARAMS];
 	int nparams;
 	const char *route_pattern;
-	/* set by nginx's internal metrics listener only (FastCGI param SWMRA_METRICS_LISTENER,
-	 * which no client header can produce): the one place /metrics is answered */
-	bool metrics_listener;
+	/* the query keys the matched route declares (router.h); NULL before a match */
+	const char *const *query_keys;
 	bool authed;
 	struct auth_user user;
 };
@@ -71,14 +70,23 @@ struct http_response {
 	int nheaders;
 };
 
+/* Room for multipart boundaries, part headers and small fields around an upload. */
+#define HTTP_UPLOAD_FRAMING (64u * 1024u)
+
 void http_request_init(struct http_request *req, struct arena *a);
+/* A FastCGI param by name ("HTTP_X_SWMRA_TICKET", "SWMRA_DEVICE_COOKIE"); NULL when nginx
+ * did not send it. */
+const char *http_request_param(const struct http_request *req, const char *name);
+/* Sets (or replaces) a param; copies into the request's arena (tests, and the transport). */
+void http_request_set_param(struct http_request *req, const char *name, const char *value);
 void http_response_init(struct http_response *res);
 void http_response_free(struct http_response *res);
 
 /* Status reason phrases, defined once. Unknown codes give "Unknown". */
 const char *http_reason(int status);
 
-/* Value of a query parameter, percent-decoded, arena-owned; NULL when absent. */
+/* Value of a query parameter, percent-decoded, arena-owned; NULL when absent, and NULL (with
+ * an error logged) for a key the matched route does not declare. */
 const char *http_query(struct http_request *req, const char *name);
 /* Answers 422 when a query parameter holds %00 (NUL), which would cut its value short;
  * 0 when the query is fine. The router runs it before every handler. */
@@ -91,6 +99,8 @@ const char *http_response_header(const struct http_response *res, const char *na
 
 /* Sets a JSON body; `body` is consumed. Returns status for `return http_json(...)`. */
 int http_json(struct http_response *res, int status, json_object *body);
+/* 413 "File too large (max N MiB)" of the upload limit (UPLOAD_MAX_BYTES). */
+int http_file_too_large(struct http_response *res);
 /* {"detail": "<detail>"} */
 int http_error(struct http_response *res, int status, const char *detail);
 /* The list paging of the API: ?skip= (0..1e9, default 0) and ?limit= (1..100, default 20),

@@ -8,16 +8,32 @@
 #include "infra/db.h"
 #include "infra/log.h"
 
+/* Matches one {param} of `p` (at '{') against the segment at `s`: the value runs to the
+ * next '/' less the literal suffix that follows '}' in the pattern. Returns the value's
+ * length (0: no match) and sets *close to the '}'. */
+static size_t match_param(const char *p, const char *s, const char **close)
+{
+	*close = strchr(p, '}');
+	if (!*close)
+		return 0;
+	const char *lit = *close + 1;
+	size_t llen = strcspn(lit, "/");
+	size_t slen = strcspn(s, "/");
+	/* one parameter per segment: "{a}.{b}" is not a pattern this router knows */
+	if (memchr(lit, '{', llen) || slen <= llen || memcmp(s + slen - llen, lit, llen) != 0)
+		return 0;
+	return slen - llen;
+}
+
 int router_match(const char *pattern, const char *path, struct http_request *req)
 {
 	const char *p = pattern, *s = path;
 	int np = 0;
 	while (*p && *s) {
 		if (*p == '{') {
-			const char *close = strchr(p, '}');
-			const char *slash = strchr(s, '/');
-			size_t vlen = slash ? (size_t)(slash - s) : strlen(s);
-			if (!close || vlen == 0 || np >= HTTP_MAX_PARAMS)
+			const char *close;
+			size_t vlen = match_param(p, s, &close);
+			if (vlen == 0 || np >= HTTP_MAX_PARAMS)
 				return 0;
 			if (req) {
 				req->param_names[np] =
@@ -40,6 +56,27 @@ int router_match(const char *pattern, const char *path, struct http_request *req
 		req->nparams = np;
 	return 1;
 }
+
+const struct route *router_lookup(const struct route *routes, size_t n, const char *method,
+				  const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(routes[i].method, method) == 0 &&
+		    router_match(routes[i].pattern, path, NULL))
+			return &routes[i];
+	return NULL;
+}
+
+size_t router_body_limit(const struct route *r)
+{
+	switch (r->body) {
+	case BODY_JSON: return (size_t)config_get()->max_body_bytes;
+	case BODY_MULTIPART: return (size_t)config_get()->upload_max_bytes + HTTP_UPLOAD_FRAMING;
+	default: return 0;
+	}
+}
+
+static const char *const no_query_keys[] = {NULL};
 
 static void add_cors(struct http_request *req, struct http_response *res)
 {
@@ -81,15 +118,30 @@ int router_dispatch(const struct route *routes, size_t n, struct http_request *r
 		http_header(res, "Allow", allow);
 		return http_error(res, 405, "Method Not Allowed");
 	}
+	if (hit->auth != AUTH_NONE && hit->auth != AUTH_BEARER && hit->auth != AUTH_INTERNAL) {
+		/* a route without a scheme is a table bug: closed, never public by default */
+		log_error("route %s %s declares no auth scheme", hit->method, hit->pattern);
+		return http_error(res, 500, "Internal server error");
+	}
+	/* nginx answers 404 for these from outside; so does the worker (defence in depth) */
+	if (hit->auth == AUTH_INTERNAL && !http_request_param(req, "SWMRA_ROUTE"))
+		return http_error(res, 404, "Not Found");
 	router_match(hit->pattern, req->path, req);
 	req->route_pattern = hit->pattern;
+	req->query_keys = hit->query ? hit->query : no_query_keys;
 	log_set_request(req->request_id, hit->pattern);
 	db_trace_context(hit->method, hit->pattern);
 	/* Answers of a public GET (health, the API description) may be cached; anything
 	 * signed in, and the login/register answers that carry a token, never. */
-	if (hit->role != ROLE_NONE || strcmp(req->method, "GET") != 0)
+	if (hit->auth == AUTH_BEARER || strcmp(req->method, "GET") != 0)
 		http_header(res, "Cache-Control", "no-store");
-	if (hit->role != ROLE_NONE) {
+	/* the transport saw CONTENT_LENGTH over the route's limit and read nothing */
+	if (req->body_too_large && hit->body != BODY_NONE) {
+		db_trace_context(NULL, NULL);
+		return hit->body == BODY_MULTIPART ? http_file_too_large(res)
+						   : http_error(res, 413, "Request body too large");
+	}
+	if (hit->auth == AUTH_BEARER) {
 		int st = auth_guard(req, res, hit->role);
 		if (st) {
 			db_trace_context(NULL, NULL);

@@ -102,7 +102,8 @@ function rewrittenOf(obj) {
 /** { method, path, role } of every entry of src/api/routes.c. */
 function routeTable() {
   const src = readFileSync(ROUTES_PATH, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
-  const re = /\{\s*"([A-Z]+)"\s*,\s*"(\/[^"]*)"\s*,\s*(\w+)\s*,\s*ROLE_([A-Z]+)\s*\}/g;
+  // {method, pattern, handler, role, auth, body, query} (the policy columns of issue 14)
+  const re = /\{\s*"([A-Z]+)"\s*,\s*"(\/[^"]*)"\s*,\s*(\w+)\s*,\s*ROLE_([A-Z]+)\s*[,}]/g;
   return [...src.matchAll(re)].map((m) => ({ method: m[1], path: m[2], handler: m[3], role: m[4].toLowerCase() }));
 }
 

@@ -38,7 +38,9 @@ PKG_CFLAGS=$(pkg-config --cflags $pkgs)
 # shellcheck disable=SC2086
 PKG_LIBS="$(pkg-config --libs $pkgs) -lfcgi -lm"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="-g -O1 -std=gnu11 -fno-omit-frame-pointer $SAN -I$top/src $PKG_CFLAGS"
+# What configure's DEFS would define (src/infra/metrics.c reports PACKAGE_VERSION).
+printf '#define PACKAGE_VERSION "fuzz"\n' >"$build/fuzz-defs.h"
+CFLAGS="-g -O1 -std=gnu11 -fno-omit-frame-pointer $SAN -I$top/src $PKG_CFLAGS -include $build/fuzz-defs.h"
 
 # The library: every .c the automake fragments put into libswmra.a, rebuilt when any
 # source or header under src/ (or this script) is newer than the archive.

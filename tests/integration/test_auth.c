@@ -744,7 +744,7 @@ static int login_from(const char *email, const char *pw, const char *ip, const c
 		call_end(&C);
 	call_begin(&C, "POST", "/api/auth/login", NULL, b);
 	C.req.remote_addr = ip;
-	C.req.device_cookie = cookie;
+	call_param(&C, "SWMRA_DEVICE_COOKIE", cookie);
 	live = true;
 	return call_run(&C, api_routes, api_routes_count);
 }

@@ -673,7 +673,7 @@ static void ws_auth(void **state)
 	for (int i = 0; i < 4; i++) {
 		struct call c;
 		call_begin(&c, "GET", "/api/internal/ws-auth", NULL, NULL);
-		c.req.ws_token = cases[i].token;
+		call_param(&c, "HTTP_X_SWMRA_TOKEN", cases[i].token);
 		assert_int_equal(call_run(&c, api_routes, api_routes_count), 403);
 		assert_string_equal(http_response_header(&c.res, "X-Swmra-Auth-Error"),
 				    cases[i].code);
@@ -687,7 +687,7 @@ static void ws_auth(void **state)
 	char *t = auth_issue_token(hex, "citizen", NULL);
 	struct call c;
 	call_begin(&c, "GET", "/api/internal/ws-auth", NULL, NULL);
-	c.req.ws_token = t;
+	call_param(&c, "HTTP_X_SWMRA_TOKEN", t);
 	assert_int_equal(call_run(&c, api_routes, api_routes_count), 200);
 	char chan[40];
 	snprintf(chan, sizeof(chan), "user.%s", hex);
@@ -699,7 +699,7 @@ static void ws_auth(void **state)
 	bson_error_t err;
 	assert_true(auth_revoke(cl.jti, hex, cl.exp, &err));
 	call_begin(&c, "GET", "/api/internal/ws-auth", NULL, NULL);
-	c.req.ws_token = t;
+	call_param(&c, "HTTP_X_SWMRA_TOKEN", t);
 	assert_int_equal(call_run(&c, api_routes, api_routes_count), 403);
 	assert_string_equal(http_response_header(&c.res, "X-Swmra-Auth-Error"), "token_invalid");
 	call_end(&c);
@@ -719,7 +719,7 @@ static void ws_auth(void **state)
 	char *toks[] = {old_tok, keep_tok};
 	for (int i = 0; i < 2; i++) {
 		call_begin(&c, "GET", "/api/internal/ws-auth", NULL, NULL);
-		c.req.ws_token = toks[i];
+		call_param(&c, "HTTP_X_SWMRA_TOKEN", toks[i]);
 		assert_int_equal(call_run(&c, api_routes, api_routes_count), want[i] ? 403 : 200);
 		if (want[i])
 			assert_string_equal(http_response_header(&c.res, "X-Swmra-Auth-Error"),
@@ -729,7 +729,7 @@ static void ws_auth(void **state)
 	struct user_patch off = {.set_disabled = true, .disabled = true};
 	assert_int_equal(users_update(&uid, &off, &err), USERS_OK);
 	call_begin(&c, "GET", "/api/internal/ws-auth", NULL, NULL);
-	c.req.ws_token = keep_tok;
+	call_param(&c, "HTTP_X_SWMRA_TOKEN", keep_tok);
 	assert_int_equal(call_run(&c, api_routes, api_routes_count), 403);
 	assert_string_equal(http_response_header(&c.res, "X-Swmra-Auth-Error"), "token_invalid");
 	call_end(&c);

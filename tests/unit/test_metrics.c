@@ -15,8 +15,8 @@ static int handler(struct http_request *req, struct http_response *res)
 }
 
 static const struct route routes[] = {
-    {"GET", "/api/a", handler, ROLE_NONE},
-    {"POST", "/api/a", handler, ROLE_NONE},
+    {"GET", "/api/a", handler, ROLE_NONE, AUTH_NONE, BODY_NONE, NULL},
+    {"POST", "/api/a", handler, ROLE_NONE, AUTH_NONE, BODY_JSON, NULL},
 };
 
 static char *render(void)

@@ -27,13 +27,30 @@ static int h_body(struct http_request *req, struct http_response *res)
 	return http_json(res, 200, json_object_get(b));
 }
 
+/* the value of ?k= (declared) and ?other= (not declared by the route) */
+static int h_query(struct http_request *req, struct http_response *res)
+{
+	json_object *o = json_object_new_object();
+	const char *k = http_query(req, "k"), *other = http_query(req, "other");
+	json_object_object_add(o, "k", k ? json_object_new_string(k) : NULL);
+	json_object_object_add(o, "other", other ? json_object_new_string(other) : NULL);
+	return http_json(res, 200, o);
+}
+
 static const struct route table[] = {
-    {"GET", "/api/things", h_ok, ROLE_NONE},
-    {"POST", "/api/things", h_body, ROLE_NONE},
-    {"GET", "/api/things/{id}", h_ok, ROLE_NONE},
-    {"DELETE", "/api/things/{id}", h_ok, ROLE_NONE},
-    {"POST", "/api/things/{id}/bare", h_bare, ROLE_NONE},
-    {"GET", "/api/private", h_ok, ROLE_CITIZEN},
+    {"GET", "/api/things", h_ok, ROLE_NONE, AUTH_NONE, BODY_NONE, NULL},
+    {"POST", "/api/things", h_body, ROLE_NONE, AUTH_NONE, BODY_JSON, NULL},
+    /* before /api/things/{id}, which also matches "abc.json" (the first match wins) */
+    {"GET", "/api/things/{id}.json", h_ok, ROLE_NONE, AUTH_NONE, BODY_NONE, NULL},
+    {"GET", "/api/things/{id}", h_ok, ROLE_NONE, AUTH_NONE, BODY_NONE, NULL},
+    {"DELETE", "/api/things/{id}", h_ok, ROLE_NONE, AUTH_NONE, BODY_NONE, NULL},
+    {"POST", "/api/things/{id}/bare", h_bare, ROLE_NONE, AUTH_NONE, BODY_NONE, NULL},
+    {"GET", "/api/private", h_ok, ROLE_CITIZEN, AUTH_BEARER, BODY_NONE, NULL},
+    {"POST", "/api/private", h_body, ROLE_CITIZEN, AUTH_BEARER, BODY_JSON, NULL},
+    {"GET", "/api/internal/thing", h_ok, ROLE_NONE, AUTH_INTERNAL, BODY_NONE, NULL},
+    {"GET", "/api/query", h_query, ROLE_NONE, AUTH_NONE, BODY_NONE,
+     (const char *const[]){"k", NULL}},
+    {"GET", "/api/schemeless", h_ok, ROLE_NONE, 0, BODY_NONE, NULL},
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -360,6 +377,160 @@ static void public_routes_without_database(void **state)
 	}
 }
 
+/* Issue 14: a literal suffix after a parameter in the same segment. */
+static void param_with_literal_suffix(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "GET", "/api/things/abc.json", NULL, NULL);
+	assert_int_equal(call_run(&c, table, N), 200);
+	assert_string_equal(jsonx_str(c.json, "id"), "abc");
+	call_end(&c);
+	/* the value is the segment less the suffix, and never empty */
+	call_begin(&c, "GET", "/api/things/a.json.json", NULL, NULL);
+	assert_int_equal(call_run(&c, table, N), 200);
+	assert_string_equal(jsonx_str(c.json, "id"), "a.json");
+	call_end(&c);
+	struct http_request r;
+	struct arena *a = arena_new();
+	http_request_init(&r, a);
+	const char *no[] = {"/api/things/.json", "/api/things/a/b.json", "/api/things/abc.jso",
+			    "/api/things/abc.json/", "/api/things/json"};
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(router_match("/api/things/{id}.json", no[i], NULL));
+	assert_true(router_match("/x/{a}-v1/{b}", "/x/p-v1/q", &r));
+	assert_string_equal(http_param(&r, "a"), "p");
+	assert_string_equal(http_param(&r, "b"), "q");
+	/* two parameters in one segment are no pattern of this router */
+	assert_false(router_match("/x/{a}.{b}", "/x/p.q", NULL));
+	/* without the suffix the plain route still answers */
+	call_begin(&c, "GET", "/api/things/abc", NULL, NULL);
+	assert_int_equal(call_run(&c, table, N), 200);
+	assert_string_equal(jsonx_str(c.json, "id"), "abc");
+	call_end(&c);
+	arena_free(a);
+}
+
+/* Issue 14: the body limit is checked before the guard: an unauthenticated oversized body
+ * is 413 (the transport never read it), not 401 after reading it. A route without a body
+ * ignores the flag. */
+static void too_large_before_auth(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "POST", "/api/private", NULL, NULL);
+	c.req.body_too_large = true;
+	assert_int_equal(call_run(&c, table, N), 413);
+	assert_string_equal(call_detail(&c), "Request body too large");
+	call_end(&c);
+	call_begin(&c, "GET", "/api/private", NULL, NULL);
+	c.req.body_too_large = true;
+	assert_int_equal(call_run(&c, table, N), 401);
+	call_end(&c);
+	const struct route *up =
+	    router_lookup(api_routes, api_routes_count, "POST", "/api/files/upload");
+	assert_non_null(up);
+	call_begin(&c, "POST", "/api/files/upload", NULL, NULL);
+	c.req.body_too_large = true;
+	assert_int_equal(call_run(&c, api_routes, api_routes_count), 413);
+	assert_non_null(strstr(call_detail(&c), "File too large"));
+	call_end(&c);
+	assert_int_equal(router_body_limit(up),
+			 (size_t)config_get()->upload_max_bytes + HTTP_UPLOAD_FRAMING);
+	const struct route *login =
+	    router_lookup(api_routes, api_routes_count, "POST", "/api/auth/login");
+	assert_int_equal(router_body_limit(login), (size_t)config_get()->max_body_bytes);
+	assert_int_equal(
+	    router_body_limit(router_lookup(api_routes, api_routes_count, "GET", "/api/auth/me")),
+	    0);
+	assert_null(router_lookup(api_routes, api_routes_count, "PUT", "/api/auth/me"));
+}
+
+/* Issue 14: internal routes answer only when nginx named the route (SWMRA_ROUTE). */
+static void internal_routes_need_nginx(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "GET", "/api/internal/thing", NULL, NULL);
+	assert_int_equal(call_run(&c, table, N), 200);
+	call_end(&c);
+	call_begin(&c, "GET", "/api/internal/thing", NULL, NULL);
+	c.req.env = NULL; /* what a public request under /api/internal/ carries */
+	assert_int_equal(call_run(&c, table, N), 404);
+	assert_string_equal(call_detail(&c), "Not Found");
+	assert_null(c.req.route_pattern);
+	call_end(&c);
+	/* the real ones too, with a token nginx would forward */
+	const char *paths[] = {"/api/internal/ws-auth", "/api/internal/metrics",
+			       "/api/internal/upload-object"};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		call_begin(&c, "GET", paths[i], "path=2026/01/x.jpg", NULL);
+		c.req.env = NULL;
+		call_param(&c, "HTTP_X_SWMRA_TOKEN", "x.y.z");
+		call_param(&c, "SWMRA_METRICS_LISTENER", "1");
+		assert_int_equal(call_run(&c, api_routes, api_routes_count), 404);
+		call_end(&c);
+	}
+	/* a route the table forgot to give a scheme is closed, not public */
+	call_begin(&c, "GET", "/api/schemeless", NULL, NULL);
+	assert_int_equal(call_run(&c, table, N), 500);
+	call_end(&c);
+}
+
+/* Issue 14: headers and params by name; the query keys a route declares. */
+static void params_and_declared_query_keys(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "GET", "/api/query", "k=1&other=2&unknown=3", NULL);
+	assert_null(http_request_param(&c.req, "HTTP_X_SWMRA_TICKET"));
+	call_param(&c, "HTTP_X_SWMRA_TICKET", "t1");
+	call_param(&c, "HTTP_X_SWMRA_TICKET", "t2");
+	call_param(&c, "HTTP_X_SWMRA_TICKET_", "t3");
+	assert_string_equal(http_request_param(&c.req, "HTTP_X_SWMRA_TICKET"), "t2");
+	assert_string_equal(http_request_param(&c.req, "HTTP_X_SWMRA_TICKET_"), "t3");
+	assert_null(http_request_param(&c.req, "HTTP_X_SWMRA"));
+	/* unknown keys are ignored as always; an undeclared one is never read */
+	assert_int_equal(call_run(&c, table, N), 200);
+	assert_string_equal(jsonx_str(c.json, "k"), "1");
+	assert_null(jsonx_str(c.json, "other"));
+	call_end(&c);
+}
+
+/* Issue 14: every route of the real table declares its whole policy, consistently. */
+static void route_table_policy(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < api_routes_count; i++) {
+		const struct route *r = &api_routes[i];
+		bool internal = strncmp(r->pattern, "/api/internal/", 14) == 0;
+		assert_true(r->auth == AUTH_NONE || r->auth == AUTH_BEARER ||
+			    r->auth == AUTH_INTERNAL);
+		assert_true(r->body == BODY_NONE || r->body == BODY_JSON ||
+			    r->body == BODY_MULTIPART);
+		/* a role is what the bearer scheme checks; internal is exactly /api/internal/ */
+		assert_int_equal(r->auth == AUTH_BEARER, r->role != ROLE_NONE);
+		assert_int_equal(r->auth == AUTH_INTERNAL, internal);
+		/* GET and internal routes take no body; only the upload is multipart */
+		if (strcmp(r->method, "GET") == 0 || internal)
+			assert_int_equal(r->body, BODY_NONE);
+		assert_int_equal(r->body == BODY_MULTIPART,
+				 strcmp(r->pattern, "/api/files/upload") == 0);
+		for (const char *const *k = r->query; k && *k; k++)
+			assert_true(**k);
+		/* balanced {name} parameters, and no route shadows another */
+		int open = 0;
+		for (const char *p = r->pattern; *p; p++) {
+			open += *p == '{' ? 1 : *p == '}' ? -1 : 0;
+			assert_true(open == 0 || open == 1);
+		}
+		assert_int_equal(open, 0);
+		for (size_t j = 0; j < i; j++)
+			assert_false(strcmp(api_routes[j].method, r->method) == 0 &&
+				     strcmp(api_routes[j].pattern, r->pattern) == 0);
+	}
+}
+
 int main(void)
 {
 	char err[128];
@@ -382,6 +553,11 @@ int main(void)
 	    cmocka_unit_test(cache_control_no_store),
 	    cmocka_unit_test(cors_preflight_for_allowed_origin_only),
 	    cmocka_unit_test(public_routes_without_database),
+	    cmocka_unit_test(param_with_literal_suffix),
+	    cmocka_unit_test(too_large_before_auth),
+	    cmocka_unit_test(internal_routes_need_nginx),
+	    cmocka_unit_test(params_and_declared_query_keys),
+	    cmocka_unit_test(route_table_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
