@@ -386,16 +386,23 @@ start_s3() {
 		-master.port=$((p + 1)) -volume.port=$((p + 2)) -filer.port=$((p + 3)) \
 		-master.volumeSizeLimitMB=64 -volume.max=8 -volume.preStopSeconds=0)
 	wait_port "$p" 60 "$pid" "$LOG_DIR/seaweedfs.log" "SeaweedFS"
-	# the gateway listens before the filer is ready: create the bucket until it answers
-	for ((i = 0; i < 60; i++)); do
-		if s3_curl -X PUT "$S3_ENDPOINT/$S3_BUCKET" -o /dev/null -w '%{http_code}' 2>/dev/null | grep -qE '^(200|409)$'; then
+	# the gateway listens before the filer is ready, and the filer before a volume server
+	# takes writes: create the bucket, then write (and delete) a probe object, until both
+	# answer; only then is an upload sure to find the store up
+	local bucket=0
+	for ((i = 0; i < 90; i++)); do
+		if [ $bucket = 0 ] && s3_curl -X PUT "$S3_ENDPOINT/$S3_BUCKET" -o /dev/null -w '%{http_code}' 2>/dev/null | grep -qE '^(200|409)$'; then
+			bucket=1
+		fi
+		if [ $bucket = 1 ] && s3_curl -X PUT --data-binary ready "$S3_ENDPOINT/$S3_BUCKET/.stack-ready" -o /dev/null -w '%{http_code}' 2>/dev/null | grep -q '^200$'; then
+			s3_curl -X DELETE "$S3_ENDPOINT/$S3_BUCKET/.stack-ready" -o /dev/null 2>/dev/null || true
 			say "SeaweedFS S3 on $S3_ENDPOINT, bucket $S3_BUCKET (pid $pid, data $STACK_DIR/s3)"
 			return
 		fi
 		sleep 0.5
 	done
 	tail -n 30 "$LOG_DIR/seaweedfs.log" >&2
-	die "SeaweedFS did not create bucket $S3_BUCKET within 30 s (log: $LOG_DIR/seaweedfs.log)"
+	die "SeaweedFS did not take a write in bucket $S3_BUCKET within 45 s (log: $LOG_DIR/seaweedfs.log)"
 }
 
 # curl signed like the API (SigV4 by curl itself) for the stack's bucket

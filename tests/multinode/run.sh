@@ -37,7 +37,7 @@
 # The database checks use tests/multinode/dbfind.c, built here with libmongoc (mongosh is
 # not installed).
 #
-# usage: tests/multinode/run.sh     env: MULTINODE_BASE_PORT [38000]  SWMRA_BUILD_DIR [<repo>]
+# usage: tests/multinode/run.sh     env: MULTINODE_BASE_PORT [38000]  MULTINODE_S3_PORT [21090]  SWMRA_BUILD_DIR [<repo>]
 #   ports used: BASE+17 FerretDB, +25 SMTP sink, +79 Redis, +80/+81 HTTP, +443/+444 HTTPS,
 #   SeaweedFS +90..+93 and +10090..+10093
 # Needs: cgi-bin/swmra-api, seed/swmra-seed and cron/swmra-job-dispatch built, ferretdb,
@@ -109,7 +109,10 @@ for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break;
 
 # ---- one S3 bucket for both nodes' photos (SeaweedFS through scripts/stack.sh), one link secret
 export UPLOAD_LINK_SECRET=multinode-link-secret-0123456789abcdef0123
-S3_PORT=$((BASE + 90)) have_s3=0
+# SeaweedFS also listens on S3_PORT+1..+3 and, for gRPC, those +10000: keep all of them
+# below Linux's ephemeral range (32768+), where a busy machine's outgoing connections can
+# hold the port at the moment SeaweedFS binds it (seen in CI: "bind: address in use")
+S3_PORT=${MULTINODE_S3_PORT:-21090} have_s3=0
 weed=${WEED:-$(command -v weed 2>/dev/null || echo "$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin/weed")}
 if [ -x "$weed" ]; then
 	if STACK_DIR=$T/shared STACK_SERVICES="s3" STORAGE_BACKEND=s3 S3_PORT=$S3_PORT WEED=$weed \
