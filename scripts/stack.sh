@@ -394,7 +394,11 @@ start_s3() {
 		if [ $bucket = 0 ] && s3_curl -X PUT "$S3_ENDPOINT/$S3_BUCKET" -o /dev/null -w '%{http_code}' 2>/dev/null | grep -qE '^(200|409)$'; then
 			bucket=1
 		fi
-		if [ $bucket = 1 ] && s3_curl -X PUT --data-binary ready "$S3_ENDPOINT/$S3_BUCKET/.stack-ready" -o /dev/null -w '%{http_code}' 2>/dev/null | grep -q '^200$'; then
+		# curl 7.88 does not hash a PUT body for SigV4 itself: give it the hash (as
+		# src/infra/objstore.c does); a body small enough that curl sends no Expect header
+		if [ $bucket = 1 ] && s3_curl -X PUT --data-binary ready -H 'Content-Type: application/octet-stream' \
+			-H "x-amz-content-sha256: $(printf ready | sha256sum | cut -d' ' -f1)" \
+			"$S3_ENDPOINT/$S3_BUCKET/.stack-ready" -o /dev/null -w '%{http_code}' 2>/dev/null | grep -q '^200$'; then
 			s3_curl -X DELETE "$S3_ENDPOINT/$S3_BUCKET/.stack-ready" -o /dev/null 2>/dev/null || true
 			say "SeaweedFS S3 on $S3_ENDPOINT, bucket $S3_BUCKET (pid $pid, data $STACK_DIR/s3)"
 			return
