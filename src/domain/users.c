@@ -207,9 +207,9 @@ enum users_rc users_find_by_id(const bson_oid_t *id, bool with_hash, struct user
 
 enum users_rc users_find_many(const bson_oid_t *ids, size_t n, struct user *out, bson_error_t *err)
 {
-	memset(out, 0, n * sizeof(*out));
 	if (n == 0)
-		return USERS_OK;
+		return USERS_OK; /* `out` may be NULL then: no memset of it */
+	memset(out, 0, n * sizeof(*out));
 	bson_t q = BSON_INITIALIZER, in, arr;
 	char k[16];
 	const char *key;
