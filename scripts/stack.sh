@@ -388,23 +388,18 @@ start_s3() {
 	wait_port "$p" 60 "$pid" "$LOG_DIR/seaweedfs.log" "SeaweedFS"
 	# the gateway listens before the filer is ready, and the filer before a volume server
 	# takes writes: create the bucket, then write (and delete) a probe object, until both
-	# answer; only then is an upload sure to find the store up. The probe goes to a bucket
-	# of its own: SeaweedFS may still list a just-deleted key, and the uploads bucket must
-	# hold only what the service wrote (the e2e tests count its keys).
-	local bucket=0 probe="$S3_BUCKET-ready"
+	# answer; only then is an upload sure to find the store up
+	local bucket=0
 	for ((i = 0; i < 90; i++)); do
 		if [ $bucket = 0 ] && s3_curl -X PUT "$S3_ENDPOINT/$S3_BUCKET" -o /dev/null -w '%{http_code}' 2>/dev/null | grep -qE '^(200|409)$'; then
 			bucket=1
 		fi
-		if [ $bucket = 1 ] && s3_curl -X PUT "$S3_ENDPOINT/$probe" -o /dev/null -w '%{http_code}' 2>/dev/null | grep -qE '^(200|409)$'; then
-			bucket=2
-		fi
 		# curl 7.88 does not hash a PUT body for SigV4 itself: give it the hash (as
 		# src/infra/objstore.c does); a body small enough that curl sends no Expect header
-		if [ $bucket = 2 ] && s3_curl -X PUT --data-binary ready -H 'Content-Type: application/octet-stream' \
+		if [ $bucket = 1 ] && s3_curl -X PUT --data-binary ready -H 'Content-Type: application/octet-stream' \
 			-H "x-amz-content-sha256: $(printf ready | sha256sum | cut -d' ' -f1)" \
-			"$S3_ENDPOINT/$probe/.stack-ready" -o /dev/null -w '%{http_code}' 2>/dev/null | grep -q '^200$'; then
-			s3_curl -X DELETE "$S3_ENDPOINT/$probe/.stack-ready" -o /dev/null 2>/dev/null || true
+			"$S3_ENDPOINT/$S3_BUCKET/.stack-ready" -o /dev/null -w '%{http_code}' 2>/dev/null | grep -q '^200$'; then
+			s3_curl -X DELETE "$S3_ENDPOINT/$S3_BUCKET/.stack-ready" -o /dev/null 2>/dev/null || true
 			say "SeaweedFS S3 on $S3_ENDPOINT, bucket $S3_BUCKET (pid $pid, data $STACK_DIR/s3)"
 			return
 		fi
