@@ -48,7 +48,9 @@ export function storedKeys() {
     const q = `list-type=2&max-keys=1000${token ? `&continuation-token=${encodeURIComponent(token)}` : ''}`;
     const r = s3([`${bucketUrl()}?${q}`]);
     if (r.status !== 200) throw new Error(`listing the bucket: HTTP ${r.status} ${r.body.slice(0, 200)}`);
-    for (const m of r.body.matchAll(/<Key>([^<]*)<\/Key>/g)) keys.push(m[1]);
+    // .stack-ready is scripts/stack.sh's readiness probe: written and deleted at every
+    // start, and SeaweedFS may list a just-deleted key for a while
+    for (const m of r.body.matchAll(/<Key>([^<]*)<\/Key>/g)) if (m[1] !== '.stack-ready') keys.push(m[1]);
     const next = /<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(r.body);
     if (!/<IsTruncated>true<\/IsTruncated>/.test(r.body) || !next) return keys;
     token = next[1];
