@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/read_cache.h"
 #include "domain/auth.h"
 #include "domain/live.h"
 #include "domain/notify.h"
@@ -28,6 +29,16 @@ static bson_t *own_filter(struct http_request *req)
 	return f;
 }
 
+/* The caller's lists changed: their cached answers must not be served again. */
+static void read_mark_bump_logged(struct http_request *req)
+{
+	bson_oid_t uid;
+	bson_error_t err;
+	bson_oid_init_from_string(&uid, req->user.id);
+	if (!read_mark_bump(&uid, &err))
+		log_warn("read mark not bumped (cached lists age out instead): %s", err.message);
+}
+
 int api_notifications_list(struct http_request *req, struct http_response *res)
 {
 	static const char *const bools[] = {"true", "false", "1", "0", NULL};
@@ -45,6 +56,9 @@ int api_notifications_list(struct http_request *req, struct http_response *res)
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
+	struct read_cache_probe probe;
+	if (read_cache_serve(req, res, &probe))
+		return res->status;
 
 	bson_t *f = own_filter(req);
 	if (unread && (strcmp(unread, "true") == 0 || strcmp(unread, "1") == 0))
@@ -73,11 +87,16 @@ int api_notifications_list(struct http_request *req, struct http_response *res)
 		return http_db_error(res, &err);
 	}
 	mongoc_cursor_destroy(cur);
-	return http_json(res, 200, arr);
+	http_json(res, 200, arr);
+	read_cache_store(&probe, res);
+	return res->status;
 }
 
 int api_notifications_unread_count(struct http_request *req, struct http_response *res)
 {
+	struct read_cache_probe probe;
+	if (read_cache_serve(req, res, &probe))
+		return res->status;
 	bson_t *f = own_filter(req);
 	BSON_APPEND_BOOL(f, "read", false);
 	bson_error_t err;
@@ -87,7 +106,9 @@ int api_notifications_unread_count(struct http_request *req, struct http_respons
 		return http_db_error(res, &err);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "unread", json_object_new_int64(n));
-	return http_json(res, 200, o);
+	http_json(res, 200, o);
+	read_cache_store(&probe, res);
+	return res->status;
 }
 
 int api_notifications_read(struct http_request *req, struct http_response *res)
@@ -112,6 +133,7 @@ int api_notifications_read(struct http_request *req, struct http_response *res)
 		return http_db_error(res, &err);
 	if (matched == 0)
 		return http_error(res, 404, "Notification not found");
+	read_mark_bump_logged(req);
 	mongoc_cursor_t *cur =
 	    mongoc_collection_find_with_opts(db_coll("notifications"), f, NULL, NULL);
 	const bson_t *d;
@@ -144,6 +166,8 @@ int api_notifications_read_all(struct http_request *req, struct http_response *r
 	bson_destroy(&reply);
 	if (!ok)
 		return http_db_error(res, &err);
+	if (modified > 0)
+		read_mark_bump_logged(req);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "updated", json_object_new_int64(modified));
 	return http_json(res, 200, o);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/read_cache.h"
 #include "domain/categories.h"
 #include "domain/requests.h"
 #include "domain/slots.h"
@@ -232,12 +233,17 @@ int api_requests_list(struct http_request *req, struct http_response *res)
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
+	struct read_cache_probe probe;
+	if (read_cache_serve(req, res, &probe))
+		return res->status;
 	int64_t total = 0;
 	bson_error_t err;
 	json_object *items = requests_list(&q, &total, &err);
 	if (!items)
 		return http_db_error(res, &err);
-	return http_page(res, items, total, q.skip, q.limit);
+	http_page(res, items, total, q.skip, q.limit);
+	read_cache_store(&probe, res);
+	return res->status;
 }
 
 int api_requests_get(struct http_request *req, struct http_response *res)

@@ -535,6 +535,8 @@ bson_t *changelog_roll_forward(const struct changelog_kind *k, const bson_oid_t 
 		if (ok) {
 			fault_point("before_document_write");
 			ok = store_state(k, id, out, v, &err);
+			if (ok && k->stored)
+				k->stored(out);
 		}
 	} else if (v > 0 && complete && !changelog_has_timeline(doc)) {
 		ok = store_timeline(k, id, out, v, &err);

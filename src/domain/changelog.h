@@ -41,6 +41,9 @@ struct changelog_kind {
 	 * false on a failure (err set): the effect stays pending. */
 	bool (*apply)(const bson_oid_t *id, int64_t version, uint32_t index, const bson_t *effect,
 		      int64_t at, bson_error_t *err);
+	/* Called (may be NULL) after a new state of a document was stored, with that state:
+	 * for what must follow every change of the stored documents (read marks). */
+	void (*stored)(const bson_t *state);
 };
 
 /* One change as the log stores it. `data` (the timeline's data), `set` and `effects` (an

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/read_marks.h"
 #include "domain/users.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -145,6 +146,10 @@ static bool insert_inapp(const bson_oid_t *user_id, const char *event,
 	BSON_APPEND_DATE_TIME(d, "sent_at", now);
 	bool fresh;
 	bool ok = insert_notification(d, key != NULL, &fresh, err);
+	/* The owner's lists changed (bumped by a rerun too: the first run may have died
+	 * before its bump), before the live hint makes the app read them again. */
+	if (ok)
+		read_mark_bump_owner(d);
 	/* Published by the run that stored it; a crash before the publish loses only the
 	 * live hint (clients catch up over REST). */
 	if (ok && fresh)

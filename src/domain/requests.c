@@ -6,6 +6,7 @@
 
 #include "domain/changelog.h"
 #include "domain/notify.h"
+#include "domain/read_marks.h"
 #include "domain/rewards.h"
 #include "domain/slots.h"
 #include "domain/upload_links.h"
@@ -301,7 +302,8 @@ static const struct changelog_kind request_log = {.docs = COLL,
 						  .id_field = "request_id",
 						  .state_keys = state_keys,
 						  .timeline_types = timeline_types,
-						  .apply = apply_effect};
+						  .apply = apply_effect,
+						  .stored = read_mark_bump_owner};
 
 int64_t requests_version(const bson_t *doc)
 {
@@ -555,6 +557,8 @@ enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
 	bson_append_document_end(&tl, &first);
 	bson_append_array_end(&doc, &tl);
 	bool ok = mongoc_collection_insert_one(db_coll(COLL), &doc, NULL, NULL, err);
+	if (ok)
+		read_mark_bump_owner(&doc);
 	bson_destroy(&doc);
 	if (!ok) {
 		/* the orphan event names an id nobody knows (the sweep voids its effects);
@@ -1092,17 +1096,27 @@ static int delete_draft(const bson_oid_t *id, int64_t cutoff, bson_error_t *err)
 		   bson_iter_date_time(&it) < cutoff;
 	bool draft = doc_status(doc) == RS_DRAFT;
 	int64_t version = requests_version(doc);
+	bson_t owner = BSON_INITIALIZER; /* whose lists change */
+	if (bson_iter_init_find(&it, doc, "user_id"))
+		bson_append_iter(&owner, "user_id", -1, &it);
 	bson_destroy(doc);
-	if (!draft || !old)
+	if (!draft || !old) {
+		bson_destroy(&owner);
 		return 0;
+	}
 	struct change c = {
 	    .type = "DELETE", .at = time_now_ms(), .by_id = "", .by_role = "system", .set = NULL};
 	int won = claim_version(id, version + 1, &c, NULL, err);
-	if (won <= 0)
+	if (won <= 0) {
+		bson_destroy(&owner);
 		return won;
+	}
 	bson_t *sel = BCON_NEW("_id", BCON_OID(id));
 	bool ok = mongoc_collection_delete_one(db_coll(COLL), sel, NULL, NULL, err);
 	bson_destroy(sel);
+	if (ok)
+		read_mark_bump_owner(&owner);
+	bson_destroy(&owner);
 	if (!ok)
 		return -1;
 	bson_error_t derr;

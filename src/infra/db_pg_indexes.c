@@ -23,7 +23,7 @@
 /* Collections the code writes that declare no index of their own: created up front so
  * that their tables, and the GIN index on `_id`, exist before the first request. */
 static const char *const undeclared_collections[] = {"slot_templates", "upload_fates",
-						     "session_state"};
+						     "session_state", "read_marks"};
 
 /* Serialises concurrent bootstraps (API start-up and the seed, integration tests):
  * CREATE INDEX IF NOT EXISTS races on the catalog otherwise. */

@@ -44,25 +44,26 @@ export const BUDGETS = {
   'GET /api/internal/metrics': 12, // nginx-internal listener, once per scrape: ping, seats, queues, jobs
   'POST /api/ws/ticket': 1, // the ticket's hash, inserted (the session check is cached)
   // writes: a change of a request reads it (document + probe), claims its version (insert),
-  // writes the document forward (re-read + update), notifies (insert + publish)
+  // writes the document forward (re-read + update), notifies (insert + publish), and bumps
+  // the owner's read mark after the document and after an in-app notification (read cache)
   'POST /api/auth/register': 4,
   'POST /api/auth/login': 6,
   'POST /api/auth/logout': 6, // revocation + generation bump, after the sync they cause
   'PATCH /api/auth/me': 8, // update + generation bump + the user again (+ sync)
   'POST /api/auth/password': 10,
   'PATCH /api/admin/users/{id}': 8,
-  'POST /api/requests': 8,
-  'PATCH /api/requests/{id}': 11,
-  'POST /api/requests/{id}/submit': 11,
-  'POST /api/requests/{id}/cancel': 11,
+  'POST /api/requests': 10,
+  'PATCH /api/requests/{id}': 12,
+  'POST /api/requests/{id}/submit': 13,
+  'POST /api/requests/{id}/cancel': 13,
   'POST /api/requests/{id}/confirm-slot': 14,
   'POST /api/staff/requests/{id}/transition': 12,
-  'POST /api/staff/requests/{id}/notes': 10,
+  'POST /api/staff/requests/{id}/notes': 11,
   'PUT /api/admin/slot-templates': 4,
   'POST /api/admin/slot-overrides': 4,
   'DELETE /api/admin/slot-overrides/{id}': 4,
   'POST /api/files/upload': 2,
-  'POST /api/notifications/read-all': 2,
+  'POST /api/notifications/read-all': 3, // update + the read mark
   'POST /api/notifications/{id}/read': 3,
   'POST /api/push/subscriptions': 3,
   'DELETE /api/push/subscriptions': 3,

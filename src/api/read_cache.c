@@ -1,0 +1,119 @@
+/* The per-worker cache of list answers (read_cache.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/read_cache.h"
+#include "infra/config.h"
+#include "infra/db.h"
+#include "infra/timeutil.h"
+
+struct entry {
+	char *key; /* NULL: empty */
+	char mark[READ_MARK_LEN];
+	int64_t at;
+	char *body;
+	size_t len;
+};
+
+static struct entry slots[READ_CACHE_SLOTS];
+static size_t total_bytes;
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static void drop(struct entry *e)
+{
+	total_bytes -= e->key ? e->len : 0;
+	free(e->key);
+	free(e->body);
+	memset(e, 0, sizeof(*e));
+}
+
+/* How long an answer may be served: its signed links must stay as fresh as a new read's. */
+static int64_t max_age_ms(void)
+{
+	const struct config *c = config_get();
+	int64_t ttl_step = c ? (int64_t)c->upload_link_ttl * 100 : READ_CACHE_MAX_AGE_MS;
+	return ttl_step < READ_CACHE_MAX_AGE_MS ? ttl_step : READ_CACHE_MAX_AGE_MS;
+}
+
+bool read_cache_serve(struct http_request *req, struct http_response *res,
+		      struct read_cache_probe *p)
+{
+	memset(p, 0, sizeof(*p));
+	bson_oid_t user;
+	if (!req->authed || !db_parse_oid(req->user.id, &user))
+		return false;
+	int n = snprintf(p->key, sizeof(p->key), "%s %s?%s", req->user.id,
+			 req->route_pattern ? req->route_pattern : req->path,
+			 req->query ? req->query : "");
+	if (n < 0 || (size_t)n >= sizeof(p->key))
+		return false; /* a query this long is not worth keeping */
+	bson_error_t err;
+	if (!read_mark_get(&user, p->mark, &err))
+		return false;
+	p->at = time_now_ms();
+	p->storable = true;
+	struct entry *e = &slots[fnv1a(p->key) % READ_CACHE_SLOTS];
+	if (!e->key || strcmp(e->key, p->key) != 0)
+		return false;
+	if (strcmp(e->mark, p->mark) != 0 || p->at < e->at || p->at - e->at > max_age_ms()) {
+		drop(e);
+		return false;
+	}
+	http_raw(res, 200, "application/json; charset=utf-8", e->body, e->len);
+	http_header(res, "X-Read-Cache", "hit");
+	return true;
+}
+
+/* Makes room for `len` more bytes by emptying slots from the one after `keep`. */
+static void make_room(size_t len, const struct entry *keep)
+{
+	size_t i = (size_t)(keep - slots);
+	for (size_t k = 1; k < READ_CACHE_SLOTS && total_bytes + len > READ_CACHE_MAX_BYTES; k++) {
+		struct entry *e = &slots[(i + k) % READ_CACHE_SLOTS];
+		if (e->key)
+			drop(e);
+	}
+}
+
+void read_cache_store(const struct read_cache_probe *p, struct http_response *res)
+{
+	if (res->status == 200)
+		http_header(res, "X-Read-Cache", "miss");
+	if (!p->storable || res->status != 200 || !res->body || res->body_len > READ_CACHE_MAX_ENTRY)
+		return;
+	struct entry *e = &slots[fnv1a(p->key) % READ_CACHE_SLOTS];
+	drop(e);
+	make_room(res->body_len, e);
+	e->key = strdup(p->key);
+	e->body = malloc(res->body_len);
+	if (!e->key || !e->body) {
+		free(e->key);
+		free(e->body);
+		memset(e, 0, sizeof(*e));
+		return;
+	}
+	memcpy(e->body, res->body, res->body_len);
+	e->len = res->body_len;
+	total_bytes += e->len;
+	memcpy(e->mark, p->mark, sizeof(e->mark));
+	e->at = p->at;
+}
+
+size_t read_cache_bytes(void)
+{
+	return total_bytes;
+}
+
+void read_cache_reset(void)
+{
+	for (size_t i = 0; i < READ_CACHE_SLOTS; i++)
+		drop(&slots[i]);
+}

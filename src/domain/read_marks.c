@@ -1,0 +1,50 @@
+/* Read marks (read_marks.h): written after every change a user's lists show. */
+#include <string.h>
+
+#include "domain/read_marks.h"
+#include "infra/db.h"
+#include "infra/log.h"
+#include "infra/timeutil.h"
+
+bool read_mark_bump(const bson_oid_t *user, bson_error_t *err)
+{
+	bson_oid_t v;
+	bson_oid_init(&v, NULL);
+	char hex[25];
+	bson_oid_to_string(&v, hex);
+	bson_t *q = BCON_NEW("_id", BCON_OID(user));
+	bson_t *u =
+	    BCON_NEW("$set", "{", "mark", BCON_UTF8(hex), "at", BCON_DATE_TIME(time_now_ms()), "}");
+	bool ok = db_upsert(READ_MARKS_COLL, q, u, err);
+	bson_destroy(q);
+	bson_destroy(u);
+	return ok;
+}
+
+void read_mark_bump_owner(const bson_t *doc)
+{
+	bson_iter_t it;
+	if (!doc || !bson_iter_init_find(&it, doc, "user_id") || !BSON_ITER_HOLDS_OID(&it))
+		return;
+	bson_error_t err;
+	if (!read_mark_bump(bson_iter_oid(&it), &err))
+		log_warn("read mark not bumped (cached lists age out instead): %s", err.message);
+}
+
+bool read_mark_get(const bson_oid_t *user, char out[READ_MARK_LEN], bson_error_t *err)
+{
+	out[0] = '\0';
+	bson_t *q = BCON_NEW("_id", BCON_OID(user));
+	bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(READ_MARKS_COLL), q, opts, NULL);
+	const bson_t *doc;
+	bson_iter_t it;
+	if (mongoc_cursor_next(c, &doc) && bson_iter_init_find(&it, doc, "mark") &&
+	    BSON_ITER_HOLDS_UTF8(&it))
+		snprintf(out, READ_MARK_LEN, "%s", bson_iter_utf8(&it, NULL));
+	bool failed = mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(q);
+	bson_destroy(opts);
+	return !failed;
+}

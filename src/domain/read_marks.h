@@ -1,0 +1,33 @@
+/* Read marks: one small document per user whose value changes whenever something the
+ * user's own lists show changes (their requests, their in-app notifications). A reader
+ * that remembers the mark next to an answer knows, by one `_id` lookup, whether that
+ * answer still holds (src/api/read_cache.c), instead of running the list query again.
+ *
+ * Ordering. A writer stores its change first and bumps the mark after; a reader reads the
+ * mark first and the data after. So a cached answer is never older than its mark: either
+ * the reader's data already held the change, or the bump comes after the mark it read.
+ * Values are fresh ObjectIds rather than counters: FerretDB's read-modify-write `$inc`
+ * could lose an increment, while two different values written in any order both differ
+ * from the one a reader saw. A writer that dies between its change and its bump leaves a
+ * cached answer stale until the cache's age limit (READ_CACHE_MAX_AGE_MS). */
+#ifndef SWMRA_READ_MARKS_H
+#define SWMRA_READ_MARKS_H
+
+#include <mongoc/mongoc.h>
+#include <stdbool.h>
+
+#define READ_MARKS_COLL "read_marks"
+#define READ_MARK_LEN	25 /* ObjectId hex + NUL; "" when the user has none yet */
+
+/* Gives `user` a new mark. false on a database error (err set; logged by the caller):
+ * the change itself is stored, readers see it once their cached answer ages out. */
+bool read_mark_bump(const bson_oid_t *user, bson_error_t *err);
+
+/* The same, for a document naming its owner in `user_id` (no-op without one); logs a
+ * failure instead of returning it: for write paths whose answer must not depend on it. */
+void read_mark_bump_owner(const bson_t *doc);
+
+/* The current mark of `user` into out ("" when none). false on a database error. */
+bool read_mark_get(const bson_oid_t *user, char out[READ_MARK_LEN], bson_error_t *err);
+
+#endif
