@@ -17,9 +17,10 @@
 #include "infra/db.h"
 #include "infra/timeutil.h"
 
-#define OPEN311_GROUP  "Waste pickup"
-#define DAY_MS	       86400000LL
-#define SERVICE_NOTICE "A crew picks up in the assigned slot; the resident gets an email when it is set."
+#define OPEN311_GROUP "Waste pickup"
+#define DAY_MS	      86400000LL
+#define SERVICE_NOTICE                                                                             \
+	"A crew picks up in the assigned slot; the resident gets an email when it is set."
 
 int api_open311_discovery(struct http_request *req, struct http_response *res)
 {
@@ -72,8 +73,8 @@ int api_open311_services(struct http_request *req, struct http_response *res)
 	return open311_send(req, res, 200, list, "services", "service");
 }
 
-static json_object *attribute(const char *code, const char *datatype, bool required,
-			      int order, const char *description, const char *datatype_desc)
+static json_object *attribute(const char *code, const char *datatype, bool required, int order,
+			      const char *description, const char *datatype_desc)
 {
 	json_object *a = json_object_new_object();
 	json_object_object_add(a, "variable", json_object_new_boolean(true));
@@ -288,7 +289,8 @@ static int parse_filters(struct http_request *req, struct http_response *res,
 		const char **list = split_list(req, codes, &n);
 		for (size_t i = 0; i < n; i++)
 			if (!categories_known(list[i]))
-				return open311_error(req, res, 400, "service_code: unknown service");
+				return open311_error(req, res, 400,
+						     "service_code: unknown service");
 		q->categories = n ? list : NULL;
 	}
 	const char *st = http_query(req, "status");
@@ -308,7 +310,8 @@ static int parse_filters(struct http_request *req, struct http_response *res,
 	int64_t now = time_now_ms();
 	q->to_ms = now + 1;
 	if (to && *to && !time_parse_rfc3339(to, &q->to_ms))
-		return open311_error(req, res, 400, "end_date: a W3C datetime (2026-01-31T00:00:00Z)");
+		return open311_error(req, res, 400,
+				     "end_date: a W3C datetime (2026-01-31T00:00:00Z)");
 	q->from_ms = q->to_ms - OPEN311_DEFAULT_DAYS * DAY_MS;
 	if (from && *from && !time_parse_rfc3339(from, &q->from_ms))
 		return open311_error(req, res, 400,

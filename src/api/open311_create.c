@@ -28,10 +28,9 @@
 
 /* The spec's fields; attribute[...] is checked apart. */
 static const char *const known_fields[] = {
-    "api_key",	  "jurisdiction_id", "service_code", "lat",	   "long",
-    "address_string", "address_id",	     "email",	     "device_id",  "account_id",
-    "first_name", "last_name",	     "phone",	     "description", "media_url",
-    NULL};
+    "api_key",	  "jurisdiction_id", "service_code", "lat",	   "long",	 "address_string",
+    "address_id", "email",	     "device_id",    "account_id", "first_name", "last_name",
+    "phone",	  "description",     "media_url",    NULL};
 
 struct o311_input {
 	const char *service_code, *lat, *lng, *address_string, *email, *first_name, *last_name,
@@ -69,7 +68,8 @@ static const char **slot_of(struct o311_input *in, const char *name)
 static bool has_nul(const char *b, size_t n)
 {
 	for (size_t i = 0; b && i < n; i++)
-		if (b[i] == '\0' || (b[i] == '%' && i + 2 < n && b[i + 1] == '0' && b[i + 2] == '0'))
+		if (b[i] == '\0' ||
+		    (b[i] == '%' && i + 2 < n && b[i + 1] == '0' && b[i + 2] == '0'))
 			return true;
 	return false;
 }
@@ -163,8 +163,9 @@ static int take_address(struct http_request *req, struct http_response *res,
 				     "lat/long: decimal degrees (-90..90, -180..180)");
 	a->has_lat = a->has_lng = in->lat != NULL;
 	if (!in->address_string && !in->lat)
-		return open311_error(req, res, 400, "A location is required: lat and long, or "
-						    "address_string");
+		return open311_error(req, res, 400,
+				     "A location is required: lat and long, or "
+				     "address_string");
 	if (in->address_string) {
 		size_t n = utf8_len(in->address_string);
 		if (n < 3 || n > 200)
@@ -181,24 +182,26 @@ static int take_address(struct http_request *req, struct http_response *res,
 }
 
 /* preferred_date: the slots of that local date still offered become the preferred slots. */
-static int take_preferred(struct http_request *req, struct http_response *res,
-			  const char *value, struct req_fields *f)
+static int take_preferred(struct http_request *req, struct http_response *res, const char *value,
+			  struct req_fields *f)
 {
 	int y, m, d;
 	int64_t ms;
 	if (time_parse_rfc3339(value, &ms))
 		slots_local_date(ms, &y, &m, &d);
 	else if (!time_parse_date(value, &y, &m, &d))
-		return open311_error(req, res, 400,
-				     "attribute[preferred_date]: a date (YYYY-MM-DD) or W3C datetime");
+		return open311_error(
+		    req, res, 400,
+		    "attribute[preferred_date]: a date (YYYY-MM-DD) or W3C datetime");
 	struct slot_info s[64];
 	bson_error_t err;
 	int n = slots_available(f->category, y, m, d, s, 64, &err);
 	if (n == -1)
 		return http_db_error(res, &err);
 	if (n <= 0)
-		return open311_error(req, res, 400,
-				     "attribute[preferred_date]: no pickup slots are offered that day");
+		return open311_error(
+		    req, res, 400,
+		    "attribute[preferred_date]: no pickup slots are offered that day");
 	for (int i = 0; i < n && f->n_preferred_slots < 5; i++) {
 		f->preferred_slots[f->n_preferred_slots].start = s[i].start_ms;
 		f->preferred_slots[f->n_preferred_slots++].end = s[i].end_ms;
@@ -219,8 +222,8 @@ static int take_fields(struct http_request *req, struct http_response *res,
 		return open311_error(req, res, 404, "service_code not found");
 	f->category = in->service_code;
 	if (!in->quantity || !parse_double(in->quantity, 0, 100, &f->quantity) || f->quantity <= 0)
-		return open311_error(req, res, 400,
-				     "attribute[quantity] is required: a number over 0, at most 100");
+		return open311_error(
+		    req, res, 400, "attribute[quantity] is required: a number over 0, at most 100");
 	if (in->special && strcmp(in->special, "true") != 0 && strcmp(in->special, "false") != 0)
 		return open311_error(req, res, 400, "attribute[special_handling]: true or false");
 	f->is_special = in->special && strcmp(in->special, "true") == 0;
@@ -234,10 +237,11 @@ static int take_fields(struct http_request *req, struct http_response *res,
 		open311_service(f->category, &name, &desc);
 		f->description = name; /* the domain wants one; the service names the need */
 	}
-	if (in->media_url && (strlen(in->media_url) > 500 ||
-			      (strncmp(in->media_url, "https://", 8) != 0 &&
-			       strncmp(in->media_url, "http://", 7) != 0)))
-		return open311_error(req, res, 400, "media_url: an http(s) URL, at most 500 characters");
+	if (in->media_url &&
+	    (strlen(in->media_url) > 500 || (strncmp(in->media_url, "https://", 8) != 0 &&
+					     strncmp(in->media_url, "http://", 7) != 0)))
+		return open311_error(req, res, 400,
+				     "media_url: an http(s) URL, at most 500 characters");
 	int st = take_address(req, res, in, &f->address);
 	if (st)
 		return st;

@@ -20,8 +20,10 @@ bool open311_wants_xml(const struct http_request *req)
 /* The element name of an item of the array under `key` (the spec's plural → singular). */
 static const char *item_name(const char *key)
 {
-	static const char *const map[][2] = {{"attributes", "attribute"}, {"values", "value"},
-					     {"endpoints", "endpoint"},	  {"formats", "format"},
+	static const char *const map[][2] = {{"attributes", "attribute"},
+					     {"values", "value"},
+					     {"endpoints", "endpoint"},
+					     {"formats", "format"},
 					     {"keywords", "keyword"}};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(map[i][0], key) == 0)
@@ -84,12 +86,12 @@ static xmlBufferPtr to_xml(json_object *body, const char *root, const char *item
 	return buf;
 }
 
-int open311_send(struct http_request *req, struct http_response *res, int status,
-		 json_object *body, const char *root, const char *item)
+int open311_send(struct http_request *req, struct http_response *res, int status, json_object *body,
+		 const char *root, const char *item)
 {
 	if (!open311_wants_xml(req)) {
-		const char *s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
-									 JSON_C_TO_STRING_NOSLASHESCAPE);
+		const char *s = json_object_to_json_string_ext(
+		    body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		http_raw(res, status, CT_JSON, s, strlen(s));
 		json_object_put(body);
 		return status;
@@ -128,7 +130,8 @@ static void describe_list(json_object *detail, char *buf, size_t len)
 			continue;
 		json_object_object_get_ex(d, "loc", &loc);
 		snprintf(buf + l, len - l, "%s%s: %s", l ? "; " : "",
-			 loc ? json_object_get_string(loc) : "request", json_object_get_string(msg));
+			 loc ? json_object_get_string(loc) : "request",
+			 json_object_get_string(msg));
 	}
 }
 

@@ -16,8 +16,8 @@ bool open311_wants_xml(const struct http_request *req);
  * items are elements named `item` (top level) or after their array's key (attributes →
  * attribute, values → value, endpoints → endpoint, formats → format); an object's keys are
  * child elements, null an empty element. */
-int open311_send(struct http_request *req, struct http_response *res, int status,
-		 json_object *body, const char *root, const char *item);
+int open311_send(struct http_request *req, struct http_response *res, int status, json_object *body,
+		 const char *root, const char *item);
 /* The spec's error answer: [{code, description}] (XML: <errors><error>...). */
 int open311_error(struct http_request *req, struct http_response *res, int status,
 		  const char *description);

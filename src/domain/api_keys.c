@@ -14,7 +14,7 @@
 #define RATE_COLL	 "api_key_rate"
 #define MINUTE_MS	 60000LL
 #define TOUCH_EVERY_MS	 MINUTE_MS /* last_used_at is written at most this often */
-#define RATE_CLAIM_TRIES 8	   /* numbers tried after the count, when racing requests take them */
+#define RATE_CLAIM_TRIES 8 /* numbers tried after the count, when racing requests take them */
 
 static void hash_hex(const char *secret, char out[crypto_hash_sha256_BYTES * 2 + 1])
 {
@@ -62,11 +62,11 @@ enum api_keys_rc api_keys_create(const char *name, int rate_per_minute, const ch
 	bson_oid_t oid;
 	bson_oid_init(&oid, NULL);
 	int64_t now = time_now_ms();
-	bson_t *doc = BCON_NEW("_id", BCON_OID(&oid), "name", BCON_UTF8(name), "key_hash",
-			       BCON_UTF8(h), "prefix", BCON_UTF8(prefix), "rate_per_minute",
-			       BCON_INT32(rate_per_minute), "created_by", BCON_UTF8(created_by),
-			       "created_at", BCON_DATE_TIME(now), "last_used_at", BCON_NULL,
-			       "revoked_at", BCON_NULL);
+	bson_t *doc =
+	    BCON_NEW("_id", BCON_OID(&oid), "name", BCON_UTF8(name), "key_hash", BCON_UTF8(h),
+		     "prefix", BCON_UTF8(prefix), "rate_per_minute", BCON_INT32(rate_per_minute),
+		     "created_by", BCON_UTF8(created_by), "created_at", BCON_DATE_TIME(now),
+		     "last_used_at", BCON_NULL, "revoked_at", BCON_NULL);
 	bool ok = mongoc_collection_insert_one(db_coll(KEYS_COLL), doc, NULL, NULL, err);
 	if (ok)
 		from_doc(doc, out);
@@ -111,9 +111,8 @@ enum api_keys_rc api_keys_revoke(const bson_oid_t *id, bson_error_t *err)
 	bson_t reply;
 	bool ok = mongoc_collection_update_one(db_coll(KEYS_COLL), q, u, NULL, &reply, err);
 	bson_iter_t it;
-	int64_t matched = ok && bson_iter_init_find(&it, &reply, "matchedCount")
-			      ? bson_iter_as_int64(&it)
-			      : 0;
+	int64_t matched =
+	    ok && bson_iter_init_find(&it, &reply, "matchedCount") ? bson_iter_as_int64(&it) : 0;
 	bson_destroy(&reply);
 	bson_destroy(q);
 	bson_destroy(u);

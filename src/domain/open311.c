@@ -36,8 +36,8 @@ bool open311_service(const char *category, const char **name, const char **descr
 
 /* Statuses shown as open (drafts are never shown) and closed. */
 static const char *const open_statuses[] = {
-    "submitted", "pending_review", "scheduled", "enroute", "onsite", "collecting", "collected",
-    "handover",	 "verification",   "failed",	NULL};
+    "submitted", "pending_review", "scheduled",	   "enroute", "onsite", "collecting",
+    "collected", "handover",	   "verification", "failed",  NULL};
 static const char *const closed_statuses[] = {"completed", "cancelled", NULL};
 
 const char *open311_status_of(const char *status)
@@ -48,12 +48,12 @@ const char *open311_status_of(const char *status)
 	return "open";
 }
 
-bool open311_link_create(const bson_oid_t *request_id, const char *key_id,
-			 const char *media_url, bson_error_t *err)
+bool open311_link_create(const bson_oid_t *request_id, const char *key_id, const char *media_url,
+			 bson_error_t *err)
 {
-	bson_t *doc = BCON_NEW("_id", BCON_OID(request_id), "key_id", BCON_UTF8(key_id),
-			       "media_url", BCON_UTF8(media_url), "created_at",
-			       BCON_DATE_TIME(time_now_ms()));
+	bson_t *doc =
+	    BCON_NEW("_id", BCON_OID(request_id), "key_id", BCON_UTF8(key_id), "media_url",
+		     BCON_UTF8(media_url), "created_at", BCON_DATE_TIME(time_now_ms()));
 	bool ok = mongoc_collection_insert_one(db_coll(LINKS_COLL), doc, NULL, NULL, err);
 	bson_destroy(doc);
 	return ok;
@@ -163,7 +163,8 @@ static bool read_links(struct open311_item *items, size_t n, bson_error_t *err)
 	}
 	bson_t f = BSON_INITIALIZER;
 	append_ids(&f, ids, n);
-	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(LINKS_COLL), &f, NULL, NULL);
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll(LINKS_COLL), &f, NULL, NULL);
 	const bson_t *d;
 	while (mongoc_cursor_next(cur, &d)) {
 		bson_iter_t it;
@@ -195,7 +196,10 @@ bool open311_search(const struct open311_query *q, struct open311_item **out, si
 	*n = 0;
 	bson_t f = BSON_INITIALIZER;
 	build_filter(q, &f);
-	bson_t *opts = BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1),
+	/* newest first; a list of ids (at most OPEN311_MAX_IDS) is read by _id, unsorted */
+	bson_t *opts =
+	    q->n_ids ? BCON_NEW("limit", BCON_INT64(OPEN311_MAX_RESULTS))
+		     : BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1),
 				"}", "limit", BCON_INT64(OPEN311_MAX_RESULTS));
 	mongoc_cursor_t *cur =
 	    mongoc_collection_find_with_opts(db_coll("pickup_requests"), &f, opts, NULL);

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OPEN311_MAX_RESULTS 1000
-#define OPEN311_MAX_IDS	    100 /* service_request_id list */
+#define OPEN311_MAX_RESULTS  1000
+#define OPEN311_MAX_IDS	     100 /* service_request_id list */
 #define OPEN311_DEFAULT_DAYS 90
 
 /* The service of a category: its display name and description (static strings), false
@@ -27,15 +27,15 @@ const char *open311_status_of(const char *status);
 
 /* Records that request `request_id` came through key `key_id` (hex), with the client's
  * media_url (may be NULL). */
-bool open311_link_create(const bson_oid_t *request_id, const char *key_id,
-			 const char *media_url, bson_error_t *err);
+bool open311_link_create(const bson_oid_t *request_id, const char *key_id, const char *media_url,
+			 bson_error_t *err);
 
 /* One request found by open311_search, with what the answer needs. Strings are owned by
  * the result (open311_results_free). */
 struct open311_item {
-	bson_t *doc;	      /* the pickup_requests document */
-	char key_id[25];      /* the key that created it, "" when none */
-	char *media_url;      /* NULL when none */
+	bson_t *doc;		  /* the pickup_requests document */
+	char key_id[25];	  /* the key that created it, "" when none */
+	char *media_url;	  /* NULL when none */
 	const char *status_notes; /* points into doc (or static), NULL when none */
 };
 
