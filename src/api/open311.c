@@ -207,6 +207,9 @@ static int answer_items(struct http_request *req, struct http_response *res,
 	struct open311_item *items;
 	size_t n;
 	bson_error_t err;
+	int st = open311_need_store(req, res);
+	if (st)
+		return st;
 	if (!open311_search(q, &items, &n, &err))
 		return http_db_error(res, &err);
 	json_object *list = json_object_new_array();
@@ -225,6 +228,9 @@ int api_open311_request(struct http_request *req, struct http_response *res)
 	struct open311_item *items;
 	size_t n;
 	bson_error_t err;
+	int st = open311_need_store(req, res);
+	if (st)
+		return st;
 	if (!open311_search(&q, &items, &n, &err))
 		return http_db_error(res, &err);
 	if (!n) {

@@ -306,7 +306,9 @@ int api_open311_create(struct http_request *req, struct http_response *res)
 	struct o311_input in;
 	struct req_fields f;
 	char email[USERS_EMAIL_MAX + 1], name[128];
-	int st = read_form(req, res, &in);
+	int st = open311_need_store(req, res);
+	if (!st)
+		st = read_form(req, res, &in);
 	if (!st)
 		st = take_fields(req, res, &in, &f);
 	if (!st)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "infra/db.h"
 #include "infra/log.h"
 
 #define CT_JSON "application/json; charset=utf-8"
@@ -117,6 +118,11 @@ int open311_error(struct http_request *req, struct http_response *res, int statu
 	json_object *list = json_object_new_array();
 	json_object_array_add(list, e);
 	return open311_send(req, res, status, list, "errors", "error");
+}
+
+int open311_need_store(struct http_request *req, struct http_response *res)
+{
+	return db_client() ? 0 : open311_error(req, res, 503, "Service unavailable");
 }
 
 /* "body.x: msg; ..." of a 422 detail list. */

@@ -18,6 +18,9 @@ bool open311_wants_xml(const struct http_request *req);
  * child elements, null an empty element. */
 int open311_send(struct http_request *req, struct http_response *res, int status, json_object *body,
 		 const char *root, const char *item);
+/* 503 in the spec's shape when this process has no database client (a worker always has
+ * one; a test harness without a store does not); 0 otherwise. */
+int open311_need_store(struct http_request *req, struct http_response *res);
 /* The spec's error answer: [{code, description}] (XML: <errors><error>...). */
 int open311_error(struct http_request *req, struct http_response *res, int status,
 		  const char *description);

@@ -158,6 +158,10 @@ static int dispatch(const struct route *routes, size_t n, struct http_request *r
 			return st;
 		}
 	}
+	/* a key comes in the query: a %00 there is refused before the key is looked at */
+	int qst = http_query_check(req, res);
+	if (qst)
+		return qst;
 	if (is_key_scheme(hit->auth)) {
 		int st = key_guard(req, res, hit->auth == AUTH_API_KEY);
 		if (st) {
@@ -165,9 +169,6 @@ static int dispatch(const struct route *routes, size_t n, struct http_request *r
 			return st;
 		}
 	}
-	int qst = http_query_check(req, res);
-	if (qst)
-		return qst;
 	int status = hit->handler(req, res);
 	db_trace_context(NULL, NULL);
 	if (!res->body && status != 204) {

@@ -7,9 +7,9 @@
 #include "domain/api_keys.h"
 #include "infra/timeutil.h"
 
-#define PROG	"test_api_keys"
-#define RACERS	12
-#define LIMIT	5
+#define PROG   "test_api_keys"
+#define RACERS 12
+#define LIMIT  5
 
 static int setup(void **state)
 {
@@ -30,8 +30,9 @@ static void issue_check_revoke(void **state)
 	struct api_key k, found;
 	char secret[API_KEY_SECRET_LEN + 1];
 	bson_error_t err;
-	assert_int_equal(api_keys_create("Call centre", 60, "000000000000000000000001", &k, secret, &err),
-			 API_KEYS_OK);
+	assert_int_equal(
+	    api_keys_create("Call centre", 60, "000000000000000000000001", &k, secret, &err),
+	    API_KEYS_OK);
 	assert_int_equal(strlen(secret), API_KEY_SECRET_LEN);
 	/* only the hash is stored */
 	bson_t *q = BCON_NEW("key_hash", "{", "$exists", BCON_BOOL(true), "}");
@@ -80,8 +81,9 @@ static void rate_limit_holds_under_a_race(void **state)
 	struct race r;
 	char secret[API_KEY_SECRET_LEN + 1];
 	bson_error_t err;
-	assert_int_equal(api_keys_create("Racy", LIMIT, "000000000000000000000001", &r.key, secret, &err),
-			 API_KEYS_OK);
+	assert_int_equal(
+	    api_keys_create("Racy", LIMIT, "000000000000000000000001", &r.key, secret, &err),
+	    API_KEYS_OK);
 	r.at = (time_now_ms() / 60000) * 60000 + 30000;
 	int codes[RACERS];
 	itu_race(PROG, RACERS, spend, &r, codes);
@@ -99,8 +101,9 @@ static void rate_limit_holds_under_a_race(void **state)
 	assert_true(wait >= 1 && wait <= 60);
 	assert_int_equal(api_keys_rate_take(&r.key, r.at + 60000, &wait, &err), 1);
 	struct api_key other;
-	assert_int_equal(api_keys_create("Other", 1, "000000000000000000000001", &other, secret, &err),
-			 API_KEYS_OK);
+	assert_int_equal(
+	    api_keys_create("Other", 1, "000000000000000000000001", &other, secret, &err),
+	    API_KEYS_OK);
 	assert_int_equal(api_keys_rate_take(&other, r.at, &wait, &err), 1);
 	/* the purge drops claims older than an hour */
 	assert_int_equal(api_keys_purge_rate(r.at + 2 * 3600000, false, &err), LIMIT + 2);
