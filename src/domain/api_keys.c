@@ -11,6 +11,7 @@
 #include "infra/timeutil.h"
 
 #define KEYS_COLL	 "api_keys"
+#define USES_COLL	 "api_key_uses"
 #define RATE_COLL	 "api_key_rate"
 #define MINUTE_MS	 60000LL
 #define TOUCH_EVERY_MS	 MINUTE_MS /* last_used_at is written at most this often */
@@ -44,7 +45,6 @@ static void from_doc(const bson_t *d, struct api_key *k)
 	if (bson_iter_init_find(&it, d, "rate_per_minute") && BSON_ITER_HOLDS_NUMBER(&it))
 		k->rate_per_minute = (int)bson_iter_as_int64(&it);
 	k->created_at = doc_date(d, "created_at");
-	k->last_used_at = doc_date(d, "last_used_at");
 	k->revoked_at = doc_date(d, "revoked_at");
 }
 
@@ -66,13 +66,32 @@ enum api_keys_rc api_keys_create(const char *name, int rate_per_minute, const ch
 	    BCON_NEW("_id", BCON_OID(&oid), "name", BCON_UTF8(name), "key_hash", BCON_UTF8(h),
 		     "prefix", BCON_UTF8(prefix), "rate_per_minute", BCON_INT32(rate_per_minute),
 		     "created_by", BCON_UTF8(created_by), "created_at", BCON_DATE_TIME(now),
-		     "last_used_at", BCON_NULL, "revoked_at", BCON_NULL);
+		     "revoked_at", BCON_NULL);
 	bool ok = mongoc_collection_insert_one(db_coll(KEYS_COLL), doc, NULL, NULL, err);
 	if (ok)
 		from_doc(doc, out);
 	bson_destroy(doc);
 	sodium_memzero(rnd, sizeof(rnd));
 	return ok ? API_KEYS_OK : API_KEYS_ERR;
+}
+
+/* Fills last_used_at of `keys` from `api_key_uses` (one read of a small collection). */
+static bool read_uses(struct api_key *keys, size_t n, bson_error_t *err)
+{
+	bson_t q = BSON_INITIALIZER;
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(USES_COLL), &q, NULL, NULL);
+	const bson_t *d;
+	while (mongoc_cursor_next(cur, &d)) {
+		bson_iter_t it;
+		if (!bson_iter_init_find(&it, d, "_id") || !BSON_ITER_HOLDS_UTF8(&it))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(keys[i].id, bson_iter_utf8(&it, NULL)) == 0)
+				keys[i].last_used_at = doc_date(d, "last_used_at");
+	}
+	bool failed = mongoc_cursor_error(cur, err);
+	mongoc_cursor_destroy(cur);
+	return !failed;
 }
 
 enum api_keys_rc api_keys_list(struct api_key **out, size_t *n, bson_error_t *err)
@@ -95,6 +114,8 @@ enum api_keys_rc api_keys_list(struct api_key **out, size_t *n, bson_error_t *er
 	}
 	bool failed = mongoc_cursor_error(cur, err);
 	mongoc_cursor_destroy(cur);
+	if (!failed && *n)
+		failed = !read_uses(*out, *n, err);
 	if (failed) {
 		free(*out);
 		*out = NULL;
@@ -119,16 +140,39 @@ enum api_keys_rc api_keys_revoke(const bson_oid_t *id, bson_error_t *err)
 	return !ok ? API_KEYS_ERR : matched ? API_KEYS_OK : API_KEYS_NOT_FOUND;
 }
 
+/* When this process last recorded a use of a key: a small table, oldest entry reused. */
+#define TOUCH_SLOTS 64
+static struct {
+	char id[25];
+	int64_t at;
+} touched[TOUCH_SLOTS];
+
+/* Whether this process should record a use of `id` at `now` (and notes that it does). */
+static bool touch_due(const char *id, int64_t now)
+{
+	size_t oldest = 0;
+	for (size_t i = 0; i < TOUCH_SLOTS; i++) {
+		if (strcmp(touched[i].id, id) == 0) {
+			if (now - touched[i].at < TOUCH_EVERY_MS)
+				return false;
+			touched[i].at = now;
+			return true;
+		}
+		if (touched[i].at < touched[oldest].at)
+			oldest = i;
+	}
+	snprintf(touched[oldest].id, sizeof(touched[oldest].id), "%s", id);
+	touched[oldest].at = now;
+	return true;
+}
+
 static void touch(const struct api_key *k, int64_t now)
 {
-	bson_oid_t oid;
-	if (!db_parse_oid(k->id, &oid))
-		return;
 	bson_error_t err;
-	bson_t *q = BCON_NEW("_id", BCON_OID(&oid));
+	bson_t *q = BCON_NEW("_id", BCON_UTF8(k->id));
 	bson_t *u = BCON_NEW("$set", "{", "last_used_at", BCON_DATE_TIME(now), "}");
 	/* best effort: a lost write only makes "last used" a minute older */
-	if (!mongoc_collection_update_one(db_coll(KEYS_COLL), q, u, NULL, NULL, &err))
+	if (!db_upsert(USES_COLL, q, u, &err))
 		log_warn("api key last use not recorded: %s", err.message);
 	bson_destroy(q);
 	bson_destroy(u);
@@ -156,7 +200,7 @@ enum api_keys_rc api_keys_check(const char *secret, struct api_key *out, bson_er
 	}
 	mongoc_cursor_destroy(cur);
 	int64_t now = time_now_ms();
-	if (rc == API_KEYS_OK && now - out->last_used_at >= TOUCH_EVERY_MS)
+	if (rc == API_KEYS_OK && touch_due(out->id, now))
 		touch(out, now);
 	return rc;
 }

@@ -3,7 +3,11 @@
  *
  * Document of `api_keys`: {_id: ObjectId, name, key_hash (hex SHA-256 of the secret, unique
  * index), prefix (the secret's first characters, to tell keys apart in a list),
- * rate_per_minute, created_by (user id hex), created_at, last_used_at|null, revoked_at|null}.
+ * rate_per_minute, created_by (user id hex), created_at, revoked_at|null}. It is written
+ * only by its creation and its revocation: FerretDB updates by read-modify-write of the
+ * whole document, so a frequent writer (the last use) could write an old copy back over a
+ * revocation and bring the key back. The last use lives in `api_key_uses` instead,
+ * {_id: key id hex, last_used_at}, upserted at most once a minute per key and worker.
  * The secret itself is returned once, by api_keys_create, and never stored: it is 32 random
  * bytes, so a plain hash is as good as a slow one and lets a request find its key by one
  * equality read.
@@ -40,12 +44,13 @@ enum api_keys_rc { API_KEYS_OK = 0, API_KEYS_NOT_FOUND = 1, API_KEYS_ERR = -1 };
 enum api_keys_rc api_keys_create(const char *name, int rate_per_minute, const char *created_by,
 				 struct api_key *out, char secret[API_KEY_SECRET_LEN + 1],
 				 bson_error_t *err);
-/* Every key, newest first: *out malloc'd (caller frees; NULL when *n is 0). */
+/* Every key, newest first, with its last use: *out malloc'd (caller frees; NULL when *n is
+ * 0). */
 enum api_keys_rc api_keys_list(struct api_key **out, size_t *n, bson_error_t *err);
 /* Revokes key `id` (it stays listed, revoked, so its requests stay attributed). */
 enum api_keys_rc api_keys_revoke(const bson_oid_t *id, bson_error_t *err);
 /* The active key of `secret`: API_KEYS_NOT_FOUND for an unknown or revoked one. Records
- * the use (last_used_at, at most once a minute per key). */
+ * the use (api_key_uses, at most once a minute per key in this process; best effort). */
 enum api_keys_rc api_keys_check(const char *secret, struct api_key *out, bson_error_t *err);
 /* Takes one request of `key`'s rate limit at `now_ms`: 1 taken, 0 over the limit
  * (*retry_after seconds until the next minute), -1 database error. */

@@ -81,7 +81,7 @@ export const BUDGETS = {
   // key + rate (2) + the resident by email + the request (as POST /api/requests) + its key
   'POST /open311/v2/requests.json': 11,
   'POST /open311/v2/requests.xml': 11,
-  'GET /api/admin/api-keys': 1,
+  'GET /api/admin/api-keys': 2, // the keys + their last uses (two small collections)
   'POST /api/admin/api-keys': 1,
   'DELETE /api/admin/api-keys/{id}': 1,
 };
