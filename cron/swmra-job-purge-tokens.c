@@ -1,8 +1,9 @@
 /* swmra-job-purge-tokens: deletes revocations of tokens that have expired anyway,
- * login failures older than the backoff memory (a day), and expired live tickets. Hourly; --dry-run
- * counts only. */
+ * login failures older than the backoff memory (a day), expired live tickets and API-key rate
+ * claims older than an hour. Hourly; --dry-run counts only. */
 #include <stdio.h>
 
+#include "domain/api_keys.h"
 #include "domain/auth.h"
 #include "domain/live.h"
 #include "infra/job.h"
@@ -29,6 +30,7 @@ static int run(struct job_ctx *ctx)
 	one(ctx, "purge_expired_revocations", auth_purge_revoked, now);
 	one(ctx, "purge_stale_login_failures", auth_purge_failures, now);
 	one(ctx, "purge_expired_ws_tickets", live_purge_tickets, now);
+	one(ctx, "purge_api_key_rate_claims", api_keys_purge_rate, now);
 	return 0;
 }
 
@@ -37,7 +39,7 @@ int main(int argc, char **argv)
 	static const struct job_spec spec = {
 	    .name = "purge-tokens",
 	    .description = "Deletes expired token revocations, login failures older than a day and "
-			   "expired live tickets.",
+			   "expired live tickets and old API-key rate claims.",
 	    .window_seconds = 3600,
 	    .run = run,
 	};

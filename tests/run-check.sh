@@ -206,6 +206,8 @@ run_e2e() {
 	[ $stack_ok = 1 ] || { stack_failed e2e; return; }
 	command -v node >/dev/null || { missing e2e "node (Node.js >= 20)"; return; }
 	[ -d "$SRC/tests/e2e/node_modules/ws" ] || { missing e2e "tests/e2e/node_modules (npm ci in tests/e2e, or scripts/dev install)"; return; }
+	# the Open311 tests' third-party GeoReport client, in its own venv (a no-op when current)
+	bash "$SRC/tests/e2e/georeport/setup.sh" || { missing e2e "the GeoReport client venv (tests/e2e/georeport/setup.sh)"; return; }
 	(
 		eval "$(bash "$STACK_SH" env)"
 		cd "$SRC" && timeout 900 node --test --test-concurrency=1 \

@@ -78,5 +78,21 @@ int api_push_vapid_key(struct http_request *req, struct http_response *res);
 int api_push_subscribe(struct http_request *req, struct http_response *res);
 int api_push_unsubscribe(struct http_request *req, struct http_response *res);
 /* notify handlers: end */
+/* open311 handlers: begin */
+/* open311.c: GeoReport v2 reads (JSON or XML by the path's suffix) */
+int api_open311_discovery(struct http_request *req, struct http_response *res);
+int api_open311_services(struct http_request *req, struct http_response *res);
+int api_open311_service_definition(struct http_request *req, struct http_response *res);
+int api_open311_requests(struct http_request *req, struct http_response *res);
+int api_open311_request(struct http_request *req, struct http_response *res);
+/* open311_create.c: POST requests (API key) */
+int api_open311_create(struct http_request *req, struct http_response *res);
+/* open311_write.c: the ROUTE_ERRORS shaper of /open311/ (the spec's error list) */
+int api_open311_errors(struct http_request *req, struct http_response *res);
+/* admin_api_keys.c */
+int api_admin_api_keys_create(struct http_request *req, struct http_response *res);
+int api_admin_api_keys_list(struct http_request *req, struct http_response *res);
+int api_admin_api_keys_revoke(struct http_request *req, struct http_response *res);
+/* open311 handlers: end */
 
 #endif

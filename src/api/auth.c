@@ -245,8 +245,11 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 		return too_many(res, wait);
 	}
 
-	bool ok = rc == USERS_OK ? auth_verify_password(u->password_hash, password)
-				 : auth_verify_dummy(password);
+	/* an account without a password (made by the Open311 door, claimed by a reset) gets the
+	 * same work as an unknown email: no faster refusal tells it apart */
+	bool ok = rc == USERS_OK && u->password_hash
+		      ? auth_verify_password(u->password_hash, password)
+		      : auth_verify_dummy(password);
 	if (!ok) {
 		if (!auth_backoff_fail(&at, &err))
 			return http_db_error(res, &err);

@@ -5,6 +5,9 @@
 
 #define Q(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define PAGED  "skip", "limit"
+/* Open311: the optional jurisdiction (one here, ignored) and key, and the search filters */
+#define O311_JURISDICTION "jurisdiction_id", "api_key"
+#define O311_SEARCH	  "service_request_id", "service_code", "start_date", "end_date", "status"
 
 const struct route api_routes[] = {
     {"GET", "/api/health", api_health, ROLE_NONE, AUTH_NONE, BODY_NONE, NULL},
@@ -92,6 +95,40 @@ const struct route api_routes[] = {
     {"DELETE", "/api/push/subscriptions", api_push_unsubscribe, ROLE_CITIZEN, AUTH_BEARER,
      BODY_JSON, NULL},
     /* notify routes: end */
+    /* open311 routes: begin */
+    /* GeoReport v2: every error under /open311/ is the spec's list, JSON or XML */
+    {ROUTE_ERRORS, "/open311/", api_open311_errors, ROLE_NONE, AUTH_NONE, BODY_NONE, NULL},
+    {"GET", "/open311/v2/discovery.json", api_open311_discovery, ROLE_NONE, AUTH_NONE, BODY_NONE,
+     NULL},
+    {"GET", "/open311/v2/discovery.xml", api_open311_discovery, ROLE_NONE, AUTH_NONE, BODY_NONE,
+     NULL},
+    {"GET", "/open311/v2/services.json", api_open311_services, ROLE_NONE, AUTH_NONE, BODY_NONE,
+     Q(O311_JURISDICTION)},
+    {"GET", "/open311/v2/services.xml", api_open311_services, ROLE_NONE, AUTH_NONE, BODY_NONE,
+     Q(O311_JURISDICTION)},
+    {"GET", "/open311/v2/services/{code}.json", api_open311_service_definition, ROLE_NONE,
+     AUTH_NONE, BODY_NONE, Q(O311_JURISDICTION)},
+    {"GET", "/open311/v2/services/{code}.xml", api_open311_service_definition, ROLE_NONE, AUTH_NONE,
+     BODY_NONE, Q(O311_JURISDICTION)},
+    {"POST", "/open311/v2/requests.json", api_open311_create, ROLE_NONE, AUTH_API_KEY, BODY_FORM,
+     NULL},
+    {"POST", "/open311/v2/requests.xml", api_open311_create, ROLE_NONE, AUTH_API_KEY, BODY_FORM,
+     NULL},
+    {"GET", "/open311/v2/requests.json", api_open311_requests, ROLE_NONE, AUTH_API_KEY_OPTIONAL,
+     BODY_NONE, Q(O311_JURISDICTION, O311_SEARCH)},
+    {"GET", "/open311/v2/requests.xml", api_open311_requests, ROLE_NONE, AUTH_API_KEY_OPTIONAL,
+     BODY_NONE, Q(O311_JURISDICTION, O311_SEARCH)},
+    {"GET", "/open311/v2/requests/{id}.json", api_open311_request, ROLE_NONE, AUTH_API_KEY_OPTIONAL,
+     BODY_NONE, Q(O311_JURISDICTION)},
+    {"GET", "/open311/v2/requests/{id}.xml", api_open311_request, ROLE_NONE, AUTH_API_KEY_OPTIONAL,
+     BODY_NONE, Q(O311_JURISDICTION)},
+    {"GET", "/api/admin/api-keys", api_admin_api_keys_list, ROLE_ADMIN, AUTH_BEARER, BODY_NONE,
+     NULL},
+    {"POST", "/api/admin/api-keys", api_admin_api_keys_create, ROLE_ADMIN, AUTH_BEARER, BODY_JSON,
+     NULL},
+    {"DELETE", "/api/admin/api-keys/{id}", api_admin_api_keys_revoke, ROLE_ADMIN, AUTH_BEARER,
+     BODY_NONE, NULL},
+    /* open311 routes: end */
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

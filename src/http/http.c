@@ -179,6 +179,52 @@ const char *http_query(struct http_request *req, const char *name)
 	return NULL;
 }
 
+bool http_is_form(const struct http_request *req)
+{
+	const char *ct = req->content_type;
+	return ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
+	       (ct[33] == '\0' || ct[33] == ';' || ct[33] == ' ');
+}
+
+size_t http_form_fields(struct http_request *req, const char ***names, const char ***values)
+{
+	*names = *values = NULL;
+	if (!req->body || !req->body_len || !http_is_form(req))
+		return 0;
+	size_t n = 1;
+	for (size_t i = 0; i < req->body_len; i++)
+		n += req->body[i] == '&';
+	const char **nm = arena_alloc(req->arena, n * sizeof(*nm));
+	const char **vl = arena_alloc(req->arena, n * sizeof(*vl));
+	size_t k = 0;
+	const char *p = req->body, *end = req->body + req->body_len;
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		size_t len = amp ? (size_t)(amp - p) : (size_t)(end - p);
+		const char *eq = memchr(p, '=', len);
+		size_t klen = eq ? (size_t)(eq - p) : len;
+		if (klen) {
+			nm[k] = url_decode(req->arena, p, klen);
+			vl[k] = eq ? url_decode(req->arena, eq + 1, len - klen - 1) : "";
+			k++;
+		}
+		p = amp ? amp + 1 : end;
+	}
+	*names = nm;
+	*values = vl;
+	return k;
+}
+
+const char *http_form(struct http_request *req, const char *name)
+{
+	const char **nm, **vl;
+	size_t n = http_form_fields(req, &nm, &vl);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(nm[i], name) == 0)
+			return vl[i];
+	return NULL;
+}
+
 int http_query_check(struct http_request *req, struct http_response *res)
 {
 	/* Values are C strings: a %00 would silently cut `draft%00xyz` to `draft`. */

@@ -58,6 +58,8 @@ struct http_request {
 	const char *const *query_keys;
 	bool authed;
 	struct auth_user user;
+	/* AUTH_API_KEY(_OPTIONAL) routes: the id (hex) of the caller's key, "" when none */
+	char api_key_id[25];
 };
 
 struct http_response {
@@ -88,6 +90,14 @@ const char *http_reason(int status);
 /* Value of a query parameter, percent-decoded, arena-owned; NULL when absent, and NULL (with
  * an error logged) for a key the matched route does not declare. */
 const char *http_query(struct http_request *req, const char *name);
+/* Value of a field of a form-encoded body (application/x-www-form-urlencoded), decoded,
+ * arena-owned; NULL when absent or when the body is not a form. */
+const char *http_form(struct http_request *req, const char *name);
+/* Every field of a form-encoded body in order: *names and *values (arena-owned arrays of
+ * decoded strings). Returns the count (0 when the body is empty or not a form). */
+size_t http_form_fields(struct http_request *req, const char ***names, const char ***values);
+/* Whether the request body is declared form-encoded. */
+bool http_is_form(const struct http_request *req);
 /* Answers 422 when a query parameter holds %00 (NUL), which would cut its value short;
  * 0 when the query is fine. The router runs it before every handler. */
 int http_query_check(struct http_request *req, struct http_response *res);

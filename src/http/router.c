@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "http/auth_guard.h"
+#include "http/key_guard.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
@@ -61,7 +62,8 @@ const struct route *router_lookup(const struct route *routes, size_t n, const ch
 				  const char *path)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(routes[i].method, method) == 0 &&
+		if (strcmp(routes[i].method, ROUTE_ERRORS) != 0 &&
+		    strcmp(routes[i].method, method) == 0 &&
 		    router_match(routes[i].pattern, path, NULL))
 			return &routes[i];
 	return NULL;
@@ -70,7 +72,8 @@ const struct route *router_lookup(const struct route *routes, size_t n, const ch
 size_t router_body_limit(const struct route *r)
 {
 	switch (r->body) {
-	case BODY_JSON: return (size_t)config_get()->max_body_bytes;
+	case BODY_JSON:
+	case BODY_FORM: return (size_t)config_get()->max_body_bytes;
 	case BODY_MULTIPART: return (size_t)config_get()->upload_max_bytes + HTTP_UPLOAD_FRAMING;
 	default: return 0;
 	}
@@ -87,14 +90,20 @@ static void add_cors(struct http_request *req, struct http_response *res)
 	http_header(res, "Access-Control-Expose-Headers", "Retry-After, X-Request-Id");
 }
 
-int router_dispatch(const struct route *routes, size_t n, struct http_request *req,
+static bool is_key_scheme(enum route_auth a)
+{
+	return a == AUTH_API_KEY || a == AUTH_API_KEY_OPTIONAL;
+}
+
+static int dispatch(const struct route *routes, size_t n, struct http_request *req,
 		    struct http_response *res)
 {
 	add_cors(req, res);
 	char allow[128] = "";
 	const struct route *hit = NULL;
 	for (size_t i = 0; i < n && !hit; i++) {
-		if (!router_match(routes[i].pattern, req->path, NULL))
+		if (strcmp(routes[i].method, ROUTE_ERRORS) == 0 ||
+		    !router_match(routes[i].pattern, req->path, NULL))
 			continue;
 		if (strcmp(routes[i].method, req->method) == 0) {
 			hit = &routes[i];
@@ -118,7 +127,8 @@ int router_dispatch(const struct route *routes, size_t n, struct http_request *r
 		http_header(res, "Allow", allow);
 		return http_error(res, 405, "Method Not Allowed");
 	}
-	if (hit->auth != AUTH_NONE && hit->auth != AUTH_BEARER && hit->auth != AUTH_INTERNAL) {
+	if (hit->auth != AUTH_NONE && hit->auth != AUTH_BEARER && hit->auth != AUTH_INTERNAL &&
+	    !is_key_scheme(hit->auth)) {
 		/* a route without a scheme is a table bug: closed, never public by default */
 		log_error("route %s %s declares no auth scheme", hit->method, hit->pattern);
 		return http_error(res, 500, "Internal server error");
@@ -132,8 +142,8 @@ int router_dispatch(const struct route *routes, size_t n, struct http_request *r
 	log_set_request(req->request_id, hit->pattern);
 	db_trace_context(hit->method, hit->pattern);
 	/* Answers of a public GET (health, the API description) may be cached; anything
-	 * signed in, and the login/register answers that carry a token, never. */
-	if (hit->auth == AUTH_BEARER || strcmp(req->method, "GET") != 0)
+	 * signed in or keyed, and the login/register answers that carry a token, never. */
+	if (hit->auth == AUTH_BEARER || is_key_scheme(hit->auth) || strcmp(req->method, "GET") != 0)
 		http_header(res, "Cache-Control", "no-store");
 	/* the transport saw CONTENT_LENGTH over the route's limit and read nothing */
 	if (req->body_too_large && hit->body != BODY_NONE) {
@@ -148,9 +158,17 @@ int router_dispatch(const struct route *routes, size_t n, struct http_request *r
 			return st;
 		}
 	}
+	/* a key comes in the query: a %00 there is refused before the key is looked at */
 	int qst = http_query_check(req, res);
 	if (qst)
 		return qst;
+	if (is_key_scheme(hit->auth)) {
+		int st = key_guard(req, res, hit->auth == AUTH_API_KEY);
+		if (st) {
+			db_trace_context(NULL, NULL);
+			return st;
+		}
+	}
 	int status = hit->handler(req, res);
 	db_trace_context(NULL, NULL);
 	if (!res->body && status != 204) {
@@ -158,5 +176,25 @@ int router_dispatch(const struct route *routes, size_t n, struct http_request *r
 		http_error(res, status, http_reason(status));
 	}
 	res->status = status;
+	return status;
+}
+
+int router_dispatch(const struct route *routes, size_t n, struct http_request *req,
+		    struct http_response *res)
+{
+	int status = dispatch(routes, n, req, res);
+	if (status < 400)
+		return status;
+	/* a part of the path space with its own error format (ROUTE_ERRORS in router.h) */
+	for (size_t i = 0; i < n; i++) {
+		const char *prefix = routes[i].pattern;
+		if (strcmp(routes[i].method, ROUTE_ERRORS) == 0 &&
+		    strncmp(req->path, prefix, strlen(prefix)) == 0) {
+			res->status = status;
+			routes[i].handler(req, res);
+			res->status = status;
+			break;
+		}
+	}
 	return status;
 }

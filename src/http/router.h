@@ -17,7 +17,7 @@
 
 typedef int (*http_handler)(struct http_request *req, struct http_response *res);
 
-/* Who may call a route. An api-key scheme will join these. */
+/* Who may call a route. */
 enum route_auth {
 	AUTH_NONE = 1, /* public */
 	/* a signed-in caller (Authorization: Bearer <JWT>) with at least the route's role */
@@ -27,7 +27,21 @@ enum route_auth {
 	 * requests under /api/internal/ get nginx's 404). Anything else answers 404 here too.
 	 * The handler may demand more (the metrics listener marker). */
 	AUTH_INTERNAL,
+	/* a third-party client with an API key issued by an admin (api_key in the query, or in
+	 * a form-encoded body): a missing, unknown or revoked key is 403; each key has its own
+	 * rate limit (429). The key's id lands in req->api_key_id (http/key_guard.h). */
+	AUTH_API_KEY,
+	/* public, but a key that is given must be valid (403 otherwise) and is rate limited:
+	 * what a handler shows may depend on the key (the Open311 privacy rule) */
+	AUTH_API_KEY_OPTIONAL,
 };
+
+/* The method of a pseudo-route that gives a part of the path space its own error format:
+ * {ROUTE_ERRORS, "/open311/", shaper, ...} makes every error answer (status >= 400) under
+ * that prefix, the router's own 404/405/413/403 included, go through `shaper`, which
+ * rewrites res (status kept) from the {"detail": ...} body http_error set. Such entries
+ * never match a request. */
+#define ROUTE_ERRORS "ERRORS"
 
 /* What a route takes as a body. The limits are configuration: MAX_BODY_BYTES for JSON,
  * UPLOAD_MAX_BYTES plus the multipart framing for multipart. */
@@ -35,6 +49,7 @@ enum route_body {
 	BODY_NONE = 1, /* a body, if any, is never read (and ignored, as it always was) */
 	BODY_JSON,
 	BODY_MULTIPART,
+	BODY_FORM, /* application/x-www-form-urlencoded, at most MAX_BODY_BYTES (http_form) */
 };
 
 struct route {

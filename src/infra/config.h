@@ -32,6 +32,7 @@ struct config {
 	int upload_max_pending;	      /* unattached uploads per user at once */
 	int upload_max_pending_bytes; /* their stored bytes per user at once */
 	int upload_rate_per_hour;     /* uploads per user in any hour */
+	int api_key_rate_per_minute;  /* default rate limit of a new API key */
 	const char *cors_origins;
 	const char *smtp_host;
 	int smtp_port;

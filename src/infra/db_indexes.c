@@ -88,6 +88,11 @@ static const struct db_index indexes[] = {
     {"upload_quota", "owner_1", "{\"owner_id\": 1}", false},
     {"upload_quota", "kind_path", "{\"kind\": 1, \"path\": 1}", false},
     {"upload_quota", "kind_at", "{\"kind\": 1, \"at\": 1}", false},
+    /* open311: a keyed request finds its key by the secret's hash; each key's rate claims
+     * of a minute are counted, and purged by age (swmra-job-purge-tokens) */
+    {"api_keys", "key_hash_unique", "{\"key_hash\": 1}", true},
+    {"api_key_rate", "key_minute", "{\"key_id\": 1, \"minute\": 1}", false},
+    {"api_key_rate", "at_1", "{\"at\": 1}", false},
 };
 
 bool db_ensure_indexes(bson_error_t *err)

@@ -291,3 +291,37 @@ test('an admin opens System and sees the dispatch job row after a dispatch run',
   await screenshot(admin, '18-admin-system');
   await admin.context().close();
 });
+
+test('an admin issues an Open311 API key (secret shown once), it works, and revoking it refuses it', async () => {
+  const admin = await newPage(browser);
+  await signIn(admin, ADMIN);
+  await admin.getByRole('navigation').getByRole('link', { name: 'API keys' }).click();
+  await admin.waitForURL(/\/admin\/api-keys$/);
+  await admin.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
+  const name = `Call centre ${RUN}`;
+  await admin.getByLabel('Name').fill(name);
+  await admin.getByRole('button', { name: 'Issue key' }).click();
+  const secretBox = admin.getByLabel(`Secret of ${name}`);
+  await secretBox.waitFor();
+  const secret = await secretBox.inputValue();
+  assert.match(secret, /^o311_[0-9a-f]{64}$/);
+  const row = admin.getByRole('row', { name: new RegExp(`^${name}`) });
+  await row.waitFor();
+  assert.ok(!(await row.innerText()).includes(secret), 'the list never shows the secret');
+  const v = await seriousViolations(admin);
+  assert.deepEqual(v.map((x) => `[${x.impact}] ${x.id}: ${x.help}`), [], 'axe on /admin/api-keys');
+  await screenshot(admin, '19-admin-api-keys');
+  await admin.getByRole('button', { name: 'I have copied it' }).click();
+  await secretBox.waitFor({ state: 'detached' });
+
+  const use = () => fetch(`${BASE_URL}/open311/v2/requests.json?api_key=${secret}`);
+  assert.equal((await use()).status, 200);
+  admin.once('dialog', (d) => d.accept());
+  await admin.getByRole('button', { name: `Revoke ${name}` }).click();
+  await admin.getByText('Key revoked.').waitFor();
+  await row.getByText('Revoked').waitFor();
+  const refused = await use();
+  assert.equal(refused.status, 403);
+  assert.equal((await refused.json())[0].code, 403);
+  await admin.context().close();
+});

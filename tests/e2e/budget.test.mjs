@@ -67,6 +67,24 @@ export const BUDGETS = {
   'POST /api/notifications/{id}/read': 3,
   'POST /api/push/subscriptions': 3,
   'DELETE /api/push/subscriptions': 3,
+  // Open311 (issue 19): the catalogue is static; a keyed call finds its key by hash and takes
+  // a rate claim (count + insert; the last-use write at most once a minute per key)
+  'GET /open311/v2/discovery.json': 0,
+  'GET /open311/v2/discovery.xml': 0,
+  'GET /open311/v2/services.json': 0,
+  'GET /open311/v2/services.xml': 0,
+  'GET /open311/v2/services/{code}.json': 0,
+  'GET /open311/v2/services/{code}.xml': 0,
+  'GET /open311/v2/requests.json': 5, // key + rate (2) + the page + who created it ($in)
+  'GET /open311/v2/requests.xml': 5,
+  'GET /open311/v2/requests/{id}.json': 5,
+  'GET /open311/v2/requests/{id}.xml': 5,
+  // key + rate (2) + the resident by email + the request (as POST /api/requests) + its key
+  'POST /open311/v2/requests.json': 11,
+  'POST /open311/v2/requests.xml': 11,
+  'GET /api/admin/api-keys': 2, // the keys + their last uses (two small collections)
+  'POST /api/admin/api-keys': 1,
+  'DELETE /api/admin/api-keys/{id}': 1,
 };
 
 const auth = (token) => ({ headers: { authorization: `Bearer ${token}` } });
@@ -90,7 +108,7 @@ async function measure(route, make, { times = 5, ok = (r) => r.status < 400 } = 
 
 function routeTable() {
   const src = readFileSync(resolve(REPO, 'src/api/routes.c'), 'utf8');
-  return [...src.matchAll(/\{"([A-Z]+)", "(\/api[^"]*)",/g)].map((m) => `${m[1]} ${m[2]}`);
+  return [...src.matchAll(/\{"([A-Z]+)", "(\/(?:api|open311)[^"]*)",/g)].map((m) => `${m[1]} ${m[2]}`);
 }
 
 test('every route of the route table has a store-command budget', () => {
@@ -172,6 +190,35 @@ test('reads and writes stay within their store-command budgets', async () => {
   await measure('GET /api/admin/system', () => get('/api/admin/system', auth(admin)), { times: 8 });
   await measure('GET /api/admin/slot-templates', () => get('/api/admin/slot-templates', auth(admin)), { times: 8 });
   await measure('GET /api/admin/slot-overrides', () => get('/api/admin/slot-overrides', auth(admin)), { times: 8 });
+
+  // Open311: an API key, then the door with and without it
+  const keys = [];
+  await measure('POST /api/admin/api-keys', async (i) => {
+    const r = await request('POST', '/api/admin/api-keys', { ...auth(admin), json: { name: `budget ${i}`, rate_per_minute: 1000 } });
+    if (r.status === 201) keys.push(r.json);
+    return r;
+  });
+  await measure('GET /api/admin/api-keys', () => get('/api/admin/api-keys', auth(admin)), { times: 8 });
+  const key = keys[0].key;
+  for (const fmt of ['json', 'xml']) {
+    await measure(`GET /open311/v2/discovery.${fmt}`, () => get(`/open311/v2/discovery.${fmt}`));
+    await measure(`GET /open311/v2/services.${fmt}`, () => get(`/open311/v2/services.${fmt}`));
+    await measure(`GET /open311/v2/services/{code}.${fmt}`, () => get(`/open311/v2/services/bulk.${fmt}`));
+    const made = [];
+    await measure(`POST /open311/v2/requests.${fmt}`, async (i) => {
+      const body = new URLSearchParams({
+        api_key: key, service_code: 'bulk', 'attribute[quantity]': '1', address_string: '4 Budget Lane, Pune 411001',
+        email: i % 2 ? resident.body.email : `budget-${fmt}-${i}-${Date.now()}@example.com`,
+      }).toString();
+      const r = await request('POST', `/open311/v2/requests.${fmt}`, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      if (r.status === 200 && fmt === 'json') made.push(r.json[0].service_request_id);
+      return r;
+    }, { times: 6 });
+    const rid = made[0] || id;
+    await measure(`GET /open311/v2/requests.${fmt}`, () => get(`/open311/v2/requests.${fmt}?api_key=${key}&service_code=bulk`), { times: 8 });
+    await measure(`GET /open311/v2/requests/{id}.${fmt}`, () => get(`/open311/v2/requests/${rid}.${fmt}?api_key=${key}`), { times: 8 });
+  }
+  await measure('DELETE /api/admin/api-keys/{id}', (i) => request('DELETE', `/api/admin/api-keys/${keys[i].id}`, auth(admin)));
 
   // writes that change sessions, last (each makes every worker sync once)
   await measure('PATCH /api/auth/me', (i) => request('PATCH', '/api/auth/me', { ...auth(tok), json: { name: `Budget ${i}` } }));

@@ -438,7 +438,13 @@ test('(c) every path refuses an undocumented method with 405 and an Allow header
     const url = path.replace(/\{\w+\}/g, ZERO_ID);
     const res = await request(other, url, { localAddress: freshAddress() });
     assert.equal(res.status, 405, `${other} ${url}: expected 405, got ${res.status} ${res.text}`);
-    assert.deepEqual(Object.keys(res.json || {}), ['detail'], `${other} ${url}: 405 body ${res.text}`);
+    if (path.startsWith('/open311/')) {
+      // Open311 answers every error as its spec's list (JSON, or XML on .xml paths)
+      if (path.endsWith('.json')) assert.equal(res.json?.[0]?.code, 405, `${other} ${url}: 405 body ${res.text}`);
+      else assert.match(res.text, /<errors><error><code>405<\/code>/, `${other} ${url}: 405 body ${res.text}`);
+    } else {
+      assert.deepEqual(Object.keys(res.json || {}), ['detail'], `${other} ${url}: 405 body ${res.text}`);
+    }
     const allow = (res.headers.allow || '').split(/,\s*/).filter(Boolean).sort();
     assert.deepEqual(allow, [...documented].sort(), `${other} ${url}: Allow lists the documented methods`);
   }
@@ -761,6 +767,41 @@ test('(c) web push: public key, subscribe, unsubscribe', async () => {
   await call('DELETE /api/push/subscriptions', { token: a.token, json: {}, expect: 422, specRejects: true });
 });
 
+test('(c) open311: API keys, discovery, services, create, search, status (JSON and XML)', async () => {
+  const { admin } = ctx;
+  const made = await call('POST /api/admin/api-keys', { token: admin, json: { name: 'Contract client', rate_per_minute: 1000 }, expect: 201 });
+  await call('POST /api/admin/api-keys', { token: admin, json: { name: '' }, expect: 422, specRejects: true });
+  await call('POST /api/admin/api-keys', { token: admin, body: '{', headers: { 'content-type': 'application/json' }, expect: 400 });
+  const list = await call('GET /api/admin/api-keys', { token: admin, expect: 200 });
+  assert.ok(list.json.items.some((k) => k.id === made.json.id));
+  const key = made.json.key;
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  for (const fmt of ['json', 'xml']) {
+    await call(`GET /open311/v2/discovery.${fmt}`, { expect: 200 });
+    await call(`GET /open311/v2/services.${fmt}`, { expect: 200 });
+    await call(`GET /open311/v2/services/{code}.${fmt}`, { params: { code: 'e-waste' }, expect: 200 });
+    await call(`GET /open311/v2/services/{code}.${fmt}`, { params: { code: 'furniture' }, expect: 404 });
+    const body = new URLSearchParams({
+      api_key: key, service_code: 'organic', 'attribute[quantity]': '3', address_string: '7 FC Road, Pune 411004',
+      email: ctx.a.body.email, description: 'Garden clippings, three sacks',
+    }).toString();
+    const created = await call(`POST /open311/v2/requests.${fmt}`, { headers: form, body, expect: 200 });
+    await call(`POST /open311/v2/requests.${fmt}`, { headers: form, body: 'service_code=organic', expect: 403 });
+    await call(`POST /open311/v2/requests.${fmt}`, { headers: form, body: `api_key=${key}&service_code=organic`, expect: 400 });
+    await call(`POST /open311/v2/requests.${fmt}`, { headers: form, body: `api_key=${key}&service_code=furniture&attribute%5Bquantity%5D=1`, expect: 404 });
+    const id = fmt === 'json' ? created.json[0].service_request_id : /<service_request_id>([0-9a-f]{24})</.exec(created.text)[1];
+    assert.equal(created.text.includes(ctx.a.user.id), true, 'the account is the resident of that email');
+    await call(`GET /open311/v2/requests.${fmt}`, { query: { service_code: 'organic' }, expect: 200 });
+    await call(`GET /open311/v2/requests.${fmt}`, { query: { api_key: key, service_request_id: id }, expect: 200 });
+    await call(`GET /open311/v2/requests.${fmt}`, { query: { status: 'done' }, expect: 400 });
+    await call(`GET /open311/v2/requests.${fmt}`, { query: { api_key: 'wrong' }, expect: 403 });
+    await call(`GET /open311/v2/requests/{id}.${fmt}`, { params: { id }, expect: 200 });
+    await call(`GET /open311/v2/requests/{id}.${fmt}`, { params: { id: ZERO_ID }, expect: 404 });
+  }
+  await call('DELETE /api/admin/api-keys/{id}', { token: admin, params: { id: made.json.id }, expect: 204 });
+  await call('DELETE /api/admin/api-keys/{id}', { token: admin, params: { id: ZERO_ID }, expect: 404 });
+});
+
 // ------------------------------------------------------------------------ coverage
 // Operations whose only documented failure cannot be provoked on a shared, healthy stack.
 const NO_ERROR_CASE = {
@@ -769,6 +810,10 @@ const NO_ERROR_CASE = {
   openapiJson: 'static file',
   docsViewer: 'static file',
   pushVapidPublicKey: 'documents no error',
+  open311DiscoveryJson: 'documents no error',
+  open311DiscoveryXml: 'documents no error',
+  open311ServicesJson: 'documents no error',
+  open311ServicesXml: 'documents no error',
 };
 // Operations that cannot succeed on a stack without web push (ENABLE_PUSH=false).
 const NEEDS_PUSH = ['pushSubscribe', 'pushUnsubscribe'];

@@ -504,10 +504,16 @@ static void route_table_policy(void **state)
 	for (size_t i = 0; i < api_routes_count; i++) {
 		const struct route *r = &api_routes[i];
 		bool internal = strncmp(r->pattern, "/api/internal/", 14) == 0;
+		bool keyed = r->auth == AUTH_API_KEY || r->auth == AUTH_API_KEY_OPTIONAL;
 		assert_true(r->auth == AUTH_NONE || r->auth == AUTH_BEARER ||
-			    r->auth == AUTH_INTERNAL);
+			    r->auth == AUTH_INTERNAL || keyed);
 		assert_true(r->body == BODY_NONE || r->body == BODY_JSON ||
-			    r->body == BODY_MULTIPART);
+			    r->body == BODY_MULTIPART || r->body == BODY_FORM);
+		/* keys are the Open311 door only, and only its POST takes a form */
+		if (keyed || r->body == BODY_FORM)
+			assert_int_equal(strncmp(r->pattern, "/open311/v2/", 12), 0);
+		if (strcmp(r->method, ROUTE_ERRORS) == 0)
+			assert_int_equal(r->auth, AUTH_NONE);
 		/* a role is what the bearer scheme checks; internal is exactly /api/internal/ */
 		assert_int_equal(r->auth == AUTH_BEARER, r->role != ROLE_NONE);
 		assert_int_equal(r->auth == AUTH_INTERNAL, internal);
@@ -529,6 +535,62 @@ static void route_table_policy(void **state)
 			assert_false(strcmp(api_routes[j].method, r->method) == 0 &&
 				     strcmp(api_routes[j].pattern, r->pattern) == 0);
 	}
+}
+
+/* Issue 19: the Open311 door answers every error as the spec's list, in the path's format,
+ * the router's own 404/405/403 included; the catalogue needs no database. */
+static void open311_errors_in_spec_shape(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *method, *path;
+		int status;
+		const char *expect; /* a substring of the body */
+	} cases[] = {
+	    {"GET", "/open311/v2/nothing.json", 404,
+	     "[{\"code\":404,\"description\":\"Not Found\"}]"},
+	    {"GET", "/open311/v2/nothing.xml", 404,
+	     "<errors><error><code>404</code><description>Not "
+	     "Found</description></error></errors>"},
+	    {"PUT", "/open311/v2/services.xml", 405, "<code>405</code>"},
+	    {"POST", "/open311/v2/requests.json", 403, "\"description\":\"api_key required\""},
+	    {"GET", "/open311/v2/services/bogus.xml", 404, "service_code not found"},
+	    {"GET", "/open311/v2/services.json", 200, "\"service_code\":\"e-waste\""},
+	    {"GET", "/open311/v2/services.xml", 200,
+	     "<services><service><service_code>organic</service_code>"},
+	    {"GET", "/open311/v2/services/bulk.xml", 200,
+	     "<service_definition><service_code>bulk</service_code><attributes><attribute>"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct call c;
+		call_begin(&c, cases[i].method, cases[i].path, NULL, NULL);
+		assert_int_equal(call_run(&c, api_routes, api_routes_count), cases[i].status);
+		if (!strstr(c.res.body, cases[i].expect))
+			fail_msg("%s %s: %s", cases[i].method, cases[i].path, c.res.body);
+		assert_non_null(strstr(c.res.content_type, strstr(cases[i].path, ".xml")
+							       ? "text/xml"
+							       : "application/json"));
+		call_end(&c);
+	}
+}
+
+/* Form bodies: decoded fields in order, nothing from a body of another type. */
+static void form_fields(void **state)
+{
+	(void)state;
+	struct call c;
+	call_begin(&c, "POST", "/x", NULL, "a=1&attribute%5Bq%5D=2+3&empty=&flag&=skip");
+	c.req.content_type = "application/x-www-form-urlencoded; charset=utf-8";
+	const char **n, **v;
+	assert_int_equal(http_form_fields(&c.req, &n, &v), 4);
+	assert_string_equal(n[1], "attribute[q]");
+	assert_string_equal(v[1], "2 3");
+	assert_string_equal(http_form(&c.req, "empty"), "");
+	assert_string_equal(http_form(&c.req, "flag"), "");
+	assert_null(http_form(&c.req, "missing"));
+	c.req.content_type = "application/json";
+	assert_null(http_form(&c.req, "a"));
+	call_end(&c);
 }
 
 int main(void)
@@ -558,6 +620,8 @@ int main(void)
 	    cmocka_unit_test(internal_routes_need_nginx),
 	    cmocka_unit_test(params_and_declared_query_keys),
 	    cmocka_unit_test(route_table_policy),
+	    cmocka_unit_test(open311_errors_in_spec_shape),
+	    cmocka_unit_test(form_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -853,10 +853,370 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/open311/v2/discovery.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GeoReport v2 discovery (endpoint, specification, formats) */
+        get: operations["open311DiscoveryJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/discovery.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GeoReport v2 discovery (endpoint, specification, formats) */
+        get: operations["open311DiscoveryXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The services: one per waste category (`service_code` = category, group `Waste pickup`) */
+        get: operations["open311ServicesJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The services: one per waste category (`service_code` = category, group `Waste pickup`) */
+        get: operations["open311ServicesXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services/{code}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A service's attributes: quantity (number, required), special_handling (true/false), preferred_date (datetime) */
+        get: operations["open311ServiceDefinitionJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services/{code}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A service's attributes: quantity (number, required), special_handling (true/false), preferred_date (datetime) */
+        get: operations["open311ServiceDefinitionXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search requests (default the last 90 days, newest first, at most 1000)
+         * @description Without a key, or with another key than the one that created a request, an item
+         *     carries no personal data (no address, position, description or media; `zipcode`
+         *     only). `service_request_id` (a comma list) overrides every other filter.
+         */
+        get: operations["open311RequestsJson"];
+        put?: never;
+        /**
+         * Book a pickup (status `submitted`) through an API key
+         * @description A form (`application/x-www-form-urlencoded`) with `api_key` (issued by an admin;
+         *     missing, unknown or revoked: 403; over the key's rate limit: 429). The request belongs
+         *     to the resident with that `email`, or to a new resident account without a password
+         *     (it cannot sign in until the person sets one by a password reset). An unknown field
+         *     or attribute, or one given twice, is 400. Every error is the spec's list
+         *     `[{code, description}]` (XML: `<errors><error>`), nginx's own included.
+         */
+        post: operations["open311CreateJson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search requests (default the last 90 days, newest first, at most 1000)
+         * @description Without a key, or with another key than the one that created a request, an item
+         *     carries no personal data (no address, position, description or media; `zipcode`
+         *     only). `service_request_id` (a comma list) overrides every other filter.
+         */
+        get: operations["open311RequestsXml"];
+        put?: never;
+        /**
+         * Book a pickup (status `submitted`) through an API key
+         * @description A form (`application/x-www-form-urlencoded`) with `api_key` (issued by an admin;
+         *     missing, unknown or revoked: 403; over the key's rate limit: 429). The request belongs
+         *     to the resident with that `email`, or to a new resident account without a password
+         *     (it cannot sign in until the person sets one by a password reset). An unknown field
+         *     or attribute, or one given twice, is 400. Every error is the spec's list
+         *     `[{code, description}]` (XML: `<errors><error>`), nginx's own included.
+         */
+        post: operations["open311CreateXml"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{id}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One request's status (the privacy rule of the search applies) */
+        get: operations["open311RequestJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{id}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One request's status (the privacy rule of the search applies) */
+        get: operations["open311RequestXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The API keys (Open311 clients), newest first, without their secrets */
+        get: operations["adminApiKeysList"];
+        put?: never;
+        /** Issue an API key; the secret `key` is in this answer only (stored hashed) */
+        post: operations["adminApiKeysCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a key (it stays listed with `revoked_at`; its requests stay attributed) */
+        delete: operations["adminApiKeysRevoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The same data as the .json twin as the spec's XML (root services, service_definition, service_requests, discovery or errors) */
+        Open311Xml: string;
+        Open311Errors: {
+            code: number;
+            description: string;
+        }[];
+        Open311Discovery: {
+            changeset: string;
+            contact: string;
+            key_service: string;
+            endpoints: {
+                specification: string;
+                url: string;
+                changeset?: string;
+                type: string;
+                formats: string[];
+            }[];
+        };
+        Open311Service: {
+            service_code: string;
+            service_name: string;
+            description: string;
+            /** @constant */
+            metadata: true;
+            /** @constant */
+            type: "realtime";
+            keywords: string;
+            /** @constant */
+            group: "Waste pickup";
+        };
+        Open311ServiceDefinition: {
+            service_code: string;
+            attributes: {
+                variable: boolean;
+                code: string;
+                /** @enum {unknown} */
+                datatype: "string" | "number" | "datetime" | "text" | "singlevaluelist" | "multivaluelist";
+                required: boolean;
+                datatype_description: string;
+                order: number;
+                description: string;
+                values?: {
+                    key: string;
+                    name: string;
+                }[];
+            }[];
+        };
+        Open311CreateForm: {
+            api_key: string;
+            jurisdiction_id?: string;
+            /** @description A waste category */
+            service_code: string;
+            lat?: number;
+            long?: number;
+            /** @description Required unless lat and long are given; its last 4-10 digit number is the zipcode */
+            address_string?: string;
+            /** @description Ignored */
+            address_id?: string;
+            /** Format: email */
+            email: string;
+            /** @description Ignored */
+            device_id?: string;
+            /** @description Ignored */
+            account_id?: string;
+            first_name?: string;
+            last_name?: string;
+            phone?: string;
+            description?: string;
+            /** @description An http(s) URL */
+            media_url?: string;
+            "attribute[quantity]": number;
+            /** @enum {unknown} */
+            "attribute[special_handling]"?: "true" | "false";
+            /** @description YYYY-MM-DD or a W3C datetime: that local date's offered slots become the preferred slots */
+            "attribute[preferred_date]"?: string;
+        };
+        Open311Created: {
+            service_request_id: components["schemas"]["ObjectId"];
+            service_notice: string;
+            account_id: components["schemas"]["ObjectId"];
+        };
+        Open311Request: {
+            service_request_id: components["schemas"]["ObjectId"];
+            /** @enum {unknown} */
+            status: "open" | "closed";
+            /** @description The note (or reason) of the latest status change */
+            status_notes?: string | null;
+            service_name?: string | null;
+            service_code: string | null;
+            agency_responsible?: string;
+            service_notice?: string;
+            /** Format: date-time */
+            requested_datetime: string | null;
+            /** Format: date-time */
+            updated_datetime: string | null;
+            /**
+             * Format: date-time
+             * @description The assigned slot's start
+             */
+            expected_datetime?: string | null;
+            zipcode?: string | null;
+            /** @description Only for the key that created the request */
+            description?: string | null;
+            /** @description Only for the key that created the request */
+            address?: string | null;
+            /** @description Only for the key that created the request */
+            lat?: number | null;
+            /** @description Only for the key that created the request */
+            long?: number | null;
+            /** @description Only for the key that created the request */
+            media_url?: string | null;
+        };
+        ApiKey: {
+            id: components["schemas"]["ObjectId"];
+            name: string;
+            /** @description The first characters of the secret, to tell keys apart */
+            prefix: string;
+            rate_per_minute: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_used_at: string | null;
+            /** Format: date-time */
+            revoked_at: string | null;
+            /** @description The secret: in the create answer only */
+            key?: string;
+        };
         QueueDepth: {
             count: number;
             /** @description age of the oldest (null when empty) */
@@ -1199,6 +1559,28 @@ export interface components {
         };
     };
     responses: {
+        /** @description Over the key's rate limit: `Slow down` (the spec's list) */
+        Open311TooManyJson: {
+            headers: {
+                /** @description Seconds to the next minute */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Open311Errors"];
+            };
+        };
+        /** @description Over the key's rate limit: `Slow down` (the spec's list, XML) */
+        Open311TooManyXml: {
+            headers: {
+                /** @description Seconds to the next minute */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                "text/xml": components["schemas"]["Open311Xml"];
+            };
+        };
         /** @description Malformed JSON (`Invalid JSON: ...`) */
         BadJson: {
             headers: {
@@ -1293,6 +1675,10 @@ export interface components {
         };
     };
     parameters: {
+        /** @description Accepted and ignored: this endpoint serves one jurisdiction */
+        open311Jurisdiction: string;
+        /** @description An API key (optional on reads: a given key must be valid and counts against its rate limit; it unlocks the detail of the requests it created) */
+        open311ApiKey: string;
         skip: number;
         limit: number;
         /** @description ObjectId hex; for residents someone else's, unknown or malformed ids are all 404 `Request not found` */
@@ -2810,6 +3196,638 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    open311DiscoveryJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The discovery document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Discovery"];
+                };
+            };
+        };
+    };
+    open311DiscoveryXml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The discovery document (XML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+        };
+    };
+    open311ServicesJson: {
+        parameters: {
+            query?: {
+                /** @description Accepted and ignored: this endpoint serves one jurisdiction */
+                jurisdiction_id?: components["parameters"]["open311Jurisdiction"];
+                /** @description An API key (optional on reads: a given key must be valid and counts against its rate limit; it unlocks the detail of the requests it created) */
+                api_key?: components["parameters"]["open311ApiKey"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Service"][];
+                };
+            };
+        };
+    };
+    open311ServicesXml: {
+        parameters: {
+            query?: {
+                /** @description Accepted and ignored: this endpoint serves one jurisdiction */
+                jurisdiction_id?: components["parameters"]["open311Jurisdiction"];
+                /** @description An API key (optional on reads: a given key must be valid and counts against its rate limit; it unlocks the detail of the requests it created) */
+                api_key?: components["parameters"]["open311ApiKey"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service list (XML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+        };
+    };
+    open311ServiceDefinitionJson: {
+        parameters: {
+            query?: {
+                /** @description Accepted and ignored: this endpoint serves one jurisdiction */
+                jurisdiction_id?: components["parameters"]["open311Jurisdiction"];
+                /** @description An API key (optional on reads: a given key must be valid and counts against its rate limit; it unlocks the detail of the requests it created) */
+                api_key?: components["parameters"]["open311ApiKey"];
+            };
+            header?: never;
+            path: {
+                /** @description A waste category */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service definition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311ServiceDefinition"];
+                };
+            };
+            /** @description `service_code not found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+        };
+    };
+    open311ServiceDefinitionXml: {
+        parameters: {
+            query?: {
+                /** @description Accepted and ignored: this endpoint serves one jurisdiction */
+                jurisdiction_id?: components["parameters"]["open311Jurisdiction"];
+                /** @description An API key (optional on reads: a given key must be valid and counts against its rate limit; it unlocks the detail of the requests it created) */
+                api_key?: components["parameters"]["open311ApiKey"];
+            };
+            header?: never;
+            path: {
+                /** @description A waste category */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service definition (XML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+            /** @description `service_code not found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+        };
+    };
+    open311RequestsJson: {
+        parameters: {
+            query?: {
+                /** @description Comma list of up to 100 ids */
+                service_request_id?: string;
+                /** @description Comma list of categories */
+                service_code?: string;
+                /** @description W3C datetime; with end_date at most 90 days apart */
+                start_date?: string;
+                end_date?: string;
+                /** @description open, closed, or both comma separated */
+                status?: string;
+                /** @description Accepted and ignored: this endpoint serves one jurisdiction */
+                jurisdiction_id?: components["parameters"]["open311Jurisdiction"];
+                /** @description An API key (optional on reads: a given key must be valid and counts against its rate limit; it unlocks the detail of the requests it created) */
+                api_key?: components["parameters"]["open311ApiKey"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The requests */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Request"][];
+                };
+            };
+            /** @description A bad filter (the description names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description `Invalid api_key` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            429: components["responses"]["Open311TooManyJson"];
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+        };
+    };
+    open311CreateJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Open311CreateForm"];
+            };
+        };
+        responses: {
+            /** @description The new request and the resident account it belongs to */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Created"][];
+                };
+            };
+            /** @description A missing or invalid field (the description names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description `api_key required` / `Invalid api_key` (unknown or revoked) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description `service_code not found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            429: components["responses"]["Open311TooManyJson"];
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+        };
+    };
+    open311RequestsXml: {
+        parameters: {
+            query?: {
+                /** @description Comma list of up to 100 ids */
+                service_request_id?: string;
+                /** @description Comma list of categories */
+                service_code?: string;
+                /** @description W3C datetime; with end_date at most 90 days apart */
+                start_date?: string;
+                end_date?: string;
+                /** @description open, closed, or both comma separated */
+                status?: string;
+                /** @description Accepted and ignored: this endpoint serves one jurisdiction */
+                jurisdiction_id?: components["parameters"]["open311Jurisdiction"];
+                /** @description An API key (optional on reads: a given key must be valid and counts against its rate limit; it unlocks the detail of the requests it created) */
+                api_key?: components["parameters"]["open311ApiKey"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The requests (XML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+            /** @description A bad filter (the description names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+            /** @description `Invalid api_key` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+            429: components["responses"]["Open311TooManyXml"];
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+        };
+    };
+    open311CreateXml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Open311CreateForm"];
+            };
+        };
+        responses: {
+            /** @description The new request and the resident account it belongs to (XML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+            /** @description A missing or invalid field (the description names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+            /** @description `api_key required` / `Invalid api_key` (unknown or revoked) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+            /** @description `service_code not found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+            429: components["responses"]["Open311TooManyXml"];
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+        };
+    };
+    open311RequestJson: {
+        parameters: {
+            query?: {
+                /** @description Accepted and ignored: this endpoint serves one jurisdiction */
+                jurisdiction_id?: components["parameters"]["open311Jurisdiction"];
+                /** @description An API key (optional on reads: a given key must be valid and counts against its rate limit; it unlocks the detail of the requests it created) */
+                api_key?: components["parameters"]["open311ApiKey"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Request"][];
+                };
+            };
+            /** @description `Invalid api_key` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description `service_request_id not found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            429: components["responses"]["Open311TooManyJson"];
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+        };
+    };
+    open311RequestXml: {
+        parameters: {
+            query?: {
+                /** @description Accepted and ignored: this endpoint serves one jurisdiction */
+                jurisdiction_id?: components["parameters"]["open311Jurisdiction"];
+                /** @description An API key (optional on reads: a given key must be valid and counts against its rate limit; it unlocks the detail of the requests it created) */
+                api_key?: components["parameters"]["open311ApiKey"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request (XML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+            /** @description `Invalid api_key` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+            /** @description `service_request_id not found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+            429: components["responses"]["Open311TooManyXml"];
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": components["schemas"]["Open311Xml"];
+                };
+            };
+        };
+    };
+    adminApiKeysList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every key, revoked ones included */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ApiKey"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminApiKeysCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description Requests per clock minute (default API_KEY_RATE_PER_MINUTE) */
+                    rate_per_minute?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The new key with its secret (shown once) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"] & {
+                        key: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminApiKeysRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `API key not found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             503: components["responses"]["Unavailable"];
         };
     };

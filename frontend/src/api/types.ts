@@ -80,6 +80,9 @@ export type StaffRequestPage = Schemas['StaffRequestPage'];
 export type AdminUserPage = AnswerOf<'adminUsersList'>;
 /** GET /admin/system: job health and queue depths. */
 export type SystemStatus = AnswerOf<'adminSystem'>;
+export type ApiKey = Schemas['ApiKey'];
+export type ApiKeyList = AnswerOf<'adminApiKeysList'>;
+export type IssuedApiKey = AnswerOf<'adminApiKeysCreate', 201>;
 export type JobHealth = SystemStatus['jobs'][number];
 export type QueueDepth = Schemas['QueueDepth'];
 

@@ -24,6 +24,7 @@ export const en = {
   'nav.users': 'Users & roles',
   'nav.slotTemplates': 'Slot templates',
   'nav.system': 'System',
+  'nav.apiKeys': 'API keys',
   'nav.profile': 'Profile ({name})',
   'nav.logout': 'Sign out',
 
@@ -555,6 +556,30 @@ export const en = {
   'system.queue.sms': 'SMS notifications',
   'system.queue.push': 'Push notifications',
   'system.queue.effects': 'Request effects awaiting the sweep',
+
+  'apiKeys.title': 'API keys',
+  'apiKeys.subtitle': 'Keys of 311 call centres and citizen apps using the Open311 endpoint (/open311/v2/).',
+  'apiKeys.name': 'Name',
+  'apiKeys.nameHint': 'Who uses it, e.g. "City call centre".',
+  'apiKeys.rate': 'Requests per minute',
+  'apiKeys.issue': 'Issue key',
+  'apiKeys.issued': 'Key issued. Copy the secret now: it is shown only once.',
+  'apiKeys.secret': 'Secret of {name}',
+  'apiKeys.done': 'I have copied it',
+  'apiKeys.caption_one': '{count} key',
+  'apiKeys.caption_other': '{count} keys',
+  'apiKeys.none': 'No API key has been issued yet.',
+  'apiKeys.prefix': 'Starts with',
+  'apiKeys.created': 'Issued',
+  'apiKeys.lastUsed': 'Last used',
+  'apiKeys.state': 'State',
+  'apiKeys.active': 'Active',
+  'apiKeys.revoked': 'Revoked',
+  'apiKeys.never': 'Never',
+  'apiKeys.revoke': 'Revoke',
+  'apiKeys.revokeLabel': 'Revoke {name}',
+  'apiKeys.confirmRevoke': 'Revoke the key "{name}"? Its client is refused from now on.',
+  'apiKeys.revokedDone': 'Key revoked.',
 } as const;
 
 type Keys = keyof typeof en;
