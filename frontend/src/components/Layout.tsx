@@ -73,7 +73,7 @@ export function Layout() {
               <span className="sr-only"> {t('header.pointsLabel')}</span>
             </Link>
             <NotificationBell />
-            <LanguageSwitcher />
+            <LanguageSwitcher className="hidden md:flex" />
             <button
               type="button"
               className="inline-flex h-11 w-11 items-center justify-center rounded-lg text-gray-900 hover:bg-brand-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-700 md:hidden"
@@ -136,6 +136,8 @@ export function Layout() {
               </>
             )}
             <div className="flex flex-col gap-1 md:ml-auto md:flex-row md:items-center">
+              {/* narrow screens: the header has no room, the menu holds the switcher */}
+              <LanguageSwitcher className="px-3 py-1 md:hidden" />
               <NavLink to="/profile" className={navClass}>
                 {t('nav.profile', { name: user?.name ?? '' })}
               </NavLink>

@@ -33,8 +33,11 @@ describe('LanguageSwitcher', () => {
     });
     renderAt(<Layout />);
     expect(screen.getByRole('link', { name: 'Dashboard' })).toBeInTheDocument();
-    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Language' }), 'hi');
+    // one in the header (wide screens), one in the menu (narrow): the same control
+    expect(screen.getAllByRole('combobox', { name: 'Language' })).toHaveLength(2);
+    await userEvent.selectOptions(screen.getAllByRole('combobox', { name: 'Language' })[0], 'hi');
     await waitFor(() => expect(authStore.get().user?.locale).toBe('hi'));
+    expect(screen.getAllByRole('combobox', { name: 'भाषा' })[1]).toHaveValue('hi');
     expect(net.find('PATCH', '/api/auth/me').map((c) => c.body)).toEqual([{ locale: 'hi' }]);
     expect(screen.getByRole('link', { name: 'डैशबोर्ड' })).toBeInTheDocument();
     expect(document.documentElement.lang).toBe('hi');
