@@ -29,14 +29,14 @@ struct notify_phrases {
 	size_t n_categories;
 	/* the pickup of an unknown category ("{cat}" is the raw value) or of none */
 	const char *what_cat, *what_plain;
-	const char *reason;		   /* appended when a reason is given */
-	const char *failed_tail;	   /* appended to "failed" */
+	const char *reason;		       /* appended when a reason is given */
+	const char *failed_tail;	       /* appended to "failed" */
 	const char *points_one, *points_other; /* appended to "completed" when points > 0 */
-	const char *thanks;		   /* appended to "completed" */
-	const char *hello_name, *hello;	   /* email greetings (no trailing comma) */
-	const char *view_request;	   /* link caption */
-	const char *footer_text;	   /* plain-text footer lines, CRLF-separated */
-	const char *footer_html;	   /* HTML footer paragraph, already escaped */
+	const char *thanks;		       /* appended to "completed" */
+	const char *hello_name, *hello;	       /* email greetings (no trailing comma) */
+	const char *view_request;	       /* link caption */
+	const char *footer_text;	       /* plain-text footer lines, CRLF-separated */
+	const char *footer_html;	       /* HTML footer paragraph, already escaped */
 	/* Short weekday (Sunday first) and month names for slots; NULL: strftime's C names. */
 	const char *const *weekdays, *const *months;
 };

@@ -124,11 +124,12 @@ test('a Hindi resident is notified in Hindi: in-app at once, email through the S
   const mine = maildirMessages().filter((m) => m.includes(`To: ${u.body.email}`));
   assert.equal(mine.length, 1, `expected one mail to ${u.body.email}, got ${mine.length}`);
   const m = mine[0];
-  // the subject is pure ASCII on the wire: UTF-8 encoded-words, each line within 78 columns
+  // the subject is pure ASCII on the wire: UTF-8 encoded-words, every header line holding
+  // one within the 76 characters of RFC 2047 §2 (the field name included)
   const subject = rawHeader(m, 'Subject');
   assert.match(subject, /^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=( =\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=)*$/);
   for (const line of headerLines(m)) {
-    assert.ok(line.length <= 78, `header line too long: ${line}`);
+    if (line.includes('=?')) assert.ok(line.length <= 76, `header line too long: ${line}`);
     assert.match(line, /^[\x20-\x7e]*$/, 'headers are ASCII');
   }
   assert.equal(decodeWords(subject), 'पिकअप का अनुरोध मिल गया');
