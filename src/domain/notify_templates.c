@@ -337,6 +337,10 @@ bool notify_render_locale(const char *event, json_object *data, const char *name
 	const struct tmpl *t = find(event);
 	const struct notify_phrases *ph = notify_phrases_for(locale);
 	const struct notify_event_phrases *ep = t ? event_phrases(ph, event) : NULL;
+	if (t && !ep) { /* an event not yet translated goes out in English rather than not at all */
+		ph = notify_phrases_for(NULL);
+		ep = event_phrases(ph, event);
+	}
 	if (!ep)
 		return false;
 	char nameb[4 * 100 + 1];
