@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { Route, Routes } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
 import { useStore } from './lib/store';
 import { authStore, bootstrapAuth, endSession } from './stores/auth';
 import { connectNotifications, disconnectNotifications } from './stores/notifications';
@@ -164,5 +165,6 @@ export function AppRoutes() {
 
 export default function App() {
   useSession();
+  useTranslation(); // a language change re-renders the whole tree (components call t() at render)
   return <AppRoutes />;
 }

@@ -33,6 +33,7 @@ json_object *api_user_json(const struct user *u, bool with_prefs, bool admin)
 	json_object_object_add(o, "email", json_object_new_string(u->email ? u->email : ""));
 	json_object_object_add(o, "phone", u->phone ? json_object_new_string(u->phone) : NULL);
 	json_object_object_add(o, "role", json_object_new_string(u->role));
+	json_object_object_add(o, "locale", json_object_new_string(u->locale));
 	if (with_prefs) {
 		json_object *p = json_object_new_object();
 		json_object_object_add(p, "email", json_object_new_boolean(u->pref_email));
@@ -314,12 +315,14 @@ int api_auth_me_patch(struct http_request *req, struct http_response *res)
 	if (!b)
 		return st;
 	struct verrors *e = http_verrors(req);
-	static const char *const allowed[] = {"name", "phone", "prefs", NULL};
+	static const char *const allowed[] = {"name", "phone", "prefs", "locale", NULL};
 	static const char *const pallowed[] = {"email", "sms", "inapp", NULL};
 	v_no_extra(e, b, "body", allowed);
 	struct user_patch p = {0};
 	text_field(req, e, b, "body", "name", false, 1, USERS_NAME_MAX, &p.name);
 	phone_field(req, e, b, false, &p.phone);
+	static const char *const locales[] = {"en", "hi", "kn", NULL}; /* users_locale_valid */
+	v_enum(e, b, "body", "locale", false, locales, &p.locale);
 	json_object *prefs = v_object(e, b, "body", "prefs", false);
 	if (prefs) {
 		v_no_extra(e, prefs, "body.prefs", pallowed);

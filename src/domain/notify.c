@@ -195,8 +195,26 @@ bool notify_event_keyed(const bson_oid_t *user_id, const char *event, json_objec
 		log_error("notify_event: unknown event '%s'", event ? event : "");
 		return true; /* not a database error: nothing to retry */
 	}
-	if (!notify_render(event, data, &m)) {
+	/* The recipient first: every channel speaks their language (in-app, push, email, SMS)
+	 * and the email greets them by name. */
+	char *name = NULL, *email = NULL, *phone = NULL;
+	char locale[USERS_LOCALE_LEN] = USERS_LOCALE_DEFAULT;
+	bool pe = false, ps = false;
+	bson_error_t cerr;
+	bool found =
+	    users_get_contact_named(user_id, &name, &email, &phone, &pe, &ps, NULL, locale, &cerr);
+	if (!found && cerr.code != 0) {
+		*err = cerr;
+		log_error("notify_event '%s': %s", event, err->message);
+		return false;
+	}
+	if (!found)
+		log_warn("notify_event: user of '%s' not found: no email or SMS", event);
+	if (!notify_render_locale(event, data, name, locale, &m)) {
 		bson_set_error(err, 0, 0, "rendering '%s' failed (out of memory)", event);
+		free(name);
+		free(email);
+		free(phone);
 		return false;
 	}
 	int64_t now = time_now_ms();
@@ -207,38 +225,15 @@ bool notify_event_keyed(const bson_oid_t *user_id, const char *event, json_objec
 
 	bool want_email = notify_event_wants_email(event);
 	bool want_sms = notify_event_wants_sms(event) && config_get()->enable_sms;
-	if (ok && (want_email || want_sms)) {
-		char *name = NULL, *email = NULL, *phone = NULL;
-		bool pe = false, ps = false;
-		bson_error_t cerr;
-		if (users_get_contact_named(user_id, &name, &email, &phone, &pe, &ps, NULL,
-					    &cerr)) {
-			/* The email greets the recipient by name: rendered again with it. */
-			struct notify_message named;
-			const struct notify_message *mm = &m;
-			bool renamed =
-			    name && *name && notify_render_for(event, data, name, &named);
-			if (renamed)
-				mm = &named;
-			if (want_email && pe && email && *email)
-				ok = insert_queued(user_id, "email", event, mm->title,
-						   mm->email_text, mm->email_html, email, data, now,
-						   key, at, err);
-			if (ok && want_sms && ps && phone && *phone)
-				ok = insert_queued(user_id, "sms", event, mm->title, mm->sms, NULL,
-						   phone, data, now, key, at, err);
-			if (renamed)
-				notify_message_free(&named);
-		} else if (cerr.code != 0) {
-			*err = cerr;
-			ok = false;
-		} else {
-			log_warn("notify_event: user of '%s' not found: no email or SMS", event);
-		}
-		free(name);
-		free(email);
-		free(phone);
-	}
+	if (ok && found && want_email && pe && email && *email)
+		ok = insert_queued(user_id, "email", event, m.title, m.email_text, m.email_html,
+				   email, data, now, key, at, err);
+	if (ok && found && want_sms && ps && phone && *phone)
+		ok = insert_queued(user_id, "sms", event, m.title, m.sms, NULL, phone, data, now,
+				   key, at, err);
+	free(name);
+	free(email);
+	free(phone);
 	/* Web push: like in-app, every event, to each browser the user subscribed (users have
 	 * no push preference: subscribing on a device is the opt-in). */
 	if (ok && config_get()->enable_push)

@@ -37,7 +37,7 @@ void notify_key_oid(const char *key, const char *part, int64_t at, bson_oid_t *o
 
 /* A rendered event. Every string is malloc'd and owned by the struct (notify_message_free). */
 struct notify_message {
-	char *title;	  /* one line, ASCII-safe for an email subject after RFC 2047 */
+	char *title;	  /* one line, UTF-8; an email subject after RFC 2047 (mail.c) */
 	char *text;	  /* in-app body: one or two sentences */
 	char *email_text; /* plain-text email body (text + link + footer) */
 	char *email_html; /* HTML alternative, every value escaped */
@@ -61,6 +61,12 @@ bool notify_render(const char *event, json_object *data, struct notify_message *
  * NULL or blank greets "Hello,". */
 bool notify_render_for(const char *event, json_object *data, const char *name,
 		       struct notify_message *out);
+/* notify_render_for in the recipient's language: `locale` "en", "hi" or "kn" (NULL or any
+ * other value: English). Texts are UTF-8; the title goes into the Subject RFC 2047-encoded
+ * (mail.c). Slots name the weekday and month in that language ("शुक्र, 27 नवंबर 2026,
+ * 09:00–11:00 IST"). */
+bool notify_render_locale(const char *event, json_object *data, const char *name,
+			  const char *locale, struct notify_message *out);
 void notify_message_free(struct notify_message *m);
 
 /* ---- storage view ---- */

@@ -1,4 +1,5 @@
-/* Per-event templates of the notify module: title, in-app text, email text + HTML, SMS. */
+/* Per-event templates of the notify module: title, in-app text, email text + HTML, SMS, in
+ * the recipient's language (the words live in notify_phrases.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 #include <time.h>
 
 #include "domain/notify.h"
+#include "domain/notify_phrases.h"
 #include "infra/strbuf.h"
 #include "infra/config.h"
 #include "infra/jsonx.h"
@@ -13,24 +15,15 @@
 
 struct tmpl {
 	const char *event;
-	const char *title;
 	bool email, sms;
 };
 
 static const struct tmpl tmpls[] = {
-    {"submitted", "Pickup request submitted", true, false},
-    {"scheduled", "Pickup scheduled", true, false},
-    {"rescheduled", "Pickup rescheduled", true, false},
-    {"cancelled", "Pickup cancelled", true, false},
-    {"enroute", "Crew on the way", false, false},
-    {"onsite", "Crew has arrived", false, false},
-    {"collecting", "Collection in progress", false, false},
-    {"collected", "Waste collected", false, false},
-    {"handover", "Handed over for recycling", false, false},
-    {"verification", "Verification in progress", false, false},
-    {"failed", "Pickup could not be completed", true, true},
-    {"completed", "Pickup completed", true, false},
-    {"reminder", "Pickup reminder", true, true},
+    {"submitted", true, false},	    {"scheduled", true, false},	 {"rescheduled", true, false},
+    {"cancelled", true, false},	    {"enroute", false, false},	 {"onsite", false, false},
+    {"collecting", false, false},   {"collected", false, false}, {"handover", false, false},
+    {"verification", false, false}, {"failed", true, true},	 {"completed", true, false},
+    {"reminder", true, true},
 };
 
 static const struct tmpl *find(const char *event)
@@ -75,9 +68,22 @@ static void sb_html(struct strbuf *b, const char *s)
 	}
 }
 
+/* The date part of a slot: "Fri 27 Nov 2026" (strftime's C names) or, for a language with
+ * its own names, "शुक्र, 27 नवंबर 2026". */
+static size_t format_day(const struct tm *tm, const struct notify_phrases *ph, char *out,
+			 size_t outlen)
+{
+	if (!ph->weekdays || !ph->months)
+		return strftime(out, outlen, "%a %d %b %Y", tm);
+	int n = snprintf(out, outlen, "%s, %d %s %d", ph->weekdays[tm->tm_wday % 7], tm->tm_mday,
+			 ph->months[tm->tm_mon % 12], tm->tm_year + 1900);
+	return n < 0 || (size_t)n >= outlen ? 0 : (size_t)n;
+}
+
 /* A slot as people read it, in the service time zone, with the zone's abbreviation from
  * the tz database at the slot's start: "Thu 26 Nov 2026, 09:00–11:00 IST". */
-static void format_slot(const char *start, const char *end, char *out, size_t outlen)
+static void format_slot(const char *start, const char *end, const struct notify_phrases *ph,
+			char *out, size_t outlen)
 {
 	int64_t s_ms, e_ms;
 	out[0] = '\0';
@@ -86,7 +92,9 @@ static void format_slot(const char *start, const char *end, char *out, size_t ou
 	time_t s = (time_t)(s_ms / 1000);
 	struct tm tm;
 	localtime_r(&s, &tm);
-	size_t n = strftime(out, outlen, "%a %d %b %Y, %H:%M", &tm);
+	size_t n = format_day(&tm, ph, out, outlen);
+	if (n > 0 && n < outlen)
+		n += strftime(out + n, outlen - n, ", %H:%M", &tm);
 	if (end && time_parse_rfc3339(end, &e_ms) && e_ms > s_ms && n < outlen) {
 		time_t e = (time_t)(e_ms / 1000);
 		struct tm te;
@@ -141,64 +149,86 @@ static const char *clean_str(json_object *data, const char *key, char *buf, size
 	return buf;
 }
 
-static void render_text(struct strbuf *b, const char *event, const char *cat, const char *slot,
-			const char *reason, long points)
+/* Values for the named slots of a phrase (notify_phrases.h); NULL ones stay empty. */
+struct fill_vars {
+	const char *what, *what_obl, *slot, *reason, *name, *cat;
+	long points;
+};
+
+/* Appends `tpl` with every {slot} replaced by its value. */
+static void fill(struct strbuf *b, const char *tpl, const struct fill_vars *v)
 {
-	/* "your recyclable pickup" / "your pickup" */
-	char what[160];
-	snprintf(what, sizeof(what), "%s%spickup", cat ? cat : "", cat ? " " : "");
-	if (strcmp(event, "submitted") == 0) {
-		strbuf_printf(
-		    b, "We received your %s request. We will confirm a collection slot soon.",
-		    what);
-	} else if (strcmp(event, "scheduled") == 0) {
-		if (slot)
-			strbuf_printf(b, "Your %s is scheduled for %s.", what, slot);
-		else
-			strbuf_printf(b, "Your %s is scheduled.", what);
-	} else if (strcmp(event, "rescheduled") == 0) {
-		if (slot)
-			strbuf_printf(b, "Your %s has moved to %s.", what, slot);
-		else
-			strbuf_printf(b, "Your %s has been rescheduled.", what);
-	} else if (strcmp(event, "cancelled") == 0) {
-		strbuf_printf(b, "Your %s request was cancelled.", what);
-		if (reason)
-			strbuf_printf(b, " Reason: %s", reason);
-	} else if (strcmp(event, "enroute") == 0) {
-		strbuf_printf(b, "The collection crew is on the way to your %s.", what);
-	} else if (strcmp(event, "onsite") == 0) {
-		strbuf_printf(b, "The collection crew has arrived for your %s.", what);
-	} else if (strcmp(event, "collecting") == 0) {
-		strbuf_printf(b, "The crew is collecting your waste (%s).", what);
-	} else if (strcmp(event, "collected") == 0) {
-		strbuf_printf(b, "Your waste has been collected (%s).", what);
-	} else if (strcmp(event, "handover") == 0) {
-		strbuf_printf(b, "Your waste (%s) was handed over to the recycling facility.",
-			      what);
-	} else if (strcmp(event, "verification") == 0) {
-		strbuf_printf(b, "Your %s is being verified by our staff.", what);
-	} else if (strcmp(event, "failed") == 0) {
-		strbuf_printf(b, "We could not complete your %s.", what);
-		if (reason)
-			strbuf_printf(b, " Reason: %s", reason);
-		strbuf_add(b, " Please book a new slot in the app.");
-	} else if (strcmp(event, "completed") == 0) {
-		strbuf_printf(b, "Your %s is complete.", what);
-		if (points > 0)
-			strbuf_printf(b, " You earned %ld point%s.", points,
-				      points == 1 ? "" : "s");
-		strbuf_add(b, " Thank you for recycling!");
-	} else if (strcmp(event, "reminder") == 0) {
-		if (slot)
-			strbuf_printf(
-			    b,
-			    "Reminder: your %s is scheduled for %s. Please have the waste ready.",
-			    what, slot);
-		else
-			strbuf_printf(
-			    b, "Reminder: your %s is coming up. Please have the waste ready.",
-			    what);
+	static const char *const names[] = {"what", "what_obl", "slot", "reason", "name", "cat"};
+	while (*tpl) {
+		const char *open = strchr(tpl, '{');
+		if (!open) {
+			strbuf_add(b, tpl);
+			return;
+		}
+		strbuf_addn(b, tpl, (size_t)(open - tpl));
+		const char *close = strchr(open, '}');
+		size_t len = close ? (size_t)(close - open - 1) : 0;
+		const char *vals[] = {v->what, v->what_obl, v->slot, v->reason, v->name, v->cat};
+		bool done = false;
+		for (size_t i = 0; close && i < sizeof(names) / sizeof(names[0]) && !done; i++)
+			if (strlen(names[i]) == len && strncmp(open + 1, names[i], len) == 0) {
+				strbuf_add(b, vals[i] ? vals[i] : "");
+				done = true;
+			}
+		if (!done && close && len == 6 && strncmp(open + 1, "points", 6) == 0) {
+			strbuf_printf(b, "%ld", v->points);
+			done = true;
+		}
+		if (!done) { /* not a slot: keep the brace */
+			strbuf_addn(b, open, 1);
+			tpl = open + 1;
+			continue;
+		}
+		tpl = close + 1;
+	}
+}
+
+static const struct notify_event_phrases *event_phrases(const struct notify_phrases *ph,
+							const char *event)
+{
+	for (size_t i = 0; i < ph->n_events; i++)
+		if (strcmp(ph->events[i].event, event) == 0)
+			return &ph->events[i];
+	return NULL;
+}
+
+/* "your recyclable pickup" / "your pickup", in the language's own words for the category. */
+static void pickup_words(const struct notify_phrases *ph, const char *cat, struct fill_vars *v,
+			 char *buf, size_t buflen)
+{
+	for (size_t i = 0; cat && i < ph->n_categories; i++)
+		if (strcmp(ph->categories[i].category, cat) == 0) {
+			v->what = ph->categories[i].what;
+			v->what_obl = ph->categories[i].what_obl;
+			return;
+		}
+	struct strbuf b = {0};
+	struct fill_vars cv = {.cat = cat};
+	fill(&b, cat ? ph->what_cat : ph->what_plain, &cv);
+	char *s = strbuf_take(&b);
+	snprintf(buf, buflen, "%s", s ? s : "");
+	free(s);
+	v->what = v->what_obl = buf;
+}
+
+static void render_text(struct strbuf *b, const struct notify_phrases *ph,
+			const struct notify_event_phrases *ep, const char *event,
+			const struct fill_vars *v)
+{
+	fill(b, v->slot || !ep->text_noslot ? ep->text : ep->text_noslot, v);
+	if (v->reason && (strcmp(event, "cancelled") == 0 || strcmp(event, "failed") == 0))
+		fill(b, ph->reason, v);
+	if (strcmp(event, "failed") == 0)
+		fill(b, ph->failed_tail, v);
+	if (strcmp(event, "completed") == 0) {
+		if (v->points > 0)
+			fill(b, v->points == 1 ? ph->points_one : ph->points_other, v);
+		fill(b, ph->thanks, v);
 	}
 }
 
@@ -216,89 +246,125 @@ static void utf8_truncate(char *s, size_t max)
 
 bool notify_render(const char *event, json_object *data, struct notify_message *out)
 {
-	return notify_render_for(event, data, NULL, out);
+	return notify_render_locale(event, data, NULL, NULL, out);
 }
 
 bool notify_render_for(const char *event, json_object *data, const char *name,
 		       struct notify_message *out)
 {
-	memset(out, 0, sizeof(*out));
-	const struct tmpl *t = find(event);
-	if (!t)
-		return false;
-	char nameb[4 * 100 + 1];
-	const char *who = clean_name(name, nameb, sizeof(nameb));
-	char catb[64], reasonb[300], ridb[32], startb[48], endb[48], slot[96];
-	const char *cat = clean_str(data, "category", catb, sizeof(catb));
-	const char *reason = clean_str(data, "reason", reasonb, sizeof(reasonb));
-	const char *rid = clean_str(data, "request_id", ridb, sizeof(ridb));
+	return notify_render_locale(event, data, name, NULL, out);
+}
+
+/* Plain-text email: greeting, text, link, footer. */
+static char *email_text(const struct notify_phrases *ph, const char *who, const char *txt,
+			const char *link)
+{
+	struct strbuf b = {0};
+	struct fill_vars v = {.name = who};
+	fill(&b, who ? ph->hello_name : ph->hello, &v);
+	strbuf_add(&b, ",\r\n\r\n");
+	strbuf_add(&b, txt);
+	strbuf_add(&b, "\r\n\r\n");
+	if (link[0]) {
+		strbuf_printf(&b, "%s: %s\r\n\r\n", ph->view_request, link);
+	}
+	strbuf_add(&b, "-- \r\n");
+	strbuf_add(&b, ph->footer_text);
+	strbuf_add(&b, "\r\n");
+	return strbuf_take(&b);
+}
+
+/* The HTML alternative: every value escaped, `lang` set for screen readers and fonts. */
+static char *email_html(const struct notify_phrases *ph, const char *title, const char *who,
+			const char *txt, const char *link)
+{
+	struct strbuf b = {0};
+	strbuf_printf(&b,
+		      "<!DOCTYPE html>\r\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
+		      ph->locale);
+	sb_html(&b, title);
+	strbuf_add(&b,
+		   "</title></head>\r\n<body style=\"font-family:sans-serif;color:#1f2937\">\r\n"
+		   "<h2 style=\"color:#15803d\">");
+	sb_html(&b, title);
+	strbuf_add(&b, "</h2>\r\n<p>");
+	struct strbuf greet = {0};
+	struct fill_vars v = {.name = who};
+	fill(&greet, who ? ph->hello_name : ph->hello, &v);
+	char *g = strbuf_take(&greet);
+	sb_html(&b, g ? g : "");
+	free(g);
+	strbuf_add(&b, ",</p>\r\n<p>");
+	sb_html(&b, txt);
+	strbuf_add(&b, "</p>\r\n");
+	if (link[0]) {
+		strbuf_add(&b, "<p><a href=\"");
+		sb_html(&b, link);
+		strbuf_add(&b, "\">");
+		sb_html(&b, ph->view_request);
+		strbuf_add(&b, "</a></p>\r\n");
+	}
+	strbuf_printf(&b, "<p style=\"font-size:12px;color:#6b7280\">%s</p>\r\n</body></html>\r\n",
+		      ph->footer_html);
+	return strbuf_take(&b);
+}
+
+/* The template values of `data`, cleaned (see clean_str); slot in the language's words. */
+static void read_data(json_object *data, const struct notify_phrases *ph, struct fill_vars *v,
+		      char *catb, char *reasonb, char *ridb, char *slot, char *whatb,
+		      const char **rid)
+{
+	char startb[48], endb[48];
+	const char *cat = clean_str(data, "category", catb, 64);
+	v->reason = clean_str(data, "reason", reasonb, 300);
+	*rid = clean_str(data, "request_id", ridb, 32);
 	format_slot(clean_str(data, "slot_start", startb, sizeof(startb)),
-		    clean_str(data, "slot_end", endb, sizeof(endb)), slot, sizeof(slot));
-	long points = 0;
+		    clean_str(data, "slot_end", endb, sizeof(endb)), ph, slot, 160);
+	v->slot = slot[0] ? slot : NULL;
+	pickup_words(ph, cat, v, whatb, 256);
 	json_object *pv;
 	if (data && json_object_object_get_ex(data, "points", &pv) &&
 	    (json_object_is_type(pv, json_type_int) || json_object_is_type(pv, json_type_double)))
-		points = (long)json_object_get_int64(pv);
-	if (rid && (strlen(rid) != 24 || strspn(rid, "0123456789abcdefABCDEF") != 24))
-		rid = NULL; /* only ids go into links */
+		v->points = (long)json_object_get_int64(pv);
+	if (*rid && (strlen(*rid) != 24 || strspn(*rid, "0123456789abcdefABCDEF") != 24))
+		*rid = NULL; /* only ids go into links */
+}
 
-	struct strbuf text = {0}, etext = {0}, html = {0}, sms = {0};
-	render_text(&text, event, cat, slot[0] ? slot : NULL, reason, points);
+bool notify_render_locale(const char *event, json_object *data, const char *name,
+			  const char *locale, struct notify_message *out)
+{
+	memset(out, 0, sizeof(*out));
+	const struct tmpl *t = find(event);
+	const struct notify_phrases *ph = notify_phrases_for(locale);
+	const struct notify_event_phrases *ep = t ? event_phrases(ph, event) : NULL;
+	if (t && !ep) { /* an event not yet translated goes out in English rather than not at all */
+		ph = notify_phrases_for(NULL);
+		ep = event_phrases(ph, event);
+	}
+	if (!ep)
+		return false;
+	char nameb[4 * 100 + 1];
+	const char *who = clean_name(name, nameb, sizeof(nameb));
+	char catb[64], reasonb[300], ridb[32], slot[160], whatb[256];
+	const char *rid;
+	struct fill_vars v = {0};
+	read_data(data, ph, &v, catb, reasonb, ridb, slot, whatb, &rid);
+
+	struct strbuf text = {0}, sms = {0};
+	render_text(&text, ph, ep, event, &v);
 	char *txt = strbuf_take(&text);
 	if (!txt)
 		return false;
-
-	const char *base = config_get()->public_base_url;
 	char link[512] = "";
 	if (rid)
-		snprintf(link, sizeof(link), "%s/requests/%s", base, rid);
-
-	if (who)
-		strbuf_printf(&etext, "Hello %s,\r\n\r\n", who);
-	else
-		strbuf_add(&etext, "Hello,\r\n\r\n");
-	strbuf_add(&etext, txt);
-	strbuf_add(&etext, "\r\n\r\n");
-	if (link[0]) {
-		strbuf_add(&etext, "View your request: ");
-		strbuf_add(&etext, link);
-		strbuf_add(&etext, "\r\n\r\n");
-	}
-	strbuf_add(&etext,
-		   "-- \r\nSWMRA, Smart Waste Management & Recycling Assistant\r\n"
-		   "You get this email because email notifications are on in your profile.\r\n");
-
-	strbuf_add(&html, "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"><title>");
-	sb_html(&html, t->title);
-	strbuf_add(&html,
-		   "</title></head>\r\n<body style=\"font-family:sans-serif;color:#1f2937\">\r\n"
-		   "<h2 style=\"color:#15803d\">");
-	sb_html(&html, t->title);
-	strbuf_add(&html, "</h2>\r\n<p>Hello");
-	if (who) {
-		strbuf_add(&html, " ");
-		sb_html(&html, who);
-	}
-	strbuf_add(&html, ",</p>\r\n<p>");
-	sb_html(&html, txt);
-	strbuf_add(&html, "</p>\r\n");
-	if (link[0]) {
-		strbuf_add(&html, "<p><a href=\"");
-		sb_html(&html, link);
-		strbuf_add(&html, "\">View your request</a></p>\r\n");
-	}
-	strbuf_add(&html,
-		   "<p style=\"font-size:12px;color:#6b7280\">SWMRA, Smart Waste Management "
-		   "&amp; Recycling Assistant. You get this email because email notifications are "
-		   "on in your profile.</p>\r\n</body></html>\r\n");
-
+		snprintf(link, sizeof(link), "%s/requests/%s", config_get()->public_base_url, rid);
 	strbuf_add(&sms, "SWMRA: ");
 	strbuf_add(&sms, txt);
 
-	out->title = strdup(t->title);
+	out->title = strdup(ep->title);
 	out->text = txt;
-	out->email_text = strbuf_take(&etext);
-	out->email_html = strbuf_take(&html);
+	out->email_text = email_text(ph, who, txt, link);
+	out->email_html = email_html(ph, ep->title, who, txt, link);
 	out->sms = strbuf_take(&sms);
 	if (!out->title || !out->email_text || !out->email_html || !out->sms) {
 		notify_message_free(out);

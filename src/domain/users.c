@@ -114,6 +114,12 @@ bool users_role_valid(const char *role)
 			strcmp(role, "admin") == 0);
 }
 
+bool users_locale_valid(const char *locale)
+{
+	return locale && (strcmp(locale, "en") == 0 || strcmp(locale, "hi") == 0 ||
+			  strcmp(locale, "kn") == 0);
+}
+
 static char *dup_utf8(const bson_t *doc, const char *key)
 {
 	bson_iter_t it;
@@ -165,6 +171,11 @@ static void from_doc(const bson_t *doc, bool with_hash, struct user *u)
 	u->pref_email = get_bool(doc, "prefs.email", USERS_PREF_EMAIL_DEFAULT);
 	u->pref_sms = get_bool(doc, "prefs.sms", USERS_PREF_SMS_DEFAULT);
 	u->pref_inapp = get_bool(doc, "prefs.inapp", USERS_PREF_INAPP_DEFAULT);
+	/* accounts made before languages existed (or holding a stray value) speak English */
+	char *loc = dup_utf8(doc, "locale");
+	snprintf(u->locale, sizeof(u->locale), "%s",
+		 users_locale_valid(loc) ? loc : USERS_LOCALE_DEFAULT);
+	free(loc);
 	if (with_hash)
 		u->password_hash = dup_utf8(doc, "password_hash");
 	u->tokens_valid_after = get_int(doc, "tokens_valid_after");
@@ -260,13 +271,14 @@ enum users_rc users_create(const char *name, const char *email, const char *phon
 	bson_oid_t oid;
 	bson_oid_init(&oid, NULL);
 	int64_t now = time_now_ms();
-	bson_t *doc = BCON_NEW(
-	    "_id", BCON_OID(&oid), "name", BCON_UTF8(name), "email", BCON_UTF8(email), "phone",
-	    BCON_UTF8(phone), "role", BCON_UTF8(role), "password_hash", BCON_UTF8(password_hash),
-	    "disabled", BCON_BOOL(false), "prefs", "{", "email",
-	    BCON_BOOL(USERS_PREF_EMAIL_DEFAULT), "sms", BCON_BOOL(USERS_PREF_SMS_DEFAULT), "inapp",
-	    BCON_BOOL(USERS_PREF_INAPP_DEFAULT), "}", "tokens_valid_after", BCON_INT64(0),
-	    "created_at", BCON_DATE_TIME(now), "updated_at", BCON_DATE_TIME(now));
+	bson_t *doc =
+	    BCON_NEW("_id", BCON_OID(&oid), "name", BCON_UTF8(name), "email", BCON_UTF8(email),
+		     "phone", BCON_UTF8(phone), "role", BCON_UTF8(role), "password_hash",
+		     BCON_UTF8(password_hash), "disabled", BCON_BOOL(false), "prefs", "{", "email",
+		     BCON_BOOL(USERS_PREF_EMAIL_DEFAULT), "sms", BCON_BOOL(USERS_PREF_SMS_DEFAULT),
+		     "inapp", BCON_BOOL(USERS_PREF_INAPP_DEFAULT), "}", "locale",
+		     BCON_UTF8(USERS_LOCALE_DEFAULT), "tokens_valid_after", BCON_INT64(0),
+		     "created_at", BCON_DATE_TIME(now), "updated_at", BCON_DATE_TIME(now));
 	/* The unique email index decides between concurrent registrations. */
 	enum db_claim_result r = db_claim("users", doc, err);
 	if (r == DB_CLAIM_WON && out)
@@ -289,6 +301,8 @@ enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bso
 		BSON_APPEND_BOOL(&set, "prefs.sms", p->pref_sms);
 	if (p->set_pref_inapp)
 		BSON_APPEND_BOOL(&set, "prefs.inapp", p->pref_inapp);
+	if (p->locale)
+		BSON_APPEND_UTF8(&set, "locale", p->locale);
 	if (p->role)
 		BSON_APPEND_UTF8(&set, "role", p->role);
 	if (p->set_disabled)
@@ -393,7 +407,8 @@ void users_free_list(struct user *items, size_t n)
 }
 
 bool users_get_contact_named(const bson_oid_t *id, char **name, char **email, char **phone,
-			     bool *pref_email, bool *pref_sms, bool *pref_inapp, bson_error_t *err)
+			     bool *pref_email, bool *pref_sms, bool *pref_inapp, char *locale,
+			     bson_error_t *err)
 {
 	struct user u;
 	memset(err, 0, sizeof(*err));
@@ -423,6 +438,8 @@ bool users_get_contact_named(const bson_oid_t *id, char **name, char **email, ch
 		*pref_sms = u.pref_sms && !u.disabled;
 	if (pref_inapp)
 		*pref_inapp = u.pref_inapp;
+	if (locale)
+		snprintf(locale, USERS_LOCALE_LEN, "%s", u.locale);
 	users_clear(&u);
 	return true;
 }

@@ -24,6 +24,9 @@
 #define USERS_PREF_EMAIL_DEFAULT true
 #define USERS_PREF_SMS_DEFAULT	 false
 #define USERS_PREF_INAPP_DEFAULT true
+/* The languages of the app and of notifications; accounts without a choice speak English. */
+#define USERS_LOCALE_DEFAULT "en"
+#define USERS_LOCALE_LEN     4 /* "en", "hi", "kn" + NUL */
 
 struct user {
 	bson_oid_t oid;
@@ -34,11 +37,12 @@ struct user {
 	char role[16]; /* "citizen" | "staff" | "admin" */
 	bool disabled;
 	bool pref_email, pref_sms, pref_inapp;
-	char *password_hash;	    /* malloc'd; NULL unless the lookup asked for it */
-	int64_t tokens_valid_after; /* seconds; tokens with an older iat are refused ... */
-	char keep_jti[64];	    /* ... except this one (the session that changed it) */
-	int64_t created_at;	    /* ms */
-	int64_t updated_at;	    /* ms */
+	char locale[USERS_LOCALE_LEN]; /* "en" | "hi" | "kn" */
+	char *password_hash;	       /* malloc'd; NULL unless the lookup asked for it */
+	int64_t tokens_valid_after;    /* seconds; tokens with an older iat are refused ... */
+	char keep_jti[64];	       /* ... except this one (the session that changed it) */
+	int64_t created_at;	       /* ms */
+	int64_t updated_at;	       /* ms */
 };
 
 /* Frees the strings of `u` and zeroes it. Safe on a zeroed struct. */
@@ -54,6 +58,8 @@ bool users_email_valid(const char *email);
 bool users_phone_valid(const char *phone);
 /* Whether `role` is one of citizen, staff, admin. */
 bool users_role_valid(const char *role);
+/* Whether `locale` is one the app speaks: "en", "hi" or "kn". */
+bool users_locale_valid(const char *locale);
 
 enum users_rc { USERS_OK = 0, USERS_NOT_FOUND = 1, USERS_DUP = 2, USERS_ERR = -1 };
 
@@ -81,6 +87,7 @@ struct user_patch {
 	bool set_pref_email, pref_email;
 	bool set_pref_sms, pref_sms;
 	bool set_pref_inapp, pref_inapp;
+	const char *locale; /* valid per users_locale_valid */
 	const char *role;
 	bool set_disabled, disabled;
 	const char *password_hash;
@@ -107,8 +114,10 @@ void users_free_list(struct user *items, size_t n);
  * stored) and the preference flags are set (defaults when the account has none stored). Returns
  * false when the user does not exist (err->code == 0) or on a database error
  * (err->code != 0; db_is_unavailable(err) tells a retryable outage). Any out pointer may
- * be NULL. A disabled account exists, with its mail and SMS preferences reported off. */
+ * be NULL. A disabled account exists, with its mail and SMS preferences reported off.
+ * `locale` (may be NULL; USERS_LOCALE_LEN bytes) receives the account's language. */
 bool users_get_contact_named(const bson_oid_t *id, char **name, char **email, char **phone,
-			     bool *pref_email, bool *pref_sms, bool *pref_inapp, bson_error_t *err);
+			     bool *pref_email, bool *pref_sms, bool *pref_inapp, char *locale,
+			     bson_error_t *err);
 
 #endif

@@ -98,18 +98,22 @@ char *mail_encode_header_text(const char *s)
 {
 	if (!needs_encoding(s))
 		return strdup(s);
-	/* 45 raw bytes → 60 base64 chars + 12 of "=?UTF-8?B?" "?=" = 72 ≤ 75 (RFC 2047 §2). */
+	/* 45 raw bytes → 60 base64 chars + 12 of "=?UTF-8?B?" "?=" = 72 ≤ 75 (RFC 2047 §2); a
+	 * folded line is " " + that word. The first word shares its line with the field name
+	 * ("Subject: ", 9 chars), so it takes 39 bytes: 9 + 12 + 52 = 73, and every line of a
+	 * header holding encoded-words stays within the 76 characters RFC 2047 §2 allows. */
 	struct strbuf b = {0};
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), i = 0;
 	bool first = true;
 	while (i < n) {
-		size_t take_n = n - i < 45 ? n - i : 45;
+		size_t max = first ? 39 : 45;
+		size_t take_n = n - i < max ? n - i : max;
 		/* never split a UTF-8 sequence: back up over continuation bytes */
 		while (i + take_n < n && take_n > 0 && (p[i + take_n] & 0xC0) == 0x80)
 			take_n--;
 		if (take_n == 0)
-			take_n = n - i < 45 ? n - i : 45; /* invalid UTF-8: cut anyway */
+			take_n = n - i < max ? n - i : max; /* invalid UTF-8: cut anyway */
 		if (!first)
 			strbuf_add(&b, "\r\n "); /* folding whitespace between encoded-words */
 		strbuf_add(&b, "=?UTF-8?B?");

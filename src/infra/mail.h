@@ -30,8 +30,9 @@ struct mail_msg {
 bool mail_addr_spec(const char *mailbox, char *out, size_t outlen);
 /* Whether a header value is safe: no CR, LF or other control character except TAB. */
 bool mail_header_safe(const char *value);
-/* RFC 2047 "B" encoding of `s` as UTF-8 encoded-words (folded, each at most 75 chars,
- * never splitting a character) when it holds non-ASCII bytes or "=?"; otherwise a copy.
+/* RFC 2047 "B" encoding of `s` as UTF-8 encoded-words (folded, each at most 75 chars and the
+ * first short enough to share a line with a field name of up to 9 chars within 76, never
+ * splitting a character) when it holds non-ASCII bytes or "=?"; otherwise a copy.
  * Returns a malloc'd string (caller frees) or NULL on OOM. */
 char *mail_encode_header_text(const char *s);
 /* Builds the full message with CRLF line ends. Returns a malloc'd string (caller frees),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Browser end-to-end suite. Usage: tests/browser/run.sh
+# Browser end-to-end suite (e2e.test.mjs, then i18n.test.mjs: the resident flow in Hindi and
+# Kannada). Usage: tests/browser/run.sh
 #   E2E_BASE_URL   the stack to test (default http://127.0.0.1:8080, e.g. scripts/stack.sh start)
 #   E2E_MOCK=1     start lib/mock-server.mjs (an in-memory stand-in for the API) instead
 #   CHROMIUM_PATH  default /usr/bin/chromium (Debian's package; never a downloaded browser)
@@ -38,7 +39,7 @@ tap=$(mktemp)
 node --test --test-concurrency=1 \
 	--test-reporter=spec --test-reporter-destination=stdout \
 	--test-reporter=tap --test-reporter-destination="$tap" \
-	e2e.test.mjs
+	e2e.test.mjs i18n.test.mjs
 rc=$?
 pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -1)
 fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -1)

@@ -32,7 +32,7 @@ test('register → me → patch → password → logout', async (t) => {
   if (reg.status === 404) return t.skip('auth routes not deployed');
   assert.equal(reg.status, 201, reg.text);
   assert.equal(reg.json.token_type, 'bearer');
-  assert.deepEqual(Object.keys(reg.json.user).sort(), ['email', 'id', 'name', 'phone', 'role']);
+  assert.deepEqual(Object.keys(reg.json.user).sort(), ['email', 'id', 'locale', 'name', 'phone', 'role']);
   assert.equal(reg.json.user.email, body.email.trim().toLowerCase());
   assert.equal(reg.json.user.role, 'citizen');
   const token = reg.json.access_token;

@@ -139,7 +139,8 @@ static void register_and_me(void **state)
 	assert_string_equal(jsonx_str(C.json, "token_type"), "bearer");
 	char *tok = strdup(jsonx_str(C.json, "access_token"));
 	json_object *u = json_object_object_get(C.json, "user");
-	assert_int_equal(json_object_object_length(u), 5);
+	assert_int_equal(json_object_object_length(u), 6);
+	assert_string_equal(jsonx_str(u, "locale"), "en"); /* new accounts speak English */
 	assert_int_equal(strlen(jsonx_str(u, "id")), 24);
 	assert_string_equal(jsonx_str(u, "name"), "Asha Rao");
 	assert_string_equal(jsonx_str(u, "email"), "asha.rao@example.com");
@@ -329,7 +330,7 @@ static void login_ok_and_uniform_failures(void **state)
 	assert_string_equal(jsonx_str(C.json, "token_type"), "bearer");
 	assert_string_equal(jsonx_str(json_object_object_get(C.json, "user"), "email"),
 			    "lena@example.com");
-	assert_int_equal(json_object_object_length(json_object_object_get(C.json, "user")), 5);
+	assert_int_equal(json_object_object_length(json_object_object_get(C.json, "user")), 6);
 
 	/* same answer for a wrong password and an unknown email, with comparable timing:
 	 * both do one Argon2 verification (a heavier cost here so it dominates) */

@@ -434,7 +434,7 @@ static void event_stores_inapp_publishes_and_queues_email(void **state)
 	assert_non_null(em);
 	assert_string_equal(itu_str_of(em, "status"), "queued");
 	assert_string_equal(itu_str_of(em, "to"), "asha@example.com");
-	assert_non_null(strstr(itu_str_of(em, "html"), "<html>"));
+	assert_non_null(strstr(itu_str_of(em, "html"), "<html lang=\"en\">"));
 	assert_int_equal(itu_int_of(em, "attempts"), 0);
 	/* the email greets the account's name (users_get_contact_named) */
 	assert_true(strncmp(itu_str_of(em, "body"), "Hello Asha Rao,\r\n", 17) == 0);

@@ -13,5 +13,5 @@ bool users_get_contact(const bson_oid_t *id, char **email, char **phone, bool *p
 		       bool *pref_sms, bool *pref_inapp, bson_error_t *err)
 {
 	return users_get_contact_named(id, NULL, email, phone, pref_email, pref_sms, pref_inapp,
-				       err);
+				       NULL, err);
 }

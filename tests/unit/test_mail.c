@@ -131,6 +131,8 @@ static void encodes_non_ascii_subject(void **state)
 			p += 3;
 	}
 	assert_string_equal(decoded, subj);
+	/* the first word leaves room for "Subject: " within the 76 characters of a line */
+	assert_true(strcspn(enc, "\r") + strlen("Subject: ") <= 76);
 	free(enc);
 	/* plain ASCII stays as it is; "=?" in plain text is encoded so it is not misread */
 	enc = mail_encode_header_text("Pickup scheduled");

@@ -50,7 +50,7 @@ static void every_event_renders(void **state)
 		assert_true(strlen(m.title) > 0);
 		assert_true(strlen(m.text) > 10);
 		assert_non_null(strstr(m.email_text, m.text));
-		assert_non_null(strstr(m.email_html, "<html>"));
+		assert_non_null(strstr(m.email_html, "<html lang=\"en\">"));
 		assert_true(strlen(m.sms) <= NOTIFY_SMS_MAX);
 		assert_non_null(strstr(m.email_text,
 				       "https://swmra.example/requests/65a1b2c3d4e5f60718293a4b"));
@@ -257,10 +257,79 @@ static void doc_to_json_shape(void **state)
 	bson_destroy(d);
 }
 
+/* Every event renders in every language, with its own title, no English words left and
+ * no unfilled {slot}; an unknown locale falls back to English. */
+static void every_event_in_every_language(void **state)
+{
+	(void)state;
+	const char *events[] = {"submitted", "scheduled",    "rescheduled", "cancelled",
+				"enroute",   "onsite",	     "collecting",  "collected",
+				"handover",  "verification", "failed",	    "completed",
+				"reminder"};
+	const char *locales[] = {"hi", "kn"};
+	json_object *d = data();
+	json_object_object_add(d, "points", json_object_new_int(10));
+	json_object_object_add(d, "reason", json_object_new_string("gate locked"));
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+			struct notify_message m, en;
+			assert_true(notify_render_locale(events[i], d, "Aditi", locales[l], &m));
+			assert_true(notify_render_for(events[i], d, "Aditi", &en));
+			assert_string_not_equal(m.title, en.title);
+			assert_string_not_equal(m.text, en.text);
+			assert_null(strchr(m.text, '{'));
+			assert_null(strstr(m.text, "pickup"));
+			assert_null(strstr(m.email_text, "Hello"));
+			assert_non_null(strstr(m.email_text, "Aditi"));
+			assert_non_null(strstr(m.email_text, m.text));
+			assert_true(strlen(m.sms) <= NOTIFY_SMS_MAX);
+			notify_message_free(&m);
+			notify_message_free(&en);
+		}
+	struct notify_message m;
+	assert_true(notify_render_locale("scheduled", d, NULL, "fr", &m));
+	assert_string_equal(m.title, "Pickup scheduled");
+	notify_message_free(&m);
+	json_object_put(d);
+}
+
+static void hindi_and_kannada_texts(void **state)
+{
+	(void)state;
+	json_object *d = data();
+	struct notify_message m;
+	assert_true(notify_render_locale("scheduled", d, "Aditi", "hi", &m));
+	assert_string_equal(m.title, "पिकअप का समय तय");
+	assert_string_equal(m.text, "आपका ई-कचरे का पिकअप शुक्र, 27 नवंबर 2026, 09:00\xE2\x80\x93"
+				    "11:00 IST के लिए तय हो गया है।");
+	assert_true(starts_with(m.email_text, "नमस्ते Aditi,\r\n\r\n"));
+	assert_non_null(strstr(m.email_html, "<html lang=\"hi\">"));
+	assert_non_null(strstr(m.email_html, ">अपना अनुरोध देखें</a>"));
+	notify_message_free(&m);
+	json_object_object_add(d, "points", json_object_new_int(1));
+	assert_true(notify_render_locale("completed", d, NULL, "hi", &m));
+	assert_non_null(strstr(m.text, "आपको 1 अंक मिला।"));
+	assert_true(starts_with(m.email_text, "नमस्ते,\r\n"));
+	notify_message_free(&m);
+	assert_true(notify_render_locale("reminder", d, NULL, "kn", &m));
+	assert_string_equal(m.text, "ನೆನಪಿರಲಿ: ನಿಮ್ಮ ಇ-ತ್ಯಾಜ್ಯದ ಪಿಕಪ್ ಸಮಯ ಶುಕ್ರ, 27 ನವೆಂಬರ್ 2026, "
+				    "09:00\xE2\x80\x93"
+				    "11:00 IST. ದಯವಿಟ್ಟು ಕಸವನ್ನು ಸಿದ್ಧವಾಗಿಡಿ.");
+	assert_true(starts_with(m.sms, "SWMRA: ನೆನಪಿರಲಿ"));
+	notify_message_free(&m);
+	json_object_object_add(d, "points", json_object_new_int(10));
+	assert_true(notify_render_locale("completed", d, NULL, "kn", &m));
+	assert_non_null(strstr(m.text, "ನಿಮಗೆ 10 ಅಂಕಗಳು ಸಿಕ್ಕಿವೆ."));
+	notify_message_free(&m);
+	json_object_put(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_event_renders),
+	    cmocka_unit_test(every_event_in_every_language),
+	    cmocka_unit_test(hindi_and_kannada_texts),
 	    cmocka_unit_test(slot_in_service_zone),
 	    cmocka_unit_test(zone_abbreviation_follows_dst),
 	    cmocka_unit_test(greets_by_name),

@@ -1,5 +1,5 @@
 import { API_BASE, TOKEN_KEY, UNAUTHORIZED_EVENT } from './config';
-import { t } from '../i18n';
+import { currentLocale, t, type MessageKey } from '../i18n';
 
 export type FieldErrors = Record<string, string>;
 
@@ -33,6 +33,41 @@ export function locToField(loc: (string | number)[] | undefined): string {
   return parts.map(String).join('.');
 }
 
+/**
+ * The API's `detail` is English (logs, scripts, support), written for people: the English UI
+ * shows it as it is. In other languages the app shows its own message for each error it
+ * knows, matched on the detail's start (the API may add specifics after it), and for any
+ * other a message for its status class.
+ */
+const KNOWN_DETAILS: [prefix: string, key: MessageKey][] = [
+  ['Invalid credentials', 'error.invalidCredentials'],
+  ['Account disabled', 'error.accountDisabled'],
+  ['Too many failed attempts', 'error.tooManyAttempts'],
+  ['Email already exists', 'error.emailExists'],
+  ['Slot is full', 'error.slotFull'],
+  ['Slot not available', 'error.slotUnavailable'],
+  ['Too late', 'error.tooLate'],
+  ['Only drafts can be', 'error.notDraft'],
+  ['Cannot confirm a slot', 'error.cannotConfirm'],
+  ['You cannot demote or disable your own account', 'error.selfDemote'],
+  ['Only JPEG, PNG or WebP', 'photos.badTypeGeneric'],
+];
+
+/** The app's own message for an API error answer (status + English detail). */
+export function localizedError(status: number, detail: string): string {
+  if (currentLocale() === 'en') return detail;
+  for (const [prefix, key] of KNOWN_DETAILS) if (detail.startsWith(prefix)) return t(key);
+  if (status === 401) return t('error.unauthorized');
+  if (status === 403) return t('error.forbidden');
+  if (status === 404) return t('error.notFound');
+  if (status === 409) return t('error.conflict');
+  if (status === 413) return t('upload.tooLarge');
+  if (status === 429) return t('error.rateLimited');
+  if (status >= 500) return t('error.server');
+  if (status === 400 || status === 422) return t('error.invalid');
+  return t('error.generic', { status });
+}
+
 /** Builds an ApiError from a status and a parsed body (`{detail: string | ValidationItem[]}`). */
 export function errorFromBody(status: number, body: unknown, retryAfter?: number): ApiError {
   const detail = (body && typeof body === 'object' ? (body as { detail?: unknown }).detail : undefined) ?? undefined;
@@ -41,13 +76,14 @@ export function errorFromBody(status: number, body: unknown, retryAfter?: number
     const messages: string[] = [];
     for (const item of detail as ValidationItem[]) {
       const field = locToField(item.loc);
-      const msg = item.msg || t('error.invalid');
+      // Field messages are the API's English: other languages get a translated generic one.
+      const msg = currentLocale() === 'en' && item.msg ? item.msg : t('error.fieldInvalid');
       if (field && !fields[field]) fields[field] = msg;
       messages.push(field ? `${field}: ${msg}` : msg);
     }
     return new ApiError(status, messages[0] ? t('error.validation') : t('error.invalid'), fields, retryAfter);
   }
-  if (typeof detail === 'string' && detail) return new ApiError(status, detail, {}, retryAfter);
+  if (typeof detail === 'string' && detail) return new ApiError(status, localizedError(status, detail), {}, retryAfter);
   if (status === 429) return new ApiError(status, t('error.rateLimited'), {}, retryAfter);
   if (status >= 500) return new ApiError(status, t('error.server'), {}, retryAfter);
   return new ApiError(status, t('error.generic', { status }), {}, retryAfter);

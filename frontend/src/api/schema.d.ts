@@ -146,8 +146,9 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change name, phone or notification preferences
-         * @description Role: citizen (any signed-in account). Only the given fields change.
+         * Change name, phone, language or notification preferences
+         * @description Role: citizen (any signed-in account). Only the given fields change. `locale` other
+         *     than en, hi or kn is a 422 at `["body","locale"]`.
          */
         patch: operations["authMePatch"];
         trace?: never;
@@ -1288,7 +1289,16 @@ export interface components {
             email: string;
             phone: string;
             role: components["schemas"]["Role"];
+            locale: components["schemas"]["Locale"];
         };
+        /**
+         * @description The account's language (English, Hindi, Kannada): the web app's language once signed
+         *     in, and the language of its emails, SMS and push notifications. New accounts get `en`
+         *     (the web app then saves the language its owner was using). API error `detail` texts
+         *     stay English whatever the locale.
+         * @enum {string}
+         */
+        Locale: "en" | "hi" | "kn";
         Me: {
             id: components["schemas"]["ObjectId"];
             name: string;
@@ -1296,6 +1306,7 @@ export interface components {
             email: string;
             phone: string;
             role: components["schemas"]["Role"];
+            locale: components["schemas"]["Locale"];
             prefs: WithRequired<components["schemas"]["NotificationPrefs"], "email" | "sms" | "inapp">;
         };
         AdminUser: {
@@ -1306,6 +1317,7 @@ export interface components {
             /** @description null only for accounts made outside the API */
             phone: string | null;
             role: components["schemas"]["Role"];
+            locale: components["schemas"]["Locale"];
             prefs: WithRequired<components["schemas"]["NotificationPrefs"], "email" | "sms" | "inapp">;
             disabled: boolean;
             /** Format: date-time */
@@ -1339,6 +1351,7 @@ export interface components {
             name?: string;
             phone?: string;
             prefs?: components["schemas"]["NotificationPrefs"];
+            locale?: components["schemas"]["Locale"];
         };
         /** @enum {string} */
         Category: "organic" | "recyclable" | "hazardous" | "e-waste" | "bulk" | "other";

@@ -5,6 +5,7 @@ import { authStore, isAdmin, isStaff, logout } from '../stores/auth';
 import { rewardsStore } from '../stores/rewards';
 import { useOnline } from '../lib/hooks';
 import { NotificationBell } from './NotificationBell';
+import { LanguageSwitcher } from './LanguageSwitcher';
 import { t } from '../i18n';
 import { Logo } from './Logo';
 import { ErrorBoundary } from './ErrorBoundary';
@@ -72,6 +73,7 @@ export function Layout() {
               <span className="sr-only"> {t('header.pointsLabel')}</span>
             </Link>
             <NotificationBell />
+            <LanguageSwitcher className="hidden md:flex" />
             <button
               type="button"
               className="inline-flex h-11 w-11 items-center justify-center rounded-lg text-gray-900 hover:bg-brand-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-700 md:hidden"
@@ -137,6 +139,8 @@ export function Layout() {
               </>
             )}
             <div className="flex flex-col gap-1 md:ml-auto md:flex-row md:items-center">
+              {/* narrow screens: the header has no room, the menu holds the switcher */}
+              <LanguageSwitcher className="px-3 py-1 md:hidden" />
               <NavLink to="/profile" className={navClass}>
                 {t('nav.profile', { name: user?.name ?? '' })}
               </NavLink>

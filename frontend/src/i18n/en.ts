@@ -1,7 +1,7 @@
 /**
- * Every user-visible string of the app, in one flat catalogue. A translation is a copy of this
- * object with the same keys (see setCatalogue in ./index.ts). `{name}` placeholders are filled
- * by t(); keys ending in `_one` / `_other` are plural forms chosen by the `count` variable.
+ * Every user-visible string of the app, in one flat catalogue of ICU MessageFormat messages
+ * (`{name}` placeholders, `{count, plural, one {…} other {…}}` plurals). hi.ts and kn.ts are
+ * typed against these keys, and i18n.test.ts checks every key and every message parses.
  */
 export const en = {
   // App shell
@@ -31,6 +31,10 @@ export const en = {
   'header.points': '{points} pts',
   'header.pointsLabel': '(recycling points, open rewards)',
 
+  // Language switcher (each language is named in its own script in every catalogue)
+  'locale.label': 'Language',
+  'locale.saveFailed': 'The language could not be saved to your profile. It applies on this device only.',
+
   // Common
   'common.loading': 'Loading…',
   'common.optional': 'optional',
@@ -53,6 +57,21 @@ export const en = {
   'error.unknown': 'Something went wrong.',
   'error.invalid': 'Some details are not valid.',
   'error.validation': 'Please correct the highlighted fields.',
+  'error.fieldInvalid': 'This value is not accepted.',
+  'error.unauthorized': 'Please sign in again.',
+  'error.forbidden': 'You are not allowed to do that.',
+  'error.notFound': 'That could not be found. It may have been removed.',
+  'error.conflict': 'Someone changed this at the same time. Reload the page and try again.',
+  'error.invalidCredentials': 'The email or password is wrong.',
+  'error.accountDisabled': 'This account has been disabled. Contact the city office.',
+  'error.tooManyAttempts': 'Too many failed sign-in attempts. Please try again later.',
+  'error.emailExists': 'An account with this email already exists. Sign in instead.',
+  'error.slotFull': 'That slot has just filled up. Please choose another one.',
+  'error.slotUnavailable': 'That slot is not available. Please choose another one.',
+  'error.tooLate': 'It is too late to change this pickup.',
+  'error.notDraft': 'This request has already been sent, so it can no longer be changed here.',
+  'error.cannotConfirm': 'The slot cannot be confirmed in the request’s current state.',
+  'error.selfDemote': 'You cannot remove your own admin access or disable your own account.',
   'upload.tooLarge': 'That photo is too large (10 MB at most).',
 
   // Validation
@@ -169,8 +188,7 @@ export const en = {
   'dashboard.pointsBody': 'Earned for completed recyclable, e-waste and hazardous pickups.',
   'dashboard.viewRewards': 'See rewards',
   'dashboard.recent': 'Recent activity',
-  'dashboard.viewAll_one': 'View all ({count})',
-  'dashboard.viewAll_other': 'View all ({count})',
+  'dashboard.viewAll': 'View all ({count, number})',
   'dashboard.updates': 'Latest updates',
 
   // Requests
@@ -180,8 +198,7 @@ export const en = {
   'requests.empty': 'No requests yet',
   'requests.emptyBody': 'Create your first pickup request.',
   'requests.emptyFiltered': 'No requests with status “{status}”.',
-  'requests.count_one': '{count} request',
-  'requests.count_other': '{count} requests',
+  'requests.count': '{count, plural, one {# request} other {# requests}}',
   'request.slotOn': 'Pickup {slot}',
   'request.createdOn': 'Requested {date}',
   'pagination.label': 'Pages',
@@ -236,10 +253,8 @@ export const en = {
   'slots.loading': 'Loading free slots…',
   'slots.none': 'No free slots on {date}. Try another day.',
   'slots.outOfRange': 'Choose a date between today and {days} days ahead.',
-  'slots.available_one': '{count} slot available',
-  'slots.available_other': '{count} slots available',
-  'slots.seatsLeft_one': '{count} of {capacity} seats left',
-  'slots.seatsLeft_other': '{count} of {capacity} seats left',
+  'slots.available': '{count, plural, one {# slot available} other {# slots available}}',
+  'slots.seatsLeft': '{count, plural, one {# of {capacity} seats left} other {# of {capacity} seats left}}',
 
   'photos.label': 'Photos of the waste',
   'photos.hint': 'Up to {max} photos, JPEG, PNG or WebP, 10 MB each. They upload as soon as you pick them.',
@@ -251,6 +266,7 @@ export const en = {
   'photos.remove': 'Remove {name}',
   'photos.tooMany': 'You can add at most {max} photos.',
   'photos.badType': '{name} is not a JPEG, PNG or WebP image.',
+  'photos.badTypeGeneric': 'Only JPEG, PNG or WebP images can be uploaded.',
   'photos.tooBig': '{name} is larger than 10 MB.',
   'photos.waitUploads': 'Please wait until all photos have uploaded.',
   'photos.fixFailed': 'Some photos failed to upload: try again or remove them.',
@@ -343,16 +359,13 @@ export const en = {
   'draft.keep': 'Keep the draft',
   'draft.discarded': 'The draft was discarded.',
   'draft.cardHint': 'Not sent yet — open to continue',
-  'draft.dashboard_one': 'You have {count} unsent draft',
-  'draft.dashboard_other': 'You have {count} unsent drafts',
+  'draft.dashboard': '{count, plural, one {You have # unsent draft} other {You have # unsent drafts}}',
   'draft.dashboardBody': 'Drafts are not sent to the city until you submit them.',
-  'draft.dashboardLink_one': 'Open the draft',
-  'draft.dashboardLink_other': 'See your drafts',
+  'draft.dashboardLink': '{count, plural, one {Open the draft} other {See your drafts}}',
 
   // Notifications
   'bell.label': 'Notifications',
-  'bell.labelUnread_one': 'Notifications, {count} unread',
-  'bell.labelUnread_other': 'Notifications, {count} unread',
+  'bell.labelUnread': 'Notifications, {count, number} unread',
   'bell.noneUnread': 'No unread notifications',
   'bell.panel': 'Notifications',
   'bell.viewAll': 'All notifications',
@@ -422,8 +435,7 @@ export const en = {
   'staff.searchButton': 'Search',
   'staff.clear': 'Clear filters',
   'staff.board': 'Pipeline board',
-  'staff.count_one': '{count} request matches',
-  'staff.count_other': '{count} requests match',
+  'staff.count': '{count, plural, one {# request matches} other {# requests match}}',
   'staff.columnEmpty': 'Nothing here.',
   'staff.special': 'special',
   'staff.submittedOn': 'submitted {date}',
@@ -456,8 +468,7 @@ export const en = {
   'users.subtitle': 'Give staff access, or disable an account.',
   'users.search': 'Search by name or email',
   'users.empty': 'No users match.',
-  'users.caption_one': '{count} user',
-  'users.caption_other': '{count} users',
+  'users.caption': '{count, plural, one {# user} other {# users}}',
   'users.role': 'Role',
   'users.allRoles': 'All roles',
   'users.roleFor': 'Role for {name}',
@@ -515,8 +526,7 @@ export const en = {
   'overrides.closedHint': 'No slots are offered at all.',
   'overrides.capacity': 'Seats per slot',
   'overrides.isClosed': 'closed',
-  'overrides.seats_one': '{count} seat per slot',
-  'overrides.seats_other': '{count} seats per slot',
+  'overrides.seats': '{count, plural, one {# seat per slot} other {# seats per slot}}',
   'overrides.delete': 'Remove override: {what}',
   'overrides.deleted': 'Override removed.',
   'overrides.submit': 'Add override',
@@ -526,8 +536,7 @@ export const en = {
   'system.subtitle': 'Scheduled jobs and the queues they work through.',
   'system.refresh': 'Refresh',
   'system.jobs': 'Scheduled jobs',
-  'system.jobsCaption_one': '{count} job',
-  'system.jobsCaption_other': '{count} jobs',
+  'system.jobsCaption': '{count, plural, one {# job} other {# jobs}}',
   'system.noJobs': 'No job has run on this database yet.',
   'system.job': 'Job',
   'system.lastRun': 'Last run',
@@ -582,7 +591,5 @@ export const en = {
   'apiKeys.revokedDone': 'Key revoked.',
 } as const;
 
-type Keys = keyof typeof en;
-type Base<K> = K extends `${infer B}_${'one' | 'other' | 'few' | 'many' | 'two' | 'zero'}` ? B : K;
-/** Keys accepted by t(): plural keys are used without their `_one` / `_other` suffix. */
-export type MessageKey = Base<Keys>;
+/** Keys accepted by t(). */
+export type MessageKey = keyof typeof en;

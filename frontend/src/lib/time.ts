@@ -1,4 +1,4 @@
-import { LOCALE } from '../i18n';
+import { intlLocale } from '../i18n';
 
 /**
  * Times are shown in the service's time zone (Asia/Kolkata by default, VITE_SERVICE_TZ to
@@ -8,7 +8,7 @@ import { LOCALE } from '../i18n';
 export const SERVICE_TZ: string = (import.meta.env.VITE_SERVICE_TZ as string | undefined) || 'Asia/Kolkata';
 
 function fmt(opts: Intl.DateTimeFormatOptions, tz = SERVICE_TZ) {
-  return new Intl.DateTimeFormat(LOCALE, { timeZone: tz, ...opts });
+  return new Intl.DateTimeFormat(intlLocale(), { timeZone: tz, ...opts });
 }
 
 function valid(iso: string | null | undefined): Date | null {
@@ -121,7 +121,7 @@ export function relativeTime(iso: string, now = Date.now()): string {
   const d = valid(iso);
   if (!d) return '';
   const diff = (d.getTime() - now) / 1000;
-  const rtf = new Intl.RelativeTimeFormat(LOCALE, { numeric: 'auto' });
+  const rtf = new Intl.RelativeTimeFormat(intlLocale(), { numeric: 'auto' });
   const abs = Math.abs(diff);
   if (abs < 60) return rtf.format(Math.round(diff), 'second');
   if (abs < 3600) return rtf.format(Math.round(diff / 60), 'minute');

@@ -1,6 +1,7 @@
 import { createStore } from '../lib/store';
 import { ApiError, getToken, setToken } from '../api/client';
 import { authApi } from '../api/endpoints';
+import { adoptProfileLocale, currentLocale, setLocale, type Locale } from '../i18n';
 import type { User } from '../api/types';
 
 export interface AuthState {
@@ -43,6 +44,7 @@ export async function bootstrapAuth(): Promise<void> {
   try {
     const user = await authApi.me();
     cacheUser(user);
+    adoptProfileLocale(user.locale);
     if (getToken() === token) authStore.set({ token, user, status: 'ready' });
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 403 || err.status === 404)) {
@@ -56,7 +58,8 @@ export async function bootstrapAuth(): Promise<void> {
   }
 }
 
-function startSession(token: string, user: User) {
+function startSession(token: string, user: User, adoptLocale = true) {
+  if (adoptLocale) adoptProfileLocale(user.locale);
   setToken(token);
   cacheUser(user);
   authStore.set({ token, user, status: 'ready' });
@@ -75,7 +78,18 @@ export async function signup(input: { name: string; email: string; phone: string
     phone: input.phone.trim(),
     password: input.password,
   });
-  startSession(res.access_token, res.user);
+  // A new account speaks the language its owner was using here (browser default or choice).
+  const ui = currentLocale();
+  startSession(res.access_token, res.user, false);
+  if (res.user.locale !== ui) {
+    try {
+      const user = await authApi.updateMe({ locale: ui });
+      setUser(user);
+      return user;
+    } catch {
+      /* the account keeps the server default; the switcher can change it later */
+    }
+  }
   return res.user;
 }
 
@@ -138,6 +152,17 @@ export async function logout(): Promise<void> {
 export function setUser(user: User): void {
   cacheUser(user);
   authStore.set({ user });
+}
+
+/**
+ * The switcher's choice: applied at once, remembered on this device, and saved on the
+ * profile when signed in (so emails, SMS and push follow). Rejects when the save fails.
+ */
+export async function chooseLocale(l: Locale): Promise<void> {
+  setLocale(l);
+  const { token, user } = authStore.get();
+  if (!token || !user || user.locale === l) return;
+  setUser(await authApi.updateMe({ locale: l }));
 }
 
 export function isStaff(user: User | null | undefined): boolean {

@@ -7,10 +7,25 @@ export const citizen: User = {
   email: 'asha@example.com',
   phone: '+91 98765 43210',
   role: 'citizen',
+  locale: 'en',
   prefs: { email: true, sms: false, inapp: true },
 };
-export const staffUser: User = { id: 's1', name: 'Sam Staff', email: 'staff@example.com', phone: '0800 123 456', role: 'staff' };
-export const adminUser: User = { id: 'a1', name: 'Ada Admin', email: 'admin@example.com', phone: '0800 123 457', role: 'admin' };
+export const staffUser: User = {
+  id: 's1',
+  name: 'Sam Staff',
+  email: 'staff@example.com',
+  phone: '0800 123 456',
+  role: 'staff',
+  locale: 'en',
+};
+export const adminUser: User = {
+  id: 'a1',
+  name: 'Ada Admin',
+  email: 'admin@example.com',
+  phone: '0800 123 457',
+  role: 'admin',
+  locale: 'en',
+};
 
 /** An account as GET /admin/users lists it. */
 export function asAdminUser(u: User, over: Partial<AdminUser> = {}): AdminUser {

@@ -25,14 +25,14 @@ export async function launch() {
 }
 
 /** A fresh browser context (its own storage: a separate person). */
-export async function newPage(browser, { mobile = false, serviceWorkers = 'block' } = {}) {
+export async function newPage(browser, { mobile = false, serviceWorkers = 'block', locale = 'en-IN' } = {}) {
   const context = await browser.newContext({
     baseURL: BASE_URL,
     viewport: mobile ? { width: 390, height: 844 } : { width: 1280, height: 800 },
     deviceScaleFactor: 1,
     isMobile: mobile,
     hasTouch: mobile,
-    locale: 'en-IN',
+    locale, // the browser's language: the app's default before sign-in
     serviceWorkers,
   });
   const page = await context.newPage();

@@ -4,7 +4,7 @@ import { errorMessage } from '../../api/client';
 import type { JobHealth, QueueDepth, SystemStatus } from '../../api/types';
 import { Alert, Button, EmptyState, Loading, PageHeader } from '../../components/ui';
 import { formatDateTime, relativeTime } from '../../lib/time';
-import { t, tDyn } from '../../i18n';
+import { formatNumber, t, tDyn } from '../../i18n';
 
 const th = 'px-3 py-2 font-semibold text-gray-900';
 const td = 'px-3 py-2 text-gray-900';
@@ -23,7 +23,9 @@ function JobRow({ job }: { job: JobHealth }) {
       <td className={td}>{when(job.last_start_at)}</td>
       <td className={td}>{tDyn(`system.result.${job.last_result}`)}</td>
       <td className={td}>
-        {job.last_duration_seconds == null ? t('system.empty') : t('system.seconds', { value: job.last_duration_seconds.toFixed(3) })}
+        {job.last_duration_seconds == null
+          ? t('system.empty')
+          : t('system.seconds', { value: formatNumber(job.last_duration_seconds, { minimumFractionDigits: 3, maximumFractionDigits: 3 }) })}
       </td>
       <td className={td}>{job.last_items ?? t('system.empty')}</td>
       <td className={td}>{job.last_failures ?? t('system.empty')}</td>
