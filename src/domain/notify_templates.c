@@ -31,6 +31,8 @@ static const struct tmpl tmpls[] = {
     {"failed", "Pickup could not be completed", true, true},
     {"completed", "Pickup completed", true, false},
     {"reminder", "Pickup reminder", true, true},
+    /* to staff: a resident says a pickup was not collected */
+    {"disputed", "Pickup disputed", false, false},
 };
 
 static const struct tmpl *find(const char *event)
@@ -183,6 +185,11 @@ static void render_text(struct strbuf *b, const char *event, const char *cat, co
 		if (reason)
 			strbuf_printf(b, " Reason: %s", reason);
 		strbuf_add(b, " Please book a new slot in the app.");
+	} else if (strcmp(event, "disputed") == 0) {
+		strbuf_printf(b, "A resident reports that their %s was not collected.", what);
+		if (reason)
+			strbuf_printf(b, " Reason: %s", reason);
+		strbuf_add(b, " Reschedule or close the request.");
 	} else if (strcmp(event, "completed") == 0) {
 		strbuf_printf(b, "Your %s is complete.", what);
 		if (points > 0)
