@@ -7,8 +7,8 @@
 #include "infra/cleanup.h"
 #include "infra/db.h"
 
-bool api_photo_refs(struct http_request *req, struct verrors *e, json_object *arr,
-		    const char *loc, const char **paths, size_t *n, bson_error_t *err)
+bool api_photo_refs(struct http_request *req, struct verrors *e, json_object *arr, const char *loc,
+		    const char **paths, size_t *n, bson_error_t *err)
 {
 	bson_oid_t owner;
 	*n = 0;
@@ -23,13 +23,15 @@ bool api_photo_refs(struct http_request *req, struct verrors *e, json_object *ar
 			continue;
 		}
 		char *path = NULL;
-		enum upload_ref_result r = uploads_resolve(&owner, json_object_get_string(p), &path, err);
+		enum upload_ref_result r =
+		    uploads_resolve(&owner, json_object_get_string(p), &path, err);
 		if (r == UPLOAD_REF_DB_ERROR)
 			return false;
 		if (r != UPLOAD_REF_OK) {
 			verr_add(e, at,
-				 r == UPLOAD_REF_INVALID ? "Photo should be an upload URL of this service"
-							 : "Photo should be one of your uploads",
+				 r == UPLOAD_REF_INVALID
+				     ? "Photo should be an upload URL of this service"
+				     : "Photo should be one of your uploads",
 				 "upload_ref");
 			continue;
 		}

@@ -16,12 +16,13 @@
 #define EXPORT_PAGE 500
 
 static const char *const columns[] = {
-    "id",	"created_at", "status",	 "category", "is_special", "quantity",	 "description",
-    "line1",	"line2",      "city",	 "pincode",  "slot_start", "slot_end",	 "weight_kg",
-    "reward_points", "user_id", NULL};
+    "id",	   "created_at", "status",	  "category", "is_special", "quantity",
+    "description", "line1",	 "line2",	  "city",     "pincode",    "slot_start",
+    "slot_end",	   "weight_kg",	 "reward_points", "user_id",  NULL};
 
 /* What the stream needs after the handler returned: the filters (copied) and cursor. */
-struct export {
+struct export
+{
 	struct req_query q;
 	char *status, *category, *text;
 	struct req_export_cursor cur;
@@ -46,7 +47,9 @@ static const char *cell_text(const bson_iter_t *v, char *out, size_t len)
 	case BSON_TYPE_OID: bson_oid_to_string(bson_iter_oid(v), out); return out;
 	case BSON_TYPE_BOOL: return bson_iter_bool(v) ? "true" : "false";
 	case BSON_TYPE_INT32:
-	case BSON_TYPE_INT64: snprintf(out, len, "%lld", (long long)bson_iter_as_int64(v)); return out;
+	case BSON_TYPE_INT64:
+		snprintf(out, len, "%lld", (long long)bson_iter_as_int64(v));
+		return out;
 	case BSON_TYPE_DOUBLE: snprintf(out, len, "%g", bson_iter_double(v)); return out;
 	case BSON_TYPE_DATE_TIME:
 		if (len >= TIME_RFC3339_LEN)
@@ -59,11 +62,23 @@ static const char *cell_text(const bson_iter_t *v, char *out, size_t len)
 static void row(const bson_t *doc, void *ctx)
 {
 	struct export *x = ctx;
-	static const char *const paths[] = {
-	    "_id",	     "created_at",	   "status",	     "category",	"is_special",
-	    "quantity",	     "description",	   "address.line1",  "address.line2",	"address.city",
-	    "address.pincode", "assigned_slot.start", "assigned_slot.end", "weight_kg",
-	    "reward_points", "user_id",		   NULL};
+	static const char *const paths[] = {"_id",
+					    "created_at",
+					    "status",
+					    "category",
+					    "is_special",
+					    "quantity",
+					    "description",
+					    "address.line1",
+					    "address.line2",
+					    "address.city",
+					    "address.pincode",
+					    "assigned_slot.start",
+					    "assigned_slot.end",
+					    "weight_kg",
+					    "reward_points",
+					    "user_id",
+					    NULL};
 	for (size_t i = 0; paths[i]; i++) {
 		bson_iter_t it, v;
 		char tmp[64];

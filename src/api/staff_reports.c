@@ -19,15 +19,18 @@ static int64_t midnight(int y, int m, int d, int plus)
 
 static void label(int y, int m, int d, int plus, char out[11])
 {
-	struct tm t = {
-	    .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d + plus, .tm_hour = 12, .tm_isdst = -1};
+	struct tm t = {.tm_year = y - 1900,
+		       .tm_mon = m - 1,
+		       .tm_mday = d + plus,
+		       .tm_hour = 12,
+		       .tm_isdst = -1};
 	mktime(&t);
 	strftime(out, 11, "%Y-%m-%d", &t);
 }
 
 /* A query date into y/m/d; absent: the `def` date. */
-static bool query_date(struct http_request *req, struct verrors *e, const char *key,
-		       const int *def, int ymd[3])
+static bool query_date(struct http_request *req, struct verrors *e, const char *key, const int *def,
+		       int ymd[3])
 {
 	const char *s = http_query(req, key);
 	if (!s || !*s) {
@@ -65,7 +68,8 @@ int api_staff_reports_summary(struct http_request *req, struct http_response *re
 		if (b <= a)
 			verr_add(e, "query.from", "from should not be after to", "date_order");
 		else if (n > REPORTS_MAX_DAYS)
-			verr_add(e, "query.from", "The range is longer than 366 days", "date_range");
+			verr_add(e, "query.from", "The range is longer than 366 days",
+				 "date_range");
 	}
 	if (verr_any(e))
 		return http_validation(res, e);

@@ -7,7 +7,8 @@
 #include "domain/requests.h"
 #include "infra/db.h"
 
-#define MAX_REASONS 50 /* distinct failure reasons kept; the rest count as "other" */
+#define REPORTS_BATCH 10000
+#define MAX_REASONS   50 /* distinct failure reasons kept; the rest count as "other" */
 
 struct durations {
 	double *v;
@@ -269,9 +270,12 @@ json_object *reports_summary(const int64_t *days, const char (*labels)[11], int 
 		abort();
 	bson_t *q = BCON_NEW("created_at", "{", "$gte", BCON_DATE_TIME(days[0]), "$lt",
 			     BCON_DATE_TIME(days[n_days]), "}");
-	bson_t *opts = BCON_NEW("projection", "{", "status", BCON_INT32(1), "category",
-				BCON_INT32(1), "created_at", BCON_INT32(1), "timeline",
-				BCON_INT32(1), "weight_kg", BCON_INT32(1), "}");
+	/* large batches: one store command per REPORTS_BATCH requests of the range, not one
+	 * per default batch of 101 */
+	bson_t *opts =
+	    BCON_NEW("projection", "{", "status", BCON_INT32(1), "category", BCON_INT32(1),
+		     "created_at", BCON_INT32(1), "timeline", BCON_INT32(1), "weight_kg",
+		     BCON_INT32(1), "}", "batchSize", BCON_INT32(REPORTS_BATCH));
 	mongoc_cursor_t *c =
 	    mongoc_collection_find_with_opts(db_coll("pickup_requests"), q, opts, NULL);
 	const bson_t *doc;

@@ -39,11 +39,12 @@ long requests_export_page(const struct req_query *q, struct req_export_cursor *c
 	} else {
 		bson_copy_to_excluding_noinit(&base, &filter, "", NULL);
 	}
-	bson_t *opts = BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1), "}",
-				"limit", BCON_INT64(page), "projection", "{", "timeline",
-				BCON_INT32(0), "events", BCON_INT32(0), "}");
-	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll("pickup_requests"), &filter,
-							      opts, NULL);
+	bson_t *opts =
+	    BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1), "}", "limit",
+		     BCON_INT64(page), "batchSize", BCON_INT32((int32_t)page), "projection", "{",
+		     "timeline", BCON_INT32(0), "events", BCON_INT32(0), "}");
+	mongoc_cursor_t *c =
+	    mongoc_collection_find_with_opts(db_coll("pickup_requests"), &filter, opts, NULL);
 	const bson_t *doc;
 	long n = 0;
 	while (mongoc_cursor_next(c, &doc)) {

@@ -29,8 +29,8 @@ static int setup(void **state)
 		return -1;
 	struct user u;
 	bson_error_t err;
-	if (users_create("Crew Lead", "crew.lead@example.com", "+91 98765 43210", "x", "staff", &u, &err) !=
-	    USERS_OK)
+	if (users_create("Crew Lead", "crew.lead@example.com", "+91 98765 43210", "x", "staff", &u,
+			 &err) != USERS_OK)
 		return -1;
 	db_parse_oid(u.id, &staff_id);
 	users_clear(&u);
@@ -147,9 +147,9 @@ static void sixteen_disputes_reverse_once(void **state)
 	assert_int_equal(refused, RACERS - 1);
 
 	/* the credit stands untouched, one reversal beside it */
-	assert_int_equal(itu_count("rewards", BCON_NEW("request_id", BCON_OID(&id), "points",
-						       BCON_INT32(5))),
-			 1);
+	assert_int_equal(
+	    itu_count("rewards", BCON_NEW("request_id", BCON_OID(&id), "points", BCON_INT32(5))),
+	    1);
 	assert_int_equal(itu_count("rewards", BCON_NEW("reversal_of", BCON_OID(&id))), 1);
 	assert_int_equal(itu_count("rewards", BCON_NEW("user_id", BCON_OID(&owner))), 2);
 	assert_int_equal(total_of(&owner), 0);
