@@ -28,6 +28,16 @@ static int credited_points(const bson_oid_t *request_id, bson_error_t *err)
 	return points;
 }
 
+/* Whether the credit of `request_id` was reversed (its reversal has the request's id as
+ * _id): 1 yes, 0 no, -1 error. */
+static int was_reversed(const bson_oid_t *request_id, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("_id", BCON_OID(request_id));
+	int64_t n = mongoc_collection_count_documents(db_coll("rewards"), q, NULL, NULL, NULL, err);
+	bson_destroy(q);
+	return n < 0 ? -1 : n > 0;
+}
+
 enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t *user_id,
 				  const char *category, int *points_out, bson_error_t *err)
 {
@@ -50,11 +60,15 @@ enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t
 	if (won != DB_CLAIM_WON) {
 		if (won == DB_CLAIM_ERROR)
 			return REWARD_DB_ERROR;
-		/* Credited before: the ledger entry is the truth, re-read its points. */
+		/* Credited before: the ledger entry is the truth, re-read its points (none
+		 * left when a dispute reversed them). */
 		r = REWARD_ALREADY;
 		points = credited_points(request_id, err);
-		if (points < 0)
+		int reversed = points > 0 ? was_reversed(request_id, err) : 0;
+		if (points < 0 || reversed < 0)
 			return REWARD_DB_ERROR;
+		if (reversed)
+			points = 0;
 	}
 	/* $set, not $inc: repeating it is harmless and repairs a value lost to a concurrent
 	 * whole-document write on FerretDB. */

@@ -171,6 +171,11 @@ static void sixteen_disputes_reverse_once(void **state)
 	/* the reversal raced again directly: nothing more */
 	assert_int_equal(rewards_reverse(&id, &owner, "again", NULL, &err), REWARD_ALREADY);
 	assert_int_equal(total_of(&owner), 0);
+	/* completed again later: credited before, reversed: nothing more, nothing shown */
+	int pts = -1;
+	assert_int_equal(rewards_credit(&id, &owner, "recyclable", &pts, &err), REWARD_ALREADY);
+	assert_int_equal(pts, 0);
+	assert_int_equal(total_of(&owner), 0);
 }
 
 /* Completions and disputes of different requests of one resident race; afterwards the
