@@ -51,8 +51,10 @@ static inline int obx_staff(const char *uid, const char *id, const char *body)
 /* staff transition to `to` (no slot); the status. */
 static inline int obx_staff_to(const char *uid, const char *id, const char *to)
 {
-	char body[64];
-	snprintf(body, sizeof(body), "{\"to\":\"%s\"}", to);
+	char body[96];
+	/* collected needs its proof of service (the weight) */
+	snprintf(body, sizeof(body), "{\"to\":\"%s\"%s}", to,
+		 strcmp(to, "collected") == 0 ? ",\"weight_kg\":4.5" : "");
 	return obx_staff(uid, id, body);
 }
 

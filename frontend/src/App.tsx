@@ -24,6 +24,7 @@ import NotFound from './pages/NotFound';
 const StaffBoard = lazy(() => import('./pages/staff/StaffBoard'));
 const StaffRequestDetail = lazy(() => import('./pages/staff/StaffRequestDetail'));
 const SlotCalendar = lazy(() => import('./pages/staff/SlotCalendar'));
+const Reports = lazy(() => import('./pages/staff/Reports'));
 const Users = lazy(() => import('./pages/admin/Users'));
 const SlotTemplates = lazy(() => import('./pages/admin/SlotTemplates'));
 const System = lazy(() => import('./pages/admin/System'));
@@ -121,6 +122,14 @@ export function AppRoutes() {
             element={
               <RequireRole roles={[...staffRoles]}>
                 <SlotCalendar />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="staff/reports"
+            element={
+              <RequireRole roles={[...staffRoles]}>
+                <Reports />
               </RequireRole>
             }
           />

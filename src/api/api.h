@@ -40,13 +40,30 @@ int api_requests_update(struct http_request *req, struct http_response *res);
 int api_requests_submit(struct http_request *req, struct http_response *res);
 int api_requests_cancel(struct http_request *req, struct http_response *res);
 int api_requests_confirm_slot(struct http_request *req, struct http_response *res);
+int api_requests_not_collected(struct http_request *req, struct http_response *res);
+/* photo_refs.c: resolves the upload references of the JSON array `arr` (borrowed) to the
+ * caller's relative upload paths (arena-owned) into paths[] (*n of them, at most the
+ * array's length); bad ones are errors at "<loc>.<i>" in `e`. false on a database error
+ * (err set). */
+struct _bson_error_t; /* bson_error_t */
+bool api_photo_refs(struct http_request *req, struct verrors *e, json_object *arr, const char *loc,
+		    const char **paths, size_t *n, struct _bson_error_t *err);
 /* staff_requests.c (staff and admins) */
 int api_staff_requests_list(struct http_request *req, struct http_response *res);
 int api_staff_requests_get(struct http_request *req, struct http_response *res);
 int api_staff_requests_transition(struct http_request *req, struct http_response *res);
 int api_staff_requests_note(struct http_request *req, struct http_response *res);
+struct req_query;
+/* The filters of the staff list (status, category, date, q; not the paging) into *out,
+ * strings arena-owned; errors into `e`. */
+void api_staff_query(struct http_request *req, struct verrors *e, struct req_query *out);
 /* rewards.c */
 int api_rewards_summary(struct http_request *req, struct http_response *res);
+int api_rewards_ledger(struct http_request *req, struct http_response *res);
+/* staff_reports.c */
+int api_staff_reports_summary(struct http_request *req, struct http_response *res);
+/* staff_export.c */
+int api_staff_requests_csv(struct http_request *req, struct http_response *res);
 /* requests handlers: end */
 /* slots handlers: begin */
 /* slots.c */

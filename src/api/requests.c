@@ -122,34 +122,11 @@ static int parse_fields(struct http_request *req, struct http_response *res, jso
 	f->has_photos = !patch;
 	if (photos) {
 		f->has_photos = true;
-		bson_oid_t owner;
-		db_parse_oid(req->user.id, &owner);
-		for (size_t i = 0; i < json_object_array_length(photos); i++) {
-			json_object *p = json_object_array_get_idx(photos, i);
-			char loc[64];
-			snprintf(loc, sizeof(loc), "body.photos.%zu", i);
-			if (!p || !json_object_is_type(p, json_type_string)) {
-				verr_add(&e, loc, "Input should be a valid string", "string_type");
-				continue;
-			}
-			char *path = NULL;
-			bson_error_t err;
-			enum upload_ref_result r =
-			    uploads_resolve(&owner, json_object_get_string(p), &path, &err);
-			if (r == UPLOAD_REF_DB_ERROR) {
-				verr_free(&e);
-				return http_db_error(res, &err);
-			}
-			if (r != UPLOAD_REF_OK) {
-				verr_add(&e, loc,
-					 r == UPLOAD_REF_INVALID
-					     ? "Photo should be an upload URL of this service"
-					     : "Photo should be one of your uploads",
-					 "upload_ref");
-				continue;
-			}
-			arena_defer_free(req->arena, path);
-			f->photo_paths[f->n_photos++] = path;
+		bson_error_t err;
+		if (!api_photo_refs(req, &e, photos, "body.photos", f->photo_paths, &f->n_photos,
+				    &err)) {
+			verr_free(&e);
+			return http_db_error(res, &err);
 		}
 	}
 	if (verr_any(&e))
@@ -314,7 +291,8 @@ static int resident_transition(struct http_request *req, struct http_response *r
 	case REQ_SLOT_NOT_AVAILABLE:
 	case REQ_SLOT_REQUIRED: return http_error(res, 409, "Slot not available");
 	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
-	case REQ_PHOTO_GONE: /* only create and edit keep photos */
+	case REQ_PHOTO_GONE:	  /* only create and edit keep photos */
+	case REQ_WEIGHT_REQUIRED: /* only staff collect */
 	case REQ_DB_ERROR: break;
 	}
 	return http_db_error(res, &err);
@@ -367,4 +345,41 @@ int api_requests_confirm_slot(struct http_request *req, struct http_response *re
 	verr_free(&e);
 	return resident_transition(req, res, &t, 409, "Cannot confirm a slot in current status",
 				   "Too late to reschedule");
+}
+
+/* POST /api/requests/{id}/not-collected {reason}: the resident disputes a collected
+ * pickup within 48 h (requests.h, "Disputes"). */
+int api_requests_not_collected(struct http_request *req, struct http_response *res)
+{
+	int st;
+	json_object *body = http_json_body(req, res, &st);
+	if (!body)
+		return st;
+	static const char *const keys[] = {"reason", NULL};
+	struct verrors e;
+	verr_init(&e);
+	struct req_transition t = {.to = RS_FAILED};
+	v_no_extra(&e, body, "body", keys);
+	v_string(&e, body, "body", "reason", true, 3, 500, &t.reason);
+	if (verr_any(&e))
+		return http_validation(res, &e);
+	verr_free(&e);
+	bson_oid_t id, owner;
+	if (!db_parse_oid(http_param(req, "id"), &id) || !db_parse_oid(req->user.id, &owner))
+		return not_found(res);
+	t.actor = REQ_ACTOR_RESIDENT;
+	t.actor_id = req->user.id;
+	t.owner = &owner;
+	bson_t *doc = NULL;
+	bson_error_t err;
+	switch (requests_transition(&id, &t, NULL, &doc, &err)) {
+	case REQ_OK: return answer_doc(res, 200, doc);
+	case REQ_NOT_FOUND: return not_found(res);
+	case REQ_INVALID: return http_error(res, 409, "Only a collected pickup can be disputed");
+	case REQ_TOO_LATE:
+		return http_error(res, 409, "Too late to dispute (more than 48h after collection)");
+	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
+	default: break;
+	}
+	return http_db_error(res, &err);
 }

@@ -39,8 +39,15 @@ const struct route api_routes[] = {
      NULL},
     {"POST", "/api/requests/{id}/confirm-slot", api_requests_confirm_slot, ROLE_CITIZEN,
      AUTH_BEARER, BODY_JSON, NULL},
+    {"POST", "/api/requests/{id}/not-collected", api_requests_not_collected, ROLE_CITIZEN,
+     AUTH_BEARER, BODY_JSON, NULL},
+    /* before /api/staff/requests/{id}: a literal suffix after a parameter is matched too */
+    {"GET", "/api/staff/requests.csv", api_staff_requests_csv, ROLE_STAFF, AUTH_BEARER, BODY_NONE,
+     Q("status", "category", "date", "q", "pincode")},
+    {"GET", "/api/staff/reports/summary", api_staff_reports_summary, ROLE_STAFF, AUTH_BEARER,
+     BODY_NONE, Q("from", "to")},
     {"GET", "/api/staff/requests", api_staff_requests_list, ROLE_STAFF, AUTH_BEARER, BODY_NONE,
-     Q("status", "category", "date", "q", PAGED)},
+     Q("status", "category", "date", "q", "pincode", PAGED)},
     {"GET", "/api/staff/requests/{id}", api_staff_requests_get, ROLE_STAFF, AUTH_BEARER, BODY_NONE,
      NULL},
     {"POST", "/api/staff/requests/{id}/transition", api_staff_requests_transition, ROLE_STAFF,
@@ -49,6 +56,8 @@ const struct route api_routes[] = {
      BODY_JSON, NULL},
     {"GET", "/api/rewards/summary", api_rewards_summary, ROLE_CITIZEN, AUTH_BEARER, BODY_NONE,
      NULL},
+    {"GET", "/api/rewards/ledger", api_rewards_ledger, ROLE_CITIZEN, AUTH_BEARER, BODY_NONE,
+     Q(PAGED)},
     /* requests routes: end */
     /* slots routes: begin */
     {"GET", "/api/slots/available", api_slots_available, ROLE_CITIZEN, AUTH_BEARER, BODY_NONE,

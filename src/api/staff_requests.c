@@ -158,22 +158,31 @@ static bool day_bounds(const char *s, int64_t *start, int64_t *end)
 	return true;
 }
 
+/* The filters of the staff list (and its CSV export) into *out; errors into `e`. */
+void api_staff_query(struct http_request *req, struct verrors *e, struct req_query *out)
+{
+	struct req_query q = {0};
+	v_query_enum(e, http_query(req, "status"), "status", requests_status_names, &q.status);
+	v_query_enum(e, http_query(req, "category"), "category", categories_names, &q.category);
+	const char *date = http_query(req, "date");
+	if (date && *date) {
+		if (!day_bounds(date, &q.day_start, &q.day_end))
+			verr_add(e, "query.date", "Input should be a date YYYY-MM-DD",
+				 "date_parsing");
+		else
+			q.has_day = true;
+	}
+	v_query_string(e, http_query(req, "q"), "q", 200, &q.q);
+	v_query_string(e, http_query(req, "pincode"), "pincode", 10, &q.pincode);
+	*out = q;
+}
+
 int api_staff_requests_list(struct http_request *req, struct http_response *res)
 {
 	struct verrors e;
 	verr_init(&e);
 	struct req_query q = {0};
-	v_query_enum(&e, http_query(req, "status"), "status", requests_status_names, &q.status);
-	v_query_enum(&e, http_query(req, "category"), "category", categories_names, &q.category);
-	const char *date = http_query(req, "date");
-	if (date && *date) {
-		if (!day_bounds(date, &q.day_start, &q.day_end))
-			verr_add(&e, "query.date", "Input should be a date YYYY-MM-DD",
-				 "date_parsing");
-		else
-			q.has_day = true;
-	}
-	v_query_string(&e, http_query(req, "q"), "q", 200, &q.q);
+	api_staff_query(req, &e, &q);
 	http_query_paging(req, &e, &q.skip, &q.limit);
 	if (verr_any(&e))
 		return http_validation(res, &e);
@@ -202,6 +211,39 @@ int api_staff_requests_get(struct http_request *req, struct http_response *res)
 	return answer_staff(req, res, 200, doc, false);
 }
 
+static int weight_required(struct http_response *res)
+{
+	struct verrors e;
+	verr_init(&e);
+	verr_add(&e, "body.weight_kg", "weight_kg is required to mark a pickup collected",
+		 "missing");
+	return http_validation(res, &e);
+}
+
+/* Proof of service of a step to `to`: weight_kg (required for collected, 0 < w <= 1000)
+ * and proof_photos (0-5 of the caller's uploads), only for collected. Errors go into `e`;
+ * false on a database error (err set). */
+static bool proof_of_service(struct http_request *req, struct verrors *e, json_object *body,
+			     enum req_status to, struct req_transition *t, bson_error_t *err)
+{
+	bool collected = to == RS_COLLECTED;
+	if (!collected) {
+		if (json_object_object_get_ex(body, "weight_kg", NULL))
+			verr_add(e, "body.weight_kg", "weight_kg is only given when collecting",
+				 "weight_unexpected");
+		if (json_object_object_get_ex(body, "proof_photos", NULL))
+			verr_add(e, "body.proof_photos",
+				 "proof_photos are only given when collecting", "proof_unexpected");
+		return true;
+	}
+	t->has_weight = v_number(e, body, "body", "weight_kg", true, 0, true, 1000, &t->weight_kg);
+	json_object *photos = v_array(e, body, "body", "proof_photos", false, 0, 5);
+	if (!photos)
+		return true;
+	return api_photo_refs(req, e, photos, "body.proof_photos", t->proof_paths, &t->n_proofs,
+			      err);
+}
+
 int api_staff_requests_transition(struct http_request *req, struct http_response *res)
 {
 	bson_oid_t id;
@@ -211,7 +253,8 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	json_object *body = http_json_body(req, res, &st);
 	if (!body)
 		return st;
-	static const char *const keys[] = {"to", "note", "slot_start", "slot_end", NULL};
+	static const char *const keys[] = {"to",       "note",	    "reason",	    "slot_start",
+					   "slot_end", "weight_kg", "proof_photos", NULL};
 	struct verrors e;
 	verr_init(&e);
 	v_no_extra(&e, body, "body", keys);
@@ -219,6 +262,8 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	struct req_transition t = {.actor = actor_of(req), .actor_id = req->user.id};
 	bool has_to = v_enum(&e, body, "body", "to", true, requests_status_names, &to);
 	v_string(&e, body, "body", "note", false, 1, 1000, &t.note);
+	/* why a pickup failed or was cancelled: told to the resident, counted by the reports */
+	v_string(&e, body, "body", "reason", false, 1, 500, &t.reason);
 	bool has_start = v_instant(&e, body, "body", "slot_start", false, &t.slot.start);
 	bool has_end = v_instant(&e, body, "body", "slot_end", false, &t.slot.end);
 	if (has_start != has_end)
@@ -232,13 +277,21 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 		if (t.has_slot && t.to != RS_SCHEDULED)
 			verr_add(&e, "body.slot_start", "A slot is only given when scheduling",
 				 "slot_unexpected");
+		if (t.reason && t.to != RS_FAILED && t.to != RS_CANCELLED)
+			verr_add(&e, "body.reason",
+				 "A reason is only given when failing or cancelling",
+				 "reason_unexpected");
+	}
+	bson_error_t err;
+	if (!proof_of_service(req, &e, body, has_to ? t.to : RS_COUNT, &t, &err)) {
+		verr_free(&e);
+		return http_db_error(res, &err);
 	}
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
 
 	bson_t *doc = NULL;
-	bson_error_t err;
 	enum req_status from = RS_COUNT;
 	char msg[128];
 	json_object *o;
@@ -265,7 +318,12 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	case REQ_SLOT_NOT_AVAILABLE: return http_error(res, 409, "Slot not available");
 	case REQ_TOO_LATE: return http_error(res, 400, "Too late");
 	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
-	case REQ_PHOTO_GONE: /* only create and edit keep photos */
+	case REQ_WEIGHT_REQUIRED: return weight_required(res);
+	case REQ_PHOTO_GONE:
+		verr_init(&e);
+		verr_add(&e, "body.proof_photos", "Photo no longer exists; upload it again",
+			 "upload_gone");
+		return http_validation(res, &e);
 	case REQ_DB_ERROR: break;
 	}
 	return http_db_error(res, &err);

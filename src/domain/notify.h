@@ -15,10 +15,10 @@
 
 /* Event names: "submitted", "scheduled", "rescheduled", "cancelled", "enroute", "onsite",
  * "collecting", "collected", "handover", "verification", "failed", "completed",
- * "reminder". `data` (borrowed, may be NULL) carries template values: "request_id",
- * "category", "slot_start", "slot_end" (RFC 3339), "reason", "points".
- * Returns false only on a database error (err set); the caller's change stands either
- * way, so callers log and carry on. */
+ * "reminder", and to staff "disputed". `data` (borrowed, may be NULL) carries template values:
+ * "request_id", "category", "slot_start", "slot_end" (RFC 3339), "reason", "points". Returns false
+ * only on a database error (err set); the caller's change stands either way, so callers log and
+ * carry on. */
 bool notify_event(const bson_oid_t *user_id, const char *event, json_object *data,
 		  bson_error_t *err);
 /* notify_event, exactly once per `key` (an effect key of the change log, changelog.h):

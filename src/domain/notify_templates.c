@@ -24,6 +24,8 @@ static const struct tmpl tmpls[] = {
     {"collecting", false, false},   {"collected", false, false}, {"handover", false, false},
     {"verification", false, false}, {"failed", true, true},	 {"completed", true, false},
     {"reminder", true, true},
+    /* to staff: a resident says a pickup was not collected */
+    {"disputed", false, false},
 };
 
 static const struct tmpl *find(const char *event)
@@ -221,7 +223,8 @@ static void render_text(struct strbuf *b, const struct notify_phrases *ph,
 			const struct fill_vars *v)
 {
 	fill(b, v->slot || !ep->text_noslot ? ep->text : ep->text_noslot, v);
-	if (v->reason && (strcmp(event, "cancelled") == 0 || strcmp(event, "failed") == 0))
+	if (v->reason && (strcmp(event, "cancelled") == 0 || strcmp(event, "failed") == 0 ||
+			  strcmp(event, "disputed") == 0))
 		fill(b, ph->reason, v);
 	if (strcmp(event, "failed") == 0)
 		fill(b, ph->failed_tail, v);

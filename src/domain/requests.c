@@ -11,6 +11,7 @@
 #include "domain/slots.h"
 #include "domain/upload_links.h"
 #include "domain/uploads.h"
+#include "domain/users.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/fault.h"
@@ -74,6 +75,11 @@ static const unsigned resident_edges[RS_COUNT] = {
     [RS_SUBMITTED] = B(RS_SCHEDULED) | B(RS_CANCELLED),
     [RS_PENDING_REVIEW] = B(RS_SCHEDULED) | B(RS_CANCELLED),
     [RS_SCHEDULED] = B(RS_SCHEDULED) | B(RS_CANCELLED),
+    /* "not collected": a dispute (requests.h, "Disputes") */
+    [RS_COLLECTED] = B(RS_FAILED),
+    [RS_HANDOVER] = B(RS_FAILED),
+    [RS_VERIFICATION] = B(RS_FAILED),
+    [RS_COMPLETED] = B(RS_FAILED),
 };
 
 bool requests_edge_allowed(enum req_status from, enum req_status to, enum req_actor actor)
@@ -285,9 +291,10 @@ static void attach_photos(const bson_oid_t *owner, const struct req_fields *f, c
 
 /* The fields a change may set, i.e. the state of the request document that follows the
  * log (reward_points is the rewards module's, and the rest never changes). */
-static const char *const state_keys[] = {"status",     "assigned_slot",	  "updated_at", "category",
-					 "is_special", "description",	  "quantity",	"photos",
-					 "address",    "preferred_slots", "timeline",	NULL};
+static const char *const state_keys[] = {
+    "status",	   "assigned_slot", "updated_at",   "category",	    "is_special",
+    "description", "quantity",	    "photos",	    "address",	    "preferred_slots",
+    "timeline",	   "weight_kg",	    "proof_photos", "collected_at", NULL};
 /* The events shown as the request's timeline (EDIT, DELETE and VOID are not). */
 static const char *const timeline_types[] = {"STATUS_CHANGE", "NOTE", NULL};
 
@@ -317,9 +324,25 @@ struct change {
 	const char *by_id, *by_role;
 	const char *from, *to, *reason, *note; /* data; NULL is null */
 	const struct req_slot *slot;	       /* data.slot, or NULL */
+	const struct req_transition *proof;    /* data.weight_kg, data.proof_photos, or NULL */
 	const bson_t *set;		       /* the document fields the change sets */
 	const bson_t *effects;		       /* array of owed effects, or NULL */
 };
+
+/* Proof of service: weight_kg and proof_photos (relative upload paths, shown as links). */
+static void append_proof(bson_t *b, const struct req_transition *t)
+{
+	bson_t arr;
+	char k[16];
+	const char *key;
+	BSON_APPEND_DOUBLE(b, "weight_kg", t->weight_kg);
+	BSON_APPEND_ARRAY_BEGIN(b, "proof_photos", &arr);
+	for (uint32_t i = 0; i < t->n_proofs; i++) {
+		bson_uint32_to_string(i, &key, k, sizeof(k));
+		BSON_APPEND_UTF8(&arr, key, t->proof_paths[i]);
+	}
+	bson_append_array_end(b, &arr);
+}
 
 /* What the timeline shows of a change: {type, at, by {id, role}, data {from, to, reason,
  * note[, slot]}}, appended to `b` (an event, or an element of a document's timeline). */
@@ -331,6 +354,8 @@ static void append_data(bson_t *data, const struct change *c)
 	append_str_or_null(data, "note", c->note);
 	if (c->slot)
 		append_slot(data, "slot", c->slot);
+	if (c->proof && c->proof->has_weight)
+		append_proof(data, c->proof);
 }
 
 static void append_view(bson_t *b, const struct change *c)
@@ -427,6 +452,62 @@ static void owe_notify(struct effects *e, const bson_oid_t *user, const char *ev
 	bson_append_document_end(&e->arr, &d);
 }
 
+/* A dispute: the credit of the request (if any) goes back (rewards_reverse). */
+static void owe_reversal(struct effects *e, const bson_oid_t *user, const char *reason)
+{
+	bson_t d;
+	effect_begin(e, &d, "reverse_reward");
+	BSON_APPEND_OID(&d, "user", user);
+	append_str_or_null(&d, "reason", reason);
+	bson_append_document_end(&e->arr, &d);
+}
+
+/* A dispute: every staff member hears of it (apply_notify_staff). */
+static void owe_notify_staff(struct effects *e, const char *category, const char *reason)
+{
+	bson_t d;
+	effect_begin(e, &d, "notify_staff");
+	BSON_APPEND_UTF8(&d, "event", "disputed");
+	BSON_APPEND_UTF8(&d, "category", category);
+	append_str_or_null(&d, "reason", reason);
+	bson_append_document_end(&e->arr, &d);
+}
+
+/* One keyed notification per staff member (the first STAFF_NOTIFY_MAX of them, newest
+ * accounts first): the key of each is the effect's plus the member's id, so a repeat
+ * stores nothing twice. */
+#define STAFF_NOTIFY_MAX 100
+static bool apply_notify_staff(const bson_oid_t *id, int64_t version, uint32_t index,
+			       const bson_t *e, int64_t at, bson_error_t *err)
+{
+	struct user *staff = NULL;
+	size_t n = 0;
+	int64_t total = 0;
+	if (users_search(NULL, "staff", 0, STAFF_NOTIFY_MAX, &staff, &n, &total, err) != USERS_OK)
+		return false;
+	json_object *data = json_object_new_object();
+	char hex[25], key[CHANGELOG_KEY_LEN], ukey[CHANGELOG_KEY_LEN + 32];
+	bson_oid_to_string(id, hex);
+	json_object_object_add(data, "request_id", json_object_new_string(hex));
+	const char *category = doc_str(e, "category"), *reason = doc_str(e, "reason");
+	if (category)
+		json_object_object_add(data, "category", json_object_new_string(category));
+	if (reason)
+		json_object_object_add(data, "reason", json_object_new_string(reason));
+	changelog_effect_key(id, version, index, key);
+	bool ok = true;
+	for (size_t i = 0; ok && i < n; i++) {
+		bson_oid_t uid;
+		if (!db_parse_oid(staff[i].id, &uid))
+			continue;
+		snprintf(ukey, sizeof(ukey), "%s/%s", key, staff[i].id);
+		ok = notify_event_keyed(&uid, "disputed", data, ukey, at, err);
+	}
+	json_object_put(data);
+	users_free_list(staff, n);
+	return ok;
+}
+
 static bool apply_notify(const bson_oid_t *id, int64_t version, uint32_t index, const bson_t *e,
 			 int64_t at, bson_error_t *err)
 {
@@ -475,6 +556,11 @@ static bool apply_effect(const bson_oid_t *id, int64_t version, uint32_t index,
 		       REWARD_DB_ERROR;
 	if (kind && strcmp(kind, "notify") == 0)
 		return apply_notify(id, version, index, effect, at, err);
+	if (kind && strcmp(kind, "reverse_reward") == 0 && doc_oid(effect, "user", &user))
+		return rewards_reverse(id, &user, doc_str(effect, "reason"), NULL, err) !=
+		       REWARD_DB_ERROR;
+	if (kind && strcmp(kind, "notify_staff") == 0)
+		return apply_notify_staff(id, version, index, effect, at, err);
 	char hex[25];
 	bson_oid_to_string(id, hex);
 	log_error("request %s version %lld: unknown effect '%s' skipped", hex, (long long)version,
@@ -686,6 +772,56 @@ static bson_t *sync_document(const bson_oid_t *id, bool timeline)
 	return doc;
 }
 
+/* When the request entered collected (ms): its collected_at, or for a document written
+ * before that field the last collected event of its timeline; 0 when it never did. */
+static int64_t collected_time(const bson_t *doc)
+{
+	bson_iter_t it, tl, ev;
+	if (bson_iter_init_find(&it, doc, "collected_at") && BSON_ITER_HOLDS_DATE_TIME(&it))
+		return bson_iter_date_time(&it);
+	int64_t at = 0;
+	if (!bson_iter_init_find(&it, doc, "timeline") || !BSON_ITER_HOLDS_ARRAY(&it) ||
+	    !bson_iter_recurse(&it, &tl))
+		return 0;
+	while (bson_iter_next(&tl)) {
+		if (!BSON_ITER_HOLDS_DOCUMENT(&tl) || !bson_iter_recurse(&tl, &ev))
+			continue;
+		bson_iter_t to, when;
+		if (bson_iter_find_descendant(&ev, "data.to", &to) && BSON_ITER_HOLDS_UTF8(&to) &&
+		    strcmp(bson_iter_utf8(&to, NULL), "collected") == 0 &&
+		    bson_iter_recurse(&tl, &when) && bson_iter_find(&when, "at") &&
+		    BSON_ITER_HOLDS_DATE_TIME(&when))
+			at = bson_iter_date_time(&when);
+	}
+	return at;
+}
+
+/* Keeps the proof photos of a collected step (as keep_photos does for a request's own,
+ * owned by the acting staff member). */
+static enum req_result keep_proofs(const struct req_transition *t, bool *kept, bson_error_t *err)
+{
+	bson_oid_t actor;
+	if (t->n_proofs == 0)
+		return REQ_OK;
+	if (!t->actor_id || !db_parse_oid(t->actor_id, &actor))
+		return REQ_PHOTO_GONE;
+	size_t gone;
+	switch (uploads_keep(&actor, t->proof_paths, t->n_proofs, kept, &gone, err)) {
+	case UPLOAD_REF_OK: return REQ_OK;
+	case UPLOAD_REF_DB_ERROR: return REQ_DB_ERROR;
+	default: return REQ_PHOTO_GONE;
+	}
+}
+
+static void attach_proofs(const struct req_transition *t, const bson_oid_t *id)
+{
+	bson_oid_t actor;
+	bson_error_t err;
+	if (t->n_proofs && db_parse_oid(t->actor_id, &actor) &&
+	    !uploads_attach(&actor, t->proof_paths, t->n_proofs, id, &err))
+		log_warn("attaching proof photos to request failed: %s", err.message);
+}
+
 enum req_result requests_transition(const bson_oid_t *id, const struct req_transition *t,
 				    enum req_status *from_out, bson_t **doc_out, bson_error_t *err)
 {
@@ -707,6 +843,9 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 	bool has_old = doc_slot(doc, &old_slot);
 	bool resident = t->actor == REQ_ACTOR_RESIDENT;
 	bool reschedule = from == RS_SCHEDULED && t->to == RS_SCHEDULED;
+	bool dispute = resident && t->to == RS_FAILED;
+	int64_t now = time_now_ms();
+	int64_t collected_at = dispute ? collected_time(doc) : 0;
 	bson_destroy(doc);
 	doc = NULL;
 	if (t->expect_version > 0 && version != t->expect_version)
@@ -714,7 +853,10 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 
 	if (!requests_edge_allowed(from, t->to, t->actor))
 		return REQ_INVALID;
-	int64_t now = time_now_ms();
+	if (dispute && (collected_at <= 0 || now - collected_at > REQ_DISPUTE_WINDOW_MS))
+		return REQ_TOO_LATE;
+	if (t->to == RS_COLLECTED && !t->has_weight)
+		return REQ_WEIGHT_REQUIRED;
 	int64_t min_ms = (int64_t)config_get()->cancel_min_hours * 3600 * 1000;
 	if (resident && (t->to == RS_CANCELLED || reschedule) && has_old &&
 	    old_slot.start - now < min_ms)
@@ -749,6 +891,16 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 		}
 	}
 	bool clear_slot = t->to == RS_CANCELLED || t->to == RS_FAILED;
+	bool proof = t->to == RS_COLLECTED;
+	bool proofs_kept[MAX_PHOTOS] = {false};
+	if (proof) {
+		enum req_result kr = keep_proofs(t, proofs_kept, err);
+		if (kr != REQ_OK) {
+			if (claimed)
+				release_lost_claim(id, &new_slot, version + 1, true);
+			return kr;
+		}
+	}
 
 	/* The claim of the change: version+1 is inserted once, whatever the server does with
 	 * concurrent updates. Losing it means another change of this request came first. */
@@ -762,6 +914,10 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 		append_slot(&set, "assigned_slot", &new_slot);
 	else if (clear_slot)
 		BSON_APPEND_NULL(&set, "assigned_slot");
+	if (proof) {
+		append_proof(&set, t);
+		BSON_APPEND_DATE_TIME(&set, "collected_at", now);
+	}
 	/* What the change owes once it has won: the old seat (moved to another slot, or no
 	 * longer needed), the reward, the resident's notification. */
 	struct effects fx = {.n = 0};
@@ -773,8 +929,13 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 		owe_reward(&fx, &user_id, category);
 		points = config_reward_points(category);
 	}
-	owe_notify(&fx, &user_id, reschedule ? "rescheduled" : requests_notify_event(t->to),
-		   category, t->to == RS_SCHEDULED ? &new_slot : NULL, t->reason, points);
+	if (dispute) {
+		owe_reversal(&fx, &user_id, t->reason);
+		owe_notify_staff(&fx, category, t->reason);
+	} else {
+		owe_notify(&fx, &user_id, reschedule ? "rescheduled" : requests_notify_event(t->to),
+			   category, t->to == RS_SCHEDULED ? &new_slot : NULL, t->reason, points);
+	}
 	struct change c = {.type = "STATUS_CHANGE",
 			   .at = now,
 			   .by_id = by_id,
@@ -784,6 +945,7 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 			   .reason = t->reason,
 			   .note = reschedule ? (t->note ? t->note : "Rescheduled") : t->note,
 			   .slot = t->to == RS_SCHEDULED ? &new_slot : NULL,
+			   .proof = proof ? t : NULL,
 			   .set = &set,
 			   .effects = &fx.arr};
 	bson_t *ev = NULL;
@@ -793,12 +955,16 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 	if (won <= 0) {
 		if (claimed)
 			release_lost_claim(id, &new_slot, version + 1, won == 0);
+		if (won == 0 && proof)
+			uploads_unkeep(t->proof_paths, t->n_proofs, proofs_kept);
 		return won == 0 ? REQ_CONFLICT : REQ_DB_ERROR;
 	}
 
 	/* Won: from here on this call acts on the change, its effects first (a crash leaves
 	 * them to the next read or the sweep), then the document. */
 	settle(ev);
+	if (proof)
+		attach_proofs(t, id);
 
 	bson_t *after = sync_document(id, doc_out != NULL && t->to != RS_COMPLETED);
 	if (doc_out && after && t->to != RS_COMPLETED) {
@@ -889,7 +1055,7 @@ enum req_result requests_add_note(const bson_oid_t *id, const char *actor_id, co
 
 /* ------------------------------------------------------------------ lists */
 
-static void build_filter(bson_t *f, const struct req_query *q)
+void requests_query_filter(bson_t *f, const struct req_query *q)
 {
 	if (q->owner)
 		BSON_APPEND_OID(f, "user_id", q->owner);
@@ -897,6 +1063,8 @@ static void build_filter(bson_t *f, const struct req_query *q)
 		BSON_APPEND_UTF8(f, "status", q->status);
 	if (q->category)
 		BSON_APPEND_UTF8(f, "category", q->category);
+	if (q->pincode)
+		BSON_APPEND_UTF8(f, "address.pincode", q->pincode);
 	if (q->has_day) {
 		bson_t r;
 		BSON_APPEND_DOCUMENT_BEGIN(f, "assigned_slot.start", &r);
@@ -930,7 +1098,7 @@ static void build_filter(bson_t *f, const struct req_query *q)
 json_object *requests_list(const struct req_query *q, int64_t *total, bson_error_t *err)
 {
 	bson_t filter = BSON_INITIALIZER;
-	build_filter(&filter, q);
+	requests_query_filter(&filter, q);
 	/* One more than the page: when it does not come back, the page is the last one and
 	 * the total is known without a count, which on FerretDB costs as much as the find
 	 * (most residents have fewer requests than a page: one store command, not two). */
@@ -1037,20 +1205,14 @@ static void events_flatten_by(json_object *events)
 	}
 }
 
-json_object *requests_to_json(const bson_t *doc)
+/* The photos (relative upload paths) of the array `key` of `doc` as a new array of fresh
+ * signed links: only the owner and staff see requests. */
+static json_object *photo_links(const bson_t *doc, const char *key)
 {
-	json_object *o = json_object_new_object();
-	put_field(o, doc, "_id", "id");
-	put_field(o, doc, "user_id", NULL);
-	put_field(o, doc, "category", NULL);
-	put_field(o, doc, "is_special", NULL);
-	put_field(o, doc, "description", NULL);
-	put_field(o, doc, "quantity", NULL);
 	json_object *photos = json_object_new_array();
 	bson_iter_t it, sub;
-	if (bson_iter_init_find(&it, doc, "photos") && BSON_ITER_HOLDS_ARRAY(&it) &&
+	if (bson_iter_init_find(&it, doc, key) && BSON_ITER_HOLDS_ARRAY(&it) &&
 	    bson_iter_recurse(&it, &sub)) {
-		/* a fresh signed link on every read: only the owner and staff see requests */
 		while (bson_iter_next(&sub)) {
 			if (!BSON_ITER_HOLDS_UTF8(&sub))
 				continue;
@@ -1061,7 +1223,41 @@ json_object *requests_to_json(const bson_t *doc)
 			free(url);
 		}
 	}
-	json_object_object_add(o, "photos", photos);
+	return photos;
+}
+
+/* The proof photos on the timeline (data.proof_photos of a collected step) as links. */
+static void events_link_proofs(json_object *events)
+{
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		json_object *data =
+		    json_object_object_get(json_object_array_get_idx(events, i), "data");
+		json_object *paths = data ? json_object_object_get(data, "proof_photos") : NULL;
+		if (!paths || !json_object_is_type(paths, json_type_array))
+			continue;
+		json_object *links = json_object_new_array();
+		for (size_t j = 0; j < json_object_array_length(paths); j++) {
+			const char *p = json_object_get_string(json_object_array_get_idx(paths, j));
+			char *url = p ? upload_link_url(p) : NULL;
+			if (!url)
+				continue;
+			json_object_array_add(links, json_object_new_string(url));
+			free(url);
+		}
+		json_object_object_add(data, "proof_photos", links);
+	}
+}
+
+json_object *requests_to_json(const bson_t *doc)
+{
+	json_object *o = json_object_new_object();
+	put_field(o, doc, "_id", "id");
+	put_field(o, doc, "user_id", NULL);
+	put_field(o, doc, "category", NULL);
+	put_field(o, doc, "is_special", NULL);
+	put_field(o, doc, "description", NULL);
+	put_field(o, doc, "quantity", NULL);
+	json_object_object_add(o, "photos", photo_links(doc, "photos"));
 	put_field(o, doc, "address", NULL);
 	put_field(o, doc, "preferred_slots", NULL);
 	put_field(o, doc, "assigned_slot", NULL);
@@ -1075,6 +1271,9 @@ json_object *requests_to_json(const bson_t *doc)
 	if (!json_object_object_get(o, "events"))
 		json_object_object_add(o, "events", json_object_new_array());
 	events_flatten_by(json_object_object_get(o, "events"));
+	events_link_proofs(json_object_object_get(o, "events"));
+	put_field(o, doc, "weight_kg", NULL);
+	json_object_object_add(o, "proof_photos", photo_links(doc, "proof_photos"));
 	if (!json_object_object_get(o, "reward_points"))
 		json_object_object_add(o, "reward_points", json_object_new_int(0));
 	return o;

@@ -113,7 +113,9 @@ const char *requests_actor_role(enum req_actor a);
  * Residents (own requests, through their own endpoints): draft → submitted (submit),
  * submitted|pending_review → scheduled (confirm-slot), scheduled → scheduled (reschedule),
  * draft|submitted|pending_review|scheduled → cancelled (cancel; the 24 h rule is checked by
- * requests_transition, not here). Nothing else, for anyone. */
+ * requests_transition, not here), collected|handover|verification|completed → failed (a
+ * dispute, "not collected"; its 48 h window is checked by requests_transition). Nothing
+ * else, for anyone. */
 bool requests_edge_allowed(enum req_status from, enum req_status to, enum req_actor actor);
 /* The targets `actor` may move a request in `from` to, in lifecycle order; returns how
  * many were written to out (at most RS_COUNT). */
@@ -180,8 +182,9 @@ enum req_result {
 	REQ_CONFLICT,		/* another change of the request won its version: 409 "The
 				   request was changed meanwhile, reload and try again" */
 	REQ_DB_ERROR,		/* err set */
-	REQ_PHOTO_GONE		/* create/edit: a photo's upload was deleted by the orphan
+	REQ_PHOTO_GONE,		/* create/edit: a photo's upload was deleted by the orphan
 				   cleanup (its index in *photo_gone): 422 upload_gone */
+	REQ_WEIGHT_REQUIRED	/* entering collected without weight_kg */
 };
 
 struct req_transition {
@@ -196,9 +199,29 @@ struct req_transition {
 	struct req_slot slot;
 	int64_t expect_version; /* > 0: REQ_CONFLICT unless the request is at this version
 				   (the caller decided on what it saw at that version) */
+	/* Proof of service, entering collected (staff): the weight (0 < w <= 1000, checked
+	 * by the caller; REQ_WEIGHT_REQUIRED without it) and up to 5 photos, resolved
+	 * upload paths of the acting staff member (uploads_resolve with actor_id), kept
+	 * before the version is claimed and attached to the request after it was won. */
+	bool has_weight;
+	double weight_kg;
+	const char *proof_paths[5];
+	size_t n_proofs;
 };
 
-/* Applies one status change: checks the edge (and, for residents, the 24 h rule on the
+/* How long after `collected` a resident may say "not collected" (a dispute). */
+#define REQ_DISPUTE_WINDOW_MS (48LL * 3600 * 1000)
+
+/* Disputes. A resident may move their own request from collected, handover,
+ * verification or completed to failed ("not collected", with a reason) within
+ * REQ_DISPUTE_WINDOW_MS after it entered collected (its `collected_at`, or for documents
+ * older than that field the collected event of its timeline); later it is REQ_TOO_LATE.
+ * The change is a STATUS_CHANGE like any other, so of racing disputes one wins the version
+ * and the others get REQ_CONFLICT or REQ_INVALID. It owes, instead of the resident's own
+ * notification, the reversal of the points credited for the request (rewards_reverse,
+ * once per request) and a "disputed" notification to every staff member.
+ *
+ * Applies one status change: checks the edge (and, for residents, the 24 h rule on the
  * assigned slot when cancelling or rescheduling), claims a new slot seat first when the
  * target is scheduled with a slot, then claims the next version with a STATUS_CHANGE event
  * (REQ_CONFLICT when another change won it; a fresh seat is given back; REQ_CONFLICT too
@@ -235,8 +258,26 @@ struct req_query {
 	bool has_day;
 	int64_t day_start, day_end;
 	const char *q;
+	const char *pincode; /* address.pincode, exactly */
 	long skip, limit;
 };
+
+/* The store filter of `q` appended to `f` (the list's, and the export's). */
+void requests_query_filter(bson_t *f, const struct req_query *q);
+
+/* Exports (requests_export.c): the requests of `q` (skip and limit unused), newest first
+ * (created_at, _id), a page at a time after a keyset cursor, so that an export of any size
+ * holds one page in memory and each page is one indexed read however deep it is. */
+struct req_export_cursor {
+	bool started; /* false: from the newest */
+	int64_t created_at;
+	bson_oid_t id;
+};
+/* Calls `row` for each of the next (at most) `page` requests after `cur` (stored
+ * documents, borrowed for the call) and moves `cur` past them. Returns how many, 0 at the
+ * end, -1 on a database error (err set). */
+long requests_export_page(const struct req_query *q, struct req_export_cursor *cur, long page,
+			  void (*row)(const bson_t *doc, void *ctx), void *ctx, bson_error_t *err);
 
 /* Newest first. Returns a new array of request JSON objects (caller owns) and the total
  * match count, or NULL on a database error. */

@@ -28,6 +28,16 @@ static int credited_points(const bson_oid_t *request_id, bson_error_t *err)
 	return points;
 }
 
+/* Whether the credit of `request_id` was reversed (its reversal has the request's id as
+ * _id): 1 yes, 0 no, -1 error. */
+static int was_reversed(const bson_oid_t *request_id, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("_id", BCON_OID(request_id));
+	int64_t n = mongoc_collection_count_documents(db_coll("rewards"), q, NULL, NULL, NULL, err);
+	bson_destroy(q);
+	return n < 0 ? -1 : n > 0;
+}
+
 enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t *user_id,
 				  const char *category, int *points_out, bson_error_t *err)
 {
@@ -50,11 +60,15 @@ enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t
 	if (won != DB_CLAIM_WON) {
 		if (won == DB_CLAIM_ERROR)
 			return REWARD_DB_ERROR;
-		/* Credited before: the ledger entry is the truth, re-read its points. */
+		/* Credited before: the ledger entry is the truth, re-read its points (none
+		 * left when a dispute reversed them). */
 		r = REWARD_ALREADY;
 		points = credited_points(request_id, err);
-		if (points < 0)
+		int reversed = points > 0 ? was_reversed(request_id, err) : 0;
+		if (points < 0 || reversed < 0)
 			return REWARD_DB_ERROR;
+		if (reversed)
+			points = 0;
 	}
 	/* $set, not $inc: repeating it is harmless and repairs a value lost to a concurrent
 	 * whole-document write on FerretDB. */
@@ -69,6 +83,42 @@ enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t
 	if (points_out)
 		*points_out = points;
 	return r;
+}
+
+enum reward_result rewards_reverse(const bson_oid_t *request_id, const bson_oid_t *user_id,
+				   const char *reason, int *points_out, bson_error_t *err)
+{
+	if (points_out)
+		*points_out = 0;
+	int points = credited_points(request_id, err);
+	if (points < 0)
+		return REWARD_DB_ERROR;
+	if (points == 0)
+		return REWARD_NONE;
+	char why[320];
+	snprintf(why, sizeof(why), "Reversed: not collected%s%s", reason && *reason ? " - " : "",
+		 reason ? reason : "");
+	/* _id = the request's id: one reversal per request, decided by the insert. */
+	bson_t *doc =
+	    BCON_NEW("_id", BCON_OID(request_id), "user_id", BCON_OID(user_id), "reversal_of",
+		     BCON_OID(request_id), "points", BCON_INT32(-points), "reason", BCON_UTF8(why),
+		     "created_at", BCON_DATE_TIME(time_now_ms()));
+	enum db_claim_result won = db_claim("rewards", doc, err);
+	bson_destroy(doc);
+	if (won == DB_CLAIM_ERROR)
+		return REWARD_DB_ERROR;
+	/* the request shows what it earns now; $set again on a repeat (as rewards_credit) */
+	bson_t *sel = BCON_NEW("_id", BCON_OID(request_id));
+	bson_t *upd = BCON_NEW("$set", "{", "reward_points", BCON_INT32(0), "}");
+	bool ok =
+	    mongoc_collection_update_one(db_coll("pickup_requests"), sel, upd, NULL, NULL, err);
+	bson_destroy(sel);
+	bson_destroy(upd);
+	if (!ok)
+		return REWARD_DB_ERROR;
+	if (points_out)
+		*points_out = points;
+	return won == DB_CLAIM_WON ? REWARD_CREDITED : REWARD_ALREADY;
 }
 
 static int64_t sum_points(const bson_oid_t *user_id, bson_error_t *err)
@@ -110,7 +160,9 @@ static json_object *entry_json(const bson_t *doc)
 	if (bson_iter_init_find(&it, doc, "reason") && BSON_ITER_HOLDS_UTF8(&it))
 		reason = bson_iter_utf8(&it, NULL);
 	json_object_object_add(o, "reason", json_object_new_string(reason));
-	if (bson_iter_init_find(&it, doc, "request_id") && BSON_ITER_HOLDS_OID(&it)) {
+	if ((bson_iter_init_find(&it, doc, "request_id") ||
+	     bson_iter_init_find(&it, doc, "reversal_of")) &&
+	    BSON_ITER_HOLDS_OID(&it)) {
 		bson_oid_to_string(bson_iter_oid(&it), hex);
 		json_object_object_add(o, "request_id", json_object_new_string(hex));
 	} else {
@@ -150,4 +202,44 @@ json_object *rewards_summary(const bson_oid_t *user_id, bson_error_t *err)
 	json_object_object_add(o, "total_points", json_object_new_int64(total));
 	json_object_object_add(o, "recent", recent);
 	return o;
+}
+
+json_object *rewards_ledger(const bson_oid_t *user_id, long skip, long limit, int64_t *total,
+			    bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("user_id", BCON_OID(user_id));
+	bson_t *opts =
+	    BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1), "}");
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll("rewards"), q, opts, NULL);
+	json_object *all = json_object_new_array();
+	int64_t sum = 0;
+	const bson_t *doc;
+	while (mongoc_cursor_next(c, &doc)) {
+		json_object *e = entry_json(doc);
+		sum += json_object_get_int64(json_object_object_get(e, "points"));
+		json_object_array_add(all, e);
+	}
+	bool failed = mongoc_cursor_error(c, err);
+	mongoc_cursor_destroy(c);
+	bson_destroy(q);
+	bson_destroy(opts);
+	if (failed) {
+		json_object_put(all);
+		return NULL;
+	}
+	/* newest first: each balance is the one after it minus that entry's points */
+	size_t n = json_object_array_length(all);
+	int64_t balance = sum;
+	json_object *page = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(all, i);
+		if (i >= (size_t)skip && i < (size_t)skip + (size_t)limit) {
+			json_object_object_add(e, "balance_after", json_object_new_int64(balance));
+			json_object_array_add(page, json_object_get(e));
+		}
+		balance -= json_object_get_int64(json_object_object_get(e, "points"));
+	}
+	json_object_put(all);
+	*total = (int64_t)n;
+	return page;
 }

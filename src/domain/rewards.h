@@ -1,7 +1,14 @@
 /* The reward points ledger `rewards`: {_id, user_id, request_id (unique index), points,
  * reason "Completed <category> pickup", created_at}. A request is credited at most once:
  * the credit is an insert against the unique request_id, so a retried or concurrent
- * completion gets a duplicate key and credits nothing (FerretDB-safe). */
+ * completion gets a duplicate key and credits nothing (FerretDB-safe).
+ *
+ * Entries are never edited. A credit taken back (the resident disputed the pickup) is a
+ * second entry {_id: the request's id, user_id, reversal_of: request id, points: -credit,
+ * reason, created_at}: its _id makes it exclusive per request (a retried or concurrent
+ * reversal gets a duplicate key), and it names its request under `reversal_of`, not
+ * `request_id`, which the credit holds uniquely. The API shows both with `request_id`.
+ * A reversed request is not credited again (its credit entry still exists). */
 #ifndef SWMRA_REWARDS_H
 #define SWMRA_REWARDS_H
 
@@ -22,6 +29,22 @@ enum reward_result {
  * (may be NULL) receives the points credited now or before, 0 for REWARD_NONE. */
 enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t *user_id,
 				  const char *category, int *points_out, bson_error_t *err);
+
+/* Reverses the credit of `request_id` (if any) by a negative entry with `reason`, once.
+ * REWARD_CREDITED (this call reversed it), REWARD_ALREADY (reversed before), REWARD_NONE
+ * (nothing was credited) or REWARD_DB_ERROR. `points_out` (may be NULL): the points taken
+ * back (positive), 0 for REWARD_NONE. */
+enum reward_result rewards_reverse(const bson_oid_t *request_id, const bson_oid_t *user_id,
+				   const char *reason, int *points_out, bson_error_t *err);
+
+/* A page of the ledger of `user_id`, newest first: a new array (caller owns) of {id, points,
+ * reason, request_id, created_at, balance_after} where balance_after is the sum of that
+ * entry and every older one, so the newest entry's is the summary's total. All entries
+ * are read in one query (one per request at most, two when reversed), so the page, the
+ * balances and *total agree with one another whatever is credited meanwhile. NULL on a
+ * database error. */
+json_object *rewards_ledger(const bson_oid_t *user_id, long skip, long limit, int64_t *total,
+			    bson_error_t *err);
 
 /* {total_points, recent: [{id, points, reason, request_id, created_at}]} of `user_id`, the
  * 10 most recent entries first. New object (caller owns), or NULL on a database error. */

@@ -58,6 +58,12 @@ static void read_body(FCGX_Request *r, struct http_request *req, const struct ro
 	req->body_len = got;
 }
 
+static void sink_write(struct http_sink *s, const char *p, size_t n)
+{
+	if (!s->failed && n && FCGX_PutStr(p, (int)n, (FCGX_Stream *)s->impl) < 0)
+		s->failed = true;
+}
+
 static void write_response(FCGX_Request *r, const struct http_response *res)
 {
 	char head[512];
@@ -68,8 +74,10 @@ static void write_response(FCGX_Request *r, const struct http_response *res)
 		n = snprintf(head, sizeof(head), "Content-Type: %s\r\n", res->content_type);
 		FCGX_PutStr(head, n, r->out);
 	}
-	n = snprintf(head, sizeof(head), "Content-Length: %zu\r\n", res->body_len);
-	FCGX_PutStr(head, n, r->out);
+	if (!res->stream) { /* a stream's length is known at its end: nginx chunks it */
+		n = snprintf(head, sizeof(head), "Content-Length: %zu\r\n", res->body_len);
+		FCGX_PutStr(head, n, r->out);
+	}
 	for (int i = 0; i < res->nheaders; i++) {
 		/* Header values come from our own code; a CR or LF would split the header
 		 * block, so such a header is dropped rather than sent. */
@@ -84,6 +92,11 @@ static void write_response(FCGX_Request *r, const struct http_response *res)
 	FCGX_PutStr("\r\n", 2, r->out);
 	if (res->body_len)
 		FCGX_PutStr(res->body, (int)res->body_len, r->out);
+	if (res->stream) {
+		struct http_sink sink = {.write = sink_write, .impl = r->out};
+		if (!res->stream(res->stream_ctx, &sink))
+			log_warn("streamed answer cut short%s", sink.failed ? ": client gone" : "");
+	}
 }
 
 static double ms_since(const struct timespec *t0)

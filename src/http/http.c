@@ -81,6 +81,8 @@ void http_response_init(struct http_response *res)
 
 void http_response_free(struct http_response *res)
 {
+	if (res->stream_free)
+		res->stream_free(res->stream_ctx);
 	free(res->body);
 	for (int i = 0; i < res->nheaders; i++) {
 		free(res->header_names[i]);
@@ -300,6 +302,17 @@ int http_raw(struct http_response *res, int status, const char *content_type, co
 	res->body_len = len;
 	res->content_type = content_type;
 	res->status = status;
+	return status;
+}
+
+int http_stream(struct http_response *res, int status, const char *content_type, const char *first,
+		size_t len, bool (*fn)(void *ctx, struct http_sink *sink), void *ctx,
+		void (*free_ctx)(void *ctx))
+{
+	http_raw(res, status, content_type, first ? first : "", first ? len : 0);
+	res->stream = fn;
+	res->stream_ctx = ctx;
+	res->stream_free = free_ctx;
 	return status;
 }
 

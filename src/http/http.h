@@ -62,10 +62,24 @@ struct http_request {
 	char api_key_id[25];
 };
 
+/* Where a streamed body goes (the transport's output). `write` sets `failed` when the
+ * client is gone; a stream stops then. */
+struct http_sink {
+	void (*write)(struct http_sink *s, const char *p, size_t n);
+	void *impl;
+	bool failed;
+};
+
 struct http_response {
 	int status;
 	char *body; /* malloc'd; freed by http_response_free */
 	size_t body_len;
+	/* A streamed body (http_stream): after the head and `body`, the transport calls
+	 * stream(stream_ctx, sink), which writes the rest in pieces; no Content-Length is
+	 * sent. stream_free(stream_ctx) runs in http_response_free. */
+	bool (*stream)(void *ctx, struct http_sink *sink);
+	void *stream_ctx;
+	void (*stream_free)(void *ctx);
 	const char *content_type;
 	char *header_names[HTTP_MAX_HEADERS]; /* malloc'd */
 	char *header_values[HTTP_MAX_HEADERS];
@@ -124,6 +138,12 @@ struct verrors *http_verrors(struct http_request *req);
 int http_validation(struct http_response *res, struct verrors *e);
 /* 503 when the database is unreachable, 500 otherwise; logs the driver error. */
 int http_db_error(struct http_response *res, const void *bson_error);
+/* Answers `status` with a streamed body (see struct http_response): `first` (copied, may
+ * be NULL) goes out first, then `fn` writes the rest; `ctx` is owned by the response from
+ * here on (released by `free_ctx`, which may be NULL). */
+int http_stream(struct http_response *res, int status, const char *content_type, const char *first,
+		size_t len, bool (*fn)(void *ctx, struct http_sink *sink), void *ctx,
+		void (*free_ctx)(void *ctx));
 /* Sets a raw body (copied). */
 int http_raw(struct http_response *res, int status, const char *content_type, const char *body,
 	     size_t len);

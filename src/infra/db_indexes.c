@@ -43,6 +43,11 @@ static const struct db_index indexes[] = {
      false},
     {"pickup_requests", "category_created_id", "{\"category\": 1, \"created_at\": -1, \"_id\": -1}",
      false},
+    /* the staff board and CSV export by pincode (a column: by status and pincode) */
+    {"pickup_requests", "pincode_created_id",
+     "{\"address.pincode\": 1, \"created_at\": -1, \"_id\": -1}", false},
+    {"pickup_requests", "status_pincode_created_id",
+     "{\"status\": 1, \"address.pincode\": 1, \"created_at\": -1, \"_id\": -1}", false},
     {"pickup_requests", "status_1", "{\"status\": 1}", false},
     {"pickup_requests", "slot_start_1", "{\"assigned_slot.start\": 1}", false},
     {"pickup_requests", "status_updated", "{\"status\": 1, \"updated_at\": 1}", false},

@@ -77,6 +77,8 @@ async function bookPickup(page, { description, slot, photo }) {
 }
 
 async function staffMove(page, to) {
+  // proof of service: collecting needs the weight (the photos are optional)
+  if (to === 'Collected') await page.getByLabel('Weight collected (kg)').fill('6.5');
   await page.getByRole('button', { name: `Move to ${to}` }).click();
   if (to === 'Failed' || to === 'Cancelled') await page.getByRole('button', { name: 'Confirm' }).click();
   await eventually(async () => (await page.getByTestId('staff-request-status').innerText()).trim() === to, { what: `staff status ${to}` });
@@ -161,6 +163,25 @@ test('staff completes it through every stage and the resident points update', as
   await screenshot(resident, '08-rewards');
 });
 
+test('the resident sees the proof of service and says "not collected": failed, points reversed', async () => {
+  await resident.goto(`/requests/${requestId}`);
+  await resident.getByText('Weight collected: 6.5 kg').waitFor();
+  await resident.getByLabel('What happened?').fill('The bins are still full');
+  await resident.getByRole('button', { name: 'Report not collected' }).click();
+  await eventually(async () => (await resident.getByTestId('request-status').innerText()).trim() === 'Failed', { what: 'status Failed' });
+  await resident.goto('/rewards');
+  await resident.getByText(/Reversed: not collected/).first().waitFor();
+  await eventually(async () => Number(await resident.getByTestId('rewards-total').innerText()) === 0, { what: 'rewards total back to 0' });
+  await screenshot(resident, '08b-rewards-reversed');
+});
+
+test('staff see the reports: charts and the same numbers as tables', async () => {
+  await staff.goto('/staff/reports');
+  await staff.getByRole('table', { name: /Overview/ }).waitFor();
+  assert.ok((await staff.getByRole('img', { name: 'Requests by day' }).boundingBox()).height > 50, 'the chart is drawn');
+  await screenshot(staff, '12b-reports');
+});
+
 test('a resident cancels another request', async () => {
   const { id } = await bookPickup(resident, { description: SECOND, slot: false });
   await resident.getByText(/you can cancel until 24 hours before/i).waitFor();
@@ -230,9 +251,10 @@ test('the main pages have no serious or critical accessibility violations (axe-c
   await scan(resident, '07-notifications', '/notifications', async (p) => p.getByTestId('notification-list').waitFor());
   await scan(resident, '08-rewards', '/rewards', async (p) => p.getByTestId('rewards-total').waitFor());
   await scan(resident, '09-profile', '/profile', h1('Profile'));
-  await scan(staff, '10-staff-console', '/staff', async (p) => card(p, 'completed').waitFor());
+  await scan(staff, '10-staff-console', '/staff', async (p) => card(p, 'failed').waitFor());
   await scan(staff, '11-staff-request', `/staff/requests/${requestId}`, async (p) => p.getByRole('heading', { name: 'Timeline' }).waitFor());
   await scan(staff, '12-slot-calendar', `/staff/slots?date=${serviceDate(2)}`, h1('Slot calendar'));
+  await scan(staff, '12b-reports', '/staff/reports', async (p) => p.getByRole('table', { name: /Overview/ }).waitFor());
 
   const admin = await newPage(browser);
   let adminOk = true;

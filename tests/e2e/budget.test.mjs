@@ -29,6 +29,14 @@ export const BUDGETS = {
   'GET /api/notifications/unread-count': 1, // one count on {user_id, channel, read}
   'GET /api/slots/available': 1, // the day's seat claims (template and overrides are cached)
   'GET /api/rewards/summary': 2,
+  'GET /api/rewards/ledger': 1, // every entry of the caller in one find (balances need them all)
+  // one pass over the range's requests (projection) in batches of 10,000: find + getMore
+  // (+1 per 10,000 requests in the range)
+  'GET /api/staff/reports/summary': 2,
+  // the first page of 500 (find + getMores of FerretDB's batches) before the answer starts;
+  // the other pages stream after it
+  'GET /api/staff/requests.csv': 3,
+
   'GET /api/staff/requests': 3, // count + page + the page's residents in one $in
   'GET /api/staff/requests/{id}': 3, // document + probe + resident
   'GET /api/staff/slots': 2, // the day's claims and bookings
@@ -58,6 +66,10 @@ export const BUDGETS = {
   'POST /api/requests/{id}/cancel': 13,
   'POST /api/requests/{id}/confirm-slot': 14,
   'POST /api/staff/requests/{id}/transition': 12,
+  // a dispute: the change (as a transition), the credit looked up (and reversed with the
+  // request's reward_points when there was one), the staff list with one keyed in-app
+  // notification per staff member (the seed has one: +1 per staff account)
+  'POST /api/requests/{id}/not-collected': 16, // + the read marks (resident, staff)
   'POST /api/staff/requests/{id}/notes': 11,
   'PUT /api/admin/slot-templates': 4,
   'POST /api/admin/slot-overrides': 4,
@@ -165,6 +177,7 @@ test('reads and writes stay within their store-command budgets', async () => {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date(Date.now() + 3 * 86400000));
   await measure('GET /api/slots/available', () => get(`/api/slots/available?date=${day}&category=recyclable`, auth(tok)), { times: 8 });
   await measure('GET /api/rewards/summary', () => get('/api/rewards/summary', auth(tok)), { times: 8 });
+  await measure('GET /api/rewards/ledger', () => get('/api/rewards/ledger?limit=20', auth(tok)), { times: 8 });
 
   await measure('PATCH /api/requests/{id}', (i) =>
     request('PATCH', `/api/requests/${drafts[0]}`, { ...auth(tok), json: { description: `edited draft ${i}` } }));
@@ -180,10 +193,33 @@ test('reads and writes stay within their store-command budgets', async () => {
   await measure('GET /api/staff/requests', () => get('/api/staff/requests?limit=20', auth(staff)), { times: 8 });
   await measure('GET /api/staff/requests/{id}', () => get(`/api/staff/requests/${id}`, auth(staff)), { times: 8 });
   await measure('GET /api/staff/slots', () => get(`/api/staff/slots?date=${day}`, auth(staff)), { times: 8 });
+  await measure('GET /api/staff/reports/summary', () => get('/api/staff/reports/summary', auth(staff)), { times: 8 });
+  await measure('GET /api/staff/requests.csv', () => get('/api/staff/requests.csv?status=submitted', auth(staff)), { times: 8 });
   await measure('POST /api/staff/requests/{id}/notes', (i) =>
     request('POST', `/api/staff/requests/${id}/notes`, { ...auth(staff), json: { note: `budget note ${i}` } }));
   await measure('POST /api/staff/requests/{id}/transition', (i) =>
     request('POST', `/api/staff/requests/${drafts[i]}/transition`, { ...auth(staff), json: { to: 'pending_review' } }), { times: 4 });
+
+  // a resident's dispute of a collected pickup (three of them, walked there by staff)
+  const collected = [];
+  for (let d = 1; d < 14 && collected.length < 3; d++) {
+    const date = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date(Date.now() + d * 86400000));
+    const slots = (await get(`/api/staff/slots?date=${date}`, auth(staff))).json || [];
+    for (const s of slots.filter((x) => x.capacity_class === 'standard' && !x.closed && x.remaining > 0)) {
+      if (collected.length >= 3) break;
+      const r = await request('POST', '/api/requests', { ...auth(tok), json: body(100 + collected.length) });
+      assert.equal(r.status, 201, r.text);
+      const steps = [['pending_review'], ['scheduled', { slot_start: s.start, slot_end: s.end }], ['enroute'], ['onsite'], ['collecting'], ['collected', { weight_kg: 2 }]];
+      for (const [to, extra] of steps) {
+        const m = await request('POST', `/api/staff/requests/${r.json.id}/transition`, { ...auth(staff), json: { to, ...extra } });
+        assert.equal(m.status, 200, `${to}: ${m.text}`);
+      }
+      collected.push(r.json.id);
+    }
+  }
+  assert.equal(collected.length, 3, 'three collected requests');
+  await measure('POST /api/requests/{id}/not-collected', (i) =>
+    request('POST', `/api/requests/${collected[i]}/not-collected`, { ...auth(tok), json: { reason: 'Bins still full' } }), { times: 3 });
 
   // admin
   await measure('GET /api/admin/users', () => get('/api/admin/users?limit=20', auth(admin)), { times: 8 });

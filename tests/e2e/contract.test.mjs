@@ -649,7 +649,15 @@ test('(c) staff: list, detail, notes, transitions to completed; rewards', async 
   assert.ok(slot, 'no bookable recyclable slot on days 6..11');
   await call('POST /api/staff/requests/{id}/transition', { token: staff, params: { id: r.id }, json: { to: 'scheduled', slot_start: slot.start, slot_end: slot.end }, expect: 200 });
   let last;
-  for (const to of ['enroute', 'onsite', 'collecting', 'collected', 'handover', 'verification', 'completed']) {
+  for (const to of ['enroute', 'onsite', 'collecting']) {
+    last = await call('POST /api/staff/requests/{id}/transition', { token: staff, params: { id: r.id }, json: { to }, expect: 200 });
+  }
+  // proof of service: a weight (0 < w <= 1000) and the crew's own photos
+  await call('POST /api/staff/requests/{id}/transition', { token: staff, params: { id: r.id }, json: { to: 'collected' }, expect: 422 });
+  await call('POST /api/staff/requests/{id}/transition', { token: staff, params: { id: r.id }, json: { to: 'collected', weight_kg: 0 }, expect: 422, specRejects: true });
+  await call('POST /api/staff/requests/{id}/transition', { token: staff, params: { id: r.id }, json: { to: 'collected', weight_kg: 1001 }, expect: 422, specRejects: true });
+  await call('POST /api/staff/requests/{id}/transition', { token: staff, params: { id: r.id }, json: { to: 'collected', weight_kg: 8.5, proof_photos: [] }, expect: 200 });
+  for (const to of ['handover', 'verification', 'completed']) {
     last = await call('POST /api/staff/requests/{id}/transition', { token: staff, params: { id: r.id }, json: { to }, expect: 200 });
   }
   assert.equal(last.json.status, 'completed');
@@ -660,6 +668,21 @@ test('(c) staff: list, detail, notes, transitions to completed; rewards', async 
   const rewards = await call('GET /api/rewards/summary', { token: a.token, expect: 200 });
   assert.ok(rewards.json.total_points > 0, JSON.stringify(rewards.json));
   assert.ok(rewards.json.recent.some((x) => x.request_id === r.id));
+  const ledger = await call('GET /api/rewards/ledger', { token: a.token, query: { limit: 5 }, expect: 200 });
+  assert.equal(ledger.json.items[0].balance_after, rewards.json.total_points);
+  await call('GET /api/rewards/ledger', { token: a.token, query: { limit: 0 }, expect: 422 });
+  // staff: the reports and the CSV export
+  await call('GET /api/staff/reports/summary', { token: staff, query: { from: dateIn(0), to: dateIn(0) }, expect: 200 });
+  await call('GET /api/staff/reports/summary', { token: staff, query: { from: dateIn(1), to: dateIn(0) }, expect: 422 });
+  const csv = await call('GET /api/staff/requests.csv', { token: staff, query: { q: 'Contract test' }, expect: 200 });
+  assert.match(csv.text, /^id,created_at,/);
+  await call('GET /api/staff/requests.csv', { token: staff, query: { status: 'gone' }, expect: 422 });
+  // the resident disputes the pickup: failed, the points reversed
+  await call('POST /api/requests/{id}/not-collected', { token: a.token, params: { id: r.id }, json: {}, expect: 422, specRejects: true });
+  await call('POST /api/requests/{id}/not-collected', { token: a.token, params: { id: ZERO_ID }, json: { reason: 'Nobody came' }, expect: 404 });
+  const disputed = await call('POST /api/requests/{id}/not-collected', { token: a.token, params: { id: r.id }, json: { reason: 'Nobody came' }, expect: 200 });
+  assert.equal(disputed.json.status, 'failed');
+  await call('POST /api/requests/{id}/not-collected', { token: a.token, params: { id: r.id }, json: { reason: 'Nobody came' }, expect: 409 });
 });
 
 test('(c) slots: availability, staff calendar, template, overrides', async () => {

@@ -125,7 +125,9 @@ test('resident creates, staff move it through every stage, points appear', async
 
   const note = await call('POST', `/api/staff/requests/${r.id}/notes`, staff, { note: 'Gate code 1234' });
   assert.equal(note.status, 201, note.text);
-  for (const to of ['enroute', 'onsite', 'collecting', 'collected', 'handover', 'verification']) await move(staff, r.id, to);
+  for (const to of ['enroute', 'onsite', 'collecting', 'collected', 'handover', 'verification']) {
+    await move(staff, r.id, to, to === 'collected' ? { weight_kg: 3.5 } : {});
+  }
   const done = await move(staff, r.id, 'completed');
   assert.equal(done.reward_points, 5);
 

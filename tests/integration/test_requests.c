@@ -75,7 +75,8 @@ static void expect_transition(const char *id, const char *to, int status)
 {
 	struct call c;
 	char body[128];
-	snprintf(body, sizeof(body), "{\"to\":\"%s\"}", to);
+	snprintf(body, sizeof(body), "{\"to\":\"%s\"%s}", to,
+		 strcmp(to, "collected") == 0 ? ",\"weight_kg\":4.5" : "");
 	if (transition(id, body, &c) != status)
 		fail_msg("transition %s: %d %s", to, c.status, c.res.body);
 	call_end(&c);

@@ -30,11 +30,13 @@ static const struct edge staff_allowed[] = {
     {"failed", "cancelled"},
 };
 
-/* Residents: submit a draft, confirm a slot (and reschedule), cancel before the pickup. */
+/* Residents: submit a draft, confirm a slot (and reschedule), cancel before the pickup,
+ * dispute a collected pickup ("not collected"). */
 static const struct edge resident_allowed[] = {
     {"draft", "submitted"},	     {"submitted", "scheduled"}, {"pending_review", "scheduled"},
     {"scheduled", "scheduled"},	     {"draft", "cancelled"},	 {"submitted", "cancelled"},
-    {"pending_review", "cancelled"}, {"scheduled", "cancelled"},
+    {"pending_review", "cancelled"}, {"scheduled", "cancelled"}, {"collected", "failed"},
+    {"handover", "failed"},	     {"verification", "failed"}, {"completed", "failed"},
 };
 
 static bool listed(const struct edge *t, size_t n, const char *from, const char *to)
@@ -72,7 +74,7 @@ static void every_status_target_role(void **state)
 		}
 	}
 	assert_int_equal(checked, 3 * RS_COUNT * RS_COUNT);
-	assert_int_equal(allowed, 8 + 19 + 19);
+	assert_int_equal(allowed, 12 + 19 + 19);
 }
 
 static void terminal_states_have_no_exit(void **state)
@@ -81,7 +83,9 @@ static void terminal_states_have_no_exit(void **state)
 	enum req_status out[RS_COUNT];
 	assert_int_equal(requests_allowed_targets(RS_COMPLETED, REQ_ACTOR_STAFF, out), 0);
 	assert_int_equal(requests_allowed_targets(RS_CANCELLED, REQ_ACTOR_ADMIN, out), 0);
-	assert_int_equal(requests_allowed_targets(RS_COMPLETED, REQ_ACTOR_RESIDENT, out), 0);
+	/* a resident's only way out of completed is a dispute */
+	assert_int_equal(requests_allowed_targets(RS_COMPLETED, REQ_ACTOR_RESIDENT, out), 1);
+	assert_int_equal(out[0], RS_FAILED);
 	/* Crew stages are staff work: residents cannot touch them. */
 	assert_int_equal(requests_allowed_targets(RS_ENROUTE, REQ_ACTOR_RESIDENT, out), 0);
 }

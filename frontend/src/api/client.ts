@@ -171,6 +171,30 @@ export async function api<T>(method: string, path: string, opts: RequestOptions 
   return parsed as T;
 }
 
+/** GET of a file answer (the CSV export) as a Blob, with the bearer token; ApiError otherwise. */
+export async function apiBlob(path: string, query?: Query): Promise<Blob> {
+  const token = getToken();
+  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+  let res: Response;
+  try {
+    res = await fetch(API_BASE + path + buildQuery(query), { headers });
+  } catch {
+    throw new ApiError(0, t('error.network'));
+  }
+  if (!res.ok) {
+    const text = await res.text().catch(() => '');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (res.status === 401 && token) notifyUnauthorized();
+    throw errorFromBody(res.status, parsed);
+  }
+  return res.blob();
+}
+
 export const http = {
   get: <T>(path: string, query?: Query, signal?: AbortSignal) => api<T>('GET', path, { query, signal }),
   post: <T>(path: string, body?: unknown) => api<T>('POST', path, { body }),

@@ -1,4 +1,4 @@
-import { http, api, type Query } from './client';
+import { http, api, apiBlob, type Query } from './client';
 import type {
   AdminUser,
   AdminUserPage,
@@ -8,11 +8,13 @@ import type {
   AvailableSlot,
   BodyOf,
   IssuedApiKey,
+  LedgerPage,
   NewRequestBody,
   NewSlotOverride,
   PickupRequest,
   QueryOf,
   RequestPage,
+  ReportSummary,
   RequestPatch,
   RewardsSummary,
   SlotOverride,
@@ -49,6 +51,9 @@ export const requestsApi = {
     http.post<PickupRequest>(`/requests/${enc(id)}/cancel`, (reason ? { reason } : {}) satisfies BodyOf<'requestsCancel'>),
   confirmSlot: (id: string, slot_start: string, slot_end: string) =>
     http.post<PickupRequest>(`/requests/${enc(id)}/confirm-slot`, { slot_start, slot_end } satisfies BodyOf<'requestsConfirmSlot'>),
+  /** The resident's dispute of a collected pickup, within 48 h (→ failed; points reversed). */
+  notCollected: (id: string, reason: string) =>
+    http.post<PickupRequest>(`/requests/${enc(id)}/not-collected`, { reason } satisfies BodyOf<'requestsNotCollected'>),
 };
 
 export const slotsApi = {
@@ -74,6 +79,7 @@ export const pushApi = {
 
 export const rewardsApi = {
   summary: () => http.get<RewardsSummary>('/rewards/summary'),
+  ledger: (q: QueryOf<'rewardsLedger'>, signal?: AbortSignal) => http.get<LedgerPage>('/rewards/ledger', q as Query, signal),
 };
 
 export const staffApi = {
@@ -84,6 +90,10 @@ export const staffApi = {
   addNote: (id: string, note: string) =>
     http.post<StaffRequest>(`/staff/requests/${enc(id)}/notes`, { note } satisfies BodyOf<'staffRequestsNote'>),
   slots: (date: string, signal?: AbortSignal) => http.get<StaffSlot[]>('/staff/slots', { date } satisfies QueryOf<'staffSlots'>, signal),
+  report: (q: QueryOf<'staffReportsSummary'>, signal?: AbortSignal) =>
+    http.get<ReportSummary>('/staff/reports/summary', q as Query, signal),
+  /** The requests of the board's filters as CSV (streamed by the server). */
+  exportCsv: (q: QueryOf<'staffRequestsCsv'>) => apiBlob('/staff/requests.csv', q as Query),
 };
 
 export const adminApi = {

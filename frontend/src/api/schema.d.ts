@@ -367,6 +367,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/requests/{id}/not-collected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ObjectId hex; for residents someone else's, unknown or malformed ids are all 404 `Request not found` */
+                id: components["parameters"]["requestId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dispute a collected pickup ("not collected") within 48 h
+         * @description Role: citizen (only the caller's own request). From collected, handover,
+         *     verification or completed, within 48 h after the request entered collected, the
+         *     request goes to `failed` with the reason (a STATUS_CHANGE by the resident on the
+         *     timeline). If points were credited they are reversed by a new negative ledger entry
+         *     (the credit is never edited), once however many disputes race; every staff member
+         *     gets a `disputed` notification. Of concurrent disputes one wins, the others get 409.
+         *     Staff then reschedule (failed → scheduled) or close (failed → cancelled) it.
+         */
+        post: operations["requestsNotCollected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff/requests": {
         parameters: {
             query?: never;
@@ -379,6 +408,58 @@ export interface paths {
          * @description Role: staff (staff or admin). Each item carries `user`, the resident who made it (null when the account no longer exists).
          */
         get: operations["staffRequestsList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/requests.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every request matching the staff list filters, as CSV
+         * @description Role: staff (staff or admin). RFC 4180 CSV (UTF-8, CRLF line ends, a header row:
+         *     id, created_at, status, category, is_special, quantity, description, line1, line2,
+         *     city, pincode, slot_start, slot_end, weight_kg, reward_points, user_id), newest first.
+         *     Cells starting with `=`, `+`, `-`, `@`, tab or CR are prefixed with `'` so that
+         *     spreadsheets show them as text (OWASP CSV injection). The body is streamed in pages
+         *     of 500 (no Content-Length when there is more than one), so exports of any size
+         *     hold one page in the server's memory.
+         */
+        get: operations["staffRequestsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/reports/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Operations summary of the requests created on a range of days
+         * @description Role: staff (staff or admin). The requests created from `from` to `to` (local dates
+         *     in SERVICE_TZ, both included; default the last 30 days up to today; at most 366
+         *     days), drafts not counted: counts by status, category and day; completion and
+         *     failure rates (of the total, 4 decimals) with the failure reasons, most frequent
+         *     first; the median hours from submission to scheduling and from scheduling to
+         *     completion (null when no request made that step); the kg recorded at collection
+         *     by category (requests failed or cancelled since are not counted).
+         */
+        get: operations["staffReportsSummary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -432,7 +513,9 @@ export interface paths {
          *     from `failed`): 422 at `["body","slot_start"]`. Staff may schedule inside
          *     SLOT_LEAD_HOURS and beyond SLOT_BOOKING_WINDOW_DAYS (the slot must be on the grid and
          *     in the future). Entering failed or cancelled frees the seat and clears
-         *     `assigned_slot`; reaching completed credits the reward points once.
+         *     `assigned_slot`; reaching completed credits the reward points once. Entering
+         *     collected needs the proof of service: `weight_kg` (422 at `["body","weight_kg"]`
+         *     without it) and up to 5 `proof_photos`.
          */
         post: operations["staffRequestsTransition"];
         delete?: never;
@@ -476,6 +559,30 @@ export interface paths {
          * @description Role: citizen (any signed-in account; the caller's own points).
          */
         get: operations["rewardsSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rewards/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's points ledger, newest first, with the balance after each entry
+         * @description Role: citizen (the caller's own ledger). Credits (+, at completion) and reversals
+         *     (−, when the resident disputed the pickup) are separate entries; none is ever
+         *     edited. `balance_after` is the sum of the entry and every older one, so the first
+         *     entry's is the summary's `total_points`; the page, its balances and `total` are
+         *     read together.
+         */
+        get: operations["rewardsLedger"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1471,6 +1578,10 @@ export interface components {
                 reason: string | null;
                 note: string | null;
                 slot?: components["schemas"]["SlotRange"];
+                /** @description the collected step: the weight recorded */
+                weight_kg?: number;
+                /** @description the collected step: the crew's photos, as signed links */
+                proof_photos?: string[];
             };
         };
         /** @description The fields of a pickup request (open; closed by PickupRequest and StaffRequest) */
@@ -1495,6 +1606,45 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /** @description recorded when collected (proof of service); null before */
+            weight_kg: number | null;
+            /** @description the crew's photos of the collection, as signed links */
+            proof_photos: string[];
+        };
+        ReportSummary: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            /** @description requests created in the range, drafts not counted */
+            total: number;
+            /** @description every status but draft */
+            by_status: {
+                [key: string]: number;
+            };
+            by_category: {
+                [key: string]: number;
+            };
+            /** @description one entry per day of the range, oldest first */
+            by_day: {
+                /** Format: date */
+                date: string;
+                count: number;
+            }[];
+            completion_rate: number;
+            failure_rate: number;
+            failure_reasons: {
+                reason: string;
+                count: number;
+            }[];
+            median_hours: {
+                submitted_to_scheduled: number | null;
+                scheduled_to_completed: number | null;
+            };
+            kg_by_category: {
+                [key: string]: number;
+            };
+            kg_total: number;
         };
         PickupRequest: components["schemas"]["RequestFields"];
         /** @description The resident who made the request; null when that account no longer exists */
@@ -1548,6 +1698,7 @@ export interface components {
              * @example completed
              * @example failed
              * @example reminder
+             * @example disputed
              */
             event: string;
             title: string;
@@ -2355,6 +2506,51 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    requestsNotCollected: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ObjectId hex; for residents someone else's, unknown or malformed ids are all 404 `Request not found` */
+                id: components["parameters"]["requestId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The failed request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickupRequest"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["RequestNotFound"];
+            /** @description `Only a collected pickup can be disputed`, `Too late to dispute (more than 48h after collection)`, `The request was changed meanwhile, reload and try again` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     staffRequestsList: {
         parameters: {
             query?: {
@@ -2364,6 +2560,8 @@ export interface operations {
                 date?: string;
                 /** @description Case-insensitive literal text in description or address; empty means no filter */
                 q?: string;
+                /** @description Exactly this address pincode (the board's filter); empty means no filter */
+                pincode?: string;
                 skip?: components["parameters"]["skip"];
                 limit?: components["parameters"]["limit"];
             };
@@ -2380,6 +2578,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaffRequestPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    staffRequestsCsv: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["RequestStatus"];
+                category?: components["schemas"]["Category"];
+                /** @description Local date (SERVICE_TZ) of the assigned slot */
+                date?: string;
+                /** @description Case-insensitive literal text in description or address */
+                q?: string;
+                /** @description Exactly this address pincode */
+                pincode?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV file (Content-Disposition attachment; filename="requests.csv") */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    staffReportsSummary: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSummary"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -2430,6 +2688,12 @@ export interface operations {
                 "application/json": {
                     to: components["schemas"]["RequestStatus"];
                     note?: string;
+                    /** @description only with to=failed or cancelled: why (told to the resident, counted by the reports) */
+                    reason?: string;
+                    /** @description required with to=collected (proof of service), refused otherwise */
+                    weight_kg?: number;
+                    /** @description only with to=collected: upload URLs or paths of the caller's own uploads (POST /api/files/upload), shown to the resident on the timeline as signed links */
+                    proof_photos?: string[];
                     /**
                      * Format: date-time
                      * @description only with to=scheduled, together with slot_end
@@ -2543,6 +2807,50 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rewardsLedger: {
+        parameters: {
+            query?: {
+                skip?: components["parameters"]["skip"];
+                limit?: components["parameters"]["limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of ledger entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: components["schemas"]["ObjectId"];
+                            /** @description positive for a credit, negative for a reversal */
+                            points: number;
+                            /**
+                             * @example Completed recyclable pickup
+                             * @example Reversed: not collected - Bins still full
+                             */
+                            reason: string;
+                            request_id: components["schemas"]["ObjectId"] | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            balance_after: number;
+                        }[];
+                        total: number;
+                        skip: number;
+                        limit: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Invalid"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -93,6 +93,11 @@ export type AppNotification = Schemas['Notification'];
 
 export type RewardsSummary = AnswerOf<'rewardsSummary'>;
 export type RewardEntry = RewardsSummary['recent'][number];
+/** A page of the points ledger (GET /rewards/ledger), newest first with balance_after. */
+export type LedgerPage = AnswerOf<'rewardsLedger'>;
+export type LedgerEntry = LedgerPage['items'][number];
+/** The staff reports (GET /staff/reports/summary). */
+export type ReportSummary = Schemas['ReportSummary'];
 
 /** The weekly slot template on the wire (`timezone` and `closed_dates` may be left out of a PUT). */
 export type SlotTemplate = Schemas['SlotTemplate'];

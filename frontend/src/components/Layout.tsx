@@ -120,6 +120,9 @@ export function Layout() {
                 <NavLink to="/staff/slots" className={navClass}>
                   {t('nav.slotCalendar')}
                 </NavLink>
+                <NavLink to="/staff/reports" className={navClass}>
+                  {t('nav.reports')}
+                </NavLink>
               </>
             )}
             {admin && (

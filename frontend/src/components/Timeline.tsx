@@ -54,6 +54,25 @@ export function Timeline({
             <span aria-hidden="true" className="absolute -left-[7px] mt-1.5 h-3 w-3 rounded-full bg-brand-700" />
             <p className="font-medium text-gray-900">{title}</p>
             {detail && <p className="text-sm text-gray-800">{detail}</p>}
+            {typeof e.data.weight_kg === 'number' && (
+              <p className="text-sm text-gray-800">{t('detail.weight', { kg: e.data.weight_kg })}</p>
+            )}
+            {(e.data.proof_photos?.length ?? 0) > 0 && (
+              <ul className="mt-1 flex flex-wrap gap-2" aria-label={t('detail.proofPhotos')}>
+                {e.data.proof_photos!.map((p, n) => (
+                  <li key={p}>
+                    <a href={p} target="_blank" rel="noreferrer">
+                      <img
+                        src={p}
+                        alt={t('detail.photoAlt', { n: n + 1 })}
+                        className="h-16 w-16 rounded object-cover ring-1 ring-gray-300"
+                        loading="lazy"
+                      />
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            )}
             <p className="text-xs text-gray-700">
               <time dateTime={e.at}>{formatDateTime(e.at)}</time>
               {who && ` · ${who}`}

@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { requestsApi } from '../api/endpoints';
 import { ApiError, errorMessage } from '../api/client';
-import type { PickupRequest, SlotRange } from '../api/types';
+import type { PickupRequest, SlotRange, Status } from '../api/types';
 import { useStore } from '../lib/store';
 import { authStore } from '../stores/auth';
 import { Alert, Button, ButtonLink, Card, Loading, PageHeader } from '../components/ui';
@@ -224,6 +224,13 @@ export default function RequestDetail() {
                   setNotice(t('cancel.done'));
                 }}
               />
+              <DisputeCard
+                req={req}
+                onDisputed={(r) => {
+                  setReq(r);
+                  setNotice(t('dispute.done'));
+                }}
+              />
             </>
           )}
         </div>
@@ -349,6 +356,54 @@ function SlotCard({
           </div>
         </div>
       )}
+    </Card>
+  );
+}
+
+const DISPUTABLE: Status[] = ['collected', 'handover', 'verification', 'completed'];
+const DISPUTE_WINDOW_MS = 48 * 3600 * 1000;
+
+/** When the request entered collected (its last such timeline event), or null. */
+export function collectedAt(req: PickupRequest): number | null {
+  const hits = (req.events ?? []).filter((e) => e.type === 'STATUS_CHANGE' && e.data.to === 'collected');
+  return hits.length ? Date.parse(hits[hits.length - 1].at) : null;
+}
+
+/** "Not collected?": the resident's dispute, within 48 h after collection. */
+function DisputeCard({ req, onDisputed }: { req: PickupRequest; onDisputed: (r: PickupRequest) => void }) {
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const at = collectedAt(req);
+  if (!DISPUTABLE.includes(req.status) || at === null || Date.now() - at > DISPUTE_WINDOW_MS) return null;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (reason.trim().length < 3) {
+      setError(t('validation.required', { field: t('dispute.reason') }));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onDisputed(await requestsApi.notCollected(req.id, reason.trim()));
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card title={t('dispute.title')}>
+      <form onSubmit={submit} className="space-y-3">
+        <p className="text-sm text-gray-800">{t('dispute.intro')}</p>
+        <TextArea label={t('dispute.reason')} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
+        {error && <Alert tone="error">{error}</Alert>}
+        <Button type="submit" variant="danger" loading={busy}>
+          {t('dispute.submit')}
+        </Button>
+      </form>
     </Card>
   );
 }

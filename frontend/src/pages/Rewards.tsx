@@ -1,8 +1,11 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
+import { rewardsApi } from '../api/endpoints';
+import { errorMessage } from '../api/client';
+import type { LedgerEntry } from '../api/types';
 import { useStore } from '../lib/store';
 import { loadRewards, rewardsStore } from '../stores/rewards';
-import { Alert, Card, EmptyState, Loading, PageHeader } from '../components/ui';
+import { Alert, Button, Card, EmptyState, Loading, PageHeader } from '../components/ui';
 import { formatDate } from '../lib/time';
 import { t } from '../i18n';
 
@@ -33,19 +36,56 @@ export default function Rewards() {
           <li>{t('rewards.ruleSpecial')}</li>
         </ul>
       </Card>
-      <Card title={t('rewards.recent')}>
-        {!summary && loading ? (
-          <Loading />
-        ) : !summary || summary.recent.length === 0 ? (
-          <EmptyState title={t('rewards.empty')} body={t('rewards.emptyBody')} />
-        ) : (
-          <ul className="divide-y divide-gray-200">
-            {summary.recent.map((r) => (
+      <LedgerCard />
+    </div>
+  );
+}
+
+const LEDGER_PAGE = 20;
+
+/** The points ledger, newest first: credits (+) and reversals (−), each with the balance after it. */
+function LedgerCard() {
+  const [items, setItems] = useState<LedgerEntry[] | null>(null);
+  const [total, setTotal] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const more = useCallback(async (skip: number) => {
+    setBusy(true);
+    try {
+      const page = await rewardsApi.ledger({ skip, limit: LEDGER_PAGE });
+      setItems((prev) => (skip === 0 ? page.items : [...(prev ?? []), ...page.items]));
+      setTotal(page.total);
+      setError(null);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    void more(0);
+  }, [more]);
+
+  return (
+    <Card title={t('ledger.title')}>
+      {error && <Alert tone="error">{error}</Alert>}
+      {items === null ? (
+        busy && <Loading />
+      ) : items.length === 0 ? (
+        <EmptyState title={t('rewards.empty')} body={t('rewards.emptyBody')} />
+      ) : (
+        <>
+          <ul className="divide-y divide-gray-200" data-testid="ledger">
+            {items.map((r) => (
               <li key={r.id} className="flex items-center justify-between gap-3 py-3">
                 <div>
                   <p className="text-gray-900">{r.reason}</p>
                   <p className="text-xs text-gray-700">
                     {formatDate(r.created_at)}
+                    {' · '}
+                    {t('ledger.balance', { points: r.balance_after })}
                     {r.request_id && (
                       <>
                         {' · '}
@@ -56,12 +96,21 @@ export default function Rewards() {
                     )}
                   </p>
                 </div>
-                <span className="shrink-0 rounded-full bg-green-100 px-3 py-1 text-sm font-bold text-green-900">+{r.points}</span>
+                <span
+                  className={`shrink-0 rounded-full px-3 py-1 text-sm font-bold ${r.points < 0 ? 'bg-red-100 text-red-900' : 'bg-green-100 text-green-900'}`}
+                >
+                  {r.points < 0 ? `−${-r.points}` : `+${r.points}`}
+                </span>
               </li>
             ))}
           </ul>
-        )}
-      </Card>
-    </div>
+          {items.length < total && (
+            <Button variant="secondary" className="mt-3" loading={busy} onClick={() => void more(items.length)}>
+              {t('ledger.more')}
+            </Button>
+          )}
+        </>
+      )}
+    </Card>
   );
 }

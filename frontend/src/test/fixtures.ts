@@ -66,6 +66,8 @@ export function makeRequest(over: Partial<PickupRequest> = {}): PickupRequest {
     reward_points: 0,
     created_at: '2025-01-01T10:00:00Z',
     updated_at: '2025-01-01T10:00:00Z',
+    weight_kg: null,
+    proof_photos: [],
     ...over,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import Profile from '../Profile';
 import Rewards from '../Rewards';
@@ -60,24 +60,43 @@ describe('Profile', () => {
 });
 
 describe('Rewards', () => {
-  it('shows the total and recent credits', async () => {
+  it('shows the total and the ledger with balances, credits and reversals, paged', async () => {
     signIn(citizen);
-    fakeFetch({
-      'GET /api/rewards/summary': {
-        total_points: 15,
-        recent: [{ id: 'w1', points: 10, reason: 'Completed e-waste pickup', request_id: 'r9', created_at: '2025-03-01T10:00:00Z' }],
-      },
+    const entry = (i: number, points: number, balance: number) => ({
+      id: `w${i}`,
+      points,
+      reason: points < 0 ? 'Reversed: not collected - Bins full' : 'Completed e-waste pickup',
+      request_id: 'r9',
+      created_at: '2025-03-01T10:00:00Z',
+      balance_after: balance,
+    });
+    const net = fakeFetch({
+      'GET /api/rewards/summary': { total_points: 15, recent: [] },
+      'GET /api/rewards/ledger': (call) =>
+        call.query.get('skip') === '0'
+          ? { items: [entry(1, -10, 15), entry(2, 10, 25)], total: 3, skip: 0, limit: 20 }
+          : { items: [entry(3, 15, 15)], total: 3, skip: 2, limit: 20 },
     });
     renderAt(<Rewards />, { route: '/rewards', path: '/rewards' });
     await waitFor(() => expect(screen.getByTestId('rewards-total')).toHaveTextContent('15'));
-    expect(screen.getByText('Completed e-waste pickup')).toBeInTheDocument();
-    expect(screen.getByText('+10')).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: 'View request' })).toHaveAttribute('href', '/requests/r9');
+    const ledger = await screen.findByTestId('ledger');
+    expect(within(ledger).getByText('−10')).toBeInTheDocument();
+    expect(within(ledger).getByText('+10')).toBeInTheDocument();
+    expect(within(ledger).getByText('Reversed: not collected - Bins full')).toBeInTheDocument();
+    expect(within(ledger).getAllByText(/Balance 15/)).toHaveLength(1);
+    expect(within(ledger).getAllByRole('link', { name: 'View request' })[0]).toHaveAttribute('href', '/requests/r9');
+    await userEvent.click(screen.getByRole('button', { name: 'Show older' }));
+    expect(await within(ledger).findByText('+15')).toBeInTheDocument();
+    expect(net.find('GET', '/api/rewards/ledger').at(-1)?.query.get('skip')).toBe('2');
+    expect(screen.queryByRole('button', { name: 'Show older' })).not.toBeInTheDocument();
   });
 
   it('has an empty state', async () => {
     signIn(citizen);
-    fakeFetch({ 'GET /api/rewards/summary': { total_points: 0, recent: [] } });
+    fakeFetch({
+      'GET /api/rewards/summary': { total_points: 0, recent: [] },
+      'GET /api/rewards/ledger': { items: [], total: 0, skip: 0, limit: 20 },
+    });
     renderAt(<Rewards />, { route: '/rewards', path: '/rewards' });
     expect(await screen.findByText('No points yet')).toBeInTheDocument();
   });

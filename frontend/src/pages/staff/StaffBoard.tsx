@@ -1,25 +1,24 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { staffApi } from '../../api/endpoints';
 import { errorMessage } from '../../api/client';
-import { CATEGORIES, STATUSES, type PickupRequest, type StaffRequestPage, type Status } from '../../api/types';
+import { CATEGORIES, STATUSES, type PickupRequest, type Status } from '../../api/types';
 import { Alert, Button, Loading, PageHeader } from '../../components/ui';
 import { SelectField, TextField } from '../../components/Field';
-import { Pagination } from '../../components/Pagination';
 import { statusLabel } from '../../components/StatusBadge';
 import { categoryLabel } from '../../components/RequestCard';
 import { BOARD_COLUMNS } from '../../lib/status';
 import { formatSlot, formatDate } from '../../lib/time';
 import { t } from '../../i18n';
 
-export const BOARD_PAGE_SIZE = 100;
+/** Cards a column shows first, and adds per "Show more". */
+export const COLUMN_PAGE_SIZE = 20;
 const POLL_MS = 30000;
 
-export function groupByStatus(items: PickupRequest[], columns: Status[]): Record<string, PickupRequest[]> {
-  const out: Record<string, PickupRequest[]> = {};
-  for (const c of columns) out[c] = [];
-  for (const r of items) (out[r.status] ??= []).push(r);
-  return out;
+/** One column of the board: its count (total) and the cards loaded so far. */
+interface Column {
+  items: PickupRequest[];
+  total: number;
 }
 
 export default function StaffBoard() {
@@ -27,30 +26,32 @@ export default function StaffBoard() {
   const status = params.get('status') ?? '';
   const category = params.get('category') ?? '';
   const date = params.get('date') ?? '';
+  const pincode = params.get('pincode') ?? '';
   const q = params.get('q') ?? '';
-  const skip = Math.max(0, Number(params.get('skip')) || 0);
   const [search, setSearch] = useState(q);
-  const [page, setPage] = useState<StaffRequestPage | null>(null);
+  const [pin, setPin] = useState(pincode);
+  const [cols, setCols] = useState<Record<string, Column> | null>(null);
   const [loading, setLoading] = useState(true);
+  const [more, setMore] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
+  const columns: Status[] = useMemo(() => (status ? [status as Status] : BOARD_COLUMNS), [status]);
+  const filters = useMemo(
+    () => ({ category: category || undefined, date: date || undefined, pincode: pincode || undefined, q: q || undefined }),
+    [category, date, pincode, q],
+  );
 
+  // Each column is its own page (count + first cards), so a busy stage never hides the others.
   const load = useCallback(
     async (signal?: AbortSignal) => {
       setLoading(true);
       try {
-        const p = await staffApi.list(
-          {
-            status: status || undefined,
-            category: category || undefined,
-            date: date || undefined,
-            q: q || undefined,
-            skip,
-            limit: BOARD_PAGE_SIZE,
-          },
-          signal,
+        const pages = await Promise.all(
+          columns.map((c) => staffApi.list({ ...filters, status: c, skip: 0, limit: COLUMN_PAGE_SIZE }, signal)),
         );
-        setPage(p);
+        const next: Record<string, Column> = {};
+        columns.forEach((c, i) => (next[c] = { items: pages[i].items, total: pages[i].total }));
+        setCols(next);
         setError(null);
       } catch (err) {
         if ((err as Error)?.name !== 'AbortError') setError(errorMessage(err));
@@ -58,8 +59,40 @@ export default function StaffBoard() {
         if (!signal?.aborted) setLoading(false);
       }
     },
-    [status, category, date, q, skip],
+    [columns, filters],
   );
+
+  const loadMore = async (c: Status) => {
+    const col = cols?.[c];
+    if (!col) return;
+    setMore(c);
+    try {
+      const p = await staffApi.list({ ...filters, status: c, skip: col.items.length, limit: COLUMN_PAGE_SIZE });
+      setCols((prev) => {
+        const cur = prev?.[c] ?? { items: [], total: 0 };
+        const seen = new Set(cur.items.map((r) => r.id));
+        return { ...prev, [c]: { items: [...cur.items, ...p.items.filter((r) => !seen.has(r.id))], total: p.total } };
+      });
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setMore(null);
+    }
+  };
+
+  const exportCsv = async () => {
+    try {
+      const blob = await staffApi.exportCsv({ ...filters, status: status || undefined });
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = 'requests.csv';
+      a.click();
+      URL.revokeObjectURL(url);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
 
   useEffect(() => {
     const ctrl = new AbortController();
@@ -75,6 +108,7 @@ export default function StaffBoard() {
   }, []);
 
   useEffect(() => setSearch(q), [q]);
+  useEffect(() => setPin(pincode), [pincode]);
 
   const update = (patch: Record<string, string>) => {
     const p = new URLSearchParams(params);
@@ -82,17 +116,15 @@ export default function StaffBoard() {
       if (v) p.set(k, v);
       else p.delete(k);
     }
-    if (!('skip' in patch)) p.delete('skip');
     setParams(p);
   };
 
   const onSearch = (e: FormEvent) => {
     e.preventDefault();
-    update({ q: search.trim() });
+    update({ q: search.trim(), pincode: pin.trim() });
   };
 
-  const columns: Status[] = status ? [status as Status] : BOARD_COLUMNS;
-  const groups = groupByStatus(page?.items ?? [], columns);
+  const total = cols ? columns.reduce((n, c) => n + (cols[c]?.total ?? 0), 0) : 0;
 
   return (
     <div>
@@ -100,14 +132,19 @@ export default function StaffBoard() {
         title={t('staff.title')}
         subtitle={t('staff.subtitle')}
         actions={
-          <Button variant="secondary" onClick={() => setTick((n) => n + 1)} loading={loading && !!page}>
-            {t('common.refresh')}
-          </Button>
+          <div className="flex gap-2">
+            <Button variant="secondary" onClick={() => void exportCsv()}>
+              {t('staff.exportCsv')}
+            </Button>
+            <Button variant="secondary" onClick={() => setTick((n) => n + 1)} loading={loading && !!cols}>
+              {t('common.refresh')}
+            </Button>
+          </div>
         }
       />
       <form
         onSubmit={onSearch}
-        className="mb-4 grid gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-gray-200 sm:grid-cols-2 lg:grid-cols-5"
+        className="mb-4 grid gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-gray-200 sm:grid-cols-2 lg:grid-cols-6"
         role="search"
         aria-label={t('staff.filters')}
       >
@@ -128,6 +165,7 @@ export default function StaffBoard() {
           ))}
         </SelectField>
         <TextField label={t('staff.slotDate')} type="date" value={date} onChange={(e) => update({ date: e.target.value })} />
+        <TextField label={t('staff.pincode')} value={pin} onChange={(e) => setPin(e.target.value)} inputMode="numeric" maxLength={10} />
         <TextField
           label={t('staff.search')}
           type="search"
@@ -137,11 +175,12 @@ export default function StaffBoard() {
         />
         <div className="flex items-end gap-2">
           <Button type="submit">{t('staff.searchButton')}</Button>
-          {(status || category || date || q) && (
+          {(status || category || date || q || pincode) && (
             <Button
               variant="ghost"
               onClick={() => {
                 setSearch('');
+                setPin('');
                 setParams(new URLSearchParams());
               }}
             >
@@ -155,13 +194,13 @@ export default function StaffBoard() {
           {error}
         </Alert>
       )}
-      {!page && loading ? (
+      {!cols && loading ? (
         <Loading />
       ) : (
-        page && (
+        cols && (
           <>
             <p className="mb-2 text-sm text-gray-800" aria-live="polite">
-              {t('staff.count', { count: page.total })}
+              {t('staff.count', { count: total })}
             </p>
             <div aria-label={t('staff.board')} role="region">
               <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4">
@@ -174,15 +213,13 @@ export default function StaffBoard() {
                   >
                     <h2 id={`col-${c}`} className="mb-2 flex items-center justify-between text-sm font-semibold text-gray-900">
                       <span>{statusLabel(c)}</span>
-                      <span className="rounded-full bg-white px-2 text-xs text-gray-900 ring-1 ring-gray-300">
-                        {groups[c]?.length ?? 0}
-                      </span>
+                      <span className="rounded-full bg-white px-2 text-xs text-gray-900 ring-1 ring-gray-300">{cols[c]?.total ?? 0}</span>
                     </h2>
-                    {(groups[c]?.length ?? 0) === 0 ? (
+                    {(cols[c]?.items.length ?? 0) === 0 ? (
                       <p className="text-xs text-gray-700">{t('staff.columnEmpty')}</p>
                     ) : (
                       <ul className="space-y-2">
-                        {groups[c].map((r) => (
+                        {cols[c].items.map((r) => (
                           <li key={r.id}>
                             <Link
                               to={`/staff/requests/${r.id}`}
@@ -194,7 +231,7 @@ export default function StaffBoard() {
                               </span>
                               <span className="mt-1 block line-clamp-2 text-gray-900">{r.description}</span>
                               <span className="mt-1 block text-xs text-gray-800">
-                                {r.address?.city}
+                                {r.address?.city} {r.address?.pincode}
                                 {' · '}
                                 {r.assigned_slot ? formatSlot(r.assigned_slot) : t('staff.submittedOn', { date: formatDate(r.created_at) })}
                               </span>
@@ -203,11 +240,18 @@ export default function StaffBoard() {
                         ))}
                       </ul>
                     )}
+                    {(cols[c]?.items.length ?? 0) < (cols[c]?.total ?? 0) && (
+                      <div className="mt-2 flex items-center justify-between text-xs text-gray-800">
+                        <span>{t('staff.shown', { shown: cols[c].items.length, total: cols[c].total })}</span>
+                        <Button variant="ghost" onClick={() => void loadMore(c)} loading={more === c}>
+                          {t('staff.more')}
+                        </Button>
+                      </div>
+                    )}
                   </section>
                 ))}
               </div>
             </div>
-            <Pagination skip={skip} limit={BOARD_PAGE_SIZE} total={page.total} onChange={(s) => update({ skip: s ? String(s) : '' })} />
           </>
         )
       )}

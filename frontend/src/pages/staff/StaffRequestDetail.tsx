@@ -2,9 +2,10 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { Link, useParams } from 'react-router-dom';
 import { staffApi } from '../../api/endpoints';
 import { ApiError, errorMessage } from '../../api/client';
-import type { AvailableSlot, StaffRequest, Status } from '../../api/types';
+import type { AvailableSlot, BodyOf, StaffRequest, Status } from '../../api/types';
 import { Alert, Button, Card, Loading, PageHeader } from '../../components/ui';
-import { TextArea } from '../../components/Field';
+import { TextArea, TextField } from '../../components/Field';
+import { PhotoUploader, type PhotoItem } from '../../components/PhotoUploader';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { Timeline } from '../../components/Timeline';
 import { SlotPicker } from '../../components/SlotPicker';
@@ -174,6 +175,9 @@ function TransitionCard({ req, onDone }: { req: StaffRequest; onDone: (r: unknow
   const [slot, setSlot] = useState<AvailableSlot | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [slotError, setSlotError] = useState<string | undefined>();
+  const [weight, setWeight] = useState('');
+  const [weightError, setWeightError] = useState<string | undefined>();
+  const [proofs, setProofs] = useState<PhotoItem[]>([]);
   const confirmBtn = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
@@ -186,14 +190,22 @@ function TransitionCard({ req, onDone }: { req: StaffRequest; onDone: (r: unknow
     if (confirming) confirmBtn.current?.focus();
   }, [confirming]);
 
+  const collecting = options.includes('collected');
   const needsSlot = (to: Status) => to === 'scheduled' && (!req.assigned_slot || req.status === 'failed');
   const slotOffered = options.includes('scheduled');
 
   const run = async (to: Status) => {
     setError(null);
     setSlotError(undefined);
+    setWeightError(undefined);
     if (needsSlot(to) && !slot) {
       setSlotError(t('staff.needSlot'));
+      return;
+    }
+    // proof of service: the weight is required to mark a pickup collected
+    const kg = Number(weight);
+    if (to === 'collected' && (!weight.trim() || !Number.isFinite(kg) || kg <= 0 || kg > 1000)) {
+      setWeightError(t('staff.weightRequired'));
       return;
     }
     if (note.length > 1000) {
@@ -202,14 +214,20 @@ function TransitionCard({ req, onDone }: { req: StaffRequest; onDone: (r: unknow
     }
     setPending(to);
     try {
-      const body: { to: Status; note?: string; slot_start?: string; slot_end?: string } = { to };
+      const body: BodyOf<'staffRequestsTransition'> = { to };
       if (note.trim()) body.note = note.trim();
+      if (to === 'collected') {
+        body.weight_kg = kg;
+        body.proof_photos = proofs.filter((p) => p.state === 'done' && p.url).map((p) => p.url!);
+      }
       if (to === 'scheduled' && slot) {
         body.slot_start = slot.start;
         body.slot_end = slot.end;
       }
       const r = await staffApi.transition(req.id, body);
       setNote('');
+      setWeight('');
+      setProofs([]);
       setConfirming(null);
       await onDone(r, t('staff.moved', { status: statusLabel(to) }));
     } catch (err) {
@@ -247,6 +265,24 @@ function TransitionCard({ req, onDone }: { req: StaffRequest; onDone: (r: unknow
                 error={slotError}
                 excludeStart={req.status === 'failed' ? req.assigned_slot?.start : undefined}
               />
+            </div>
+          )}
+          {collecting && (
+            <div className="space-y-2 rounded-lg bg-gray-50 p-3 ring-1 ring-gray-200">
+              <TextField
+                label={t('staff.weight')}
+                type="number"
+                inputMode="decimal"
+                min={0}
+                max={1000}
+                step="0.1"
+                value={weight}
+                onChange={(e) => setWeight(e.target.value)}
+                hint={t('staff.weightHint')}
+                error={weightError}
+              />
+              <p className="text-sm font-medium text-gray-900">{t('staff.proofPhotos')}</p>
+              <PhotoUploader items={proofs} setItems={setProofs} />
             </div>
           )}
           {error && <Alert tone="error">{error}</Alert>}

@@ -9,33 +9,49 @@ import { fakeFetch, reply } from '../../../test/fakeFetch';
 import { makeStaffRequest, slotIn, staffUser } from '../../../test/fixtures';
 
 describe('Staff board', () => {
-  it('shows a column per status with counts, and sends filters and search', async () => {
+  it('loads each column as its own page (count + first cards), pages a column with "Show more", sends the filters', async () => {
     signIn(staffUser);
     const net = fakeFetch({
-      'GET /api/staff/requests': {
-        items: [
-          makeStaffRequest({ id: 'a', status: 'submitted', description: 'Sofa' }),
-          makeStaffRequest({ id: 'b', status: 'enroute', description: 'Bottles' }),
-          makeStaffRequest({ id: 'c', status: 'enroute', description: 'Cans' }),
-        ],
-        total: 3,
-        skip: 0,
-        limit: 100,
+      'GET /api/staff/requests': (call) => {
+        const status = call.query.get('status');
+        const skip = Number(call.query.get('skip'));
+        if (status === 'enroute') {
+          const items =
+            skip === 0
+              ? [makeStaffRequest({ id: 'b', status: 'enroute', description: 'Bottles' })]
+              : [makeStaffRequest({ id: 'c', status: 'enroute', description: 'Cans' })];
+          return { items, total: 2, skip, limit: 20 };
+        }
+        if (status === 'submitted')
+          return { items: [makeStaffRequest({ id: 'a', status: 'submitted', description: 'Sofa' })], total: 1, skip: 0, limit: 20 };
+        return { items: [], total: 0, skip: 0, limit: 20 };
       },
     });
     renderAt(<StaffBoard />, { route: '/staff', path: '/staff' });
     const enroute = await screen.findByTestId('column-enroute');
     expect(within(enroute).getByRole('heading')).toHaveTextContent('En route2');
-    expect(within(enroute).getAllByRole('link')).toHaveLength(2);
+    expect(within(enroute).getAllByRole('link')).toHaveLength(1);
+    expect(within(enroute).getByText('1 of 2')).toBeInTheDocument();
     expect(within(screen.getByTestId('column-submitted')).getByText('Sofa')).toBeInTheDocument();
+    expect(within(screen.getByTestId('column-submitted')).queryByRole('button', { name: 'Show more' })).not.toBeInTheDocument();
     expect(screen.getAllByRole('heading', { level: 2 })).toHaveLength(12);
+    // one page per column, each by its status
+    const first = net.find('GET', '/api/staff/requests');
+    expect(new Set(first.map((c) => c.query.get('status'))).size).toBe(12);
+    expect(first.every((c) => c.query.get('limit') === '20' && c.query.get('skip') === '0')).toBe(true);
+
+    await userEvent.click(within(enroute).getByRole('button', { name: 'Show more' }));
+    expect(await within(enroute).findByText('Cans')).toBeInTheDocument();
+    expect(within(enroute).getAllByRole('link')).toHaveLength(2);
+    expect(net.find('GET', '/api/staff/requests').at(-1)?.query.get('skip')).toBe('1');
 
     await userEvent.selectOptions(screen.getByLabelText('Waste category'), 'e-waste');
     await waitFor(() => expect(net.find('GET', '/api/staff/requests').at(-1)?.query.get('category')).toBe('e-waste'));
+    await userEvent.type(screen.getByLabelText('Pincode'), '560001');
     await userEvent.type(screen.getByRole('searchbox', { name: /search/i }), 'MG Road');
     await userEvent.click(screen.getByRole('button', { name: 'Search' }));
     await waitFor(() => expect(net.find('GET', '/api/staff/requests').at(-1)?.query.get('q')).toBe('MG Road'));
-    expect(net.find('GET', '/api/staff/requests').at(-1)?.query.get('limit')).toBe('100');
+    expect(net.find('GET', '/api/staff/requests').at(-1)?.query.get('pincode')).toBe('560001');
   });
 });
 
@@ -119,6 +135,28 @@ describe('Staff request detail', () => {
       slot_start: s.start,
       slot_end: s.end,
     });
+  });
+
+  it('asks for the weight and takes proof photos when moving to collected', async () => {
+    signIn(staffUser);
+    const net = fakeFetch({
+      'GET /api/staff/requests/r1': makeStaffRequest({ status: 'collecting' }),
+      'POST /api/staff/requests/r1/transition': makeStaffRequest({ status: 'collected', weight_kg: 12.5 }),
+    });
+    renderAt(<StaffRequestDetail />, route);
+    const group = await screen.findByRole('group', { name: 'Move to the next stage' });
+    expect(screen.getByText('Proof photos (up to 5)')).toBeInTheDocument();
+    await userEvent.click(within(group).getByRole('button', { name: 'Move to Collected' }));
+    expect(screen.getByLabelText('Weight collected (kg)')).toHaveAccessibleDescription(/Enter the weight collected/);
+    expect(net.find('POST', '/api/staff/requests/r1/transition')).toHaveLength(0);
+    await userEvent.type(screen.getByLabelText('Weight collected (kg)'), '1200');
+    await userEvent.click(within(group).getByRole('button', { name: 'Move to Collected' }));
+    expect(net.find('POST', '/api/staff/requests/r1/transition')).toHaveLength(0);
+    await userEvent.clear(screen.getByLabelText('Weight collected (kg)'));
+    await userEvent.type(screen.getByLabelText('Weight collected (kg)'), '12.5');
+    await userEvent.click(within(group).getByRole('button', { name: 'Move to Collected' }));
+    await waitFor(() => expect(net.find('POST', '/api/staff/requests/r1/transition')).toHaveLength(1));
+    expect(net.find('POST', '/api/staff/requests/r1/transition')[0].body).toEqual({ to: 'collected', weight_kg: 12.5, proof_photos: [] });
   });
 
   it('adds a note and validates it', async () => {

@@ -1,0 +1,44 @@
+/* RFC 4180 cells with formula neutralisation (src/infra/csv.h). */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "infra/csv.h"
+
+static char *row(const char *const *cells, size_t n)
+{
+	struct strbuf b = {0};
+	for (size_t i = 0; i < n; i++)
+		csv_cell(&b, cells[i], i == 0);
+	csv_end_row(&b);
+	return strbuf_take(&b);
+}
+
+static void plain_and_quoted(void **state)
+{
+	(void)state;
+	const char *cells[] = {"abc", "a,b", "say \"hi\"", "two\r\nlines", "", NULL};
+	char *s = row(cells, 6);
+	assert_string_equal(s, "abc,\"a,b\",\"say \"\"hi\"\"\",\"two\r\nlines\",,\r\n");
+	free(s);
+}
+
+static void formulas_are_text(void **state)
+{
+	(void)state;
+	const char *cells[] = {"=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", "a=b", "=HYPERLINK(\"x\")"};
+	char *s = row(cells, 7);
+	assert_string_equal(s, "\"'=1+1\",\"'+SUM(A1)\",\"'-2\",\"'@cmd\",\"'\tx\",a=b,"
+			       "\"'=HYPERLINK(\"\"x\"\")\"\r\n");
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(plain_and_quoted),
+	    cmocka_unit_test(formulas_are_text),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
