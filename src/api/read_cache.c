@@ -87,7 +87,8 @@ void read_cache_store(const struct read_cache_probe *p, struct http_response *re
 {
 	if (res->status == 200)
 		http_header(res, "X-Read-Cache", "miss");
-	if (!p->storable || res->status != 200 || !res->body || res->body_len > READ_CACHE_MAX_ENTRY)
+	if (!p->storable || res->status != 200 || !res->body ||
+	    res->body_len > READ_CACHE_MAX_ENTRY)
 		return;
 	struct entry *e = &slots[fnv1a(p->key) % READ_CACHE_SLOTS];
 	drop(e);

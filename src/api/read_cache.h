@@ -19,10 +19,10 @@
 #include "domain/read_marks.h"
 #include "http/http.h"
 
-#define READ_CACHE_SLOTS       256
-#define READ_CACHE_MAX_AGE_MS  60000
-#define READ_CACHE_MAX_BYTES   (4u << 20)
-#define READ_CACHE_MAX_ENTRY   (256u << 10)
+#define READ_CACHE_SLOTS      256
+#define READ_CACHE_MAX_AGE_MS 60000
+#define READ_CACHE_MAX_BYTES  (4u << 20)
+#define READ_CACHE_MAX_ENTRY  (256u << 10)
 
 /* What a lookup learnt, for storing the answer built after a miss. */
 struct read_cache_probe {

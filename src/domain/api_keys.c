@@ -62,11 +62,10 @@ enum api_keys_rc api_keys_create(const char *name, int rate_per_minute, const ch
 	bson_oid_t oid;
 	bson_oid_init(&oid, NULL);
 	int64_t now = time_now_ms();
-	bson_t *doc =
-	    BCON_NEW("_id", BCON_OID(&oid), "name", BCON_UTF8(name), "key_hash", BCON_UTF8(h),
-		     "prefix", BCON_UTF8(prefix), "rate_per_minute", BCON_INT32(rate_per_minute),
-		     "created_by", BCON_UTF8(created_by), "created_at", BCON_DATE_TIME(now),
-		     "revoked_at", BCON_NULL);
+	bson_t *doc = BCON_NEW("_id", BCON_OID(&oid), "name", BCON_UTF8(name), "key_hash",
+			       BCON_UTF8(h), "prefix", BCON_UTF8(prefix), "rate_per_minute",
+			       BCON_INT32(rate_per_minute), "created_by", BCON_UTF8(created_by),
+			       "created_at", BCON_DATE_TIME(now), "revoked_at", BCON_NULL);
 	bool ok = mongoc_collection_insert_one(db_coll(KEYS_COLL), doc, NULL, NULL, err);
 	if (ok)
 		from_doc(doc, out);

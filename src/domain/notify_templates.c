@@ -19,10 +19,18 @@ struct tmpl {
 };
 
 static const struct tmpl tmpls[] = {
-    {"submitted", true, false},	    {"scheduled", true, false},	 {"rescheduled", true, false},
-    {"cancelled", true, false},	    {"enroute", false, false},	 {"onsite", false, false},
-    {"collecting", false, false},   {"collected", false, false}, {"handover", false, false},
-    {"verification", false, false}, {"failed", true, true},	 {"completed", true, false},
+    {"submitted", true, false},
+    {"scheduled", true, false},
+    {"rescheduled", true, false},
+    {"cancelled", true, false},
+    {"enroute", false, false},
+    {"onsite", false, false},
+    {"collecting", false, false},
+    {"collected", false, false},
+    {"handover", false, false},
+    {"verification", false, false},
+    {"failed", true, true},
+    {"completed", true, false},
     {"reminder", true, true},
     /* to staff: a resident says a pickup was not collected */
     {"disputed", false, false},

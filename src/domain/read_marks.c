@@ -36,7 +36,8 @@ bool read_mark_get(const bson_oid_t *user, char out[READ_MARK_LEN], bson_error_t
 	out[0] = '\0';
 	bson_t *q = BCON_NEW("_id", BCON_OID(user));
 	bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
-	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(READ_MARKS_COLL), q, opts, NULL);
+	mongoc_cursor_t *c =
+	    mongoc_collection_find_with_opts(db_coll(READ_MARKS_COLL), q, opts, NULL);
 	const bson_t *doc;
 	bson_iter_t it;
 	if (mongoc_cursor_next(c, &doc) && bson_iter_init_find(&it, doc, "mark") &&

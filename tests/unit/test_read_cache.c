@@ -22,7 +22,8 @@ static void answer(struct http_response *res, int status, size_t len)
 static struct read_cache_probe probe(int i)
 {
 	struct read_cache_probe p = {.at = 1000, .storable = true};
-	snprintf(p.key, sizeof(p.key), "6500000000000000000000%02x /api/requests?skip=%d", i % 256, i);
+	snprintf(p.key, sizeof(p.key), "6500000000000000000000%02x /api/requests?skip=%d", i % 256,
+		 i);
 	snprintf(p.mark, sizeof(p.mark), "%024d", i);
 	return p;
 }
