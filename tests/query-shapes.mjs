@@ -23,7 +23,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 // collections that stay small by design: read whole or by _id, never grow with use
 // (job_status: one document per cron job, upserted by every run)
-const SMALL = new Set(['slot_templates', 'slot_overrides', 'session_state', 'job_status']);
+// crews: tens per city, read whole by name (issue 17)
+const SMALL = new Set(['slot_templates', 'slot_overrides', 'session_state', 'job_status', 'crews']);
 // scratch collections of the cmocka tests themselves (test_db's claim tests), never the app's
 const TEST_SCRATCH = new Set(['claims_it']);
 

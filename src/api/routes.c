@@ -44,6 +44,18 @@ const struct route api_routes[] = {
      AUTH_BEARER, BODY_JSON, NULL},
     {"POST", "/api/staff/requests/{id}/notes", api_staff_requests_note, ROLE_STAFF, AUTH_BEARER,
      BODY_JSON, NULL},
+    /* crews (issue 17) */
+    {"GET", "/api/admin/crews", api_admin_crews_list, ROLE_ADMIN, AUTH_BEARER, BODY_NONE, NULL},
+    {"POST", "/api/admin/crews", api_admin_crews_create, ROLE_ADMIN, AUTH_BEARER, BODY_JSON, NULL},
+    {"PATCH", "/api/admin/crews/{id}", api_admin_crews_patch, ROLE_ADMIN, AUTH_BEARER, BODY_JSON,
+     NULL},
+    {"POST", "/api/staff/requests/{id}/assign", api_staff_requests_assign, ROLE_STAFF, AUTH_BEARER,
+     BODY_JSON, NULL},
+    {"POST", "/api/staff/assign", api_staff_assign_bulk, ROLE_STAFF, AUTH_BEARER, BODY_JSON, NULL},
+    {"GET", "/api/staff/my-route", api_staff_my_route, ROLE_STAFF, AUTH_BEARER, BODY_NONE,
+     Q("date")},
+    {"GET", "/api/staff/route-sheet", api_staff_route_sheet, ROLE_STAFF, AUTH_BEARER, BODY_NONE,
+     Q("date", "crew", "format")},
     {"GET", "/api/rewards/summary", api_rewards_summary, ROLE_CITIZEN, AUTH_BEARER, BODY_NONE,
      NULL},
     /* requests routes: end */

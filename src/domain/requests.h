@@ -225,6 +225,24 @@ enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *ow
 enum req_result requests_add_note(const bson_oid_t *id, const char *actor_id, const char *role,
 				  const char *note, bson_error_t *err);
 
+/* A change of the crew a request is given to (an ASSIGN event on the timeline, setting
+ * `crew_id`). `crew` NULL takes the request off any crew. Strings are borrowed. */
+struct req_assign {
+	const bson_oid_t *crew;
+	const char *crew_name; /* for the timeline's note */
+	const char *actor_id, *actor_role;
+	int64_t expect_version; /* > 0: REQ_CONFLICT unless the request is at this version */
+};
+
+/* Gives request `id` to a crew through its change log: only a request with a slot that is
+ * not finished (scheduled, enroute, onsite, collecting; REQ_INVALID otherwise, the status
+ * in *from_out) is assignable; the same crew again is a no-op. It claims the next version
+ * like a transition, so concurrent assigns read at one version give one winner and
+ * REQ_CONFLICT to the rest. On REQ_OK `*doc_out` (may be NULL) receives the document
+ * (caller owns). */
+enum req_result requests_assign(const bson_oid_t *id, const struct req_assign *a,
+				enum req_status *from_out, bson_t **doc_out, bson_error_t *err);
+
 /* Filters of a request list; NULL members are not filtered on. `owner`: resident lists.
  * `day_start`/`day_end` (ms, used when has_day): assigned slot start in [start, end).
  * `q`: case-insensitive literal text in description or address. */
