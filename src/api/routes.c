@@ -49,6 +49,8 @@ const struct route api_routes[] = {
     {"POST", "/api/admin/crews", api_admin_crews_create, ROLE_ADMIN, AUTH_BEARER, BODY_JSON, NULL},
     {"PATCH", "/api/admin/crews/{id}", api_admin_crews_patch, ROLE_ADMIN, AUTH_BEARER, BODY_JSON,
      NULL},
+    /* staff pick a crew to assign: the same list */
+    {"GET", "/api/staff/crews", api_admin_crews_list, ROLE_STAFF, AUTH_BEARER, BODY_NONE, NULL},
     {"POST", "/api/staff/requests/{id}/assign", api_staff_requests_assign, ROLE_STAFF, AUTH_BEARER,
      BODY_JSON, NULL},
     {"POST", "/api/staff/assign", api_staff_assign_bulk, ROLE_STAFF, AUTH_BEARER, BODY_JSON, NULL},

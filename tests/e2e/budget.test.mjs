@@ -33,6 +33,7 @@ export const BUDGETS = {
   'GET /api/staff/requests/{id}': 4, // document + probe + resident (+ its crew, when assigned)
   // crews (issue 17): the crews are read whole (a small collection); a day is one query
   'GET /api/admin/crews': 1,
+  'GET /api/staff/crews': 1,
   'GET /api/staff/my-route': 3, // crews + the day's stops of the caller's crews + residents
   'GET /api/staff/route-sheet': 3, // crews + the day's stops + residents (JSON or CSV)
   'GET /api/staff/slots': 2, // the day's claims and bookings
@@ -185,6 +186,7 @@ test('reads and writes stay within their store-command budgets', async () => {
     crews.push(r.json.id);
   }
   await measure('GET /api/admin/crews', () => get('/api/admin/crews', auth(admin)), { times: 8 });
+  await measure('GET /api/staff/crews', () => get('/api/staff/crews', auth(staff)), { times: 8 });
   await measure('POST /api/admin/crews', (i) =>
     request('POST', '/api/admin/crews', { ...auth(admin), json: { name: `Budget crew ${i}`, members: [me.json.id] } }), { times: 3 });
   await measure('PATCH /api/admin/crews/{id}', (i) =>
