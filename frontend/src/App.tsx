@@ -23,7 +23,10 @@ import NotFound from './pages/NotFound';
 const StaffBoard = lazy(() => import('./pages/staff/StaffBoard'));
 const StaffRequestDetail = lazy(() => import('./pages/staff/StaffRequestDetail'));
 const SlotCalendar = lazy(() => import('./pages/staff/SlotCalendar'));
+const MyRoute = lazy(() => import('./pages/staff/MyRoute'));
+const RouteSheet = lazy(() => import('./pages/staff/RouteSheet'));
 const Users = lazy(() => import('./pages/admin/Users'));
+const Crews = lazy(() => import('./pages/admin/Crews'));
 const SlotTemplates = lazy(() => import('./pages/admin/SlotTemplates'));
 const System = lazy(() => import('./pages/admin/System'));
 
@@ -119,6 +122,30 @@ export function AppRoutes() {
             element={
               <RequireRole roles={[...staffRoles]}>
                 <SlotCalendar />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="staff/my-route"
+            element={
+              <RequireRole roles={[...staffRoles]}>
+                <MyRoute />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="staff/route-sheet"
+            element={
+              <RequireRole roles={[...staffRoles]}>
+                <RouteSheet />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="admin/crews"
+            element={
+              <RequireRole roles={['admin']}>
+                <Crews />
               </RequireRole>
             }
           />

@@ -6,6 +6,11 @@ import type {
   AppNotification,
   AvailableSlot,
   BodyOf,
+  Crew,
+  CrewBody,
+  CrewList,
+  MyRoute,
+  RouteSheet,
   NewRequestBody,
   NewSlotOverride,
   PickupRequest,
@@ -93,4 +98,16 @@ export const adminApi = {
   addOverride: (body: NewSlotOverride) => http.post<SlotOverride>('/admin/slot-overrides', body),
   deleteOverride: (id: string) => api<unknown>('DELETE', `/admin/slot-overrides/${enc(id)}`),
   system: (signal?: AbortSignal) => http.get<SystemStatus>('/admin/system', undefined, signal),
+};
+
+/** Crews, assignment, My route and the route sheet (issue 17). */
+export const crewsApi = {
+  list: () => http.get<CrewList>('/staff/crews'),
+  create: (body: CrewBody) => http.post<Crew>('/admin/crews', body),
+  update: (id: string, body: CrewBody) => http.patch<Crew>(`/admin/crews/${enc(id)}`, body),
+  assign: (id: string, crew_id: string | null) =>
+    http.post<StaffRequest>(`/staff/requests/${enc(id)}/assign`, { crew_id } satisfies BodyOf<'staffRequestsAssign'>),
+  assignBulk: (body: BodyOf<'staffAssignBulk'>) => http.post<AnswerOf<'staffAssignBulk'>>('/staff/assign', body),
+  myRoute: (date?: string, signal?: AbortSignal) => http.get<MyRoute>('/staff/my-route', { date }, signal),
+  routeSheet: (date: string, crew?: string, signal?: AbortSignal) => http.get<RouteSheet>('/staff/route-sheet', { date, crew }, signal),
 };

@@ -53,7 +53,7 @@ export function Layout() {
       >
         {t('nav.skip')}
       </a>
-      <header className="sticky top-0 z-20 border-b border-gray-200 bg-white">
+      <header className="sticky top-0 z-20 border-b border-gray-200 bg-white print:hidden">
         <div className="mx-auto flex max-w-6xl items-center gap-2 px-3 py-2 sm:px-4">
           <Link
             to={staff && user?.role !== 'citizen' ? '/staff' : '/'}
@@ -118,12 +118,21 @@ export function Layout() {
                 <NavLink to="/staff/slots" className={navClass}>
                   {t('nav.slotCalendar')}
                 </NavLink>
+                <NavLink to="/staff/my-route" className={navClass}>
+                  {t('nav.myRoute')}
+                </NavLink>
+                <NavLink to="/staff/route-sheet" className={navClass}>
+                  {t('nav.routeSheet')}
+                </NavLink>
               </>
             )}
             {admin && (
               <>
                 <NavLink to="/admin/users" className={navClass}>
                   {t('nav.users')}
+                </NavLink>
+                <NavLink to="/admin/crews" className={navClass}>
+                  {t('nav.crews')}
                 </NavLink>
                 <NavLink to="/admin/slots" className={navClass}>
                   {t('nav.slotTemplates')}
@@ -149,11 +158,11 @@ export function Layout() {
         </nav>
       </header>
       {!online && (
-        <div role="status" className="bg-amber-100 px-4 py-2 text-center text-sm font-medium text-amber-900">
+        <div role="status" className="bg-amber-100 px-4 py-2 text-center text-sm font-medium text-amber-900 print:hidden">
           {t('app.offline')}
         </div>
       )}
-      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-3 py-4 focus:outline-none sm:px-4 sm:py-6">
+      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-3 py-4 focus:outline-none sm:px-4 sm:py-6 print:max-w-none print:p-0">
         <ErrorBoundary resetKey={location.pathname}>
           <Outlet />
         </ErrorBoundary>
