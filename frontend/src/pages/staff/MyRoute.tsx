@@ -77,23 +77,30 @@ export default function MyRoute() {
   const [conflicts, setConflicts] = useState<Conflict[]>([]);
   const [announce, setAnnounce] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
+  // the address of every stop seen, so a conflict still names a stop that left the route
+  const [addresses, setAddresses] = useState<Record<string, string>>({});
   const syncing = useRef(false);
+
+  const show = useCallback((r: Route) => {
+    setRoute(r);
+    setAddresses((prev) => ({ ...prev, ...Object.fromEntries(r.stops.map((s) => [s.id, addressLine(s)])) }));
+  }, []);
 
   const load = useCallback(async () => {
     try {
       const r = await crewsApi.myRoute(date);
       writeCache(r);
-      setRoute(r);
+      show(r);
       setFromCache(false);
       setError(null);
     } catch (err) {
       const cached = readCache(date);
       if (cached) {
-        setRoute(cached);
+        show(cached);
         setFromCache(true);
       } else setError(errorMessage(err));
     }
-  }, [date]);
+  }, [date, show]);
 
   const sync = useCallback(async () => {
     if (syncing.current || readQueue().length === 0) return;
@@ -153,10 +160,7 @@ export default function MyRoute() {
 
   const shown = route ? withQueue(route, queue) : null;
   const waiting = new Set(queue.map((c) => c.requestId));
-  const addressOf = (id: string) => {
-    const s = route?.stops.find((x) => x.id === id);
-    return s ? addressLine(s) : id;
-  };
+  const addressOf = (id: string) => addresses[id] ?? id;
 
   return (
     <div className="mx-auto max-w-xl">
