@@ -337,14 +337,16 @@ function CrewCard({ req, onDone }: { req: StaffRequest; onDone: (r: unknown, msg
   const [crews, setCrews] = useState<Crew[]>([]);
   const [choice, setChoice] = useState(req.crew?.id ?? '');
   const [error, setError] = useState<string | null>(null);
+  const [listError, setListError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const assignable = ASSIGNABLE.includes(req.status);
 
   useEffect(() => {
     if (!assignable) return;
+    // a list that does not load is said in the card, not as a page alert: the rest works
     crewsApi.list().then(
       (r) => setCrews(r.items.filter((c) => c.active)),
-      (err) => setError(errorMessage(err)),
+      (err) => setListError(errorMessage(err)),
     );
   }, [assignable]);
 
@@ -379,6 +381,7 @@ function CrewCard({ req, onDone }: { req: StaffRequest; onDone: (r: unknown, msg
               </option>
             ))}
           </SelectField>
+          {listError && <p className="text-sm text-red-800">{listError}</p>}
           {error && <Alert tone="error">{error}</Alert>}
           <Button variant="secondary" loading={busy} disabled={choice === (req.crew?.id ?? '')} onClick={save}>
             {t('assign.save')}
