@@ -1241,7 +1241,7 @@ export interface components {
             photos: string[];
             address: components["schemas"]["Address"];
             slot: components["schemas"]["SlotRange"];
-            /** @description the staff notes of its timeline */
+            /** @description the staff notes of its timeline, oldest first */
             notes: string[];
             map: {
                 /** @description geo: URI (RFC 5870) */
