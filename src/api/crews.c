@@ -93,7 +93,8 @@ static bool parse_members(struct verrors *e, json_object *arr, bson_oid_t *out, 
 		if (!us[i].id[0])
 			verr_add(e, loc, "No such user", "not_found");
 		else if (strcmp(us[i].role, "staff") != 0 && strcmp(us[i].role, "admin") != 0)
-			verr_add(e, loc, "Crew members must be staff or admin accounts", "not_staff");
+			verr_add(e, loc, "Crew members must be staff or admin accounts",
+				 "not_staff");
 		else if (us[i].disabled)
 			verr_add(e, loc, "This account is disabled", "disabled");
 		users_clear(&us[i]);

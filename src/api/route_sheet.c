@@ -31,8 +31,8 @@ static void put_stops(void *p)
 
 /* The day's residents of `s`, in order: users[i] of stop i (id "" when unknown). */
 struct residents {
-	struct user *u;	 /* distinct users */
-	size_t *of;	 /* stop -> index into u, or SIZE_MAX */
+	struct user *u; /* distinct users */
+	size_t *of;	/* stop -> index into u, or SIZE_MAX */
 	size_t n;
 };
 
@@ -156,7 +156,8 @@ static json_object *notes_json(const bson_t *doc)
 		if (bson_iter_init_find(&t, &e, "type") && BSON_ITER_HOLDS_UTF8(&t) &&
 		    strcmp(bson_iter_utf8(&t, NULL), "NOTE") == 0 && bson_iter_init(&n, &e) &&
 		    bson_iter_find_descendant(&n, "data.note", &t) && BSON_ITER_HOLDS_UTF8(&t))
-			json_object_array_add(arr, json_object_new_string(bson_iter_utf8(&t, NULL)));
+			json_object_array_add(arr,
+					      json_object_new_string(bson_iter_utf8(&t, NULL)));
 	}
 	return arr;
 }
@@ -176,9 +177,9 @@ static json_object *stop_json(const struct stop *s, const struct user *u, const 
 			      enum req_actor actor)
 {
 	json_object *r = requests_to_json(s->doc), *o = json_object_new_object();
-	static const char *const keep[] = {"id",	"version", "status",   "category",
-					   "quantity",	"is_special", "description", "photos",
-					   "address",	"assigned_slot", NULL};
+	static const char *const keep[] = {"id",       "version",	"status",      "category",
+					   "quantity", "is_special",	"description", "photos",
+					   "address",  "assigned_slot", NULL};
 	for (int i = 0; keep[i]; i++) {
 		json_object *v = json_object_object_get(r, keep[i]);
 		json_object_object_add(o, strcmp(keep[i], "assigned_slot") ? keep[i] : "slot",
@@ -224,9 +225,8 @@ static bool query_day(struct http_request *req, struct verrors *e, char date[11]
 
 /* The crews (whole, by name) and the day's stops of `q`, with their residents. 0 or the
  * status of the answer already set. */
-static int load_day(struct http_request *req, struct http_response *res,
-		    const struct day_query *q, struct crew **crews, size_t *n_crews,
-		    struct stops *s, struct residents *r)
+static int load_day(struct http_request *req, struct http_response *res, const struct day_query *q,
+		    struct crew **crews, size_t *n_crews, struct stops *s, struct residents *r)
 {
 	bson_error_t err;
 	if (crews && crews_list(crews, n_crews, &err) != CREWS_OK)
@@ -279,10 +279,10 @@ int api_staff_my_route(struct http_request *req, struct http_response *res)
 	json_object *stops = json_object_new_array();
 	for (size_t i = 0; i < s->n; i++)
 		json_object_array_add(
-		    stops, stop_json(&s->v[i], resident_of(r, i),
-				     s->v[i].has_crew ? crews_find(crews, n_crews, &s->v[i].crew)
-						      : NULL,
-				     actor_of(req)));
+		    stops,
+		    stop_json(&s->v[i], resident_of(r, i),
+			      s->v[i].has_crew ? crews_find(crews, n_crews, &s->v[i].crew) : NULL,
+			      actor_of(req)));
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "date", json_object_new_string(date));
 	json_object_object_add(o, "crews", crews_out);
@@ -293,8 +293,7 @@ int api_staff_my_route(struct http_request *req, struct http_response *res)
 /* ------------------------------------------------------------------ the route sheet */
 
 /* Whether stop `s` belongs to crew `c` (NULL: the unassigned, or a crew id that names none). */
-static bool in_group(const struct stop *s, const struct crew *c, const struct crew *list,
-		     size_t n)
+static bool in_group(const struct stop *s, const struct crew *c, const struct crew *list, size_t n)
 {
 	if (c)
 		return s->has_crew && bson_oid_equal(&s->crew, &c->oid);
@@ -355,7 +354,8 @@ static void csv_row(struct strbuf *b, const struct stop *s, const struct user *u
 	snprintf(slot, sizeof(slot), "%s-%s", hm1, hm2);
 	time_format_rfc3339(s->slot_start, ts);
 	double lat = 0, lng = 0;
-	bool has_lat = coord(s->doc, "address.lat", &lat), has_lng = coord(s->doc, "address.lng", &lng);
+	bool has_lat = coord(s->doc, "address.lat", &lat),
+	     has_lng = coord(s->doc, "address.lng", &lng);
 	csv_text(b, true, c ? c->name : "");
 	csv_text(b, false, slot);
 	csv_text(b, false, ts);
@@ -382,10 +382,10 @@ static int answer_csv(struct http_response *res, const char *date, const struct 
 		      const struct crew *only)
 {
 	struct strbuf b = {0};
-	static const char *const head[] = {"crew", "slot", "slot_start", "request_id", "status",
-					   "category", "quantity", "address_line1", "address_line2",
-					   "city", "pincode", "lat", "lng", "resident", "phone",
-					   "description", NULL};
+	static const char *const head[] = {
+	    "crew",	"slot",		 "slot_start",	  "request_id",	 "status",  "category",
+	    "quantity", "address_line1", "address_line2", "city",	 "pincode", "lat",
+	    "lng",	"resident",	 "phone",	  "description", NULL};
 	for (int i = 0; head[i]; i++)
 		csv_text(&b, i == 0, head[i]);
 	csv_end(&b);

@@ -125,9 +125,8 @@ enum crews_rc crews_update(const bson_oid_t *id, const struct crew_patch *p, bso
 	bson_t reply;
 	bool ok = mongoc_collection_update_one(db_coll(COLL), q, &u, NULL, &reply, err);
 	bson_iter_t it;
-	int64_t matched = ok && bson_iter_init_find(&it, &reply, "matchedCount")
-			      ? bson_iter_as_int64(&it)
-			      : 0;
+	int64_t matched =
+	    ok && bson_iter_init_find(&it, &reply, "matchedCount") ? bson_iter_as_int64(&it) : 0;
 	bson_destroy(&reply);
 	bson_destroy(&u);
 	bson_destroy(q);

@@ -16,7 +16,8 @@
  * Concurrency. FerretDB 1.x runs every update as read-modify-write without re-checking the
  * filter, so no update can decide which of two changes wins; only an insert against a
  * unique key can, on FerretDB and MongoDB alike. Hence every change of a request (create,
- * status transition, note, crew assignment, draft edit, draft deletion) is one event of `request_events`:
+ * status transition, note, crew assignment, draft edit, draft deletion) is one event of
+ * `request_events`:
  *   {_id: "<request id hex>:<version>", request_id, version, type, at, by {id, role},
  *    data {from, to, reason, note[, slot]}, set {the document fields the change sets},
  *    effects [what it owes outside the request], effects_pending}.

@@ -89,8 +89,8 @@ static void stop_init(struct stop *s, const bson_t *doc)
 	s->slot_end = date_at(s->doc, "assigned_slot.end");
 	s->created_at = date_at(s->doc, "created_at");
 	s->pincode = "";
-	if (bson_iter_init(&it, s->doc) && bson_iter_find_descendant(&it, "address.pincode", &sub) &&
-	    BSON_ITER_HOLDS_UTF8(&sub))
+	if (bson_iter_init(&it, s->doc) &&
+	    bson_iter_find_descendant(&it, "address.pincode", &sub) && BSON_ITER_HOLDS_UTF8(&sub))
 		s->pincode = bson_iter_utf8(&sub, NULL);
 }
 

@@ -17,14 +17,14 @@
 #include <stdint.h>
 
 struct day_query {
-	int64_t day_start, day_end;  /* [start, end) ms of the day in SERVICE_TZ */
-	bool by_crew;		     /* only requests of crews[0..n_crews-1] (none when 0) */
-	const bson_oid_t *crews;     /* borrowed */
+	int64_t day_start, day_end; /* [start, end) ms of the day in SERVICE_TZ */
+	bool by_crew;		    /* only requests of crews[0..n_crews-1] (none when 0) */
+	const bson_oid_t *crews;    /* borrowed */
 	size_t n_crews;
-	bool has_slot_start;	     /* only the slot starting at slot_start (within the day) */
+	bool has_slot_start; /* only the slot starting at slot_start (within the day) */
 	int64_t slot_start;
-	const char *pincode;	     /* NULL: any */
-	const char *status;	     /* NULL: any */
+	const char *pincode; /* NULL: any */
+	const char *status;  /* NULL: any */
 };
 
 /* One stop: the stored request document and what route order sorts by. */
