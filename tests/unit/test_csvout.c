@@ -40,7 +40,8 @@ static void formula_cells_are_prefixed(void **state)
 	(void)state;
 	const char *cells[] = {"=1+1", "+91 98765", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "a=b"};
 	char *s = row(cells, 7);
-	assert_string_equal(s, "\"'=1+1\",\"'+91 98765\",\"'-2+3\",\"'@SUM(A1)\",\"'\tTab\",\"'\rCR\",a=b\r\n");
+	assert_string_equal(
+	    s, "\"'=1+1\",\"'+91 98765\",\"'-2+3\",\"'@SUM(A1)\",\"'\tTab\",\"'\rCR\",a=b\r\n");
 	free(s);
 }
 
