@@ -157,7 +157,8 @@ export function Layout() {
           </div>
         </nav>
       </header>
-      {!online && (
+      {/* My route works offline and says so itself */}
+      {!online && location.pathname !== '/staff/my-route' && (
         <div role="status" className="bg-amber-100 px-4 py-2 text-center text-sm font-medium text-amber-900 print:hidden">
           {t('app.offline')}
         </div>
