@@ -23,8 +23,9 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 // collections that stay small by design: read whole or by _id, never grow with use
 // (job_status: one document per cron job, upserted by every run; api_keys and api_key_uses:
-// one per third-party client an admin issued a key to, listed whole on the API keys page)
-const SMALL = new Set(['slot_templates', 'slot_overrides', 'session_state', 'job_status', 'api_keys', 'api_key_uses']);
+// one per third-party client an admin issued a key to, listed whole on the API keys page;
+// crews: tens per city, read whole by name (issue 17))
+const SMALL = new Set(['slot_templates', 'slot_overrides', 'session_state', 'job_status', 'api_keys', 'api_key_uses', 'crews']);
 // scratch collections of the cmocka tests themselves (test_db's claim tests), never the app's
 const TEST_SCRATCH = new Set(['claims_it']);
 

@@ -25,7 +25,10 @@ const StaffBoard = lazy(() => import('./pages/staff/StaffBoard'));
 const StaffRequestDetail = lazy(() => import('./pages/staff/StaffRequestDetail'));
 const SlotCalendar = lazy(() => import('./pages/staff/SlotCalendar'));
 const Reports = lazy(() => import('./pages/staff/Reports'));
+const MyRoute = lazy(() => import('./pages/staff/MyRoute'));
+const RouteSheet = lazy(() => import('./pages/staff/RouteSheet'));
 const Users = lazy(() => import('./pages/admin/Users'));
+const Crews = lazy(() => import('./pages/admin/Crews'));
 const SlotTemplates = lazy(() => import('./pages/admin/SlotTemplates'));
 const System = lazy(() => import('./pages/admin/System'));
 const ApiKeys = lazy(() => import('./pages/admin/ApiKeys'));
@@ -130,6 +133,30 @@ export function AppRoutes() {
             element={
               <RequireRole roles={[...staffRoles]}>
                 <Reports />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="staff/my-route"
+            element={
+              <RequireRole roles={[...staffRoles]}>
+                <MyRoute />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="staff/route-sheet"
+            element={
+              <RequireRole roles={[...staffRoles]}>
+                <RouteSheet />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="admin/crews"
+            element={
+              <RequireRole roles={['admin']}>
+                <Crews />
               </RequireRole>
             }
           />

@@ -2,6 +2,8 @@
 #ifndef SWMRA_API_H
 #define SWMRA_API_H
 
+#include <bson/bson.h>
+
 #include "http/router.h"
 
 extern const struct route api_routes[];
@@ -57,6 +59,22 @@ struct req_query;
 /* The filters of the staff list (status, category, date, q; not the paging) into *out,
  * strings arena-owned; errors into `e`. */
 void api_staff_query(struct http_request *req, struct verrors *e, struct req_query *out);
+/* The request `doc` (consumed) as staff see it, with `user`, `crew` and
+ * `allowed_transitions`; `after_change`: a failed resident lookup is only logged. */
+int api_staff_request_answer(struct http_request *req, struct http_response *res, int status,
+			     bson_t *doc, bool after_change);
+/* crews.c (admin: crews; staff: assign) */
+int api_admin_crews_list(struct http_request *req, struct http_response *res);
+int api_admin_crews_create(struct http_request *req, struct http_response *res);
+int api_admin_crews_patch(struct http_request *req, struct http_response *res);
+int api_staff_requests_assign(struct http_request *req, struct http_response *res);
+int api_staff_assign_bulk(struct http_request *req, struct http_response *res);
+struct crew;
+/* {id, name, members, active, created_at, updated_at} (new object, caller owns). */
+json_object *api_crew_json(const struct crew *c);
+/* route_sheet.c (staff: the day's stops) */
+int api_staff_my_route(struct http_request *req, struct http_response *res);
+int api_staff_route_sheet(struct http_request *req, struct http_response *res);
 /* rewards.c */
 int api_rewards_summary(struct http_request *req, struct http_response *res);
 int api_rewards_ledger(struct http_request *req, struct http_response *res);

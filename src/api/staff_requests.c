@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "domain/categories.h"
+#include "domain/crews.h"
 #include "domain/requests.h"
 #include "domain/users.h"
 #include "infra/db.h"
@@ -117,6 +118,29 @@ static bool owner_json(const char *user_id, json_object **out, bson_error_t *err
 	return true;
 }
 
+/* `crew` of a request as staff see it: {id, name, active} of its crew_id, or null (none,
+ * or a crew id that no longer names a crew). false only on a database error. */
+static bool add_crew(json_object *o, bson_error_t *err)
+{
+	bson_oid_t id;
+	json_object *v = NULL;
+	if (db_parse_oid(jsonx_str(o, "crew_id"), &id)) {
+		struct crew c;
+		switch (crews_get(&id, &c, err)) {
+		case CREWS_OK:
+			v = json_object_new_object();
+			json_object_object_add(v, "id", json_object_new_string(c.id));
+			json_object_object_add(v, "name", json_object_new_string(c.name));
+			json_object_object_add(v, "active", json_object_new_boolean(c.active));
+			break;
+		case CREWS_NOT_FOUND: break;
+		case CREWS_ERR: return false;
+		}
+	}
+	json_object_object_add(o, "crew", v);
+	return true;
+}
+
 /* The request as staff see it: the request shape plus `allowed_transitions` and `user`.
  * `after_change` (a transition or note was stored): a failed lookup of the resident does
  * not turn the stored change into an error; `user` is null then and a warning logged. */
@@ -135,6 +159,10 @@ static int answer_staff(struct http_request *req, struct http_response *res, int
 		log_warn("resident lookup failed: %s", err.message);
 	}
 	json_object_object_add(o, "user", owner);
+	if (!add_crew(o, &err)) {
+		json_object_put(o);
+		return http_db_error(res, &err);
+	}
 	int from = requests_status_parse(jsonx_str(o, "status"));
 	json_object_object_add(o, "allowed_transitions",
 			       from < 0 ? json_object_new_array()
@@ -253,8 +281,7 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	json_object *body = http_json_body(req, res, &st);
 	if (!body)
 		return st;
-	static const char *const keys[] = {"to",       "note",	    "reason",	    "slot_start",
-					   "slot_end", "weight_kg", "proof_photos", NULL};
+	static const char *const keys[] = {"to", "note", "reason", "slot_start", "slot_end", "weight_kg", "proof_photos", "expect_version", NULL};
 	struct verrors e;
 	verr_init(&e);
 	v_no_extra(&e, body, "body", keys);
@@ -264,6 +291,10 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	v_string(&e, body, "body", "note", false, 1, 1000, &t.note);
 	/* why a pickup failed or was cancelled: told to the resident, counted by the reports */
 	v_string(&e, body, "body", "reason", false, 1, 500, &t.reason);
+	/* a client that decided offline on what it saw (My route's queue) names that version */
+	long expect = 0;
+	v_int(&e, body, "body", "expect_version", false, 1, 1000000000L, &expect);
+	t.expect_version = expect;
 	bool has_start = v_instant(&e, body, "body", "slot_start", false, &t.slot.start);
 	bool has_end = v_instant(&e, body, "body", "slot_end", false, &t.slot.end);
 	if (has_start != has_end)
@@ -358,4 +389,10 @@ int api_staff_requests_note(struct http_request *req, struct http_response *res)
 	if (!doc)
 		return err.code ? http_db_error(res, &err) : not_found(res);
 	return answer_staff(req, res, 201, doc, true);
+}
+
+int api_staff_request_answer(struct http_request *req, struct http_response *res, int status,
+			     bson_t *doc, bool after_change)
+{
+	return answer_staff(req, res, status, doc, after_change);
 }

@@ -292,11 +292,11 @@ static void attach_photos(const bson_oid_t *owner, const struct req_fields *f, c
 /* The fields a change may set, i.e. the state of the request document that follows the
  * log (reward_points is the rewards module's, and the rest never changes). */
 static const char *const state_keys[] = {
-    "status",	   "assigned_slot", "updated_at",   "category",	    "is_special",
-    "description", "quantity",	    "photos",	    "address",	    "preferred_slots",
-    "timeline",	   "weight_kg",	    "proof_photos", "collected_at", NULL};
-/* The events shown as the request's timeline (EDIT, DELETE and VOID are not). */
-static const char *const timeline_types[] = {"STATUS_CHANGE", "NOTE", NULL};
+    "status", "assigned_slot", "updated_at", "category", "is_special", "description", "quantity", "photos", "address", "preferred_slots",
+    "timeline", "weight_kg", "proof_photos", "collected_at", "crew_id", NULL};
+/* The events shown as the request's timeline (EDIT, DELETE and VOID are not); ASSIGN
+ * (a crew was given the pickup) is shown so staff and resident see who took it when. */
+static const char *const timeline_types[] = {"STATUS_CHANGE", "NOTE", "ASSIGN", NULL};
 
 /* How many versions a note tries before giving up (it is valid at any version). */
 #define NOTE_TRIES 16
@@ -325,6 +325,7 @@ struct change {
 	const char *from, *to, *reason, *note; /* data; NULL is null */
 	const struct req_slot *slot;	       /* data.slot, or NULL */
 	const struct req_transition *proof;    /* data.weight_kg, data.proof_photos, or NULL */
+	const char *crew_id;		       /* data.crew_id (ASSIGN), or NULL */
 	const bson_t *set;		       /* the document fields the change sets */
 	const bson_t *effects;		       /* array of owed effects, or NULL */
 };
@@ -356,6 +357,8 @@ static void append_data(bson_t *data, const struct change *c)
 		append_slot(data, "slot", c->slot);
 	if (c->proof && c->proof->has_weight)
 		append_proof(data, c->proof);
+	if (c->crew_id)
+		BSON_APPEND_UTF8(data, "crew_id", c->crew_id);
 }
 
 static void append_view(bson_t *b, const struct change *c)
@@ -1053,6 +1056,76 @@ enum req_result requests_add_note(const bson_oid_t *id, const char *actor_id, co
 	return REQ_OK;
 }
 
+/* ------------------------------------------------------------------ crews */
+
+/* Whether a request in `s` can be given to a crew: it has a slot and is not finished. */
+static bool assignable(enum req_status s)
+{
+	return s == RS_SCHEDULED || s == RS_ENROUTE || s == RS_ONSITE || s == RS_COLLECTING;
+}
+
+enum req_result requests_assign(const bson_oid_t *id, const struct req_assign *a,
+				enum req_status *from_out, bson_t **doc_out, bson_error_t *err)
+{
+	if (doc_out)
+		*doc_out = NULL;
+	bson_t *doc = load_request(id, NULL, false, err);
+	if (!doc)
+		return err->code ? REQ_DB_ERROR : REQ_NOT_FOUND;
+	enum req_status from = doc_status(doc);
+	int64_t version = requests_version(doc);
+	bson_oid_t cur;
+	bool has_cur = doc_oid(doc, "crew_id", &cur);
+	bson_destroy(doc);
+	if (from_out)
+		*from_out = from;
+	if (a->expect_version > 0 && version != a->expect_version)
+		return REQ_CONFLICT;
+	if (!assignable(from))
+		return REQ_INVALID;
+	bool same = a->crew ? has_cur && bson_oid_equal(&cur, a->crew) : !has_cur;
+	if (!same) {
+		/* One version per change, like a transition: of concurrent assigns read at
+		 * the same version one wins and the others are told (409), so the crew the
+		 * request ends with is the last one the log records. */
+		int64_t now = time_now_ms();
+		char crew_hex[25], note[160];
+		if (a->crew)
+			bson_oid_to_string(a->crew, crew_hex);
+		snprintf(note, sizeof(note), a->crew ? "Assigned to crew %s" : "Crew unassigned",
+			 a->crew_name ? a->crew_name : "");
+		bson_t set = BSON_INITIALIZER;
+		if (a->crew)
+			BSON_APPEND_OID(&set, "crew_id", a->crew);
+		else
+			BSON_APPEND_NULL(&set, "crew_id");
+		BSON_APPEND_DATE_TIME(&set, "updated_at", now);
+		struct change c = {.type = "ASSIGN",
+				   .at = now,
+				   .by_id = a->actor_id,
+				   .by_role = a->actor_role,
+				   .note = note,
+				   .crew_id = a->crew ? crew_hex : NULL,
+				   .set = &set};
+		int won = claim_version(id, version + 1, &c, NULL, err);
+		bson_destroy(&set);
+		if (won <= 0)
+			return won == 0 ? REQ_CONFLICT : REQ_DB_ERROR;
+		bson_t *after = sync_document(id, doc_out != NULL);
+		if (doc_out && after) {
+			*doc_out = after;
+			return REQ_OK;
+		}
+		bson_destroy(after);
+	}
+	if (doc_out) {
+		*doc_out = requests_load(id, NULL, err);
+		if (!*doc_out)
+			return err->code ? REQ_DB_ERROR : REQ_NOT_FOUND;
+	}
+	return REQ_OK;
+}
+
 /* ------------------------------------------------------------------ lists */
 
 void requests_query_filter(bson_t *f, const struct req_query *q)
@@ -1262,6 +1335,8 @@ json_object *requests_to_json(const bson_t *doc)
 	put_field(o, doc, "preferred_slots", NULL);
 	put_field(o, doc, "assigned_slot", NULL);
 	put_field(o, doc, "status", NULL);
+	put_field(o, doc, "crew_id", NULL);
+	put_field(o, doc, "version", NULL);
 	put_field(o, doc, "events", NULL);
 	put_field(o, doc, "reward_points", NULL);
 	put_field(o, doc, "created_at", NULL);

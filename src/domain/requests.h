@@ -4,7 +4,8 @@
  * Document: {_id, user_id (ObjectId), category, is_special, description, quantity (double),
  * photos [relative upload path "YYYY/MM/<name>.<ext>"], address {line1, line2|null, city,
  * pincode, lat|null, lng|null}, preferred_slots [{start, end}] (dates), assigned_slot
- * {start, end}|null (the slot whose seat the request holds right now), status, version
+ * {start, end}|null (the slot whose seat the request holds right now), status, crew_id
+ * (ObjectId, absent or null: the crew it is given to, requests_assign), version
  * (int64: the last change of the log it reflects), reward_points, created_at, updated_at}.
  * Documents written before the change log have no version (0) and keep their timeline in
  * an embedded `events` array, which is shown first and never written again.
@@ -15,7 +16,8 @@
  * Concurrency. FerretDB 1.x runs every update as read-modify-write without re-checking the
  * filter, so no update can decide which of two changes wins; only an insert against a
  * unique key can, on FerretDB and MongoDB alike. Hence every change of a request (create,
- * status transition, note, draft edit, draft deletion) is one event of `request_events`:
+ * status transition, note, crew assignment, draft edit, draft deletion) is one event of
+ * `request_events`:
  *   {_id: "<request id hex>:<version>", request_id, version, type, at, by {id, role},
  *    data {from, to, reason, note[, slot]}, set {the document fields the change sets},
  *    effects [what it owes outside the request], effects_pending}.
@@ -42,7 +44,7 @@
  * or a later status holds exactly one seat, in its assigned slot.
  *
  * The document is a cache of the log and carries its timeline (`timeline`: the views of
- * its STATUS_CHANGE and NOTE events with their versions; EDIT, DELETE and VOID are not
+ * its STATUS_CHANGE, NOTE and ASSIGN events with their versions; EDIT, DELETE and VOID are not
  * shown), which `events` of the API is made of. Reading a request (requests_load) probes
  * the log past the document's version (lists show the stored state), and when the
  * log holds versions past the document's (a writer died between its insert and its
@@ -247,6 +249,24 @@ enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *ow
  * REQ_CONFLICT (no free version after many tries) or REQ_OK. */
 enum req_result requests_add_note(const bson_oid_t *id, const char *actor_id, const char *role,
 				  const char *note, bson_error_t *err);
+
+/* A change of the crew a request is given to (an ASSIGN event on the timeline, setting
+ * `crew_id`). `crew` NULL takes the request off any crew. Strings are borrowed. */
+struct req_assign {
+	const bson_oid_t *crew;
+	const char *crew_name; /* for the timeline's note */
+	const char *actor_id, *actor_role;
+	int64_t expect_version; /* > 0: REQ_CONFLICT unless the request is at this version */
+};
+
+/* Gives request `id` to a crew through its change log: only a request with a slot that is
+ * not finished (scheduled, enroute, onsite, collecting; REQ_INVALID otherwise, the status
+ * in *from_out) is assignable; the same crew again is a no-op. It claims the next version
+ * like a transition, so concurrent assigns read at one version give one winner and
+ * REQ_CONFLICT to the rest. On REQ_OK `*doc_out` (may be NULL) receives the document
+ * (caller owns). */
+enum req_result requests_assign(const bson_oid_t *id, const struct req_assign *a,
+				enum req_status *from_out, bson_t **doc_out, bson_error_t *err);
 
 /* Filters of a request list; NULL members are not filtered on. `owner`: resident lists.
  * `day_start`/`day_end` (ms, used when has_day): assigned slot start in [start, end).

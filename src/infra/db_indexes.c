@@ -51,6 +51,11 @@ static const struct db_index indexes[] = {
     {"pickup_requests", "status_1", "{\"status\": 1}", false},
     {"pickup_requests", "slot_start_1", "{\"assigned_slot.start\": 1}", false},
     {"pickup_requests", "status_updated", "{\"status\": 1, \"updated_at\": 1}", false},
+    /* crews (issue 17): a crew's day (My route, the route sheet of one crew), and a
+     * pincode's day (bulk assign) */
+    {"pickup_requests", "crew_slot", "{\"crew_id\": 1, \"assigned_slot.start\": 1}", false},
+    {"pickup_requests", "pincode_slot", "{\"address.pincode\": 1, \"assigned_slot.start\": 1}",
+     false},
     /* requests: the change log; the event's _id "<request>:<version>" is the claim of a
      * change, this index serves the timeline reads (by request, in version order) */
     {"request_events", "request_version_unique", "{\"request_id\": 1, \"version\": 1}", true},

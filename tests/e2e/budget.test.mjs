@@ -38,7 +38,12 @@ export const BUDGETS = {
   'GET /api/staff/requests.csv': 3,
 
   'GET /api/staff/requests': 3, // count + page + the page's residents in one $in
-  'GET /api/staff/requests/{id}': 3, // document + probe + resident
+  'GET /api/staff/requests/{id}': 4, // document + probe + resident (+ its crew, when assigned)
+  // crews (issue 17): the crews are read whole (a small collection); a day is one query
+  'GET /api/admin/crews': 1,
+  'GET /api/staff/crews': 1,
+  'GET /api/staff/my-route': 3, // crews + the day's stops of the caller's crews + residents
+  'GET /api/staff/route-sheet': 3, // crews + the day's stops + residents (JSON or CSV)
   'GET /api/staff/slots': 2, // the day's claims and bookings
   'GET /api/admin/users': 3,
   // the job records, then per queue (email, sms, push, effects) a count, and a sorted
@@ -71,6 +76,12 @@ export const BUDGETS = {
   // notification per staff member (the seed has one: +1 per staff account)
   'POST /api/requests/{id}/not-collected': 16, // + the read marks (resident, staff)
   'POST /api/staff/requests/{id}/notes': 11,
+  'POST /api/admin/crews': 2, // members checked in one $in + the insert
+  'PATCH /api/admin/crews/{id}': 3, // members + update + the crew again
+  // the crew, then a change of the request (as a transition, without effects), the answer
+  'POST /api/staff/requests/{id}/assign': 10,
+  // crew + the selection, then per request assigned one change (measured with one)
+  'POST /api/staff/assign': 9,
   'PUT /api/admin/slot-templates': 4,
   'POST /api/admin/slot-overrides': 4,
   'DELETE /api/admin/slot-overrides/{id}': 4,
@@ -92,8 +103,8 @@ export const BUDGETS = {
   'GET /open311/v2/requests/{id}.json': 5,
   'GET /open311/v2/requests/{id}.xml': 5,
   // key + rate (2) + the resident by email + the request (as POST /api/requests) + its key
-  'POST /open311/v2/requests.json': 11,
-  'POST /open311/v2/requests.xml': 11,
+  'POST /open311/v2/requests.json': 13, // + the owner's read marks (the request, its notification)
+  'POST /open311/v2/requests.xml': 13,
   'GET /api/admin/api-keys': 2, // the keys + their last uses (two small collections)
   'POST /api/admin/api-keys': 1,
   'DELETE /api/admin/api-keys/{id}': 1,
@@ -220,6 +231,45 @@ test('reads and writes stay within their store-command budgets', async () => {
   assert.equal(collected.length, 3, 'three collected requests');
   await measure('POST /api/requests/{id}/not-collected', (i) =>
     request('POST', `/api/requests/${collected[i]}/not-collected`, { ...auth(tok), json: { reason: 'Bins still full' } }), { times: 3 });
+  // crews (issue 17): a crew of the staff account, two scheduled requests in one slot
+  const me = await get('/api/auth/me', auth(staff));
+  const crews = [];
+  for (const name of ['Budget crew A', 'Budget crew B']) {
+    const r = await request('POST', '/api/admin/crews', { ...auth(admin), json: { name, members: [me.json.id] } });
+    assert.equal(r.status, 201, r.text);
+    crews.push(r.json.id);
+  }
+  await measure('GET /api/admin/crews', () => get('/api/admin/crews', auth(admin)), { times: 8 });
+  await measure('GET /api/staff/crews', () => get('/api/staff/crews', auth(staff)), { times: 8 });
+  await measure('POST /api/admin/crews', (i) =>
+    request('POST', '/api/admin/crews', { ...auth(admin), json: { name: `Budget crew ${i}`, members: [me.json.id] } }), { times: 3 });
+  await measure('PATCH /api/admin/crews/{id}', (i) =>
+    request('PATCH', `/api/admin/crews/${crews[1]}`, { ...auth(admin), json: { name: `Budget crew B${i}`, members: [me.json.id] } }), { times: 3 });
+  const slots = await get(`/api/staff/slots?date=${day}`, auth(staff));
+  const slot = slots.json.find((x) => x.capacity_class === 'standard' && !x.closed && x.remaining >= 2);
+  assert.ok(slot, `a free slot on ${day}`);
+  const onRoute = [];
+  const pins = [0, 1].map((i) => `${4 + i}${String(Date.now()).slice(-5)}`); // this run's own
+  for (let i = 0; i < 2; i++) {
+    const r = await request('POST', '/api/requests', { ...auth(tok), json: { ...body(i), address: { ...body(i).address, pincode: pins[i] } } });
+    await request('POST', `/api/staff/requests/${r.json.id}/transition`, { ...auth(staff), json: { to: 'pending_review' } });
+    const s = await request('POST', `/api/staff/requests/${r.json.id}/transition`, {
+      ...auth(staff), json: { to: 'scheduled', slot_start: slot.start, slot_end: slot.end },
+    });
+    assert.equal(s.status, 200, s.text);
+    onRoute.push(r.json.id);
+  }
+  await measure('POST /api/staff/requests/{id}/assign', (i) =>
+    request('POST', `/api/staff/requests/${onRoute[0]}/assign`, { ...auth(staff), json: { crew_id: crews[i % 2] } }));
+  await measure('POST /api/staff/assign', (i) =>
+    request('POST', '/api/staff/assign', { ...auth(staff), json: { crew_id: crews[i % 2], date: day, slot_start: slot.start, pincode: pins[1] } }),
+    { ok: (r) => r.status === 200 && r.json.assigned === 1 });
+  await measure('GET /api/staff/requests/{id}', () => get(`/api/staff/requests/${onRoute[0]}`, auth(staff)), { times: 8 });
+  await measure('GET /api/staff/my-route', () => get(`/api/staff/my-route?date=${day}`, auth(staff)), {
+    times: 8, ok: (r) => r.status === 200 && r.json.stops.length >= 2,
+  });
+  await measure('GET /api/staff/route-sheet', () => get(`/api/staff/route-sheet?date=${day}`, auth(staff)), { times: 8 });
+  await measure('GET /api/staff/route-sheet', () => get(`/api/staff/route-sheet?date=${day}&format=csv`, auth(staff)), { times: 8 });
 
   // admin
   await measure('GET /api/admin/users', () => get('/api/admin/users?limit=20', auth(admin)), { times: 8 });

@@ -823,6 +823,43 @@ test('(c) open311: API keys, discovery, services, create, search, status (JSON a
   }
   await call('DELETE /api/admin/api-keys/{id}', { token: admin, params: { id: made.json.id }, expect: 204 });
   await call('DELETE /api/admin/api-keys/{id}', { token: admin, params: { id: ZERO_ID }, expect: 404 });
+test('(c) crews: crews, assign, bulk assign, My route, route sheet', async () => {
+  const { a, staff, admin } = ctx;
+  const me = await loginAs('staff@example.com');
+  const crew = await call('POST /api/admin/crews', { token: admin, json: { name: 'Contract crew', members: [me.user.id] }, expect: 201 });
+  await call('POST /api/admin/crews', { token: admin, json: { name: '' , members: [] }, expect: 422, specRejects: true });
+  await call('GET /api/admin/crews', { token: admin, expect: 200 });
+  await call('GET /api/admin/crews', { token: staff, expect: 403 });
+  await call('PATCH /api/admin/crews/{id}', { token: admin, params: { id: crew.json.id }, json: { name: 'Contract crew 2' }, expect: 200 });
+  await call('PATCH /api/admin/crews/{id}', { token: admin, params: { id: crew.json.id }, json: { members: 'x' }, expect: 422, specRejects: true });
+  await call('PATCH /api/admin/crews/{id}', { token: admin, params: { id: ZERO_ID }, json: { name: 'x' }, expect: 404 });
+  await call('GET /api/staff/crews', { token: staff, expect: 200 });
+  await call('GET /api/staff/crews', { token: a.token, expect: 403 });
+  // a scheduled request to give to the crew
+  const r = await call('POST /api/requests', { token: a.token, json: requestBody(), expect: 201 });
+  await call('POST /api/staff/requests/{id}/assign', { token: staff, params: { id: r.json.id }, json: { crew_id: crew.json.id }, expect: 409 });
+  await call('POST /api/staff/requests/{id}/transition', { token: staff, params: { id: r.json.id }, json: { to: 'pending_review' }, expect: 200 });
+  const slot = await freeSlot(a.token, 'recyclable');
+  assert.ok(slot, 'no bookable recyclable slot on days 6..11');
+  await call('POST /api/staff/requests/{id}/transition', { token: staff, params: { id: r.json.id }, json: { to: 'scheduled', slot_start: slot.start, slot_end: slot.end }, expect: 200 });
+  const assigned = await call('POST /api/staff/requests/{id}/assign', { token: staff, params: { id: r.json.id }, json: { crew_id: crew.json.id }, expect: 200 });
+  assert.equal(assigned.json.crew.id, crew.json.id);
+  await call('POST /api/staff/requests/{id}/assign', { token: staff, params: { id: r.json.id }, json: { crew: 'x' }, expect: 422, specRejects: true });
+  await call('POST /api/staff/requests/{id}/assign', { token: staff, params: { id: ZERO_ID }, json: { crew_id: crew.json.id }, expect: 404 });
+  const date = dayFmt.format(new Date(slot.start));
+  await call('POST /api/staff/assign', { token: staff, json: { crew_id: crew.json.id, date, slot_start: slot.start, pincode: '411001' }, expect: 200 });
+  await call('POST /api/staff/assign', { token: staff, json: { crew_id: crew.json.id }, expect: 422, specRejects: true });
+  const mine = await call('GET /api/staff/my-route', { token: staff, query: { date }, expect: 200 });
+  assert.ok(mine.json.stops.some((x) => x.id === r.json.id));
+  await call('GET /api/staff/my-route', { token: staff, query: { date: 'soon' }, expect: 422 });
+  const sheet = await call('GET /api/staff/route-sheet', { token: staff, query: { date, crew: crew.json.id }, expect: 200 });
+  assert.equal(sheet.json.groups[0].crew.id, crew.json.id);
+  const csv = await call('GET /api/staff/route-sheet', { token: staff, query: { date, format: 'csv' }, expect: 200 });
+  assert.match(csv.text, /^crew,slot,slot_start,request_id/);
+  await call('GET /api/staff/route-sheet', { token: staff, query: { date, crew: ZERO_ID }, expect: 404 });
+  await call('GET /api/staff/route-sheet', { token: staff, query: { date, format: 'pdf' }, expect: 422 });
+  // take it off again, so later tests see the request as they left it
+  await call('POST /api/staff/requests/{id}/assign', { token: staff, params: { id: r.json.id }, json: { crew_id: null }, expect: 200 });
 });
 
 // ------------------------------------------------------------------------ coverage

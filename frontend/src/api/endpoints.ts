@@ -9,6 +9,11 @@ import type {
   BodyOf,
   IssuedApiKey,
   LedgerPage,
+  Crew,
+  CrewBody,
+  CrewList,
+  MyRoute,
+  RouteSheet,
   NewRequestBody,
   NewSlotOverride,
   PickupRequest,
@@ -108,4 +113,16 @@ export const adminApi = {
   apiKeys: (signal?: AbortSignal) => http.get<ApiKeyList>('/admin/api-keys', undefined, signal),
   issueApiKey: (body: BodyOf<'adminApiKeysCreate'>) => http.post<IssuedApiKey>('/admin/api-keys', body),
   revokeApiKey: (id: string) => api<unknown>('DELETE', `/admin/api-keys/${enc(id)}`),
+};
+
+/** Crews, assignment, My route and the route sheet (issue 17). */
+export const crewsApi = {
+  list: () => http.get<CrewList>('/staff/crews'),
+  create: (body: CrewBody) => http.post<Crew>('/admin/crews', body),
+  update: (id: string, body: CrewBody) => http.patch<Crew>(`/admin/crews/${enc(id)}`, body),
+  assign: (id: string, crew_id: string | null) =>
+    http.post<StaffRequest>(`/staff/requests/${enc(id)}/assign`, { crew_id } satisfies BodyOf<'staffRequestsAssign'>),
+  assignBulk: (body: BodyOf<'staffAssignBulk'>) => http.post<AnswerOf<'staffAssignBulk'>>('/staff/assign', body),
+  myRoute: (date?: string, signal?: AbortSignal) => http.get<MyRoute>('/staff/my-route', { date }, signal),
+  routeSheet: (date: string, crew?: string, signal?: AbortSignal) => http.get<RouteSheet>('/staff/route-sheet', { date, crew }, signal),
 };

@@ -547,6 +547,168 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/staff/crews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every crew, by name (for staff picking one to assign) */
+        get: operations["staffCrewsList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/requests/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ObjectId hex; for residents someone else's, unknown or malformed ids are all 404 `Request not found` */
+                id: components["parameters"]["requestId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a request to a crew (or take it off one)
+         * @description Role: staff (staff or admin). Only a request with a slot that is not finished
+         *     (scheduled, enroute, onsite, collecting) can be assigned; the crew must exist and be
+         *     active (422 at `["body","crew_id"]` otherwise); `crew_id: null` unassigns. The change is
+         *     an ASSIGN event of the request's change log (on its timeline): of concurrent assigns
+         *     read at one version one wins and the others get 409; the same crew again changes
+         *     nothing. `expect_version`: 409 unless the request is still at that version.
+         */
+        post: operations["staffRequestsAssign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a day's scheduled requests of one slot and/or pincode to a crew
+         * @description Role: staff (staff or admin). Selects the requests in status `scheduled` whose slot is
+         *     on `date` (SERVICE_TZ), starting at `slot_start` when given, at `pincode` when given,
+         *     and assigns each to the crew as its own change (requests_assign). `assigned`: changed;
+         *     `unchanged`: already that crew's; `conflicts`: changed meanwhile by someone else (left
+         *     as they are).
+         */
+        post: operations["staffAssignBulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/my-route": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's stops of a day (the active crews they are a member of)
+         * @description Role: staff (staff or admin). The requests of the caller's active crews with a slot on
+         *     `date` (default today in SERVICE_TZ), in slot order, then by pincode, then first made
+         *     first. Each stop carries where to go (`map.geo`, a geo: URI; `map.osm`, an
+         *     OpenStreetMap link; both from lat/lng, else an address search), whom to call, what
+         *     to collect, the staff notes, photos (signed links) and `next`, the stages the caller
+         *     may move it to now. Send `version` back as `expect_version` of a transition to be
+         *     told (409) when the stop changed meanwhile.
+         */
+        get: operations["staffMyRoute"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/route-sheet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The day's pickups grouped by crew and slot (JSON or CSV)
+         * @description Role: staff (staff or admin). Every request with a slot on `date` (SERVICE_TZ),
+         *     grouped by crew (by name; the unassigned last, `crew: null`), then by slot, each slot's
+         *     stops by pincode, then first made first. `crew`: only that crew's (404 when it does not
+         *     exist). `format=csv`: the same rows as RFC 4180 CSV (header row, CRLF, UTF-8), text
+         *     cells starting with = + - @ tab or CR prefixed with `'` (formula injection, OWASP).
+         */
+        get: operations["staffRouteSheet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/crews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every crew, by name */
+        get: operations["adminCrewsList"];
+        put?: never;
+        /**
+         * Make a crew
+         * @description Role: admin. `members`: distinct ids of staff or admin accounts that are not disabled (422 at `["body","members",i]`: not_found, not_staff, disabled, duplicate).
+         */
+        post: operations["adminCrewsCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/crews/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename a crew, change its members, (de)activate it
+         * @description Role: admin. Crews are never deleted (requests keep their id): an inactive crew takes no new assignments and is on no one's route.
+         */
+        patch: operations["adminCrewsPatch"];
+        trace?: never;
+    };
     "/api/rewards/summary": {
         parameters: {
             query?: never;
@@ -1523,6 +1685,80 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        CrewRef: {
+            id: components["schemas"]["ObjectId"];
+            name: string;
+        };
+        Crew: {
+            id: components["schemas"]["ObjectId"];
+            name: string;
+            /** @description staff or admin user ids */
+            members: components["schemas"]["ObjectId"][];
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        CrewList: {
+            items: components["schemas"]["Crew"][];
+            total: number;
+        };
+        CrewBody: {
+            name?: string;
+            members?: components["schemas"]["ObjectId"][];
+            /** @default true */
+            active?: boolean;
+        };
+        RouteStop: {
+            id: components["schemas"]["ObjectId"];
+            version: number | null;
+            status: components["schemas"]["RequestStatus"];
+            category: components["schemas"]["Category"];
+            quantity: number;
+            is_special: boolean;
+            description: string;
+            photos: string[];
+            address: components["schemas"]["Address"];
+            slot: components["schemas"]["SlotRange"];
+            /** @description the staff notes of its timeline, oldest first */
+            notes: string[];
+            map: {
+                /** @description geo: URI (RFC 5870) */
+                geo: string;
+                /**
+                 * Format: uri
+                 * @description OpenStreetMap link
+                 */
+                osm: string;
+            };
+            crew: components["schemas"]["CrewRef"] | null;
+            resident_name: string | null;
+            phone: string | null;
+            /** @description the stages the caller may move it to now */
+            next: components["schemas"]["RequestStatus"][];
+        };
+        MyRoute: {
+            /** Format: date */
+            date: string;
+            crews: components["schemas"]["CrewRef"][];
+            stops: components["schemas"]["RouteStop"][];
+        };
+        RouteSheet: {
+            /** Format: date */
+            date: string;
+            total: number;
+            groups: {
+                crew: components["schemas"]["CrewRef"] | null;
+                slots: {
+                    /** Format: date-time */
+                    start: string;
+                    /** Format: date-time */
+                    end: string;
+                    stops: components["schemas"]["RouteStop"][];
+                }[];
+            }[];
+        };
         /** @enum {string} */
         RequestStatus: "draft" | "submitted" | "pending_review" | "scheduled" | "enroute" | "onsite" | "collecting" | "collected" | "handover" | "verification" | "completed" | "cancelled" | "failed";
         SlotRange: {
@@ -1563,8 +1799,11 @@ export interface components {
             photos?: string[];
         };
         RequestEvent: {
-            /** @enum {string} */
-            type: "STATUS_CHANGE" | "NOTE";
+            /**
+             * @description ASSIGN: a crew was given the request (data.crew_id; null: taken off)
+             * @enum {string}
+             */
+            type: "STATUS_CHANGE" | "NOTE" | "ASSIGN";
             /** Format: date-time */
             at: string;
             /** @description the acting user's id as a string (clients of the original service render it as text) */
@@ -1582,6 +1821,7 @@ export interface components {
                 weight_kg?: number;
                 /** @description the collected step: the crew's photos, as signed links */
                 proof_photos?: string[];
+                crew_id?: components["schemas"]["ObjectId"];
             };
         };
         /** @description The fields of a pickup request (open; closed by PickupRequest and StaffRequest) */
@@ -1602,6 +1842,10 @@ export interface components {
             /** @description append-only timeline, oldest first */
             events: components["schemas"]["RequestEvent"][];
             reward_points: number;
+            /** @description the crew the request is given to (null when none) */
+            crew_id?: components["schemas"]["ObjectId"] | null;
+            /** @description the request's last change (send it as `expect_version`) */
+            version?: number | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -1656,6 +1900,12 @@ export interface components {
             phone: string | null;
         } | null;
         StaffRequest: components["schemas"]["RequestFields"] & {
+            /** @description the crew the request is given to, null when none */
+            crew: {
+                id: components["schemas"]["ObjectId"];
+                name: string;
+                active: boolean;
+            } | null;
             /** @description the statuses the caller may move the request to now */
             allowed_transitions: components["schemas"]["RequestStatus"][];
             user: components["schemas"]["RequestOwner"];
@@ -2467,6 +2717,8 @@ export interface operations {
                      * @description after slot_start
                      */
                     slot_end: string;
+                    /** @description 409 `The request was changed meanwhile...` unless the request is still at this version (My route's offline queue) */
+                    expect_version?: number;
                 };
             };
         };
@@ -2770,6 +3022,281 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["RequestNotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    staffCrewsList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The crews */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrewList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    staffRequestsAssign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ObjectId hex; for residents someone else's, unknown or malformed ids are all 404 `Request not found` */
+                id: components["parameters"]["requestId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    crew_id: components["schemas"]["ObjectId"] | null;
+                    expect_version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The request after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffRequest"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["RequestNotFound"];
+            /** @description `A <status> request cannot be assigned to a crew`, or `The request was changed meanwhile, reload and try again` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    staffAssignBulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    crew_id: components["schemas"]["ObjectId"];
+                    /** Format: date */
+                    date: string;
+                    /**
+                     * Format: date-time
+                     * @description a slot start on `date`
+                     */
+                    slot_start?: string;
+                    pincode?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description What was done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assigned: number;
+                        unchanged: number;
+                        conflicts: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    staffMyRoute: {
+        parameters: {
+            query?: {
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The day's stops */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyRoute"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    staffRouteSheet: {
+        parameters: {
+            query?: {
+                date?: string;
+                crew?: components["schemas"]["ObjectId"];
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The route sheet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RouteSheet"];
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `Crew not found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminCrewsList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The crews */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrewList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminCrewsCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": WithRequired<components["schemas"]["CrewBody"], "name" | "members">;
+            };
+        };
+        responses: {
+            /** @description The crew */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Crew"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminCrewsPatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CrewBody"];
+            };
+        };
+        responses: {
+            /** @description The crew */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Crew"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `Crew not found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             413: components["responses"]["TooLarge"];
             415: components["responses"]["NotJson"];
             422: components["responses"]["Invalid"];

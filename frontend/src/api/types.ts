@@ -114,3 +114,14 @@ export type UploadResult = AnswerOf<'filesUpload', 201>;
 /** A new request as the wizard sends it (`draft` is a separate flag of the create call). */
 export type NewRequestBody = Omit<Schemas['RequestCreate'], 'draft'>;
 export type RequestPatch = Schemas['RequestPatch'];
+
+/** Crews (issue 17): who collects a day's pickups together. */
+export type Crew = Schemas['Crew'];
+export type CrewRef = Schemas['CrewRef'];
+export type CrewList = Schemas['CrewList'];
+export type CrewBody = Schemas['CrewBody'];
+/** One stop of a crew's day: the request, where, whom, and the stages it can go to next. */
+export type RouteStop = Schemas['RouteStop'];
+export type MyRoute = Schemas['MyRoute'];
+export type RouteSheet = Schemas['RouteSheet'];
+export type RouteSheetGroup = RouteSheet['groups'][number];

@@ -47,14 +47,14 @@ export function Layout() {
   const admin = isAdmin(user);
 
   return (
-    <div className="min-h-screen bg-gray-50">
+    <div className="min-h-screen bg-gray-50 print:bg-white">
       <a
         href="#main"
         className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-brand-800 focus:ring-2 focus:ring-brand-700"
       >
         {t('nav.skip')}
       </a>
-      <header className="sticky top-0 z-20 border-b border-gray-200 bg-white">
+      <header className="sticky top-0 z-20 border-b border-gray-200 bg-white print:hidden">
         <div className="mx-auto flex max-w-6xl items-center gap-2 px-3 py-2 sm:px-4">
           <Link
             to={staff && user?.role !== 'citizen' ? '/staff' : '/'}
@@ -123,12 +123,21 @@ export function Layout() {
                 <NavLink to="/staff/reports" className={navClass}>
                   {t('nav.reports')}
                 </NavLink>
+                <NavLink to="/staff/my-route" className={navClass}>
+                  {t('nav.myRoute')}
+                </NavLink>
+                <NavLink to="/staff/route-sheet" className={navClass}>
+                  {t('nav.routeSheet')}
+                </NavLink>
               </>
             )}
             {admin && (
               <>
                 <NavLink to="/admin/users" className={navClass}>
                   {t('nav.users')}
+                </NavLink>
+                <NavLink to="/admin/crews" className={navClass}>
+                  {t('nav.crews')}
                 </NavLink>
                 <NavLink to="/admin/slots" className={navClass}>
                   {t('nav.slotTemplates')}
@@ -158,12 +167,13 @@ export function Layout() {
           </div>
         </nav>
       </header>
-      {!online && (
-        <div role="status" className="bg-amber-100 px-4 py-2 text-center text-sm font-medium text-amber-900">
+      {/* My route works offline and says so itself */}
+      {!online && location.pathname !== '/staff/my-route' && (
+        <div role="status" className="bg-amber-100 px-4 py-2 text-center text-sm font-medium text-amber-900 print:hidden">
           {t('app.offline')}
         </div>
       )}
-      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-3 py-4 focus:outline-none sm:px-4 sm:py-6">
+      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-3 py-4 focus:outline-none sm:px-4 sm:py-6 print:max-w-none print:p-0">
         <ErrorBoundary resetKey={location.pathname}>
           <Outlet />
         </ErrorBoundary>

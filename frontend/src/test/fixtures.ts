@@ -78,6 +78,7 @@ export function makeStaffRequest(over: Partial<StaffRequest> = {}): StaffRequest
   return {
     ...r,
     allowed_transitions: allowedTransitions(r.status),
+    crew: null,
     user: { id: r.user_id, name: citizen.name, email: citizen.email, phone: citizen.phone },
     ...over,
   };

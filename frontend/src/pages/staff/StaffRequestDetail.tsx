@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { staffApi } from '../../api/endpoints';
+import { crewsApi, staffApi } from '../../api/endpoints';
 import { ApiError, errorMessage } from '../../api/client';
-import type { AvailableSlot, BodyOf, StaffRequest, Status } from '../../api/types';
+import type { AvailableSlot, BodyOf, Crew, StaffRequest, Status } from '../../api/types';
 import { Alert, Button, Card, Loading, PageHeader } from '../../components/ui';
-import { TextArea, TextField } from '../../components/Field';
+import { SelectField, TextArea, TextField } from '../../components/Field';
 import { PhotoUploader, type PhotoItem } from '../../components/PhotoUploader';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { Timeline } from '../../components/Timeline';
@@ -159,6 +159,7 @@ export default function StaffRequestDetail() {
         </div>
         <div className="space-y-4">
           <TransitionCard req={req} onDone={apply} />
+          <CrewCard req={req} onDone={apply} />
           <NoteCard req={req} onDone={apply} />
         </div>
       </div>
@@ -361,6 +362,70 @@ function NoteCard({ req, onDone }: { req: StaffRequest; onDone: (r: unknown, msg
           {t('staff.addNote')}
         </Button>
       </form>
+    </Card>
+  );
+}
+
+/** Statuses in which a request can be given to a crew (the server's rule, requests_assign). */
+const ASSIGNABLE: Status[] = ['scheduled', 'enroute', 'onsite', 'collecting'];
+
+function CrewCard({ req, onDone }: { req: StaffRequest; onDone: (r: unknown, msg: string) => Promise<void> }) {
+  const [crews, setCrews] = useState<Crew[]>([]);
+  const [choice, setChoice] = useState(req.crew?.id ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [listError, setListError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const assignable = ASSIGNABLE.includes(req.status);
+
+  useEffect(() => {
+    if (!assignable) return;
+    // a list that does not load is said in the card, not as a page alert: the rest works
+    crewsApi.list().then(
+      (r) => setCrews(r.items.filter((c) => c.active)),
+      (err) => setListError(errorMessage(err)),
+    );
+  }, [assignable]);
+
+  useEffect(() => setChoice(req.crew?.id ?? ''), [req.crew?.id]);
+
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await crewsApi.assign(req.id, choice || null);
+      const name = crews.find((c) => c.id === choice)?.name ?? '';
+      await onDone(r, choice ? t('assign.done', { name }) : t('assign.removed'));
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card title={t('assign.title')}>
+      <p className="mb-2 text-sm text-gray-900" data-testid="staff-request-crew">
+        {req.crew ? req.crew.name : t('assign.none')}
+      </p>
+      {assignable ? (
+        <div className="space-y-2">
+          <SelectField label={t('assign.label')} value={choice} onChange={(e) => setChoice(e.target.value)}>
+            <option value="">{t('assign.none')}</option>
+            {crews.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </SelectField>
+          {listError && <p className="text-sm text-red-800">{listError}</p>}
+          {error && <Alert tone="error">{error}</Alert>}
+          <Button variant="secondary" loading={busy} disabled={choice === (req.crew?.id ?? '')} onClick={save}>
+            {t('assign.save')}
+          </Button>
+        </div>
+      ) : (
+        <p className="text-sm text-gray-700">{t('assign.notAssignable')}</p>
+      )}
     </Card>
   );
 }
