@@ -71,6 +71,8 @@ describe('messages', () => {
     expect(t('slots.seatsLeft', { count: 1, capacity: 5 })).toBe('1 of 5 seats left');
     expect(t('requests.count', { count: 1 })).toBe('1 request');
     expect(t('requests.count', { count: 2 })).toBe('2 requests');
+    expect(t('apiKeys.caption', { count: 1 })).toBe('1 key');
+    expect(t('apiKeys.caption', { count: 3 })).toBe('3 keys');
     expect(tDyn('status.pending_review')).toBe('Pending review');
     expect(tDyn('no.such.key')).toBe('no.such.key');
   });
@@ -83,6 +85,8 @@ describe('messages', () => {
     setLocale('kn');
     expect(t('requests.count', { count: 1 })).toBe('1 ವಿನಂತಿ');
     expect(t('requests.count', { count: 4 })).toBe('4 ವಿನಂತಿಗಳು');
+    expect(t('apiKeys.caption', { count: 1 })).toBe('1 ಕೀ');
+    expect(t('apiKeys.caption', { count: 2 })).toBe('2 ಕೀಗಳು');
   });
 
   it('formats numbers in plural messages for the language', () => {
