@@ -5,6 +5,8 @@
 
 #include "domain/auth.h"
 #include "domain/live.h"
+#include "domain/password_reset.h"
+#include "domain/refresh.h"
 #include "infra/job.h"
 #include "infra/timeutil.h"
 
@@ -29,6 +31,8 @@ static int run(struct job_ctx *ctx)
 	one(ctx, "purge_expired_revocations", auth_purge_revoked, now);
 	one(ctx, "purge_stale_login_failures", auth_purge_failures, now);
 	one(ctx, "purge_expired_ws_tickets", live_purge_tickets, now);
+	one(ctx, "purge_expired_refresh_sessions", refresh_purge, now);
+	one(ctx, "purge_expired_password_resets", password_reset_purge, now);
 	return 0;
 }
 
@@ -37,7 +41,7 @@ int main(int argc, char **argv)
 	static const struct job_spec spec = {
 	    .name = "purge-tokens",
 	    .description = "Deletes expired token revocations, login failures older than a day and "
-			   "expired live tickets.",
+			   "expired live tickets, refresh sessions and password reset links.",
 	    .window_seconds = 3600,
 	    .run = run,
 	};

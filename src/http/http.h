@@ -23,10 +23,11 @@ struct auth_user {
 	char id[25]; /* ObjectId hex */
 	enum role role;
 	char jti[64];
-	int64_t exp; /* token expiry, seconds since epoch */
-	int64_t iat; /* token issue time (live tickets carry the session's claims) */
-	char *email; /* arena-owned */
-	char *name;  /* arena-owned */
+	char sid[33]; /* the token's refresh session (domain/refresh.h); "" for none */
+	int64_t exp;  /* token expiry, seconds since epoch */
+	int64_t iat;  /* token issue time (live tickets carry the session's claims) */
+	char *email;  /* arena-owned */
+	char *name;   /* arena-owned */
 };
 
 #define HTTP_MAX_PARAMS	 4
