@@ -127,7 +127,7 @@ describe('Notifications page', () => {
     ];
     const net = fakeFetch({
       'GET /api/auth/sessions': () => ({ items }),
-      'DELETE /api/auth/sessions/:id': (c, p) => {
+      'DELETE /api/auth/sessions/:id': (_c, p) => {
         items.splice(
           items.findIndex((i) => i.id === p.id),
           1,
