@@ -159,7 +159,8 @@ void api_refresh_cookie(struct http_response *res, const char *token, int64_t ma
 	snprintf(c, sizeof(c), "%s=%s; Path=/api/auth; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
 		 REFRESH_COOKIE, token ? token : "", (long long)(token ? max_age : 0),
 		 secure ? "; Secure" : "");
-	http_header(res, "Set-Cookie", c);
+	/* beside the device cookie, not instead of it */
+	http_header_add(res, "Set-Cookie", c);
 }
 
 /* A signed-in answer: a new refresh session for this device (its cookie) and an access

@@ -34,8 +34,8 @@ int api_auth_refresh(struct http_request *req, struct http_response *res)
 	struct refresh_issued iss;
 	bson_oid_t uid;
 	bson_error_t err;
-	switch (refresh_rotate(token, http_request_param(req, "HTTP_USER_AGENT"), &iss, &uid,
-			       &err)) {
+	switch (
+	    refresh_rotate(token, http_request_param(req, "HTTP_USER_AGENT"), &iss, &uid, &err)) {
 	case REFRESH_OK: break;
 	case REFRESH_REUSED: live_end_session(iss.sid); return refused(res);
 	case REFRESH_INVALID: return refused(res);
@@ -71,9 +71,8 @@ int api_auth_logout_all(struct http_request *req, struct http_response *res)
 		return http_error(res, 401, "Invalid token");
 	arena_defer_user(req->arena, u);
 	/* Every access token of the account, this one included, and every refresh session. */
-	struct user_patch p = {.end_sessions = true,
-			       .tokens_valid_after = time_now_ms() / 1000 + 1,
-			       .keep_jti = ""};
+	struct user_patch p = {
+	    .end_sessions = true, .tokens_valid_after = time_now_ms() / 1000 + 1, .keep_jti = ""};
 	rc = users_update(&oid, &p, &err);
 	if (rc == USERS_ERR)
 		return http_db_error(res, &err);
@@ -108,7 +107,8 @@ int api_auth_sessions_list(struct http_request *req, struct http_response *res)
 		time_format_rfc3339(items[i].last_seen_at, ts);
 		json_object_object_add(o, "last_seen_at", json_object_new_string(ts));
 		json_object_object_add(
-		    o, "current", json_object_new_boolean(strcmp(items[i].sid, req->user.sid) == 0));
+		    o, "current",
+		    json_object_new_boolean(strcmp(items[i].sid, req->user.sid) == 0));
 		json_object_array_add(arr, o);
 	}
 	free(items);

@@ -66,9 +66,8 @@ static int apply_reset(struct http_request *req, struct http_response *res, cons
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 400, "Invalid or expired reset link");
 	arena_defer_user(req->arena, u);
-	struct user_patch p = {.password_hash = hash,
-			       .tokens_valid_after = time_now_ms() / 1000 + 1,
-			       .keep_jti = ""};
+	struct user_patch p = {
+	    .password_hash = hash, .tokens_valid_after = time_now_ms() / 1000 + 1, .keep_jti = ""};
 	rc = users_update(oid, &p, &err);
 	if (rc == USERS_ERR)
 		return http_db_error(res, &err);

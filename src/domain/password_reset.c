@@ -43,8 +43,7 @@ static bool queue_mail(const struct user *u, const char *token, bson_error_t *er
 		 "<p><a href=\"%s\">Choose a new password</a></p><p>The link works once. If you "
 		 "did not ask for it, ignore this mail: your password stays as it is.</p>",
 		 claim ? "set" : "reset", link);
-	return notify_account_email(&u->oid, "password_reset", subject, text, html, u->email,
-				    err);
+	return notify_account_email(&u->oid, "password_reset", subject, text, html, u->email, err);
 }
 
 /* Stores a link for `user` (NULL: an unknown email, never redeemable) into token. */
@@ -81,10 +80,10 @@ enum reset_request password_reset_request(const char *email, const char *ip, bso
 	int64_t by_email = recent("email", email, now, err);
 	if (by_email < 0)
 		return RESET_REQUEST_DB_ERROR;
-	bson_t *rec = BCON_NEW("email", BCON_UTF8(email), "ip", BCON_UTF8(ip), "at",
-			       BCON_DATE_TIME(now));
-	bool ok = mongoc_collection_insert_one(db_coll("password_reset_requests"), rec, NULL, NULL,
-					       err);
+	bson_t *rec =
+	    BCON_NEW("email", BCON_UTF8(email), "ip", BCON_UTF8(ip), "at", BCON_DATE_TIME(now));
+	bool ok =
+	    mongoc_collection_insert_one(db_coll("password_reset_requests"), rec, NULL, NULL, err);
 	bson_destroy(rec);
 	if (!ok)
 		return RESET_REQUEST_DB_ERROR;
@@ -96,7 +95,8 @@ enum reset_request password_reset_request(const char *email, const char *ip, bso
 		return RESET_REQUEST_DB_ERROR;
 	bool real = rc == USERS_OK && !u.disabled;
 	char token[PASSWORD_RESET_TOKEN_LEN];
-	ok = store_link(real ? &u.oid : NULL, now, token, err) && (!real || queue_mail(&u, token, err));
+	ok = store_link(real ? &u.oid : NULL, now, token, err) &&
+	     (!real || queue_mail(&u, token, err));
 	sodium_memzero(token, sizeof(token));
 	if (rc == USERS_OK)
 		users_clear(&u);
@@ -165,10 +165,11 @@ bool password_reset_forget(const bson_oid_t *user, bson_error_t *err)
 int64_t password_reset_purge(int64_t now_ms, bool dry_run, bson_error_t *err)
 {
 	int64_t a = db_purge_before("password_resets", "expires_at", now_ms, dry_run, err);
-	int64_t b = a < 0 ? -1 : db_purge_before("password_reset_uses", "expires_at", now_ms,
-						 dry_run, err);
-	int64_t c = b < 0 ? -1
-			  : db_purge_before("password_reset_requests", "at",
-					    now_ms - PASSWORD_RESET_WINDOW_SEC * 1000LL, dry_run, err);
+	int64_t b =
+	    a < 0 ? -1 : db_purge_before("password_reset_uses", "expires_at", now_ms, dry_run, err);
+	int64_t c =
+	    b < 0 ? -1
+		  : db_purge_before("password_reset_requests", "at",
+				    now_ms - PASSWORD_RESET_WINDOW_SEC * 1000LL, dry_run, err);
 	return c < 0 ? -1 : a + b + c;
 }

@@ -30,13 +30,12 @@ static const char *first_match(const char *ua, const char *const pairs[][2], siz
 void refresh_device_label(const char *ua, char out[REFRESH_DEVICE_MAX])
 {
 	static const char *const browsers[][2] = {
-	    {"Edg/", "Edge"},	      {"OPR/", "Opera"},	 {"Firefox/", "Firefox"},
-	    {"Chromium/", "Chromium"}, {"Chrome/", "Chrome"},	 {"Safari/", "Safari"},
-	    {"curl/", "curl"},	      {"node", "Node.js"}};
+	    {"Edg/", "Edge"},	       {"OPR/", "Opera"},     {"Firefox/", "Firefox"},
+	    {"Chromium/", "Chromium"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"},
+	    {"curl/", "curl"},	       {"node", "Node.js"}};
 	static const char *const systems[][2] = {
-	    {"Android", "Android"}, {"iPhone", "iPhone"},	{"iPad", "iPad"},
-	    {"Windows", "Windows"}, {"Mac OS X", "macOS"}, {"CrOS", "ChromeOS"},
-	    {"Linux", "Linux"}};
+	    {"Android", "Android"}, {"iPhone", "iPhone"}, {"iPad", "iPad"},  {"Windows", "Windows"},
+	    {"Mac OS X", "macOS"},  {"CrOS", "ChromeOS"}, {"Linux", "Linux"}};
 	if (!ua || !*ua) {
 		snprintf(out, REFRESH_DEVICE_MAX, "Unknown device");
 		return;
@@ -100,10 +99,10 @@ bool refresh_start(const bson_oid_t *user, const char *ua, struct refresh_issued
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(sid, sizeof(sid), rnd, sizeof(rnd));
 	int64_t now = time_now_ms();
-	bson_t *doc = BCON_NEW("_id", BCON_UTF8(sid), "user_id", BCON_OID(user), "created_at",
-			       BCON_DATE_TIME(now), "last_seen_at", BCON_DATE_TIME(now),
-			       "expires_at", BCON_DATE_TIME(now + lifetime_ms()), "ended_at",
-			       BCON_NULL);
+	bson_t *doc =
+	    BCON_NEW("_id", BCON_UTF8(sid), "user_id", BCON_OID(user), "created_at",
+		     BCON_DATE_TIME(now), "last_seen_at", BCON_DATE_TIME(now), "expires_at",
+		     BCON_DATE_TIME(now + lifetime_ms()), "ended_at", BCON_NULL);
 	user_agent_fields(doc, ua);
 	bool ok = mongoc_collection_insert_one(db_coll("refresh_sessions"), doc, NULL, NULL, err);
 	bson_destroy(doc);
@@ -206,9 +205,9 @@ enum refresh_rc refresh_rotate(const char *token, const char *ua, struct refresh
 	if (rc == 0)
 		return REFRESH_INVALID;
 	/* One use: whoever inserts the use first rotates; anyone after is a replay. */
-	bson_t *use = BCON_NEW("_id", BCON_UTF8(hash), "sid", BCON_UTF8(sid), "at",
-			       BCON_DATE_TIME(now), "expires_at",
-			       BCON_DATE_TIME(now + lifetime_ms()));
+	bson_t *use =
+	    BCON_NEW("_id", BCON_UTF8(hash), "sid", BCON_UTF8(sid), "at", BCON_DATE_TIME(now),
+		     "expires_at", BCON_DATE_TIME(now + lifetime_ms()));
 	enum db_claim_result claim = db_claim("refresh_token_uses", use, err);
 	bson_destroy(use);
 	if (claim == DB_CLAIM_ERROR)
@@ -245,13 +244,12 @@ static bool mark_ended(const bson_t *q, const char *reason, int64_t now, int64_t
 	bson_t *upd = BCON_NEW("$set", "{", "ended_at", BCON_DATE_TIME(now), "ended_reason",
 			       BCON_UTF8(reason), "}");
 	bson_t reply;
-	bool ok = mongoc_collection_update_many(db_coll("refresh_sessions"), q, upd, NULL, &reply,
-						err);
+	bool ok =
+	    mongoc_collection_update_many(db_coll("refresh_sessions"), q, upd, NULL, &reply, err);
 	bson_iter_t it;
 	if (ok && matched)
-		*matched = bson_iter_init_find(&it, &reply, "matchedCount")
-			       ? bson_iter_as_int64(&it)
-			       : 0;
+		*matched =
+		    bson_iter_init_find(&it, &reply, "matchedCount") ? bson_iter_as_int64(&it) : 0;
 	bson_destroy(&reply);
 	bson_destroy(upd);
 	return ok;
@@ -262,8 +260,8 @@ bool refresh_end(const bson_oid_t *user, const char *sid, const char *reason, bo
 {
 	char uhex[25];
 	bson_oid_to_string(user, uhex);
-	bson_t *q = BCON_NEW("_id", BCON_UTF8(sid), "user_id", BCON_OID(user), "ended_at",
-			     BCON_NULL);
+	bson_t *q =
+	    BCON_NEW("_id", BCON_UTF8(sid), "user_id", BCON_OID(user), "ended_at", BCON_NULL);
 	int64_t matched = 0;
 	bool ok = mark_ended(q, reason, time_now_ms(), &matched, err);
 	bson_destroy(q);

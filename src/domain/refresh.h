@@ -24,11 +24,11 @@
 
 #include "domain/auth.h"
 
-#define REFRESH_COOKIE	    "swmra_refresh"
-#define REFRESH_TOKEN_LEN   44 /* 43 base64url characters + NUL */
-#define REFRESH_DEVICE_MAX  64
-#define REFRESH_UA_MAX	    256
-#define REFRESH_MAX_LISTED  50 /* sessions a listing shows at most */
+#define REFRESH_COOKIE	   "swmra_refresh"
+#define REFRESH_TOKEN_LEN  44 /* 43 base64url characters + NUL */
+#define REFRESH_DEVICE_MAX 64
+#define REFRESH_UA_MAX	   256
+#define REFRESH_MAX_LISTED 50 /* sessions a listing shows at most */
 
 struct refresh_issued {
 	char token[REFRESH_TOKEN_LEN];

@@ -96,6 +96,8 @@ int http_query_check(struct http_request *req, struct http_response *res);
 const char *http_param(const struct http_request *req, const char *name);
 /* Adds (or replaces) a response header; name and value are copied. */
 void http_header(struct http_response *res, const char *name, const char *value);
+/* Adds a header even when one of that name is set already (several Set-Cookie). */
+void http_header_add(struct http_response *res, const char *name, const char *value);
 const char *http_response_header(const struct http_response *res, const char *name);
 
 /* Sets a JSON body; `body` is consumed. Returns status for `return http_json(...)`. */

@@ -90,8 +90,8 @@ static int add_key(const struct config *c, struct jwt_ring *r, const char *var, 
 
 /* "kid:secret" entries separated by commas or newlines; blank entries and '#' lines are
  * skipped; spaces around an entry are trimmed. */
-static int parse_list(const struct config *c, struct jwt_ring *r, const char *var,
-		      const char *text, char *err, size_t errlen)
+static int parse_list(const struct config *c, struct jwt_ring *r, const char *var, const char *text,
+		      char *err, size_t errlen)
 {
 	const char *p = text;
 	while (*p) {
@@ -109,8 +109,8 @@ static int parse_list(const struct config *c, struct jwt_ring *r, const char *va
 			snprintf(err, errlen, "%s: entries are kid:secret", var);
 			return -1;
 		}
-		if (add_key(c, r, var, s, (size_t)(colon - s), colon + 1,
-			    (size_t)(e - colon - 1), err, errlen) < 0)
+		if (add_key(c, r, var, s, (size_t)(colon - s), colon + 1, (size_t)(e - colon - 1),
+			    err, errlen) < 0)
 			return -1;
 	}
 	if (r->n == 0) {

@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define JWT_KEYS_MAX	8
-#define JWT_KID_MAX	32 /* characters of A-Z a-z 0-9 . _ - */
-#define JWT_KEY_MIN	16 /* bytes of a secret; 32 in production */
+#define JWT_KEYS_MAX	 8
+#define JWT_KID_MAX	 32 /* characters of A-Z a-z 0-9 . _ - */
+#define JWT_KEY_MIN	 16 /* bytes of a secret; 32 in production */
 #define JWT_KEY_MIN_PROD 32
 
 struct jwt_key {

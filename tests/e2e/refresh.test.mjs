@@ -53,6 +53,8 @@ test('login and register set an HttpOnly, SameSite=Strict refresh cookie on /api
   assert.match(c, /; SameSite=Strict(;|$)/);
   assert.match(c, /; Max-Age=2592000(;|$)/, 'REFRESH_DAYS defaults to 30');
   assert.match(c, /; Secure(;|$)/, 'Secure outside development (the test stack runs APP_ENV=test)');
+  // beside the device cookie of the login throttling, not instead of it
+  assert.ok([].concat(r.headers['set-cookie']).some((x) => x.startsWith('swmra_device=')), 'the device cookie is still set');
 });
 
 test('refresh answers like login and rotates the cookie; a reused token ends the whole family', async () => {
