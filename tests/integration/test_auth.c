@@ -952,11 +952,11 @@ static void database_down_is_503(void **state)
 	free(t);
 }
 
-/* The reset link queued for `email` (the outbox document the dispatcher would send): its
+/* The reset link queued for `user` (the outbox document the dispatcher would send): its
  * token, and the subject into `subject`. */
-static void queued_reset(const char *email, char token[44], char subject[64])
+static void queued_reset(const bson_oid_t *user, char token[44], char subject[64])
 {
-	bson_t *f = BCON_NEW("to", BCON_UTF8(email), "event", BCON_UTF8("password_reset"));
+	bson_t *f = BCON_NEW("user_id", BCON_OID(user), "channel", BCON_UTF8("email"));
 	mongoc_cursor_t *cur =
 	    mongoc_collection_find_with_opts(db_coll("notifications"), f, NULL, NULL);
 	const bson_t *doc;
@@ -994,7 +994,7 @@ static void passwordless_account_is_claimed_by_reset(void **state)
 			      "{\"email\":\"claim@example.com\"}"),
 			 202);
 	char token[44], subject[64], body[256];
-	queued_reset("claim@example.com", token, subject);
+	queued_reset(&oid, token, subject);
 	assert_string_equal(subject, "Set your SWMRA password");
 	snprintf(body, sizeof(body), "{\"token\":\"%s\",\"new_password\":\"First-Passw0rd\"}",
 		 token);
