@@ -1566,7 +1566,7 @@ export interface operations {
             /** @description Account created; signed in */
             201: {
                 headers: {
-                    /** @description The device cookie, as set by a login */
+                    /** @description The device cookie and the refresh cookie of a new session, as set by a login */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -1734,7 +1734,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Signed out; the token and its refresh session (every access token it issued */
+            /** @description Signed out: the token and its refresh session (every access token it issued, its refresh cookie) are refused from now on; the refresh cookie is cleared (no body) */
             204: {
                 headers: {
                     [name: string]: unknown;
