@@ -6,6 +6,8 @@
 #include "domain/api_keys.h"
 #include "domain/auth.h"
 #include "domain/live.h"
+#include "domain/password_reset.h"
+#include "domain/refresh.h"
 #include "infra/job.h"
 #include "infra/timeutil.h"
 
@@ -31,6 +33,8 @@ static int run(struct job_ctx *ctx)
 	one(ctx, "purge_stale_login_failures", auth_purge_failures, now);
 	one(ctx, "purge_expired_ws_tickets", live_purge_tickets, now);
 	one(ctx, "purge_api_key_rate_claims", api_keys_purge_rate, now);
+	one(ctx, "purge_expired_refresh_sessions", refresh_purge, now);
+	one(ctx, "purge_expired_password_resets", password_reset_purge, now);
 	return 0;
 }
 
@@ -39,7 +43,7 @@ int main(int argc, char **argv)
 	static const struct job_spec spec = {
 	    .name = "purge-tokens",
 	    .description = "Deletes expired token revocations, login failures older than a day and "
-			   "expired live tickets and old API-key rate claims.",
+			   "expired live tickets, old API-key rate claims, refresh sessions and password reset links.",
 	    .window_seconds = 3600,
 	    .run = run,
 	};

@@ -321,7 +321,7 @@ start_smtp() {
 jwt_secret() {
 	# dev/test only: a random secret kept with the stack, unless the caller or .env sets one
 	local f=$STACK_DIR/secrets/jwt-secret
-	if [ -n "${JWT_SECRET:-}" ]; then return; fi
+	if [ -n "${JWT_SECRET:-}" ]; then jwt_keys_file; return; fi
 	if [ -n "$ENV_FILE" ] && grep -q '^[[:space:]]*JWT_SECRET=' "$ENV_FILE"; then return; fi
 	if [ ! -s "$f" ]; then
 		mkdir -p "$STACK_DIR/secrets" && chmod 700 "$STACK_DIR/secrets"
@@ -329,6 +329,22 @@ jwt_secret() {
 	fi
 	JWT_SECRET=$(cat "$f")
 	export JWT_SECRET
+	jwt_keys_file
+}
+
+# dev/test only: the stack's key ring lives in a file (JWT_KEYS_FILE, infra/jwt_keys.h)
+# whose first key is the stack's JWT_SECRET, so a rotation is "edit the file, reload-api"
+# (docs/RUNBOOK.md, key rotation); unless the caller or .env names a ring of their own.
+jwt_keys_file() {
+	local f=$STACK_DIR/secrets/jwt-keys
+	if [ -n "${JWT_KEYS:-}${JWT_KEYS_FILE:-}" ]; then return; fi
+	if [ -n "$ENV_FILE" ] && grep -q '^[[:space:]]*JWT_KEYS' "$ENV_FILE"; then return; fi
+	if [ ! -s "$f" ]; then
+		mkdir -p "$STACK_DIR/secrets" && chmod 700 "$STACK_DIR/secrets"
+		(umask 077 && printf 'k0:%s\n' "$JWT_SECRET" >"$f")
+	fi
+	JWT_KEYS_FILE=$f
+	export JWT_KEYS_FILE
 }
 
 # The secret nginx's secure_link shares with the API (UPLOAD_LINK_SECRET): the caller's,
@@ -649,6 +665,7 @@ cmd_env() {
 	done
 	jwt_secret
 	[ -n "${JWT_SECRET:-}" ] && printf 'export JWT_SECRET=%q\n' "$JWT_SECRET"
+	[ -n "${JWT_KEYS_FILE:-}" ] && printf 'export JWT_KEYS_FILE=%q\n' "$JWT_KEYS_FILE"
 	upload_link_secret
 	s3_keys
 	for v in UPLOAD_LINK_SECRET STORAGE_BACKEND S3_ENDPOINT S3_BUCKET S3_REGION S3_ACCESS_KEY S3_SECRET_KEY S3_PATH_STYLE; do

@@ -11,6 +11,8 @@ import { Layout } from './components/Layout';
 import { Loading } from './components/ui';
 import Login from './pages/Login';
 import Signup from './pages/Signup';
+import ForgotPassword from './pages/ForgotPassword';
+import ResetPassword from './pages/ResetPassword';
 import Dashboard from './pages/Dashboard';
 import Requests from './pages/Requests';
 import NewRequest from './pages/NewRequest';
@@ -89,6 +91,16 @@ export function AppRoutes() {
             </GuestOnly>
           }
         />
+        <Route
+          path="/forgot-password"
+          element={
+            <GuestOnly>
+              <ForgotPassword />
+            </GuestOnly>
+          }
+        />
+        {/* open signed in too: a link from the mail may land in a signed-in browser */}
+        <Route path="/reset-password" element={<ResetPassword />} />
         <Route
           element={
             <RequireAuth>

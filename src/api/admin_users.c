@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "domain/live.h"
+#include "domain/refresh.h"
 #include "domain/users.h"
 #include "infra/cleanup.h"
 #include "infra/db.h"
@@ -113,9 +114,13 @@ int api_admin_users_patch(struct http_request *req, struct http_response *res)
 		return http_db_error(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 404, "User not found");
-	if (before)
+	if (before) {
+		/* ... and its refresh sessions, so no device renews its way back in */
+		if (!refresh_end_all(&oid, NULL, "disabled", &err))
+			return http_db_error(res, &err);
 		live_end_epoch(hex, before->tokens_valid_after, before->keep_jti,
 			       p.tokens_valid_after, p.keep_jti);
+	}
 	struct user *u = arena_alloc(req->arena, sizeof(*u));
 	rc = users_find_by_id(&oid, false, u, &err);
 	if (rc == USERS_ERR)

@@ -25,6 +25,22 @@ int api_auth_me(struct http_request *req, struct http_response *res);
 int api_auth_me_patch(struct http_request *req, struct http_response *res);
 int api_auth_password(struct http_request *req, struct http_response *res);
 int api_auth_logout(struct http_request *req, struct http_response *res);
+/* auth_sessions.c: refresh sessions */
+int api_auth_refresh(struct http_request *req, struct http_response *res);
+int api_auth_logout_all(struct http_request *req, struct http_response *res);
+int api_auth_sessions_list(struct http_request *req, struct http_response *res);
+int api_auth_sessions_delete(struct http_request *req, struct http_response *res);
+/* password_reset.c */
+int api_auth_password_reset(struct http_request *req, struct http_response *res);
+int api_auth_password_reset_confirm(struct http_request *req, struct http_response *res);
+/* The login answer {access_token, token_type, user} with a token of refresh session `sid`
+ * (may be NULL). */
+struct user;
+int api_token_response(struct http_response *res, int status, const struct user *u,
+		       const char *sid);
+/* Sets the refresh cookie (HttpOnly, SameSite=Strict, Path=/api/auth, Secure outside
+ * development) to `token` for max_age seconds; token NULL clears it. */
+void api_refresh_cookie(struct http_response *res, const char *token, int64_t max_age);
 /* admin_users.c */
 int api_admin_users_list(struct http_request *req, struct http_response *res);
 int api_admin_users_patch(struct http_request *req, struct http_response *res);

@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "domain/auth.h"
 #include "domain/live.h"
+#include "domain/refresh.h"
 #include "domain/users.h"
 #include "infra/cleanup.h"
 #include "infra/config.h"
@@ -114,10 +115,10 @@ static bool phone_field(struct http_request *req, struct verrors *e, json_object
 	return true;
 }
 
-static int token_response(struct http_response *res, int status, const struct user *u)
+int api_token_response(struct http_response *res, int status, const struct user *u, const char *sid)
 {
 	struct auth_claims cl;
-	char *tok = auth_issue_token_after(u->id, u->role, u->tokens_valid_after, &cl);
+	char *tok = auth_issue_session_token(u->id, u->role, u->tokens_valid_after, sid, &cl);
 	if (!tok) {
 		log_error("could not issue a token");
 		return http_error(res, 500, "Internal server error");
@@ -150,6 +151,30 @@ static void set_device_cookie(struct http_response *res, const char *user_id)
 	snprintf(c, sizeof(c), "%s=%s; Path=/api/auth; Max-Age=%d; HttpOnly; SameSite=Strict%s",
 		 AUTH_DEVICE_COOKIE, v, AUTH_DEVICE_MAX_AGE_SEC, secure ? "; Secure" : "");
 	http_header(res, "Set-Cookie", c);
+}
+
+void api_refresh_cookie(struct http_response *res, const char *token, int64_t max_age)
+{
+	char c[REFRESH_TOKEN_LEN + 160];
+	bool secure = strcmp(config_get()->app_env, "development") != 0;
+	snprintf(c, sizeof(c), "%s=%s; Path=/api/auth; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
+		 REFRESH_COOKIE, token ? token : "", (long long)(token ? max_age : 0),
+		 secure ? "; Secure" : "");
+	/* beside the device cookie, not instead of it */
+	http_header_add(res, "Set-Cookie", c);
+}
+
+/* A signed-in answer: a new refresh session for this device (its cookie) and an access
+ * token that belongs to it. */
+static int signed_in(struct http_request *req, struct http_response *res, int status,
+		     const struct user *u)
+{
+	struct refresh_issued iss;
+	bson_error_t err;
+	if (!refresh_start(&u->oid, http_request_param(req, "HTTP_USER_AGENT"), &iss, &err))
+		return http_db_error(res, &err);
+	api_refresh_cookie(res, iss.token, iss.max_age);
+	return api_token_response(res, status, u, iss.sid);
 }
 
 /* The public routes run before any token check, so they must not reach the driver
@@ -201,7 +226,7 @@ int api_auth_register(struct http_request *req, struct http_response *res)
 	json_object_object_add(f, "user_id", json_object_new_string(u->id));
 	log_write(LOG_INFO, f, "account registered");
 	set_device_cookie(res, u->id); /* the device that made the account has signed in */
-	return token_response(res, 201, u);
+	return signed_in(req, res, 201, u);
 }
 
 int api_auth_login(struct http_request *req, struct http_response *res)
@@ -246,11 +271,11 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 		return too_many(res, wait);
 	}
 
-	/* an account without a password (made by the Open311 door, claimed by a reset) gets the
-	 * same work as an unknown email: no faster refusal tells it apart */
-	bool ok = rc == USERS_OK && u->password_hash
-		      ? auth_verify_password(u->password_hash, password)
-		      : auth_verify_dummy(password);
+	/* An account without a password (made for someone, not yet claimed through a reset
+	 * link) cannot sign in, and takes as long to refuse as any other. */
+	bool has_password = rc == USERS_OK && u->password_hash && *u->password_hash;
+	bool ok = has_password ? auth_verify_password(u->password_hash, password)
+			       : auth_verify_dummy(password);
 	if (!ok) {
 		if (!auth_backoff_fail(&at, &err))
 			return http_db_error(res, &err);
@@ -278,7 +303,7 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 		free(hash);
 	}
 	set_device_cookie(res, u->id);
-	return token_response(res, 200, u);
+	return signed_in(req, res, 200, u);
 }
 
 /* Loads the signed-in caller (the guard has just seen it). */
@@ -402,6 +427,9 @@ int api_auth_password(struct http_request *req, struct http_response *res)
 		return http_error(res, 401, "Invalid token");
 	if (!auth_backoff_reset(&at, &err))
 		log_warn("login failures not reset: %s", err.message);
+	/* the other devices' refresh sessions end with their access tokens */
+	if (!refresh_end_all(&u->oid, req->user.sid, "password_changed", &err))
+		return http_db_error(res, &err);
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "user_id", json_object_new_string(u->id));
 	log_write(LOG_INFO, f, "password changed");
@@ -414,6 +442,12 @@ int api_auth_logout(struct http_request *req, struct http_response *res)
 	bson_error_t err;
 	if (!auth_revoke(req->user.jti, req->user.id, req->user.exp, &err))
 		return http_db_error(res, &err);
-	live_end_session(req->user.jti);
+	bson_oid_t uid;
+	bool found;
+	if (req->user.sid[0] && db_parse_oid(req->user.id, &uid) &&
+	    !refresh_end(&uid, req->user.sid, "logout", &found, &err))
+		return http_db_error(res, &err);
+	api_refresh_cookie(res, NULL, 0);
+	live_end_session(req->user.sid[0] ? req->user.sid : req->user.jti);
 	return http_raw(res, 204, NULL, "", 0);
 }

@@ -8,6 +8,7 @@ int api_ws_ticket(struct http_request *req, struct http_response *res)
 	struct auth_claims cl = {0};
 	snprintf(cl.sub, sizeof(cl.sub), "%s", req->user.id);
 	snprintf(cl.jti, sizeof(cl.jti), "%s", req->user.jti);
+	snprintf(cl.sid, sizeof(cl.sid), "%s", req->user.sid);
 	cl.iat = req->user.iat;
 	cl.exp = req->user.exp;
 	char ticket[LIVE_TICKET_LEN];

@@ -266,7 +266,9 @@ int api_internal_ws_auth(struct http_request *req, struct http_response *res)
 	 * nginx subscribes the connection to all three. */
 	char channel[30], sess[LIVE_CHANNEL_LEN];
 	nchan_user_channel(cl.sub, channel);
-	live_session_channel(cl.jti, sess);
+	/* a refresh session's connections share its channel: ending the session (logout,
+	 * sign-out of that device, reuse) closes them whatever access token opened them */
+	live_session_channel(cl.sid[0] ? cl.sid : cl.jti, sess);
 	http_header(res, "X-Swmra-Channel", channel);
 	http_header(res, "X-Swmra-Session-Channel", sess);
 	http_header(res, "X-Swmra-Epoch-Channel", ep);

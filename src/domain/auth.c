@@ -9,8 +9,10 @@
 
 #include "domain/session_cache.h"
 #include "domain/users.h"
+#include "infra/b64url.h"
 #include "infra/config.h"
 #include "infra/db.h"
+#include "infra/jwt_keys.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -92,6 +94,12 @@ bool auth_needs_rehash(const char *hash)
 char *auth_issue_token_after(const char *user_id, const char *role, int64_t min_iat,
 			     struct auth_claims *out)
 {
+	return auth_issue_session_token(user_id, role, min_iat, NULL, out);
+}
+
+char *auth_issue_session_token(const char *user_id, const char *role, int64_t min_iat,
+			       const char *sid, struct auth_claims *out)
+{
 	crypto_ready();
 	const struct config *c = config_get();
 	unsigned char rnd[16];
@@ -102,16 +110,21 @@ char *auth_issue_token_after(const char *user_id, const char *role, int64_t min_
 	if (min_iat > now && min_iat <= now + AUTH_CLOCK_LEEWAY_SEC)
 		now = min_iat;
 	int64_t exp = now + (int64_t)c->jwt_expire_min * 60;
+	const struct jwt_ring *ring = jwt_keys();
+	if (ring->n == 0)
+		return NULL;
+	const struct jwt_key *k = &ring->keys[0];
 	jwt_t *j = NULL;
 	if (jwt_new(&j) != 0)
 		return NULL;
 	char *tok = NULL;
 	if (jwt_add_grant(j, "sub", user_id) == 0 && jwt_add_grant(j, "role", role) == 0 &&
 	    jwt_add_grant(j, "jti", jti) == 0 && jwt_add_grant(j, "iss", c->jwt_issuer) == 0 &&
+	    (!sid || !*sid || jwt_add_grant(j, "sid", sid) == 0) &&
 	    jwt_add_grant_int(j, "iat", (long)now) == 0 &&
 	    jwt_add_grant_int(j, "exp", (long)exp) == 0 &&
-	    jwt_set_alg(j, JWT_ALG_HS256, (const unsigned char *)c->jwt_secret,
-			(int)strlen(c->jwt_secret)) == 0)
+	    jwt_set_alg(j, JWT_ALG_HS256, (const unsigned char *)k->secret, (int)k->len) == 0 &&
+	    jwt_add_header(j, "kid", k->kid) == 0)
 		tok = jwt_encode_str(j);
 	jwt_free(j);
 	if (tok && out) {
@@ -119,6 +132,7 @@ char *auth_issue_token_after(const char *user_id, const char *role, int64_t min_
 		snprintf(out->sub, sizeof(out->sub), "%s", user_id);
 		snprintf(out->role, sizeof(out->role), "%s", role);
 		snprintf(out->jti, sizeof(out->jti), "%s", jti);
+		snprintf(out->sid, sizeof(out->sid), "%s", sid ? sid : "");
 		out->iat = now;
 		out->exp = exp;
 	}
@@ -150,6 +164,50 @@ static bool jti_ok(const char *s)
 	return true;
 }
 
+/* The kid of the token's header without trusting anything yet (it only picks the key),
+ * into kid; false when there is none or it is not a plausible kid. */
+static bool header_kid(const char *token, char kid[JWT_KID_MAX + 1])
+{
+	const char *dot = strchr(token, '.');
+	uint8_t raw[512];
+	if (!dot || dot - token > 600)
+		return false;
+	long n = b64url_decode(token, (size_t)(dot - token), raw, sizeof(raw) - 1);
+	if (n <= 0)
+		return false;
+	raw[n] = '\0';
+	json_object *h = json_tokener_parse((const char *)raw);
+	json_object *k = NULL;
+	bool ok = h && json_object_object_get_ex(h, "kid", &k) &&
+		  json_object_is_type(k, json_type_string) &&
+		  json_object_get_string_len(k) <= JWT_KID_MAX;
+	if (ok)
+		snprintf(kid, JWT_KID_MAX + 1, "%s", json_object_get_string(k));
+	json_object_put(h);
+	return ok;
+}
+
+/* libjwt decodes and checks the signature with one key: the kid's, else each of the ring
+ * (a handful of HMACs at most). Returns the decoded token (caller jwt_free) or NULL. */
+static jwt_t *decode_with_ring(const char *token)
+{
+	const struct jwt_ring *ring = jwt_keys();
+	char kid[JWT_KID_MAX + 1];
+	const struct jwt_key *k = header_kid(token, kid) ? jwt_keys_find(kid) : NULL;
+	for (size_t i = 0; i < (k ? 1 : ring->n); i++) {
+		const struct jwt_key *key = k ? k : &ring->keys[i];
+		/* libjwt skips the signature check with a NULL key: never call it so. */
+		if (!key->secret || key->len == 0)
+			continue;
+		jwt_t *j = NULL;
+		if (jwt_decode(&j, token, (const unsigned char *)key->secret, (int)key->len) == 0 &&
+		    j)
+			return j;
+		jwt_free(j);
+	}
+	return NULL;
+}
+
 bool auth_verify_token_at(const char *token, int64_t now, struct auth_claims *out, const char **why)
 {
 	const struct config *c = config_get();
@@ -163,22 +221,14 @@ bool auth_verify_token_at(const char *token, int64_t now, struct auth_claims *ou
 		*why = "empty or oversized";
 		return false;
 	}
-	if (!c->jwt_secret || !*c->jwt_secret) {
-		/* libjwt skips the signature check with a NULL key: never call it so. */
-		*why = "no key";
-		return false;
-	}
-	jwt_t *j = NULL;
-	int rc =
-	    jwt_decode(&j, token, (const unsigned char *)c->jwt_secret, (int)strlen(c->jwt_secret));
-	if (rc != 0 || !j) {
+	jwt_t *j = decode_with_ring(token);
+	if (!j) {
 		*why = "malformed or bad signature";
-		jwt_free(j);
 		return false;
 	}
 	bool ok = false;
 	int64_t exp, iat, nbf;
-	const char *iss, *sub, *jti, *role;
+	const char *iss, *sub, *jti, *role, *sid;
 	/* libjwt matches the alg name ignoring case ("hs256"); JWS names are case-sensitive. */
 	const char *alg = jwt_get_header(j, "alg");
 	if (jwt_get_alg(j) != JWT_ALG_HS256 || !alg || strcmp(alg, "HS256") != 0) {
@@ -200,6 +250,9 @@ bool auth_verify_token_at(const char *token, int64_t now, struct auth_claims *ou
 		*why = "sub is not an ObjectId";
 	} else if (!(jti = jwt_get_grant(j, "jti")) || !jti_ok(jti)) {
 		*why = "jti missing";
+	} else if ((sid = jwt_get_grant(j, "sid")) &&
+		   (strlen(sid) != AUTH_SID_LEN || !jti_ok(sid))) {
+		*why = "sid malformed";
 	} else {
 		ok = true;
 		if (out) {
@@ -210,6 +263,7 @@ bool auth_verify_token_at(const char *token, int64_t now, struct auth_claims *ou
 			role = jwt_get_grant(j, "role");
 			snprintf(out->role, sizeof(out->role), "%s", role ? role : "");
 			snprintf(out->jti, sizeof(out->jti), "%s", jti);
+			snprintf(out->sid, sizeof(out->sid), "%s", sid ? sid : "");
 			out->iat = iat;
 			out->exp = exp;
 		}
@@ -241,6 +295,21 @@ bool auth_revoke(const char *jti, const char *user_id, int64_t exp, bson_error_t
 	return session_cache_changed(db_parse_oid(user_id, &uid) ? &uid : NULL, jti, err);
 }
 
+void auth_session_revocation_key(const char *sid, char buf[AUTH_SID_LEN + 5])
+{
+	snprintf(buf, AUTH_SID_LEN + 5, "sid:%s", sid);
+}
+
+bool auth_revoke_session(const char *sid, const char *user_id, bson_error_t *err)
+{
+	char key[AUTH_SID_LEN + 5];
+	auth_session_revocation_key(sid, key);
+	/* the session's access tokens were all issued by now: none outlives this */
+	int64_t until = time_now_ms() / 1000 + (int64_t)config_get()->jwt_expire_min * 60 +
+			AUTH_CLOCK_LEEWAY_SEC;
+	return auth_revoke(key, user_id, until, err);
+}
+
 int auth_is_revoked(const char *jti, bson_error_t *err)
 {
 	bson_t *f = BCON_NEW("_id", BCON_UTF8(jti));
@@ -262,6 +331,12 @@ enum auth_session auth_session_check(const struct auth_claims *cl, struct user *
 		return AUTH_SESSION_DB_ERROR;
 	if (session_cache_revoked(cl->jti))
 		return AUTH_SESSION_INVALID;
+	if (cl->sid[0]) {
+		char key[AUTH_SID_LEN + 5];
+		auth_session_revocation_key(cl->sid, key);
+		if (session_cache_revoked(key))
+			return AUTH_SESSION_INVALID;
+	}
 	bson_oid_t oid;
 	if (!bson_oid_is_valid(cl->sub, strlen(cl->sub)))
 		return AUTH_SESSION_INVALID;
@@ -285,13 +360,12 @@ enum auth_session auth_session_check(const struct auth_claims *cl, struct user *
  * "<base64url header>.<payload>") can ever produce or accept the same bytes. */
 static const char device_mac_context[] = "swmra-device-cookie-v1|";
 
-static void device_mac(const char *payload, size_t len,
+static void device_mac(const struct jwt_key *key, const char *payload, size_t len,
 		       char hex[2 * crypto_auth_hmacsha256_BYTES + 1])
 {
-	const char *key = config_get()->jwt_secret;
 	crypto_auth_hmacsha256_state st;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key->secret, key->len);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)device_mac_context,
 				      sizeof(device_mac_context) - 1);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)payload, len);
@@ -311,7 +385,10 @@ bool auth_device_issue(const char *user_id, int64_t now, char out[AUTH_DEVICE_CO
 			 (long long)(now + AUTH_DEVICE_MAX_AGE_SEC));
 	if (n < 0 || (size_t)n + 1 + sizeof(mac) > AUTH_DEVICE_COOKIE_MAX)
 		return false;
-	device_mac(out, (size_t)n, mac);
+	const struct jwt_ring *ring = jwt_keys();
+	if (ring->n == 0)
+		return false;
+	device_mac(&ring->keys[0], out, (size_t)n, mac);
 	snprintf(out + n, AUTH_DEVICE_COOKIE_MAX - (size_t)n, ".%s", mac);
 	return true;
 }
@@ -344,11 +421,16 @@ bool auth_device_verify(const char *cookie, const char *user_id, int64_t now,
 			return false;
 		expiry = expiry * 10 + (*p - '0'); /* at most 18 digits: no overflow */
 	}
-	char want[MAC + 1];
-	device_mac(cookie, (size_t)(mac - 1 - cookie), want);
-	/* the MAC first, in constant time; then what it vouches for */
-	if (sodium_memcmp(want, mac, MAC) != 0 || memcmp(cookie, user_id, UID) != 0 ||
-	    expiry <= now)
+	/* the MAC first, in constant time, under any key of the ring (a key rotation keeps
+	 * the devices known); then what it vouches for */
+	const struct jwt_ring *ring = jwt_keys();
+	bool mac_ok = false;
+	for (size_t i = 0; i < ring->n && !mac_ok; i++) {
+		char want[MAC + 1];
+		device_mac(&ring->keys[i], cookie, (size_t)(mac - 1 - cookie), want);
+		mac_ok = sodium_memcmp(want, mac, MAC) == 0;
+	}
+	if (!mac_ok || memcmp(cookie, user_id, UID) != 0 || expiry <= now)
 		return false;
 	memcpy(device_id, id, ID);
 	device_id[ID] = '\0';

@@ -53,11 +53,15 @@ bool auth_needs_rehash(const char *hash);
 
 /* ---- tokens ---- */
 
+/* Characters of a refresh session id (hex of 128 random bits). */
+#define AUTH_SID_LEN 32
+
 struct auth_claims {
 	char sub[25];  /* user ObjectId hex */
 	char role[16]; /* as issued; informational only, the guard uses the stored role */
 	char jti[64];
-	int64_t iat; /* seconds since the epoch */
+	char sid[AUTH_SID_LEN + 1]; /* refresh session (domain/refresh.h); "" for none */
+	int64_t iat;		    /* seconds since the epoch */
 	int64_t exp;
 };
 
@@ -68,7 +72,14 @@ struct auth_claims {
  * that counts as issued after that, within the iat leeway. */
 char *auth_issue_token_after(const char *user_id, const char *role, int64_t min_iat,
 			     struct auth_claims *out);
-/* Verifies a token as of `now` (seconds): signature with JWT_SECRET, alg exactly HS256,
+/* The same for a refresh session: the token carries `sid` (may be NULL: none), so ending
+ * the session (auth_revoke_session) ends its access tokens too. Every token is signed with
+ * the current key of the ring (infra/jwt_keys.h) and names it in its `kid` header. */
+char *auth_issue_session_token(const char *user_id, const char *role, int64_t min_iat,
+			       const char *sid, struct auth_claims *out);
+/* Verifies a token as of `now` (seconds): signature with the key its `kid` names (a token
+ * without a kid, or with one the ring does not know, is tried against every key of the
+ * ring: tokens signed before the ring had kids, or before a kid was renamed), alg exactly HS256,
  * exp > now, iat present and <= now + leeway, nbf (if any) <= now + leeway, iss equal to
  * JWT_ISSUER, sub a valid ObjectId, jti present. Returns true and fills `out`; on false,
  * *why (may be NULL) names the reason (static string, for debug logs only). */
@@ -81,6 +92,11 @@ bool auth_verify_token(const char *token, struct auth_claims *out, const char **
 /* Revokes `jti` until `exp` (seconds): inserts {_id: jti, user_id, expires_at, revoked_at}
  * into revoked_tokens. Revoking twice is fine. */
 bool auth_revoke(const char *jti, const char *user_id, int64_t exp, bson_error_t *err);
+/* Ends every access token of refresh session `sid` (a revocation "sid:<sid>" that lasts
+ * as long as the longest-lived of them). */
+bool auth_revoke_session(const char *sid, const char *user_id, bson_error_t *err);
+/* The revocation key of a session ("sid:" + sid), into buf. */
+void auth_session_revocation_key(const char *sid, char buf[AUTH_SID_LEN + 5]);
 /* 1 revoked, 0 not revoked, -1 database error. */
 int auth_is_revoked(const char *jti, bson_error_t *err);
 

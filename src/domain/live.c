@@ -85,8 +85,8 @@ bool live_ticket_issue(const struct auth_claims *cl, char out[LIVE_TICKET_LEN], 
 	ticket_key(out, key);
 	bson_t *doc =
 	    BCON_NEW("_id", BCON_UTF8(key), "user_id", BCON_UTF8(cl->sub), "jti",
-		     BCON_UTF8(cl->jti), "iat", BCON_INT64(cl->iat), "exp", BCON_INT64(cl->exp),
-		     "expires_at", BCON_DATE_TIME((now + ttl) * 1000));
+		     BCON_UTF8(cl->jti), "sid", BCON_UTF8(cl->sid), "iat", BCON_INT64(cl->iat),
+		     "exp", BCON_INT64(cl->exp), "expires_at", BCON_DATE_TIME((now + ttl) * 1000));
 	bool ok = mongoc_collection_insert_one(db_coll("ws_tickets"), doc, NULL, NULL, err);
 	bson_destroy(doc);
 	*expires_in = ttl;
@@ -124,6 +124,7 @@ static int ticket_load(const char *key, struct auth_claims *out, int64_t *expire
 		memset(out, 0, sizeof(*out));
 		copy_str(doc, "user_id", out->sub, sizeof(out->sub));
 		copy_str(doc, "jti", out->jti, sizeof(out->jti));
+		copy_str(doc, "sid", out->sid, sizeof(out->sid));
 		out->iat = get_i64(doc, "iat");
 		out->exp = get_i64(doc, "exp");
 		*expires_at = get_i64(doc, "expires_at");

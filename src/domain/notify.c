@@ -180,6 +180,26 @@ static bool insert_queued(const bson_oid_t *user_id, const char *channel, const 
 	return ok;
 }
 
+bool notify_account_email(const bson_oid_t *user_id, const char *event, const char *subject,
+			  const char *text, const char *html, const char *to, bson_error_t *err)
+{
+	bson_oid_t id;
+	int64_t now = time_now_ms();
+	notification_oid(NULL, "email", now, &id);
+	bson_t *d = new_doc(&id, user_id, "email", event, subject, text, NULL, now);
+	BSON_APPEND_UTF8(d, "html", html);
+	BSON_APPEND_UTF8(d, "to", to);
+	BSON_APPEND_UTF8(d, "status", "queued");
+	BSON_APPEND_INT32(d, "attempts", 0);
+	BSON_APPEND_DATE_TIME(d, "next_attempt_at", now);
+	BSON_APPEND_NULL(d, "sent_at");
+	BSON_APPEND_BOOL(d, "scrub_after_send", true);
+	bool fresh;
+	bool ok = insert_notification(d, false, &fresh, err);
+	bson_destroy(d);
+	return ok;
+}
+
 bool notify_event(const bson_oid_t *user_id, const char *event, json_object *data,
 		  bson_error_t *err)
 {

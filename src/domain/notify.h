@@ -33,6 +33,12 @@ bool notify_event_keyed(const bson_oid_t *user_id, const char *event, json_objec
  * then 48 bits of a hash of key and part. */
 void notify_key_oid(const char *key, const char *part, int64_t at, bson_oid_t *out);
 
+/* An account mail that is not a pickup event (a password reset link): queued for the
+ * dispatcher to `to` whatever the user's email preference (the person asked for it). Its
+ * text and HTML are blanked once it has been sent (they may carry a one-use secret). */
+bool notify_account_email(const bson_oid_t *user_id, const char *event, const char *subject,
+			  const char *text, const char *html, const char *to, bson_error_t *err);
+
 /* ---- templates (notify_templates.c) ---- */
 
 /* A rendered event. Every string is malloc'd and owned by the struct (notify_message_free). */

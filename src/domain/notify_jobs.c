@@ -164,12 +164,16 @@ static enum deliver_rc deliver(const bson_t *doc, const char *id_hex, char *err,
 
 /* Writes the outcome of attempt n, conditional on the notification still being at n-1. */
 static bool record_outcome(const bson_oid_t *nid, int n, enum deliver_rc rc, const char *error,
-			   int64_t now, bson_error_t *err)
+			   bool scrub, int64_t now, bson_error_t *err)
 {
 	bson_t *f = BCON_NEW("_id", BCON_OID(nid), "status", BCON_UTF8("queued"), "attempts",
 			     BCON_INT32(n - 1));
 	bson_t *u;
-	if (rc == DELIVER_OK)
+	if (rc == DELIVER_OK && scrub) /* a one-use secret is not kept once delivered */
+		u = BCON_NEW("$set", "{", "status", BCON_UTF8("sent"), "attempts", BCON_INT32(n),
+			     "sent_at", BCON_DATE_TIME(now), "last_error", BCON_NULL, "body",
+			     BCON_UTF8(""), "html", BCON_UTF8(""), "}");
+	else if (rc == DELIVER_OK)
 		u = BCON_NEW("$set", "{", "status", BCON_UTF8("sent"), "attempts", BCON_INT32(n),
 			     "sent_at", BCON_DATE_TIME(now), "last_error", BCON_NULL, "}");
 	else if (rc == DELIVER_RETRY && n < NOTIFY_MAX_ATTEMPTS)
@@ -254,7 +258,10 @@ static int dispatch_batch(struct job_ctx *ctx, int limit, int *seen)
 		char derr[512] = "";
 		enum deliver_rc rc = deliver(doc, hex, derr, sizeof(derr));
 		t = time_now_ms();
-		if (!record_outcome(&nid, attempt, rc, derr, t, &err))
+		bson_iter_t sc;
+		bool scrub = bson_iter_init_find(&sc, doc, "scrub_after_send") &&
+			     BSON_ITER_HOLDS_BOOL(&sc) && bson_iter_bool(&sc);
+		if (!record_outcome(&nid, attempt, rc, derr, scrub, t, &err))
 			job_failure(ctx, "record_outcome", fields_for(hex, channel, attempt),
 				    err.message);
 		finish_claim(key,

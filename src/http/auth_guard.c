@@ -63,6 +63,7 @@ int auth_guard(struct http_request *req, struct http_response *res, enum role ne
 	snprintf(req->user.id, sizeof(req->user.id), "%s", u->id);
 	req->user.role = r;
 	snprintf(req->user.jti, sizeof(req->user.jti), "%s", cl.jti);
+	snprintf(req->user.sid, sizeof(req->user.sid), "%s", cl.sid);
 	req->user.exp = cl.exp;
 	req->user.iat = cl.iat;
 	req->user.email = arena_strdup(req->arena, u->email);

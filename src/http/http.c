@@ -282,6 +282,17 @@ void http_header(struct http_response *res, const char *name, const char *value)
 	res->nheaders++;
 }
 
+void http_header_add(struct http_response *res, const char *name, const char *value)
+{
+	if (res->nheaders >= HTTP_MAX_HEADERS) {
+		log_error("too many response headers; dropped %s", name);
+		return;
+	}
+	res->header_names[res->nheaders] = strdup(name);
+	res->header_values[res->nheaders] = strdup(value);
+	res->nheaders++;
+}
+
 const char *http_response_header(const struct http_response *res, const char *name)
 {
 	for (int i = 0; i < res->nheaders; i++)

@@ -23,10 +23,11 @@ struct auth_user {
 	char id[25]; /* ObjectId hex */
 	enum role role;
 	char jti[64];
-	int64_t exp; /* token expiry, seconds since epoch */
-	int64_t iat; /* token issue time (live tickets carry the session's claims) */
-	char *email; /* arena-owned */
-	char *name;  /* arena-owned */
+	char sid[33]; /* the token's refresh session (domain/refresh.h); "" for none */
+	int64_t exp;  /* token expiry, seconds since epoch */
+	int64_t iat;  /* token issue time (live tickets carry the session's claims) */
+	char *email;  /* arena-owned */
+	char *name;   /* arena-owned */
 };
 
 #define HTTP_MAX_PARAMS	 4
@@ -119,6 +120,8 @@ int http_query_check(struct http_request *req, struct http_response *res);
 const char *http_param(const struct http_request *req, const char *name);
 /* Adds (or replaces) a response header; name and value are copied. */
 void http_header(struct http_response *res, const char *name, const char *value);
+/* Adds a header even when one of that name is set already (several Set-Cookie). */
+void http_header_add(struct http_response *res, const char *name, const char *value);
 const char *http_response_header(const struct http_response *res, const char *name);
 
 /* Sets a JSON body; `body` is consumed. Returns status for `return http_json(...)`. */

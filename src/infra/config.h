@@ -18,6 +18,9 @@ struct config {
 	const char *mongo_uri;
 	const char *mongo_db;
 	const char *jwt_secret;
+	const char *jwt_keys;	   /* "kid:secret,..." (infra/jwt_keys.h); empty: JWT_SECRET */
+	const char *jwt_keys_file; /* the same in a file, re-read at each load */
+	int refresh_days;	   /* refresh sessions stay valid this long unused */
 	int jwt_expire_min;
 	const char *jwt_issuer;
 	int argon2_opslimit;
@@ -90,6 +93,9 @@ void config_set_checker(int (*fn)(const struct config *c, char *err, size_t errl
 /* The loaded configuration (defaults if config_load was never called). Never NULL. */
 const struct config *config_get(void);
 bool config_is_production(void);
+/* Counts successful config_load calls: caches derived from the configuration (the JWT key
+ * ring) rebuild when it moves. */
+unsigned long config_generation(void);
 /* Points for completing a request of `category` per REWARD_POINTS; 0 when not listed. */
 int config_reward_points(const char *category);
 /* Whether `origin` is listed in CORS_ORIGINS (exact match). */

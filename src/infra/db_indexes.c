@@ -21,6 +21,20 @@ static const struct db_index indexes[] = {
     {"users", "created_id", "{\"created_at\": -1, \"_id\": -1}", false},
     {"users", "role_created_id", "{\"role\": 1, \"created_at\": -1, \"_id\": -1}", false},
     {"revoked_tokens", "expires_at_1", "{\"expires_at\": 1}", false},
+    /* refresh sessions: a user's active ones (list, end all); tokens and their one-use
+     * claims by _id (hash); the purge deletes each by expiry */
+    {"refresh_sessions", "user_ended", "{\"user_id\": 1, \"ended_at\": 1}", false},
+    {"refresh_sessions", "expires_at_1", "{\"expires_at\": 1}", false},
+    {"refresh_tokens", "expires_at_1", "{\"expires_at\": 1}", false},
+    {"refresh_token_uses", "expires_at_1", "{\"expires_at\": 1}", false},
+    /* password reset links by _id (hash), an account's (forgotten after a reset); requests
+     * counted per email and per client address in the last hour */
+    {"password_resets", "user_id_1", "{\"user_id\": 1}", false},
+    {"password_resets", "expires_at_1", "{\"expires_at\": 1}", false},
+    {"password_reset_uses", "expires_at_1", "{\"expires_at\": 1}", false},
+    {"password_reset_requests", "email_at", "{\"email\": 1, \"at\": -1}", false},
+    {"password_reset_requests", "ip_at", "{\"ip\": 1, \"at\": -1}", false},
+    {"password_reset_requests", "at_1", "{\"at\": 1}", false},
     /* live tickets: looked up by _id (ticket hash), one use by _id; the purge deletes by expiry */
     {"ws_tickets", "expires_at_1", "{\"expires_at\": 1}", false},
     {"ws_ticket_uses", "expires_at_1", "{\"expires_at\": 1}", false},

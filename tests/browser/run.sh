@@ -39,7 +39,7 @@ tap=$(mktemp)
 node --test --test-concurrency=1 \
 	--test-reporter=spec --test-reporter-destination=stdout \
 	--test-reporter=tap --test-reporter-destination="$tap" \
-	e2e.test.mjs i18n.test.mjs crews.test.mjs
+	e2e.test.mjs i18n.test.mjs crews.test.mjs session.test.mjs
 rc=$?
 pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -1)
 fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -1)

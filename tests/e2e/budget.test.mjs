@@ -59,9 +59,26 @@ export const BUDGETS = {
   // writes: a change of a request reads it (document + probe), claims its version (insert),
   // writes the document forward (re-read + update), notifies (insert + publish), and bumps
   // the owner's read mark after the document and after an in-app notification (read cache)
-  'POST /api/auth/register': 4,
-  'POST /api/auth/login': 6,
-  'POST /api/auth/logout': 6, // revocation + generation bump, after the sync they cause
+  // login and register also start a refresh session (session + first refresh token)
+  'POST /api/auth/register': 6,
+  'POST /api/auth/login': 8,
+  // revocation of the token and of its refresh session (+ generation bumps), the session
+  // ended, after the sync they cause
+  'POST /api/auth/logout': 9,
+  // the token and its session by _id, the one-use claim, the next token, the session's
+  // last-seen update, the account
+  'POST /api/auth/refresh': 6,
+  'GET /api/auth/sessions': 1,
+  'DELETE /api/auth/sessions/{id}': 8, // session ended + its revocation + bump (+ sync)
+  // the account, its end of sessions (update + bump), its refresh sessions listed and
+  // ended, one revocation (+ bump) per session (two here), after the sync they cause
+  'POST /api/auth/logout-all': 14,
+  // the per-client and per-email counts, the request record, the account, the link and
+  // (for an account) its mail
+  'POST /api/auth/password-reset': 6,
+  // the link, its one-use claim, the account, the password update (+ bump), the sessions
+  // ended, the account's links forgotten
+  'POST /api/auth/password-reset/confirm': 12,
   'PATCH /api/auth/me': 8, // update + generation bump + the user again (+ sync)
   'POST /api/auth/password': 10,
   'PATCH /api/admin/users/{id}': 8,
@@ -310,6 +327,32 @@ test('reads and writes stay within their store-command budgets', async () => {
   await measure('PATCH /api/auth/me', (i) => request('PATCH', '/api/auth/me', { ...auth(tok), json: { name: `Budget ${i}` } }));
   await measure('PATCH /api/admin/users/{id}', () =>
     request('PATCH', `/api/admin/users/${resident.user.id}`, { ...auth(admin), json: { role: 'citizen' } }));
+  // refresh sessions
+  const cookieOf = (r) => /^swmra_refresh=([^;]*)/.exec([].concat(r.headers['set-cookie']).find((c) => c.startsWith('swmra_refresh=')))[1];
+  const second = await login(resident.body.email, resident.body.password);
+  assert.equal(second.status, 200, second.text);
+  let cookie = cookieOf(second);
+  await measure('POST /api/auth/refresh', async () => {
+    const r = await request('POST', '/api/auth/refresh', { headers: { cookie: `swmra_refresh=${cookie}` } });
+    if (r.status === 200) cookie = cookieOf(r);
+    return r;
+  });
+  await measure('GET /api/auth/sessions', () => get('/api/auth/sessions', auth(tok)), { times: 8 });
+  await measure('DELETE /api/auth/sessions/{id}', async () => {
+    const r = await login(resident.body.email, resident.body.password);
+    assert.equal(r.status, 200, r.text);
+    const sid = JSON.parse(Buffer.from(r.json.access_token.split('.')[1], 'base64url').toString()).sid;
+    return request('DELETE', `/api/auth/sessions/${sid}`, auth(tok));
+  }, { times: 3 });
+  await measure('POST /api/auth/password-reset', () =>
+    request('POST', '/api/auth/password-reset', { json: { email: resident.body.email } }), { times: 3 });
+  await measure('POST /api/auth/logout-all', async () => {
+    const a = await login(resident.body.email, resident.body.password);
+    const b = await login(resident.body.email, resident.body.password);
+    assert.equal(b.status, 200, b.text);
+    return request('POST', '/api/auth/logout-all', auth(a.json.access_token));
+  }, { times: 3 });
+
   await measure('POST /api/auth/logout', async () => {
     const r = await login(resident.body.email, resident.body.password);
     assert.equal(r.status, 200, r.text);

@@ -17,7 +17,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { createECDH, randomBytes } from 'node:crypto';
@@ -524,6 +524,38 @@ test('(c) auth: register, login, me, password, logout', async () => {
   await call('POST /api/auth/logout', { token: c.token, expect: 204 });
   await call('GET /api/auth/me', { token: c.token, expect: 401 });
   await call('POST /api/auth/logout', { token: c.token, expect: 401 });
+});
+
+test('(c) sessions: refresh, list, sign out one, everywhere; password reset', async () => {
+  const u = await registerFresh();
+  const cookieOf = (r) => /^swmra_refresh=([^;]*)/.exec([].concat(r.headers['set-cookie']).find((x) => x.startsWith('swmra_refresh=')))[1];
+  const l1 = await call('POST /api/auth/login', { json: { email: u.body.email, password: u.body.password }, localAddress: freshAddress(), expect: 200 });
+  const l2 = await call('POST /api/auth/login', { json: { email: u.body.email, password: u.body.password }, localAddress: freshAddress(), expect: 200 });
+  const r = await call('POST /api/auth/refresh', { headers: { cookie: `swmra_refresh=${cookieOf(l1)}` }, expect: 200 });
+  await call('POST /api/auth/refresh', { expect: 401 });
+  await call('POST /api/auth/refresh', { headers: { cookie: 'swmra_refresh=nope' }, expect: 401 });
+  const list = await call('GET /api/auth/sessions', { token: r.json.access_token, expect: 200 });
+  const other = list.json.items.find((i) => !i.current);
+  await call('DELETE /api/auth/sessions/{id}', { token: r.json.access_token, params: { id: other.id }, expect: 204 });
+  await call('DELETE /api/auth/sessions/{id}', { token: r.json.access_token, params: { id: other.id }, expect: 404 });
+  await call('DELETE /api/auth/sessions/{id}', { token: r.json.access_token, params: { id: 'xyz' }, expect: 422 });
+  await call('POST /api/auth/logout-all', { token: r.json.access_token, expect: 204 });
+  await call('POST /api/auth/logout-all', { token: l2.json.access_token, expect: 401 });
+  await call('GET /api/auth/sessions', { token: r.json.access_token, expect: 401 });
+  // password reset: accepted alike, bad inputs refused
+  await call('POST /api/auth/password-reset', { json: { email: u.body.email }, localAddress: freshAddress(), expect: 202 });
+  await call('POST /api/auth/password-reset', { json: { mail: u.body.email }, localAddress: freshAddress(), expect: 422, specRejects: true });
+  await call('POST /api/auth/password-reset/confirm', { json: { token: 'A'.repeat(43), new_password: 'N3w-passw0rd' }, expect: 400 });
+  await call('POST /api/auth/password-reset/confirm', { json: { token: 'A'.repeat(43), new_password: 'short' }, expect: 422, specRejects: true });
+  // the mailed link (dispatcher job → SMTP sink Maildir) sets the password
+  const build = process.env.SWMRA_BUILD_DIR || STACK.SWMRA_BUILD_DIR || REPO;
+  execFileSync(resolve(build, 'cron/swmra-job-dispatch'), ['--once', '--env-file', ''], { env: { ...process.env, ...STACK }, stdio: 'ignore', timeout: 60000 });
+  const dir = STACK.SWMRA_MAILDIR || process.env.SWMRA_MAILDIR;
+  const mail = readdirSync(`${dir}/new`)
+    .map((n) => readFileSync(`${dir}/new/${n}`, 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='))
+    .find((m) => m.includes(`To: ${u.body.email}`));
+  const token = /reset-password\?token=([A-Za-z0-9_-]{43})/.exec(mail)[1];
+  await call('POST /api/auth/password-reset/confirm', { json: { token, new_password: 'N3w-passw0rd' }, expect: 204 });
 });
 
 test('(c) admin: users list and role/disabled changes', async () => {

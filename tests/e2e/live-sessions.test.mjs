@@ -354,3 +354,41 @@ test('ws ticket: unknown, malformed and expired tickets are refused with 403 JSO
   assert.equal(r.error, 'ticket_expired');
   assert.deepEqual(r.json, { detail: 'Ticket expired', code: 4001 });
 });
+
+// Refresh sessions (issue 16): a live connection belongs to its refresh session, not to the
+// access token that opened it, so a renewed token keeps it, and ending the session — signing
+// that device out from another one, or a replayed refresh token — closes it.
+test('signing a session out, or replaying its refresh token, closes its live connections', async (t) => {
+  watchNginx(t);
+  const u = await registerUser();
+  const cookieOf = (r) => /^swmra_refresh=([^;]*)/.exec([].concat(r.headers['set-cookie']).find((c) => c.startsWith('swmra_refresh=')))[1];
+  const refresh = (c) => request('POST', '/api/auth/refresh', { headers: { cookie: `swmra_refresh=${c}` } });
+
+  // device A is signed out from device B
+  const a = await login(u.body.email, u.body.password);
+  const b = await login(u.body.email, u.body.password);
+  const wsA = await openWs(`ticket=${(await ticket(a.json.access_token)).ticket}`);
+  const wsB = await openWs(`ticket=${(await ticket(b.json.access_token)).ticket}`);
+  t.after(() => [wsA, wsB].forEach((w) => w.terminate()));
+  // A renews its token: the connection opened with the old one stays
+  const renewed = await refresh(cookieOf(a));
+  assert.equal(renewed.status, 200, renewed.text);
+  await sleep(300);
+  assert.equal(wsA.closedAt, null, 'a renewed token keeps the live connection');
+  const sid = JSON.parse(Buffer.from(a.json.access_token.split('.')[1], 'base64url').toString()).sid;
+  const t0 = Date.now();
+  const out = await call('DELETE', `/api/auth/sessions/${sid}`, b.json.access_token);
+  assert.equal(out.status, 204, out.text);
+  await assertEnded(t0, [wsA], []);
+  assert.equal(wsB.closedAt, null, 'the other device stays connected');
+  const marker = await notifyUser(u.user.id);
+  assert.ok(await until(() => hasMarker(wsB, marker), CLOSE_WITHIN_MS), 'the other device still receives');
+
+  // B's refresh token is replayed: its session ends, live connection included
+  const next = await refresh(cookieOf(b));
+  assert.equal(next.status, 200, next.text);
+  const t1 = Date.now();
+  const replay = await refresh(cookieOf(b));
+  assert.equal(replay.status, 401, replay.text);
+  await assertEnded(t1, [wsB], []);
+});

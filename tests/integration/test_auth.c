@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "domain/auth.h"
+#include "domain/session_cache.h"
 #include "domain/users.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -952,6 +953,58 @@ static void database_down_is_503(void **state)
 	free(t);
 }
 
+/* The reset link queued for `user` (the outbox document the dispatcher would send): its
+ * token, and the subject into `subject`. */
+static void queued_reset(const bson_oid_t *user, char token[44], char subject[64])
+{
+	bson_t *f = BCON_NEW("user_id", BCON_OID(user), "channel", BCON_UTF8("email"));
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll("notifications"), f, NULL, NULL);
+	const bson_t *doc;
+	assert_true(mongoc_cursor_next(cur, &doc));
+	bson_iter_t it;
+	assert_true(bson_iter_init_find(&it, doc, "body"));
+	const char *at = strstr(bson_iter_utf8(&it, NULL), "token=");
+	assert_non_null(at);
+	snprintf(token, 44, "%.43s", at + 6);
+	assert_true(bson_iter_init_find(&it, doc, "title"));
+	snprintf(subject, 64, "%s", bson_iter_utf8(&it, NULL));
+	mongoc_cursor_destroy(cur);
+	bson_destroy(f);
+}
+
+/* An account made for someone without a password (Open311 intake) cannot sign in; the
+ * reset link claims it: the person sets a first password and signs in with it. */
+static void passwordless_account_is_claimed_by_reset(void **state)
+{
+	(void)state;
+	char id[25];
+	make_user("claim@example.com", "citizen", id);
+	bson_oid_t oid;
+	assert_true(db_parse_oid(id, &oid));
+	bson_t *q = BCON_NEW("_id", BCON_OID(&oid));
+	bson_t *u = BCON_NEW("$unset", "{", "password_hash", BCON_UTF8(""), "}");
+	bson_error_t err;
+	assert_true(mongoc_collection_update_one(db_coll("users"), q, u, NULL, NULL, &err));
+	bson_destroy(q);
+	bson_destroy(u);
+	session_cache_reset();
+	assert_int_equal(login("claim@example.com", PW), 401);
+	assert_int_equal(login("claim@example.com", ""), 422);
+	assert_int_equal(call("POST", "/api/auth/password-reset", NULL, NULL,
+			      "{\"email\":\"claim@example.com\"}"),
+			 202);
+	char token[44], subject[64], body[256];
+	queued_reset(&oid, token, subject);
+	assert_string_equal(subject, "Set your SWMRA password");
+	snprintf(body, sizeof(body), "{\"token\":\"%s\",\"new_password\":\"First-Passw0rd\"}",
+		 token);
+	assert_int_equal(call("POST", "/api/auth/password-reset/confirm", NULL, NULL, body), 204);
+	assert_int_equal(login("claim@example.com", "First-Passw0rd"), 200);
+	/* the link worked once */
+	assert_int_equal(call("POST", "/api/auth/password-reset/confirm", NULL, NULL, body), 400);
+}
+
 int main(void)
 {
 	if (!itu_have_mongo())
@@ -970,6 +1023,7 @@ int main(void)
 	    cmocka_unit_test(login_backoff),
 	    cmocka_unit_test(device_cookie_defeats_targeted_lockout),
 	    cmocka_unit_test(purge_queries),
+	    cmocka_unit_test(passwordless_account_is_claimed_by_reset),
 	    cmocka_unit_test(database_down_is_503),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -6,11 +6,13 @@
 #include <jwt.h>
 #include <sodium.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "domain/auth.h"
 #include "domain/users.h"
 #include "infra/config.h"
 #include "infra/db.h"
+#include "infra/jwt_keys.h"
 
 #define OID "64b7f0c2a1b2c3d4e5f60718"
 
@@ -435,6 +437,143 @@ static void device_cookies(void **state)
 	assert_true(auth_device_verify(c, OID, now, id));
 }
 
+/* ---- the key ring (JWT_KEYS, JWT_KEYS_FILE, kid) ---- */
+
+#define KEY_OLD "old-key-old-key-old-key-old-key-0001"
+#define KEY_NEW "new-key-new-key-new-key-new-key-0002"
+
+static void use_keys(const char *keys)
+{
+	char err[256];
+	if (keys)
+		setenv("JWT_KEYS", keys, 1);
+	else
+		unsetenv("JWT_KEYS");
+	if (config_load("", err, sizeof(err)) < 0)
+		fail_msg("config: %s", err);
+}
+
+static const char *kid_of(const char *tok, char *buf, size_t n)
+{
+	jwt_t *j = NULL;
+	assert_int_equal(jwt_decode(&j, tok, NULL, 0), 0);
+	const char *k = jwt_get_header(j, "kid");
+	snprintf(buf, n, "%s", k ? k : "");
+	jwt_free(j);
+	return buf;
+}
+
+static void key_rotation(void **state)
+{
+	(void)state;
+	char kid[40];
+	use_keys("old:" KEY_OLD);
+	char *a = auth_issue_token_after(OID, "citizen", 0, NULL);
+	assert_string_equal(kid_of(a, kid, sizeof(kid)), "old");
+	/* step 1: a new current key, the old one still verifies */
+	use_keys("new:" KEY_NEW ",old:" KEY_OLD);
+	char *b = auth_issue_token_after(OID, "citizen", 0, NULL);
+	assert_string_equal(kid_of(b, kid, sizeof(kid)), "new");
+	assert_true(auth_verify_token(a, NULL, NULL));
+	assert_true(auth_verify_token(b, NULL, NULL));
+	/* a kid the ring does not know (renamed): every key is tried */
+	use_keys("new:" KEY_NEW ",renamed:" KEY_OLD);
+	assert_true(auth_verify_token(a, NULL, NULL));
+	/* step 2: the old key removed */
+	use_keys("new:" KEY_NEW);
+	assert_false(auth_verify_token(a, NULL, NULL));
+	assert_true(auth_verify_token(b, NULL, NULL));
+	/* a token without kid (signed before kids existed) verifies with a key of the ring */
+	struct spec s = good();
+	s.key = KEY_NEW;
+	char *c = make(&s);
+	assert_true(auth_verify_token(c, NULL, NULL));
+	/* a kid naming one key does not let another key's signature through */
+	use_keys("new:" KEY_NEW ",old:" KEY_OLD);
+	jwt_t *j = NULL;
+	assert_int_equal(jwt_new(&j), 0);
+	jwt_add_grant(j, "sub", OID);
+	jwt_add_grant(j, "iss", "swmra");
+	jwt_add_grant(j, "jti", "abc");
+	jwt_add_grant_int(j, "iat", (long)time(NULL));
+	jwt_add_grant_int(j, "exp", (long)time(NULL) + 600);
+	jwt_add_header(j, "kid", "new");
+	jwt_set_alg(j, JWT_ALG_HS256, (const unsigned char *)KEY_OLD, (int)strlen(KEY_OLD));
+	char *d = jwt_encode_str(j);
+	jwt_free(j);
+	assert_false(auth_verify_token(d, NULL, NULL));
+	/* device cookies issued under the old key stay known after the rotation */
+	use_keys("old:" KEY_OLD);
+	char cookie[AUTH_DEVICE_COOKIE_MAX], id[AUTH_DEVICE_ID_LEN + 1];
+	int64_t now = (int64_t)time(NULL);
+	assert_true(auth_device_issue(OID, now, cookie));
+	use_keys("new:" KEY_NEW ",old:" KEY_OLD);
+	assert_true(auth_device_verify(cookie, OID, now, id));
+	use_keys(NULL);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+
+static void key_ring_rules(void **state)
+{
+	(void)state;
+	char err[256];
+	/* JWT_SECRET alone: one key whose kid is derived from it */
+	use_keys(NULL);
+	const struct jwt_ring *r = jwt_keys();
+	assert_int_equal(r->n, 1);
+	assert_int_equal(strlen(r->keys[0].kid), 9);
+	assert_int_equal(r->keys[0].kid[0], 'k');
+	static const char *const bad[] = {"no-colon-here",
+					  "bad kid!:" KEY_OLD,
+					  "a:" KEY_OLD ",a:" KEY_NEW,
+					  "short:0123456789",
+					  ":" KEY_OLD,
+					  "a:1,b:2",
+					  "a:" KEY_OLD ",b:" KEY_OLD ",c:" KEY_OLD ",d:" KEY_OLD
+					  ",e:" KEY_OLD ",f:" KEY_OLD ",g:" KEY_OLD ",h:" KEY_OLD
+					  ",i:" KEY_OLD};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("JWT_KEYS", bad[i], 1);
+		if (config_load("", err, sizeof(err)) == 0)
+			fail_msg("accepted JWT_KEYS=%s", bad[i]);
+		assert_non_null(strstr(err, "JWT_KEYS"));
+	}
+	/* production: the development secret and short keys are refused in a ring too */
+	setenv("APP_ENV", "production", 1);
+	setenv("UPLOAD_LINK_SECRET", "0123456789abcdef0123456789abcdef-prod", 1);
+	setenv("JWT_KEYS", "a:" CONFIG_DEV_JWT_SECRET, 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "development default"));
+	setenv("JWT_KEYS", "a:0123456789abcdef0123", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	setenv("JWT_KEYS", "a:" KEY_NEW ",b:" KEY_OLD, 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	unsetenv("APP_ENV");
+	unsetenv("UPLOAD_LINK_SECRET");
+	/* a keys file wins over JWT_KEYS; comments and blank lines are skipped; it is re-read at
+	 * each load */
+	char path[] = "/tmp/swmra-jwt-keys-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char text[] = "# rotated 2026-12-06\nfile-new:" KEY_NEW "\n\nfile-old:" KEY_OLD "\n";
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	setenv("JWT_KEYS_FILE", path, 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	r = jwt_keys();
+	assert_int_equal(r->n, 2);
+	assert_string_equal(r->keys[0].kid, "file-new");
+	assert_string_equal(r->keys[1].secret, KEY_OLD);
+	unlink(path);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "JWT_KEYS_FILE"));
+	unsetenv("JWT_KEYS_FILE");
+	use_keys(NULL);
+}
+
 static void emails_and_phones(void **state)
 {
 	(void)state;
@@ -474,6 +613,8 @@ int main(void)
 	setenv("ARGON2_MEMLIMIT_KIB", "64", 1);
 	unsetenv("JWT_ISSUER");
 	unsetenv("JWT_SECRET");
+	unsetenv("JWT_KEYS");
+	unsetenv("JWT_KEYS_FILE");
 	char err[256];
 	if (config_load("", err, sizeof(err)) < 0) {
 		fprintf(stderr, "config: %s\n", err);
@@ -498,6 +639,8 @@ int main(void)
 	    cmocka_unit_test(backoff_window),
 	    cmocka_unit_test(device_cookies),
 	    cmocka_unit_test(emails_and_phones),
+	    cmocka_unit_test(key_rotation),
+	    cmocka_unit_test(key_ring_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

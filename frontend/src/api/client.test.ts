@@ -3,6 +3,47 @@ import { api, ApiError, buildQuery, locToField } from './client';
 import { fakeFetch, reply } from '../test/fakeFetch';
 
 describe('api client', () => {
+  it('renews an expired token once for concurrent 401s and repeats the calls with the new one', async () => {
+    localStorage.setItem('swmra_token', 'old');
+    const net = fakeFetch({
+      'GET /api/a': (c) => (c.headers.authorization === 'Bearer new' ? { ok: 'a' } : reply(401, { detail: 'Invalid token' })),
+      'GET /api/b': (c) => (c.headers.authorization === 'Bearer new' ? { ok: 'b' } : reply(401, { detail: 'Invalid token' })),
+      'POST /api/auth/refresh': { access_token: 'new', token_type: 'bearer', user: { id: 'u1' } },
+    });
+    const seen = vi.fn();
+    window.addEventListener('swmra:unauthorized', seen);
+    const [a, b] = await Promise.all([api<{ ok: string }>('GET', '/a'), api<{ ok: string }>('GET', '/b')]);
+    window.removeEventListener('swmra:unauthorized', seen);
+    expect([a.ok, b.ok]).toEqual(['a', 'b']);
+    expect(net.find('POST', '/api/auth/refresh')).toHaveLength(1);
+    expect(localStorage.getItem('swmra_token')).toBe('new');
+    expect(seen).not.toHaveBeenCalled();
+  });
+
+  it('signs out (swmra:unauthorized) only when the refresh is refused', async () => {
+    localStorage.setItem('swmra_token', 'old');
+    fakeFetch({
+      'GET /api/a': reply(401, { detail: 'Invalid token' }),
+      'POST /api/auth/refresh': reply(401, { detail: 'Invalid refresh token' }),
+    });
+    const seen = vi.fn();
+    window.addEventListener('swmra:unauthorized', seen);
+    await expect(api('GET', '/a')).rejects.toMatchObject({ status: 401 });
+    window.removeEventListener('swmra:unauthorized', seen);
+    expect(seen).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps the session when the refresh cannot reach the server', async () => {
+    localStorage.setItem('swmra_token', 'old');
+    fakeFetch({ 'GET /api/a': reply(401, { detail: 'Invalid token' }), 'POST /api/auth/refresh': reply(503) });
+    const seen = vi.fn();
+    window.addEventListener('swmra:unauthorized', seen);
+    await expect(api('GET', '/a')).rejects.toMatchObject({ status: 401 });
+    window.removeEventListener('swmra:unauthorized', seen);
+    expect(seen).not.toHaveBeenCalled();
+    expect(localStorage.getItem('swmra_token')).toBe('old');
+  });
+
   it('sends the bearer token from localStorage and parses JSON', async () => {
     localStorage.setItem('swmra_token', 'abc');
     const net = fakeFetch({ 'GET /api/auth/me': { id: 'u1', name: 'A' } });

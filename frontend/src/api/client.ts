@@ -1,4 +1,4 @@
-import { API_BASE, TOKEN_KEY, UNAUTHORIZED_EVENT } from './config';
+import { API_BASE, TOKEN_EVENT, TOKEN_KEY, UNAUTHORIZED_EVENT } from './config';
 import { currentLocale, t, type MessageKey } from '../i18n';
 
 export type FieldErrors = Record<string, string>;
@@ -132,11 +132,100 @@ export function notifyUnauthorized(): void {
   window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
 }
 
+// ---------------------------------------------------------------- refresh sessions
+// The access token lasts JWT_EXPIRE_MIN; the HttpOnly refresh cookie (set by login and
+// register, sent only to /api/auth) renews it. Each refresh token works once, and a second
+// use ends the whole session (theft detection), so a tab must never send two refreshes at
+// once, and two tabs must not either: one refresh is in flight per tab (a shared promise),
+// and tabs take turns through the Web Locks API where the browser has it; a tab that
+// waited finds the token another tab stored meanwhile and uses it instead.
+
+/** Outcome of a refresh: the new token, 'refused' (the session is over) or 'failed'
+ * (network trouble: the session may still be fine). */
+export type RefreshResult = { token: string } | 'refused' | 'failed';
+
+let inflight: Promise<RefreshResult> | null = null;
+
+async function refreshOnce(stale: string | null): Promise<RefreshResult> {
+  const now = getToken();
+  if (now && now !== stale && !tokenExpiresSoon(now)) return { token: now }; // another tab renewed it
+  let res: Response;
+  try {
+    res = await fetch(`${API_BASE}/auth/refresh`, { method: 'POST', headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+  } catch {
+    return 'failed';
+  }
+  // server trouble or a limit: the session may be fine; anything else refuses it
+  if (res.status >= 500 || res.status === 429) return 'failed';
+  if (!res.ok) return 'refused';
+  const body = (await res.json().catch(() => null)) as { access_token?: string } | null;
+  if (!body?.access_token) return 'failed';
+  setToken(body.access_token);
+  window.dispatchEvent(new CustomEvent(TOKEN_EVENT, { detail: body.access_token }));
+  return { token: body.access_token };
+}
+
+/** Renews the access token with the refresh cookie; concurrent callers share one request. */
+export function refreshToken(): Promise<RefreshResult> {
+  if (inflight) return inflight;
+  const stale = getToken();
+  const locks = typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
+  const run = locks ? locks.request('swmra-refresh', () => refreshOnce(stale)) : refreshOnce(stale);
+  inflight = (run as Promise<RefreshResult>).finally(() => {
+    inflight = null;
+  });
+  return inflight;
+}
+
+/** The `exp` claim of a JWT in ms since the epoch (0 when unreadable). */
+export function tokenExpiry(token: string): number {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const exp = (JSON.parse(atob(payload)) as { exp?: number }).exp;
+    return typeof exp === 'number' ? exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Whether the token expires within `marginMs` (or cannot be read). */
+export function tokenExpiresSoon(token: string, marginMs = 30000): boolean {
+  const exp = tokenExpiry(token);
+  return !exp || exp - Date.now() < marginMs;
+}
+
+/** Routes whose 401 is an answer about credentials, never an expired session. */
+const NO_REFRESH = ['/auth/login', '/auth/register', '/auth/refresh', '/auth/password-reset', '/auth/password-reset/confirm'];
+
 /**
  * Calls the API and returns the parsed JSON body (or undefined for an empty body).
- * Throws ApiError on a non-2xx answer or a network failure (status 0).
+ * Throws ApiError on a non-2xx answer or a network failure (status 0). A 401 on a call that
+ * carried a token renews the token once and repeats the call; only when the session cannot
+ * be renewed does it fire swmra:unauthorized.
  */
 export async function api<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  try {
+    return await send<T>(method, path, opts);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401 || opts.auth === false || NO_REFRESH.includes(path)) throw err;
+    const sent = (err as ApiError & { token?: string | null }).token;
+    if (!sent) throw err;
+    const r = await refreshToken();
+    if (r === 'refused' || (r !== 'failed' && r.token === sent)) {
+      notifyUnauthorized();
+      throw err;
+    }
+    if (r === 'failed') throw err; // offline: keep the session, the caller shows the error
+    try {
+      return await send<T>(method, path, opts);
+    } catch (again) {
+      if (again instanceof ApiError && again.status === 401) notifyUnauthorized();
+      throw again;
+    }
+  }
+}
+
+async function send<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const token = opts.auth === false ? null : getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -164,9 +253,11 @@ export async function api<T>(method: string, path: string, opts: RequestOptions 
     }
   }
   if (!res.ok) {
-    if (res.status === 401 && token) notifyUnauthorized();
     const ra = Number(res.headers.get('Retry-After'));
-    throw errorFromBody(res.status, parsed, Number.isFinite(ra) && ra > 0 ? ra : undefined);
+    const err = errorFromBody(res.status, parsed, Number.isFinite(ra) && ra > 0 ? ra : undefined);
+    // the token this call carried: api() renews it on a 401
+    if (res.status === 401) Object.assign(err, { token });
+    throw err;
   }
   return parsed as T;
 }

@@ -4,8 +4,12 @@ export const API_BASE: string = (import.meta.env.VITE_API_BASE as string | undef
 /** localStorage key holding the JWT. Shared with the original app. */
 export const TOKEN_KEY = 'swmra_token';
 
-/** Window event fired whenever an authenticated call answers 401. */
+/** Window event fired whenever an authenticated call answers 401 and the session could not
+ * be renewed: the session is over. */
 export const UNAUTHORIZED_EVENT = 'swmra:unauthorized';
+
+/** Window event fired when the access token was renewed (detail: the new token). */
+export const TOKEN_EVENT = 'swmra:token';
 
 /** Window event fired for every live notification (detail: the notification). */
 export const NOTIFICATION_EVENT = 'swmra:notification';

@@ -42,6 +42,17 @@ export const authApi = {
   changePassword: (current_password: string, new_password: string) =>
     http.post<unknown>('/auth/password', { current_password, new_password } satisfies BodyOf<'authPassword'>),
   logout: () => http.post<unknown>('/auth/logout'),
+  logoutAll: () => http.post<unknown>('/auth/logout-all'),
+  sessions: () => http.get<AnswerOf<'authSessionsList'>>('/auth/sessions'),
+  endSession: (id: string) => api<void>('DELETE', `/auth/sessions/${enc(id)}`),
+  /** Always 202 (whether or not the email has an account). */
+  requestPasswordReset: (email: string) =>
+    api<unknown>('POST', '/auth/password-reset', { body: { email } satisfies BodyOf<'authPasswordReset'>, auth: false }),
+  confirmPasswordReset: (token: string, new_password: string) =>
+    api<void>('POST', '/auth/password-reset/confirm', {
+      body: { token, new_password } satisfies BodyOf<'authPasswordResetConfirm'>,
+      auth: false,
+    }),
 };
 
 export const requestsApi = {

@@ -196,6 +196,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new access token for the refresh cookie, which is rotated
+         * @description Role: none: the credential is the `swmra_refresh` cookie that login and register set
+         *     (HttpOnly, SameSite=Strict, `Path=/api/auth`, Secure outside development, valid
+         *     `REFRESH_DAYS` since its last use). Answers like login and replaces the cookie: each
+         *     refresh token works once. Presenting one that was already used ends its whole session
+         *     (every access token and refresh token of it: someone else holds a copy) and answers
+         *     401; of two refreshes racing with the same token exactly one succeeds. A session
+         *     ended by logout, logout-all, sign-out from the sessions list, a password change or
+         *     reset, or a disable answers 401 too. Every 401 clears the cookie. No body is read.
+         */
+        post: operations["authRefresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out everywhere
+         * @description Role: citizen (any signed-in account). Ends every session of the account, this one
+         *     included: all access tokens, all refresh sessions, and their live connections. No
+         *     body is read.
+         */
+        post: operations["authLogoutAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The active sessions (signed-in devices) of the account
+         * @description Role: citizen (any signed-in account). Most recently used first, at most 50.
+         */
+        get: operations["authSessionsList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Sign one session out
+         * @description Role: citizen (any signed-in account). Ends that session of the caller's account:
+         *     its access tokens, its refresh cookie and its live connections. Another account's
+         *     session, or one already ended, is 404.
+         */
+        delete: operations["authSessionsDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a link to choose a new password
+         * @description Role: none. Answers 202 with the same body whether or not the email has an account
+         *     (and does the same store work); for an account that is not disabled, a one-use link
+         *     valid 30 minutes is mailed (`<PUBLIC_BASE_URL>/reset-password?token=...`). An account
+         *     that has no password yet is claimed the same way. At most 3 mails per email an hour
+         *     (further requests are answered alike and send nothing); at most 10 requests per
+         *     client address an hour (429 `Slow down`).
+         */
+        post: operations["authPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a mailed link's token
+         * @description Role: none. Uses the token once: the password is set, the account's other links are
+         *     forgotten, and every session of the account ends (access tokens, refresh sessions,
+         *     live connections). A used, expired or unknown token is 400.
+         */
+        post: operations["authPasswordResetConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/users": {
         parameters: {
             query?: never;
@@ -1594,8 +1732,22 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        AuthSession: {
+            id: string;
+            /** @description From the User-Agent, e.g. `Firefox on Linux` */
+            device: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Sign-in or latest refresh
+             */
+            last_seen_at: string;
+            /** @description The session of the calling token */
+            current: boolean;
+        };
         TokenResponse: {
-            /** @description HS256 JWT with sub (user id), role, iat, exp (JWT_EXPIRE_MIN), jti, iss */
+            /** @description HS256 JWT with sub (user id), role, iat, exp (JWT_EXPIRE_MIN), jti, iss, sid (its refresh session); the header names the signing key (kid) */
             access_token: string;
             /** @constant */
             token_type: "bearer";
@@ -2214,7 +2366,7 @@ export interface operations {
             /** @description Account created; signed in */
             201: {
                 headers: {
-                    /** @description The device cookie, as set by a login */
+                    /** @description The device cookie and the refresh cookie of a new session, as set by a login */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -2255,7 +2407,7 @@ export interface operations {
             /** @description Signed in */
             200: {
                 headers: {
-                    /** @description The device cookie: `swmra_device=<value>; Path=/api/auth; Max-Age=15552000; HttpOnly; SameSite=Strict[; Secure]` */
+                    /** @description The device cookie `swmra_device=<value>; Path=/api/auth; Max-Age=15552000; HttpOnly; SameSite=Strict[; Secure]` and the refresh cookie of a new session (see /api/auth/refresh) */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -2382,7 +2534,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Signed out; the token is refused from now on (no body) */
+            /** @description Signed out: the token and its refresh session (every access token it issued, its refresh cookie) are refused from now on; the refresh cookie is cleared (no body) */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2390,6 +2542,184 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    authRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new access token of the same session */
+            200: {
+                headers: {
+                    /** @description The next refresh token: `swmra_refresh=<43 base64url characters>; Path=/api/auth; Max-Age=<REFRESH_DAYS × 86400>; HttpOnly; SameSite=Strict[; Secure]` */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description `Missing refresh token` or `Invalid refresh token` (unknown, expired, already used, or its session ended) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    authLogoutAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every session ended (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    authSessionsList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuthSession"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    authSessionsDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `Session not found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    authPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted (whatever the email) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooMany"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    authPasswordResetConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Password set (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `Invalid or expired reset link`, `This reset link has expired`, `This reset link was already used`, or malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -69,6 +69,11 @@ export default function Login() {
         <Button type="submit" className="w-full" loading={busy} loadingText={t('login.submitting')}>
           {t('login.submit')}
         </Button>
+        <p className="text-right text-sm">
+          <Link to="/forgot-password" className="font-semibold text-brand-800 underline">
+            {t('login.forgot')}
+          </Link>
+        </p>
       </form>
       <p className="mt-6 text-center text-sm text-gray-800">
         {t('login.noAccount')}{' '}

@@ -6,6 +6,7 @@ import type { NotificationPrefs } from '../api/types';
 import { Alert, Button, Card, PageHeader } from '../components/ui';
 import { Checkbox, TextField, focusFirstInvalid } from '../components/Field';
 import { PushToggle } from '../components/PushToggle';
+import { SessionsCard } from '../components/SessionsCard';
 import { hasErrors, lengthBetween, password as passwordRule, phone as phoneRule, required, validate } from '../lib/validation';
 import { serverErrors } from '../lib/forms';
 import { tDyn, t } from '../i18n';
@@ -19,6 +20,7 @@ export default function Profile() {
       <ProfileForm />
       <PushToggle />
       <PasswordForm />
+      <SessionsCard />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { createStore } from '../lib/store';
-import { ApiError, getToken, setToken } from '../api/client';
+import { ApiError, getToken, notifyUnauthorized, refreshToken, setToken, tokenExpiresSoon, tokenExpiry } from '../api/client';
+import { TOKEN_EVENT } from '../api/config';
 import { authApi } from '../api/endpoints';
 import { adoptProfileLocale, currentLocale, setLocale, type Locale } from '../i18n';
 import type { User } from '../api/types';
@@ -33,6 +34,43 @@ function cacheUser(user: User | null) {
 
 export const authStore = createStore<AuthState>({ token: null, user: null, status: 'loading' });
 
+// ---------------------------------------------------------------- silent renewal
+// The access token is renewed shortly before it expires (and, as a fallback, on any 401:
+// api/client.ts), so a session lasts as long as its refresh cookie (REFRESH_DAYS) without
+// a new sign-in. Timers sleep with the device: coming back to the tab renews at once when
+// the token is about to expire.
+let renewTimer: ReturnType<typeof setTimeout> | null = null;
+
+async function renewNow(): Promise<void> {
+  const r = await refreshToken();
+  if (r === 'refused') notifyUnauthorized();
+  else if (r === 'failed') scheduleRenewal(authStore.get().token, 30000); // offline: try again
+}
+
+/** Plans the renewal of `token`: a minute before it expires (a fifth of a short lifetime). */
+export function scheduleRenewal(token: string | null, retryMs?: number): void {
+  if (renewTimer) clearTimeout(renewTimer);
+  renewTimer = null;
+  if (!token) return;
+  const exp = tokenExpiry(token);
+  if (!exp) return;
+  const left = exp - Date.now();
+  const delay = retryMs ?? Math.max(1000, left - Math.min(60000, left / 5));
+  renewTimer = setTimeout(() => void renewNow(), delay);
+}
+
+if (typeof window !== 'undefined') {
+  window.addEventListener(TOKEN_EVENT, (e) => {
+    const token = (e as CustomEvent<string>).detail;
+    if (authStore.get().token) authStore.set({ token });
+    scheduleRenewal(token);
+  });
+  document.addEventListener('visibilitychange', () => {
+    const token = authStore.get().token;
+    if (document.visibilityState === 'visible' && token && tokenExpiresSoon(token, 60000)) void renewNow();
+  });
+}
+
 /** Checks the stored token with GET /auth/me. Offline, the cached profile is used. */
 export async function bootstrapAuth(): Promise<void> {
   const token = getToken();
@@ -42,10 +80,15 @@ export async function bootstrapAuth(): Promise<void> {
   }
   authStore.set({ token, status: 'loading' });
   try {
+    // an expired token is renewed by the call (a 401 refreshes and repeats it)
     const user = await authApi.me();
     cacheUser(user);
     adoptProfileLocale(user.locale);
-    if (getToken() === token) authStore.set({ token, user, status: 'ready' });
+    const now = getToken();
+    if (now) {
+      authStore.set({ token: now, user, status: 'ready' });
+      scheduleRenewal(now);
+    }
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 403 || err.status === 404)) {
       clearSession();
@@ -63,6 +106,7 @@ function startSession(token: string, user: User, adoptLocale = true) {
   setToken(token);
   cacheUser(user);
   authStore.set({ token, user, status: 'ready' });
+  scheduleRenewal(token);
 }
 
 export async function login(email: string, password: string): Promise<User> {
@@ -95,6 +139,7 @@ export async function signup(input: { name: string; email: string; phone: string
 
 /** Forgets the session locally (used for 401s). */
 export function clearSession(): void {
+  scheduleRenewal(null);
   setToken(null);
   cacheUser(null);
   authStore.set({ token: null, user: null, status: 'ready' });
@@ -147,6 +192,13 @@ export async function logout(): Promise<void> {
   }
   clearSession();
   clearSessionEndedNote(); // a 401 racing the deliberate sign-out is not "your session ended"
+}
+
+/** Ends every session of the account (all devices), then forgets this one. */
+export async function logoutEverywhere(): Promise<void> {
+  await authApi.logoutAll();
+  clearSession();
+  clearSessionEndedNote();
 }
 
 export function setUser(user: User): void {

@@ -32,19 +32,22 @@ describe('Profile', () => {
 
   it('validates the phone inline', async () => {
     signIn(citizen);
-    const net = fakeFetch({});
+    const net = fakeFetch({ 'GET /api/auth/sessions': { items: [] } });
     renderAt(<Profile />, { route: '/profile', path: '/profile' });
     const phone = screen.getByLabelText('Phone');
     await userEvent.clear(phone);
     await userEvent.type(phone, '12');
     await userEvent.click(screen.getByRole('button', { name: 'Save changes' }));
     expect(phone).toHaveAccessibleDescription(/7 to 20 characters/);
-    expect(net.calls).toHaveLength(0);
+    expect(net.calls.filter((c) => c.path !== '/api/auth/sessions')).toHaveLength(0);
   });
 
   it("changes the password and shows the server's refusal", async () => {
     signIn(citizen);
-    const net = fakeFetch({ 'POST /api/auth/password': reply(400, { detail: 'Current password is incorrect' }) });
+    const net = fakeFetch({
+      'POST /api/auth/password': reply(400, { detail: 'Current password is incorrect' }),
+      'GET /api/auth/sessions': { items: [] },
+    });
     renderAt(<Profile />, { route: '/profile', path: '/profile' });
     await userEvent.type(screen.getByLabelText('Current password'), 'old-password');
     await userEvent.type(screen.getByLabelText('New password'), 'new-password-1');
@@ -121,5 +124,48 @@ describe('Notifications page', () => {
     await waitFor(() => expect(net.find('POST', '/api/notifications/a/read')).toHaveLength(1));
     expect(await screen.findByText('You are all caught up.')).toBeInTheDocument();
     expect(notificationStore.get().unread).toBe(0);
+  });
+
+  it('lists the signed-in devices; signs one out, and everywhere', async () => {
+    signIn(citizen);
+    const items = [
+      {
+        id: 'a'.repeat(32),
+        device: 'Firefox on Linux',
+        created_at: '2026-12-01T10:00:00Z',
+        last_seen_at: '2026-12-06T10:00:00Z',
+        current: true,
+      },
+      {
+        id: 'b'.repeat(32),
+        device: 'Chrome on Android',
+        created_at: '2026-11-01T10:00:00Z',
+        last_seen_at: '2026-12-05T10:00:00Z',
+        current: false,
+      },
+    ];
+    const net = fakeFetch({
+      'GET /api/auth/sessions': () => ({ items }),
+      'DELETE /api/auth/sessions/:id': (_c, p) => {
+        items.splice(
+          items.findIndex((i) => i.id === p.id),
+          1,
+        );
+        return reply(204);
+      },
+      'POST /api/auth/logout-all': reply(204),
+    });
+    renderAt(<Profile />, { route: '/profile', path: '/profile' });
+    expect(await screen.findByText('Chrome on Android')).toBeInTheDocument();
+    expect(screen.getByText('This device')).toBeInTheDocument();
+    // only the other device has its own "Sign out"
+    const buttons = screen.getAllByRole('button', { name: 'Sign out' });
+    expect(buttons).toHaveLength(1);
+    await userEvent.click(buttons[0]);
+    expect(net.find('DELETE', `/api/auth/sessions/${'b'.repeat(32)}`)).toHaveLength(1);
+    await waitFor(() => expect(screen.queryByText('Chrome on Android')).not.toBeInTheDocument());
+    await userEvent.click(screen.getByRole('button', { name: 'Sign out everywhere' }));
+    await waitFor(() => expect(authStore.get().token).toBeNull());
+    expect(net.find('POST', '/api/auth/logout-all')).toHaveLength(1);
   });
 });
