@@ -1,8 +1,10 @@
 /* swmra-job-purge-tokens: deletes revocations of tokens that have expired anyway,
- * login failures older than the backoff memory (a day), and expired live tickets. Hourly; --dry-run
+ * login failures older than the backoff memory (a day), expired live tickets and data
+ * export claims of past hours. Hourly; --dry-run
  * counts only. */
 #include <stdio.h>
 
+#include "domain/account_export.h"
 #include "domain/auth.h"
 #include "domain/live.h"
 #include "infra/job.h"
@@ -29,6 +31,7 @@ static int run(struct job_ctx *ctx)
 	one(ctx, "purge_expired_revocations", auth_purge_revoked, now);
 	one(ctx, "purge_stale_login_failures", auth_purge_failures, now);
 	one(ctx, "purge_expired_ws_tickets", live_purge_tickets, now);
+	one(ctx, "purge_old_export_claims", account_export_purge, now);
 	return 0;
 }
 

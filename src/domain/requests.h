@@ -196,6 +196,8 @@ struct req_transition {
 	struct req_slot slot;
 	int64_t expect_version; /* > 0: REQ_CONFLICT unless the request is at this version
 				   (the caller decided on what it saw at that version) */
+	const char *role_label; /* NULL: the actor's role; else the event's by_role ("system":
+				   a change made for an account erasure) */
 };
 
 /* Applies one status change: checks the edge (and, for residents, the 24 h rule on the

@@ -58,6 +58,28 @@ static void read_body(FCGX_Request *r, struct http_request *req, const struct ro
 	req->body_len = got;
 }
 
+static bool put_stream(void *w, const void *buf, size_t len)
+{
+	FCGX_Stream *out = w;
+	const char *p = buf;
+	while (len) {
+		int n = len > (1u << 30) ? 1 << 30 : (int)len;
+		if (FCGX_PutStr(p, n, out) != n)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	/* libfcgi sends a record whenever its buffer fills: memory stays bounded */
+	return true;
+}
+
+static void write_stream(FCGX_Request *r, const struct http_response *res)
+{
+	struct http_stream s = {.write = put_stream, .w = r->out};
+	if (!res->stream(res->stream_ctx, &s))
+		log_warn("streamed body ended early");
+}
+
 static void write_response(FCGX_Request *r, const struct http_response *res)
 {
 	char head[512];
@@ -68,8 +90,10 @@ static void write_response(FCGX_Request *r, const struct http_response *res)
 		n = snprintf(head, sizeof(head), "Content-Type: %s\r\n", res->content_type);
 		FCGX_PutStr(head, n, r->out);
 	}
-	n = snprintf(head, sizeof(head), "Content-Length: %zu\r\n", res->body_len);
-	FCGX_PutStr(head, n, r->out);
+	if (!res->stream) {
+		n = snprintf(head, sizeof(head), "Content-Length: %zu\r\n", res->body_len);
+		FCGX_PutStr(head, n, r->out);
+	}
 	for (int i = 0; i < res->nheaders; i++) {
 		/* Header values come from our own code; a CR or LF would split the header
 		 * block, so such a header is dropped rather than sent. */
@@ -82,7 +106,9 @@ static void write_response(FCGX_Request *r, const struct http_response *res)
 		FCGX_PutStr("\r\n", 2, r->out);
 	}
 	FCGX_PutStr("\r\n", 2, r->out);
-	if (res->body_len)
+	if (res->stream)
+		write_stream(r, res);
+	else if (res->body_len)
 		FCGX_PutStr(res->body, (int)res->body_len, r->out);
 }
 

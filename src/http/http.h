@@ -60,8 +60,21 @@ struct http_request {
 	struct auth_user user;
 };
 
+/* The writer a streamed body is handed: `write` sends bytes to the client as they come
+ * (false when the connection failed). */
+struct http_stream {
+	bool (*write)(void *w, const void *buf, size_t len);
+	void *w;
+};
+
 struct http_response {
 	int status;
+	/* A streamed body (large downloads): when set, the transport sends the head without
+	 * Content-Length and then calls stream(stream_ctx, out), which writes the body through
+	 * `out` and returns false when it could not finish (logged; the client sees a cut
+	 * transfer). `body` is unused then. The request's arena lives until it returns. */
+	bool (*stream)(void *ctx, struct http_stream *out);
+	void *stream_ctx;
 	char *body; /* malloc'd; freed by http_response_free */
 	size_t body_len;
 	const char *content_type;
