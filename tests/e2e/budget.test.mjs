@@ -50,20 +50,31 @@ export const BUDGETS = {
   'POST /api/auth/logout': 6, // revocation + generation bump, after the sync they cause
   'PATCH /api/auth/me': 8, // update + generation bump + the user again (+ sync)
   'POST /api/auth/password': 10,
-  'PATCH /api/admin/users/{id}': 8,
+  'PATCH /api/admin/users/{id}': 8, // the account before (audit) + the audit entry included
   'POST /api/requests': 8,
   'PATCH /api/requests/{id}': 11,
   'POST /api/requests/{id}/submit': 11,
   'POST /api/requests/{id}/cancel': 11,
   'POST /api/requests/{id}/confirm-slot': 14,
-  'POST /api/staff/requests/{id}/transition': 12,
-  'POST /api/staff/requests/{id}/notes': 10,
+  'POST /api/staff/requests/{id}/transition': 12, // audit entry included
+  'POST /api/staff/requests/{id}/notes': 11, // + the audit entry
   'PUT /api/admin/slot-templates': 4,
   'POST /api/admin/slot-overrides': 4,
   'DELETE /api/admin/slot-overrides/{id}': 4,
   'POST /api/files/upload': 2,
   'POST /api/notifications/read-all': 2,
   'POST /api/notifications/{id}/read': 3,
+  // data rights: the export's cost before its streamed body (one hourly claim); the
+  // archive's reads follow the head and grow with the account (one request load, one
+  // photo read each), so they are not a per-request constant
+  'GET /api/auth/me/export': 1,
+  'GET /api/admin/audit': 2, // count + page
+  // erasure of an account without requests: password check (with its backoff), the
+  // account's traces by user (each a find or a delete: requests, uploads and their
+  // fates/quota, notifications, push, tickets, export claims, login failures, rewards),
+  // the tombstone, the session bump, the audit entry; + 2 finds per request it had
+  'DELETE /api/auth/me': 22,
+  'DELETE /api/admin/users/{id}': 20,
   'POST /api/push/subscriptions': 3,
   'DELETE /api/push/subscriptions': 3,
 };
@@ -172,6 +183,9 @@ test('reads and writes stay within their store-command budgets', async () => {
   await measure('GET /api/admin/slot-templates', () => get('/api/admin/slot-templates', auth(admin)), { times: 8 });
   await measure('GET /api/admin/slot-overrides', () => get('/api/admin/slot-overrides', auth(admin)), { times: 8 });
 
+  await measure('GET /api/auth/me/export', () => get('/api/auth/me/export', auth(tok)), { times: 3 });
+  await measure('GET /api/admin/audit', () => get('/api/admin/audit?limit=20', auth(admin)), { times: 8 });
+
   // writes that change sessions, last (each makes every worker sync once)
   await measure('PATCH /api/auth/me', (i) => request('PATCH', '/api/auth/me', { ...auth(tok), json: { name: `Budget ${i}` } }));
   await measure('PATCH /api/admin/users/{id}', () =>
@@ -181,6 +195,13 @@ test('reads and writes stay within their store-command budgets', async () => {
     assert.equal(r.status, 200, r.text);
     return request('POST', '/api/auth/logout', auth(r.json.access_token));
   }, { times: 3 });
+
+  const doomed = [];
+  for (let i = 0; i < 6; i++) doomed.push(await registerUser());
+  await measure('DELETE /api/auth/me', (i) =>
+    request('DELETE', '/api/auth/me', { ...auth(doomed[i].token), json: { password: doomed[i].body.password } }), { times: 3 });
+  await measure('DELETE /api/admin/users/{id}', (i) =>
+    request('DELETE', `/api/admin/users/${doomed[i + 3].user.id}`, { ...auth(admin), json: { reason: 'budget test' } }), { times: 3 });
 
   const over = [];
   const table = [];
