@@ -26,6 +26,7 @@ const SlotCalendar = lazy(() => import('./pages/staff/SlotCalendar'));
 const Users = lazy(() => import('./pages/admin/Users'));
 const SlotTemplates = lazy(() => import('./pages/admin/SlotTemplates'));
 const System = lazy(() => import('./pages/admin/System'));
+const Audit = lazy(() => import('./pages/admin/Audit'));
 
 /** Session wiring: token check, 401 sign-out, live notifications and points while signed in. */
 export function useSession(): void {
@@ -143,6 +144,14 @@ export function AppRoutes() {
             element={
               <RequireRole roles={['admin']}>
                 <System />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="admin/audit"
+            element={
+              <RequireRole roles={['admin']}>
+                <Audit />
               </RequireRole>
             }
           />

@@ -135,6 +135,28 @@ export async function api<T>(method: string, path: string, opts: RequestOptions 
   return parsed as T;
 }
 
+/**
+ * GETs a binary answer (a download) with the session's token: the Blob and the file name
+ * of its Content-Disposition. Errors as api() (a 401 ends the session).
+ */
+export async function apiBlob(path: string): Promise<{ blob: Blob; filename: string | null }> {
+  const token = getToken();
+  let res: Response;
+  try {
+    res = await fetch(API_BASE + path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  } catch {
+    throw new ApiError(0, typeof navigator !== 'undefined' && navigator.onLine === false ? t('error.offline') : t('error.network'));
+  }
+  if (!res.ok) {
+    if (res.status === 401 && token) notifyUnauthorized();
+    const body = await res.json().catch(() => undefined);
+    const ra = Number(res.headers.get('Retry-After'));
+    throw errorFromBody(res.status, body, Number.isFinite(ra) && ra > 0 ? ra : undefined);
+  }
+  const m = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '');
+  return { blob: await res.blob(), filename: m ? m[1] : null };
+}
+
 export const http = {
   get: <T>(path: string, query?: Query, signal?: AbortSignal) => api<T>('GET', path, { query, signal }),
   post: <T>(path: string, body?: unknown) => api<T>('POST', path, { body }),

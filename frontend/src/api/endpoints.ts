@@ -1,7 +1,8 @@
-import { http, api, type Query } from './client';
+import { http, api, apiBlob, type Query } from './client';
 import type {
   AdminUser,
   AdminUserPage,
+  AuditPage,
   AnswerOf,
   AppNotification,
   AvailableSlot,
@@ -33,6 +34,10 @@ export const authApi = {
   changePassword: (current_password: string, new_password: string) =>
     http.post<unknown>('/auth/password', { current_password, new_password } satisfies BodyOf<'authPassword'>),
   logout: () => http.post<unknown>('/auth/logout'),
+  /** The caller's data as a ZIP (a few per hour: 429 beyond). */
+  exportData: () => apiBlob('/auth/me/export'),
+  /** Erases the caller's account (confirmed with the current password). */
+  deleteMe: (password: string) => api<unknown>('DELETE', '/auth/me', { body: { password } satisfies BodyOf<'authMeDelete'> }),
 };
 
 export const requestsApi = {
@@ -93,4 +98,7 @@ export const adminApi = {
   addOverride: (body: NewSlotOverride) => http.post<SlotOverride>('/admin/slot-overrides', body),
   deleteOverride: (id: string) => api<unknown>('DELETE', `/admin/slot-overrides/${enc(id)}`),
   system: (signal?: AbortSignal) => http.get<SystemStatus>('/admin/system', undefined, signal),
+  eraseUser: (id: string, reason: string) =>
+    api<unknown>('DELETE', `/admin/users/${enc(id)}`, { body: { reason } satisfies BodyOf<'adminUsersErase'> }),
+  audit: (q: QueryOf<'adminAuditList'>, signal?: AbortSignal) => http.get<AuditPage>('/admin/audit', q as Query, signal),
 };

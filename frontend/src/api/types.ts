@@ -80,6 +80,8 @@ export type StaffRequestPage = Schemas['StaffRequestPage'];
 export type AdminUserPage = AnswerOf<'adminUsersList'>;
 /** GET /admin/system: job health and queue depths. */
 export type SystemStatus = AnswerOf<'adminSystem'>;
+export type AuditEntry = Schemas['AuditEntry'];
+export type AuditPage = AnswerOf<'adminAuditList'>;
 export type JobHealth = SystemStatus['jobs'][number];
 export type QueueDepth = Schemas['QueueDepth'];
 

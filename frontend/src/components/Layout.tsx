@@ -131,6 +131,9 @@ export function Layout() {
                 <NavLink to="/admin/system" className={navClass}>
                   {t('nav.system')}
                 </NavLink>
+                <NavLink to="/admin/audit" className={navClass}>
+                  {t('nav.audit')}
+                </NavLink>
               </>
             )}
             <div className="flex flex-col gap-1 md:ml-auto md:flex-row md:items-center">
