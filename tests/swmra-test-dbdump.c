@@ -4,6 +4,7 @@
  * holds (an erased account's personal data nowhere, an export equal to the store) through
  * the same driver the service uses, on any backend. With an argument, that collection only. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "infra/config.h"
@@ -32,6 +33,9 @@ static int dump(const char *name)
 int main(int argc, char **argv)
 {
 	char err[512];
+	/* its whole-collection scans are the test's, not the service's: keep them out of the
+	 * query-shape check's command log */
+	unsetenv("SWMRA_COMMAND_LOG_DIR");
 	if (config_load(NULL, err, sizeof(err)) < 0 ||
 	    runtime_init("swmra-test-dbdump", err, sizeof(err)) < 0) {
 		fprintf(stderr, "dbdump: %s\n", err);
@@ -42,7 +46,8 @@ int main(int argc, char **argv)
 		rc = dump(argv[1]);
 	} else {
 		bson_error_t e;
-		char **names = mongoc_database_get_collection_names_with_opts(db_database(), NULL, &e);
+		char **names =
+		    mongoc_database_get_collection_names_with_opts(db_database(), NULL, &e);
 		if (!names) {
 			fprintf(stderr, "dbdump: %s\n", e.message);
 			return 1;

@@ -33,8 +33,8 @@ void api_audit(struct http_request *req, const char *action, const char *target_
 }
 
 /* ?from= / ?to=: RFC 3339 instants. */
-static void query_instant(struct http_request *req, struct verrors *e, const char *name,
-			  bool *has, int64_t *ms)
+static void query_instant(struct http_request *req, struct verrors *e, const char *name, bool *has,
+			  int64_t *ms)
 {
 	const char *raw = http_query(req, name);
 	*has = false;

@@ -25,8 +25,8 @@ static bool list_requests(const bson_oid_t *user, struct owned *o, bson_error_t 
 	bson_t *q = BCON_NEW("user_id", BCON_OID(user));
 	bson_t *opts = BCON_NEW("projection", "{", "status", BCON_INT32(1), "}", "limit",
 				BCON_INT64(MAX_REQUESTS));
-	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll("pickup_requests"), q,
-								opts, NULL);
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll("pickup_requests"), q, opts, NULL);
 	o->ids = bson_malloc0(sizeof(*o->ids) * MAX_REQUESTS);
 	o->status = bson_malloc0(sizeof(*o->status) * MAX_REQUESTS);
 	o->n = 0;
@@ -111,8 +111,9 @@ static enum erase_rc delete_photos(const bson_oid_t *user, struct erase_report *
 		rc = ERASE_DB_ERROR;
 	mongoc_cursor_destroy(cur);
 	bson_destroy(opts);
-	if (rc == ERASE_OK && (!delete_many("upload_fates", q, err) ||
-			       !delete_many("upload_quota", q, err) || !delete_many("uploads", q, err)))
+	if (rc == ERASE_OK &&
+	    (!delete_many("upload_fates", q, err) || !delete_many("upload_quota", q, err) ||
+	     !delete_many("uploads", q, err)))
 		rc = ERASE_DB_ERROR;
 	bson_destroy(q);
 	return rc;
@@ -326,8 +327,8 @@ static bool delete_traces(const bson_oid_t *user, const char *email, bson_error_
 {
 	bson_t *q = BCON_NEW("user_id", BCON_OID(user));
 	bson_t *opts = BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}");
-	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll("notifications"), q, opts,
-								NULL);
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll("notifications"), q, opts, NULL);
 	bool ok = true;
 	const bson_t *doc;
 	bson_iter_t it;

@@ -30,9 +30,9 @@
 
 enum erase_rc {
 	ERASE_OK = 0,
-	ERASE_NOT_FOUND,	   /* no such account, or already erased */
+	ERASE_NOT_FOUND,	 /* no such account, or already erased */
 	ERASE_STORE_UNAVAILABLE, /* the photo store did not answer: retry later (503) */
-	ERASE_DB_ERROR		   /* err set */
+	ERASE_DB_ERROR		 /* err set */
 };
 
 struct erase_report {

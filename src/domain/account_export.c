@@ -12,7 +12,7 @@
 #include "infra/objstore.h"
 #include "infra/timeutil.h"
 
-#define CLAIMS "export_claims"
+#define CLAIMS	"export_claims"
 #define HOUR_MS 3600000LL
 
 enum export_take account_export_take(const char *user_hex, int64_t now_ms, int64_t *retry_after,
@@ -146,8 +146,8 @@ static bool put_requests(struct out *o, const bson_oid_t *user, bson_error_t *er
 	bson_t *q = BCON_NEW("user_id", BCON_OID(user));
 	bson_t *opts = BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}", "sort", "{",
 				"created_at", BCON_INT32(-1), "}");
-	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll("pickup_requests"), q,
-								opts, NULL);
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll("pickup_requests"), q, opts, NULL);
 	put(o, ",\"requests\":[");
 	const bson_t *doc;
 	bson_iter_t it;

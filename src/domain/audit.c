@@ -11,8 +11,8 @@
 static void append_json(bson_t *doc, const char *key, json_object *v)
 {
 	bson_error_t e;
-	bson_t *b = v ? bson_new_from_json((const uint8_t *)json_object_to_json_string(v), -1, &e)
-		      : NULL;
+	bson_t *b =
+	    v ? bson_new_from_json((const uint8_t *)json_object_to_json_string(v), -1, &e) : NULL;
 	if (b) {
 		BSON_APPEND_DOCUMENT(doc, key, b);
 		bson_destroy(b);
@@ -70,17 +70,17 @@ static bson_t *list_filter(const struct audit_query *q)
 
 static json_object *entry_json(const bson_t *doc)
 {
-	static const char *const keys[] = {"at",	  "actor_id", "actor_role", "action",
-					   "target_type", "target_id", "before",    "after",
-					   "reason"};
+	static const char *const keys[] = {"at",     "actor_id",    "actor_role",
+					   "action", "target_type", "target_id",
+					   "before", "after",	    "reason"};
 	json_object *o = json_object_new_object();
 	bson_iter_t it;
 	if (bson_iter_init_find(&it, doc, "_id"))
 		json_object_object_add(o, "id", db_value_to_json(&it));
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		json_object_object_add(o, keys[i],
-				       bson_iter_init_find(&it, doc, keys[i]) ? db_value_to_json(&it)
-									      : NULL);
+		json_object_object_add(
+		    o, keys[i],
+		    bson_iter_init_find(&it, doc, keys[i]) ? db_value_to_json(&it) : NULL);
 	return o;
 }
 
