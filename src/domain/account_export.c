@@ -38,8 +38,8 @@ enum export_take account_export_take(const char *user_hex, int64_t now_ms, int64
 
 int64_t account_export_purge(int64_t now_ms, bool dry_run, bson_error_t *err)
 {
-	/* a claim counts only in its own clock hour */
-	return db_purge_before(CLAIMS, "at", now_ms - HOUR_MS, dry_run, err);
+	/* a claim counts only in its own clock hour: those of earlier hours are done */
+	return db_purge_before(CLAIMS, "at", now_ms / HOUR_MS * HOUR_MS, dry_run, err);
 }
 
 /* The JSON file, written piece by piece into the current entry. */

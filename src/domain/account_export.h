@@ -32,8 +32,8 @@ enum export_take account_export_take(const char *user_hex, int64_t now_ms, int64
  * failure (logged, err set when it was the database). */
 bool account_export_write(const bson_oid_t *user, struct zipstream *z, bson_error_t *err);
 
-/* Deletes (or counts) export claims older than an hour before `now_ms` (they no longer
- * count). Returns the number or -1. */
+/* Deletes (or counts) the export claims of clock hours before the one of `now_ms` (they
+ * no longer count). Returns the number or -1. */
 int64_t account_export_purge(int64_t now_ms, bool dry_run, bson_error_t *err);
 
 #endif
