@@ -58,9 +58,10 @@ export const BUDGETS = {
   'POST /api/requests/{id}/confirm-slot': 14,
   'POST /api/staff/requests/{id}/transition': 12, // audit entry included
   'POST /api/staff/requests/{id}/notes': 11, // + the audit entry
-  'PUT /api/admin/slot-templates': 4,
-  'POST /api/admin/slot-overrides': 4,
-  'DELETE /api/admin/slot-overrides/{id}': 4,
+  // + the audit entry, and what the change replaces (the template; the override list)
+  'PUT /api/admin/slot-templates': 6,
+  'POST /api/admin/slot-overrides': 5,
+  'DELETE /api/admin/slot-overrides/{id}': 6,
   'POST /api/files/upload': 2,
   'POST /api/notifications/read-all': 2,
   'POST /api/notifications/{id}/read': 3,
@@ -202,6 +203,21 @@ test('reads and writes stay within their store-command budgets', async () => {
     request('DELETE', '/api/auth/me', { ...auth(doomed[i].token), json: { password: doomed[i].body.password } }), { times: 3 });
   await measure('DELETE /api/admin/users/{id}', (i) =>
     request('DELETE', `/api/admin/users/${doomed[i + 3].user.id}`, { ...auth(admin), json: { reason: 'budget test' } }), { times: 3 });
+
+  // slot template and override changes (audited), last: they reset the template caches
+  const tplNow = await get('/api/admin/slot-templates', auth(admin));
+  const { weekly, slot_minutes, capacity, closed_dates } = tplNow.json;
+  await measure('PUT /api/admin/slot-templates', () =>
+    request('PUT', '/api/admin/slot-templates', { ...auth(admin), json: { weekly, slot_minutes, capacity, closed_dates } }), { times: 3 });
+  const farDay = (i) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date(Date.now() + (300 + i) * 86400000));
+  const overrides = [];
+  await measure('POST /api/admin/slot-overrides', async (i) => {
+    const r = await request('POST', '/api/admin/slot-overrides', { ...auth(admin), json: { from: farDay(i), to: farDay(i), closed: true } });
+    if (r.status === 201) overrides.push(r.json.id);
+    return r;
+  }, { times: 3 });
+  await measure('DELETE /api/admin/slot-overrides/{id}', (i) =>
+    request('DELETE', `/api/admin/slot-overrides/${overrides[i]}`, auth(admin)), { times: 3 });
 
   const over = [];
   const table = [];

@@ -21,10 +21,15 @@ describe('Profile: your data', () => {
     });
     const create = vi.fn(() => 'blob:x');
     vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: create, revokeObjectURL: vi.fn() }));
+    // jsdom does not navigate: the download link's click is observed instead
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
     renderAt(<Profile />, { route: '/profile', path: '/profile' });
     await userEvent.click(screen.getByRole('button', { name: 'Download my data' }));
     expect(await screen.findByText('Your download has started.')).toBeInTheDocument();
     expect(create).toHaveBeenCalled();
+    expect(click).toHaveBeenCalledTimes(1);
+    expect((click.mock.contexts[0] as HTMLAnchorElement).download).toBe('swmra-export.zip');
+    click.mockRestore();
     expect(net.find('GET', '/api/auth/me/export')[0].headers.authorization).toMatch(/^Bearer /);
     await userEvent.click(screen.getByRole('button', { name: 'Download my data' }));
     expect(await screen.findByText(/Export limit reached/)).toBeInTheDocument();
