@@ -58,10 +58,11 @@ export const BUDGETS = {
   'POST /api/requests/{id}/confirm-slot': 14,
   'POST /api/staff/requests/{id}/transition': 12, // audit entry included
   'POST /api/staff/requests/{id}/notes': 11, // + the audit entry
-  // + the audit entry, and what the change replaces (the template; the override list)
-  'PUT /api/admin/slot-templates': 6,
-  'POST /api/admin/slot-overrides': 5,
-  'DELETE /api/admin/slot-overrides/{id}': 6,
+  // measured since the audit trail (before, these were not measured): the change, the
+  // cache generation, the audit entry, and what the change replaces (template; overrides)
+  'PUT /api/admin/slot-templates': 7,
+  'POST /api/admin/slot-overrides': 6,
+  'DELETE /api/admin/slot-overrides/{id}': 7,
   'POST /api/files/upload': 2,
   'POST /api/notifications/read-all': 2,
   'POST /api/notifications/{id}/read': 3,
