@@ -1,8 +1,10 @@
 /* swmra-job-purge-tokens: deletes revocations of tokens that have expired anyway,
- * login failures older than the backoff memory (a day), expired live tickets and API-key rate
- * claims older than an hour. Hourly; --dry-run counts only. */
+ * login failures older than the backoff memory (a day), expired live tickets, API-key rate
+ * claims older than an hour, expired refresh sessions and password reset links, and data
+ * export claims of past hours. Hourly; --dry-run counts only. */
 #include <stdio.h>
 
+#include "domain/account_export.h"
 #include "domain/api_keys.h"
 #include "domain/auth.h"
 #include "domain/live.h"
@@ -35,6 +37,7 @@ static int run(struct job_ctx *ctx)
 	one(ctx, "purge_api_key_rate_claims", api_keys_purge_rate, now);
 	one(ctx, "purge_expired_refresh_sessions", refresh_purge, now);
 	one(ctx, "purge_expired_password_resets", password_reset_purge, now);
+	one(ctx, "purge_old_export_claims", account_export_purge, now);
 	return 0;
 }
 

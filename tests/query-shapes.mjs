@@ -39,6 +39,8 @@ export const ACCEPTED = [
     'the admin list total without filters: one count per admin page view'],
   ['pickup_requests', (k) => k === 'pickup_requests read {}',
     'the staff list total without filters: one count per staff page view'],
+  ['audit', (k) => k === 'audit read {}',
+    'the audit log total without filters: one count per admin page view'],
   ['pickup_requests', (k) => /^pickup_requests read \{assigned_slot\.start:range(, category:eq|, status:eq)*\}( sort .*)?$/.test(k),
     "one day's bookings (bounded by the day's seats) from slot_start_1, sorted in memory"],
   ['notifications', (k) => k === 'notifications read {}' || k === 'notifications read {attempts:range}',

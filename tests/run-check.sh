@@ -158,11 +158,11 @@ run_cmocka() { # layer
 }
 
 # ------------------------------------------------------------------------ e2e
-# The uploads e2e file again with STORAGE_BACKEND=s3: the stack's API and nginx restart on
+# The uploads and data-rights e2e files again with STORAGE_BACKEND=s3: the stack's API and nginx restart on
 # a SeaweedFS bucket (scripts/stack.sh runs it), then return to the local backend.
 run_e2e_s3() {
 	local tap=$LOGS/e2e-s3.tap rc weed
-	section "e2e-s3 (tests/e2e/uploads.test.mjs with STORAGE_BACKEND=s3, SeaweedFS)"
+	section "e2e-s3 (tests/e2e/uploads.test.mjs and datarights.test.mjs with STORAGE_BACKEND=s3, SeaweedFS)"
 	weed=${WEED:-$(command -v weed 2>/dev/null || echo "$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin/weed")}
 	[ -x "$weed" ] || { missing e2e-s3 "SeaweedFS: $weed (scripts/dev install builds it)"; return; }
 	(
@@ -172,7 +172,8 @@ run_e2e_s3() {
 		eval "$(bash "$STACK_SH" env)"
 		cd "$SRC" && timeout 600 node --test --test-concurrency=1 \
 			--test-reporter=spec --test-reporter-destination=stdout \
-			--test-reporter=tap --test-reporter-destination="$tap" tests/e2e/uploads.test.mjs
+			--test-reporter=tap --test-reporter-destination="$tap" tests/e2e/uploads.test.mjs \
+			tests/e2e/datarights.test.mjs
 	)
 	rc=$?
 	# back to the local backend for the layers that follow

@@ -34,6 +34,7 @@ const Crews = lazy(() => import('./pages/admin/Crews'));
 const SlotTemplates = lazy(() => import('./pages/admin/SlotTemplates'));
 const System = lazy(() => import('./pages/admin/System'));
 const ApiKeys = lazy(() => import('./pages/admin/ApiKeys'));
+const Audit = lazy(() => import('./pages/admin/Audit'));
 
 /** Session wiring: token check, 401 sign-out, live notifications and points while signed in. */
 export function useSession(): void {
@@ -201,6 +202,14 @@ export function AppRoutes() {
             element={
               <RequireRole roles={['admin']}>
                 <ApiKeys />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="admin/audit"
+            element={
+              <RequireRole roles={['admin']}>
+                <Audit />
               </RequireRole>
             }
           />

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "domain/audit.h"
 #include "domain/live.h"
 #include "domain/refresh.h"
 #include "domain/users.h"
@@ -52,24 +53,22 @@ int api_admin_users_list(struct http_request *req, struct http_response *res)
 	return http_page(res, items, total, skip, limit);
 }
 
-/* Makes `p` end every session of the account: the stored user (before the change, arena
- * owned) goes to *before, for closing the live connections of its old epoch afterwards. */
-static int end_sessions_patch(struct http_request *req, struct http_response *res,
-			      const bson_oid_t *oid, struct user_patch *p, struct user **before)
+/* One trail entry per kind of change the patch made (role, disabled). */
+static void audit_patch(struct http_request *req, const char *hex, const struct user *before,
+			const struct user_patch *p)
 {
-	bson_error_t err;
-	struct user *u = arena_alloc(req->arena, sizeof(*u));
-	enum users_rc rc = users_find_by_id(oid, false, u, &err);
-	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
-	if (rc == USERS_NOT_FOUND)
-		return http_error(res, 404, "User not found");
-	arena_defer_user(req->arena, u);
-	p->end_sessions = true;
-	p->tokens_valid_after = (int64_t)time(NULL) + 1;
-	p->keep_jti = "";
-	*before = u;
-	return 0;
+	if (p->role) {
+		json_object *b = json_object_new_object(), *a = json_object_new_object();
+		json_object_object_add(b, "role", json_object_new_string(before->role));
+		json_object_object_add(a, "role", json_object_new_string(p->role));
+		api_audit(req, AUDIT_USER_ROLE, "user", hex, b, a, NULL);
+	}
+	if (p->set_disabled) {
+		json_object *b = json_object_new_object(), *a = json_object_new_object();
+		json_object_object_add(b, "disabled", json_object_new_boolean(before->disabled));
+		json_object_object_add(a, "disabled", json_object_new_boolean(p->disabled));
+		api_audit(req, AUDIT_USER_DISABLE, "user", hex, b, a, NULL);
+	}
 }
 
 int api_admin_users_patch(struct http_request *req, struct http_response *res)
@@ -101,26 +100,35 @@ int api_admin_users_patch(struct http_request *req, struct http_response *res)
 		return http_error(res, 409, "You cannot demote or disable your own account");
 
 	bson_error_t err;
-	struct user *before = NULL;
-	if (p.set_disabled && p.disabled) {
-		/* A disable ends every session of the account (and closes its live connections):
-		 * re-enabling it later must not bring old tokens back. */
-		st = end_sessions_patch(req, res, &oid, &p, &before);
-		if (st)
-			return st;
-	}
-	enum users_rc rc = users_update(&oid, &p, &err);
+	/* the account before the change: the audit trail's "before", and the epoch whose
+	 * live connections a disable closes */
+	struct user *before = arena_alloc(req->arena, sizeof(*before));
+	enum users_rc rc = users_find_by_id(&oid, false, before, &err);
 	if (rc == USERS_ERR)
 		return http_db_error(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 404, "User not found");
-	if (before) {
+	arena_defer_user(req->arena, before);
+	if (p.set_disabled && p.disabled) {
+		/* A disable ends every session of the account (and closes its live connections):
+		 * re-enabling it later must not bring old tokens back. */
+		p.end_sessions = true;
+		p.tokens_valid_after = (int64_t)time(NULL) + 1;
+		p.keep_jti = "";
+	}
+	rc = users_update(&oid, &p, &err);
+	if (rc == USERS_ERR)
+		return http_db_error(res, &err);
+	if (rc == USERS_NOT_FOUND)
+		return http_error(res, 404, "User not found");
+	if (p.end_sessions) {
 		/* ... and its refresh sessions, so no device renews its way back in */
 		if (!refresh_end_all(&oid, NULL, "disabled", &err))
 			return http_db_error(res, &err);
 		live_end_epoch(hex, before->tokens_valid_after, before->keep_jti,
 			       p.tokens_valid_after, p.keep_jti);
 	}
+	audit_patch(req, hex, before, &p);
 	struct user *u = arena_alloc(req->arena, sizeof(*u));
 	rc = users_find_by_id(&oid, false, u, &err);
 	if (rc == USERS_ERR)

@@ -44,6 +44,16 @@ void api_refresh_cookie(struct http_response *res, const char *token, int64_t ma
 /* admin_users.c */
 int api_admin_users_list(struct http_request *req, struct http_response *res);
 int api_admin_users_patch(struct http_request *req, struct http_response *res);
+/* account_data.c: the caller's data rights (export, erasure) and the admin's erasure */
+int api_auth_me_export(struct http_request *req, struct http_response *res);
+int api_auth_me_delete(struct http_request *req, struct http_response *res);
+int api_admin_users_erase(struct http_request *req, struct http_response *res);
+/* audit.c: GET /api/admin/audit; api_audit() records an action of the caller (staff or
+ * admin) after it succeeded. `before`/`after` are consumed (may be NULL); a failure to
+ * store the entry is logged, not answered (the action already happened). */
+int api_admin_audit_list(struct http_request *req, struct http_response *res);
+void api_audit(struct http_request *req, const char *action, const char *target_type,
+	       const char *target_id, json_object *before, json_object *after, const char *reason);
 /* The public shape of a user: {id, name, email, phone, role}, plus prefs (with_prefs)
  * and disabled/created_at/updated_at (admin). Returns a new object (caller owns). */
 struct user;

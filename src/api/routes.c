@@ -16,6 +16,9 @@ const struct route api_routes[] = {
     /* auth routes: begin */
     {"POST", "/api/auth/register", api_auth_register, ROLE_NONE, AUTH_NONE, BODY_JSON, NULL},
     {"POST", "/api/auth/login", api_auth_login, ROLE_NONE, AUTH_NONE, BODY_JSON, NULL},
+    /* data rights: a streamed ZIP; erasure with the current password */
+    {"GET", "/api/auth/me/export", api_auth_me_export, ROLE_CITIZEN, AUTH_BEARER, BODY_NONE, NULL},
+    {"DELETE", "/api/auth/me", api_auth_me_delete, ROLE_CITIZEN, AUTH_BEARER, BODY_JSON, NULL},
     {"GET", "/api/auth/me", api_auth_me, ROLE_CITIZEN, AUTH_BEARER, BODY_NONE, NULL},
     {"PATCH", "/api/auth/me", api_auth_me_patch, ROLE_CITIZEN, AUTH_BEARER, BODY_JSON, NULL},
     {"POST", "/api/auth/password", api_auth_password, ROLE_CITIZEN, AUTH_BEARER, BODY_JSON, NULL},
@@ -36,6 +39,10 @@ const struct route api_routes[] = {
      Q("q", "role", PAGED)},
     {"PATCH", "/api/admin/users/{id}", api_admin_users_patch, ROLE_ADMIN, AUTH_BEARER, BODY_JSON,
      NULL},
+    {"DELETE", "/api/admin/users/{id}", api_admin_users_erase, ROLE_ADMIN, AUTH_BEARER, BODY_JSON,
+     NULL},
+    {"GET", "/api/admin/audit", api_admin_audit_list, ROLE_ADMIN, AUTH_BEARER, BODY_NONE,
+     Q("actor", "target", "from", "to", PAGED)},
     /* auth routes: end */
     /* requests routes: begin */
     {"POST", "/api/requests", api_requests_create, ROLE_CITIZEN, AUTH_BEARER, BODY_JSON, NULL},

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "domain/audit.h"
 #include "domain/categories.h"
 #include "domain/slots.h"
 #include "infra/config.h"
@@ -153,9 +154,16 @@ int api_admin_slot_templates_put(struct http_request *req, struct http_response 
 		return validation(res, &e);
 	verr_free(&e);
 	bson_error_t err;
+	/* the template it replaces, for the audit trail */
+	struct slot_template *old = arena_alloc(req->arena, sizeof(*old));
+	if (!slots_template_load(old, &err))
+		return http_db_error(res, &err);
 	if (!slots_template_save(t, &err))
 		return http_db_error(res, &err);
-	return http_json(res, 200, slots_template_to_json(t, config_get()->service_tz));
+	const char *tz = config_get()->service_tz;
+	api_audit(req, AUDIT_SLOT_TEMPLATE, "slot_template", "weekly",
+		  slots_template_to_json(old, tz), slots_template_to_json(t, tz), NULL);
+	return http_json(res, 200, slots_template_to_json(t, tz));
 }
 
 static json_object *override_json(const struct slot_override *o)
@@ -238,6 +246,8 @@ int api_admin_slot_overrides_create(struct http_request *req, struct http_respon
 	bson_error_t err;
 	if (!slots_override_create(&o, &err))
 		return http_db_error(res, &err);
+	api_audit(req, AUDIT_SLOT_OVERRIDE_ADD, "slot_override", o.id, NULL, override_json(&o),
+		  NULL);
 	return http_json(res, 201, override_json(&o));
 }
 
@@ -263,10 +273,24 @@ int api_admin_slot_overrides_delete(struct http_request *req, struct http_respon
 	if (!id || !db_parse_oid(id, &oid))
 		return http_error(res, 404, "Override not found");
 	bson_error_t err;
-	int r = slots_override_delete(&oid, &err);
-	if (r < 0)
+	/* the override it removes, for the audit trail (the list is small: admin-made days) */
+	struct slot_override *ov = NULL;
+	size_t n = 0;
+	if (!slots_overrides_load(INT32_MIN, INT32_MAX, &ov, &n, &err))
 		return http_db_error(res, &err);
-	if (r == 0)
-		return http_error(res, 404, "Override not found");
+	json_object *before = NULL;
+	char hex[25];
+	bson_oid_to_string(&oid, hex);
+	for (size_t i = 0; i < n && !before; i++)
+		if (strcmp(ov[i].id, hex) == 0)
+			before = override_json(&ov[i]);
+	free(ov);
+	int r = slots_override_delete(&oid, &err);
+	if (r <= 0) {
+		json_object_put(before);
+		return r < 0 ? http_db_error(res, &err)
+			     : http_error(res, 404, "Override not found");
+	}
+	api_audit(req, AUDIT_SLOT_OVERRIDE_DEL, "slot_override", hex, before, NULL, NULL);
 	return http_raw(res, 204, NULL, "", 0);
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "domain/audit.h"
 #include "domain/categories.h"
 #include "domain/crews.h"
 #include "domain/requests.h"
@@ -272,6 +273,27 @@ static bool proof_of_service(struct http_request *req, struct verrors *e, json_o
 			      err);
 }
 
+/* The trail's view of a transition: the status before and after (and the slot kept). */
+static void audit_transition(struct http_request *req, enum req_status from, const bson_t *doc)
+{
+	bson_iter_t it;
+	char hex[25] = "";
+	if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_OID(&it))
+		bson_oid_to_string(bson_iter_oid(&it), hex);
+	json_object *before = json_object_new_object();
+	json_object_object_add(before, "status",
+			       json_object_new_string(requests_status_name(from)));
+	json_object *after = json_object_new_object();
+	const char *to = bson_iter_init_find(&it, doc, "status") && BSON_ITER_HOLDS_UTF8(&it)
+			     ? bson_iter_utf8(&it, NULL)
+			     : "";
+	json_object_object_add(after, "status", json_object_new_string(to));
+	json_object_object_add(after, "version", json_object_new_int64(requests_version(doc)));
+	if (bson_iter_init_find(&it, doc, "assigned_slot"))
+		json_object_object_add(after, "assigned_slot", db_value_to_json(&it));
+	api_audit(req, AUDIT_REQUEST_TRANSITION, "request", hex, before, after, NULL);
+}
+
 int api_staff_requests_transition(struct http_request *req, struct http_response *res)
 {
 	bson_oid_t id;
@@ -327,7 +349,9 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	char msg[128];
 	json_object *o;
 	switch (requests_transition(&id, &t, &from, &doc, &err)) {
-	case REQ_OK: return answer_staff(req, res, 200, doc, true);
+	case REQ_OK:
+		audit_transition(req, from, doc);
+		return answer_staff(req, res, 200, doc, true);
 	case REQ_NOT_FOUND: return not_found(res);
 	case REQ_INVALID:
 		snprintf(msg, sizeof(msg), "Invalid transition from %s to %s",
@@ -388,6 +412,12 @@ int api_staff_requests_note(struct http_request *req, struct http_response *res)
 	bson_t *doc = requests_load(&id, NULL, &err);
 	if (!doc)
 		return err.code ? http_db_error(res, &err) : not_found(res);
+	/* the note's text stays in the request's timeline, not in the trail (audit.h) */
+	json_object *after = json_object_new_object();
+	json_object_object_add(after, "version", json_object_new_int64(requests_version(doc)));
+	char hex[25];
+	bson_oid_to_string(&id, hex);
+	api_audit(req, AUDIT_REQUEST_NOTE, "request", hex, NULL, after, NULL);
 	return answer_staff(req, res, 201, doc, true);
 }
 

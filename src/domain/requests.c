@@ -942,7 +942,7 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 	struct change c = {.type = "STATUS_CHANGE",
 			   .at = now,
 			   .by_id = by_id,
-			   .by_role = requests_actor_role(t->actor),
+			   .by_role = t->role_label ? t->role_label : requests_actor_role(t->actor),
 			   .from = from_name,
 			   .to = to_name,
 			   .reason = t->reason,

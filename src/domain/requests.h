@@ -209,6 +209,8 @@ struct req_transition {
 	double weight_kg;
 	const char *proof_paths[5];
 	size_t n_proofs;
+	const char *role_label; /* NULL: the actor's role; else the event's by_role ("system":
+				   a change made for an account erasure) */
 };
 
 /* How long after `collected` a resident may say "not collected" (a dispute). */

@@ -1,6 +1,7 @@
 #include "domain/users.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -442,4 +443,36 @@ bool users_get_contact_named(const bson_oid_t *id, char **name, char **email, ch
 		snprintf(locale, USERS_LOCALE_LEN, "%s", u.locale);
 	users_clear(&u);
 	return true;
+}
+
+enum users_rc users_tombstone(const bson_oid_t *id, int64_t tokens_valid_after, bson_error_t *err)
+{
+	char hex[25], email[40];
+	bson_oid_to_string(id, hex);
+	/* unique per account (the email index is unique and FerretDB has no partial
+	 * indexes), and not an address: nobody can sign in as it or register it */
+	snprintf(email, sizeof(email), "erased:%s", hex);
+	int64_t now = time_now_ms();
+	bson_t *filter = BCON_NEW("_id", BCON_OID(id));
+	bson_t *doc = BCON_NEW(
+	    "_id", BCON_OID(id), "name", BCON_UTF8(""), "email", BCON_UTF8(email), "phone",
+	    BCON_NULL, "role", BCON_UTF8("citizen"), "disabled", BCON_BOOL(true), "erased",
+	    BCON_BOOL(true), "tokens_valid_after", BCON_INT64(tokens_valid_after), "keep_jti",
+	    BCON_UTF8(""), "created_at", BCON_DATE_TIME(now), "updated_at", BCON_DATE_TIME(now));
+	bson_t reply;
+	bool ok = mongoc_collection_replace_one(db_coll("users"), filter, doc, NULL, &reply, err);
+	enum users_rc rc = USERS_ERR;
+	if (ok) {
+		bson_iter_t it;
+		int64_t matched = 0;
+		if (bson_iter_init_find(&it, &reply, "matchedCount"))
+			matched = bson_iter_as_int64(&it);
+		rc = matched > 0 ? USERS_OK : USERS_NOT_FOUND;
+	}
+	if (rc == USERS_OK && !session_cache_changed(id, NULL, err))
+		rc = USERS_ERR;
+	bson_destroy(&reply);
+	bson_destroy(doc);
+	bson_destroy(filter);
+	return rc;
 }

@@ -102,6 +102,10 @@ struct user_patch {
 /* Applies `p` to the user; USERS_NOT_FOUND when no such user. updated_at is refreshed. */
 enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bson_error_t *err);
 
+/* Erasure: replaces the account with a tombstone {_id, name "", email "erased:<id>",
+ * phone null, role citizen, disabled, erased: true, tokens_valid_after} that holds no
+ * personal data and frees the email for a new registration; every session ends. */
+enum users_rc users_tombstone(const bson_oid_t *id, int64_t tokens_valid_after, bson_error_t *err);
 /* Admin search: `q` (may be NULL) matches name or email case-insensitively as a literal
  * substring; `role` (may be NULL) filters by role. Newest first. On USERS_OK *items is a
  * malloc'd array of *n users (free with users_free_list) and *total the match count. */

@@ -171,7 +171,7 @@ static int dispatch(const struct route *routes, size_t n, struct http_request *r
 	}
 	int status = hit->handler(req, res);
 	db_trace_context(NULL, NULL);
-	if (!res->body && status != 204) {
+	if (!res->body && !res->stream && status != 204) {
 		/* A handler that returned a bare status still answers with a JSON body. */
 		http_error(res, status, http_reason(status));
 	}

@@ -64,6 +64,7 @@ static const struct var vars[] = {
     I("UPLOAD_MAX_PENDING_BYTES", upload_max_pending_bytes, "104857600", 1024, 2147483647),
     I("UPLOAD_RATE_PER_HOUR", upload_rate_per_hour, "60", 1, 100000),
     I("API_KEY_RATE_PER_MINUTE", api_key_rate_per_minute, "120", 1, 100000),
+    I("EXPORT_PER_HOUR", export_per_hour, "3", 1, 1000),
     S("CORS_ORIGINS", cors_origins, "http://localhost:5173,http://127.0.0.1:5173"),
     S("SMTP_HOST", smtp_host, "127.0.0.1"),
     I("SMTP_PORT", smtp_port, "1025", 1, 65535),

@@ -32,6 +32,7 @@ struct config {
 	const char *public_base_url;
 	const char *upload_dir;
 	int upload_max_bytes;
+	int export_per_hour;	      /* data exports per user per hour */
 	int upload_max_pending;	      /* unattached uploads per user at once */
 	int upload_max_pending_bytes; /* their stored bytes per user at once */
 	int upload_rate_per_hour;     /* uploads per user in any hour */

@@ -117,6 +117,18 @@ static const struct db_index indexes[] = {
     {"api_keys", "key_hash_unique", "{\"key_hash\": 1}", true},
     {"api_key_rate", "key_minute", "{\"key_id\": 1, \"minute\": 1}", false},
     {"api_key_rate", "at_1", "{\"at\": 1}", false},
+    /* data rights (issue 16): the append-only audit trail, newest first, all or by actor
+     * or target (admin filters); export rate claims by age (purge) and by user (erasure) */
+    {"audit", "at_id", "{\"at\": -1, \"_id\": -1}", false},
+    {"audit", "actor_at_id", "{\"actor_id\": 1, \"at\": -1, \"_id\": -1}", false},
+    {"audit", "target_at_id", "{\"target_id\": 1, \"at\": -1, \"_id\": -1}", false},
+    {"export_claims", "at_1", "{\"at\": 1}", false},
+    {"export_claims", "user_1", "{\"user_id\": 1}", false},
+    /* erasure and export find an account's traces by user */
+    {"revoked_tokens", "user_1", "{\"user_id\": 1}", false},
+    {"ws_tickets", "user_1", "{\"user_id\": 1}", false},
+    {"upload_fates", "owner_1", "{\"owner_id\": 1}", false},
+    {"request_events_archive", "request_1", "{\"request_id\": 1}", false},
 };
 
 bool db_ensure_indexes(bson_error_t *err)

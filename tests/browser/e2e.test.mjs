@@ -4,7 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BASE_URL, PHOTO, STAFF, ADMIN, bellUnread, eventually, launch, newPage, points, screenshot, seriousViolations, serviceDate, signIn } from './lib/harness.mjs';
@@ -345,5 +346,59 @@ test('an admin issues an Open311 API key (secret shown once), it works, and revo
   const refused = await use();
   assert.equal(refused.status, 403);
   assert.equal((await refused.json())[0].code, 403);
+  await admin.context().close();
+});
+
+test('a resident downloads their data and deletes their account; an admin reads it in the Audit log', async () => {
+  const who = { name: 'Leaving Resident', email: `leaving.${RUN}@example.com`, phone: '+91 98450 00000', password };
+  const reg = await fetch(`${BASE_URL}/api/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(who),
+  });
+  const regText = await reg.text();
+  assert.equal(reg.status, 201, regText);
+  const { user } = JSON.parse(regText);
+  const page = await newPage(browser);
+  await signIn(page, who);
+  await page.goto('/profile');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download my data' }).click()]);
+  assert.match(download.suggestedFilename(), /^swmra-export-\d{4}-\d{2}-\d{2}\.zip$/);
+  const bytes = await new Promise((res, rej) => {
+    download.createReadStream().then((s) => {
+      const chunks = [];
+      s.on('data', (c) => chunks.push(c));
+      s.on('end', () => res(Buffer.concat(chunks)));
+      s.on('error', rej);
+    }, rej);
+  });
+  assert.equal(bytes.subarray(0, 4).toString('latin1'), 'PK\x03\x04', 'a ZIP archive');
+  const zipFile = resolve(tmpdir(), `swmra-export-${RUN}.zip`);
+  writeFileSync(zipFile, bytes);
+  const data = JSON.parse(execFileSync('unzip', ['-p', zipFile, 'data.json'], { encoding: 'utf8' }));
+  rmSync(zipFile, { force: true });
+  assert.equal(data.profile.email, who.email, 'the archive holds the profile');
+  await page.getByText('Your download has started.').waitFor();
+
+  await page.getByRole('button', { name: 'Delete my account…' }).click();
+  await page.getByLabel('Your password, to confirm').fill(password);
+  await page.getByLabel('I understand that this cannot be undone').check();
+  const v = await seriousViolations(page);
+  assert.deepEqual(v.map((x) => `[${x.impact}] ${x.id}: ${x.help}`), [], 'axe on the profile with the delete form open');
+  await screenshot(page, '19-profile-delete');
+  await page.getByRole('button', { name: 'Delete my account permanently' }).click();
+  await page.waitForURL(/\/login$/);
+  await page.context().close();
+
+  const admin = await newPage(browser);
+  await signIn(admin, ADMIN);
+  await admin.getByRole('navigation').getByRole('link', { name: 'Audit log' }).click();
+  await admin.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+  await admin.getByLabel('Target (id)').fill(user.id);
+  await admin.getByRole('button', { name: 'Filter' }).click();
+  await admin.getByRole('cell', { name: 'user.erase' }).waitFor();
+  const va = await seriousViolations(admin);
+  assert.deepEqual(va.map((x) => `[${x.impact}] ${x.id}: ${x.help}`), [], 'axe on /admin/audit');
+  await screenshot(admin, '20-admin-audit');
   await admin.context().close();
 });

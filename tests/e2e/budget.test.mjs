@@ -81,30 +81,43 @@ export const BUDGETS = {
   'POST /api/auth/password-reset/confirm': 12,
   'PATCH /api/auth/me': 8, // update + generation bump + the user again (+ sync)
   'POST /api/auth/password': 10,
-  'PATCH /api/admin/users/{id}': 8,
+  'PATCH /api/admin/users/{id}': 8, // the account before (audit) + the audit entry included
   'POST /api/requests': 10,
   'PATCH /api/requests/{id}': 12,
   'POST /api/requests/{id}/submit': 13,
   'POST /api/requests/{id}/cancel': 13,
   'POST /api/requests/{id}/confirm-slot': 14,
-  'POST /api/staff/requests/{id}/transition': 12,
+  'POST /api/staff/requests/{id}/transition': 13, // audit entry included
   // a dispute: the change (as a transition), the credit looked up (and reversed with the
   // request's reward_points when there was one), the staff list with one keyed in-app
   // notification per staff member (the seed has one: +1 per staff account)
   'POST /api/requests/{id}/not-collected': 16, // + the read marks (resident, staff)
-  'POST /api/staff/requests/{id}/notes': 11,
+  'POST /api/staff/requests/{id}/notes': 12, // + the read mark, the audit entry
   'POST /api/admin/crews': 2, // members checked in one $in + the insert
   'PATCH /api/admin/crews/{id}': 3, // members + update + the crew again
   // the crew, then a change of the request (as a transition, without effects), the answer
   'POST /api/staff/requests/{id}/assign': 10,
   // crew + the selection, then per request assigned one change (measured with one)
   'POST /api/staff/assign': 9,
-  'PUT /api/admin/slot-templates': 4,
-  'POST /api/admin/slot-overrides': 4,
-  'DELETE /api/admin/slot-overrides/{id}': 4,
+  // measured since the audit trail (before, these were not measured): the change, the
+  // cache generation, the audit entry, and what the change replaces (template; overrides)
+  'PUT /api/admin/slot-templates': 7,
+  'POST /api/admin/slot-overrides': 6,
+  'DELETE /api/admin/slot-overrides/{id}': 7,
   'POST /api/files/upload': 2,
   'POST /api/notifications/read-all': 3, // update + the read mark
   'POST /api/notifications/{id}/read': 3,
+  // data rights: the export's cost before its streamed body (one hourly claim); the
+  // archive's reads follow the head and grow with the account (one request load, one
+  // photo read each), so they are not a per-request constant
+  'GET /api/auth/me/export': 1,
+  'GET /api/admin/audit': 2, // count + page
+  // erasure of an account without requests: password check (with its backoff), the
+  // account's traces by user (each a find or a delete: requests, uploads and their
+  // fates/quota, notifications, push, tickets, export claims, login failures, rewards),
+  // the tombstone, the session bump, the audit entry; + 2 finds per request it had
+  'DELETE /api/auth/me': 22,
+  'DELETE /api/admin/users/{id}': 20,
   'POST /api/push/subscriptions': 3,
   'DELETE /api/push/subscriptions': 3,
   // Open311 (issue 19): the catalogue is static; a keyed call finds its key by hash and takes
@@ -322,6 +335,8 @@ test('reads and writes stay within their store-command budgets', async () => {
     await measure(`GET /open311/v2/requests/{id}.${fmt}`, () => get(`/open311/v2/requests/${rid}.${fmt}?api_key=${key}`), { times: 8 });
   }
   await measure('DELETE /api/admin/api-keys/{id}', (i) => request('DELETE', `/api/admin/api-keys/${keys[i].id}`, auth(admin)));
+  await measure('GET /api/auth/me/export', () => get('/api/auth/me/export', auth(tok)), { times: 3 });
+  await measure('GET /api/admin/audit', () => get('/api/admin/audit?limit=20', auth(admin)), { times: 8 });
 
   // writes that change sessions, last (each makes every worker sync once)
   await measure('PATCH /api/auth/me', (i) => request('PATCH', '/api/auth/me', { ...auth(tok), json: { name: `Budget ${i}` } }));
@@ -358,6 +373,28 @@ test('reads and writes stay within their store-command budgets', async () => {
     assert.equal(r.status, 200, r.text);
     return request('POST', '/api/auth/logout', auth(r.json.access_token));
   }, { times: 3 });
+
+  const doomed = [];
+  for (let i = 0; i < 6; i++) doomed.push(await registerUser());
+  await measure('DELETE /api/auth/me', (i) =>
+    request('DELETE', '/api/auth/me', { ...auth(doomed[i].token), json: { password: doomed[i].body.password } }), { times: 3 });
+  await measure('DELETE /api/admin/users/{id}', (i) =>
+    request('DELETE', `/api/admin/users/${doomed[i + 3].user.id}`, { ...auth(admin), json: { reason: 'budget test' } }), { times: 3 });
+
+  // slot template and override changes (audited), last: they reset the template caches
+  const tplNow = await get('/api/admin/slot-templates', auth(admin));
+  const { weekly, slot_minutes, capacity, closed_dates } = tplNow.json;
+  await measure('PUT /api/admin/slot-templates', () =>
+    request('PUT', '/api/admin/slot-templates', { ...auth(admin), json: { weekly, slot_minutes, capacity, closed_dates } }), { times: 3 });
+  const farDay = (i) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date(Date.now() + (300 + i) * 86400000));
+  const overrides = [];
+  await measure('POST /api/admin/slot-overrides', async (i) => {
+    const r = await request('POST', '/api/admin/slot-overrides', { ...auth(admin), json: { from: farDay(i), to: farDay(i), closed: true } });
+    if (r.status === 201) overrides.push(r.json.id);
+    return r;
+  }, { times: 3 });
+  await measure('DELETE /api/admin/slot-overrides/{id}', (i) =>
+    request('DELETE', `/api/admin/slot-overrides/${overrides[i]}`, auth(admin)), { times: 3 });
 
   const over = [];
   const table = [];

@@ -910,6 +910,27 @@ const NO_ERROR_CASE = {
 // Operations that cannot succeed on a stack without web push (ENABLE_PUSH=false).
 const NEEDS_PUSH = ['pushSubscribe', 'pushUnsubscribe'];
 
+test('(c) data rights: export, erase, admin erase, audit trail', async () => {
+  const { admin } = ctx;
+  const x = await registerFresh();
+  const zip = await call('GET /api/auth/me/export', { token: x.token, expect: 200 });
+  assert.match(zip.headers['content-disposition'], /attachment/);
+  await call('GET /api/auth/me/export', { expect: 401 });
+  await call('DELETE /api/auth/me', { token: x.token, json: { password: 'not-the-password' }, expect: 422 });
+  await call('DELETE /api/auth/me', { token: x.token, json: {}, expect: 422, specRejects: true });
+  await call('DELETE /api/auth/me', { token: x.token, json: { password: x.body.password }, expect: 204 });
+  await call('GET /api/auth/me', { token: x.token, expect: 401 });
+  const y = await registerFresh();
+  await call('DELETE /api/admin/users/{id}', { token: admin, params: { id: y.user.id }, json: {}, expect: 422, specRejects: true });
+  await call('DELETE /api/admin/users/{id}', { token: admin, params: { id: y.user.id }, json: { reason: 'contract test' }, expect: 204 });
+  await call('DELETE /api/admin/users/{id}', { token: admin, params: { id: y.user.id }, json: { reason: 'contract test' }, expect: 404 });
+  const self = (await call('GET /api/auth/me', { token: admin, expect: 200 })).json.id;
+  await call('DELETE /api/admin/users/{id}', { token: admin, params: { id: self }, json: { reason: 'contract test' }, expect: 409 });
+  const trail = await call('GET /api/admin/audit', { token: admin, query: { target: y.user.id }, expect: 200 });
+  assert.equal(trail.json.items[0].action, 'user.erase');
+  await call('GET /api/admin/audit', { token: admin, query: { from: 'not-a-date' }, expect: 422 });
+});
+
 test('(c) every documented operation was seen succeeding and failing', () => {
   const missing = [];
   for (const o of OPS.values()) {

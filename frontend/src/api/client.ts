@@ -262,28 +262,26 @@ async function send<T>(method: string, path: string, opts: RequestOptions): Prom
   return parsed as T;
 }
 
-/** GET of a file answer (the CSV export) as a Blob, with the bearer token; ApiError otherwise. */
-export async function apiBlob(path: string, query?: Query): Promise<Blob> {
+/**
+ * GETs a binary answer (a download) with the session's token: the Blob and the file name
+ * of its Content-Disposition. Errors as api() (a 401 ends the session).
+ */
+export async function apiBlob(path: string, query?: Query): Promise<{ blob: Blob; filename: string | null }> {
   const token = getToken();
-  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   let res: Response;
   try {
-    res = await fetch(API_BASE + path + buildQuery(query), { headers });
+    res = await fetch(API_BASE + path + buildQuery(query), { headers: token ? { Authorization: `Bearer ${token}` } : {} });
   } catch {
-    throw new ApiError(0, t('error.network'));
+    throw new ApiError(0, typeof navigator !== 'undefined' && navigator.onLine === false ? t('error.offline') : t('error.network'));
   }
   if (!res.ok) {
-    const text = await res.text().catch(() => '');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
     if (res.status === 401 && token) notifyUnauthorized();
-    throw errorFromBody(res.status, parsed);
+    const body = await res.json().catch(() => undefined);
+    const ra = Number(res.headers.get('Retry-After'));
+    throw errorFromBody(res.status, body, Number.isFinite(ra) && ra > 0 ? ra : undefined);
   }
-  return res.blob();
+  const m = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '');
+  return { blob: await res.blob(), filename: m ? m[1] : null };
 }
 
 export const http = {

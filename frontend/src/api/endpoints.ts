@@ -2,6 +2,7 @@ import { http, api, apiBlob, type Query } from './client';
 import type {
   AdminUser,
   AdminUserPage,
+  AuditPage,
   AnswerOf,
   ApiKeyList,
   AppNotification,
@@ -53,6 +54,10 @@ export const authApi = {
       body: { token, new_password } satisfies BodyOf<'authPasswordResetConfirm'>,
       auth: false,
     }),
+  /** The caller's data as a ZIP (a few per hour: 429 beyond). */
+  exportData: () => apiBlob('/auth/me/export'),
+  /** Erases the caller's account (confirmed with the current password). */
+  deleteMe: (password: string) => api<unknown>('DELETE', '/auth/me', { body: { password } satisfies BodyOf<'authMeDelete'> }),
 };
 
 export const requestsApi = {
@@ -124,6 +129,9 @@ export const adminApi = {
   apiKeys: (signal?: AbortSignal) => http.get<ApiKeyList>('/admin/api-keys', undefined, signal),
   issueApiKey: (body: BodyOf<'adminApiKeysCreate'>) => http.post<IssuedApiKey>('/admin/api-keys', body),
   revokeApiKey: (id: string) => api<unknown>('DELETE', `/admin/api-keys/${enc(id)}`),
+  eraseUser: (id: string, reason: string) =>
+    api<unknown>('DELETE', `/admin/users/${enc(id)}`, { body: { reason } satisfies BodyOf<'adminUsersErase'> }),
+  audit: (q: QueryOf<'adminAuditList'>, signal?: AbortSignal) => http.get<AuditPage>('/admin/audit', q as Query, signal),
 };
 
 /** Crews, assignment, My route and the route sheet (issue 17). */

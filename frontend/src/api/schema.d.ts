@@ -142,7 +142,21 @@ export interface paths {
         get: operations["authMe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erase the caller's account (confirmed with the current password)
+         * @description Role: citizen (any signed-in account). Open requests (draft, submitted,
+         *     pending_review, scheduled) are cancelled first through the normal change path
+         *     (seats freed; the timeline shows `reason: "Account erased"`, `by_role: "system"`),
+         *     photos are deleted from the storage backend, requests keep category, quantity,
+         *     status, dates and the address pincode but lose description, address lines, city,
+         *     coordinates, photos and every note or reason; notifications, push subscriptions
+         *     and login failures are deleted, the rewards ledger keeps its entries without the
+         *     user; the account becomes a tombstone without name, email or phone, so every
+         *     session ends and the email can register again. Recorded in the audit trail
+         *     (`user.erase`). A wrong password is 422 at `["body","password"]` (with the login
+         *     backoff of this session: 429).
+         */
+        delete: operations["authMeDelete"];
         options?: never;
         head?: never;
         /**
@@ -151,6 +165,33 @@ export interface paths {
          *     than en, hi or kn is a 422 at `["body","locale"]`.
          */
         patch: operations["authMePatch"];
+        trace?: never;
+    };
+    "/api/auth/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download everything held about the caller (ZIP)
+         * @description Role: citizen (any signed-in account). A ZIP archive, streamed as it is made
+         *     (no Content-Length): `data.json` (`format: "swmra-export-1"`, `exported_at`,
+         *     `user_id`, `profile` (the account without its password hash), `requests` (as
+         *     `GET /api/requests/{id}` shows them, with events), `notifications` (all channels),
+         *     `rewards`, `push_subscriptions`, `sessions.revoked_tokens`, `uploads` (each with
+         *     `file`, its path in the archive)) and `photos/<upload path>` for every stored
+         *     photo. At most `EXPORT_PER_HOUR` (default 3) per account and clock hour: then 429
+         *     `Export limit reached (N per hour), try again in S seconds` with Retry-After.
+         */
+        get: operations["authMeExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/auth/password": {
@@ -364,7 +405,14 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erase an account (with a reason)
+         * @description Role: admin. The erasure of `DELETE /api/auth/me` done for a user, without their
+         *     password; `reason` (3..500 characters) is kept in the audit trail (`user.erase`).
+         *     An admin erases their own account from the profile (409 here). 404 for an unknown
+         *     or already erased account.
+         */
+        delete: operations["adminUsersErase"];
         options?: never;
         head?: never;
         /**
@@ -374,6 +422,31 @@ export interface paths {
          *     (409). A malformed id is a 422 at `["path","id"]`; an unknown one is 404.
          */
         patch: operations["adminUsersPatch"];
+        trace?: never;
+    };
+    "/api/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit trail of staff and admin actions, newest first
+         * @description Role: admin. One entry per action: request transition and staff note, role change,
+         *     disable, erasure, slot template change, slot override created or deleted.
+         *     Entries record states, never free text about a person (a note's text stays in
+         *     the request's timeline). Filters: `actor` (user id), `target` (request, user or
+         *     override id; `weekly` for the template), `from` (inclusive) and `to` (exclusive),
+         *     RFC 3339.
+         */
+        get: operations["adminAuditList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/requests": {
@@ -1716,6 +1789,26 @@ export interface components {
             locale: components["schemas"]["Locale"];
             prefs: WithRequired<components["schemas"]["NotificationPrefs"], "email" | "sms" | "inapp">;
         };
+        AuditEntry: {
+            id: components["schemas"]["ObjectId"];
+            /** Format: date-time */
+            at: string;
+            actor_id: string;
+            /** @enum {string} */
+            actor_role: "citizen" | "staff" | "admin";
+            /** @enum {string} */
+            action: "request.transition" | "request.note" | "user.role" | "user.disable" | "user.erase" | "slots.template" | "slots.override.create" | "slots.override.delete";
+            /** @enum {string} */
+            target_type: "request" | "user" | "slot_template" | "slot_override";
+            target_id: string;
+            before: {
+                [key: string]: unknown;
+            } | null;
+            after: {
+                [key: string]: unknown;
+            } | null;
+            reason: string | null;
+        };
         AdminUser: {
             id: components["schemas"]["ObjectId"];
             name: string;
@@ -2463,6 +2556,37 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    authMeDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Erased */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooMany"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     authMePatch: {
         parameters: {
             query?: never;
@@ -2490,6 +2614,31 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["NotJson"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    authMeExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="swmra-export-YYYY-MM-DD.zip"` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooMany"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -2758,6 +2907,57 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    adminUsersErase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ObjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Erased */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `User not found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `Erase your own account from your profile` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     adminUsersPatch: {
         parameters: {
             query?: never;
@@ -2808,6 +3008,42 @@ export interface operations {
             };
             413: components["responses"]["TooLarge"];
             415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminAuditList: {
+        parameters: {
+            query?: {
+                actor?: string;
+                target?: string;
+                from?: string;
+                to?: string;
+                skip?: components["parameters"]["skip"];
+                limit?: components["parameters"]["limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditEntry"][];
+                        total: number;
+                        skip: number;
+                        limit: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["Invalid"];
             503: components["responses"]["Unavailable"];
         };

@@ -83,6 +83,8 @@ export type SystemStatus = AnswerOf<'adminSystem'>;
 export type ApiKey = Schemas['ApiKey'];
 export type ApiKeyList = AnswerOf<'adminApiKeysList'>;
 export type IssuedApiKey = AnswerOf<'adminApiKeysCreate', 201>;
+export type AuditEntry = Schemas['AuditEntry'];
+export type AuditPage = AnswerOf<'adminAuditList'>;
 export type JobHealth = SystemStatus['jobs'][number];
 export type QueueDepth = Schemas['QueueDepth'];
 

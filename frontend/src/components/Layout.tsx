@@ -148,6 +148,9 @@ export function Layout() {
                 <NavLink to="/admin/api-keys" className={navClass}>
                   {t('nav.apiKeys')}
                 </NavLink>
+                <NavLink to="/admin/audit" className={navClass}>
+                  {t('nav.audit')}
+                </NavLink>
               </>
             )}
             <div className="flex flex-col gap-1 md:ml-auto md:flex-row md:items-center">

@@ -1,6 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
+import { useNavigate } from 'react-router-dom';
 import { useStore } from '../lib/store';
-import { authStore, setUser } from '../stores/auth';
+import { authStore, clearSession, setUser } from '../stores/auth';
 import { authApi } from '../api/endpoints';
 import type { NotificationPrefs } from '../api/types';
 import { Alert, Button, Card, PageHeader } from '../components/ui';
@@ -10,6 +11,7 @@ import { SessionsCard } from '../components/SessionsCard';
 import { hasErrors, lengthBetween, password as passwordRule, phone as phoneRule, required, validate } from '../lib/validation';
 import { serverErrors } from '../lib/forms';
 import { tDyn, t } from '../i18n';
+import { errorMessage } from '../api/client';
 
 const DEFAULT_PREFS: NotificationPrefs = { email: true, sms: false, inapp: true };
 
@@ -21,6 +23,7 @@ export default function Profile() {
       <PushToggle />
       <PasswordForm />
       <SessionsCard />
+      <DataRights />
     </div>
   );
 }
@@ -163,5 +166,127 @@ function PasswordForm() {
         </Button>
       </form>
     </Card>
+  );
+}
+
+/** Starts the browser's download of `blob` under `filename`. */
+function saveBlob(blob: Blob, filename: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** "Download my data" and "Delete my account" (issue 16). */
+function DataRights() {
+  const [message, setMessage] = useState<{ tone: 'error' | 'success'; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const onExport = async () => {
+    setMessage(null);
+    setBusy(true);
+    try {
+      const { blob, filename } = await authApi.exportData();
+      saveBlob(blob, filename ?? 'swmra-export.zip');
+      setMessage({ tone: 'success', text: t('data.exported') });
+    } catch (err) {
+      setMessage({ tone: 'error', text: errorMessage(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card title={t('data.title')}>
+      <div className="space-y-4">
+        <div aria-live="polite">{message && <Alert tone={message.tone}>{message.text}</Alert>}</div>
+        <p className="text-sm text-gray-700">{t('data.exportHint')}</p>
+        <Button variant="secondary" onClick={onExport} loading={busy} loadingText={t('data.exporting')}>
+          {t('data.export')}
+        </Button>
+        <DeleteAccount />
+      </div>
+    </Card>
+  );
+}
+
+function DeleteAccount() {
+  const navigate = useNavigate();
+  const [open, setOpen] = useState(false);
+  const [password, setPassword] = useState('');
+  const [confirmed, setConfirmed] = useState(false);
+  const [errors, setErrors] = useState<Partial<Record<'password' | 'confirm', string>>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    setMessage(null);
+    const errs = validate({ password }, { password: required(t('data.deletePassword')) }) as Partial<
+      Record<'password' | 'confirm', string>
+    >;
+    if (!confirmed) errs.confirm = t('data.deleteConfirmRequired');
+    setErrors(errs);
+    if (hasErrors(errs)) {
+      focusFirstInvalid(form.current);
+      return;
+    }
+    setBusy(true);
+    try {
+      await authApi.deleteMe(password);
+      clearSession();
+      navigate('/login', { replace: true });
+    } catch (err) {
+      const r = serverErrors(err, ['password'] as const);
+      setErrors(r.fields);
+      setMessage(r.message);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="delete-account" className="space-y-3 border-t border-gray-200 pt-4">
+      <h3 id="delete-account" className="text-base font-semibold text-gray-900">
+        {t('data.deleteTitle')}
+      </h3>
+      <p className="text-sm text-gray-700">{t('data.deleteHint')}</p>
+      {!open ? (
+        <Button variant="danger" onClick={() => setOpen(true)}>
+          {t('data.deleteStart')}
+        </Button>
+      ) : (
+        <form ref={form} noValidate onSubmit={onSubmit} className="space-y-4">
+          <div aria-live="polite">{message && <Alert tone="error">{message}</Alert>}</div>
+          <TextField
+            label={t('data.deletePassword')}
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            error={errors.password}
+          />
+          <Checkbox
+            label={t('data.deleteConfirm')}
+            checked={confirmed}
+            onChange={(e) => setConfirmed(e.target.checked)}
+            hint={errors.confirm && <span className="font-medium text-red-800">{errors.confirm}</span>}
+            aria-invalid={errors.confirm ? true : undefined}
+          />
+          <div className="flex flex-wrap gap-2">
+            <Button type="submit" variant="danger" loading={busy} loadingText={t('data.deleting')}>
+              {t('data.deleteSubmit')}
+            </Button>
+            <Button variant="ghost" onClick={() => setOpen(false)} disabled={busy}>
+              {t('common.cancel')}
+            </Button>
+          </div>
+        </form>
+      )}
+    </section>
   );
 }

@@ -68,6 +68,24 @@ export default function Users() {
     }
   };
 
+  const erase = async (u: AdminUser, reason: string) => {
+    setRowState((s) => ({ ...s, [u.id]: { busy: true } }));
+    try {
+      await adminApi.eraseUser(u.id, reason);
+      setPage((p) =>
+        p
+          ? {
+              ...p,
+              items: p.items.map((x) => (x.id === u.id ? { ...x, name: '', email: `erased:${u.id}`, phone: null, disabled: true } : x)),
+            }
+          : p,
+      );
+      setRowState((s) => ({ ...s, [u.id]: { ok: t('users.erased', { name: u.name }) } }));
+    } catch (err) {
+      setRowState((s) => ({ ...s, [u.id]: { error: errorMessage(err) } }));
+    }
+  };
+
   return (
     <div>
       <PageHeader title={t('users.title')} subtitle={t('users.subtitle')} />
@@ -183,6 +201,7 @@ export default function Users() {
                               {st.error}
                             </span>
                           )}
+                          {!self && !u.email.startsWith('erased:') && <EraseUser user={u} busy={!!st.busy} onErase={(r) => erase(u, r)} />}
                         </td>
                       </tr>
                     );
@@ -200,5 +219,41 @@ export default function Users() {
         )
       )}
     </div>
+  );
+}
+
+/** "Erase": asks for the reason (kept in the audit log), then erases the account. */
+function EraseUser({ user, busy, onErase }: { user: AdminUser; busy: boolean; onErase: (reason: string) => void }) {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  if (!open)
+    return (
+      <Button variant="ghost" className="ml-2" onClick={() => setOpen(true)} aria-label={t('users.eraseFor', { name: user.name })}>
+        {t('users.erase')}
+      </Button>
+    );
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (reason.trim().length < 3) {
+      setError(t('users.eraseReasonRequired'));
+      return;
+    }
+    setError(undefined);
+    onErase(reason.trim());
+    setOpen(false);
+  };
+  return (
+    <form onSubmit={submit} noValidate className="mt-2 space-y-2" aria-label={t('users.eraseFor', { name: user.name })}>
+      <TextField label={t('users.eraseReason')} value={reason} onChange={(e) => setReason(e.target.value)} error={error} />
+      <div className="flex gap-2">
+        <Button type="submit" variant="danger" disabled={busy}>
+          {t('users.eraseSubmit')}
+        </Button>
+        <Button variant="ghost" onClick={() => setOpen(false)}>
+          {t('common.cancel')}
+        </Button>
+      </div>
+    </form>
   );
 }

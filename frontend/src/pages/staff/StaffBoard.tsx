@@ -82,7 +82,7 @@ export default function StaffBoard() {
 
   const exportCsv = async () => {
     try {
-      const blob = await staffApi.exportCsv({ ...filters, status: status || undefined });
+      const { blob } = await staffApi.exportCsv({ ...filters, status: status || undefined });
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
       a.href = url;

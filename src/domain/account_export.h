@@ -1,0 +1,39 @@
+/* The export of an account (the right of access and portability): a ZIP archive with
+ *   data.json  {format: "swmra-export-1", exported_at, profile (the user document without
+ *              its password hash), requests [the API shape, with their events],
+ *              notifications [all channels], rewards [ledger entries],
+ *              push_subscriptions, sessions {revoked_tokens}, uploads [{path, file, ...}]}
+ *   photos/<upload path>  every stored photo of the account (local or S3 backend)
+ * written while it is read: one request, one photo at a time, so memory does not grow
+ * with the account (the archive goes out through zipstream as it is made).
+ *
+ * Exports are limited to EXPORT_PER_HOUR per account and clock hour, decided by unique
+ * inserts into `export_claims` (_id "<user>:<hour>:<n>", the FerretDB-safe claim rule), so
+ * concurrent downloads cannot exceed it; old claims are purged by swmra-job-purge-tokens. */
+#ifndef SWMRA_ACCOUNT_EXPORT_H
+#define SWMRA_ACCOUNT_EXPORT_H
+
+#include <mongoc/mongoc.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "infra/zipstream.h"
+
+#define EXPORT_FORMAT "swmra-export-1"
+
+enum export_take { EXPORT_TAKEN = 0, EXPORT_LIMITED, EXPORT_DB_ERROR };
+
+/* Takes one export of this hour for `user_hex` (EXPORT_LIMITED: none left; then
+ * *retry_after is the seconds to the next hour). */
+enum export_take account_export_take(const char *user_hex, int64_t now_ms, int64_t *retry_after,
+				     bson_error_t *err);
+
+/* Writes the whole archive of `user` to `z` (not closed). false on a database or store
+ * failure (logged, err set when it was the database). */
+bool account_export_write(const bson_oid_t *user, struct zipstream *z, bson_error_t *err);
+
+/* Deletes (or counts) the export claims of clock hours before the one of `now_ms` (they
+ * no longer count). Returns the number or -1. */
+int64_t account_export_purge(int64_t now_ms, bool dry_run, bson_error_t *err);
+
+#endif
