@@ -40,6 +40,11 @@ int api_requests_update(struct http_request *req, struct http_response *res);
 int api_requests_submit(struct http_request *req, struct http_response *res);
 int api_requests_cancel(struct http_request *req, struct http_response *res);
 int api_requests_confirm_slot(struct http_request *req, struct http_response *res);
+/* waitlist.c (residents, their own requests) */
+int api_waitlist_join(struct http_request *req, struct http_response *res);
+int api_waitlist_leave(struct http_request *req, struct http_response *res);
+int api_waitlist_accept(struct http_request *req, struct http_response *res);
+int api_waitlist_decline(struct http_request *req, struct http_response *res);
 /* staff_requests.c (staff and admins) */
 int api_staff_requests_list(struct http_request *req, struct http_response *res);
 int api_staff_requests_get(struct http_request *req, struct http_response *res);

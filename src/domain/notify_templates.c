@@ -31,6 +31,7 @@ static const struct tmpl tmpls[] = {
     {"failed", "Pickup could not be completed", true, true},
     {"completed", "Pickup completed", true, false},
     {"reminder", "Pickup reminder", true, true},
+    {"waitlist_offer", "A seat is free for your pickup", true, false},
 };
 
 static const struct tmpl *find(const char *event)
@@ -141,8 +142,16 @@ static const char *clean_str(json_object *data, const char *key, char *buf, size
 	return buf;
 }
 
+/* The extra times of an event's text: the change deadline of a reminder, the expiry of a
+ * waitlist offer (both formatted as slots are; NULL when absent). */
+struct times {
+	const char *deadline;
+	bool deadline_past;
+	const char *expires;
+};
+
 static void render_text(struct strbuf *b, const char *event, const char *cat, const char *slot,
-			const char *reason, long points)
+			const char *reason, long points, const struct times *tm)
 {
 	/* "your recyclable pickup" / "your pickup" */
 	char what[160];
@@ -199,6 +208,19 @@ static void render_text(struct strbuf *b, const char *event, const char *cat, co
 			strbuf_printf(
 			    b, "Reminder: your %s is coming up. Please have the waste ready.",
 			    what);
+		if (tm->deadline && !tm->deadline_past)
+			strbuf_printf(b, " You can change or cancel it until %s.", tm->deadline);
+		else if (tm->deadline)
+			strbuf_printf(b, " Changes and cancellation closed at %s.", tm->deadline);
+	} else if (strcmp(event, "waitlist_offer") == 0) {
+		strbuf_printf(b, "A seat freed up%s%s for your %s.", slot ? " in " : "",
+			      slot ? slot : "", what);
+		if (tm->expires)
+			strbuf_printf(b, " It is held for you until %s: accept it in the app.",
+				      tm->expires);
+		else
+			strbuf_add(b,
+				   " Accept it in the app before it passes to the next in line.");
 	}
 }
 
@@ -242,8 +264,18 @@ bool notify_render_for(const char *event, json_object *data, const char *name,
 	if (rid && (strlen(rid) != 24 || strspn(rid, "0123456789abcdefABCDEF") != 24))
 		rid = NULL; /* only ids go into links */
 
+	char dlb[48], deadline[96], exb[48], expires[96];
+	const char *dl = clean_str(data, "change_deadline", dlb, sizeof(dlb));
+	format_slot(dl, NULL, deadline, sizeof(deadline));
+	format_slot(clean_str(data, "expires_at", exb, sizeof(exb)), NULL, expires,
+		    sizeof(expires));
+	int64_t dl_ms = 0;
+	struct times tm = {.deadline = deadline[0] ? deadline : NULL,
+			   .deadline_past =
+			       dl && time_parse_rfc3339(dl, &dl_ms) && dl_ms <= time_now_ms(),
+			   .expires = expires[0] ? expires : NULL};
 	struct strbuf text = {0}, etext = {0}, html = {0}, sms = {0};
-	render_text(&text, event, cat, slot[0] ? slot : NULL, reason, points);
+	render_text(&text, event, cat, slot[0] ? slot : NULL, reason, points, &tm);
 	char *txt = strbuf_take(&text);
 	if (!txt)
 		return false;

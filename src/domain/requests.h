@@ -196,6 +196,9 @@ struct req_transition {
 	struct req_slot slot;
 	int64_t expect_version; /* > 0: REQ_CONFLICT unless the request is at this version
 				   (the caller decided on what it saw at that version) */
+	bool seat_held;		/* with has_slot: the request holds the slot's seat already
+				   (a waitlist offer's hold, slots_hold): no seat is claimed,
+				   and none given back when the change loses */
 };
 
 /* Applies one status change: checks the edge (and, for residents, the 24 h rule on the
@@ -241,6 +244,12 @@ struct req_query {
 /* Newest first. Returns a new array of request JSON objects (caller owns) and the total
  * match count, or NULL on a database error. */
 json_object *requests_list(const struct req_query *q, int64_t *total, bson_error_t *err);
+
+/* The instant until which the resident may cancel or reschedule (ms): the assigned
+ * slot's start less CANCEL_MIN_HOURS, for a request a resident can still change (draft,
+ * submitted, pending_review, scheduled) that holds a slot; -1 when the rule does not
+ * apply. The wire shape carries it as `change_deadline` (null for -1). */
+int64_t requests_change_deadline(const bson_t *doc);
 
 /* The wire shape of a request document (new object, caller owns): ids as hex, dates as
  * RFC 3339 Z, photos as absolute URLs. */
