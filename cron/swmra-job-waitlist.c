@@ -24,8 +24,8 @@ static int run(struct job_ctx *ctx)
 	if (ctx->dry_run) {
 		bson_t *q = BCON_NEW("status", BCON_UTF8("offered"), "offer.until", "{", "$lte",
 				     BCON_DATE_TIME(now), "}");
-		int64_t n = mongoc_collection_count_documents(db_coll("waitlist_entries"), q,
-							      NULL, NULL, NULL, &err);
+		int64_t n = mongoc_collection_count_documents(db_coll("waitlist_entries"), q, NULL,
+							      NULL, NULL, &err);
 		bson_destroy(q);
 		if (n < 0) {
 			job_failure(ctx, "list_lapsed", NULL, err.message);
@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 {
 	static const struct job_spec spec = {
 	    .name = "waitlist",
-	    .description = "Expire lapsed waitlist offers and pass their seats on; offer free seats.",
+	    .description =
+		"Expire lapsed waitlist offers and pass their seats on; offer free seats.",
 	    .window_seconds = 60,
 	    .run = run,
 	};

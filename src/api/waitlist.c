@@ -21,7 +21,8 @@ static int refuse(struct http_response *res, enum wl_result r, const bson_error_
 	char msg[96];
 	switch (r) {
 	case WL_NOT_FOUND: return http_error(res, 404, "Request not found");
-	case WL_INVALID: return http_error(res, 409, "The request cannot book a slot in its status");
+	case WL_INVALID:
+		return http_error(res, 409, "The request cannot book a slot in its status");
 	case WL_NOT_AVAILABLE: return http_error(res, 409, "Slot not available");
 	case WL_HAS_ROOM: return http_error(res, 409, "Slot has free seats: book it instead");
 	case WL_BOOKED_THERE: return http_error(res, 409, "The request is booked in this slot");
@@ -66,8 +67,7 @@ static int slot_body(struct http_request *req, struct http_response *res, int64_
 }
 
 /* Answers the request as it is after a waitlist change, with its waitlist. */
-static int answer_request(struct http_response *res, const bson_oid_t *id,
-			  const bson_oid_t *owner)
+static int answer_request(struct http_response *res, const bson_oid_t *id, const bson_oid_t *owner)
 {
 	bson_error_t err;
 	bson_t *doc = requests_load(id, owner, &err);
@@ -132,7 +132,8 @@ int api_waitlist_accept(struct http_request *req, struct http_response *res)
 		/* an unknown request has no offer either: say which */
 		bson_t *doc = requests_load(&id, &owner, &err);
 		if (!doc)
-			return err.code ? http_db_error(res, &err) : refuse(res, WL_NOT_FOUND, NULL);
+			return err.code ? http_db_error(res, &err)
+					: refuse(res, WL_NOT_FOUND, NULL);
 		bson_destroy(doc);
 	}
 	if (r != WL_OK)
@@ -150,7 +151,8 @@ int api_waitlist_decline(struct http_request *req, struct http_response *res)
 	if (r == WL_NO_OFFER) {
 		bson_t *doc = requests_load(&id, &owner, &err);
 		if (!doc)
-			return err.code ? http_db_error(res, &err) : refuse(res, WL_NOT_FOUND, NULL);
+			return err.code ? http_db_error(res, &err)
+					: refuse(res, WL_NOT_FOUND, NULL);
 		bson_destroy(doc);
 	}
 	if (r != WL_OK)

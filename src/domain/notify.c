@@ -19,8 +19,8 @@
 /* The template values of `data` kept in `meta`: strings, and points as an integer. */
 static void append_meta(bson_t *doc, json_object *data)
 {
-	static const char *const str_keys[] = {"request_id", "category",   "slot_start",
-					       "slot_end",   "reason",	   "expires_at",
+	static const char *const str_keys[] = {"request_id",	 "category", "slot_start",
+					       "slot_end",	 "reason",   "expires_at",
 					       "change_deadline"};
 	bson_t meta;
 	BSON_APPEND_DOCUMENT_BEGIN(doc, "meta", &meta);

@@ -538,8 +538,8 @@ static enum wl_result create_entry(const bson_oid_t *id, const bson_t *req, int6
 	return ok ? WL_OK : WL_DB_ERROR;
 }
 
-enum wl_result waitlist_join(const bson_oid_t *request_id, const bson_oid_t *owner,
-			     int64_t start, int64_t end, long *position, bson_error_t *err)
+enum wl_result waitlist_join(const bson_oid_t *request_id, const bson_oid_t *owner, int64_t start,
+			     int64_t end, long *position, bson_error_t *err)
 {
 	bson_t *req = requests_load(request_id, owner, err);
 	if (!req)
@@ -561,8 +561,8 @@ enum wl_result waitlist_join(const bson_oid_t *request_id, const bson_oid_t *own
 		}
 	}
 	if (r == WL_OK) {
-		*position = position_of(slots_capacity_class(str_of(req, "category")), start, now,
-					err);
+		*position =
+		    position_of(slots_capacity_class(str_of(req, "category")), start, now, err);
 		if (*position < 0)
 			r = WL_DB_ERROR;
 	}
@@ -604,8 +604,8 @@ static bson_t *active_entry(const bson_oid_t *request_id, const bson_oid_t *owne
 	return NULL;
 }
 
-enum wl_result waitlist_leave(const bson_oid_t *request_id, const bson_oid_t *owner,
-			      int64_t start, bson_error_t *err)
+enum wl_result waitlist_leave(const bson_oid_t *request_id, const bson_oid_t *owner, int64_t start,
+			      bson_error_t *err)
 {
 	bson_oid_t id;
 	bson_t *e = active_entry(request_id, owner, start, &id, err);
@@ -834,12 +834,11 @@ static void settle_hold(const char *hex, int64_t hold_version, struct wl_sweep *
 		rep->failures++;
 }
 
-static bool orphan_holds(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep,
-			 bson_error_t *err)
+static bool orphan_holds(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("hold_until", "{", "$lte", BCON_DATE_TIME(now_ms - grace_ms), "}");
-	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll("slot_claims"), q, NULL,
-								NULL);
+	mongoc_cursor_t *cur =
+	    mongoc_collection_find_with_opts(db_coll("slot_claims"), q, NULL, NULL);
 	const bson_t *doc;
 	struct hold {
 		char hex[25];

@@ -52,12 +52,12 @@ enum wl_result {
 
 /* Puts request `request_id` of `owner` in the line of [start, end): *position is its
  * place in that line (1 = next). */
-enum wl_result waitlist_join(const bson_oid_t *request_id, const bson_oid_t *owner,
-			     int64_t start, int64_t end, long *position, bson_error_t *err);
+enum wl_result waitlist_join(const bson_oid_t *request_id, const bson_oid_t *owner, int64_t start,
+			     int64_t end, long *position, bson_error_t *err);
 /* Takes the request out of the line of the slot starting at `start` (an offer it holds
  * there is given back and passed on). */
-enum wl_result waitlist_leave(const bson_oid_t *request_id, const bson_oid_t *owner,
-			      int64_t start, bson_error_t *err);
+enum wl_result waitlist_leave(const bson_oid_t *request_id, const bson_oid_t *owner, int64_t start,
+			      bson_error_t *err);
 /* Accepts the request's offer: the entry's ACCEPTED change owes the booking (a
  * reschedule when the request holds another slot), applied before this returns. */
 enum wl_result waitlist_accept(const bson_oid_t *request_id, const bson_oid_t *owner,

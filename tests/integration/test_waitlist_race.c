@@ -163,9 +163,9 @@ static void five_seats_freed_at_once(void **state)
 	assert_int_equal(claims_of_t(), SEATS);
 	itu_assert_seats(true);
 	/* each offer told its resident (in-app, the live and push copies follow it) */
-	assert_int_equal(itu_count_json("notifications",
-					"{\"event\":\"waitlist_offer\",\"channel\":\"inapp\"}"),
-			 SEATS);
+	assert_int_equal(
+	    itu_count_json("notifications", "{\"event\":\"waitlist_offer\",\"channel\":\"inapp\"}"),
+	    SEATS);
 	/* the detail shows the offer */
 	struct call c;
 	char path[96];
@@ -192,8 +192,8 @@ static int accept_racer(int i, void *ctx)
 	if (i == SEATS) {
 		struct wl_sweep rep;
 		bson_error_t err;
-		int64_t later = time_now_ms() + (int64_t)config_get()->waitlist_hold_min * 60000 +
-				1000;
+		int64_t later =
+		    time_now_ms() + (int64_t)config_get()->waitlist_hold_min * 60000 + 1000;
 		if (!waitlist_sweep(later, 24 * HOUR_MS, &rep, &err))
 			return 80;
 		return (int)rep.expired;
@@ -261,13 +261,13 @@ static void decline_and_leave_pass_on(void **state)
 			next = i;
 	assert_true(next >= 0);
 	struct call c;
-	expect(resident_call(&c, waiter_uid[first], waiter_req[first], "decline-offer", NULL),
-	       200, &c, "decline");
+	expect(resident_call(&c, waiter_uid[first], waiter_req[first], "decline-offer", NULL), 200,
+	       &c, "decline");
 	assert_string_equal(entry_status(first), "declined");
 	assert_string_equal(entry_status(next), "offered");
 	/* answering again: no offer */
-	expect(resident_call(&c, waiter_uid[first], waiter_req[first], "accept-offer", NULL),
-	       409, &c, "accept after decline");
+	expect(resident_call(&c, waiter_uid[first], waiter_req[first], "accept-offer", NULL), 409,
+	       &c, "accept after decline");
 	/* leaving the line with an offer passes it on too */
 	char body[160], path[96];
 	snprintf(path, sizeof(path), "/api/requests/%s/waitlist", waiter_req[next]);

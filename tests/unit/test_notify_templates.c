@@ -38,9 +38,9 @@ static json_object *data(void)
 static void every_event_renders(void **state)
 {
 	(void)state;
-	const char *events[] = {"submitted", "scheduled",    "rescheduled", "cancelled",
-				"enroute",   "onsite",	     "collecting",  "collected",
-				"handover",  "verification", "failed",	    "completed",
+	const char *events[] = {"submitted", "scheduled",     "rescheduled", "cancelled",
+				"enroute",   "onsite",	      "collecting",  "collected",
+				"handover",  "verification",  "failed",	     "completed",
 				"reminder",  "waitlist_offer"};
 	json_object *d = data();
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
@@ -98,14 +98,16 @@ static void deadline_and_offer_expiry(void **state)
 {
 	(void)state;
 	json_object *d = data();
-	json_object_object_add(d, "change_deadline", json_object_new_string("2099-11-26T03:30:00Z"));
+	json_object_object_add(d, "change_deadline",
+			       json_object_new_string("2099-11-26T03:30:00Z"));
 	struct notify_message m;
 	assert_true(notify_render("reminder", d, &m));
 	assert_non_null(
 	    strstr(m.text, "You can change or cancel it until Thu 26 Nov 2099, 09:00 IST."));
 	assert_non_null(strstr(m.email_text, "You can change or cancel it until"));
 	notify_message_free(&m);
-	json_object_object_add(d, "change_deadline", json_object_new_string("2026-11-26T03:30:00Z"));
+	json_object_object_add(d, "change_deadline",
+			       json_object_new_string("2026-11-26T03:30:00Z"));
 	assert_true(notify_render("reminder", d, &m));
 	assert_non_null(
 	    strstr(m.text, "Changes and cancellation closed at Thu 26 Nov 2026, 09:00 IST."));
