@@ -8,7 +8,11 @@
 // slot it uses it finds empty first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { STACK, request, get, registerUser } from './lib/stack.mjs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO, STACK, request, get, login, registerUser } from './lib/stack.mjs';
 import { now } from './lib/clock.mjs';
 
 const TZ = process.env.SERVICE_TZ || STACK.SERVICE_TZ || 'Asia/Kolkata';
@@ -79,6 +83,28 @@ async function remaining(token, s) {
   assert.ok(hit, `slot ${s.start} listed`);
   return hit.remaining;
 }
+const run = promisify(execFile);
+function jobBinary(name) {
+  const bin = resolve(process.env.SWMRA_BUILD_DIR || STACK.SWMRA_BUILD_DIR || REPO, `cron/swmra-job-${name}`);
+  return existsSync(bin) ? bin : null;
+}
+/** The SMTP sink's messages (null without one). */
+function mails() {
+  const dir = STACK.SWMRA_MAILDIR || process.env.SWMRA_MAILDIR;
+  if (!dir) return null;
+  const out = [];
+  for (const sub of ['new', 'cur']) {
+    let names = [];
+    try {
+      names = readdirSync(`${dir}/${sub}`);
+    } catch {
+      continue;
+    }
+    for (const n of names) if (!n.startsWith('.')) out.push(readFileSync(`${dir}/${sub}/${n}`, 'utf8'));
+  }
+  return out;
+}
+
 function expectDetail(res, status, detail) {
   assert.equal(res.status, status, res.text);
   if (detail) assert.equal(res.json.detail, detail);
@@ -232,4 +258,37 @@ test('a freed seat is held for the first in line; decline passes it on; accept b
   assert.equal(left.status, 200, left.text);
   assert.equal(await remaining(e.token, old), 1);
   assert.equal(await remaining(e.token, S), 0);
+});
+
+test('the offer is mailed; swmra-job-waitlist runs and records its health', async (t) => {
+  const dispatch = jobBinary('dispatch');
+  const job = jobBinary('waitlist');
+  if (!dispatch || !job) return t.skip('the cron jobs are not built');
+  if (!mails()) return t.skip('the stack has no SMTP sink Maildir (SWMRA_MAILDIR)');
+  const holder = await registerUser();
+  const b = await registerUser();
+  const [S] = await emptySlots(holder.token, 1);
+  const holds = await fill(holder.token, S);
+  const rb = await newRequest(b.token);
+  assert.equal((await join(b.token, rb.id, S)).status, 201);
+  assert.equal((await call('POST', `/api/requests/${holds[0]}/cancel`, holder.token, {})).status, 200);
+  const env = { ...process.env, ...STACK };
+  await run(dispatch, ['--once', '--env-file', ''], { env, timeout: 60000 });
+  const mine = mails().filter((m) => m.includes(`To: ${b.body.email}`) && /^Subject: A seat is free for your pickup$/m.test(m));
+  assert.equal(mine.length, 1, 'one offer mail');
+  assert.match(mine[0], /held for you until/);
+  assert.ok(mine[0].includes(rb.id), 'the mail links the request');
+  // the job: nothing lapsed yet (the hold is WAITLIST_HOLD_MIN), the offer stays
+  const out = await run(job, ['--once', '--env-file', ''], { env, timeout: 60000 });
+  assert.match(out.stderr, /"msg":"summary"/);
+  assert.ok((await detail(b.token, rb.id)).waitlist.offer, 'the offer is still held');
+  const dry = await run(job, ['--dry-run', '--env-file', ''], { env, timeout: 60000 });
+  assert.match(dry.stdout, /^0 lapsed offer\(s\)$/m);
+  const admin = await login('admin@example.com', 'Passw0rd!');
+  assert.equal(admin.status, 200, admin.text);
+  const sys = await get('/api/admin/system', auth(admin.json.access_token));
+  assert.equal(sys.status, 200, sys.text);
+  const health = sys.json.jobs.find((j) => j.name === 'waitlist');
+  assert.ok(health, `job_status has the waitlist job: ${JSON.stringify(sys.json.jobs.map((j) => j.name))}`);
+  assert.equal(health.last_result, 'ok');
 });

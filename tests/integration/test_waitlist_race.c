@@ -254,13 +254,28 @@ static void decline_and_leave_pass_on(void **state)
 	for (int i = 0; i < WAITERS && first < 0; i++)
 		if (strcmp(entry_status(i), "offered") == 0)
 			first = i;
+	struct call c;
+	if (first < 0) {
+		/* every offer was accepted in the race: a booking made from the line frees its
+		 * seat, which goes to the next in line */
+		for (int i = 0; i < SEATS && first < 0; i++)
+			if (strcmp(entry_status(i), "accepted") == 0) {
+				expect(resident_call(&c, waiter_uid[i], waiter_req[i], "cancel", "{}"),
+				       200, &c, "cancel an accepted booking");
+				first = i;
+			}
+		assert_true(first >= 0);
+		first = -1;
+		for (int i = 0; i < WAITERS && first < 0; i++)
+			if (strcmp(entry_status(i), "offered") == 0)
+				first = i;
+	}
 	assert_true(first >= 0);
 	int next = -1;
 	for (int i = first + 1; i < WAITERS && next < 0; i++)
 		if (strcmp(entry_status(i), "waiting") == 0)
 			next = i;
 	assert_true(next >= 0);
-	struct call c;
 	expect(resident_call(&c, waiter_uid[first], waiter_req[first], "decline-offer", NULL), 200,
 	       &c, "decline");
 	assert_string_equal(entry_status(first), "declined");
