@@ -93,6 +93,7 @@ static const struct db_index indexes[] = {
     {"waitlist_events", "entry_version_unique", "{\"entry_id\": 1, \"version\": 1}", true},
     {"waitlist_events", "effects_pending_at", "{\"effects_pending\": 1, \"at\": 1}", false},
     {"waitlist_places", "request_start_unique", "{\"request_id\": 1, \"start\": 1}", true},
+    {"waitlist_places", "entry_1", "{\"entry_id\": 1}", false},
     {"slot_overrides", "from_to", "{\"from_day\": 1, \"to_day\": 1}", false},
     {"uploads", "path_unique", "{\"path\": 1}", true},
     {"uploads", "owner_1", "{\"owner_id\": 1}", false},
