@@ -313,6 +313,18 @@ static bool read_line(int64_t start, struct line *l, bson_error_t *err)
 	return ok;
 }
 
+/* Whether the request could take an offer now (submitted, pending_review or scheduled):
+ * 1 yes, 0 no (or gone), -1 error. */
+static int request_bookable(const bson_oid_t *request, bson_error_t *err)
+{
+	bson_t *req = requests_load(request, NULL, err);
+	if (!req)
+		return err->code ? -1 : 0;
+	int st = requests_status_parse(str_of(req, "status"));
+	bson_destroy(req);
+	return st == RS_SUBMITTED || st == RS_PENDING_REVIEW || st == RS_SCHEDULED;
+}
+
 /* Offers a seat of the entry's slot to entry `id` when it is still waiting: 1 offered,
  * 0 not (left the line meanwhile, or its request holds the slot already), 2 the slot
  * (its class) has no free seat, -1 error. */
@@ -332,6 +344,20 @@ static int offer_one(const bson_oid_t *id, int64_t start, int64_t end, bson_erro
 	bson_oid_to_string(id, hex);
 	int64_t v = changelog_version(e), until = time_now_ms() + hold_ms();
 	int r = 0;
+	int bookable = request_bookable(&request, err);
+	if (bookable == 0) {
+		/* cancelled, failed or done: it leaves the line, unoffered (its place back) */
+		struct fx fx = {.n = 0};
+		bson_init(&fx.arr);
+		fx_leave(&fx, e);
+		if (change(id, e, "LEFT", "left", 0, &fx.arr, NULL, NULL, err) == DB_CLAIM_ERROR)
+			r = -1;
+		bson_destroy(&fx.arr);
+	}
+	if (bookable <= 0) {
+		r = bookable < 0 ? -1 : r;
+		goto out;
+	}
 	switch (slots_hold(&request, cat, start, end, hex, v + 1, until, err)) {
 	case SLOT_CLAIMED: break;
 	case SLOT_HELD: goto out;

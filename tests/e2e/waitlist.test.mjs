@@ -292,3 +292,22 @@ test('the offer is mailed; swmra-job-waitlist runs and records its health', asyn
   assert.ok(health, `job_status has the waitlist job: ${JSON.stringify(sys.json.jobs.map((j) => j.name))}`);
   assert.equal(health.last_result, 'ok');
 });
+
+test('a request cancelled while in line is passed over: the seat goes to the next', async () => {
+  const holder = await registerUser();
+  const b = await registerUser();
+  const c = await registerUser();
+  const [S] = await emptySlots(holder.token, 1);
+  const holds = await fill(holder.token, S);
+  const rb = await newRequest(b.token);
+  const rc = await newRequest(c.token);
+  assert.equal((await join(b.token, rb.id, S)).status, 201);
+  assert.equal((await join(c.token, rc.id, S)).status, 201);
+  assert.equal((await call('POST', `/api/requests/${rb.id}/cancel`, b.token, {})).status, 200);
+  assert.equal((await call('POST', `/api/requests/${holds[0]}/cancel`, holder.token, {})).status, 200);
+  assert.ok((await detail(c.token, rc.id)).waitlist.offer, 'c, next after the cancelled request, has the offer');
+  const db = await detail(b.token, rb.id);
+  assert.equal(db.waitlist.offer, null);
+  assert.deepEqual(db.waitlist.entries, [], 'the cancelled request left the line');
+  expectDetail(await call('POST', `/api/requests/${rb.id}/accept-offer`, b.token), 409, 'No offer to answer');
+});

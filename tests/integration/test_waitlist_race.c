@@ -260,8 +260,9 @@ static void decline_and_leave_pass_on(void **state)
 		 * seat, which goes to the next in line */
 		for (int i = 0; i < SEATS && first < 0; i++)
 			if (strcmp(entry_status(i), "accepted") == 0) {
-				expect(resident_call(&c, waiter_uid[i], waiter_req[i], "cancel", "{}"),
-				       200, &c, "cancel an accepted booking");
+				expect(
+				    resident_call(&c, waiter_uid[i], waiter_req[i], "cancel", "{}"),
+				    200, &c, "cancel an accepted booking");
 				first = i;
 			}
 		assert_true(first >= 0);
