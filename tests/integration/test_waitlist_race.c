@@ -7,7 +7,8 @@
  * - Accept racing expiry: the 5 offered residents accept while the waitlist job runs with
  *   a clock past their holds: each offer has one outcome (accepted and booked, or expired
  *   and passed to the next in line), the answers agree with it, and T stays at 5 seats.
- * - Decline and leave pass the seat on; a held seat is never offered twice. */
+ * - Decline and leave pass the seat on; a held seat is never offered twice.
+ * - Inside the lead time a freed seat is offered to nobody. */
 #include "itutil.h"
 
 #include "domain/requests.h"
@@ -297,6 +298,33 @@ static void decline_and_leave_pass_on(void **state)
 	itu_assert_seats(true);
 }
 
+/* Once the slot is inside the lead time (SLOT_LEAD_HOURS raised past it here), a freed
+ * seat is no longer offered: it stays free, the line waits. */
+static void no_offer_inside_the_lead_time(void **state)
+{
+	(void)state;
+	int booked = -1;
+	for (int i = 0; i < WAITERS && booked < 0; i++)
+		if (strcmp(entry_status(i), "accepted") == 0)
+			booked = i;
+	assert_true(booked >= 0);
+	int64_t offered = itu_count_json("waitlist_entries", "{\"status\":\"offered\"}");
+	setenv("SLOT_LEAD_HOURS", "100", 1); /* T is 72 h ahead */
+	itu_reload_config();
+	struct call c;
+	expect(resident_call(&c, waiter_uid[booked], waiter_req[booked], "cancel", "{}"), 200, &c,
+	       "cancel inside the lead time");
+	struct wl_sweep rep;
+	bson_error_t err;
+	assert_true(waitlist_sweep(time_now_ms(), 0, &rep, &err));
+	assert_int_equal(rep.offers, 0);
+	assert_int_equal(itu_count_json("waitlist_entries", "{\"status\":\"offered\"}"), offered);
+	assert_int_equal(claims_of_t(), SEATS - 1);
+	setenv("SLOT_LEAD_HOURS", "24", 1);
+	itu_reload_config();
+	itu_assert_seats(true);
+}
+
 int main(void)
 {
 	if (!itu_have_mongo())
@@ -305,6 +333,7 @@ int main(void)
 	    cmocka_unit_test(five_seats_freed_at_once),
 	    cmocka_unit_test(accept_racing_expiry),
 	    cmocka_unit_test(decline_and_leave_pass_on),
+	    cmocka_unit_test(no_offer_inside_the_lead_time),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
