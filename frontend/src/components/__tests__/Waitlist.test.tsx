@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { act, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import RequestDetail from '../../pages/RequestDetail';
+import Dashboard from '../../pages/Dashboard';
 import { renderAt, signIn } from '../../test/render';
 import { fakeFetch } from '../../test/fakeFetch';
 import { citizen, makeRequest } from '../../test/fixtures';
@@ -50,6 +51,21 @@ describe('change deadline countdown', () => {
     expect(screen.getByRole('button', { name: 'Cancel request' })).toBeDisabled();
     expect(screen.queryByRole('button', { name: 'Reschedule' })).not.toBeInTheDocument();
     expect(screen.getByTestId('reschedule-blocked')).toHaveTextContent('The change deadline (Fri, 09:00) has passed.');
+  });
+
+  it('shows the countdown of the next pickup on the dashboard, and its close', async () => {
+    clockAt('2030-01-02T03:30:00Z');
+    signIn(citizen);
+    fakeFetch({
+      'GET /api/requests': (c) =>
+        c.query.get('status') === 'draft'
+          ? { items: [], total: 0, skip: 0, limit: 1 }
+          : { items: [scheduled], total: 1, skip: 0, limit: 50 },
+    });
+    renderAt(<Dashboard />);
+    expect(await screen.findByTestId('change-deadline')).toHaveTextContent('You can change or cancel until Fri, 09:00 (in 2 days)');
+    advance(2 * 24 * 60 * MIN + MIN);
+    expect(screen.getByTestId('change-deadline')).toHaveTextContent('Changes and cancellation closed at Fri, 09:00');
   });
 
   it('shows no countdown for a request without a slot', async () => {
