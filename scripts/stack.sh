@@ -466,6 +466,7 @@ start_jobs() {
 		d=$1; n=0
 		while :; do
 			"$d/swmra-job-dispatch" --env-file ""
+			[ -x "$d/swmra-job-waitlist" ] && "$d/swmra-job-waitlist" --env-file ""
 			[ $((n % 60)) = 0 ] && "$d/swmra-job-reminders" --env-file ""
 			[ $((n % 5)) = 0 ] && [ -x "$d/swmra-job-sweep-effects" ] &&
 				"$d/swmra-job-sweep-effects" --env-file ""

@@ -235,7 +235,7 @@ static inline int itu_run_as(struct call *c, const char *uid, enum role role)
 	c->req.route_pattern = hit->pattern;
 	log_set_request(c->req.request_id, hit->pattern);
 	c->req.authed = true;
-	snprintf(c->req.user.id, sizeof(c->req.user.id), "%s", uid);
+	snprintf(c->req.user.id, sizeof(c->req.user.id), "%.24s", uid);
 	c->req.user.role = role;
 	if (role < hit->role)
 		c->status = http_error(&c->res, 403, "Not enough privileges");
@@ -298,6 +298,7 @@ struct itu_claim {
 	bson_oid_t rid;
 	int cls;
 	int64_t start;
+	bool hold; /* a waitlist offer's hold (slots_hold), not yet a booking */
 };
 
 /* The capacity of the slot (cls, start) on its day's grid (asserts it is on the grid). */
@@ -341,6 +342,7 @@ static inline struct itu_claim *itu_claims(size_t *n)
 		c->cls = slots_class_parse(itu_str_of(d, "class"));
 		assert_true(bson_iter_init_find(&it, d, "start") && BSON_ITER_HOLDS_DATE_TIME(&it));
 		c->start = bson_iter_date_time(&it);
+		c->hold = bson_iter_init_find(&it, d, "hold");
 	}
 	bson_error_t err;
 	assert_false(mongoc_cursor_error(cur, &err));
@@ -359,7 +361,9 @@ static inline struct itu_claim *itu_claims(size_t *n)
  *   request holds none; and no claim names anything but such a request. So in every slot
  *   the requests assigned to it and its claims are the same set (requests in slot ==
  *   claims of slot). Requests are read through requests_load, i.e. as their change log
- *   says (rolled forward). */
+ *   says (rolled forward). A waitlist hold counts against capacity but is no booking:
+ *   it must name a request, one hold per request and slot, and is left out of the
+ *   request's seats. */
 static inline void itu_assert_seats(bool requests)
 {
 	size_t n;
@@ -414,6 +418,10 @@ static inline void itu_assert_seats(bool requests)
 		for (size_t j = 0; j < n; j++) {
 			if (!bson_oid_equal(&c[j].rid, &id))
 				continue;
+			if (c[j].hold) {
+				owned++;
+				continue;
+			}
 			mine++;
 			there += c[j].start == start && c[j].cls == cls;
 		}

@@ -76,6 +76,11 @@ int api_requests_not_collected(struct http_request *req, struct http_response *r
 struct _bson_error_t; /* bson_error_t */
 bool api_photo_refs(struct http_request *req, struct verrors *e, json_object *arr, const char *loc,
 		    const char **paths, size_t *n, struct _bson_error_t *err);
+/* waitlist.c (residents, their own requests) */
+int api_waitlist_join(struct http_request *req, struct http_response *res);
+int api_waitlist_leave(struct http_request *req, struct http_response *res);
+int api_waitlist_accept(struct http_request *req, struct http_response *res);
+int api_waitlist_decline(struct http_request *req, struct http_response *res);
 /* staff_requests.c (staff and admins) */
 int api_staff_requests_list(struct http_request *req, struct http_response *res);
 int api_staff_requests_get(struct http_request *req, struct http_response *res);

@@ -11,6 +11,7 @@
 #include "domain/requests.h"
 #include "domain/slots.h"
 #include "domain/uploads.h"
+#include "domain/waitlist.h"
 #include "infra/cleanup.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -230,7 +231,13 @@ int api_requests_get(struct http_request *req, struct http_response *res)
 	int st = load_own(req, res, &id, &owner, &doc);
 	if (st)
 		return st;
-	return http_json(res, 200, requests_to_json(doc));
+	bson_error_t err;
+	json_object *wl = waitlist_of_request(&id, &err);
+	if (!wl)
+		return http_db_error(res, &err);
+	json_object *o = requests_to_json(doc);
+	json_object_object_add(o, "waitlist", wl);
+	return http_json(res, 200, o);
 }
 
 int api_requests_update(struct http_request *req, struct http_response *res)

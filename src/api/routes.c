@@ -65,6 +65,16 @@ const struct route api_routes[] = {
      Q("status", "category", "date", "q", "pincode")},
     {"GET", "/api/staff/reports/summary", api_staff_reports_summary, ROLE_STAFF, AUTH_BEARER,
      BODY_NONE, Q("from", "to")},
+    /* waitlist routes: begin */
+    {"POST", "/api/requests/{id}/waitlist", api_waitlist_join, ROLE_CITIZEN, AUTH_BEARER, BODY_JSON,
+     NULL},
+    {"DELETE", "/api/requests/{id}/waitlist", api_waitlist_leave, ROLE_CITIZEN, AUTH_BEARER,
+     BODY_JSON, NULL},
+    {"POST", "/api/requests/{id}/accept-offer", api_waitlist_accept, ROLE_CITIZEN, AUTH_BEARER,
+     BODY_NONE, NULL},
+    {"POST", "/api/requests/{id}/decline-offer", api_waitlist_decline, ROLE_CITIZEN, AUTH_BEARER,
+     BODY_NONE, NULL},
+    /* waitlist routes: end */
     {"GET", "/api/staff/requests", api_staff_requests_list, ROLE_STAFF, AUTH_BEARER, BODY_NONE,
      Q("status", "category", "date", "q", "pincode", PAGED)},
     {"GET", "/api/staff/requests/{id}", api_staff_requests_get, ROLE_STAFF, AUTH_BEARER, BODY_NONE,
@@ -94,7 +104,7 @@ const struct route api_routes[] = {
     /* requests routes: end */
     /* slots routes: begin */
     {"GET", "/api/slots/available", api_slots_available, ROLE_CITIZEN, AUTH_BEARER, BODY_NONE,
-     Q("date", "category")},
+     Q("date", "category", "include_full")},
     {"GET", "/api/staff/slots", api_staff_slots, ROLE_STAFF, AUTH_BEARER, BODY_NONE, Q("date")},
     {"GET", "/api/admin/slot-templates", api_admin_slot_templates_get, ROLE_ADMIN, AUTH_BEARER,
      BODY_NONE, NULL},

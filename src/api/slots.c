@@ -9,9 +9,11 @@
 #include "domain/audit.h"
 #include "domain/categories.h"
 #include "domain/slots.h"
+#include "domain/waitlist.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"
+#include "infra/log.h"
 #include "infra/timeutil.h"
 
 static const char *const class_enum[] = {"standard", "special", NULL};
@@ -59,6 +61,10 @@ int api_slots_available(struct http_request *req, struct http_response *res)
 		v_query_enum(&e, raw_cat, "category", categories_names, &category);
 	if (!http_query(req, "date"))
 		verr_add(&e, "query.date", "Field required", "missing");
+	/* include_full=true: full slots too (remaining 0), for joining their waitlist */
+	static const char *const bools[] = {"true", "false", NULL};
+	const char *full = NULL;
+	v_query_enum(&e, http_query(req, "include_full"), "include_full", bools, &full);
 	if (verr_any(&e))
 		return validation(res, &e);
 	verr_free(&e);
@@ -68,7 +74,8 @@ int api_slots_available(struct http_request *req, struct http_response *res)
 
 	struct slot_info *slots = arena_alloc(req->arena, sizeof(*slots) * SLOTS_MAX_PER_DAY);
 	bson_error_t err;
-	int n = slots_available(category, y, m, d, slots, SLOTS_MAX_PER_DAY, &err);
+	int n = slots_available_ex(category, y, m, d, slots, SLOTS_MAX_PER_DAY,
+				   full && strcmp(full, "true") == 0, &err);
 	if (n == -1)
 		return http_db_error(res, &err);
 	json_object *arr = json_object_new_array();
@@ -141,6 +148,15 @@ int api_admin_slot_templates_get(struct http_request *req, struct http_response 
 	return http_json(res, 200, slots_template_to_json(t, config_get()->service_tz));
 }
 
+/* Capacity may have grown: the lines of full slots get their offers now (a failure is
+ * logged and left to swmra-job-waitlist, the change itself is saved). */
+static void offer_new_seats(void)
+{
+	bson_error_t err;
+	if (waitlist_fill_due(time_now_ms(), &err) < 0)
+		log_warn("waitlist: offering seats after a capacity change: %s", err.message);
+}
+
 int api_admin_slot_templates_put(struct http_request *req, struct http_response *res)
 {
 	int st;
@@ -163,6 +179,7 @@ int api_admin_slot_templates_put(struct http_request *req, struct http_response 
 	const char *tz = config_get()->service_tz;
 	api_audit(req, AUDIT_SLOT_TEMPLATE, "slot_template", "weekly",
 		  slots_template_to_json(old, tz), slots_template_to_json(t, tz), NULL);
+	offer_new_seats();
 	return http_json(res, 200, slots_template_to_json(t, tz));
 }
 
@@ -248,6 +265,7 @@ int api_admin_slot_overrides_create(struct http_request *req, struct http_respon
 		return http_db_error(res, &err);
 	api_audit(req, AUDIT_SLOT_OVERRIDE_ADD, "slot_override", o.id, NULL, override_json(&o),
 		  NULL);
+	offer_new_seats();
 	return http_json(res, 201, override_json(&o));
 }
 
@@ -292,5 +310,6 @@ int api_admin_slot_overrides_delete(struct http_request *req, struct http_respon
 			     : http_error(res, 404, "Override not found");
 	}
 	api_audit(req, AUDIT_SLOT_OVERRIDE_DEL, "slot_override", hex, before, NULL, NULL);
+	offer_new_seats(); /* a lowering or closing override gone frees seats */
 	return http_raw(res, 204, NULL, "", 0);
 }

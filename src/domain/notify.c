@@ -20,8 +20,9 @@
 /* The template values of `data` kept in `meta`: strings, and points as an integer. */
 static void append_meta(bson_t *doc, json_object *data)
 {
-	static const char *const str_keys[] = {"request_id", "category", "slot_start", "slot_end",
-					       "reason"};
+	static const char *const str_keys[] = {"request_id",	 "category", "slot_start",
+					       "slot_end",	 "reason",   "expires_at",
+					       "change_deadline"};
 	bson_t meta;
 	BSON_APPEND_DOCUMENT_BEGIN(doc, "meta", &meta);
 	for (size_t i = 0; data && i < sizeof(str_keys) / sizeof(str_keys[0]); i++) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "domain/notify.h"
+#include "domain/requests.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
@@ -351,6 +352,12 @@ static json_object *reminder_data(const bson_t *req, const char *rid_hex)
 	    BSON_ITER_HOLDS_DATE_TIME(&sub)) {
 		time_format_rfc3339(bson_iter_date_time(&sub), ts);
 		json_object_object_add(data, "slot_end", json_object_new_string(ts));
+	}
+	/* the reminder states until when the resident may still change or cancel */
+	int64_t deadline = requests_change_deadline(req);
+	if (deadline >= 0) {
+		time_format_rfc3339(deadline, ts);
+		json_object_object_add(data, "change_deadline", json_object_new_string(ts));
 	}
 	return data;
 }

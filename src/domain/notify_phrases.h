@@ -33,6 +33,10 @@ struct notify_phrases {
 	const char *failed_tail;	       /* appended to "failed" */
 	const char *points_one, *points_other; /* appended to "completed" when points > 0 */
 	const char *thanks;		       /* appended to "completed" */
+	/* appended to "reminder": {deadline} still ahead / passed */
+	const char *deadline_open, *deadline_closed;
+	/* appended to "waitlist_offer": held until {expires} / no expiry known */
+	const char *offer_hold, *offer_no_expiry;
 	const char *hello_name, *hello;	       /* email greetings (no trailing comma) */
 	const char *view_request;	       /* link caption */
 	const char *footer_text;	       /* plain-text footer lines, CRLF-separated */

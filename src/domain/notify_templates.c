@@ -34,6 +34,8 @@ static const struct tmpl tmpls[] = {
     {"reminder", true, true},
     /* to staff: a resident says a pickup was not collected */
     {"disputed", false, false},
+    /* to a waiting resident: a seat is held for their request */
+    {"waitlist_offer", true, false},
 };
 
 static const struct tmpl *find(const char *event)
@@ -163,12 +165,16 @@ static const char *clean_str(json_object *data, const char *key, char *buf, size
 struct fill_vars {
 	const char *what, *what_obl, *slot, *reason, *name, *cat;
 	long points;
+	/* a reminder's change deadline (and whether it has passed), an offer's expiry */
+	const char *deadline, *expires;
+	bool deadline_past;
 };
 
 /* Appends `tpl` with every {slot} replaced by its value. */
 static void fill(struct strbuf *b, const char *tpl, const struct fill_vars *v)
 {
-	static const char *const names[] = {"what", "what_obl", "slot", "reason", "name", "cat"};
+	static const char *const names[] = {"what", "what_obl", "slot",	 "reason",
+					    "name", "cat",	"deadline", "expires"};
 	while (*tpl) {
 		const char *open = strchr(tpl, '{');
 		if (!open) {
@@ -178,7 +184,8 @@ static void fill(struct strbuf *b, const char *tpl, const struct fill_vars *v)
 		strbuf_addn(b, tpl, (size_t)(open - tpl));
 		const char *close = strchr(open, '}');
 		size_t len = close ? (size_t)(close - open - 1) : 0;
-		const char *vals[] = {v->what, v->what_obl, v->slot, v->reason, v->name, v->cat};
+		const char *vals[] = {v->what, v->what_obl, v->slot,	 v->reason,
+				      v->name, v->cat,	    v->deadline, v->expires};
 		bool done = false;
 		for (size_t i = 0; close && i < sizeof(names) / sizeof(names[0]) && !done; i++)
 			if (strlen(names[i]) == len && strncmp(open + 1, names[i], len) == 0) {
@@ -236,6 +243,10 @@ static void render_text(struct strbuf *b, const struct notify_phrases *ph,
 		fill(b, ph->reason, v);
 	if (strcmp(event, "failed") == 0)
 		fill(b, ph->failed_tail, v);
+	if (strcmp(event, "reminder") == 0 && v->deadline)
+		fill(b, v->deadline_past ? ph->deadline_closed : ph->deadline_open, v);
+	if (strcmp(event, "waitlist_offer") == 0)
+		fill(b, v->expires ? ph->offer_hold : ph->offer_no_expiry, v);
 	if (strcmp(event, "completed") == 0) {
 		if (v->points > 0)
 			fill(b, v->points == 1 ? ph->points_one : ph->points_other, v);
@@ -323,7 +334,7 @@ static char *email_html(const struct notify_phrases *ph, const char *title, cons
 /* The template values of `data`, cleaned (see clean_str); slot in the language's words. */
 static void read_data(json_object *data, const struct notify_phrases *ph, struct fill_vars *v,
 		      char *catb, char *reasonb, char *ridb, char *slot, char *whatb,
-		      const char **rid)
+		      char *deadline, char *expires, const char **rid)
 {
 	char startb[48], endb[48];
 	const char *cat = clean_str(data, "category", catb, 64);
@@ -333,6 +344,14 @@ static void read_data(json_object *data, const struct notify_phrases *ph, struct
 		    clean_str(data, "slot_end", endb, sizeof(endb)), ph, slot, 160);
 	v->slot = slot[0] ? slot : NULL;
 	pickup_words(ph, cat, v, whatb, 256);
+	char dlb[48], exb[48];
+	const char *dl = clean_str(data, "change_deadline", dlb, sizeof(dlb));
+	format_slot(dl, NULL, ph, deadline, 96);
+	format_slot(clean_str(data, "expires_at", exb, sizeof(exb)), NULL, ph, expires, 96);
+	int64_t dl_ms = 0;
+	v->deadline = deadline[0] ? deadline : NULL;
+	v->deadline_past = dl && time_parse_rfc3339(dl, &dl_ms) && dl_ms <= time_now_ms();
+	v->expires = expires[0] ? expires : NULL;
 	json_object *pv;
 	if (data && json_object_object_get_ex(data, "points", &pv) &&
 	    (json_object_is_type(pv, json_type_int) || json_object_is_type(pv, json_type_double)))
@@ -356,10 +375,10 @@ bool notify_render_locale(const char *event, json_object *data, const char *name
 		return false;
 	char nameb[4 * 100 + 1];
 	const char *who = clean_name(name, nameb, sizeof(nameb));
-	char catb[64], reasonb[300], ridb[32], slot[160], whatb[256];
+	char catb[64], reasonb[300], ridb[32], slot[160], whatb[256], deadline[96], expires[96];
 	const char *rid;
 	struct fill_vars v = {0};
-	read_data(data, ph, &v, catb, reasonb, ridb, slot, whatb, &rid);
+	read_data(data, ph, &v, catb, reasonb, ridb, slot, whatb, deadline, expires, &rid);
 
 	struct strbuf text = {0}, sms = {0};
 	render_text(&text, ph, ep, event, &v);

@@ -12,6 +12,7 @@
 #include "domain/upload_links.h"
 #include "domain/uploads.h"
 #include "domain/users.h"
+#include "domain/waitlist.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/fault.h"
@@ -552,8 +553,14 @@ static bool apply_effect(const bson_oid_t *id, int64_t version, uint32_t index,
 	struct req_slot slot;
 	bson_iter_t it;
 	if (kind && strcmp(kind, "release_seat") == 0 && slot_field(effect, "slot", &slot) &&
-	    bson_iter_init_find(&it, effect, "version") && BSON_ITER_HOLDS_NUMBER(&it))
-		return slots_release(id, slot.start, bson_iter_as_int64(&it), err);
+	    bson_iter_init_find(&it, effect, "version") && BSON_ITER_HOLDS_NUMBER(&it)) {
+		if (!slots_release(id, slot.start, bson_iter_as_int64(&it), err))
+			return false;
+		/* The freed seat goes to the slot's waitlist first (an offer holds it); a
+		 * failure there is the waitlist job's to catch, the release is done. */
+		waitlist_fill_slot(slot.start, slot.end);
+		return true;
+	}
 	if (kind && strcmp(kind, "reward") == 0 && doc_oid(effect, "user", &user))
 		return rewards_credit(id, &user, doc_str(effect, "category"), NULL, err) !=
 		       REWARD_DB_ERROR;
@@ -879,7 +886,10 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 		}
 		if (reschedule && has_old && same_slot(&new_slot, &old_slot))
 			goto reload; /* already there: nothing to change */
-		if (set_slot && !(has_old && same_slot(&new_slot, &old_slot))) {
+		if (set_slot && !(has_old && same_slot(&new_slot, &old_slot)) && t->seat_held) {
+			/* a waitlist offer's hold: the seat is the request's already, and it
+			 * is not this change's to give back when it loses (the offer's is) */
+		} else if (set_slot && !(has_old && same_slot(&new_slot, &old_slot))) {
 			/* A change that has lost already claims no seat: the read above
 			 * probed version+1 by its _id (load_request reads up to the first
 			 * missing version), nothing has touched the database since, and a
@@ -1278,6 +1288,15 @@ static void events_flatten_by(json_object *events)
 	}
 }
 
+int64_t requests_change_deadline(const bson_t *doc)
+{
+	enum req_status st = doc_status(doc);
+	struct req_slot slot;
+	if (st > RS_SCHEDULED || !doc_slot(doc, &slot))
+		return -1;
+	return slot.start - (int64_t)config_get()->cancel_min_hours * 3600 * 1000;
+}
+
 /* The photos (relative upload paths) of the array `key` of `doc` as a new array of fresh
  * signed links: only the owner and staff see requests. */
 static json_object *photo_links(const bson_t *doc, const char *key)
@@ -1346,6 +1365,14 @@ json_object *requests_to_json(const bson_t *doc)
 	if (!json_object_object_get(o, "events"))
 		json_object_object_add(o, "events", json_object_new_array());
 	events_flatten_by(json_object_object_get(o, "events"));
+	int64_t deadline = requests_change_deadline(doc);
+	if (deadline >= 0) {
+		char ts[TIME_RFC3339_LEN];
+		time_format_rfc3339(deadline, ts);
+		json_object_object_add(o, "change_deadline", json_object_new_string(ts));
+	} else {
+		json_object_object_add(o, "change_deadline", NULL);
+	}
 	events_link_proofs(json_object_object_get(o, "events"));
 	put_field(o, doc, "weight_kg", NULL);
 	json_object_object_add(o, "proof_photos", photo_links(doc, "proof_photos"));

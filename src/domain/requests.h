@@ -211,6 +211,9 @@ struct req_transition {
 	size_t n_proofs;
 	const char *role_label; /* NULL: the actor's role; else the event's by_role ("system":
 				   a change made for an account erasure) */
+	bool seat_held;		/* with has_slot: the request holds the slot's seat already
+				   (a waitlist offer's hold, slots_hold): no seat is claimed,
+				   and none given back when the change loses */
 };
 
 /* How long after `collected` a resident may say "not collected" (a dispute). */
@@ -304,6 +307,12 @@ long requests_export_page(const struct req_query *q, struct req_export_cursor *c
 /* Newest first. Returns a new array of request JSON objects (caller owns) and the total
  * match count, or NULL on a database error. */
 json_object *requests_list(const struct req_query *q, int64_t *total, bson_error_t *err);
+
+/* The instant until which the resident may cancel or reschedule (ms): the assigned
+ * slot's start less CANCEL_MIN_HOURS, for a request a resident can still change (draft,
+ * submitted, pending_review, scheduled) that holds a slot; -1 when the rule does not
+ * apply. The wire shape carries it as `change_deadline` (null for -1). */
+int64_t requests_change_deadline(const bson_t *doc);
 
 /* The wire shape of a request document (new object, caller owns): ids as hex, dates as
  * RFC 3339 Z, photos as absolute URLs. */

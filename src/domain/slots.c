@@ -405,9 +405,80 @@ int slots_is_offered(const char *category, int64_t start_ms, int64_t end_ms, boo
 	return !slot.closed;
 }
 
+/* What a claim document records besides its seat: the change it was made for (a
+ * booking), or the waitlist offer holding it (slots_hold). */
+struct claim_tag {
+	bool hold;
+	int64_t version;       /* booking: the request's change */
+	const char *hold_of;   /* hold: the waitlist entry (hex) */
+	int64_t hold_version;  /* hold: the entry's OFFERED version */
+	int64_t hold_until_ms; /* hold: when the offer lapses */
+};
+
+static void append_tag(bson_t *claim, const struct claim_tag *tag)
+{
+	if (!tag->hold) {
+		BSON_APPEND_INT64(claim, "version", tag->version);
+		return;
+	}
+	/* No `version`: the seat belongs to no change of the request yet. A release of the
+	 * slot by the request takes it (slots_release matches claims without one), the
+	 * orphan-seat sweep of requests leaves it (it looks only at versioned claims). */
+	BSON_APPEND_UTF8(claim, "hold", tag->hold_of);
+	BSON_APPEND_INT64(claim, "hold_version", tag->hold_version);
+	BSON_APPEND_DATE_TIME(claim, "hold_until", tag->hold_until_ms);
+}
+
+static enum slot_claim_result claim_seat(const bson_oid_t *request_id, const char *category,
+					 int64_t start_ms, int64_t end_ms, bool resident,
+					 const struct claim_tag *tag, bson_error_t *err);
+
 enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *category,
 				   int64_t start_ms, int64_t end_ms, bool resident, int64_t version,
 				   bson_error_t *err)
+{
+	struct claim_tag tag = {.hold = false, .version = version};
+	return claim_seat(request_id, category, start_ms, end_ms, resident, &tag, err);
+}
+
+enum slot_claim_result slots_hold(const bson_oid_t *request_id, const char *category,
+				  int64_t start_ms, int64_t end_ms, const char *entry_hex,
+				  int64_t entry_version, int64_t until_ms, bson_error_t *err)
+{
+	struct claim_tag tag = {.hold = true,
+				.hold_of = entry_hex,
+				.hold_version = entry_version,
+				.hold_until_ms = until_ms};
+	return claim_seat(request_id, category, start_ms, end_ms, true, &tag, err);
+}
+
+bool slots_unhold(const char *entry_hex, int64_t entry_version, bson_error_t *err)
+{
+	bson_t *q =
+	    BCON_NEW("hold", BCON_UTF8(entry_hex), "hold_version", BCON_INT64(entry_version));
+	bool ok = mongoc_collection_delete_one(db_coll(CLAIMS), q, NULL, NULL, err);
+	bson_destroy(q);
+	return ok;
+}
+
+int slots_seats(const char *category, int64_t start_ms, int64_t end_ms, int *capacity, long *booked,
+		bson_error_t *err)
+{
+	int cls = slots_class_of(category);
+	if (cls < 0)
+		return 0;
+	struct slot_info slot;
+	int f = find_slot(cls, start_ms, end_ms, &slot, err);
+	if (f <= 0)
+		return f;
+	*capacity = slot.closed ? 0 : slot.capacity;
+	*booked = slots_booked(cls, start_ms, err);
+	return *booked < 0 ? -1 : 1;
+}
+
+static enum slot_claim_result claim_seat(const bson_oid_t *request_id, const char *category,
+					 int64_t start_ms, int64_t end_ms, bool resident,
+					 const struct claim_tag *tag, bson_error_t *err)
 {
 	int cls = slots_class_of(category);
 	if (cls < 0 || end_ms <= start_ms)
@@ -481,7 +552,7 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 		BSON_APPEND_DATE_TIME(&claim, "end", end_ms);
 		BSON_APPEND_INT32(&claim, "seat", seat);
 		BSON_APPEND_OID(&claim, "request_id", request_id);
-		BSON_APPEND_INT64(&claim, "version", version);
+		append_tag(&claim, tag);
 		BSON_APPEND_UTF8(&claim, "category", category);
 		BSON_APPEND_DATE_TIME(&claim, "created_at", now);
 		enum db_claim_result won = db_claim(CLAIMS, &claim, err);
@@ -498,9 +569,12 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 			long total = slots_booked(cls, start_ms, err);
 			if (total < 0 || total > slot.capacity) {
 				bson_error_t derr;
-				bson_t *dq =
-				    BCON_NEW("_id", BCON_UTF8(id), "request_id",
-					     BCON_OID(request_id), "version", BCON_INT64(version));
+				bson_t *dq = BCON_NEW("_id", BCON_UTF8(id), "request_id",
+						      BCON_OID(request_id));
+				if (tag->hold)
+					BSON_APPEND_INT64(dq, "hold_version", tag->hold_version);
+				else
+					BSON_APPEND_INT64(dq, "version", tag->version);
 				bool del = mongoc_collection_delete_one(db_coll(CLAIMS), dq, NULL,
 									NULL, &derr);
 				bson_destroy(dq);
@@ -638,6 +712,12 @@ int slots_day(int cls, int y, int m, int d, struct slot_info *out, int max, bson
 int slots_available(const char *category, int y, int m, int d, struct slot_info *out, int max,
 		    bson_error_t *err)
 {
+	return slots_available_ex(category, y, m, d, out, max, false, err);
+}
+
+int slots_available_ex(const char *category, int y, int m, int d, struct slot_info *out, int max,
+		       bool include_full, bson_error_t *err)
+{
 	int cls = slots_class_of(category);
 	if (cls < 0)
 		return -2;
@@ -650,7 +730,14 @@ int slots_available(const char *category, int y, int m, int d, struct slot_info 
 	int n = slots_day(cls, y, m, d, out, max, err);
 	if (n <= 0)
 		return n;
-	return slots_filter_offered(out, n, now, lead_ms());
+	if (!include_full)
+		return slots_filter_offered(out, n, now, lead_ms());
+	/* full ones too: a booked-out slot with seats (not closed) keeps its line */
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (!out[i].closed && out[i].capacity > 0 && out[i].start_ms >= now + lead_ms())
+			out[k++] = out[i];
+	return k;
 }
 
 static int cmp_entry(const void *a, const void *b)

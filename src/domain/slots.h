@@ -52,6 +52,24 @@ enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *cat
 bool slots_release(const bson_oid_t *request_id, int64_t start_ms, int64_t version,
 		   bson_error_t *err);
 
+/* A waitlist offer's hold (domain/waitlist.h): claims a seat like slots_claim with the
+ * resident's rules (so no hold is made inside the lead time), but for no change of the
+ * request: the claim names the waitlist entry `entry_hex` and its OFFERED version, and
+ * `until_ms` when the offer lapses. It counts against capacity like any seat. Accepting
+ * the offer books the request into it (requests_transition with seat_held); the request
+ * leaving that slot later releases it like a booking. SLOT_HELD when the request holds a
+ * claim in the slot already (another offer of the same request, or its booking). */
+enum slot_claim_result slots_hold(const bson_oid_t *request_id, const char *category,
+				  int64_t start_ms, int64_t end_ms, const char *entry_hex,
+				  int64_t entry_version, int64_t until_ms, bson_error_t *err);
+/* Gives back the hold of entry `entry_hex` made for its version `entry_version` (a no-op
+ * when there is none). false only on a database error. */
+bool slots_unhold(const char *entry_hex, int64_t entry_version, bson_error_t *err);
+/* The seats of [start_ms, end_ms) for `category`: 1 with *capacity (0 when closed) and
+ * *booked (claims held, holds included), 0 when not on the grid, -1 database error. */
+int slots_seats(const char *category, int64_t start_ms, int64_t end_ms, int *capacity, long *booked,
+		bson_error_t *err);
+
 /* ---- Everything below extends the interface above (same module, same rules). ---- */
 
 #include <json-c/json.h>
@@ -170,6 +188,10 @@ int slots_day(int cls, int y, int m, int d, struct slot_info *out, int max, bson
  * Returns the count or -1 on a database error; -2 for an unknown category. */
 int slots_available(const char *category, int y, int m, int d, struct slot_info *out, int max,
 		    bson_error_t *err);
+/* slots_available, with include_full also the slots without a free seat (remaining 0,
+ * not closed), whose waitlist a resident may join. */
+int slots_available_ex(const char *category, int y, int m, int d, struct slot_info *out, int max,
+		       bool include_full, bson_error_t *err);
 /* Whether [start_ms, end_ms) is a bookable slot of `category` (on the grid, not closed, in
  * the future, inside the booking window SLOT_BOOKING_WINDOW_DAYS; with enforce_lead beyond
  * the lead time), ignoring seats. For validating the preferred slots residents give, so the

@@ -89,6 +89,7 @@ static const struct var vars[] = {
     I("SLOT_LEAD_HOURS", slot_lead_hours, "24", 0, 720),
     I("SLOT_BOOKING_WINDOW_DAYS", slot_booking_window_days, "60", 1, 366),
     I("CANCEL_MIN_HOURS", cancel_min_hours, "24", 0, 720),
+    I("WAITLIST_HOLD_MIN", waitlist_hold_min, "30", 1, 1440),
     I("DRAFT_MAX_AGE_DAYS", draft_max_age_days, "7", 1, 365),
     I("ORPHAN_UPLOAD_HOURS", orphan_upload_hours, "24", 1, 8760),
     S("REWARD_POINTS", reward_points, "recyclable=5,e-waste=10,hazardous=10"),

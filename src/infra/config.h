@@ -61,6 +61,7 @@ struct config {
 	int slot_lead_hours;
 	int slot_booking_window_days; /* residents book up to this many local dates ahead */
 	int cancel_min_hours;
+	int waitlist_hold_min; /* a waitlist offer holds its seat this long */
 	int draft_max_age_days;
 	int orphan_upload_hours;
 	const char *reward_points;

@@ -103,6 +103,21 @@ static const struct db_index indexes[] = {
     /* slots: one seat per request and slot (the seat itself is the claim's _id) */
     {"slot_claims", "request_start_unique", "{\"request_id\": 1, \"start\": 1}", true},
     {"slot_claims", "start_1", "{\"start\": 1}", false},
+    /* waitlist holds: released by their offer; the waitlist job finds lapsed ones */
+    {"slot_claims", "hold_version", "{\"hold\": 1, \"hold_version\": 1}", false},
+    {"slot_claims", "hold_until_1", "{\"hold_until\": 1}", false},
+    /* waitlist (domain/waitlist.c): a slot's line in order (fill, position), a request's
+     * entries, lapsed offers, slots with a line; the change log of entries; the places
+     * (at most 3 per request, one per slot) */
+    {"waitlist_entries", "start_status_joined",
+     "{\"start\": 1, \"status\": 1, \"joined_at\": 1, \"_id\": 1}", false},
+    {"waitlist_entries", "request_status", "{\"request_id\": 1, \"status\": 1}", false},
+    {"waitlist_entries", "status_until", "{\"status\": 1, \"offer.until\": 1}", false},
+    {"waitlist_entries", "status_start", "{\"status\": 1, \"start\": 1}", false},
+    {"waitlist_events", "entry_version_unique", "{\"entry_id\": 1, \"version\": 1}", true},
+    {"waitlist_events", "effects_pending_at", "{\"effects_pending\": 1, \"at\": 1}", false},
+    {"waitlist_places", "request_start_unique", "{\"request_id\": 1, \"start\": 1}", true},
+    {"waitlist_places", "entry_1", "{\"entry_id\": 1}", false},
     {"slot_overrides", "from_to", "{\"from_day\": 1, \"to_day\": 1}", false},
     {"uploads", "path_unique", "{\"path\": 1}", true},
     {"uploads", "owner_1", "{\"owner_id\": 1}", false},

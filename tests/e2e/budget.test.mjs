@@ -24,7 +24,7 @@ export const BUDGETS = {
   'GET /api/health/ready': 1, // ping
   'GET /api/auth/me': 1, // the user, fresh (a profile edit shows at once)
   'GET /api/requests': 2, // count + page of documents (each carries its timeline)
-  'GET /api/requests/{id}': 2, // the document + a probe for changes past its version
+  'GET /api/requests/{id}': 3, // the document + a probe for changes past its version + its waitlist entries
   'GET /api/notifications': 1, // one find
   'GET /api/notifications/unread-count': 1, // one count on {user_id, channel, read}
   'GET /api/slots/available': 1, // the day's seat claims (template and overrides are cached)
@@ -104,6 +104,20 @@ export const BUDGETS = {
   'PUT /api/admin/slot-templates': 7,
   'POST /api/admin/slot-overrides': 6,
   'DELETE /api/admin/slot-overrides/{id}': 7,
+  // waitlist: the request (document + probe), the slot's seats, a place claim, the entry's
+  // first event and document, its position
+  'POST /api/requests/{id}/waitlist': 7,
+  // the request's entries, the entry (document + probe), its LEFT change and effects, then
+  // the request and its waitlist for the answer
+  'DELETE /api/requests/{id}/waitlist': 13,
+  // the offer's entry, the request, the ACCEPTED change, its effects (the booking: a whole
+  // request change with its notification), then the request and its waitlist. Measured once
+  // (an offer is accepted once): +1 over its warm cost for a worker that syncs its session.
+  'POST /api/requests/{id}/accept-offer': 29,
+  // the offer's entry, the DECLINED change, its effects (the hold back, the next offer: the
+  // line, the next entry and its request, the hold, the OFFERED change and its
+  // notification), then the request and its waitlist
+  'POST /api/requests/{id}/decline-offer': 37,
   'POST /api/files/upload': 2,
   'POST /api/notifications/read-all': 3, // update + the read mark
   'POST /api/notifications/{id}/read': 3,
@@ -225,6 +239,45 @@ test('reads and writes stay within their store-command budgets', async () => {
   await measure('POST /api/requests/{id}/submit', (i) => request('POST', `/api/requests/${drafts[i]}/submit`, auth(tok)), { times: 4 });
   await measure('POST /api/requests/{id}/cancel', (i) =>
     request('POST', `/api/requests/${created[i + 1]}/cancel`, { ...auth(tok), json: { reason: 'budget' } }), { times: 5 });
+
+  // waitlist: a hazardous slot (capacity 2) far ahead, filled, then a line of three
+  const wl = (i) => ({ ...body(i), category: 'hazardous' });
+  const wlDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date(Date.now() + 58 * 86400000));
+  const wlSlots = await get(`/api/slots/available?date=${wlDay}&category=hazardous&include_full=true`, auth(tok));
+  const S = wlSlots.json.find((x) => x.capacity > 0 && x.remaining === x.capacity);
+  assert.ok(S, `an empty hazardous slot on ${wlDay}`);
+  const slotJson = { slot_start: S.start, slot_end: S.end };
+  const holders = [];
+  for (let i = 0; i < S.capacity; i++) {
+    const r = await request('POST', '/api/requests', { ...auth(tok), json: wl(i) });
+    assert.equal(r.status, 201, r.text);
+    const b = await request('POST', `/api/requests/${r.json.id}/confirm-slot`, { ...auth(tok), json: slotJson });
+    assert.equal(b.status, 200, b.text);
+    holders.push(r.json.id);
+  }
+  const line = [];
+  for (let i = 0; i < 6; i++) {
+    const r = await request('POST', '/api/requests', { ...auth(tok), json: wl(i) });
+    assert.equal(r.status, 201, r.text);
+    line.push(r.json.id);
+  }
+  const joinAs = (id) => request('POST', `/api/requests/${id}/waitlist`, { ...auth(tok), json: slotJson });
+  await measure('POST /api/requests/{id}/waitlist', (i) => joinAs(line[i]), { times: 6 });
+  await measure('DELETE /api/requests/{id}/waitlist', async (i) => {
+    if (i > 0) assert.equal((await joinAs(line[5])).status, 201);
+    return request('DELETE', `/api/requests/${line[5]}/waitlist`, { ...auth(tok), json: slotJson });
+  }, { times: 3 });
+  const freed = await request('POST', `/api/requests/${holders[0]}/cancel`, { ...auth(tok), json: {} });
+  assert.equal(freed.status, 200, freed.text); // line[0] gets the offer
+  // each decline passes the seat to the next in line: line[0..2] decline, line[3] accepts
+  await measure('POST /api/requests/{id}/decline-offer', (i) =>
+    request('POST', `/api/requests/${line[i]}/decline-offer`, auth(tok)), { times: 3 });
+  await measure('POST /api/requests/{id}/accept-offer', () =>
+    request('POST', `/api/requests/${line[3]}/accept-offer`, auth(tok)), { times: 1 });
+  for (const id of [holders[1], line[3]]) {
+    const r = await request('POST', `/api/requests/${id}/cancel`, { ...auth(tok), json: {} });
+    assert.equal(r.status, 200, r.text);
+  }
 
   const notes = await get('/api/notifications', auth(tok));
   await measure('POST /api/notifications/{id}/read', () => request('POST', `/api/notifications/${notes.json[0].id}/read`, auth(tok)));

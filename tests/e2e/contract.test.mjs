@@ -651,6 +651,53 @@ test('(c) requests: create, list, get, edit a draft, submit, confirm a slot, can
   await call('POST /api/requests/{id}/cancel', { token: b.token, params: { id: r.id }, expect: 404 });
 });
 
+test('(c) waitlist: join a full slot, leave, decline and accept an offer', async () => {
+  const { a, b } = ctx;
+  // an empty hazardous slot (special class) on days 6..11, booked full by a
+  let S = null;
+  for (let d = 6; d <= 11 && !S; d++) {
+    const res = await call('GET /api/slots/available', { token: a.token, query: { date: dateIn(d), category: 'hazardous', include_full: 'true' }, expect: 200 });
+    S = res.json.find((s) => s.capacity > 0 && s.remaining === s.capacity) || null;
+  }
+  assert.ok(S, 'no empty hazardous slot on days 6..11');
+  await call('GET /api/slots/available', { token: a.token, query: { date: dateIn(6), category: 'hazardous', include_full: 'maybe' }, expect: 422 });
+  const slot = { slot_start: S.start, slot_end: S.end };
+  const mk = async (who) => (await call('POST /api/requests', { token: who.token, json: requestBody({ category: 'hazardous' }), expect: 201 })).json;
+  const holders = [];
+  for (let i = 0; i < S.capacity; i++) {
+    const r = await mk(a);
+    await call('POST /api/requests/{id}/confirm-slot', { token: a.token, params: { id: r.id }, json: slot, expect: 200 });
+    holders.push(r);
+  }
+  const [r1, r2, r3] = [await mk(b), await mk(b), await mk(b)];
+  const joined = await call('POST /api/requests/{id}/waitlist', { token: b.token, params: { id: r1.id }, json: slot, expect: 201 });
+  assert.equal(joined.json.position, 1);
+  await call('POST /api/requests/{id}/waitlist', { token: b.token, params: { id: r1.id }, json: slot, expect: 409 });
+  await call('POST /api/requests/{id}/waitlist', { token: b.token, params: { id: r1.id }, json: { slot_start: S.start }, expect: 422, specRejects: true });
+  await call('POST /api/requests/{id}/waitlist', { token: a.token, params: { id: r1.id }, json: slot, expect: 404 });
+  await call('POST /api/requests/{id}/waitlist', { token: b.token, params: { id: r2.id }, json: slot, expect: 201 });
+  await call('POST /api/requests/{id}/waitlist', { token: b.token, params: { id: r3.id }, json: slot, expect: 201 });
+  const left = await call('DELETE /api/requests/{id}/waitlist', { token: b.token, params: { id: r3.id }, json: slot, expect: 200 });
+  assert.deepEqual(left.json.waitlist, { entries: [], offer: null });
+  await call('DELETE /api/requests/{id}/waitlist', { token: b.token, params: { id: r3.id }, json: slot, expect: 404 });
+  await call('DELETE /api/requests/{id}/waitlist', { token: b.token, params: { id: r3.id }, json: {}, expect: 422, specRejects: true });
+  await call('POST /api/requests/{id}/accept-offer', { token: b.token, params: { id: r1.id }, expect: 409 });
+  await call('POST /api/requests/{id}/decline-offer', { token: b.token, params: { id: r1.id }, expect: 409 });
+  await call('POST /api/requests/{id}/decline-offer', { token: a.token, params: { id: r1.id }, expect: 404 });
+  // a seat frees: r1 is offered it, declines; r2 accepts
+  await call('POST /api/requests/{id}/cancel', { token: a.token, params: { id: holders[0].id }, expect: 200 });
+  const d1 = await call('GET /api/requests/{id}', { token: b.token, params: { id: r1.id }, expect: 200 });
+  assert.ok(d1.json.waitlist.offer, 'r1 has the offer');
+  await call('POST /api/requests/{id}/decline-offer', { token: b.token, params: { id: r1.id }, expect: 200 });
+  const acc = await call('POST /api/requests/{id}/accept-offer', { token: b.token, params: { id: r2.id }, expect: 200 });
+  assert.equal(acc.json.status, 'scheduled');
+  assert.equal(Date.parse(acc.json.change_deadline), Date.parse(S.start) - 24 * 3600000);
+  await call('POST /api/requests/{id}/accept-offer', { token: a.token, params: { id: ZERO_ID }, expect: 404 });
+  for (const [who, r] of [[a, holders[1]], [b, r2]]) {
+    if (r) await call('POST /api/requests/{id}/cancel', { token: who.token, params: { id: r.id }, expect: 200 });
+  }
+});
+
 test('(c) staff: list, detail, notes, transitions to completed; rewards', async () => {
   const { staff, a } = ctx;
   const r = ctx.request;

@@ -38,10 +38,10 @@ static json_object *data(void)
 static void every_event_renders(void **state)
 {
 	(void)state;
-	const char *events[] = {"submitted", "scheduled",    "rescheduled", "cancelled",
-				"enroute",   "onsite",	     "collecting",  "collected",
-				"handover",  "verification", "failed",	    "completed",
-				"reminder"};
+	const char *events[] = {"submitted", "scheduled",     "rescheduled", "cancelled",
+				"enroute",   "onsite",	      "collecting",  "collected",
+				"handover",  "verification",  "failed",	     "completed",
+				"reminder",  "waitlist_offer"};
 	json_object *d = data();
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
 		struct notify_message m;
@@ -88,6 +88,37 @@ static void slot_in_service_zone(void **state)
 	    strstr(m.text, "Reminder: your e-waste pickup is scheduled for Fri 27 Nov"));
 	assert_non_null(strstr(m.sms, "SWMRA: Reminder"));
 	assert_non_null(strstr(m.sms, "11:00 IST. Please have the waste ready."));
+	notify_message_free(&m);
+	json_object_put(d);
+}
+
+/* The reminder states the change deadline (open or passed); the waitlist offer states the
+ * slot and until when the seat is held. */
+static void deadline_and_offer_expiry(void **state)
+{
+	(void)state;
+	json_object *d = data();
+	json_object_object_add(d, "change_deadline",
+			       json_object_new_string("2099-11-26T03:30:00Z"));
+	struct notify_message m;
+	assert_true(notify_render("reminder", d, &m));
+	assert_non_null(
+	    strstr(m.text, "You can change or cancel it until Thu 26 Nov 2099, 09:00 IST."));
+	assert_non_null(strstr(m.email_text, "You can change or cancel it until"));
+	notify_message_free(&m);
+	json_object_object_add(d, "change_deadline",
+			       json_object_new_string("2026-11-26T03:30:00Z"));
+	assert_true(notify_render("reminder", d, &m));
+	assert_non_null(
+	    strstr(m.text, "Changes and cancellation closed at Thu 26 Nov 2026, 09:00 IST."));
+	notify_message_free(&m);
+	json_object_object_add(d, "expires_at", json_object_new_string("2026-11-25T04:00:00Z"));
+	assert_true(notify_render("waitlist_offer", d, &m));
+	assert_string_equal(m.title, "A seat is free for your pickup");
+	assert_non_null(strstr(m.text, "A seat freed up in Fri 27 Nov 2026, 09:00"));
+	assert_non_null(strstr(m.text, "held for you until Wed 25 Nov 2026, 09:30 IST"));
+	assert_true(notify_event_wants_email("waitlist_offer"));
+	assert_false(notify_event_wants_sms("waitlist_offer"));
 	notify_message_free(&m);
 	json_object_put(d);
 }
@@ -331,6 +362,7 @@ int main(void)
 	    cmocka_unit_test(every_event_in_every_language),
 	    cmocka_unit_test(hindi_and_kannada_texts),
 	    cmocka_unit_test(slot_in_service_zone),
+	    cmocka_unit_test(deadline_and_offer_expiry),
 	    cmocka_unit_test(zone_abbreviation_follows_dst),
 	    cmocka_unit_test(greets_by_name),
 	    cmocka_unit_test(completed_has_points),

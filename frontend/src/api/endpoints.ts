@@ -75,11 +75,22 @@ export const requestsApi = {
   /** The resident's dispute of a collected pickup, within 48 h (→ failed; points reversed). */
   notCollected: (id: string, reason: string) =>
     http.post<PickupRequest>(`/requests/${enc(id)}/not-collected`, { reason } satisfies BodyOf<'requestsNotCollected'>),
+  /** Join the waitlist of a full slot: 201 {position}; 409 when it has room (book it instead). */
+  joinWaitlist: (id: string, slot_start: string, slot_end: string) =>
+    http.post<AnswerOf<'waitlistJoin', 201>>(`/requests/${enc(id)}/waitlist`, { slot_start, slot_end } satisfies BodyOf<'waitlistJoin'>),
+  leaveWaitlist: (id: string, slot_start: string, slot_end: string) =>
+    api<PickupRequest>('DELETE', `/requests/${enc(id)}/waitlist`, { body: { slot_start, slot_end } satisfies BodyOf<'waitlistLeave'> }),
+  /** Take the seat a waitlist offer holds (a reschedule when the request has a slot). */
+  acceptOffer: (id: string) => http.post<PickupRequest>(`/requests/${enc(id)}/accept-offer`),
+  declineOffer: (id: string) => http.post<PickupRequest>(`/requests/${enc(id)}/decline-offer`),
 };
 
 export const slotsApi = {
   available: (date: string, category: string, signal?: AbortSignal) =>
     http.get<AvailableSlot[]>('/slots/available', { date, category } satisfies QueryOf<'slotsAvailable'>, signal),
+  /** The same with the full slots too (remaining 0), whose waitlist may be joined. */
+  availableWithFull: (date: string, category: string, signal?: AbortSignal) =>
+    http.get<AvailableSlot[]>('/slots/available', { date, category, include_full: 'true' } satisfies QueryOf<'slotsAvailable'>, signal),
 };
 
 export const notificationsApi = {

@@ -607,6 +607,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/requests/{id}/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ObjectId hex; for residents someone else's, unknown or malformed ids are all 404 `Request not found` */
+                id: components["parameters"]["requestId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join the waitlist of a full slot
+         * @description Role: citizen (only the caller's own request, in submitted, pending_review or
+         *     scheduled). The slot must be one the resident could book (on the grid, not closed,
+         *     beyond SLOT_LEAD_HOURS, inside SLOT_BOOKING_WINDOW_DAYS) and have no free seat. A
+         *     request waits on at most 3 slots, once each. When a seat of the slot frees (a cancel,
+         *     a reschedule, a failure, capacity raised), the first request in line gets an offer:
+         *     the seat is held for it WAITLIST_HOLD_MIN minutes (the hold counts against capacity)
+         *     and the resident is told (notification event `waitlist_offer`: in-app, live, email,
+         *     push). No offer is made once the slot is inside SLOT_LEAD_HOURS.
+         */
+        post: operations["waitlistJoin"];
+        /**
+         * Leave the waitlist of a slot
+         * @description Role: citizen (only the caller's own request). An offer held on that slot is given back and passes to the next in line.
+         */
+        delete: operations["waitlistLeave"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/requests/{id}/accept-offer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ObjectId hex; for residents someone else's, unknown or malformed ids are all 404 `Request not found` */
+                id: components["parameters"]["requestId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take the seat a waitlist offer holds
+         * @description Role: citizen (only the caller's own request). Books the held seat: submitted or
+         *     pending_review → scheduled, or a reschedule of a scheduled request (its old seat is
+         *     freed and offered in turn; the change deadline of the old slot applies). The offer
+         *     and its expiry (swmra-job-waitlist) have one outcome: the loser gets 409.
+         */
+        post: operations["waitlistAcceptOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/requests/{id}/decline-offer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ObjectId hex; for residents someone else's, unknown or malformed ids are all 404 `Request not found` */
+                id: components["parameters"]["requestId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a waitlist offer (the seat passes to the next in line)
+         * @description Role: citizen (only the caller's own request). The request leaves that slot's line.
+         */
+        post: operations["waitlistDeclineOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff/requests": {
         parameters: {
             query?: never;
@@ -2099,6 +2182,11 @@ export interface components {
             weight_kg: number | null;
             /** @description the crew's photos of the collection, as signed links */
             proof_photos: string[];
+            /**
+             * Format: date-time
+             * @description until when the resident may cancel or reschedule: the assigned slot's start less CANCEL_MIN_HOURS, for a request in draft, submitted, pending_review or scheduled with a slot; null otherwise
+             */
+            change_deadline: string | null;
         };
         ReportSummary: {
             /** Format: date */
@@ -2135,7 +2223,46 @@ export interface components {
             };
             kg_total: number;
         };
-        PickupRequest: components["schemas"]["RequestFields"];
+        PickupRequest: components["schemas"]["RequestFields"] & {
+            waitlist?: components["schemas"]["RequestWaitlist"];
+        };
+        WaitlistSlot: {
+            /** Format: date-time */
+            slot_start: string;
+            /**
+             * Format: date-time
+             * @description after slot_start
+             */
+            slot_end: string;
+        };
+        /** @description The request's places in waitlists (waiting or offered) and its active offer; on the detail (GET /api/requests/{id}) and the answers of the waitlist routes */
+        RequestWaitlist: {
+            entries: {
+                id: components["schemas"]["ObjectId"];
+                /** Format: date-time */
+                slot_start: string;
+                /** Format: date-time */
+                slot_end: string;
+                /** @enum {string} */
+                status: "waiting" | "offered";
+                /** @description place in line while waiting */
+                position: number | null;
+                /** Format: date-time */
+                offer_expires_at: string | null;
+            }[];
+            offer: {
+                entry_id: components["schemas"]["ObjectId"];
+                /** Format: date-time */
+                slot_start: string;
+                /** Format: date-time */
+                slot_end: string;
+                /**
+                 * Format: date-time
+                 * @description the seat is held until then (WAITLIST_HOLD_MIN after the offer)
+                 */
+                expires_at: string;
+            } | null;
+        };
         /** @description The resident who made the request; null when that account no longer exists */
         RequestOwner: {
             id: components["schemas"]["ObjectId"];
@@ -2194,6 +2321,7 @@ export interface components {
              * @example failed
              * @example reminder
              * @example disputed
+             * @example waitlist_offer
              */
             event: string;
             title: string;
@@ -2207,6 +2335,16 @@ export interface components {
                 slot_end?: string;
                 reason?: string;
                 points?: number;
+                /**
+                 * Format: date-time
+                 * @description waitlist_offer: the seat is held until then
+                 */
+                expires_at?: string;
+                /**
+                 * Format: date-time
+                 * @description reminder: until when the pickup may be changed or cancelled
+                 */
+                change_deadline?: string;
             };
             /** @enum {string} */
             status: "sent" | "queued" | "failed";
@@ -3369,6 +3507,182 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    waitlistJoin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ObjectId hex; for residents someone else's, unknown or malformed ids are all 404 `Request not found` */
+                id: components["parameters"]["requestId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitlistSlot"];
+            };
+        };
+        responses: {
+            /** @description In line */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description place in the slot's line (1 = next) */
+                        position: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["RequestNotFound"];
+            /** @description `Slot has free seats: book it instead`, `Slot not available`, `Already on the waitlist of this slot`, `A request can wait on at most 3 slots`, `The request is booked in this slot`, `The request cannot book a slot in its status` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    waitlistLeave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ObjectId hex; for residents someone else's, unknown or malformed ids are all 404 `Request not found` */
+                id: components["parameters"]["requestId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitlistSlot"];
+            };
+        };
+        responses: {
+            /** @description The request with its waitlist */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickupRequest"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `Request not found`, `Not on the waitlist of this slot` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `The request was changed meanwhile, reload and try again` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    waitlistAcceptOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ObjectId hex; for residents someone else's, unknown or malformed ids are all 404 `Request not found` */
+                id: components["parameters"]["requestId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request, booked into the offered slot, with its waitlist */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickupRequest"];
+                };
+            };
+            /** @description `Too late to reschedule (<24h)` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["RequestNotFound"];
+            /** @description `No offer to answer`, `The offer has expired or was answered`, `The request cannot book a slot in its status` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    waitlistDeclineOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ObjectId hex; for residents someone else's, unknown or malformed ids are all 404 `Request not found` */
+                id: components["parameters"]["requestId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request with its waitlist */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickupRequest"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["RequestNotFound"];
+            /** @description `No offer to answer`, `The offer has expired or was answered` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
     staffRequestsList: {
         parameters: {
             query?: {
@@ -3953,6 +4267,8 @@ export interface operations {
                 /** @description Local date in SERVICE_TZ */
                 date: string;
                 category: components["schemas"]["Category"];
+                /** @description true: full slots too (remaining 0), whose waitlist the resident may join */
+                include_full?: "true" | "false";
             };
             header?: never;
             path?: never;

@@ -69,6 +69,8 @@ export type RequestEvent = Schemas['RequestEvent'];
 
 /** A request as its resident sees it. */
 export type PickupRequest = Schemas['PickupRequest'];
+/** A request's places in waitlists and its active offer (detail and waitlist answers). */
+export type RequestWaitlist = Schemas['RequestWaitlist'];
 /** A request on the staff board (with the resident who made it). */
 export type StaffRequestItem = Schemas['StaffRequestItem'];
 /** A request as staff open it: the resident and the transitions the caller may make. */

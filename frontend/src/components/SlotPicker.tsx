@@ -10,7 +10,8 @@ export const BOOKING_WINDOW_DAYS = 60;
 
 /**
  * Date input + live list of free slots for that date (GET /slots/available), as a radio group
- * showing the seats left. Times are shown in the service time zone.
+ * showing the seats left. Times are shown in the service time zone. With `onJoinWaitlist`
+ * the full slots are listed too, each with a "Join the waitlist" button instead of a radio.
  */
 export function SlotPicker({
   category,
@@ -20,6 +21,7 @@ export function SlotPicker({
   onDateChange,
   error,
   excludeStart,
+  onJoinWaitlist,
 }: {
   category: string;
   value: SlotRange | null;
@@ -29,7 +31,11 @@ export function SlotPicker({
   error?: string;
   /** A slot start not to offer (the one already booked). */
   excludeStart?: string;
+  /** Offer full slots' waitlists (the request's detail page). */
+  onJoinWaitlist?: (slot: AvailableSlot) => Promise<void>;
 }) {
+  const [joining, setJoining] = useState<string | null>(null);
+  const withFull = !!onJoinWaitlist;
   const id = useId();
   const [slots, setSlots] = useState<AvailableSlot[] | null>(null);
   const [loading, setLoading] = useState(false);
@@ -51,8 +57,7 @@ export function SlotPicker({
     const ctrl = new AbortController();
     setLoading(true);
     setLoadError(null);
-    slotsApi
-      .available(date, category, ctrl.signal)
+    (withFull ? slotsApi.availableWithFull : slotsApi.available)(date, category, ctrl.signal)
       .then((list) => {
         setSlots(Array.isArray(list) ? list : []);
       })
@@ -65,9 +70,20 @@ export function SlotPicker({
         if (!ctrl.signal.aborted) setLoading(false);
       });
     return () => ctrl.abort();
-  }, [date, category, reload, dateInvalid]);
+  }, [date, category, reload, dateInvalid, withFull]);
 
-  const shown = dateInvalid ? [] : (slots ?? []).filter((s) => s.start !== excludeStart);
+  const listed = dateInvalid ? [] : (slots ?? []).filter((s) => s.start !== excludeStart);
+  const shown = listed.filter((s) => s.remaining > 0);
+  const full = listed.filter((s) => s.remaining <= 0);
+  const join = async (s: AvailableSlot) => {
+    if (!onJoinWaitlist) return;
+    setJoining(s.start);
+    try {
+      await onJoinWaitlist(s);
+    } finally {
+      setJoining(null);
+    }
+  };
 
   return (
     <div>
@@ -120,7 +136,7 @@ export function SlotPicker({
             </button>
           </Alert>
         )}
-        {!loading && !loadError && slots && shown.length === 0 && !dateInvalid && (
+        {!loading && !loadError && slots && shown.length === 0 && full.length === 0 && !dateInvalid && (
           <p className="rounded-lg bg-gray-100 p-3 text-sm text-gray-900">{t('slots.none', { date: formatDate(`${date}T12:00:00Z`) })}</p>
         )}
         {!loading && !loadError && shown.length > 0 && (
@@ -156,6 +172,23 @@ export function SlotPicker({
               })}
             </div>
           </fieldset>
+        )}
+        {!loading && !loadError && full.length > 0 && (
+          <ul className="mt-3 grid grid-cols-1 gap-2 sm:grid-cols-2" data-testid="full-slots">
+            {full.map((s) => (
+              <li key={s.start} className="flex items-center justify-between gap-2 rounded-lg border border-gray-300 bg-gray-50 p-3">
+                <span>
+                  <span className="block font-semibold text-gray-900">
+                    {formatTime(s.start)}–{formatTime(s.end)}
+                  </span>
+                  <span className="block text-sm text-gray-800">{t('waitlist.full')}</span>
+                </span>
+                <Button variant="secondary" onClick={() => void join(s)} loading={joining === s.start} disabled={joining !== null}>
+                  {t('waitlist.join')}
+                </Button>
+              </li>
+            ))}
+          </ul>
         )}
       </div>
       {error && (

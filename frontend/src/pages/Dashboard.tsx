@@ -12,6 +12,8 @@ import { RequestCard, categoryLabel } from '../components/RequestCard';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatSlot, relativeTime, tzLabel } from '../lib/time';
 import { useLiveNotifications } from '../lib/hooks';
+import { useNow } from '../lib/deadline';
+import { ChangeDeadline } from '../components/ChangeDeadline';
 import { t } from '../i18n';
 
 /** The soonest future assigned slot among scheduled requests. */
@@ -28,6 +30,7 @@ export default function Dashboard() {
   const user = useStore(authStore, (s) => s.user);
   const summary = useStore(rewardsStore, (s) => s.summary);
   const notifications = useStore(notificationStore, (s) => s.items);
+  const now = useNow();
   const [recent, setRecent] = useState<PickupRequest[] | null>(null);
   const [next, setNext] = useState<PickupRequest | null>(null);
   const [total, setTotal] = useState(0);
@@ -97,6 +100,7 @@ export default function Dashboard() {
                 {formatSlot(next.assigned_slot)}
               </p>
               <p className="text-xs text-gray-700">{t('slots.tzShort', { tz: tzLabel() })}</p>
+              <ChangeDeadline req={next} now={now} className="mt-2" />
               <p className="mt-2 text-gray-900">{next.description}</p>
               <p className="text-sm text-gray-800">
                 {next.address.line1}, {next.address.city}

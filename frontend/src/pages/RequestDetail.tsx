@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { requestsApi } from '../api/endpoints';
 import { ApiError, errorMessage } from '../api/client';
-import type { PickupRequest, SlotRange, Status } from '../api/types';
+import type { AvailableSlot, PickupRequest, SlotRange, Status } from '../api/types';
 import { useStore } from '../lib/store';
 import { authStore } from '../stores/auth';
 import { Alert, Button, ButtonLink, Card, Loading, PageHeader } from '../components/ui';
@@ -14,15 +14,18 @@ import { categoryLabel } from '../components/RequestCard';
 import { CANCEL_CUTOFF_HOURS, CITIZEN_CANCELLABLE, CITIZEN_SLOT_CHANGEABLE, draftSlot, noSlotText } from '../lib/status';
 import { addDays, dateInTz, formatDateTime, formatSlot, hoursUntil, todayInTz, tzLabel } from '../lib/time';
 import { useLiveNotifications } from '../lib/hooks';
+import { changeDeadline, formatWeekdayTime, useNow } from '../lib/deadline';
+import { ChangeDeadline } from '../components/ChangeDeadline';
+import { OfferCard, WaitlistCard } from '../components/Waitlist';
 import { t } from '../i18n';
 
-/** Whether the 24 h rule still allows cancelling / moving a request's slot. */
-export function cancelWindow(req: Pick<PickupRequest, 'status' | 'assigned_slot'>, now = Date.now()) {
+/** Whether the change deadline (`change_deadline`, the 24 h rule) still allows cancelling / moving a request's slot. */
+export function cancelWindow(req: Pick<PickupRequest, 'status' | 'assigned_slot'> & { change_deadline?: string | null }, now = Date.now()) {
   const statusOk = CITIZEN_CANCELLABLE.includes(req.status);
-  if (!req.assigned_slot) return { statusOk, timeOk: true, hoursLeft: null as number | null, deadline: null as string | null };
-  const hoursLeft = hoursUntil(req.assigned_slot.start, now);
-  const deadline = new Date(new Date(req.assigned_slot.start).getTime() - CANCEL_CUTOFF_HOURS * 3_600_000).toISOString();
-  return { statusOk, timeOk: hoursLeft >= CANCEL_CUTOFF_HOURS, hoursLeft, deadline };
+  const deadline = changeDeadline(req);
+  if (!deadline) return { statusOk, timeOk: true, hoursLeft: null as number | null, deadline: null as string | null };
+  const hoursLeft = req.assigned_slot ? hoursUntil(req.assigned_slot.start, now) : null;
+  return { statusOk, timeOk: new Date(deadline).getTime() >= now, hoursLeft, deadline };
 }
 
 export default function RequestDetail() {
@@ -42,6 +45,7 @@ export default function RequestDetail() {
   const root = useRef<HTMLDivElement>(null);
   const navigate = useNavigate();
   const hasNavState = location.state != null;
+  const now = useNow();
 
   // The wizard's one-time messages live in the history entry, which survives a reload: take
   // them into component state and clear the entry, so a reload does not say "Thank you!" again.
@@ -139,6 +143,7 @@ export default function RequestDetail() {
                 ) : (
                   noSlotText(req.status)
                 )}
+                <ChangeDeadline req={req} now={now} className="mt-1" />
               </Item>
               <Item label={t('field.category')}>{categoryLabel(req.category)}</Item>
               <Item label={t('field.quantity')}>{req.quantity}</Item>
@@ -207,18 +212,40 @@ export default function RequestDetail() {
             />
           ) : (
             <>
+              <OfferCard
+                req={req}
+                now={now}
+                onAnswered={(r, msg) => {
+                  setReq(r);
+                  setNotice(msg);
+                }}
+                onStale={() => void load()}
+              />
+              <WaitlistCard
+                req={req}
+                onLeft={(r, msg) => {
+                  setReq(r);
+                  setNotice(msg);
+                }}
+              />
               <SlotCard
                 key={submitted ? 'after-submit' : 'slot'}
                 req={req}
                 suggest={submitted?.suggest ?? null}
                 autoFocus={!!submitted}
+                now={now}
                 onChanged={(r, msg) => {
                   setReq(r);
                   setNotice(msg);
                 }}
+                onWaitlisted={(msg) => {
+                  setNotice(msg);
+                  void load();
+                }}
               />
               <CancelCard
                 req={req}
+                now={now}
                 onCancelled={(r) => {
                   setReq(r);
                   setNotice(t('cancel.done'));
@@ -250,12 +277,17 @@ function Item({ label, children, wide }: { label: string; children: React.ReactN
 
 function SlotCard({
   req,
+  now,
   onChanged,
+  onWaitlisted,
   suggest = null,
   autoFocus = false,
 }: {
   req: PickupRequest;
+  now: number;
   onChanged: (r: PickupRequest, msg: string) => void;
+  /** Joined the waitlist of a full slot (the message says where in line). */
+  onWaitlisted: (msg: string) => void;
   /** A slot to offer preselected (the one a just-submitted draft preferred): the picker starts open. */
   suggest?: SlotRange | null;
   /** Move focus here when shown (right after a draft was submitted, whose buttons are gone). */
@@ -288,7 +320,7 @@ function SlotCard({
   }, [open, req.status]);
 
   if (!CITIZEN_SLOT_CHANGEABLE.includes(req.status)) return null;
-  const w = cancelWindow(req);
+  const w = cancelWindow(req, now);
   const rescheduling = !!req.assigned_slot;
   const blocked = rescheduling && !w.timeOk;
 
@@ -317,13 +349,26 @@ function SlotCard({
     }
   };
 
+  const joinWaitlist = async (s: AvailableSlot) => {
+    setError(null);
+    try {
+      const res = await requestsApi.joinWaitlist(req.id, s.start, s.end);
+      onWaitlisted(t('waitlist.joined', { position: res.position, slot: formatSlot(s) }));
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+
   return (
     <Card title={rescheduling ? t('reschedule.title') : t('reschedule.chooseTitle')}>
       <p className="text-sm text-gray-800">
         {rescheduling ? t('reschedule.rule', { hours: CANCEL_CUTOFF_HOURS }) : t('reschedule.chooseIntro')}
       </p>
       {blocked ? (
-        <p className="mt-2 text-sm font-medium text-amber-900">{t('reschedule.tooLate', { hours: CANCEL_CUTOFF_HOURS })}</p>
+        <div className="mt-2 text-sm font-medium text-amber-900" data-testid="reschedule-blocked">
+          <p>{t('reschedule.tooLate', { hours: CANCEL_CUTOFF_HOURS })}</p>
+          {w.deadline && <p>{t('deadline.reason', { when: formatWeekdayTime(w.deadline) })}</p>}
+        </div>
       ) : !open ? (
         <Button ref={openBtn} variant="secondary" className="mt-3" onClick={() => setOpen(true)} aria-expanded={false}>
           {rescheduling ? t('reschedule.open') : t('reschedule.chooseOpen')}
@@ -337,6 +382,7 @@ function SlotCard({
             date={date}
             onDateChange={setDate}
             excludeStart={req.assigned_slot?.start}
+            onJoinWaitlist={joinWaitlist}
           />
           {error && <Alert tone="error">{error}</Alert>}
           <div className="flex flex-wrap gap-2">
@@ -408,7 +454,7 @@ function DisputeCard({ req, onDisputed }: { req: PickupRequest; onDisputed: (r: 
   );
 }
 
-function CancelCard({ req, onCancelled }: { req: PickupRequest; onCancelled: (r: PickupRequest) => void }) {
+function CancelCard({ req, now, onCancelled }: { req: PickupRequest; now: number; onCancelled: (r: PickupRequest) => void }) {
   const [confirming, setConfirming] = useState(false);
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
@@ -420,7 +466,7 @@ function CancelCard({ req, onCancelled }: { req: PickupRequest; onCancelled: (r:
   }, [confirming]);
 
   if (!CITIZEN_CANCELLABLE.includes(req.status)) return null;
-  const w = cancelWindow(req);
+  const w = cancelWindow(req, now);
 
   const doCancel = async () => {
     if (reason.length > 500) {

@@ -69,6 +69,13 @@ export function makeRequest(over: Partial<PickupRequest> = {}): PickupRequest {
     weight_kg: null,
     proof_photos: [],
     ...over,
+    // as the server derives it: the slot start less the 24 h rule, while the resident may change it
+    change_deadline:
+      over.change_deadline !== undefined
+        ? over.change_deadline
+        : over.assigned_slot && ['draft', 'submitted', 'pending_review', 'scheduled'].includes(over.status ?? 'submitted')
+          ? new Date(new Date(over.assigned_slot.start).getTime() - 24 * HOUR).toISOString()
+          : null,
   };
 }
 

@@ -1,0 +1,95 @@
+/* The waitlist of full slots. A resident whose slot is full joins its line with a
+ * request; when a seat frees (a cancel, a reschedule, a failure, capacity raised), the
+ * first request waiting gets an offer: the seat is held for it (slots_hold: a seat claim
+ * like any booking, so holds count against capacity and capacity holds however many
+ * processes race) for WAITLIST_HOLD_MIN minutes and the resident is told (notification
+ * event `waitlist_offer`: in-app, live, email, push). Accepting books the request into
+ * the held seat (a reschedule when it held another slot, whose seat goes back and is
+ * offered in turn); an offer that lapses or is declined gives the seat back and passes it
+ * to the next in line. No offer is made inside the lead time (SLOT_LEAD_HOURS).
+ *
+ * Each entry is an aggregate of the change log (domain/changelog.h): documents in
+ * `waitlist_entries` {_id, request_id, user_id, category, cls, start, end, status
+ * (waiting|offered|accepted|declined|expired|left), joined_at, offer {version, until}|null,
+ * version, timeline, created_at, updated_at}, events in `waitlist_events`. Every change of
+ * an entry (JOINED, OFFERED, ACCEPTED, DECLINED, EXPIRED, LEFT, VOID) claims its next
+ * version, so an accept racing the expiry of the same offer has exactly one outcome, and
+ * what a change owes (the notification, giving back the hold, offering the seat on,
+ * booking the request) is an effect of its event, applied once (the outbox).
+ *
+ * Places. A request waits on at most WAITLIST_MAX_PER_REQUEST slots and once per slot:
+ * joining claims one of the request's places "<request hex>:<0..2>" in `waitlist_places`
+ * (unique {request_id, start} too); an entry leaving the line gives its place back.
+ *
+ * The cron job swmra-job-waitlist (waitlist_sweep) expires lapsed offers, frees holds
+ * whose offer was never written, offers seats the API could not (capacity raised, a
+ * failure) and applies effects left pending. */
+#ifndef SWMRA_WAITLIST_H
+#define SWMRA_WAITLIST_H
+
+#include <json-c/json.h>
+#include <mongoc/mongoc.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define WAITLIST_MAX_PER_REQUEST 3
+
+enum wl_result {
+	WL_OK = 0,
+	WL_NOT_FOUND,	  /* no such request (or not the owner's), or no entry for the slot */
+	WL_INVALID,	  /* the request is in a status that books no slot */
+	WL_NOT_AVAILABLE, /* the slot is not one the resident could book (grid, lead, window) */
+	WL_HAS_ROOM,	  /* the slot has a free seat: book it instead */
+	WL_BOOKED_THERE,  /* the request holds this slot already */
+	WL_ALREADY,	  /* the request waits on this slot already */
+	WL_LIMIT,	  /* the request waits on WAITLIST_MAX_PER_REQUEST slots already */
+	WL_NO_OFFER,	  /* accept/decline: the request has no offer */
+	WL_OFFER_GONE,	  /* the offer lapsed or was answered meanwhile */
+	WL_TOO_LATE,	  /* accepting would move a booking inside CANCEL_MIN_HOURS */
+	WL_CONFLICT,	  /* the entry changed meanwhile */
+	WL_DB_ERROR	  /* err set */
+};
+
+/* Puts request `request_id` of `owner` in the line of [start, end): *position is its
+ * place in that line (1 = next). */
+enum wl_result waitlist_join(const bson_oid_t *request_id, const bson_oid_t *owner, int64_t start,
+			     int64_t end, long *position, bson_error_t *err);
+/* Takes the request out of the line of the slot starting at `start` (an offer it holds
+ * there is given back and passed on). */
+enum wl_result waitlist_leave(const bson_oid_t *request_id, const bson_oid_t *owner, int64_t start,
+			      bson_error_t *err);
+/* Accepts the request's offer: the entry's ACCEPTED change owes the booking (a
+ * reschedule when the request holds another slot), applied before this returns. */
+enum wl_result waitlist_accept(const bson_oid_t *request_id, const bson_oid_t *owner,
+			       bson_error_t *err);
+/* Declines the request's offer: its seat goes to the next in line. */
+enum wl_result waitlist_decline(const bson_oid_t *request_id, const bson_oid_t *owner,
+				bson_error_t *err);
+
+/* Offers the free seats of the slot starting at `start` to its line, first come first
+ * served, until the slot is full (per capacity class). Idempotent: a seat is offered
+ * only while it is free, so any process may call it any time (every seat release does).
+ * Returns the offers made, -1 on a database error (logged). */
+long waitlist_fill_slot(int64_t start, int64_t end);
+/* waitlist_fill_slot for every future slot someone waits on (capacity raised by an
+ * override or the template, missed fills). Returns the offers made or -1 (err set). */
+long waitlist_fill_due(int64_t now_ms, bson_error_t *err);
+
+/* The request's place in lines (new object, caller owns): {entries: [{id, slot_start,
+ * slot_end, status, position|null, offer_expires_at|null}], offer: {entry_id, slot_start,
+ * slot_end, expires_at}|null}, of the entries waiting or offered. NULL on a database
+ * error. */
+json_object *waitlist_of_request(const bson_oid_t *request_id, bson_error_t *err);
+
+struct wl_sweep {
+	long expired;	   /* offers lapsed and passed on */
+	long orphan_holds; /* holds given back whose offer was never written */
+	long offers;	   /* offers made by the fill of every line */
+	long settled;	   /* entry changes whose pending effects were applied */
+	long failures;
+};
+/* The cron job's pass (swmra-job-waitlist). grace_ms: how old a hold without its offer or
+ * a pending change must be before the job acts on it. false when a list failed. */
+bool waitlist_sweep(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, bson_error_t *err);
+
+#endif
