@@ -46,7 +46,8 @@ int main(int argc, char **argv)
 	static const struct job_spec spec = {
 	    .name = "purge-tokens",
 	    .description = "Deletes expired token revocations, login failures older than a day and "
-			   "expired live tickets, old API-key rate claims, refresh sessions and password reset links.",
+			   "expired live tickets, old API-key rate claims, refresh sessions and "
+			   "password reset links.",
 	    .window_seconds = 3600,
 	    .run = run,
 	};

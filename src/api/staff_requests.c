@@ -303,7 +303,9 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	json_object *body = http_json_body(req, res, &st);
 	if (!body)
 		return st;
-	static const char *const keys[] = {"to", "note", "reason", "slot_start", "slot_end", "weight_kg", "proof_photos", "expect_version", NULL};
+	static const char *const keys[] = {"to",	   "note",	     "reason",
+					   "slot_start",   "slot_end",	     "weight_kg",
+					   "proof_photos", "expect_version", NULL};
 	struct verrors e;
 	verr_init(&e);
 	v_no_extra(&e, body, "body", keys);

@@ -37,10 +37,10 @@ struct notify_phrases {
 	const char *deadline_open, *deadline_closed;
 	/* appended to "waitlist_offer": held until {expires} / no expiry known */
 	const char *offer_hold, *offer_no_expiry;
-	const char *hello_name, *hello;	       /* email greetings (no trailing comma) */
-	const char *view_request;	       /* link caption */
-	const char *footer_text;	       /* plain-text footer lines, CRLF-separated */
-	const char *footer_html;	       /* HTML footer paragraph, already escaped */
+	const char *hello_name, *hello; /* email greetings (no trailing comma) */
+	const char *view_request;	/* link caption */
+	const char *footer_text;	/* plain-text footer lines, CRLF-separated */
+	const char *footer_html;	/* HTML footer paragraph, already escaped */
 	/* Short weekday (Sunday first) and month names for slots; NULL: strftime's C names. */
 	const char *const *weekdays, *const *months;
 };

@@ -173,7 +173,7 @@ struct fill_vars {
 /* Appends `tpl` with every {slot} replaced by its value. */
 static void fill(struct strbuf *b, const char *tpl, const struct fill_vars *v)
 {
-	static const char *const names[] = {"what", "what_obl", "slot",	 "reason",
+	static const char *const names[] = {"what", "what_obl", "slot",	    "reason",
 					    "name", "cat",	"deadline", "expires"};
 	while (*tpl) {
 		const char *open = strchr(tpl, '{');

@@ -293,8 +293,10 @@ static void attach_photos(const bson_oid_t *owner, const struct req_fields *f, c
 /* The fields a change may set, i.e. the state of the request document that follows the
  * log (reward_points is the rewards module's, and the rest never changes). */
 static const char *const state_keys[] = {
-    "status", "assigned_slot", "updated_at", "category", "is_special", "description", "quantity", "photos", "address", "preferred_slots",
-    "timeline", "weight_kg", "proof_photos", "collected_at", "crew_id", NULL};
+    "status",	    "assigned_slot",   "updated_at", "category",
+    "is_special",   "description",     "quantity",   "photos",
+    "address",	    "preferred_slots", "timeline",   "weight_kg",
+    "proof_photos", "collected_at",    "crew_id",    NULL};
 /* The events shown as the request's timeline (EDIT, DELETE and VOID are not); ASSIGN
  * (a crew was given the pickup) is shown so staff and resident see who took it when. */
 static const char *const timeline_types[] = {"STATUS_CHANGE", "NOTE", "ASSIGN", NULL};

@@ -15,8 +15,8 @@
 #include "infra/runtime.h"
 #include "infra/timeutil.h"
 
-#define PROG	"test_datarights"
-#define RACERS	12
+#define PROG   "test_datarights"
+#define RACERS 12
 
 static int setup(void **state)
 {
@@ -85,8 +85,12 @@ static void erase_anonymises_and_frees_the_email(void **state)
 	struct req_fields f = {.category = "organic",
 			       .description = "behind the blue gate",
 			       .quantity = 1,
-			       .address = {.line1 = "42 Secret Lane", .line2 = "Flat 9", .city = "Pune",
-					   .pincode = "411038", .has_lat = true, .lat = 18.5}};
+			       .address = {.line1 = "42 Secret Lane",
+					   .line2 = "Flat 9",
+					   .city = "Pune",
+					   .pincode = "411038",
+					   .has_lat = true,
+					   .lat = 18.5}};
 	bson_error_t err;
 	assert_int_equal(requests_create(&uid, "citizen", &f, false, &rid, NULL, &err), REQ_OK);
 	char staff[25];
@@ -154,8 +158,8 @@ static void erase_anonymises_and_frees_the_email(void **state)
 	/* a new account with the same email starts fresh */
 	bson_oid_t again;
 	char hex2[25];
-	itu_make_user("Priya Again", "priya.private@example.com", "+91 90000 11111", "x",
-		      "citizen", &again, hex2);
+	itu_make_user("Priya Again", "priya.private@example.com", "+91 90000 11111", "x", "citizen",
+		      &again, hex2);
 	assert_string_not_equal(hex, hex2);
 }
 
