@@ -17,6 +17,8 @@ export interface QueuedChange {
   to: Status;
   /** The version of the stop the change was decided on. */
   expectVersion: number;
+  /** Proof of service: the weight a change to `collected` records (required there). */
+  weightKg?: number;
   queuedAt: string;
 }
 

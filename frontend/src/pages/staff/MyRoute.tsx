@@ -53,7 +53,11 @@ function withQueue(route: Route, queue: QueuedChange[]): Route {
 /** Sends one queued change; a network failure or an overloaded server is "offline" (try later). */
 async function send(c: QueuedChange): Promise<SendOutcome> {
   try {
-    await staffApi.transition(c.requestId, { to: c.to, ...(c.expectVersion > 0 ? { expect_version: c.expectVersion } : {}) });
+    await staffApi.transition(c.requestId, {
+      to: c.to,
+      ...(c.weightKg !== undefined ? { weight_kg: c.weightKg } : {}),
+      ...(c.expectVersion > 0 ? { expect_version: c.expectVersion } : {}),
+    });
     return { kind: 'sent' };
   } catch (err) {
     if (err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status >= 500)) return { kind: 'offline' };
@@ -127,22 +131,26 @@ export default function MyRoute() {
     return () => window.removeEventListener('online', onOnline);
   }, [sync]);
 
-  const queueChange = (stop: RouteStop, to: Status, n: number) => {
-    enqueue({ requestId: stop.id, from: stop.status, to, expectVersion: stop.version ?? 0 });
+  const queueChange = (stop: RouteStop, to: Status, n: number, weightKg?: number) => {
+    enqueue({ requestId: stop.id, from: stop.status, to, expectVersion: stop.version ?? 0, weightKg });
     setQueue(readQueue());
     setAnnounce(t('route.queued', { n, status: statusLabel(to) }));
   };
 
-  const move = async (stop: RouteStop, to: Status, n: number) => {
+  const move = async (stop: RouteStop, to: Status, n: number, weightKg?: number) => {
     // a change of a stop that still has queued ones waits behind them, in order
-    if (!navigator.onLine || queue.some((c) => c.requestId === stop.id)) return queueChange(stop, to, n);
+    if (!navigator.onLine || queue.some((c) => c.requestId === stop.id)) return queueChange(stop, to, n, weightKg);
     setBusy(stop.id);
     try {
-      await staffApi.transition(stop.id, { to, ...(stop.version ? { expect_version: stop.version } : {}) });
+      await staffApi.transition(stop.id, {
+        to,
+        ...(weightKg !== undefined ? { weight_kg: weightKg } : {}),
+        ...(stop.version ? { expect_version: stop.version } : {}),
+      });
       setAnnounce(t('route.moved', { n, status: statusLabel(to) }));
       await load();
     } catch (err) {
-      if (err instanceof ApiError && err.status === 0) queueChange(stop, to, n);
+      if (err instanceof ApiError && err.status === 0) queueChange(stop, to, n, weightKg);
       else {
         setConflicts((prev) => [
           ...prev,
@@ -224,7 +232,7 @@ export default function MyRoute() {
       {shown && (
         <ol className="space-y-4" aria-label={t('route.title')}>
           {shown.stops.map((s, i) => (
-            <StopCard key={s.id} stop={s} n={i + 1} waiting={waiting.has(s.id)} busy={busy === s.id} onMove={(to) => move(s, to, i + 1)} />
+            <StopCard key={s.id} stop={s} n={i + 1} waiting={waiting.has(s.id)} busy={busy === s.id} onMove={(to, kg) => move(s, to, i + 1, kg)} />
           ))}
         </ol>
       )}
@@ -243,9 +251,13 @@ function StopCard({
   n: number;
   waiting: boolean;
   busy: boolean;
-  onMove: (to: Status) => void;
+  onMove: (to: Status, weightKg?: number) => void;
 }) {
   const forward = stop.next.filter((s) => !DESTRUCTIVE.includes(s));
+  // proof of service: collecting needs the weight (more than 0, at most 1000 kg)
+  const [weight, setWeight] = useState('');
+  const kg = Number(weight);
+  const weightOk = weight.trim() !== '' && Number.isFinite(kg) && kg > 0 && kg <= 1000;
   return (
     <li className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-gray-200" data-testid="route-stop" data-stop-id={stop.id}>
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -309,8 +321,27 @@ function StopCard({
       )}
       {forward.length > 0 && (
         <div className="mt-3 grid gap-2">
+          {forward.includes('collected') && (
+            <TextField
+              label={t('staff.weight')}
+              hint={t('staff.weightHint')}
+              type="number"
+              inputMode="decimal"
+              min="0"
+              max="1000"
+              step="0.1"
+              value={weight}
+              onChange={(e) => setWeight(e.target.value)}
+            />
+          )}
           {forward.map((to) => (
-            <Button key={to} className="min-h-[56px] w-full text-lg" loading={busy} onClick={() => onMove(to)}>
+            <Button
+              key={to}
+              className="min-h-[56px] w-full text-lg"
+              loading={busy}
+              disabled={to === 'collected' && !weightOk}
+              onClick={() => onMove(to, to === 'collected' ? kg : undefined)}
+            >
               {t('route.moveTo', { status: statusLabel(to) })}
             </Button>
           ))}
