@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { PickupRequest } from '../api/types';
-import { LOCALE, t } from '../i18n';
+import { intlLocale, t } from '../i18n';
 import { CANCEL_CUTOFF_HOURS } from './status';
 import { SERVICE_TZ, relativeTime } from './time';
 
@@ -18,8 +18,10 @@ export function changeDeadline(req: Pick<PickupRequest, 'assigned_slot'> & { cha
 /** "Fri, 09:00" in the service time zone. */
 export function formatWeekdayTime(iso: string): string {
   const d = new Date(iso);
-  const day = new Intl.DateTimeFormat(LOCALE, { timeZone: SERVICE_TZ, weekday: 'short' }).format(d);
-  const time = new Intl.DateTimeFormat(LOCALE, { timeZone: SERVICE_TZ, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+  const day = new Intl.DateTimeFormat(intlLocale(), { timeZone: SERVICE_TZ, weekday: 'short' }).format(d);
+  const time = new Intl.DateTimeFormat(intlLocale(), { timeZone: SERVICE_TZ, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+    d,
+  );
   return `${day}, ${time}`;
 }
 
