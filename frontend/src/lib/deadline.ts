@@ -19,7 +19,9 @@ export function changeDeadline(req: Pick<PickupRequest, 'assigned_slot'> & { cha
 export function formatWeekdayTime(iso: string): string {
   const d = new Date(iso);
   const day = new Intl.DateTimeFormat(intlLocale(), { timeZone: SERVICE_TZ, weekday: 'short' }).format(d);
-  const time = new Intl.DateTimeFormat(intlLocale(), { timeZone: SERVICE_TZ, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+  const time = new Intl.DateTimeFormat(intlLocale(), { timeZone: SERVICE_TZ, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+    d,
+  );
   return `${day}, ${time}`;
 }
 
