@@ -232,7 +232,14 @@ export default function MyRoute() {
       {shown && (
         <ol className="space-y-4" aria-label={t('route.title')}>
           {shown.stops.map((s, i) => (
-            <StopCard key={s.id} stop={s} n={i + 1} waiting={waiting.has(s.id)} busy={busy === s.id} onMove={(to, kg) => move(s, to, i + 1, kg)} />
+            <StopCard
+              key={s.id}
+              stop={s}
+              n={i + 1}
+              waiting={waiting.has(s.id)}
+              busy={busy === s.id}
+              onMove={(to, kg) => move(s, to, i + 1, kg)}
+            />
           ))}
         </ol>
       )}
