@@ -16,7 +16,7 @@
 #include "domain/route_sheet.h"
 #include "domain/users.h"
 #include "infra/cleanup.h"
-#include "infra/csvout.h"
+#include "infra/csv.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"
 #include "infra/strbuf.h"
@@ -356,24 +356,24 @@ static void csv_row(struct strbuf *b, const struct stop *s, const struct user *u
 	double lat = 0, lng = 0;
 	bool has_lat = coord(s->doc, "address.lat", &lat),
 	     has_lng = coord(s->doc, "address.lng", &lng);
-	csv_text(b, true, c ? c->name : "");
-	csv_text(b, false, slot);
-	csv_text(b, false, ts);
-	csv_text(b, false, jsonx_str(r, "id"));
-	csv_text(b, false, jsonx_str(r, "status"));
-	csv_text(b, false, jsonx_str(r, "category"));
+	csv_cell(b, c ? c->name : "", true);
+	csv_cell(b, slot, false);
+	csv_cell(b, ts, false);
+	csv_cell(b, jsonx_str(r, "id"), false);
+	csv_cell(b, jsonx_str(r, "status"), false);
+	csv_cell(b, jsonx_str(r, "category"), false);
 	json_object *qv = json_object_object_get(r, "quantity");
-	csv_number(b, false, qv != NULL, qv ? json_object_get_double(qv) : 0);
-	csv_text(b, false, jsonx_str(addr, "line1"));
-	csv_text(b, false, jsonx_str(addr, "line2"));
-	csv_text(b, false, jsonx_str(addr, "city"));
-	csv_text(b, false, jsonx_str(addr, "pincode"));
-	csv_number(b, false, has_lat, lat);
-	csv_number(b, false, has_lng, lng);
-	csv_text(b, false, u ? u->name : NULL);
-	csv_text(b, false, u ? u->phone : NULL);
-	csv_text(b, false, jsonx_str(r, "description"));
-	csv_end(b);
+	csv_number(b, qv ? json_object_get_double(qv) : 0, qv != NULL, false);
+	csv_cell(b, jsonx_str(addr, "line1"), false);
+	csv_cell(b, jsonx_str(addr, "line2"), false);
+	csv_cell(b, jsonx_str(addr, "city"), false);
+	csv_cell(b, jsonx_str(addr, "pincode"), false);
+	csv_number(b, lat, has_lat, false);
+	csv_number(b, lng, has_lng, false);
+	csv_cell(b, u ? u->name : NULL, false);
+	csv_cell(b, u ? u->phone : NULL, false);
+	csv_cell(b, jsonx_str(r, "description"), false);
+	csv_end_row(b);
 	json_object_put(r);
 }
 
@@ -387,8 +387,8 @@ static int answer_csv(struct http_response *res, const char *date, const struct 
 	    "quantity", "address_line1", "address_line2", "city",	 "pincode", "lat",
 	    "lng",	"resident",	 "phone",	  "description", NULL};
 	for (int i = 0; head[i]; i++)
-		csv_text(&b, i == 0, head[i]);
-	csv_end(&b);
+		csv_cell(&b, head[i], i == 0);
+	csv_end_row(&b);
 	/* the crews in name order, then the unassigned: the JSON's groups, flattened */
 	for (size_t g = 0; g <= n; g++) {
 		const struct crew *c = g < n ? &list[g] : NULL;

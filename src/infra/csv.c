@@ -28,6 +28,14 @@ void csv_cell(struct strbuf *b, const char *s, bool first)
 		strbuf_add(b, "\"");
 }
 
+void csv_number(struct strbuf *b, double v, bool has, bool first)
+{
+	if (!first)
+		strbuf_add(b, ",");
+	if (has)
+		strbuf_printf(b, "%.10g", v);
+}
+
 void csv_end_row(struct strbuf *b)
 {
 	strbuf_add(b, "\r\n");

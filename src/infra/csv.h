@@ -11,6 +11,9 @@
 
 /* Appends the cell `s` (NULL: empty), preceded by a comma unless `first`. */
 void csv_cell(struct strbuf *b, const char *s, bool first);
+/* Appends a number the service formats itself ("%.10g", never prefixed: a negative
+ * longitude stays a number), preceded by a comma unless `first`; `has` false: empty. */
+void csv_number(struct strbuf *b, double v, bool has, bool first);
 /* Ends a row. */
 void csv_end_row(struct strbuf *b);
 

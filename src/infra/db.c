@@ -15,7 +15,11 @@ struct coll_cache {
 	char name[64];
 	mongoc_collection_t *coll;
 };
-static struct coll_cache colls[32];
+/* Room for every collection of the schema (about 60 with the features of issues 16-19)
+ * with a margin: db_coll aborts past it rather than leak a handle per call, and a unit
+ * test walks the index registry's collections through it. */
+#define DB_COLL_CACHE 128
+static struct coll_cache colls[DB_COLL_CACHE];
 static bool mongoc_started;
 
 static void mongo_log(mongoc_log_level_t level, const char *domain, const char *message, void *ud)

@@ -91,19 +91,19 @@ export const BUDGETS = {
   // a dispute: the change (as a transition), the credit looked up (and reversed with the
   // request's reward_points when there was one), the staff list with one keyed in-app
   // notification per staff member (the seed has one: +1 per staff account)
-  'POST /api/requests/{id}/not-collected': 16, // + the read marks (resident, staff)
+  'POST /api/requests/{id}/not-collected': 18, // + the read marks (resident, staff)
   'POST /api/staff/requests/{id}/notes': 12, // + the read mark, the audit entry
   'POST /api/admin/crews': 2, // members checked in one $in + the insert
   'PATCH /api/admin/crews/{id}': 3, // members + update + the crew again
   // the crew, then a change of the request (as a transition, without effects), the answer
-  'POST /api/staff/requests/{id}/assign': 10,
+  'POST /api/staff/requests/{id}/assign': 11,
   // crew + the selection, then per request assigned one change (measured with one)
-  'POST /api/staff/assign': 9,
+  'POST /api/staff/assign': 10,
   // measured since the audit trail (before, these were not measured): the change, the
   // cache generation, the audit entry, and what the change replaces (template; overrides)
-  'PUT /api/admin/slot-templates': 7,
-  'POST /api/admin/slot-overrides': 6,
-  'DELETE /api/admin/slot-overrides/{id}': 7,
+  'PUT /api/admin/slot-templates': 8,
+  'POST /api/admin/slot-overrides': 7,
+  'DELETE /api/admin/slot-overrides/{id}': 8,
   // waitlist: the request (document + probe), the slot's seats, a place claim, the entry's
   // first event and document, its position
   'POST /api/requests/{id}/waitlist': 7,
@@ -113,11 +113,11 @@ export const BUDGETS = {
   // the offer's entry, the request, the ACCEPTED change, its effects (the booking: a whole
   // request change with its notification), then the request and its waitlist. Measured once
   // (an offer is accepted once): +1 over its warm cost for a worker that syncs its session.
-  'POST /api/requests/{id}/accept-offer': 29,
+  'POST /api/requests/{id}/accept-offer': 30,
   // the offer's entry, the DECLINED change, its effects (the hold back, the next offer: the
   // line, the next entry and its request, the hold, the OFFERED change and its
   // notification), then the request and its waitlist
-  'POST /api/requests/{id}/decline-offer': 37,
+  'POST /api/requests/{id}/decline-offer': 38,
   'POST /api/files/upload': 2,
   'POST /api/notifications/read-all': 3, // update + the read mark
   'POST /api/notifications/{id}/read': 3,
@@ -130,8 +130,8 @@ export const BUDGETS = {
   // account's traces by user (each a find or a delete: requests, uploads and their
   // fates/quota, notifications, push, tickets, export claims, login failures, rewards),
   // the tombstone, the session bump, the audit entry; + 2 finds per request it had
-  'DELETE /api/auth/me': 22,
-  'DELETE /api/admin/users/{id}': 20,
+  'DELETE /api/auth/me': 26,
+  'DELETE /api/admin/users/{id}': 24,
   'POST /api/push/subscriptions': 3,
   'DELETE /api/push/subscriptions': 3,
   // Open311 (issue 19): the catalogue is static; a keyed call finds its key by hash and takes

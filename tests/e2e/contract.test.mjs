@@ -902,6 +902,8 @@ test('(c) open311: API keys, discovery, services, create, search, status (JSON a
   }
   await call('DELETE /api/admin/api-keys/{id}', { token: admin, params: { id: made.json.id }, expect: 204 });
   await call('DELETE /api/admin/api-keys/{id}', { token: admin, params: { id: ZERO_ID }, expect: 404 });
+});
+
 test('(c) crews: crews, assign, bulk assign, My route, route sheet', async () => {
   const { a, staff, admin } = ctx;
   const me = await loginAs('staff@example.com');

@@ -34,11 +34,27 @@ static void formulas_are_text(void **state)
 	free(s);
 }
 
+/* Numbers the service formats itself are never prefixed: a negative longitude stays a
+ * number in a spreadsheet (the route sheet's lat/lng). */
+static void numbers_are_not_prefixed(void **state)
+{
+	(void)state;
+	struct strbuf b = {0};
+	csv_number(&b, -33.9, true, true);
+	csv_number(&b, 0, false, false);
+	csv_number(&b, 2, true, false);
+	csv_end_row(&b);
+	char *s = strbuf_take(&b);
+	assert_string_equal(s, "-33.9,,2\r\n");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(plain_and_quoted),
 	    cmocka_unit_test(formulas_are_text),
+	    cmocka_unit_test(numbers_are_not_prefixed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
