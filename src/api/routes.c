@@ -62,7 +62,7 @@ const struct route api_routes[] = {
      AUTH_BEARER, BODY_JSON, NULL},
     /* before /api/staff/requests/{id}: a literal suffix after a parameter is matched too */
     {"GET", "/api/staff/requests.csv", api_staff_requests_csv, ROLE_STAFF, AUTH_BEARER, BODY_NONE,
-     Q("status", "category", "date", "q", "pincode")},
+     Q("status", "category", "date", "q", "pincode", "crew")},
     {"GET", "/api/staff/reports/summary", api_staff_reports_summary, ROLE_STAFF, AUTH_BEARER,
      BODY_NONE, Q("from", "to")},
     /* waitlist routes: begin */
@@ -76,7 +76,7 @@ const struct route api_routes[] = {
      BODY_NONE, NULL},
     /* waitlist routes: end */
     {"GET", "/api/staff/requests", api_staff_requests_list, ROLE_STAFF, AUTH_BEARER, BODY_NONE,
-     Q("status", "category", "date", "q", "pincode", PAGED)},
+     Q("status", "category", "date", "q", "pincode", "crew", PAGED)},
     {"GET", "/api/staff/requests/{id}", api_staff_requests_get, ROLE_STAFF, AUTH_BEARER, BODY_NONE,
      NULL},
     {"POST", "/api/staff/requests/{id}/transition", api_staff_requests_transition, ROLE_STAFF,

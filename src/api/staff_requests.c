@@ -203,6 +203,14 @@ void api_staff_query(struct http_request *req, struct verrors *e, struct req_que
 	}
 	v_query_string(e, http_query(req, "q"), "q", 200, &q.q);
 	v_query_string(e, http_query(req, "pincode"), "pincode", 10, &q.pincode);
+	const char *crew = http_query(req, "crew");
+	if (crew && *crew) {
+		if (db_parse_oid(crew, &q.crew))
+			q.has_crew = true;
+		else
+			verr_add(e, "query.crew", "must be a crew id (24 hex characters)",
+				 "value_error.id");
+	}
 	*out = q;
 }
 

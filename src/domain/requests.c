@@ -1150,6 +1150,8 @@ void requests_query_filter(bson_t *f, const struct req_query *q)
 		BSON_APPEND_UTF8(f, "category", q->category);
 	if (q->pincode)
 		BSON_APPEND_UTF8(f, "address.pincode", q->pincode);
+	if (q->has_crew)
+		BSON_APPEND_OID(f, "crew_id", &q->crew);
 	if (q->has_day) {
 		bson_t r;
 		BSON_APPEND_DOCUMENT_BEGIN(f, "assigned_slot.start", &r);

@@ -284,6 +284,8 @@ struct req_query {
 	int64_t day_start, day_end;
 	const char *q;
 	const char *pincode; /* address.pincode, exactly */
+	bool has_crew;	     /* crew_id, exactly (the board's crew filter) */
+	bson_oid_t crew;
 	long skip, limit;
 };
 

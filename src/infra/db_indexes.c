@@ -57,6 +57,11 @@ static const struct db_index indexes[] = {
      false},
     {"pickup_requests", "category_created_id", "{\"category\": 1, \"created_at\": -1, \"_id\": -1}",
      false},
+    /* the staff board and CSV export by crew (a column: by status and crew) */
+    {"pickup_requests", "crew_created_id", "{\"crew_id\": 1, \"created_at\": -1, \"_id\": -1}",
+     false},
+    {"pickup_requests", "status_crew_created_id",
+     "{\"status\": 1, \"crew_id\": 1, \"created_at\": -1, \"_id\": -1}", false},
     /* the staff board and CSV export by pincode (a column: by status and pincode) */
     {"pickup_requests", "pincode_created_id",
      "{\"address.pincode\": 1, \"created_at\": -1, \"_id\": -1}", false},

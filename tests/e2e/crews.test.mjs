@@ -292,6 +292,21 @@ test('bulk assign by pincode and slot; route sheet in route order, JSON and CSV;
   const bySlotPin = await call('POST', '/api/staff/assign', staff, { crew_id: south.id, date: day.date, slot_start: s1.start, pincode: pinB });
   assert.equal(bySlotPin.status, 200, bySlotPin.text);
   assert.equal(bySlotPin.json.assigned, 2);
+
+  // the board's crew filter: a column (status scheduled) of one crew holds its requests only
+  const ids = (r) => r.json.items.map((x) => x.id).sort();
+  const northCol = await call('GET', `/api/staff/requests?status=scheduled&crew=${north.id}&limit=100`, staff);
+  assert.equal(northCol.status, 200, northCol.text);
+  assert.deepEqual(ids(northCol), [late.id, a1.id].sort());
+  assert.equal(northCol.json.total, 2);
+  const southAll = await call('GET', `/api/staff/requests?crew=${south.id}&limit=100`, staff);
+  assert.deepEqual(ids(southAll), [b2.id, other.id].sort());
+  const southCsv = await call('GET', `/api/staff/requests.csv?crew=${south.id}`, staff);
+  assert.equal(southCsv.status, 200, southCsv.text);
+  assert.equal(parseCsv(southCsv.text).length, 3, 'the header and the crew\'s two requests');
+  const badCrew = await call('GET', '/api/staff/requests?crew=north', staff);
+  assert.equal(badCrew.status, 422, badCrew.text);
+  assert.deepEqual(badCrew.json.detail[0].loc, ['query', 'crew']);
   for (const [b, loc] of [
     [{ crew_id: north.id }, 'body.date'],
     [{ crew_id: north.id, date: '2026-02-30' }, 'body.date'],

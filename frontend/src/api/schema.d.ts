@@ -3694,6 +3694,8 @@ export interface operations {
                 q?: string;
                 /** @description Exactly this address pincode (the board's filter); empty means no filter */
                 pincode?: string;
+                /** @description Only requests given to this crew (the board's filter); empty means no filter */
+                crew?: string;
                 skip?: components["parameters"]["skip"];
                 limit?: components["parameters"]["limit"];
             };
@@ -3729,6 +3731,8 @@ export interface operations {
                 q?: string;
                 /** @description Exactly this address pincode */
                 pincode?: string;
+                /** @description Only requests given to this crew */
+                crew?: string;
             };
             header?: never;
             path?: never;

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { staffApi } from '../../api/endpoints';
+import { crewsApi, staffApi } from '../../api/endpoints';
 import { errorMessage } from '../../api/client';
-import { CATEGORIES, STATUSES, type PickupRequest, type Status } from '../../api/types';
+import { CATEGORIES, STATUSES, type Crew, type PickupRequest, type Status } from '../../api/types';
 import { Alert, Button, Loading, PageHeader } from '../../components/ui';
 import { SelectField, TextField } from '../../components/Field';
 import { statusLabel } from '../../components/StatusBadge';
@@ -27,6 +27,7 @@ export default function StaffBoard() {
   const category = params.get('category') ?? '';
   const date = params.get('date') ?? '';
   const pincode = params.get('pincode') ?? '';
+  const crew = params.get('crew') ?? '';
   const q = params.get('q') ?? '';
   const [search, setSearch] = useState(q);
   const [pin, setPin] = useState(pincode);
@@ -35,10 +36,24 @@ export default function StaffBoard() {
   const [more, setMore] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
+  const [crews, setCrews] = useState<Crew[]>([]);
+  useEffect(() => {
+    // the crew filter's choices; the board works without them
+    crewsApi.list().then(
+      (l) => setCrews(l.items),
+      () => setCrews([]),
+    );
+  }, []);
   const columns: Status[] = useMemo(() => (status ? [status as Status] : BOARD_COLUMNS), [status]);
   const filters = useMemo(
-    () => ({ category: category || undefined, date: date || undefined, pincode: pincode || undefined, q: q || undefined }),
-    [category, date, pincode, q],
+    () => ({
+      category: category || undefined,
+      date: date || undefined,
+      pincode: pincode || undefined,
+      crew: crew || undefined,
+      q: q || undefined,
+    }),
+    [category, date, pincode, crew, q],
   );
 
   // Each column is its own page (count + first cards), so a busy stage never hides the others.
@@ -144,7 +159,7 @@ export default function StaffBoard() {
       />
       <form
         onSubmit={onSearch}
-        className="mb-4 grid gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-gray-200 sm:grid-cols-2 lg:grid-cols-6"
+        className="mb-4 grid gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-gray-200 sm:grid-cols-2 lg:grid-cols-7"
         role="search"
         aria-label={t('staff.filters')}
       >
@@ -165,6 +180,14 @@ export default function StaffBoard() {
           ))}
         </SelectField>
         <TextField label={t('staff.slotDate')} type="date" value={date} onChange={(e) => update({ date: e.target.value })} />
+        <SelectField label={t('sheet.crew')} value={crew} onChange={(e) => update({ crew: e.target.value })}>
+          <option value="">{t('sheet.allCrews')}</option>
+          {crews.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </SelectField>
         <TextField label={t('staff.pincode')} value={pin} onChange={(e) => setPin(e.target.value)} inputMode="numeric" maxLength={10} />
         <TextField
           label={t('staff.search')}
@@ -175,7 +198,7 @@ export default function StaffBoard() {
         />
         <div className="flex items-end gap-2">
           <Button type="submit">{t('staff.searchButton')}</Button>
-          {(status || category || date || q || pincode) && (
+          {(status || category || date || q || pincode || crew) && (
             <Button
               variant="ghost"
               onClick={() => {
