@@ -8,7 +8,8 @@
 #      to the size, each with its events and notifications (bench/readpath-load.c clones
 #      the templates over the MongoDB wire protocol); the measured resident holds 20 of them;
 #   3. wrk -c64 on /api/health, /api/auth/me, the resident's list, a request's detail,
-#      /api/slots/available, /api/notifications, /api/notifications/unread-count, then
+#      /api/slots/available, /api/notifications, /api/notifications/unread-count, a staff
+#      board column (scheduled, page of 20, as the seed's staff account), then
 #      /api/health again; the list once more at one connection; then BENCH_WRITES requests
 #      created and confirmed into a slot one at a time (p50/p99); worker RSS and the
 #      requests served so far; load average before each size.
@@ -80,6 +81,10 @@ node "$REPO/bench/readpath.mjs" setup >"$WORK/state.json"
 export STATE=$WORK/state.json
 js() { node -e "process.stdout.write(String(JSON.parse(require('fs').readFileSync('$STATE','utf8'))['$1']))"; }
 TOKEN=$(js token) OWN=$(js user_id) REQ=$(js request_id) DATE=$(js date) CAT=$(js category)
+# the staff board's column is read with the seed's staff account
+STAFF_TOKEN=$(curl -sS -H 'content-type: application/json' \
+	-d '{"email":"staff@example.com","password":"Passw0rd!"}' "http://127.0.0.1:$HTTP_PORT/api/auth/login" |
+	node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>process.stdout.write(JSON.parse(s).access_token||""))')
 TEMPLATES=$(node -e "process.stdout.write(JSON.parse(require('fs').readFileSync('$STATE','utf8')).templates.join(' '))")
 
 # analyse the freshly loaded tables, as autovacuum does within a minute
@@ -94,8 +99,8 @@ total_requests=0
 run_wrk() {
 	local out rps p50 p99 non2xx errs n
 	local t=$(($1 < THREADS ? $1 : THREADS))
-	wrk -t"$t" -c"$1" -d2s -H "Authorization: Bearer $TOKEN" "$2" >/dev/null # warm-up
-	out=$(wrk -t"$t" -c"$1" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "$2")
+	wrk -t"$t" -c"$1" -d2s -H "Authorization: Bearer ${AS:-$TOKEN}" "$2" >/dev/null # warm-up
+	out=$(wrk -t"$t" -c"$1" -d"${DURATION}s" --latency -H "Authorization: Bearer ${AS:-$TOKEN}" "$2")
 	printf '%s\n' "$out" >>"$WORK/wrk.log"
 	rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
 	p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -117,7 +122,7 @@ drain() { # until /api/health answers within 200 ms again (at most 3 minutes)
 
 probe() { # URL -> "milliseconds status" of one call
 	local out
-	out=$(curl -sS -o /dev/null -m 120 -w '%{time_total} %{http_code}' -H "Authorization: Bearer $TOKEN" "$base$1" || true)
+	out=$(curl -sS -o /dev/null -m 120 -w '%{time_total} %{http_code}' -H "Authorization: Bearer ${AS:-$TOKEN}" "$base$1" || true)
 	awk -v t="${out% *}" -v c="${out#* }" 'BEGIN { printf "%.1f %s", t * 1000, c }'
 }
 
@@ -142,7 +147,8 @@ for size in $SIZES; do
 	load=$(cut -d" " -f1-3 /proc/loadavg)
 	declare -A rps=() probes=()
 	h1=''
-	for target in health me list detail slots notifications unread health2; do
+	for target in health me list detail slots notifications unread board health2; do
+		AS=$TOKEN
 		case $target in
 		health | health2) url=/api/health label='`GET /api/health`' ;;
 		me) url=/api/auth/me label='`GET /api/auth/me`' ;;
@@ -151,6 +157,8 @@ for size in $SIZES; do
 		slots) url="/api/slots/available?date=$DATE&category=$CAT" label='`GET /api/slots/available`' ;;
 		notifications) url=/api/notifications label='`GET /api/notifications`' ;;
 		unread) url=/api/notifications/unread-count label='`GET /api/notifications/unread-count`' ;;
+		board) url='/api/staff/requests?status=scheduled&limit=20' AS=$STAFF_TOKEN
+			label='staff board column (scheduled, page of 20)' ;;
 		esac
 		# one call first: an endpoint slower than BENCH_MAX_CALL_MS is not flooded (64
 		# connections would only queue behind it for minutes); it is reported as it is
@@ -181,7 +189,8 @@ for size in $SIZES; do
 	done
 	# ratios against the mean of the two health runs of this size
 	h1=$(awk -v a="${rps[health]}" -v b="${rps[health2]}" 'BEGIN { printf "%.0f", (a + b) / 2 }')
-	for target in health me list detail slots notifications unread; do
+	AS=$TOKEN
+	for target in health me list detail slots notifications unread board; do
 		pcent=$(awk -v a="${rps[$target]}" -v h="$h1" 'BEGIN { printf "%.1f %%", (h > 0 ? 100 * a / h : 0) }')
 		rows=${rows//@${target}@/$pcent}
 	done

@@ -280,6 +280,13 @@ run_browser() {
 	[ -f "$SRC/tests/browser/run.sh" ] || { absent browser "tests/browser/run.sh does not exist yet"; return; }
 	[ $stack_ok = 1 ] || { stack_failed browser; return; }
 	[ -f "$SRC/frontend/dist/index.html" ] || { missing browser "frontend/dist (npm run build in frontend/, or scripts/dev build)"; return; }
+	# Every page of the browser layer signs in and registers from 127.0.0.1 (Chromium
+	# cannot pick its source address), so the stack's nginx is restarted with a sign-in
+	# limit sized for one address playing all the users; the e2e layer has proven the
+	# production-like limit (ratelimit.test.mjs) already.
+	STACK_SERVICES=nginx bash "$STACK_SH" stop >>"$LOGS/stack-stop.log" 2>&1
+	AUTH_RATE_LIMIT=300r/m AUTH_RATE_BURST=100 STACK_SERVICES=nginx bash "$STACK_SH" start ||
+		{ stack_failed browser; return; }
 	(
 		eval "$(bash "$STACK_SH" env)"
 		export E2E_BASE_URL=$SWMRA_BASE_URL # the browser runner's name for it
