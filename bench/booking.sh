@@ -57,10 +57,12 @@ else
 	export APP_ENV=test ENV_FILE='' SWMRA_BUILD_DIR=$BUILD WORKERS=${WORKERS:-4}
 	export AUTH_RATE_LIMIT=1000r/s AUTH_RATE_BURST=1000 ARGON2_OPSLIMIT=1 ARGON2_MEMLIMIT_KIB=8192
 	unset MONGO_URI MONGO_DB FCGI_SOCKET NCHAN_PUB_SOCKET UPLOAD_DIR PUBLIC_BASE_URL JWT_SECRET STACK_SERVICES BENCH_HELLO BENCH_SOCKET
-	eval "$(bash "$STACK_SH" env)"
-	echo "==> bench stack in $STACK_DIR (HTTP $HTTP_PORT, Mongo $MONGO_PORT, SMTP $SMTP_PORT)"
+	# fresh data: the old stack goes first, then its environment is computed (which makes the
+	# stack's secrets: a key ring file removed after it would be named but missing)
 	bash "$STACK_SH" stop >/dev/null 2>&1 || true
 	rm -rf "$STACK_DIR"
+	eval "$(bash "$STACK_SH" env)"
+	echo "==> bench stack in $STACK_DIR (HTTP $HTTP_PORT, Mongo $MONGO_PORT, SMTP $SMTP_PORT)"
 	own_stack=1
 	bash "$STACK_SH" start
 	(cd "$STACK_DIR" && "$BUILD/seed/swmra-seed" --env-file '') >"$WORK/seed.log" 2>&1 || {

@@ -61,6 +61,10 @@ export AUTH_RATE_LIMIT=1000r/s AUTH_RATE_BURST=1000 ARGON2_OPSLIMIT=1 ARGON2_MEM
 export JWT_EXPIRE_MIN=1440
 unset MONGO_URI MONGO_DB FCGI_SOCKET NCHAN_PUB_SOCKET UPLOAD_DIR PUBLIC_BASE_URL JWT_SECRET STACK_SERVICES \
 	BENCH_HELLO BENCH_SOCKET FERRETDB_POSTGRESQL_URL
+# fresh data: the old stack goes first, then its environment is computed (which makes the
+# stack's secrets: a key ring file removed after it would be named but missing)
+bash "$STACK_SH" stop >/dev/null 2>&1 || true
+rm -rf "$STACK_DIR"
 eval "$(bash "$STACK_SH" env)"
 
 cleanup() {
@@ -71,8 +75,6 @@ cleanup() {
 trap cleanup EXIT
 
 echo "==> bench stack ($BACKEND) in $STACK_DIR (HTTP $HTTP_PORT, Mongo $MONGO_PORT)"
-bash "$STACK_SH" stop >/dev/null 2>&1 || true
-rm -rf "$STACK_DIR"
 bash "$STACK_SH" start
 (cd "$STACK_DIR" && "$BUILD/seed/swmra-seed" --env-file '') >"$WORK/seed.log" 2>&1 ||
 	{ cat "$WORK/seed.log" >&2; echo "bench: seeding failed" >&2; exit 2; }
