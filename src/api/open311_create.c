@@ -65,15 +65,6 @@ static const char **slot_of(struct o311_input *in, const char *name)
 }
 
 /* Whether the form holds a NUL, raw or as %00 (it would cut a C string short). */
-static bool has_nul(const char *b, size_t n)
-{
-	for (size_t i = 0; b && i < n; i++)
-		if (b[i] == '\0' ||
-		    (b[i] == '%' && i + 2 < n && b[i + 1] == '0' && b[i + 2] == '0'))
-			return true;
-	return false;
-}
-
 /* Reads the form into `in`: an unknown field or attribute, or one given twice, is 400 (a
  * typo must not silently drop a value). 0 or the status answered. */
 static int read_form(struct http_request *req, struct http_response *res, struct o311_input *in)
@@ -82,7 +73,7 @@ static int read_form(struct http_request *req, struct http_response *res, struct
 	if (!http_is_form(req))
 		return open311_error(req, res, 400,
 				     "The body must be application/x-www-form-urlencoded");
-	if (has_nul(req->body, req->body_len))
+	if (http_form_has_nul(req))
 		return open311_error(req, res, 400, "A field must not contain NUL");
 	const char **names, **values;
 	size_t n = http_form_fields(req, &names, &values);

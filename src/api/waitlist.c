@@ -121,13 +121,16 @@ int api_waitlist_leave(struct http_request *req, struct http_response *res)
 	return answer_request(res, &id, &owner);
 }
 
-int api_waitlist_accept(struct http_request *req, struct http_response *res)
+/* Accept or decline the request's offer (both decide the same offer, one change each). */
+static int answer_offer(struct http_request *req, struct http_response *res,
+			enum wl_result (*decide)(const bson_oid_t *, const bson_oid_t *,
+						 bson_error_t *))
 {
 	bson_oid_t id, owner;
 	if (!ids(req, &id, &owner))
 		return refuse(res, WL_NOT_FOUND, NULL);
 	bson_error_t err;
-	enum wl_result r = waitlist_accept(&id, &owner, &err);
+	enum wl_result r = decide(&id, &owner, &err);
 	if (r == WL_NO_OFFER) {
 		/* an unknown request has no offer either: say which */
 		bson_t *doc = requests_load(&id, &owner, &err);
@@ -141,21 +144,12 @@ int api_waitlist_accept(struct http_request *req, struct http_response *res)
 	return answer_request(res, &id, &owner);
 }
 
+int api_waitlist_accept(struct http_request *req, struct http_response *res)
+{
+	return answer_offer(req, res, waitlist_accept);
+}
+
 int api_waitlist_decline(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t id, owner;
-	if (!ids(req, &id, &owner))
-		return refuse(res, WL_NOT_FOUND, NULL);
-	bson_error_t err;
-	enum wl_result r = waitlist_decline(&id, &owner, &err);
-	if (r == WL_NO_OFFER) {
-		bson_t *doc = requests_load(&id, &owner, &err);
-		if (!doc)
-			return err.code ? http_db_error(res, &err)
-					: refuse(res, WL_NOT_FOUND, NULL);
-		bson_destroy(doc);
-	}
-	if (r != WL_OK)
-		return refuse(res, r, &err);
-	return answer_request(res, &id, &owner);
+	return answer_offer(req, res, waitlist_decline);
 }

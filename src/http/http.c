@@ -217,6 +217,16 @@ size_t http_form_fields(struct http_request *req, const char ***names, const cha
 	return k;
 }
 
+bool http_form_has_nul(const struct http_request *req)
+{
+	const char *b = req->body;
+	for (size_t i = 0; b && i < req->body_len; i++)
+		if (b[i] == '\0' ||
+		    (b[i] == '%' && i + 2 < req->body_len && b[i + 1] == '0' && b[i + 2] == '0'))
+			return true;
+	return false;
+}
+
 const char *http_form(struct http_request *req, const char *name)
 {
 	const char **nm, **vl;

@@ -111,6 +111,9 @@ const char *http_form(struct http_request *req, const char *name);
 /* Every field of a form-encoded body in order: *names and *values (arena-owned arrays of
  * decoded strings). Returns the count (0 when the body is empty or not a form). */
 size_t http_form_fields(struct http_request *req, const char ***names, const char ***values);
+/* Whether a form-encoded body holds a NUL, raw or as %00: fields are C strings, so such a
+ * value would be cut short silently (the query's rule, http_query_check); refuse it. */
+bool http_form_has_nul(const struct http_request *req);
 /* Whether the request body is declared form-encoded. */
 bool http_is_form(const struct http_request *req);
 /* Answers 422 when a query parameter holds %00 (NUL), which would cut its value short;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "infra/config.h"
+#include "infra/jwt_keys.h"
 
 static char path[] = "/tmp/swmra-fuzz-env-XXXXXX";
 
@@ -59,12 +60,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	const struct config *c = config_get();
-	if (strncmp(c->mongo_uri, "mongodb", 7) != 0 || strlen(c->jwt_secret) < 16 ||
-	    !c->mongo_db[0] || strpbrk(c->mongo_db, "/\\. \"$") || c->workers < 1 ||
-	    c->workers > 256 || c->max_body_bytes < 1024 || c->jwt_expire_min < 1 ||
+	/* the signing keys (JWT_SECRET alone, or the ring of JWT_KEYS/JWT_KEYS_FILE, which
+	 * then replaces it) follow the secret rules: 16 bytes, 32 in production */
+	const struct jwt_ring *ring = jwt_keys();
+	if (ring->n < 1 || ring->n > JWT_KEYS_MAX)
+		abort();
+	for (size_t i = 0; i < ring->n; i++)
+		if (ring->keys[i].len < JWT_KEY_MIN ||
+		    (config_is_production() && ring->keys[i].len < JWT_KEY_MIN_PROD))
+			abort();
+	if (strncmp(c->mongo_uri, "mongodb", 7) != 0 || !c->mongo_db[0] ||
+	    strpbrk(c->mongo_db, "/\\. \"$") || c->workers < 1 || c->workers > 256 ||
+	    c->max_body_bytes < 1024 || c->jwt_expire_min < 1 ||
 	    (strcmp(c->app_env, "development") && strcmp(c->app_env, "test") &&
-	     strcmp(c->app_env, "production")) ||
-	    (config_is_production() && strlen(c->jwt_secret) < 32))
+	     strcmp(c->app_env, "production")))
 		abort();
 	(void)config_reward_points("e-waste");
 	(void)config_cors_allowed("http://localhost:5173");
