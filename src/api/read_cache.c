@@ -43,20 +43,17 @@ static int64_t max_age_ms(void)
 	return ttl_step < READ_CACHE_MAX_AGE_MS ? ttl_step : READ_CACHE_MAX_AGE_MS;
 }
 
-bool read_cache_serve(struct http_request *req, struct http_response *res,
-		      struct read_cache_probe *p)
+/* The lookup of both kinds: `scope` names whose answers these are (a user id, or "board"),
+ * `mark_of` the mark that validates them. */
+static bool serve(struct http_request *req, struct http_response *res,
+		  struct read_cache_probe *p, const char *scope, const bson_oid_t *mark_of)
 {
-	memset(p, 0, sizeof(*p));
-	bson_oid_t user;
-	if (!req->authed || !db_parse_oid(req->user.id, &user))
-		return false;
-	int n = snprintf(p->key, sizeof(p->key), "%s %s?%s", req->user.id,
-			 req->route_pattern ? req->route_pattern : req->path,
+	int n = snprintf(p->key, sizeof(p->key), "%s %s?%s", scope, req->path,
 			 req->query ? req->query : "");
 	if (n < 0 || (size_t)n >= sizeof(p->key))
 		return false; /* a query this long is not worth keeping */
 	bson_error_t err;
-	if (!read_mark_get(&user, p->mark, &err))
+	if (!read_mark_get(mark_of, p->mark, &err))
 		return false;
 	p->at = time_now_ms();
 	p->storable = true;
@@ -70,6 +67,27 @@ bool read_cache_serve(struct http_request *req, struct http_response *res,
 	http_raw(res, 200, "application/json; charset=utf-8", e->body, e->len);
 	http_header(res, "X-Read-Cache", "hit");
 	return true;
+}
+
+bool read_cache_serve(struct http_request *req, struct http_response *res,
+		      struct read_cache_probe *p)
+{
+	memset(p, 0, sizeof(*p));
+	bson_oid_t user;
+	if (!req->authed || !db_parse_oid(req->user.id, &user))
+		return false;
+	return serve(req, res, p, req->user.id, &user);
+}
+
+bool read_cache_serve_board(struct http_request *req, struct http_response *res,
+			    struct read_cache_probe *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (!req->authed)
+		return false;
+	bson_oid_t board;
+	read_mark_board_id(&board);
+	return serve(req, res, p, "board", &board);
 }
 
 /* Makes room for `len` more bytes by emptying slots from the one after `keep`. */

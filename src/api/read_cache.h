@@ -4,6 +4,9 @@
  * instead of the list's queries: on FerretDB those decode and sort every document the
  * filter matches, whatever the page size.
  *
+ * The staff board's pages are kept the same way, validated by the board's mark, which every
+ * change of any request bumps (read_cache_serve_board).
+ *
  * Validity: an entry is served only while the user's mark is the one it was stored with,
  * and for at most READ_CACHE_MAX_AGE_MS, and never longer than a tenth of UPLOAD_LINK_TTL
  * (answers carry signed photo links, which the signer rounds to a tenth of the TTL), and
@@ -37,6 +40,12 @@ struct read_cache_probe {
  * the store's state) fills `p` for read_cache_store. */
 bool read_cache_serve(struct http_request *req, struct http_response *res,
 		      struct read_cache_probe *p);
+
+/* The same for the staff board's pages (the staff list): one answer per path and query for
+ * every staff member, valid while the board's mark (read_mark_board_id) is unchanged. The
+ * route's own access check runs before. */
+bool read_cache_serve_board(struct http_request *req, struct http_response *res,
+			    struct read_cache_probe *p);
 
 /* Keeps a 200 answer built after read_cache_serve missed; other answers are not kept.
  * Answers say which they were in `X-Read-Cache: hit|miss`. */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/read_cache.h"
 #include "domain/audit.h"
 #include "domain/categories.h"
 #include "domain/crews.h"
@@ -224,6 +225,11 @@ int api_staff_requests_list(struct http_request *req, struct http_response *res)
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
+	/* A board column on FerretDB costs what its whole status costs (the store decodes and
+	 * sorts every match): pages are kept per worker until any request changes. */
+	struct read_cache_probe probe;
+	if (read_cache_serve_board(req, res, &probe))
+		return res->status;
 	int64_t total = 0;
 	bson_error_t err;
 	json_object *items = requests_list(&q, &total, &err);
@@ -233,7 +239,9 @@ int api_staff_requests_list(struct http_request *req, struct http_response *res)
 		json_object_put(items);
 		return http_db_error(res, &err);
 	}
-	return http_page(res, items, total, q.skip, q.limit);
+	http_page(res, items, total, q.skip, q.limit);
+	read_cache_store(&probe, res);
+	return res->status;
 }
 
 int api_staff_requests_get(struct http_request *req, struct http_response *res)

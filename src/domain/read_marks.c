@@ -6,19 +6,68 @@
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
-bool read_mark_bump(const bson_oid_t *user, bson_error_t *err)
+/* A fresh mark value: an update that sets it. */
+static bson_t *new_mark(void)
 {
 	bson_oid_t v;
 	bson_oid_init(&v, NULL);
 	char hex[25];
 	bson_oid_to_string(&v, hex);
+	return BCON_NEW("$set", "{", "mark", BCON_UTF8(hex), "at", BCON_DATE_TIME(time_now_ms()),
+			"}");
+}
+
+bool read_mark_bump(const bson_oid_t *user, bson_error_t *err)
+{
 	bson_t *q = BCON_NEW("_id", BCON_OID(user));
-	bson_t *u =
-	    BCON_NEW("$set", "{", "mark", BCON_UTF8(hex), "at", BCON_DATE_TIME(time_now_ms()), "}");
+	bson_t *u = new_mark();
 	bool ok = db_upsert(READ_MARKS_COLL, q, u, err);
 	bson_destroy(q);
 	bson_destroy(u);
 	return ok;
+}
+
+void read_mark_board_id(bson_oid_t *out)
+{
+	/* all zeros: ObjectIds made by drivers and servers carry a time, never zero */
+	memset(out, 0, sizeof(*out));
+}
+
+void read_mark_bump_board(void)
+{
+	bson_oid_t board;
+	read_mark_board_id(&board);
+	bson_error_t err;
+	if (!read_mark_bump(&board, &err))
+		log_warn("board mark not bumped (cached board pages age out instead): %s",
+			 err.message);
+}
+
+/* Both marks in one store command. */
+static bool bump_pair(const bson_oid_t *owner, bson_error_t *err)
+{
+	bson_oid_t board;
+	read_mark_board_id(&board);
+	bson_t *qs[2] = {BCON_NEW("_id", BCON_OID(owner)), BCON_NEW("_id", BCON_OID(&board))};
+	bson_t *us[2] = {new_mark(), new_mark()};
+	bool ok = db_upsert_each(READ_MARKS_COLL, qs, us, 2, err);
+	for (int i = 0; i < 2; i++) {
+		bson_destroy(qs[i]);
+		bson_destroy(us[i]);
+	}
+	return ok;
+}
+
+void read_mark_bump_request(const bson_t *doc)
+{
+	bson_iter_t it;
+	if (!doc || !bson_iter_init_find(&it, doc, "user_id") || !BSON_ITER_HOLDS_OID(&it)) {
+		read_mark_bump_board();
+		return;
+	}
+	bson_error_t err;
+	if (!bump_pair(bson_iter_oid(&it), &err))
+		log_warn("read marks not bumped (cached lists age out instead): %s", err.message);
 }
 
 void read_mark_bump_owner(const bson_t *doc)

@@ -27,6 +27,18 @@ bool read_mark_bump(const bson_oid_t *user, bson_error_t *err);
  * failure instead of returning it: for write paths whose answer must not depend on it. */
 void read_mark_bump_owner(const bson_t *doc);
 
+/* The staff board's mark: the `_id` (never a user's) of the one mark every change of any
+ * pickup request, and of a resident staff see on it, bumps (src/api/staff_requests.c). */
+void read_mark_board_id(bson_oid_t *out);
+
+/* After a change of the pickup request `doc` (its new state) was stored: bumps its owner's
+ * mark and the board's, in one store command. Logs a failure, like read_mark_bump_owner. */
+void read_mark_bump_request(const bson_t *doc);
+
+/* After a change of what staff see of a user (name, email, phone, erasure): the board's
+ * mark. Logs a failure. */
+void read_mark_bump_board(void);
+
 /* The current mark of `user` into out ("" when none). false on a database error. */
 bool read_mark_get(const bson_oid_t *user, char out[READ_MARK_LEN], bson_error_t *err);
 

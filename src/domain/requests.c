@@ -313,7 +313,7 @@ static const struct changelog_kind request_log = {.docs = COLL,
 						  .state_keys = state_keys,
 						  .timeline_types = timeline_types,
 						  .apply = apply_effect,
-						  .stored = read_mark_bump_owner};
+						  .stored = read_mark_bump_request};
 
 int64_t requests_version(const bson_t *doc)
 {
@@ -656,7 +656,7 @@ enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
 	bson_append_array_end(&doc, &tl);
 	bool ok = mongoc_collection_insert_one(db_coll(COLL), &doc, NULL, NULL, err);
 	if (ok)
-		read_mark_bump_owner(&doc);
+		read_mark_bump_request(&doc);
 	bson_destroy(&doc);
 	if (!ok) {
 		/* the orphan event names an id nobody knows (the sweep voids its effects);
@@ -1420,7 +1420,7 @@ static int delete_draft(const bson_oid_t *id, int64_t cutoff, bson_error_t *err)
 	bool ok = mongoc_collection_delete_one(db_coll(COLL), sel, NULL, NULL, err);
 	bson_destroy(sel);
 	if (ok)
-		read_mark_bump_owner(&owner);
+		read_mark_bump_request(&owner);
 	bson_destroy(&owner);
 	if (!ok)
 		return -1;

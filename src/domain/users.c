@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/read_marks.h"
 #include "domain/session_cache.h"
 #include "infra/db.h"
 #include "infra/timeutil.h"
@@ -332,6 +333,8 @@ enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bso
 	/* Role, disabled flag, password and profile are what the session caches hold. */
 	if (rc == USERS_OK && !session_cache_changed(id, NULL, err))
 		rc = USERS_ERR;
+	if (rc == USERS_OK && (p->name || p->phone))
+		read_mark_bump_board(); /* the board shows each request's resident */
 	bson_destroy(&reply);
 	bson_destroy(&update);
 	bson_destroy(filter);
@@ -471,6 +474,8 @@ enum users_rc users_tombstone(const bson_oid_t *id, int64_t tokens_valid_after, 
 	}
 	if (rc == USERS_OK && !session_cache_changed(id, NULL, err))
 		rc = USERS_ERR;
+	if (rc == USERS_OK)
+		read_mark_bump_board();
 	bson_destroy(&reply);
 	bson_destroy(doc);
 	bson_destroy(filter);

@@ -176,6 +176,29 @@ bool db_upsert(const char *coll, const bson_t *q, const bson_t *update, bson_err
 	return ok;
 }
 
+static bool upsert_bulk(const char *coll, bson_t *const *qs, bson_t *const *updates, size_t n,
+			bson_error_t *err)
+{
+	mongoc_bulk_operation_t *b =
+	    mongoc_collection_create_bulk_operation_with_opts(db_coll(coll), NULL);
+	bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
+	for (size_t i = 0; i < n; i++)
+		mongoc_bulk_operation_update_one_with_opts(b, qs[i], updates[i], opts, NULL);
+	bool ok = mongoc_bulk_operation_execute(b, NULL, err) != 0;
+	bson_destroy(opts);
+	mongoc_bulk_operation_destroy(b);
+	return ok;
+}
+
+bool db_upsert_each(const char *coll, bson_t *const *qs, bson_t *const *updates, size_t n,
+		    bson_error_t *err)
+{
+	bool ok = upsert_bulk(coll, qs, updates, n, err);
+	if (!ok && is_dup_key(err)) /* as db_upsert: the documents exist now */
+		ok = upsert_bulk(coll, qs, updates, n, err);
+	return ok;
+}
+
 bool db_is_unavailable(const bson_error_t *err)
 {
 	if (err->domain == MONGOC_ERROR_SERVER_SELECTION || err->domain == MONGOC_ERROR_STREAM)

@@ -44,6 +44,10 @@ enum db_claim_result db_claim(const char *coll, const bson_t *doc, bson_error_t 
 /* update_one with upsert on `coll`; a duplicate-key error from two first upserts racing
  * is retried once (the document exists then). `q` and `update` are borrowed. */
 bool db_upsert(const char *coll, const bson_t *q, const bson_t *update, bson_error_t *err);
+
+/* The same for n (q, update) pairs, sent as one ordered `update` command (one trip). */
+bool db_upsert_each(const char *coll, bson_t *const *qs, bson_t *const *updates, size_t n,
+		    bson_error_t *err);
 /* The cleanup jobs' step: deletes the documents of `coll` matching `q` (or, with dry_run,
  * counts them). Returns the number, or -1 on error (err set). */
 int64_t db_delete_or_count(const char *coll, const bson_t *q, bool dry_run, bson_error_t *err);
