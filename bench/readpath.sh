@@ -173,6 +173,18 @@ for size in $SIZES; do
 			rows+="| $size | $label | not run: one call answers $code | | $ms ms | | | | |"$'\n'
 			continue
 		fi
+		shown="$ms ms"
+		if [ "${target#health}" = "$target" ] && [ "${ms%.*}" -gt "$MAX_CALL_MS" ]; then
+			# a cached answer (read cache) is slow only when a worker builds it: let every
+			# worker build its own (parallel calls spread over them), then call again
+			for _ in $(seq $((2 * WORKERS))); do probe "$url" >/dev/null & done
+			wait
+			read -r ms2 code2 <<<"$(probe "$url")"
+			if [ "$code2" = 200 ] && [ "${ms2%.*}" -le "$MAX_CALL_MS" ]; then
+				echo "    $size: $url: first call $ms ms (a miss), then $ms2 ms (cached)"
+				ms=$ms2 shown="first ${probes[$target]} ms, then $ms2 ms"
+			fi
+		fi
 		if [ "${target#health}" = "$target" ] && [ "${ms%.*}" -gt "$MAX_CALL_MS" ]; then
 			echo "    $size: $url takes $ms ms per call: not run at $CONNS connections"
 			rps[$target]=0
@@ -186,7 +198,7 @@ for size in $SIZES; do
 		if [ "$target" = health2 ]; then
 			rows+="| $size | $label (again) | $r | | $ms ms | $p50 | $p99 | $bad | $err |"$'\n'
 		else
-			rows+="| $size | $label | $r | @${target}@ | $ms ms | $p50 | $p99 | $bad | $err |"$'\n'
+			rows+="| $size | $label | $r | @${target}@ | $shown | $p50 | $p99 | $bad | $err |"$'\n'
 		fi
 	done
 	# ratios against the mean of the two health runs of this size
@@ -224,7 +236,7 @@ FerretDB 1.24.2 on $([ "$BACKEND" = postgresql ] && echo "PostgreSQL $("${PG_BIN
 $USERS residents; the measured resident holds 20 requests and their notifications; every request has the
 events and notifications of a submitted or a scheduled one (clones of requests made through the API).
 \`wrk -t$THREADS -c$CONNS -d${DURATION}s --latency\` after a 2 s warm-up, one endpoint after another, \`/api/health\` first
-and last (the % column is against their mean); "one call" is a single request on an idle stack just before. Command: \`BENCH_BACKEND=$BACKEND BENCH_SIZES="$SIZES" bench/readpath.sh\`.
+and last (the % column is against their mean); "one call" is a single request on an idle stack just before (where that first call is slower than ${MAX_CALL_MS} ms, every worker is then given one call to build its cached answer and the time of the next call is shown too: the first is what a read costs after a change). Command: \`BENCH_BACKEND=$BACKEND BENCH_SIZES="$SIZES" bench/readpath.sh\`.
 ${BENCH_NOTE:-}
 
 | requests in store | endpoint | req/s | % of health | one call | p50 | p99 | non-2xx | socket errors |

@@ -45,8 +45,8 @@ static int64_t max_age_ms(void)
 
 /* The lookup of both kinds: `scope` names whose answers these are (a user id, or "board"),
  * `mark_of` the mark that validates them. */
-static bool serve(struct http_request *req, struct http_response *res,
-		  struct read_cache_probe *p, const char *scope, const bson_oid_t *mark_of)
+static bool serve(struct http_request *req, struct http_response *res, struct read_cache_probe *p,
+		  const char *scope, const bson_oid_t *mark_of)
 {
 	int n = snprintf(p->key, sizeof(p->key), "%s %s?%s", scope, req->path,
 			 req->query ? req->query : "");

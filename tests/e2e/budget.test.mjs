@@ -37,7 +37,7 @@ export const BUDGETS = {
   // the other pages stream after it
   'GET /api/staff/requests.csv': 3,
 
-  'GET /api/staff/requests': 3, // count + page + the page's residents in one $in
+  'GET /api/staff/requests': 3, // count + page + the page's residents in one $in (a cached page: the board's mark alone, board-cache.test.mjs)
   'GET /api/staff/requests/{id}': 4, // document + probe + resident (+ its crew, when assigned)
   // crews (issue 17): the crews are read whole (a small collection); a day is one query
   'GET /api/admin/crews': 1,

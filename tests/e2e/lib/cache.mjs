@@ -1,0 +1,21 @@
+// Reads that reach every worker of the test stack, for the read-cache tests: the kernel
+// spreads parallel connections over scripts/stack.sh's workers.
+import assert from 'node:assert/strict';
+import { get } from './stack.mjs';
+
+export const auth = (token) => ({ headers: { authorization: `Bearer ${token}` } });
+export const WORKERS = 4; // scripts/stack.sh's test stack
+
+/** `n` parallel reads of `path`. */
+export const many = (path, token, n = 3 * WORKERS) => Promise.all(Array.from({ length: n }, () => get(path, auth(token))));
+
+/** Reads `path` until some worker answers it from its cache; that answer and the round's others. */
+export async function cachedRead(path, token) {
+  for (let round = 0; round < 10; round++) {
+    const answers = await many(path, token);
+    for (const a of answers) assert.equal(a.status, 200, a.text);
+    const hit = answers.find((a) => a.headers['x-read-cache'] === 'hit');
+    if (hit) return { hit, answers };
+  }
+  assert.fail(`${path}: no worker answered from its cache in 10 rounds`);
+}
