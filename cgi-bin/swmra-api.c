@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "domain/session_cache.h"
+#include "domain/slots.h"
 #include "http/fcgi.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -134,8 +135,11 @@ static void bootstrap_main(void)
 	}
 	for (int attempt = 1;; attempt++) {
 		bson_error_t berr;
-		if (db_ensure_indexes(&berr)) {
+		long fixed = 0;
+		if (db_ensure_indexes(&berr) && slots_claims_backfill(&fixed, &berr)) {
 			log_info("indexes ensured");
+			if (fixed)
+				log_info("seat claims given their day: %ld", fixed);
 			break;
 		}
 		if (attempt == 1 || attempt % 30 == 0)

@@ -22,9 +22,21 @@
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
-#define TEMPLATES "slot_templates"
-#define OVERRIDES "slot_overrides"
-#define CLAIMS	  "slot_claims"
+#define TEMPLATES  "slot_templates"
+#define OVERRIDES  "slot_overrides"
+#define CLAIMS	   "slot_claims"
+#define MIGRATIONS "migrations"
+
+/* `day`: the local date (SERVICE_TZ) a claim's slot starts on, "YYYY-MM-DD": the key the day
+ * views read claims by. */
+static void append_day(bson_t *claim, int64_t start_ms)
+{
+	int y, m, d;
+	slots_local_date(start_ms, &y, &m, &d);
+	char day[16];
+	snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
+	BSON_APPEND_UTF8(claim, "day", day);
+}
 
 /* ---- the per-process copy of the template and the overrides ----
  * Both are small and written only by admins, yet every availability and booking read them:
@@ -550,6 +562,7 @@ static enum slot_claim_result claim_seat(const bson_oid_t *request_id, const cha
 		BSON_APPEND_UTF8(&claim, "class", slots_class_name(cls));
 		BSON_APPEND_DATE_TIME(&claim, "start", start_ms);
 		BSON_APPEND_DATE_TIME(&claim, "end", end_ms);
+		append_day(&claim, start_ms);
 		BSON_APPEND_INT32(&claim, "seat", seat);
 		BSON_APPEND_OID(&claim, "request_id", request_id);
 		append_tag(&claim, tag);
@@ -638,14 +651,16 @@ struct claim_row {
 	char request_id[25];
 };
 
-/* Claims whose start is within [from_ms, to_ms); *out malloc'd. */
-static bool claims_between(int64_t from_ms, int64_t to_ms, struct claim_row **out, size_t *n,
-			   bson_error_t *err)
+/* The claims of the local day y-m-d; *out malloc'd. By the claims' `day` (an equality: on
+ * FerretDB one that its PostgreSQL backend answers from a GIN index, where a range of
+ * `start` is decoded claim by claim over the whole collection). */
+static bool claims_of_day(int y, int m, int d, struct claim_row **out, size_t *n, bson_error_t *err)
 {
 	*out = NULL;
 	*n = 0;
-	bson_t *q = BCON_NEW("start", "{", "$gte", BCON_DATE_TIME(from_ms), "$lt",
-			     BCON_DATE_TIME(to_ms), "}");
+	char day[16];
+	snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
+	bson_t *q = BCON_NEW("day", BCON_UTF8(day));
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(CLAIMS), q, NULL, NULL);
 	const bson_t *doc;
 	size_t cap = 0;
@@ -698,11 +713,9 @@ int slots_day(int cls, int y, int m, int d, struct slot_info *out, int max, bson
 	int n = grid_for(cls, y, m, d, out, max, err);
 	if (n <= 0)
 		return n;
-	int64_t from, to;
-	day_bounds(y, m, d, &from, &to);
 	struct claim_row *c;
 	size_t nc;
-	if (!claims_between(from, to, &c, &nc, err))
+	if (!claims_of_day(y, m, d, &c, &nc, err))
 		return -1;
 	count_booked(out, n, c, nc);
 	free(c);
@@ -768,7 +781,7 @@ bool slots_calendar(int y, int m, int d, struct slot_calendar *cal, bson_error_t
 	day_bounds(y, m, d, &from, &to);
 	struct claim_row *c;
 	size_t nc;
-	if (!claims_between(from, to, &c, &nc, err)) {
+	if (!claims_of_day(y, m, d, &c, &nc, err)) {
 		free(ov);
 		return false;
 	}
@@ -854,4 +867,79 @@ void slots_calendar_free(struct slot_calendar *cal)
 		cal->entries = NULL;
 		cal->n = 0;
 	}
+}
+
+/* ---- claims written before they carried `day` ---- */
+
+/* The marker of a finished backfill: per SERVICE_TZ, as `day` is a date in it. */
+static void backfill_marker(char *buf, size_t len)
+{
+	const struct config *c = config_get();
+	snprintf(buf, len, "slot_claims.day@%s", c && c->service_tz ? c->service_tz : "");
+}
+
+static bool marker_present(const char *marker, bool *present, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("_id", BCON_UTF8(marker));
+	int64_t n =
+	    mongoc_collection_count_documents(db_coll(MIGRATIONS), q, NULL, NULL, NULL, err);
+	bson_destroy(q);
+	*present = n > 0;
+	return n >= 0;
+}
+
+/* Sets `day` on every claim that lacks it or whose `day` was made in another time zone
+ * (marker absent): each update is idempotent, so two nodes starting at once both finish. */
+static bool backfill_days(long *fixed, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("start", "{", "$exists", BCON_BOOL(true), "}");
+	bson_t *opts =
+	    BCON_NEW("projection", "{", "start", BCON_BOOL(true), "day", BCON_BOOL(true), "}");
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(CLAIMS), q, opts, NULL);
+	const bson_t *doc;
+	bool ok = true;
+	while (ok && mongoc_cursor_next(cur, &doc)) {
+		bson_t want = BSON_INITIALIZER;
+		append_day(&want, bson_date(doc, "start", 0));
+		const char *have = bson_str(doc, "day");
+		const char *should = bson_str(&want, "day");
+		if (!have || strcmp(have, should) != 0) {
+			bson_iter_t it;
+			bson_t *sel = bson_new();
+			if (bson_iter_init_find(&it, doc, "_id"))
+				bson_append_iter(sel, "_id", 3, &it);
+			bson_t *u = BCON_NEW("$set", "{", "day", BCON_UTF8(should), "}");
+			ok = mongoc_collection_update_one(db_coll(CLAIMS), sel, u, NULL, NULL, err);
+			(*fixed)++;
+			bson_destroy(u);
+			bson_destroy(sel);
+		}
+		bson_destroy(&want);
+	}
+	if (ok && mongoc_cursor_error(cur, err))
+		ok = false;
+	mongoc_cursor_destroy(cur);
+	bson_destroy(opts);
+	bson_destroy(q);
+	return ok;
+}
+
+bool slots_claims_backfill(long *fixed, bson_error_t *err)
+{
+	*fixed = 0;
+	char marker[160];
+	backfill_marker(marker, sizeof(marker));
+	bool present;
+	if (!marker_present(marker, &present, err))
+		return false;
+	if (present)
+		return true; /* one `_id` lookup at each start once done */
+	if (!backfill_days(fixed, err))
+		return false;
+	bson_t *q = BCON_NEW("_id", BCON_UTF8(marker));
+	bson_t *u = BCON_NEW("$set", "{", "at", BCON_DATE_TIME(time_now_ms()), "}");
+	bool ok = db_upsert(MIGRATIONS, q, u, err);
+	bson_destroy(q);
+	bson_destroy(u);
+	return ok;
 }

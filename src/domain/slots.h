@@ -219,6 +219,13 @@ struct slot_calendar {
 };
 /* Fills *cal (free with slots_calendar_free). Requests are looked up in pickup_requests by
  * assigned_slot.start (cancelled and failed ones left out). false on a database error. */
+/* At start-up (the index bootstrap): gives every seat claim its `day` (the local date its slot
+ * starts on, in SERVICE_TZ), which the day views read claims by. Claims written before
+ * `day` existed, or under another SERVICE_TZ, are updated once; afterwards it costs one
+ * lookup. *fixed: the claims updated. Until it has run, a day view may count fewer claims
+ * than exist (booking itself never relies on it: seats are unique inserts). */
+bool slots_claims_backfill(long *fixed, bson_error_t *err);
+
 bool slots_calendar(int y, int m, int d, struct slot_calendar *cal, bson_error_t *err);
 void slots_calendar_free(struct slot_calendar *cal);
 

@@ -108,6 +108,8 @@ static const struct db_index indexes[] = {
     /* slots: one seat per request and slot (the seat itself is the claim's _id) */
     {"slot_claims", "request_start_unique", "{\"request_id\": 1, \"start\": 1}", true},
     {"slot_claims", "start_1", "{\"start\": 1}", false},
+    /* the day views (availability, staff calendar) read a day's claims by its date */
+    {"slot_claims", "day_1", "{\"day\": 1}", false},
     /* waitlist holds: released by their offer; the waitlist job finds lapsed ones */
     {"slot_claims", "hold_version", "{\"hold\": 1, \"hold_version\": 1}", false},
     {"slot_claims", "hold_until_1", "{\"hold_until\": 1}", false},

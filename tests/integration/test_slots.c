@@ -132,6 +132,61 @@ static void template_default_seed_and_handlers(void **state)
 	assert_int_equal(t.slot_minutes, 30);
 }
 
+/* Claims are read by their local day: one written before `day` existed (as an older
+ * version wrote them) is not counted until the start-up backfill gives it its day; the
+ * backfill then costs one lookup, and runs again when SERVICE_TZ changes. */
+static void claims_by_day_and_backfill(void **state)
+{
+	(void)state;
+	save_everyday_template();
+	itu_clear("slot_claims");
+	itu_clear("migrations");
+	struct slot_info s[SLOTS_MAX_PER_DAY];
+	int n = day_slots(SLOT_CLASS_STANDARD, s);
+	assert_true(n > 2);
+	bson_oid_t r[2];
+	bson_oid_init(&r[0], NULL);
+	bson_oid_init(&r[1], NULL);
+	assert_int_equal(claim(&r[0], "organic", &s[0]), SLOT_CLAIMED);
+	/* a new claim carries its day */
+	char q[96];
+	snprintf(q, sizeof(q), "{\"day\": \"%s\"}", date_q);
+	assert_int_equal(itu_count_json("slot_claims", q), 1);
+	/* an old claim without day, in slot 1 */
+	char id[96];
+	snprintf(id, sizeof(id), "standard:%lld:0", (long long)s[1].start_ms);
+	bson_t *old = BCON_NEW("_id", BCON_UTF8(id), "class", BCON_UTF8("standard"), "start",
+			       BCON_DATE_TIME(s[1].start_ms), "end", BCON_DATE_TIME(s[1].end_ms),
+			       "seat", BCON_INT32(0), "request_id", BCON_OID(&r[1]), "category",
+			       BCON_UTF8("organic"), "created_at", BCON_DATE_TIME(time_now_ms()));
+	bson_error_t err;
+	assert_true(mongoc_collection_insert_one(db_coll("slot_claims"), old, NULL, NULL, &err));
+	bson_destroy(old);
+	n = day_slots(SLOT_CLASS_STANDARD, s);
+	assert_int_equal(s[0].booked, 1);
+	assert_int_equal(s[1].booked, 0); /* not seen by the day view yet */
+	long fixed = -1;
+	assert_true(slots_claims_backfill(&fixed, &err));
+	assert_int_equal(fixed, 1);
+	n = day_slots(SLOT_CLASS_STANDARD, s);
+	assert_int_equal(s[1].booked, 1);
+	assert_int_equal(s[1].remaining, 2);
+	assert_int_equal(itu_count_json("slot_claims", q), 2);
+	/* done once: the next start only looks up the marker */
+	assert_true(slots_claims_backfill(&fixed, &err));
+	assert_int_equal(fixed, 0);
+	/* a day written under another time zone is rewritten when SERVICE_TZ changes */
+	bson_t *sel = BCON_NEW("_id", BCON_UTF8(id));
+	bson_t *u = BCON_NEW("$set", "{", "day", BCON_UTF8("1999-01-01"), "}");
+	assert_true(mongoc_collection_update_one(db_coll("slot_claims"), sel, u, NULL, NULL, &err));
+	bson_destroy(sel);
+	bson_destroy(u);
+	itu_clear("migrations"); /* what a new SERVICE_TZ's marker looks like: absent */
+	assert_true(slots_claims_backfill(&fixed, &err));
+	assert_int_equal(fixed, 1);
+	assert_int_equal(itu_count_json("slot_claims", q), 2);
+}
+
 static void availability_and_claims(void **state)
 {
 	(void)state;
@@ -622,6 +677,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(template_default_seed_and_handlers),
 	    cmocka_unit_test(availability_and_claims),
+	    cmocka_unit_test(claims_by_day_and_backfill),
 	    cmocka_unit_test(bad_slots_not_available),
 	    cmocka_unit_test(booking_window),
 	    cmocka_unit_test(capacity_lowered_and_closed),
