@@ -15,6 +15,7 @@
 #include "infra/cleanup.h"
 #include "infra/config.h"
 #include "infra/db.h"
+#include "infra/jsonx.h"
 #include "infra/timeutil.h"
 
 static const char *const create_keys[] = {"category", "is_special", "description",
