@@ -107,15 +107,16 @@ export const BUDGETS = {
   'POST /api/admin/slot-overrides': 7,
   'DELETE /api/admin/slot-overrides/{id}': 8,
   // waitlist: the request (document + probe), the slot's seats, a place claim, the entry's
-  // first event and document, its position
-  'POST /api/requests/{id}/waitlist': 7,
-  // the request's entries, the entry (document + probe), its LEFT change and effects, then
-  // the request and its waitlist for the answer
-  'DELETE /api/requests/{id}/waitlist': 13,
+  // first event and document, the owner's read mark (the detail shows the entry), its position
+  'POST /api/requests/{id}/waitlist': 8,
+  // the request's entries, the entry (document + probe), its LEFT change and effects, the
+  // owner's read mark, then the request and its waitlist for the answer
+  'DELETE /api/requests/{id}/waitlist': 14,
   // the offer's entry, the request, the ACCEPTED change, its effects (the booking: a whole
-  // request change with its notification), then the request and its waitlist. Measured once
-  // (an offer is accepted once): +1 over its warm cost for a worker that syncs its session.
-  'POST /api/requests/{id}/accept-offer': 30,
+  // request change with its notification), the owner's read mark, then the request and its
+  // waitlist. Measured once (an offer is accepted once): +1 over its warm cost for a worker
+  // that syncs its session.
+  'POST /api/requests/{id}/accept-offer': 31,
   // the offer's entry, the DECLINED change, its effects (the hold back, the next offer: the
   // line, the next entry and its request, the hold, the OFFERED change and its
   // notification), then the request and its waitlist
