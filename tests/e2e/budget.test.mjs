@@ -119,7 +119,7 @@ export const BUDGETS = {
   'POST /api/requests/{id}/accept-offer': 31,
   // the offer's entry, the DECLINED change, its effects (the hold back, the next offer: the
   // line, the next entry and its request, the hold, the OFFERED change and its
-  // notification), then the request and its waitlist
+  // notification, the read marks of both owners), then the request and its waitlist
   'POST /api/requests/{id}/decline-offer': 40,
   'POST /api/files/upload': 2,
   'POST /api/notifications/read-all': 3, // update + the read mark
