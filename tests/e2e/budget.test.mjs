@@ -114,9 +114,9 @@ export const BUDGETS = {
   'DELETE /api/requests/{id}/waitlist': 14,
   // the offer's entry, the request, the ACCEPTED change, its effects (the booking: a whole
   // request change with its notification), the owner's read mark, then the request and its
-  // waitlist. Measured once (an offer is accepted once): +1 over its warm cost for a worker
-  // that syncs its session.
-  'POST /api/requests/{id}/accept-offer': 31,
+  // waitlist: 30. Measured once (an offer is accepted once): +1 for a worker that syncs its
+  // session, +1 more when its once-a-second generation poll falls on it too (seen: 31, 32).
+  'POST /api/requests/{id}/accept-offer': 32,
   // the offer's entry, the DECLINED change, its effects (the hold back, the next offer: the
   // line, the next entry and its request, the hold, the OFFERED change and its
   // notification, the read marks of both owners), then the request and its waitlist
@@ -132,9 +132,10 @@ export const BUDGETS = {
   // erasure of an account without requests: password check (with its backoff), the
   // account's traces by user (each a find or a delete: requests, uploads and their
   // fates/quota, notifications, push, tickets, export claims, login failures, rewards),
-  // the tombstone, the session bump, the audit entry; + 2 finds per request it had
-  'DELETE /api/auth/me': 26,
-  'DELETE /api/admin/users/{id}': 24,
+  // the tombstone, the session bump, the board's read mark (staff see each request's
+  // resident; src/domain/users.c), the audit entry; + 2 finds per request it had
+  'DELETE /api/auth/me': 27,
+  'DELETE /api/admin/users/{id}': 25,
   'POST /api/push/subscriptions': 3,
   'DELETE /api/push/subscriptions': 3,
   // Open311 (issue 19): the catalogue is static; a keyed call finds its key by hash and takes
