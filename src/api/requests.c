@@ -15,6 +15,7 @@
 #include "infra/cleanup.h"
 #include "infra/config.h"
 #include "infra/db.h"
+#include "infra/jsonx.h"
 #include "infra/timeutil.h"
 
 static const char *const create_keys[] = {"category", "is_special", "description",
@@ -224,9 +225,33 @@ int api_requests_list(struct http_request *req, struct http_response *res)
 	return res->status;
 }
 
+/* Whether the waitlist view `wl` has an entry still waiting: its position moves whenever
+ * an entry ahead of it leaves the line, a change of someone else's entry that does not
+ * bump this owner's read mark, so such an answer is not kept. */
+static bool waitlist_has_waiting(json_object *wl)
+{
+	json_object *entries = json_object_object_get(wl, "entries");
+	for (size_t i = 0; entries && i < json_object_array_length(entries); i++) {
+		const char *s = jsonx_str(json_object_array_get_idx(entries, i), "status");
+		if (s && strcmp(s, "waiting") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* From the read cache when the owner's read mark is unchanged (read_cache.h): every change
+ * the answer shows bumps it after it is stored (the request's change log, its waitlist
+ * entries' changes, docs/ARCHITECTURE.md "Read cache"). The key begins with the caller's
+ * id, a 200 is kept only after load_own found the request theirs, and a request never
+ * changes owner: anyone else's read of the id misses and is 404 below, as before. */
 int api_requests_get(struct http_request *req, struct http_response *res)
 {
 	bson_oid_t id, owner;
+	if (!db_parse_oid(http_param(req, "id"), &id) || !db_parse_oid(req->user.id, &owner))
+		return not_found(res);
+	struct read_cache_probe probe;
+	if (read_cache_serve(req, res, &probe))
+		return res->status;
 	bson_t *doc;
 	int st = load_own(req, res, &id, &owner, &doc);
 	if (st)
@@ -235,9 +260,13 @@ int api_requests_get(struct http_request *req, struct http_response *res)
 	json_object *wl = waitlist_of_request(&id, &err);
 	if (!wl)
 		return http_db_error(res, &err);
+	if (waitlist_has_waiting(wl))
+		probe.storable = false;
 	json_object *o = requests_to_json(doc);
 	json_object_object_add(o, "waitlist", wl);
-	return http_json(res, 200, o);
+	http_json(res, 200, o);
+	read_cache_store(&probe, res);
+	return res->status;
 }
 
 int api_requests_update(struct http_request *req, struct http_response *res)

@@ -8,6 +8,7 @@
 
 #include "domain/changelog.h"
 #include "domain/notify.h"
+#include "domain/read_marks.h"
 #include "domain/requests.h"
 #include "domain/slots.h"
 #include "infra/config.h"
@@ -29,12 +30,16 @@ static const char *const no_timeline[] = {NULL};
 static bool apply_effect(const bson_oid_t *id, int64_t version, uint32_t index,
 			 const bson_t *effect, int64_t at, bson_error_t *err);
 
+/* The request's detail shows its entries (waitlist_of_request, cached by the owner's read
+ * mark): every stored change of an entry bumps its owner's mark, whoever made it (the
+ * resident, a seat release offering it, the job expiring it). */
 static const struct changelog_kind entry_log = {.docs = ENTRIES,
 						.events = EVENTS,
 						.id_field = "entry_id",
 						.state_keys = state_keys,
 						.timeline_types = no_timeline,
-						.apply = apply_effect};
+						.apply = apply_effect,
+						.stored = read_mark_bump_owner};
 
 /* ------------------------------------------------------------------ document fields */
 
@@ -560,6 +565,8 @@ static enum wl_result create_entry(const bson_oid_t *id, const bson_t *req, int6
 	BSON_APPEND_DATE_TIME(&doc, "created_at", now);
 	BSON_APPEND_DATE_TIME(&doc, "updated_at", now);
 	bool ok = mongoc_collection_insert_one(db_coll(ENTRIES), &doc, NULL, NULL, err);
+	if (ok)
+		read_mark_bump_owner(&doc); /* the request's detail shows it */
 	bson_destroy(&doc);
 	return ok ? WL_OK : WL_DB_ERROR;
 }

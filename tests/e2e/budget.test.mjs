@@ -24,7 +24,9 @@ export const BUDGETS = {
   'GET /api/health/ready': 1, // ping
   'GET /api/auth/me': 1, // the user, fresh (a profile edit shows at once)
   'GET /api/requests': 2, // count + page of documents (each carries its timeline)
-  'GET /api/requests/{id}': 3, // the document + a probe for changes past its version + its waitlist entries
+  // a read-cache hit: the owner's read mark (issue 13; a miss also reads the document, probes
+  // for changes past its version and reads its waitlist entries: 4)
+  'GET /api/requests/{id}': 1,
   'GET /api/notifications': 1, // one find
   'GET /api/notifications/unread-count': 1, // one count on {user_id, channel, read}
   'GET /api/slots/available': 1, // the day's seat claims (template and overrides are cached)
@@ -105,18 +107,19 @@ export const BUDGETS = {
   'POST /api/admin/slot-overrides': 7,
   'DELETE /api/admin/slot-overrides/{id}': 8,
   // waitlist: the request (document + probe), the slot's seats, a place claim, the entry's
-  // first event and document, its position
-  'POST /api/requests/{id}/waitlist': 7,
-  // the request's entries, the entry (document + probe), its LEFT change and effects, then
-  // the request and its waitlist for the answer
-  'DELETE /api/requests/{id}/waitlist': 13,
+  // first event and document, the owner's read mark (the detail shows the entry), its position
+  'POST /api/requests/{id}/waitlist': 8,
+  // the request's entries, the entry (document + probe), its LEFT change and effects, the
+  // owner's read mark, then the request and its waitlist for the answer
+  'DELETE /api/requests/{id}/waitlist': 14,
   // the offer's entry, the request, the ACCEPTED change, its effects (the booking: a whole
-  // request change with its notification), then the request and its waitlist. Measured once
-  // (an offer is accepted once): +1 over its warm cost for a worker that syncs its session.
-  'POST /api/requests/{id}/accept-offer': 30,
+  // request change with its notification), the owner's read mark, then the request and its
+  // waitlist: 30. Measured once (an offer is accepted once): +1 for a worker that syncs its
+  // session, +1 more when its once-a-second generation poll falls on it too (seen: 31, 32).
+  'POST /api/requests/{id}/accept-offer': 32,
   // the offer's entry, the DECLINED change, its effects (the hold back, the next offer: the
   // line, the next entry and its request, the hold, the OFFERED change and its
-  // notification), then the request and its waitlist
+  // notification, the read marks of both owners), then the request and its waitlist
   'POST /api/requests/{id}/decline-offer': 40,
   'POST /api/files/upload': 2,
   'POST /api/notifications/read-all': 3, // update + the read mark
@@ -129,9 +132,10 @@ export const BUDGETS = {
   // erasure of an account without requests: password check (with its backoff), the
   // account's traces by user (each a find or a delete: requests, uploads and their
   // fates/quota, notifications, push, tickets, export claims, login failures, rewards),
-  // the tombstone, the session bump, the audit entry; + 2 finds per request it had
-  'DELETE /api/auth/me': 26,
-  'DELETE /api/admin/users/{id}': 24,
+  // the tombstone, the session bump, the board's read mark (staff see each request's
+  // resident; src/domain/users.c), the audit entry; + 2 finds per request it had
+  'DELETE /api/auth/me': 27,
+  'DELETE /api/admin/users/{id}': 25,
   'POST /api/push/subscriptions': 3,
   'DELETE /api/push/subscriptions': 3,
   // Open311 (issue 19): the catalogue is static; a keyed call finds its key by hash and takes
@@ -226,7 +230,8 @@ test('reads and writes stay within their store-command budgets', async () => {
   await measure('GET /api/auth/me', () => get('/api/auth/me', auth(tok)), { times: 8 });
   await measure('POST /api/ws/ticket', () => request('POST', '/api/ws/ticket', auth(tok)), { times: 8 });
   await measure('GET /api/requests', () => get('/api/requests?limit=20', auth(tok)), { times: 8 });
-  await measure('GET /api/requests/{id}', () => get(`/api/requests/${id}`, auth(tok)), { times: 8 });
+  // 16 reads over the stack's 4 workers: some worker answers from its cache
+  await measure('GET /api/requests/{id}', () => get(`/api/requests/${id}`, auth(tok)), { times: 16 });
   await measure('GET /api/notifications', () => get('/api/notifications', auth(tok)), { times: 8 });
   await measure('GET /api/notifications/unread-count', () => get('/api/notifications/unread-count', auth(tok)), { times: 8 });
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date(Date.now() + 3 * 86400000));
