@@ -17,23 +17,7 @@ import { promisify } from 'node:util';
 import { deflateSync } from 'node:zlib';
 import { REPO, STACK, request, get, login, registerUser } from './lib/stack.mjs';
 import { NOW_OFFSET_MS, now } from './lib/clock.mjs';
-
-const auth = (token) => ({ headers: { authorization: `Bearer ${token}` } });
-const WORKERS = 4; // scripts/stack.sh's test stack; the calls below spread over them
-
-/** `n` parallel reads of `path` (the kernel spreads them over the workers). */
-const many = (path, token, n = 3 * WORKERS) => Promise.all(Array.from({ length: n }, () => get(path, auth(token))));
-
-/** Reads `path` until some worker answers it from its cache; that answer. */
-async function cachedRead(path, token) {
-  for (let round = 0; round < 10; round++) {
-    const answers = await many(path, token);
-    for (const a of answers) assert.equal(a.status, 200, a.text);
-    const hit = answers.find((a) => a.headers['x-read-cache'] === 'hit');
-    if (hit) return { hit, answers };
-  }
-  assert.fail(`${path}: no worker answered from its cache in 10 rounds`);
-}
+import { auth, many, cachedRead } from './lib/cache.mjs';
 
 const body = (i) => ({
   category: 'recyclable',
