@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { deflateSync } from 'node:zlib';
+import { tinyPng } from './lib/images.mjs';
 import { REPO, STACK, request, get, login, registerUser } from './lib/stack.mjs';
 import { NOW_OFFSET_MS, now } from './lib/clock.mjs';
 import { auth, many, cachedRead } from './lib/cache.mjs';
@@ -114,34 +114,6 @@ async function staffToken() {
   const res = await login('staff@example.com', 'Passw0rd!');
   assert.equal(res.status, 200, res.text);
   return res.json.access_token;
-}
-
-/** A minimal valid PNG (1×1, RGB) with its CRCs (as contract.test.mjs). */
-function tinyPng() {
-  const table = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(crc(td));
-    return Buffer.concat([len, td, c]);
-  };
-  return Buffer.concat([
-    Buffer.from('89504e470d0a1a0a', 'hex'),
-    chunk('IHDR', Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0])),
-    chunk('IDAT', deflateSync(Buffer.from([0, 0x20, 0x80, 0x40]))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
 }
 
 async function uploadPng(token) {
