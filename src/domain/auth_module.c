@@ -2,6 +2,8 @@
  * live tickets and login backoff; its variables (token lifetimes, hashing cost, backoff). */
 #include "infra/module.h"
 
+extern const struct job_spec *const auth_jobs[]; /* auth_jobs.c */
+
 static const struct db_index auth_indexes[] = {
     {"users", "email_unique", "{\"email\": 1}", true},
     {"users", "role_1", "{\"role\": 1}", false},
@@ -58,4 +60,5 @@ const struct module auth_module = {
     .collections = auth_collections,
     .config = auth_config,
     .n_config = MODULE_COUNT(auth_config),
+    .jobs = auth_jobs,
 };

@@ -1,5 +1,7 @@
 /* The notify module's parts (infra/module.h): notifications, their send attempts, web push
  * subscriptions, reminders; its variables (dispatch batch, reminder lead). */
+#include "domain/notify.h"
+#include "infra/job.h"
 #include "infra/module.h"
 
 static const struct db_index notify_indexes[] = {
@@ -31,10 +33,32 @@ static const struct config_var notify_config[] = {
     CONFIG_INT("REMINDER_HOURS", reminder_hours, "24", 1, 168),
 };
 
+/* swmra-job-dispatch: sends queued email, SMS and web push notifications (every minute). */
+static const struct job_spec dispatch_job = {
+    .name = "dispatch",
+    .description = "Send due queued email/SMS/push notifications in batches of DISPATCH_BATCH; "
+		   "retry with backoff 1, 2, 4, 8, 16 min, then mark failed.",
+    .window_seconds = 60,
+    .run = notify_dispatch_run,
+};
+
+/* swmra-job-reminders: one reminder per scheduled booking REMINDER_HOURS before it
+ * (hourly). */
+static const struct job_spec reminders_job = {
+    .name = "reminders",
+    .description = "Remind residents of scheduled pickups starting within REMINDER_HOURS, "
+		   "once per booking and slot.",
+    .window_seconds = 3600,
+    .run = notify_reminders_run,
+};
+
+static const struct job_spec *const notify_jobs[] = {&dispatch_job, &reminders_job, NULL};
+
 const struct module notify_module = {
     .name = "notify",
     .indexes = notify_indexes,
     .n_indexes = MODULE_COUNT(notify_indexes),
     .config = notify_config,
     .n_config = MODULE_COUNT(notify_config),
+    .jobs = notify_jobs,
 };

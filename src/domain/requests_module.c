@@ -4,6 +4,8 @@
 #include "domain/rewards.h"
 #include "infra/module.h"
 
+extern const struct job_spec *const requests_jobs[]; /* requests_jobs.c */
+
 static const struct db_index requests_indexes[] = {
     {"pickup_requests", "user_created", "{\"user_id\": 1, \"created_at\": -1}", false},
     /* lists sort by (created_at, _id) newest first: the resident's, and staff's all / by
@@ -62,4 +64,5 @@ const struct module requests_module = {
     .n_config = MODULE_COUNT(requests_config),
     .config_check = rewards_config_check,
     .config_apply = rewards_config_apply,
+    .jobs = requests_jobs,
 };

@@ -2,6 +2,8 @@
  * variable (how long an offer holds its seat). */
 #include "infra/module.h"
 
+extern const struct job_spec *const waitlist_jobs[]; /* waitlist_jobs.c */
+
 static const struct db_index waitlist_indexes[] = {
     /* waitlist (domain/waitlist.c): a slot's line in order (fill, position), a request's
      * entries, lapsed offers, slots with a line; the change log of entries; the places
@@ -27,4 +29,5 @@ const struct module waitlist_module = {
     .n_indexes = MODULE_COUNT(waitlist_indexes),
     .config = waitlist_config,
     .n_config = MODULE_COUNT(waitlist_config),
+    .jobs = waitlist_jobs,
 };

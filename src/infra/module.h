@@ -11,6 +11,8 @@
 
 #include "infra/config.h"
 
+struct job_spec; /* infra/job.h */
+
 /* An index of the schema, created idempotently at start-up (db_ensure_indexes). Unique
  * indexes are what makes claims exclusive (db_claim), so they are part of the
  * correctness of the service, not only of its speed. FerretDB rejects TTL and partial
@@ -40,6 +42,9 @@ struct module {
 	/* Called once a configuration that passed every check is adopted: derives what the
 	 * module keeps from it (a parsed table), so no call re-parses a variable. May be NULL. */
 	void (*config_apply)(const struct config *c);
+	/* The module's cron jobs, NULL-terminated (may be NULL): swmra-job-<name> runs the
+	 * one of that name (job_main_named, cron/swmra-job.c). */
+	const struct job_spec *const *jobs;
 };
 
 #define MODULE_COUNT(a) (sizeof(a) / sizeof((a)[0]))
