@@ -1,7 +1,7 @@
 /* The module registry: each module of the service declares its own parts (the indexes
- * of its collections, its configuration variables and their check) in one `struct
- * module` next to its code, and infra iterates the registry instead of naming domain
- * collections or variables. The registry itself is the list in src/modules.c, the one
+ * of its collections, its configuration variables and their check, its cron jobs) in one
+ * `struct module` next to its code, and infra iterates the registry instead of naming
+ * domain collections, variables or jobs. The registry itself is the list in src/modules.c, the one
  * place that knows every module (the composition root, like the route table). */
 #ifndef SWMRA_MODULE_H
 #define SWMRA_MODULE_H
