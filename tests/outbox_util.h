@@ -7,6 +7,7 @@
 
 #include "domain/notify.h"
 #include "domain/requests.h"
+#include "domain/rewards.h"
 #include "infra/config.h"
 #include "infra/timeutil.h"
 
@@ -228,10 +229,10 @@ static inline void obx_assert_invariants(void)
 		assert_non_null(doc);
 		const char *st = itu_str_of(doc, "status");
 		int64_t rewards = itu_count("rewards", BCON_NEW("request_id", BCON_OID(&rid)));
-		int64_t want = strcmp(st, "completed") == 0 &&
-				       config_reward_points(itu_str_of(doc, "category")) > 0
-				   ? 1
-				   : 0;
+		int64_t want =
+		    strcmp(st, "completed") == 0 && rewards_points(itu_str_of(doc, "category")) > 0
+			? 1
+			: 0;
 		if (rewards != want)
 			fail_msg("request %s: %lld reward(s), expected %lld", st,
 				 (long long)rewards, (long long)want);

@@ -225,7 +225,7 @@ run_e2e() {
 
 # ------------------------------------------------------------------------ query shapes
 # Every command the integration and e2e layers sent, reduced to its query shape, must be
-# served by an index of src/infra/db_indexes.c under MongoDB's rules (tests/query-shapes.mjs);
+# served by an index of a module's table (src/domain/*_module.c) under MongoDB's rules (tests/query-shapes.mjs);
 # the report lists each shape and its index.
 run_query_shapes() {
 	local log=$LOGS/query-shapes.log line p f rc

@@ -942,7 +942,7 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 	int points = 0;
 	if (t->to == RS_COMPLETED) {
 		owe_reward(&fx, &user_id, category);
-		points = config_reward_points(category);
+		points = rewards_points(category);
 	}
 	if (dispute) {
 		owe_reversal(&fx, &user_id, t->reason);

@@ -1,13 +1,115 @@
 #include "domain/rewards.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "domain/categories.h"
 
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
-#define REWARDS_RECENT 10
+#define REWARDS_RECENT	   10
+#define REWARDS_MAX_POINTS 100000
+#define REWARDS_TABLE_MAX  16 /* more than the categories: each may be listed once */
+
+/* REWARD_POINTS, parsed: the category (a categories_names entry) and its points. */
+struct reward_rate {
+	const char *category;
+	int points;
+};
+static struct reward_rate rates[REWARDS_TABLE_MAX];
+static size_t n_rates;
+
+/* The known category named by s[0..len), or NULL. */
+static const char *category_named(const char *s, size_t len)
+{
+	for (const char *const *c = categories_names; *c; c++)
+		if (strlen(*c) == len && strncmp(*c, s, len) == 0)
+			return *c;
+	return NULL;
+}
+
+/* Parses one "category=points" entry of s[0..len) (spaces trimmed) into *out. */
+static int parse_rate(const char *s, size_t len, struct reward_rate *out, char *err, size_t errlen)
+{
+	while (len > 0 && *s == ' ')
+		s++, len--;
+	while (len > 0 && s[len - 1] == ' ')
+		len--;
+	const char *eq = memchr(s, '=', len);
+	size_t nlen = eq ? (size_t)(eq - s) : 0, i = nlen + 1;
+	while (nlen > 0 && s[nlen - 1] == ' ')
+		nlen--;
+	while (eq && i < len && s[i] == ' ')
+		i++;
+	out->category = eq ? category_named(s, nlen) : NULL;
+	long points = eq && i < len ? 0 : -1;
+	for (; points >= 0 && i < len; i++)
+		points = isdigit((unsigned char)s[i]) && points <= REWARDS_MAX_POINTS
+			     ? points * 10 + (s[i] - '0')
+			     : -1;
+	if (!out->category || points < 0 || points > REWARDS_MAX_POINTS) {
+		snprintf(err, errlen,
+			 "REWARD_POINTS: '%.*s' is not category=points (a known category, "
+			 "points 0..%d)",
+			 (int)(len > 100 ? 100 : len), s, REWARDS_MAX_POINTS);
+		return -1;
+	}
+	out->points = (int)points;
+	return 0;
+}
+
+/* Parses the whole list into table[] (*n entries); 0, or -1 with err set. */
+static int parse_rates(const char *list, struct reward_rate *table, size_t *n, char *err,
+		       size_t errlen)
+{
+	*n = 0;
+	if (strspn(list, " ") == strlen(list))
+		return 0;
+	for (const char *p = list;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		struct reward_rate r;
+		if (parse_rate(p, len, &r, err, errlen) < 0)
+			return -1;
+		for (size_t i = 0; i < *n; i++)
+			if (table[i].category == r.category) {
+				snprintf(err, errlen, "REWARD_POINTS: '%s' is listed twice",
+					 r.category);
+				return -1;
+			}
+		table[(*n)++] = r; /* fits: each known category at most once */
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+int rewards_config_check(const struct config *c, char *err, size_t errlen)
+{
+	struct reward_rate table[REWARDS_TABLE_MAX];
+	size_t n;
+	return parse_rates(c->reward_points, table, &n, err, errlen);
+}
+
+void rewards_config_apply(const struct config *c)
+{
+	char err[256];
+	if (parse_rates(c->reward_points, rates, &n_rates, err, sizeof(err)) < 0)
+		n_rates = 0; /* not reached: the configuration passed rewards_config_check */
+}
+
+int rewards_points(const char *category)
+{
+	config_get(); /* the defaults are adopted (and so parsed) on first use */
+	for (size_t i = 0; category && i < n_rates; i++)
+		if (strcmp(rates[i].category, category) == 0)
+			return rates[i].points;
+	return 0;
+}
 
 /* Points recorded for `request_id` in the ledger: >0, 0 when none, -1 on error. */
 static int credited_points(const bson_oid_t *request_id, bson_error_t *err)
@@ -41,7 +143,7 @@ static int was_reversed(const bson_oid_t *request_id, bson_error_t *err)
 enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t *user_id,
 				  const char *category, int *points_out, bson_error_t *err)
 {
-	int points = config_reward_points(category);
+	int points = rewards_points(category);
 	if (points_out)
 		*points_out = 0;
 	if (points <= 0)

@@ -16,6 +16,8 @@
 #include <mongoc/mongoc.h>
 #include <stdbool.h>
 
+#include "infra/config.h"
+
 enum reward_result {
 	REWARD_CREDITED = 0, /* this call inserted the ledger entry */
 	REWARD_ALREADY = 1,  /* the request was credited before */
@@ -23,7 +25,17 @@ enum reward_result {
 	REWARD_DB_ERROR = -1 /* err set */
 };
 
-/* Credits the points of `category` (config_reward_points) for completing `request_id` of
+/* The points for completing a request of `category` per REWARD_POINTS (parsed once, when
+ * a configuration is adopted); 0 when the category is not listed. */
+int rewards_points(const char *category);
+/* The module's configuration hooks (infra/module.h, domain/requests_module.c):
+ * REWARD_POINTS is "category=points,..." (spaces around entries allowed, empty for no
+ * rewards) of known categories (domain/categories.h), each once, points 0..100000;
+ * anything else refuses the load with a message naming the variable. */
+int rewards_config_check(const struct config *c, char *err, size_t errlen);
+void rewards_config_apply(const struct config *c);
+
+/* Credits the points of `category` (rewards_points) for completing `request_id` of
  * `user_id`, once, and sets the request's reward_points to the credited points (also when
  * already credited, which repairs a reward_points lost to a concurrent write). `points_out`
  * (may be NULL) receives the points credited now or before, 0 for REWARD_NONE. */

@@ -10,37 +10,16 @@
 
 #include "infra/b64url.h"
 #include "infra/jwt_keys.h"
+#include "infra/module.h"
 #include "infra/timeutil.h"
 
-enum ctype { C_STR, C_INT, C_BOOL, C_ENUM };
+#define S CONFIG_STR
+#define I CONFIG_INT
+#define B CONFIG_BOOL
+#define E CONFIG_ENUM
 
-struct var {
-	const char *name;
-	enum ctype type;
-	size_t off;
-	const char *def;
-	long min, max;	     /* C_INT limits */
-	const char *choices; /* C_ENUM: '|'-separated */
-};
-
-#define S(n, f, d)                                                                                 \
-	{                                                                                          \
-		n, C_STR, offsetof(struct config, f), d, 0, 0, NULL                                \
-	}
-#define I(n, f, d, lo, hi)                                                                         \
-	{                                                                                          \
-		n, C_INT, offsetof(struct config, f), d, lo, hi, NULL                              \
-	}
-#define B(n, f, d)                                                                                 \
-	{                                                                                          \
-		n, C_BOOL, offsetof(struct config, f), d, 0, 0, NULL                               \
-	}
-#define E(n, f, d, c)                                                                              \
-	{                                                                                          \
-		n, C_ENUM, offsetof(struct config, f), d, 0, 0, c                                  \
-	}
-
-static const struct var vars[] = {
+/* The service-wide variables; each module declares its own (infra/module.h). */
+static const struct config_var vars[] = {
     E("APP_ENV", app_env, "development", "development|test|production"),
     E("LOG_LEVEL", log_level, "info", "debug|info|warn|error"),
     S("MONGO_URI", mongo_uri, "mongodb://127.0.0.1:27017/?serverSelectionTimeoutMS=2000"),
@@ -48,23 +27,11 @@ static const struct var vars[] = {
     S("JWT_SECRET", jwt_secret, CONFIG_DEV_JWT_SECRET),
     S("JWT_KEYS", jwt_keys, ""),
     S("JWT_KEYS_FILE", jwt_keys_file, ""),
-    I("REFRESH_DAYS", refresh_days, "30", 1, 365),
     I("JWT_EXPIRE_MIN", jwt_expire_min, "60", 1, 10080),
     S("JWT_ISSUER", jwt_issuer, "swmra"),
-    I("ARGON2_OPSLIMIT", argon2_opslimit, "2", 1, 10),
-    I("ARGON2_MEMLIMIT_KIB", argon2_memlimit_kib, "65536", 8, 1048576),
-    I("LOGIN_MAX_FAILURES", login_max_failures, "5", 1, 1000),
-    I("LOGIN_BACKOFF_MAX_SEC", login_backoff_max_sec, "900", 1, 86400),
-    I("LOGIN_CLIENT_MAX_FAILURES", login_client_max_failures, "20", 1, 100000),
     S("SERVICE_TZ", service_tz, "Asia/Kolkata"),
     S("PUBLIC_BASE_URL", public_base_url, "http://127.0.0.1:8080"),
     S("UPLOAD_DIR", upload_dir, "var/uploads"),
-    I("UPLOAD_MAX_BYTES", upload_max_bytes, "10485760", 1024, 104857600),
-    I("UPLOAD_MAX_PENDING", upload_max_pending, "20", 1, 10000),
-    I("UPLOAD_MAX_PENDING_BYTES", upload_max_pending_bytes, "104857600", 1024, 2147483647),
-    I("UPLOAD_RATE_PER_HOUR", upload_rate_per_hour, "60", 1, 100000),
-    I("API_KEY_RATE_PER_MINUTE", api_key_rate_per_minute, "120", 1, 100000),
-    I("EXPORT_PER_HOUR", export_per_hour, "3", 1, 1000),
     S("CORS_ORIGINS", cors_origins, "http://localhost:5173,http://127.0.0.1:5173"),
     S("SMTP_HOST", smtp_host, "127.0.0.1"),
     I("SMTP_PORT", smtp_port, "1025", 1, 65535),
@@ -86,15 +53,6 @@ static const struct var vars[] = {
     S("FCGI_SOCKET", fcgi_socket, "var/run/swmra-api.sock"),
     I("WORKERS", workers, "4", 1, 256),
     I("MAX_BODY_BYTES", max_body_bytes, "1048576", 1024, 104857600),
-    I("SLOT_LEAD_HOURS", slot_lead_hours, "24", 0, 720),
-    I("SLOT_BOOKING_WINDOW_DAYS", slot_booking_window_days, "60", 1, 366),
-    I("CANCEL_MIN_HOURS", cancel_min_hours, "24", 0, 720),
-    I("WAITLIST_HOLD_MIN", waitlist_hold_min, "30", 1, 1440),
-    I("DRAFT_MAX_AGE_DAYS", draft_max_age_days, "7", 1, 365),
-    I("ORPHAN_UPLOAD_HOURS", orphan_upload_hours, "24", 1, 8760),
-    S("REWARD_POINTS", reward_points, "recyclable=5,e-waste=10,hazardous=10"),
-    I("DISPATCH_BATCH", dispatch_batch, "50", 1, 10000),
-    I("REMINDER_HOURS", reminder_hours, "24", 1, 168),
     I("TEST_NOW_OFFSET", test_now_offset, "0", -315360000, 315360000),
     S("FERRETDB_POSTGRESQL_URL", ferretdb_postgresql_url, ""),
     E("STORAGE_BACKEND", storage_backend, "local", "local|s3"),
@@ -118,8 +76,33 @@ void config_set_checker(int (*fn)(const struct config *c, char *err, size_t errl
 {
 	extra_check = fn;
 }
-/* Owned copies of every string value of the current configuration. */
-static char *owned[sizeof(vars) / sizeof(vars[0])];
+
+/* The number of variables: the service-wide table, then each module's, in registry order. */
+static size_t var_count(void)
+{
+	size_t n = MODULE_COUNT(vars);
+	for (const struct module *const *m = modules_registry; *m; m++)
+		n += (*m)->n_config;
+	return n;
+}
+
+/* The i-th variable (i < var_count()). */
+static const struct config_var *var_at(size_t i)
+{
+	if (i < MODULE_COUNT(vars))
+		return &vars[i];
+	i -= MODULE_COUNT(vars);
+	for (const struct module *const *m = modules_registry; *m; m++) {
+		if (i < (*m)->n_config)
+			return &(*m)->config[i];
+		i -= (*m)->n_config;
+	}
+	return NULL;
+}
+
+/* Owned copies of every string value of the current configuration (var_count() of them,
+ * indexed as var_at). */
+static char **owned;
 
 struct kv {
 	char *key, *val;
@@ -228,14 +211,14 @@ static bool enum_has(const char *choices, const char *s)
 }
 
 /* Sets one variable into `c`; `store` receives an owned copy for string types. */
-static int set_var(struct config *c, const struct var *v, const char *val, char **store, char *err,
-		   size_t errlen)
+static int set_var(struct config *c, const struct config_var *v, const char *val, char **store,
+		   char *err, size_t errlen)
 {
 	char *field = (char *)c + v->off;
 	switch (v->type) {
-	case C_STR:
-	case C_ENUM:
-		if (v->type == C_ENUM && !enum_has(v->choices, val)) {
+	case CONFIG_T_STR:
+	case CONFIG_T_ENUM:
+		if (v->type == CONFIG_T_ENUM && !enum_has(v->choices, val)) {
 			snprintf(err, errlen, "%s: '%s' is not one of %s", v->name, val,
 				 v->choices);
 			return -1;
@@ -243,7 +226,7 @@ static int set_var(struct config *c, const struct var *v, const char *val, char 
 		*store = strdup(val);
 		*(const char **)field = *store;
 		return 0;
-	case C_INT: {
+	case CONFIG_T_INT: {
 		char *end;
 		errno = 0;
 		long x = strtol(val, &end, 10);
@@ -259,7 +242,7 @@ static int set_var(struct config *c, const struct var *v, const char *val, char 
 		*(int *)field = (int)x;
 		return 0;
 	}
-	case C_BOOL:
+	case CONFIG_T_BOOL:
 		if (!parse_bool(val, (bool *)field)) {
 			snprintf(err, errlen, "%s: '%s' is not a boolean (true/false)", v->name,
 				 val);
@@ -379,6 +362,79 @@ static int validate_storage(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The host of an origin: a bracketed IPv6 address, or a name or IPv4 address of letters,
+ * digits, '-' and '.' that starts with a letter or digit. Its length, or 0. */
+static size_t origin_host_len(const char *s, size_t len)
+{
+	size_t n = 0;
+	if (len > 0 && s[0] == '[') {
+		while (n + 1 < len && (isxdigit((unsigned char)s[n + 1]) || strchr(":.", s[n + 1])))
+			n++;
+		return n > 1 && n + 1 < len && s[n + 1] == ']' ? n + 2 : 0;
+	}
+	if (len == 0 || !isalnum((unsigned char)s[0]))
+		return 0;
+	while (n < len && (isalnum((unsigned char)s[n]) || s[n] == '-' || s[n] == '.'))
+		n++;
+	return n;
+}
+
+bool config_origin_valid(const char *s, size_t len)
+{
+	size_t scheme = len >= 7 && strncmp(s, "http://", 7) == 0    ? 7
+			: len >= 8 && strncmp(s, "https://", 8) == 0 ? 8
+								     : 0;
+	if (!scheme)
+		return false;
+	s += scheme;
+	len -= scheme;
+	size_t host = origin_host_len(s, len);
+	if (!host)
+		return false;
+	if (host == len)
+		return true;
+	if (s[host] != ':' || len - host < 2 || len - host > 6)
+		return false;
+	long port = 0;
+	for (size_t i = host + 1; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+		port = port * 10 + (s[i] - '0');
+	}
+	return port >= 1 && port <= 65535;
+}
+
+/* CORS_ORIGINS: comma-separated origins (spaces around an entry allowed), or empty for
+ * same-origin only. An entry with a path or a trailing slash would never equal the Origin
+ * header a browser sends, so it is refused rather than silently matching nothing. */
+static int validate_cors(const char *list, char *err, size_t errlen)
+{
+	const char *p = list;
+	while (*p == ' ')
+		p++;
+	if (!*p)
+		return 0;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (!config_origin_valid(p, len)) {
+			snprintf(err, errlen,
+				 "CORS_ORIGINS: '%.*s' is not an origin (scheme://host[:port], "
+				 "http or https, no path or trailing slash; entries separated by "
+				 "commas)",
+				 (int)(len > 200 ? 200 : len), p);
+			return -1;
+		}
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
 static int validate(const struct config *c, char *err, size_t errlen)
 {
 	if (strncmp(c->mongo_uri, "mongodb://", 10) != 0 &&
@@ -401,6 +457,8 @@ static int validate(const struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "PUBLIC_BASE_URL: must start with http:// or https://");
 		return -1;
 	}
+	if (validate_cors(c->cors_origins, err, errlen) < 0)
+		return -1;
 	if (c->enable_push && validate_push(c, err, errlen) < 0)
 		return -1;
 	if (validate_storage(c, err, errlen) < 0)
@@ -416,6 +474,44 @@ static int validate(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Reads every variable into `c` (environment over file over default); store[i] receives
+ * the owned copy of var_at(i)'s string value. 0, or -1 with err set. */
+static int read_vars(struct config *c, struct kv *kv, int nkv, char **store, char *err,
+		     size_t errlen)
+{
+	for (size_t i = 0, n = var_count(); i < n; i++) {
+		const struct config_var *v = var_at(i);
+		const char *val = getenv(v->name);
+		if (!val)
+			val = file_value(kv, nkv, v->name);
+		if (!val)
+			val = v->def;
+		if (set_var(c, v, val, &store[i], err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every check of a candidate: the service-wide ones, each module's, the programs'. */
+static int check_all(const struct config *c, char *err, size_t errlen)
+{
+	if (validate(c, err, errlen) < 0)
+		return -1;
+	for (const struct module *const *m = modules_registry; *m; m++)
+		if ((*m)->config_check && (*m)->config_check(c, err, errlen) < 0)
+			return -1;
+	return extra_check ? extra_check(c, err, errlen) : 0;
+}
+
+static void free_env(struct kv *kv, int nkv)
+{
+	for (int i = 0; i < nkv; i++) {
+		free(kv[i].key);
+		free(kv[i].val);
+	}
+	free(kv);
+}
+
 int config_load(const char *env_file, char *err, size_t errlen)
 {
 	struct kv *kv = NULL;
@@ -427,43 +523,33 @@ int config_load(const char *env_file, char *err, size_t errlen)
 	if (nkv < 0)
 		return -1;
 
+	size_t n = var_count();
 	struct config c;
 	memset(&c, 0, sizeof(c));
-	char *store[sizeof(vars) / sizeof(vars[0])] = {0};
-	int rc = 0;
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-		const char *val = getenv(vars[i].name);
-		if (!val)
-			val = file_value(kv, nkv, vars[i].name);
-		if (!val)
-			val = vars[i].def;
-		if (set_var(&c, &vars[i], val, &store[i], err, errlen) < 0) {
-			rc = -1;
-			break;
-		}
-	}
+	char **store = calloc(n, sizeof(*store));
+	int rc = store ? read_vars(&c, kv, nkv, store, err, errlen) : -1;
+	if (!store)
+		snprintf(err, errlen, "out of memory");
 	if (rc == 0)
-		rc = validate(&c, err, errlen);
-	if (rc == 0 && extra_check)
-		rc = extra_check(&c, err, errlen);
-	for (int i = 0; i < nkv; i++) {
-		free(kv[i].key);
-		free(kv[i].val);
-	}
-	free(kv);
+		rc = check_all(&c, err, errlen);
+	free_env(kv, nkv);
 	if (rc < 0) {
-		for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		for (size_t i = 0; store && i < n; i++)
 			free(store[i]);
+		free(store);
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+	for (size_t i = 0; owned && i < n; i++)
 		free(owned[i]);
-		owned[i] = store[i];
-	}
+	free(owned);
+	owned = store;
 	cfg = c;
 	loaded = true;
 	generation++;
 	time_set_offset_ms((int64_t)cfg.test_now_offset * 1000);
+	for (const struct module *const *m = modules_registry; *m; m++)
+		if ((*m)->config_apply)
+			(*m)->config_apply(&cfg);
 	return 0;
 }
 
@@ -490,21 +576,6 @@ bool config_is_production(void)
 	return strcmp(config_get()->app_env, "production") == 0;
 }
 
-int config_reward_points(const char *category)
-{
-	const char *p = config_get()->reward_points;
-	size_t clen = strlen(category);
-	while (p && *p) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		const char *eq = memchr(p, '=', len);
-		if (eq && (size_t)(eq - p) == clen && strncmp(p, category, clen) == 0)
-			return atoi(eq + 1);
-		p = comma ? comma + 1 : NULL;
-	}
-	return 0;
-}
-
 bool config_cors_allowed(const char *origin)
 {
 	if (!origin || !*origin)
@@ -528,16 +599,17 @@ bool config_cors_allowed(const char *origin)
 void config_each(void (*fn)(const char *, const char *, const char *, void *), void *ctx)
 {
 	const struct config *c = config_get();
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-		const char *field = (const char *)c + vars[i].off;
+	for (size_t i = 0, n = var_count(); i < n; i++) {
+		const struct config_var *v = var_at(i);
+		const char *field = (const char *)c + v->off;
 		char buf[32];
 		const char *val = buf;
-		switch (vars[i].type) {
-		case C_STR:
-		case C_ENUM: val = *(const char *const *)field; break;
-		case C_INT: snprintf(buf, sizeof(buf), "%d", *(const int *)field); break;
-		case C_BOOL: val = *(const bool *)field ? "true" : "false"; break;
+		switch (v->type) {
+		case CONFIG_T_STR:
+		case CONFIG_T_ENUM: val = *(const char *const *)field; break;
+		case CONFIG_T_INT: snprintf(buf, sizeof(buf), "%d", *(const int *)field); break;
+		case CONFIG_T_BOOL: val = *(const bool *)field ? "true" : "false"; break;
 		}
-		fn(vars[i].name, val, vars[i].def, ctx);
+		fn(v->name, val, v->def, ctx);
 	}
 }

@@ -1,6 +1,9 @@
 /* Typed service configuration from environment variables and an optional .env file.
  * Environment variables win over the file. Every variable, its type, default and limits
- * is declared once in the table in config.c; .env.example documents the same list. */
+ * is declared once: the service-wide ones (store, keys, channels, storage, workers) in the
+ * table in config.c, a domain module's own ones in that module's part (its config table
+ * and check, infra/module.h), which config_load reads and checks with the others, so a bad
+ * value of any of them refuses the start. .env.example documents the same list. */
 #ifndef SWMRA_CONFIG_H
 #define SWMRA_CONFIG_H
 
@@ -83,6 +86,36 @@ struct config {
 	int upload_link_ttl;		/* seconds a photo link stays valid */
 };
 
+enum config_type { CONFIG_T_STR, CONFIG_T_INT, CONFIG_T_BOOL, CONFIG_T_ENUM };
+
+/* One variable: its name, where its value goes in struct config, its default (as text) and
+ * its limits. Declared with the CONFIG_* macros below, by config.c and by the modules. */
+struct config_var {
+	const char *name;
+	enum config_type type;
+	size_t off;
+	const char *def;
+	long min, max;	     /* CONFIG_T_INT limits */
+	const char *choices; /* CONFIG_T_ENUM: '|'-separated */
+};
+
+#define CONFIG_STR(n, f, d)                                                                        \
+	{                                                                                          \
+		n, CONFIG_T_STR, offsetof(struct config, f), d, 0, 0, NULL                         \
+	}
+#define CONFIG_INT(n, f, d, lo, hi)                                                                \
+	{                                                                                          \
+		n, CONFIG_T_INT, offsetof(struct config, f), d, lo, hi, NULL                       \
+	}
+#define CONFIG_BOOL(n, f, d)                                                                       \
+	{                                                                                          \
+		n, CONFIG_T_BOOL, offsetof(struct config, f), d, 0, 0, NULL                        \
+	}
+#define CONFIG_ENUM(n, f, d, c)                                                                    \
+	{                                                                                          \
+		n, CONFIG_T_ENUM, offsetof(struct config, f), d, 0, 0, c                           \
+	}
+
 /* Loads into the process-wide configuration. `env_file` may be NULL (then ".env" is read
  * if it exists) or "" (no file). Returns 0, or -1 with a message naming the variable in
  * err. Strings stay owned by the configuration until the next config_load. */
@@ -98,11 +131,14 @@ bool config_is_production(void);
 /* Counts successful config_load calls: caches derived from the configuration (the JWT key
  * ring) rebuild when it moves. */
 unsigned long config_generation(void);
-/* Points for completing a request of `category` per REWARD_POINTS; 0 when not listed. */
-int config_reward_points(const char *category);
-/* Whether `origin` is listed in CORS_ORIGINS (exact match). */
+/* Whether `origin` is listed in CORS_ORIGINS (exact match). config_load refuses a list
+ * whose entries are not origins (scheme://host[:port], no path). */
 bool config_cors_allowed(const char *origin);
 /* Calls fn for every variable: name, current value as text, default; for docs and tests. */
+/* Whether `s` (of `len` bytes) is an origin as a browser sends it: http:// or https://,
+ * a host of letters, digits, '-' and '.' (or a bracketed IPv6 address), an optional
+ * :port of 1..65535, and nothing else (no path, query, user or trailing slash). */
+bool config_origin_valid(const char *s, size_t len);
 void config_each(void (*fn)(const char *name, const char *value, const char *def, void *ctx),
 		 void *ctx);
 

@@ -19,10 +19,10 @@ mongoc_database_t *db_database(void);
 mongoc_client_t *db_client(void);
 /* {ping: 1}; latency in ms on success. */
 bool db_ping(double *latency_ms, bson_error_t *err);
-/* Creates every index of the registry (db_indexes.c); safe to repeat. */
+/* Creates every index the modules declare (infra/module.h, db_indexes.c); safe to repeat. */
 bool db_ensure_indexes(bson_error_t *err);
-/* The registry's i-th index: its collection and key spec (extended JSON); false past the
- * end. */
+/* The i-th declared index (modules in registry order): its collection and key spec
+ * (extended JSON); false past the end. */
 bool db_index_at(size_t i, const char **coll, const char **keys);
 /* FerretDB-on-PostgreSQL only (FERRETDB_POSTGRESQL_URL set, else nothing to do): GIN
  * indexes on FerretDB's tables for `_id` and the registry's equality keys

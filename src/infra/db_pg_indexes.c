@@ -19,11 +19,7 @@
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
-
-/* Collections the code writes that declare no index of their own: created up front so
- * that their tables, and the GIN index on `_id`, exist before the first request. */
-static const char *const undeclared_collections[] = {"slot_templates", "upload_fates",
-						     "session_state", "read_marks"};
+#include "infra/module.h"
 
 /* Serialises concurrent bootstraps (API start-up and the seed, integration tests):
  * CREATE INDEX IF NOT EXISTS races on the catalog otherwise. */
@@ -172,10 +168,12 @@ bool db_pg_ensure_gin_indexes(bson_error_t *err)
 	const struct config *c = config_get();
 	if (!c->ferretdb_postgresql_url || !c->ferretdb_postgresql_url[0])
 		return true;
-	for (size_t i = 0; i < sizeof(undeclared_collections) / sizeof(undeclared_collections[0]);
-	     i++)
-		if (!mongo_create_collection(undeclared_collections[i], err))
-			return false;
+	/* the collections the modules write without declaring an index: created up front so
+	 * that their tables, and the GIN index on `_id`, exist before the first request */
+	for (const struct module *const *m = modules_registry; *m; m++)
+		for (const char *const *coll = (*m)->collections; coll && *coll; coll++)
+			if (!mongo_create_collection(*coll, err))
+				return false;
 	PGconn *conn = PQconnectdb(c->ferretdb_postgresql_url);
 	if (!conn || PQstatus(conn) != CONNECTION_OK) {
 		pg_fail(err, "connecting", conn);

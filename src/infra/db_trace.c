@@ -5,7 +5,7 @@
  * budget. With SWMRA_COMMAND_LOG_DIR set as well, each command that reads or matches
  * documents is appended as one JSON line {ctx, cmd, coll, filter, sort} to
  * <dir>/commands-<pid>.jsonl; tests/query-shapes.mjs reduces those lines to query shapes
- * and checks each against the index registry (db_indexes.c) by MongoDB's rules.
+ * and checks each against the modules' index tables (infra/module.h) by MongoDB's rules.
  * Outside test mode nothing is installed: production pays nothing for it. */
 #define _GNU_SOURCE /* program_invocation_short_name */
 #include <errno.h>

@@ -8,6 +8,7 @@
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
+#include "infra/module.h"
 #include "infra/runtime.h"
 #include "infra/timeutil.h"
 #include "infra/webpush.h"
@@ -110,6 +111,9 @@ int job_main(int argc, char **argv, const struct job_spec *spec)
 {
 	struct job_ctx ctx = {.name = spec->name};
 	const char *env_file = NULL;
+	int own = spec->own_options ? spec->own_options(&argc, argv) : 0;
+	if (own)
+		return own;
 	static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'},
 					     {"once", no_argument, NULL, 'o'},
 					     {"env-file", required_argument, NULL, 'e'},
@@ -130,6 +134,7 @@ int job_main(int argc, char **argv, const struct job_spec *spec)
 		usage(spec, stderr);
 		return 2;
 	}
+	ctx.once = ctx.once || spec->manual;
 	char err[512];
 	config_set_checker(webpush_config_check);
 	if (config_load(env_file, err, sizeof(err)) < 0) {
@@ -177,4 +182,14 @@ int job_main(int argc, char **argv, const struct job_spec *spec)
 		rc = 1;
 	runtime_shutdown();
 	return rc;
+}
+
+int job_main_named(const char *name, int argc, char **argv)
+{
+	for (const struct module *const *m = modules_registry; *m; m++)
+		for (const struct job_spec *const *j = (*m)->jobs; j && *j; j++)
+			if (strcmp((*j)->name, name) == 0)
+				return job_main(argc, argv, *j);
+	fprintf(stderr, "swmra-job-%s: no module registers this job\n", name);
+	return 2;
 }

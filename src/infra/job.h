@@ -1,4 +1,6 @@
-/* The framework every cron job shares (cron/swmra-job-*.c are thin mains around it):
+/* The framework every cron job shares: each job is a `struct job_spec` (a body and its
+ * schedule) that its module registers (infra/module.h), and every program swmra-job-<name>
+ * is the one main of cron/swmra-job.c running the job of that name:
  * options --help, --dry-run, --once, --env-file; configuration and runtime start-up; one
  * JSON log line per action and a summary line; exit codes 0 ok, 1 partial failure,
  * 2 configuration error. Exclusivity: a scheduled run first inserts the run key
@@ -28,6 +30,10 @@ struct job_spec {
 	int window_seconds;		 /* the cron period: one scheduled run per window */
 	int (*run)(struct job_ctx *ctx); /* 0, or -1 when the run could not proceed */
 	int period_seconds; /* how often cron runs it (0: window_seconds); for job health */
+	/* Optional: takes the job's own options out of argv (compacting it, *argc updated)
+	 * before the framework parses the rest; 0, or the exit code (2: usage). */
+	int (*own_options)(int *argc, char **argv);
+	bool manual; /* never scheduled: every run is a manual pass (as with --once) */
 };
 
 /* Job health: every run that is not a dry run records its start, then its end, in
@@ -40,6 +46,9 @@ struct job_spec {
 /* Parses options, loads config, initialises the runtime, takes the run key, calls run,
  * logs the summary. Returns the process exit code. */
 int job_main(int argc, char **argv, const struct job_spec *spec);
+/* job_main for the job named `name` among the modules' registered jobs; exit code 2 when
+ * no module registers it. */
+int job_main_named(const char *name, int argc, char **argv);
 /* One log line for one action; `fields` (may be NULL) is consumed. Counts an action. */
 void job_action(struct job_ctx *ctx, const char *action, json_object *fields);
 /* One log line for a failed action; counts a failure. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "domain/rewards.h"
 #include "infra/config.h"
 #include "infra/jwt_keys.h"
 
@@ -75,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (strcmp(c->app_env, "development") && strcmp(c->app_env, "test") &&
 	     strcmp(c->app_env, "production")))
 		abort();
-	(void)config_reward_points("e-waste");
+	(void)rewards_points("e-waste");
 	(void)config_cors_allowed("http://localhost:5173");
 	return 0;
 }

@@ -8,18 +8,29 @@
 
 #include <cmocka.h>
 
+#include "domain/rewards.h"
 #include "infra/config.h"
 #include "infra/timeutil.h"
 
-static const char *const managed[] = {"APP_ENV",	 "JWT_SECRET",
-				      "WORKERS",	 "ENABLE_SMS",
-				      "MONGO_URI",	 "LOG_LEVEL",
-				      "SMTP_PORT",	 "REWARD_POINTS",
-				      "CORS_ORIGINS",	 "SLOT_BOOKING_WINDOW_DAYS",
-				      "TEST_NOW_OFFSET", "UPLOAD_LINK_SECRET",
-				      "STORAGE_BACKEND", "S3_ENDPOINT",
-				      "S3_BUCKET",	 "S3_ACCESS_KEY",
-				      "S3_SECRET_KEY",	 NULL};
+static const char *const managed[] = {"APP_ENV",
+				      "JWT_SECRET",
+				      "WORKERS",
+				      "ENABLE_SMS",
+				      "MONGO_URI",
+				      "LOG_LEVEL",
+				      "SMTP_PORT",
+				      "REWARD_POINTS",
+				      "CORS_ORIGINS",
+				      "SLOT_BOOKING_WINDOW_DAYS",
+				      "TEST_NOW_OFFSET",
+				      "UPLOAD_LINK_SECRET",
+				      "STORAGE_BACKEND",
+				      "S3_ENDPOINT",
+				      "S3_BUCKET",
+				      "S3_ACCESS_KEY",
+				      "S3_SECRET_KEY",
+				      "CANCEL_MIN_HOURS",
+				      NULL};
 
 static int reset(void **state)
 {
@@ -235,14 +246,130 @@ static void reward_table_and_cors(void **state)
 	setenv("REWARD_POINTS", "recyclable=7,e-waste=12", 1);
 	setenv("CORS_ORIGINS", "http://a.example, http://b.example", 1);
 	assert_int_equal(config_load("", err, sizeof(err)), 0);
-	assert_int_equal(config_reward_points("recyclable"), 7);
-	assert_int_equal(config_reward_points("e-waste"), 12);
-	assert_int_equal(config_reward_points("hazardous"), 0);
-	assert_int_equal(config_reward_points("e"), 0);
+	assert_int_equal(rewards_points("recyclable"), 7);
+	assert_int_equal(rewards_points("e-waste"), 12);
+	assert_int_equal(rewards_points("hazardous"), 0);
+	assert_int_equal(rewards_points("e"), 0);
 	assert_true(config_cors_allowed("http://b.example"));
 	assert_false(config_cors_allowed("http://c.example"));
 	assert_false(config_cors_allowed("http://a.exampl"));
 	assert_false(config_cors_allowed(NULL));
+}
+
+/* Issue 14 §6: REWARD_POINTS is checked and parsed once at load; a bad table refuses the
+ * load (naming the variable) and keeps the previous table. */
+static void reward_points_checked_at_load(void **state)
+{
+	(void)state;
+	char err[256];
+	setenv("REWARD_POINTS", " recyclable = 7 , e-waste=0,hazardous=100000 ", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_int_equal(rewards_points("recyclable"), 7);
+	assert_int_equal(rewards_points("e-waste"), 0);
+	assert_int_equal(rewards_points("hazardous"), 100000);
+	assert_int_equal(rewards_points("organic"), 0);
+	const char *bad[] = {"recyclable",
+			     "recyclable=",
+			     "recyclable=five",
+			     "recyclable=-5",
+			     "recyclable=100001",
+			     "recycle=5",
+			     "recyclable=5,",
+			     ",recyclable=5",
+			     "recyclable=5,recyclable=6",
+			     "=5",
+			     "recyclable=5=5",
+			     "recyclable=99999999999999999999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("REWARD_POINTS", bad[i], 1);
+		err[0] = '\0';
+		assert_int_equal(config_load("", err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "REWARD_POINTS"));
+		assert_int_equal(rewards_points("recyclable"), 7); /* the previous table */
+	}
+	setenv("REWARD_POINTS", "", 1); /* no rewards */
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_int_equal(rewards_points("recyclable"), 0);
+	unsetenv("REWARD_POINTS"); /* the default table */
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_int_equal(rewards_points("recyclable"), 5);
+	assert_int_equal(rewards_points("e-waste"), 10);
+}
+
+/* Issue 14 §6: CORS_ORIGINS holds origins only; anything else refuses the load. */
+static void cors_origins_checked_at_load(void **state)
+{
+	(void)state;
+	char err[256];
+	const char *good[] = {"",
+			      "  ",
+			      "https://app.example.org",
+			      "http://localhost:5173, http://127.0.0.1:5173",
+			      "http://x:65535",
+			      "http://[::1]:8080,https://a-b.example:443"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		setenv("CORS_ORIGINS", good[i], 1);
+		assert_int_equal(config_load("", err, sizeof(err)), 0);
+	}
+	assert_true(config_cors_allowed("https://a-b.example:443")); /* the last list */
+	const char *bad[] = {"https://app.example.org/",
+			     "https://app.example.org/path",
+			     "app.example.org",
+			     "ftp://app.example.org",
+			     "*",
+			     "https://",
+			     "https://a.example:0",
+			     "https://a.example:65536",
+			     "https://a.example:",
+			     "https://a.example:80x",
+			     "https://user@a.example",
+			     "https://a.example?x=1",
+			     "https://a.example,,https://b.example",
+			     "https://a.example,",
+			     "https://[::1",
+			     "https://-a.example"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("CORS_ORIGINS", bad[i], 1);
+		err[0] = '\0';
+		assert_int_equal(config_load("", err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "CORS_ORIGINS"));
+		assert_true(config_cors_allowed("https://a-b.example:443")); /* kept */
+	}
+}
+
+/* The modules' variables are read with the service-wide ones, each name exactly once. */
+struct name_count {
+	const char *name;
+	int n;
+};
+
+static void count_name(const char *name, const char *value, const char *def, void *ctx)
+{
+	(void)value;
+	(void)def;
+	for (struct name_count *w = ctx; w->name; w++)
+		if (strcmp(w->name, name) == 0)
+			w->n++;
+}
+
+static void module_variables_listed_once(void **state)
+{
+	(void)state;
+	char err[256];
+	/* a module's variable is checked like any other: a bad one names itself */
+	setenv("CANCEL_MIN_HOURS", "721", 1);
+	assert_int_equal(config_load("", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "CANCEL_MIN_HOURS"));
+	unsetenv("CANCEL_MIN_HOURS");
+	assert_int_equal(config_load("", err, sizeof(err)), 0);
+	assert_int_equal(config_get()->cancel_min_hours, 24);
+	struct name_count want[] = {{"APP_ENV", 0},	     {"REWARD_POINTS", 0},
+				    {"CORS_ORIGINS", 0},     {"REFRESH_DAYS", 0},
+				    {"DISPATCH_BATCH", 0},   {"EXPORT_PER_HOUR", 0},
+				    {"UPLOAD_MAX_BYTES", 0}, {NULL, 0}};
+	config_each(count_name, want);
+	for (struct name_count *w = want; w->name; w++)
+		assert_int_equal(w->n, 1);
 }
 
 /* Issue 12 §6: a test stack's clock can be shifted, and only a test stack's. */
@@ -294,6 +421,9 @@ int main(void)
 	    cmocka_unit_test_setup(long_lines_stay_whole, reset),
 	    cmocka_unit_test_setup(bad_mongo_uri, reset),
 	    cmocka_unit_test_setup(reward_table_and_cors, reset),
+	    cmocka_unit_test_setup(reward_points_checked_at_load, reset),
+	    cmocka_unit_test_setup(cors_origins_checked_at_load, reset),
+	    cmocka_unit_test_setup(module_variables_listed_once, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,3 +1,12 @@
+/* The waitlist module's jobs (infra/module.h: its `jobs`), each run by the shared main of
+ * cron/swmra-job.c as the program swmra-job-<name>. */
+#include <stdio.h>
+
+#include "domain/waitlist.h"
+#include "infra/db.h"
+#include "infra/job.h"
+#include "infra/timeutil.h"
+
 /* swmra-job-waitlist: the waitlist's clock (domain/waitlist.h). Expires the offers whose
  * hold lapsed (WAITLIST_HOLD_MIN) and passes their seats to the next in line, gives back
  * holds whose offer was never written (a process died between the two), offers the free
@@ -6,18 +15,11 @@
  * (the entry's next version, the seat), so overlapping runs and the API racing it give
  * one outcome. --dry-run only counts the lapsed offers. cron/swmra.cron runs it every
  * minute. */
-#include <stdio.h>
-
-#include "domain/waitlist.h"
-#include "infra/db.h"
-#include "infra/job.h"
-#include "infra/timeutil.h"
-
 /* Holds and changes younger than this (past their lapse) are left to the process making
  * them: an offer is written milliseconds after its hold. */
 #define WAITLIST_GRACE_MS (2 * 60 * 1000)
 
-static int run(struct job_ctx *ctx)
+static int waitlist_run(struct job_ctx *ctx)
 {
 	bson_error_t err;
 	int64_t now = time_now_ms();
@@ -55,14 +57,11 @@ static int run(struct job_ctx *ctx)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct job_spec spec = {
-	    .name = "waitlist",
-	    .description =
-		"Expire lapsed waitlist offers and pass their seats on; offer free seats.",
-	    .window_seconds = 60,
-	    .run = run,
-	};
-	return job_main(argc, argv, &spec);
-}
+const struct job_spec waitlist_job = {
+    .name = "waitlist",
+    .description = "Expire lapsed waitlist offers and pass their seats on; offer free seats.",
+    .window_seconds = 60,
+    .run = waitlist_run,
+};
+
+const struct job_spec *const waitlist_jobs[] = {&waitlist_job, NULL};

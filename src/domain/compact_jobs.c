@@ -1,7 +1,5 @@
-/* swmra-job-compact: keeps the hot collections small (src/domain/compact.h): archives the
- * events of long-finished requests, purges old read in-app notifications, old sent mail,
- * SMS and push notifications with their send attempts, and old job run keys. Daily;
- * --dry-run counts only. */
+/* The compaction module's jobs (infra/module.h: its `jobs`), each run by the shared main of
+ * cron/swmra-job.c as the program swmra-job-<name>. */
 #include <stdio.h>
 
 #include "domain/compact.h"
@@ -9,6 +7,10 @@
 #include "infra/job.h"
 #include "infra/timeutil.h"
 
+/* swmra-job-compact: keeps the hot collections small (src/domain/compact.h): archives the
+ * events of long-finished requests, purges old read in-app notifications, old sent mail,
+ * SMS and push notifications with their send attempts, and old job run keys. Daily;
+ * --dry-run counts only. */
 static void purge(struct job_ctx *ctx, const char *what,
 		  int64_t (*fn)(int64_t, bool, bson_error_t *), int64_t now)
 {
@@ -39,7 +41,7 @@ static void archived(const bson_t *doc, const bson_error_t *fail, void *p)
 		job_action(ctx, "archive_request_events", f);
 }
 
-static int run(struct job_ctx *ctx)
+static int compact_run(struct job_ctx *ctx)
 {
 	int64_t now = time_now_ms();
 	bson_error_t err;
@@ -53,14 +55,12 @@ static int run(struct job_ctx *ctx)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct job_spec spec = {
-	    .name = "compact",
-	    .description = "Archives events of finished requests, purges old notifications, send "
-			   "attempts and job run keys.",
-	    .window_seconds = 86400,
-	    .run = run,
-	};
-	return job_main(argc, argv, &spec);
-}
+const struct job_spec compact_job = {
+    .name = "compact",
+    .description = "Archives events of finished requests, purges old notifications, send "
+		   "attempts and job run keys.",
+    .window_seconds = 86400,
+    .run = compact_run,
+};
+
+const struct job_spec *const compact_jobs[] = {&compact_job, NULL};

@@ -1,7 +1,5 @@
-/* swmra-job-purge-tokens: deletes revocations of tokens that have expired anyway,
- * login failures older than the backoff memory (a day), expired live tickets, API-key rate
- * claims older than an hour, expired refresh sessions and password reset links, and data
- * export claims of past hours. Hourly; --dry-run counts only. */
+/* The auth module's jobs (infra/module.h: its `jobs`), each run by the shared main of
+ * cron/swmra-job.c as the program swmra-job-<name>. */
 #include <stdio.h>
 
 #include "domain/account_export.h"
@@ -13,6 +11,10 @@
 #include "infra/job.h"
 #include "infra/timeutil.h"
 
+/* swmra-job-purge-tokens: deletes revocations of tokens that have expired anyway,
+ * login failures older than the backoff memory (a day), expired live tickets, API-key rate
+ * claims older than an hour, expired refresh sessions and password reset links, and data
+ * export claims of past hours. Hourly; --dry-run counts only. */
 static int one(struct job_ctx *ctx, const char *what, int64_t (*fn)(int64_t, bool, bson_error_t *),
 	       int64_t now)
 {
@@ -28,7 +30,7 @@ static int one(struct job_ctx *ctx, const char *what, int64_t (*fn)(int64_t, boo
 	return 0;
 }
 
-static int run(struct job_ctx *ctx)
+static int purge_tokens_run(struct job_ctx *ctx)
 {
 	int64_t now = time_now_ms();
 	one(ctx, "purge_expired_revocations", auth_purge_revoked, now);
@@ -41,15 +43,13 @@ static int run(struct job_ctx *ctx)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct job_spec spec = {
-	    .name = "purge-tokens",
-	    .description = "Deletes expired token revocations, login failures older than a day and "
-			   "expired live tickets, old API-key rate claims, refresh sessions and "
-			   "password reset links.",
-	    .window_seconds = 3600,
-	    .run = run,
-	};
-	return job_main(argc, argv, &spec);
-}
+const struct job_spec auth_job_purge_tokens = {
+    .name = "purge-tokens",
+    .description = "Deletes expired token revocations, login failures older than a day and "
+		   "expired live tickets, old API-key rate claims, refresh sessions and "
+		   "password reset links.",
+    .window_seconds = 3600,
+    .run = purge_tokens_run,
+};
+
+const struct job_spec *const auth_jobs[] = {&auth_job_purge_tokens, NULL};
