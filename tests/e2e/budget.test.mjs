@@ -83,7 +83,7 @@ export const BUDGETS = {
   'POST /api/auth/password-reset/confirm': 12,
   'PATCH /api/auth/me': 8, // update + generation bump + the user again (+ sync)
   'POST /api/auth/password': 10,
-  'PATCH /api/admin/users/{id}': 8, // the account before (audit) + the audit entry included
+  'PATCH /api/admin/users/{id}': 9, // the account before (audit) + the audit entry included (+ a session sync on a loaded machine)
   'POST /api/requests': 10,
   'PATCH /api/requests/{id}': 12,
   'POST /api/requests/{id}/submit': 13,
@@ -127,7 +127,7 @@ export const BUDGETS = {
   // data rights: the export's cost before its streamed body (one hourly claim); the
   // archive's reads follow the head and grow with the account (one request load, one
   // photo read each), so they are not a per-request constant
-  'GET /api/auth/me/export': 1,
+  'GET /api/auth/me/export': 2, // the claim (+ a session sync: one export can take over the second between syncs)
   'GET /api/admin/audit': 2, // count + page
   // erasure of an account without requests: password check (with its backoff), the
   // account's traces by user (each a find or a delete: requests, uploads and their
@@ -135,7 +135,7 @@ export const BUDGETS = {
   // the tombstone, the session bump, the board's read mark (staff see each request's
   // resident; src/domain/users.c), the audit entry; + 2 finds per request it had
   'DELETE /api/auth/me': 27,
-  'DELETE /api/admin/users/{id}': 25,
+  'DELETE /api/admin/users/{id}': 26, // as DELETE /api/auth/me, with the admin's audit entry
   'POST /api/push/subscriptions': 3,
   'DELETE /api/push/subscriptions': 3,
   // Open311 (issue 19): the catalogue is static; a keyed call finds its key by hash and takes
