@@ -263,12 +263,18 @@ static void drain(int fd)
 	}
 }
 
-int main(int argc, char **argv)
+/* The command line of the supervisor (see usage). */
+struct options {
+	const char *socket_path, *pidfile;
+	int nw;
+	mode_t mode;
+	bool check_only;
+};
+
+/* Parses the command line into *o (env_file is set directly). Returns -1 to go on, or
+ * the exit status when the process is done (--help, or a bad option). */
+static int parse_args(int argc, char **argv, struct options *o)
 {
-	const char *socket_path = NULL, *pidfile = NULL;
-	int nw = 0;
-	mode_t mode = 0660;
-	bool check_only = false;
 	static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
 					     {"workers", required_argument, NULL, 'w'},
 					     {"socket-mode", required_argument, NULL, 'm'},
@@ -280,16 +286,108 @@ int main(int argc, char **argv)
 	int ch;
 	while ((ch = getopt_long(argc, argv, "s:w:m:p:e:ch", opts, NULL)) != -1) {
 		switch (ch) {
-		case 's': socket_path = optarg; break;
-		case 'w': nw = atoi(optarg); break;
-		case 'm': mode = (mode_t)strtol(optarg, NULL, 8); break;
-		case 'p': pidfile = optarg; break;
+		case 's': o->socket_path = optarg; break;
+		case 'w': o->nw = atoi(optarg); break;
+		case 'm': o->mode = (mode_t)strtol(optarg, NULL, 8); break;
+		case 'p': o->pidfile = optarg; break;
 		case 'e': env_file = optarg; break;
-		case 'c': check_only = true; break;
+		case 'c': o->check_only = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
+	return -1;
+}
+
+/* Opens the FastCGI socket with its mode and writes the pidfile (when asked). Returns the
+ * listening fd, or -1 (reported) when the socket cannot be opened. */
+static int open_listener(const struct options *o)
+{
+	FCGX_Init();
+	int fd = FCGX_OpenSocket(o->socket_path, 1024);
+	if (fd < 0) {
+		fprintf(stderr, "swmra-api: cannot listen on %s: %s\n", o->socket_path,
+			strerror(errno));
+		return -1;
+	}
+	if (chmod(o->socket_path, o->mode) < 0)
+		log_warn("chmod %s: %s", o->socket_path, strerror(errno));
+	if (o->pidfile) {
+		FILE *pf = fopen(o->pidfile, "w");
+		if (pf) {
+			fprintf(pf, "%ld\n", (long)getpid());
+			fclose(pf);
+		}
+	}
+	return fd;
+}
+
+/* The supervisor's signals stay blocked except inside sigsuspend, so a handler only ever
+ * runs there and the loop sees every flag it sets; *none is the mask for sigsuspend. */
+static void block_signals(sigset_t *none)
+{
+	sigset_t all;
+	sigemptyset(&all);
+	sigaddset(&all, SIGTERM);
+	sigaddset(&all, SIGINT);
+	sigaddset(&all, SIGHUP);
+	sigaddset(&all, SIGCHLD);
+	sigemptyset(none);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	set_handler(SIGTERM, on_term, 0);
+	set_handler(SIGINT, on_term, 0);
+	set_handler(SIGHUP, on_hup, 0);
+	set_handler(SIGCHLD, on_chld, SA_NOCLDSTOP);
+}
+
+/* SIGHUP: reloads the configuration and replaces the workers; a configuration that does
+ * not load is refused and the running one kept. */
+static void reload(void)
+{
+	char err[512];
+	if (config_load(env_file, err, sizeof(err)) < 0) {
+		log_error("reload refused, keeping the running configuration: %s", err);
+		return;
+	}
+	runtime_init_light("swmra-api");
+	log_info("configuration reloaded; replacing workers");
+	/* Each worker finishes its request and exits; reap() starts its
+	 * replacement with the new configuration. */
+	for (int i = 0; i < nworkers; i++)
+		if (workers[i].pid > 0)
+			kill(workers[i].pid, SIGTERM);
+}
+
+/* Starts the bootstrap and the workers on `fd`, then keeps them running (respawn,
+ * reload) until SIGTERM or SIGINT. */
+static void supervise(int fd, const sigset_t *none)
+{
+	/* Before the first fork: a change written by one worker reaches the others' session
+	 * caches at their next request (domain/session_cache.h). */
+	session_cache_share();
+	bootstrap_pid = spawn(fd, -1);
+	for (int i = 0; i < nworkers; i++)
+		spawn(fd, i);
+
+	while (!got_term) {
+		sigsuspend(none); /* signals are only delivered here */
+		if (got_chld) {
+			got_chld = 0;
+			reap(fd, !got_term);
+		}
+		if (got_hup && !got_term) {
+			got_hup = 0;
+			reload();
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {.mode = 0660};
+	int rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
 	char err[512];
 	config_set_checker(webpush_config_check);
 	if (config_load(env_file, err, sizeof(err)) < 0) {
@@ -297,14 +395,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	runtime_init_light("swmra-api");
-	if (check_only) {
+	if (o.check_only) {
 		printf("configuration ok\n");
 		return 0;
 	}
 	const struct config *c = config_get();
-	if (!socket_path)
-		socket_path = c->fcgi_socket;
-	nworkers = nw > 0 ? nw : c->workers;
+	if (!o.socket_path)
+		o.socket_path = c->fcgi_socket;
+	nworkers = o.nw > 0 ? o.nw : c->workers;
 	if (nworkers > MAX_WORKERS) {
 		fprintf(stderr, "swmra-api: --workers must be at most %d\n", MAX_WORKERS);
 		return 2;
@@ -314,74 +412,22 @@ int main(int argc, char **argv)
 	if (metrics_setup(api_routes, api_routes_count, nworkers) < 0)
 		log_warn("metrics disabled: cannot map shared memory: %s", strerror(errno));
 
-	FCGX_Init();
-	int fd = FCGX_OpenSocket(socket_path, 1024);
-	if (fd < 0) {
-		fprintf(stderr, "swmra-api: cannot listen on %s: %s\n", socket_path,
-			strerror(errno));
+	int fd = open_listener(&o);
+	if (fd < 0)
 		return 1;
-	}
-	if (chmod(socket_path, mode) < 0)
-		log_warn("chmod %s: %s", socket_path, strerror(errno));
-	if (pidfile) {
-		FILE *pf = fopen(pidfile, "w");
-		if (pf) {
-			fprintf(pf, "%ld\n", (long)getpid());
-			fclose(pf);
-		}
-	}
-
-	sigset_t all, none;
-	sigemptyset(&all);
-	sigaddset(&all, SIGTERM);
-	sigaddset(&all, SIGINT);
-	sigaddset(&all, SIGHUP);
-	sigaddset(&all, SIGCHLD);
-	sigemptyset(&none);
-	sigprocmask(SIG_BLOCK, &all, NULL);
-	set_handler(SIGTERM, on_term, 0);
-	set_handler(SIGINT, on_term, 0);
-	set_handler(SIGHUP, on_hup, 0);
-	set_handler(SIGCHLD, on_chld, SA_NOCLDSTOP);
+	sigset_t none;
+	block_signals(&none);
 
 	json_object *f = json_object_new_object();
-	json_object_object_add(f, "socket", json_object_new_string(socket_path));
+	json_object_object_add(f, "socket", json_object_new_string(o.socket_path));
 	json_object_object_add(f, "workers", json_object_new_int(nworkers));
 	log_write(LOG_INFO, f, "supervisor started");
 
-	/* Before the first fork: a change written by one worker reaches the others' session
-	 * caches at their next request (domain/session_cache.h). */
-	session_cache_share();
-	bootstrap_pid = spawn(fd, -1);
-	for (int i = 0; i < nworkers; i++)
-		spawn(fd, i);
-
-	while (!got_term) {
-		sigsuspend(&none); /* signals are only delivered here */
-		if (got_chld) {
-			got_chld = 0;
-			reap(fd, !got_term);
-		}
-		if (got_hup && !got_term) {
-			got_hup = 0;
-			if (config_load(env_file, err, sizeof(err)) < 0) {
-				log_error("reload refused, keeping the running configuration: %s",
-					  err);
-				continue;
-			}
-			runtime_init_light("swmra-api");
-			log_info("configuration reloaded; replacing workers");
-			/* Each worker finishes its request and exits; reap() starts its
-			 * replacement with the new configuration. */
-			for (int i = 0; i < nworkers; i++)
-				if (workers[i].pid > 0)
-					kill(workers[i].pid, SIGTERM);
-		}
-	}
+	supervise(fd, &none);
 	drain(fd);
-	unlink(socket_path);
-	if (pidfile)
-		unlink(pidfile);
+	unlink(o.socket_path);
+	if (o.pidfile)
+		unlink(o.pidfile);
 	log_info("supervisor stopped");
 	return 0;
 }

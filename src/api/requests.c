@@ -31,6 +31,83 @@ static int not_found(struct http_response *res)
 	return http_error(res, 404, "Request not found");
 }
 
+/* The "address" object of a create (required) or an edit; f->has_address only when it
+ * raised no error of its own. */
+static void parse_address(struct verrors *e, json_object *body, bool required, struct req_fields *f)
+{
+	json_object *addr = v_object(e, body, "body", "address", required);
+	if (!addr)
+		return;
+	struct req_address *a = &f->address;
+	size_t before = json_object_array_length(e->list);
+	v_no_extra(e, addr, "body.address", address_keys);
+	v_string(e, addr, "body.address", "line1", true, 3, 200, &a->line1);
+	v_string(e, addr, "body.address", "line2", false, 0, 200, &a->line2);
+	v_string(e, addr, "body.address", "city", true, 2, 100, &a->city);
+	v_string(e, addr, "body.address", "pincode", true, 4, 10, &a->pincode);
+	a->has_lat = v_number(e, addr, "body.address", "lat", false, -90, false, 90, &a->lat);
+	a->has_lng = v_number(e, addr, "body.address", "lng", false, -180, false, 180, &a->lng);
+	f->has_address = json_object_array_length(e->list) == before;
+}
+
+/* The "preferred_slots" array: each a future {start, end} with end after start. The valid
+ * ones go to f->preferred_slots, and slot_index[k] is the array index of the k-th, so
+ * that a later error on it names the element the client sent. */
+static void parse_preferred_slots(struct verrors *e, json_object *body, bool patch,
+				  struct req_fields *f, size_t slot_index[5])
+{
+	json_object *slots = v_array(e, body, "body", "preferred_slots", false, 0, 5);
+	f->has_preferred_slots = !patch;
+	if (!slots)
+		return;
+	f->has_preferred_slots = true;
+	int64_t now = time_now_ms();
+	for (size_t i = 0; i < json_object_array_length(slots); i++) {
+		json_object *s = json_object_array_get_idx(slots, i);
+		char prefix[64];
+		snprintf(prefix, sizeof(prefix), "body.preferred_slots.%zu", i);
+		if (!v_is_object(e, s, prefix))
+			continue;
+		v_no_extra(e, s, prefix, slot_keys);
+		struct req_slot *ps = &f->preferred_slots[f->n_preferred_slots];
+		bool ok = v_instant(e, s, prefix, "start", true, &ps->start);
+		ok = v_instant(e, s, prefix, "end", true, &ps->end) && ok;
+		if (!ok)
+			continue;
+		char loc[96];
+		if (ps->start <= now) {
+			snprintf(loc, sizeof(loc), "%s.start", prefix);
+			verr_add(e, loc, "Slot should be in the future", "datetime_future");
+		} else if (ps->end <= ps->start) {
+			snprintf(loc, sizeof(loc), "%s.end", prefix);
+			verr_add(e, loc, "Slot end should be after its start", "slot_order");
+		} else {
+			slot_index[f->n_preferred_slots++] = i;
+		}
+	}
+}
+
+/* Preferred slots must be slots of the grid for the category `cat` (seats not counted).
+ * Returns 0, or the status of the database error answer it set. */
+static int check_offered(struct http_response *res, struct verrors *e, const char *cat,
+			 const struct req_fields *f, const size_t slot_index[5])
+{
+	for (size_t k = 0; cat && k < f->n_preferred_slots; k++) {
+		bson_error_t err;
+		int r = slots_is_offered(cat, f->preferred_slots[k].start,
+					 f->preferred_slots[k].end, false, &err);
+		if (r < 0)
+			return http_db_error(res, &err);
+		if (r == 0) {
+			char loc[64];
+			snprintf(loc, sizeof(loc), "body.preferred_slots.%zu", slot_index[k]);
+			verr_add(e, loc, "Slot is not one of the offered pickup slots",
+				 "slot_not_offered");
+		}
+	}
+	return 0;
+}
+
 /* Validates a create (all required but is_special, preferred_slots, photos, draft) or a
  * draft edit (all optional) into `f`. Returns 0, or the status of the answer it set. */
 static int parse_fields(struct http_request *req, struct http_response *res, json_object *body,
@@ -54,70 +131,13 @@ static int parse_fields(struct http_request *req, struct http_response *res, jso
 		*draft = false;
 		v_bool(&e, body, "body", "draft", false, draft);
 	}
-
-	json_object *addr = v_object(&e, body, "body", "address", req_);
-	if (addr) {
-		struct req_address *a = &f->address;
-		size_t before = json_object_array_length(e.list);
-		v_no_extra(&e, addr, "body.address", address_keys);
-		v_string(&e, addr, "body.address", "line1", true, 3, 200, &a->line1);
-		v_string(&e, addr, "body.address", "line2", false, 0, 200, &a->line2);
-		v_string(&e, addr, "body.address", "city", true, 2, 100, &a->city);
-		v_string(&e, addr, "body.address", "pincode", true, 4, 10, &a->pincode);
-		a->has_lat =
-		    v_number(&e, addr, "body.address", "lat", false, -90, false, 90, &a->lat);
-		a->has_lng =
-		    v_number(&e, addr, "body.address", "lng", false, -180, false, 180, &a->lng);
-		f->has_address = json_object_array_length(e.list) == before;
-	}
-
-	json_object *slots = v_array(&e, body, "body", "preferred_slots", false, 0, 5);
-	f->has_preferred_slots = !patch;
-	if (slots) {
-		f->has_preferred_slots = true;
-		int64_t now = time_now_ms();
-		for (size_t i = 0; i < json_object_array_length(slots); i++) {
-			json_object *s = json_object_array_get_idx(slots, i);
-			char prefix[64];
-			snprintf(prefix, sizeof(prefix), "body.preferred_slots.%zu", i);
-			if (!v_is_object(&e, s, prefix))
-				continue;
-			v_no_extra(&e, s, prefix, slot_keys);
-			struct req_slot *ps = &f->preferred_slots[f->n_preferred_slots];
-			bool ok = v_instant(&e, s, prefix, "start", true, &ps->start);
-			ok = v_instant(&e, s, prefix, "end", true, &ps->end) && ok;
-			if (!ok)
-				continue;
-			char loc[96];
-			if (ps->start <= now) {
-				snprintf(loc, sizeof(loc), "%s.start", prefix);
-				verr_add(&e, loc, "Slot should be in the future",
-					 "datetime_future");
-			} else if (ps->end <= ps->start) {
-				snprintf(loc, sizeof(loc), "%s.end", prefix);
-				verr_add(&e, loc, "Slot end should be after its start",
-					 "slot_order");
-			} else {
-				slot_index[f->n_preferred_slots++] = i;
-			}
-		}
-	}
-	/* Preferred slots must be slots of the grid for the category (seats not counted). */
+	parse_address(&e, body, req_, f);
+	parse_preferred_slots(&e, body, patch, f, slot_index);
 	const char *cat = f->has_category ? f->category : current_category;
-	for (size_t k = 0; cat && k < f->n_preferred_slots; k++) {
-		bson_error_t err;
-		int r = slots_is_offered(cat, f->preferred_slots[k].start,
-					 f->preferred_slots[k].end, false, &err);
-		if (r < 0) {
-			verr_free(&e);
-			return http_db_error(res, &err);
-		}
-		if (r == 0) {
-			char loc[64];
-			snprintf(loc, sizeof(loc), "body.preferred_slots.%zu", slot_index[k]);
-			verr_add(&e, loc, "Slot is not one of the offered pickup slots",
-				 "slot_not_offered");
-		}
+	int st = check_offered(res, &e, cat, f, slot_index);
+	if (st) {
+		verr_free(&e);
+		return st;
 	}
 
 	json_object *photos = v_array(&e, body, "body", "photos", false, 0, 5);

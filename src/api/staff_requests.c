@@ -256,13 +256,19 @@ int api_staff_requests_get(struct http_request *req, struct http_response *res)
 	return answer_staff(req, res, 200, doc, false);
 }
 
-static int weight_required(struct http_response *res)
+/* One 422 with a single error at `loc`. */
+static int one_error(struct http_response *res, const char *loc, const char *msg, const char *type)
 {
 	struct verrors e;
 	verr_init(&e);
-	verr_add(&e, "body.weight_kg", "weight_kg is required to mark a pickup collected",
-		 "missing");
+	verr_add(&e, loc, msg, type);
 	return http_validation(res, &e);
+}
+
+static int weight_required(struct http_response *res)
+{
+	return one_error(res, "body.weight_kg", "weight_kg is required to mark a pickup collected",
+			 "missing");
 }
 
 /* Proof of service of a step to `to`: weight_kg (required for collected, 0 < w <= 1000)
@@ -310,6 +316,85 @@ static void audit_transition(struct http_request *req, enum req_status from, con
 	api_audit(req, AUDIT_REQUEST_TRANSITION, "request", hex, before, after, NULL);
 }
 
+/* The step a staff member asks for, read from `body` into *t (errors into `e`): the status
+ * `to` (*has_to when it names one), note, reason, expected version and slot, each only
+ * where the status allows it. */
+static void parse_step(struct verrors *e, json_object *body, struct req_transition *t, bool *has_to)
+{
+	static const char *const keys[] = {"to",	   "note",	     "reason",
+					   "slot_start",   "slot_end",	     "weight_kg",
+					   "proof_photos", "expect_version", NULL};
+	v_no_extra(e, body, "body", keys);
+	const char *to = NULL;
+	*has_to = v_enum(e, body, "body", "to", true, requests_status_names, &to);
+	v_string(e, body, "body", "note", false, 1, 1000, &t->note);
+	/* why a pickup failed or was cancelled: told to the resident, counted by the reports */
+	v_string(e, body, "body", "reason", false, 1, 500, &t->reason);
+	/* a client that decided offline on what it saw (My route's queue) names that version */
+	long expect = 0;
+	v_int(e, body, "body", "expect_version", false, 1, 1000000000L, &expect);
+	t->expect_version = expect;
+	bool has_start = v_instant(e, body, "body", "slot_start", false, &t->slot.start);
+	bool has_end = v_instant(e, body, "body", "slot_end", false, &t->slot.end);
+	if (has_start != has_end)
+		verr_add(e, has_start ? "body.slot_end" : "body.slot_start",
+			 "slot_start and slot_end go together", "missing");
+	else if (has_start && t->slot.end <= t->slot.start)
+		verr_add(e, "body.slot_end", "Slot end should be after its start", "slot_order");
+	t->has_slot = has_start && has_end;
+	if (*has_to) {
+		t->to = (enum req_status)requests_status_parse(to);
+		if (t->has_slot && t->to != RS_SCHEDULED)
+			verr_add(e, "body.slot_start", "A slot is only given when scheduling",
+				 "slot_unexpected");
+		if (t->reason && t->to != RS_FAILED && t->to != RS_CANCELLED)
+			verr_add(e, "body.reason",
+				 "A reason is only given when failing or cancelling",
+				 "reason_unexpected");
+	}
+}
+
+/* The answer to the result `r` of the step `t` from `from`: the request (`doc`, taken)
+ * on success, else the status and message of the result. */
+static int answer_step(struct http_request *req, struct http_response *res, enum req_result r,
+		       enum req_status from, const struct req_transition *t, bson_t *doc,
+		       bson_error_t *err)
+{
+	char msg[128];
+	json_object *o;
+	switch (r) {
+	case REQ_OK:
+		audit_transition(req, from, doc);
+		return answer_staff(req, res, 200, doc, true);
+	case REQ_NOT_FOUND: return not_found(res);
+	case REQ_INVALID:
+		snprintf(msg, sizeof(msg), "Invalid transition from %s to %s",
+			 requests_status_name(from), requests_status_name(t->to));
+		o = json_object_new_object();
+		json_object_object_add(o, "detail", json_object_new_string(msg));
+		json_object_object_add(o, "allowed", allowed_json(from, t->actor));
+		return http_json(res, 409, o);
+	case REQ_SLOT_REQUIRED:
+		return one_error(res, "body.slot_start",
+				 from == RS_FAILED
+				     ? "A new slot (slot_start, slot_end) is required to "
+				       "reschedule a failed request"
+				     : "A slot (slot_start, slot_end) is required: none is "
+				       "assigned",
+				 "missing");
+	case REQ_SLOT_FULL: return http_error(res, 409, "Slot is full");
+	case REQ_SLOT_NOT_AVAILABLE: return http_error(res, 409, "Slot not available");
+	case REQ_TOO_LATE: return http_error(res, 400, "Too late");
+	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
+	case REQ_WEIGHT_REQUIRED: return weight_required(res);
+	case REQ_PHOTO_GONE:
+		return one_error(res, "body.proof_photos",
+				 "Photo no longer exists; upload it again", "upload_gone");
+	case REQ_DB_ERROR: break;
+	}
+	return http_db_error(res, err);
+}
+
 int api_staff_requests_transition(struct http_request *req, struct http_response *res)
 {
 	bson_oid_t id;
@@ -319,40 +404,11 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	json_object *body = http_json_body(req, res, &st);
 	if (!body)
 		return st;
-	static const char *const keys[] = {"to",	   "note",	     "reason",
-					   "slot_start",   "slot_end",	     "weight_kg",
-					   "proof_photos", "expect_version", NULL};
 	struct verrors e;
 	verr_init(&e);
-	v_no_extra(&e, body, "body", keys);
-	const char *to = NULL;
 	struct req_transition t = {.actor = actor_of(req), .actor_id = req->user.id};
-	bool has_to = v_enum(&e, body, "body", "to", true, requests_status_names, &to);
-	v_string(&e, body, "body", "note", false, 1, 1000, &t.note);
-	/* why a pickup failed or was cancelled: told to the resident, counted by the reports */
-	v_string(&e, body, "body", "reason", false, 1, 500, &t.reason);
-	/* a client that decided offline on what it saw (My route's queue) names that version */
-	long expect = 0;
-	v_int(&e, body, "body", "expect_version", false, 1, 1000000000L, &expect);
-	t.expect_version = expect;
-	bool has_start = v_instant(&e, body, "body", "slot_start", false, &t.slot.start);
-	bool has_end = v_instant(&e, body, "body", "slot_end", false, &t.slot.end);
-	if (has_start != has_end)
-		verr_add(&e, has_start ? "body.slot_end" : "body.slot_start",
-			 "slot_start and slot_end go together", "missing");
-	else if (has_start && t.slot.end <= t.slot.start)
-		verr_add(&e, "body.slot_end", "Slot end should be after its start", "slot_order");
-	t.has_slot = has_start && has_end;
-	if (has_to) {
-		t.to = (enum req_status)requests_status_parse(to);
-		if (t.has_slot && t.to != RS_SCHEDULED)
-			verr_add(&e, "body.slot_start", "A slot is only given when scheduling",
-				 "slot_unexpected");
-		if (t.reason && t.to != RS_FAILED && t.to != RS_CANCELLED)
-			verr_add(&e, "body.reason",
-				 "A reason is only given when failing or cancelling",
-				 "reason_unexpected");
-	}
+	bool has_to;
+	parse_step(&e, body, &t, &has_to);
 	bson_error_t err;
 	if (!proof_of_service(req, &e, body, has_to ? t.to : RS_COUNT, &t, &err)) {
 		verr_free(&e);
@@ -364,42 +420,8 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 
 	bson_t *doc = NULL;
 	enum req_status from = RS_COUNT;
-	char msg[128];
-	json_object *o;
-	switch (requests_transition(&id, &t, &from, &doc, &err)) {
-	case REQ_OK:
-		audit_transition(req, from, doc);
-		return answer_staff(req, res, 200, doc, true);
-	case REQ_NOT_FOUND: return not_found(res);
-	case REQ_INVALID:
-		snprintf(msg, sizeof(msg), "Invalid transition from %s to %s",
-			 requests_status_name(from), requests_status_name(t.to));
-		o = json_object_new_object();
-		json_object_object_add(o, "detail", json_object_new_string(msg));
-		json_object_object_add(o, "allowed", allowed_json(from, t.actor));
-		return http_json(res, 409, o);
-	case REQ_SLOT_REQUIRED:
-		verr_init(&e);
-		verr_add(&e, "body.slot_start",
-			 from == RS_FAILED ? "A new slot (slot_start, slot_end) is required to "
-					     "reschedule a failed request"
-					   : "A slot (slot_start, slot_end) is required: none is "
-					     "assigned",
-			 "missing");
-		return http_validation(res, &e);
-	case REQ_SLOT_FULL: return http_error(res, 409, "Slot is full");
-	case REQ_SLOT_NOT_AVAILABLE: return http_error(res, 409, "Slot not available");
-	case REQ_TOO_LATE: return http_error(res, 400, "Too late");
-	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
-	case REQ_WEIGHT_REQUIRED: return weight_required(res);
-	case REQ_PHOTO_GONE:
-		verr_init(&e);
-		verr_add(&e, "body.proof_photos", "Photo no longer exists; upload it again",
-			 "upload_gone");
-		return http_validation(res, &e);
-	case REQ_DB_ERROR: break;
-	}
-	return http_db_error(res, &err);
+	enum req_result r = requests_transition(&id, &t, &from, &doc, &err);
+	return answer_step(req, res, r, from, &t, doc, &err);
 }
 
 int api_staff_requests_note(struct http_request *req, struct http_response *res)

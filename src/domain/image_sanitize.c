@@ -103,6 +103,65 @@ static bool jpeg_is_sof(uint8_t m)
 	return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
 }
 
+/* Checks the segment with marker `m` and payload `seg` (plen bytes) and decides whether it
+ * is kept (*keep). Frame and scan headers are kept, so they must be well-formed: a
+ * decoder reads the scan data by them. *sof records the one frame header allowed.
+ * Returns why the image is refused, or NULL. */
+static const char *jpeg_segment(uint8_t m, const uint8_t *seg, size_t plen, bool *sof, bool *keep)
+{
+	*keep = true;
+	if (m >= 0xE0 && m <= 0xEF) {
+		if (m == 0xE0)
+			*keep = plen >= 14 && memcmp(seg, "JFIF\0", 5) == 0;
+		else if (m == 0xEE)
+			*keep = plen == 12 && memcmp(seg, "Adobe", 5) == 0;
+		else
+			*keep = false;
+	} else if (m == 0xFE) {
+		*keep = false;
+	} else if (jpeg_is_sof(m)) {
+		if (*sof)
+			return "JPEG: second frame header";
+		if (plen < 6)
+			return "JPEG: short frame header";
+		unsigned ncomp = seg[5];
+		unsigned width = (unsigned)seg[3] << 8 | seg[4];
+		if (ncomp < 1 || ncomp > 4 || plen != 6 + 3 * ncomp || width == 0)
+			return "JPEG: bad frame header";
+		*sof = true;
+	} else if (m == 0xDA) {
+		if (!*sof)
+			return "JPEG: scan before frame header";
+		if (plen < 1 || plen != 4 + 2u * seg[0] || seg[0] < 1 || seg[0] > 4)
+			return "JPEG: bad scan header";
+	}
+	return NULL;
+}
+
+/* Entropy-coded data from in[i] up to the next marker that is not a stuffed 0xFF00 or a
+ * restart marker: *end is the offset of that marker's 0xFF. Returns why the image is
+ * refused, or NULL. */
+static const char *jpeg_scan_end(const uint8_t *in, size_t len, size_t i, size_t *end)
+{
+	for (;;) {
+		const uint8_t *ff = memchr(in + i, 0xFF, len - i);
+		if (!ff)
+			return "JPEG: truncated scan";
+		i = (size_t)(ff - in);
+		size_t j = i + 1;
+		while (j < len && in[j] == 0xFF)
+			j++;
+		if (j >= len)
+			return "JPEG: truncated scan";
+		if (in[j] == 0x00 || (in[j] >= 0xD0 && in[j] <= 0xD7)) {
+			i = j + 1;
+			continue;
+		}
+		*end = i; /* a real marker at in[i] */
+		return NULL;
+	}
+}
+
 /* Segments kept with their content: tables, frame and scan headers. APP0 is kept only as
  * JFIF, APP14 only as the fixed-size Adobe colour transform marker; every other APPn and
  * COM is dropped. */
@@ -140,34 +199,10 @@ static const char *jpeg_rewrite(const uint8_t *in, size_t len, uint8_t *out, siz
 		size_t seglen = (size_t)in[i] << 8 | in[i + 1];
 		if (seglen < 2 || seglen > len - i)
 			return "JPEG: bad segment length";
-		const uint8_t *seg = in + i + 2; /* payload */
-		size_t plen = seglen - 2;
-		bool keep = true;
-		if (m >= 0xE0 && m <= 0xEF) {
-			if (m == 0xE0)
-				keep = plen >= 14 && memcmp(seg, "JFIF\0", 5) == 0;
-			else if (m == 0xEE)
-				keep = plen == 12 && memcmp(seg, "Adobe", 5) == 0;
-			else
-				keep = false;
-		} else if (m == 0xFE) {
-			keep = false;
-		} else if (jpeg_is_sof(m)) {
-			if (sof)
-				return "JPEG: second frame header";
-			if (plen < 6)
-				return "JPEG: short frame header";
-			unsigned ncomp = seg[5];
-			unsigned width = (unsigned)seg[3] << 8 | seg[4];
-			if (ncomp < 1 || ncomp > 4 || plen != 6 + 3 * ncomp || width == 0)
-				return "JPEG: bad frame header";
-			sof = true;
-		} else if (m == 0xDA) {
-			if (!sof)
-				return "JPEG: scan before frame header";
-			if (plen < 1 || plen != 4 + 2u * seg[0] || seg[0] < 1 || seg[0] > 4)
-				return "JPEG: bad scan header";
-		}
+		bool keep;
+		const char *bad = jpeg_segment(m, in + i + 2, seglen - 2, &sof, &keep);
+		if (bad)
+			return bad;
 		if (keep) {
 			out[o++] = 0xFF;
 			out[o++] = m;
@@ -177,26 +212,11 @@ static const char *jpeg_rewrite(const uint8_t *in, size_t len, uint8_t *out, siz
 		i += seglen;
 		if (m != 0xDA)
 			continue;
-		/* Entropy-coded data up to the next marker that is not a stuffed 0xFF00 or a
-		 * restart marker. */
 		sos = true;
 		size_t start = i;
-		for (;;) {
-			const uint8_t *ff = memchr(in + i, 0xFF, len - i);
-			if (!ff)
-				return "JPEG: truncated scan";
-			i = (size_t)(ff - in);
-			size_t j = i + 1;
-			while (j < len && in[j] == 0xFF)
-				j++;
-			if (j >= len)
-				return "JPEG: truncated scan";
-			if (in[j] == 0x00 || (in[j] >= 0xD0 && in[j] <= 0xD7)) {
-				i = j + 1;
-				continue;
-			}
-			break; /* a real marker at in[i] */
-		}
+		bad = jpeg_scan_end(in, len, start, &i);
+		if (bad)
+			return bad;
 		memcpy(out + o, in + start, i - start);
 		o += i - start;
 	}

@@ -190,9 +190,18 @@ static bool record_outcome(const bson_oid_t *nid, int n, enum deliver_rc rc, con
 	return ok;
 }
 
-/* One batch; returns how many notifications it claimed (and so made progress on), or -1
- * when the database could not be read. *seen receives the batch size. */
-static int dispatch_batch(struct job_ctx *ctx, int limit, int *seen)
+static void free_docs(bson_t **docs, int n)
+{
+	for (int i = 0; i < n; i++)
+		bson_destroy(docs[i]);
+	free(docs);
+}
+
+/* Reads up to `limit` notifications due now, oldest first, copied into *docs_out (*n
+ * documents; caller frees with free_docs). The batch is copied first: sending takes time
+ * and a cursor must not idle through it. False (reported as read_queue) on a read error
+ * or when out of memory. */
+static bool read_batch(struct job_ctx *ctx, int limit, bson_t ***docs_out, int *n_out)
 {
 	int64_t now = time_now_ms();
 	bson_error_t err;
@@ -203,7 +212,6 @@ static int dispatch_batch(struct job_ctx *ctx, int limit, int *seen)
 				"}", "limit", BCON_INT64(limit));
 	mongoc_cursor_t *cur =
 	    mongoc_collection_find_with_opts(db_coll("notifications"), q, opts, NULL);
-	/* Copy the batch first: sending takes time and a cursor must not idle through it. */
 	bson_t **docs = calloc((size_t)limit, sizeof(*docs));
 	int n = 0;
 	const bson_t *d;
@@ -213,78 +221,99 @@ static int dispatch_batch(struct job_ctx *ctx, int limit, int *seen)
 	mongoc_cursor_destroy(cur);
 	bson_destroy(q);
 	bson_destroy(opts);
-	*seen = n;
+	*n_out = n;
 	if (failed || !docs) {
 		job_failure(ctx, "read_queue", NULL, failed ? err.message : "out of memory");
-		for (int i = 0; i < n; i++)
-			bson_destroy(docs[i]);
-		free(docs);
+		free_docs(docs, n);
+		return false;
+	}
+	*docs_out = docs;
+	return true;
+}
+
+/* Reports the outcome of a delivered attempt (`t` is when it was recorded). */
+static void report_outcome(struct job_ctx *ctx, const char *hex, const char *channel, int attempt,
+			   enum deliver_rc rc, const char *derr, int64_t t)
+{
+	json_object *f = fields_for(hex, channel, attempt);
+	if (rc == DELIVER_OK) {
+		job_action(ctx, "sent", f);
+	} else if (rc == DELIVER_RETRY && attempt < NOTIFY_MAX_ATTEMPTS) {
+		char when[TIME_RFC3339_LEN];
+		time_format_rfc3339(t + notify_backoff_ms(attempt), when);
+		json_object_object_add(f, "next_attempt_at", json_object_new_string(when));
+		job_failure(ctx, "retry_later", f, derr);
+	} else {
+		job_failure(ctx, "gave_up", f, derr);
+	}
+}
+
+/* Sends one queued notification once: its next attempt is claimed first (a claim that
+ * is someone else's is left to them, or written off when stale), then delivered and the
+ * outcome recorded on the notification and the claim. Returns 1 when it made progress on
+ * the notification, 0 when not. */
+static int dispatch_one(struct job_ctx *ctx, const bson_t *doc)
+{
+	bson_error_t err;
+	bson_iter_t it;
+	if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_OID(&it))
+		return 0;
+	bson_oid_t nid;
+	bson_oid_copy(bson_iter_oid(&it), &nid);
+	char hex[25], key[48];
+	bson_oid_to_string(&nid, hex);
+	int prev = doc_int(doc, "attempts");
+	int attempt = prev + 1;
+	const char *channel = doc_str(doc, "channel");
+	snprintf(key, sizeof(key), "%s:%d", hex, attempt);
+	if (ctx->dry_run) {
+		job_action(ctx, "would_send", fields_for(hex, channel, attempt));
+		return 1;
+	}
+	int64_t t = time_now_ms();
+	int c = claim_attempt(key, &nid, attempt, t, &err);
+	if (c < 0) {
+		job_failure(ctx, "claim", fields_for(hex, channel, attempt), err.message);
+		return 0;
+	}
+	if (c == 0) {
+		if (write_off_stale(ctx, key, &nid, prev, t))
+			return 1;
+		log_write(LOG_DEBUG, fields_for(hex, channel, attempt),
+			  "attempt claimed elsewhere: skipped");
+		return 0;
+	}
+	char derr[512] = "";
+	enum deliver_rc rc = deliver(doc, hex, derr, sizeof(derr));
+	t = time_now_ms();
+	bson_iter_t sc;
+	bool scrub = bson_iter_init_find(&sc, doc, "scrub_after_send") &&
+		     BSON_ITER_HOLDS_BOOL(&sc) && bson_iter_bool(&sc);
+	if (!record_outcome(&nid, attempt, rc, derr, scrub, t, &err))
+		job_failure(ctx, "record_outcome", fields_for(hex, channel, attempt), err.message);
+	finish_claim(key,
+		     rc == DELIVER_OK	   ? "sent"
+		     : rc == DELIVER_RETRY ? "retry"
+					   : "failed",
+		     derr);
+	report_outcome(ctx, hex, channel, attempt, rc, derr, t);
+	return 1;
+}
+
+/* One batch; returns how many notifications it claimed (and so made progress on), or -1
+ * when the database could not be read. *seen receives the batch size. */
+static int dispatch_batch(struct job_ctx *ctx, int limit, int *seen)
+{
+	bson_t **docs = NULL;
+	int n = 0;
+	bool read = read_batch(ctx, limit, &docs, &n);
+	*seen = n;
+	if (!read)
 		return -1;
-	}
 	int progressed = 0;
-	for (int i = 0; i < n; i++) {
-		const bson_t *doc = docs[i];
-		bson_iter_t it;
-		if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_OID(&it))
-			continue;
-		bson_oid_t nid;
-		bson_oid_copy(bson_iter_oid(&it), &nid);
-		char hex[25], key[48];
-		bson_oid_to_string(&nid, hex);
-		int prev = doc_int(doc, "attempts");
-		int attempt = prev + 1;
-		const char *channel = doc_str(doc, "channel");
-		snprintf(key, sizeof(key), "%s:%d", hex, attempt);
-		if (ctx->dry_run) {
-			json_object *f = fields_for(hex, channel, attempt);
-			job_action(ctx, "would_send", f);
-			progressed++;
-			continue;
-		}
-		int64_t t = time_now_ms();
-		int c = claim_attempt(key, &nid, attempt, t, &err);
-		if (c < 0) {
-			job_failure(ctx, "claim", fields_for(hex, channel, attempt), err.message);
-			continue;
-		}
-		if (c == 0) {
-			if (write_off_stale(ctx, key, &nid, prev, t))
-				progressed++;
-			else
-				log_write(LOG_DEBUG, fields_for(hex, channel, attempt),
-					  "attempt claimed elsewhere: skipped");
-			continue;
-		}
-		progressed++;
-		char derr[512] = "";
-		enum deliver_rc rc = deliver(doc, hex, derr, sizeof(derr));
-		t = time_now_ms();
-		bson_iter_t sc;
-		bool scrub = bson_iter_init_find(&sc, doc, "scrub_after_send") &&
-			     BSON_ITER_HOLDS_BOOL(&sc) && bson_iter_bool(&sc);
-		if (!record_outcome(&nid, attempt, rc, derr, scrub, t, &err))
-			job_failure(ctx, "record_outcome", fields_for(hex, channel, attempt),
-				    err.message);
-		finish_claim(key,
-			     rc == DELIVER_OK	   ? "sent"
-			     : rc == DELIVER_RETRY ? "retry"
-						   : "failed",
-			     derr);
-		json_object *f = fields_for(hex, channel, attempt);
-		if (rc == DELIVER_OK) {
-			job_action(ctx, "sent", f);
-		} else if (rc == DELIVER_RETRY && attempt < NOTIFY_MAX_ATTEMPTS) {
-			char when[TIME_RFC3339_LEN];
-			time_format_rfc3339(t + notify_backoff_ms(attempt), when);
-			json_object_object_add(f, "next_attempt_at", json_object_new_string(when));
-			job_failure(ctx, "retry_later", f, derr);
-		} else {
-			job_failure(ctx, "gave_up", f, derr);
-		}
-	}
 	for (int i = 0; i < n; i++)
-		bson_destroy(docs[i]);
-	free(docs);
+		progressed += dispatch_one(ctx, docs[i]);
+	free_docs(docs, n);
 	return progressed;
 }
 
@@ -371,10 +400,18 @@ static void drop_claim(const char *key)
 	bson_destroy(q);
 }
 
-int notify_reminders_run(struct job_ctx *ctx)
+/* A scheduled request whose slot starts within the reminder horizon. */
+struct due_reminder {
+	bson_oid_t rid, uid;
+	int64_t start;
+};
+
+/* Reads the scheduled requests starting in (now, horizon], soonest first, into *out (n
+ * items; caller frees). The list is read in full before any reminder is sent, so that the
+ * notify calls do not hold the cursor. False (reported as read_requests) on a read error. */
+static bool read_due(struct job_ctx *ctx, int64_t now, int64_t horizon, struct due_reminder **out,
+		     size_t *out_n)
 {
-	int64_t now = time_now_ms();
-	int64_t horizon = now + (int64_t)config_get()->reminder_hours * 3600 * 1000;
 	bson_error_t err;
 	bson_t *q = BCON_NEW("status", BCON_UTF8("scheduled"), "assigned_slot.start", "{", "$gt",
 			     BCON_DATE_TIME(now), "$lte", BCON_DATE_TIME(horizon), "}");
@@ -385,16 +422,12 @@ int notify_reminders_run(struct job_ctx *ctx)
 	    mongoc_collection_find_with_opts(db_coll("pickup_requests"), q, opts, NULL);
 	bson_destroy(q);
 	bson_destroy(opts);
-	/* Collect (id, user, start) first; the notify calls below must not hold the cursor. */
-	struct item {
-		bson_oid_t rid, uid;
-		int64_t start;
-	} *items = NULL;
+	struct due_reminder *items = NULL;
 	size_t n = 0, cap = 0;
 	const bson_t *d;
 	while (mongoc_cursor_next(cur, &d)) {
 		bson_iter_t it, sub;
-		struct item x;
+		struct due_reminder x;
 		if (!bson_iter_init_find(&it, d, "_id") || !BSON_ITER_HOLDS_OID(&it))
 			continue;
 		bson_oid_copy(bson_iter_oid(&it), &x.rid);
@@ -408,7 +441,7 @@ int notify_reminders_run(struct job_ctx *ctx)
 		x.start = bson_iter_date_time(&sub);
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			struct item *ni = realloc(items, cap * sizeof(*items));
+			struct due_reminder *ni = realloc(items, cap * sizeof(*items));
 			if (!ni)
 				break;
 			items = ni;
@@ -420,8 +453,62 @@ int notify_reminders_run(struct job_ctx *ctx)
 	if (failed) {
 		job_failure(ctx, "read_requests", NULL, err.message);
 		free(items);
-		return -1;
+		return false;
 	}
+	*out = items;
+	*out_n = n;
+	return true;
+}
+
+/* Sends the reminder of one due request once per (request, slot start): the claim of its
+ * key decides, and is dropped again when the request has changed or the send failed, so
+ * that the next run decides anew. Takes `f` (the action's fields). */
+static void remind_one(struct job_ctx *ctx, const struct due_reminder *x, const char *rid,
+		       const char *key, json_object *f)
+{
+	bson_error_t err;
+	bson_t *claim = BCON_NEW("_id", BCON_UTF8(key), "request_id", BCON_OID(&x->rid), "user_id",
+				 BCON_OID(&x->uid), "slot_start", BCON_DATE_TIME(x->start),
+				 "created_at", BCON_DATE_TIME(time_now_ms()));
+	enum db_claim_result won = db_claim("reminders", claim, &err);
+	bson_destroy(claim);
+	if (won != DB_CLAIM_WON) {
+		if (won == DB_CLAIM_LOST)
+			json_object_put(f); /* already reminded for this exact slot */
+		else
+			job_failure(ctx, "claim_reminder", f, err.message);
+		return;
+	}
+	/* Re-check at send time: cancelled or moved since the query → no reminder. */
+	bson_t *req = NULL;
+	int due = still_due(&x->rid, x->start, &req, &err);
+	if (due <= 0) {
+		drop_claim(key);
+		if (due < 0)
+			job_failure(ctx, "recheck_request", f, err.message);
+		else
+			job_action(ctx, "skipped_changed", f);
+		return;
+	}
+	json_object *data = reminder_data(req, rid);
+	bson_destroy(req);
+	if (!notify_event(&x->uid, "reminder", data, &err)) {
+		drop_claim(key); /* the next hourly run tries again */
+		job_failure(ctx, "remind", f, err.message);
+	} else {
+		job_action(ctx, "reminded", f);
+	}
+	json_object_put(data);
+}
+
+int notify_reminders_run(struct job_ctx *ctx)
+{
+	int64_t now = time_now_ms();
+	int64_t horizon = now + (int64_t)config_get()->reminder_hours * 3600 * 1000;
+	struct due_reminder *items = NULL;
+	size_t n = 0;
+	if (!read_due(ctx, now, horizon, &items, &n))
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		char rid[25], key[64];
 		bson_oid_to_string(&items[i].rid, rid);
@@ -430,6 +517,7 @@ int notify_reminders_run(struct job_ctx *ctx)
 		json_object_object_add(f, "request_id", json_object_new_string(rid));
 		json_object_object_add(f, "reminder_key", json_object_new_string(key));
 		if (ctx->dry_run) {
+			bson_error_t err;
 			bson_t *k = BCON_NEW("_id", BCON_UTF8(key));
 			int64_t have = mongoc_collection_count_documents(db_coll("reminders"), k,
 									 NULL, NULL, NULL, &err);
@@ -440,39 +528,7 @@ int notify_reminders_run(struct job_ctx *ctx)
 				json_object_put(f);
 			continue;
 		}
-		bson_t *claim = BCON_NEW(
-		    "_id", BCON_UTF8(key), "request_id", BCON_OID(&items[i].rid), "user_id",
-		    BCON_OID(&items[i].uid), "slot_start", BCON_DATE_TIME(items[i].start),
-		    "created_at", BCON_DATE_TIME(time_now_ms()));
-		enum db_claim_result won = db_claim("reminders", claim, &err);
-		bson_destroy(claim);
-		if (won != DB_CLAIM_WON) {
-			if (won == DB_CLAIM_LOST)
-				json_object_put(f); /* already reminded for this exact slot */
-			else
-				job_failure(ctx, "claim_reminder", f, err.message);
-			continue;
-		}
-		/* Re-check at send time: cancelled or moved since the query → no reminder. */
-		bson_t *req = NULL;
-		int due = still_due(&items[i].rid, items[i].start, &req, &err);
-		if (due <= 0) {
-			drop_claim(key);
-			if (due < 0)
-				job_failure(ctx, "recheck_request", f, err.message);
-			else
-				job_action(ctx, "skipped_changed", f);
-			continue;
-		}
-		json_object *data = reminder_data(req, rid);
-		bson_destroy(req);
-		if (!notify_event(&items[i].uid, "reminder", data, &err)) {
-			drop_claim(key); /* the next hourly run tries again */
-			job_failure(ctx, "remind", f, err.message);
-		} else {
-			job_action(ctx, "reminded", f);
-		}
-		json_object_put(data);
+		remind_one(ctx, &items[i], rid, key, f);
 	}
 	free(items);
 	return 0;

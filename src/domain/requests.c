@@ -834,161 +834,174 @@ static void attach_proofs(const struct req_transition *t, const bson_oid_t *id)
 		log_warn("attaching proof photos to request failed: %s", err.message);
 }
 
-enum req_result requests_transition(const bson_oid_t *id, const struct req_transition *t,
-				    enum req_status *from_out, bson_t **doc_out, bson_error_t *err)
+/* What requests_transition knows about the request and the step it takes, read once and
+ * then shared by its phases (read, check, slot, record, finish), which are separate
+ * functions only so that each stays short enough to review on its own. */
+struct step {
+	enum req_status from;
+	int64_t version;
+	bson_oid_t user_id;
+	char category[64];
+	struct req_slot old_slot, new_slot;
+	bool has_old, resident, reschedule, dispute;
+	bool set_slot, claimed, clear_slot, proof;
+	int64_t now, collected_at;
+	bool proofs_kept[MAX_PHOTOS];
+};
+
+/* Reads what the step depends on from the request as it stands (the owner's only when
+ * t->owner is set); the document itself is not kept. */
+static enum req_result step_read(const bson_oid_t *id, const struct req_transition *t,
+				 struct step *s, bson_error_t *err)
 {
-	if (doc_out)
-		*doc_out = NULL;
 	bson_t *doc = load_request(id, t->owner, false, err);
 	if (!doc)
 		return err->code ? REQ_DB_ERROR : REQ_NOT_FOUND;
-	enum req_status from = doc_status(doc);
-	int64_t version = requests_version(doc);
-	if (from_out)
-		*from_out = from;
-	bson_oid_t user_id;
-	doc_oid(doc, "user_id", &user_id);
-	char category[64];
-	snprintf(category, sizeof(category), "%s",
+	s->from = doc_status(doc);
+	s->version = requests_version(doc);
+	doc_oid(doc, "user_id", &s->user_id);
+	snprintf(s->category, sizeof(s->category), "%s",
 		 doc_str(doc, "category") ? doc_str(doc, "category") : "");
-	struct req_slot old_slot = {0, 0};
-	bool has_old = doc_slot(doc, &old_slot);
-	bool resident = t->actor == REQ_ACTOR_RESIDENT;
-	bool reschedule = from == RS_SCHEDULED && t->to == RS_SCHEDULED;
-	bool dispute = resident && t->to == RS_FAILED;
-	int64_t now = time_now_ms();
-	int64_t collected_at = dispute ? collected_time(doc) : 0;
+	s->has_old = doc_slot(doc, &s->old_slot);
+	s->resident = t->actor == REQ_ACTOR_RESIDENT;
+	s->reschedule = s->from == RS_SCHEDULED && t->to == RS_SCHEDULED;
+	s->dispute = s->resident && t->to == RS_FAILED;
+	s->now = time_now_ms();
+	s->collected_at = s->dispute ? collected_time(doc) : 0;
 	bson_destroy(doc);
-	doc = NULL;
-	if (t->expect_version > 0 && version != t->expect_version)
-		return REQ_CONFLICT;
+	return REQ_OK;
+}
 
-	if (!requests_edge_allowed(from, t->to, t->actor))
+/* The rules a step must pass before anything is claimed: the version the caller saw, the
+ * allowed edges, the dispute window, the weight of a collection and the resident's notice
+ * period for a cancel or a reschedule. */
+static enum req_result step_check(const struct req_transition *t, const struct step *s)
+{
+	if (t->expect_version > 0 && s->version != t->expect_version)
+		return REQ_CONFLICT;
+	if (!requests_edge_allowed(s->from, t->to, t->actor))
 		return REQ_INVALID;
-	if (dispute && (collected_at <= 0 || now - collected_at > REQ_DISPUTE_WINDOW_MS))
+	if (s->dispute &&
+	    (s->collected_at <= 0 || s->now - s->collected_at > REQ_DISPUTE_WINDOW_MS))
 		return REQ_TOO_LATE;
 	if (t->to == RS_COLLECTED && !t->has_weight)
 		return REQ_WEIGHT_REQUIRED;
 	int64_t min_ms = (int64_t)config_get()->cancel_min_hours * 3600 * 1000;
-	if (resident && (t->to == RS_CANCELLED || reschedule) && has_old &&
-	    old_slot.start - now < min_ms)
+	if (s->resident && (t->to == RS_CANCELLED || s->reschedule) && s->has_old &&
+	    s->old_slot.start - s->now < min_ms)
 		return REQ_TOO_LATE;
+	return REQ_OK;
+}
 
-	/* The slot of a scheduling step: a new one (claimed first), or the one held. */
-	bool set_slot = false, claimed = false;
-	struct req_slot new_slot = {0, 0};
-	if (t->to == RS_SCHEDULED) {
-		if (t->has_slot) {
-			new_slot = t->slot;
-			set_slot = true;
-		} else if (has_old && from != RS_FAILED) {
-			new_slot = old_slot;
-		} else {
-			return REQ_SLOT_REQUIRED;
-		}
-		if (reschedule && has_old && same_slot(&new_slot, &old_slot))
-			goto reload; /* already there: nothing to change */
-		if (set_slot && !(has_old && same_slot(&new_slot, &old_slot)) && t->seat_held) {
-			/* a waitlist offer's hold: the seat is the request's already, and it
-			 * is not this change's to give back when it loses (the offer's is) */
-		} else if (set_slot && !(has_old && same_slot(&new_slot, &old_slot))) {
-			/* A change that has lost already claims no seat: the read above
-			 * probed version+1 by its _id (load_request reads up to the first
-			 * missing version), nothing has touched the database since, and a
-			 * version+1 found then would have been rolled into `version`. A
-			 * hint only: the insert of the version decides. */
-			enum slot_claim_result cr = slots_claim(
-			    id, category, new_slot.start, new_slot.end, resident, version + 1, err);
-			if (cr != SLOT_CLAIMED)
-				return map_claim(cr);
-			claimed = true;
-			fault_point("seat_claimed");
-		}
+/* The slot of a scheduling step: a new one (its seat claimed first), or the one held.
+ * Sets *unchanged when a reschedule names the slot the request is in already. */
+static enum req_result step_slot(const bson_oid_t *id, const struct req_transition *t,
+				 struct step *s, bool *unchanged, bson_error_t *err)
+{
+	*unchanged = false;
+	if (t->to != RS_SCHEDULED)
+		return REQ_OK;
+	if (t->has_slot) {
+		s->new_slot = t->slot;
+		s->set_slot = true;
+	} else if (s->has_old && s->from != RS_FAILED) {
+		s->new_slot = s->old_slot;
+	} else {
+		return REQ_SLOT_REQUIRED;
 	}
-	bool clear_slot = t->to == RS_CANCELLED || t->to == RS_FAILED;
-	bool proof = t->to == RS_COLLECTED;
-	bool proofs_kept[MAX_PHOTOS] = {false};
-	if (proof) {
-		enum req_result kr = keep_proofs(t, proofs_kept, err);
-		if (kr != REQ_OK) {
-			if (claimed)
-				release_lost_claim(id, &new_slot, version + 1, true);
-			return kr;
-		}
+	bool moves = !(s->has_old && same_slot(&s->new_slot, &s->old_slot));
+	if (s->reschedule && !moves) {
+		*unchanged = true; /* already there: nothing to change */
+		return REQ_OK;
 	}
+	if (s->set_slot && moves && t->seat_held) {
+		/* a waitlist offer's hold: the seat is the request's already, and it
+		 * is not this change's to give back when it loses (the offer's is) */
+	} else if (s->set_slot && moves) {
+		/* A change that has lost already claims no seat: the read above
+		 * probed version+1 by its _id (load_request reads up to the first
+		 * missing version), nothing has touched the database since, and a
+		 * version+1 found then would have been rolled into `version`. A
+		 * hint only: the insert of the version decides. */
+		enum slot_claim_result cr =
+		    slots_claim(id, s->category, s->new_slot.start, s->new_slot.end, s->resident,
+				s->version + 1, err);
+		if (cr != SLOT_CLAIMED)
+			return map_claim(cr);
+		s->claimed = true;
+		fault_point("seat_claimed");
+	}
+	return REQ_OK;
+}
 
-	/* The claim of the change: version+1 is inserted once, whatever the server does with
-	 * concurrent updates. Losing it means another change of this request came first. */
-	char by_id[25];
-	snprintf(by_id, sizeof(by_id), "%s", t->actor_id ? t->actor_id : "");
-	const char *from_name = requests_status_name(from), *to_name = requests_status_name(t->to);
-	bson_t set = BSON_INITIALIZER;
-	BSON_APPEND_UTF8(&set, "status", to_name);
-	BSON_APPEND_DATE_TIME(&set, "updated_at", now);
-	if (set_slot)
-		append_slot(&set, "assigned_slot", &new_slot);
-	else if (clear_slot)
-		BSON_APPEND_NULL(&set, "assigned_slot");
-	if (proof) {
-		append_proof(&set, t);
-		BSON_APPEND_DATE_TIME(&set, "collected_at", now);
-	}
-	/* What the change owes once it has won: the old seat (moved to another slot, or no
-	 * longer needed), the reward, the resident's notification. */
-	struct effects fx = {.n = 0};
-	bson_init(&fx.arr);
-	if (has_old && ((set_slot && !same_slot(&new_slot, &old_slot)) || clear_slot))
-		owe_release(&fx, &old_slot, version);
+/* What the change owes once it has won: the old seat (moved to another slot, or no
+ * longer needed), the reward, the resident's notification (or, for a dispute, the
+ * reward's reversal and the staff's). */
+static void step_owe(const struct req_transition *t, const struct step *s, struct effects *fx)
+{
+	if (s->has_old &&
+	    ((s->set_slot && !same_slot(&s->new_slot, &s->old_slot)) || s->clear_slot))
+		owe_release(fx, &s->old_slot, s->version);
 	int points = 0;
 	if (t->to == RS_COMPLETED) {
-		owe_reward(&fx, &user_id, category);
-		points = rewards_points(category);
+		owe_reward(fx, &s->user_id, s->category);
+		points = rewards_points(s->category);
 	}
-	if (dispute) {
-		owe_reversal(&fx, &user_id, t->reason);
-		owe_notify_staff(&fx, category, t->reason);
+	if (s->dispute) {
+		owe_reversal(fx, &s->user_id, t->reason);
+		owe_notify_staff(fx, s->category, t->reason);
 	} else {
-		owe_notify(&fx, &user_id, reschedule ? "rescheduled" : requests_notify_event(t->to),
-			   category, t->to == RS_SCHEDULED ? &new_slot : NULL, t->reason, points);
+		owe_notify(
+		    fx, &s->user_id, s->reschedule ? "rescheduled" : requests_notify_event(t->to),
+		    s->category, t->to == RS_SCHEDULED ? &s->new_slot : NULL, t->reason, points);
 	}
+}
+
+/* The claim of the change: version+1 is inserted once, whatever the server does with
+ * concurrent updates. Losing it means another change of this request came first.
+ * Returns claim_version's result; *ev is the won event (caller owns). */
+static int step_record(const bson_oid_t *id, const struct req_transition *t, const struct step *s,
+		       bson_t **ev, bson_error_t *err)
+{
+	char by_id[25];
+	snprintf(by_id, sizeof(by_id), "%s", t->actor_id ? t->actor_id : "");
+	const char *from_name = requests_status_name(s->from);
+	const char *to_name = requests_status_name(t->to);
+	bson_t set = BSON_INITIALIZER;
+	BSON_APPEND_UTF8(&set, "status", to_name);
+	BSON_APPEND_DATE_TIME(&set, "updated_at", s->now);
+	if (s->set_slot)
+		append_slot(&set, "assigned_slot", &s->new_slot);
+	else if (s->clear_slot)
+		BSON_APPEND_NULL(&set, "assigned_slot");
+	if (s->proof) {
+		append_proof(&set, t);
+		BSON_APPEND_DATE_TIME(&set, "collected_at", s->now);
+	}
+	struct effects fx = {.n = 0};
+	bson_init(&fx.arr);
+	step_owe(t, s, &fx);
 	struct change c = {.type = "STATUS_CHANGE",
-			   .at = now,
+			   .at = s->now,
 			   .by_id = by_id,
 			   .by_role = t->role_label ? t->role_label : requests_actor_role(t->actor),
 			   .from = from_name,
 			   .to = to_name,
 			   .reason = t->reason,
-			   .note = reschedule ? (t->note ? t->note : "Rescheduled") : t->note,
-			   .slot = t->to == RS_SCHEDULED ? &new_slot : NULL,
-			   .proof = proof ? t : NULL,
+			   .note = s->reschedule ? (t->note ? t->note : "Rescheduled") : t->note,
+			   .slot = t->to == RS_SCHEDULED ? &s->new_slot : NULL,
+			   .proof = s->proof ? t : NULL,
 			   .set = &set,
 			   .effects = &fx.arr};
-	bson_t *ev = NULL;
-	int won = claim_version(id, version + 1, &c, &ev, err);
+	int won = claim_version(id, s->version + 1, &c, ev, err);
 	bson_destroy(&set);
 	bson_destroy(&fx.arr);
-	if (won <= 0) {
-		if (claimed)
-			release_lost_claim(id, &new_slot, version + 1, won == 0);
-		if (won == 0 && proof)
-			uploads_unkeep(t->proof_paths, t->n_proofs, proofs_kept);
-		return won == 0 ? REQ_CONFLICT : REQ_DB_ERROR;
-	}
+	return won;
+}
 
-	/* Won: from here on this call acts on the change, its effects first (a crash leaves
-	 * them to the next read or the sweep), then the document. */
-	settle(ev);
-	if (proof)
-		attach_proofs(t, id);
-
-	bson_t *after = sync_document(id, doc_out != NULL && t->to != RS_COMPLETED);
-	if (doc_out && after && t->to != RS_COMPLETED) {
-		*doc_out = after; /* reward_points may change only on completion */
-		return REQ_OK;
-	}
-	bson_destroy(after);
-
-reload:
+/* The request as it stands after a step, into *doc_out when the caller wants it. */
+static enum req_result step_reload(const bson_oid_t *id, bson_t **doc_out, bson_error_t *err)
+{
 	if (doc_out) {
 		*doc_out = requests_load(id, NULL, err);
 		if (!*doc_out && err->code)
@@ -997,6 +1010,66 @@ reload:
 			return REQ_NOT_FOUND;
 	}
 	return REQ_OK;
+}
+
+/* Won: from here on this call acts on the change, its effects first (a crash leaves
+ * them to the next read or the sweep), then the document. Takes `ev`. */
+static enum req_result step_finish(const bson_oid_t *id, const struct req_transition *t,
+				   const struct step *s, bson_t *ev, bson_t **doc_out,
+				   bson_error_t *err)
+{
+	settle(ev);
+	if (s->proof)
+		attach_proofs(t, id);
+	bson_t *after = sync_document(id, doc_out != NULL && t->to != RS_COMPLETED);
+	if (doc_out && after && t->to != RS_COMPLETED) {
+		*doc_out = after; /* reward_points may change only on completion */
+		return REQ_OK;
+	}
+	bson_destroy(after);
+	return step_reload(id, doc_out, err);
+}
+
+enum req_result requests_transition(const bson_oid_t *id, const struct req_transition *t,
+				    enum req_status *from_out, bson_t **doc_out, bson_error_t *err)
+{
+	if (doc_out)
+		*doc_out = NULL;
+	struct step s = {.version = 0};
+	enum req_result r = step_read(id, t, &s, err);
+	if (r != REQ_OK)
+		return r;
+	if (from_out)
+		*from_out = s.from;
+	r = step_check(t, &s);
+	if (r != REQ_OK)
+		return r;
+	bool unchanged;
+	r = step_slot(id, t, &s, &unchanged, err);
+	if (r != REQ_OK)
+		return r;
+	if (unchanged)
+		return step_reload(id, doc_out, err);
+	s.clear_slot = t->to == RS_CANCELLED || t->to == RS_FAILED;
+	s.proof = t->to == RS_COLLECTED;
+	if (s.proof) {
+		r = keep_proofs(t, s.proofs_kept, err);
+		if (r != REQ_OK) {
+			if (s.claimed)
+				release_lost_claim(id, &s.new_slot, s.version + 1, true);
+			return r;
+		}
+	}
+	bson_t *ev = NULL;
+	int won = step_record(id, t, &s, &ev, err);
+	if (won <= 0) {
+		if (s.claimed)
+			release_lost_claim(id, &s.new_slot, s.version + 1, won == 0);
+		if (won == 0 && s.proof)
+			uploads_unkeep(t->proof_paths, t->n_proofs, s.proofs_kept);
+		return won == 0 ? REQ_CONFLICT : REQ_DB_ERROR;
+	}
+	return step_finish(id, t, &s, ev, doc_out, err);
 }
 
 enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *owner,

@@ -320,10 +320,133 @@ static char *loc(char *buf, size_t len, const char *prefix, const char *rest)
 	return buf;
 }
 
+/* The "capacity" object of a template: a seat count per class. False when it is missing
+ * or any count is invalid (reported in `e`). */
+static bool capacity_from_json(json_object *o, const char *prefix, struct slot_template *t,
+			       struct verrors *e)
+{
+	char lb[160];
+	json_object *cap = v_object(e, o, prefix, "capacity", true);
+	if (!cap)
+		return false;
+	bool ok = true;
+	static const char *const cap_keys[] = {"standard", "special", NULL};
+	loc(lb, sizeof(lb), prefix, "capacity");
+	v_no_extra(e, cap, lb, cap_keys);
+	for (int c = 0; c < SLOT_CLASS_COUNT; c++) {
+		long v;
+		if (v_int(e, cap, lb, class_names[c], true, 0, 1000, &v))
+			t->capacity[c] = (int)v;
+		else
+			ok = false;
+	}
+	return ok;
+}
+
+/* Reports a bad "HH:MM" of field `field` of window `lb`. */
+static void bad_hhmm(struct verrors *e, const char *lb, const char *field)
+{
+	char l2[200];
+	snprintf(l2, sizeof(l2), "%s.%s", lb, field);
+	verr_add(e, l2, "Time must be HH:MM", "value_error");
+}
+
+/* One weekly window `w` (located at `lb`), appended to t->weekly when its fields are
+ * valid and it fits the slot length. False when it is invalid (reported in `e`); a window
+ * that overlaps an earlier one of its day is reported and still appended, so that each
+ * later overlap with it is reported as well. */
+static bool window_from_json(json_object *w, const char *lb, struct slot_template *t,
+			     struct verrors *e)
+{
+	if (!v_is_object(e, w, lb))
+		return false;
+	static const char *const wkeys[] = {"weekday", "start", "end", NULL};
+	v_no_extra(e, w, lb, wkeys);
+	long wd;
+	const char *s, *en;
+	int sm = -1, em = -1;
+	bool wok = v_int(e, w, lb, "weekday", true, 0, 6, &wd);
+	if (v_string(e, w, lb, "start", true, 5, 5, &s) && !parse_hhmm(s, false, &sm))
+		bad_hhmm(e, lb, "start");
+	if (v_string(e, w, lb, "end", true, 5, 5, &en) && !parse_hhmm(en, true, &em))
+		bad_hhmm(e, lb, "end");
+	if (!wok || sm < 0 || em < 0)
+		return false;
+	char l2[200];
+	snprintf(l2, sizeof(l2), "%s.end", lb);
+	if (em <= sm) {
+		verr_add(e, l2, "end must be after start", "value_error");
+		return false;
+	}
+	if (t->slot_minutes > 0 && (em - sm) % t->slot_minutes != 0) {
+		verr_add(e, l2, "slot_minutes must divide the window", "value_error");
+		return false;
+	}
+	bool ok = true;
+	for (int j = 0; j < t->nweekly; j++) {
+		const struct slot_window *x = &t->weekly[j];
+		if (x->weekday == wd && sm < x->end_min && x->start_min < em) {
+			verr_add(e, lb, "Window overlaps another window of the same day",
+				 "value_error");
+			ok = false;
+		}
+	}
+	t->weekly[t->nweekly].weekday = (int)wd;
+	t->weekly[t->nweekly].start_min = sm;
+	t->weekly[t->nweekly].end_min = em;
+	t->nweekly++;
+	return ok;
+}
+
+/* The "weekly" array of a template. False when it is missing or any window is invalid;
+ * every window is checked, so that all errors are reported at once. */
+static bool weekly_from_json(json_object *o, const char *prefix, struct slot_template *t,
+			     struct verrors *e)
+{
+	json_object *weekly = v_array(e, o, prefix, "weekly", true, 0, SLOTS_MAX_WINDOWS);
+	if (!weekly)
+		return false;
+	bool ok = true;
+	for (size_t i = 0; i < json_object_array_length(weekly); i++) {
+		char wp[64], lb[160];
+		snprintf(wp, sizeof(wp), "weekly.%zu", i);
+		loc(lb, sizeof(lb), prefix, wp);
+		if (!window_from_json(json_object_array_get_idx(weekly, i), lb, t, e))
+			ok = false;
+	}
+	return ok;
+}
+
+/* The optional "closed_dates" array of a template (YYYY-MM-DD strings). False when any
+ * date is invalid (reported in `e`). */
+static bool closed_from_json(json_object *o, const char *prefix, struct slot_template *t,
+			     struct verrors *e)
+{
+	json_object *closed = v_array(e, o, prefix, "closed_dates", false, 0, SLOTS_MAX_CLOSED);
+	if (!closed)
+		return true; /* optional; a wrong type is in `e` already */
+	bool ok = true;
+	for (size_t i = 0; i < json_object_array_length(closed); i++) {
+		json_object *c = json_object_array_get_idx(closed, i);
+		int y, m, d;
+		const char *s =
+		    json_object_is_type(c, json_type_string) ? json_object_get_string(c) : NULL;
+		if (!s || !time_parse_date(s, &y, &m, &d)) {
+			char wp[64], lb[160];
+			snprintf(wp, sizeof(wp), "closed_dates.%zu", i);
+			verr_add(e, loc(lb, sizeof(lb), prefix, wp),
+				 "Date must be a valid YYYY-MM-DD", "value_error");
+			ok = false;
+			continue;
+		}
+		t->closed_days[t->nclosed++] = time_days_from_civil(y, m, d);
+	}
+	return ok;
+}
+
 bool slots_template_from_json(json_object *o, const char *prefix, struct slot_template *t,
 			      struct verrors *e)
 {
-	char lb[160];
 	memset(t, 0, sizeof(*t));
 	if (!v_is_object(e, o, prefix))
 		return false;
@@ -338,103 +461,13 @@ bool slots_template_from_json(json_object *o, const char *prefix, struct slot_te
 		t->slot_minutes = (int)minutes;
 	else
 		ok = false;
-	json_object *cap = v_object(e, o, prefix, "capacity", true);
-	if (cap) {
-		static const char *const cap_keys[] = {"standard", "special", NULL};
-		loc(lb, sizeof(lb), prefix, "capacity");
-		v_no_extra(e, cap, lb, cap_keys);
-		for (int c = 0; c < SLOT_CLASS_COUNT; c++) {
-			long v;
-			if (v_int(e, cap, lb, class_names[c], true, 0, 1000, &v))
-				t->capacity[c] = (int)v;
-			else
-				ok = false;
-		}
-	} else {
+	/* each part is checked even after an earlier one failed: every error is reported */
+	if (!capacity_from_json(o, prefix, t, e))
 		ok = false;
-	}
-	json_object *weekly = v_array(e, o, prefix, "weekly", true, 0, SLOTS_MAX_WINDOWS);
-	if (weekly) {
-		for (size_t i = 0; i < json_object_array_length(weekly); i++) {
-			json_object *w = json_object_array_get_idx(weekly, i);
-			char wp[64];
-			snprintf(wp, sizeof(wp), "weekly.%zu", i);
-			loc(lb, sizeof(lb), prefix, wp);
-			if (!v_is_object(e, w, lb)) {
-				ok = false;
-				continue;
-			}
-			static const char *const wkeys[] = {"weekday", "start", "end", NULL};
-			v_no_extra(e, w, lb, wkeys);
-			long wd;
-			const char *s, *en;
-			int sm = -1, em = -1;
-			bool wok = v_int(e, w, lb, "weekday", true, 0, 6, &wd);
-			if (v_string(e, w, lb, "start", true, 5, 5, &s) &&
-			    !parse_hhmm(s, false, &sm)) {
-				char l2[200];
-				snprintf(l2, sizeof(l2), "%s.start", lb);
-				verr_add(e, l2, "Time must be HH:MM", "value_error");
-			}
-			if (v_string(e, w, lb, "end", true, 5, 5, &en) &&
-			    !parse_hhmm(en, true, &em)) {
-				char l2[200];
-				snprintf(l2, sizeof(l2), "%s.end", lb);
-				verr_add(e, l2, "Time must be HH:MM", "value_error");
-			}
-			if (!wok || sm < 0 || em < 0) {
-				ok = false;
-				continue;
-			}
-			char l2[200];
-			snprintf(l2, sizeof(l2), "%s.end", lb);
-			if (em <= sm) {
-				verr_add(e, l2, "end must be after start", "value_error");
-				ok = false;
-				continue;
-			}
-			if (t->slot_minutes > 0 && (em - sm) % t->slot_minutes != 0) {
-				verr_add(e, l2, "slot_minutes must divide the window",
-					 "value_error");
-				ok = false;
-				continue;
-			}
-			for (int j = 0; j < t->nweekly; j++) {
-				const struct slot_window *x = &t->weekly[j];
-				if (x->weekday == wd && sm < x->end_min && x->start_min < em) {
-					verr_add(e, lb,
-						 "Window overlaps another window of the same day",
-						 "value_error");
-					ok = false;
-				}
-			}
-			t->weekly[t->nweekly].weekday = (int)wd;
-			t->weekly[t->nweekly].start_min = sm;
-			t->weekly[t->nweekly].end_min = em;
-			t->nweekly++;
-		}
-	} else {
+	if (!weekly_from_json(o, prefix, t, e))
 		ok = false;
-	}
-	json_object *closed = v_array(e, o, prefix, "closed_dates", false, 0, SLOTS_MAX_CLOSED);
-	if (closed) {
-		for (size_t i = 0; i < json_object_array_length(closed); i++) {
-			json_object *c = json_object_array_get_idx(closed, i);
-			int y, m, d;
-			const char *s = json_object_is_type(c, json_type_string)
-					    ? json_object_get_string(c)
-					    : NULL;
-			if (!s || !time_parse_date(s, &y, &m, &d)) {
-				char wp[64];
-				snprintf(wp, sizeof(wp), "closed_dates.%zu", i);
-				verr_add(e, loc(lb, sizeof(lb), prefix, wp),
-					 "Date must be a valid YYYY-MM-DD", "value_error");
-				ok = false;
-				continue;
-			}
-			t->closed_days[t->nclosed++] = time_days_from_civil(y, m, d);
-		}
-	}
+	if (!closed_from_json(o, prefix, t, e))
+		ok = false;
 	return ok && !verr_any(e);
 }
 

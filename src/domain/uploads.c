@@ -229,28 +229,11 @@ void uploads_info_free(struct upload_info *info)
 	info->url = NULL;
 }
 
-enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t *data, size_t len,
-				       struct upload_info *out, bson_error_t *err)
+/* Names the sanitized image and describes it into *out. Name and place: UTC year/month
+ * and 128 random bits; nothing from the client. */
+static void name_upload(enum image_kind kind, int64_t now, const uint8_t *clean, size_t clen,
+			struct upload_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	const struct config *cfg = config_get();
-	if (len > (size_t)cfg->upload_max_bytes)
-		return UPLOAD_STORE_TOO_LARGE;
-	if (sodium_init() < 0) {
-		log_error("upload: libsodium initialisation failed");
-		return UPLOAD_STORE_IO_ERROR;
-	}
-	uint8_t *clean = NULL;
-	size_t clen = 0;
-	const char *why = NULL;
-	enum image_kind kind = image_sanitize(data, len, &clean, &clen, &why);
-	if (kind == IMAGE_NONE) {
-		log_info("upload refused: %s", why ? why : "unknown");
-		return UPLOAD_STORE_UNSUPPORTED;
-	}
-
-	/* Name and place: UTC year/month and 128 random bits; nothing from the client. */
-	int64_t now = time_now_ms();
 	time_t secs = (time_t)(now / 1000);
 	struct tm tm;
 	gmtime_r(&secs, &tm);
@@ -270,27 +253,22 @@ enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256(digest, clean, clen);
 	sodium_bin2hex(out->sha256, sizeof(out->sha256), digest, sizeof(digest));
+}
 
-	/* the quota, before anything is written */
-	struct upload_quota_claim qc;
-	enum upload_store_result q = upload_quota_take(owner_id, out->path, clen, &qc, out, err);
-	if (q != UPLOAD_STORE_OK) {
-		free(clean);
-		uploads_info_free(out);
-		return q;
-	}
-	/* create-new under the generated name: the object is whole or absent */
+/* Writes the image under out->path and sets its link (out->url). Create-new under the
+ * generated name: the object is whole or absent. On failure nothing of it is left in the
+ * store; the caller releases the quota and *out. */
+static enum upload_store_result put_object(struct upload_info *out, const uint8_t *clean,
+					   size_t clen)
+{
 	enum objstore_result put =
 	    objstore_put_new(objstore_configured(), out->path, clean, clen, out->content_type);
-	free(clean);
 	if (put != OBJSTORE_OK) {
 		log_error("upload: storing %s (%s) failed: %s", out->path,
 			  objstore_backend_name(objstore_configured()),
 			  put == OBJSTORE_UNAVAILABLE ? "store unavailable"
 			  : put == OBJSTORE_EXISTS    ? "name taken"
 						      : "store error");
-		uploads_info_free(out);
-		upload_quota_release(&qc);
 		return put == OBJSTORE_UNAVAILABLE ? UPLOAD_STORE_UNAVAILABLE
 						   : UPLOAD_STORE_IO_ERROR;
 	}
@@ -298,11 +276,16 @@ enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t
 	if (!out->url) {
 		log_error("upload: out of memory");
 		objstore_delete(objstore_configured(), out->path);
-		uploads_info_free(out);
-		upload_quota_release(&qc);
 		return UPLOAD_STORE_IO_ERROR;
 	}
+	return UPLOAD_STORE_OK;
+}
 
+/* Inserts the upload's record (unattached: request_id null), giving out->id. */
+static bool record_upload(const bson_oid_t *owner_id, struct upload_info *out, size_t clen,
+			  int64_t now, bson_error_t *err)
+{
+	const struct config *cfg = config_get();
 	bson_oid_init(&out->id, NULL);
 	bson_t doc = BSON_INITIALIZER;
 	BSON_APPEND_OID(&doc, "_id", &out->id);
@@ -321,7 +304,47 @@ enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t
 	BSON_APPEND_NULL(&doc, "request_id");
 	bool ok = mongoc_collection_insert_one(db_coll(UPLOADS_COLL), &doc, NULL, NULL, err);
 	bson_destroy(&doc);
-	if (!ok) {
+	return ok;
+}
+
+enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t *data, size_t len,
+				       struct upload_info *out, bson_error_t *err)
+{
+	memset(out, 0, sizeof(*out));
+	const struct config *cfg = config_get();
+	if (len > (size_t)cfg->upload_max_bytes)
+		return UPLOAD_STORE_TOO_LARGE;
+	if (sodium_init() < 0) {
+		log_error("upload: libsodium initialisation failed");
+		return UPLOAD_STORE_IO_ERROR;
+	}
+	uint8_t *clean = NULL;
+	size_t clen = 0;
+	const char *why = NULL;
+	enum image_kind kind = image_sanitize(data, len, &clean, &clen, &why);
+	if (kind == IMAGE_NONE) {
+		log_info("upload refused: %s", why ? why : "unknown");
+		return UPLOAD_STORE_UNSUPPORTED;
+	}
+	int64_t now = time_now_ms();
+	name_upload(kind, now, clean, clen, out);
+
+	/* the quota, before anything is written */
+	struct upload_quota_claim qc;
+	enum upload_store_result q = upload_quota_take(owner_id, out->path, clen, &qc, out, err);
+	if (q != UPLOAD_STORE_OK) {
+		free(clean);
+		uploads_info_free(out);
+		return q;
+	}
+	enum upload_store_result put = put_object(out, clean, clen);
+	free(clean);
+	if (put != UPLOAD_STORE_OK) {
+		uploads_info_free(out);
+		upload_quota_release(&qc);
+		return put;
+	}
+	if (!record_upload(owner_id, out, clen, now, err)) {
 		if (objstore_delete(objstore_configured(), out->path) != OBJSTORE_OK)
 			log_error("upload: removing %s after a failed insert failed (the orphan "
 				  "has no record: delete it by hand)",

@@ -269,7 +269,15 @@ static bool add_mailbox(struct strbuf *b, const char *mailbox, char *err, size_t
 	return true;
 }
 
-char *mail_build(const struct mail_msg *m, char *err, size_t errlen)
+/* Sizes of the buffers check_headers fills. */
+enum { ADDR_MAX = 320, IDLOCAL_MAX = 80 };
+
+/* Checks the message's headers before anything is built: present and without line breaks,
+ * From and To proper addresses (To a bare addr-spec), the caller's Message-ID local part
+ * safe as is. Fills from_addr, to_addr (ADDR_MAX bytes each) and idlocal (IDLOCAL_MAX:
+ * the caller's, or random). False with `err` set when the message cannot be sent. */
+static bool check_headers(const struct mail_msg *m, char *from_addr, char *to_addr, char *idlocal,
+			  char *err, size_t errlen)
 {
 	const char *fields[] = {m->from, m->to, m->subject, m->message_id};
 	for (size_t i = 0; i < 4; i++) {
@@ -278,35 +286,67 @@ char *mail_build(const struct mail_msg *m, char *err, size_t errlen)
 		if (!fields[i] || !mail_header_safe(fields[i])) {
 			snprintf(err, errlen, "unsafe or missing header value (%s)",
 				 (const char *[]){"From", "To", "Subject", "Message-ID"}[i]);
-			return NULL;
+			return false;
 		}
 	}
 	if (!m->text) {
 		snprintf(err, errlen, "missing text body");
-		return NULL;
+		return false;
 	}
-	char from_addr[320], to_addr[320];
-	if (!mail_addr_spec(m->from, from_addr, sizeof(from_addr))) {
+	if (!mail_addr_spec(m->from, from_addr, ADDR_MAX)) {
 		snprintf(err, errlen, "invalid From address");
-		return NULL;
+		return false;
 	}
-	if (!mail_addr_spec(m->to, to_addr, sizeof(to_addr)) || strcmp(to_addr, m->to) != 0) {
+	if (!mail_addr_spec(m->to, to_addr, ADDR_MAX) || strcmp(to_addr, m->to) != 0) {
 		snprintf(err, errlen, "invalid To address");
-		return NULL;
+		return false;
 	}
-	char idlocal[80];
-	if (m->message_id) {
-		if (strlen(m->message_id) >= sizeof(idlocal) ||
-		    strspn(m->message_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					  "0123456789.-_") != strlen(m->message_id) ||
-		    !m->message_id[0]) {
-			snprintf(err, errlen, "invalid Message-ID");
-			return NULL;
-		}
-		snprintf(idlocal, sizeof(idlocal), "%s", m->message_id);
-	} else {
+	if (!m->message_id) {
 		random_hex(idlocal, 16);
+		return true;
 	}
+	if (strlen(m->message_id) >= IDLOCAL_MAX ||
+	    strspn(m->message_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "0123456789.-_") != strlen(m->message_id) ||
+	    !m->message_id[0]) {
+		snprintf(err, errlen, "invalid Message-ID");
+		return false;
+	}
+	snprintf(idlocal, IDLOCAL_MAX, "%s", m->message_id);
+	return true;
+}
+
+/* The body after the headers: the text part alone, or with an HTML alternative as a
+ * multipart/alternative with `boundary`; both quoted-printable UTF-8. */
+static void add_body(struct strbuf *b, const struct mail_msg *m, const char *boundary)
+{
+	if (m->html) {
+		strbuf_add(b, "Content-Type: multipart/alternative; boundary=\"");
+		strbuf_add(b, boundary);
+		strbuf_add(b, "\"\r\n\r\nThis is a multi-part message in MIME format.\r\n\r\n--");
+		strbuf_add(b, boundary);
+		strbuf_add(b, "\r\n");
+	}
+	strbuf_add(b, "Content-Type: text/plain; charset=UTF-8\r\n"
+		      "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	add_qp(b, m->text);
+	if (m->html) {
+		strbuf_add(b, "\r\n--");
+		strbuf_add(b, boundary);
+		strbuf_add(b, "\r\nContent-Type: text/html; charset=UTF-8\r\n"
+			      "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+		add_qp(b, m->html);
+		strbuf_add(b, "\r\n--");
+		strbuf_add(b, boundary);
+		strbuf_add(b, "--\r\n");
+	}
+}
+
+char *mail_build(const struct mail_msg *m, char *err, size_t errlen)
+{
+	char from_addr[ADDR_MAX], to_addr[ADDR_MAX], idlocal[IDLOCAL_MAX];
+	if (!check_headers(m, from_addr, to_addr, idlocal, err, errlen))
+		return NULL;
 	const char *domain = strchr(from_addr, '@') + 1;
 	char date[64], boundary[64], rnd[33];
 	format_date(m->date_ms ? m->date_ms : (int64_t)time(NULL) * 1000, date, sizeof(date));
@@ -337,26 +377,7 @@ char *mail_build(const struct mail_msg *m, char *err, size_t errlen)
 	strbuf_add(&b, "@");
 	strbuf_add(&b, domain);
 	strbuf_add(&b, ">\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
-	if (m->html) {
-		strbuf_add(&b, "Content-Type: multipart/alternative; boundary=\"");
-		strbuf_add(&b, boundary);
-		strbuf_add(&b, "\"\r\n\r\nThis is a multi-part message in MIME format.\r\n\r\n--");
-		strbuf_add(&b, boundary);
-		strbuf_add(&b, "\r\n");
-	}
-	strbuf_add(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
-		       "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-	add_qp(&b, m->text);
-	if (m->html) {
-		strbuf_add(&b, "\r\n--");
-		strbuf_add(&b, boundary);
-		strbuf_add(&b, "\r\nContent-Type: text/html; charset=UTF-8\r\n"
-			       "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-		add_qp(&b, m->html);
-		strbuf_add(&b, "\r\n--");
-		strbuf_add(&b, boundary);
-		strbuf_add(&b, "--\r\n");
-	}
+	add_body(&b, m, boundary);
 	char *out = strbuf_take(&b);
 	if (!out)
 		snprintf(err, errlen, "out of memory");
