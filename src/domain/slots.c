@@ -488,6 +488,117 @@ int slots_seats(const char *category, int64_t start_ms, int64_t end_ms, int *cap
 	return *booked < 0 ? -1 : 1;
 }
 
+/* What a claim learns from every claim starting at start_ms, read once (FerretDB scans the
+ * collection for any filter but _id, so one read serves both questions): whether this
+ * request holds one already (any class, like the {request_id, start} index), and the seats
+ * of the class taken, to skip them (a hint only: the inserts decide). */
+struct seats_seen {
+	bool *taken; /* [capacity] */
+	int held_total;
+	bool held;
+};
+
+static bool read_seats(const bson_oid_t *request_id, int cls, int64_t start_ms, int capacity,
+		       struct seats_seen *seen, bson_error_t *err)
+{
+	bson_t *q = BCON_NEW("start", BCON_DATE_TIME(start_ms));
+	bson_t *opts = BCON_NEW("projection", "{", "class", BCON_INT32(1), "seat", BCON_INT32(1),
+				"request_id", BCON_INT32(1), "}");
+	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(CLAIMS), q, opts, NULL);
+	const bson_t *doc;
+	const char *cls_name = slots_class_name(cls);
+	while (mongoc_cursor_next(cur, &doc)) {
+		bson_iter_t it;
+		if (bson_iter_init_find(&it, doc, "request_id") && BSON_ITER_HOLDS_OID(&it) &&
+		    bson_oid_equal(bson_iter_oid(&it), request_id))
+			seen->held = true;
+		const char *c = bson_str(doc, "class");
+		if (!c || strcmp(c, cls_name) != 0)
+			continue;
+		int64_t s = bson_int(doc, "seat", -1);
+		if (s >= 0 && s < capacity)
+			seen->taken[s] = true;
+		seen->held_total++;
+	}
+	bool ok = !mongoc_cursor_error(cur, err);
+	mongoc_cursor_destroy(cur);
+	bson_destroy(opts);
+	bson_destroy(q);
+	return ok;
+}
+
+/* The seat `seat` of the slot, claimed by inserting its document (id into `id`). */
+static enum db_claim_result insert_seat(const bson_oid_t *request_id, const char *category, int cls,
+					int64_t start_ms, int64_t end_ms, int seat,
+					const struct claim_tag *tag, char id[96], bson_error_t *err)
+{
+	snprintf(id, 96, "%s:%lld:%d", slots_class_name(cls), (long long)start_ms, seat);
+	bson_t claim = BSON_INITIALIZER;
+	BSON_APPEND_UTF8(&claim, "_id", id);
+	BSON_APPEND_UTF8(&claim, "class", slots_class_name(cls));
+	BSON_APPEND_DATE_TIME(&claim, "start", start_ms);
+	BSON_APPEND_DATE_TIME(&claim, "end", end_ms);
+	append_day(&claim, start_ms);
+	BSON_APPEND_INT32(&claim, "seat", seat);
+	BSON_APPEND_OID(&claim, "request_id", request_id);
+	append_tag(&claim, tag);
+	BSON_APPEND_UTF8(&claim, "category", category);
+	BSON_APPEND_DATE_TIME(&claim, "created_at", time_now_ms());
+	enum db_claim_result won = db_claim(CLAIMS, &claim, err);
+	bson_destroy(&claim);
+	return won;
+}
+
+/* After winning seat `id`: seats are numbered below the capacity, so without bookings kept
+ * above a lowered capacity the seat itself bounds the count. Those kept bookings do not
+ * block a low seat number, hence this check after the insert: when the slot now holds more
+ * claims than its capacity, back off. Of racers that overshoot, the last to insert always
+ * sees every earlier claim and backs off, so the capacity holds (at worst more racers back
+ * off than needed, only while kept bookings exceed a lowered capacity). */
+static enum slot_claim_result keep_or_back_off(const bson_oid_t *request_id, int cls,
+					       int64_t start_ms, int capacity, const char *id,
+					       const struct claim_tag *tag, bson_error_t *err)
+{
+	long total = slots_booked(cls, start_ms, err);
+	if (total >= 0 && total <= capacity)
+		return SLOT_CLAIMED;
+	bson_error_t derr;
+	bson_t *dq = BCON_NEW("_id", BCON_UTF8(id), "request_id", BCON_OID(request_id));
+	if (tag->hold)
+		BSON_APPEND_INT64(dq, "hold_version", tag->hold_version);
+	else
+		BSON_APPEND_INT64(dq, "version", tag->version);
+	bool del = mongoc_collection_delete_one(db_coll(CLAIMS), dq, NULL, NULL, &derr);
+	bson_destroy(dq);
+	if (!del) {
+		log_error("slot claim %s could not be rolled back: %s", id, derr.message);
+		if (total >= 0)
+			*err = derr;
+		return SLOT_DB_ERROR;
+	}
+	return total < 0 ? SLOT_DB_ERROR : SLOT_FULL;
+}
+
+/* Tries the free seats in order; the first insert won decides (then kept or backed off). */
+static enum slot_claim_result try_seats(const bson_oid_t *request_id, const char *category, int cls,
+					int64_t start_ms, int64_t end_ms, int capacity,
+					const bool *taken, const struct claim_tag *tag,
+					bson_error_t *err)
+{
+	for (int seat = 0; seat < capacity; seat++) {
+		if (taken[seat])
+			continue;
+		char id[96];
+		enum db_claim_result won =
+		    insert_seat(request_id, category, cls, start_ms, end_ms, seat, tag, id, err);
+		if (won == DB_CLAIM_WON)
+			return keep_or_back_off(request_id, cls, start_ms, capacity, id, tag, err);
+		if (won == DB_CLAIM_ERROR)
+			return SLOT_DB_ERROR;
+	}
+	return SLOT_FULL;
+}
+
 static enum slot_claim_result claim_seat(const bson_oid_t *request_id, const char *category,
 					 int64_t start_ms, int64_t end_ms, bool resident,
 					 const struct claim_tag *tag, bson_error_t *err)
@@ -505,111 +616,25 @@ static enum slot_claim_result claim_seat(const bson_oid_t *request_id, const cha
 		return SLOT_DB_ERROR;
 	if (f == 0 || slot.closed)
 		return SLOT_NOT_AVAILABLE;
-	/* Every claim starting at start_ms, read once (FerretDB scans the collection for any
-	 * filter but _id, so one read serves both questions): whether this request holds one
-	 * already (any class, like the {request_id, start} index), and the seats of the class
-	 * taken, to skip them (a hint only: the inserts decide). */
-	bool *taken = calloc((size_t)(slot.capacity > 0 ? slot.capacity : 1), sizeof(bool));
-	if (!taken)
+	struct seats_seen seen = {
+	    .taken = calloc((size_t)(slot.capacity > 0 ? slot.capacity : 1), sizeof(bool))};
+	if (!seen.taken)
 		abort();
-	bson_t *q = BCON_NEW("start", BCON_DATE_TIME(start_ms));
-	bson_t *opts = BCON_NEW("projection", "{", "class", BCON_INT32(1), "seat", BCON_INT32(1),
-				"request_id", BCON_INT32(1), "}");
-	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(CLAIMS), q, opts, NULL);
-	const bson_t *doc;
-	const char *cls_name = slots_class_name(cls);
-	int held_total = 0;
-	bool held = false;
-	while (mongoc_cursor_next(cur, &doc)) {
-		bson_iter_t it;
-		if (bson_iter_init_find(&it, doc, "request_id") && BSON_ITER_HOLDS_OID(&it) &&
-		    bson_oid_equal(bson_iter_oid(&it), request_id))
-			held = true;
-		const char *c = bson_str(doc, "class");
-		if (!c || strcmp(c, cls_name) != 0)
-			continue;
-		int64_t s = bson_int(doc, "seat", -1);
-		if (s >= 0 && s < slot.capacity)
-			taken[s] = true;
-		held_total++;
+	enum slot_claim_result r;
+	bool tried = false;
+	if (!read_seats(request_id, cls, start_ms, slot.capacity, &seen, err))
+		r = SLOT_DB_ERROR;
+	else if (seen.held)
+		r = SLOT_HELD; /* another change's claim: never shared (slots.h) */
+	else if (slot.capacity <= 0 || seen.held_total >= slot.capacity)
+		r = SLOT_FULL; /* also when capacity was lowered below the bookings kept */
+	else {
+		r = try_seats(request_id, category, cls, start_ms, end_ms, slot.capacity,
+			      seen.taken, tag, err);
+		tried = true;
 	}
-	bool ok = !mongoc_cursor_error(cur, err);
-	mongoc_cursor_destroy(cur);
-	bson_destroy(opts);
-	bson_destroy(q);
-	if (!ok) {
-		free(taken);
-		return SLOT_DB_ERROR;
-	}
-	if (held) {
-		free(taken);
-		return SLOT_HELD; /* another change's claim: never shared (slots.h) */
-	}
-	if (slot.capacity <= 0 || held_total >= slot.capacity) {
-		free(taken);
-		return SLOT_FULL; /* also when capacity was lowered below the bookings kept */
-	}
-
-	enum slot_claim_result r = SLOT_FULL;
-	for (int seat = 0; seat < slot.capacity; seat++) {
-		if (taken[seat])
-			continue;
-		char id[96];
-		snprintf(id, sizeof(id), "%s:%lld:%d", slots_class_name(cls), (long long)start_ms,
-			 seat);
-		bson_t claim = BSON_INITIALIZER;
-		BSON_APPEND_UTF8(&claim, "_id", id);
-		BSON_APPEND_UTF8(&claim, "class", slots_class_name(cls));
-		BSON_APPEND_DATE_TIME(&claim, "start", start_ms);
-		BSON_APPEND_DATE_TIME(&claim, "end", end_ms);
-		append_day(&claim, start_ms);
-		BSON_APPEND_INT32(&claim, "seat", seat);
-		BSON_APPEND_OID(&claim, "request_id", request_id);
-		append_tag(&claim, tag);
-		BSON_APPEND_UTF8(&claim, "category", category);
-		BSON_APPEND_DATE_TIME(&claim, "created_at", now);
-		enum db_claim_result won = db_claim(CLAIMS, &claim, err);
-		bson_destroy(&claim);
-		if (won == DB_CLAIM_WON) {
-			r = SLOT_CLAIMED;
-			/* Seats are numbered below the capacity, so without bookings kept above a
-			 * lowered capacity the seat itself bounds the count. Those kept bookings
-			 * do not block a low seat number, hence this check after the insert: when
-			 * the slot now holds more claims than its capacity, back off. Of racers
-			 * that overshoot, the last to insert always sees every earlier claim and
-			 * backs off, so the capacity holds (at worst more racers back off than
-			 * needed, only while kept bookings exceed a lowered capacity). */
-			long total = slots_booked(cls, start_ms, err);
-			if (total < 0 || total > slot.capacity) {
-				bson_error_t derr;
-				bson_t *dq = BCON_NEW("_id", BCON_UTF8(id), "request_id",
-						      BCON_OID(request_id));
-				if (tag->hold)
-					BSON_APPEND_INT64(dq, "hold_version", tag->hold_version);
-				else
-					BSON_APPEND_INT64(dq, "version", tag->version);
-				bool del = mongoc_collection_delete_one(db_coll(CLAIMS), dq, NULL,
-									NULL, &derr);
-				bson_destroy(dq);
-				if (!del) {
-					log_error("slot claim %s could not be rolled back: %s", id,
-						  derr.message);
-					if (total >= 0)
-						*err = derr;
-					r = SLOT_DB_ERROR;
-				} else {
-					r = total < 0 ? SLOT_DB_ERROR : SLOT_FULL;
-				}
-			}
-			break;
-		}
-		if (won == DB_CLAIM_ERROR) {
-			r = SLOT_DB_ERROR;
-			break;
-		}
-	}
-	free(taken);
-	if (r == SLOT_FULL) {
+	free(seen.taken);
+	if (tried && r == SLOT_FULL) {
 		/* Every insert collided. One of them may have been the {request_id, start}
 		 * index: another change of the same request claimed this slot meanwhile. */
 		int holds = holds_claim(request_id, start_ms, err);
@@ -766,38 +791,22 @@ static void copy_field(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
-bool slots_calendar(int y, int m, int d, struct slot_calendar *cal, bson_error_t *err)
+/* The day's slots of every class with their seat counts, plus the slots that claims hold
+ * but the grid no longer has (the template changed after booking). */
+static void calendar_slots(int y, int m, int d, const struct slot_template *t,
+			   const struct slot_override *ov, size_t nov, const struct claim_row *c,
+			   size_t nc, struct slot_calendar *cal)
 {
-	memset(cal, 0, sizeof(*cal));
-	struct slot_template t;
-	if (!slots_template_load(&t, err))
-		return false;
-	const int64_t day = time_days_from_civil(y, m, d);
-	struct slot_override *ov;
-	size_t nov;
-	if (!slots_overrides_load(day, day, &ov, &nov, err))
-		return false;
-	int64_t from, to;
-	day_bounds(y, m, d, &from, &to);
-	struct claim_row *c;
-	size_t nc;
-	if (!claims_of_day(y, m, d, &c, &nc, err)) {
-		free(ov);
-		return false;
-	}
-	size_t cap = 2 * SLOTS_MAX_PER_DAY + nc;
-	cal->entries = calloc(cap, sizeof(*cal->entries));
+	cal->entries = calloc(2 * SLOTS_MAX_PER_DAY + nc, sizeof(*cal->entries));
 	if (!cal->entries)
 		abort();
 	struct slot_info grid[SLOTS_MAX_PER_DAY];
 	for (int cls = 0; cls < SLOT_CLASS_COUNT; cls++) {
-		int n = slots_grid_day(&t, ov, nov, cls, y, m, d, grid, SLOTS_MAX_PER_DAY);
+		int n = slots_grid_day(t, ov, nov, cls, y, m, d, grid, SLOTS_MAX_PER_DAY);
 		count_booked(grid, n, c, nc);
 		for (int i = 0; i < n; i++)
 			cal->entries[cal->n++].slot = grid[i];
 	}
-	free(ov);
-	/* Claims of slots no longer on the grid (template changed after booking). */
 	for (size_t j = 0; j < nc; j++) {
 		bool seen = false;
 		for (int i = 0; i < cal->n && !seen; i++)
@@ -812,47 +821,80 @@ bool slots_calendar(int y, int m, int d, struct slot_calendar *cal, bson_error_t
 		s->end_ms = c[j].end_ms;
 		count_booked(s, 1, c, nc);
 	}
-	free(c);
 	qsort(cal->entries, (size_t)cal->n, sizeof(cal->entries[0]), cmp_entry);
+}
 
-	/* The requests of the day's slots, by assigned_slot.start. */
+/* Files the request `doc` under its slot's entry (cancelled and failed ones are not shown). */
+static void calendar_add_request(struct slot_calendar *cal, const bson_t *doc)
+{
+	const char *status = bson_str(doc, "status");
+	const char *category = bson_str(doc, "category");
+	if (status && (strcmp(status, "cancelled") == 0 || strcmp(status, "failed") == 0))
+		return;
+	bson_iter_t it, sub;
+	int64_t start = 0;
+	if (bson_iter_init_find(&it, doc, "assigned_slot") && BSON_ITER_HOLDS_DOCUMENT(&it) &&
+	    bson_iter_recurse(&it, &sub) && bson_iter_find(&sub, "start") &&
+	    BSON_ITER_HOLDS_DATE_TIME(&sub))
+		start = bson_iter_date_time(&sub);
+	int cls = slots_class_of(category);
+	for (int i = 0; i < cal->n; i++) {
+		struct slot_calendar_entry *e = &cal->entries[i];
+		if (e->slot.start_ms != start || e->slot.cls != cls)
+			continue;
+		e->requests =
+		    realloc(e->requests, (size_t)(e->nrequests + 1) * sizeof(*e->requests));
+		if (!e->requests)
+			abort();
+		struct slot_calendar_request *r = &e->requests[e->nrequests++];
+		bson_oid_hex(doc, "_id", r->id);
+		copy_field(r->category, sizeof(r->category), category);
+		copy_field(r->status, sizeof(r->status), status);
+		return;
+	}
+}
+
+/* The requests of the day's slots, by assigned_slot.start. */
+static bool calendar_requests(int y, int m, int d, struct slot_calendar *cal, bson_error_t *err)
+{
+	int64_t from, to;
+	day_bounds(y, m, d, &from, &to);
 	bson_t *q = BCON_NEW("assigned_slot.start", "{", "$gte", BCON_DATE_TIME(from), "$lt",
 			     BCON_DATE_TIME(to), "}");
 	bson_t *opts = BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}");
 	mongoc_cursor_t *cur =
 	    mongoc_collection_find_with_opts(db_coll("pickup_requests"), q, opts, NULL);
 	const bson_t *doc;
-	while (mongoc_cursor_next(cur, &doc)) {
-		const char *status = bson_str(doc, "status");
-		const char *category = bson_str(doc, "category");
-		if (status && (strcmp(status, "cancelled") == 0 || strcmp(status, "failed") == 0))
-			continue;
-		bson_iter_t it, sub;
-		int64_t start = 0;
-		if (bson_iter_init_find(&it, doc, "assigned_slot") &&
-		    BSON_ITER_HOLDS_DOCUMENT(&it) && bson_iter_recurse(&it, &sub) &&
-		    bson_iter_find(&sub, "start") && BSON_ITER_HOLDS_DATE_TIME(&sub))
-			start = bson_iter_date_time(&sub);
-		int cls = slots_class_of(category);
-		for (int i = 0; i < cal->n; i++) {
-			struct slot_calendar_entry *e = &cal->entries[i];
-			if (e->slot.start_ms != start || e->slot.cls != cls)
-				continue;
-			e->requests =
-			    realloc(e->requests, (size_t)(e->nrequests + 1) * sizeof(*e->requests));
-			if (!e->requests)
-				abort();
-			struct slot_calendar_request *r = &e->requests[e->nrequests++];
-			bson_oid_hex(doc, "_id", r->id);
-			copy_field(r->category, sizeof(r->category), category);
-			copy_field(r->status, sizeof(r->status), status);
-			break;
-		}
-	}
+	while (mongoc_cursor_next(cur, &doc))
+		calendar_add_request(cal, doc);
 	bool ok = !mongoc_cursor_error(cur, err);
 	mongoc_cursor_destroy(cur);
 	bson_destroy(opts);
 	bson_destroy(q);
+	return ok;
+}
+
+bool slots_calendar(int y, int m, int d, struct slot_calendar *cal, bson_error_t *err)
+{
+	memset(cal, 0, sizeof(*cal));
+	struct slot_template t;
+	if (!slots_template_load(&t, err))
+		return false;
+	const int64_t day = time_days_from_civil(y, m, d);
+	struct slot_override *ov;
+	size_t nov;
+	if (!slots_overrides_load(day, day, &ov, &nov, err))
+		return false;
+	struct claim_row *c;
+	size_t nc;
+	if (!claims_of_day(y, m, d, &c, &nc, err)) {
+		free(ov);
+		return false;
+	}
+	calendar_slots(y, m, d, &t, ov, nov, c, nc, cal);
+	free(ov);
+	free(c);
+	bool ok = calendar_requests(y, m, d, cal, err);
 	if (!ok)
 		slots_calendar_free(cal);
 	return ok;
