@@ -43,6 +43,8 @@ export const ACCEPTED = [
     'the audit log total without filters: one count per admin page view'],
   ['pickup_requests', (k) => /^pickup_requests read \{assigned_slot\.start:range(, category:eq|, status:eq)*\}( sort .*)?$/.test(k),
     "one day's bookings (bounded by the day's seats) from slot_start_1, sorted in memory"],
+  ['slot_claims', (k) => k === 'slot_claims read {}',
+    "the start-up backfill of the claims' day (slots_claims_backfill): one pass once per SERVICE_TZ, then a marker lookup"],
   ['notifications', (k) => k === 'notifications read {}' || k === 'notifications read {attempts:range}',
     'the metrics scrape: one $group pass by channel and status per scrape (not per request), over a collection bounded by the retention of swmra-job-compact'],
 ];

@@ -934,7 +934,7 @@ static bool marker_present(const char *marker, bool *present, bson_error_t *err)
  * (marker absent): each update is idempotent, so two nodes starting at once both finish. */
 static bool backfill_days(long *fixed, bson_error_t *err)
 {
-	bson_t *q = BCON_NEW("start", "{", "$exists", BCON_BOOL(true), "}");
+	bson_t *q = bson_new(); /* every claim: once per SERVICE_TZ, at start-up */
 	bson_t *opts =
 	    BCON_NEW("projection", "{", "start", BCON_BOOL(true), "day", BCON_BOOL(true), "}");
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(CLAIMS), q, opts, NULL);
