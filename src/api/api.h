@@ -17,6 +17,12 @@ int api_internal_metrics(struct http_request *req, struct http_response *res);
 /* admin_system.c: GET /api/admin/system, job health and queue depths (admin). */
 int api_admin_system(struct http_request *req, struct http_response *res);
 
+/* results.c: domain results as answers */
+/* A store failure the domain reports (domain/derr.h): logged, then 503 when the store is
+ * unreachable, else 500 (as http_db_error). */
+struct derr;
+int api_derr(struct http_response *res, const struct derr *err);
+
 /* auth handlers: begin */
 /* auth.c */
 int api_auth_register(struct http_request *req, struct http_response *res);
@@ -38,6 +44,9 @@ int api_auth_password_reset_confirm(struct http_request *req, struct http_respon
 struct user;
 int api_token_response(struct http_response *res, int status, const struct user *u,
 		       const char *sid);
+/* The same with an access token already issued (`token`). */
+int api_token_answer(struct http_response *res, int status, const struct user *u,
+		     const char *token);
 /* Sets the refresh cookie (HttpOnly, SameSite=Strict, Path=/api/auth, Secure outside
  * development) to `token` for max_age seconds; token NULL clears it. */
 void api_refresh_cookie(struct http_response *res, const char *token, int64_t max_age);

@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "domain/auth.h"
+#include "domain/auth_login.h"
 #include "domain/live.h"
 #include "domain/refresh.h"
 #include "domain/users.h"
@@ -54,6 +55,7 @@ json_object *api_user_json(const struct user *u, bool with_prefs, bool admin)
 }
 
 CLEANUP_DEFINE(user, struct user, users_clear)
+CLEANUP_DEFINE(signed_in, struct auth_signed_in, auth_signed_in_clear)
 
 static struct user *new_user(struct http_request *req)
 {
@@ -115,20 +117,25 @@ static bool phone_field(struct http_request *req, struct verrors *e, json_object
 	return true;
 }
 
+int api_token_answer(struct http_response *res, int status, const struct user *u, const char *token)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "access_token", json_object_new_string(token));
+	json_object_object_add(o, "token_type", json_object_new_string("bearer"));
+	json_object_object_add(o, "user", api_user_json(u, false, false));
+	return http_json(res, status, o);
+}
+
 int api_token_response(struct http_response *res, int status, const struct user *u, const char *sid)
 {
-	struct auth_claims cl;
-	char *tok = auth_issue_session_token(u->id, u->role, u->tokens_valid_after, sid, &cl);
+	char *tok = auth_issue_session_token(u->id, u->role, u->tokens_valid_after, sid, NULL);
 	if (!tok) {
 		log_error("could not issue a token");
 		return http_error(res, 500, "Internal server error");
 	}
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "access_token", json_object_new_string(tok));
-	json_object_object_add(o, "token_type", json_object_new_string("bearer"));
-	json_object_object_add(o, "user", api_user_json(u, false, false));
+	int st = api_token_answer(res, status, u, tok);
 	free(tok);
-	return http_json(res, status, o);
+	return st;
 }
 
 static int too_many(struct http_response *res, int64_t wait)
@@ -139,17 +146,15 @@ static int too_many(struct http_response *res, int64_t wait)
 	return http_error(res, 429, "Too many failed attempts, try again later");
 }
 
-/* Marks this client as a device that has signed in to `user_id` (auth.h: device cookies).
- * HttpOnly and SameSite=Strict: scripts and other sites never see or send it; Secure
- * outside development (production is HTTPS only); sent only to /api/auth. */
-static void set_device_cookie(struct http_response *res, const char *user_id)
+/* The device cookie (auth.h: device cookies) of a signed-in client. HttpOnly and
+ * SameSite=Strict: scripts and other sites never see or send it; Secure outside
+ * development (production is HTTPS only); sent only to /api/auth. */
+static void set_device_cookie(struct http_response *res, const char *value)
 {
-	char v[AUTH_DEVICE_COOKIE_MAX], c[AUTH_DEVICE_COOKIE_MAX + 128];
-	if (!auth_device_issue(user_id, (int64_t)time(NULL), v))
-		return;
+	char c[AUTH_DEVICE_COOKIE_MAX + 128];
 	bool secure = strcmp(config_get()->app_env, "development") != 0;
 	snprintf(c, sizeof(c), "%s=%s; Path=/api/auth; Max-Age=%d; HttpOnly; SameSite=Strict%s",
-		 AUTH_DEVICE_COOKIE, v, AUTH_DEVICE_MAX_AGE_SEC, secure ? "; Secure" : "");
+		 AUTH_DEVICE_COOKIE, value, AUTH_DEVICE_MAX_AGE_SEC, secure ? "; Secure" : "");
 	http_header(res, "Set-Cookie", c);
 }
 
@@ -164,24 +169,44 @@ void api_refresh_cookie(struct http_response *res, const char *token, int64_t ma
 	http_header_add(res, "Set-Cookie", c);
 }
 
-/* A signed-in answer: a new refresh session for this device (its cookie) and an access
- * token that belongs to it. */
-static int signed_in(struct http_request *req, struct http_response *res, int status,
-		     const struct user *u)
+/* What a login or registration holds for the client, released with the request. */
+static struct auth_signed_in *new_signed_in(struct http_request *req)
 {
-	struct refresh_issued iss;
-	bson_error_t err;
-	if (!refresh_start(&u->oid, http_request_param(req, "HTTP_USER_AGENT"), &iss, &err))
-		return http_db_error(res, &err);
-	api_refresh_cookie(res, iss.token, iss.max_age);
-	return api_token_response(res, status, u, iss.sid);
+	struct auth_signed_in *s = arena_alloc(req->arena, sizeof(*s));
+	arena_defer_signed_in(req->arena, s);
+	return s;
 }
 
-/* The public routes run before any token check, so they must not reach the driver
- * without a client (it aborts on a NULL handle): answer as for an unreachable database. */
+/* The cookies of a signed-in client (the device's, then its refresh session's), set
+ * whatever the answer: they may have been issued before a later step failed. */
+static void signed_in_cookies(struct http_response *res, const struct auth_signed_in *s)
+{
+	if (s->device_cookie[0])
+		set_device_cookie(res, s->device_cookie);
+	if (s->refresh_token[0])
+		api_refresh_cookie(res, s->refresh_token, s->refresh_max_age);
+}
+
+/* The public routes run before any token check: without a store client they answer as
+ * for an unreachable database. */
 static int no_database(struct http_response *res)
 {
 	return http_error(res, 503, "Database unavailable, please retry shortly");
+}
+
+static int register_answer(struct http_response *res, enum auth_register_result r,
+			   const struct user *u, const struct auth_signed_in *s,
+			   const struct derr *err)
+{
+	signed_in_cookies(res, s);
+	switch (r) {
+	case AUTH_REGISTER_OK: return api_token_answer(res, 201, u, s->access_token);
+	case AUTH_REGISTER_EMAIL_TAKEN: return http_error(res, 409, "Email already exists");
+	case AUTH_REGISTER_NO_DATABASE: return no_database(res);
+	case AUTH_REGISTER_DB_ERROR: return api_derr(res, err);
+	case AUTH_REGISTER_INTERNAL: break;
+	}
+	return http_error(res, 500, "Internal server error");
 }
 
 int api_auth_register(struct http_request *req, struct http_response *res)
@@ -203,30 +228,35 @@ int api_auth_register(struct http_request *req, struct http_response *res)
 	v_string(e, b, "body", "password", true, PASSWORD_MIN, PASSWORD_MAX, &password);
 	if (verr_any(e))
 		return http_validation(res, e);
-	if (!db_client())
-		return no_database(res);
 
-	bson_error_t err;
+	struct auth_register_input in = {
+	    .name = name,
+	    .email = email,
+	    .phone = phone,
+	    .password = password,
+	    .user_agent = http_request_param(req, "HTTP_USER_AGENT"),
+	};
 	struct user *u = new_user(req);
-	enum users_rc rc = users_find_by_email(email, false, u, &err);
-	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
-	if (rc == USERS_OK)
-		return http_error(res, 409, "Email already exists");
-	char *hash = auth_hash_password(password);
-	if (!hash)
-		return http_error(res, 500, "Internal server error");
-	rc = users_create(name, email, phone, hash, "citizen", u, &err);
-	free(hash);
-	if (rc == USERS_DUP)
-		return http_error(res, 409, "Email already exists");
-	if (rc != USERS_OK)
-		return http_db_error(res, &err);
-	json_object *f = json_object_new_object();
-	json_object_object_add(f, "user_id", json_object_new_string(u->id));
-	log_write(LOG_INFO, f, "account registered");
-	set_device_cookie(res, u->id); /* the device that made the account has signed in */
-	return signed_in(req, res, 201, u);
+	struct auth_signed_in *s = new_signed_in(req);
+	struct derr err;
+	enum auth_register_result r = auth_register(&in, u, s, &err);
+	return register_answer(res, r, u, s, &err);
+}
+
+static int login_answer(struct http_response *res, enum auth_login_result r, const struct user *u,
+			const struct auth_signed_in *s, int64_t wait, const struct derr *err)
+{
+	signed_in_cookies(res, s);
+	switch (r) {
+	case AUTH_LOGIN_OK: return api_token_answer(res, 200, u, s->access_token);
+	case AUTH_LOGIN_INVALID_CREDENTIALS: return http_error(res, 401, "Invalid credentials");
+	case AUTH_LOGIN_DISABLED: return http_error(res, 403, "Account disabled");
+	case AUTH_LOGIN_THROTTLED: return too_many(res, wait);
+	case AUTH_LOGIN_NO_DATABASE: return no_database(res);
+	case AUTH_LOGIN_DB_ERROR: return api_derr(res, err);
+	case AUTH_LOGIN_INTERNAL: break;
+	}
+	return http_error(res, 500, "Internal server error");
 }
 
 int api_auth_login(struct http_request *req, struct http_response *res)
@@ -243,67 +273,20 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 	v_string(e, b, "body", "password", true, 1, PASSWORD_ANY_MAX, &password);
 	if (verr_any(e))
 		return http_validation(res, e);
-	if (!db_client())
-		return no_database(res);
-	/* The limit counts characters; a UTF-8 character takes up to 4 bytes. */
-	char email[4 * LOGIN_EMAIL_MAX + 1];
-	if (!users_normalize_email(raw_email, email, sizeof(email)))
-		return http_error(res, 500, "Internal server error"); /* cannot happen */
 
-	/* The account first (unknown or not, the same work follows): a device cookie counts
-	 * only for the account it was issued to. */
-	bson_error_t err;
+	struct auth_login_input in = {
+	    .email = raw_email,
+	    .password = password,
+	    .ip = req->remote_addr,
+	    .device_cookie = http_request_param(req, "SWMRA_DEVICE_COOKIE"),
+	    .user_agent = http_request_param(req, "HTTP_USER_AGENT"),
+	};
 	struct user *u = new_user(req);
-	enum users_rc rc = users_find_by_email(email, true, u, &err);
-	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
-	char device[AUTH_DEVICE_ID_LEN + 1];
-	bool known_device =
-	    auth_device_verify(http_request_param(req, "SWMRA_DEVICE_COOKIE"),
-			       rc == USERS_OK ? u->id : NULL, (int64_t)time(NULL), device);
-	struct auth_attempt at = {
-	    .email = email, .ip = req->remote_addr, .device = known_device ? device : NULL};
-	int64_t wait = auth_backoff_check(&at, &err);
-	if (wait < 0)
-		return http_db_error(res, &err);
-	if (wait > 0) {
-		metrics_inc(METRICS_LOGINS_THROTTLED);
-		return too_many(res, wait);
-	}
-
-	/* An account without a password (made for someone, not yet claimed through a reset
-	 * link) cannot sign in, and takes as long to refuse as any other. */
-	bool has_password = rc == USERS_OK && u->password_hash && *u->password_hash;
-	bool ok = has_password ? auth_verify_password(u->password_hash, password)
-			       : auth_verify_dummy(password);
-	if (!ok) {
-		if (!auth_backoff_fail(&at, &err))
-			return http_db_error(res, &err);
-		json_object *f = json_object_new_object();
-		if (rc == USERS_OK)
-			json_object_object_add(f, "user_id", json_object_new_string(u->id));
-		json_object_object_add(f, "trusted_device", json_object_new_boolean(known_device));
-		log_write(LOG_INFO, f, "login failed");
-		metrics_inc(METRICS_LOGINS_FAILED);
-		return http_error(res, 401, "Invalid credentials");
-	}
-	if (u->disabled)
-		return http_error(res, 403, "Account disabled");
-	if (!auth_backoff_reset(&at, &err))
-		return http_db_error(res, &err);
-	if (auth_needs_rehash(u->password_hash)) {
-		/* The configured cost changed: upgrade the stored hash now that we have the
-		 * password. A failure only means it is tried again next time. */
-		char *hash = auth_hash_password(password);
-		struct user_patch p = {.password_hash = hash,
-				       .tokens_valid_after = u->tokens_valid_after,
-				       .keep_jti = u->keep_jti};
-		if (hash && users_update(&u->oid, &p, &err) == USERS_ERR)
-			log_warn("password rehash not stored: %s", err.message);
-		free(hash);
-	}
-	set_device_cookie(res, u->id);
-	return signed_in(req, res, 200, u);
+	struct auth_signed_in *s = new_signed_in(req);
+	int64_t wait = 0;
+	struct derr err;
+	enum auth_login_result r = auth_login(&in, u, s, &wait, &err);
+	return login_answer(res, r, u, s, wait, &err);
 }
 
 /* Loads the signed-in caller (the guard has just seen it). */

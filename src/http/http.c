@@ -404,19 +404,25 @@ int http_validation(struct http_response *res, struct verrors *e)
 	return http_json(res, 422, o);
 }
 
-int http_db_error(struct http_response *res, const void *bson_error)
+int http_store_error(struct http_response *res, uint32_t domain, uint32_t code, const char *message,
+		     bool unavailable)
 {
-	const bson_error_t *err = bson_error;
 	json_object *f = json_object_new_object();
-	json_object_object_add(f, "db_domain", json_object_new_int((int)err->domain));
-	json_object_object_add(f, "db_code", json_object_new_int((int)err->code));
-	log_write(LOG_ERROR, f, "database error: %s", err->message);
+	json_object_object_add(f, "db_domain", json_object_new_int((int)domain));
+	json_object_object_add(f, "db_code", json_object_new_int((int)code));
+	log_write(LOG_ERROR, f, "database error: %s", message);
 	metrics_inc(METRICS_DB_ERRORS);
-	if (db_is_unavailable(err)) {
+	if (unavailable) {
 		metrics_inc(METRICS_DB_UNAVAILABLE);
 		return http_error(res, 503, "Database unavailable, please retry shortly");
 	}
 	return http_error(res, 500, "Internal server error");
+}
+
+int http_db_error(struct http_response *res, const void *bson_error)
+{
+	const bson_error_t *err = bson_error;
+	return http_store_error(res, err->domain, err->code, err->message, db_is_unavailable(err));
 }
 
 static void put_json(void *p)

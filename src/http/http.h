@@ -144,6 +144,10 @@ struct verrors *http_verrors(struct http_request *req);
 int http_validation(struct http_response *res, struct verrors *e);
 /* 503 when the database is unreachable, 500 otherwise; logs the driver error. */
 int http_db_error(struct http_response *res, const void *bson_error);
+/* The same from the parts of a store error (the domain's struct derr): logged with its
+ * domain and code; 503 when `unavailable`, else 500. */
+int http_store_error(struct http_response *res, uint32_t domain, uint32_t code, const char *message,
+		     bool unavailable);
 /* Answers `status` with a streamed body (see struct http_response): `first` (copied, may
  * be NULL) goes out first, then `fn` writes the rest; `ctx` is owned by the response from
  * here on (released by `free_ctx`, which may be NULL). */

@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "domain/auth.h"
+#include "domain/auth_login.h"
 #include "domain/session_cache.h"
 #include "domain/users.h"
 #include "infra/config.h"
@@ -1005,6 +1006,67 @@ static void passwordless_account_is_claimed_by_reset(void **state)
 	assert_int_equal(call("POST", "/api/auth/password-reset/confirm", NULL, NULL, body), 400);
 }
 
+/* The domain's login and registration (domain/auth_login.h) without the handlers: each
+ * result, what a signed-in client receives, and that a refusal issues nothing. */
+static void domain_login_results(void **state)
+{
+	(void)state;
+	struct auth_register_input ri = {.name = "Dom",
+					 .email = "dom@example.com",
+					 .phone = "1234567",
+					 .password = PW,
+					 .user_agent =
+					     "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"};
+	struct user u = {0};
+	struct auth_signed_in s = {0};
+	struct derr err;
+	assert_int_equal(auth_register(&ri, &u, &s, &err), AUTH_REGISTER_OK);
+	assert_string_equal(u.role, "citizen");
+	assert_non_null(s.access_token);
+	assert_true(s.device_cookie[0] && s.refresh_token[0] && s.refresh_max_age > 0);
+	users_clear(&u);
+	auth_signed_in_clear(&s);
+	assert_int_equal(auth_register(&ri, &u, &s, &err), AUTH_REGISTER_EMAIL_TAKEN);
+	assert_null(s.access_token);
+	users_clear(&u);
+
+	struct auth_login_input li = {
+	    .email = "  DOM@example.com ", .password = "wrong-pass", .ip = "127.0.0.1"};
+	int64_t wait = 0;
+	assert_int_equal(auth_login(&li, &u, &s, &wait, &err), AUTH_LOGIN_INVALID_CREDENTIALS);
+	assert_true(!s.device_cookie[0] && !s.refresh_token[0] && !s.access_token);
+	users_clear(&u);
+	li.password = PW;
+	assert_int_equal(auth_login(&li, &u, &s, &wait, &err), AUTH_LOGIN_OK);
+	assert_string_equal(u.email, "dom@example.com");
+	assert_null(u.password_hash); /* not handed out with the account */
+	assert_non_null(s.access_token);
+	struct auth_claims cl;
+	assert_true(auth_verify_token(s.access_token, &cl, NULL));
+	assert_string_equal(cl.sub, u.id);
+	struct user_patch p = {.set_disabled = true, .disabled = true};
+	bson_error_t be;
+	assert_int_equal(users_update(&u.oid, &p, &be), USERS_OK);
+	users_clear(&u);
+	auth_signed_in_clear(&s);
+	assert_int_equal(auth_login(&li, &u, &s, &wait, &err), AUTH_LOGIN_DISABLED);
+	assert_null(s.access_token);
+	users_clear(&u);
+
+	/* LOGIN_MAX_FAILURES = 3: the fourth attempt waits, whatever the password */
+	li.email = "dom.ghost@example.com";
+	li.password = "wrong-pass";
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(auth_login(&li, &u, &s, &wait, &err),
+				 AUTH_LOGIN_INVALID_CREDENTIALS);
+		users_clear(&u);
+	}
+	assert_int_equal(auth_login(&li, &u, &s, &wait, &err), AUTH_LOGIN_THROTTLED);
+	assert_true(wait >= 1);
+	users_clear(&u);
+	auth_signed_in_clear(&s);
+}
+
 int main(void)
 {
 	if (!itu_have_mongo())
@@ -1024,6 +1086,7 @@ int main(void)
 	    cmocka_unit_test(device_cookie_defeats_targeted_lockout),
 	    cmocka_unit_test(purge_queries),
 	    cmocka_unit_test(passwordless_account_is_claimed_by_reset),
+	    cmocka_unit_test(domain_login_results),
 	    cmocka_unit_test(database_down_is_503),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
