@@ -49,7 +49,7 @@ int api_admin_users_list(struct http_request *req, struct http_response *res)
 	arena_defer(req->arena, put_list, l);
 	json_object *items = json_object_new_array();
 	for (size_t i = 0; i < l->n; i++)
-		json_object_array_add(items, api_user_json(&l->items[i], true, true));
+		json_object_array_add(items, api_admin_user_json(&l->items[i]));
 	return http_page(res, items, total, skip, limit);
 }
 
@@ -142,5 +142,5 @@ int api_admin_users_patch(struct http_request *req, struct http_response *res)
 	json_object_object_add(f, "role", json_object_new_string(u->role));
 	json_object_object_add(f, "disabled", json_object_new_boolean(u->disabled));
 	log_write(LOG_INFO, f, "account changed by an admin");
-	return http_json(res, 200, api_user_json(u, true, true));
+	return http_json(res, 200, api_admin_user_json(u));
 }

@@ -63,10 +63,17 @@ int api_admin_users_erase(struct http_request *req, struct http_response *res);
 int api_admin_audit_list(struct http_request *req, struct http_response *res);
 void api_audit(struct http_request *req, const char *action, const char *target_type,
 	       const char *target_id, json_object *before, json_object *after, const char *reason);
-/* The public shape of a user: {id, name, email, phone, role}, plus prefs (with_prefs)
- * and disabled/created_at/updated_at (admin). Returns a new object (caller owns). */
+/* users_json.c: the wire shapes of a user (docs/openapi.yaml), each a new object (caller
+ * owns). User {id, name, email, phone, role, locale}: the login answer's. */
 struct user;
-json_object *api_user_json(const struct user *u, bool with_prefs, bool admin);
+json_object *api_user_json(const struct user *u);
+/* Me: User and the notification prefs (the caller's own profile). */
+json_object *api_me_json(const struct user *u);
+/* AdminUser: Me and disabled, created_at, updated_at (the admin's user list). */
+json_object *api_admin_user_json(const struct user *u);
+/* RequestOwner: the resident of a request as staff see them, {id, name, email, phone}, or
+ * NULL (JSON null) when the account does not exist (u->id ""). */
+json_object *api_request_owner_json(const struct user *u);
 /* auth handlers: end */
 /* requests handlers: begin */
 /* requests.c (residents, own requests only) */

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/api.h"
 #include "domain/auth.h"
@@ -17,7 +16,6 @@
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
-#include "infra/metrics.h"
 #include "infra/timeutil.h"
 
 #define PASSWORD_MIN 8
@@ -26,33 +24,6 @@
 #define PASSWORD_ANY_MAX 1024
 /* Login accepts any email up to this many characters: the register rules are not revealed. */
 #define LOGIN_EMAIL_MAX 1000
-
-json_object *api_user_json(const struct user *u, bool with_prefs, bool admin)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(u->id));
-	json_object_object_add(o, "name", json_object_new_string(u->name ? u->name : ""));
-	json_object_object_add(o, "email", json_object_new_string(u->email ? u->email : ""));
-	json_object_object_add(o, "phone", u->phone ? json_object_new_string(u->phone) : NULL);
-	json_object_object_add(o, "role", json_object_new_string(u->role));
-	json_object_object_add(o, "locale", json_object_new_string(u->locale));
-	if (with_prefs) {
-		json_object *p = json_object_new_object();
-		json_object_object_add(p, "email", json_object_new_boolean(u->pref_email));
-		json_object_object_add(p, "sms", json_object_new_boolean(u->pref_sms));
-		json_object_object_add(p, "inapp", json_object_new_boolean(u->pref_inapp));
-		json_object_object_add(o, "prefs", p);
-	}
-	if (admin) {
-		char ts[TIME_RFC3339_LEN];
-		json_object_object_add(o, "disabled", json_object_new_boolean(u->disabled));
-		time_format_rfc3339(u->created_at, ts);
-		json_object_object_add(o, "created_at", json_object_new_string(ts));
-		time_format_rfc3339(u->updated_at, ts);
-		json_object_object_add(o, "updated_at", json_object_new_string(ts));
-	}
-	return o;
-}
 
 CLEANUP_DEFINE(user, struct user, users_clear)
 CLEANUP_DEFINE(signed_in, struct auth_signed_in, auth_signed_in_clear)
@@ -122,7 +93,7 @@ int api_token_answer(struct http_response *res, int status, const struct user *u
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "access_token", json_object_new_string(token));
 	json_object_object_add(o, "token_type", json_object_new_string("bearer"));
-	json_object_object_add(o, "user", api_user_json(u, false, false));
+	json_object_object_add(o, "user", api_user_json(u));
 	return http_json(res, status, o);
 }
 
@@ -313,7 +284,7 @@ int api_auth_me(struct http_request *req, struct http_response *res)
 	int st = load_me(req, res, false, &u);
 	if (st)
 		return st;
-	return http_json(res, 200, api_user_json(u, true, false));
+	return http_json(res, 200, api_me_json(u));
 }
 
 int api_auth_me_patch(struct http_request *req, struct http_response *res)
@@ -353,7 +324,7 @@ int api_auth_me_patch(struct http_request *req, struct http_response *res)
 	st = load_me(req, res, false, &u);
 	if (st)
 		return st;
-	return http_json(res, 200, api_user_json(u, true, false));
+	return http_json(res, 200, api_me_json(u));
 }
 
 int api_auth_password(struct http_request *req, struct http_response *res)

@@ -40,20 +40,6 @@ static json_object *allowed_json(enum req_status from, enum req_actor actor)
 	return arr;
 }
 
-/* The resident `u` as staff see them: a new {id, name, email, phone} object, or NULL
- * (JSON null) when the account does not exist (u->id ""). */
-static json_object *user_json(const struct user *u)
-{
-	if (!u->id[0])
-		return NULL;
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(u->id));
-	json_object_object_add(o, "name", json_object_new_string(u->name ? u->name : ""));
-	json_object_object_add(o, "email", json_object_new_string(u->email ? u->email : ""));
-	json_object_object_add(o, "phone", u->phone ? json_object_new_string(u->phone) : NULL);
-	return o;
-}
-
 /* Adds `user` to each request of the array `items`: the distinct user_ids of the page are
  * read in one query and each object shared between its requests. Returns false on a
  * database error. */
@@ -85,7 +71,7 @@ static bool add_owners(json_object *items, bson_error_t *err)
 	if (distinct && !owners)
 		abort();
 	for (size_t k = 0; ok && k < distinct; k++)
-		owners[k] = user_json(&us[k]);
+		owners[k] = api_request_owner_json(&us[k]);
 	for (size_t i = 0; ok && i < n; i++)
 		json_object_object_add(json_object_array_get_idx(items, i), "user",
 				       of[i] < n ? json_object_get(owners[of[i]]) : NULL);
@@ -101,7 +87,7 @@ static bool add_owners(json_object *items, bson_error_t *err)
 	return ok;
 }
 
-/* The resident `user_id` (hex) as staff see them (user_json), or NULL when the id is
+/* The resident `user_id` (hex) as staff see them (api_request_owner_json), or NULL when the id is
  * malformed or the account no longer exists. Returns false only on a database error. */
 static bool owner_json(const char *user_id, json_object **out, bson_error_t *err)
 {
@@ -115,7 +101,7 @@ static bool owner_json(const char *user_id, json_object **out, bson_error_t *err
 	case USERS_ERR: return false;
 	default: return true;
 	}
-	*out = user_json(&u);
+	*out = api_request_owner_json(&u);
 	users_clear(&u);
 	return true;
 }
