@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/results.h"
 #include "domain/auth.h"
 #include "domain/auth_login.h"
 #include "domain/live.h"
@@ -109,14 +110,6 @@ int api_token_response(struct http_response *res, int status, const struct user 
 	return st;
 }
 
-static int too_many(struct http_response *res, int64_t wait)
-{
-	char ra[24];
-	snprintf(ra, sizeof(ra), "%lld", (long long)wait);
-	http_header(res, "Retry-After", ra);
-	return http_error(res, 429, "Too many failed attempts, try again later");
-}
-
 /* The device cookie (auth.h: device cookies) of a signed-in client. HttpOnly and
  * SameSite=Strict: scripts and other sites never see or send it; Secure outside
  * development (production is HTTPS only); sent only to /api/auth. */
@@ -158,28 +151,6 @@ static void signed_in_cookies(struct http_response *res, const struct auth_signe
 		api_refresh_cookie(res, s->refresh_token, s->refresh_max_age);
 }
 
-/* The public routes run before any token check: without a store client they answer as
- * for an unreachable database. */
-static int no_database(struct http_response *res)
-{
-	return http_error(res, 503, "Database unavailable, please retry shortly");
-}
-
-static int register_answer(struct http_response *res, enum auth_register_result r,
-			   const struct user *u, const struct auth_signed_in *s,
-			   const struct derr *err)
-{
-	signed_in_cookies(res, s);
-	switch (r) {
-	case AUTH_REGISTER_OK: return api_token_answer(res, 201, u, s->access_token);
-	case AUTH_REGISTER_EMAIL_TAKEN: return http_error(res, 409, "Email already exists");
-	case AUTH_REGISTER_NO_DATABASE: return no_database(res);
-	case AUTH_REGISTER_DB_ERROR: return api_derr(res, err);
-	case AUTH_REGISTER_INTERNAL: break;
-	}
-	return http_error(res, 500, "Internal server error");
-}
-
 int api_auth_register(struct http_request *req, struct http_response *res)
 {
 	int st;
@@ -211,23 +182,10 @@ int api_auth_register(struct http_request *req, struct http_response *res)
 	struct auth_signed_in *s = new_signed_in(req);
 	struct derr err;
 	enum auth_register_result r = auth_register(&in, u, s, &err);
-	return register_answer(res, r, u, s, &err);
-}
-
-static int login_answer(struct http_response *res, enum auth_login_result r, const struct user *u,
-			const struct auth_signed_in *s, int64_t wait, const struct derr *err)
-{
 	signed_in_cookies(res, s);
-	switch (r) {
-	case AUTH_LOGIN_OK: return api_token_answer(res, 200, u, s->access_token);
-	case AUTH_LOGIN_INVALID_CREDENTIALS: return http_error(res, 401, "Invalid credentials");
-	case AUTH_LOGIN_DISABLED: return http_error(res, 403, "Account disabled");
-	case AUTH_LOGIN_THROTTLED: return too_many(res, wait);
-	case AUTH_LOGIN_NO_DATABASE: return no_database(res);
-	case AUTH_LOGIN_DB_ERROR: return api_derr(res, err);
-	case AUTH_LOGIN_INTERNAL: break;
-	}
-	return http_error(res, 500, "Internal server error");
+	if (r == AUTH_REGISTER_OK)
+		return api_token_answer(res, 201, u, s->access_token);
+	return api_register_result(res, r, &err);
 }
 
 int api_auth_login(struct http_request *req, struct http_response *res)
@@ -257,7 +215,10 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 	int64_t wait = 0;
 	struct derr err;
 	enum auth_login_result r = auth_login(&in, u, s, &wait, &err);
-	return login_answer(res, r, u, s, wait, &err);
+	signed_in_cookies(res, s);
+	if (r == AUTH_LOGIN_OK)
+		return api_token_answer(res, 200, u, s->access_token);
+	return api_login_result(res, r, wait, &err);
 }
 
 /* Loads the signed-in caller (the guard has just seen it). */
@@ -356,7 +317,7 @@ int api_auth_password(struct http_request *req, struct http_response *res)
 	if (wait < 0)
 		return http_db_error(res, &err);
 	if (wait > 0)
-		return too_many(res, wait);
+		return api_login_result(res, AUTH_LOGIN_THROTTLED, wait, NULL);
 	if (!auth_verify_password(u->password_hash, cur)) {
 		if (!auth_backoff_fail(&at, &err))
 			return http_db_error(res, &err);

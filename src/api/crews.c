@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/results.h"
 #include "domain/crews.h"
 #include "domain/requests.h"
 #include "domain/route_sheet.h"
@@ -150,7 +151,7 @@ int api_admin_crews_patch(struct http_request *req, struct http_response *res)
 {
 	bson_oid_t id;
 	if (!db_parse_oid(http_param(req, "id"), &id))
-		return http_error(res, 404, "Crew not found");
+		return api_crews_result(res, CREWS_NOT_FOUND, NULL, NULL);
 	struct crew *c = arena_alloc(req->arena, sizeof(*c));
 	memset(c, 0, sizeof(*c));
 	struct crew_patch p = {0};
@@ -158,17 +159,12 @@ int api_admin_crews_patch(struct http_request *req, struct http_response *res)
 	if (st)
 		return st;
 	bson_error_t err;
-	switch (crews_update(&id, &p, &err)) {
-	case CREWS_OK: break;
-	case CREWS_NOT_FOUND: return http_error(res, 404, "Crew not found");
-	case CREWS_ERR: return http_db_error(res, &err);
-	}
-	switch (crews_get(&id, c, &err)) {
-	case CREWS_OK: return http_json(res, 200, api_crew_json(c));
-	case CREWS_NOT_FOUND: return http_error(res, 404, "Crew not found");
-	case CREWS_ERR: break;
-	}
-	return http_db_error(res, &err);
+	enum crews_rc rc = crews_update(&id, &p, &err);
+	if (rc == CREWS_OK)
+		rc = crews_get(&id, c, &err);
+	if (rc == CREWS_OK)
+		return http_json(res, 200, api_crew_json(c));
+	return api_crews_result(res, rc, NULL, &err);
 }
 
 /* body.crew_id: an active crew (into *c, *has true), or null when `nullable` (*has false).
@@ -193,13 +189,11 @@ static int crew_of_body(struct http_request *req, struct http_response *res, jso
 		return http_validation(res, e);
 	}
 	bson_error_t err;
-	switch (crews_get(&id, c, &err)) {
-	case CREWS_OK: break;
-	case CREWS_NOT_FOUND:
-		verr_add(e, "body.crew_id", "No such crew", "not_found");
-		return http_validation(res, e);
-	case CREWS_ERR: return http_db_error(res, &err);
-	}
+	static const struct api_answer refusals[API_CREWS_RESULTS] = {
+	    [CREWS_NOT_FOUND] = API_INVALID("No such crew", "body.crew_id", "not_found")};
+	enum crews_rc rc = crews_get(&id, c, &err);
+	if (rc != CREWS_OK)
+		return api_crews_result(res, rc, refusals, &err);
 	if (!c->active) {
 		verr_add(e, "body.crew_id", "This crew is inactive", "inactive");
 		return http_validation(res, e);
@@ -241,18 +235,16 @@ int api_staff_requests_assign(struct http_request *req, struct http_response *re
 	enum req_status from = RS_COUNT;
 	bson_t *doc = NULL;
 	bson_error_t err;
-	char msg[128];
-	switch (requests_assign(&id, &a, &from, &doc, &err)) {
-	case REQ_OK: return api_staff_request_answer(req, res, 200, doc, true);
-	case REQ_NOT_FOUND: return http_error(res, 404, "Request not found");
-	case REQ_INVALID:
+	enum req_result r = requests_assign(&id, &a, &from, &doc, &err);
+	if (r == REQ_OK)
+		return api_staff_request_answer(req, res, 200, doc, true);
+	if (r == REQ_INVALID) { /* names the status it is in */
+		char msg[128];
 		snprintf(msg, sizeof(msg), "A %s request cannot be assigned to a crew",
 			 requests_status_name(from));
 		return http_error(res, 409, msg);
-	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
-	default: break;
 	}
-	return http_db_error(res, &err);
+	return api_req_result(res, r, NULL, &err);
 }
 
 /* Validates the selection of a bulk assign into `q`. */

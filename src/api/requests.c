@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "api/read_cache.h"
+#include "api/results.h"
 #include "domain/categories.h"
 #include "domain/requests.h"
 #include "domain/slots.h"
@@ -28,7 +29,7 @@ static const char *const slot_keys[] = {"start", "end", NULL};
 
 static int not_found(struct http_response *res)
 {
-	return http_error(res, 404, "Request not found");
+	return api_req_result(res, REQ_NOT_FOUND, NULL, NULL);
 }
 
 /* The "address" object of a create (required) or an edit; f->has_address only when it
@@ -204,11 +205,12 @@ int api_requests_create(struct http_request *req, struct http_response *res)
 		return http_error(res, 401, "Invalid token");
 	bson_error_t err;
 	size_t gone = 0;
-	switch (requests_create(&owner, role_name(req->user.role), &f, draft, &id, &gone, &err)) {
-	case REQ_OK: break;
-	case REQ_PHOTO_GONE: return photo_gone(req, res, gone);
-	default: return http_db_error(res, &err);
-	}
+	enum req_result r =
+	    requests_create(&owner, role_name(req->user.role), &f, draft, &id, &gone, &err);
+	if (r == REQ_PHOTO_GONE)
+		return photo_gone(req, res, gone);
+	if (r != REQ_OK)
+		return api_req_result(res, r, NULL, &err);
 	bson_t *doc = requests_load(&id, NULL, &err);
 	if (!doc)
 		return err.code ? http_db_error(res, &err) : not_found(res);
@@ -308,24 +310,24 @@ int api_requests_update(struct http_request *req, struct http_response *res)
 		return st;
 	bson_error_t err;
 	size_t gone = 0;
-	switch (requests_update_draft(&id, &owner, &f, &gone, &err)) {
-	case REQ_OK: break;
-	case REQ_PHOTO_GONE: return photo_gone(req, res, gone);
-	case REQ_NOT_FOUND: return not_found(res);
-	case REQ_INVALID: return http_error(res, 409, "Only drafts can be edited");
-	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
-	default: return http_db_error(res, &err);
-	}
+	static const struct api_answer edit[API_REQ_RESULTS] = {
+	    [REQ_INVALID] = API_REFUSE(409, "Only drafts can be edited")};
+	enum req_result r = requests_update_draft(&id, &owner, &f, &gone, &err);
+	if (r == REQ_PHOTO_GONE)
+		return photo_gone(req, res, gone);
+	if (r != REQ_OK)
+		return api_req_result(res, r, edit, &err);
 	bson_t *out = requests_load(&id, NULL, &err);
 	if (!out)
 		return err.code ? http_db_error(res, &err) : not_found(res);
 	return answer_doc(res, 200, out);
 }
 
-/* Runs a resident transition and answers it; `invalid` is the refusal message. */
+/* Runs a resident transition and answers it; `refusals` words the route's refusals
+ * (results.h). */
 static int resident_transition(struct http_request *req, struct http_response *res,
-			       struct req_transition *t, int invalid_status, const char *invalid,
-			       const char *too_late)
+			       struct req_transition *t,
+			       const struct api_answer refusals[API_REQ_RESULTS])
 {
 	bson_oid_t id, owner;
 	if (!db_parse_oid(http_param(req, "id"), &id) || !db_parse_oid(req->user.id, &owner))
@@ -335,29 +337,19 @@ static int resident_transition(struct http_request *req, struct http_response *r
 	t->owner = &owner;
 	bson_t *doc = NULL;
 	bson_error_t err;
-	char msg[96];
-	switch (requests_transition(&id, t, NULL, &doc, &err)) {
-	case REQ_OK: return answer_doc(res, 200, doc);
-	case REQ_NOT_FOUND: return not_found(res);
-	case REQ_INVALID: return http_error(res, invalid_status, invalid);
-	case REQ_TOO_LATE:
-		snprintf(msg, sizeof(msg), "%s (<%dh)", too_late, config_get()->cancel_min_hours);
-		return http_error(res, 400, msg);
-	case REQ_SLOT_FULL: return http_error(res, 409, "Slot is full");
-	case REQ_SLOT_NOT_AVAILABLE:
-	case REQ_SLOT_REQUIRED: return http_error(res, 409, "Slot not available");
-	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
-	case REQ_PHOTO_GONE:	  /* only create and edit keep photos */
-	case REQ_WEIGHT_REQUIRED: /* only staff collect */
-	case REQ_DB_ERROR: break;
-	}
-	return http_db_error(res, &err);
+	enum req_result r = requests_transition(&id, t, NULL, &doc, &err);
+	if (r == REQ_OK)
+		return answer_doc(res, 200, doc);
+	return api_req_result(res, r, refusals, &err);
 }
 
 int api_requests_submit(struct http_request *req, struct http_response *res)
 {
+	static const struct api_answer refusals[API_REQ_RESULTS] = {
+	    [REQ_INVALID] = API_REFUSE(409, "Only drafts can be submitted"),
+	    [REQ_TOO_LATE] = API_REFUSE_HOURS(400, "Too late")};
 	struct req_transition t = {.to = RS_SUBMITTED};
-	return resident_transition(req, res, &t, 409, "Only drafts can be submitted", "Too late");
+	return resident_transition(req, res, &t, refusals);
 }
 
 int api_requests_cancel(struct http_request *req, struct http_response *res)
@@ -377,8 +369,10 @@ int api_requests_cancel(struct http_request *req, struct http_response *res)
 	verr_free(&e);
 	if (t.reason && !*t.reason)
 		t.reason = NULL;
-	return resident_transition(req, res, &t, 400, "Cannot cancel in current status",
-				   "Too late to cancel");
+	static const struct api_answer refusals[API_REQ_RESULTS] = {
+	    [REQ_INVALID] = API_REFUSE(400, "Cannot cancel in current status"),
+	    [REQ_TOO_LATE] = API_REFUSE_HOURS(400, "Too late to cancel")};
+	return resident_transition(req, res, &t, refusals);
 }
 
 int api_requests_confirm_slot(struct http_request *req, struct http_response *res)
@@ -399,8 +393,10 @@ int api_requests_confirm_slot(struct http_request *req, struct http_response *re
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
-	return resident_transition(req, res, &t, 409, "Cannot confirm a slot in current status",
-				   "Too late to reschedule");
+	static const struct api_answer refusals[API_REQ_RESULTS] = {
+	    [REQ_INVALID] = API_REFUSE(409, "Cannot confirm a slot in current status"),
+	    [REQ_TOO_LATE] = API_REFUSE_HOURS(400, "Too late to reschedule")};
+	return resident_transition(req, res, &t, refusals);
 }
 
 /* POST /api/requests/{id}/not-collected {reason}: the resident disputes a collected
@@ -420,22 +416,10 @@ int api_requests_not_collected(struct http_request *req, struct http_response *r
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
-	bson_oid_t id, owner;
-	if (!db_parse_oid(http_param(req, "id"), &id) || !db_parse_oid(req->user.id, &owner))
-		return not_found(res);
-	t.actor = REQ_ACTOR_RESIDENT;
-	t.actor_id = req->user.id;
-	t.owner = &owner;
-	bson_t *doc = NULL;
-	bson_error_t err;
-	switch (requests_transition(&id, &t, NULL, &doc, &err)) {
-	case REQ_OK: return answer_doc(res, 200, doc);
-	case REQ_NOT_FOUND: return not_found(res);
-	case REQ_INVALID: return http_error(res, 409, "Only a collected pickup can be disputed");
-	case REQ_TOO_LATE:
-		return http_error(res, 409, "Too late to dispute (more than 48h after collection)");
-	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
-	default: break;
-	}
-	return http_db_error(res, &err);
+	/* docs/openapi.yaml: both refusals of a dispute are 409 */
+	static const struct api_answer refusals[API_REQ_RESULTS] = {
+	    [REQ_INVALID] = API_REFUSE(409, "Only a collected pickup can be disputed"),
+	    [REQ_TOO_LATE] =
+		API_REFUSE(409, "Too late to dispute (more than 48h after collection)")};
+	return resident_transition(req, res, &t, refusals);
 }

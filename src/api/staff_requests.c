@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "api/read_cache.h"
+#include "api/results.h"
 #include "domain/audit.h"
 #include "domain/categories.h"
 #include "domain/crews.h"
@@ -22,7 +23,7 @@
 
 static int not_found(struct http_response *res)
 {
-	return http_error(res, 404, "Request not found");
+	return api_req_result(res, REQ_NOT_FOUND, NULL, NULL);
 }
 
 static enum req_actor actor_of(const struct http_request *req)
@@ -242,21 +243,6 @@ int api_staff_requests_get(struct http_request *req, struct http_response *res)
 	return answer_staff(req, res, 200, doc, false);
 }
 
-/* One 422 with a single error at `loc`. */
-static int one_error(struct http_response *res, const char *loc, const char *msg, const char *type)
-{
-	struct verrors e;
-	verr_init(&e);
-	verr_add(&e, loc, msg, type);
-	return http_validation(res, &e);
-}
-
-static int weight_required(struct http_response *res)
-{
-	return one_error(res, "body.weight_kg", "weight_kg is required to mark a pickup collected",
-			 "missing");
-}
-
 /* Proof of service of a step to `to`: weight_kg (required for collected, 0 < w <= 1000)
  * and proof_photos (0-5 of the caller's uploads), only for collected. Errors go into `e`;
  * false on a database error (err set). */
@@ -340,45 +326,29 @@ static void parse_step(struct verrors *e, json_object *body, struct req_transiti
 	}
 }
 
-/* The answer to the result `r` of the step `t` from `from`: the request (`doc`, taken)
- * on success, else the status and message of the result. */
-static int answer_step(struct http_request *req, struct http_response *res, enum req_result r,
-		       enum req_status from, const struct req_transition *t, bson_t *doc,
-		       bson_error_t *err)
+/* The refusal of a staff step from `from` to `to`: the allowed targets with an invalid
+ * one, the field a missing slot belongs to, the rest from the table (results.h). */
+static int refuse_step(struct http_response *res, enum req_result r, enum req_status from,
+		       enum req_status to, enum req_actor actor, const bson_error_t *err)
 {
-	char msg[128];
-	json_object *o;
-	switch (r) {
-	case REQ_OK:
-		audit_transition(req, from, doc);
-		return answer_staff(req, res, 200, doc, true);
-	case REQ_NOT_FOUND: return not_found(res);
-	case REQ_INVALID:
+	static const struct api_answer refusals[API_REQ_RESULTS] = {
+	    [REQ_PHOTO_GONE] = API_INVALID("Photo no longer exists; upload it again",
+					   "body.proof_photos", "upload_gone")};
+	static const struct api_answer failed_needs_slot = API_INVALID(
+	    "A new slot (slot_start, slot_end) is required to reschedule a failed request",
+	    "body.slot_start", "missing");
+	if (r == REQ_INVALID) {
+		char msg[128];
 		snprintf(msg, sizeof(msg), "Invalid transition from %s to %s",
-			 requests_status_name(from), requests_status_name(t->to));
-		o = json_object_new_object();
+			 requests_status_name(from), requests_status_name(to));
+		json_object *o = json_object_new_object();
 		json_object_object_add(o, "detail", json_object_new_string(msg));
-		json_object_object_add(o, "allowed", allowed_json(from, t->actor));
+		json_object_object_add(o, "allowed", allowed_json(from, actor));
 		return http_json(res, 409, o);
-	case REQ_SLOT_REQUIRED:
-		return one_error(res, "body.slot_start",
-				 from == RS_FAILED
-				     ? "A new slot (slot_start, slot_end) is required to "
-				       "reschedule a failed request"
-				     : "A slot (slot_start, slot_end) is required: none is "
-				       "assigned",
-				 "missing");
-	case REQ_SLOT_FULL: return http_error(res, 409, "Slot is full");
-	case REQ_SLOT_NOT_AVAILABLE: return http_error(res, 409, "Slot not available");
-	case REQ_TOO_LATE: return http_error(res, 400, "Too late");
-	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
-	case REQ_WEIGHT_REQUIRED: return weight_required(res);
-	case REQ_PHOTO_GONE:
-		return one_error(res, "body.proof_photos",
-				 "Photo no longer exists; upload it again", "upload_gone");
-	case REQ_DB_ERROR: break;
 	}
-	return http_db_error(res, err);
+	if (r == REQ_SLOT_REQUIRED && from == RS_FAILED)
+		return api_answer(res, &failed_needs_slot, NULL);
+	return api_req_result(res, r, refusals, err);
 }
 
 int api_staff_requests_transition(struct http_request *req, struct http_response *res)
@@ -407,7 +377,11 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	bson_t *doc = NULL;
 	enum req_status from = RS_COUNT;
 	enum req_result r = requests_transition(&id, &t, &from, &doc, &err);
-	return answer_step(req, res, r, from, &t, doc, &err);
+	if (r == REQ_OK) {
+		audit_transition(req, from, doc);
+		return answer_staff(req, res, 200, doc, true);
+	}
+	return refuse_step(res, r, from, t.to, t.actor, &err);
 }
 
 int api_staff_requests_note(struct http_request *req, struct http_response *res)
@@ -429,12 +403,10 @@ int api_staff_requests_note(struct http_request *req, struct http_response *res)
 		return http_validation(res, &e);
 	verr_free(&e);
 	bson_error_t err;
-	switch (requests_add_note(&id, req->user.id, role_name(req->user.role), note, &err)) {
-	case REQ_OK: break;
-	case REQ_NOT_FOUND: return not_found(res);
-	case REQ_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
-	default: return http_db_error(res, &err);
-	}
+	enum req_result r =
+	    requests_add_note(&id, req->user.id, role_name(req->user.role), note, &err);
+	if (r != REQ_OK)
+		return api_req_result(res, r, NULL, &err);
 	bson_t *doc = requests_load(&id, NULL, &err);
 	if (!doc)
 		return err.code ? http_db_error(res, &err) : not_found(res);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "api/api.h"
+#include "api/results.h"
 #include "domain/requests.h"
 #include "domain/waitlist.h"
 #include "infra/config.h"
@@ -15,33 +16,10 @@ static bool ids(struct http_request *req, bson_oid_t *id, bson_oid_t *owner)
 	return db_parse_oid(http_param(req, "id"), id) && db_parse_oid(req->user.id, owner);
 }
 
-/* The refusal of a waitlist result other than WL_OK. */
+/* The refusal of a waitlist result other than WL_OK (results.h). */
 static int refuse(struct http_response *res, enum wl_result r, const bson_error_t *err)
 {
-	char msg[96];
-	switch (r) {
-	case WL_NOT_FOUND: return http_error(res, 404, "Request not found");
-	case WL_INVALID:
-		return http_error(res, 409, "The request cannot book a slot in its status");
-	case WL_NOT_AVAILABLE: return http_error(res, 409, "Slot not available");
-	case WL_HAS_ROOM: return http_error(res, 409, "Slot has free seats: book it instead");
-	case WL_BOOKED_THERE: return http_error(res, 409, "The request is booked in this slot");
-	case WL_ALREADY: return http_error(res, 409, "Already on the waitlist of this slot");
-	case WL_LIMIT:
-		snprintf(msg, sizeof(msg), "A request can wait on at most %d slots",
-			 WAITLIST_MAX_PER_REQUEST);
-		return http_error(res, 409, msg);
-	case WL_NO_OFFER: return http_error(res, 409, "No offer to answer");
-	case WL_OFFER_GONE: return http_error(res, 409, "The offer has expired or was answered");
-	case WL_TOO_LATE:
-		snprintf(msg, sizeof(msg), "Too late to reschedule (<%dh)",
-			 config_get()->cancel_min_hours);
-		return http_error(res, 400, msg);
-	case WL_CONFLICT: return http_error(res, 409, REQUEST_CONFLICT_MSG);
-	case WL_OK:
-	case WL_DB_ERROR: break;
-	}
-	return http_db_error(res, err);
+	return api_wl_result(res, r, err);
 }
 
 /* {slot_start, slot_end} of the body (end after start). Returns 0 or the answer's status. */
