@@ -7,37 +7,16 @@
 
 #include "api/api.h"
 #include "api/read_cache.h"
+#include "api/results.h"
 #include "domain/auth.h"
 #include "domain/live.h"
-#include "domain/notify.h"
+#include "domain/notify_inbox.h"
 #include "domain/users.h"
 #include "infra/b64url.h"
-#include "infra/cleanup.h"
-#include "infra/db.h"
 #include "infra/jsonx.h"
 #include "infra/log.h"
 #include "infra/nchan.h"
 #include "infra/timeutil.h"
-
-/* The filter every handler starts from: the caller's in-app notifications. */
-static bson_t *own_filter(struct http_request *req)
-{
-	bson_oid_t uid;
-	bson_oid_init_from_string(&uid, req->user.id);
-	bson_t *f = BCON_NEW("user_id", BCON_OID(&uid), "channel", BCON_UTF8("inapp"));
-	arena_defer_bson(req->arena, f);
-	return f;
-}
-
-/* The caller's lists changed: their cached answers must not be served again. */
-static void read_mark_bump_logged(struct http_request *req)
-{
-	bson_oid_t uid;
-	bson_error_t err;
-	bson_oid_init_from_string(&uid, req->user.id);
-	if (!read_mark_bump(&uid, &err))
-		log_warn("read mark not bumped (cached lists age out instead): %s", err.message);
-}
 
 int api_notifications_list(struct http_request *req, struct http_response *res)
 {
@@ -46,11 +25,10 @@ int api_notifications_list(struct http_request *req, struct http_response *res)
 	verr_init(&e);
 	long limit = 50;
 	const char *unread = NULL;
-	v_query_int(&e, http_query(req, "limit"), "limit", 50, 1, 100, &limit);
+	v_query_int(&e, http_query(req, "limit"), "limit", 50, 1, NOTIFY_INBOX_LIMIT_MAX, &limit);
 	v_query_enum(&e, http_query(req, "unread"), "unread", bools, &unread);
 	const char *before = http_query(req, "before");
-	bson_oid_t before_oid;
-	if (before && !db_parse_oid(before, &before_oid))
+	if (before && !notify_inbox_id_valid(before))
 		verr_add(&e, "query.before", "must be a notification id (24 hex characters)",
 			 "value_error.id");
 	if (verr_any(&e))
@@ -60,34 +38,18 @@ int api_notifications_list(struct http_request *req, struct http_response *res)
 	if (read_cache_serve(req, res, &probe))
 		return res->status;
 
-	bson_t *f = own_filter(req);
-	if (unread && (strcmp(unread, "true") == 0 || strcmp(unread, "1") == 0))
-		BSON_APPEND_BOOL(f, "read", false);
-	if (before) {
-		bson_t lt;
-		BSON_APPEND_DOCUMENT_BEGIN(f, "_id", &lt);
-		BSON_APPEND_OID(&lt, "$lt", &before_oid);
-		bson_append_document_end(f, &lt);
-	}
-	/* ObjectIds grow with creation time, so _id order is newest first and `before`
-	 * pages back without gaps or repeats. */
-	bson_t *opts =
-	    BCON_NEW("sort", "{", "_id", BCON_INT32(-1), "}", "limit", BCON_INT64(limit));
-	arena_defer_bson(req->arena, opts);
-	mongoc_cursor_t *cur =
-	    mongoc_collection_find_with_opts(db_coll("notifications"), f, opts, NULL);
-	json_object *arr = json_object_new_array();
-	const bson_t *d;
-	while (mongoc_cursor_next(cur, &d))
-		json_object_array_add(arr, notify_doc_to_json(d));
-	bson_error_t err;
-	if (mongoc_cursor_error(cur, &err)) {
-		mongoc_cursor_destroy(cur);
-		json_object_put(arr);
-		return http_db_error(res, &err);
-	}
-	mongoc_cursor_destroy(cur);
-	http_json(res, 200, arr);
+	struct notify_inbox_query q = {
+	    .user_id = req->user.id,
+	    .unread_only = unread && (strcmp(unread, "true") == 0 || strcmp(unread, "1") == 0),
+	    .before = before,
+	    .limit = limit,
+	};
+	json_object *items;
+	struct derr err;
+	enum notify_inbox_rc rc = notify_inbox_list(&q, &items, &err);
+	if (rc != NOTIFY_INBOX_OK)
+		return api_notify_inbox_result(res, rc, &err);
+	http_json(res, 200, items);
 	read_cache_store(&probe, res);
 	return res->status;
 }
@@ -97,13 +59,11 @@ int api_notifications_unread_count(struct http_request *req, struct http_respons
 	struct read_cache_probe probe;
 	if (read_cache_serve(req, res, &probe))
 		return res->status;
-	bson_t *f = own_filter(req);
-	BSON_APPEND_BOOL(f, "read", false);
-	bson_error_t err;
-	int64_t n =
-	    mongoc_collection_count_documents(db_coll("notifications"), f, NULL, NULL, NULL, &err);
-	if (n < 0)
-		return http_db_error(res, &err);
+	int64_t n;
+	struct derr err;
+	enum notify_inbox_rc rc = notify_inbox_unread(req->user.id, &n, &err);
+	if (rc != NOTIFY_INBOX_OK)
+		return api_notify_inbox_result(res, rc, &err);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "unread", json_object_new_int64(n));
 	http_json(res, 200, o);
@@ -113,63 +73,24 @@ int api_notifications_unread_count(struct http_request *req, struct http_respons
 
 int api_notifications_read(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t id;
-	if (!db_parse_oid(http_param(req, "id"), &id))
-		return http_error(res, 404, "Notification not found");
-	bson_t *f = own_filter(req);
-	BSON_APPEND_OID(f, "_id", &id);
-	bson_t *u = BCON_NEW("$set", "{", "read", BCON_BOOL(true), "read_at",
-			     BCON_DATE_TIME(time_now_ms()), "}");
-	arena_defer_bson(req->arena, u);
-	bson_t reply;
-	bson_error_t err;
-	bool ok = mongoc_collection_update_one(db_coll("notifications"), f, u, NULL, &reply, &err);
-	int64_t matched = 0;
-	bson_iter_t it;
-	if (ok && bson_iter_init_find(&it, &reply, "matchedCount"))
-		matched = bson_iter_as_int64(&it);
-	bson_destroy(&reply);
-	if (!ok)
-		return http_db_error(res, &err);
-	if (matched == 0)
-		return http_error(res, 404, "Notification not found");
-	read_mark_bump_logged(req);
-	mongoc_cursor_t *cur =
-	    mongoc_collection_find_with_opts(db_coll("notifications"), f, NULL, NULL);
-	const bson_t *d;
-	json_object *o = NULL;
-	if (mongoc_cursor_next(cur, &d))
-		o = notify_doc_to_json(d);
-	bool failed = mongoc_cursor_error(cur, &err);
-	mongoc_cursor_destroy(cur);
-	if (failed)
-		return http_db_error(res, &err);
-	if (!o)
-		return http_error(res, 404, "Notification not found");
+	json_object *o;
+	struct derr err;
+	enum notify_inbox_rc rc =
+	    notify_inbox_read_one(req->user.id, http_param(req, "id"), &o, &err);
+	if (rc != NOTIFY_INBOX_OK)
+		return api_notify_inbox_result(res, rc, &err);
 	return http_json(res, 200, o);
 }
 
 int api_notifications_read_all(struct http_request *req, struct http_response *res)
 {
-	bson_t *f = own_filter(req);
-	BSON_APPEND_BOOL(f, "read", false);
-	bson_t *u = BCON_NEW("$set", "{", "read", BCON_BOOL(true), "read_at",
-			     BCON_DATE_TIME(time_now_ms()), "}");
-	arena_defer_bson(req->arena, u);
-	bson_t reply;
-	bson_error_t err;
-	bool ok = mongoc_collection_update_many(db_coll("notifications"), f, u, NULL, &reply, &err);
-	int64_t modified = 0;
-	bson_iter_t it;
-	if (ok && bson_iter_init_find(&it, &reply, "modifiedCount"))
-		modified = bson_iter_as_int64(&it);
-	bson_destroy(&reply);
-	if (!ok)
-		return http_db_error(res, &err);
-	if (modified > 0)
-		read_mark_bump_logged(req);
+	int64_t updated;
+	struct derr err;
+	enum notify_inbox_rc rc = notify_inbox_read_all(req->user.id, &updated, &err);
+	if (rc != NOTIFY_INBOX_OK)
+		return api_notify_inbox_result(res, rc, &err);
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "updated", json_object_new_int64(modified));
+	json_object_object_add(o, "updated", json_object_new_int64(updated));
 	return http_json(res, 200, o);
 }
 

@@ -77,6 +77,12 @@ static const struct api_answer register_answers[] = {
     [AUTH_REGISTER_INTERNAL] = API_REFUSE(500, "Internal server error"),
 };
 
+static const struct api_answer inbox_answers[] = {
+    [NOTIFY_INBOX_OK] = API_REFUSE(500, "Internal server error"), /* not a refusal */
+    [NOTIFY_INBOX_NOT_FOUND] = API_REFUSE(404, "Notification not found"),
+    [NOTIFY_INBOX_DB_ERROR] = API_STORE,
+};
+
 int api_derr(struct http_response *res, const struct derr *err)
 {
 	return http_store_error(res, err->domain, err->code, err->message, err->unavailable);
@@ -150,4 +156,13 @@ int api_register_result(struct http_response *res, enum auth_register_result r,
 	if (r == AUTH_REGISTER_DB_ERROR)
 		return api_derr(res, err);
 	return api_answer(res, row(register_answers, NULL, (int)r, n), NULL);
+}
+
+int api_notify_inbox_result(struct http_response *res, enum notify_inbox_rc r,
+			    const struct derr *err)
+{
+	int n = (int)(sizeof(inbox_answers) / sizeof(inbox_answers[0]));
+	if (r == NOTIFY_INBOX_DB_ERROR)
+		return api_derr(res, err);
+	return api_answer(res, row(inbox_answers, NULL, (int)r, n), NULL);
 }

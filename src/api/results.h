@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "domain/auth_login.h"
 #include "domain/crews.h"
+#include "domain/notify_inbox.h"
 #include "domain/requests.h"
 #include "domain/waitlist.h"
 
@@ -64,6 +65,9 @@ int api_crews_result(struct http_response *res, enum crews_rc r,
 /* Login and registration; a throttled login also carries Retry-After: `wait` seconds. */
 int api_login_result(struct http_response *res, enum auth_login_result r, int64_t wait,
 		     const struct derr *err);
+/* The inbox of in-app notifications (domain/notify_inbox.h). */
+int api_notify_inbox_result(struct http_response *res, enum notify_inbox_rc r,
+			    const struct derr *err);
 int api_register_result(struct http_response *res, enum auth_register_result r,
 			const struct derr *err);
 

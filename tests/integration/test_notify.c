@@ -34,6 +34,7 @@
 #include "api/api.h"
 #include "domain/auth.h"
 #include "domain/notify.h"
+#include "domain/notify_inbox.h"
 #include "domain/users.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -1089,6 +1090,68 @@ static void reminders_once_none_for_cancelled_or_moved(void **state)
 	assert_int_equal(reminders_for(&ua), 1);
 }
 
+/* The inbox in the domain (domain/notify_inbox.h): pages back by id, unread only, the
+ * unread count, and nobody reads or marks another user's notification. */
+static void domain_inbox(void **state)
+{
+	(void)state;
+	bson_oid_t uid, other;
+	char hex[25], ohex[25];
+	make_user("inbox@example.com", "+91 90000 00012", &uid, hex);
+	make_user("inbox.other@example.com", "+91 90000 00013", &other, ohex);
+	const char *evs[] = {"submitted", "scheduled", "enroute"};
+	for (int i = 0; i < 3; i++)
+		event(&uid, evs[i], NULL, "organic");
+	event(&other, "submitted", NULL, NULL);
+	struct derr err;
+	json_object *items = NULL;
+	struct notify_inbox_query q = {.user_id = hex, .limit = 2};
+	assert_int_equal(notify_inbox_list(&q, &items, &err), NOTIFY_INBOX_OK);
+	assert_int_equal(json_object_array_length(items), 2);
+	assert_string_equal(jsonx_str(json_object_array_get_idx(items, 0), "event"), "enroute");
+	char older[25], newest[25];
+	snprintf(older, sizeof(older), "%s", jsonx_str(json_object_array_get_idx(items, 1), "id"));
+	snprintf(newest, sizeof(newest), "%s",
+		 jsonx_str(json_object_array_get_idx(items, 0), "id"));
+	json_object_put(items);
+	q.before = older;
+	assert_int_equal(notify_inbox_list(&q, &items, &err), NOTIFY_INBOX_OK);
+	assert_int_equal(json_object_array_length(items), 1);
+	assert_string_equal(jsonx_str(json_object_array_get_idx(items, 0), "event"), "submitted");
+	json_object_put(items);
+
+	/* another user's notification: not found, and left unread */
+	char theirs[25];
+	q = (struct notify_inbox_query){.user_id = ohex, .limit = 10};
+	assert_int_equal(notify_inbox_list(&q, &items, &err), NOTIFY_INBOX_OK);
+	snprintf(theirs, sizeof(theirs), "%s",
+		 jsonx_str(json_object_array_get_idx(items, 0), "id"));
+	json_object_put(items);
+	json_object *o = NULL;
+	assert_int_equal(notify_inbox_read_one(hex, theirs, &o, &err), NOTIFY_INBOX_NOT_FOUND);
+	assert_int_equal(notify_inbox_read_one(hex, "not-an-id", &o, &err), NOTIFY_INBOX_NOT_FOUND);
+	int64_t n = -1;
+	assert_int_equal(notify_inbox_unread(ohex, &n, &err), NOTIFY_INBOX_OK);
+	assert_int_equal(n, 1);
+
+	assert_int_equal(notify_inbox_read_one(hex, newest, &o, &err), NOTIFY_INBOX_OK);
+	assert_true(json_object_get_boolean(json_object_object_get(o, "read")));
+	json_object_put(o);
+	assert_int_equal(notify_inbox_unread(hex, &n, &err), NOTIFY_INBOX_OK);
+	assert_int_equal(n, 2);
+	q = (struct notify_inbox_query){.user_id = hex, .unread_only = true, .limit = 10};
+	assert_int_equal(notify_inbox_list(&q, &items, &err), NOTIFY_INBOX_OK);
+	assert_int_equal(json_object_array_length(items), 2);
+	json_object_put(items);
+	int64_t updated = -1;
+	assert_int_equal(notify_inbox_read_all(hex, &updated, &err), NOTIFY_INBOX_OK);
+	assert_int_equal(updated, 2);
+	assert_int_equal(notify_inbox_read_all(hex, &updated, &err), NOTIFY_INBOX_OK);
+	assert_int_equal(updated, 0);
+	assert_int_equal(notify_inbox_unread(ohex, &n, &err), NOTIFY_INBOX_OK);
+	assert_int_equal(n, 1);
+}
+
 int main(void)
 {
 	if (!itu_have_mongo())
@@ -1097,6 +1160,7 @@ int main(void)
 	    cmocka_unit_test(event_stores_inapp_publishes_and_queues_email),
 	    cmocka_unit_test(sms_when_enabled),
 	    cmocka_unit_test(api_list_read_and_counts),
+	    cmocka_unit_test(domain_inbox),
 	    cmocka_unit_test(ws_auth),
 	    cmocka_unit_test(smtp_delivers_expected_mail),
 	    cmocka_unit_test(smtp_down_retries_then_delivers_once),
