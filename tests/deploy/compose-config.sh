@@ -6,7 +6,7 @@
 #     resolved file is then checked for what issue 9 asks (services, healthchecks, profile,
 #     loopback-only ports). With neither tool, a python3-yaml structural check runs instead
 #     and the output says so.
-#  2. .env.example lists exactly the variables of src/infra/config.c's table, and marks the
+#  2. .env.example lists exactly the variables of src/infra/config.c's table and the modules' tables (src/*/*_module.c), and marks the
 #     dev-only JWT secret.
 #  3. nginx/swmra-prod.conf.in: rendered (deploy/swmra-render-nginx) with a self-signed
 #     certificate into a temp dir and checked with `nginx -t` — standalone, inside Debian's
@@ -134,7 +134,7 @@ else
 fi
 
 # ---------------------------------------------------------------- 2. .env.example
-check ".env.example lists exactly src/infra/config.c's variables, with their defaults" \
+check ".env.example lists exactly the variables of src/infra/config.c and the modules' tables, with their defaults" \
 	python3 - "$REPO" <<'PY'
 import re, sys
 repo = sys.argv[1]
@@ -143,8 +143,14 @@ table = src[src.index("vars[] = {"):src.index("};", src.index("vars[] = {"))]
 hdr = open(f"{repo}/src/infra/config.h").read()
 devs = dict(re.findall(r'#define (CONFIG_DEV_[A-Z_]+) "([^"]*)"', hdr))
 want = {}
-for m in re.finditer(r'\b[SIBE]\("([A-Z0-9_]+)",\s*\w+,\s*("(?:[^"\\]|\\.)*"|CONFIG_DEV_[A-Z_]+)', table):
-    want[m.group(1)] = devs[m.group(2)] if m.group(2).startswith("CONFIG_DEV_") else m.group(2)[1:-1]
+# the service-wide table, then each module's own (src/*/*_module.c: CONFIG_INT(...) etc.)
+import glob
+tables = [(table, r'\b[SIBE]\(')]
+for f in sorted(glob.glob(f"{repo}/src/*/*_module.c")):
+    tables.append((open(f).read(), r'\bCONFIG_(?:STR|INT|BOOL|ENUM)\('))
+for text, call in tables:
+    for m in re.finditer(call + r'"([A-Z0-9_]+)",\s*\w+,\s*("(?:[^"\\]|\\.)*"|CONFIG_DEV_[A-Z_]+)', text):
+        want[m.group(1)] = devs[m.group(2)] if m.group(2).startswith("CONFIG_DEV_") else m.group(2)[1:-1]
 have = {}
 for line in open(f"{repo}/.env.example"):
     m = re.match(r'^([A-Z][A-Z0-9_]*)=(.*)$', line.rstrip("\n"))
@@ -155,13 +161,13 @@ for line in open(f"{repo}/.env.example"):
         have[m.group(1)] = v
 errs = []
 for k in sorted(set(want) - set(have)): errs.append(f"missing in .env.example: {k}")
-for k in sorted(set(have) - set(want)): errs.append(f"not in config.c's table: {k}")
+for k in sorted(set(have) - set(want)): errs.append(f"not in config.c's or a module's table: {k}")
 for k in sorted(set(want) & set(have)):
     if want[k] != have[k]: errs.append(f"{k}: .env.example says {have[k]!r}, config.c {want[k]!r}")
 text = open(f"{repo}/.env.example").read()
 if "DEV-ONLY" not in text or "production refuses" not in text:
     errs.append("JWT_SECRET is not marked as a dev-only default that production refuses")
-print(f"{len(want)} variables in config.c")
+print(f"{len(want)} variables in config.c and the modules")
 if errs: print("\n".join(errs)); sys.exit(1)
 PY
 
