@@ -401,5 +401,13 @@ if [ "$total_pass" = 0 ] && [ "$total_fail" = 0 ]; then
 	echo "run-check: no test ran" >&2
 	total_fail=1
 fi
+# The failures again, last, so that a CI page showing only the end of the output still says
+# why: node's spec reporter ends each layer's log with a "failing tests:" section.
+if [ "$total_fail" != 0 ]; then
+	for f in "$LOGS"/*.log; do
+		strip_ansi <"$f" | awk -v name="$(basename "$f" .log)" \
+			'/failing tests:/ { on = 1; print "---- failures in " name " ----" } on && n++ < 80'
+	done
+fi
 printf '%d passed, %d failed\n' "$total_pass" "$total_fail"
 [ "$total_fail" = 0 ]

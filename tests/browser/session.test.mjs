@@ -47,6 +47,18 @@ test('a session outlives one-minute access tokens without signing in again', { t
   assert.equal(reg.status, 201, await reg.text());
 
   const page = await newPage(browser);
+  // every API answer the page got, and when: printed when the test fails
+  const trail = [];
+  const t0 = Date.now();
+  const at = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+  page.on('response', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/api/')) trail.push(`${at()} ${r.request().method()} ${u.pathname} ${r.status()}`);
+  });
+  page.on('requestfailed', (r) => trail.push(`${at()} ${r.method()} ${new URL(r.url()).pathname} failed: ${r.failure()?.errorText}`));
+  t.after(() => {
+    if (!t.passed || process.env.SESSION_TRAIL) console.error(`API calls of the page:\n${trail.join('\n')}`);
+  });
   await signIn(page, { email, password });
   const visitedLogin = [];
   page.on('framenavigated', (f) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { api, ApiError, buildQuery, locToField } from './client';
+import { api, apiBlob, ApiError, buildQuery, locToField } from './client';
 import { fakeFetch, reply } from '../test/fakeFetch';
 
 describe('api client', () => {
@@ -38,10 +38,52 @@ describe('api client', () => {
     fakeFetch({ 'GET /api/a': reply(401, { detail: 'Invalid token' }), 'POST /api/auth/refresh': reply(503) });
     const seen = vi.fn();
     window.addEventListener('swmra:unauthorized', seen);
-    await expect(api('GET', '/a')).rejects.toMatchObject({ status: 401 });
+    // a network error, not the 401: a 401 would make the caller sign the person out
+    await expect(api('GET', '/a')).rejects.toMatchObject({ status: 0 });
     window.removeEventListener('swmra:unauthorized', seen);
     expect(seen).not.toHaveBeenCalled();
     expect(localStorage.getItem('swmra_token')).toBe('old');
+  });
+
+  it('a 401 answered after the token was renewed reuses the new token: no second refresh', async () => {
+    localStorage.setItem('swmra_token', 'old');
+    // a token that is good for ten more minutes (refreshOnce reads its exp)
+    const fresh = `h.${btoa(JSON.stringify({ exp: Math.floor(Date.now() / 1000) + 600 })).replace(/=+$/, '')}.s`;
+    let releaseB: () => void = () => {};
+    const bHeld = new Promise<void>((r) => (releaseB = r));
+    const net = fakeFetch({
+      'GET /api/a': (c) => (c.headers.authorization === `Bearer ${fresh}` ? { ok: 'a' } : reply(401, { detail: 'Invalid token' })),
+      // b was sent with the old token and its 401 comes back only after a's refresh is done
+      'GET /api/b': async (c) => {
+        if (c.headers.authorization === `Bearer ${fresh}`) return { ok: 'b' };
+        await bHeld;
+        return reply(401, { detail: 'Invalid token' });
+      },
+      'POST /api/auth/refresh': { access_token: fresh, token_type: 'bearer', user: { id: 'u1' } },
+    });
+    const b = api<{ ok: string }>('GET', '/b');
+    const a = await api<{ ok: string }>('GET', '/a');
+    releaseB();
+    expect([a.ok, (await b).ok]).toEqual(['a', 'b']);
+    expect(net.find('POST', '/api/auth/refresh')).toHaveLength(1);
+  });
+
+  it('renews an expired token for downloads too, instead of signing out', async () => {
+    localStorage.setItem('swmra_token', 'old');
+    const net = fakeFetch({
+      'GET /api/auth/me/export': (c) =>
+        c.headers.authorization === 'Bearer new'
+          ? reply(200, { any: 'thing' }, { 'Content-Disposition': 'attachment; filename="swmra-data.json"' })
+          : reply(401, { detail: 'Invalid token' }),
+      'POST /api/auth/refresh': { access_token: 'new', token_type: 'bearer', user: { id: 'u1' } },
+    });
+    const seen = vi.fn();
+    window.addEventListener('swmra:unauthorized', seen);
+    const { filename } = await apiBlob('/auth/me/export');
+    window.removeEventListener('swmra:unauthorized', seen);
+    expect(filename).toBe('swmra-data.json');
+    expect(net.find('POST', '/api/auth/refresh')).toHaveLength(1);
+    expect(seen).not.toHaveBeenCalled();
   });
 
   it('sends the bearer token from localStorage and parses JSON', async () => {

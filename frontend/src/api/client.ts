@@ -127,6 +127,11 @@ export interface RequestOptions {
   auth?: boolean;
 }
 
+/** A call that did not reach the server (status 0): offline or the network failed. */
+export function networkError(): ApiError {
+  return new ApiError(0, typeof navigator !== 'undefined' && navigator.onLine === false ? t('error.offline') : t('error.network'));
+}
+
 /** Called for a 401 on a call that carried a token: the session is over. */
 export function notifyUnauthorized(): void {
   window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
@@ -165,10 +170,12 @@ async function refreshOnce(stale: string | null): Promise<RefreshResult> {
   return { token: body.access_token };
 }
 
-/** Renews the access token with the refresh cookie; concurrent callers share one request. */
-export function refreshToken(): Promise<RefreshResult> {
+/** Renews the access token with the refresh cookie; concurrent callers share one request.
+ * `stale` is the token that was refused (default: the stored one): when another refresh has
+ * already replaced it, that newer token is used and no second refresh is sent, since each
+ * extra rotation is one more chance to lose a response and trip the reuse detection. */
+export function refreshToken(stale: string | null = getToken()): Promise<RefreshResult> {
   if (inflight) return inflight;
-  const stale = getToken();
   const locks = typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
   const run = locks ? locks.request('swmra-refresh', () => refreshOnce(stale)) : refreshOnce(stale);
   inflight = (run as Promise<RefreshResult>).finally(() => {
@@ -198,26 +205,28 @@ export function tokenExpiresSoon(token: string, marginMs = 30000): boolean {
 const NO_REFRESH = ['/auth/login', '/auth/register', '/auth/refresh', '/auth/password-reset', '/auth/password-reset/confirm'];
 
 /**
- * Calls the API and returns the parsed JSON body (or undefined for an empty body).
- * Throws ApiError on a non-2xx answer or a network failure (status 0). A 401 on a call that
- * carried a token renews the token once and repeats the call; only when the session cannot
- * be renewed does it fire swmra:unauthorized.
+ * Runs `call` with the session's token. A 401 renews the token once (refreshToken) and
+ * repeats the call with the new one; only a refused renewal, or a 401 again, ends the
+ * session (swmra:unauthorized). When the renewal cannot reach the server the session is
+ * kept and the call fails as a network error (status 0), never as a 401: a 401 would make
+ * the caller sign the person out over a hiccup. `call` throws an ApiError with status 401
+ * for a refused token. Every authenticated call goes through here (JSON, downloads,
+ * uploads) so that none of them signs out a session that could have been renewed.
  */
-export async function api<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+export async function withSession<T>(call: (token: string | null) => Promise<T>): Promise<T> {
+  const sent = getToken();
   try {
-    return await send<T>(method, path, opts);
+    return await call(sent);
   } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 401 || opts.auth === false || NO_REFRESH.includes(path)) throw err;
-    const sent = (err as ApiError & { token?: string | null }).token;
-    if (!sent) throw err;
-    const r = await refreshToken();
-    if (r === 'refused' || (r !== 'failed' && r.token === sent)) {
+    if (!(err instanceof ApiError) || err.status !== 401 || !sent) throw err;
+    const r = await refreshToken(sent);
+    if (r === 'refused') {
       notifyUnauthorized();
       throw err;
     }
-    if (r === 'failed') throw err; // offline: keep the session, the caller shows the error
+    if (r === 'failed') throw networkError();
     try {
-      return await send<T>(method, path, opts);
+      return await call(r.token);
     } catch (again) {
       if (again instanceof ApiError && again.status === 401) notifyUnauthorized();
       throw again;
@@ -225,9 +234,19 @@ export async function api<T>(method: string, path: string, opts: RequestOptions 
   }
 }
 
-async function send<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
+/**
+ * Calls the API and returns the parsed JSON body (or undefined for an empty body).
+ * Throws ApiError on a non-2xx answer or a network failure (status 0). A call that carries
+ * the session's token renews it on a 401 (withSession); the credential routes never do.
+ */
+export async function api<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  if (opts.auth === false) return send<T>(method, path, opts, null);
+  if (NO_REFRESH.includes(path)) return send<T>(method, path, opts, getToken());
+  return withSession((token) => send<T>(method, path, opts, token));
+}
+
+async function send<T>(method: string, path: string, opts: RequestOptions, token: string | null): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  const token = opts.auth === false ? null : getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   let body: BodyInit | undefined;
   if (opts.body instanceof FormData) {
@@ -241,7 +260,7 @@ async function send<T>(method: string, path: string, opts: RequestOptions): Prom
     res = await fetch(API_BASE + path + buildQuery(opts.query), { method, headers, body, signal: opts.signal });
   } catch (err) {
     if ((err as Error)?.name === 'AbortError') throw err;
-    throw new ApiError(0, typeof navigator !== 'undefined' && navigator.onLine === false ? t('error.offline') : t('error.network'));
+    throw networkError();
   }
   const text = await res.text().catch(() => '');
   let parsed: unknown = undefined;
@@ -254,34 +273,31 @@ async function send<T>(method: string, path: string, opts: RequestOptions): Prom
   }
   if (!res.ok) {
     const ra = Number(res.headers.get('Retry-After'));
-    const err = errorFromBody(res.status, parsed, Number.isFinite(ra) && ra > 0 ? ra : undefined);
-    // the token this call carried: api() renews it on a 401
-    if (res.status === 401) Object.assign(err, { token });
-    throw err;
+    throw errorFromBody(res.status, parsed, Number.isFinite(ra) && ra > 0 ? ra : undefined);
   }
   return parsed as T;
 }
 
 /**
  * GETs a binary answer (a download) with the session's token: the Blob and the file name
- * of its Content-Disposition. Errors as api() (a 401 ends the session).
+ * of its Content-Disposition. Errors as api() (a 401 renews the token once).
  */
-export async function apiBlob(path: string, query?: Query): Promise<{ blob: Blob; filename: string | null }> {
-  const token = getToken();
-  let res: Response;
-  try {
-    res = await fetch(API_BASE + path + buildQuery(query), { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  } catch {
-    throw new ApiError(0, typeof navigator !== 'undefined' && navigator.onLine === false ? t('error.offline') : t('error.network'));
-  }
-  if (!res.ok) {
-    if (res.status === 401 && token) notifyUnauthorized();
-    const body = await res.json().catch(() => undefined);
-    const ra = Number(res.headers.get('Retry-After'));
-    throw errorFromBody(res.status, body, Number.isFinite(ra) && ra > 0 ? ra : undefined);
-  }
-  const m = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '');
-  return { blob: await res.blob(), filename: m ? m[1] : null };
+export function apiBlob(path: string, query?: Query): Promise<{ blob: Blob; filename: string | null }> {
+  return withSession(async (token) => {
+    let res: Response;
+    try {
+      res = await fetch(API_BASE + path + buildQuery(query), { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    } catch {
+      throw networkError();
+    }
+    if (!res.ok) {
+      const body = await res.json().catch(() => undefined);
+      const ra = Number(res.headers.get('Retry-After'));
+      throw errorFromBody(res.status, body, Number.isFinite(ra) && ra > 0 ? ra : undefined);
+    }
+    const m = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '');
+    return { blob: await res.blob(), filename: m ? m[1] : null };
+  });
 }
 
 export const http = {

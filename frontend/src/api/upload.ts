@@ -1,17 +1,21 @@
 import { API_BASE } from './config';
-import { ApiError, errorFromBody, getToken, notifyUnauthorized } from './client';
+import { ApiError, errorFromBody, networkError, withSession } from './client';
 import type { UploadResult } from './types';
 import { t } from '../i18n';
 
 /**
  * Uploads one file as multipart field `file` to POST /files/upload, reporting progress
- * (0..1). XMLHttpRequest is used because fetch has no upload progress events.
+ * (0..1). XMLHttpRequest is used because fetch has no upload progress events. An expired
+ * token is renewed and the file sent again (withSession), as for every other call.
  */
 export function uploadFile(file: File, onProgress?: (fraction: number) => void, signal?: AbortSignal): Promise<UploadResult> {
+  return withSession((token) => sendFile(file, token, onProgress, signal));
+}
+
+function sendFile(file: File, token: string | null, onProgress?: (fraction: number) => void, signal?: AbortSignal): Promise<UploadResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `${API_BASE}/files/upload`);
-    const token = getToken();
     if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
     xhr.setRequestHeader('Accept', 'application/json');
     xhr.upload.onprogress = (e) => {
@@ -29,14 +33,13 @@ export function uploadFile(file: File, onProgress?: (fraction: number) => void, 
         resolve(body as UploadResult);
         return;
       }
-      if (xhr.status === 401 && token) notifyUnauthorized();
       if (xhr.status === 413 && !(body as { detail?: unknown })?.detail) {
         reject(new ApiError(413, t('upload.tooLarge')));
         return;
       }
       reject(errorFromBody(xhr.status || 0, body));
     };
-    xhr.onerror = () => reject(new ApiError(0, t('error.network')));
+    xhr.onerror = () => reject(networkError());
     xhr.onabort = () => reject(new DOMException('Aborted', 'AbortError'));
     if (signal) {
       if (signal.aborted) {

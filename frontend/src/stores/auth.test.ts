@@ -27,6 +27,26 @@ describe('auth store', () => {
     expect(authStore.get()).toMatchObject({ token: null, user: null, status: 'ready' });
   });
 
+  it('keeps the session on bootstrap when the token expired and the renewal hits a server error', async () => {
+    localStorage.setItem('swmra_token', 'old');
+    localStorage.setItem('swmra_user', JSON.stringify(citizen));
+    fakeFetch({ 'GET /api/auth/me': reply(401, { detail: 'Invalid token' }), 'POST /api/auth/refresh': reply(503) });
+    await bootstrapAuth();
+    expect(localStorage.getItem('swmra_token')).toBe('old');
+    expect(authStore.get()).toMatchObject({ token: 'old', status: 'ready' });
+  });
+
+  it('renews an expired stored token on bootstrap', async () => {
+    localStorage.setItem('swmra_token', 'old');
+    fakeFetch({
+      'GET /api/auth/me': (c) => (c.headers.authorization === 'Bearer new' ? citizen : reply(401, { detail: 'Invalid token' })),
+      'POST /api/auth/refresh': { access_token: 'new', token_type: 'bearer', user: citizen },
+    });
+    await bootstrapAuth();
+    expect(authStore.get()).toMatchObject({ token: 'new', status: 'ready' });
+    expect(authStore.get().user?.email).toBe('asha@example.com');
+  });
+
   it('loads the user for a good stored token', async () => {
     localStorage.setItem('swmra_token', 'good');
     fakeFetch({ 'GET /api/auth/me': citizen });

@@ -4,8 +4,7 @@
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { crewsApi } from '../../api/endpoints';
-import { ApiError, errorMessage, getToken, buildQuery } from '../../api/client';
-import { API_BASE } from '../../api/config';
+import { apiBlob, errorMessage } from '../../api/client';
 import type { Crew, RouteSheet as Sheet, RouteSheetGroup } from '../../api/types';
 import { Alert, Button, Loading, PageHeader } from '../../components/ui';
 import { SelectField, TextField } from '../../components/Field';
@@ -16,11 +15,8 @@ import { t } from '../../i18n';
 
 /** Fetches the CSV with the session's token and hands it to the browser as a download. */
 async function downloadCsv(date: string, crew: string): Promise<void> {
-  const res = await fetch(`${API_BASE}/staff/route-sheet${buildQuery({ date, crew, format: 'csv' })}`, {
-    headers: { Authorization: `Bearer ${getToken() ?? ''}` },
-  });
-  if (!res.ok) throw new ApiError(res.status, t('error.generic', { status: res.status }));
-  const url = URL.createObjectURL(await res.blob());
+  const { blob } = await apiBlob('/staff/route-sheet', { date, crew, format: 'csv' });
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = `route-sheet-${date}.csv`;
