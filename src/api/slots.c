@@ -84,7 +84,8 @@ int api_slots_available(struct http_request *req, struct http_response *res)
 				   full && strcmp(full, "true") == 0, &err);
 	if (n == -1)
 		return http_db_error(res, &err);
-	probe.until = slots_available_until(slots, n, time_now_ms());
+	probe.until = slots_available_until(slots, n, time_now_ms(),
+					    (int64_t)config_get()->slot_lead_hours * 3600 * 1000);
 	json_object *arr = json_object_new_array();
 	for (int i = 0; i < n; i++) {
 		json_object *o = json_object_new_object();
