@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/read_cache.h"
+#include "domain/session_cache.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/timeutil.h"
@@ -11,7 +12,9 @@
 struct entry {
 	char *key; /* NULL: empty */
 	char mark[READ_MARK_LEN];
+	uint64_t epoch;
 	int64_t at;
+	int64_t until; /* 0: none */
 	char *body;
 	size_t len;
 };
@@ -60,7 +63,8 @@ static bool serve(struct http_request *req, struct http_response *res, struct re
 	struct entry *e = &slots[fnv1a(p->key) % READ_CACHE_SLOTS];
 	if (!e->key || strcmp(e->key, p->key) != 0)
 		return false;
-	if (strcmp(e->mark, p->mark) != 0 || p->at < e->at || p->at - e->at > max_age_ms()) {
+	if (strcmp(e->mark, p->mark) != 0 || e->epoch != p->epoch || p->at < e->at ||
+	    p->at - e->at > max_age_ms() || (e->until > 0 && p->at >= e->until)) {
 		drop(e);
 		return false;
 	}
@@ -88,6 +92,20 @@ bool read_cache_serve_board(struct http_request *req, struct http_response *res,
 	bson_oid_t board;
 	read_mark_board_id(&board);
 	return serve(req, res, p, "board", &board);
+}
+
+bool read_cache_serve_slots(struct http_request *req, struct http_response *res,
+			    struct read_cache_probe *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (!req->authed)
+		return false;
+	/* before the mark: the template and overrides the answer is built from are the ones
+	 * of this epoch or newer (they are read after the mark) */
+	p->epoch = session_cache_epoch();
+	bson_oid_t seats;
+	read_mark_slots_id(&seats);
+	return serve(req, res, p, "slots", &seats);
 }
 
 /* Makes room for `len` more bytes by emptying slots from the one after `keep`. */
@@ -123,7 +141,9 @@ void read_cache_store(const struct read_cache_probe *p, struct http_response *re
 	e->len = res->body_len;
 	total_bytes += e->len;
 	memcpy(e->mark, p->mark, sizeof(e->mark));
+	e->epoch = p->epoch;
 	e->at = p->at;
+	e->until = p->until;
 }
 
 size_t read_cache_bytes(void)

@@ -5,7 +5,9 @@
  * filter matches, whatever the page size.
  *
  * The staff board's pages are kept the same way, validated by the board's mark, which every
- * change of any request bumps (read_cache_serve_board).
+ * change of any request bumps (read_cache_serve_board); and slot availability, validated by
+ * the seat map's mark, which every change of a seat count or of slot capacity bumps
+ * (read_cache_serve_slots).
  *
  * Validity: an entry is served only while the user's mark is the one it was stored with,
  * and for at most READ_CACHE_MAX_AGE_MS, and never longer than a tenth of UPLOAD_LINK_TTL
@@ -31,7 +33,9 @@
 struct read_cache_probe {
 	char key[320];
 	char mark[READ_MARK_LEN];
+	uint64_t epoch; /* slots: session_cache_epoch() at the lookup; 0 otherwise */
 	int64_t at;
+	int64_t until; /* when set (> 0) by the handler: the answer is not served from then on */
 	bool storable;
 };
 
@@ -45,6 +49,15 @@ bool read_cache_serve(struct http_request *req, struct http_response *res,
  * every staff member, valid while the board's mark (read_mark_board_id) is unchanged. The
  * route's own access check runs before. */
 bool read_cache_serve_board(struct http_request *req, struct http_response *res,
+			    struct read_cache_probe *p);
+
+/* The same for slot availability (GET /api/slots/available): one answer per path and query
+ * for everyone, valid while the seat map's mark (read_mark_slots_id) and this process's
+ * session_cache_epoch() (which moves when the slot template or overrides the answer was
+ * built from may have changed) are unchanged, and until p->until: the handler sets it to
+ * when the answer would change by time alone (a slot entering the lead time, the booking
+ * window moving on at local midnight). The route's own access check runs before. */
+bool read_cache_serve_slots(struct http_request *req, struct http_response *res,
 			    struct read_cache_probe *p);
 
 /* Keeps a 200 answer built after read_cache_serve missed; other answers are not kept.

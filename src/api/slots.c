@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/read_cache.h"
 #include "domain/audit.h"
 #include "domain/categories.h"
 #include "domain/slots.h"
@@ -72,12 +73,19 @@ int api_slots_available(struct http_request *req, struct http_response *res)
 	if (!time_parse_date(http_query(req, "date"), &y, &m, &d))
 		return http_error(res, 400, "Invalid date format");
 
+	/* the same answer for every caller while no seat or setting changed (read_cache.h):
+	 * one lookup of the seat map's mark instead of decoding the day's claims */
+	struct read_cache_probe probe;
+	if (read_cache_serve_slots(req, res, &probe))
+		return res->status;
 	struct slot_info *slots = arena_alloc(req->arena, sizeof(*slots) * SLOTS_MAX_PER_DAY);
 	bson_error_t err;
 	int n = slots_available_ex(category, y, m, d, slots, SLOTS_MAX_PER_DAY,
 				   full && strcmp(full, "true") == 0, &err);
 	if (n == -1)
 		return http_db_error(res, &err);
+	probe.until = slots_available_until(slots, n, time_now_ms(),
+					    (int64_t)config_get()->slot_lead_hours * 3600 * 1000);
 	json_object *arr = json_object_new_array();
 	for (int i = 0; i < n; i++) {
 		json_object *o = json_object_new_object();
@@ -87,7 +95,9 @@ int api_slots_available(struct http_request *req, struct http_response *res)
 		json_object_object_add(o, "remaining", json_object_new_int(slots[i].remaining));
 		json_object_array_add(arr, o);
 	}
-	return http_json(res, 200, arr);
+	http_json(res, 200, arr);
+	read_cache_store(&probe, res);
+	return res->status;
 }
 
 int api_staff_slots(struct http_request *req, struct http_response *res)

@@ -33,6 +33,23 @@ void read_mark_board_id(bson_oid_t *out)
 	memset(out, 0, sizeof(*out));
 }
 
+void read_mark_slots_id(bson_oid_t *out)
+{
+	/* zero time, 1 in the last byte: like the board's, never a driver's or server's id */
+	memset(out, 0, sizeof(*out));
+	out->bytes[11] = 1;
+}
+
+void read_mark_bump_slots(void)
+{
+	bson_oid_t slots;
+	read_mark_slots_id(&slots);
+	bson_error_t err;
+	if (!read_mark_bump(&slots, &err))
+		log_warn("seat map mark not bumped (cached availability ages out instead): %s",
+			 err.message);
+}
+
 void read_mark_bump_board(void)
 {
 	bson_oid_t board;

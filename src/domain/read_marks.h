@@ -39,6 +39,17 @@ void read_mark_bump_request(const bson_t *doc);
  * mark. Logs a failure. */
 void read_mark_bump_board(void);
 
+/* The seat map's mark: the `_id` (never a user's nor the board's) of the one mark that every
+ * change of a seat count bumps — a seat claimed, released, held or given back, by any path
+ * (src/domain/slots.c, the orphan-seat sweep), and every change of the slot template or its
+ * overrides — so that cached availability answers (GET /api/slots/available) hold while it
+ * is unchanged. */
+void read_mark_slots_id(bson_oid_t *out);
+
+/* After a change of seats or slot capacity was stored: the seat map's mark. Logs a failure
+ * (cached availability then ages out). */
+void read_mark_bump_slots(void);
+
 /* The current mark of `user` into out ("" when none). false on a database error. */
 bool read_mark_get(const bson_oid_t *user, char out[READ_MARK_LEN], bson_error_t *err);
 

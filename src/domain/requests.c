@@ -1689,6 +1689,8 @@ static bool sweep_orphan_seats(int64_t now_ms, int64_t grace_ms, struct req_swee
 			if (!mongoc_collection_delete_one(db_coll("slot_claims"), q, NULL, NULL,
 							  &e))
 				orphan = -1;
+			else
+				read_mark_bump_slots(); /* cached availability shows the seat */
 			bson_destroy(q);
 		}
 		if (orphan < 0) {

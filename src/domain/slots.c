@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/read_marks.h"
 #include "domain/session_cache.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -62,7 +63,8 @@ static void cache_forget(void)
 	cache.noverrides = 0;
 }
 
-/* After a write of the template or overrides: this process forgets, the others follow. */
+/* After a write of the template or overrides: this process forgets, the others follow;
+ * cached availability (keyed by the seat map's mark and this epoch) is rebuilt. */
 static void announce_change(void)
 {
 	cache_forget();
@@ -70,6 +72,7 @@ static void announce_change(void)
 	if (!session_cache_changed(NULL, NULL, &err))
 		log_warn("slot settings changed, other nodes see it within a minute: %s",
 			 err.message);
+	read_mark_bump_slots();
 }
 
 static bool template_read(struct slot_template *t, bson_error_t *err);
@@ -417,6 +420,19 @@ int slots_is_offered(const char *category, int64_t start_ms, int64_t end_ms, boo
 	return !slot.closed;
 }
 
+/* Deletes the one claim `q` matches; a seat given back bumps the seat map's mark (none when
+ * nothing matched: the count did not change). false only on a database error. */
+static bool delete_claim(const bson_t *q, bson_error_t *err)
+{
+	bson_t reply;
+	bool ok = mongoc_collection_delete_one(db_coll(CLAIMS), q, NULL, &reply, err);
+	bool deleted = ok && bson_int(&reply, "deletedCount", 0) > 0;
+	bson_destroy(&reply);
+	if (deleted)
+		read_mark_bump_slots();
+	return ok;
+}
+
 /* What a claim document records besides its seat: the change it was made for (a
  * booking), or the waitlist offer holding it (slots_hold). */
 struct claim_tag {
@@ -468,7 +484,7 @@ bool slots_unhold(const char *entry_hex, int64_t entry_version, bson_error_t *er
 {
 	bson_t *q =
 	    BCON_NEW("hold", BCON_UTF8(entry_hex), "hold_version", BCON_INT64(entry_version));
-	bool ok = mongoc_collection_delete_one(db_coll(CLAIMS), q, NULL, NULL, err);
+	bool ok = delete_claim(q, err);
 	bson_destroy(q);
 	return ok;
 }
@@ -591,8 +607,13 @@ static enum slot_claim_result try_seats(const bson_oid_t *request_id, const char
 		char id[96];
 		enum db_claim_result won =
 		    insert_seat(request_id, category, cls, start_ms, end_ms, seat, tag, id, err);
-		if (won == DB_CLAIM_WON)
-			return keep_or_back_off(request_id, cls, start_ms, capacity, id, tag, err);
+		if (won == DB_CLAIM_WON) {
+			enum slot_claim_result r =
+			    keep_or_back_off(request_id, cls, start_ms, capacity, id, tag, err);
+			/* kept or backed off, a reader may have counted the seat meanwhile */
+			read_mark_bump_slots();
+			return r;
+		}
 		if (won == DB_CLAIM_ERROR)
 			return SLOT_DB_ERROR;
 	}
@@ -654,7 +675,7 @@ bool slots_release(const bson_oid_t *request_id, int64_t start_ms, int64_t versi
 	bson_t *q = BCON_NEW("request_id", BCON_OID(request_id), "start", BCON_DATE_TIME(start_ms),
 			     "$or", "[", "{", "version", "{", "$lte", BCON_INT64(version), "}", "}",
 			     "{", "version", "{", "$exists", BCON_BOOL(false), "}", "}", "]");
-	bool ok = mongoc_collection_delete_one(db_coll(CLAIMS), q, NULL, NULL, err);
+	bool ok = delete_claim(q, err);
 	bson_destroy(q);
 	return ok;
 }

@@ -192,6 +192,12 @@ int slots_available(const char *category, int y, int m, int d, struct slot_info 
  * not closed), whose waitlist a resident may join. */
 int slots_available_ex(const char *category, int y, int m, int d, struct slot_info *out, int max,
 		       bool include_full, bson_error_t *err);
+/* Until when an answer of slots_available_ex made at now_ms (its n slots in `s`) holds by
+ * time alone, seats and settings unchanged: the first of its slots to enter the lead time
+ * (lead_ms, SLOT_LEAD_HOURS) leaves it, and at the next local midnight the booking window
+ * takes in another date. (Days already past or inside the lead time stay empty.) Always
+ * after now_ms. */
+int64_t slots_available_until(const struct slot_info *s, int n, int64_t now_ms, int64_t lead_ms);
 /* Whether [start_ms, end_ms) is a bookable slot of `category` (on the grid, not closed, in
  * the future, inside the booking window SLOT_BOOKING_WINDOW_DAYS; with enforce_lead beyond
  * the lead time), ignoring seats. For validating the preferred slots residents give, so the

@@ -502,3 +502,16 @@ json_object *slots_template_to_json(const struct slot_template *t, const char *t
 	json_object_object_add(o, "closed_dates", closed);
 	return o;
 }
+
+int64_t slots_available_until(const struct slot_info *s, int n, int64_t now_ms, int64_t lead_ms)
+{
+	int y, m, d;
+	slots_local_date(now_ms, &y, &m, &d);
+	int ny, nm, nd;
+	slots_days_to_date(time_days_from_civil(y, m, d) + 1, &ny, &nm, &nd);
+	int64_t until = slots_local_midnight_ms(ny, nm, nd);
+	for (int i = 0; i < n; i++)
+		if (s[i].start_ms - lead_ms < until)
+			until = s[i].start_ms - lead_ms;
+	return until > now_ms ? until : now_ms + 1;
+}

@@ -29,7 +29,9 @@ export const BUDGETS = {
   'GET /api/requests/{id}': 1,
   'GET /api/notifications': 1, // one find
   'GET /api/notifications/unread-count': 1, // one count on {user_id, channel, read}
-  'GET /api/slots/available': 1, // the day's seat claims (template and overrides are cached)
+  // a read-cache hit: the seat map's mark (issue 13; a miss also reads the day's seat claims,
+  // template and overrides cached: 2; slots-cache.test.mjs)
+  'GET /api/slots/available': 1,
   'GET /api/rewards/summary': 2,
   'GET /api/rewards/ledger': 1, // every entry of the caller in one find (balances need them all)
   // one pass over the range's requests (projection) in batches of 10,000: find + getMore
@@ -88,7 +90,11 @@ export const BUDGETS = {
   'PATCH /api/requests/{id}': 12,
   'POST /api/requests/{id}/submit': 13,
   'POST /api/requests/{id}/cancel': 13,
-  'POST /api/requests/{id}/confirm-slot': 14,
+  // a booking (measured since issue 13): the request (document + probe), the slot's claims, the
+  // seat's insert and the count after it, the seat map's mark (cached availability), the
+  // version claim, the document forward, the notification and the read marks; a reschedule
+  // also gives back the old seat and bumps the seat map's mark again (20, not measured here)
+  'POST /api/requests/{id}/confirm-slot': 17,
   'POST /api/staff/requests/{id}/transition': 13, // audit entry included
   // a dispute: the change (as a transition), the credit looked up (and reversed with the
   // request's reward_points when there was one), the staff list with one keyed in-app
@@ -102,10 +108,11 @@ export const BUDGETS = {
   // crew + the selection, then per request assigned one change (measured with one)
   'POST /api/staff/assign': 10,
   // measured since the audit trail (before, these were not measured): the change, the
-  // cache generation, the audit entry, and what the change replaces (template; overrides)
-  'PUT /api/admin/slot-templates': 8,
-  'POST /api/admin/slot-overrides': 7,
-  'DELETE /api/admin/slot-overrides/{id}': 8,
+  // cache generation, the seat map's mark (cached availability), the audit entry, and what
+  // the change replaces (template; overrides)
+  'PUT /api/admin/slot-templates': 9,
+  'POST /api/admin/slot-overrides': 8,
+  'DELETE /api/admin/slot-overrides/{id}': 9,
   // waitlist: the request (document + probe), the slot's seats, a place claim, the entry's
   // first event and document, the owner's read mark (the detail shows the entry), its position
   'POST /api/requests/{id}/waitlist': 8,
@@ -119,8 +126,9 @@ export const BUDGETS = {
   'POST /api/requests/{id}/accept-offer': 32,
   // the offer's entry, the DECLINED change, its effects (the hold back, the next offer: the
   // line, the next entry and its request, the hold, the OFFERED change and its
-  // notification, the read marks of both owners), then the request and its waitlist
-  'POST /api/requests/{id}/decline-offer': 40,
+  // notification, the read marks of both owners, the seat map's mark after the hold given
+  // back and after the new one), then the request and its waitlist
+  'POST /api/requests/{id}/decline-offer': 42,
   'POST /api/files/upload': 2,
   'POST /api/notifications/read-all': 3, // update + the read mark
   'POST /api/notifications/{id}/read': 3,
@@ -236,6 +244,18 @@ test('reads and writes stay within their store-command budgets', async () => {
   await measure('GET /api/notifications/unread-count', () => get('/api/notifications/unread-count', auth(tok)), { times: 8 });
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date(Date.now() + 3 * 86400000));
   await measure('GET /api/slots/available', () => get(`/api/slots/available?date=${day}&category=recyclable`, auth(tok)), { times: 8 });
+  // a booking (new requests into a free slot of the next offered days)
+  let free = null;
+  for (let d = 3; d < 10 && !free; d++) {
+    const date = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date(Date.now() + d * 86400000));
+    free = (await get(`/api/slots/available?date=${date}&category=recyclable`, auth(tok))).json.find((s) => s.remaining >= 3);
+  }
+  assert.ok(free, 'a slot with 3 free seats');
+  await measure('POST /api/requests/{id}/confirm-slot', async (i) => {
+    const r = await request('POST', '/api/requests', { ...auth(tok), json: body(10 + i) });
+    assert.equal(r.status, 201, r.text);
+    return request('POST', `/api/requests/${r.json.id}/confirm-slot`, { ...auth(tok), json: { slot_start: free.start, slot_end: free.end } });
+  }, { times: 3 });
   await measure('GET /api/rewards/summary', () => get('/api/rewards/summary', auth(tok)), { times: 8 });
   await measure('GET /api/rewards/ledger', () => get('/api/rewards/ledger?limit=20', auth(tok)), { times: 8 });
 

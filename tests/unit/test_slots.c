@@ -250,6 +250,28 @@ static void booking_window(void **state)
 	assert_false(slots_in_booking_window(at("2026-10-30T23:00:00Z"), now, 10));
 }
 
+/* A cached availability answer (GET /api/slots/available) holds by time alone until its first
+ * slot enters the lead time, or the booking window moves on at local midnight, whichever
+ * comes first; never until a time already passed. */
+static void availability_expiry(void **state)
+{
+	(void)state;
+	use_tz("Asia/Kolkata");
+	const int64_t lead = 24 * 3600 * 1000LL;
+	int64_t now = at("2026-06-14T06:30:00Z"); /* 12:00 IST on the 14th */
+	struct slot_info s[2] = {{.start_ms = at("2026-06-16T04:30:00Z")},  /* 10:00 on the 16th */
+				 {.start_ms = at("2026-06-15T12:30:00Z")}}; /* 18:00 on the 15th */
+	/* no slots: local midnight (the 15th 00:00 IST) */
+	assert_int_equal(slots_available_until(s, 0, now, lead), at("2026-06-14T18:30:00Z"));
+	/* the 15th 18:00 enters the lead time on the 14th at 18:00: before midnight */
+	assert_int_equal(slots_available_until(s, 2, now, lead), at("2026-06-14T12:30:00Z"));
+	/* only the 16th 10:00: its lead time starts after midnight, so midnight */
+	assert_int_equal(slots_available_until(s, 1, now, lead), at("2026-06-14T18:30:00Z"));
+	/* a slot already inside the lead time: at once (never served again) */
+	assert_int_equal(slots_available_until(s + 1, 1, at("2026-06-14T13:00:00Z"), lead),
+			 at("2026-06-14T13:00:00Z") + 1);
+}
+
 static void closed_dates_and_overrides(void **state)
 {
 	(void)state;
@@ -495,7 +517,7 @@ int main(void)
 	    cmocka_unit_test(berlin_fall_back),		  cmocka_unit_test(new_york_spring_forward),
 	    cmocka_unit_test(lead_time_and_full),	  cmocka_unit_test(booking_window),
 	    cmocka_unit_test(closed_dates_and_overrides), cmocka_unit_test(template_validation),
-	    cmocka_unit_test(available_query_checks),
+	    cmocka_unit_test(available_query_checks),	  cmocka_unit_test(availability_expiry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
