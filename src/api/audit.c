@@ -4,7 +4,6 @@
 
 #include "api/api.h"
 #include "domain/audit.h"
-#include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -19,7 +18,7 @@ void api_audit(struct http_request *req, const char *action, const char *target_
 				.before = before,
 				.after = after,
 				.reason = reason};
-	bson_error_t err;
+	struct derr err;
 	/* The action stands; a lost entry is logged loudly (the log is the second record). */
 	if (!audit_record(&e, &err)) {
 		json_object *f = json_object_new_object();
@@ -65,9 +64,9 @@ int api_admin_audit_list(struct http_request *req, struct http_response *res)
 	if (q.target_id && !*q.target_id)
 		q.target_id = NULL;
 	int64_t total;
-	bson_error_t err;
+	struct derr err;
 	json_object *items = audit_list(&q, &total, &err);
 	if (!items)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	return http_page(res, items, total, q.skip, q.limit);
 }

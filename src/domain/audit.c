@@ -29,8 +29,9 @@ static void append_str_or_null(bson_t *doc, const char *key, const char *s)
 		BSON_APPEND_NULL(doc, key);
 }
 
-bool audit_record(const struct audit_entry *e, bson_error_t *err)
+bool audit_record(const struct audit_entry *e, struct derr *err)
 {
+	bson_error_t be;
 	bson_t doc = BSON_INITIALIZER;
 	bson_oid_t id;
 	bson_oid_init(&id, NULL);
@@ -44,8 +45,10 @@ bool audit_record(const struct audit_entry *e, bson_error_t *err)
 	append_json(&doc, "before", e->before);
 	append_json(&doc, "after", e->after);
 	append_str_or_null(&doc, "reason", e->reason);
-	bool ok = mongoc_collection_insert_one(db_coll(AUDIT_COLL), &doc, NULL, NULL, err);
+	bool ok = mongoc_collection_insert_one(db_coll(AUDIT_COLL), &doc, NULL, NULL, &be);
 	bson_destroy(&doc);
+	if (!ok)
+		derr_from_store(err, &be);
 	return ok;
 }
 
@@ -84,7 +87,7 @@ static json_object *entry_json(const bson_t *doc)
 	return o;
 }
 
-json_object *audit_list(const struct audit_query *q, int64_t *total, bson_error_t *err)
+static json_object *list(const struct audit_query *q, int64_t *total, bson_error_t *err)
 {
 	mongoc_collection_t *c = db_coll(AUDIT_COLL);
 	bson_t *f = list_filter(q);
@@ -107,5 +110,14 @@ json_object *audit_list(const struct audit_query *q, int64_t *total, bson_error_
 	mongoc_cursor_destroy(cur);
 out:
 	bson_destroy(f);
+	return items;
+}
+
+json_object *audit_list(const struct audit_query *q, int64_t *total, struct derr *err)
+{
+	bson_error_t e;
+	json_object *items = list(q, total, &e);
+	if (!items)
+		derr_from_store(err, &e);
 	return items;
 }

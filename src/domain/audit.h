@@ -12,9 +12,10 @@
 #define SWMRA_AUDIT_H
 
 #include <json-c/json.h>
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "domain/derr.h"
 
 /* Actions (the `action` field). */
 #define AUDIT_REQUEST_TRANSITION "request.transition"
@@ -36,7 +37,7 @@ struct audit_entry {
 };
 
 /* Appends one entry stamped now. false on a database error (err set). */
-bool audit_record(const struct audit_entry *e, bson_error_t *err);
+bool audit_record(const struct audit_entry *e, struct derr *err);
 
 /* Filters of the list; NULL / has_* false are not filtered on. Newest first. */
 struct audit_query {
@@ -48,6 +49,6 @@ struct audit_query {
 
 /* A new array of entries in wire shape (ids hex, dates RFC 3339) and the match count, or
  * NULL on a database error. */
-json_object *audit_list(const struct audit_query *q, int64_t *total, bson_error_t *err);
+json_object *audit_list(const struct audit_query *q, int64_t *total, struct derr *err);
 
 #endif
