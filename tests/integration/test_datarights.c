@@ -183,28 +183,30 @@ static void audit_filters_and_pages(void **state)
 		assert_true(audit_record(&e, &err));
 	}
 	int64_t total;
+	struct audit_item *items;
+	size_t n;
 	struct audit_query q = {.actor_id = a1, .limit = 100};
-	json_object *items = audit_list(&q, &total, &err);
-	assert_non_null(items);
+	assert_true(audit_list(&q, &items, &n, &total, &err));
 	assert_int_equal(total, 3);
-	json_object_put(items);
+	assert_string_equal(items[0].actor_id, a1);
+	audit_items_free(items, n);
 	q = (struct audit_query){.target_id = t1, .limit = 100};
-	items = audit_list(&q, &total, &err);
+	assert_true(audit_list(&q, &items, &n, &total, &err));
 	assert_int_equal(total, 2);
-	json_object_put(items);
+	audit_items_free(items, n);
 	q = (struct audit_query){.actor_id = a2, .target_id = t1, .limit = 100};
-	items = audit_list(&q, &total, &err);
+	assert_true(audit_list(&q, &items, &n, &total, &err));
 	assert_int_equal(total, 1);
-	json_object_put(items);
+	audit_items_free(items, n);
 	q = (struct audit_query){.has_from = true, .from_ms = t0, .skip = 4, .limit = 2};
-	items = audit_list(&q, &total, &err);
+	assert_true(audit_list(&q, &items, &n, &total, &err));
 	assert_true(total >= 5);
-	assert_int_equal(json_object_array_length(items), total >= 6 ? 2 : 1);
-	json_object_put(items);
+	assert_int_equal(n, total >= 6 ? 2 : 1);
+	audit_items_free(items, n);
 	q = (struct audit_query){.has_to = true, .to_ms = t0 - 60000, .actor_id = a1, .limit = 5};
-	items = audit_list(&q, &total, &err);
+	assert_true(audit_list(&q, &items, &n, &total, &err));
 	assert_int_equal(total, 0);
-	json_object_put(items);
+	audit_items_free(items, n);
 }
 
 int main(void)
