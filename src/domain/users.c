@@ -435,6 +435,42 @@ enum users_rc users_admin_list(const char *q, const char *role, long skip, long 
 	return rc;
 }
 
+enum users_rc users_get_many(const struct oid *ids, size_t n, struct user *out, struct derr *err)
+{
+	bson_oid_t *b = n ? malloc(n * sizeof(*b)) : NULL;
+	if (n && !b)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		oid_to_store(&ids[i], &b[i]);
+	bson_error_t e;
+	enum users_rc rc = users_find_many(b, n, out, &e);
+	free(b);
+	if (rc == USERS_ERR)
+		derr_from_store(err, &e);
+	return rc;
+}
+
+enum users_rc users_get_by_email(const char *email, bool with_hash, struct user *out,
+				 struct derr *err)
+{
+	bson_error_t e;
+	enum users_rc rc = users_find_by_email(email, with_hash, out, &e);
+	if (rc == USERS_ERR)
+		derr_from_store(err, &e);
+	return rc;
+}
+
+enum users_rc users_add(const char *name, const char *email, const char *phone,
+			const char *password_hash, const char *role, struct user *out,
+			struct derr *err)
+{
+	bson_error_t e;
+	enum users_rc rc = users_create(name, email, phone, password_hash, role, out, &e);
+	if (rc == USERS_ERR)
+		derr_from_store(err, &e);
+	return rc;
+}
+
 void users_free_list(struct user *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -70,22 +70,19 @@ enum users_rc { USERS_OK = 0, USERS_NOT_FOUND = 1, USERS_DUP = 2, USERS_ERR = -1
  * USERS_OK; USERS_ERR fills *err. */
 enum users_rc users_get(const struct oid *id, bool with_hash, struct user *out, struct derr *err);
 
-/* Inserts a new account (email must be normalized). USERS_DUP when the email is taken
- * (the unique index decides, so racing registrations give one account). On USERS_OK `out`
- * (may be NULL) receives the stored user without the hash; the caller clears it. */
-enum users_rc users_create(const char *name, const char *email, const char *phone,
-			   const char *password_hash, const char *role, struct user *out,
-			   bson_error_t *err);
-/* Lookups. `with_hash` also loads password_hash. The caller clears `out` on USERS_OK. */
-enum users_rc users_find_by_id(const bson_oid_t *id, bool with_hash, struct user *out,
-			       bson_error_t *err);
-enum users_rc users_find_by_email(const char *email, bool with_hash, struct user *out,
-				  bson_error_t *err);
-
+/* The account of normalized `email`, as users_get. */
+enum users_rc users_get_by_email(const char *email, bool with_hash, struct user *out,
+				 struct derr *err);
 /* The users `ids[0..n-1]` (distinct) in one query into out[0..n-1]: out[i].id is "" for
  * an id that has no account. Without password hashes. USERS_OK (the caller clears every
  * out[i]) or USERS_ERR (nothing to clear). */
-enum users_rc users_find_many(const bson_oid_t *ids, size_t n, struct user *out, bson_error_t *err);
+enum users_rc users_get_many(const struct oid *ids, size_t n, struct user *out, struct derr *err);
+/* Inserts a new account (email must be normalized). USERS_DUP when the email is taken
+ * (the unique index decides, so racing registrations give one account). On USERS_OK `out`
+ * (may be NULL) receives the stored user without the hash; the caller clears it. */
+enum users_rc users_add(const char *name, const char *email, const char *phone,
+			const char *password_hash, const char *role, struct user *out,
+			struct derr *err);
 
 /* A partial update: NULL strings and `set_*` false fields are left alone. */
 struct user_patch {
@@ -121,11 +118,22 @@ enum users_rc users_admin_list(const char *q, const char *role, long skip, long 
 void users_free_list(struct user *items, size_t n);
 
 /* ---- store-typed forms (issue 14.4: still taking the driver's types) ----
- * For callers not converted yet: users_create and users_find_by_email (api/open311_create.c,
- * seed, auth_login.c), users_find_by_id (api/staff_requests.c; the twin of users_get),
- * users_find_many (api/crews.c, api/route_sheet.c, api/staff_requests.c), users_search
- * (domain/requests.c; the twin of users_admin_list), users_tombstone (account_erase.c),
- * users_get_contact_named (notify) and struct user's `oid` (api/open311_create.c). */
+ * For callers not converted yet, each with its twin above: users_create (users_add) and
+ * users_find_by_email (users_get_by_email) for api/open311_create.c and seed,
+ * users_find_by_id (users_get) for api/staff_requests.c, users_find_many (users_get_many)
+ * for api/crews.c, api/route_sheet.c and api/staff_requests.c, users_search
+ * (users_admin_list) for domain/requests.c; the domain's own users_tombstone
+ * (account_erase.c) and users_get_contact_named (notify); struct user's `oid`
+ * (api/open311_create.c; the others use `id`). Once those callers use the twins, this
+ * block and the driver's include go. */
+enum users_rc users_create(const char *name, const char *email, const char *phone,
+			   const char *password_hash, const char *role, struct user *out,
+			   bson_error_t *err);
+enum users_rc users_find_by_id(const bson_oid_t *id, bool with_hash, struct user *out,
+			       bson_error_t *err);
+enum users_rc users_find_by_email(const char *email, bool with_hash, struct user *out,
+				  bson_error_t *err);
+enum users_rc users_find_many(const bson_oid_t *ids, size_t n, struct user *out, bson_error_t *err);
 enum users_rc users_search(const char *q, const char *role, long skip, long limit,
 			   struct user **items, size_t *n, int64_t *total, bson_error_t *err);
 
