@@ -15,6 +15,7 @@
 
 #include "api/api.h"
 #include "domain/auth.h"
+#include "domain/id.h"
 #include "domain/notify.h"
 #include "domain/requests.h"
 #include "domain/session_cache.h"
@@ -29,6 +30,14 @@
 /* ------------------------------------------------------------ database per process */
 
 /* For main(): false (and a TAP "Bail out!") when SWMRA_TEST_MONGO_URI is not set. */
+/* A driver ObjectId as the domain's struct oid (domain/id.h: the same 12 bytes). */
+static inline struct oid itu_oid(const bson_oid_t *b)
+{
+	struct oid o;
+	oid_from_store(&o, b);
+	return o;
+}
+
 static inline bool itu_have_mongo(void)
 {
 	if (getenv("SWMRA_TEST_MONGO_URI"))

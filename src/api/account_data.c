@@ -13,7 +13,6 @@
 #include "domain/users.h"
 #include "infra/cleanup.h"
 #include "infra/config.h"
-#include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 #include "infra/zipstream.h"
@@ -26,7 +25,7 @@ CLEANUP_DEFINE(user, struct user, users_clear)
 /* ------------------------------------------------------------------ export */
 
 struct export_job {
-	bson_oid_t user;
+	struct oid user;
 };
 
 static bool sink(void *ctx, const void *buf, size_t len)
@@ -43,7 +42,7 @@ static bool stream_export(void *ctx, struct http_sink *out)
 	struct zipstream *z = zipstream_open(sink, out);
 	if (!z)
 		return false;
-	bson_error_t err;
+	struct derr err;
 	if (!account_export_write(&job->user, z, &err)) {
 		if (err.code)
 			log_error("export failed: %s", err.message);
@@ -56,10 +55,10 @@ static bool stream_export(void *ctx, struct http_sink *out)
 int api_auth_me_export(struct http_request *req, struct http_response *res)
 {
 	struct export_job *job = arena_alloc(req->arena, sizeof(*job));
-	if (!db_parse_oid(req->user.id, &job->user))
+	if (!oid_parse(req->user.id, &job->user))
 		return http_error(res, 401, "Invalid token");
 	int64_t now = time_now_ms(), retry = 0;
-	bson_error_t err;
+	struct derr err;
 	switch (account_export_take(req->user.id, now, &retry, &err)) {
 	case EXPORT_TAKEN: break;
 	case EXPORT_LIMITED: {
@@ -71,7 +70,7 @@ int api_auth_me_export(struct http_request *req, struct http_response *res)
 			 config_get()->export_per_hour, (long long)retry);
 		return http_error(res, 429, msg);
 	}
-	default: return http_db_error(res, &err);
+	default: return api_derr(res, &err);
 	}
 	char ts[TIME_RFC3339_LEN], disp[96];
 	time_format_rfc3339(now, ts);
@@ -86,7 +85,7 @@ int api_auth_me_export(struct http_request *req, struct http_response *res)
 
 static int erase_answer(struct http_request *req, struct http_response *res, enum erase_rc rc,
 			const struct erase_report *rep, const char *target, const char *role,
-			const char *reason, bson_error_t *err)
+			const char *reason, struct derr *err)
 {
 	switch (rc) {
 	case ERASE_OK: break;
@@ -94,7 +93,7 @@ static int erase_answer(struct http_request *req, struct http_response *res, enu
 	case ERASE_STORE_UNAVAILABLE:
 		http_header(res, "Retry-After", "30");
 		return http_error(res, 503, "Photo storage unavailable, try again later");
-	default: return http_db_error(res, err);
+	default: return api_derr(res, err);
 	}
 	json_object *before = json_object_new_object();
 	json_object_object_add(before, "role", json_object_new_string(role));
@@ -120,14 +119,14 @@ int api_auth_me_delete(struct http_request *req, struct http_response *res)
 	v_string(e, b, "body", "password", true, 1, PASSWORD_ANY_MAX, &pw);
 	if (verr_any(e))
 		return http_validation(res, e);
-	bson_oid_t oid;
-	bson_error_t err;
-	if (!db_parse_oid(req->user.id, &oid))
+	struct oid oid;
+	struct derr err;
+	if (!oid_parse(req->user.id, &oid))
 		return http_error(res, 401, "Invalid token");
 	struct user *u = arena_alloc(req->arena, sizeof(*u));
-	enum users_rc ur = users_find_by_id(&oid, true, u, &err);
+	enum users_rc ur = users_get(&oid, true, u, &err);
 	if (ur == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (ur == USERS_NOT_FOUND)
 		return http_error(res, 401, "Invalid token");
 	arena_defer_user(req->arena, u);
@@ -137,7 +136,7 @@ int api_auth_me_delete(struct http_request *req, struct http_response *res)
 	struct auth_attempt at = {.email = u->email, .ip = req->remote_addr, .device = key};
 	int64_t wait = auth_backoff_check(&at, &err);
 	if (wait < 0)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (wait > 0) {
 		char ra[24];
 		snprintf(ra, sizeof(ra), "%lld", (long long)wait);
@@ -146,7 +145,7 @@ int api_auth_me_delete(struct http_request *req, struct http_response *res)
 	}
 	if (!auth_verify_password(u->password_hash, pw)) {
 		if (!auth_backoff_fail(&at, &err))
-			return http_db_error(res, &err);
+			return api_derr(res, &err);
 		verr_add(e, "body.password", "Password is incorrect", "value_error");
 		return http_validation(res, e);
 	}
@@ -158,8 +157,8 @@ int api_auth_me_delete(struct http_request *req, struct http_response *res)
 int api_admin_users_erase(struct http_request *req, struct http_response *res)
 {
 	struct verrors *e = http_verrors(req);
-	bson_oid_t oid;
-	if (!db_parse_oid(http_param(req, "id"), &oid)) {
+	struct oid oid;
+	if (!oid_parse(http_param(req, "id"), &oid)) {
 		verr_add(e, "path.id", "Input should be a 24-character hexadecimal id",
 			 "value_error");
 		return http_validation(res, e);
@@ -175,14 +174,14 @@ int api_admin_users_erase(struct http_request *req, struct http_response *res)
 	if (verr_any(e))
 		return http_validation(res, e);
 	char hex[25];
-	bson_oid_to_string(&oid, hex);
+	oid_to_hex(&oid, hex);
 	if (strcmp(hex, req->user.id) == 0)
 		return http_error(res, 409, "Erase your own account from your profile");
-	bson_error_t err;
+	struct derr err;
 	struct user *u = arena_alloc(req->arena, sizeof(*u));
-	enum users_rc ur = users_find_by_id(&oid, false, u, &err);
+	enum users_rc ur = users_get(&oid, false, u, &err);
 	if (ur == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (ur == USERS_NOT_FOUND)
 		return http_error(res, 404, "User not found");
 	arena_defer_user(req->arena, u);

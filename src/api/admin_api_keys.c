@@ -7,7 +7,6 @@
 #include "api/api.h"
 #include "domain/api_keys.h"
 #include "infra/config.h"
-#include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -51,9 +50,9 @@ int api_admin_api_keys_create(struct http_request *req, struct http_response *re
 		return http_validation(res, e);
 	struct api_key k;
 	char secret[API_KEY_SECRET_LEN + 1];
-	bson_error_t err;
+	struct derr err;
 	if (api_keys_create(name, (int)rate, req->user.id, &k, secret, &err) != API_KEYS_OK)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	log_info("api key %s issued by %s", k.id, req->user.id);
 	json_object *o = key_json(&k);
 	json_object_object_add(o, "key", json_object_new_string(secret));
@@ -65,9 +64,9 @@ int api_admin_api_keys_list(struct http_request *req, struct http_response *res)
 {
 	struct api_key *keys;
 	size_t n;
-	bson_error_t err;
+	struct derr err;
 	if (api_keys_list(&keys, &n, &err) != API_KEYS_OK)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	json_object *items = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(items, key_json(&keys[i]));
@@ -79,14 +78,14 @@ int api_admin_api_keys_list(struct http_request *req, struct http_response *res)
 
 int api_admin_api_keys_revoke(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t id;
-	if (!db_parse_oid(http_param(req, "id"), &id))
+	struct oid id;
+	if (!oid_parse(http_param(req, "id"), &id))
 		return http_error(res, 404, "API key not found");
-	bson_error_t err;
+	struct derr err;
 	switch (api_keys_revoke(&id, &err)) {
 	case API_KEYS_OK: break;
 	case API_KEYS_NOT_FOUND: return http_error(res, 404, "API key not found");
-	case API_KEYS_ERR: return http_db_error(res, &err);
+	case API_KEYS_ERR: return api_derr(res, &err);
 	}
 	log_info("api key %s revoked by %s", http_param(req, "id"), req->user.id);
 	return http_raw(res, 204, NULL, "", 0);

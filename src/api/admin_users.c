@@ -11,7 +11,6 @@
 #include "domain/refresh.h"
 #include "domain/users.h"
 #include "infra/cleanup.h"
-#include "infra/db.h"
 #include "infra/log.h"
 
 static const char *const roles[] = {"citizen", "staff", "admin", NULL};
@@ -43,9 +42,9 @@ int api_admin_users_list(struct http_request *req, struct http_response *res)
 
 	struct list *l = arena_alloc(req->arena, sizeof(*l));
 	int64_t total;
-	bson_error_t err;
-	if (users_search(q, role, skip, limit, &l->items, &l->n, &total, &err) != USERS_OK)
-		return http_db_error(res, &err);
+	struct derr err;
+	if (users_admin_list(q, role, skip, limit, &l->items, &l->n, &total, &err) != USERS_OK)
+		return api_derr(res, &err);
 	arena_defer(req->arena, put_list, l);
 	json_object *items = json_object_new_array();
 	for (size_t i = 0; i < l->n; i++)
@@ -74,9 +73,9 @@ static void audit_patch(struct http_request *req, const char *hex, const struct 
 int api_admin_users_patch(struct http_request *req, struct http_response *res)
 {
 	struct verrors *e = http_verrors(req);
-	bson_oid_t oid;
+	struct oid oid;
 	const char *id = http_param(req, "id");
-	if (!db_parse_oid(id, &oid)) {
+	if (!oid_parse(id, &oid)) {
 		verr_add(e, "path.id", "Input should be a 24-character hexadecimal id",
 			 "value_error");
 		return http_validation(res, e);
@@ -94,18 +93,18 @@ int api_admin_users_patch(struct http_request *req, struct http_response *res)
 		return http_validation(res, e);
 
 	char hex[25];
-	bson_oid_to_string(&oid, hex);
+	oid_to_hex(&oid, hex);
 	if (strcmp(hex, req->user.id) == 0 &&
 	    ((p.role && strcmp(p.role, "admin") != 0) || (p.set_disabled && p.disabled)))
 		return http_error(res, 409, "You cannot demote or disable your own account");
 
-	bson_error_t err;
+	struct derr err;
 	/* the account before the change: the audit trail's "before", and the epoch whose
 	 * live connections a disable closes */
 	struct user *before = arena_alloc(req->arena, sizeof(*before));
-	enum users_rc rc = users_find_by_id(&oid, false, before, &err);
+	enum users_rc rc = users_get(&oid, false, before, &err);
 	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 404, "User not found");
 	arena_defer_user(req->arena, before);
@@ -118,21 +117,21 @@ int api_admin_users_patch(struct http_request *req, struct http_response *res)
 	}
 	rc = users_update(&oid, &p, &err);
 	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 404, "User not found");
 	if (p.end_sessions) {
 		/* ... and its refresh sessions, so no device renews its way back in */
 		if (!refresh_end_all(&oid, NULL, "disabled", &err))
-			return http_db_error(res, &err);
+			return api_derr(res, &err);
 		live_end_epoch(hex, before->tokens_valid_after, before->keep_jti,
 			       p.tokens_valid_after, p.keep_jti);
 	}
 	audit_patch(req, hex, before, &p);
 	struct user *u = arena_alloc(req->arena, sizeof(*u));
-	rc = users_find_by_id(&oid, false, u, &err);
+	rc = users_get(&oid, false, u, &err);
 	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 404, "User not found");
 	arena_defer_user(req->arena, u);

@@ -4,7 +4,6 @@
 
 #include "api/api.h"
 #include "domain/audit.h"
-#include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -19,7 +18,7 @@ void api_audit(struct http_request *req, const char *action, const char *target_
 				.before = before,
 				.after = after,
 				.reason = reason};
-	bson_error_t err;
+	struct derr err;
 	/* The action stands; a lost entry is logged loudly (the log is the second record). */
 	if (!audit_record(&e, &err)) {
 		json_object *f = json_object_new_object();
@@ -49,6 +48,33 @@ static void query_instant(struct http_request *req, struct verrors *e, const cha
 	*has = true;
 }
 
+static json_object *str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+/* AuditEntry {id, at, actor_id, actor_role, action, target_type, target_id, before, after,
+ * reason}: what is not stored is null. */
+static json_object *item_json(const struct audit_item *a)
+{
+	json_object *o = json_object_new_object();
+	char ts[TIME_RFC3339_LEN];
+	if (a->id[0])
+		json_object_object_add(o, "id", json_object_new_string(a->id));
+	if (a->has_at)
+		time_format_rfc3339(a->at, ts);
+	json_object_object_add(o, "at", a->has_at ? json_object_new_string(ts) : NULL);
+	json_object_object_add(o, "actor_id", str_or_null(a->actor_id));
+	json_object_object_add(o, "actor_role", str_or_null(a->actor_role));
+	json_object_object_add(o, "action", str_or_null(a->action));
+	json_object_object_add(o, "target_type", str_or_null(a->target_type));
+	json_object_object_add(o, "target_id", str_or_null(a->target_id));
+	json_object_object_add(o, "before", json_object_get(a->before));
+	json_object_object_add(o, "after", json_object_get(a->after));
+	json_object_object_add(o, "reason", str_or_null(a->reason));
+	return o;
+}
+
 int api_admin_audit_list(struct http_request *req, struct http_response *res)
 {
 	struct verrors *e = http_verrors(req);
@@ -65,9 +91,14 @@ int api_admin_audit_list(struct http_request *req, struct http_response *res)
 	if (q.target_id && !*q.target_id)
 		q.target_id = NULL;
 	int64_t total;
-	bson_error_t err;
-	json_object *items = audit_list(&q, &total, &err);
-	if (!items)
-		return http_db_error(res, &err);
-	return http_page(res, items, total, q.skip, q.limit);
+	struct derr err;
+	struct audit_item *items;
+	size_t n;
+	if (!audit_list(&q, &items, &n, &total, &err))
+		return api_derr(res, &err);
+	json_object *page = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(page, item_json(&items[i]));
+	audit_items_free(items, n);
+	return http_page(res, page, total, q.skip, q.limit);
 }

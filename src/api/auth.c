@@ -15,7 +15,6 @@
 #include "domain/users.h"
 #include "infra/cleanup.h"
 #include "infra/config.h"
-#include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -225,14 +224,14 @@ int api_auth_login(struct http_request *req, struct http_response *res)
 static int load_me(struct http_request *req, struct http_response *res, bool with_hash,
 		   struct user **out)
 {
-	bson_oid_t oid;
-	bson_error_t err;
-	if (!db_parse_oid(req->user.id, &oid))
+	struct oid oid;
+	struct derr err;
+	if (!oid_parse(req->user.id, &oid))
 		return http_error(res, 401, "Invalid token");
 	struct user *u = new_user(req);
-	enum users_rc rc = users_find_by_id(&oid, with_hash, u, &err);
+	enum users_rc rc = users_get(&oid, with_hash, u, &err);
 	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 401, "Invalid token");
 	*out = u;
@@ -272,13 +271,13 @@ int api_auth_me_patch(struct http_request *req, struct http_response *res)
 	}
 	if (verr_any(e))
 		return http_validation(res, e);
-	bson_oid_t oid;
-	bson_error_t err;
-	if (!db_parse_oid(req->user.id, &oid))
+	struct oid oid;
+	struct derr err;
+	if (!oid_parse(req->user.id, &oid))
 		return http_error(res, 401, "Invalid token");
 	enum users_rc rc = users_update(&oid, &p, &err);
 	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 401, "Invalid token");
 	struct user *u;
@@ -306,21 +305,23 @@ int api_auth_password(struct http_request *req, struct http_response *res)
 	st = load_me(req, res, true, &u);
 	if (st)
 		return st;
+	struct oid uid;
+	oid_parse(u->id, &uid);
 	/* The login backoff, keyed by this session: a stolen token must not become a password
 	 * oracle, and failures elsewhere (a lockout attempt on the account) must not keep the
 	 * signed-in user from changing the password. */
 	char key[80];
 	snprintf(key, sizeof(key), "session:%s", req->user.jti);
 	struct auth_attempt at = {.email = u->email, .ip = req->remote_addr, .device = key};
-	bson_error_t err;
+	struct derr err;
 	int64_t wait = auth_backoff_check(&at, &err);
 	if (wait < 0)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (wait > 0)
 		return api_login_result(res, AUTH_LOGIN_THROTTLED, wait, NULL);
 	if (!auth_verify_password(u->password_hash, cur)) {
 		if (!auth_backoff_fail(&at, &err))
-			return http_db_error(res, &err);
+			return api_derr(res, &err);
 		verr_add(e, "body.current_password", "Current password is incorrect",
 			 "value_error");
 		return http_validation(res, e);
@@ -334,17 +335,17 @@ int api_auth_password(struct http_request *req, struct http_response *res)
 	struct user_patch p = {.password_hash = hash,
 			       .tokens_valid_after = time_now_ms() / 1000 + 1,
 			       .keep_jti = req->user.jti};
-	enum users_rc rc = users_update(&u->oid, &p, &err);
+	enum users_rc rc = users_update(&uid, &p, &err);
 	free(hash);
 	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 401, "Invalid token");
 	if (!auth_backoff_reset(&at, &err))
 		log_warn("login failures not reset: %s", err.message);
 	/* the other devices' refresh sessions end with their access tokens */
-	if (!refresh_end_all(&u->oid, req->user.sid, "password_changed", &err))
-		return http_db_error(res, &err);
+	if (!refresh_end_all(&uid, req->user.sid, "password_changed", &err))
+		return api_derr(res, &err);
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "user_id", json_object_new_string(u->id));
 	log_write(LOG_INFO, f, "password changed");
@@ -354,14 +355,14 @@ int api_auth_password(struct http_request *req, struct http_response *res)
 
 int api_auth_logout(struct http_request *req, struct http_response *res)
 {
-	bson_error_t err;
+	struct derr err;
 	if (!auth_revoke(req->user.jti, req->user.id, req->user.exp, &err))
-		return http_db_error(res, &err);
-	bson_oid_t uid;
+		return api_derr(res, &err);
+	struct oid uid;
 	bool found;
-	if (req->user.sid[0] && db_parse_oid(req->user.id, &uid) &&
+	if (req->user.sid[0] && oid_parse(req->user.id, &uid) &&
 	    !refresh_end(&uid, req->user.sid, "logout", &found, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	api_refresh_cookie(res, NULL, 0);
 	live_end_session(req->user.sid[0] ? req->user.sid : req->user.jti);
 	return http_raw(res, 204, NULL, "", 0);

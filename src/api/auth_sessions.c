@@ -10,7 +10,7 @@
 #include "domain/refresh.h"
 #include "domain/users.h"
 #include "infra/cleanup.h"
-#include "infra/db.h"
+#include "domain/store.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -29,28 +29,28 @@ int api_auth_refresh(struct http_request *req, struct http_response *res)
 		api_refresh_cookie(res, NULL, 0);
 		return http_error(res, 401, "Missing refresh token");
 	}
-	if (!db_client())
+	if (!store_open())
 		return http_error(res, 503, "Database unavailable, please retry shortly");
 	struct refresh_issued iss;
-	bson_oid_t uid;
-	bson_error_t err;
+	struct oid uid;
+	struct derr err;
 	switch (
 	    refresh_rotate(token, http_request_param(req, "HTTP_USER_AGENT"), &iss, &uid, &err)) {
 	case REFRESH_OK: break;
 	case REFRESH_REUSED: live_end_session(iss.sid); return refused(res);
 	case REFRESH_INVALID: return refused(res);
-	case REFRESH_DB_ERROR: return http_db_error(res, &err);
+	case REFRESH_DB_ERROR: return api_derr(res, &err);
 	}
 	struct user *u = arena_alloc(req->arena, sizeof(*u));
-	enum users_rc rc = users_find_by_id(&uid, false, u, &err);
+	enum users_rc rc = users_get(&uid, false, u, &err);
 	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (rc == USERS_OK)
 		arena_defer_user(req->arena, u);
 	if (rc != USERS_OK || u->disabled) {
 		bool found;
 		if (!refresh_end(&uid, iss.sid, "disabled", &found, &err))
-			return http_db_error(res, &err);
+			return api_derr(res, &err);
 		return refused(res);
 	}
 	api_refresh_cookie(res, iss.token, iss.max_age);
@@ -59,14 +59,14 @@ int api_auth_refresh(struct http_request *req, struct http_response *res)
 
 int api_auth_logout_all(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t oid;
-	bson_error_t err;
-	if (!db_parse_oid(req->user.id, &oid))
+	struct oid oid;
+	struct derr err;
+	if (!oid_parse(req->user.id, &oid))
 		return http_error(res, 401, "Invalid token");
 	struct user *u = arena_alloc(req->arena, sizeof(*u));
-	enum users_rc rc = users_find_by_id(&oid, false, u, &err);
+	enum users_rc rc = users_get(&oid, false, u, &err);
 	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 401, "Invalid token");
 	arena_defer_user(req->arena, u);
@@ -75,9 +75,9 @@ int api_auth_logout_all(struct http_request *req, struct http_response *res)
 	    .end_sessions = true, .tokens_valid_after = time_now_ms() / 1000 + 1, .keep_jti = ""};
 	rc = users_update(&oid, &p, &err);
 	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (!refresh_end_all(&oid, NULL, "logout_all", &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "user_id", json_object_new_string(u->id));
 	log_write(LOG_INFO, f, "signed out everywhere");
@@ -88,14 +88,14 @@ int api_auth_logout_all(struct http_request *req, struct http_response *res)
 
 int api_auth_sessions_list(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t oid;
-	bson_error_t err;
-	if (!db_parse_oid(req->user.id, &oid))
+	struct oid oid;
+	struct derr err;
+	if (!oid_parse(req->user.id, &oid))
 		return http_error(res, 401, "Invalid token");
 	struct refresh_session *items;
 	size_t n;
 	if (!refresh_list(&oid, &items, &n, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
 		char ts[TIME_RFC3339_LEN];
@@ -136,13 +136,13 @@ int api_auth_sessions_delete(struct http_request *req, struct http_response *res
 			 "value_error");
 		return http_validation(res, e);
 	}
-	bson_oid_t oid;
-	bson_error_t err;
-	if (!db_parse_oid(req->user.id, &oid))
+	struct oid oid;
+	struct derr err;
+	if (!oid_parse(req->user.id, &oid))
 		return http_error(res, 401, "Invalid token");
 	bool found = false;
 	if (!refresh_end(&oid, sid, "signed_out", &found, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (!found)
 		return http_error(res, 404, "Session not found");
 	if (strcmp(sid, req->user.sid) == 0)

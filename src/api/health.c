@@ -1,7 +1,7 @@
 #include <stdio.h>
 
 #include "api/api.h"
-#include "infra/db.h"
+#include "domain/store.h"
 #include "infra/log.h"
 
 int api_health(struct http_request *req, struct http_response *res)
@@ -18,8 +18,8 @@ int api_health_ready(struct http_request *req, struct http_response *res)
 {
 	(void)req;
 	double ms = 0;
-	bson_error_t err;
-	bool ok = db_client() && db_ping(&ms, &err);
+	struct derr err;
+	bool ok = store_ping(&ms, &err);
 	json_object *o = json_object_new_object();
 	json_object *comp = json_object_new_object();
 	json_object *mongo = json_object_new_object();
@@ -29,8 +29,7 @@ int api_health_ready(struct http_request *req, struct http_response *res)
 	else
 		/* the driver's text names internal hosts and ports: the log gets it, the
 		 * (public) answer only the component status */
-		log_error("readiness: database unreachable: %s",
-			  db_client() ? err.message : "no client");
+		log_error("readiness: database unreachable: %s", err.message);
 	json_object_object_add(comp, "mongodb", mongo);
 	if (ok) {
 		json_object_object_add(o, "status", json_object_new_string("ok"));

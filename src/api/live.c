@@ -13,9 +13,9 @@ int api_ws_ticket(struct http_request *req, struct http_response *res)
 	cl.exp = req->user.exp;
 	char ticket[LIVE_TICKET_LEN];
 	int64_t expires_in = 0;
-	bson_error_t err;
+	struct derr err;
 	if (!live_ticket_issue(&cl, ticket, &expires_in, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "ticket", json_object_new_string(ticket));
 	json_object_object_add(o, "expires_in", json_object_new_int64(expires_in));

@@ -133,7 +133,7 @@ static int64_t unverified_iat(struct http_request *req, const char *token)
  * the refusal's status. */
 static int ws_ticket_claims(struct http_response *res, const char *ticket, struct auth_claims *cl)
 {
-	bson_error_t err;
+	struct derr err;
 	switch (live_ticket_redeem(ticket, time_now_ms(), cl, &err)) {
 	case LIVE_TICKET_OK: return 0;
 	case LIVE_TICKET_EXPIRED: return ws_deny(res, "ticket_expired", "Ticket expired");
@@ -141,7 +141,7 @@ static int ws_ticket_claims(struct http_response *res, const char *ticket, struc
 	case LIVE_TICKET_INVALID: return ws_deny(res, "ticket_invalid", "Invalid ticket");
 	case LIVE_TICKET_DB_ERROR: break;
 	}
-	return http_db_error(res, &err);
+	return api_derr(res, &err);
 }
 
 /* ?token=: the bearer token itself (kept for existing clients). */
@@ -172,7 +172,7 @@ int api_internal_ws_auth(struct http_request *req, struct http_response *res)
 	    ticket && *ticket ? ws_ticket_claims(res, ticket, &cl) : ws_token_claims(req, res, &cl);
 	if (st)
 		return st;
-	bson_error_t err;
+	struct derr err;
 	struct user u;
 	char ep[LIVE_CHANNEL_LEN];
 	switch (auth_session_check(&cl, &u, &err)) {
@@ -181,7 +181,7 @@ int api_internal_ws_auth(struct http_request *req, struct http_response *res)
 		users_clear(&u);
 		break;
 	case AUTH_SESSION_INVALID: return ws_deny(res, "token_invalid", "Invalid token");
-	case AUTH_SESSION_DB_ERROR: return http_db_error(res, &err);
+	case AUTH_SESSION_DB_ERROR: return api_derr(res, &err);
 	}
 	/* The user's channel, plus the session's and the account epoch's (domain/live.h):
 	 * nginx subscribes the connection to all three. */

@@ -10,7 +10,7 @@
 #include "domain/refresh.h"
 #include "domain/users.h"
 #include "infra/cleanup.h"
-#include "infra/db.h"
+#include "domain/store.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -33,18 +33,18 @@ int api_auth_password_reset(struct http_request *req, struct http_response *res)
 	v_string(e, b, "body", "email", true, 1, RESET_EMAIL_MAX, &raw);
 	if (verr_any(e))
 		return http_validation(res, e);
-	if (!db_client())
+	if (!store_open())
 		return http_error(res, 503, "Database unavailable, please retry shortly");
 	char email[4 * RESET_EMAIL_MAX + 1];
 	if (!users_normalize_email(raw, email, sizeof(email)))
 		return http_error(res, 500, "Internal server error"); /* cannot happen */
-	bson_error_t err;
+	struct derr err;
 	switch (password_reset_request(email, req->remote_addr, &err)) {
 	case RESET_REQUEST_ACCEPTED: break;
 	case RESET_REQUEST_CLIENT_LIMITED:
 		http_header(res, "Retry-After", "3600");
 		return http_error(res, 429, "Slow down");
-	case RESET_REQUEST_DB_ERROR: return http_db_error(res, &err);
+	case RESET_REQUEST_DB_ERROR: return api_derr(res, &err);
 	}
 	json_object *o = json_object_new_object();
 	json_object_object_add(
@@ -55,14 +55,14 @@ int api_auth_password_reset(struct http_request *req, struct http_response *res)
 }
 
 /* Sets the new password and ends every session of the account. */
-static int apply_reset(struct http_request *req, struct http_response *res, const bson_oid_t *oid,
+static int apply_reset(struct http_request *req, struct http_response *res, const struct oid *oid,
 		       char *hash)
 {
-	bson_error_t err;
+	struct derr err;
 	struct user *u = arena_alloc(req->arena, sizeof(*u));
-	enum users_rc rc = users_find_by_id(oid, false, u, &err);
+	enum users_rc rc = users_get(oid, false, u, &err);
 	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (rc == USERS_NOT_FOUND)
 		return http_error(res, 400, "Invalid or expired reset link");
 	arena_defer_user(req->arena, u);
@@ -70,10 +70,10 @@ static int apply_reset(struct http_request *req, struct http_response *res, cons
 	    .password_hash = hash, .tokens_valid_after = time_now_ms() / 1000 + 1, .keep_jti = ""};
 	rc = users_update(oid, &p, &err);
 	if (rc == USERS_ERR)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (!refresh_end_all(oid, NULL, "password_reset", &err) ||
 	    !password_reset_forget(oid, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "user_id", json_object_new_string(u->id));
 	log_write(LOG_INFO, f, "password reset");
@@ -95,14 +95,14 @@ int api_auth_password_reset_confirm(struct http_request *req, struct http_respon
 	v_string(e, b, "body", "new_password", true, PASSWORD_MIN, PASSWORD_MAX, &pw);
 	if (verr_any(e))
 		return http_validation(res, e);
-	if (!db_client())
+	if (!store_open())
 		return http_error(res, 503, "Database unavailable, please retry shortly");
 	/* hashed before the link is used up: a failure here leaves the link usable */
 	char *hash = auth_hash_password(pw);
 	if (!hash)
 		return http_error(res, 500, "Internal server error");
-	bson_oid_t oid;
-	bson_error_t err;
+	struct oid oid;
+	struct derr err;
 	enum reset_redeem r = password_reset_redeem(token, &oid, &err);
 	if (r == RESET_OK)
 		st = apply_reset(req, res, &oid, hash);
@@ -114,5 +114,5 @@ int api_auth_password_reset_confirm(struct http_request *req, struct http_respon
 	case RESET_INVALID: return http_error(res, 400, "Invalid or expired reset link");
 	case RESET_DB_ERROR: break;
 	}
-	return http_db_error(res, &err);
+	return api_derr(res, &err);
 }

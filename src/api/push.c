@@ -7,7 +7,6 @@
 #include "domain/notify.h"
 #include "infra/b64url.h"
 #include "infra/config.h"
-#include "infra/db.h"
 #include "infra/jsonx.h"
 #include "infra/webpush.h"
 
@@ -81,12 +80,13 @@ int api_push_subscribe(struct http_request *req, struct http_response *res)
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
-	bson_oid_t uid;
-	bson_oid_init_from_string(&uid, req->user.id);
-	bson_error_t err;
+	struct oid uid;
+	if (!oid_parse(req->user.id, &uid))
+		return http_error(res, 401, "Invalid token");
+	struct derr err;
 	bool created = false;
 	if (!notify_push_subscribe(&uid, endpoint, p256dh, auth, &created, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "endpoint", json_object_new_string(endpoint));
 	json_object_object_add(o, "created", json_object_new_boolean(created));
@@ -110,12 +110,13 @@ int api_push_unsubscribe(struct http_request *req, struct http_response *res)
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
-	bson_oid_t uid;
-	bson_oid_init_from_string(&uid, req->user.id);
-	bson_error_t err;
+	struct oid uid;
+	if (!oid_parse(req->user.id, &uid))
+		return http_error(res, 401, "Invalid token");
+	struct derr err;
 	/* Idempotent: 204 also when the caller had no such subscription (another user's
 	 * endpoint is never touched and its existence is not revealed). */
 	if (notify_push_unsubscribe(&uid, endpoint, &err) < 0)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	return http_raw(res, 204, NULL, "", 0);
 }

@@ -6,7 +6,6 @@
 #include "api/read_cache.h"
 #include "domain/session_cache.h"
 #include "infra/config.h"
-#include "infra/db.h"
 #include "infra/timeutil.h"
 
 struct entry {
@@ -49,13 +48,13 @@ static int64_t max_age_ms(void)
 /* The lookup of both kinds: `scope` names whose answers these are (a user id, or "board"),
  * `mark_of` the mark that validates them. */
 static bool serve(struct http_request *req, struct http_response *res, struct read_cache_probe *p,
-		  const char *scope, const bson_oid_t *mark_of)
+		  const char *scope, const struct oid *mark_of)
 {
 	int n = snprintf(p->key, sizeof(p->key), "%s %s?%s", scope, req->path,
 			 req->query ? req->query : "");
 	if (n < 0 || (size_t)n >= sizeof(p->key))
 		return false; /* a query this long is not worth keeping */
-	bson_error_t err;
+	struct derr err;
 	if (!read_mark_get(mark_of, p->mark, &err))
 		return false;
 	p->at = time_now_ms();
@@ -77,8 +76,8 @@ bool read_cache_serve(struct http_request *req, struct http_response *res,
 		      struct read_cache_probe *p)
 {
 	memset(p, 0, sizeof(*p));
-	bson_oid_t user;
-	if (!req->authed || !db_parse_oid(req->user.id, &user))
+	struct oid user;
+	if (!req->authed || !oid_parse(req->user.id, &user))
 		return false;
 	return serve(req, res, p, req->user.id, &user);
 }
@@ -89,7 +88,7 @@ bool read_cache_serve_board(struct http_request *req, struct http_response *res,
 	memset(p, 0, sizeof(*p));
 	if (!req->authed)
 		return false;
-	bson_oid_t board;
+	struct oid board;
 	read_mark_board_id(&board);
 	return serve(req, res, p, "board", &board);
 }

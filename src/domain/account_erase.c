@@ -390,30 +390,39 @@ out:
 	return rc;
 }
 
-enum erase_rc account_erase(const bson_oid_t *user, const char *actor_id, struct erase_report *rep,
-			    bson_error_t *err)
+enum erase_rc account_erase(const struct oid *id, const char *actor_id, struct erase_report *rep,
+			    struct derr *err)
 {
+	bson_oid_t user;
+	bson_error_t e = {0};
+	oid_to_store(id, &user);
 	memset(rep, 0, sizeof(*rep));
 	memset(err, 0, sizeof(*err));
 	struct user u = {0};
-	enum users_rc ur = users_find_by_id(user, false, &u, err);
-	if (ur == USERS_ERR)
+	enum users_rc ur = users_find_by_id(&user, false, &u, &e);
+	if (ur == USERS_ERR) {
+		derr_from_store(err, &e);
 		return ERASE_DB_ERROR;
+	}
 	if (ur == USERS_NOT_FOUND || !u.email || strncmp(u.email, "erased:", 7) == 0) {
 		users_clear(&u);
 		return ERASE_NOT_FOUND;
 	}
-	enum erase_rc rc = erase_data(user, &u, actor_id, rep, err);
+	enum erase_rc rc = erase_data(&user, &u, actor_id, rep, &e);
+	if (rc == ERASE_DB_ERROR)
+		derr_from_store(err, &e);
 	/* no device may renew its way back in: every refresh session ends first */
-	if (rc == ERASE_OK && !refresh_end_all(user, NULL, "erased", err))
+	if (rc == ERASE_OK && !refresh_end_all(id, NULL, "erased", err))
 		rc = ERASE_DB_ERROR;
 	if (rc == ERASE_OK) {
 		int64_t tva = time_now_ms() / 1000 + 1;
-		ur = users_tombstone(user, tva, err);
+		ur = users_tombstone(&user, tva, &e);
 		if (ur == USERS_OK)
 			live_end_epoch(u.id, u.tokens_valid_after, u.keep_jti, tva, "");
 		else
 			rc = ur == USERS_NOT_FOUND ? ERASE_NOT_FOUND : ERASE_DB_ERROR;
+		if (ur == USERS_ERR)
+			derr_from_store(err, &e);
 	}
 	users_clear(&u);
 	return rc;

@@ -23,8 +23,10 @@
 #ifndef SWMRA_ACCOUNT_ERASE_H
 #define SWMRA_ACCOUNT_ERASE_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
+
+#include "domain/derr.h"
+#include "domain/id.h"
 
 #define ERASE_REASON "Account erased"
 
@@ -42,7 +44,7 @@ struct erase_report {
 };
 
 /* Erases account `user`; `actor_id` is who asked (the user, or an admin). */
-enum erase_rc account_erase(const bson_oid_t *user, const char *actor_id, struct erase_report *rep,
-			    bson_error_t *err);
+enum erase_rc account_erase(const struct oid *user, const char *actor_id, struct erase_report *rep,
+			    struct derr *err);
 
 #endif

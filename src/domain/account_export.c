@@ -6,6 +6,7 @@
 
 #include "domain/notify.h"
 #include "domain/requests.h"
+#include "domain/store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
@@ -16,8 +17,9 @@
 #define HOUR_MS 3600000LL
 
 enum export_take account_export_take(const char *user_hex, int64_t now_ms, int64_t *retry_after,
-				     bson_error_t *err)
+				     struct derr *err)
 {
+	bson_error_t e;
 	int64_t hour = now_ms / HOUR_MS;
 	int max = config_get()->export_per_hour;
 	for (int n = 0; n < max; n++) {
@@ -25,21 +27,23 @@ enum export_take account_export_take(const char *user_hex, int64_t now_ms, int64
 		snprintf(id, sizeof(id), "%s:%lld:%d", user_hex, (long long)hour, n);
 		bson_t *doc = BCON_NEW("_id", BCON_UTF8(id), "user_id", BCON_UTF8(user_hex), "at",
 				       BCON_DATE_TIME(now_ms));
-		enum db_claim_result r = db_claim(CLAIMS, doc, err);
+		enum db_claim_result r = db_claim(CLAIMS, doc, &e);
 		bson_destroy(doc);
 		if (r == DB_CLAIM_WON)
 			return EXPORT_TAKEN;
-		if (r == DB_CLAIM_ERROR)
+		if (r == DB_CLAIM_ERROR) {
+			derr_from_store(err, &e);
 			return EXPORT_DB_ERROR;
+		}
 	}
 	*retry_after = ((hour + 1) * HOUR_MS - now_ms + 999) / 1000;
 	return EXPORT_LIMITED;
 }
 
-int64_t account_export_purge(int64_t now_ms, bool dry_run, bson_error_t *err)
+int64_t account_export_purge(int64_t now_ms, bool dry_run, struct derr *err)
 {
 	/* a claim counts only in its own clock hour: those of earlier hours are done */
-	return db_purge_before(CLAIMS, "at", now_ms / HOUR_MS * HOUR_MS, dry_run, err);
+	return store_purge_before(CLAIMS, "at", now_ms / HOUR_MS * HOUR_MS, dry_run, err);
 }
 
 /* The JSON file, written piece by piece into the current entry. */
@@ -241,13 +245,18 @@ static bool put_photos(struct zipstream *z, const bson_oid_t *user, bson_error_t
 	return ok;
 }
 
-bool account_export_write(const bson_oid_t *user, struct zipstream *z, bson_error_t *err)
+bool account_export_write(const struct oid *id, struct zipstream *z, struct derr *err)
 {
+	bson_oid_t user;
+	bson_error_t e = {0};
+	oid_to_store(id, &user);
 	memset(err, 0, sizeof(*err));
 	struct out o = {.z = z, .ok = true};
 	if (!zipstream_entry(z, "data.json", -1, time_now_ms() / 1000))
 		return false;
-	if (!put_data_json(&o, user, err))
-		return false;
-	return put_photos(z, user, err);
+	if (put_data_json(&o, &user, &e) && put_photos(z, &user, &e))
+		return true;
+	if (e.code)
+		derr_from_store(err, &e);
+	return false;
 }

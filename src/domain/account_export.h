@@ -13,10 +13,11 @@
 #ifndef SWMRA_ACCOUNT_EXPORT_H
 #define SWMRA_ACCOUNT_EXPORT_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "domain/derr.h"
+#include "domain/id.h"
 #include "infra/zipstream.h"
 
 #define EXPORT_FORMAT "swmra-export-1"
@@ -26,14 +27,14 @@ enum export_take { EXPORT_TAKEN = 0, EXPORT_LIMITED, EXPORT_DB_ERROR };
 /* Takes one export of this hour for `user_hex` (EXPORT_LIMITED: none left; then
  * *retry_after is the seconds to the next hour). */
 enum export_take account_export_take(const char *user_hex, int64_t now_ms, int64_t *retry_after,
-				     bson_error_t *err);
+				     struct derr *err);
 
 /* Writes the whole archive of `user` to `z` (not closed). false on a database or store
  * failure (logged, err set when it was the database). */
-bool account_export_write(const bson_oid_t *user, struct zipstream *z, bson_error_t *err);
+bool account_export_write(const struct oid *user, struct zipstream *z, struct derr *err);
 
 /* Deletes (or counts) the export claims of clock hours before the one of `now_ms` (they
  * no longer count). Returns the number or -1. */
-int64_t account_export_purge(int64_t now_ms, bool dry_run, bson_error_t *err);
+int64_t account_export_purge(int64_t now_ms, bool dry_run, struct derr *err);
 
 #endif

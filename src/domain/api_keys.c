@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/store.h"
 #include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
@@ -48,9 +49,9 @@ static void from_doc(const bson_t *d, struct api_key *k)
 	k->revoked_at = doc_date(d, "revoked_at");
 }
 
-enum api_keys_rc api_keys_create(const char *name, int rate_per_minute, const char *created_by,
-				 struct api_key *out, char secret[API_KEY_SECRET_LEN + 1],
-				 bson_error_t *err)
+static enum api_keys_rc create(const char *name, int rate_per_minute, const char *created_by,
+			       struct api_key *out, char secret[API_KEY_SECRET_LEN + 1],
+			       bson_error_t *err)
 {
 	unsigned char rnd[32];
 	randombytes_buf(rnd, sizeof(rnd));
@@ -93,7 +94,7 @@ static bool read_uses(struct api_key *keys, size_t n, bson_error_t *err)
 	return !failed;
 }
 
-enum api_keys_rc api_keys_list(struct api_key **out, size_t *n, bson_error_t *err)
+static enum api_keys_rc list_store(struct api_key **out, size_t *n, bson_error_t *err)
 {
 	*out = NULL;
 	*n = 0;
@@ -123,7 +124,7 @@ enum api_keys_rc api_keys_list(struct api_key **out, size_t *n, bson_error_t *er
 	return failed ? API_KEYS_ERR : API_KEYS_OK;
 }
 
-enum api_keys_rc api_keys_revoke(const bson_oid_t *id, bson_error_t *err)
+static enum api_keys_rc revoke_store(const bson_oid_t *id, bson_error_t *err)
 {
 	/* a revoke repeated (or racing) only moves revoked_at: no exclusivity is at stake */
 	bson_t *q = BCON_NEW("_id", BCON_OID(id));
@@ -177,7 +178,7 @@ static void touch(const struct api_key *k, int64_t now)
 	bson_destroy(u);
 }
 
-enum api_keys_rc api_keys_check(const char *secret, struct api_key *out, bson_error_t *err)
+static enum api_keys_rc check_store(const char *secret, struct api_key *out, bson_error_t *err)
 {
 	memset(err, 0, sizeof(*err));
 	if (!secret || strlen(secret) != API_KEY_SECRET_LEN)
@@ -212,8 +213,8 @@ static int64_t rate_count(const char *key_id, int64_t minute, bson_error_t *err)
 	return n;
 }
 
-int api_keys_rate_take(const struct api_key *key, int64_t now_ms, int64_t *retry_after,
-		       bson_error_t *err)
+static int rate_take(const struct api_key *key, int64_t now_ms, int64_t *retry_after,
+		     bson_error_t *err)
 {
 	int64_t minute = now_ms / MINUTE_MS;
 	*retry_after = (minute + 1) * MINUTE_MS / 1000 - now_ms / 1000;
@@ -237,7 +238,59 @@ int api_keys_rate_take(const struct api_key *key, int64_t now_ms, int64_t *retry
 	return 0;
 }
 
-int64_t api_keys_purge_rate(int64_t now_ms, bool dry_run, bson_error_t *err)
+int64_t api_keys_purge_rate(int64_t now_ms, bool dry_run, struct derr *err)
 {
-	return db_purge_before(RATE_COLL, "at", now_ms - 60 * MINUTE_MS, dry_run, err);
+	return store_purge_before(RATE_COLL, "at", now_ms - 60 * MINUTE_MS, dry_run, err);
+}
+
+/* ---- the public forms: the store's types stay in this file ---- */
+
+enum api_keys_rc api_keys_create(const char *name, int rate_per_minute, const char *created_by,
+				 struct api_key *out, char secret[API_KEY_SECRET_LEN + 1],
+				 struct derr *err)
+{
+	bson_error_t e;
+	enum api_keys_rc rc = create(name, rate_per_minute, created_by, out, secret, &e);
+	if (rc == API_KEYS_ERR)
+		derr_from_store(err, &e);
+	return rc;
+}
+
+enum api_keys_rc api_keys_list(struct api_key **out, size_t *n, struct derr *err)
+{
+	bson_error_t e;
+	enum api_keys_rc rc = list_store(out, n, &e);
+	if (rc == API_KEYS_ERR)
+		derr_from_store(err, &e);
+	return rc;
+}
+
+enum api_keys_rc api_keys_revoke(const struct oid *id, struct derr *err)
+{
+	bson_oid_t b;
+	bson_error_t e;
+	oid_to_store(id, &b);
+	enum api_keys_rc rc = revoke_store(&b, &e);
+	if (rc == API_KEYS_ERR)
+		derr_from_store(err, &e);
+	return rc;
+}
+
+enum api_keys_rc api_keys_check(const char *secret, struct api_key *out, struct derr *err)
+{
+	bson_error_t e;
+	enum api_keys_rc rc = check_store(secret, out, &e);
+	if (rc == API_KEYS_ERR)
+		derr_from_store(err, &e);
+	return rc;
+}
+
+int api_keys_rate_take(const struct api_key *key, int64_t now_ms, int64_t *retry_after,
+		       struct derr *err)
+{
+	bson_error_t e;
+	int r = rate_take(key, now_ms, retry_after, &e);
+	if (r < 0)
+		derr_from_store(err, &e);
+	return r;
 }

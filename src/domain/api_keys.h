@@ -19,9 +19,12 @@
 #ifndef SWMRA_API_KEYS_H
 #define SWMRA_API_KEYS_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "domain/derr.h"
+#include "domain/id.h"
 
 #define API_KEY_NAME_MAX   100
 #define API_KEY_SECRET_LEN 69 /* "o311_" + 64 hex digits */
@@ -43,20 +46,20 @@ enum api_keys_rc { API_KEYS_OK = 0, API_KEYS_NOT_FOUND = 1, API_KEYS_ERR = -1 };
  * `created_by`. `out` receives the stored key and `secret` the secret (shown once). */
 enum api_keys_rc api_keys_create(const char *name, int rate_per_minute, const char *created_by,
 				 struct api_key *out, char secret[API_KEY_SECRET_LEN + 1],
-				 bson_error_t *err);
+				 struct derr *err);
 /* Every key, newest first, with its last use: *out malloc'd (caller frees; NULL when *n is
  * 0). */
-enum api_keys_rc api_keys_list(struct api_key **out, size_t *n, bson_error_t *err);
+enum api_keys_rc api_keys_list(struct api_key **out, size_t *n, struct derr *err);
 /* Revokes key `id` (it stays listed, revoked, so its requests stay attributed). */
-enum api_keys_rc api_keys_revoke(const bson_oid_t *id, bson_error_t *err);
+enum api_keys_rc api_keys_revoke(const struct oid *id, struct derr *err);
 /* The active key of `secret`: API_KEYS_NOT_FOUND for an unknown or revoked one. Records
  * the use (api_key_uses, at most once a minute per key in this process; best effort). */
-enum api_keys_rc api_keys_check(const char *secret, struct api_key *out, bson_error_t *err);
+enum api_keys_rc api_keys_check(const char *secret, struct api_key *out, struct derr *err);
 /* Takes one request of `key`'s rate limit at `now_ms`: 1 taken, 0 over the limit
  * (*retry_after seconds until the next minute), -1 database error. */
 int api_keys_rate_take(const struct api_key *key, int64_t now_ms, int64_t *retry_after,
-		       bson_error_t *err);
+		       struct derr *err);
 /* Deletes (or counts) rate claims of minutes before now_ms - 1 h. -1 on error. */
-int64_t api_keys_purge_rate(int64_t now_ms, bool dry_run, bson_error_t *err);
+int64_t api_keys_purge_rate(int64_t now_ms, bool dry_run, struct derr *err);
 
 #endif

@@ -1,5 +1,6 @@
 #include "domain/audit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "infra/db.h"
@@ -29,8 +30,9 @@ static void append_str_or_null(bson_t *doc, const char *key, const char *s)
 		BSON_APPEND_NULL(doc, key);
 }
 
-bool audit_record(const struct audit_entry *e, bson_error_t *err)
+bool audit_record(const struct audit_entry *e, struct derr *err)
 {
+	bson_error_t be;
 	bson_t doc = BSON_INITIALIZER;
 	bson_oid_t id;
 	bson_oid_init(&id, NULL);
@@ -44,8 +46,10 @@ bool audit_record(const struct audit_entry *e, bson_error_t *err)
 	append_json(&doc, "before", e->before);
 	append_json(&doc, "after", e->after);
 	append_str_or_null(&doc, "reason", e->reason);
-	bool ok = mongoc_collection_insert_one(db_coll(AUDIT_COLL), &doc, NULL, NULL, err);
+	bool ok = mongoc_collection_insert_one(db_coll(AUDIT_COLL), &doc, NULL, NULL, &be);
 	bson_destroy(&doc);
+	if (!ok)
+		derr_from_store(err, &be);
 	return ok;
 }
 
@@ -68,44 +72,97 @@ static bson_t *list_filter(const struct audit_query *q)
 	return f;
 }
 
-static json_object *entry_json(const bson_t *doc)
+static char *str_of(const bson_t *doc, const char *key)
 {
-	static const char *const keys[] = {"at",     "actor_id",    "actor_role",
-					   "action", "target_type", "target_id",
-					   "before", "after",	    "reason"};
-	json_object *o = json_object_new_object();
 	bson_iter_t it;
-	if (bson_iter_init_find(&it, doc, "_id"))
-		json_object_object_add(o, "id", db_value_to_json(&it));
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		json_object_object_add(
-		    o, keys[i],
-		    bson_iter_init_find(&it, doc, keys[i]) ? db_value_to_json(&it) : NULL);
-	return o;
+	return bson_iter_init_find(&it, doc, key) && BSON_ITER_HOLDS_UTF8(&it)
+		   ? strdup(bson_iter_utf8(&it, NULL))
+		   : NULL;
 }
 
-json_object *audit_list(const struct audit_query *q, int64_t *total, bson_error_t *err)
+/* A stored `before`/`after` as JSON (NULL when absent or null). */
+static json_object *json_of(const bson_t *doc, const char *key)
+{
+	bson_iter_t it;
+	return bson_iter_init_find(&it, doc, key) ? db_value_to_json(&it) : NULL;
+}
+
+static void item_from_doc(const bson_t *doc, struct audit_item *a)
+{
+	memset(a, 0, sizeof(*a));
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_OID(&it))
+		bson_oid_to_string(bson_iter_oid(&it), a->id);
+	a->has_at = bson_iter_init_find(&it, doc, "at") && BSON_ITER_HOLDS_DATE_TIME(&it);
+	if (a->has_at)
+		a->at = bson_iter_date_time(&it);
+	a->actor_id = str_of(doc, "actor_id");
+	a->actor_role = str_of(doc, "actor_role");
+	a->action = str_of(doc, "action");
+	a->target_type = str_of(doc, "target_type");
+	a->target_id = str_of(doc, "target_id");
+	a->before = json_of(doc, "before");
+	a->after = json_of(doc, "after");
+	a->reason = str_of(doc, "reason");
+}
+
+void audit_items_free(struct audit_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct audit_item *a = &items[i];
+		free(a->actor_id);
+		free(a->actor_role);
+		free(a->action);
+		free(a->target_type);
+		free(a->target_id);
+		json_object_put(a->before);
+		json_object_put(a->after);
+		free(a->reason);
+	}
+	free(items);
+}
+
+static bool list(const struct audit_query *q, struct audit_item **items, size_t *n, int64_t *total,
+		 bson_error_t *err)
 {
 	mongoc_collection_t *c = db_coll(AUDIT_COLL);
 	bson_t *f = list_filter(q);
-	json_object *items = NULL;
 	*total = mongoc_collection_count_documents(c, f, NULL, NULL, NULL, err);
-	if (*total < 0)
-		goto out;
+	if (*total < 0) {
+		bson_destroy(f);
+		return false;
+	}
 	bson_t *opts = BCON_NEW("sort", "{", "at", BCON_INT32(-1), "_id", BCON_INT32(-1), "}",
 				"skip", BCON_INT64(q->skip), "limit", BCON_INT64(q->limit));
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(c, f, opts, NULL);
 	bson_destroy(opts);
-	items = json_object_new_array();
-	const bson_t *doc;
-	while (mongoc_cursor_next(cur, &doc))
-		json_object_array_add(items, entry_json(doc));
-	if (mongoc_cursor_error(cur, err)) {
-		json_object_put(items);
-		items = NULL;
-	}
-	mongoc_cursor_destroy(cur);
-out:
 	bson_destroy(f);
-	return items;
+	size_t cap = (size_t)(q->limit > 0 ? q->limit : 1), k = 0;
+	struct audit_item *v = calloc(cap, sizeof(*v));
+	if (!v)
+		abort();
+	const bson_t *doc;
+	while (k < cap && mongoc_cursor_next(cur, &doc))
+		item_from_doc(doc, &v[k++]);
+	bool failed = mongoc_cursor_error(cur, err);
+	mongoc_cursor_destroy(cur);
+	if (failed) {
+		audit_items_free(v, k);
+		return false;
+	}
+	*items = v;
+	*n = k;
+	return true;
+}
+
+bool audit_list(const struct audit_query *q, struct audit_item **items, size_t *n, int64_t *total,
+		struct derr *err)
+{
+	bson_error_t e;
+	*items = NULL;
+	*n = 0;
+	if (list(q, items, n, total, &e))
+		return true;
+	derr_from_store(err, &e);
+	return false;
 }

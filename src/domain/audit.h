@@ -12,9 +12,11 @@
 #define SWMRA_AUDIT_H
 
 #include <json-c/json.h>
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "domain/derr.h"
+#include "domain/id.h"
 
 /* Actions (the `action` field). */
 #define AUDIT_REQUEST_TRANSITION "request.transition"
@@ -36,7 +38,7 @@ struct audit_entry {
 };
 
 /* Appends one entry stamped now. false on a database error (err set). */
-bool audit_record(const struct audit_entry *e, bson_error_t *err);
+bool audit_record(const struct audit_entry *e, struct derr *err);
 
 /* Filters of the list; NULL / has_* false are not filtered on. Newest first. */
 struct audit_query {
@@ -46,8 +48,20 @@ struct audit_query {
 	long skip, limit;
 };
 
-/* A new array of entries in wire shape (ids hex, dates RFC 3339) and the match count, or
- * NULL on a database error. */
-json_object *audit_list(const struct audit_query *q, int64_t *total, bson_error_t *err);
+/* One entry as stored; strings NULL and JSON NULL when the entry holds none. */
+struct audit_item {
+	char id[OID_HEX_LEN];
+	bool has_at;
+	int64_t at; /* ms */
+	char *actor_id, *actor_role, *action, *target_type, *target_id;
+	json_object *before, *after;
+	char *reason;
+};
+void audit_items_free(struct audit_item *items, size_t n);
+
+/* A page of entries: *items a malloc'd array of *n (free with audit_items_free) and *total
+ * the match count. false on a database error (err filled). */
+bool audit_list(const struct audit_query *q, struct audit_item **items, size_t *n, int64_t *total,
+		struct derr *err);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "domain/session_cache.h"
 #include "domain/users.h"
+#include "domain/store.h"
 #include "infra/b64url.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -279,7 +280,7 @@ bool auth_verify_token(const char *token, struct auth_claims *out, const char **
 
 /* ---- revocation ---- */
 
-bool auth_revoke(const char *jti, const char *user_id, int64_t exp, bson_error_t *err)
+static bool revoke_store(const char *jti, const char *user_id, int64_t exp, bson_error_t *err)
 {
 	bson_t *doc =
 	    BCON_NEW("_id", BCON_UTF8(jti), "user_id", BCON_UTF8(user_id), "expires_at",
@@ -295,12 +296,21 @@ bool auth_revoke(const char *jti, const char *user_id, int64_t exp, bson_error_t
 	return session_cache_changed(db_parse_oid(user_id, &uid) ? &uid : NULL, jti, err);
 }
 
+bool auth_revoke(const char *jti, const char *user_id, int64_t exp, struct derr *err)
+{
+	bson_error_t e;
+	if (revoke_store(jti, user_id, exp, &e))
+		return true;
+	derr_from_store(err, &e);
+	return false;
+}
+
 void auth_session_revocation_key(const char *sid, char buf[AUTH_SID_LEN + 5])
 {
 	snprintf(buf, AUTH_SID_LEN + 5, "sid:%s", sid);
 }
 
-bool auth_revoke_session(const char *sid, const char *user_id, bson_error_t *err)
+bool auth_revoke_session(const char *sid, const char *user_id, struct derr *err)
 {
 	char key[AUTH_SID_LEN + 5];
 	auth_session_revocation_key(sid, key);
@@ -310,19 +320,22 @@ bool auth_revoke_session(const char *sid, const char *user_id, bson_error_t *err
 	return auth_revoke(key, user_id, until, err);
 }
 
-int auth_is_revoked(const char *jti, bson_error_t *err)
+int auth_is_revoked(const char *jti, struct derr *err)
 {
 	bson_t *f = BCON_NEW("_id", BCON_UTF8(jti));
+	bson_error_t e;
 	int64_t n =
-	    mongoc_collection_count_documents(db_coll("revoked_tokens"), f, NULL, NULL, NULL, err);
+	    mongoc_collection_count_documents(db_coll("revoked_tokens"), f, NULL, NULL, NULL, &e);
 	bson_destroy(f);
-	if (n < 0)
+	if (n < 0) {
+		derr_from_store(err, &e);
 		return -1;
+	}
 	return n > 0 ? 1 : 0;
 }
 
-enum auth_session auth_session_check(const struct auth_claims *cl, struct user *u,
-				     bson_error_t *err)
+static enum auth_session session_check(const struct auth_claims *cl, struct user *u,
+				       bson_error_t *err)
 {
 	memset(u, 0, sizeof(*u));
 	/* No store command in the steady state: revocations and user state come from the
@@ -352,6 +365,15 @@ enum auth_session auth_session_check(const struct auth_claims *cl, struct user *
 		return AUTH_SESSION_INVALID;
 	}
 	return AUTH_SESSION_OK;
+}
+
+enum auth_session auth_session_check(const struct auth_claims *cl, struct user *u, struct derr *err)
+{
+	bson_error_t e;
+	enum auth_session r = session_check(cl, u, &e);
+	if (r == AUTH_SESSION_DB_ERROR)
+		derr_from_store(err, &e);
+	return r;
 }
 
 /* ---- device cookies ---- */
@@ -508,7 +530,7 @@ static int64_t key_wait(const char *key, const char *value, int64_t threshold, i
 	return w;
 }
 
-int64_t auth_backoff_check(const struct auth_attempt *a, bson_error_t *err)
+static int64_t backoff_check(const struct auth_attempt *a, bson_error_t *err)
 {
 	const struct config *c = config_get();
 	int64_t now = time_now_ms();
@@ -523,34 +545,49 @@ int64_t auth_backoff_check(const struct auth_attempt *a, bson_error_t *err)
 	return wc > w ? wc : w;
 }
 
-bool auth_backoff_fail(const struct auth_attempt *a, bson_error_t *err)
+int64_t auth_backoff_check(const struct auth_attempt *a, struct derr *err)
 {
+	bson_error_t e;
+	int64_t w = backoff_check(a, &e);
+	if (w < 0)
+		derr_from_store(err, &e);
+	return w;
+}
+
+bool auth_backoff_fail(const struct auth_attempt *a, struct derr *err)
+{
+	bson_error_t e;
 	bson_t *doc = BCON_NEW("email", BCON_UTF8(a->email), "at", BCON_DATE_TIME(time_now_ms()),
 			       "ip", BCON_UTF8(a->ip ? a->ip : ""), "device",
 			       BCON_UTF8(trusted(a) ? a->device : ""));
-	bool ok = mongoc_collection_insert_one(db_coll("login_failures"), doc, NULL, NULL, err);
+	bool ok = mongoc_collection_insert_one(db_coll("login_failures"), doc, NULL, NULL, &e);
 	bson_destroy(doc);
+	if (!ok)
+		derr_from_store(err, &e);
 	return ok;
 }
 
-bool auth_backoff_reset(const struct auth_attempt *a, bson_error_t *err)
+bool auth_backoff_reset(const struct auth_attempt *a, struct derr *err)
 {
+	bson_error_t e;
 	bson_t *f = trusted(a) ? BCON_NEW("device", BCON_UTF8(a->device))
 			       : BCON_NEW("email", BCON_UTF8(a->email), "device", BCON_UTF8(""));
-	bool ok = mongoc_collection_delete_many(db_coll("login_failures"), f, NULL, NULL, err);
+	bool ok = mongoc_collection_delete_many(db_coll("login_failures"), f, NULL, NULL, &e);
 	bson_destroy(f);
+	if (!ok)
+		derr_from_store(err, &e);
 	return ok;
 }
 
 /* ---- purge ---- */
 
-int64_t auth_purge_revoked(int64_t now_ms, bool dry_run, bson_error_t *err)
+int64_t auth_purge_revoked(int64_t now_ms, bool dry_run, struct derr *err)
 {
-	return db_purge_before("revoked_tokens", "expires_at", now_ms, dry_run, err);
+	return store_purge_before("revoked_tokens", "expires_at", now_ms, dry_run, err);
 }
 
-int64_t auth_purge_failures(int64_t now_ms, bool dry_run, bson_error_t *err)
+int64_t auth_purge_failures(int64_t now_ms, bool dry_run, struct derr *err)
 {
-	return db_purge_before("login_failures", "at",
-			       now_ms - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000, dry_run, err);
+	return store_purge_before("login_failures", "at",
+				  now_ms - (int64_t)AUTH_FAILURE_MEMORY_SEC * 1000, dry_run, err);
 }

@@ -27,9 +27,10 @@
 #ifndef SWMRA_AUTH_H
 #define SWMRA_AUTH_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "domain/derr.h"
 
 /* Leeway for iat/nbf in the future (clock skew between machines). */
 #define AUTH_CLOCK_LEEWAY_SEC 60
@@ -91,14 +92,14 @@ bool auth_verify_token(const char *token, struct auth_claims *out, const char **
 
 /* Revokes `jti` until `exp` (seconds): inserts {_id: jti, user_id, expires_at, revoked_at}
  * into revoked_tokens. Revoking twice is fine. */
-bool auth_revoke(const char *jti, const char *user_id, int64_t exp, bson_error_t *err);
+bool auth_revoke(const char *jti, const char *user_id, int64_t exp, struct derr *err);
 /* Ends every access token of refresh session `sid` (a revocation "sid:<sid>" that lasts
  * as long as the longest-lived of them). */
-bool auth_revoke_session(const char *sid, const char *user_id, bson_error_t *err);
+bool auth_revoke_session(const char *sid, const char *user_id, struct derr *err);
 /* The revocation key of a session ("sid:" + sid), into buf. */
 void auth_session_revocation_key(const char *sid, char buf[AUTH_SID_LEN + 5]);
 /* 1 revoked, 0 not revoked, -1 database error. */
-int auth_is_revoked(const char *jti, bson_error_t *err);
+int auth_is_revoked(const char *jti, struct derr *err);
 
 struct user;
 enum auth_session { AUTH_SESSION_OK, AUTH_SESSION_INVALID, AUTH_SESSION_DB_ERROR };
@@ -108,7 +109,7 @@ enum auth_session { AUTH_SESSION_OK, AUTH_SESSION_INVALID, AUTH_SESSION_DB_ERROR
  * otherwise *u holds nothing to free. The one check shared by the auth guard and the
  * live channel's auth_request. */
 enum auth_session auth_session_check(const struct auth_claims *cl, struct user *u,
-				     bson_error_t *err);
+				     struct derr *err);
 
 /* ---- device cookies ---- */
 
@@ -144,18 +145,18 @@ struct auth_attempt {
 int64_t auth_backoff_window(int64_t failures);
 /* 0 when the attempt may proceed, else the seconds to wait (>= 1, for Retry-After); -1 on
  * a database error. */
-int64_t auth_backoff_check(const struct auth_attempt *a, bson_error_t *err);
+int64_t auth_backoff_check(const struct auth_attempt *a, struct derr *err);
 /* Records one failed attempt under the attempt's key. */
-bool auth_backoff_fail(const struct auth_attempt *a, bson_error_t *err);
+bool auth_backoff_fail(const struct auth_attempt *a, struct derr *err);
 /* Forgets the failures of the attempt's key (after a successful check). */
-bool auth_backoff_reset(const struct auth_attempt *a, bson_error_t *err);
+bool auth_backoff_reset(const struct auth_attempt *a, struct derr *err);
 
 /* ---- purge (cron) ---- */
 
 /* Deletes (or with dry_run counts) revocations whose token has expired by `now_ms`.
  * Returns the number, or -1 on error. */
-int64_t auth_purge_revoked(int64_t now_ms, bool dry_run, bson_error_t *err);
+int64_t auth_purge_revoked(int64_t now_ms, bool dry_run, struct derr *err);
 /* Deletes (or counts) login failures older than AUTH_FAILURE_MEMORY_SEC. */
-int64_t auth_purge_failures(int64_t now_ms, bool dry_run, bson_error_t *err);
+int64_t auth_purge_failures(int64_t now_ms, bool dry_run, struct derr *err);
 
 #endif

@@ -15,10 +15,10 @@
  * login failures older than the backoff memory (a day), expired live tickets, API-key rate
  * claims older than an hour, expired refresh sessions and password reset links, and data
  * export claims of past hours. Hourly; --dry-run counts only. */
-static int one(struct job_ctx *ctx, const char *what, int64_t (*fn)(int64_t, bool, bson_error_t *),
+static int one(struct job_ctx *ctx, const char *what, int64_t (*fn)(int64_t, bool, struct derr *),
 	       int64_t now)
 {
-	bson_error_t err;
+	struct derr err;
 	int64_t n = fn(now, ctx->dry_run, &err);
 	json_object *f = json_object_new_object();
 	if (n < 0) {

@@ -39,12 +39,11 @@ static bool start_session(const struct user *u, const char *user_agent, struct a
 			  bool *internal, struct derr *err)
 {
 	struct refresh_issued iss;
-	bson_error_t e;
+	struct oid uid;
 	*internal = false;
-	if (!refresh_start(&u->oid, user_agent, &iss, &e)) {
-		derr_from_store(err, &e);
+	oid_from_store(&uid, &u->oid);
+	if (!refresh_start(&uid, user_agent, &iss, err))
 		return false;
-	}
 	memcpy(out->refresh_token, iss.token, sizeof(out->refresh_token));
 	out->refresh_max_age = iss.max_age;
 	out->access_token =
@@ -63,12 +62,14 @@ static void rehash(const struct user *u, const char *password)
 {
 	if (!auth_needs_rehash(u->password_hash))
 		return;
-	bson_error_t e;
+	struct derr e;
+	struct oid uid;
+	oid_from_store(&uid, &u->oid);
 	char *hash = auth_hash_password(password);
 	struct user_patch p = {.password_hash = hash,
 			       .tokens_valid_after = u->tokens_valid_after,
 			       .keep_jti = u->keep_jti};
-	if (hash && users_update(&u->oid, &p, &e) == USERS_ERR)
+	if (hash && users_update(&uid, &p, &e) == USERS_ERR)
 		log_warn("password rehash not stored: %s", e.message);
 	free(hash);
 }
@@ -88,24 +89,19 @@ static enum auth_login_result check_password(const struct auth_login_input *in, 
 					     bool found, const struct auth_attempt *at,
 					     struct derr *err)
 {
-	bson_error_t e;
 	bool has_password = found && u->password_hash && *u->password_hash;
 	bool ok = has_password ? auth_verify_password(u->password_hash, in->password)
 			       : auth_verify_dummy(in->password);
 	if (!ok) {
-		if (!auth_backoff_fail(at, &e)) {
-			derr_from_store(err, &e);
+		if (!auth_backoff_fail(at, err))
 			return AUTH_LOGIN_DB_ERROR;
-		}
 		log_failure(u, found, at->device != NULL);
 		return AUTH_LOGIN_INVALID_CREDENTIALS;
 	}
 	if (u->disabled)
 		return AUTH_LOGIN_DISABLED;
-	if (!auth_backoff_reset(at, &e)) {
-		derr_from_store(err, &e);
+	if (!auth_backoff_reset(at, err))
 		return AUTH_LOGIN_DB_ERROR;
-	}
 	rehash(u, in->password);
 	return AUTH_LOGIN_OK;
 }
@@ -135,11 +131,9 @@ enum auth_login_result auth_login(const struct auth_login_input *in, struct user
 					       (int64_t)time(NULL), device);
 	struct auth_attempt at = {
 	    .email = email, .ip = in->ip, .device = known_device ? device : NULL};
-	int64_t wait = auth_backoff_check(&at, &e);
-	if (wait < 0) {
-		derr_from_store(err, &e);
+	int64_t wait = auth_backoff_check(&at, err);
+	if (wait < 0)
 		return AUTH_LOGIN_DB_ERROR;
-	}
 	if (wait > 0) {
 		metrics_inc(METRICS_LOGINS_THROTTLED);
 		*wait_sec = wait;

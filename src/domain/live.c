@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "domain/store.h"
 #include "infra/db.h"
 #include "infra/log.h"
 #include "infra/nchan.h"
@@ -71,8 +72,9 @@ static bool ticket_well_formed(const char *t)
 }
 
 bool live_ticket_issue(const struct auth_claims *cl, char out[LIVE_TICKET_LEN], int64_t *expires_in,
-		       bson_error_t *err)
+		       struct derr *err)
 {
+	bson_error_t e;
 	unsigned char rnd[32];
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2base64(out, LIVE_TICKET_LEN, rnd, sizeof(rnd),
@@ -87,9 +89,11 @@ bool live_ticket_issue(const struct auth_claims *cl, char out[LIVE_TICKET_LEN], 
 	    BCON_NEW("_id", BCON_UTF8(key), "user_id", BCON_UTF8(cl->sub), "jti",
 		     BCON_UTF8(cl->jti), "sid", BCON_UTF8(cl->sid), "iat", BCON_INT64(cl->iat),
 		     "exp", BCON_INT64(cl->exp), "expires_at", BCON_DATE_TIME((now + ttl) * 1000));
-	bool ok = mongoc_collection_insert_one(db_coll("ws_tickets"), doc, NULL, NULL, err);
+	bool ok = mongoc_collection_insert_one(db_coll("ws_tickets"), doc, NULL, NULL, &e);
 	bson_destroy(doc);
 	*expires_in = ttl;
+	if (!ok)
+		derr_from_store(err, &e);
 	return ok;
 }
 
@@ -136,8 +140,8 @@ static int ticket_load(const char *key, struct auth_claims *out, int64_t *expire
 	return found;
 }
 
-enum live_ticket live_ticket_redeem(const char *ticket, int64_t now_ms, struct auth_claims *out,
-				    bson_error_t *err)
+static enum live_ticket redeem(const char *ticket, int64_t now_ms, struct auth_claims *out,
+			       bson_error_t *err)
 {
 	if (!ticket_well_formed(ticket))
 		return LIVE_TICKET_INVALID;
@@ -161,11 +165,21 @@ enum live_ticket live_ticket_redeem(const char *ticket, int64_t now_ms, struct a
 	return r == DB_CLAIM_WON ? LIVE_TICKET_OK : LIVE_TICKET_DB_ERROR;
 }
 
-int64_t live_purge_tickets(int64_t now_ms, bool dry_run, bson_error_t *err)
+enum live_ticket live_ticket_redeem(const char *ticket, int64_t now_ms, struct auth_claims *out,
+				    struct derr *err)
 {
-	int64_t a = db_purge_before("ws_tickets", "expires_at", now_ms, dry_run, err);
+	bson_error_t e;
+	enum live_ticket r = redeem(ticket, now_ms, out, &e);
+	if (r == LIVE_TICKET_DB_ERROR)
+		derr_from_store(err, &e);
+	return r;
+}
+
+int64_t live_purge_tickets(int64_t now_ms, bool dry_run, struct derr *err)
+{
+	int64_t a = store_purge_before("ws_tickets", "expires_at", now_ms, dry_run, err);
 	if (a < 0)
 		return -1;
-	int64_t b = db_purge_before("ws_ticket_uses", "expires_at", now_ms, dry_run, err);
+	int64_t b = store_purge_before("ws_ticket_uses", "expires_at", now_ms, dry_run, err);
 	return b < 0 ? -1 : a + b;
 }

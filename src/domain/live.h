@@ -22,11 +22,11 @@
 #ifndef SWMRA_LIVE_H
 #define SWMRA_LIVE_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "domain/auth.h"
+#include "domain/derr.h"
 
 /* Seconds a ticket stays valid (capped by the expiry of the token it was issued for). */
 #define LIVE_TICKET_TTL_SEC 30
@@ -58,7 +58,7 @@ void live_end_epoch(const char *user_hex, int64_t old_tokens_valid_after, const 
 /* Issues a ticket for the verified session `cl`, valid for *expires_in seconds
  * (LIVE_TICKET_TTL_SEC, less when the token expires sooner). Writes it to `out`. */
 bool live_ticket_issue(const struct auth_claims *cl, char out[LIVE_TICKET_LEN], int64_t *expires_in,
-		       bson_error_t *err);
+		       struct derr *err);
 
 enum live_ticket {
 	LIVE_TICKET_OK,
@@ -71,10 +71,10 @@ enum live_ticket {
  * it was issued for (the caller still checks that session with auth_session_check). A
  * ticket is used by this call whatever the session check says later. */
 enum live_ticket live_ticket_redeem(const char *ticket, int64_t now_ms, struct auth_claims *out,
-				    bson_error_t *err);
+				    struct derr *err);
 
 /* Deletes (or with dry_run counts) tickets and ticket uses expired by `now_ms`. Returns
  * the number, or -1 on error. */
-int64_t live_purge_tickets(int64_t now_ms, bool dry_run, bson_error_t *err);
+int64_t live_purge_tickets(int64_t now_ms, bool dry_run, struct derr *err);
 
 #endif

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "domain/derr.h"
+#include "domain/id.h"
 #include "infra/job.h"
 #include "infra/mail.h" /* enum deliver_rc */
 
@@ -96,10 +98,10 @@ const char *notify_push_endpoint_problem(const char *endpoint, bool allow_loopba
 /* Stores (or takes over and refreshes) the subscription of `endpoint` for the user: one
  * document per endpoint, owned by whoever subscribed it last. Keys must be validated.
  * *created tells a new endpoint from a refreshed one. false on a database error. */
-bool notify_push_subscribe(const bson_oid_t *user_id, const char *endpoint, const char *p256dh,
-			   const char *auth, bool *created, bson_error_t *err);
+bool notify_push_subscribe(const struct oid *user_id, const char *endpoint, const char *p256dh,
+			   const char *auth, bool *created, struct derr *err);
 /* Deletes the user's subscription of `endpoint`. Returns 1 deleted, 0 none, -1 error. */
-int notify_push_unsubscribe(const bson_oid_t *user_id, const char *endpoint, bson_error_t *err);
+int notify_push_unsubscribe(const struct oid *user_id, const char *endpoint, struct derr *err);
 /* Queues one `push` notification per subscription of the user (notify_event calls this
  * with ENABLE_PUSH). `inapp_id` is the id the browser tags the notification with. With
  * `key` (notify_event_keyed) each document's _id is derived from it and inserted as a

@@ -33,9 +33,9 @@ static enum notify_inbox_rc failed(struct derr *err, const bson_error_t *e)
 /* The user's lists changed: their cached answers must not be served again. */
 static void bump_mark(const char *user_id)
 {
-	bson_oid_t uid;
-	bson_error_t e;
-	if (db_parse_oid(user_id, &uid) && !read_mark_bump(&uid, &e))
+	struct oid uid;
+	struct derr e;
+	if (oid_parse(user_id, &uid) && !read_mark_bump(&uid, &e))
 		log_warn("read mark not bumped (cached lists age out instead): %s", e.message);
 }
 

@@ -88,8 +88,8 @@ static int refresh(const bson_oid_t *user_id, const char *endpoint, const char *
 	return n;
 }
 
-bool notify_push_subscribe(const bson_oid_t *user_id, const char *endpoint, const char *p256dh,
-			   const char *auth, bool *created, bson_error_t *err)
+static bool subscribe(const bson_oid_t *user_id, const char *endpoint, const char *p256dh,
+		      const char *auth, bool *created, bson_error_t *err)
 {
 	int64_t now = time_now_ms();
 	*created = false;
@@ -116,14 +116,31 @@ bool notify_push_subscribe(const bson_oid_t *user_id, const char *endpoint, cons
 	return false;
 }
 
-int notify_push_unsubscribe(const bson_oid_t *user_id, const char *endpoint, bson_error_t *err)
+bool notify_push_subscribe(const struct oid *user, const char *endpoint, const char *p256dh,
+			   const char *auth, bool *created, struct derr *err)
 {
-	bson_t *q = BCON_NEW("endpoint", BCON_UTF8(endpoint), "user_id", BCON_OID(user_id));
+	bson_oid_t user_id;
+	bson_error_t e;
+	oid_to_store(user, &user_id);
+	if (subscribe(&user_id, endpoint, p256dh, auth, created, &e))
+		return true;
+	derr_from_store(err, &e);
+	return false;
+}
+
+int notify_push_unsubscribe(const struct oid *user, const char *endpoint, struct derr *err)
+{
+	bson_oid_t user_id;
+	bson_error_t e;
+	oid_to_store(user, &user_id);
+	bson_t *q = BCON_NEW("endpoint", BCON_UTF8(endpoint), "user_id", BCON_OID(&user_id));
 	bson_t reply;
-	bool ok = mongoc_collection_delete_one(db_coll(SUBS), q, NULL, &reply, err);
+	bool ok = mongoc_collection_delete_one(db_coll(SUBS), q, NULL, &reply, &e);
 	int n = ok ? (reply_count(&reply, "deletedCount") > 0) : -1;
 	bson_destroy(&reply);
 	bson_destroy(q);
+	if (!ok)
+		derr_from_store(err, &e);
 	return n;
 }
 

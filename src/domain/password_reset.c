@@ -8,6 +8,7 @@
 #include "domain/notify.h"
 #include "domain/refresh.h"
 #include "domain/users.h"
+#include "domain/store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
@@ -67,7 +68,7 @@ static bool store_link(const bson_oid_t *user, int64_t now, char token[PASSWORD_
 	return ok;
 }
 
-enum reset_request password_reset_request(const char *email, const char *ip, bson_error_t *err)
+static enum reset_request request_link(const char *email, const char *ip, bson_error_t *err)
 {
 	int64_t now = time_now_ms();
 	if (!ip)
@@ -103,6 +104,15 @@ enum reset_request password_reset_request(const char *email, const char *ip, bso
 	return ok ? RESET_REQUEST_ACCEPTED : RESET_REQUEST_DB_ERROR;
 }
 
+enum reset_request password_reset_request(const char *email, const char *ip, struct derr *err)
+{
+	bson_error_t e;
+	enum reset_request r = request_link(email, ip, &e);
+	if (r == RESET_REQUEST_DB_ERROR)
+		derr_from_store(err, &e);
+	return r;
+}
+
 static bool token_ok(const char *t)
 {
 	if (!t || strlen(t) != PASSWORD_RESET_TOKEN_LEN - 1)
@@ -114,7 +124,7 @@ static bool token_ok(const char *t)
 	return true;
 }
 
-enum reset_redeem password_reset_redeem(const char *token, bson_oid_t *user, bson_error_t *err)
+static enum reset_redeem redeem(const char *token, bson_oid_t *user, bson_error_t *err)
 {
 	if (!token_ok(token))
 		return RESET_INVALID;
@@ -154,22 +164,40 @@ enum reset_redeem password_reset_redeem(const char *token, bson_oid_t *user, bso
 	return r == DB_CLAIM_WON ? RESET_OK : RESET_DB_ERROR;
 }
 
-bool password_reset_forget(const bson_oid_t *user, bson_error_t *err)
+enum reset_redeem password_reset_redeem(const char *token, struct oid *user, struct derr *err)
 {
-	bson_t *f = BCON_NEW("user_id", BCON_OID(user));
-	bool ok = mongoc_collection_delete_many(db_coll("password_resets"), f, NULL, NULL, err);
+	bson_oid_t u;
+	bson_error_t e;
+	enum reset_redeem r = redeem(token, &u, &e);
+	if (r == RESET_DB_ERROR)
+		derr_from_store(err, &e);
+	if (r == RESET_OK)
+		oid_from_store(user, &u);
+	return r;
+}
+
+bool password_reset_forget(const struct oid *user, struct derr *err)
+{
+	bson_oid_t u;
+	bson_error_t e;
+	oid_to_store(user, &u);
+	bson_t *f = BCON_NEW("user_id", BCON_OID(&u));
+	bool ok = mongoc_collection_delete_many(db_coll("password_resets"), f, NULL, NULL, &e);
 	bson_destroy(f);
+	if (!ok)
+		derr_from_store(err, &e);
 	return ok;
 }
 
-int64_t password_reset_purge(int64_t now_ms, bool dry_run, bson_error_t *err)
+int64_t password_reset_purge(int64_t now_ms, bool dry_run, struct derr *err)
 {
-	int64_t a = db_purge_before("password_resets", "expires_at", now_ms, dry_run, err);
+	int64_t a = store_purge_before("password_resets", "expires_at", now_ms, dry_run, err);
 	int64_t b =
-	    a < 0 ? -1 : db_purge_before("password_reset_uses", "expires_at", now_ms, dry_run, err);
+	    a < 0 ? -1
+		  : store_purge_before("password_reset_uses", "expires_at", now_ms, dry_run, err);
 	int64_t c =
 	    b < 0 ? -1
-		  : db_purge_before("password_reset_requests", "at",
-				    now_ms - PASSWORD_RESET_WINDOW_SEC * 1000LL, dry_run, err);
+		  : store_purge_before("password_reset_requests", "at",
+				       now_ms - PASSWORD_RESET_WINDOW_SEC * 1000LL, dry_run, err);
 	return c < 0 ? -1 : a + b + c;
 }

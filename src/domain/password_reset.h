@@ -15,9 +15,11 @@
 #ifndef SWMRA_PASSWORD_RESET_H
 #define SWMRA_PASSWORD_RESET_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "domain/derr.h"
+#include "domain/id.h"
 
 #define PASSWORD_RESET_TTL_SEC	  1800
 #define PASSWORD_RESET_PER_EMAIL  3
@@ -27,17 +29,17 @@
 
 enum reset_request { RESET_REQUEST_ACCEPTED, RESET_REQUEST_CLIENT_LIMITED, RESET_REQUEST_DB_ERROR };
 /* Handles a request for normalized `email` from client `ip` (may be NULL). */
-enum reset_request password_reset_request(const char *email, const char *ip, bson_error_t *err);
+enum reset_request password_reset_request(const char *email, const char *ip, struct derr *err);
 
 enum reset_redeem { RESET_OK, RESET_INVALID, RESET_EXPIRED, RESET_USED, RESET_DB_ERROR };
 /* Uses `token` once: RESET_OK fills *user (the account whose password the caller now
  * sets). Every later call with the same token answers RESET_USED. */
-enum reset_redeem password_reset_redeem(const char *token, bson_oid_t *user, bson_error_t *err);
+enum reset_redeem password_reset_redeem(const char *token, struct oid *user, struct derr *err);
 
 /* Forgets the other outstanding links of `user` (after a successful reset). */
-bool password_reset_forget(const bson_oid_t *user, bson_error_t *err);
+bool password_reset_forget(const struct oid *user, struct derr *err);
 
 /* Deletes (or counts) expired links, uses and old requests (cron). */
-int64_t password_reset_purge(int64_t now_ms, bool dry_run, bson_error_t *err);
+int64_t password_reset_purge(int64_t now_ms, bool dry_run, struct derr *err);
 
 #endif

@@ -17,7 +17,7 @@ static bson_t *new_mark(void)
 			"}");
 }
 
-bool read_mark_bump(const bson_oid_t *user, bson_error_t *err)
+static bool bump(const bson_oid_t *user, bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("_id", BCON_OID(user));
 	bson_t *u = new_mark();
@@ -27,9 +27,25 @@ bool read_mark_bump(const bson_oid_t *user, bson_error_t *err)
 	return ok;
 }
 
-void read_mark_board_id(bson_oid_t *out)
+bool read_mark_bump(const struct oid *user, struct derr *err)
 {
-	/* all zeros: ObjectIds made by drivers and servers carry a time, never zero */
+	bson_oid_t u;
+	bson_error_t e;
+	oid_to_store(user, &u);
+	if (bump(&u, &e))
+		return true;
+	derr_from_store(err, &e);
+	return false;
+}
+
+/* all zeros: ObjectIds made by drivers and servers carry a time, never zero */
+static void board_id(bson_oid_t *out)
+{
+	memset(out, 0, sizeof(*out));
+}
+
+void read_mark_board_id(struct oid *out)
+{
 	memset(out, 0, sizeof(*out));
 }
 
@@ -53,9 +69,9 @@ void read_mark_bump_slots(void)
 void read_mark_bump_board(void)
 {
 	bson_oid_t board;
-	read_mark_board_id(&board);
+	board_id(&board);
 	bson_error_t err;
-	if (!read_mark_bump(&board, &err))
+	if (!bump(&board, &err))
 		log_warn("board mark not bumped (cached board pages age out instead): %s",
 			 err.message);
 }
@@ -64,7 +80,7 @@ void read_mark_bump_board(void)
 static bool bump_pair(const bson_oid_t *owner, bson_error_t *err)
 {
 	bson_oid_t board;
-	read_mark_board_id(&board);
+	board_id(&board);
 	bson_t *qs[2] = {BCON_NEW("_id", BCON_OID(owner)), BCON_NEW("_id", BCON_OID(&board))};
 	bson_t *us[2] = {new_mark(), new_mark()};
 	bool ok = db_upsert_each(READ_MARKS_COLL, qs, us, 2, err);
@@ -93,14 +109,17 @@ void read_mark_bump_owner(const bson_t *doc)
 	if (!doc || !bson_iter_init_find(&it, doc, "user_id") || !BSON_ITER_HOLDS_OID(&it))
 		return;
 	bson_error_t err;
-	if (!read_mark_bump(bson_iter_oid(&it), &err))
+	if (!bump(bson_iter_oid(&it), &err))
 		log_warn("read mark not bumped (cached lists age out instead): %s", err.message);
 }
 
-bool read_mark_get(const bson_oid_t *user, char out[READ_MARK_LEN], bson_error_t *err)
+bool read_mark_get(const struct oid *user, char out[READ_MARK_LEN], struct derr *err)
 {
 	out[0] = '\0';
-	bson_t *q = BCON_NEW("_id", BCON_OID(user));
+	bson_oid_t u;
+	bson_error_t e;
+	oid_to_store(user, &u);
+	bson_t *q = BCON_NEW("_id", BCON_OID(&u));
 	bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
 	mongoc_cursor_t *c =
 	    mongoc_collection_find_with_opts(db_coll(READ_MARKS_COLL), q, opts, NULL);
@@ -109,9 +128,11 @@ bool read_mark_get(const bson_oid_t *user, char out[READ_MARK_LEN], bson_error_t
 	if (mongoc_cursor_next(c, &doc) && bson_iter_init_find(&it, doc, "mark") &&
 	    BSON_ITER_HOLDS_UTF8(&it))
 		snprintf(out, READ_MARK_LEN, "%s", bson_iter_utf8(&it, NULL));
-	bool failed = mongoc_cursor_error(c, err);
+	bool failed = mongoc_cursor_error(c, &e);
 	mongoc_cursor_destroy(c);
 	bson_destroy(q);
 	bson_destroy(opts);
+	if (failed)
+		derr_from_store(err, &e);
 	return !failed;
 }

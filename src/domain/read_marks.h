@@ -13,15 +13,18 @@
 #ifndef SWMRA_READ_MARKS_H
 #define SWMRA_READ_MARKS_H
 
-#include <mongoc/mongoc.h>
+#include <mongoc/mongoc.h> /* the store-typed bumps below */
 #include <stdbool.h>
+
+#include "domain/derr.h"
+#include "domain/id.h"
 
 #define READ_MARKS_COLL "read_marks"
 #define READ_MARK_LEN	25 /* ObjectId hex + NUL; "" when the user has none yet */
 
 /* Gives `user` a new mark. false on a database error (err set; logged by the caller):
  * the change itself is stored, readers see it once their cached answer ages out. */
-bool read_mark_bump(const bson_oid_t *user, bson_error_t *err);
+bool read_mark_bump(const struct oid *user, struct derr *err);
 
 /* The same, for a document naming its owner in `user_id` (no-op without one); logs a
  * failure instead of returning it: for write paths whose answer must not depend on it. */
@@ -29,7 +32,7 @@ void read_mark_bump_owner(const bson_t *doc);
 
 /* The staff board's mark: the `_id` (never a user's) of the one mark every change of any
  * pickup request, and of a resident staff see on it, bumps (src/api/staff_requests.c). */
-void read_mark_board_id(bson_oid_t *out);
+void read_mark_board_id(struct oid *out);
 
 /* After a change of the pickup request `doc` (its new state) was stored: bumps its owner's
  * mark and the board's, in one store command. Logs a failure, like read_mark_bump_owner. */
@@ -51,6 +54,6 @@ void read_mark_slots_id(bson_oid_t *out);
 void read_mark_bump_slots(void);
 
 /* The current mark of `user` into out ("" when none). false on a database error. */
-bool read_mark_get(const bson_oid_t *user, char out[READ_MARK_LEN], bson_error_t *err);
+bool read_mark_get(const struct oid *user, char out[READ_MARK_LEN], struct derr *err);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "domain/session_cache.h"
+#include "domain/store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
@@ -91,8 +92,8 @@ static void user_agent_fields(bson_t *doc, const char *ua)
 	free(u);
 }
 
-bool refresh_start(const bson_oid_t *user, const char *ua, struct refresh_issued *out,
-		   bson_error_t *err)
+static bool start(const bson_oid_t *user, const char *ua, struct refresh_issued *out,
+		  bson_error_t *err)
 {
 	unsigned char rnd[AUTH_SID_LEN / 2];
 	char sid[AUTH_SID_LEN + 1];
@@ -107,6 +108,18 @@ bool refresh_start(const bson_oid_t *user, const char *ua, struct refresh_issued
 	bool ok = mongoc_collection_insert_one(db_coll("refresh_sessions"), doc, NULL, NULL, err);
 	bson_destroy(doc);
 	return ok && new_token(user, sid, now, out, err);
+}
+
+bool refresh_start(const struct oid *user, const char *ua, struct refresh_issued *out,
+		   struct derr *err)
+{
+	bson_oid_t u;
+	bson_error_t e;
+	oid_to_store(user, &u);
+	if (start(&u, ua, out, &e))
+		return true;
+	derr_from_store(err, &e);
+	return false;
 }
 
 /* The one document of `coll` with _id `id` into *out (caller bson_destroy); 1 found, 0
@@ -181,8 +194,14 @@ static int active_session(const char *sid, int64_t now, bson_error_t *err)
 	return rc;
 }
 
-enum refresh_rc refresh_rotate(const char *token, const char *ua, struct refresh_issued *out,
-			       bson_oid_t *user, bson_error_t *err)
+static bool end_session(const bson_oid_t *user, const char *sid, const char *reason, bool *found,
+			struct derr *err);
+
+/* refresh_rotate with the store's types: a store failure is in *err, or (*derr_set) in
+ * `derr` already. */
+static enum refresh_rc rotate(const char *token, const char *ua, struct refresh_issued *out,
+			      bson_oid_t *user, bson_error_t *err, struct derr *derr,
+			      bool *derr_set)
 {
 	memset(out, 0, sizeof(*out));
 	if (!well_formed(token))
@@ -218,8 +237,10 @@ enum refresh_rc refresh_rotate(const char *token, const char *ua, struct refresh
 		json_object *f = json_object_new_object();
 		json_object_object_add(f, "sid", json_object_new_string(sid));
 		log_write(LOG_WARN, f, "refresh token reused: session ended");
-		if (!refresh_end(user, sid, "reuse", &found, err))
+		*derr_set = true;
+		if (!end_session(user, sid, "reuse", &found, derr))
 			return REFRESH_DB_ERROR;
+		*derr_set = false;
 		return REFRESH_REUSED;
 	}
 	if (!new_token(user, sid, now, out, err))
@@ -235,6 +256,20 @@ enum refresh_rc refresh_rotate(const char *token, const char *ua, struct refresh
 	bson_destroy(set);
 	bson_destroy(upd);
 	return ok ? REFRESH_OK : REFRESH_DB_ERROR;
+}
+
+enum refresh_rc refresh_rotate(const char *token, const char *ua, struct refresh_issued *out,
+			       struct oid *user, struct derr *err)
+{
+	bson_oid_t u;
+	bson_error_t e;
+	bool derr_set = false;
+	enum refresh_rc r = rotate(token, ua, out, &u, &e, err, &derr_set);
+	if (r == REFRESH_DB_ERROR && !derr_set)
+		derr_from_store(err, &e);
+	if (r == REFRESH_OK)
+		oid_from_store(user, &u);
+	return r;
 }
 
 /* Marks the sessions matching `q` ended. */
@@ -255,35 +290,53 @@ static bool mark_ended(const bson_t *q, const char *reason, int64_t now, int64_t
 	return ok;
 }
 
-bool refresh_end(const bson_oid_t *user, const char *sid, const char *reason, bool *found,
-		 bson_error_t *err)
+static bool end_session(const bson_oid_t *user, const char *sid, const char *reason, bool *found,
+			struct derr *err)
 {
+	bson_error_t e;
 	char uhex[25];
 	bson_oid_to_string(user, uhex);
 	bson_t *q =
 	    BCON_NEW("_id", BCON_UTF8(sid), "user_id", BCON_OID(user), "ended_at", BCON_NULL);
 	int64_t matched = 0;
-	bool ok = mark_ended(q, reason, time_now_ms(), &matched, err);
+	bool ok = mark_ended(q, reason, time_now_ms(), &matched, &e);
 	bson_destroy(q);
 	*found = matched > 0;
+	if (!ok) {
+		derr_from_store(err, &e);
+		return false;
+	}
 	/* revoked even when already ended: a reuse after a logout still stops its tokens */
-	return ok && auth_revoke_session(sid, uhex, err);
+	return auth_revoke_session(sid, uhex, err);
 }
 
-bool refresh_end_all(const bson_oid_t *user, const char *keep_sid, const char *reason,
-		     bson_error_t *err)
+bool refresh_end(const struct oid *user, const char *sid, const char *reason, bool *found,
+		 struct derr *err)
+{
+	bson_oid_t u;
+	oid_to_store(user, &u);
+	return end_session(&u, sid, reason, found, err);
+}
+
+bool refresh_end_all(const struct oid *user, const char *keep_sid, const char *reason,
+		     struct derr *err)
 {
 	struct refresh_session *items = NULL;
 	size_t n = 0;
 	if (!refresh_list(user, &items, &n, err))
 		return false;
 	char uhex[25];
-	bson_oid_to_string(user, uhex);
-	bson_t *q = BCON_NEW("user_id", BCON_OID(user), "ended_at", BCON_NULL);
+	bson_oid_t u;
+	bson_error_t e;
+	oid_to_store(user, &u);
+	bson_oid_to_string(&u, uhex);
+	bson_t *q = BCON_NEW("user_id", BCON_OID(&u), "ended_at", BCON_NULL);
 	if (keep_sid && *keep_sid)
 		BCON_APPEND(q, "_id", "{", "$ne", BCON_UTF8(keep_sid), "}");
-	bool ok = mark_ended(q, reason, time_now_ms(), NULL, err);
+	bool ok = mark_ended(q, reason, time_now_ms(), NULL, &e);
 	bson_destroy(q);
+	if (!ok)
+		derr_from_store(err, &e);
 	/* The access tokens of the ended sessions stop too, also one a refresh racing with
 	 * this call has just issued (its session was listed here). */
 	for (size_t i = 0; ok && i < n; i++)
@@ -299,13 +352,16 @@ static int by_last_seen(const void *a, const void *b)
 	return (x->last_seen_at < y->last_seen_at) - (x->last_seen_at > y->last_seen_at);
 }
 
-bool refresh_list(const bson_oid_t *user, struct refresh_session **items, size_t *n,
-		  bson_error_t *err)
+bool refresh_list(const struct oid *user, struct refresh_session **items, size_t *n,
+		  struct derr *err)
 {
 	*items = NULL;
 	*n = 0;
 	int64_t now = time_now_ms();
-	bson_t *f = BCON_NEW("user_id", BCON_OID(user), "ended_at", BCON_NULL);
+	bson_oid_t u;
+	bson_error_t e;
+	oid_to_store(user, &u);
+	bson_t *f = BCON_NEW("user_id", BCON_OID(&u), "ended_at", BCON_NULL);
 	mongoc_cursor_t *cur =
 	    mongoc_collection_find_with_opts(db_coll("refresh_sessions"), f, NULL, NULL);
 	bson_destroy(f);
@@ -330,9 +386,10 @@ bool refresh_list(const bson_oid_t *user, struct refresh_session **items, size_t
 		s->created_at = doc_date(doc, "created_at");
 		s->last_seen_at = doc_date(doc, "last_seen_at");
 	}
-	bool ok = !mongoc_cursor_error(cur, err);
+	bool ok = !mongoc_cursor_error(cur, &e);
 	mongoc_cursor_destroy(cur);
 	if (!ok) {
+		derr_from_store(err, &e);
 		free(v);
 		return false;
 	}
@@ -343,13 +400,13 @@ bool refresh_list(const bson_oid_t *user, struct refresh_session **items, size_t
 	return true;
 }
 
-int64_t refresh_purge(int64_t now_ms, bool dry_run, bson_error_t *err)
+int64_t refresh_purge(int64_t now_ms, bool dry_run, struct derr *err)
 {
 	static const char *const colls[] = {"refresh_tokens", "refresh_token_uses",
 					    "refresh_sessions"};
 	int64_t total = 0;
 	for (size_t i = 0; i < sizeof(colls) / sizeof(colls[0]); i++) {
-		int64_t n = db_purge_before(colls[i], "expires_at", now_ms, dry_run, err);
+		int64_t n = store_purge_before(colls[i], "expires_at", now_ms, dry_run, err);
 		if (n < 0)
 			return -1;
 		total += n;

@@ -17,12 +17,13 @@
 #ifndef SWMRA_REFRESH_H
 #define SWMRA_REFRESH_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "domain/auth.h"
+#include "domain/derr.h"
+#include "domain/id.h"
 
 #define REFRESH_COOKIE	   "swmra_refresh"
 #define REFRESH_TOKEN_LEN  44 /* 43 base64url characters + NUL */
@@ -40,8 +41,8 @@ struct refresh_issued {
 void refresh_device_label(const char *user_agent, char out[REFRESH_DEVICE_MAX]);
 
 /* Starts a session for `user` from a client with `user_agent` (may be NULL). */
-bool refresh_start(const bson_oid_t *user, const char *user_agent, struct refresh_issued *out,
-		   bson_error_t *err);
+bool refresh_start(const struct oid *user, const char *user_agent, struct refresh_issued *out,
+		   struct derr *err);
 
 enum refresh_rc {
 	REFRESH_OK,
@@ -51,15 +52,15 @@ enum refresh_rc {
 };
 /* Rotates `token`: on REFRESH_OK `out` holds its successor and *user the account. */
 enum refresh_rc refresh_rotate(const char *token, const char *user_agent,
-			       struct refresh_issued *out, bson_oid_t *user, bson_error_t *err);
+			       struct refresh_issued *out, struct oid *user, struct derr *err);
 
 /* Ends session `sid` of `user`: *found tells whether an active one was there. Its access
  * tokens are revoked. The caller closes its live connections (live_end_session(sid)). */
-bool refresh_end(const bson_oid_t *user, const char *sid, const char *reason, bool *found,
-		 bson_error_t *err);
+bool refresh_end(const struct oid *user, const char *sid, const char *reason, bool *found,
+		 struct derr *err);
 /* Ends every active session of `user` but `keep_sid` (NULL or "": none kept). */
-bool refresh_end_all(const bson_oid_t *user, const char *keep_sid, const char *reason,
-		     bson_error_t *err);
+bool refresh_end_all(const struct oid *user, const char *keep_sid, const char *reason,
+		     struct derr *err);
 
 struct refresh_session {
 	char sid[AUTH_SID_LEN + 1];
@@ -68,11 +69,11 @@ struct refresh_session {
 };
 /* The active sessions of `user`, most recently seen first, at most REFRESH_MAX_LISTED
  * (malloc'd array, caller frees). */
-bool refresh_list(const bson_oid_t *user, struct refresh_session **items, size_t *n,
-		  bson_error_t *err);
+bool refresh_list(const struct oid *user, struct refresh_session **items, size_t *n,
+		  struct derr *err);
 
 /* Deletes (or with dry_run counts) expired sessions, tokens and token uses (cron). */
-int64_t refresh_purge(int64_t now_ms, bool dry_run, bson_error_t *err);
+int64_t refresh_purge(int64_t now_ms, bool dry_run, struct derr *err);
 
 /* SHA-256 of `s` as 64 hex characters (also the stored form of reset tokens). */
 void refresh_hash(const char *s, char hex[65]);

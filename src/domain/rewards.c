@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "domain/categories.h"
@@ -11,7 +12,6 @@
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
-#define REWARDS_RECENT	   10
 #define REWARDS_MAX_POINTS 100000
 #define REWARDS_TABLE_MAX  16 /* more than the categories: each may be listed once */
 
@@ -245,103 +245,109 @@ static int64_t sum_points(const bson_oid_t *user_id, bson_error_t *err)
 	return total;
 }
 
-static json_object *entry_json(const bson_t *doc)
+/* One ledger document as an entry (balance_after left 0). */
+static void entry_from_doc(const bson_t *doc, struct reward_entry *e)
 {
-	json_object *o = json_object_new_object();
+	memset(e, 0, sizeof(*e));
 	bson_iter_t it;
-	char hex[25], ts[TIME_RFC3339_LEN];
-	if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_OID(&it)) {
-		bson_oid_to_string(bson_iter_oid(&it), hex);
-		json_object_object_add(o, "id", json_object_new_string(hex));
-	}
-	int64_t points = 0;
+	if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_OID(&it))
+		bson_oid_to_string(bson_iter_oid(&it), e->id);
 	if (bson_iter_init_find(&it, doc, "points") && BSON_ITER_HOLDS_NUMBER(&it))
-		points = bson_iter_as_int64(&it);
-	json_object_object_add(o, "points", json_object_new_int64(points));
-	const char *reason = "";
+		e->points = bson_iter_as_int64(&it);
 	if (bson_iter_init_find(&it, doc, "reason") && BSON_ITER_HOLDS_UTF8(&it))
-		reason = bson_iter_utf8(&it, NULL);
-	json_object_object_add(o, "reason", json_object_new_string(reason));
+		snprintf(e->reason, sizeof(e->reason), "%s", bson_iter_utf8(&it, NULL));
 	if ((bson_iter_init_find(&it, doc, "request_id") ||
 	     bson_iter_init_find(&it, doc, "reversal_of")) &&
-	    BSON_ITER_HOLDS_OID(&it)) {
-		bson_oid_to_string(bson_iter_oid(&it), hex);
-		json_object_object_add(o, "request_id", json_object_new_string(hex));
-	} else {
-		json_object_object_add(o, "request_id", NULL);
-	}
-	if (bson_iter_init_find(&it, doc, "created_at") && BSON_ITER_HOLDS_DATE_TIME(&it)) {
-		time_format_rfc3339(bson_iter_date_time(&it), ts);
-		json_object_object_add(o, "created_at", json_object_new_string(ts));
-	} else {
-		json_object_object_add(o, "created_at", NULL);
-	}
-	return o;
+	    BSON_ITER_HOLDS_OID(&it))
+		bson_oid_to_string(bson_iter_oid(&it), e->request_id);
+	e->has_created_at =
+	    bson_iter_init_find(&it, doc, "created_at") && BSON_ITER_HOLDS_DATE_TIME(&it);
+	if (e->has_created_at)
+		e->created_at = bson_iter_date_time(&it);
 }
 
-json_object *rewards_summary(const bson_oid_t *user_id, bson_error_t *err)
-{
-	int64_t total = sum_points(user_id, err);
-	if (total < 0)
-		return NULL;
-	bson_t *q = BCON_NEW("user_id", BCON_OID(user_id));
-	bson_t *opts = BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1),
-				"}", "limit", BCON_INT64(REWARDS_RECENT));
-	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll("rewards"), q, opts, NULL);
-	json_object *recent = json_object_new_array();
-	const bson_t *doc;
-	while (mongoc_cursor_next(c, &doc))
-		json_object_array_add(recent, entry_json(doc));
-	bool failed = mongoc_cursor_error(c, err);
-	mongoc_cursor_destroy(c);
-	bson_destroy(q);
-	bson_destroy(opts);
-	if (failed) {
-		json_object_put(recent);
-		return NULL;
-	}
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "total_points", json_object_new_int64(total));
-	json_object_object_add(o, "recent", recent);
-	return o;
-}
-
-json_object *rewards_ledger(const bson_oid_t *user_id, long skip, long limit, int64_t *total,
-			    bson_error_t *err)
+/* Every entry of `user_id` newest first (at most `max`; 0: all) into a malloc'd array. */
+static bool read_entries(const bson_oid_t *user_id, int64_t max, struct reward_entry **out,
+			 size_t *n, bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("user_id", BCON_OID(user_id));
 	bson_t *opts =
 	    BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1), "}");
+	if (max > 0)
+		BSON_APPEND_INT64(opts, "limit", max);
 	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll("rewards"), q, opts, NULL);
-	json_object *all = json_object_new_array();
-	int64_t sum = 0;
+	struct reward_entry *v = NULL;
+	size_t len = 0, cap = 0;
 	const bson_t *doc;
 	while (mongoc_cursor_next(c, &doc)) {
-		json_object *e = entry_json(doc);
-		sum += json_object_get_int64(json_object_object_get(e, "points"));
-		json_object_array_add(all, e);
+		if (len == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = realloc(v, cap * sizeof(*v));
+			if (!v)
+				abort();
+		}
+		entry_from_doc(doc, &v[len++]);
 	}
 	bool failed = mongoc_cursor_error(c, err);
 	mongoc_cursor_destroy(c);
 	bson_destroy(q);
 	bson_destroy(opts);
 	if (failed) {
-		json_object_put(all);
-		return NULL;
+		free(v);
+		return false;
+	}
+	*out = v;
+	*n = len;
+	return true;
+}
+
+bool rewards_summary(const struct oid *user, struct reward_summary *out, struct derr *err)
+{
+	bson_oid_t user_id;
+	bson_error_t e;
+	oid_to_store(user, &user_id);
+	memset(out, 0, sizeof(*out));
+	out->total_points = sum_points(&user_id, &e);
+	struct reward_entry *v = NULL;
+	size_t n = 0;
+	if (out->total_points < 0 || !read_entries(&user_id, REWARDS_RECENT, &v, &n, &e)) {
+		derr_from_store(err, &e);
+		return false;
+	}
+	out->n = n < REWARDS_RECENT ? n : REWARDS_RECENT;
+	if (out->n)
+		memcpy(out->recent, v, out->n * sizeof(*v));
+	free(v);
+	return true;
+}
+
+bool rewards_ledger(const struct oid *user, long skip, long limit, struct reward_entry **items,
+		    size_t *n, int64_t *total, struct derr *err)
+{
+	bson_oid_t user_id;
+	bson_error_t e;
+	oid_to_store(user, &user_id);
+	struct reward_entry *all = NULL;
+	size_t len = 0;
+	*items = NULL;
+	*n = 0;
+	if (!read_entries(&user_id, 0, &all, &len, &e)) {
+		derr_from_store(err, &e);
+		return false;
 	}
 	/* newest first: each balance is the one after it minus that entry's points */
-	size_t n = json_object_array_length(all);
-	int64_t balance = sum;
-	json_object *page = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(all, i);
-		if (i >= (size_t)skip && i < (size_t)skip + (size_t)limit) {
-			json_object_object_add(e, "balance_after", json_object_new_int64(balance));
-			json_object_array_add(page, json_object_get(e));
-		}
-		balance -= json_object_get_int64(json_object_object_get(e, "points"));
+	int64_t balance = 0;
+	for (size_t i = 0; i < len; i++)
+		balance += all[i].points;
+	size_t k = 0;
+	for (size_t i = 0; i < len; i++) {
+		all[i].balance_after = balance;
+		balance -= all[i].points;
+		if (i >= (size_t)skip && i < (size_t)skip + (size_t)limit)
+			all[k++] = all[i];
 	}
-	json_object_put(all);
-	*total = (int64_t)n;
-	return page;
+	*items = all;
+	*n = k;
+	*total = (int64_t)len;
+	return true;
 }

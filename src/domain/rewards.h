@@ -16,6 +16,8 @@
 #include <mongoc/mongoc.h>
 #include <stdbool.h>
 
+#include "domain/derr.h"
+#include "domain/id.h"
 #include "infra/config.h"
 
 enum reward_result {
@@ -49,17 +51,36 @@ enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t
 enum reward_result rewards_reverse(const bson_oid_t *request_id, const bson_oid_t *user_id,
 				   const char *reason, int *points_out, bson_error_t *err);
 
-/* A page of the ledger of `user_id`, newest first: a new array (caller owns) of {id, points,
- * reason, request_id, created_at, balance_after} where balance_after is the sum of that
- * entry and every older one, so the newest entry's is the summary's total. All entries
- * are read in one query (one per request at most, two when reversed), so the page, the
- * balances and *total agree with one another whatever is credited meanwhile. NULL on a
- * database error. */
-json_object *rewards_ledger(const bson_oid_t *user_id, long skip, long limit, int64_t *total,
-			    bson_error_t *err);
+/* One entry of the ledger (the API shows credits and reversals alike). */
+#define REWARD_REASON_MAX 384
+struct reward_entry {
+	char id[OID_HEX_LEN]; /* "" when the document has no ObjectId _id */
+	int64_t points;	      /* negative for a reversal */
+	char reason[REWARD_REASON_MAX];
+	char request_id[OID_HEX_LEN]; /* "" when the entry names no request */
+	bool has_created_at;
+	int64_t created_at;    /* ms */
+	int64_t balance_after; /* ledger pages: the sum of this entry and every older one */
+};
 
-/* {total_points, recent: [{id, points, reason, request_id, created_at}]} of `user_id`, the
- * 10 most recent entries first. New object (caller owns), or NULL on a database error. */
-json_object *rewards_summary(const bson_oid_t *user_id, bson_error_t *err);
+/* A page of the ledger of `user_id`, newest first: *items a malloc'd array (caller frees) of
+ * *n entries with balance_after. All entries are read in one query (one per request at
+ * most, two when reversed), so the page, the balances and *total agree with one another
+ * whatever is credited meanwhile. false on a database error (err filled). */
+bool rewards_ledger(const struct oid *user_id, long skip, long limit, struct reward_entry **items,
+		    size_t *n, int64_t *total, struct derr *err);
+
+#define REWARDS_RECENT 10
+/* The points total of `user_id` and its REWARDS_RECENT most recent entries, newest first
+ * (balance_after 0). false on a database error (err filled). */
+struct reward_summary {
+	int64_t total_points;
+	size_t n;
+	struct reward_entry recent[REWARDS_RECENT];
+};
+bool rewards_summary(const struct oid *user_id, struct reward_summary *out, struct derr *err);
+
+/* ---- store-typed forms (issue 14.4): rewards_credit and rewards_reverse above still take
+ * the driver's types for their caller, domain/requests.c ---- */
 
 #endif

@@ -218,6 +218,17 @@ enum users_rc users_find_by_id(const bson_oid_t *id, bool with_hash, struct user
 	return rc;
 }
 
+enum users_rc users_get(const struct oid *id, bool with_hash, struct user *out, struct derr *err)
+{
+	bson_oid_t b;
+	bson_error_t e;
+	oid_to_store(id, &b);
+	enum users_rc rc = users_find_by_id(&b, with_hash, out, &e);
+	if (rc == USERS_ERR)
+		derr_from_store(err, &e);
+	return rc;
+}
+
 enum users_rc users_find_many(const bson_oid_t *ids, size_t n, struct user *out, bson_error_t *err)
 {
 	if (n == 0)
@@ -289,7 +300,7 @@ enum users_rc users_create(const char *name, const char *email, const char *phon
 	return r == DB_CLAIM_WON ? USERS_OK : r == DB_CLAIM_LOST ? USERS_DUP : USERS_ERR;
 }
 
-enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bson_error_t *err)
+static enum users_rc update(const bson_oid_t *id, const struct user_patch *p, bson_error_t *err)
 {
 	bson_t set;
 	bson_init(&set);
@@ -339,6 +350,17 @@ enum users_rc users_update(const bson_oid_t *id, const struct user_patch *p, bso
 	bson_destroy(&update);
 	bson_destroy(filter);
 	bson_destroy(&set);
+	return rc;
+}
+
+enum users_rc users_update(const struct oid *id, const struct user_patch *p, struct derr *err)
+{
+	bson_oid_t b;
+	bson_error_t e;
+	oid_to_store(id, &b);
+	enum users_rc rc = update(&b, p, &e);
+	if (rc == USERS_ERR)
+		derr_from_store(err, &e);
 	return rc;
 }
 
@@ -401,6 +423,52 @@ enum users_rc users_search(const char *q, const char *role, long skip, long limi
 	*items = arr;
 	*n = k;
 	return USERS_OK;
+}
+
+enum users_rc users_admin_list(const char *q, const char *role, long skip, long limit,
+			       struct user **items, size_t *n, int64_t *total, struct derr *err)
+{
+	bson_error_t e;
+	enum users_rc rc = users_search(q, role, skip, limit, items, n, total, &e);
+	if (rc == USERS_ERR)
+		derr_from_store(err, &e);
+	return rc;
+}
+
+enum users_rc users_get_many(const struct oid *ids, size_t n, struct user *out, struct derr *err)
+{
+	bson_oid_t *b = n ? malloc(n * sizeof(*b)) : NULL;
+	if (n && !b)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		oid_to_store(&ids[i], &b[i]);
+	bson_error_t e;
+	enum users_rc rc = users_find_many(b, n, out, &e);
+	free(b);
+	if (rc == USERS_ERR)
+		derr_from_store(err, &e);
+	return rc;
+}
+
+enum users_rc users_get_by_email(const char *email, bool with_hash, struct user *out,
+				 struct derr *err)
+{
+	bson_error_t e;
+	enum users_rc rc = users_find_by_email(email, with_hash, out, &e);
+	if (rc == USERS_ERR)
+		derr_from_store(err, &e);
+	return rc;
+}
+
+enum users_rc users_add(const char *name, const char *email, const char *phone,
+			const char *password_hash, const char *role, struct user *out,
+			struct derr *err)
+{
+	bson_error_t e;
+	enum users_rc rc = users_create(name, email, phone, password_hash, role, out, &e);
+	if (rc == USERS_ERR)
+		derr_from_store(err, &e);
+	return rc;
 }
 
 void users_free_list(struct user *items, size_t n)

@@ -47,12 +47,13 @@ int auth_guard(struct http_request *req, struct http_response *res, enum role ne
 		log_debug("token refused: %s", why ? why : "?");
 		return http_error(res, 401, "Invalid token");
 	}
-	bson_error_t err;
+	struct derr err;
 	struct user *u = arena_alloc(req->arena, sizeof(*u));
 	switch (auth_session_check(&cl, u, &err)) {
 	case AUTH_SESSION_OK: break;
 	case AUTH_SESSION_INVALID: return http_error(res, 401, "Invalid token");
-	case AUTH_SESSION_DB_ERROR: return http_db_error(res, &err);
+	case AUTH_SESSION_DB_ERROR:
+		return http_store_error(res, err.domain, err.code, err.message, err.unavailable);
 	}
 	arena_defer(req->arena, put_user, u);
 	enum role r = role_parse(u->role);

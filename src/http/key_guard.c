@@ -32,16 +32,17 @@ int key_guard(struct http_request *req, struct http_response *res, bool required
 	if (!db_client()) /* no store in this process (a test harness): keys cannot be checked */
 		return http_error(res, 503, "Service unavailable");
 	struct api_key k;
-	bson_error_t err;
+	struct derr err;
 	switch (api_keys_check(secret, &k, &err)) {
 	case API_KEYS_OK: break;
 	case API_KEYS_NOT_FOUND: return http_error(res, 403, "Invalid api_key");
-	case API_KEYS_ERR: return http_db_error(res, &err);
+	case API_KEYS_ERR:
+		return http_store_error(res, err.domain, err.code, err.message, err.unavailable);
 	}
 	int64_t wait;
 	int r = api_keys_rate_take(&k, time_now_ms(), &wait, &err);
 	if (r < 0)
-		return http_db_error(res, &err);
+		return http_store_error(res, err.domain, err.code, err.message, err.unavailable);
 	if (r == 0) {
 		char s[24];
 		snprintf(s, sizeof(s), "%lld", (long long)wait);

@@ -29,7 +29,7 @@ static void issue_check_revoke(void **state)
 	(void)state;
 	struct api_key k, found;
 	char secret[API_KEY_SECRET_LEN + 1];
-	bson_error_t err;
+	struct derr err;
 	assert_int_equal(
 	    api_keys_create("Call centre", 60, "000000000000000000000001", &k, secret, &err),
 	    API_KEYS_OK);
@@ -52,12 +52,12 @@ static void issue_check_revoke(void **state)
 	assert_int_equal(api_keys_check(wrong, &found, &err), API_KEYS_NOT_FOUND);
 	assert_int_equal(api_keys_check("short", &found, &err), API_KEYS_NOT_FOUND);
 
-	bson_oid_t oid;
-	assert_true(db_parse_oid(k.id, &oid));
+	struct oid oid;
+	assert_true(oid_parse(k.id, &oid));
 	assert_int_equal(api_keys_revoke(&oid, &err), API_KEYS_OK);
 	assert_int_equal(api_keys_check(secret, &found, &err), API_KEYS_NOT_FOUND);
-	bson_oid_t none;
-	assert_true(db_parse_oid("000000000000000000000000", &none));
+	struct oid none;
+	assert_true(oid_parse("000000000000000000000000", &none));
 	assert_int_equal(api_keys_revoke(&none, &err), API_KEYS_NOT_FOUND);
 }
 
@@ -71,7 +71,7 @@ static int spend(int i, void *ctx)
 	(void)i;
 	struct race *r = ctx;
 	int64_t wait;
-	bson_error_t err;
+	struct derr err;
 	return api_keys_rate_take(&r->key, r->at, &wait, &err) + 1; /* 0 error, 1 refused, 2 won */
 }
 
@@ -80,7 +80,7 @@ static void rate_limit_holds_under_a_race(void **state)
 	(void)state;
 	struct race r;
 	char secret[API_KEY_SECRET_LEN + 1];
-	bson_error_t err;
+	struct derr err;
 	assert_int_equal(
 	    api_keys_create("Racy", LIMIT, "000000000000000000000001", &r.key, secret, &err),
 	    API_KEYS_OK);

@@ -917,11 +917,12 @@ static void purge_queries(void **state)
 	assert_true(mongoc_collection_insert_one(lf, f2, NULL, NULL, &err));
 	int64_t rv_total = itu_count_json("revoked_tokens", "{}");
 	int64_t lf_total = itu_count_json("login_failures", "{}");
-	assert_int_equal(auth_purge_revoked(now, true, &err), 1);
-	assert_int_equal(auth_purge_failures(now, true, &err), 1);
+	struct derr de;
+	assert_int_equal(auth_purge_revoked(now, true, &de), 1);
+	assert_int_equal(auth_purge_failures(now, true, &de), 1);
 	assert_int_equal(itu_count_json("revoked_tokens", "{}"), rv_total); /* dry run */
-	assert_int_equal(auth_purge_revoked(now, false, &err), 1);
-	assert_int_equal(auth_purge_failures(now, false, &err), 1);
+	assert_int_equal(auth_purge_revoked(now, false, &de), 1);
+	assert_int_equal(auth_purge_failures(now, false, &de), 1);
 	assert_int_equal(itu_count_json("revoked_tokens", "{}"), rv_total - 1);
 	assert_int_equal(itu_count_json("login_failures", "{}"), lf_total - 1);
 	assert_int_equal(itu_count_json("revoked_tokens", "{\"_id\":\"purge-new\"}"), 1);
@@ -1045,8 +1046,9 @@ static void domain_login_results(void **state)
 	assert_true(auth_verify_token(s.access_token, &cl, NULL));
 	assert_string_equal(cl.sub, u.id);
 	struct user_patch p = {.set_disabled = true, .disabled = true};
-	bson_error_t be;
-	assert_int_equal(users_update(&u.oid, &p, &be), USERS_OK);
+	struct derr be;
+	struct oid uid = itu_oid(&u.oid);
+	assert_int_equal(users_update(&uid, &p, &be), USERS_OK);
 	users_clear(&u);
 	auth_signed_in_clear(&s);
 	assert_int_equal(auth_login(&li, &u, &s, &wait, &err), AUTH_LOGIN_DISABLED);

@@ -100,29 +100,27 @@ static int dispute_it(int i, void *ctx)
 
 static int64_t total_of(const bson_oid_t *owner)
 {
-	bson_error_t err;
-	json_object *j = rewards_summary(owner, &err);
-	assert_non_null(j);
-	int64_t t = json_object_get_int64(json_object_object_get(j, "total_points"));
-	json_object_put(j);
-	return t;
+	struct derr err;
+	struct reward_summary s;
+	struct oid id = itu_oid(owner);
+	assert_true(rewards_summary(&id, &s, &err));
+	return s.total_points;
 }
 
 /* The ledger's sum, and its newest balance_after, equal the summary's total. */
 static int64_t ledger_sum(const bson_oid_t *owner, int64_t *entries)
 {
-	bson_error_t err;
+	struct derr err;
 	int64_t total = 0, sum = 0;
-	json_object *page = rewards_ledger(owner, 0, 1000, &total, &err);
-	assert_non_null(page);
-	for (size_t i = 0; i < json_object_array_length(page); i++)
-		sum += json_object_get_int64(
-		    json_object_object_get(json_object_array_get_idx(page, i), "points"));
+	struct reward_entry *page;
+	size_t n;
+	struct oid id = itu_oid(owner);
+	assert_true(rewards_ledger(&id, 0, 1000, &page, &n, &total, &err));
+	for (size_t i = 0; i < n; i++)
+		sum += page[i].points;
 	if (total > 0)
-		assert_int_equal(json_object_get_int64(json_object_object_get(
-				     json_object_array_get_idx(page, 0), "balance_after")),
-				 sum);
-	json_object_put(page);
+		assert_int_equal(page[0].balance_after, sum);
+	free(page);
 	*entries = total;
 	return sum;
 }

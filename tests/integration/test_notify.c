@@ -462,7 +462,9 @@ static void event_stores_inapp_publishes_and_queues_email(void **state)
 	/* preferences: email off → no email */
 	struct user_patch p = {.set_pref_email = true, .pref_email = false};
 	bson_error_t err;
-	assert_int_equal(users_update(&uid, &p, &err), USERS_OK);
+	struct derr de;
+	struct oid id = itu_oid(&uid);
+	assert_int_equal(users_update(&id, &p, &de), USERS_OK);
 	event(&uid, "cancelled", NULL, NULL);
 	assert_int_equal(itu_count("notifications", BCON_NEW("user_id", BCON_OID(&uid), "channel",
 							     BCON_UTF8("email"))),
@@ -487,7 +489,9 @@ static void sms_when_enabled(void **state)
 	make_user("ravi@example.com", "+91 90000 00001", &uid, hex);
 	struct user_patch p = {.set_pref_sms = true, .pref_sms = true};
 	bson_error_t err;
-	assert_int_equal(users_update(&uid, &p, &err), USERS_OK);
+	struct derr de;
+	struct oid id = itu_oid(&uid);
+	assert_int_equal(users_update(&id, &p, &de), USERS_OK);
 	event(&uid, "reminder", NULL, "recyclable"); /* ENABLE_SMS=false: none */
 	assert_int_equal(itu_count("notifications", BCON_NEW("channel", BCON_UTF8("sms"))), 0);
 
@@ -697,7 +701,8 @@ static void ws_auth(void **state)
 	/* a revoked token is refused */
 	struct auth_claims cl;
 	assert_true(auth_verify_token(t, &cl, NULL));
-	bson_error_t err;
+	struct derr err;
+	struct oid id = itu_oid(&uid);
 	assert_true(auth_revoke(cl.jti, hex, cl.exp, &err));
 	call_begin(&c, "GET", "/api/internal/ws-auth", NULL, NULL);
 	call_param(&c, "HTTP_X_SWMRA_TOKEN", t);
@@ -715,7 +720,7 @@ static void ws_auth(void **state)
 	struct user_patch pw = {.password_hash = "$argon2id$unused",
 				.tokens_valid_after = (int64_t)time(NULL) + 1,
 				.keep_jti = kc.jti};
-	assert_int_equal(users_update(&uid, &pw, &err), USERS_OK);
+	assert_int_equal(users_update(&id, &pw, &err), USERS_OK);
 	const char *want[] = {"token_invalid", NULL};
 	char *toks[] = {old_tok, keep_tok};
 	for (int i = 0; i < 2; i++) {
@@ -728,7 +733,7 @@ static void ws_auth(void **state)
 		call_end(&c);
 	}
 	struct user_patch off = {.set_disabled = true, .disabled = true};
-	assert_int_equal(users_update(&uid, &off, &err), USERS_OK);
+	assert_int_equal(users_update(&id, &off, &err), USERS_OK);
 	call_begin(&c, "GET", "/api/internal/ws-auth", NULL, NULL);
 	call_param(&c, "HTTP_X_SWMRA_TOKEN", keep_tok);
 	assert_int_equal(call_run(&c, api_routes, api_routes_count), 403);

@@ -43,7 +43,7 @@ static int64_t mono_ms(void)
 static int changed(enum change ch)
 {
 	struct user u;
-	bson_error_t err;
+	struct derr err;
 	enum auth_session s = auth_session_check(&claims, &u, &err);
 	if (s == AUTH_SESSION_DB_ERROR)
 		return -1;
@@ -89,8 +89,9 @@ static int checker(enum change ch, int ready_fd, int go_fd)
 
 static void apply(enum change ch)
 {
-	bson_error_t err;
+	struct derr err;
 	struct user_patch p = {0};
+	struct oid id = itu_oid(&uid);
 	switch (ch) {
 	case CH_LOGOUT: assert_true(auth_revoke(claims.jti, uid_hex, claims.exp, &err)); return;
 	case CH_DISABLE: p.set_disabled = p.disabled = true; break;
@@ -101,7 +102,7 @@ static void apply(enum change ch)
 		break;
 	case CH_DEMOTE: p.role = "citizen"; break;
 	}
-	assert_int_equal(users_update(&uid, &p, &err), USERS_OK);
+	assert_int_equal(users_update(&id, &p, &err), USERS_OK);
 }
 
 static void race(enum change ch, const char *role)
