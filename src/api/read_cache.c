@@ -102,7 +102,7 @@ bool read_cache_serve_slots(struct http_request *req, struct http_response *res,
 	/* before the mark: the template and overrides the answer is built from are the ones
 	 * of this epoch or newer (they are read after the mark) */
 	p->epoch = session_cache_epoch();
-	bson_oid_t seats;
+	struct oid seats;
 	read_mark_slots_id(&seats);
 	return serve(req, res, p, "slots", &seats);
 }

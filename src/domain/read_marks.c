@@ -49,7 +49,7 @@ void read_mark_board_id(struct oid *out)
 	memset(out, 0, sizeof(*out));
 }
 
-void read_mark_slots_id(bson_oid_t *out)
+void read_mark_slots_id(struct oid *out)
 {
 	/* zero time, 1 in the last byte: like the board's, never a driver's or server's id */
 	memset(out, 0, sizeof(*out));
@@ -58,9 +58,9 @@ void read_mark_slots_id(bson_oid_t *out)
 
 void read_mark_bump_slots(void)
 {
-	bson_oid_t slots;
+	struct oid slots;
 	read_mark_slots_id(&slots);
-	bson_error_t err;
+	struct derr err;
 	if (!read_mark_bump(&slots, &err))
 		log_warn("seat map mark not bumped (cached availability ages out instead): %s",
 			 err.message);

@@ -47,7 +47,7 @@ void read_mark_bump_board(void);
  * (src/domain/slots.c, the orphan-seat sweep), and every change of the slot template or its
  * overrides — so that cached availability answers (GET /api/slots/available) hold while it
  * is unchanged. */
-void read_mark_slots_id(bson_oid_t *out);
+void read_mark_slots_id(struct oid *out);
 
 /* After a change of seats or slot capacity was stored: the seat map's mark. Logs a failure
  * (cached availability then ages out). */
