@@ -79,8 +79,8 @@ static const char *ref_relpath(const char *ref)
 	return NULL;
 }
 
-enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *ref, char **path_out,
-				       bson_error_t *err)
+enum upload_ref_result uploads_resolve(const struct oid *owner, const char *ref, char **path_out,
+				       struct derr *err)
 {
 	*path_out = NULL;
 	if (!ref)
@@ -97,18 +97,22 @@ enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *r
 	const char *rel = ref_relpath(ref);
 	if (!rel || !uploads_valid_relpath(rel))
 		return UPLOAD_REF_INVALID;
-	bson_t *q = BCON_NEW("path", BCON_UTF8(rel), "owner_id", BCON_OID(owner_id));
+	bson_oid_t owner_id;
+	memcpy(owner_id.bytes, owner->bytes, sizeof(owner_id.bytes));
+	bson_t *q = BCON_NEW("path", BCON_UTF8(rel), "owner_id", BCON_OID(&owner_id));
+	bson_error_t e;
 	int64_t n =
-	    mongoc_collection_count_documents(db_coll(UPLOADS_COLL), q, NULL, NULL, NULL, err);
+	    mongoc_collection_count_documents(db_coll(UPLOADS_COLL), q, NULL, NULL, NULL, &e);
 	bson_destroy(q);
-	if (n < 0)
+	if (n < 0) {
+		derr_from_store(err, &e);
 		return UPLOAD_REF_DB_ERROR;
+	}
 	if (n == 0)
 		return UPLOAD_REF_NOT_OWNED;
 	*path_out = strdup(rel);
 	if (!*path_out) {
-		bson_set_error(err, MONGOC_ERROR_CLIENT, MONGOC_ERROR_CLIENT_NO_ACCEPTABLE_PEER,
-			       "out of memory");
+		derr_set(err, "out of memory");
 		return UPLOAD_REF_DB_ERROR;
 	}
 	return UPLOAD_REF_OK;

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain/derr.h"
+#include "domain/id.h"
+
 enum upload_ref_result {
 	UPLOAD_REF_OK = 0,
 	UPLOAD_REF_INVALID = 1,	  /* not an upload URL/path of this service */
@@ -22,8 +25,8 @@ enum upload_ref_result {
  * accepted too. Anything else (other hosts, query strings, "..", other names) is
  * UPLOAD_REF_INVALID without a database round trip.
  * `path_out` receives a malloc'd string on success (caller frees). */
-enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *ref, char **path_out,
-				       bson_error_t *err);
+enum upload_ref_result uploads_resolve(const struct oid *owner_id, const char *ref, char **path_out,
+				       struct derr *err);
 /* Decides that these uploads are kept: for each path it inserts the fate document
  * {_id: path, fate: "kept"} into `upload_fates`, the same key the orphan cleanup claims
  * with fate "deleted" before it deletes anything. The unique _id makes the decision

@@ -1062,12 +1062,14 @@ static void staff_sees_resident(void **state)
 }
 
 static int cleaned;
-static void count_each(const bson_t *doc, const bson_error_t *fail, void *ctx)
+static char cleaned_id[25];
+
+static void count_each(const struct pickup_request *r, const struct derr *fail, void *ctx)
 {
-	(void)doc;
 	(void)ctx;
 	if (!fail)
 		cleaned++;
+	oid_hex(&r->id, cleaned_id);
 }
 
 static void draft_cleanup(void **state)
@@ -1088,13 +1090,15 @@ static void draft_cleanup(void **state)
 	bson_destroy(sel);
 	bson_destroy(upd);
 	cleaned = 0;
-	assert_int_equal(requests_cleanup_drafts(time_now_ms(), true, count_each, NULL, &err), 1);
+	struct derr derr;
+	assert_int_equal(requests_cleanup_drafts(time_now_ms(), true, count_each, NULL, &derr), 1);
 	assert_int_equal(cleaned, 1);
+	assert_string_equal(cleaned_id, old); /* each is told which draft */
 	bson_t *doc = requests_load(&oid, NULL, &err);
 	assert_non_null(doc); /* dry run kept it */
 	bson_destroy(doc);
 	cleaned = 0;
-	assert_int_equal(requests_cleanup_drafts(time_now_ms(), false, count_each, NULL, &err), 1);
+	assert_int_equal(requests_cleanup_drafts(time_now_ms(), false, count_each, NULL, &derr), 1);
 	assert_null(requests_load(&oid, NULL, &err));
 	assert_int_equal(err.code, 0);
 	/* only the DELETE tombstone is left: it keeps the version taken, so a submit that read

@@ -483,37 +483,39 @@ static void resolve_only_own_uploads(void **state)
 	bson_oid_t owner, other, reqid;
 	db_parse_oid(OWNER, &owner);
 	db_parse_oid(OTHER, &other);
+	struct oid vowner = itu_oid(&owner), vother = itu_oid(&other);
 	bson_error_t err;
+	struct derr derr;
 	char *out = NULL;
 	char ref[256];
 
 	snprintf(ref, sizeof(ref), BASE "/uploads/%s", path);
-	assert_int_equal(uploads_resolve(&owner, ref, &out, &err), UPLOAD_REF_OK);
+	assert_int_equal(uploads_resolve(&vowner, ref, &out, &derr), UPLOAD_REF_OK);
 	assert_string_equal(out, path);
 	free(out);
 	snprintf(ref, sizeof(ref), "/uploads/%s", path);
-	assert_int_equal(uploads_resolve(&owner, ref, &out, &err), UPLOAD_REF_OK);
+	assert_int_equal(uploads_resolve(&vowner, ref, &out, &derr), UPLOAD_REF_OK);
 	free(out);
-	assert_int_equal(uploads_resolve(&owner, path, &out, &err), UPLOAD_REF_OK);
+	assert_int_equal(uploads_resolve(&vowner, path, &out, &derr), UPLOAD_REF_OK);
 	free(out);
 	/* the signed link the upload answered with (issue 15), expired or not */
 	char *link = upload_link_make(BASE, path, 1, "any-secret-0123456789");
-	assert_int_equal(uploads_resolve(&owner, link, &out, &err), UPLOAD_REF_OK);
+	assert_int_equal(uploads_resolve(&vowner, link, &out, &derr), UPLOAD_REF_OK);
 	assert_string_equal(out, path);
 	free(out);
-	assert_int_equal(uploads_resolve(&other, link, &out, &err), UPLOAD_REF_NOT_OWNED);
+	assert_int_equal(uploads_resolve(&vother, link, &out, &derr), UPLOAD_REF_NOT_OWNED);
 	snprintf(ref, sizeof(ref), "%s&x=1", link);
-	assert_int_equal(uploads_resolve(&owner, ref, &out, &err), UPLOAD_REF_INVALID);
+	assert_int_equal(uploads_resolve(&vowner, ref, &out, &derr), UPLOAD_REF_INVALID);
 	free(link);
 	snprintf(ref, sizeof(ref), "/uploads/%s", path);
 
 	/* someone else's upload */
-	assert_int_equal(uploads_resolve(&other, ref, &out, &err), UPLOAD_REF_NOT_OWNED);
+	assert_int_equal(uploads_resolve(&vother, ref, &out, &derr), UPLOAD_REF_NOT_OWNED);
 	assert_null(out);
 	/* well-formed but unknown */
-	assert_int_equal(uploads_resolve(&owner,
+	assert_int_equal(uploads_resolve(&vowner,
 					 "/uploads/2024/01/0123456789abcdef0123456789abcdef.png",
-					 &out, &err),
+					 &out, &derr),
 			 UPLOAD_REF_NOT_OWNED);
 	/* not ours at all */
 	const char *invalid[] = {
@@ -527,7 +529,7 @@ static void resolve_only_own_uploads(void **state)
 	    "",
 	    "javascript:alert(1)"};
 	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++)
-		assert_int_equal(uploads_resolve(&owner, invalid[i], &out, &err),
+		assert_int_equal(uploads_resolve(&vowner, invalid[i], &out, &derr),
 				 UPLOAD_REF_INVALID);
 
 	/* attach: another owner's attach changes nothing, the owner's attaches */
