@@ -129,6 +129,23 @@ static inline struct oid itu_oid(const bson_oid_t *b)
 	return o;
 }
 
+/* The same as a pointer, for a call's argument (a ring of slots: a few per call at most). */
+static inline const struct oid *itu_oidp(const bson_oid_t *b)
+{
+	static struct oid ring[8];
+	static unsigned k;
+	struct oid *o = &ring[k++ % 8];
+	*o = itu_oid(b);
+	return o;
+}
+
+/* A domain error for a call whose failure the test asserts by its result. */
+static inline struct derr *itu_derr(void)
+{
+	static struct derr d;
+	return &d;
+}
+
 static inline void itu_store_oid(const struct oid *o, bson_oid_t *b)
 {
 	memcpy(b->bytes, o->bytes, sizeof(b->bytes));

@@ -13,7 +13,7 @@ static json_object *hex_or_null(bool has, const struct oid *id)
 	char hex[OID_HEX_LEN];
 	if (!has)
 		return NULL;
-	oid_hex(id, hex);
+	oid_to_hex(id, hex);
 	return json_object_new_string(hex);
 }
 
@@ -149,8 +149,8 @@ json_object *api_request_json(const struct pickup_request *r)
 	json_object_object_add(o, "id", hex_or_null(true, &r->id));
 	json_object_object_add(o, "user_id", hex_or_null(r->has_user, &r->user_id));
 	json_object_object_add(o, "category", str_or_null(r->category));
-	json_object_object_add(
-	    o, "is_special", r->has_is_special ? json_object_new_boolean(r->is_special) : NULL);
+	json_object_object_add(o, "is_special",
+			       r->has_is_special ? json_object_new_boolean(r->is_special) : NULL);
 	json_object_object_add(o, "description", str_or_null(r->description));
 	json_object_object_add(o, "quantity",
 			       r->has_quantity ? json_object_new_double(r->quantity) : NULL);
@@ -159,10 +159,9 @@ json_object *api_request_json(const struct pickup_request *r)
 	json_object_object_add(o, "preferred_slots", preferred_json(r));
 	json_object_object_add(o, "assigned_slot",
 			       r->has_assigned_slot ? slot_json(&r->assigned_slot) : NULL);
-	json_object_object_add(o, "status",
-			       r->status < RS_COUNT
-				   ? json_object_new_string(requests_status_name(r->status))
-				   : NULL);
+	json_object_object_add(
+	    o, "status",
+	    r->status < RS_COUNT ? json_object_new_string(requests_status_name(r->status)) : NULL);
 	json_object_object_add(o, "crew_id", hex_or_null(r->has_crew, &r->crew_id));
 	json_object_object_add(o, "version",
 			       r->has_version ? json_object_new_int64(r->version) : NULL);
@@ -174,7 +173,6 @@ json_object *api_request_json(const struct pickup_request *r)
 			       time_or_null(r->change_deadline >= 0, r->change_deadline));
 	json_object_object_add(o, "weight_kg",
 			       r->has_weight ? json_object_new_double(r->weight_kg) : NULL);
-	json_object_object_add(o, "proof_photos",
-			       links(r->proof_photos, r->n_proof_photos, false));
+	json_object_object_add(o, "proof_photos", links(r->proof_photos, r->n_proof_photos, false));
 	return o;
 }

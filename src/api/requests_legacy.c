@@ -33,16 +33,11 @@ int api_staff_request_answer(struct http_request *req, struct http_response *res
 
 /* ------------------------------------------------------------------ bridges */
 
-static void store_oid(const struct oid *in, bson_oid_t *out)
-{
-	memcpy(out->bytes, in->bytes, sizeof(out->bytes));
-}
-
 json_object *legacy_waitlist_of_request(const struct oid *id, struct derr *err)
 {
 	bson_oid_t b;
 	bson_error_t e;
-	store_oid(id, &b);
+	oid_to_store(id, &b);
 	json_object *o = waitlist_of_request(&b, &e);
 	if (!o)
 		derr_from_store(err, &e);
@@ -64,7 +59,7 @@ bool legacy_users_find_many(const struct oid *ids, size_t n, struct user *out, s
 	if (n && !b)
 		abort();
 	for (size_t i = 0; i < n; i++)
-		store_oid(&ids[i], &b[i]);
+		oid_to_store(&ids[i], &b[i]);
 	bson_error_t e;
 	bool ok = users_find_many(b, n, out, &e) == USERS_OK;
 	free(b);
@@ -77,7 +72,7 @@ int legacy_user_by_id(const struct oid *id, struct user *out, struct derr *err)
 {
 	bson_oid_t b;
 	bson_error_t e;
-	store_oid(id, &b);
+	oid_to_store(id, &b);
 	switch (users_find_by_id(&b, false, out, &e)) {
 	case USERS_OK: return 1;
 	case USERS_ERR: derr_from_store(err, &e); return -1;
@@ -89,7 +84,7 @@ enum crews_rc legacy_crew_get(const struct oid *id, struct crew *out, struct der
 {
 	bson_oid_t b;
 	bson_error_t e;
-	store_oid(id, &b);
+	oid_to_store(id, &b);
 	enum crews_rc r = crews_get(&b, out, &e);
 	if (r == CREWS_ERR)
 		derr_from_store(err, &e);
@@ -108,7 +103,7 @@ enum crews_rc legacy_crews_list(struct crew **out, size_t *n, struct derr *err)
 const struct crew *legacy_crews_find(const struct crew *list, size_t n, const struct oid *id)
 {
 	bson_oid_t b;
-	store_oid(id, &b);
+	oid_to_store(id, &b);
 	return crews_find(list, n, &b);
 }
 

@@ -321,7 +321,7 @@ static void csv_row(struct strbuf *b, const struct stop *s, const struct user *u
 	local_hm(s->slot_end, hm2);
 	snprintf(slot, sizeof(slot), "%s-%s", hm1, hm2);
 	time_format_rfc3339(s->slot_start, ts);
-	oid_hex(&r->id, hex);
+	oid_to_hex(&r->id, hex);
 	csv_cell(b, c ? c->name : "", true);
 	csv_cell(b, slot, false);
 	csv_cell(b, ts, false);

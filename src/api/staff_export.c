@@ -65,7 +65,7 @@ static void row(const struct pickup_request *r, void *ctx)
 {
 	struct export *x = ctx;
 	char hex[OID_HEX_LEN], tmp[32];
-	oid_hex(&r->id, hex);
+	oid_to_hex(&r->id, hex);
 	csv_cell(&x->buf, hex, true);
 	cell_time(x, r->has_created_at, r->created_at);
 	cell(x, r->status < RS_COUNT ? requests_status_name(r->status) : NULL);
@@ -83,7 +83,7 @@ static void row(const struct pickup_request *r, void *ctx)
 	snprintf(tmp, sizeof(tmp), "%lld", (long long)r->reward_points);
 	cell(x, tmp);
 	if (r->has_user)
-		oid_hex(&r->user_id, hex);
+		oid_to_hex(&r->user_id, hex);
 	cell(x, r->has_user ? hex : NULL);
 	csv_end_row(&x->buf);
 }

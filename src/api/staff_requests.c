@@ -272,7 +272,7 @@ static void audit_transition(struct http_request *req, enum req_status from,
 			     const struct pickup_request *r)
 {
 	char hex[OID_HEX_LEN], ts[TIME_RFC3339_LEN];
-	oid_hex(&r->id, hex);
+	oid_to_hex(&r->id, hex);
 	json_object *before = json_object_new_object();
 	json_object_object_add(before, "status",
 			       json_object_new_string(requests_status_name(from)));
@@ -423,7 +423,7 @@ int api_staff_requests_note(struct http_request *req, struct http_response *res)
 	json_object *after = json_object_new_object();
 	json_object_object_add(after, "version", json_object_new_int64(out.version));
 	char hex[OID_HEX_LEN];
-	oid_hex(&id, hex);
+	oid_to_hex(&id, hex);
 	api_audit(req, AUDIT_REQUEST_NOTE, "request", hex, NULL, after, NULL);
 	return answer_staff(req, res, 201, &out, true);
 }

@@ -22,11 +22,6 @@
 
 #define COLL "pickup_requests"
 
-static void to_store_oid(const struct oid *in, bson_oid_t *out)
-{
-	memcpy(out->bytes, in->bytes, sizeof(out->bytes));
-}
-
 const char *const requests_status_names[] = {
     "draft",	 "submitted", "pending_review", "scheduled", "enroute",	  "onsite", "collecting",
     "collected", "handover",  "verification",	"completed", "cancelled", "failed", NULL};
@@ -255,6 +250,38 @@ static void append_fields(bson_t *b, const struct req_fields *f)
 
 #define MAX_PHOTOS (sizeof(((struct req_fields *)0)->photo_paths) / sizeof(const char *))
 
+/* The store error of a domain error (the change paths below still carry the store's). */
+static void to_store_error(const struct derr *d, bson_error_t *err)
+{
+	bson_set_error(err, d->domain, d->code, "%s", d->message);
+}
+
+/* uploads_keep: REQ_OK, REQ_PHOTO_GONE (the index in *gone) or REQ_DB_ERROR (err set). */
+static enum req_result keep_uploads(const bson_oid_t *owner, const char *const *paths, size_t n,
+				    bool *kept, size_t *gone, bson_error_t *err)
+{
+	struct oid o;
+	struct derr d;
+	oid_from_store(&o, owner);
+	switch (uploads_keep(&o, paths, n, kept, gone, &d)) {
+	case UPLOAD_REF_OK: return REQ_OK;
+	case UPLOAD_REF_DB_ERROR: to_store_error(&d, err); return REQ_DB_ERROR;
+	default: return REQ_PHOTO_GONE;
+	}
+}
+
+/* uploads_attach (a failure is logged: the orphan cleanup then keeps them, as kept). */
+static void attach_uploads(const bson_oid_t *owner, const char *const *paths, size_t n,
+			   const bson_oid_t *id, const char *what)
+{
+	struct oid o, r;
+	struct derr d;
+	oid_from_store(&o, owner);
+	oid_from_store(&r, id);
+	if (!uploads_attach(&o, paths, n, &r, &d))
+		log_warn("attaching %s to request failed: %s", what, d.message);
+}
+
 /* Keeps the photos of `f` (uploads_keep) for the change about to be claimed; `kept`
  * (MAX_PHOTOS entries) records which fates this call took, for give_back_photos. */
 static enum req_result keep_photos(const bson_oid_t *owner, const struct req_fields *f, bool *kept,
@@ -266,11 +293,7 @@ static enum req_result keep_photos(const bson_oid_t *owner, const struct req_fie
 	size_t unused;
 	if (!photo_gone)
 		photo_gone = &unused;
-	switch (uploads_keep(owner, f->photo_paths, f->n_photos, kept, photo_gone, err)) {
-	case UPLOAD_REF_OK: return REQ_OK;
-	case UPLOAD_REF_DB_ERROR: return REQ_DB_ERROR;
-	default: return REQ_PHOTO_GONE;
-	}
+	return keep_uploads(owner, f->photo_paths, f->n_photos, kept, photo_gone, err);
 }
 
 /* The change the photos were kept for was certainly not written: the orphan cleanup may
@@ -285,9 +308,7 @@ static void attach_photos(const bson_oid_t *owner, const struct req_fields *f, c
 {
 	if (!f->has_photos || f->n_photos == 0)
 		return;
-	bson_error_t err;
-	if (!uploads_attach(owner, f->photo_paths, f->n_photos, id, &err))
-		log_warn("attaching photos to request failed: %s", err.message);
+	attach_uploads(owner, f->photo_paths, f->n_photos, id, "photos");
 }
 
 /* ------------------------------------------------------------------ the change log */
@@ -683,7 +704,7 @@ enum req_result requests_create(const struct oid *owner, const char *owner_role,
 				size_t *photo_gone, struct derr *err)
 {
 	bson_oid_t bowner, id;
-	to_store_oid(owner, &bowner);
+	oid_to_store(owner, &bowner);
 	bson_error_t e;
 	enum req_result r = create(&bowner, owner_role, f, draft, &id, photo_gone, &e);
 	if (r == REQ_DB_ERROR)
@@ -838,20 +859,14 @@ static enum req_result keep_proofs(const struct req_transition *t, bool *kept, b
 	if (!t->actor_id || !db_parse_oid(t->actor_id, &actor))
 		return REQ_PHOTO_GONE;
 	size_t gone;
-	switch (uploads_keep(&actor, t->proof_paths, t->n_proofs, kept, &gone, err)) {
-	case UPLOAD_REF_OK: return REQ_OK;
-	case UPLOAD_REF_DB_ERROR: return REQ_DB_ERROR;
-	default: return REQ_PHOTO_GONE;
-	}
+	return keep_uploads(&actor, t->proof_paths, t->n_proofs, kept, &gone, err);
 }
 
 static void attach_proofs(const struct req_transition *t, const bson_oid_t *id)
 {
 	bson_oid_t actor;
-	bson_error_t err;
-	if (t->n_proofs && db_parse_oid(t->actor_id, &actor) &&
-	    !uploads_attach(&actor, t->proof_paths, t->n_proofs, id, &err))
-		log_warn("attaching proof photos to request failed: %s", err.message);
+	if (t->n_proofs && db_parse_oid(t->actor_id, &actor))
+		attach_uploads(&actor, t->proof_paths, t->n_proofs, id, "proof photos");
 }
 
 /* What requests_transition knows about the request and the step it takes, read once and
@@ -876,7 +891,7 @@ static enum req_result step_read(const bson_oid_t *id, const struct req_transiti
 {
 	bson_oid_t owner;
 	if (t->owner)
-		to_store_oid(t->owner, &owner);
+		oid_to_store(t->owner, &owner);
 	bson_t *doc = load_request(id, t->owner ? &owner : NULL, false, err);
 	if (!doc)
 		return err->code ? REQ_DB_ERROR : REQ_NOT_FOUND;
@@ -1137,8 +1152,8 @@ enum req_result requests_update_draft(const struct oid *id, const struct oid *ow
 				      struct derr *err)
 {
 	bson_oid_t bid, bowner;
-	to_store_oid(id, &bid);
-	to_store_oid(owner, &bowner);
+	oid_to_store(id, &bid);
+	oid_to_store(owner, &bowner);
 	bson_error_t e;
 	enum req_result r = update_draft(&bid, &bowner, f, photo_gone, &e);
 	if (r == REQ_DB_ERROR)
@@ -1182,7 +1197,7 @@ enum req_result requests_add_note(const struct oid *id, const char *actor_id, co
 				  const char *note, struct derr *err)
 {
 	bson_oid_t bid;
-	to_store_oid(id, &bid);
+	oid_to_store(id, &bid);
 	bson_error_t e;
 	enum req_result r = add_note(&bid, actor_id, role, note, &e);
 	if (r == REQ_DB_ERROR)
@@ -1266,7 +1281,7 @@ void requests_query_filter(bson_t *f, const struct req_query *q)
 {
 	bson_oid_t oid;
 	if (q->owner) {
-		to_store_oid(q->owner, &oid);
+		oid_to_store(q->owner, &oid);
 		BSON_APPEND_OID(f, "user_id", &oid);
 	}
 	if (q->status)
@@ -1276,7 +1291,7 @@ void requests_query_filter(bson_t *f, const struct req_query *q)
 	if (q->pincode)
 		BSON_APPEND_UTF8(f, "address.pincode", q->pincode);
 	if (q->has_crew) {
-		to_store_oid(&q->crew, &oid);
+		oid_to_store(&q->crew, &oid);
 		BSON_APPEND_OID(f, "crew_id", &oid);
 	}
 	if (q->has_day) {

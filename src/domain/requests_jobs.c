@@ -16,9 +16,9 @@ static void each(const struct pickup_request *r, const struct derr *fail, void *
 	struct job_ctx *ctx = p;
 	json_object *f = json_object_new_object();
 	char hex[OID_HEX_LEN] = "", uid[OID_HEX_LEN] = "", ts[TIME_RFC3339_LEN] = "";
-	oid_hex(&r->id, hex);
+	oid_to_hex(&r->id, hex);
 	if (r->has_user)
-		oid_hex(&r->user_id, uid);
+		oid_to_hex(&r->user_id, uid);
 	if (r->has_updated_at)
 		time_format_rfc3339(r->updated_at, ts);
 	json_object_object_add(f, "request_id", json_object_new_string(hex));

@@ -8,16 +8,6 @@
 #include "infra/config.h"
 #include "infra/db.h"
 
-static void to_store_oid(const struct oid *in, bson_oid_t *out)
-{
-	memcpy(out->bytes, in->bytes, sizeof(out->bytes));
-}
-
-static void from_store_oid(const bson_oid_t *in, struct oid *out)
-{
-	memcpy(out->bytes, in->bytes, sizeof(out->bytes));
-}
-
 static const char *str_or_null(const bson_iter_t *it)
 {
 	return BSON_ITER_HOLDS_UTF8(it) ? bson_iter_utf8(it, NULL) : NULL;
@@ -149,7 +139,7 @@ static bool oid_at(const bson_iter_t *it, struct oid *out)
 {
 	if (!BSON_ITER_HOLDS_OID(it))
 		return false;
-	from_store_oid(bson_iter_oid(it), out);
+	oid_from_store(out, bson_iter_oid(it));
 	return true;
 }
 
@@ -226,8 +216,8 @@ void requests_fill(const bson_t *doc, bool take, unsigned flags, struct pickup_r
 	}
 	r->change_deadline = -1;
 	if (r->status <= RS_SCHEDULED && r->has_assigned_slot)
-		r->change_deadline = r->assigned_slot.start -
-				     (int64_t)config_get()->cancel_min_hours * 3600 * 1000;
+		r->change_deadline =
+		    r->assigned_slot.start - (int64_t)config_get()->cancel_min_hours * 3600 * 1000;
 }
 
 void requests_from_doc(const bson_t *doc, struct pickup_request *out)
@@ -268,9 +258,9 @@ enum req_result requests_get(const struct oid *id, const struct oid *owner,
 			     struct pickup_request *out, struct derr *err)
 {
 	bson_oid_t bid, bowner;
-	to_store_oid(id, &bid);
+	oid_to_store(id, &bid);
 	if (owner)
-		to_store_oid(owner, &bowner);
+		oid_to_store(owner, &bowner);
 	bson_error_t e;
 	bson_t *doc = requests_load(&bid, owner ? &bowner : NULL, &e);
 	return take_loaded(doc, &e, out, err);
@@ -294,7 +284,7 @@ enum req_result requests_change_status(const struct oid *id, const struct req_tr
 				       struct derr *err)
 {
 	bson_oid_t bid;
-	to_store_oid(id, &bid);
+	oid_to_store(id, &bid);
 	bson_t *doc = NULL;
 	bson_error_t e = {0};
 	enum req_result r = requests_transition(&bid, t, from_out, out ? &doc : NULL, &e);
@@ -306,9 +296,9 @@ enum req_result requests_assign_crew(const struct oid *id, const struct req_crew
 				     struct derr *err)
 {
 	bson_oid_t bid, crew;
-	to_store_oid(id, &bid);
+	oid_to_store(id, &bid);
 	if (a->crew)
-		to_store_oid(a->crew, &crew);
+		oid_to_store(a->crew, &crew);
 	struct req_assign b = {.crew = a->crew ? &crew : NULL,
 			       .crew_name = a->crew_name,
 			       .actor_id = a->actor_id,
