@@ -5,7 +5,7 @@
  * photos [relative upload path "YYYY/MM/<name>.<ext>"], address {line1, line2|null, city,
  * pincode, lat|null, lng|null}, preferred_slots [{start, end}] (dates), assigned_slot
  * {start, end}|null (the slot whose seat the request holds right now), status, crew_id
- * (ObjectId, absent or null: the crew it is given to, requests_assign), version
+ * (ObjectId, absent or null: the crew it is given to, requests_assign_crew), version
  * (int64: the last change of the log it reflects), reward_points, created_at, updated_at}.
  * Documents written before the change log have no version (0) and keep their timeline in
  * an embedded `events` array, which is shown first and never written again.
@@ -45,7 +45,7 @@
  *
  * The document is a cache of the log and carries its timeline (`timeline`: the views of
  * its STATUS_CHANGE, NOTE and ASSIGN events with their versions; EDIT, DELETE and VOID are not
- * shown), which `events` of the API is made of. Reading a request (requests_load) probes
+ * shown), which `events` of the API is made of. Reading a request (requests_get) probes
  * the log past the document's version (lists show the stored state), and when the
  * log holds versions past the document's (a writer died between its insert and its
  * document write, or FerretDB wrote an older copy back over a newer one), their `set`s are
@@ -117,8 +117,8 @@ const char *requests_actor_role(enum req_actor a);
  * Residents (own requests, through their own endpoints): draft → submitted (submit),
  * submitted|pending_review → scheduled (confirm-slot), scheduled → scheduled (reschedule),
  * draft|submitted|pending_review|scheduled → cancelled (cancel; the 24 h rule is checked by
- * requests_transition, not here), collected|handover|verification|completed → failed (a
- * dispute, "not collected"; its 48 h window is checked by requests_transition). Nothing
+ * requests_change_status, not here), collected|handover|verification|completed → failed (a
+ * dispute, "not collected"; its 48 h window is checked by requests_change_status). Nothing
  * else, for anyone. */
 bool requests_edge_allowed(enum req_status from, enum req_status to, enum req_actor actor);
 /* The targets `actor` may move a request in `from` to, in lifecycle order; returns how
