@@ -128,6 +128,62 @@ static inline void itu_reopen(const char *prog)
 	assert_int_equal(itu_start(prog), 0);
 }
 
+/* ------------------------------------------------------------ ids and requests */
+
+/* The value type of a store id (domain/id.h), and back: the same 12 bytes. */
+static inline struct oid itu_oid(const bson_oid_t *b)
+{
+	struct oid o;
+	memcpy(o.bytes, b->bytes, sizeof(o.bytes));
+	return o;
+}
+
+/* The same as a pointer, for a call's argument (a ring of slots: a few per call at most). */
+static inline const struct oid *itu_oidp(const bson_oid_t *b)
+{
+	static struct oid ring[8];
+	static unsigned k;
+	struct oid *o = &ring[k++ % 8];
+	*o = itu_oid(b);
+	return o;
+}
+
+/* A domain error for a call whose failure the test asserts by its result. */
+static inline struct derr *itu_derr(void)
+{
+	static struct derr d;
+	return &d;
+}
+
+static inline void itu_store_oid(const struct oid *o, bson_oid_t *b)
+{
+	memcpy(b->bytes, o->bytes, sizeof(b->bytes));
+}
+
+/* requests_create with store ids (the tests read the store by them); a store error is
+ * printed. */
+static inline enum req_result itu_request_create(const bson_oid_t *owner,
+						 const struct req_fields *f, bool draft,
+						 bson_oid_t *id_out)
+{
+	struct oid o = itu_oid(owner), id;
+	struct derr err;
+	enum req_result r = requests_create(&o, "citizen", f, draft, &id, NULL, &err);
+	if (r == REQ_DB_ERROR)
+		fprintf(stderr, "requests_create: %s\n", err.message);
+	if (r == REQ_OK && id_out)
+		itu_store_oid(&id, id_out);
+	return r;
+}
+
+static inline enum req_result itu_request_note(const bson_oid_t *id, const char *actor,
+					       const char *role, const char *note)
+{
+	struct oid o = itu_oid(id);
+	struct derr err;
+	return requests_add_note(&o, actor, role, note, &err);
+}
+
 /* ------------------------------------------------------------ reading the store */
 
 /* Documents of `coll` matching `q` (destroyed here); asserts the count worked. */

@@ -80,7 +80,7 @@ static inline int obx_create(const char *uid, const char *category, char id[25])
 static inline void obx_sweep(void)
 {
 	struct req_sweep rep;
-	bson_error_t err;
+	struct derr err;
 	assert_true(requests_sweep(time_now_ms() + 1000, 0, &rep, &err));
 	assert_int_equal(rep.failures, 0);
 }

@@ -89,9 +89,9 @@ int api_requests_not_collected(struct http_request *req, struct http_response *r
  * caller's relative upload paths (arena-owned) into paths[] (*n of them, at most the
  * array's length); bad ones are errors at "<loc>.<i>" in `e`. false on a database error
  * (err set). */
-struct _bson_error_t; /* bson_error_t */
+struct derr;
 bool api_photo_refs(struct http_request *req, struct verrors *e, json_object *arr, const char *loc,
-		    const char **paths, size_t *n, struct _bson_error_t *err);
+		    const char **paths, size_t *n, struct derr *err);
 /* waitlist.c (residents, their own requests) */
 int api_waitlist_join(struct http_request *req, struct http_response *res);
 int api_waitlist_leave(struct http_request *req, struct http_response *res);

@@ -6,7 +6,6 @@
 #include "domain/multipart.h"
 #include "domain/uploads.h"
 #include "infra/config.h"
-#include "infra/db.h"
 #include "infra/log.h"
 
 #define MAX_PARTS 16
@@ -29,8 +28,8 @@ int api_files_upload(struct http_request *req, struct http_response *res)
 	if (!multipart_boundary(req->content_type, boundary))
 		return http_error(res, 400,
 				  "Content-Type must be multipart/form-data with a boundary");
-	bson_oid_t owner;
-	if (!db_parse_oid(req->user.id, &owner))
+	struct oid owner;
+	if (!oid_parse(req->user.id, &owner))
 		return http_error(res, 401, "Not authenticated");
 
 	struct mp_reader r;
@@ -57,7 +56,7 @@ int api_files_upload(struct http_request *req, struct http_response *res)
 		return http_file_too_large(res);
 
 	struct upload_info info;
-	bson_error_t err;
+	struct derr err;
 	switch (uploads_store(&owner, file.data, file.len, &info, &err)) {
 	case UPLOAD_STORE_OK: break;
 	case UPLOAD_STORE_UNSUPPORTED:
@@ -69,7 +68,7 @@ int api_files_upload(struct http_request *req, struct http_response *res)
 		http_header(res, "Retry-After", ra);
 		return http_error(res, 429, info.refusal);
 	}
-	case UPLOAD_STORE_DB_ERROR: return http_db_error(res, &err);
+	case UPLOAD_STORE_DB_ERROR: return api_derr(res, &err);
 	case UPLOAD_STORE_UNAVAILABLE:
 		http_header(res, "Retry-After", "5");
 		return http_error(res, 503, "The file store is unavailable; try again shortly");

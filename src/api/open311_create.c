@@ -310,11 +310,18 @@ int api_open311_create(struct http_request *req, struct http_response *res)
 		st = resident(req, res, email, name, in.phone, u);
 	if (st)
 		return st;
+	struct oid owner, rid;
+	struct derr derr;
+	size_t gone = 0;
+	if (!oid_parse(u->id, &owner))
+		return http_error(res, 500, "Internal server error");
+	enum req_result r = requests_create(&owner, "citizen", &f, false, &rid, &gone, &derr);
+	if (r != REQ_OK)
+		return r == REQ_DB_ERROR ? api_derr(res, &derr)
+					 : http_error(res, 500, "Internal server error");
 	bson_oid_t id;
 	bson_error_t err;
-	size_t gone = 0;
-	if (requests_create(&u->oid, "citizen", &f, false, &id, &gone, &err) != REQ_OK)
-		return http_db_error(res, &err);
+	memcpy(id.bytes, rid.bytes, sizeof(id.bytes));
 	/* which key made it (the privacy rule); a failure leaves the request unattributed */
 	if (!open311_link_create(&id, req->api_key_id, in.media_url, &err))
 		log_error("open311: request key not recorded: %s", err.message);

@@ -5,14 +5,13 @@
 #include "api/api.h"
 #include "domain/uploads.h"
 #include "infra/cleanup.h"
-#include "infra/db.h"
 
 bool api_photo_refs(struct http_request *req, struct verrors *e, json_object *arr, const char *loc,
-		    const char **paths, size_t *n, bson_error_t *err)
+		    const char **paths, size_t *n, struct derr *err)
 {
-	bson_oid_t owner;
+	struct oid owner;
 	*n = 0;
-	if (!db_parse_oid(req->user.id, &owner))
+	if (!oid_parse(req->user.id, &owner))
 		return true;
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		json_object *p = json_object_array_get_idx(arr, i);

@@ -7,15 +7,11 @@
 
 #include "api/api.h"
 #include "api/read_cache.h"
+#include "api/request_json.h"
+#include "api/requests_legacy.h"
 #include "api/results.h"
 #include "domain/categories.h"
 #include "domain/requests.h"
-#include "domain/slots.h"
-#include "domain/uploads.h"
-#include "domain/waitlist.h"
-#include "infra/cleanup.h"
-#include "infra/config.h"
-#include "infra/db.h"
 #include "infra/jsonx.h"
 #include "infra/timeutil.h"
 
@@ -30,6 +26,15 @@ static const char *const slot_keys[] = {"start", "end", NULL};
 static int not_found(struct http_response *res)
 {
 	return api_req_result(res, REQ_NOT_FOUND, NULL, NULL);
+}
+
+/* A change refused with `r` (a store failure: `err`), worded by `route` (results.h). */
+static int refuse(struct http_response *res, enum req_result r,
+		  const struct api_answer route[API_REQ_RESULTS], const struct derr *err)
+{
+	if (r == REQ_DB_ERROR)
+		return api_derr(res, err);
+	return api_req_result(res, r, route, NULL);
 }
 
 /* The "address" object of a create (required) or an edit; f->has_address only when it
@@ -94,11 +99,10 @@ static int check_offered(struct http_response *res, struct verrors *e, const cha
 			 const struct req_fields *f, const size_t slot_index[5])
 {
 	for (size_t k = 0; cat && k < f->n_preferred_slots; k++) {
-		bson_error_t err;
-		int r = slots_is_offered(cat, f->preferred_slots[k].start,
-					 f->preferred_slots[k].end, false, &err);
+		struct derr err;
+		int r = legacy_slot_offered(cat, &f->preferred_slots[k], &err);
 		if (r < 0)
-			return http_db_error(res, &err);
+			return api_derr(res, &err);
 		if (r == 0) {
 			char loc[64];
 			snprintf(loc, sizeof(loc), "body.preferred_slots.%zu", slot_index[k]);
@@ -145,11 +149,11 @@ static int parse_fields(struct http_request *req, struct http_response *res, jso
 	f->has_photos = !patch;
 	if (photos) {
 		f->has_photos = true;
-		bson_error_t err;
+		struct derr err;
 		if (!api_photo_refs(req, &e, photos, "body.photos", f->photo_paths, &f->n_photos,
 				    &err)) {
 			verr_free(&e);
-			return http_db_error(res, &err);
+			return api_derr(res, &err);
 		}
 	}
 	if (verr_any(&e))
@@ -169,24 +173,38 @@ static int photo_gone(struct http_request *req, struct http_response *res, size_
 	return http_validation(res, ge);
 }
 
-/* The caller's request {id}: 0 with *doc (arena-owned), or the status of the answer. */
-static int load_own(struct http_request *req, struct http_response *res, bson_oid_t *id,
-		    bson_oid_t *owner, bson_t **doc)
+static void put_request(void *p)
 {
-	if (!db_parse_oid(http_param(req, "id"), id) || !db_parse_oid(req->user.id, owner))
-		return not_found(res);
-	bson_error_t err;
-	*doc = requests_load(id, owner, &err);
-	if (!*doc)
-		return err.code ? http_db_error(res, &err) : not_found(res);
-	arena_defer_bson(req->arena, *doc);
+	pickup_request_clear(p);
+}
+
+/* The request `id`, the owner's when `owner` is set, into *out (arena-owned): 0, or the
+ * status of the answer. */
+static int load(struct http_request *req, struct http_response *res, const struct oid *id,
+		const struct oid *owner, struct pickup_request **out)
+{
+	struct derr err;
+	*out = arena_alloc(req->arena, sizeof(**out));
+	enum req_result r = requests_get(id, owner, *out, &err);
+	if (r != REQ_OK)
+		return r == REQ_DB_ERROR ? api_derr(res, &err) : not_found(res);
+	arena_defer(req->arena, put_request, *out);
 	return 0;
 }
 
-static int answer_doc(struct http_response *res, int status, bson_t *doc)
+/* The caller's request {id}: 0 with *r (arena-owned), or the status of the answer. */
+static int load_own(struct http_request *req, struct http_response *res, struct oid *id,
+		    struct oid *owner, struct pickup_request **r)
 {
-	json_object *o = requests_to_json(doc);
-	bson_destroy(doc);
+	if (!oid_parse(http_param(req, "id"), id) || !oid_parse(req->user.id, owner))
+		return not_found(res);
+	return load(req, res, id, owner, r);
+}
+
+static int answer_request(struct http_response *res, int status, struct pickup_request *r)
+{
+	json_object *o = api_request_json(r);
+	pickup_request_clear(r);
 	return http_json(res, status, o);
 }
 
@@ -200,21 +218,31 @@ int api_requests_create(struct http_request *req, struct http_response *res)
 	bool draft = false;
 	if ((st = parse_fields(req, res, body, false, NULL, &f, &draft)))
 		return st;
-	bson_oid_t owner, id;
-	if (!db_parse_oid(req->user.id, &owner))
+	struct oid owner, id;
+	if (!oid_parse(req->user.id, &owner))
 		return http_error(res, 401, "Invalid token");
-	bson_error_t err;
+	struct derr err;
 	size_t gone = 0;
 	enum req_result r =
 	    requests_create(&owner, role_name(req->user.role), &f, draft, &id, &gone, &err);
 	if (r == REQ_PHOTO_GONE)
 		return photo_gone(req, res, gone);
 	if (r != REQ_OK)
-		return api_req_result(res, r, NULL, &err);
-	bson_t *doc = requests_load(&id, NULL, &err);
-	if (!doc)
-		return err.code ? http_db_error(res, &err) : not_found(res);
-	return answer_doc(res, 201, doc);
+		return refuse(res, r, NULL, &err);
+	struct pickup_request *out;
+	if ((st = load(req, res, &id, NULL, &out)))
+		return st;
+	return answer_request(res, 201, out);
+}
+
+/* The items of a page as their wire shape (a new array); releases the page. */
+static json_object *page_json(struct req_page *p)
+{
+	json_object *items = json_object_new_array();
+	for (size_t i = 0; i < p->n; i++)
+		json_object_array_add(items, api_request_json(&p->items[i]));
+	requests_list_free(p);
+	return items;
 }
 
 int api_requests_list(struct http_request *req, struct http_response *res)
@@ -222,8 +250,8 @@ int api_requests_list(struct http_request *req, struct http_response *res)
 	struct verrors e;
 	verr_init(&e);
 	struct req_query q = {0};
-	bson_oid_t owner;
-	if (!db_parse_oid(req->user.id, &owner)) {
+	struct oid owner;
+	if (!oid_parse(req->user.id, &owner)) {
 		verr_free(&e);
 		return http_error(res, 401, "Invalid token");
 	}
@@ -237,12 +265,12 @@ int api_requests_list(struct http_request *req, struct http_response *res)
 	struct read_cache_probe probe;
 	if (read_cache_serve(req, res, &probe))
 		return res->status;
-	int64_t total = 0;
-	bson_error_t err;
-	json_object *items = requests_list(&q, &total, &err);
-	if (!items)
-		return http_db_error(res, &err);
-	http_page(res, items, total, q.skip, q.limit);
+	struct req_page page;
+	struct derr err;
+	if (!requests_list(&q, &page, &err))
+		return api_derr(res, &err);
+	int64_t total = page.total;
+	http_page(res, page_json(&page), total, q.skip, q.limit);
 	read_cache_store(&probe, res);
 	return res->status;
 }
@@ -268,23 +296,23 @@ static bool waitlist_has_waiting(json_object *wl)
  * changes owner: anyone else's read of the id misses and is 404 below, as before. */
 int api_requests_get(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t id, owner;
-	if (!db_parse_oid(http_param(req, "id"), &id) || !db_parse_oid(req->user.id, &owner))
+	struct oid id, owner;
+	if (!oid_parse(http_param(req, "id"), &id) || !oid_parse(req->user.id, &owner))
 		return not_found(res);
 	struct read_cache_probe probe;
 	if (read_cache_serve(req, res, &probe))
 		return res->status;
-	bson_t *doc;
-	int st = load_own(req, res, &id, &owner, &doc);
+	struct pickup_request *r;
+	int st = load(req, res, &id, &owner, &r);
 	if (st)
 		return st;
-	bson_error_t err;
-	json_object *wl = waitlist_of_request(&id, &err);
+	struct derr err;
+	json_object *wl = legacy_waitlist_of_request(&id, &err);
 	if (!wl)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (waitlist_has_waiting(wl))
 		probe.storable = false;
-	json_object *o = requests_to_json(doc);
+	json_object *o = api_request_json(r);
 	json_object_object_add(o, "waitlist", wl);
 	http_json(res, 200, o);
 	read_cache_store(&probe, res);
@@ -293,22 +321,18 @@ int api_requests_get(struct http_request *req, struct http_response *res)
 
 int api_requests_update(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t id, owner;
-	bson_t *doc;
-	int st = load_own(req, res, &id, &owner, &doc);
+	struct oid id, owner;
+	struct pickup_request *cur, *out;
+	int st = load_own(req, res, &id, &owner, &cur);
 	if (st)
 		return st;
 	json_object *body = http_json_body(req, res, &st);
 	if (!body)
 		return st;
 	struct req_fields f;
-	bson_iter_t it;
-	const char *cat = NULL;
-	if (bson_iter_init_find(&it, doc, "category") && BSON_ITER_HOLDS_UTF8(&it))
-		cat = bson_iter_utf8(&it, NULL);
-	if ((st = parse_fields(req, res, body, true, cat, &f, NULL)))
+	if ((st = parse_fields(req, res, body, true, cur->category, &f, NULL)))
 		return st;
-	bson_error_t err;
+	struct derr err;
 	size_t gone = 0;
 	static const struct api_answer edit[API_REQ_RESULTS] = {
 	    [REQ_INVALID] = API_REFUSE(409, "Only drafts can be edited")};
@@ -316,11 +340,10 @@ int api_requests_update(struct http_request *req, struct http_response *res)
 	if (r == REQ_PHOTO_GONE)
 		return photo_gone(req, res, gone);
 	if (r != REQ_OK)
-		return api_req_result(res, r, edit, &err);
-	bson_t *out = requests_load(&id, NULL, &err);
-	if (!out)
-		return err.code ? http_db_error(res, &err) : not_found(res);
-	return answer_doc(res, 200, out);
+		return refuse(res, r, edit, &err);
+	if ((st = load(req, res, &id, NULL, &out)))
+		return st;
+	return answer_request(res, 200, out);
 }
 
 /* Runs a resident transition and answers it; `refusals` words the route's refusals
@@ -329,18 +352,18 @@ static int resident_transition(struct http_request *req, struct http_response *r
 			       struct req_transition *t,
 			       const struct api_answer refusals[API_REQ_RESULTS])
 {
-	bson_oid_t id, owner;
-	if (!db_parse_oid(http_param(req, "id"), &id) || !db_parse_oid(req->user.id, &owner))
+	struct oid id, owner;
+	if (!oid_parse(http_param(req, "id"), &id) || !oid_parse(req->user.id, &owner))
 		return not_found(res);
 	t->actor = REQ_ACTOR_RESIDENT;
 	t->actor_id = req->user.id;
 	t->owner = &owner;
-	bson_t *doc = NULL;
-	bson_error_t err;
-	enum req_result r = requests_transition(&id, t, NULL, &doc, &err);
+	struct pickup_request out;
+	struct derr err;
+	enum req_result r = requests_change_status(&id, t, NULL, &out, &err);
 	if (r == REQ_OK)
-		return answer_doc(res, 200, doc);
-	return api_req_result(res, r, refusals, &err);
+		return answer_request(res, 200, &out);
+	return refuse(res, r, refusals, &err);
 }
 
 int api_requests_submit(struct http_request *req, struct http_response *res)

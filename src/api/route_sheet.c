@@ -11,14 +11,14 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/request_json.h"
+#include "api/requests_legacy.h"
 #include "domain/crews.h"
 #include "domain/requests.h"
 #include "domain/route_sheet.h"
 #include "domain/users.h"
 #include "infra/cleanup.h"
 #include "infra/csv.h"
-#include "infra/db.h"
-#include "infra/jsonx.h"
 #include "infra/strbuf.h"
 #include "infra/timeutil.h"
 
@@ -46,30 +46,30 @@ static void put_residents(void *p)
 }
 
 static bool load_residents(struct arena *a, const struct stops *s, struct residents *r,
-			   bson_error_t *err)
+			   struct derr *err)
 {
 	memset(r, 0, sizeof(*r));
 	if (s->n == 0)
 		return true;
-	bson_oid_t *ids = calloc(s->n, sizeof(*ids));
+	struct oid *ids = calloc(s->n, sizeof(*ids));
 	r->of = calloc(s->n, sizeof(*r->of));
 	r->u = calloc(s->n, sizeof(*r->u));
 	if (!ids || !r->of || !r->u)
 		abort();
 	size_t distinct = 0;
 	for (size_t i = 0; i < s->n; i++) {
-		bson_iter_t it;
+		const struct pickup_request *q = &s->v[i].req;
 		r->of[i] = SIZE_MAX;
-		if (!bson_iter_init_find(&it, s->v[i].doc, "user_id") || !BSON_ITER_HOLDS_OID(&it))
+		if (!q->has_user)
 			continue;
 		size_t k = 0;
-		while (k < distinct && !bson_oid_equal(&ids[k], bson_iter_oid(&it)))
+		while (k < distinct && !oid_equal(&ids[k], &q->user_id))
 			k++;
 		if (k == distinct)
-			bson_oid_copy(bson_iter_oid(&it), &ids[distinct++]);
+			ids[distinct++] = q->user_id;
 		r->of[i] = k;
 	}
-	bool ok = users_find_many(ids, distinct, r->u, err) == USERS_OK;
+	bool ok = legacy_users_find_many(ids, distinct, r->u, err);
 	free(ids);
 	if (ok)
 		r->n = distinct;
@@ -82,46 +82,32 @@ static const struct user *resident_of(const struct residents *r, size_t i)
 	return r->of && r->of[i] < r->n && r->u[r->of[i]].id[0] ? &r->u[r->of[i]] : NULL;
 }
 
-/* The address of a request document as one line ("12 MG Road, Flat 3, Pune 411001"). */
-static void address_line(const bson_t *doc, char *out, size_t len)
+static const char *or_empty(const char *s)
 {
-	const char *part[4] = {"", "", "", ""};
-	static const char *const keys[] = {"address.line1", "address.line2", "address.city",
-					   "address.pincode"};
-	for (int i = 0; i < 4; i++) {
-		bson_iter_t it, sub;
-		if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, keys[i], &sub) &&
-		    BSON_ITER_HOLDS_UTF8(&sub))
-			part[i] = bson_iter_utf8(&sub, NULL);
-	}
-	snprintf(out, len, "%s%s%s, %s %s", part[0], *part[1] ? ", " : "", part[1], part[2],
-		 part[3]);
+	return s ? s : "";
 }
 
-static bool coord(const bson_t *doc, const char *path, double *v)
+/* The address of a request as one line ("12 MG Road, Flat 3, Pune 411001"). */
+static void address_line(const struct req_address *a, char *out, size_t len)
 {
-	bson_iter_t it, sub;
-	if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, path, &sub) &&
-	    BSON_ITER_HOLDS_NUMBER(&sub)) {
-		*v = bson_iter_as_double(&sub);
-		return true;
-	}
-	return false;
+	const char *line2 = or_empty(a->line2);
+	snprintf(out, len, "%s%s%s, %s %s", or_empty(a->line1), *line2 ? ", " : "", line2,
+		 or_empty(a->city), or_empty(a->pincode));
 }
 
 /* {geo, osm}: a geo: URI (RFC 5870) and an OpenStreetMap link at lat/lng, or, without
  * coordinates, a geo: query and an OpenStreetMap search for the address. */
-static json_object *map_json(const bson_t *doc)
+static json_object *map_json(const struct req_address *a)
 {
 	char geo[600], osm[600], addr[400];
-	double lat, lng;
-	if (coord(doc, "address.lat", &lat) && coord(doc, "address.lng", &lng)) {
+	if (a->has_lat && a->has_lng) {
+		double lat = a->lat, lng = a->lng;
 		snprintf(geo, sizeof(geo), "geo:%.6f,%.6f", lat, lng);
 		snprintf(osm, sizeof(osm),
 			 "https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f#map=18/%.6f/%.6f", lat,
 			 lng, lat, lng);
 	} else {
-		address_line(doc, addr, sizeof(addr));
+		address_line(a, addr, sizeof(addr));
 		char *q = curl_easy_escape(NULL, addr, 0);
 		if (!q)
 			abort();
@@ -136,29 +122,11 @@ static json_object *map_json(const bson_t *doc)
 }
 
 /* The staff notes of a stored request (its timeline's NOTE events), oldest first. */
-static json_object *notes_json(const bson_t *doc)
+static json_object *notes_json(const struct pickup_request *r)
 {
 	json_object *arr = json_object_new_array();
-	bson_iter_t it, ev;
-	if (!bson_iter_init_find(&it, doc, "timeline") || !BSON_ITER_HOLDS_ARRAY(&it) ||
-	    !bson_iter_recurse(&it, &ev))
-		return arr;
-	while (bson_iter_next(&ev)) {
-		bson_t e;
-		const uint8_t *data;
-		uint32_t len;
-		if (!BSON_ITER_HOLDS_DOCUMENT(&ev))
-			continue;
-		bson_iter_document(&ev, &len, &data);
-		if (!bson_init_static(&e, data, len))
-			continue;
-		bson_iter_t t, n;
-		if (bson_iter_init_find(&t, &e, "type") && BSON_ITER_HOLDS_UTF8(&t) &&
-		    strcmp(bson_iter_utf8(&t, NULL), "NOTE") == 0 && bson_iter_init(&n, &e) &&
-		    bson_iter_find_descendant(&n, "data.note", &t) && BSON_ITER_HOLDS_UTF8(&t))
-			json_object_array_add(arr,
-					      json_object_new_string(bson_iter_utf8(&t, NULL)));
-	}
+	for (size_t i = 0; i < r->n_notes; i++)
+		json_object_array_add(arr, json_object_new_string(r->notes[i]));
 	return arr;
 }
 
@@ -176,7 +144,7 @@ static json_object *crew_ref(const struct crew *c)
 static json_object *stop_json(const struct stop *s, const struct user *u, const struct crew *c,
 			      enum req_actor actor)
 {
-	json_object *r = requests_to_json(s->doc), *o = json_object_new_object();
+	json_object *r = api_request_json(&s->req), *o = json_object_new_object();
 	static const char *const keep[] = {"id",       "version",	"status",      "category",
 					   "quantity", "is_special",	"description", "photos",
 					   "address",  "assigned_slot", NULL};
@@ -186,15 +154,15 @@ static json_object *stop_json(const struct stop *s, const struct user *u, const 
 				       json_object_get(v));
 	}
 	json_object_put(r);
-	json_object_object_add(o, "notes", notes_json(s->doc));
-	json_object_object_add(o, "map", map_json(s->doc));
+	json_object_object_add(o, "notes", notes_json(&s->req));
+	json_object_object_add(o, "map", map_json(&s->req.address));
 	json_object_object_add(o, "crew", crew_ref(c));
 	json_object_object_add(o, "resident_name",
 			       u && u->name ? json_object_new_string(u->name) : NULL);
 	json_object_object_add(o, "phone", u && u->phone ? json_object_new_string(u->phone) : NULL);
 	enum req_status to[RS_COUNT];
-	int from = requests_status_parse(jsonx_str(o, "status"));
-	size_t n = from < 0 ? 0 : requests_allowed_targets((enum req_status)from, actor, to);
+	enum req_status from = s->req.status;
+	size_t n = from >= RS_COUNT ? 0 : requests_allowed_targets(from, actor, to);
 	json_object *next = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(next, json_object_new_string(requests_status_name(to[i])));
@@ -228,16 +196,16 @@ static bool query_day(struct http_request *req, struct verrors *e, char date[11]
 static int load_day(struct http_request *req, struct http_response *res, const struct day_query *q,
 		    struct crew **crews, size_t *n_crews, struct stops *s, struct residents *r)
 {
-	bson_error_t err;
-	if (crews && crews_list(crews, n_crews, &err) != CREWS_OK)
-		return http_db_error(res, &err);
+	struct derr err;
+	if (crews && legacy_crews_list(crews, n_crews, &err) != CREWS_OK)
+		return api_derr(res, &err);
 	if (crews)
 		arena_defer_crew_array(req->arena, *crews);
-	if (!route_stops(q, s, &err))
-		return http_db_error(res, &err);
+	if (!route_stops_load(q, s, &err))
+		return api_derr(res, &err);
 	arena_defer(req->arena, put_stops, s);
 	if (!load_residents(req->arena, s, r, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	return 0;
 }
 
@@ -253,22 +221,21 @@ int api_staff_my_route(struct http_request *req, struct http_response *res)
 	 * need, so no second query by member */
 	struct crew *crews = NULL;
 	size_t n_crews = 0;
-	bson_error_t err;
-	if (crews_list(&crews, &n_crews, &err) != CREWS_OK)
-		return http_db_error(res, &err);
+	struct derr err;
+	if (legacy_crews_list(&crews, &n_crews, &err) != CREWS_OK)
+		return api_derr(res, &err);
 	arena_defer_crew_array(req->arena, crews);
-	bson_oid_t me, *mine = arena_alloc(req->arena, (n_crews + 1) * sizeof(*mine));
-	db_parse_oid(req->user.id, &me);
+	struct oid me, *mine = arena_alloc(req->arena, (n_crews + 1) * sizeof(*mine));
+	memset(&me, 0, sizeof(me));
+	oid_parse(req->user.id, &me);
 	json_object *crews_out = json_object_new_array();
 	q->by_crew = true;
 	q->crews = mine;
 	for (size_t i = 0; i < n_crews; i++)
-		for (size_t k = 0; crews[i].active && k < crews[i].n_members; k++)
-			if (bson_oid_equal(&crews[i].members[k], &me)) {
-				bson_oid_copy(&crews[i].oid, &mine[q->n_crews++]);
-				json_object_array_add(crews_out, crew_ref(&crews[i]));
-				break;
-			}
+		if (crews[i].active && legacy_crew_has_member(&crews[i], &me)) {
+			oid_parse(crews[i].id, &mine[q->n_crews++]);
+			json_object_array_add(crews_out, crew_ref(&crews[i]));
+		}
 	struct stops *s = arena_alloc(req->arena, sizeof(*s));
 	struct residents *r = arena_alloc(req->arena, sizeof(*r));
 	int st = load_day(req, res, q, NULL, NULL, s, r);
@@ -279,10 +246,11 @@ int api_staff_my_route(struct http_request *req, struct http_response *res)
 	json_object *stops = json_object_new_array();
 	for (size_t i = 0; i < s->n; i++)
 		json_object_array_add(
-		    stops,
-		    stop_json(&s->v[i], resident_of(r, i),
-			      s->v[i].has_crew ? crews_find(crews, n_crews, &s->v[i].crew) : NULL,
-			      actor_of(req)));
+		    stops, stop_json(&s->v[i], resident_of(r, i),
+				     s->v[i].req.has_crew
+					 ? legacy_crews_find(crews, n_crews, &s->v[i].req.crew_id)
+					 : NULL,
+				     actor_of(req)));
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "date", json_object_new_string(date));
 	json_object_object_add(o, "crews", crews_out);
@@ -296,8 +264,8 @@ int api_staff_my_route(struct http_request *req, struct http_response *res)
 static bool in_group(const struct stop *s, const struct crew *c, const struct crew *list, size_t n)
 {
 	if (c)
-		return s->has_crew && bson_oid_equal(&s->crew, &c->oid);
-	return !s->has_crew || !crews_find(list, n, &s->crew);
+		return s->req.has_crew && legacy_crew_is(c, &s->req.crew_id);
+	return !s->req.has_crew || !legacy_crews_find(list, n, &s->req.crew_id);
 }
 
 /* {crew, slots: [{start, end, stops}]} of crew `c` (NULL: unassigned); NULL when empty. */
@@ -346,35 +314,31 @@ static void local_hm(int64_t ms, char out[6])
 static void csv_row(struct strbuf *b, const struct stop *s, const struct user *u,
 		    const struct crew *c)
 {
-	json_object *r = requests_to_json(s->doc);
-	json_object *addr = json_object_object_get(r, "address");
-	char hm1[6], hm2[6], slot[16], ts[TIME_RFC3339_LEN];
+	const struct pickup_request *r = &s->req;
+	const struct req_address *a = &r->address;
+	char hm1[6], hm2[6], slot[16], ts[TIME_RFC3339_LEN], hex[OID_HEX_LEN];
 	local_hm(s->slot_start, hm1);
 	local_hm(s->slot_end, hm2);
 	snprintf(slot, sizeof(slot), "%s-%s", hm1, hm2);
 	time_format_rfc3339(s->slot_start, ts);
-	double lat = 0, lng = 0;
-	bool has_lat = coord(s->doc, "address.lat", &lat),
-	     has_lng = coord(s->doc, "address.lng", &lng);
+	oid_to_hex(&r->id, hex);
 	csv_cell(b, c ? c->name : "", true);
 	csv_cell(b, slot, false);
 	csv_cell(b, ts, false);
-	csv_cell(b, jsonx_str(r, "id"), false);
-	csv_cell(b, jsonx_str(r, "status"), false);
-	csv_cell(b, jsonx_str(r, "category"), false);
-	json_object *qv = json_object_object_get(r, "quantity");
-	csv_number(b, qv ? json_object_get_double(qv) : 0, qv != NULL, false);
-	csv_cell(b, jsonx_str(addr, "line1"), false);
-	csv_cell(b, jsonx_str(addr, "line2"), false);
-	csv_cell(b, jsonx_str(addr, "city"), false);
-	csv_cell(b, jsonx_str(addr, "pincode"), false);
-	csv_number(b, lat, has_lat, false);
-	csv_number(b, lng, has_lng, false);
+	csv_cell(b, hex, false);
+	csv_cell(b, r->status < RS_COUNT ? requests_status_name(r->status) : NULL, false);
+	csv_cell(b, r->category, false);
+	csv_number(b, r->quantity, r->has_quantity, false);
+	csv_cell(b, a->line1, false);
+	csv_cell(b, a->line2, false);
+	csv_cell(b, a->city, false);
+	csv_cell(b, a->pincode, false);
+	csv_number(b, a->lat, a->has_lat, false);
+	csv_number(b, a->lng, a->has_lng, false);
 	csv_cell(b, u ? u->name : NULL, false);
 	csv_cell(b, u ? u->phone : NULL, false);
-	csv_cell(b, jsonx_str(r, "description"), false);
+	csv_cell(b, r->description, false);
 	csv_end_row(b);
-	json_object_put(r);
 }
 
 static int answer_csv(struct http_response *res, const char *date, const struct stops *s,
@@ -419,8 +383,8 @@ int api_staff_route_sheet(struct http_request *req, struct http_response *res)
 	static const char *const formats[] = {"json", "csv", NULL};
 	const char *format = NULL, *crew = http_query(req, "crew");
 	v_query_enum(e, http_query(req, "format"), "format", formats, &format);
-	bson_oid_t *crew_id = arena_alloc(req->arena, sizeof(*crew_id));
-	if (crew && !db_parse_oid(crew, crew_id))
+	struct oid *crew_id = arena_alloc(req->arena, sizeof(*crew_id));
+	if (crew && !oid_parse(crew, crew_id))
 		verr_add(e, "query.crew", "Input should be a 24-character hexadecimal crew id",
 			 "value_error");
 	if (verr_any(e))
@@ -437,7 +401,7 @@ int api_staff_route_sheet(struct http_request *req, struct http_response *res)
 	int st = load_day(req, res, q, &list, &n, s, r);
 	if (st)
 		return st;
-	const struct crew *only = crew ? crews_find(list, n, crew_id) : NULL;
+	const struct crew *only = crew ? legacy_crews_find(list, n, crew_id) : NULL;
 	if (crew && !only)
 		return http_error(res, 404, "Crew not found");
 	if (format && strcmp(format, "csv") == 0)

@@ -3,13 +3,13 @@
  * header row and the first page are read before it starts (so a bad filter or a database
  * outage is still a clear 4xx/5xx), then the transport pulls one page at a time
  * (requests_export_page), so an export of 100k rows holds one page in memory. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "domain/requests.h"
 #include "infra/csv.h"
-#include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -39,61 +39,59 @@ static void export_free(void *ctx)
 	free(x);
 }
 
-/* The text of `v` for a cell into `out` (a string, number, bool, date, ObjectId). */
-static const char *cell_text(const bson_iter_t *v, char *out, size_t len)
+static void cell(struct export *x, const char *s)
 {
-	switch (bson_iter_type(v)) {
-	case BSON_TYPE_UTF8: return bson_iter_utf8(v, NULL);
-	case BSON_TYPE_OID: bson_oid_to_string(bson_iter_oid(v), out); return out;
-	case BSON_TYPE_BOOL: return bson_iter_bool(v) ? "true" : "false";
-	case BSON_TYPE_INT32:
-	case BSON_TYPE_INT64:
-		snprintf(out, len, "%lld", (long long)bson_iter_as_int64(v));
-		return out;
-	case BSON_TYPE_DOUBLE: snprintf(out, len, "%g", bson_iter_double(v)); return out;
-	case BSON_TYPE_DATE_TIME:
-		if (len >= TIME_RFC3339_LEN)
-			time_format_rfc3339(bson_iter_date_time(v), out);
-		return out;
-	default: return NULL;
-	}
+	csv_cell(&x->buf, s, false);
 }
 
-static void row(const bson_t *doc, void *ctx)
+static void cell_time(struct export *x, bool has, int64_t ms)
+{
+	char ts[TIME_RFC3339_LEN];
+	if (has)
+		time_format_rfc3339(ms, ts);
+	cell(x, has ? ts : NULL);
+}
+
+static void cell_number(struct export *x, bool has, double v)
+{
+	char tmp[64];
+	if (has)
+		snprintf(tmp, sizeof(tmp), "%g", v);
+	cell(x, has ? tmp : NULL);
+}
+
+/* One request as the columns say (an absent field is an empty cell). */
+static void row(const struct pickup_request *r, void *ctx)
 {
 	struct export *x = ctx;
-	static const char *const paths[] = {"_id",
-					    "created_at",
-					    "status",
-					    "category",
-					    "is_special",
-					    "quantity",
-					    "description",
-					    "address.line1",
-					    "address.line2",
-					    "address.city",
-					    "address.pincode",
-					    "assigned_slot.start",
-					    "assigned_slot.end",
-					    "weight_kg",
-					    "reward_points",
-					    "user_id",
-					    NULL};
-	for (size_t i = 0; paths[i]; i++) {
-		bson_iter_t it, v;
-		char tmp[64];
-		const char *s = NULL;
-		if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, paths[i], &v))
-			s = cell_text(&v, tmp, sizeof(tmp));
-		csv_cell(&x->buf, s, i == 0);
-	}
+	char hex[OID_HEX_LEN], tmp[32];
+	oid_to_hex(&r->id, hex);
+	csv_cell(&x->buf, hex, true);
+	cell_time(x, r->has_created_at, r->created_at);
+	cell(x, r->status < RS_COUNT ? requests_status_name(r->status) : NULL);
+	cell(x, r->category);
+	cell(x, r->has_is_special ? (r->is_special ? "true" : "false") : NULL);
+	cell_number(x, r->has_quantity, r->quantity);
+	cell(x, r->description);
+	cell(x, r->address.line1);
+	cell(x, r->address.line2);
+	cell(x, r->address.city);
+	cell(x, r->address.pincode);
+	cell_time(x, r->has_assigned_slot, r->assigned_slot.start);
+	cell_time(x, r->has_assigned_slot, r->assigned_slot.end);
+	cell_number(x, r->has_weight, r->weight_kg);
+	snprintf(tmp, sizeof(tmp), "%lld", (long long)r->reward_points);
+	cell(x, tmp);
+	if (r->has_user)
+		oid_to_hex(&r->user_id, hex);
+	cell(x, r->has_user ? hex : NULL);
 	csv_end_row(&x->buf);
 }
 
 /* One page into x->buf: its row count, -1 on a database error (logged). */
 static long next_page(struct export *x)
 {
-	bson_error_t err;
+	struct derr err;
 	long n = requests_export_page(&x->q, &x->cur, EXPORT_PAGE, row, x, &err);
 	if (n < 0)
 		log_error("CSV export: reading a page failed: %s", err.message);
@@ -143,11 +141,11 @@ int api_staff_requests_csv(struct http_request *req, struct http_response *res)
 	for (size_t i = 0; columns[i]; i++)
 		csv_cell(&x->buf, columns[i], i == 0);
 	csv_end_row(&x->buf);
-	bson_error_t err;
+	struct derr err;
 	long n = requests_export_page(&x->q, &x->cur, EXPORT_PAGE, row, x, &err);
 	if (n < 0 || x->buf.oom) {
 		export_free(x);
-		return n < 0 ? http_db_error(res, &err) : http_error(res, 500, "Out of memory");
+		return n < 0 ? api_derr(res, &err) : http_error(res, 500, "Out of memory");
 	}
 	http_header(res, "Content-Disposition", "attachment; filename=\"requests.csv\"");
 	http_header(res, "Cache-Control", "no-store");

@@ -10,14 +10,12 @@
 
 #include "api/api.h"
 #include "api/read_cache.h"
+#include "api/request_json.h"
+#include "api/requests_legacy.h"
 #include "api/results.h"
 #include "domain/audit.h"
 #include "domain/categories.h"
-#include "domain/crews.h"
 #include "domain/requests.h"
-#include "domain/users.h"
-#include "infra/db.h"
-#include "infra/jsonx.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -41,46 +39,48 @@ static json_object *allowed_json(enum req_status from, enum req_actor actor)
 	return arr;
 }
 
-/* Adds `user` to each request of the array `items`: the distinct user_ids of the page are
- * read in one query and each object shared between its requests. Returns false on a
- * database error. */
-static bool add_owners(json_object *items, bson_error_t *err)
+/* The page as staff see it (a new array; releases the page): each request with `user`,
+ * the distinct residents of the page read in one query and each object shared between
+ * their requests. false on a database error (nothing returned). */
+static bool page_with_owners(struct req_page *p, json_object **out, struct derr *err)
 {
-	size_t n = json_object_array_length(items);
-	bson_oid_t *ids = n ? calloc(n, sizeof(*ids)) : NULL;
+	size_t n = p->n;
+	struct oid *ids = n ? calloc(n, sizeof(*ids)) : NULL;
 	size_t *of = n ? calloc(n, sizeof(*of)) : NULL; /* item -> distinct index, or n */
 	if (n && (!ids || !of))
 		abort();
 	size_t distinct = 0;
 	for (size_t i = 0; i < n; i++) {
-		bson_oid_t oid;
 		of[i] = n;
-		if (!db_parse_oid(jsonx_str(json_object_array_get_idx(items, i), "user_id"), &oid))
+		if (!p->items[i].has_user)
 			continue;
 		size_t k = 0;
-		while (k < distinct && !bson_oid_equal(&ids[k], &oid))
+		while (k < distinct && !oid_equal(&ids[k], &p->items[i].user_id))
 			k++;
 		if (k == distinct)
-			bson_oid_copy(&oid, &ids[distinct++]);
+			ids[distinct++] = p->items[i].user_id;
 		of[i] = k;
 	}
 	struct user *us = distinct ? calloc(distinct, sizeof(*us)) : NULL;
-	if (distinct && !us)
-		abort();
-	bool ok = users_find_many(ids, distinct, us, err) == USERS_OK;
 	json_object **owners = distinct ? calloc(distinct, sizeof(*owners)) : NULL;
-	if (distinct && !owners)
+	if (distinct && (!us || !owners))
 		abort();
+	bool ok = legacy_users_find_many(ids, distinct, us, err);
 	for (size_t k = 0; ok && k < distinct; k++)
 		owners[k] = api_request_owner_json(&us[k]);
-	for (size_t i = 0; ok && i < n; i++)
-		json_object_object_add(json_object_array_get_idx(items, i), "user",
+	*out = ok ? json_object_new_array() : NULL;
+	for (size_t i = 0; ok && i < n; i++) {
+		json_object *o = api_request_json(&p->items[i]);
+		json_object_object_add(o, "user",
 				       of[i] < n ? json_object_get(owners[of[i]]) : NULL);
+		json_object_array_add(*out, o);
+	}
 	for (size_t k = 0; k < distinct; k++) {
 		json_object_put(owners[k]);
 		if (ok)
 			users_clear(&us[k]);
 	}
+	requests_list_free(p);
 	free(owners);
 	free(us);
 	free(of);
@@ -88,20 +88,17 @@ static bool add_owners(json_object *items, bson_error_t *err)
 	return ok;
 }
 
-/* The resident `user_id` (hex) as staff see them (api_request_owner_json), or NULL when the id is
- * malformed or the account no longer exists. Returns false only on a database error. */
-static bool owner_json(const char *user_id, json_object **out, bson_error_t *err)
+/* The resident of `r` as staff see them (api_request_owner_json), or NULL when the
+ * account no longer exists. Returns false only on a database error. */
+static bool owner_json(const struct pickup_request *r, json_object **out, struct derr *err)
 {
 	*out = NULL;
-	bson_oid_t oid;
-	if (!db_parse_oid(user_id, &oid))
+	if (!r->has_user)
 		return true;
 	struct user u;
-	switch (users_find_by_id(&oid, false, &u, err)) {
-	case USERS_OK: break;
-	case USERS_ERR: return false;
-	default: return true;
-	}
+	int found = legacy_user_by_id(&r->user_id, &u, err);
+	if (found <= 0)
+		return found == 0;
 	*out = api_request_owner_json(&u);
 	users_clear(&u);
 	return true;
@@ -109,13 +106,12 @@ static bool owner_json(const char *user_id, json_object **out, bson_error_t *err
 
 /* `crew` of a request as staff see it: {id, name, active} of its crew_id, or null (none,
  * or a crew id that no longer names a crew). false only on a database error. */
-static bool add_crew(json_object *o, bson_error_t *err)
+static bool add_crew(json_object *o, const struct pickup_request *r, struct derr *err)
 {
-	bson_oid_t id;
 	json_object *v = NULL;
-	if (db_parse_oid(jsonx_str(o, "crew_id"), &id)) {
+	if (r->has_crew) {
 		struct crew c;
-		switch (crews_get(&id, &c, err)) {
+		switch (legacy_crew_get(&r->crew_id, &c, err)) {
 		case CREWS_OK:
 			v = json_object_new_object();
 			json_object_object_add(v, "id", json_object_new_string(c.id));
@@ -130,33 +126,37 @@ static bool add_crew(json_object *o, bson_error_t *err)
 	return true;
 }
 
-/* The request as staff see it: the request shape plus `allowed_transitions` and `user`.
- * `after_change` (a transition or note was stored): a failed lookup of the resident does
- * not turn the stored change into an error; `user` is null then and a warning logged. */
-static int answer_staff(struct http_request *req, struct http_response *res, int status,
-			bson_t *doc, bool after_change)
+int api_staff_request_show(struct http_request *req, struct http_response *res, int status,
+			   const struct pickup_request *r, bool after_change)
 {
-	json_object *o = requests_to_json(doc);
-	bson_destroy(doc);
+	json_object *o = api_request_json(r);
 	json_object *owner = NULL;
-	bson_error_t err;
-	if (!owner_json(jsonx_str(o, "user_id"), &owner, &err)) {
+	struct derr err;
+	if (!owner_json(r, &owner, &err)) {
 		if (!after_change) {
 			json_object_put(o);
-			return http_db_error(res, &err);
+			return api_derr(res, &err);
 		}
 		log_warn("resident lookup failed: %s", err.message);
 	}
 	json_object_object_add(o, "user", owner);
-	if (!add_crew(o, &err)) {
+	if (!add_crew(o, r, &err)) {
 		json_object_put(o);
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	}
-	int from = requests_status_parse(jsonx_str(o, "status"));
 	json_object_object_add(o, "allowed_transitions",
-			       from < 0 ? json_object_new_array()
-					: allowed_json((enum req_status)from, actor_of(req)));
+			       r->status >= RS_COUNT ? json_object_new_array()
+						     : allowed_json(r->status, actor_of(req)));
 	return http_json(res, status, o);
+}
+
+/* The same for a request the caller no longer needs (cleared here). */
+static int answer_staff(struct http_request *req, struct http_response *res, int status,
+			struct pickup_request *r, bool after_change)
+{
+	int st = api_staff_request_show(req, res, status, r, after_change);
+	pickup_request_clear(r);
+	return st;
 }
 
 /* [start, end) in ms of the calendar day `s` (YYYY-MM-DD) in SERVICE_TZ. */
@@ -193,7 +193,7 @@ void api_staff_query(struct http_request *req, struct verrors *e, struct req_que
 	v_query_string(e, http_query(req, "pincode"), "pincode", 10, &q.pincode);
 	const char *crew = http_query(req, "crew");
 	if (crew && *crew) {
-		if (db_parse_oid(crew, &q.crew))
+		if (oid_parse(crew, &q.crew))
 			q.has_crew = true;
 		else
 			verr_add(e, "query.crew", "must be a crew id (24 hex characters)",
@@ -217,15 +217,14 @@ int api_staff_requests_list(struct http_request *req, struct http_response *res)
 	struct read_cache_probe probe;
 	if (read_cache_serve_board(req, res, &probe))
 		return res->status;
-	int64_t total = 0;
-	bson_error_t err;
-	json_object *items = requests_list(&q, &total, &err);
-	if (!items)
-		return http_db_error(res, &err);
-	if (!add_owners(items, &err)) {
-		json_object_put(items);
-		return http_db_error(res, &err);
-	}
+	struct req_page page;
+	struct derr err;
+	if (!requests_list(&q, &page, &err))
+		return api_derr(res, &err);
+	int64_t total = page.total;
+	json_object *items;
+	if (!page_with_owners(&page, &items, &err))
+		return api_derr(res, &err);
 	http_page(res, items, total, q.skip, q.limit);
 	read_cache_store(&probe, res);
 	return res->status;
@@ -233,21 +232,22 @@ int api_staff_requests_list(struct http_request *req, struct http_response *res)
 
 int api_staff_requests_get(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t id;
-	if (!db_parse_oid(http_param(req, "id"), &id))
+	struct oid id;
+	if (!oid_parse(http_param(req, "id"), &id))
 		return not_found(res);
-	bson_error_t err;
-	bson_t *doc = requests_load(&id, NULL, &err);
-	if (!doc)
-		return err.code ? http_db_error(res, &err) : not_found(res);
-	return answer_staff(req, res, 200, doc, false);
+	struct derr err;
+	struct pickup_request r;
+	enum req_result rc = requests_get(&id, NULL, &r, &err);
+	if (rc != REQ_OK)
+		return rc == REQ_DB_ERROR ? api_derr(res, &err) : not_found(res);
+	return answer_staff(req, res, 200, &r, false);
 }
 
 /* Proof of service of a step to `to`: weight_kg (required for collected, 0 < w <= 1000)
  * and proof_photos (0-5 of the caller's uploads), only for collected. Errors go into `e`;
  * false on a database error (err set). */
 static bool proof_of_service(struct http_request *req, struct verrors *e, json_object *body,
-			     enum req_status to, struct req_transition *t, bson_error_t *err)
+			     enum req_status to, struct req_transition *t, struct derr *err)
 {
 	bool collected = to == RS_COLLECTED;
 	if (!collected) {
@@ -268,23 +268,27 @@ static bool proof_of_service(struct http_request *req, struct verrors *e, json_o
 }
 
 /* The trail's view of a transition: the status before and after (and the slot kept). */
-static void audit_transition(struct http_request *req, enum req_status from, const bson_t *doc)
+static void audit_transition(struct http_request *req, enum req_status from,
+			     const struct pickup_request *r)
 {
-	bson_iter_t it;
-	char hex[25] = "";
-	if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_OID(&it))
-		bson_oid_to_string(bson_iter_oid(&it), hex);
+	char hex[OID_HEX_LEN], ts[TIME_RFC3339_LEN];
+	oid_to_hex(&r->id, hex);
 	json_object *before = json_object_new_object();
 	json_object_object_add(before, "status",
 			       json_object_new_string(requests_status_name(from)));
 	json_object *after = json_object_new_object();
-	const char *to = bson_iter_init_find(&it, doc, "status") && BSON_ITER_HOLDS_UTF8(&it)
-			     ? bson_iter_utf8(&it, NULL)
-			     : "";
-	json_object_object_add(after, "status", json_object_new_string(to));
-	json_object_object_add(after, "version", json_object_new_int64(requests_version(doc)));
-	if (bson_iter_init_find(&it, doc, "assigned_slot"))
-		json_object_object_add(after, "assigned_slot", db_value_to_json(&it));
+	json_object_object_add(after, "status",
+			       json_object_new_string(requests_status_name(r->status)));
+	json_object_object_add(after, "version", json_object_new_int64(r->version));
+	json_object *slot = NULL;
+	if (r->has_assigned_slot) {
+		slot = json_object_new_object();
+		time_format_rfc3339(r->assigned_slot.start, ts);
+		json_object_object_add(slot, "start", json_object_new_string(ts));
+		time_format_rfc3339(r->assigned_slot.end, ts);
+		json_object_object_add(slot, "end", json_object_new_string(ts));
+	}
+	json_object_object_add(after, "assigned_slot", slot);
 	api_audit(req, AUDIT_REQUEST_TRANSITION, "request", hex, before, after, NULL);
 }
 
@@ -329,7 +333,7 @@ static void parse_step(struct verrors *e, json_object *body, struct req_transiti
 /* The refusal of a staff step from `from` to `to`: the allowed targets with an invalid
  * one, the field a missing slot belongs to, the rest from the table (results.h). */
 static int refuse_step(struct http_response *res, enum req_result r, enum req_status from,
-		       enum req_status to, enum req_actor actor, const bson_error_t *err)
+		       enum req_status to, enum req_actor actor, const struct derr *err)
 {
 	static const struct api_answer refusals[API_REQ_RESULTS] = {
 	    [REQ_PHOTO_GONE] = API_INVALID("Photo no longer exists; upload it again",
@@ -348,13 +352,15 @@ static int refuse_step(struct http_response *res, enum req_result r, enum req_st
 	}
 	if (r == REQ_SLOT_REQUIRED && from == RS_FAILED)
 		return api_answer(res, &failed_needs_slot, NULL);
-	return api_req_result(res, r, refusals, err);
+	if (r == REQ_DB_ERROR)
+		return api_derr(res, err);
+	return api_req_result(res, r, refusals, NULL);
 }
 
 int api_staff_requests_transition(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t id;
-	if (!db_parse_oid(http_param(req, "id"), &id))
+	struct oid id;
+	if (!oid_parse(http_param(req, "id"), &id))
 		return not_found(res);
 	int st;
 	json_object *body = http_json_body(req, res, &st);
@@ -365,29 +371,29 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 	struct req_transition t = {.actor = actor_of(req), .actor_id = req->user.id};
 	bool has_to;
 	parse_step(&e, body, &t, &has_to);
-	bson_error_t err;
+	struct derr err;
 	if (!proof_of_service(req, &e, body, has_to ? t.to : RS_COUNT, &t, &err)) {
 		verr_free(&e);
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	}
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
 
-	bson_t *doc = NULL;
+	struct pickup_request out;
 	enum req_status from = RS_COUNT;
-	enum req_result r = requests_transition(&id, &t, &from, &doc, &err);
+	enum req_result r = requests_change_status(&id, &t, &from, &out, &err);
 	if (r == REQ_OK) {
-		audit_transition(req, from, doc);
-		return answer_staff(req, res, 200, doc, true);
+		audit_transition(req, from, &out);
+		return answer_staff(req, res, 200, &out, true);
 	}
 	return refuse_step(res, r, from, t.to, t.actor, &err);
 }
 
 int api_staff_requests_note(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t id;
-	if (!db_parse_oid(http_param(req, "id"), &id))
+	struct oid id;
+	if (!oid_parse(http_param(req, "id"), &id))
 		return not_found(res);
 	int st;
 	json_object *body = http_json_body(req, res, &st);
@@ -402,25 +408,22 @@ int api_staff_requests_note(struct http_request *req, struct http_response *res)
 	if (verr_any(&e))
 		return http_validation(res, &e);
 	verr_free(&e);
-	bson_error_t err;
+	struct derr err;
 	enum req_result r =
 	    requests_add_note(&id, req->user.id, role_name(req->user.role), note, &err);
+	if (r == REQ_DB_ERROR)
+		return api_derr(res, &err);
 	if (r != REQ_OK)
-		return api_req_result(res, r, NULL, &err);
-	bson_t *doc = requests_load(&id, NULL, &err);
-	if (!doc)
-		return err.code ? http_db_error(res, &err) : not_found(res);
+		return api_req_result(res, r, NULL, NULL);
+	struct pickup_request out;
+	r = requests_get(&id, NULL, &out, &err);
+	if (r != REQ_OK)
+		return r == REQ_DB_ERROR ? api_derr(res, &err) : not_found(res);
 	/* the note's text stays in the request's timeline, not in the trail (audit.h) */
 	json_object *after = json_object_new_object();
-	json_object_object_add(after, "version", json_object_new_int64(requests_version(doc)));
-	char hex[25];
-	bson_oid_to_string(&id, hex);
+	json_object_object_add(after, "version", json_object_new_int64(out.version));
+	char hex[OID_HEX_LEN];
+	oid_to_hex(&id, hex);
 	api_audit(req, AUDIT_REQUEST_NOTE, "request", hex, NULL, after, NULL);
-	return answer_staff(req, res, 201, doc, true);
-}
-
-int api_staff_request_answer(struct http_request *req, struct http_response *res, int status,
-			     bson_t *doc, bool after_change)
-{
-	return answer_staff(req, res, status, doc, after_change);
+	return answer_staff(req, res, 201, &out, true);
 }

@@ -250,6 +250,38 @@ static void append_fields(bson_t *b, const struct req_fields *f)
 
 #define MAX_PHOTOS (sizeof(((struct req_fields *)0)->photo_paths) / sizeof(const char *))
 
+/* The store error of a domain error (the change paths below still carry the store's). */
+static void to_store_error(const struct derr *d, bson_error_t *err)
+{
+	bson_set_error(err, d->domain, d->code, "%s", d->message);
+}
+
+/* uploads_keep: REQ_OK, REQ_PHOTO_GONE (the index in *gone) or REQ_DB_ERROR (err set). */
+static enum req_result keep_uploads(const bson_oid_t *owner, const char *const *paths, size_t n,
+				    bool *kept, size_t *gone, bson_error_t *err)
+{
+	struct oid o;
+	struct derr d;
+	oid_from_store(&o, owner);
+	switch (uploads_keep(&o, paths, n, kept, gone, &d)) {
+	case UPLOAD_REF_OK: return REQ_OK;
+	case UPLOAD_REF_DB_ERROR: to_store_error(&d, err); return REQ_DB_ERROR;
+	default: return REQ_PHOTO_GONE;
+	}
+}
+
+/* uploads_attach (a failure is logged: the orphan cleanup then keeps them, as kept). */
+static void attach_uploads(const bson_oid_t *owner, const char *const *paths, size_t n,
+			   const bson_oid_t *id, const char *what)
+{
+	struct oid o, r;
+	struct derr d;
+	oid_from_store(&o, owner);
+	oid_from_store(&r, id);
+	if (!uploads_attach(&o, paths, n, &r, &d))
+		log_warn("attaching %s to request failed: %s", what, d.message);
+}
+
 /* Keeps the photos of `f` (uploads_keep) for the change about to be claimed; `kept`
  * (MAX_PHOTOS entries) records which fates this call took, for give_back_photos. */
 static enum req_result keep_photos(const bson_oid_t *owner, const struct req_fields *f, bool *kept,
@@ -261,11 +293,7 @@ static enum req_result keep_photos(const bson_oid_t *owner, const struct req_fie
 	size_t unused;
 	if (!photo_gone)
 		photo_gone = &unused;
-	switch (uploads_keep(owner, f->photo_paths, f->n_photos, kept, photo_gone, err)) {
-	case UPLOAD_REF_OK: return REQ_OK;
-	case UPLOAD_REF_DB_ERROR: return REQ_DB_ERROR;
-	default: return REQ_PHOTO_GONE;
-	}
+	return keep_uploads(owner, f->photo_paths, f->n_photos, kept, photo_gone, err);
 }
 
 /* The change the photos were kept for was certainly not written: the orphan cleanup may
@@ -280,9 +308,7 @@ static void attach_photos(const bson_oid_t *owner, const struct req_fields *f, c
 {
 	if (!f->has_photos || f->n_photos == 0)
 		return;
-	bson_error_t err;
-	if (!uploads_attach(owner, f->photo_paths, f->n_photos, id, &err))
-		log_warn("attaching photos to request failed: %s", err.message);
+	attach_uploads(owner, f->photo_paths, f->n_photos, id, "photos");
 }
 
 /* ------------------------------------------------------------------ the change log */
@@ -592,9 +618,9 @@ static void settle(bson_t *ev)
 
 /* ------------------------------------------------------------------ create, load */
 
-enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
-				const struct req_fields *f, bool draft, bson_oid_t *id_out,
-				size_t *photo_gone, bson_error_t *err)
+static enum req_result create(const bson_oid_t *owner, const char *owner_role,
+			      const struct req_fields *f, bool draft, bson_oid_t *id_out,
+			      size_t *photo_gone, bson_error_t *err)
 {
 	bool kept[MAX_PHOTOS];
 	enum req_result kr = keep_photos(owner, f, kept, photo_gone, err);
@@ -671,6 +697,21 @@ enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
 	attach_photos(owner, &all, &id);
 	settle(ev);
 	return REQ_OK;
+}
+
+enum req_result requests_create(const struct oid *owner, const char *owner_role,
+				const struct req_fields *f, bool draft, struct oid *id_out,
+				size_t *photo_gone, struct derr *err)
+{
+	bson_oid_t bowner, id;
+	oid_to_store(owner, &bowner);
+	bson_error_t e;
+	enum req_result r = create(&bowner, owner_role, f, draft, &id, photo_gone, &e);
+	if (r == REQ_DB_ERROR)
+		derr_from_store(err, &e);
+	if (r == REQ_OK && id_out)
+		memcpy(id_out->bytes, id.bytes, sizeof(id_out->bytes));
+	return r;
 }
 
 /* requests_load through changelog_load (the pending effects of the events it rolls forward
@@ -818,20 +859,14 @@ static enum req_result keep_proofs(const struct req_transition *t, bool *kept, b
 	if (!t->actor_id || !db_parse_oid(t->actor_id, &actor))
 		return REQ_PHOTO_GONE;
 	size_t gone;
-	switch (uploads_keep(&actor, t->proof_paths, t->n_proofs, kept, &gone, err)) {
-	case UPLOAD_REF_OK: return REQ_OK;
-	case UPLOAD_REF_DB_ERROR: return REQ_DB_ERROR;
-	default: return REQ_PHOTO_GONE;
-	}
+	return keep_uploads(&actor, t->proof_paths, t->n_proofs, kept, &gone, err);
 }
 
 static void attach_proofs(const struct req_transition *t, const bson_oid_t *id)
 {
 	bson_oid_t actor;
-	bson_error_t err;
-	if (t->n_proofs && db_parse_oid(t->actor_id, &actor) &&
-	    !uploads_attach(&actor, t->proof_paths, t->n_proofs, id, &err))
-		log_warn("attaching proof photos to request failed: %s", err.message);
+	if (t->n_proofs && db_parse_oid(t->actor_id, &actor))
+		attach_uploads(&actor, t->proof_paths, t->n_proofs, id, "proof photos");
 }
 
 /* What requests_transition knows about the request and the step it takes, read once and
@@ -854,7 +889,10 @@ struct step {
 static enum req_result step_read(const bson_oid_t *id, const struct req_transition *t,
 				 struct step *s, bson_error_t *err)
 {
-	bson_t *doc = load_request(id, t->owner, false, err);
+	bson_oid_t owner;
+	if (t->owner)
+		oid_to_store(t->owner, &owner);
+	bson_t *doc = load_request(id, t->owner ? &owner : NULL, false, err);
 	if (!doc)
 		return err->code ? REQ_DB_ERROR : REQ_NOT_FOUND;
 	s->from = doc_status(doc);
@@ -1072,9 +1110,9 @@ enum req_result requests_transition(const bson_oid_t *id, const struct req_trans
 	return step_finish(id, t, &s, ev, doc_out, err);
 }
 
-enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *owner,
-				      const struct req_fields *f, size_t *photo_gone,
-				      bson_error_t *err)
+static enum req_result update_draft(const bson_oid_t *id, const bson_oid_t *owner,
+				    const struct req_fields *f, size_t *photo_gone,
+				    bson_error_t *err)
 {
 	bson_t *doc = load_request(id, owner, false, err);
 	if (!doc)
@@ -1109,8 +1147,22 @@ enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *ow
 	return REQ_OK;
 }
 
-enum req_result requests_add_note(const bson_oid_t *id, const char *actor_id, const char *role,
-				  const char *note, bson_error_t *err)
+enum req_result requests_update_draft(const struct oid *id, const struct oid *owner,
+				      const struct req_fields *f, size_t *photo_gone,
+				      struct derr *err)
+{
+	bson_oid_t bid, bowner;
+	oid_to_store(id, &bid);
+	oid_to_store(owner, &bowner);
+	bson_error_t e;
+	enum req_result r = update_draft(&bid, &bowner, f, photo_gone, &e);
+	if (r == REQ_DB_ERROR)
+		derr_from_store(err, &e);
+	return r;
+}
+
+static enum req_result add_note(const bson_oid_t *id, const char *actor_id, const char *role,
+				const char *note, bson_error_t *err)
 {
 	bson_t *doc = load_request(id, NULL, false, err);
 	if (!doc)
@@ -1139,6 +1191,18 @@ enum req_result requests_add_note(const bson_oid_t *id, const char *actor_id, co
 		return REQ_CONFLICT;
 	bson_destroy(sync_document(id, false));
 	return REQ_OK;
+}
+
+enum req_result requests_add_note(const struct oid *id, const char *actor_id, const char *role,
+				  const char *note, struct derr *err)
+{
+	bson_oid_t bid;
+	oid_to_store(id, &bid);
+	bson_error_t e;
+	enum req_result r = add_note(&bid, actor_id, role, note, &e);
+	if (r == REQ_DB_ERROR)
+		derr_from_store(err, &e);
+	return r;
 }
 
 /* ------------------------------------------------------------------ crews */
@@ -1215,16 +1279,21 @@ enum req_result requests_assign(const bson_oid_t *id, const struct req_assign *a
 
 void requests_query_filter(bson_t *f, const struct req_query *q)
 {
-	if (q->owner)
-		BSON_APPEND_OID(f, "user_id", q->owner);
+	bson_oid_t oid;
+	if (q->owner) {
+		oid_to_store(q->owner, &oid);
+		BSON_APPEND_OID(f, "user_id", &oid);
+	}
 	if (q->status)
 		BSON_APPEND_UTF8(f, "status", q->status);
 	if (q->category)
 		BSON_APPEND_UTF8(f, "category", q->category);
 	if (q->pincode)
 		BSON_APPEND_UTF8(f, "address.pincode", q->pincode);
-	if (q->has_crew)
-		BSON_APPEND_OID(f, "crew_id", &q->crew);
+	if (q->has_crew) {
+		oid_to_store(&q->crew, &oid);
+		BSON_APPEND_OID(f, "crew_id", &oid);
+	}
 	if (q->has_day) {
 		bson_t r;
 		BSON_APPEND_DOCUMENT_BEGIN(f, "assigned_slot.start", &r);
@@ -1255,76 +1324,66 @@ void requests_query_filter(bson_t *f, const struct req_query *q)
 	}
 }
 
-json_object *requests_list(const struct req_query *q, int64_t *total, bson_error_t *err)
+/* The documents of one page (one more than q->limit asked for) of `filter` in list
+ * order into *docs (owned copies) and their ids. false on a database error. */
+static bool find_page(const struct req_query *q, const bson_t *filter, bson_t ***docs,
+		      bson_oid_t **ids, size_t *count, bson_error_t *err)
 {
-	bson_t filter = BSON_INITIALIZER;
-	requests_query_filter(&filter, q);
 	/* One more than the page: when it does not come back, the page is the last one and
 	 * the total is known without a count, which on FerretDB costs as much as the find
 	 * (most residents have fewer requests than a page: one store command, not two). */
 	bson_t *opts =
 	    BCON_NEW("sort", "{", "created_at", BCON_INT32(-1), "_id", BCON_INT32(-1), "}", "skip",
 		     BCON_INT64(q->skip), "limit", BCON_INT64(q->limit + 1));
-	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), &filter, opts, NULL);
-	/* The page is the documents: each carries its timeline. Only documents written before
-	 * they did (a version, no timeline) need their change logs, in one query. Unlike a
-	 * detail, a list does not probe for changes past a document's version (the crash
-	 * windows of requests.h): it shows the stored state, as its filters do. */
-	bson_t **docs = NULL;
-	bson_oid_t *ids = NULL, *old = NULL;
-	size_t count = 0, cap = 0, nold = 0;
+	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(COLL), filter, opts, NULL);
+	size_t cap = 0;
 	const bson_t *doc;
 	while (mongoc_cursor_next(c, &doc)) {
 		bson_oid_t id;
 		if (!doc_oid(doc, "_id", &id))
 			continue;
-		if (count == cap) {
+		if (*count == cap) {
 			cap = cap ? 2 * cap : 32;
-			docs = realloc(docs, cap * sizeof(*docs));
-			ids = realloc(ids, cap * sizeof(*ids));
-			if (!docs || !ids)
+			*docs = realloc(*docs, cap * sizeof(**docs));
+			*ids = realloc(*ids, cap * sizeof(**ids));
+			if (!*docs || !*ids)
 				abort();
 		}
-		docs[count] = bson_copy(doc);
-		bson_oid_copy(&id, &ids[count]);
-		count++;
+		(*docs)[*count] = bson_copy(doc);
+		bson_oid_copy(&id, &(*ids)[*count]);
+		(*count)++;
 	}
 	bool failed = mongoc_cursor_error(c, err);
 	mongoc_cursor_destroy(c);
 	bson_destroy(opts);
-	if (!failed && (count > (size_t)q->limit || (count == 0 && q->skip > 0))) {
-		/* a further page exists (or this one is past the end): count them all */
-		int64_t n = mongoc_collection_count_documents(db_coll(COLL), &filter, NULL, NULL,
-							      NULL, err);
-		failed = n < 0;
-		*total = n;
-	} else {
-		*total = q->skip + (int64_t)count;
-	}
-	bson_destroy(&filter);
-	if (count > (size_t)q->limit)
-		bson_destroy(docs[--count]);
+	return !failed;
+}
+
+/* The page `docs` (taken) as requests: each carries its timeline; only documents written
+ * before they did (a version, no timeline) need their change logs, in one query. Unlike a
+ * detail, a list does not probe for changes past a document's version (the crash windows
+ * of requests.h): it shows the stored state, as its filters do. */
+static bool page_items(bson_t **docs, const bson_oid_t *ids, size_t count,
+		       struct pickup_request *items, bson_error_t *err)
+{
 	struct changelog_events *evs = count ? calloc(count, sizeof(*evs)) : NULL;
-	old = count ? calloc(count, sizeof(*old)) : NULL;
+	bson_oid_t *old = count ? calloc(count, sizeof(*old)) : NULL;
 	if (count && (!evs || !old))
 		abort();
+	size_t nold = 0;
 	for (size_t i = 0; i < count; i++)
 		if (requests_version(docs[i]) > 0 && !changelog_has_timeline(docs[i]))
 			bson_oid_copy(&ids[i], &old[nold++]);
 	struct changelog_events *oldevs = nold ? calloc(nold, sizeof(*oldevs)) : NULL;
 	if (nold && !oldevs)
 		abort();
-	if (!failed)
-		failed = !changelog_fetch(&request_log, old, nold, oldevs, err);
-	json_object *items = failed ? NULL : json_object_new_array();
+	bool ok = changelog_fetch(&request_log, old, nold, oldevs, err);
 	for (size_t i = 0, j = 0; i < count; i++) {
 		bool whole = j < nold && bson_oid_equal(&ids[i], &old[j]);
-		if (items) {
-			bson_t *full = changelog_roll_forward(&request_log, &ids[i], docs[i],
-							      whole ? &oldevs[j] : &evs[i], whole);
-			json_object_array_add(items, requests_to_json(full));
-			bson_destroy(full);
-		}
+		if (ok)
+			requests_fill(changelog_roll_forward(&request_log, &ids[i], docs[i],
+							     whole ? &oldevs[j] : &evs[i], whole),
+				      true, REQ_FILL_EVENTS, &items[i]);
 		if (whole)
 			changelog_events_free(&oldevs[j++]);
 		bson_destroy(docs[i]);
@@ -1332,38 +1391,60 @@ json_object *requests_list(const struct req_query *q, int64_t *total, bson_error
 	free(oldevs);
 	free(evs);
 	free(old);
+	return ok;
+}
+
+bool requests_list(const struct req_query *q, struct req_page *out, struct derr *derr)
+{
+	memset(out, 0, sizeof(*out));
+	bson_t filter = BSON_INITIALIZER;
+	requests_query_filter(&filter, q);
+	bson_t **docs = NULL;
+	bson_oid_t *ids = NULL;
+	size_t count = 0;
+	bson_error_t err;
+	bool ok = find_page(q, &filter, &docs, &ids, &count, &err);
+	if (ok && (count > (size_t)q->limit || (count == 0 && q->skip > 0))) {
+		/* a further page exists (or this one is past the end): count them all */
+		out->total = mongoc_collection_count_documents(db_coll(COLL), &filter, NULL, NULL,
+							       NULL, &err);
+		ok = out->total >= 0;
+	} else {
+		out->total = q->skip + (int64_t)count;
+	}
+	bson_destroy(&filter);
+	if (count > (size_t)q->limit)
+		bson_destroy(docs[--count]);
+	out->items = count ? calloc(count, sizeof(*out->items)) : NULL;
+	if (count && !out->items)
+		abort();
+	if (!ok) {
+		for (size_t i = 0; i < count; i++)
+			bson_destroy(docs[i]);
+	} else if (page_items(docs, ids, count, out->items, &err)) {
+		out->n = count;
+	} else {
+		ok = false;
+	}
 	free(docs);
 	free(ids);
-	return items;
-}
-
-/* ------------------------------------------------------------------ wire shape */
-
-static void put_field(json_object *o, const bson_t *doc, const char *key, const char *as)
-{
-	bson_iter_t it;
-	json_object *v = NULL;
-	if (bson_iter_init_find(&it, doc, key))
-		v = db_value_to_json(&it);
-	json_object_object_add(o, as ? as : key, v);
-}
-
-/* Events store their actor as {id, role}; clients written for the original service
- * render `by` as text, so the wire shape is `by` (the user id) and `by_role`. */
-static void events_flatten_by(json_object *events)
-{
-	for (size_t i = 0; i < json_object_array_length(events); i++) {
-		json_object *e = json_object_array_get_idx(events, i), *by;
-		if (!json_object_object_get_ex(e, "by", &by) ||
-		    !json_object_is_type(by, json_type_object))
-			continue;
-		const char *id = jsonx_str(by, "id"), *role = jsonx_str(by, "role");
-		json_object *idv = id && *id ? json_object_new_string(id) : NULL;
-		json_object *rolev = role && *role ? json_object_new_string(role) : NULL;
-		json_object_object_add(e, "by", idv); /* releases the object `by` */
-		json_object_object_add(e, "by_role", rolev);
+	if (!ok) {
+		derr_from_store(derr, &err);
+		requests_list_free(out);
 	}
+	return ok;
 }
+
+void requests_list_free(struct req_page *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		pickup_request_clear(&p->items[i]);
+	free(p->items);
+	p->items = NULL;
+	p->n = 0;
+}
+
+/* ------------------------------------------------------------------ change deadline */
 
 int64_t requests_change_deadline(const bson_t *doc)
 {
@@ -1372,90 +1453,6 @@ int64_t requests_change_deadline(const bson_t *doc)
 	if (st > RS_SCHEDULED || !doc_slot(doc, &slot))
 		return -1;
 	return slot.start - (int64_t)config_get()->cancel_min_hours * 3600 * 1000;
-}
-
-/* The photos (relative upload paths) of the array `key` of `doc` as a new array of fresh
- * signed links: only the owner and staff see requests. */
-static json_object *photo_links(const bson_t *doc, const char *key)
-{
-	json_object *photos = json_object_new_array();
-	bson_iter_t it, sub;
-	if (bson_iter_init_find(&it, doc, key) && BSON_ITER_HOLDS_ARRAY(&it) &&
-	    bson_iter_recurse(&it, &sub)) {
-		while (bson_iter_next(&sub)) {
-			if (!BSON_ITER_HOLDS_UTF8(&sub))
-				continue;
-			char *url = upload_link_url(bson_iter_utf8(&sub, NULL));
-			if (!url)
-				abort();
-			json_object_array_add(photos, json_object_new_string(url));
-			free(url);
-		}
-	}
-	return photos;
-}
-
-/* The proof photos on the timeline (data.proof_photos of a collected step) as links. */
-static void events_link_proofs(json_object *events)
-{
-	for (size_t i = 0; i < json_object_array_length(events); i++) {
-		json_object *data =
-		    json_object_object_get(json_object_array_get_idx(events, i), "data");
-		json_object *paths = data ? json_object_object_get(data, "proof_photos") : NULL;
-		if (!paths || !json_object_is_type(paths, json_type_array))
-			continue;
-		json_object *links = json_object_new_array();
-		for (size_t j = 0; j < json_object_array_length(paths); j++) {
-			const char *p = json_object_get_string(json_object_array_get_idx(paths, j));
-			char *url = p ? upload_link_url(p) : NULL;
-			if (!url)
-				continue;
-			json_object_array_add(links, json_object_new_string(url));
-			free(url);
-		}
-		json_object_object_add(data, "proof_photos", links);
-	}
-}
-
-json_object *requests_to_json(const bson_t *doc)
-{
-	json_object *o = json_object_new_object();
-	put_field(o, doc, "_id", "id");
-	put_field(o, doc, "user_id", NULL);
-	put_field(o, doc, "category", NULL);
-	put_field(o, doc, "is_special", NULL);
-	put_field(o, doc, "description", NULL);
-	put_field(o, doc, "quantity", NULL);
-	json_object_object_add(o, "photos", photo_links(doc, "photos"));
-	put_field(o, doc, "address", NULL);
-	put_field(o, doc, "preferred_slots", NULL);
-	put_field(o, doc, "assigned_slot", NULL);
-	put_field(o, doc, "status", NULL);
-	put_field(o, doc, "crew_id", NULL);
-	put_field(o, doc, "version", NULL);
-	put_field(o, doc, "events", NULL);
-	put_field(o, doc, "reward_points", NULL);
-	put_field(o, doc, "created_at", NULL);
-	put_field(o, doc, "updated_at", NULL);
-	if (!json_object_object_get(o, "preferred_slots"))
-		json_object_object_add(o, "preferred_slots", json_object_new_array());
-	if (!json_object_object_get(o, "events"))
-		json_object_object_add(o, "events", json_object_new_array());
-	events_flatten_by(json_object_object_get(o, "events"));
-	int64_t deadline = requests_change_deadline(doc);
-	if (deadline >= 0) {
-		char ts[TIME_RFC3339_LEN];
-		time_format_rfc3339(deadline, ts);
-		json_object_object_add(o, "change_deadline", json_object_new_string(ts));
-	} else {
-		json_object_object_add(o, "change_deadline", NULL);
-	}
-	events_link_proofs(json_object_object_get(o, "events"));
-	put_field(o, doc, "weight_kg", NULL);
-	json_object_object_add(o, "proof_photos", photo_links(doc, "proof_photos"));
-	if (!json_object_object_get(o, "reward_points"))
-		json_object_object_add(o, "reward_points", json_object_new_int(0));
-	return o;
 }
 
 /* ------------------------------------------------------------------ draft cleanup */
@@ -1510,9 +1507,11 @@ static int delete_draft(const bson_oid_t *id, int64_t cutoff, bson_error_t *err)
 }
 
 long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
-			     void (*each)(const bson_t *doc, const bson_error_t *fail, void *ctx),
-			     void *ctx, bson_error_t *err)
+			     void (*each)(const struct pickup_request *r, const struct derr *fail,
+					  void *ctx),
+			     void *ctx, struct derr *derr_out)
 {
+	bson_error_t cerr, *err = &cerr;
 	int64_t cutoff = now_ms - (int64_t)config_get()->draft_max_age_days * 86400 * 1000;
 	bson_t *q = BCON_NEW("status", BCON_UTF8("draft"), "updated_at", "{", "$lt",
 			     BCON_DATE_TIME(cutoff), "}");
@@ -1534,10 +1533,19 @@ long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
 		}
 		if (r > 0)
 			done++;
-		if (each)
-			each(doc, r > 0 ? NULL : &derr, ctx);
+		if (each) {
+			struct pickup_request pr;
+			struct derr fail;
+			if (r <= 0)
+				derr_from_store(&fail, &derr);
+			requests_fill(doc, false, 0, &pr);
+			each(&pr, r > 0 ? NULL : &fail, ctx);
+			pickup_request_clear(&pr);
+		}
 	}
 	bool failed = mongoc_cursor_error(c, err);
+	if (failed)
+		derr_from_store(derr_out, err);
 	mongoc_cursor_destroy(c);
 	bson_destroy(q);
 	bson_destroy(opts);
@@ -1717,13 +1725,17 @@ static void count_event(const bson_t *ev, const bson_error_t *fail, void *ctx)
 	}
 }
 
-bool requests_sweep(int64_t now_ms, int64_t grace_ms, struct req_sweep *rep, bson_error_t *err)
+bool requests_sweep(int64_t now_ms, int64_t grace_ms, struct req_sweep *rep, struct derr *derr)
 {
 	memset(rep, 0, sizeof(*rep));
+	bson_error_t err;
 	/* Effects first: a release the log owes is the log's, not an orphan's. */
-	if (changelog_sweep(&request_log, now_ms, grace_ms, count_event, rep, err) < 0)
+	if (changelog_sweep(&request_log, now_ms, grace_ms, count_event, rep, &err) < 0 ||
+	    !sweep_orphan_seats(now_ms, grace_ms, rep, &err)) {
+		derr_from_store(derr, &err);
 		return false;
-	return sweep_orphan_seats(now_ms, grace_ms, rep, err);
+	}
+	return true;
 }
 
 /* ------------------------------------------------------------------ archive */

@@ -5,7 +5,7 @@
  * photos [relative upload path "YYYY/MM/<name>.<ext>"], address {line1, line2|null, city,
  * pincode, lat|null, lng|null}, preferred_slots [{start, end}] (dates), assigned_slot
  * {start, end}|null (the slot whose seat the request holds right now), status, crew_id
- * (ObjectId, absent or null: the crew it is given to, requests_assign), version
+ * (ObjectId, absent or null: the crew it is given to, requests_assign_crew), version
  * (int64: the last change of the log it reflects), reward_points, created_at, updated_at}.
  * Documents written before the change log have no version (0) and keep their timeline in
  * an embedded `events` array, which is shown first and never written again.
@@ -45,7 +45,7 @@
  *
  * The document is a cache of the log and carries its timeline (`timeline`: the views of
  * its STATUS_CHANGE, NOTE and ASSIGN events with their versions; EDIT, DELETE and VOID are not
- * shown), which `events` of the API is made of. Reading a request (requests_load) probes
+ * shown), which `events` of the API is made of. Reading a request (requests_get) probes
  * the log past the document's version (lists show the stored state), and when the
  * log holds versions past the document's (a writer died between its insert and its
  * document write, or FerretDB wrote an older copy back over a newer one), their `set`s are
@@ -71,10 +71,12 @@
 #define SWMRA_REQUESTS_H
 
 #include <json-c/json.h>
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "domain/derr.h"
+#include "domain/id.h"
 
 enum req_status {
 	RS_DRAFT = 0,
@@ -115,8 +117,8 @@ const char *requests_actor_role(enum req_actor a);
  * Residents (own requests, through their own endpoints): draft → submitted (submit),
  * submitted|pending_review → scheduled (confirm-slot), scheduled → scheduled (reschedule),
  * draft|submitted|pending_review|scheduled → cancelled (cancel; the 24 h rule is checked by
- * requests_transition, not here), collected|handover|verification|completed → failed (a
- * dispute, "not collected"; its 48 h window is checked by requests_transition). Nothing
+ * requests_change_status, not here), collected|handover|verification|completed → failed (a
+ * dispute, "not collected"; its 48 h window is checked by requests_change_status). Nothing
  * else, for anyone. */
 bool requests_edge_allowed(enum req_status from, enum req_status to, enum req_actor actor);
 /* The targets `actor` may move a request in `from` to, in lifecycle order; returns how
@@ -157,18 +159,68 @@ struct req_fields {
  * (resolved and owned, see uploads_resolve) are kept (uploads_keep) right before the first event,
  * and given back when the request was certainly not written. REQ_OK, REQ_PHOTO_GONE or
  * REQ_DB_ERROR. */
-enum req_result requests_create(const bson_oid_t *owner, const char *owner_role,
-				const struct req_fields *f, bool draft, bson_oid_t *id_out,
-				size_t *photo_gone, bson_error_t *err);
+enum req_result requests_create(const struct oid *owner, const char *owner_role,
+				const struct req_fields *f, bool draft, struct oid *id_out,
+				size_t *photo_gone, struct derr *err);
 
-/* The request (caller owns, bson_destroy), or NULL: not found (err->code == 0) or
- * database error (err->code != 0). With `owner` non-NULL someone else's request is "not
- * found". The document as its change log says (rolled forward and written back if it was
- * behind), with `version` and `events` (the timeline from request_events). */
-bson_t *requests_load(const bson_oid_t *id, const bson_oid_t *owner, bson_error_t *err);
+/* A pickup request as the domain hands it out: filled once from its document by a read
+ * (requests_get, requests_list, the answer of a change) and released with
+ * pickup_request_clear. Strings and arrays point into storage the struct owns; a NULL
+ * string or a false has_* is a field the document does not hold (or holds as null). The
+ * wire shape is the api layer's (api_request_json). */
+struct pickup_request {
+	struct oid id;
+	bool has_user;
+	struct oid user_id;
+	const char *category;
+	bool has_is_special, is_special;
+	const char *description;
+	bool has_quantity;
+	double quantity;
+	const char **photos; /* relative upload paths ("YYYY/MM/<name>.<ext>") */
+	size_t n_photos;
+	bool has_address;
+	struct req_address address; /* strings NULL when null or absent */
+	struct req_slot *preferred_slots;
+	size_t n_preferred_slots;
+	bool has_assigned_slot; /* the slot whose seat it holds */
+	struct req_slot assigned_slot;
+	enum req_status status; /* RS_COUNT: none */
+	bool has_crew;
+	struct oid crew_id;
+	bool has_version;
+	int64_t version;
+	/* The timeline as recorded, oldest first: the entries of documents older than the
+	 * change log as they were stored, then {type, at, by {id, role}, data} of each shown
+	 * change (dates as RFC 3339 text, ids as hex): free-form history, so a generic value
+	 * tree rather than a struct. NULL when the read did not ask for it (requests_list's
+	 * and requests_get's answers always carry it). */
+	json_object *events;
+	/* The staff notes of the stored timeline (route stops only, see route_sheet.h). */
+	const char **notes;
+	size_t n_notes;
+	int64_t reward_points; /* 0 when none */
+	bool has_created_at, has_updated_at;
+	int64_t created_at, updated_at; /* ms */
+	/* The instant until which the resident may cancel or reschedule (ms): the assigned
+	 * slot's start less CANCEL_MIN_HOURS, for a request a resident can still change
+	 * (draft, submitted, pending_review, scheduled) that holds a slot; -1 when the rule
+	 * does not apply. */
+	int64_t change_deadline;
+	bool has_weight; /* proof of service (entering collected) */
+	double weight_kg;
+	const char **proof_photos; /* relative upload paths */
+	size_t n_proof_photos;
+	void *store_; /* private: what the strings point into */
+};
+void pickup_request_clear(struct pickup_request *r);
 
-/* The `version` of a request document (0 when it has none). */
-int64_t requests_version(const bson_t *doc);
+/* The request `id` as its change log says (rolled forward and written back if it was
+ * behind), with `version` and `events`, into *out (caller's, released with
+ * pickup_request_clear on REQ_OK). With `owner` non-NULL someone else's request is
+ * REQ_NOT_FOUND. REQ_OK, REQ_NOT_FOUND or REQ_DB_ERROR (err set). */
+enum req_result requests_get(const struct oid *id, const struct oid *owner,
+			     struct pickup_request *out, struct derr *err);
 
 /* The `detail` of the 409 answering REQ_CONFLICT. */
 #define REQUEST_CONFLICT_MSG "The request was changed meanwhile, reload and try again"
@@ -193,7 +245,7 @@ struct req_transition {
 	enum req_status to;
 	enum req_actor actor;
 	const char *actor_id;	 /* user id hex */
-	const bson_oid_t *owner; /* residents: their id (someone else's request is not found);
+	const struct oid *owner; /* residents: their id (someone else's request is not found);
 				    staff: NULL */
 	const char *reason;	 /* may be NULL */
 	const char *note;	 /* may be NULL */
@@ -237,28 +289,29 @@ struct req_transition {
  * clears assigned_slot), the reward on entering completed (rewards_credit) and the
  * notification of the new status ("rescheduled" for a reschedule); the winner applies
  * them, then rolls the document forward. Rescheduling to the slot already held is a no-op.
- * On REQ_INVALID, `*from_out` receives the current status. On success `*doc_out` (may be
- * NULL) receives the updated document (caller owns). */
-enum req_result requests_transition(const bson_oid_t *id, const struct req_transition *t,
-				    enum req_status *from_out, bson_t **doc_out, bson_error_t *err);
+ * On REQ_INVALID, `*from_out` receives the current status. On REQ_OK `out` (may be NULL)
+ * receives the request as the change left it (release with pickup_request_clear). */
+enum req_result requests_change_status(const struct oid *id, const struct req_transition *t,
+				       enum req_status *from_out, struct pickup_request *out,
+				       struct derr *err);
 
 /* Replaces the given fields of the owner's draft (an EDIT event, not on the timeline).
  * New photos are kept as by requests_create, once the draft is found, and given back
  * when the edit loses its version. REQ_NOT_FOUND, REQ_INVALID (not a draft), REQ_CONFLICT
  * (changed meanwhile), REQ_PHOTO_GONE, REQ_DB_ERROR or REQ_OK. */
-enum req_result requests_update_draft(const bson_oid_t *id, const bson_oid_t *owner,
+enum req_result requests_update_draft(const struct oid *id, const struct oid *owner,
 				      const struct req_fields *f, size_t *photo_gone,
-				      bson_error_t *err);
+				      struct derr *err);
 
 /* Appends a NOTE event {note} at the next free version. REQ_NOT_FOUND, REQ_DB_ERROR,
  * REQ_CONFLICT (no free version after many tries) or REQ_OK. */
-enum req_result requests_add_note(const bson_oid_t *id, const char *actor_id, const char *role,
-				  const char *note, bson_error_t *err);
+enum req_result requests_add_note(const struct oid *id, const char *actor_id, const char *role,
+				  const char *note, struct derr *err);
 
 /* A change of the crew a request is given to (an ASSIGN event on the timeline, setting
  * `crew_id`). `crew` NULL takes the request off any crew. Strings are borrowed. */
-struct req_assign {
-	const bson_oid_t *crew;
+struct req_crew_assign {
+	const struct oid *crew;
 	const char *crew_name; /* for the timeline's note */
 	const char *actor_id, *actor_role;
 	int64_t expect_version; /* > 0: REQ_CONFLICT unless the request is at this version */
@@ -268,16 +321,17 @@ struct req_assign {
  * not finished (scheduled, enroute, onsite, collecting; REQ_INVALID otherwise, the status
  * in *from_out) is assignable; the same crew again is a no-op. It claims the next version
  * like a transition, so concurrent assigns read at one version give one winner and
- * REQ_CONFLICT to the rest. On REQ_OK `*doc_out` (may be NULL) receives the document
- * (caller owns). */
-enum req_result requests_assign(const bson_oid_t *id, const struct req_assign *a,
-				enum req_status *from_out, bson_t **doc_out, bson_error_t *err);
+ * REQ_CONFLICT to the rest. On REQ_OK `out` (may be NULL) receives the request (release
+ * with pickup_request_clear). */
+enum req_result requests_assign_crew(const struct oid *id, const struct req_crew_assign *a,
+				     enum req_status *from_out, struct pickup_request *out,
+				     struct derr *err);
 
 /* Filters of a request list; NULL members are not filtered on. `owner`: resident lists.
  * `day_start`/`day_end` (ms, used when has_day): assigned slot start in [start, end).
  * `q`: case-insensitive literal text in description or address. */
 struct req_query {
-	const bson_oid_t *owner;
+	const struct oid *owner;
 	const char *status;
 	const char *category;
 	bool has_day;
@@ -285,12 +339,9 @@ struct req_query {
 	const char *q;
 	const char *pincode; /* address.pincode, exactly */
 	bool has_crew;	     /* crew_id, exactly (the board's crew filter) */
-	bson_oid_t crew;
+	struct oid crew;
 	long skip, limit;
 };
-
-/* The store filter of `q` appended to `f` (the list's, and the export's). */
-void requests_query_filter(bson_t *f, const struct req_query *q);
 
 /* Exports (requests_export.c): the requests of `q` (skip and limit unused), newest first
  * (created_at, _id), a page at a time after a keyset cursor, so that an export of any size
@@ -298,37 +349,35 @@ void requests_query_filter(bson_t *f, const struct req_query *q);
 struct req_export_cursor {
 	bool started; /* false: from the newest */
 	int64_t created_at;
-	bson_oid_t id;
+	struct oid id;
 };
-/* Calls `row` for each of the next (at most) `page` requests after `cur` (stored
- * documents, borrowed for the call) and moves `cur` past them. Returns how many, 0 at the
+/* Calls `row` for each of the next (at most) `page` requests after `cur` (without their
+ * timeline; borrowed for the call) and moves `cur` past them. Returns how many, 0 at the
  * end, -1 on a database error (err set). */
 long requests_export_page(const struct req_query *q, struct req_export_cursor *cur, long page,
-			  void (*row)(const bson_t *doc, void *ctx), void *ctx, bson_error_t *err);
+			  void (*row)(const struct pickup_request *r, void *ctx), void *ctx,
+			  struct derr *err);
 
-/* Newest first. Returns a new array of request JSON objects (caller owns) and the total
- * match count, or NULL on a database error. */
-json_object *requests_list(const struct req_query *q, int64_t *total, bson_error_t *err);
-
-/* The instant until which the resident may cancel or reschedule (ms): the assigned
- * slot's start less CANCEL_MIN_HOURS, for a request a resident can still change (draft,
- * submitted, pending_review, scheduled) that holds a slot; -1 when the rule does not
- * apply. The wire shape carries it as `change_deadline` (null for -1). */
-int64_t requests_change_deadline(const bson_t *doc);
-
-/* The wire shape of a request document (new object, caller owns): ids as hex, dates as
- * RFC 3339 Z, photos as absolute URLs. */
-json_object *requests_to_json(const bson_t *doc);
+/* One page of `q`, newest first: *items (n of them, each with its events; release with
+ * requests_list_free) and the total match count. false on a database error (err set). */
+struct req_page {
+	struct pickup_request *items;
+	size_t n;
+	int64_t total;
+};
+bool requests_list(const struct req_query *q, struct req_page *out, struct derr *err);
+void requests_list_free(struct req_page *p);
 
 /* Deletes drafts not touched (updated_at) for DRAFT_MAX_AGE_DAYS before `now_ms` (drafts
  * hold no slot seat), each as a change (a DELETE event claims its next version; a draft
  * changed meanwhile is kept and not reported), with its events. Calls `each` for every
- * such draft after trying to delete it (with dry_run nothing is deleted): `fail` is NULL
- * on success, else the delete's error. Returns the number deleted (or, with dry_run, that
- * would be), -1 when the drafts could not be listed (err set). */
+ * such draft (without its timeline) after trying to delete it (with dry_run nothing is
+ * deleted): `fail` is NULL on success, else the delete's error. Returns the number deleted
+ * (or, with dry_run, that would be), -1 when the drafts could not be listed (err set). */
 long requests_cleanup_drafts(int64_t now_ms, bool dry_run,
-			     void (*each)(const bson_t *doc, const bson_error_t *fail, void *ctx),
-			     void *ctx, bson_error_t *err);
+			     void (*each)(const struct pickup_request *r, const struct derr *fail,
+					  void *ctx),
+			     void *ctx, struct derr *err);
 
 /* What one sweep did. */
 struct req_sweep {
@@ -343,23 +392,15 @@ struct req_sweep {
  * version: when that version has no event yet, a VOID event claims it first, so the
  * change can no longer win it; a seat whose version's event assigns its slot is owned and
  * kept. false (err set) when the events or seats could not be listed. */
-bool requests_sweep(int64_t now_ms, int64_t grace_ms, struct req_sweep *rep, bson_error_t *err);
+bool requests_sweep(int64_t now_ms, int64_t grace_ms, struct req_sweep *rep, struct derr *err);
 
 /* Request changes whose effects are still pending: how many and when the oldest was
  * written (-1 when none); for the metrics scrape and the admin System page. */
-bool requests_effects_pending(int64_t *count, int64_t *oldest_ms, bson_error_t *err);
+bool requests_effects_backlog(int64_t *count, int64_t *oldest_ms, struct derr *err);
 
-/* Keeps request_events proportional to open work: the events of requests finished
- * (completed or cancelled) and untouched for `keep_ms` before `now_ms` move to
- * `request_events_archive` (a cold copy, never read by the API), at most `max` requests per
- * call. Their documents carry the timeline, so details and lists show the same; a later
- * change (a staff note) claims the next version as usual. A document behind its log, or
- * without a stored timeline, is skipped until a read brings it up to date. The document
- * is marked `events_archived` last. Calls `each` per archived request (fail NULL) or
- * failed one. Returns the number archived (or, with dry_run, that would be), -1 when the
- * requests could not be listed (err set). */
-long requests_archive_events(int64_t now_ms, int64_t keep_ms, long max, bool dry_run,
-			     void (*each)(const bson_t *doc, const bson_error_t *fail, void *ctx),
-			     void *ctx, bson_error_t *err);
+/* The store-typed surface the modules not yet converted to the value types above still
+ * call (waitlist, crews, account export and erasure, notify jobs, compaction, metrics):
+ * transitional, see requests_legacy.h. */
+#include "domain/requests_legacy.h"
 
 #endif

@@ -1,4 +1,6 @@
 /* Paged reads of pickup requests for exports (requests.h, "Exports"). */
+#include <string.h>
+
 #include "domain/requests.h"
 #include "infra/db.h"
 
@@ -16,14 +18,17 @@ static void append_after(bson_t *f, const struct req_export_cursor *cur)
 	BSON_APPEND_DOCUMENT_BEGIN(&arr, "1", &b);
 	BSON_APPEND_DATE_TIME(&b, "created_at", cur->created_at);
 	BSON_APPEND_DOCUMENT_BEGIN(&b, "_id", &idlt);
-	BSON_APPEND_OID(&idlt, "$lt", &cur->id);
+	bson_oid_t id;
+	memcpy(id.bytes, cur->id.bytes, sizeof(id.bytes));
+	BSON_APPEND_OID(&idlt, "$lt", &id);
 	bson_append_document_end(&b, &idlt);
 	bson_append_document_end(&arr, &b);
 	bson_append_array_end(f, &arr);
 }
 
 long requests_export_page(const struct req_query *q, struct req_export_cursor *cur, long page,
-			  void (*row)(const bson_t *doc, void *ctx), void *ctx, bson_error_t *err)
+			  void (*row)(const struct pickup_request *r, void *ctx), void *ctx,
+			  struct derr *derr)
 {
 	bson_t base = BSON_INITIALIZER, filter = BSON_INITIALIZER;
 	requests_query_filter(&base, q);
@@ -55,12 +60,18 @@ long requests_export_page(const struct req_query *q, struct req_export_cursor *c
 		cur->created_at = bson_iter_date_time(&it);
 		if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_OID(&it))
 			continue;
-		bson_oid_copy(bson_iter_oid(&it), &cur->id);
+		memcpy(cur->id.bytes, bson_iter_oid(&it)->bytes, sizeof(cur->id.bytes));
 		cur->started = true;
-		row(doc, ctx);
+		struct pickup_request r;
+		requests_fill(doc, false, 0, &r);
+		row(&r, ctx);
+		pickup_request_clear(&r);
 	}
-	if (mongoc_cursor_error(c, err))
+	bson_error_t err;
+	if (mongoc_cursor_error(c, &err)) {
+		derr_from_store(derr, &err);
 		n = -1;
+	}
 	mongoc_cursor_destroy(c);
 	bson_destroy(opts);
 	bson_destroy(&base);

@@ -11,18 +11,16 @@
  * DRAFT_MAX_AGE_DAYS (default 7). --dry-run prints each draft it would delete on stdout
  * (and logs it) and deletes nothing. cron/swmra.cron runs it nightly; the run-key window
  * is one hour, so a more frequent schedule works too. */
-static void each(const bson_t *doc, const bson_error_t *fail, void *p)
+static void each(const struct pickup_request *r, const struct derr *fail, void *p)
 {
 	struct job_ctx *ctx = p;
 	json_object *f = json_object_new_object();
-	bson_iter_t it;
-	char hex[25] = "", uid[25] = "", ts[TIME_RFC3339_LEN] = "";
-	if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_OID(&it))
-		bson_oid_to_string(bson_iter_oid(&it), hex);
-	if (bson_iter_init_find(&it, doc, "user_id") && BSON_ITER_HOLDS_OID(&it))
-		bson_oid_to_string(bson_iter_oid(&it), uid);
-	if (bson_iter_init_find(&it, doc, "updated_at") && BSON_ITER_HOLDS_DATE_TIME(&it))
-		time_format_rfc3339(bson_iter_date_time(&it), ts);
+	char hex[OID_HEX_LEN] = "", uid[OID_HEX_LEN] = "", ts[TIME_RFC3339_LEN] = "";
+	oid_to_hex(&r->id, hex);
+	if (r->has_user)
+		oid_to_hex(&r->user_id, uid);
+	if (r->has_updated_at)
+		time_format_rfc3339(r->updated_at, ts);
 	json_object_object_add(f, "request_id", json_object_new_string(hex));
 	json_object_object_add(f, "user_id", json_object_new_string(uid));
 	json_object_object_add(f, "updated_at", json_object_new_string(ts));
@@ -37,7 +35,7 @@ static void each(const bson_t *doc, const bson_error_t *fail, void *p)
 
 static int cleanup_drafts_run(struct job_ctx *ctx)
 {
-	bson_error_t err;
+	struct derr err;
 	long n = requests_cleanup_drafts(time_now_ms(), ctx->dry_run, each, ctx, &err);
 	if (n < 0) {
 		job_failure(ctx, "list_drafts", NULL, err.message);
@@ -86,13 +84,14 @@ static int sweep_effects_run(struct job_ctx *ctx)
 		return 0;
 	}
 	struct req_sweep rep;
-	bool ok = requests_sweep(now, SWEEP_GRACE_MS, &rep, &err);
+	struct derr derr;
+	bool ok = requests_sweep(now, SWEEP_GRACE_MS, &rep, &derr);
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "changes_settled", json_object_new_int64(rep.events));
 	json_object_object_add(f, "orphan_seats_released", json_object_new_int64(rep.orphan_seats));
 	json_object_object_add(f, "failed", json_object_new_int64(rep.failures));
 	if (!ok) {
-		job_failure(ctx, "sweep", f, err.message);
+		job_failure(ctx, "sweep", f, derr.message);
 		return -1;
 	}
 	if (rep.events || rep.orphan_seats)

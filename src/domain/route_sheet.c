@@ -41,14 +41,17 @@ static void build_filter(bson_t *f, const struct day_query *q)
 	bson_t sub, arr;
 	char k[16];
 	const char *key;
+	bson_oid_t oid;
 	if (q->by_crew && q->n_crews == 1) {
-		BSON_APPEND_OID(f, "crew_id", &q->crews[0]);
+		memcpy(oid.bytes, q->crews[0].bytes, sizeof(oid.bytes));
+		BSON_APPEND_OID(f, "crew_id", &oid);
 	} else if (q->by_crew) {
 		BSON_APPEND_DOCUMENT_BEGIN(f, "crew_id", &sub);
 		BSON_APPEND_ARRAY_BEGIN(&sub, "$in", &arr);
 		for (size_t i = 0; i < q->n_crews; i++) {
 			bson_uint32_to_string((uint32_t)i, &key, k, sizeof(k));
-			BSON_APPEND_OID(&arr, key, &q->crews[i]);
+			memcpy(oid.bytes, q->crews[i].bytes, sizeof(oid.bytes));
+			BSON_APPEND_OID(&arr, key, &oid);
 		}
 		bson_append_array_end(&sub, &arr);
 		bson_append_document_end(f, &sub);
@@ -67,31 +70,21 @@ static void build_filter(bson_t *f, const struct day_query *q)
 		BSON_APPEND_UTF8(f, "status", q->status);
 }
 
-static int64_t date_at(const bson_t *doc, const char *path)
-{
-	bson_iter_t it, sub;
-	if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, path, &sub) &&
-	    BSON_ITER_HOLDS_DATE_TIME(&sub))
-		return bson_iter_date_time(&sub);
-	return 0;
-}
-
 static void stop_init(struct stop *s, const bson_t *doc)
 {
 	memset(s, 0, sizeof(*s));
 	s->doc = bson_copy(doc);
-	bson_iter_t it, sub;
-	if (bson_iter_init_find(&it, s->doc, "crew_id") && BSON_ITER_HOLDS_OID(&it)) {
-		s->has_crew = true;
-		bson_oid_copy(bson_iter_oid(&it), &s->crew);
-	}
-	s->slot_start = date_at(s->doc, "assigned_slot.start");
-	s->slot_end = date_at(s->doc, "assigned_slot.end");
-	s->created_at = date_at(s->doc, "created_at");
-	s->pincode = "";
-	if (bson_iter_init(&it, s->doc) &&
-	    bson_iter_find_descendant(&it, "address.pincode", &sub) && BSON_ITER_HOLDS_UTF8(&sub))
-		s->pincode = bson_iter_utf8(&sub, NULL);
+	if (!s->doc)
+		abort();
+	requests_fill(s->doc, false, REQ_FILL_NOTES, &s->req);
+	const struct pickup_request *r = &s->req;
+	s->has_crew = r->has_crew;
+	memcpy(s->crew.bytes, r->crew_id.bytes, sizeof(s->crew.bytes));
+	/* a stop holds a seat: its slot is whole (a half slot sorts as 0, as before) */
+	s->slot_start = r->has_assigned_slot ? r->assigned_slot.start : 0;
+	s->slot_end = r->has_assigned_slot ? r->assigned_slot.end : 0;
+	s->created_at = r->has_created_at ? r->created_at : 0;
+	s->pincode = r->address.pincode ? r->address.pincode : "";
 }
 
 static int cmp64(int64_t a, int64_t b)
@@ -108,12 +101,8 @@ static int route_order(const void *pa, const void *pb)
 		c = strcmp(a->pincode, b->pincode);
 	if (!c)
 		c = cmp64(a->created_at, b->created_at);
-	if (!c) {
-		bson_iter_t ia, ib;
-		if (bson_iter_init_find(&ia, a->doc, "_id") && BSON_ITER_HOLDS_OID(&ia) &&
-		    bson_iter_init_find(&ib, b->doc, "_id") && BSON_ITER_HOLDS_OID(&ib))
-			c = bson_oid_compare(bson_iter_oid(&ia), bson_iter_oid(&ib));
-	}
+	if (!c)
+		c = memcmp(a->req.id.bytes, b->req.id.bytes, sizeof(a->req.id.bytes));
 	return c;
 }
 
@@ -149,10 +138,21 @@ bool route_stops(const struct day_query *q, struct stops *out, bson_error_t *err
 	return true;
 }
 
+bool route_stops_load(const struct day_query *q, struct stops *out, struct derr *err)
+{
+	bson_error_t e;
+	if (route_stops(q, out, &e))
+		return true;
+	derr_from_store(err, &e);
+	return false;
+}
+
 void route_stops_free(struct stops *s)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
+		pickup_request_clear(&s->v[i].req);
 		bson_destroy(s->v[i].doc);
+	}
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;

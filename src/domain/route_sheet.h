@@ -16,10 +16,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain/derr.h"
+#include "domain/id.h"
+#include "domain/requests.h"
+
 struct day_query {
 	int64_t day_start, day_end; /* [start, end) ms of the day in SERVICE_TZ */
 	bool by_crew;		    /* only requests of crews[0..n_crews-1] (none when 0) */
-	const bson_oid_t *crews;    /* borrowed */
+	const struct oid *crews;    /* borrowed */
 	size_t n_crews;
 	bool has_slot_start; /* only the slot starting at slot_start (within the day) */
 	int64_t slot_start;
@@ -27,14 +31,18 @@ struct day_query {
 	const char *status;  /* NULL: any */
 };
 
-/* One stop: the stored request document and what route order sorts by. */
+/* One stop: the request as stored (with its staff `notes`, without `events`) and what
+ * route order sorts by. */
 struct stop {
-	bson_t *doc; /* owned */
+	struct pickup_request req;
+	int64_t slot_start, slot_end;
+	const char *pincode; /* into req, "" when none */
+	int64_t created_at;
+	/* Transitional, for the crews' bulk assign (api/crews.c) until it reads `req`: the
+	 * stored document (owned; `req` borrows from it) and its crew as a store id. */
+	bson_t *doc;
 	bool has_crew;
 	bson_oid_t crew;
-	int64_t slot_start, slot_end;
-	const char *pincode; /* into doc, "" when none */
-	int64_t created_at;
 };
 
 struct stops {
@@ -44,6 +52,8 @@ struct stops {
 
 /* The stops of `q` in route order into *out (route_stops_free releases). false on a
  * database error (err set, *out empty). */
+bool route_stops_load(const struct day_query *q, struct stops *out, struct derr *err);
+/* The same with the store's error (transitional, for api/crews.c). */
 bool route_stops(const struct day_query *q, struct stops *out, bson_error_t *err);
 void route_stops_free(struct stops *s);
 

@@ -286,8 +286,9 @@ void upload_quota_release(struct upload_quota_claim *qc)
 	quota_give_back(qc->rate);
 }
 
-int64_t uploads_purge_quota(int64_t now_ms, bool dry_run, bson_error_t *err)
+int64_t uploads_purge_quota(int64_t now_ms, bool dry_run, struct derr *derr)
 {
+	bson_error_t e, *err = &e;
 	int64_t orphan_ms = (int64_t)config_get()->orphan_upload_hours * HOUR_MS;
 	bson_t *f[2] = {BCON_NEW("kind", BCON_UTF8("rate"), "at", "{", "$lt",
 				 BCON_DATE_TIME(now_ms - HOUR_MS), "}"),
@@ -312,6 +313,8 @@ int64_t uploads_purge_quota(int64_t now_ms, bool dry_run, bson_error_t *err)
 	}
 	bson_destroy(f[0]);
 	bson_destroy(f[1]);
+	if (total < 0)
+		derr_from_store(derr, err);
 	return total;
 }
 

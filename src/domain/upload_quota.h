@@ -5,6 +5,8 @@
 #ifndef SWMRA_UPLOAD_QUOTA_H
 #define SWMRA_UPLOAD_QUOTA_H
 
+#include <mongoc/mongoc.h>
+
 #include "domain/uploads.h"
 
 #define UPLOAD_QUOTA_ID_MAX 96

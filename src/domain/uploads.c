@@ -79,8 +79,8 @@ static const char *ref_relpath(const char *ref)
 	return NULL;
 }
 
-enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *ref, char **path_out,
-				       bson_error_t *err)
+enum upload_ref_result uploads_resolve(const struct oid *owner, const char *ref, char **path_out,
+				       struct derr *err)
 {
 	*path_out = NULL;
 	if (!ref)
@@ -97,18 +97,22 @@ enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *r
 	const char *rel = ref_relpath(ref);
 	if (!rel || !uploads_valid_relpath(rel))
 		return UPLOAD_REF_INVALID;
-	bson_t *q = BCON_NEW("path", BCON_UTF8(rel), "owner_id", BCON_OID(owner_id));
+	bson_oid_t owner_id;
+	memcpy(owner_id.bytes, owner->bytes, sizeof(owner_id.bytes));
+	bson_t *q = BCON_NEW("path", BCON_UTF8(rel), "owner_id", BCON_OID(&owner_id));
+	bson_error_t e;
 	int64_t n =
-	    mongoc_collection_count_documents(db_coll(UPLOADS_COLL), q, NULL, NULL, NULL, err);
+	    mongoc_collection_count_documents(db_coll(UPLOADS_COLL), q, NULL, NULL, NULL, &e);
 	bson_destroy(q);
-	if (n < 0)
+	if (n < 0) {
+		derr_from_store(err, &e);
 		return UPLOAD_REF_DB_ERROR;
+	}
 	if (n == 0)
 		return UPLOAD_REF_NOT_OWNED;
 	*path_out = strdup(rel);
 	if (!*path_out) {
-		bson_set_error(err, MONGOC_ERROR_CLIENT, MONGOC_ERROR_CLIENT_NO_ACCEPTABLE_PEER,
-			       "out of memory");
+		derr_set(err, "out of memory");
 		return UPLOAD_REF_DB_ERROR;
 	}
 	return UPLOAD_REF_OK;
@@ -144,9 +148,12 @@ static int claim_fate(const char *path, const char *fate, const bson_oid_t *owne
 	return cerr ? -1 : 0;
 }
 
-enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths, size_t n,
-				    bool *kept_now, size_t *gone, bson_error_t *err)
+enum upload_ref_result uploads_keep(const struct oid *owner, const char *const *paths, size_t n,
+				    bool *kept_now, size_t *gone, struct derr *derr)
 {
+	bson_oid_t oid, *owner_id = &oid;
+	oid_to_store(owner, &oid);
+	bson_error_t e, *err = &e;
 	enum upload_ref_result res = UPLOAD_REF_OK;
 	for (size_t i = 0; i < n; i++)
 		kept_now[i] = false;
@@ -161,6 +168,8 @@ enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *cons
 			res = UPLOAD_REF_NOT_OWNED;
 		}
 	}
+	if (res == UPLOAD_REF_DB_ERROR)
+		derr_from_store(derr, err);
 	if (res != UPLOAD_REF_OK)
 		uploads_unkeep(paths, n, kept_now);
 	return res;
@@ -196,25 +205,31 @@ static void append_in(bson_t *b, const char *key, const char *const *vals, size_
 	bson_append_document_end(b, &in);
 }
 
-bool uploads_attach(const bson_oid_t *owner_id, const char *const *paths, size_t n,
-		    const bson_oid_t *request_id, bson_error_t *err)
+bool uploads_attach(const struct oid *owner, const char *const *paths, size_t n,
+		    const struct oid *request, struct derr *err)
 {
 	if (n == 0)
 		return true;
+	bson_oid_t owner_id, request_id;
+	oid_to_store(owner, &owner_id);
+	oid_to_store(request, &request_id);
 	bson_t filter = BSON_INITIALIZER;
-	BSON_APPEND_OID(&filter, "owner_id", owner_id);
+	BSON_APPEND_OID(&filter, "owner_id", &owner_id);
 	append_in(&filter, "path", paths, n);
 	BSON_APPEND_NULL(&filter, "request_id");
-	bson_t *update = BCON_NEW("$set", "{", "request_id", BCON_OID(request_id), "}");
+	bson_t *update = BCON_NEW("$set", "{", "request_id", BCON_OID(&request_id), "}");
+	bson_error_t e;
 	bool ok =
-	    mongoc_collection_update_many(db_coll(UPLOADS_COLL), &filter, update, NULL, NULL, err);
+	    mongoc_collection_update_many(db_coll(UPLOADS_COLL), &filter, update, NULL, NULL, &e);
 	bson_destroy(&filter);
 	bson_destroy(update);
-	if (!ok)
+	if (!ok) {
+		derr_from_store(err, &e);
 		return false;
+	}
 	/* attached: no longer counted against the owner's unattached quota */
 	bson_t seats = BSON_INITIALIZER;
-	BSON_APPEND_OID(&seats, "owner_id", owner_id);
+	BSON_APPEND_OID(&seats, "owner_id", &owner_id);
 	append_in(&seats, "path", paths, n);
 	upload_quota_free(&seats);
 	bson_destroy(&seats);
@@ -286,9 +301,11 @@ static bool record_upload(const bson_oid_t *owner_id, struct upload_info *out, s
 			  int64_t now, bson_error_t *err)
 {
 	const struct config *cfg = config_get();
-	bson_oid_init(&out->id, NULL);
+	bson_oid_t id;
+	bson_oid_init(&id, NULL);
+	memcpy(out->id.bytes, id.bytes, sizeof(out->id.bytes));
 	bson_t doc = BSON_INITIALIZER;
-	BSON_APPEND_OID(&doc, "_id", &out->id);
+	BSON_APPEND_OID(&doc, "_id", &id);
 	BSON_APPEND_OID(&doc, "owner_id", owner_id);
 	BSON_APPEND_UTF8(&doc, "path", out->path);
 	/* the unsigned address: a reference uploads_resolve accepts, never served as is */
@@ -307,8 +324,8 @@ static bool record_upload(const bson_oid_t *owner_id, struct upload_info *out, s
 	return ok;
 }
 
-enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t *data, size_t len,
-				       struct upload_info *out, bson_error_t *err)
+static enum upload_store_result store(const bson_oid_t *owner_id, const uint8_t *data, size_t len,
+				      struct upload_info *out, bson_error_t *err)
 {
 	memset(out, 0, sizeof(*out));
 	const struct config *cfg = config_get();
@@ -356,7 +373,19 @@ enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t
 	return UPLOAD_STORE_OK;
 }
 
-int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, bson_error_t *err)
+enum upload_store_result uploads_store(const struct oid *owner, const uint8_t *data, size_t len,
+				       struct upload_info *out, struct derr *err)
+{
+	bson_oid_t owner_id;
+	oid_to_store(owner, &owner_id);
+	bson_error_t e;
+	enum upload_store_result r = store(&owner_id, data, len, out, &e);
+	if (r == UPLOAD_STORE_DB_ERROR)
+		derr_from_store(err, &e);
+	return r;
+}
+
+int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, struct derr *derr)
 {
 	bson_t *q = BCON_NEW("request_id", BCON_NULL, "kept", "{", "$ne", BCON_BOOL(true), "}",
 			     "created_at", "{", "$lt", BCON_DATE_TIME(cutoff_ms), "}");
@@ -373,7 +402,7 @@ int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, 
 		memset(o, 0, sizeof(*o));
 		if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_OID(&it))
 			continue;
-		bson_oid_copy(bson_iter_oid(&it), &o->id);
+		memcpy(o->id.bytes, bson_iter_oid(&it)->bytes, sizeof(o->id.bytes));
 		if (bson_iter_init_find(&it, doc, "path") && BSON_ITER_HOLDS_UTF8(&it)) {
 			const char *p = bson_iter_utf8(&it, NULL);
 			if (strlen(p) < sizeof(o->path))
@@ -383,14 +412,17 @@ int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, 
 			o->created_at_ms = bson_iter_date_time(&it);
 		n++;
 	}
-	bool failed = mongoc_cursor_error(cur, err);
+	bson_error_t err;
+	bool failed = mongoc_cursor_error(cur, &err);
+	if (failed)
+		derr_from_store(derr, &err);
 	mongoc_cursor_destroy(cur);
 	bson_destroy(q);
 	bson_destroy(opts);
 	return failed ? -1 : n;
 }
 
-int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err)
+static int delete_orphan(const struct upload_orphan *o, const bson_oid_t *id, bson_error_t *err)
 {
 	char existing[16];
 	int claimed = claim_fate(o->path, "deleted", NULL, existing, err);
@@ -399,7 +431,7 @@ int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err)
 	if (claimed == 0 && strcmp(existing, "deleted") != 0) {
 		/* a request kept it first: record that on the document so the listing of
 		 * orphans stops returning it */
-		bson_t *sel = BCON_NEW("_id", BCON_OID(&o->id), "request_id", BCON_NULL);
+		bson_t *sel = BCON_NEW("_id", BCON_OID(id), "request_id", BCON_NULL);
 		bson_t *upd = BCON_NEW("$set", "{", "kept", BCON_BOOL(true), "}");
 		bson_error_t uerr;
 		mongoc_collection_update_one(db_coll(UPLOADS_COLL), sel, upd, NULL, NULL, &uerr);
@@ -414,7 +446,7 @@ int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err)
 	if (uploads_valid_relpath(o->path) &&
 	    objstore_delete(objstore_configured(), o->path) != OBJSTORE_OK)
 		return -2;
-	bson_t *q = BCON_NEW("_id", BCON_OID(&o->id));
+	bson_t *q = BCON_NEW("_id", BCON_OID(id));
 	bson_t reply;
 	bool ok = mongoc_collection_delete_one(db_coll(UPLOADS_COLL), q, NULL, &reply, err);
 	bson_destroy(q);
@@ -432,4 +464,15 @@ int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err)
 	upload_quota_free(seat);
 	bson_destroy(seat);
 	return 1;
+}
+
+int uploads_delete_orphan(const struct upload_orphan *o, struct derr *err)
+{
+	bson_oid_t id;
+	oid_to_store(&o->id, &id);
+	bson_error_t e;
+	int r = delete_orphan(o, &id, &e);
+	if (r == -1)
+		derr_from_store(err, &e);
+	return r;
 }

@@ -3,10 +3,12 @@
 #ifndef SWMRA_UPLOADS_H
 #define SWMRA_UPLOADS_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "domain/derr.h"
+#include "domain/id.h"
 
 enum upload_ref_result {
 	UPLOAD_REF_OK = 0,
@@ -22,8 +24,8 @@ enum upload_ref_result {
  * accepted too. Anything else (other hosts, query strings, "..", other names) is
  * UPLOAD_REF_INVALID without a database round trip.
  * `path_out` receives a malloc'd string on success (caller frees). */
-enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *ref, char **path_out,
-				       bson_error_t *err);
+enum upload_ref_result uploads_resolve(const struct oid *owner_id, const char *ref, char **path_out,
+				       struct derr *err);
 /* Decides that these uploads are kept: for each path it inserts the fate document
  * {_id: path, fate: "kept"} into `upload_fates`, the same key the orphan cleanup claims
  * with fate "deleted" before it deletes anything. The unique _id makes the decision
@@ -34,8 +36,8 @@ enum upload_ref_result uploads_resolve(const bson_oid_t *owner_id, const char *r
  * which fates this call inserted. All or nothing: on failure it gives back those itself.
  * UPLOAD_REF_OK when every path is kept (already kept is fine), UPLOAD_REF_NOT_OWNED with
  * *gone set to the index of a path the cleanup already took, UPLOAD_REF_DB_ERROR. */
-enum upload_ref_result uploads_keep(const bson_oid_t *owner_id, const char *const *paths, size_t n,
-				    bool *kept_now, size_t *gone, bson_error_t *err);
+enum upload_ref_result uploads_keep(const struct oid *owner_id, const char *const *paths, size_t n,
+				    bool *kept_now, size_t *gone, struct derr *err);
 /* Withdraws the "kept" fates `kept_now` marks (as uploads_keep set it), so the orphan
  * cleanup may take those uploads again. A failure is logged: the upload then stays kept
  * unattached (a leak, never a loss). Known window: a second change that sent the same
@@ -45,8 +47,8 @@ void uploads_unkeep(const char *const *paths, size_t n, const bool *kept_now);
 /* Marks uploads as attached to a request so the orphan cleanup keeps them. Only uploads
  * of `owner_id` that are not yet attached are changed (resolve them first); `paths` are
  * relative paths as returned by uploads_resolve. False only on a database error. */
-bool uploads_attach(const bson_oid_t *owner_id, const char *const *paths, size_t n,
-		    const bson_oid_t *request_id, bson_error_t *err);
+bool uploads_attach(const struct oid *owner_id, const char *const *paths, size_t n,
+		    const struct oid *request_id, struct derr *err);
 
 /* Whether `rel` is a stored-upload relative path of the form this module generates:
  * "YYYY/MM/<32 lowercase hex>.(jpg|png|webp)". */
@@ -63,7 +65,7 @@ enum upload_store_result {
 };
 
 struct upload_info {
-	bson_oid_t id;
+	struct oid id;
 	char path[64];		  /* "YYYY/MM/<32 hex>.<ext>" */
 	char *url;		  /* malloc'd: a signed link to path (upload_links.h) */
 	const char *content_type; /* static string */
@@ -97,32 +99,32 @@ struct upload_info {
  *   many were taken in the last 60 minutes.
  * Over a limit: UPLOAD_STORE_QUOTA with out->refusal and out->retry_after set.
  * On UPLOAD_STORE_OK the caller owns out->url (release with uploads_info_free). */
-enum upload_store_result uploads_store(const bson_oid_t *owner_id, const uint8_t *data, size_t len,
-				       struct upload_info *out, bson_error_t *err);
+enum upload_store_result uploads_store(const struct oid *owner_id, const uint8_t *data, size_t len,
+				       struct upload_info *out, struct derr *err);
 void uploads_info_free(struct upload_info *info);
 
 /* Deletes (or with dry_run counts) quota claims that are over: hourly claims older than an
  * hour, seats older than ORPHAN_UPLOAD_HOURS (their upload is attached or an orphan by
  * then; a seat is normally freed on either, this catches a worker that died between
  * claiming and storing). Returns the number, or -1 with err set. */
-int64_t uploads_purge_quota(int64_t now_ms, bool dry_run, bson_error_t *err);
+int64_t uploads_purge_quota(int64_t now_ms, bool dry_run, struct derr *err);
 
 /* One unattached upload, as listed by uploads_list_orphans (path is a copy). */
 struct upload_orphan {
-	bson_oid_t id;
+	struct oid id;
 	char path[64];
 	int64_t created_at_ms;
 };
 
 /* Lists up to `max` uploads with request_id null created before `cutoff_ms`, oldest
  * first, into `out` (caller-provided array). Returns the count, or -1 with err set. */
-int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, bson_error_t *err);
+int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, struct derr *err);
 /* Deletes one orphan after claiming its fate "deleted" in `upload_fates` (see
  * uploads_keep: whichever claim is inserted first decides), then the document, then
  * its object through the configured store (an already missing object is fine).
  * Returns 1 deleted, 0 attached meanwhile or already gone (nothing done), -1 on a
  * database error (err set) or -2 when the object could not be removed (the store is down:
  * the fate stays "deleted", so a later run finishes it). */
-int uploads_delete_orphan(const struct upload_orphan *o, bson_error_t *err);
+int uploads_delete_orphan(const struct upload_orphan *o, struct derr *err);
 
 #endif

@@ -24,8 +24,8 @@
 
 static json_object *orphan_fields(const struct upload_orphan *o)
 {
-	char hex[25], ts[TIME_RFC3339_LEN];
-	bson_oid_to_string(&o->id, hex);
+	char hex[OID_HEX_LEN], ts[TIME_RFC3339_LEN];
+	oid_to_hex(&o->id, hex);
 	time_format_rfc3339(o->created_at_ms, ts);
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "upload_id", json_object_new_string(hex));
@@ -38,7 +38,7 @@ static int cleanup_uploads_run(struct job_ctx *ctx)
 {
 	static struct upload_orphan list[ORPHAN_BATCH];
 	int64_t cutoff = time_now_ms() - (int64_t)config_get()->orphan_upload_hours * 3600000;
-	bson_error_t err;
+	struct derr err;
 	long total = 0;
 	for (;;) {
 		int n = uploads_list_orphans(cutoff, list, ORPHAN_BATCH, &err);

@@ -26,11 +26,11 @@ static void finished_request(bson_oid_t *id, enum req_status end, int64_t age_da
 	    .quantity = 2,
 	    .address = {.line1 = "1 Compact Street", .city = "Pune", .pincode = "411001"}};
 	bson_error_t err;
-	assert_int_equal(requests_create(&owner, "citizen", &f, false, id, NULL, &err), REQ_OK);
+	assert_int_equal(itu_request_create(&owner, &f, false, id), REQ_OK);
 	struct req_transition t = {
 	    .to = RS_PENDING_REVIEW, .actor = REQ_ACTOR_STAFF, .actor_id = actor};
 	assert_int_equal(requests_transition(id, &t, NULL, NULL, &err), REQ_OK);
-	assert_int_equal(requests_add_note(id, actor, "staff", "left at the gate", &err), REQ_OK);
+	assert_int_equal(itu_request_note(id, actor, "staff", "left at the gate"), REQ_OK);
 	t.to = end;
 	if (end != RS_PENDING_REVIEW)
 		assert_int_equal(requests_transition(id, &t, NULL, NULL, &err), REQ_OK);
@@ -107,8 +107,7 @@ static void archive_finished_requests(void **state)
 	assert_int_equal(requests_archive_events(now, 30 * DAY, 100, false, NULL, NULL, &err), 0);
 
 	/* a note on an archived request claims the next version and shows up */
-	assert_int_equal(requests_add_note(&cancelled, actor, "staff", "after archive", &err),
-			 REQ_OK);
+	assert_int_equal(itu_request_note(&cancelled, actor, "staff", "after archive"), REQ_OK);
 	char *noted = timeline_json(&cancelled);
 	assert_non_null(strstr(noted, "after archive"));
 	assert_non_null(strstr(noted, "left at the gate"));

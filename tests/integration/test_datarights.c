@@ -92,16 +92,15 @@ static void erase_anonymises_and_frees_the_email(void **state)
 					   .has_lat = true,
 					   .lat = 18.5}};
 	bson_error_t err;
-	assert_int_equal(requests_create(&uid, "citizen", &f, false, &rid, NULL, &err), REQ_OK);
+	assert_int_equal(itu_request_create(&uid, &f, false, &rid), REQ_OK);
 	char staff[25];
 	itu_new_id(staff);
-	assert_int_equal(requests_add_note(&rid, staff, "staff", "dog bites, ring twice", &err),
-			 REQ_OK);
+	assert_int_equal(itu_request_note(&rid, staff, "staff", "dog bites, ring twice"), REQ_OK);
 
 	/* a reward of hers, credited by hand */
 	bson_oid_t rid2;
 	f.category = "recyclable";
-	assert_int_equal(requests_create(&uid, "citizen", &f, false, &rid2, NULL, &err), REQ_OK);
+	assert_int_equal(itu_request_create(&uid, &f, false, &rid2), REQ_OK);
 	assert_int_equal(rewards_credit(&rid2, &uid, "recyclable", NULL, &err), REWARD_CREDITED);
 
 	struct erase_report rep;

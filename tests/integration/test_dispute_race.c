@@ -66,7 +66,7 @@ static void made(const bson_oid_t *owner, enum req_status upto, bson_oid_t *id)
 	    .quantity = 4,
 	    .address = {.line1 = "1 Race Street", .city = "Pune", .pincode = "411001"}};
 	bson_error_t err;
-	assert_int_equal(requests_create(owner, "citizen", &f, false, id, NULL, &err), REQ_OK);
+	assert_int_equal(itu_request_create(owner, &f, false, id), REQ_OK);
 	/* by hand to collecting (version 1 stands: nothing came after it in the log) */
 	bson_t *sel = BCON_NEW("_id", BCON_OID(id));
 	bson_t *upd = BCON_NEW("$set", "{", "status", BCON_UTF8("collecting"), "}");
@@ -89,10 +89,11 @@ static int dispute_it(int i, void *ctx)
 	struct dispute_ctx *c = ctx;
 	char actor[25];
 	bson_oid_to_string(c->owner, actor);
+	struct oid owner = itu_oid(c->owner);
 	struct req_transition t = {.to = RS_FAILED,
 				   .actor = REQ_ACTOR_RESIDENT,
 				   .actor_id = actor,
-				   .owner = c->owner,
+				   .owner = &owner,
 				   .reason = "Bins still full"};
 	bson_error_t err;
 	return (int)requests_transition(&c->ids[c->same ? 0 : i], &t, NULL, NULL, &err);

@@ -150,7 +150,7 @@ static void random_changes_while_killing(void **state)
 	int64_t changes = itu_count_json("request_events", "{\"type\": \"STATUS_CHANGE\"}");
 	int64_t pending = itu_count_json("request_events", "{\"effects_pending\": true}");
 	struct req_sweep rep;
-	bson_error_t err;
+	struct derr err;
 	assert_true(requests_sweep(time_now_ms() + 1000, 0, &rep, &err));
 	assert_int_equal(rep.failures, 0);
 	fprintf(stderr,

@@ -241,7 +241,7 @@ static void orphan_seat_waits_for_grace(void **state)
 	target = take_slot();
 	assert_int_equal(run_child(&ops[0], "seat_claimed", id), 137);
 	struct req_sweep rep;
-	bson_error_t err;
+	struct derr err;
 	assert_true(requests_sweep(time_now_ms(), 60 * 1000, &rep, &err));
 	assert_int_equal(rep.orphan_seats, 0);
 	bson_oid_t oid;
@@ -269,17 +269,17 @@ static void pending_effects_are_counted(void **state)
 	clear_store();
 	prepare(&ops[2], id, before, sizeof(before));
 	int64_t n, oldest, t0 = time_now_ms();
-	bson_error_t err;
-	assert_true(requests_effects_pending(&n, &oldest, &err));
+	struct derr err;
+	assert_true(requests_effects_backlog(&n, &oldest, &err));
 	assert_int_equal(n, 0);
 	assert_int_equal(oldest, -1);
 	assert_int_equal(run_child(&ops[2], "event_inserted", id), 137);
-	assert_true(requests_effects_pending(&n, &oldest, &err));
+	assert_true(requests_effects_backlog(&n, &oldest, &err));
 	assert_int_equal(n, 1);
 	assert_in_range(oldest, t0 - 1000, time_now_ms());
 	struct req_sweep rep;
 	assert_true(requests_sweep(time_now_ms() + 1000, 0, &rep, &err));
-	assert_true(requests_effects_pending(&n, &oldest, &err));
+	assert_true(requests_effects_backlog(&n, &oldest, &err));
 	assert_int_equal(n, 0);
 	assert_int_equal(oldest, -1);
 }

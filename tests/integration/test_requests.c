@@ -207,9 +207,9 @@ static void create_validation(void **state)
 /* Uploads of `owner` for the photo tests below. */
 static void store_photo(const bson_oid_t *owner, struct upload_info *u)
 {
-	bson_error_t err;
-	assert_int_equal(uploads_store(owner, fx_jpeg_2x2, sizeof(fx_jpeg_2x2), u, &err),
-			 UPLOAD_STORE_OK);
+	assert_int_equal(
+	    uploads_store(itu_oidp(owner), fx_jpeg_2x2, sizeof(fx_jpeg_2x2), u, itu_derr()),
+	    UPLOAD_STORE_OK);
 }
 
 static int64_t fates_of(const char *path)
@@ -244,18 +244,17 @@ static void photos_kept_only_by_changes_that_go_ahead(void **state)
 	/* a photo the cleanup already took: 422 at its index, and the other photo of the same
 	 * create is not kept either */
 	struct upload_orphan o = {0};
-	bson_error_t err;
 	bson_t *q = BCON_NEW("path", BCON_UTF8(v.path));
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll("uploads"), q, NULL, NULL);
 	const bson_t *d;
 	bson_iter_t it;
 	assert_true(mongoc_cursor_next(cur, &d));
 	assert_true(bson_iter_init_find(&it, d, "_id"));
-	bson_oid_copy(bson_iter_oid(&it), &o.id);
+	o.id = itu_oid(bson_iter_oid(&it));
 	mongoc_cursor_destroy(cur);
 	bson_destroy(q);
 	snprintf(o.path, sizeof(o.path), "%s", v.path);
-	assert_int_equal(uploads_delete_orphan(&o, &err), 1);
+	assert_int_equal(uploads_delete_orphan(&o, itu_derr()), 1);
 	const char *base = valid_body("recyclable", false);
 	snprintf(body, sizeof(body), "%.*s,\"photos\":[\"%s\",\"%s\"]}", (int)strlen(base) - 1,
 		 base, w.url, v.url);
@@ -287,11 +286,12 @@ static void create_get_shape_and_photos(void **state)
 	db_parse_oid(resA, &owner);
 	db_parse_oid(resB, &other);
 	struct upload_info mine, theirs;
-	bson_error_t err;
-	assert_int_equal(uploads_store(&owner, fx_jpeg_2x2, sizeof(fx_jpeg_2x2), &mine, &err),
-			 UPLOAD_STORE_OK);
-	assert_int_equal(uploads_store(&other, fx_jpeg_2x2, sizeof(fx_jpeg_2x2), &theirs, &err),
-			 UPLOAD_STORE_OK);
+	assert_int_equal(
+	    uploads_store(itu_oidp(&owner), fx_jpeg_2x2, sizeof(fx_jpeg_2x2), &mine, itu_derr()),
+	    UPLOAD_STORE_OK);
+	assert_int_equal(
+	    uploads_store(itu_oidp(&other), fx_jpeg_2x2, sizeof(fx_jpeg_2x2), &theirs, itu_derr()),
+	    UPLOAD_STORE_OK);
 	char body[2048];
 	const char *base = valid_body("recyclable", false);
 	snprintf(body, sizeof(body), "%.*s,\"photos\":[\"%s\",\"/uploads/%s\"]}",
@@ -1062,12 +1062,14 @@ static void staff_sees_resident(void **state)
 }
 
 static int cleaned;
-static void count_each(const bson_t *doc, const bson_error_t *fail, void *ctx)
+static char cleaned_id[25];
+
+static void count_each(const struct pickup_request *r, const struct derr *fail, void *ctx)
 {
-	(void)doc;
 	(void)ctx;
 	if (!fail)
 		cleaned++;
+	oid_to_hex(&r->id, cleaned_id);
 }
 
 static void draft_cleanup(void **state)
@@ -1088,13 +1090,15 @@ static void draft_cleanup(void **state)
 	bson_destroy(sel);
 	bson_destroy(upd);
 	cleaned = 0;
-	assert_int_equal(requests_cleanup_drafts(time_now_ms(), true, count_each, NULL, &err), 1);
+	struct derr derr;
+	assert_int_equal(requests_cleanup_drafts(time_now_ms(), true, count_each, NULL, &derr), 1);
 	assert_int_equal(cleaned, 1);
+	assert_string_equal(cleaned_id, old); /* each is told which draft */
 	bson_t *doc = requests_load(&oid, NULL, &err);
 	assert_non_null(doc); /* dry run kept it */
 	bson_destroy(doc);
 	cleaned = 0;
-	assert_int_equal(requests_cleanup_drafts(time_now_ms(), false, count_each, NULL, &err), 1);
+	assert_int_equal(requests_cleanup_drafts(time_now_ms(), false, count_each, NULL, &derr), 1);
 	assert_null(requests_load(&oid, NULL, &err));
 	assert_int_equal(err.code, 0);
 	/* only the DELETE tombstone is left: it keeps the version taken, so a submit that read

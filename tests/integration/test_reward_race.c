@@ -56,7 +56,7 @@ static void twenty_completions_credit_once(void **state)
 	    .quantity = 4,
 	    .address = {.line1 = "1 Race Street", .city = "Pune", .pincode = "411001"}};
 	bson_error_t err;
-	assert_int_equal(requests_create(&owner, "citizen", &f, false, &id, NULL, &err), REQ_OK);
+	assert_int_equal(itu_request_create(&owner, &f, false, &id), REQ_OK);
 	/* Straight to the last stage before completion: the race is about the last step. */
 	bson_t *sel = BCON_NEW("_id", BCON_OID(&id));
 	bson_t *upd = BCON_NEW("$set", "{", "status", BCON_UTF8("verification"), "}");

@@ -65,7 +65,7 @@ static void scheduled_request(bson_oid_t *id, int hours, struct req_slot *slot)
 	    .quantity = 4,
 	    .address = {.line1 = "1 Race Street", .city = "Pune", .pincode = "411001"}};
 	bson_error_t err;
-	assert_int_equal(requests_create(&owner, "citizen", &f, false, id, NULL, &err), REQ_OK);
+	assert_int_equal(itu_request_create(&owner, &f, false, id), REQ_OK);
 	char actor[25];
 	itu_new_id(actor);
 	struct req_transition t = {
@@ -283,10 +283,11 @@ static int go_reschedule(int i, const bson_oid_t *id, int64_t version)
 	char actor[25];
 	snprintf(actor, sizeof(actor), "%s", owner_hex);
 	int64_t s = i % 2 ? target_b : target_a;
+	struct oid own = itu_oid(&owner);
 	struct req_transition t = {.to = RS_SCHEDULED,
 				   .actor = REQ_ACTOR_RESIDENT,
 				   .actor_id = actor,
-				   .owner = &owner,
+				   .owner = &own,
 				   .has_slot = true,
 				   .slot = {s, s + 3600000},
 				   .expect_version = version};
@@ -340,8 +341,7 @@ static int go_note(int i, const bson_oid_t *id, int64_t version)
 	char actor[25], note[32];
 	itu_new_id(actor);
 	snprintf(note, sizeof(note), "note %d", i);
-	bson_error_t err;
-	return requests_add_note(id, actor, "staff", note, &err);
+	return itu_request_note(id, actor, "staff", note);
 }
 
 static void notes_race_all_kept(void **state)
@@ -451,18 +451,19 @@ static void roll_forward_after_crash(void **state)
 	    mongoc_collection_update_one(db_coll("pickup_requests"), sel, upd, NULL, NULL, &err));
 	bson_destroy(sel);
 	bson_destroy(upd);
-	struct req_query q = {.owner = &owner, .limit = 10};
-	int64_t total = 0;
-	json_object *items = requests_list(&q, &total, &err);
-	assert_non_null(items);
-	assert_int_equal(total, 1);
-	assert_string_equal(jsonx_str(json_object_array_get_idx(items, 0), "status"), "scheduled");
-	json_object_put(items);
+	struct oid own = itu_oid(&owner);
+	struct req_query q = {.owner = &own, .limit = 10};
+	struct req_page page;
+	struct derr derr;
+	assert_true(requests_list(&q, &page, &derr));
+	assert_int_equal(page.total, 1);
+	assert_int_equal(page.n, 1);
+	assert_int_equal(page.items[0].status, RS_SCHEDULED);
+	requests_list_free(&page);
 	bson_destroy(load(&id));
-	items = requests_list(&q, &total, &err);
-	assert_non_null(items);
-	assert_string_equal(jsonx_str(json_object_array_get_idx(items, 0), "status"), "enroute");
-	json_object_put(items);
+	assert_true(requests_list(&q, &page, &derr));
+	assert_int_equal(page.items[0].status, RS_ENROUTE);
+	requests_list_free(&page);
 
 	/* and the request goes on from there: enroute → onsite is version v+2 */
 	struct req_transition onsite = {

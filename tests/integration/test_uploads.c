@@ -483,37 +483,39 @@ static void resolve_only_own_uploads(void **state)
 	bson_oid_t owner, other, reqid;
 	db_parse_oid(OWNER, &owner);
 	db_parse_oid(OTHER, &other);
+	struct oid vowner = itu_oid(&owner), vother = itu_oid(&other);
 	bson_error_t err;
+	struct derr derr;
 	char *out = NULL;
 	char ref[256];
 
 	snprintf(ref, sizeof(ref), BASE "/uploads/%s", path);
-	assert_int_equal(uploads_resolve(&owner, ref, &out, &err), UPLOAD_REF_OK);
+	assert_int_equal(uploads_resolve(&vowner, ref, &out, &derr), UPLOAD_REF_OK);
 	assert_string_equal(out, path);
 	free(out);
 	snprintf(ref, sizeof(ref), "/uploads/%s", path);
-	assert_int_equal(uploads_resolve(&owner, ref, &out, &err), UPLOAD_REF_OK);
+	assert_int_equal(uploads_resolve(&vowner, ref, &out, &derr), UPLOAD_REF_OK);
 	free(out);
-	assert_int_equal(uploads_resolve(&owner, path, &out, &err), UPLOAD_REF_OK);
+	assert_int_equal(uploads_resolve(&vowner, path, &out, &derr), UPLOAD_REF_OK);
 	free(out);
 	/* the signed link the upload answered with (issue 15), expired or not */
 	char *link = upload_link_make(BASE, path, 1, "any-secret-0123456789");
-	assert_int_equal(uploads_resolve(&owner, link, &out, &err), UPLOAD_REF_OK);
+	assert_int_equal(uploads_resolve(&vowner, link, &out, &derr), UPLOAD_REF_OK);
 	assert_string_equal(out, path);
 	free(out);
-	assert_int_equal(uploads_resolve(&other, link, &out, &err), UPLOAD_REF_NOT_OWNED);
+	assert_int_equal(uploads_resolve(&vother, link, &out, &derr), UPLOAD_REF_NOT_OWNED);
 	snprintf(ref, sizeof(ref), "%s&x=1", link);
-	assert_int_equal(uploads_resolve(&owner, ref, &out, &err), UPLOAD_REF_INVALID);
+	assert_int_equal(uploads_resolve(&vowner, ref, &out, &derr), UPLOAD_REF_INVALID);
 	free(link);
 	snprintf(ref, sizeof(ref), "/uploads/%s", path);
 
 	/* someone else's upload */
-	assert_int_equal(uploads_resolve(&other, ref, &out, &err), UPLOAD_REF_NOT_OWNED);
+	assert_int_equal(uploads_resolve(&vother, ref, &out, &derr), UPLOAD_REF_NOT_OWNED);
 	assert_null(out);
 	/* well-formed but unknown */
-	assert_int_equal(uploads_resolve(&owner,
+	assert_int_equal(uploads_resolve(&vowner,
 					 "/uploads/2024/01/0123456789abcdef0123456789abcdef.png",
-					 &out, &err),
+					 &out, &derr),
 			 UPLOAD_REF_NOT_OWNED);
 	/* not ours at all */
 	const char *invalid[] = {
@@ -527,24 +529,24 @@ static void resolve_only_own_uploads(void **state)
 	    "",
 	    "javascript:alert(1)"};
 	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++)
-		assert_int_equal(uploads_resolve(&owner, invalid[i], &out, &err),
+		assert_int_equal(uploads_resolve(&vowner, invalid[i], &out, &derr),
 				 UPLOAD_REF_INVALID);
 
 	/* attach: another owner's attach changes nothing, the owner's attaches */
 	bson_oid_init(&reqid, NULL);
 	const char *paths[] = {path};
-	assert_true(uploads_attach(&other, paths, 1, &reqid, &err));
+	assert_true(uploads_attach(itu_oidp(&other), paths, 1, itu_oidp(&reqid), itu_derr()));
 	bson_t *q = BCON_NEW("path", BCON_UTF8(path), "request_id", BCON_OID(&reqid));
 	assert_int_equal(
 	    mongoc_collection_count_documents(db_coll("uploads"), q, NULL, NULL, NULL, &err), 0);
-	assert_true(uploads_attach(&owner, paths, 1, &reqid, &err));
+	assert_true(uploads_attach(itu_oidp(&owner), paths, 1, itu_oidp(&reqid), itu_derr()));
 	assert_int_equal(
 	    mongoc_collection_count_documents(db_coll("uploads"), q, NULL, NULL, NULL, &err), 1);
 	bson_destroy(q);
 
 	/* attached uploads are never orphans, even when old */
 	struct upload_orphan list[64];
-	int k = uploads_list_orphans(time_now_ms() + 3600000, list, 64, &err);
+	int k = uploads_list_orphans(time_now_ms() + 3600000, list, 64, itu_derr());
 	assert_true(k >= 0);
 	for (int i = 0; i < k; i++)
 		assert_string_not_equal(list[i].path, path);
@@ -561,17 +563,17 @@ static int fate_racer(int i, void *ctx)
 {
 	(void)ctx;
 	int u = i / 2;
-	bson_error_t err;
 	if (i % 2 == 0) {
 		bson_oid_t owner;
 		db_parse_oid(OWNER, &owner);
 		const char *p = fate_paths[u];
 		size_t gone = 99;
 		bool kept_now;
-		enum upload_ref_result r = uploads_keep(&owner, &p, 1, &kept_now, &gone, &err);
+		enum upload_ref_result r =
+		    uploads_keep(itu_oidp(&owner), &p, 1, &kept_now, &gone, itu_derr());
 		return r == UPLOAD_REF_OK ? 10 : r == UPLOAD_REF_NOT_OWNED && gone == 0 ? 11 : 19;
 	}
-	int r = uploads_delete_orphan(&fate_orphans[u], &err);
+	int r = uploads_delete_orphan(&fate_orphans[u], itu_derr());
 	return r == 1 ? 20 : r == 0 ? 21 : 29;
 }
 
@@ -595,7 +597,7 @@ static void keep_and_cleanup_race_one_fate(void **state)
 		assert_true(mongoc_cursor_next(cur, &d));
 		bson_iter_t it;
 		assert_true(bson_iter_init_find(&it, d, "_id"));
-		bson_oid_copy(bson_iter_oid(&it), &fate_orphans[u].id);
+		fate_orphans[u].id = itu_oid(bson_iter_oid(&it));
 		memcpy(fate_orphans[u].path, fate_paths[u], sizeof(fate_orphans[u].path));
 		mongoc_cursor_destroy(cur);
 		bson_destroy(q);
@@ -630,7 +632,7 @@ static void keep_and_cleanup_race_one_fate(void **state)
 	assert_int_equal(kept + deleted, FATE_UPLOADS);
 	/* kept uploads are no longer listed as orphans */
 	struct upload_orphan list[64];
-	int k = uploads_list_orphans(time_now_ms(), list, 64, &err);
+	int k = uploads_list_orphans(time_now_ms(), list, 64, itu_derr());
 	assert_true(k >= 0);
 	for (int i = 0; i < k; i++)
 		for (int u = 0; u < FATE_UPLOADS; u++)
@@ -652,19 +654,19 @@ static void orphan_cleanup_removes_file_and_document(void **state)
 	assert_true(mongoc_collection_update_one(db_coll("uploads"), q, u, NULL, NULL, &err));
 	bson_destroy(u);
 	struct upload_orphan list[64];
-	int k = uploads_list_orphans(time_now_ms() - 24 * 3600000LL, list, 64, &err);
+	int k = uploads_list_orphans(time_now_ms() - 24 * 3600000LL, list, 64, itu_derr());
 	assert_int_equal(k, 1); /* only the backdated one is older than 24 h */
 	assert_string_equal(list[0].path, path);
 	char full[512];
 	snprintf(full, sizeof(full), "%s/%s", updir, path);
 	struct stat st;
 	assert_int_equal(stat(full, &st), 0);
-	assert_int_equal(uploads_delete_orphan(&list[0], &err), 1);
+	assert_int_equal(uploads_delete_orphan(&list[0], itu_derr()), 1);
 	assert_int_not_equal(stat(full, &st), 0);
 	assert_int_equal(
 	    mongoc_collection_count_documents(db_coll("uploads"), q, NULL, NULL, NULL, &err), 0);
 	/* a second delete finds nothing */
-	assert_int_equal(uploads_delete_orphan(&list[0], &err), 0);
+	assert_int_equal(uploads_delete_orphan(&list[0], itu_derr()), 0);
 	bson_destroy(q);
 }
 
@@ -741,7 +743,7 @@ static void quota_limits_unattached_uploads(void **state)
 	bson_oid_init(&reqid, NULL);
 	bson_error_t err;
 	const char *att[] = {paths[0]};
-	assert_true(uploads_attach(&owner, att, 1, &reqid, &err));
+	assert_true(uploads_attach(itu_oidp(&owner), att, 1, itu_oidp(&reqid), itu_derr()));
 	assert_int_equal(quota_docs(q1, "seat"), 2);
 	assert_int_equal(upload_jpeg_as(q1, NULL, NULL), 201);
 	quota_refused(q1, "Too many unattached uploads");
@@ -753,11 +755,11 @@ static void quota_limits_unattached_uploads(void **state)
 	bson_destroy(u);
 	bson_destroy(q);
 	struct upload_orphan list[64];
-	int k = uploads_list_orphans(time_now_ms() - 24 * 3600000LL, list, 64, &err);
+	int k = uploads_list_orphans(time_now_ms() - 24 * 3600000LL, list, 64, itu_derr());
 	bool found = false;
 	for (int i = 0; i < k; i++)
 		if (strcmp(list[i].path, paths[1]) == 0) {
-			assert_int_equal(uploads_delete_orphan(&list[i], &err), 1);
+			assert_int_equal(uploads_delete_orphan(&list[i], itu_derr()), 1);
 			found = true;
 		}
 	assert_true(found);
@@ -780,15 +782,15 @@ static void quota_limits_unattached_uploads(void **state)
 		assert_int_equal(upload_jpeg_as(q4, pth, NULL), 201);
 		const char *one[] = {pth};
 		db_parse_oid(q4, &owner);
-		assert_true(uploads_attach(&owner, one, 1, &reqid, &err));
+		assert_true(uploads_attach(itu_oidp(&owner), one, 1, itu_oidp(&reqid), itu_derr()));
 	}
 	assert_int_equal(quota_docs(q4, "seat"), 0);
 	quota_refused(q4, "Too many uploads (at most 4 per hour)");
 	/* the purge leaves claims of the last hour alone, and removes older ones */
-	assert_int_equal(uploads_purge_quota(time_now_ms(), true, &err), 0);
-	assert_int_equal(uploads_purge_quota(time_now_ms() + 3600001, true, &err),
+	assert_int_equal(uploads_purge_quota(time_now_ms(), true, itu_derr()), 0);
+	assert_int_equal(uploads_purge_quota(time_now_ms() + 3600001, true, itu_derr()),
 			 itu_count("upload_quota", BCON_NEW("kind", BCON_UTF8("rate"))));
-	assert_true(uploads_purge_quota(time_now_ms() + 3600001, false, &err) >= 4);
+	assert_true(uploads_purge_quota(time_now_ms() + 3600001, false, itu_derr()) >= 4);
 	assert_int_equal(quota_docs(q4, "rate"), 0);
 	assert_int_equal(upload_jpeg_as(q4, NULL, NULL), 201);
 	quota_env("1000", "104857600", "1000");
@@ -804,9 +806,8 @@ static int quota_racer(int i, void *ctx)
 	bson_oid_t owner;
 	db_parse_oid(quota_racer_user, &owner);
 	struct upload_info info;
-	bson_error_t err;
 	enum upload_store_result r =
-	    uploads_store(&owner, fx_jpeg_2x2, sizeof(fx_jpeg_2x2), &info, &err);
+	    uploads_store(itu_oidp(&owner), fx_jpeg_2x2, sizeof(fx_jpeg_2x2), &info, itu_derr());
 	uploads_info_free(&info);
 	return r == UPLOAD_STORE_OK ? 10 : r == UPLOAD_STORE_QUOTA ? 11 : 19;
 }

@@ -1,0 +1,121 @@
+/* Transitional (domain/requests_legacy.h): the request's wire shape and the staff answer
+ * for callers that still hold a request document (the waitlist routes, the crew assign,
+ * the account export), through the one builder (request_json.c). Goes with
+ * requests_legacy.h once they hold a struct pickup_request. Below, the bridges of
+ * requests_legacy.h (src/api) to modules that still take store types. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/request_json.h"
+#include "api/requests_legacy.h"
+#include "domain/slots.h"
+#include "domain/waitlist.h"
+
+json_object *requests_to_json(const bson_t *doc)
+{
+	struct pickup_request r;
+	requests_from_doc(doc, &r);
+	json_object *o = api_request_json(&r);
+	pickup_request_clear(&r);
+	return o;
+}
+
+int api_staff_request_answer(struct http_request *req, struct http_response *res, int status,
+			     bson_t *doc, bool after_change)
+{
+	struct pickup_request r;
+	requests_fill(doc, true, REQ_FILL_EVENTS, &r);
+	int st = api_staff_request_show(req, res, status, &r, after_change);
+	pickup_request_clear(&r);
+	return st;
+}
+
+/* ------------------------------------------------------------------ bridges */
+
+json_object *legacy_waitlist_of_request(const struct oid *id, struct derr *err)
+{
+	bson_oid_t b;
+	bson_error_t e;
+	oid_to_store(id, &b);
+	json_object *o = waitlist_of_request(&b, &e);
+	if (!o)
+		derr_from_store(err, &e);
+	return o;
+}
+
+int legacy_slot_offered(const char *category, const struct req_slot *s, struct derr *err)
+{
+	bson_error_t e;
+	int r = slots_is_offered(category, s->start, s->end, false, &e);
+	if (r < 0)
+		derr_from_store(err, &e);
+	return r;
+}
+
+bool legacy_users_find_many(const struct oid *ids, size_t n, struct user *out, struct derr *err)
+{
+	bson_oid_t *b = n ? calloc(n, sizeof(*b)) : NULL;
+	if (n && !b)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		oid_to_store(&ids[i], &b[i]);
+	bson_error_t e;
+	bool ok = users_find_many(b, n, out, &e) == USERS_OK;
+	free(b);
+	if (!ok)
+		derr_from_store(err, &e);
+	return ok;
+}
+
+int legacy_user_by_id(const struct oid *id, struct user *out, struct derr *err)
+{
+	bson_oid_t b;
+	bson_error_t e;
+	oid_to_store(id, &b);
+	switch (users_find_by_id(&b, false, out, &e)) {
+	case USERS_OK: return 1;
+	case USERS_ERR: derr_from_store(err, &e); return -1;
+	default: return 0;
+	}
+}
+
+enum crews_rc legacy_crew_get(const struct oid *id, struct crew *out, struct derr *err)
+{
+	bson_oid_t b;
+	bson_error_t e;
+	oid_to_store(id, &b);
+	enum crews_rc r = crews_get(&b, out, &e);
+	if (r == CREWS_ERR)
+		derr_from_store(err, &e);
+	return r;
+}
+
+enum crews_rc legacy_crews_list(struct crew **out, size_t *n, struct derr *err)
+{
+	bson_error_t e;
+	enum crews_rc r = crews_list(out, n, &e);
+	if (r == CREWS_ERR)
+		derr_from_store(err, &e);
+	return r;
+}
+
+const struct crew *legacy_crews_find(const struct crew *list, size_t n, const struct oid *id)
+{
+	bson_oid_t b;
+	oid_to_store(id, &b);
+	return crews_find(list, n, &b);
+}
+
+bool legacy_crew_is(const struct crew *c, const struct oid *id)
+{
+	return memcmp(c->oid.bytes, id->bytes, sizeof(id->bytes)) == 0;
+}
+
+bool legacy_crew_has_member(const struct crew *c, const struct oid *user)
+{
+	for (size_t k = 0; k < c->n_members; k++)
+		if (memcmp(c->members[k].bytes, user->bytes, sizeof(user->bytes)) == 0)
+			return true;
+	return false;
+}
