@@ -130,14 +130,7 @@ static inline void itu_reopen(const char *prog)
 
 /* ------------------------------------------------------------ ids and requests */
 
-/* The value type of a store id (domain/id.h), and back: the same 12 bytes. */
-static inline struct oid itu_oid(const bson_oid_t *b)
-{
-	struct oid o;
-	memcpy(o.bytes, b->bytes, sizeof(o.bytes));
-	return o;
-}
-
+/* The value type of a store id: itu_oid (above); and back: the same 12 bytes. */
 /* The same as a pointer, for a call's argument (a ring of slots: a few per call at most). */
 static inline const struct oid *itu_oidp(const bson_oid_t *b)
 {
