@@ -79,10 +79,10 @@ int api_staff_reports_summary(struct http_request *req, struct http_response *re
 		days[i] = midnight(from[0], from[1], from[2], i);
 	for (int i = 0; i < n; i++)
 		label(from[0], from[1], from[2], i, labels[i]);
-	bson_error_t err;
+	struct derr err;
 	json_object *o = reports_summary(days, (const char(*)[11])labels, n, &err);
 	if (!o)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	json_object_object_add(o, "from", json_object_new_string(labels[0]));
 	json_object_object_add(o, "to", json_object_new_string(labels[n - 1]));
 	return http_json(res, 200, o);

@@ -262,7 +262,7 @@ static void tally_free(struct tally *t)
 }
 
 json_object *reports_summary(const int64_t *days, const char (*labels)[11], int n_days,
-			     bson_error_t *err)
+			     struct derr *err)
 {
 	struct tally t = {0};
 	t.by_day = calloc((size_t)n_days, sizeof(*t.by_day));
@@ -281,7 +281,10 @@ json_object *reports_summary(const int64_t *days, const char (*labels)[11], int 
 	const bson_t *doc;
 	while (mongoc_cursor_next(c, &doc))
 		add_request(&t, doc, days, n_days);
-	bool failed = mongoc_cursor_error(c, err);
+	bson_error_t e;
+	bool failed = mongoc_cursor_error(c, &e);
+	if (failed)
+		derr_from_store(err, &e);
 	mongoc_cursor_destroy(c);
 	bson_destroy(q);
 	bson_destroy(opts);

@@ -4,8 +4,9 @@
 #define SWMRA_REPORTS_H
 
 #include <json-c/json.h>
-#include <mongoc/mongoc.h>
 #include <stdint.h>
+
+#include "domain/derr.h"
 
 /* Longest range of one report, in days. */
 #define REPORTS_MAX_DAYS 366
@@ -20,6 +21,6 @@
  * are the weights recorded at collection of the requests not failed or cancelled since.
  * The requests are read in one pass of one query; NULL on a database error. */
 json_object *reports_summary(const int64_t *days, const char (*labels)[11], int n_days,
-			     bson_error_t *err);
+			     struct derr *err);
 
 #endif
