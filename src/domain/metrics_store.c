@@ -73,8 +73,8 @@ void metrics_store_notifications(bool retried, metrics_group_fn each, void *ctx)
 			       "channel", BCON_UTF8("$channel"), "status", BCON_UTF8("$status"),
 			       "}", "n", "{", "$sum", BCON_INT32(1), "}", "}", "}", "]")
 		    : BCON_NEW("pipeline", "[", "{", "$group", "{", "_id", "{", "channel",
-			       BCON_UTF8("$channel"), "status", BCON_UTF8("$status"), "}", "n",
-			       "{", "$sum", BCON_INT32(1), "}", "}", "}", "]");
+			       BCON_UTF8("$channel"), "status", BCON_UTF8("$status"), "}", "n", "{",
+			       "$sum", BCON_INT32(1), "}", "}", "}", "]");
 	mongoc_cursor_t *cur = mongoc_collection_aggregate(db_coll("notifications"),
 							   MONGOC_QUERY_NONE, pipeline, NULL, NULL);
 	const bson_t *doc;

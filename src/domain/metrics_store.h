@@ -23,8 +23,8 @@ bool metrics_store_seats(int offset, int cls, struct metrics_seats *s);
 
 /* One group of notifications: its key's labels (names and values, n of them, in the
  * group key's order; a key that is not a string is left out) and its count. */
-typedef void (*metrics_group_fn)(void *ctx, const char *const *names,
-				 const char *const *values, size_t n, int64_t count);
+typedef void (*metrics_group_fn)(void *ctx, const char *const *names, const char *const *values,
+				 size_t n, int64_t count);
 /* Stored notifications grouped by channel and status (only those delivered in more than
  * one attempt when `retried`): `each` per group. */
 void metrics_store_notifications(bool retried, metrics_group_fn each, void *ctx);
