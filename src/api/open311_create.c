@@ -316,8 +316,11 @@ int api_open311_create(struct http_request *req, struct http_response *res)
 	if (requests_create(&u->oid, "citizen", &f, false, &id, &gone, &err) != REQ_OK)
 		return http_db_error(res, &err);
 	/* which key made it (the privacy rule); a failure leaves the request unattributed */
-	if (!open311_link_create(&id, req->api_key_id, in.media_url, &err))
-		log_error("open311: request key not recorded: %s", err.message);
+	struct oid rid;
+	memcpy(rid.bytes, id.bytes, sizeof(rid.bytes));
+	struct derr lerr;
+	if (!open311_link_create(&rid, req->api_key_id, in.media_url, &lerr))
+		log_error("open311: request key not recorded: %s", lerr.message);
 	char hex[25];
 	bson_oid_to_string(&id, hex);
 	json_object *o = json_object_new_object();
