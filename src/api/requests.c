@@ -278,10 +278,12 @@ int api_requests_get(struct http_request *req, struct http_response *res)
 	int st = load_own(req, res, &id, &owner, &doc);
 	if (st)
 		return st;
-	bson_error_t err;
-	json_object *wl = waitlist_of_request(&id, &err);
+	struct oid rid; /* requests.h still speaks the driver's ids, waitlist.h struct oid */
+	memcpy(rid.bytes, id.bytes, sizeof(rid.bytes));
+	struct derr err;
+	json_object *wl = waitlist_of_request(&rid, &err);
 	if (!wl)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (waitlist_has_waiting(wl))
 		probe.storable = false;
 	json_object *o = requests_to_json(doc);

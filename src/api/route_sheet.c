@@ -223,14 +223,26 @@ static bool query_day(struct http_request *req, struct verrors *e, char date[11]
 	return true;
 }
 
+/* The crew of stop `s` among list[0..n-1], NULL when it has none there (route_sheet.h
+ * still speaks the driver's ids, crews.h struct oid). */
+static const struct crew *crew_of_stop(const struct crew *list, size_t n, const struct stop *s)
+{
+	if (!s->has_crew)
+		return NULL;
+	struct oid id;
+	memcpy(id.bytes, s->crew.bytes, sizeof(id.bytes));
+	return crews_find(list, n, &id);
+}
+
 /* The crews (whole, by name) and the day's stops of `q`, with their residents. 0 or the
  * status of the answer already set. */
 static int load_day(struct http_request *req, struct http_response *res, const struct day_query *q,
 		    struct crew **crews, size_t *n_crews, struct stops *s, struct residents *r)
 {
+	struct derr derr;
+	if (crews && crews_list(crews, n_crews, &derr) != CREWS_OK)
+		return api_derr(res, &derr);
 	bson_error_t err;
-	if (crews && crews_list(crews, n_crews, &err) != CREWS_OK)
-		return http_db_error(res, &err);
 	if (crews)
 		arena_defer_crew_array(req->arena, *crews);
 	if (!route_stops(q, s, &err))
@@ -253,19 +265,21 @@ int api_staff_my_route(struct http_request *req, struct http_response *res)
 	 * need, so no second query by member */
 	struct crew *crews = NULL;
 	size_t n_crews = 0;
-	bson_error_t err;
+	struct derr err;
 	if (crews_list(&crews, &n_crews, &err) != CREWS_OK)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	arena_defer_crew_array(req->arena, crews);
-	bson_oid_t me, *mine = arena_alloc(req->arena, (n_crews + 1) * sizeof(*mine));
-	db_parse_oid(req->user.id, &me);
+	bson_oid_t *mine = arena_alloc(req->arena, (n_crews + 1) * sizeof(*mine));
+	struct oid me = {{0}};
+	oid_parse(req->user.id, &me);
 	json_object *crews_out = json_object_new_array();
 	q->by_crew = true;
 	q->crews = mine;
 	for (size_t i = 0; i < n_crews; i++)
 		for (size_t k = 0; crews[i].active && k < crews[i].n_members; k++)
-			if (bson_oid_equal(&crews[i].members[k], &me)) {
-				bson_oid_copy(&crews[i].oid, &mine[q->n_crews++]);
+			if (oid_equal(&crews[i].members[k], &me)) {
+				memcpy(mine[q->n_crews++].bytes, crews[i].oid.bytes,
+				       sizeof(crews[i].oid.bytes));
 				json_object_array_add(crews_out, crew_ref(&crews[i]));
 				break;
 			}
@@ -278,11 +292,9 @@ int api_staff_my_route(struct http_request *req, struct http_response *res)
 	}
 	json_object *stops = json_object_new_array();
 	for (size_t i = 0; i < s->n; i++)
-		json_object_array_add(
-		    stops,
-		    stop_json(&s->v[i], resident_of(r, i),
-			      s->v[i].has_crew ? crews_find(crews, n_crews, &s->v[i].crew) : NULL,
-			      actor_of(req)));
+		json_object_array_add(stops, stop_json(&s->v[i], resident_of(r, i),
+						       crew_of_stop(crews, n_crews, &s->v[i]),
+						       actor_of(req)));
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "date", json_object_new_string(date));
 	json_object_object_add(o, "crews", crews_out);
@@ -296,8 +308,8 @@ int api_staff_my_route(struct http_request *req, struct http_response *res)
 static bool in_group(const struct stop *s, const struct crew *c, const struct crew *list, size_t n)
 {
 	if (c)
-		return s->has_crew && bson_oid_equal(&s->crew, &c->oid);
-	return !s->has_crew || !crews_find(list, n, &s->crew);
+		return crew_of_stop(c, 1, s) != NULL;
+	return !crew_of_stop(list, n, s);
 }
 
 /* {crew, slots: [{start, end, stops}]} of crew `c` (NULL: unassigned); NULL when empty. */
@@ -437,7 +449,9 @@ int api_staff_route_sheet(struct http_request *req, struct http_response *res)
 	int st = load_day(req, res, q, &list, &n, s, r);
 	if (st)
 		return st;
-	const struct crew *only = crew ? crews_find(list, n, crew_id) : NULL;
+	struct oid only_id;
+	memcpy(only_id.bytes, crew_id->bytes, sizeof(only_id.bytes));
+	const struct crew *only = crew ? crews_find(list, n, &only_id) : NULL;
 	if (crew && !only)
 		return http_error(res, 404, "Crew not found");
 	if (format && strcmp(format, "csv") == 0)

@@ -109,11 +109,11 @@ static bool owner_json(const char *user_id, json_object **out, bson_error_t *err
 
 /* `crew` of a request as staff see it: {id, name, active} of its crew_id, or null (none,
  * or a crew id that no longer names a crew). false only on a database error. */
-static bool add_crew(json_object *o, bson_error_t *err)
+static bool add_crew(json_object *o, struct derr *err)
 {
-	bson_oid_t id;
+	struct oid id;
 	json_object *v = NULL;
-	if (db_parse_oid(jsonx_str(o, "crew_id"), &id)) {
+	if (oid_parse(jsonx_str(o, "crew_id"), &id)) {
 		struct crew c;
 		switch (crews_get(&id, &c, err)) {
 		case CREWS_OK:
@@ -148,9 +148,10 @@ static int answer_staff(struct http_request *req, struct http_response *res, int
 		log_warn("resident lookup failed: %s", err.message);
 	}
 	json_object_object_add(o, "user", owner);
-	if (!add_crew(o, &err)) {
+	struct derr derr;
+	if (!add_crew(o, &derr)) {
 		json_object_put(o);
-		return http_db_error(res, &err);
+		return api_derr(res, &derr);
 	}
 	int from = requests_status_parse(jsonx_str(o, "status"));
 	json_object_object_add(o, "allowed_transitions",

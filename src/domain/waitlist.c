@@ -437,7 +437,7 @@ out:
 	return offered;
 }
 
-long waitlist_fill_due(int64_t now_ms, bson_error_t *err)
+static long fill_lines(int64_t now_ms, bson_error_t *err)
 {
 	/* the distinct slots with a line, from the entries waiting on future slots */
 	bson_t *q = BCON_NEW("status", BCON_UTF8("waiting"), "start", "{", "$gte",
@@ -571,8 +571,8 @@ static enum wl_result create_entry(const bson_oid_t *id, const bson_t *req, int6
 	return ok ? WL_OK : WL_DB_ERROR;
 }
 
-enum wl_result waitlist_join(const bson_oid_t *request_id, const bson_oid_t *owner, int64_t start,
-			     int64_t end, long *position, bson_error_t *err)
+static enum wl_result join_line(const bson_oid_t *request_id, const bson_oid_t *owner,
+				int64_t start, int64_t end, long *position, bson_error_t *err)
 {
 	bson_t *req = requests_load(request_id, owner, err);
 	if (!req)
@@ -637,8 +637,8 @@ static bson_t *active_entry(const bson_oid_t *request_id, const bson_oid_t *owne
 	return NULL;
 }
 
-enum wl_result waitlist_leave(const bson_oid_t *request_id, const bson_oid_t *owner, int64_t start,
-			      bson_error_t *err)
+static enum wl_result leave_line(const bson_oid_t *request_id, const bson_oid_t *owner,
+				 int64_t start, bson_error_t *err)
 {
 	bson_oid_t id;
 	bson_t *e = active_entry(request_id, owner, start, &id, err);
@@ -655,8 +655,8 @@ enum wl_result waitlist_leave(const bson_oid_t *request_id, const bson_oid_t *ow
 	return r == DB_CLAIM_WON ? WL_OK : r == DB_CLAIM_LOST ? WL_CONFLICT : WL_DB_ERROR;
 }
 
-enum wl_result waitlist_decline(const bson_oid_t *request_id, const bson_oid_t *owner,
-				bson_error_t *err)
+static enum wl_result decline_offer(const bson_oid_t *request_id, const bson_oid_t *owner,
+				    bson_error_t *err)
 {
 	bson_oid_t id;
 	bson_t *e = active_entry(request_id, owner, -1, &id, err);
@@ -696,8 +696,8 @@ static enum wl_result acceptable(const bson_oid_t *request_id, const bson_oid_t 
 	return r;
 }
 
-enum wl_result waitlist_accept(const bson_oid_t *request_id, const bson_oid_t *owner,
-			       bson_error_t *err)
+static enum wl_result accept_offer(const bson_oid_t *request_id, const bson_oid_t *owner,
+				   bson_error_t *err)
 {
 	bson_oid_t id;
 	bson_t *e = active_entry(request_id, owner, -1, &id, err);
@@ -738,7 +738,7 @@ static void put_time(json_object *o, const char *key, int64_t ms)
 	json_object_object_add(o, key, json_object_new_string(ts));
 }
 
-json_object *waitlist_of_request(const bson_oid_t *request_id, bson_error_t *err)
+static json_object *view_of_request(const bson_oid_t *request_id, bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("request_id", BCON_OID(request_id), "status", "{", "$in", "[",
 			     BCON_UTF8("waiting"), BCON_UTF8("offered"), "]", "}");
@@ -908,7 +908,7 @@ static void count_settled(const bson_t *ev, const bson_error_t *fail, void *ctx)
 		rep->failures++;
 }
 
-bool waitlist_sweep(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, bson_error_t *err)
+static bool sweep_all(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, bson_error_t *err)
 {
 	memset(rep, 0, sizeof(*rep));
 	if (!expire_offers(now_ms, rep, err) || !orphan_holds(now_ms, grace_ms, rep, err))
@@ -917,9 +917,88 @@ bool waitlist_sweep(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, bson
 	if (settled < 0)
 		return false;
 	rep->settled = settled;
-	long offers = waitlist_fill_due(now_ms, err);
+	long offers = fill_lines(now_ms, err);
 	if (offers < 0)
 		return false;
 	rep->offers = offers;
 	return true;
+}
+
+/* ------------------------------------------------------------------ the boundary */
+
+/* The public functions: the domain's ids and error type around the driver's. */
+
+static bson_oid_t boid(const struct oid *id)
+{
+	bson_oid_t b;
+	memcpy(b.bytes, id->bytes, sizeof(b.bytes));
+	return b;
+}
+
+/* `r`, with the store error `e` of a WL_DB_ERROR in `err`. */
+static enum wl_result result(enum wl_result r, const bson_error_t *e, struct derr *err)
+{
+	if (r == WL_DB_ERROR)
+		derr_from_store(err, e);
+	return r;
+}
+
+enum wl_result waitlist_join(const struct oid *request_id, const struct oid *owner, int64_t start,
+			     int64_t end, long *position, struct derr *err)
+{
+	bson_oid_t r = boid(request_id), o = boid(owner);
+	bson_error_t e = {0};
+	return result(join_line(&r, &o, start, end, position, &e), &e, err);
+}
+
+enum wl_result waitlist_leave(const struct oid *request_id, const struct oid *owner, int64_t start,
+			      struct derr *err)
+{
+	bson_oid_t r = boid(request_id), o = boid(owner);
+	bson_error_t e = {0};
+	return result(leave_line(&r, &o, start, &e), &e, err);
+}
+
+enum wl_result waitlist_accept(const struct oid *request_id, const struct oid *owner,
+			       struct derr *err)
+{
+	bson_oid_t r = boid(request_id), o = boid(owner);
+	bson_error_t e = {0};
+	return result(accept_offer(&r, &o, &e), &e, err);
+}
+
+enum wl_result waitlist_decline(const struct oid *request_id, const struct oid *owner,
+				struct derr *err)
+{
+	bson_oid_t r = boid(request_id), o = boid(owner);
+	bson_error_t e = {0};
+	return result(decline_offer(&r, &o, &e), &e, err);
+}
+
+long waitlist_fill_due(int64_t now_ms, struct derr *err)
+{
+	bson_error_t e = {0};
+	long n = fill_lines(now_ms, &e);
+	if (n < 0)
+		derr_from_store(err, &e);
+	return n;
+}
+
+json_object *waitlist_of_request(const struct oid *request_id, struct derr *err)
+{
+	bson_oid_t r = boid(request_id);
+	bson_error_t e = {0};
+	json_object *o = view_of_request(&r, &e);
+	if (!o)
+		derr_from_store(err, &e);
+	return o;
+}
+
+bool waitlist_sweep(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, struct derr *err)
+{
+	bson_error_t e = {0};
+	bool ok = sweep_all(now_ms, grace_ms, rep, &e);
+	if (!ok)
+		derr_from_store(err, &e);
+	return ok;
 }
