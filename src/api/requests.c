@@ -281,9 +281,11 @@ int api_requests_get(struct http_request *req, struct http_response *res)
 	struct oid rid; /* requests.h still speaks the driver's ids, waitlist.h struct oid */
 	memcpy(rid.bytes, id.bytes, sizeof(rid.bytes));
 	struct derr err;
-	json_object *wl = waitlist_of_request(&rid, &err);
-	if (!wl)
+	struct wl_view v;
+	if (!waitlist_of_request(&rid, &v, &err))
 		return api_derr(res, &err);
+	json_object *wl = api_waitlist_json(&v);
+	waitlist_view_free(&v);
 	if (waitlist_has_waiting(wl))
 		probe.storable = false;
 	json_object *o = requests_to_json(doc);

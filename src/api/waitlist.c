@@ -9,6 +9,7 @@
 #include "domain/requests.h"
 #include "domain/waitlist.h"
 #include "infra/config.h"
+#include "infra/timeutil.h"
 
 /* The request id of the path and the caller; false when either is no id. */
 static bool ids(struct http_request *req, struct oid *id, struct oid *owner)
@@ -62,6 +63,46 @@ static int slot_body(struct http_request *req, struct http_response *res, int64_
 	return 0;
 }
 
+static void put_time(json_object *o, const char *key, int64_t ms)
+{
+	char ts[TIME_RFC3339_LEN];
+	if (ms < 0) {
+		json_object_object_add(o, key, NULL);
+		return;
+	}
+	time_format_rfc3339(ms, ts);
+	json_object_object_add(o, key, json_object_new_string(ts));
+}
+
+json_object *api_waitlist_json(const struct wl_view *v)
+{
+	json_object *entries = json_object_new_array(), *offer = NULL;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct wl_place *p = &v->v[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(p->id));
+		put_time(o, "slot_start", p->start);
+		put_time(o, "slot_end", p->end);
+		json_object_object_add(o, "status",
+				       json_object_new_string(p->offered ? "offered" : "waiting"));
+		json_object_object_add(o, "position",
+				       p->position > 0 ? json_object_new_int64(p->position) : NULL);
+		put_time(o, "offer_expires_at", p->offer_until);
+		json_object_array_add(entries, o);
+		if (p->offered && !offer) {
+			offer = json_object_new_object();
+			json_object_object_add(offer, "entry_id", json_object_new_string(p->id));
+			put_time(offer, "slot_start", p->start);
+			put_time(offer, "slot_end", p->end);
+			put_time(offer, "expires_at", p->offer_until);
+		}
+	}
+	json_object *out = json_object_new_object();
+	json_object_object_add(out, "entries", entries);
+	json_object_object_add(out, "offer", offer);
+	return out;
+}
+
 /* Answers the request as it is after a waitlist change, with its waitlist. */
 static int answer_request(struct http_response *res, const struct oid *id, const struct oid *owner)
 {
@@ -70,11 +111,13 @@ static int answer_request(struct http_response *res, const struct oid *id, const
 	if (st)
 		return st;
 	struct derr err;
-	json_object *wl = waitlist_of_request(id, &err);
-	if (!wl) {
+	struct wl_view v;
+	if (!waitlist_of_request(id, &v, &err)) {
 		json_object_put(o);
 		return api_derr(res, &err);
 	}
+	json_object *wl = api_waitlist_json(&v);
+	waitlist_view_free(&v);
 	json_object_object_add(o, "waitlist", wl);
 	return http_json(res, 200, o);
 }

@@ -727,67 +727,52 @@ static enum wl_result accept_offer(const bson_oid_t *request_id, const bson_oid_
 
 /* ------------------------------------------------------------------ views */
 
-static void put_time(json_object *o, const char *key, int64_t ms)
-{
-	char ts[TIME_RFC3339_LEN];
-	if (ms < 0) {
-		json_object_object_add(o, key, NULL);
-		return;
-	}
-	time_format_rfc3339(ms, ts);
-	json_object_object_add(o, key, json_object_new_string(ts));
-}
-
-static json_object *view_of_request(const bson_oid_t *request_id, bson_error_t *err)
+static bool view_of_request(const bson_oid_t *request_id, struct wl_view *out, bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("request_id", BCON_OID(request_id), "status", "{", "$in", "[",
 			     BCON_UTF8("waiting"), BCON_UTF8("offered"), "]", "}");
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(ENTRIES), q, NULL, NULL);
 	const bson_t *doc;
-	json_object *entries = json_object_new_array(), *offer = NULL;
+	size_t cap = 0;
 	bool ok = true;
+	memset(out, 0, sizeof(*out));
 	while (ok && mongoc_cursor_next(cur, &doc)) {
-		json_object *o = json_object_new_object();
+		if (out->n == cap) {
+			cap = cap ? 2 * cap : 4;
+			out->v = realloc(out->v, cap * sizeof(*out->v));
+			if (!out->v)
+				abort();
+		}
+		struct wl_place *p = &out->v[out->n++];
+		memset(p, 0, sizeof(*p));
 		bson_oid_t id;
-		char hex[25] = "";
 		if (oid_of(doc, "_id", &id))
-			bson_oid_to_string(&id, hex);
-		int64_t start = int_of(doc, "start", 0), end = int_of(doc, "end", 0);
-		bool offered = status_is(doc, "offered");
-		json_object_object_add(o, "id", json_object_new_string(hex));
-		put_time(o, "slot_start", start);
-		put_time(o, "slot_end", end);
-		json_object_object_add(o, "status",
-				       json_object_new_string(offered ? "offered" : "waiting"));
-		long pos = -1;
-		if (!offered) {
+			bson_oid_to_string(&id, p->id);
+		p->start = int_of(doc, "start", 0), p->end = int_of(doc, "end", 0);
+		p->offered = status_is(doc, "offered");
+		p->position = -1;
+		if (!p->offered) {
 			const char *cls = str_of(doc, "cls");
-			pos = position_of(cls ? cls : "", start, int_of(doc, "joined_at", 0), err);
-			ok = pos >= 0;
+			p->position =
+			    position_of(cls ? cls : "", p->start, int_of(doc, "joined_at", 0), err);
+			ok = p->position >= 0;
 		}
-		json_object_object_add(o, "position", pos > 0 ? json_object_new_int64(pos) : NULL);
-		put_time(o, "offer_expires_at", offered ? int_of(doc, "offer.until", 0) : -1);
-		json_object_array_add(entries, o);
-		if (offered && !offer) {
-			offer = json_object_new_object();
-			json_object_object_add(offer, "entry_id", json_object_new_string(hex));
-			put_time(offer, "slot_start", start);
-			put_time(offer, "slot_end", end);
-			put_time(offer, "expires_at", int_of(doc, "offer.until", 0));
-		}
+		p->offer_until = p->offered ? int_of(doc, "offer.until", 0) : -1;
 	}
 	if (ok && mongoc_cursor_error(cur, err))
 		ok = false;
 	mongoc_cursor_destroy(cur);
 	bson_destroy(q);
-	json_object *out = json_object_new_object();
-	json_object_object_add(out, "entries", entries);
-	json_object_object_add(out, "offer", offer);
-	if (!ok) {
-		json_object_put(out);
-		return NULL;
-	}
-	return out;
+	if (!ok)
+		waitlist_view_free(out);
+	return ok;
+}
+
+void waitlist_view_free(struct wl_view *v)
+{
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
 }
 
 /* ------------------------------------------------------------------ the job */
@@ -984,14 +969,14 @@ long waitlist_fill_due(int64_t now_ms, struct derr *err)
 	return n;
 }
 
-json_object *waitlist_of_request(const struct oid *request_id, struct derr *err)
+bool waitlist_of_request(const struct oid *request_id, struct wl_view *out, struct derr *err)
 {
 	bson_oid_t r = boid(request_id);
 	bson_error_t e = {0};
-	json_object *o = view_of_request(&r, &e);
-	if (!o)
+	bool ok = view_of_request(&r, out, &e);
+	if (!ok)
 		derr_from_store(err, &e);
-	return o;
+	return ok;
 }
 
 bool waitlist_sweep(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, struct derr *err)

@@ -27,8 +27,8 @@
 #ifndef SWMRA_WAITLIST_H
 #define SWMRA_WAITLIST_H
 
-#include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "domain/derr.h"
@@ -80,11 +80,22 @@ long waitlist_fill_slot(int64_t start, int64_t end);
  * override or the template, missed fills). Returns the offers made or -1 (err set). */
 long waitlist_fill_due(int64_t now_ms, struct derr *err);
 
-/* The request's place in lines (new object, caller owns): {entries: [{id, slot_start,
- * slot_end, status, position|null, offer_expires_at|null}], offer: {entry_id, slot_start,
- * slot_end, expires_at}|null}, of the entries waiting or offered. NULL on a database
- * error. */
-json_object *waitlist_of_request(const struct oid *request_id, struct derr *err);
+/* One entry of a request waiting or offered a seat. */
+struct wl_place {
+	char id[OID_HEX_LEN + 1]; /* the entry's */
+	int64_t start, end;	  /* the slot's, ms */
+	bool offered;
+	long position;	     /* in the line, 1 = next; 0 or less when offered */
+	int64_t offer_until; /* ms; -1 unless offered */
+};
+struct wl_view {
+	struct wl_place *v;
+	size_t n;
+};
+/* The request's place in lines: its entries waiting or offered, into *out (release with
+ * waitlist_view_free). false on a database error. */
+bool waitlist_of_request(const struct oid *request_id, struct wl_view *out, struct derr *err);
+void waitlist_view_free(struct wl_view *v);
 
 struct wl_sweep {
 	long expired;	   /* offers lapsed and passed on */
