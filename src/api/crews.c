@@ -28,8 +28,8 @@ json_object *api_crew_json(const struct crew *c)
 	json_object_object_add(o, "name", json_object_new_string(c->name));
 	json_object *m = json_object_new_array();
 	for (size_t i = 0; i < c->n_members; i++) {
-		char hex[OID_HEX_LEN + 1];
-		oid_format(&c->members[i], hex);
+		char hex[OID_HEX_LEN];
+		oid_to_hex(&c->members[i], hex);
 		json_object_array_add(m, json_object_new_string(hex));
 	}
 	json_object_object_add(o, "members", m);

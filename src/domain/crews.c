@@ -12,13 +12,13 @@
 static bson_oid_t boid(const struct oid *id)
 {
 	bson_oid_t b;
-	memcpy(b.bytes, id->bytes, sizeof(b.bytes));
+	oid_to_store(id, &b);
 	return b;
 }
 
 static void oid_of_iter(const bson_iter_t *it, struct oid *out)
 {
-	memcpy(out->bytes, bson_iter_oid(it)->bytes, sizeof(out->bytes));
+	oid_from_store(out, bson_iter_oid(it));
 }
 
 static void from_doc(const bson_t *doc, struct crew *c)
@@ -27,7 +27,7 @@ static void from_doc(const bson_t *doc, struct crew *c)
 	bson_iter_t it, sub;
 	if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_OID(&it)) {
 		oid_of_iter(&it, &c->oid);
-		oid_format(&c->oid, c->id);
+		oid_to_hex(&c->oid, c->id);
 	}
 	if (bson_iter_init_find(&it, doc, "name") && BSON_ITER_HOLDS_UTF8(&it))
 		snprintf(c->name, sizeof(c->name), "%s", bson_iter_utf8(&it, NULL));
@@ -115,8 +115,8 @@ enum crews_rc crews_create(struct crew *c, struct derr *err)
 {
 	bson_oid_t oid;
 	bson_oid_init(&oid, NULL);
-	memcpy(c->oid.bytes, oid.bytes, sizeof(c->oid.bytes));
-	oid_format(&c->oid, c->id);
+	oid_from_store(&c->oid, &oid);
+	oid_to_hex(&c->oid, c->id);
 	c->created_at = c->updated_at = time_now_ms();
 	bson_t doc = BSON_INITIALIZER;
 	BSON_APPEND_OID(&doc, "_id", &oid);

@@ -22,7 +22,7 @@
 
 struct crew {
 	struct oid oid;
-	char id[OID_HEX_LEN + 1];
+	char id[OID_HEX_LEN];
 	char name[4 * CREWS_NAME_MAX + 1]; /* UTF-8, at most CREWS_NAME_MAX characters */
 	struct oid members[CREWS_MAX_MEMBERS];
 	size_t n_members;

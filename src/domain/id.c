@@ -3,28 +3,41 @@
 #include <bson/bson.h>
 #include <string.h>
 
-/* The value and the driver's ObjectId are the same 12 bytes: domain code copies one into
- * the other. */
-_Static_assert(sizeof(struct oid) == sizeof(bson_oid_t), "struct oid is an ObjectId's bytes");
+_Static_assert(sizeof(bson_oid_t) == OID_BYTES, "struct oid holds a bson_oid_t");
+
+bool oid_valid(const char *hex)
+{
+	return hex && strlen(hex) == 24 && bson_oid_is_valid(hex, 24);
+}
 
 bool oid_parse(const char *hex, struct oid *out)
 {
-	if (!hex || strlen(hex) != OID_HEX_LEN || !bson_oid_is_valid(hex, OID_HEX_LEN))
+	if (!oid_valid(hex))
 		return false;
 	bson_oid_t b;
 	bson_oid_init_from_string(&b, hex);
-	memcpy(out->bytes, b.bytes, sizeof(out->bytes));
+	oid_from_store(out, &b);
 	return true;
 }
 
-void oid_format(const struct oid *id, char out[OID_HEX_LEN + 1])
+void oid_to_hex(const struct oid *id, char out[OID_HEX_LEN])
 {
 	bson_oid_t b;
-	memcpy(b.bytes, id->bytes, sizeof(b.bytes));
+	oid_to_store(id, &b);
 	bson_oid_to_string(&b, out);
 }
 
 bool oid_equal(const struct oid *a, const struct oid *b)
 {
-	return memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
+	return memcmp(a->bytes, b->bytes, OID_BYTES) == 0;
+}
+
+void oid_to_store(const struct oid *id, void *store_oid)
+{
+	memcpy(((bson_oid_t *)store_oid)->bytes, id->bytes, OID_BYTES);
+}
+
+void oid_from_store(struct oid *id, const void *store_oid)
+{
+	memcpy(id->bytes, ((const bson_oid_t *)store_oid)->bytes, OID_BYTES);
 }

@@ -52,7 +52,7 @@ bool open311_link_create(const struct oid *request_id, const char *key_id, const
 			 struct derr *err)
 {
 	bson_oid_t rid;
-	memcpy(rid.bytes, request_id->bytes, sizeof(rid.bytes));
+	oid_to_store(request_id, &rid);
 	bson_t *doc = BCON_NEW("_id", BCON_OID(&rid), "key_id", BCON_UTF8(key_id), "media_url",
 			       BCON_UTF8(media_url), "created_at", BCON_DATE_TIME(time_now_ms()));
 	bson_error_t e;
@@ -88,7 +88,7 @@ static void append_ids(bson_t *b, const struct oid *ids, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		bson_uint32_to_string((uint32_t)i, &ks, k, sizeof(k));
 		bson_oid_t o;
-		memcpy(o.bytes, ids[i].bytes, sizeof(o.bytes));
+		oid_to_store(&ids[i], &o);
 		BSON_APPEND_OID(&arr, ks, &o);
 	}
 	bson_append_array_end(&in, &arr);
@@ -174,8 +174,10 @@ static bool read_links(struct open311_item *items, size_t n, bson_error_t *err)
 		bson_iter_t it;
 		if (!bson_iter_init_find(&it, d, "_id") || !BSON_ITER_HOLDS_OID(&it))
 			continue;
+		struct oid found;
+		oid_from_store(&found, bson_iter_oid(&it));
 		for (size_t i = 0; i < n; i++) {
-			if (memcmp(bson_iter_oid(&it)->bytes, ids[i].bytes, sizeof(ids[i].bytes)))
+			if (!oid_equal(&found, &ids[i]))
 				continue;
 			bson_iter_t v;
 			if (bson_iter_init_find(&v, d, "key_id") && BSON_ITER_HOLDS_UTF8(&v))

@@ -36,15 +36,15 @@ bool open311_link_create(const struct oid *request_id, const char *key_id, const
 /* One request found by open311_search, with what the answer needs. Strings are owned by
  * the result (open311_results_free) and NULL when the request has none. */
 struct open311_item {
-	char id[OID_HEX_LEN + 1]; /* "" when the stored request has no ObjectId */
-	char *status;		  /* the stored lifecycle status */
+	char id[OID_HEX_LEN]; /* "" when the stored request has no ObjectId */
+	char *status;	      /* the stored lifecycle status */
 	char *category;
 	char *description;
 	char *address_line1, *address_city, *pincode;
 	bool has_lat, has_lng;
 	double lat, lng;
 	int64_t created_at, updated_at, slot_start; /* ms, or OPEN311_NO_TIME */
-	char key_id[OID_HEX_LEN + 1];		    /* the key that created it, "" when none */
+	char key_id[OID_HEX_LEN];		    /* the key that created it, "" when none */
 	char *media_url;
 	char *status_notes; /* the note of the latest status change, or its reason */
 };

@@ -916,7 +916,7 @@ static bool sweep_all(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, bs
 static bson_oid_t boid(const struct oid *id)
 {
 	bson_oid_t b;
-	memcpy(b.bytes, id->bytes, sizeof(b.bytes));
+	oid_to_store(id, &b);
 	return b;
 }
 

@@ -82,8 +82,8 @@ long waitlist_fill_due(int64_t now_ms, struct derr *err);
 
 /* One entry of a request waiting or offered a seat. */
 struct wl_place {
-	char id[OID_HEX_LEN + 1]; /* the entry's */
-	int64_t start, end;	  /* the slot's, ms */
+	char id[OID_HEX_LEN]; /* the entry's */
+	int64_t start, end;   /* the slot's, ms */
 	bool offered;
 	long position;	     /* in the line, 1 = next; 0 or less when offered */
 	int64_t offer_until; /* ms; -1 unless offered */
