@@ -27,6 +27,11 @@ void oid_to_hex(const struct oid *id, char out[OID_HEX_LEN])
 	bson_oid_to_string(&b, out);
 }
 
+void oid_format(const struct oid *id, char *out)
+{
+	oid_to_hex(id, out);
+}
+
 bool oid_equal(const struct oid *a, const struct oid *b)
 {
 	return memcmp(a->bytes, b->bytes, OID_BYTES) == 0;

@@ -22,9 +22,12 @@ bool oid_valid(const char *hex);
 /* Lowercase hex of `id` into out. */
 void oid_to_hex(const struct oid *id, char out[OID_HEX_LEN]);
 bool oid_equal(const struct oid *a, const struct oid *b);
+/* oid_to_hex under the name a parallel branch gave it (merge aid; buffers of OID_HEX_LEN + 1
+ * there are one byte larger than needed here, which is harmless). */
+void oid_format(const struct oid *id, char *out);
 
-/* To and from the driver's ObjectId (a `bson_oid_t *`; void so that this header does not
- * need the driver). For the domain's own .c files only. */
+/* To and from the driver's ObjectId (passed as void * so that this header does not need
+ * the driver). For the domain's own .c files only. */
 void oid_to_store(const struct oid *id, void *store_oid);
 void oid_from_store(struct oid *id, const void *store_oid);
 
