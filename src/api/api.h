@@ -97,6 +97,11 @@ int api_waitlist_join(struct http_request *req, struct http_response *res);
 int api_waitlist_leave(struct http_request *req, struct http_response *res);
 int api_waitlist_accept(struct http_request *req, struct http_response *res);
 int api_waitlist_decline(struct http_request *req, struct http_response *res);
+struct wl_view;
+/* The waitlist of a request's answer (new object, caller owns): {entries: [{id, slot_start,
+ * slot_end, status, position|null, offer_expires_at|null}], offer: {entry_id, slot_start,
+ * slot_end, expires_at}|null}. */
+json_object *api_waitlist_json(const struct wl_view *v);
 /* staff_requests.c (staff and admins) */
 int api_staff_requests_list(struct http_request *req, struct http_response *res);
 int api_staff_requests_get(struct http_request *req, struct http_response *res);

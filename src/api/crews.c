@@ -28,8 +28,8 @@ json_object *api_crew_json(const struct crew *c)
 	json_object_object_add(o, "name", json_object_new_string(c->name));
 	json_object *m = json_object_new_array();
 	for (size_t i = 0; i < c->n_members; i++) {
-		char hex[25];
-		bson_oid_to_string(&c->members[i], hex);
+		char hex[OID_HEX_LEN];
+		oid_to_hex(&c->members[i], hex);
 		json_object_array_add(m, json_object_new_string(hex));
 	}
 	json_object_object_add(o, "members", m);
@@ -45,9 +45,9 @@ int api_admin_crews_list(struct http_request *req, struct http_response *res)
 {
 	struct crew *list = NULL;
 	size_t n = 0;
-	bson_error_t err;
+	struct derr err;
 	if (crews_list(&list, &n, &err) != CREWS_OK)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	arena_defer_crew_list(req->arena, list);
 	json_object *items = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
@@ -60,7 +60,7 @@ int api_admin_crews_list(struct http_request *req, struct http_response *res)
 
 /* body.members: distinct ids of staff or admin accounts that are not disabled, into
  * out[0..*n-1]. Errors go to `e`; false only on a database error (err set). */
-static bool parse_members(struct verrors *e, json_object *arr, bson_oid_t *out, size_t *n,
+static bool parse_members(struct verrors *e, json_object *arr, struct oid *out, size_t *n,
 			  bson_error_t *err)
 {
 	*n = 0;
@@ -69,25 +69,28 @@ static bool parse_members(struct verrors *e, json_object *arr, bson_oid_t *out, 
 	for (size_t i = 0; i < len; i++) {
 		json_object *v = json_object_array_get_idx(arr, i);
 		snprintf(loc, sizeof(loc), "body.members.%zu", i);
-		bson_oid_t oid;
+		struct oid oid;
 		if (!json_object_is_type(v, json_type_string) ||
-		    !db_parse_oid(json_object_get_string(v), &oid)) {
+		    !oid_parse(json_object_get_string(v), &oid)) {
 			verr_add(e, loc, "Input should be a 24-character hexadecimal user id",
 				 "value_error");
 			continue;
 		}
 		bool dup = false;
 		for (size_t k = 0; k < *n; k++)
-			dup = dup || bson_oid_equal(&out[k], &oid);
+			dup = dup || oid_equal(&out[k], &oid);
 		if (dup)
 			verr_add(e, loc, "Each member is listed once", "duplicate");
 		else
-			bson_oid_copy(&oid, &out[(*n)++]);
+			out[(*n)++] = oid;
 	}
 	if (verr_any(e) || *n == 0)
 		return true;
 	struct user us[CREWS_MAX_MEMBERS];
-	if (users_find_many(out, *n, us, err) != USERS_OK)
+	bson_oid_t ids[CREWS_MAX_MEMBERS]; /* users.h still speaks the driver's ids */
+	for (size_t i = 0; i < *n; i++)
+		memcpy(ids[i].bytes, out[i].bytes, sizeof(ids[i].bytes));
+	if (users_find_many(ids, *n, us, err) != USERS_OK)
 		return false;
 	for (size_t i = 0; i < *n; i++) {
 		snprintf(loc, sizeof(loc), "body.members.%zu", i);
@@ -141,16 +144,16 @@ int api_admin_crews_create(struct http_request *req, struct http_response *res)
 	int st = crew_body(req, res, true, c, &p);
 	if (st)
 		return st;
-	bson_error_t err;
+	struct derr err;
 	if (crews_create(c, &err) != CREWS_OK)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	return http_json(res, 201, api_crew_json(c));
 }
 
 int api_admin_crews_patch(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t id;
-	if (!db_parse_oid(http_param(req, "id"), &id))
+	struct oid id;
+	if (!oid_parse(http_param(req, "id"), &id))
 		return api_crews_result(res, CREWS_NOT_FOUND, NULL, NULL);
 	struct crew *c = arena_alloc(req->arena, sizeof(*c));
 	memset(c, 0, sizeof(*c));
@@ -158,7 +161,7 @@ int api_admin_crews_patch(struct http_request *req, struct http_response *res)
 	int st = crew_body(req, res, false, c, &p);
 	if (st)
 		return st;
-	bson_error_t err;
+	struct derr err;
 	enum crews_rc rc = crews_update(&id, &p, &err);
 	if (rc == CREWS_OK)
 		rc = crews_get(&id, c, &err);
@@ -181,14 +184,14 @@ static int crew_of_body(struct http_request *req, struct http_response *res, jso
 	}
 	if (v == NULL)
 		return 0;
-	bson_oid_t id;
+	struct oid id;
 	if (!json_object_is_type(v, json_type_string) ||
-	    !db_parse_oid(json_object_get_string(v), &id)) {
+	    !oid_parse(json_object_get_string(v), &id)) {
 		verr_add(e, "body.crew_id", "Input should be a 24-character hexadecimal crew id",
 			 "value_error");
 		return http_validation(res, e);
 	}
-	bson_error_t err;
+	struct derr err;
 	static const struct api_answer refusals[API_CREWS_RESULTS] = {
 	    [CREWS_NOT_FOUND] = API_INVALID("No such crew", "body.crew_id", "not_found")};
 	enum crews_rc rc = crews_get(&id, c, &err);
@@ -227,7 +230,9 @@ int api_staff_requests_assign(struct http_request *req, struct http_response *re
 	bool has = false;
 	if ((st = crew_of_body(req, res, b, true, c, &has)))
 		return st;
-	struct req_assign a = {.crew = has ? &c->oid : NULL,
+	bson_oid_t crew; /* requests.h still speaks the driver's ids */
+	memcpy(crew.bytes, c->oid.bytes, sizeof(crew.bytes));
+	struct req_assign a = {.crew = has ? &crew : NULL,
 			       .crew_name = has ? c->name : NULL,
 			       .actor_id = req->user.id,
 			       .actor_role = requests_actor_role(actor_of(req)),
@@ -284,7 +289,9 @@ int api_staff_assign_bulk(struct http_request *req, struct http_response *res)
 	bson_error_t err;
 	if (!route_stops(&q, &s, &err))
 		return http_db_error(res, &err);
-	struct req_assign a = {.crew = &c->oid,
+	bson_oid_t crew; /* requests.h still speaks the driver's ids */
+	memcpy(crew.bytes, c->oid.bytes, sizeof(crew.bytes));
+	struct req_assign a = {.crew = &crew,
 			       .crew_name = c->name,
 			       .actor_id = req->user.id,
 			       .actor_role = requests_actor_role(actor_of(req))};
@@ -292,7 +299,7 @@ int api_staff_assign_bulk(struct http_request *req, struct http_response *res)
 	bool failed = false;
 	for (size_t i = 0; i < s.n && !failed; i++) {
 		bson_iter_t it;
-		if (s.v[i].has_crew && bson_oid_equal(&s.v[i].crew, &c->oid)) {
+		if (s.v[i].has_crew && bson_oid_equal(&s.v[i].crew, &crew)) {
 			unchanged++;
 			continue;
 		}

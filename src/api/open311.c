@@ -14,7 +14,6 @@
 #include "domain/categories.h"
 #include "domain/open311.h"
 #include "infra/config.h"
-#include "infra/db.h"
 #include "infra/timeutil.h"
 
 #define OPEN311_GROUP "Waste pickup"
@@ -124,33 +123,13 @@ int api_open311_service_definition(struct http_request *req, struct http_respons
 
 /* ---- requests ---- */
 
-static const char *doc_str(const bson_t *doc, const char *path)
+static json_object *time_json(int64_t ms)
 {
-	bson_iter_t it, v;
-	return bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, path, &v) &&
-		       BSON_ITER_HOLDS_UTF8(&v)
-		   ? bson_iter_utf8(&v, NULL)
-		   : NULL;
-}
-
-static json_object *doc_time(const bson_t *doc, const char *path)
-{
-	bson_iter_t it, v;
-	if (!bson_iter_init(&it, doc) || !bson_iter_find_descendant(&it, path, &v) ||
-	    !BSON_ITER_HOLDS_DATE_TIME(&v))
+	if (ms == OPEN311_NO_TIME)
 		return NULL;
 	char buf[TIME_RFC3339_LEN];
-	time_format_rfc3339(bson_iter_date_time(&v), buf);
+	time_format_rfc3339(ms, buf);
 	return json_object_new_string(buf);
-}
-
-static json_object *doc_num(const bson_t *doc, const char *path)
-{
-	bson_iter_t it, v;
-	return bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, path, &v) &&
-		       BSON_ITER_HOLDS_NUMBER(&v)
-		   ? json_object_new_double(bson_iter_as_double(&v))
-		   : NULL;
 }
 
 static json_object *str_or_null(const char *s)
@@ -161,41 +140,34 @@ static json_object *str_or_null(const char *s)
 /* The personal part of a request, for the key that created it only. */
 static void add_private(json_object *o, const struct open311_item *it)
 {
-	const bson_t *d = it->doc;
 	char addr[512];
-	const char *l1 = doc_str(d, "address.line1"), *city = doc_str(d, "address.city");
+	const char *l1 = it->address_line1, *city = it->address_city;
 	snprintf(addr, sizeof(addr), "%s%s%s", l1 ? l1 : "", city && *city ? ", " : "",
 		 city ? city : "");
-	json_object_object_add(o, "description", str_or_null(doc_str(d, "description")));
+	json_object_object_add(o, "description", str_or_null(it->description));
 	json_object_object_add(o, "address", str_or_null(addr));
-	json_object_object_add(o, "lat", doc_num(d, "address.lat"));
-	json_object_object_add(o, "long", doc_num(d, "address.lng"));
+	json_object_object_add(o, "lat", it->has_lat ? json_object_new_double(it->lat) : NULL);
+	json_object_object_add(o, "long", it->has_lng ? json_object_new_double(it->lng) : NULL);
 	json_object_object_add(o, "media_url", str_or_null(it->media_url));
 }
 
 static json_object *request_json(const struct open311_item *it, const char *key_id)
 {
-	const bson_t *d = it->doc;
 	json_object *o = json_object_new_object();
-	bson_iter_t i;
-	char id[25] = "";
-	if (bson_iter_init_find(&i, d, "_id") && BSON_ITER_HOLDS_OID(&i))
-		bson_oid_to_string(bson_iter_oid(&i), id);
-	const char *cat = doc_str(d, "category"), *name = NULL, *desc;
+	const char *cat = it->category, *name = NULL, *desc;
 	open311_service(cat, &name, &desc);
-	json_object_object_add(o, "service_request_id", json_object_new_string(id));
-	json_object_object_add(o, "status",
-			       json_object_new_string(open311_status_of(doc_str(d, "status"))));
+	json_object_object_add(o, "service_request_id", json_object_new_string(it->id));
+	json_object_object_add(o, "status", json_object_new_string(open311_status_of(it->status)));
 	json_object_object_add(o, "status_notes", str_or_null(it->status_notes));
 	json_object_object_add(o, "service_name", str_or_null(name));
 	json_object_object_add(o, "service_code", str_or_null(cat));
 	json_object_object_add(o, "agency_responsible",
 			       json_object_new_string("City waste collection"));
 	json_object_object_add(o, "service_notice", json_object_new_string(SERVICE_NOTICE));
-	json_object_object_add(o, "requested_datetime", doc_time(d, "created_at"));
-	json_object_object_add(o, "updated_datetime", doc_time(d, "updated_at"));
-	json_object_object_add(o, "expected_datetime", doc_time(d, "assigned_slot.start"));
-	json_object_object_add(o, "zipcode", str_or_null(doc_str(d, "address.pincode")));
+	json_object_object_add(o, "requested_datetime", time_json(it->created_at));
+	json_object_object_add(o, "updated_datetime", time_json(it->updated_at));
+	json_object_object_add(o, "expected_datetime", time_json(it->slot_start));
+	json_object_object_add(o, "zipcode", str_or_null(it->pincode));
 	if (key_id[0] && strcmp(key_id, it->key_id) == 0)
 		add_private(o, it);
 	return o;
@@ -206,12 +178,12 @@ static int answer_items(struct http_request *req, struct http_response *res,
 {
 	struct open311_item *items;
 	size_t n;
-	bson_error_t err;
+	struct derr err;
 	int st = open311_need_store(req, res);
 	if (st)
 		return st;
 	if (!open311_search(q, &items, &n, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	json_object *list = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(list, request_json(&items[i], req->api_key_id));
@@ -221,18 +193,18 @@ static int answer_items(struct http_request *req, struct http_response *res,
 
 int api_open311_request(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t id;
-	if (!db_parse_oid(http_param(req, "id"), &id))
+	struct oid id;
+	if (!oid_parse(http_param(req, "id"), &id))
 		return open311_error(req, res, 404, "service_request_id not found");
 	struct open311_query q = {.ids = &id, .n_ids = 1, .want_links = req->api_key_id[0]};
 	struct open311_item *items;
 	size_t n;
-	bson_error_t err;
+	struct derr err;
 	int st = open311_need_store(req, res);
 	if (st)
 		return st;
 	if (!open311_search(&q, &items, &n, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (!n) {
 		open311_results_free(items, n);
 		return open311_error(req, res, 404, "service_request_id not found");
@@ -280,9 +252,9 @@ static int parse_filters(struct http_request *req, struct http_response *res,
 		const char **list = split_list(req, ids, &n);
 		if (n == 0 || n > OPEN311_MAX_IDS)
 			return open311_error(req, res, 400, "service_request_id: 1 to 100 ids");
-		bson_oid_t *oids = arena_alloc(req->arena, n * sizeof(*oids));
+		struct oid *oids = arena_alloc(req->arena, n * sizeof(*oids));
 		for (size_t i = 0; i < n; i++)
-			if (!db_parse_oid(list[i], &oids[i]))
+			if (!oid_parse(list[i], &oids[i]))
 				return open311_error(req, res, 400,
 						     "service_request_id: not a request id");
 		q->ids = oids;

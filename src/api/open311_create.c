@@ -319,14 +319,12 @@ int api_open311_create(struct http_request *req, struct http_response *res)
 	if (r != REQ_OK)
 		return r == REQ_DB_ERROR ? api_derr(res, &derr)
 					 : http_error(res, 500, "Internal server error");
-	bson_oid_t id;
-	bson_error_t err;
-	memcpy(id.bytes, rid.bytes, sizeof(id.bytes));
 	/* which key made it (the privacy rule); a failure leaves the request unattributed */
-	if (!open311_link_create(&id, req->api_key_id, in.media_url, &err))
-		log_error("open311: request key not recorded: %s", err.message);
-	char hex[25];
-	bson_oid_to_string(&id, hex);
+	struct derr lerr;
+	if (!open311_link_create(&rid, req->api_key_id, in.media_url, &lerr))
+		log_error("open311: request key not recorded: %s", lerr.message);
+	char hex[OID_HEX_LEN];
+	oid_to_hex(&rid, hex);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "service_request_id", json_object_new_string(hex));
 	json_object_object_add(o, "service_notice", json_object_new_string(SERVICE_NOTICE));

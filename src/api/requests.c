@@ -307,9 +307,11 @@ int api_requests_get(struct http_request *req, struct http_response *res)
 	if (st)
 		return st;
 	struct derr err;
-	json_object *wl = legacy_waitlist_of_request(&id, &err);
-	if (!wl)
+	struct wl_view v;
+	if (!waitlist_of_request(&id, &v, &err))
 		return api_derr(res, &err);
+	json_object *wl = api_waitlist_json(&v);
+	waitlist_view_free(&v);
 	if (waitlist_has_waiting(wl))
 		probe.storable = false;
 	json_object *o = api_request_json(r);

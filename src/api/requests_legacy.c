@@ -33,17 +33,6 @@ int api_staff_request_answer(struct http_request *req, struct http_response *res
 
 /* ------------------------------------------------------------------ bridges */
 
-json_object *legacy_waitlist_of_request(const struct oid *id, struct derr *err)
-{
-	bson_oid_t b;
-	bson_error_t e;
-	oid_to_store(id, &b);
-	json_object *o = waitlist_of_request(&b, &e);
-	if (!o)
-		derr_from_store(err, &e);
-	return o;
-}
-
 int legacy_slot_offered(const char *category, const struct req_slot *s, struct derr *err)
 {
 	bson_error_t e;
@@ -78,33 +67,6 @@ int legacy_user_by_id(const struct oid *id, struct user *out, struct derr *err)
 	case USERS_ERR: derr_from_store(err, &e); return -1;
 	default: return 0;
 	}
-}
-
-enum crews_rc legacy_crew_get(const struct oid *id, struct crew *out, struct derr *err)
-{
-	bson_oid_t b;
-	bson_error_t e;
-	oid_to_store(id, &b);
-	enum crews_rc r = crews_get(&b, out, &e);
-	if (r == CREWS_ERR)
-		derr_from_store(err, &e);
-	return r;
-}
-
-enum crews_rc legacy_crews_list(struct crew **out, size_t *n, struct derr *err)
-{
-	bson_error_t e;
-	enum crews_rc r = crews_list(out, n, &e);
-	if (r == CREWS_ERR)
-		derr_from_store(err, &e);
-	return r;
-}
-
-const struct crew *legacy_crews_find(const struct crew *list, size_t n, const struct oid *id)
-{
-	bson_oid_t b;
-	oid_to_store(id, &b);
-	return crews_find(list, n, &b);
 }
 
 bool legacy_crew_is(const struct crew *c, const struct oid *id)

@@ -124,15 +124,24 @@ int api_req_result(struct http_response *res, enum req_result r,
 	return api_answer(res, row(req_answers, route, (int)r, API_REQ_RESULTS), store_error);
 }
 
-int api_wl_result(struct http_response *res, enum wl_result r, const void *store_error)
+/* Answers row `a`, a store failure from `err` (NULL: 500). */
+static int answer_derr(struct http_response *res, const struct api_answer *a,
+		       const struct derr *err)
 {
-	return api_answer(res, row(wl_answers, NULL, (int)r, API_WL_RESULTS), store_error);
+	if (a->status == API_STORE_ERROR && err)
+		return api_derr(res, err);
+	return api_answer(res, a, NULL);
+}
+
+int api_wl_result(struct http_response *res, enum wl_result r, const struct derr *err)
+{
+	return answer_derr(res, row(wl_answers, NULL, (int)r, API_WL_RESULTS), err);
 }
 
 int api_crews_result(struct http_response *res, enum crews_rc r,
-		     const struct api_answer route[API_CREWS_RESULTS], const void *store_error)
+		     const struct api_answer route[API_CREWS_RESULTS], const struct derr *err)
 {
-	return api_answer(res, row(crews_answers, route, (int)r, API_CREWS_RESULTS), store_error);
+	return answer_derr(res, row(crews_answers, route, (int)r, API_CREWS_RESULTS), err);
 }
 
 int api_login_result(struct http_response *res, enum auth_login_result r, int64_t wait,

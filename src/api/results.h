@@ -59,9 +59,11 @@ int api_answer(struct http_response *res, const struct api_answer *a, const void
  * default. */
 int api_req_result(struct http_response *res, enum req_result r,
 		   const struct api_answer route[API_REQ_RESULTS], const void *store_error);
-int api_wl_result(struct http_response *res, enum wl_result r, const void *store_error);
+/* The waitlist's and the crews' results (`err`: the store failure of a DB_ERROR/ERR, may be
+ * NULL: 500). */
+int api_wl_result(struct http_response *res, enum wl_result r, const struct derr *err);
 int api_crews_result(struct http_response *res, enum crews_rc r,
-		     const struct api_answer route[API_CREWS_RESULTS], const void *store_error);
+		     const struct api_answer route[API_CREWS_RESULTS], const struct derr *err);
 /* Login and registration; a throttled login also carries Retry-After: `wait` seconds. */
 int api_login_result(struct http_response *res, enum auth_login_result r, int64_t wait,
 		     const struct derr *err);

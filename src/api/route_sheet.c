@@ -197,7 +197,7 @@ static int load_day(struct http_request *req, struct http_response *res, const s
 		    struct crew **crews, size_t *n_crews, struct stops *s, struct residents *r)
 {
 	struct derr err;
-	if (crews && legacy_crews_list(crews, n_crews, &err) != CREWS_OK)
+	if (crews && crews_list(crews, n_crews, &err) != CREWS_OK)
 		return api_derr(res, &err);
 	if (crews)
 		arena_defer_crew_array(req->arena, *crews);
@@ -222,7 +222,7 @@ int api_staff_my_route(struct http_request *req, struct http_response *res)
 	struct crew *crews = NULL;
 	size_t n_crews = 0;
 	struct derr err;
-	if (legacy_crews_list(&crews, &n_crews, &err) != CREWS_OK)
+	if (crews_list(&crews, &n_crews, &err) != CREWS_OK)
 		return api_derr(res, &err);
 	arena_defer_crew_array(req->arena, crews);
 	struct oid me, *mine = arena_alloc(req->arena, (n_crews + 1) * sizeof(*mine));
@@ -248,7 +248,7 @@ int api_staff_my_route(struct http_request *req, struct http_response *res)
 		json_object_array_add(
 		    stops, stop_json(&s->v[i], resident_of(r, i),
 				     s->v[i].req.has_crew
-					 ? legacy_crews_find(crews, n_crews, &s->v[i].req.crew_id)
+					 ? crews_find(crews, n_crews, &s->v[i].req.crew_id)
 					 : NULL,
 				     actor_of(req)));
 	json_object *o = json_object_new_object();
@@ -265,7 +265,7 @@ static bool in_group(const struct stop *s, const struct crew *c, const struct cr
 {
 	if (c)
 		return s->req.has_crew && legacy_crew_is(c, &s->req.crew_id);
-	return !s->req.has_crew || !legacy_crews_find(list, n, &s->req.crew_id);
+	return !s->req.has_crew || !crews_find(list, n, &s->req.crew_id);
 }
 
 /* {crew, slots: [{start, end, stops}]} of crew `c` (NULL: unassigned); NULL when empty. */
@@ -401,7 +401,7 @@ int api_staff_route_sheet(struct http_request *req, struct http_response *res)
 	int st = load_day(req, res, q, &list, &n, s, r);
 	if (st)
 		return st;
-	const struct crew *only = crew ? legacy_crews_find(list, n, crew_id) : NULL;
+	const struct crew *only = crew ? crews_find(list, n, crew_id) : NULL;
 	if (crew && !only)
 		return http_error(res, 404, "Crew not found");
 	if (format && strcmp(format, "csv") == 0)

@@ -162,7 +162,7 @@ int api_admin_slot_templates_get(struct http_request *req, struct http_response 
  * logged and left to swmra-job-waitlist, the change itself is saved). */
 static void offer_new_seats(void)
 {
-	bson_error_t err;
+	struct derr err;
 	if (waitlist_fill_due(time_now_ms(), &err) < 0)
 		log_warn("waitlist: offering seats after a capacity change: %s", err.message);
 }

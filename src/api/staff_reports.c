@@ -28,6 +28,63 @@ static void label(int y, int m, int d, int plus, char out[11])
 	strftime(out, 11, "%Y-%m-%d", &t);
 }
 
+static json_object *counts_json(const struct reports_count *c, size_t n)
+{
+	json_object *o = json_object_new_object();
+	for (size_t i = 0; i < n; i++)
+		json_object_object_add(o, c[i].name, json_object_new_int64(c[i].count));
+	return o;
+}
+
+/* [{<key>: name, count}] of `c`. */
+static json_object *count_list_json(const char *key, const struct reports_count *c, size_t n)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, key, json_object_new_string(c[i].name));
+		json_object_object_add(e, "count", json_object_new_int64(c[i].count));
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+/* The ReportSummary shape (docs/openapi.yaml) of `s`, its days labelled by `labels`. */
+static json_object *summary_json(const struct reports_summary *s, const char (*labels)[11])
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "total", json_object_new_int64(s->total));
+	json_object_object_add(o, "by_status", counts_json(s->by_status, s->n_statuses));
+	json_object_object_add(o, "by_category", counts_json(s->by_category, s->n_categories));
+	json_object *days = json_object_new_array();
+	for (int d = 0; d < s->n_days; d++) {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "date", json_object_new_string(labels[d]));
+		json_object_object_add(e, "count", json_object_new_int64(s->by_day[d]));
+		json_object_array_add(days, e);
+	}
+	json_object_object_add(o, "by_day", days);
+	json_object_object_add(o, "completion_rate", json_object_new_double(s->completion_rate));
+	json_object_object_add(o, "failure_rate", json_object_new_double(s->failure_rate));
+	json_object_object_add(o, "failure_reasons",
+			       count_list_json("reason", s->failure_reasons, s->n_failure_reasons));
+	json_object *m = json_object_new_object();
+	json_object_object_add(m, "submitted_to_scheduled",
+			       s->has_to_scheduled ? json_object_new_double(s->median_to_scheduled)
+						   : NULL);
+	json_object_object_add(m, "scheduled_to_completed",
+			       s->has_to_completed ? json_object_new_double(s->median_to_completed)
+						   : NULL);
+	json_object_object_add(o, "median_hours", m);
+	json_object *kg = json_object_new_object();
+	for (size_t i = 0; i < s->n_categories; i++)
+		json_object_object_add(kg, s->by_category[i].name,
+				       json_object_new_double(s->kg_by_category[i]));
+	json_object_object_add(o, "kg_by_category", kg);
+	json_object_object_add(o, "kg_total", json_object_new_double(s->kg_total));
+	return o;
+}
+
 /* A query date into y/m/d; absent: the `def` date. */
 static bool query_date(struct http_request *req, struct verrors *e, const char *key, const int *def,
 		       int ymd[3])
@@ -79,10 +136,12 @@ int api_staff_reports_summary(struct http_request *req, struct http_response *re
 		days[i] = midnight(from[0], from[1], from[2], i);
 	for (int i = 0; i < n; i++)
 		label(from[0], from[1], from[2], i, labels[i]);
-	bson_error_t err;
-	json_object *o = reports_summary(days, (const char(*)[11])labels, n, &err);
-	if (!o)
-		return http_db_error(res, &err);
+	struct derr err;
+	struct reports_summary s;
+	if (!reports_summary(days, n, &s, &err))
+		return api_derr(res, &err);
+	json_object *o = summary_json(&s, (const char(*)[11])labels);
+	reports_summary_free(&s);
 	json_object_object_add(o, "from", json_object_new_string(labels[0]));
 	json_object_object_add(o, "to", json_object_new_string(labels[n - 1]));
 	return http_json(res, 200, o);

@@ -111,7 +111,7 @@ static bool add_crew(json_object *o, const struct pickup_request *r, struct derr
 	json_object *v = NULL;
 	if (r->has_crew) {
 		struct crew c;
-		switch (legacy_crew_get(&r->crew_id, &c, err)) {
+		switch (crews_get(&r->crew_id, &c, err)) {
 		case CREWS_OK:
 			v = json_object_new_object();
 			json_object_object_add(v, "id", json_object_new_string(c.id));

@@ -2,24 +2,43 @@
  * slot with a request, accept or decline the seat offered. Someone else's request, like an
  * unknown or malformed id, is 404 "Request not found". */
 #include <stdio.h>
+#include <string.h>
 
 #include "api/api.h"
 #include "api/results.h"
 #include "domain/requests.h"
 #include "domain/waitlist.h"
 #include "infra/config.h"
-#include "infra/db.h"
+#include "infra/timeutil.h"
 
-/* The request id of the path and the caller; false when either is no ObjectId. */
-static bool ids(struct http_request *req, bson_oid_t *id, bson_oid_t *owner)
+/* The request id of the path and the caller; false when either is no id. */
+static bool ids(struct http_request *req, struct oid *id, struct oid *owner)
 {
-	return db_parse_oid(http_param(req, "id"), id) && db_parse_oid(req->user.id, owner);
+	return oid_parse(http_param(req, "id"), id) && oid_parse(req->user.id, owner);
 }
 
 /* The refusal of a waitlist result other than WL_OK (results.h). */
-static int refuse(struct http_response *res, enum wl_result r, const bson_error_t *err)
+static int refuse(struct http_response *res, enum wl_result r, const struct derr *err)
 {
 	return api_wl_result(res, r, err);
+}
+
+/* The owner's request as it is now (into *out unless NULL): 0, or the status of the answer
+ * set (404 for none). requests.h still speaks the driver's types: the one place here. */
+static int load_request(struct http_response *res, const struct oid *id, const struct oid *owner,
+			json_object **out)
+{
+	bson_oid_t rid, uid;
+	memcpy(rid.bytes, id->bytes, sizeof(rid.bytes));
+	memcpy(uid.bytes, owner->bytes, sizeof(uid.bytes));
+	bson_error_t err;
+	bson_t *doc = requests_load(&rid, &uid, &err);
+	if (!doc)
+		return err.code ? http_db_error(res, &err) : refuse(res, WL_NOT_FOUND, NULL);
+	if (out)
+		*out = requests_to_json(doc);
+	bson_destroy(doc);
+	return 0;
 }
 
 /* {slot_start, slot_end} of the body (end after start). Returns 0 or the answer's status. */
@@ -44,20 +63,61 @@ static int slot_body(struct http_request *req, struct http_response *res, int64_
 	return 0;
 }
 
-/* Answers the request as it is after a waitlist change, with its waitlist. */
-static int answer_request(struct http_response *res, const bson_oid_t *id, const bson_oid_t *owner)
+static void put_time(json_object *o, const char *key, int64_t ms)
 {
-	bson_error_t err;
-	bson_t *doc = requests_load(id, owner, &err);
-	if (!doc)
-		return err.code ? http_db_error(res, &err) : refuse(res, WL_NOT_FOUND, NULL);
-	json_object *o = requests_to_json(doc);
-	bson_destroy(doc);
-	json_object *wl = waitlist_of_request(id, &err);
-	if (!wl) {
-		json_object_put(o);
-		return http_db_error(res, &err);
+	char ts[TIME_RFC3339_LEN];
+	if (ms < 0) {
+		json_object_object_add(o, key, NULL);
+		return;
 	}
+	time_format_rfc3339(ms, ts);
+	json_object_object_add(o, key, json_object_new_string(ts));
+}
+
+json_object *api_waitlist_json(const struct wl_view *v)
+{
+	json_object *entries = json_object_new_array(), *offer = NULL;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct wl_place *p = &v->v[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(p->id));
+		put_time(o, "slot_start", p->start);
+		put_time(o, "slot_end", p->end);
+		json_object_object_add(o, "status",
+				       json_object_new_string(p->offered ? "offered" : "waiting"));
+		json_object_object_add(o, "position",
+				       p->position > 0 ? json_object_new_int64(p->position) : NULL);
+		put_time(o, "offer_expires_at", p->offer_until);
+		json_object_array_add(entries, o);
+		if (p->offered && !offer) {
+			offer = json_object_new_object();
+			json_object_object_add(offer, "entry_id", json_object_new_string(p->id));
+			put_time(offer, "slot_start", p->start);
+			put_time(offer, "slot_end", p->end);
+			put_time(offer, "expires_at", p->offer_until);
+		}
+	}
+	json_object *out = json_object_new_object();
+	json_object_object_add(out, "entries", entries);
+	json_object_object_add(out, "offer", offer);
+	return out;
+}
+
+/* Answers the request as it is after a waitlist change, with its waitlist. */
+static int answer_request(struct http_response *res, const struct oid *id, const struct oid *owner)
+{
+	json_object *o = NULL;
+	int st = load_request(res, id, owner, &o);
+	if (st)
+		return st;
+	struct derr err;
+	struct wl_view v;
+	if (!waitlist_of_request(id, &v, &err)) {
+		json_object_put(o);
+		return api_derr(res, &err);
+	}
+	json_object *wl = api_waitlist_json(&v);
+	waitlist_view_free(&v);
 	json_object_object_add(o, "waitlist", wl);
 	return http_json(res, 200, o);
 }
@@ -68,10 +128,10 @@ int api_waitlist_join(struct http_request *req, struct http_response *res)
 	int st = slot_body(req, res, &start, &end);
 	if (st)
 		return st;
-	bson_oid_t id, owner;
+	struct oid id, owner;
 	if (!ids(req, &id, &owner))
 		return refuse(res, WL_NOT_FOUND, NULL);
-	bson_error_t err;
+	struct derr err;
 	long position = 0;
 	enum wl_result r = waitlist_join(&id, &owner, start, end, &position, &err);
 	if (r != WL_OK)
@@ -87,10 +147,10 @@ int api_waitlist_leave(struct http_request *req, struct http_response *res)
 	int st = slot_body(req, res, &start, &end);
 	if (st)
 		return st;
-	bson_oid_t id, owner;
+	struct oid id, owner;
 	if (!ids(req, &id, &owner))
 		return refuse(res, WL_NOT_FOUND, NULL);
-	bson_error_t err;
+	struct derr err;
 	enum wl_result r = waitlist_leave(&id, &owner, start, &err);
 	if (r == WL_NOT_FOUND)
 		return http_error(res, 404, "Not on the waitlist of this slot");
@@ -101,21 +161,19 @@ int api_waitlist_leave(struct http_request *req, struct http_response *res)
 
 /* Accept or decline the request's offer (both decide the same offer, one change each). */
 static int answer_offer(struct http_request *req, struct http_response *res,
-			enum wl_result (*decide)(const bson_oid_t *, const bson_oid_t *,
-						 bson_error_t *))
+			enum wl_result (*decide)(const struct oid *, const struct oid *,
+						 struct derr *))
 {
-	bson_oid_t id, owner;
+	struct oid id, owner;
 	if (!ids(req, &id, &owner))
 		return refuse(res, WL_NOT_FOUND, NULL);
-	bson_error_t err;
+	struct derr err;
 	enum wl_result r = decide(&id, &owner, &err);
 	if (r == WL_NO_OFFER) {
 		/* an unknown request has no offer either: say which */
-		bson_t *doc = requests_load(&id, &owner, &err);
-		if (!doc)
-			return err.code ? http_db_error(res, &err)
-					: refuse(res, WL_NOT_FOUND, NULL);
-		bson_destroy(doc);
+		int st = load_request(res, &id, &owner, NULL);
+		if (st)
+			return st;
 	}
 	if (r != WL_OK)
 		return refuse(res, r, &err);

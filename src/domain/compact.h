@@ -12,9 +12,10 @@
 #ifndef SWMRA_COMPACT_H
 #define SWMRA_COMPACT_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "domain/derr.h"
 
 #define COMPACT_EVENTS_KEEP_DAYS   30
 #define COMPACT_EVENTS_BATCH	   2000 /* requests archived per run at most */
@@ -26,9 +27,9 @@
 
 /* Each deletes (or with dry_run counts) what its rule above names as of `now_ms`.
  * Returns the number, or -1 on a database error (err set). */
-int64_t compact_read_notifications(int64_t now_ms, bool dry_run, bson_error_t *err);
-int64_t compact_sent_notifications(int64_t now_ms, bool dry_run, bson_error_t *err);
-int64_t compact_send_attempts(int64_t now_ms, bool dry_run, bson_error_t *err);
-int64_t compact_job_runs(int64_t now_ms, bool dry_run, bson_error_t *err);
+int64_t compact_read_notifications(int64_t now_ms, bool dry_run, struct derr *err);
+int64_t compact_sent_notifications(int64_t now_ms, bool dry_run, struct derr *err);
+int64_t compact_send_attempts(int64_t now_ms, bool dry_run, struct derr *err);
+int64_t compact_job_runs(int64_t now_ms, bool dry_run, struct derr *err);
 
 #endif

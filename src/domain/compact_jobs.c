@@ -12,9 +12,9 @@
  * SMS and push notifications with their send attempts, and old job run keys. Daily;
  * --dry-run counts only. */
 static void purge(struct job_ctx *ctx, const char *what,
-		  int64_t (*fn)(int64_t, bool, bson_error_t *), int64_t now)
+		  int64_t (*fn)(int64_t, bool, struct derr *), int64_t now)
 {
-	bson_error_t err;
+	struct derr err;
 	int64_t n = fn(now, ctx->dry_run, &err);
 	json_object *f = json_object_new_object();
 	if (n < 0) {

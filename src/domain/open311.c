@@ -48,14 +48,18 @@ const char *open311_status_of(const char *status)
 	return "open";
 }
 
-bool open311_link_create(const bson_oid_t *request_id, const char *key_id, const char *media_url,
-			 bson_error_t *err)
+bool open311_link_create(const struct oid *request_id, const char *key_id, const char *media_url,
+			 struct derr *err)
 {
-	bson_t *doc =
-	    BCON_NEW("_id", BCON_OID(request_id), "key_id", BCON_UTF8(key_id), "media_url",
-		     BCON_UTF8(media_url), "created_at", BCON_DATE_TIME(time_now_ms()));
-	bool ok = mongoc_collection_insert_one(db_coll(LINKS_COLL), doc, NULL, NULL, err);
+	bson_oid_t rid;
+	oid_to_store(request_id, &rid);
+	bson_t *doc = BCON_NEW("_id", BCON_OID(&rid), "key_id", BCON_UTF8(key_id), "media_url",
+			       BCON_UTF8(media_url), "created_at", BCON_DATE_TIME(time_now_ms()));
+	bson_error_t e;
+	bool ok = mongoc_collection_insert_one(db_coll(LINKS_COLL), doc, NULL, NULL, &e);
 	bson_destroy(doc);
+	if (!ok)
+		derr_from_store(err, &e);
 	return ok;
 }
 
@@ -74,7 +78,7 @@ static void append_list(bson_t *b, const char *key, const char *const *list)
 	bson_append_document_end(b, &in);
 }
 
-static void append_ids(bson_t *b, const bson_oid_t *ids, size_t n)
+static void append_ids(bson_t *b, const struct oid *ids, size_t n)
 {
 	bson_t in, arr;
 	BSON_APPEND_DOCUMENT_BEGIN(b, "_id", &in);
@@ -83,7 +87,9 @@ static void append_ids(bson_t *b, const bson_oid_t *ids, size_t n)
 	const char *ks;
 	for (size_t i = 0; i < n; i++) {
 		bson_uint32_to_string((uint32_t)i, &ks, k, sizeof(k));
-		BSON_APPEND_OID(&arr, ks, &ids[i]);
+		bson_oid_t o;
+		oid_to_store(&ids[i], &o);
+		BSON_APPEND_OID(&arr, ks, &o);
 	}
 	bson_append_array_end(&in, &arr);
 	bson_append_document_end(b, &in);
@@ -155,12 +161,10 @@ static bool read_links(struct open311_item *items, size_t n, bson_error_t *err)
 {
 	if (!n)
 		return true;
-	bson_oid_t *ids = calloc(n, sizeof(*ids));
-	for (size_t i = 0; i < n; i++) {
-		bson_iter_t it;
-		if (bson_iter_init_find(&it, items[i].doc, "_id") && BSON_ITER_HOLDS_OID(&it))
-			bson_oid_copy(bson_iter_oid(&it), &ids[i]);
-	}
+	struct oid *ids = calloc(n, sizeof(*ids));
+	for (size_t i = 0; i < n; i++)
+		if (items[i].id[0])
+			oid_parse(items[i].id, &ids[i]);
 	bson_t f = BSON_INITIALIZER;
 	append_ids(&f, ids, n);
 	mongoc_cursor_t *cur =
@@ -170,8 +174,10 @@ static bool read_links(struct open311_item *items, size_t n, bson_error_t *err)
 		bson_iter_t it;
 		if (!bson_iter_init_find(&it, d, "_id") || !BSON_ITER_HOLDS_OID(&it))
 			continue;
+		struct oid found;
+		oid_from_store(&found, bson_iter_oid(&it));
 		for (size_t i = 0; i < n; i++) {
-			if (!bson_oid_equal(bson_iter_oid(&it), &ids[i]))
+			if (!oid_equal(&found, &ids[i]))
 				continue;
 			bson_iter_t v;
 			if (bson_iter_init_find(&v, d, "key_id") && BSON_ITER_HOLDS_UTF8(&v))
@@ -189,8 +195,59 @@ static bool read_links(struct open311_item *items, size_t n, bson_error_t *err)
 	return !failed;
 }
 
+/* The string at `path` (dotted) of `doc`, malloc'd, or NULL. */
+static char *str_at(const bson_t *doc, const char *path)
+{
+	bson_iter_t it, v;
+	return bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, path, &v) &&
+		       BSON_ITER_HOLDS_UTF8(&v)
+		   ? strdup(bson_iter_utf8(&v, NULL))
+		   : NULL;
+}
+
+static int64_t time_at(const bson_t *doc, const char *path)
+{
+	bson_iter_t it, v;
+	return bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, path, &v) &&
+		       BSON_ITER_HOLDS_DATE_TIME(&v)
+		   ? bson_iter_date_time(&v)
+		   : OPEN311_NO_TIME;
+}
+
+static bool num_at(const bson_t *doc, const char *path, double *out)
+{
+	bson_iter_t it, v;
+	if (!bson_iter_init(&it, doc) || !bson_iter_find_descendant(&it, path, &v) ||
+	    !BSON_ITER_HOLDS_NUMBER(&v))
+		return false;
+	*out = bson_iter_as_double(&v);
+	return true;
+}
+
+/* The item of a pickup_requests document (its links are read apart). */
+static void item_of(const bson_t *d, struct open311_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	bson_iter_t i;
+	if (bson_iter_init_find(&i, d, "_id") && BSON_ITER_HOLDS_OID(&i))
+		bson_oid_to_string(bson_iter_oid(&i), it->id);
+	it->status = str_at(d, "status");
+	it->category = str_at(d, "category");
+	it->description = str_at(d, "description");
+	it->address_line1 = str_at(d, "address.line1");
+	it->address_city = str_at(d, "address.city");
+	it->pincode = str_at(d, "address.pincode");
+	it->has_lat = num_at(d, "address.lat", &it->lat);
+	it->has_lng = num_at(d, "address.lng", &it->lng);
+	it->created_at = time_at(d, "created_at");
+	it->updated_at = time_at(d, "updated_at");
+	it->slot_start = time_at(d, "assigned_slot.start");
+	const char *note = latest_public_note(d);
+	it->status_notes = note ? strdup(note) : NULL;
+}
+
 bool open311_search(const struct open311_query *q, struct open311_item **out, size_t *n,
-		    bson_error_t *err)
+		    struct derr *err)
 {
 	*out = NULL;
 	*n = 0;
@@ -215,16 +272,15 @@ bool open311_search(const struct open311_query *q, struct open311_item **out, si
 			cap = cap ? cap * 2 : 32;
 			items = realloc(items, cap * sizeof(*items));
 		}
-		memset(&items[k], 0, sizeof(items[k]));
-		items[k].doc = bson_copy(d);
-		items[k].status_notes = latest_public_note(items[k].doc);
-		k++;
+		item_of(d, &items[k++]);
 	}
-	bool ok = !mongoc_cursor_error(cur, err);
+	bson_error_t e;
+	bool ok = !mongoc_cursor_error(cur, &e);
 	mongoc_cursor_destroy(cur);
 	if (ok && q->want_links)
-		ok = read_links(items, k, err);
+		ok = read_links(items, k, &e);
 	if (!ok) {
+		derr_from_store(err, &e);
 		open311_results_free(items, k);
 		return false;
 	}
@@ -236,8 +292,11 @@ bool open311_search(const struct open311_query *q, struct open311_item **out, si
 void open311_results_free(struct open311_item *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		bson_destroy(items[i].doc);
-		free(items[i].media_url);
+		struct open311_item *it = &items[i];
+		char *strs[] = {it->status,	  it->category, it->description, it->address_line1,
+				it->address_city, it->pincode,	it->media_url,	 it->status_notes};
+		for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
+			free(strs[k]);
 	}
 	free(items);
 }

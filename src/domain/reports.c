@@ -191,14 +191,15 @@ static int cmp_reason(const void *a, const void *b)
 	return strcmp(x->reason, y->reason);
 }
 
-/* The median in hours, rounded to 0.01; JSON null when there is none. */
-static json_object *median(struct durations *d)
+/* The median in hours, rounded to 0.01; false when there is none. */
+static bool median(struct durations *d, double *out)
 {
 	if (!d->n)
-		return NULL;
+		return false;
 	qsort(d->v, d->n, sizeof(*d->v), cmp_double);
 	double m = d->n % 2 ? d->v[d->n / 2] : (d->v[d->n / 2 - 1] + d->v[d->n / 2]) / 2;
-	return json_object_new_double((double)(int64_t)(m * 100 + 0.5) / 100);
+	*out = (double)(int64_t)(m * 100 + 0.5) / 100;
+	return true;
 }
 
 static double rate(long part, long total)
@@ -206,50 +207,47 @@ static double rate(long part, long total)
 	return total ? (double)(int64_t)((double)part / (double)total * 10000 + 0.5) / 10000 : 0;
 }
 
-static json_object *tally_json(struct tally *t, const char (*labels)[11], int n_days)
+_Static_assert(RS_COUNT - RS_SUBMITTED <= REPORTS_MAX_STATUSES, "statuses of a report");
+
+/* The summary of tally `t`; its day counts and reasons move to *o. */
+static void tally_out(struct tally *t, int n_days, struct reports_summary *o)
 {
-	json_object *o = json_object_new_object(), *m;
-	json_object_object_add(o, "total", json_object_new_int64(t->total));
-	m = json_object_new_object();
+	memset(o, 0, sizeof(*o));
+	o->total = t->total;
 	for (int s = RS_SUBMITTED; s < RS_COUNT; s++)
-		json_object_object_add(m, requests_status_name((enum req_status)s),
-				       json_object_new_int64(t->by_status[s]));
-	json_object_object_add(o, "by_status", m);
-	json_object *cats = json_object_new_object(), *kg = json_object_new_object();
-	for (int c = 0; categories_names[c] && c < 16; c++) {
-		json_object_object_add(cats, categories_names[c],
-				       json_object_new_int64(t->by_category[c]));
-		json_object_object_add(kg, categories_names[c], json_object_new_double(t->kg[c]));
+		o->by_status[o->n_statuses++] = (struct reports_count){
+		    requests_status_name((enum req_status)s), t->by_status[s]};
+	for (int c = 0; categories_names[c] && c < REPORTS_MAX_CATEGORIES; c++) {
+		o->by_category[c] = (struct reports_count){categories_names[c], t->by_category[c]};
+		o->kg_by_category[c] = t->kg[c];
+		o->n_categories++;
 	}
-	json_object_object_add(o, "by_category", cats);
-	json_object *days = json_object_new_array();
-	for (int d = 0; d < n_days; d++) {
-		json_object *e = json_object_new_object();
-		json_object_object_add(e, "date", json_object_new_string(labels[d]));
-		json_object_object_add(e, "count", json_object_new_int64(t->by_day[d]));
-		json_object_array_add(days, e);
-	}
-	json_object_object_add(o, "by_day", days);
-	json_object_object_add(o, "completion_rate",
-			       json_object_new_double(rate(t->by_status[RS_COMPLETED], t->total)));
-	json_object_object_add(o, "failure_rate",
-			       json_object_new_double(rate(t->by_status[RS_FAILED], t->total)));
+	o->kg_total = t->kg_total;
+	o->by_day = t->by_day;
+	t->by_day = NULL;
+	o->n_days = n_days;
+	o->completion_rate = rate(t->by_status[RS_COMPLETED], t->total);
+	o->failure_rate = rate(t->by_status[RS_FAILED], t->total);
 	qsort(t->reasons, t->n_reasons, sizeof(t->reasons[0]), cmp_reason);
-	json_object *reasons = json_object_new_array();
-	for (size_t i = 0; i < t->n_reasons; i++) {
-		json_object *e = json_object_new_object();
-		json_object_object_add(e, "reason", json_object_new_string(t->reasons[i].reason));
-		json_object_object_add(e, "count", json_object_new_int64(t->reasons[i].count));
-		json_object_array_add(reasons, e);
-	}
-	json_object_object_add(o, "failure_reasons", reasons);
-	m = json_object_new_object();
-	json_object_object_add(m, "submitted_to_scheduled", median(&t->to_scheduled));
-	json_object_object_add(m, "scheduled_to_completed", median(&t->to_completed));
-	json_object_object_add(o, "median_hours", m);
-	json_object_object_add(o, "kg_by_category", kg);
-	json_object_object_add(o, "kg_total", json_object_new_double(t->kg_total));
-	return o;
+	o->failure_reasons = calloc(t->n_reasons + 1, sizeof(*o->failure_reasons));
+	if (!o->failure_reasons)
+		abort();
+	for (size_t i = 0; i < t->n_reasons; i++)
+		o->failure_reasons[i] =
+		    (struct reports_count){t->reasons[i].reason, t->reasons[i].count};
+	o->n_failure_reasons = t->n_reasons;
+	t->n_reasons = 0;
+	o->has_to_scheduled = median(&t->to_scheduled, &o->median_to_scheduled);
+	o->has_to_completed = median(&t->to_completed, &o->median_to_completed);
+}
+
+void reports_summary_free(struct reports_summary *s)
+{
+	for (size_t i = 0; i < s->n_failure_reasons; i++)
+		free((char *)s->failure_reasons[i].name);
+	free(s->failure_reasons);
+	free(s->by_day);
+	memset(s, 0, sizeof(*s));
 }
 
 static void tally_free(struct tally *t)
@@ -261,8 +259,7 @@ static void tally_free(struct tally *t)
 	free(t->by_day);
 }
 
-json_object *reports_summary(const int64_t *days, const char (*labels)[11], int n_days,
-			     bson_error_t *err)
+bool reports_summary(const int64_t *days, int n_days, struct reports_summary *out, struct derr *err)
 {
 	struct tally t = {0};
 	t.by_day = calloc((size_t)n_days, sizeof(*t.by_day));
@@ -281,11 +278,15 @@ json_object *reports_summary(const int64_t *days, const char (*labels)[11], int 
 	const bson_t *doc;
 	while (mongoc_cursor_next(c, &doc))
 		add_request(&t, doc, days, n_days);
-	bool failed = mongoc_cursor_error(c, err);
+	bson_error_t e;
+	bool failed = mongoc_cursor_error(c, &e);
+	if (failed)
+		derr_from_store(err, &e);
 	mongoc_cursor_destroy(c);
 	bson_destroy(q);
 	bson_destroy(opts);
-	json_object *o = failed ? NULL : tally_json(&t, labels, n_days);
+	if (!failed)
+		tally_out(&t, n_days, out);
 	tally_free(&t);
-	return o;
+	return !failed;
 }

@@ -437,7 +437,7 @@ out:
 	return offered;
 }
 
-long waitlist_fill_due(int64_t now_ms, bson_error_t *err)
+static long fill_lines(int64_t now_ms, bson_error_t *err)
 {
 	/* the distinct slots with a line, from the entries waiting on future slots */
 	bson_t *q = BCON_NEW("status", BCON_UTF8("waiting"), "start", "{", "$gte",
@@ -571,8 +571,8 @@ static enum wl_result create_entry(const bson_oid_t *id, const bson_t *req, int6
 	return ok ? WL_OK : WL_DB_ERROR;
 }
 
-enum wl_result waitlist_join(const bson_oid_t *request_id, const bson_oid_t *owner, int64_t start,
-			     int64_t end, long *position, bson_error_t *err)
+static enum wl_result join_line(const bson_oid_t *request_id, const bson_oid_t *owner,
+				int64_t start, int64_t end, long *position, bson_error_t *err)
 {
 	bson_t *req = requests_load(request_id, owner, err);
 	if (!req)
@@ -637,8 +637,8 @@ static bson_t *active_entry(const bson_oid_t *request_id, const bson_oid_t *owne
 	return NULL;
 }
 
-enum wl_result waitlist_leave(const bson_oid_t *request_id, const bson_oid_t *owner, int64_t start,
-			      bson_error_t *err)
+static enum wl_result leave_line(const bson_oid_t *request_id, const bson_oid_t *owner,
+				 int64_t start, bson_error_t *err)
 {
 	bson_oid_t id;
 	bson_t *e = active_entry(request_id, owner, start, &id, err);
@@ -655,8 +655,8 @@ enum wl_result waitlist_leave(const bson_oid_t *request_id, const bson_oid_t *ow
 	return r == DB_CLAIM_WON ? WL_OK : r == DB_CLAIM_LOST ? WL_CONFLICT : WL_DB_ERROR;
 }
 
-enum wl_result waitlist_decline(const bson_oid_t *request_id, const bson_oid_t *owner,
-				bson_error_t *err)
+static enum wl_result decline_offer(const bson_oid_t *request_id, const bson_oid_t *owner,
+				    bson_error_t *err)
 {
 	bson_oid_t id;
 	bson_t *e = active_entry(request_id, owner, -1, &id, err);
@@ -696,8 +696,8 @@ static enum wl_result acceptable(const bson_oid_t *request_id, const bson_oid_t 
 	return r;
 }
 
-enum wl_result waitlist_accept(const bson_oid_t *request_id, const bson_oid_t *owner,
-			       bson_error_t *err)
+static enum wl_result accept_offer(const bson_oid_t *request_id, const bson_oid_t *owner,
+				   bson_error_t *err)
 {
 	bson_oid_t id;
 	bson_t *e = active_entry(request_id, owner, -1, &id, err);
@@ -727,67 +727,52 @@ enum wl_result waitlist_accept(const bson_oid_t *request_id, const bson_oid_t *o
 
 /* ------------------------------------------------------------------ views */
 
-static void put_time(json_object *o, const char *key, int64_t ms)
-{
-	char ts[TIME_RFC3339_LEN];
-	if (ms < 0) {
-		json_object_object_add(o, key, NULL);
-		return;
-	}
-	time_format_rfc3339(ms, ts);
-	json_object_object_add(o, key, json_object_new_string(ts));
-}
-
-json_object *waitlist_of_request(const bson_oid_t *request_id, bson_error_t *err)
+static bool view_of_request(const bson_oid_t *request_id, struct wl_view *out, bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("request_id", BCON_OID(request_id), "status", "{", "$in", "[",
 			     BCON_UTF8("waiting"), BCON_UTF8("offered"), "]", "}");
 	mongoc_cursor_t *cur = mongoc_collection_find_with_opts(db_coll(ENTRIES), q, NULL, NULL);
 	const bson_t *doc;
-	json_object *entries = json_object_new_array(), *offer = NULL;
+	size_t cap = 0;
 	bool ok = true;
+	memset(out, 0, sizeof(*out));
 	while (ok && mongoc_cursor_next(cur, &doc)) {
-		json_object *o = json_object_new_object();
+		if (out->n == cap) {
+			cap = cap ? 2 * cap : 4;
+			out->v = realloc(out->v, cap * sizeof(*out->v));
+			if (!out->v)
+				abort();
+		}
+		struct wl_place *p = &out->v[out->n++];
+		memset(p, 0, sizeof(*p));
 		bson_oid_t id;
-		char hex[25] = "";
 		if (oid_of(doc, "_id", &id))
-			bson_oid_to_string(&id, hex);
-		int64_t start = int_of(doc, "start", 0), end = int_of(doc, "end", 0);
-		bool offered = status_is(doc, "offered");
-		json_object_object_add(o, "id", json_object_new_string(hex));
-		put_time(o, "slot_start", start);
-		put_time(o, "slot_end", end);
-		json_object_object_add(o, "status",
-				       json_object_new_string(offered ? "offered" : "waiting"));
-		long pos = -1;
-		if (!offered) {
+			bson_oid_to_string(&id, p->id);
+		p->start = int_of(doc, "start", 0), p->end = int_of(doc, "end", 0);
+		p->offered = status_is(doc, "offered");
+		p->position = -1;
+		if (!p->offered) {
 			const char *cls = str_of(doc, "cls");
-			pos = position_of(cls ? cls : "", start, int_of(doc, "joined_at", 0), err);
-			ok = pos >= 0;
+			p->position =
+			    position_of(cls ? cls : "", p->start, int_of(doc, "joined_at", 0), err);
+			ok = p->position >= 0;
 		}
-		json_object_object_add(o, "position", pos > 0 ? json_object_new_int64(pos) : NULL);
-		put_time(o, "offer_expires_at", offered ? int_of(doc, "offer.until", 0) : -1);
-		json_object_array_add(entries, o);
-		if (offered && !offer) {
-			offer = json_object_new_object();
-			json_object_object_add(offer, "entry_id", json_object_new_string(hex));
-			put_time(offer, "slot_start", start);
-			put_time(offer, "slot_end", end);
-			put_time(offer, "expires_at", int_of(doc, "offer.until", 0));
-		}
+		p->offer_until = p->offered ? int_of(doc, "offer.until", 0) : -1;
 	}
 	if (ok && mongoc_cursor_error(cur, err))
 		ok = false;
 	mongoc_cursor_destroy(cur);
 	bson_destroy(q);
-	json_object *out = json_object_new_object();
-	json_object_object_add(out, "entries", entries);
-	json_object_object_add(out, "offer", offer);
-	if (!ok) {
-		json_object_put(out);
-		return NULL;
-	}
-	return out;
+	if (!ok)
+		waitlist_view_free(out);
+	return ok;
+}
+
+void waitlist_view_free(struct wl_view *v)
+{
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
 }
 
 /* ------------------------------------------------------------------ the job */
@@ -908,7 +893,7 @@ static void count_settled(const bson_t *ev, const bson_error_t *fail, void *ctx)
 		rep->failures++;
 }
 
-bool waitlist_sweep(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, bson_error_t *err)
+static bool sweep_all(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, bson_error_t *err)
 {
 	memset(rep, 0, sizeof(*rep));
 	if (!expire_offers(now_ms, rep, err) || !orphan_holds(now_ms, grace_ms, rep, err))
@@ -917,9 +902,88 @@ bool waitlist_sweep(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, bson
 	if (settled < 0)
 		return false;
 	rep->settled = settled;
-	long offers = waitlist_fill_due(now_ms, err);
+	long offers = fill_lines(now_ms, err);
 	if (offers < 0)
 		return false;
 	rep->offers = offers;
 	return true;
+}
+
+/* ------------------------------------------------------------------ the boundary */
+
+/* The public functions: the domain's ids and error type around the driver's. */
+
+static bson_oid_t boid(const struct oid *id)
+{
+	bson_oid_t b;
+	oid_to_store(id, &b);
+	return b;
+}
+
+/* `r`, with the store error `e` of a WL_DB_ERROR in `err`. */
+static enum wl_result result(enum wl_result r, const bson_error_t *e, struct derr *err)
+{
+	if (r == WL_DB_ERROR)
+		derr_from_store(err, e);
+	return r;
+}
+
+enum wl_result waitlist_join(const struct oid *request_id, const struct oid *owner, int64_t start,
+			     int64_t end, long *position, struct derr *err)
+{
+	bson_oid_t r = boid(request_id), o = boid(owner);
+	bson_error_t e = {0};
+	return result(join_line(&r, &o, start, end, position, &e), &e, err);
+}
+
+enum wl_result waitlist_leave(const struct oid *request_id, const struct oid *owner, int64_t start,
+			      struct derr *err)
+{
+	bson_oid_t r = boid(request_id), o = boid(owner);
+	bson_error_t e = {0};
+	return result(leave_line(&r, &o, start, &e), &e, err);
+}
+
+enum wl_result waitlist_accept(const struct oid *request_id, const struct oid *owner,
+			       struct derr *err)
+{
+	bson_oid_t r = boid(request_id), o = boid(owner);
+	bson_error_t e = {0};
+	return result(accept_offer(&r, &o, &e), &e, err);
+}
+
+enum wl_result waitlist_decline(const struct oid *request_id, const struct oid *owner,
+				struct derr *err)
+{
+	bson_oid_t r = boid(request_id), o = boid(owner);
+	bson_error_t e = {0};
+	return result(decline_offer(&r, &o, &e), &e, err);
+}
+
+long waitlist_fill_due(int64_t now_ms, struct derr *err)
+{
+	bson_error_t e = {0};
+	long n = fill_lines(now_ms, &e);
+	if (n < 0)
+		derr_from_store(err, &e);
+	return n;
+}
+
+bool waitlist_of_request(const struct oid *request_id, struct wl_view *out, struct derr *err)
+{
+	bson_oid_t r = boid(request_id);
+	bson_error_t e = {0};
+	bool ok = view_of_request(&r, out, &e);
+	if (!ok)
+		derr_from_store(err, &e);
+	return ok;
+}
+
+bool waitlist_sweep(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, struct derr *err)
+{
+	bson_error_t e = {0};
+	bool ok = sweep_all(now_ms, grace_ms, rep, &e);
+	if (!ok)
+		derr_from_store(err, &e);
+	return ok;
 }

@@ -27,10 +27,12 @@
 #ifndef SWMRA_WAITLIST_H
 #define SWMRA_WAITLIST_H
 
-#include <json-c/json.h>
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "domain/derr.h"
+#include "domain/id.h"
 
 #define WAITLIST_MAX_PER_REQUEST 3
 
@@ -50,21 +52,24 @@ enum wl_result {
 	WL_DB_ERROR	  /* err set */
 };
 
-/* Puts request `request_id` of `owner` in the line of [start, end): *position is its
+/* Ids: the request and its owner (the caller; someone else's request is WL_NOT_FOUND).
+ * WL_DB_ERROR (or -1, NULL, false below) sets `err`.
+ *
+ * Puts request `request_id` of `owner` in the line of [start, end): *position is its
  * place in that line (1 = next). */
-enum wl_result waitlist_join(const bson_oid_t *request_id, const bson_oid_t *owner, int64_t start,
-			     int64_t end, long *position, bson_error_t *err);
+enum wl_result waitlist_join(const struct oid *request_id, const struct oid *owner, int64_t start,
+			     int64_t end, long *position, struct derr *err);
 /* Takes the request out of the line of the slot starting at `start` (an offer it holds
  * there is given back and passed on). */
-enum wl_result waitlist_leave(const bson_oid_t *request_id, const bson_oid_t *owner, int64_t start,
-			      bson_error_t *err);
+enum wl_result waitlist_leave(const struct oid *request_id, const struct oid *owner, int64_t start,
+			      struct derr *err);
 /* Accepts the request's offer: the entry's ACCEPTED change owes the booking (a
  * reschedule when the request holds another slot), applied before this returns. */
-enum wl_result waitlist_accept(const bson_oid_t *request_id, const bson_oid_t *owner,
-			       bson_error_t *err);
+enum wl_result waitlist_accept(const struct oid *request_id, const struct oid *owner,
+			       struct derr *err);
 /* Declines the request's offer: its seat goes to the next in line. */
-enum wl_result waitlist_decline(const bson_oid_t *request_id, const bson_oid_t *owner,
-				bson_error_t *err);
+enum wl_result waitlist_decline(const struct oid *request_id, const struct oid *owner,
+				struct derr *err);
 
 /* Offers the free seats of the slot starting at `start` to its line, first come first
  * served, until the slot is full (per capacity class). Idempotent: a seat is offered
@@ -73,13 +78,24 @@ enum wl_result waitlist_decline(const bson_oid_t *request_id, const bson_oid_t *
 long waitlist_fill_slot(int64_t start, int64_t end);
 /* waitlist_fill_slot for every future slot someone waits on (capacity raised by an
  * override or the template, missed fills). Returns the offers made or -1 (err set). */
-long waitlist_fill_due(int64_t now_ms, bson_error_t *err);
+long waitlist_fill_due(int64_t now_ms, struct derr *err);
 
-/* The request's place in lines (new object, caller owns): {entries: [{id, slot_start,
- * slot_end, status, position|null, offer_expires_at|null}], offer: {entry_id, slot_start,
- * slot_end, expires_at}|null}, of the entries waiting or offered. NULL on a database
- * error. */
-json_object *waitlist_of_request(const bson_oid_t *request_id, bson_error_t *err);
+/* One entry of a request waiting or offered a seat. */
+struct wl_place {
+	char id[OID_HEX_LEN]; /* the entry's */
+	int64_t start, end;   /* the slot's, ms */
+	bool offered;
+	long position;	     /* in the line, 1 = next; 0 or less when offered */
+	int64_t offer_until; /* ms; -1 unless offered */
+};
+struct wl_view {
+	struct wl_place *v;
+	size_t n;
+};
+/* The request's place in lines: its entries waiting or offered, into *out (release with
+ * waitlist_view_free). false on a database error. */
+bool waitlist_of_request(const struct oid *request_id, struct wl_view *out, struct derr *err);
+void waitlist_view_free(struct wl_view *v);
 
 struct wl_sweep {
 	long expired;	   /* offers lapsed and passed on */
@@ -90,6 +106,6 @@ struct wl_sweep {
 };
 /* The cron job's pass (swmra-job-waitlist). grace_ms: how old a hold without its offer or
  * a pending change must be before the job acts on it. false when a list failed. */
-bool waitlist_sweep(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, bson_error_t *err);
+bool waitlist_sweep(int64_t now_ms, int64_t grace_ms, struct wl_sweep *rep, struct derr *err);
 
 #endif

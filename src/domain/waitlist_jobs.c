@@ -38,7 +38,8 @@ static int waitlist_run(struct job_ctx *ctx)
 		return 0;
 	}
 	struct wl_sweep rep;
-	bool ok = waitlist_sweep(now, WAITLIST_GRACE_MS, &rep, &err);
+	struct derr derr;
+	bool ok = waitlist_sweep(now, WAITLIST_GRACE_MS, &rep, &derr);
 	json_object *f = json_object_new_object();
 	json_object_object_add(f, "offers_expired", json_object_new_int64(rep.expired));
 	json_object_object_add(f, "orphan_holds_released", json_object_new_int64(rep.orphan_holds));
@@ -46,7 +47,7 @@ static int waitlist_run(struct job_ctx *ctx)
 	json_object_object_add(f, "changes_settled", json_object_new_int64(rep.settled));
 	json_object_object_add(f, "failed", json_object_new_int64(rep.failures));
 	if (!ok) {
-		job_failure(ctx, "waitlist", f, err.message);
+		job_failure(ctx, "waitlist", f, derr.message);
 		return -1;
 	}
 	if (rep.expired || rep.orphan_holds || rep.offers || rep.settled)

@@ -173,7 +173,7 @@ static void purge_old_notifications_attempts_runs(void **state)
 	insert_run("dispatch:old", 8);
 	insert_run("dispatch:new", 1);
 	int64_t now = time_now_ms();
-	bson_error_t err;
+	struct derr err;
 	assert_int_equal(compact_read_notifications(now, true, &err), 1);
 	assert_int_equal(compact_sent_notifications(now, true, &err), 2);
 	assert_int_equal(compact_send_attempts(now, true, &err), 3);

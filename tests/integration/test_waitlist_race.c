@@ -178,7 +178,7 @@ static void five_seats_freed_at_once(void **state)
 	call_end(&c);
 	/* a second sweep offers nothing more: every seat is held */
 	struct wl_sweep rep;
-	bson_error_t err;
+	struct derr err;
 	assert_true(waitlist_sweep(time_now_ms(), 0, &rep, &err));
 	assert_int_equal(rep.offers, 0);
 	assert_int_equal(rep.expired, 0);
@@ -192,7 +192,7 @@ static int accept_racer(int i, void *ctx)
 	(void)ctx;
 	if (i == SEATS) {
 		struct wl_sweep rep;
-		bson_error_t err;
+		struct derr err;
 		int64_t later =
 		    time_now_ms() + (int64_t)config_get()->waitlist_hold_min * 60000 + 1000;
 		if (!waitlist_sweep(later, 24 * HOUR_MS, &rep, &err))
@@ -330,7 +330,7 @@ static void no_offer_inside_the_lead_time(void **state)
 	expect(resident_call(&c, waiter_uid[booked], waiter_req[booked], "cancel", "{}"), 200, &c,
 	       "cancel inside the lead time");
 	struct wl_sweep rep;
-	bson_error_t err;
+	struct derr err;
 	assert_true(waitlist_sweep(time_now_ms(), 0, &rep, &err));
 	assert_int_equal(rep.offers, 0);
 	assert_int_equal(itu_count_json("waitlist_entries", "{\"status\":\"offered\"}"), offered);
