@@ -17,8 +17,8 @@
 #include "infra/jsonx.h"
 #include "infra/timeutil.h"
 
-#define P1 "2030/01/0123456789abcdef0123456789abcdef.jpg"
-#define P2 "2030/01/1123456789abcdef0123456789abcdef.png"
+#define P1    "2030/01/0123456789abcdef0123456789abcdef.jpg"
+#define P2    "2030/01/1123456789abcdef0123456789abcdef.png"
 #define PROOF "2030/02/2123456789abcdef0123456789abcdef.webp"
 
 /* ------------------------------------------------------------------ the reference */
@@ -86,11 +86,11 @@ static void link_proofs(json_object *events)
 
 static json_object *reference(const bson_t *doc)
 {
-	static const char *const head[] = {"user_id", "category", "is_special", "description",
-					   "quantity", NULL};
-	static const char *const mid[] = {"address", "preferred_slots", "assigned_slot", "status",
-					  "crew_id", "version",		"events",	 "reward_points",
-					  "created_at", "updated_at", NULL};
+	static const char *const head[] = {"user_id",	  "category", "is_special",
+					   "description", "quantity", NULL};
+	static const char *const mid[] = {
+	    "address", "preferred_slots", "assigned_slot", "status",	 "crew_id", "version",
+	    "events",  "reward_points",	  "created_at",	   "updated_at", NULL};
 	json_object *o = json_object_new_object();
 	put_field(o, doc, "_id", "id");
 	for (int i = 0; head[i]; i++)
@@ -154,8 +154,8 @@ static void submitted(void **state)
 	    BCON_DATE_TIME(T0 - 86400000), "updated_at", BCON_DATE_TIME(T0 - 86400000), "version",
 	    BCON_INT64(1), "events", "[", "{", "type", BCON_UTF8("STATUS_CHANGE"), "at",
 	    BCON_DATE_TIME(T0 - 86400000), "by", "{", "id", BCON_UTF8("abc"), "role",
-	    BCON_UTF8("citizen"), "}", "data", "{", "from", BCON_NULL, "to",
-	    BCON_UTF8("submitted"), "reason", BCON_NULL, "note", BCON_NULL, "}", "}", "]"));
+	    BCON_UTF8("citizen"), "}", "data", "{", "from", BCON_NULL, "to", BCON_UTF8("submitted"),
+	    "reason", BCON_NULL, "note", BCON_NULL, "}", "}", "]"));
 }
 
 static void scheduled_with_crew(void **state)
@@ -169,18 +169,18 @@ static void scheduled_with_crew(void **state)
 	    "_id", BCON_OID(&id), "user_id", BCON_OID(&owner), "category", BCON_UTF8("recyclable"),
 	    "is_special", BCON_BOOL(true), "description", BCON_UTF8("Boxes"), "quantity",
 	    BCON_DOUBLE(4), "photos", "[", "]", "address", "{", "line1", BCON_UTF8("1 Road"),
-	    "line2", BCON_UTF8("Flat 3"), "city", BCON_UTF8("Pune"), "pincode",
-	    BCON_UTF8("411002"), "lat", BCON_NULL, "lng", BCON_NULL, "}", "preferred_slots", "[",
-	    "]", "assigned_slot", "{", "start", BCON_DATE_TIME(T0), "end",
-	    BCON_DATE_TIME(T0 + 3600000), "}", "status", BCON_UTF8("scheduled"), "crew_id",
-	    BCON_OID(&crew), "reward_points", BCON_INT32(0), "created_at", BCON_DATE_TIME(T0 - 5),
-	    "updated_at", BCON_DATE_TIME(T0 - 1), "version", BCON_INT64(4), "events", "[", "{",
-	    "type", BCON_UTF8("ASSIGN"), "at", BCON_DATE_TIME(T0 - 1), "by", "{", "id",
-	    BCON_UTF8("s1"), "role", BCON_UTF8("staff"), "}", "data", "{", "from", BCON_NULL, "to",
-	    BCON_NULL, "reason", BCON_NULL, "note", BCON_UTF8("Assigned to crew A"), "crew_id",
-	    BCON_UTF8("0123456789abcdef01234567"), "}", "}", "{", "type", BCON_UTF8("NOTE"), "at",
-	    BCON_DATE_TIME(T0), "by", "{", "id", BCON_UTF8(""), "role", BCON_UTF8(""), "}", "data",
-	    "{", "note", BCON_UTF8("ring twice"), "}", "}", "]"));
+	    "line2", BCON_UTF8("Flat 3"), "city", BCON_UTF8("Pune"), "pincode", BCON_UTF8("411002"),
+	    "lat", BCON_NULL, "lng", BCON_NULL, "}", "preferred_slots", "[", "]", "assigned_slot",
+	    "{", "start", BCON_DATE_TIME(T0), "end", BCON_DATE_TIME(T0 + 3600000), "}", "status",
+	    BCON_UTF8("scheduled"), "crew_id", BCON_OID(&crew), "reward_points", BCON_INT32(0),
+	    "created_at", BCON_DATE_TIME(T0 - 5), "updated_at", BCON_DATE_TIME(T0 - 1), "version",
+	    BCON_INT64(4), "events", "[", "{", "type", BCON_UTF8("ASSIGN"), "at",
+	    BCON_DATE_TIME(T0 - 1), "by", "{", "id", BCON_UTF8("s1"), "role", BCON_UTF8("staff"),
+	    "}", "data", "{", "from", BCON_NULL, "to", BCON_NULL, "reason", BCON_NULL, "note",
+	    BCON_UTF8("Assigned to crew A"), "crew_id", BCON_UTF8("0123456789abcdef01234567"), "}",
+	    "}", "{", "type", BCON_UTF8("NOTE"), "at", BCON_DATE_TIME(T0), "by", "{", "id",
+	    BCON_UTF8(""), "role", BCON_UTF8(""), "}", "data", "{", "note", BCON_UTF8("ring twice"),
+	    "}", "}", "]"));
 }
 
 static void collected_with_proof(void **state)
@@ -231,17 +231,17 @@ static void legacy(void **state)
 	bson_oid_t id, owner;
 	bson_oid_init(&id, NULL);
 	bson_oid_init(&owner, NULL);
-	same_shape(BCON_NEW(
-	    "_id", BCON_OID(&id), "user_id", BCON_OID(&owner), "category", BCON_UTF8("organic"),
-	    "description", BCON_UTF8("Old request"), "quantity", BCON_DOUBLE(1), "address", "{",
-	    "line1", BCON_UTF8("1 Old Road"), "line2", BCON_NULL, "city", BCON_UTF8("Pune"),
-	    "pincode", BCON_UTF8("411001"), "lat", BCON_NULL, "lng", BCON_NULL, "}", "status",
-	    BCON_UTF8("pending_review"), "events", "[", "{", "status", BCON_UTF8("submitted"),
-	    "at", BCON_DATE_TIME(T0), "by", BCON_UTF8("legacy"), "}", "{", "type",
-	    BCON_UTF8("STATUS_CHANGE"), "at", BCON_DATE_TIME(T0 + 1), "by", "{", "id",
-	    BCON_UTF8("x"), "role", BCON_UTF8("staff"), "}", "by_role", BCON_UTF8("old"), "data",
-	    "{", "to", BCON_UTF8("pending_review"), "}", "}", "]", "created_at",
-	    BCON_DATE_TIME(T0)));
+	same_shape(
+	    BCON_NEW("_id", BCON_OID(&id), "user_id", BCON_OID(&owner), "category",
+		     BCON_UTF8("organic"), "description", BCON_UTF8("Old request"), "quantity",
+		     BCON_DOUBLE(1), "address", "{", "line1", BCON_UTF8("1 Old Road"), "line2",
+		     BCON_NULL, "city", BCON_UTF8("Pune"), "pincode", BCON_UTF8("411001"), "lat",
+		     BCON_NULL, "lng", BCON_NULL, "}", "status", BCON_UTF8("pending_review"),
+		     "events", "[", "{", "status", BCON_UTF8("submitted"), "at", BCON_DATE_TIME(T0),
+		     "by", BCON_UTF8("legacy"), "}", "{", "type", BCON_UTF8("STATUS_CHANGE"), "at",
+		     BCON_DATE_TIME(T0 + 1), "by", "{", "id", BCON_UTF8("x"), "role",
+		     BCON_UTF8("staff"), "}", "by_role", BCON_UTF8("old"), "data", "{", "to",
+		     BCON_UTF8("pending_review"), "}", "}", "]", "created_at", BCON_DATE_TIME(T0)));
 }
 
 static int setup(void **state)
@@ -256,8 +256,10 @@ static int setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(submitted), cmocka_unit_test(scheduled_with_crew),
-	    cmocka_unit_test(collected_with_proof), cmocka_unit_test(erased),
+	    cmocka_unit_test(submitted),
+	    cmocka_unit_test(scheduled_with_crew),
+	    cmocka_unit_test(collected_with_proof),
+	    cmocka_unit_test(erased),
 	    cmocka_unit_test(legacy),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
