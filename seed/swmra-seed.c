@@ -37,7 +37,7 @@ struct seed_step {
  * when it was stored now, 0 when a template was already there. */
 static int seed_slot_template(char *err, size_t errlen)
 {
-	bson_error_t berr;
+	struct derr berr;
 	bool inserted = false;
 	if (!slots_seed_default(&inserted, &berr)) {
 		snprintf(err, errlen, "%s", berr.message);

@@ -19,7 +19,7 @@
 #include "domain/notify.h"
 #include "domain/requests.h"
 #include "domain/session_cache.h"
-#include "domain/slots.h"
+#include "domain/slots_store.h"
 #include "domain/users.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -346,7 +346,11 @@ static inline bool itu_everyday_template(int from_min, int to_min, int slot_minu
 		t.capacity[SLOT_CLASS_STANDARD] = standard;
 	if (special >= 0)
 		t.capacity[SLOT_CLASS_SPECIAL] = special;
-	return slots_template_save(&t, err);
+	struct derr d;
+	if (slots_template_save(&t, &d))
+		return true;
+	bson_set_error(err, d.domain, d.code, "%s", d.message);
+	return false;
 }
 
 /* ------------------------------------------------------------ seats agree with requests */
@@ -365,7 +369,7 @@ static inline int itu_slot_capacity(int cls, int64_t start)
 	int y, m, d;
 	slots_local_date(start, &y, &m, &d);
 	struct slot_info grid[SLOTS_MAX_PER_DAY];
-	bson_error_t err;
+	struct derr err;
 	int n = slots_day(cls, y, m, d, grid, SLOTS_MAX_PER_DAY, &err);
 	assert_true(n >= 0);
 	for (int i = 0; i < n; i++)

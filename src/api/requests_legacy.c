@@ -35,11 +35,7 @@ int api_staff_request_answer(struct http_request *req, struct http_response *res
 
 int legacy_slot_offered(const char *category, const struct req_slot *s, struct derr *err)
 {
-	bson_error_t e;
-	int r = slots_is_offered(category, s->start, s->end, false, &e);
-	if (r < 0)
-		derr_from_store(err, &e);
-	return r;
+	return slots_is_offered(category, s->start, s->end, false, err);
 }
 
 bool legacy_users_find_many(const struct oid *ids, size_t n, struct user *out, struct derr *err)

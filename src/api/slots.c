@@ -12,7 +12,6 @@
 #include "domain/slots.h"
 #include "domain/waitlist.h"
 #include "infra/config.h"
-#include "infra/db.h"
 #include "infra/jsonx.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
@@ -79,11 +78,11 @@ int api_slots_available(struct http_request *req, struct http_response *res)
 	if (read_cache_serve_slots(req, res, &probe))
 		return res->status;
 	struct slot_info *slots = arena_alloc(req->arena, sizeof(*slots) * SLOTS_MAX_PER_DAY);
-	bson_error_t err;
+	struct derr err;
 	int n = slots_available_ex(category, y, m, d, slots, SLOTS_MAX_PER_DAY,
 				   full && strcmp(full, "true") == 0, &err);
 	if (n == -1)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	probe.until = slots_available_until(slots, n, time_now_ms(),
 					    (int64_t)config_get()->slot_lead_hours * 3600 * 1000);
 	json_object *arr = json_object_new_array();
@@ -116,9 +115,9 @@ int api_staff_slots(struct http_request *req, struct http_response *res)
 	verr_free(&e);
 
 	struct slot_calendar cal;
-	bson_error_t err;
+	struct derr err;
 	if (!slots_calendar(y, m, d, &cal, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	json_object *arr = json_object_new_array();
 	for (int i = 0; i < cal.n; i++) {
 		const struct slot_calendar_entry *en = &cal.entries[i];
@@ -152,9 +151,9 @@ int api_admin_slot_templates_get(struct http_request *req, struct http_response 
 {
 	(void)req;
 	struct slot_template *t = arena_alloc(req->arena, sizeof(*t));
-	bson_error_t err;
+	struct derr err;
 	if (!slots_template_load(t, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	return http_json(res, 200, slots_template_to_json(t, config_get()->service_tz));
 }
 
@@ -179,13 +178,13 @@ int api_admin_slot_templates_put(struct http_request *req, struct http_response 
 	if (!slots_template_from_json(body, "body", t, &e))
 		return validation(res, &e);
 	verr_free(&e);
-	bson_error_t err;
+	struct derr err;
 	/* the template it replaces, for the audit trail */
 	struct slot_template *old = arena_alloc(req->arena, sizeof(*old));
 	if (!slots_template_load(old, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (!slots_template_save(t, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	const char *tz = config_get()->service_tz;
 	api_audit(req, AUDIT_SLOT_TEMPLATE, "slot_template", "weekly",
 		  slots_template_to_json(old, tz), slots_template_to_json(t, tz), NULL);
@@ -270,9 +269,9 @@ int api_admin_slot_overrides_create(struct http_request *req, struct http_respon
 	if (verr_any(&e))
 		return validation(res, &e);
 	verr_free(&e);
-	bson_error_t err;
+	struct derr err;
 	if (!slots_override_create(&o, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	api_audit(req, AUDIT_SLOT_OVERRIDE_ADD, "slot_override", o.id, NULL, override_json(&o),
 		  NULL);
 	offer_new_seats();
@@ -284,9 +283,9 @@ int api_admin_slot_overrides_list(struct http_request *req, struct http_response
 	(void)req;
 	struct slot_override *ov;
 	size_t n;
-	bson_error_t err;
+	struct derr err;
 	if (!slots_overrides_load(INT32_MIN, INT32_MAX, &ov, &n, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(arr, override_json(&ov[i]));
@@ -296,19 +295,19 @@ int api_admin_slot_overrides_list(struct http_request *req, struct http_response
 
 int api_admin_slot_overrides_delete(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t oid;
+	struct oid oid;
 	const char *id = http_param(req, "id");
-	if (!id || !db_parse_oid(id, &oid))
+	if (!id || !oid_parse(id, &oid))
 		return http_error(res, 404, "Override not found");
-	bson_error_t err;
+	struct derr err;
 	/* the override it removes, for the audit trail (the list is small: admin-made days) */
 	struct slot_override *ov = NULL;
 	size_t n = 0;
 	if (!slots_overrides_load(INT32_MIN, INT32_MAX, &ov, &n, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	json_object *before = NULL;
-	char hex[25];
-	bson_oid_to_string(&oid, hex);
+	char hex[OID_HEX_LEN];
+	oid_to_hex(&oid, hex);
 	for (size_t i = 0; i < n && !before; i++)
 		if (strcmp(ov[i].id, hex) == 0)
 			before = override_json(&ov[i]);
@@ -316,8 +315,7 @@ int api_admin_slot_overrides_delete(struct http_request *req, struct http_respon
 	int r = slots_override_delete(&oid, &err);
 	if (r <= 0) {
 		json_object_put(before);
-		return r < 0 ? http_db_error(res, &err)
-			     : http_error(res, 404, "Override not found");
+		return r < 0 ? api_derr(res, &err) : http_error(res, 404, "Override not found");
 	}
 	api_audit(req, AUDIT_SLOT_OVERRIDE_DEL, "slot_override", hex, before, NULL, NULL);
 	offer_new_seats(); /* a lowering or closing override gone frees seats */

@@ -28,7 +28,7 @@ bool metrics_store_seats(int offset, int cls, struct metrics_seats *s)
 	/* local midnight may sit before 00:00 UTC: the day number of local noon is exact */
 	int64_t days = (slots_local_midnight_ms(y, m, d) + 12 * 3600 * 1000) / 86400000 + offset;
 	slots_days_to_date(days, &y, &m, &d);
-	bson_error_t err;
+	struct derr err;
 	int n = slots_day(cls, y, m, d, slots, MAX_DAY_SLOTS, &err);
 	if (n < 0) {
 		log_warn("metrics: seats of day +%d: %s", offset, err.message);

@@ -8,7 +8,7 @@
 #include "domain/notify.h"
 #include "domain/read_marks.h"
 #include "domain/rewards.h"
-#include "domain/slots.h"
+#include "domain/slots_store.h"
 #include "domain/upload_links.h"
 #include "domain/uploads.h"
 #include "domain/users.h"

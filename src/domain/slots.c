@@ -9,7 +9,7 @@
  * seats of one slot. Seats numbered at or above a lowered capacity are never handed out;
  * bookings already made keep theirs. A claim also records `version`, the change of the
  * request it was made for: deletes name it, so they take only the claim they mean. */
-#include "domain/slots.h"
+#include "domain/slots_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +79,7 @@ static bool template_read(struct slot_template *t, bson_error_t *err);
 
 /* ---- template ---- */
 
-bool slots_template_load(struct slot_template *t, bson_error_t *err)
+static bool st_template_load(struct slot_template *t, bson_error_t *err)
 {
 	uint64_t e = session_cache_epoch();
 	if (cache.have_template && cache.template_epoch == e) {
@@ -144,7 +144,7 @@ static bson_t *template_bson(const struct slot_template *t, bson_error_t *err)
 	return b;
 }
 
-bool slots_template_save(const struct slot_template *t, bson_error_t *err)
+static bool st_template_save(const struct slot_template *t, bson_error_t *err)
 {
 	bson_t *doc = template_bson(t, err);
 	if (!doc)
@@ -160,7 +160,7 @@ bool slots_template_save(const struct slot_template *t, bson_error_t *err)
 	return ok;
 }
 
-bool slots_seed_default(bool *inserted, bson_error_t *err)
+static bool st_seed_default(bool *inserted, bson_error_t *err)
 {
 	if (inserted)
 		*inserted = false;
@@ -225,8 +225,8 @@ static bool overrides_read(int64_t from_day, int64_t to_day, struct slot_overrid
 
 /* Every override, oldest first, from the cache (read whole on a miss), then the ones that
  * overlap [from_day, to_day] copied out in that order. */
-bool slots_overrides_load(int64_t from_day, int64_t to_day, struct slot_override **out, size_t *n,
-			  bson_error_t *err)
+static bool st_overrides_load(int64_t from_day, int64_t to_day, struct slot_override **out,
+			      size_t *n, bson_error_t *err)
 {
 	uint64_t e = session_cache_epoch();
 	if (!cache.have_overrides || cache.overrides_epoch != e) {
@@ -300,7 +300,7 @@ static bool overrides_read(int64_t from_day, int64_t to_day, struct slot_overrid
 	return ok;
 }
 
-bool slots_override_create(struct slot_override *o, bson_error_t *err)
+static bool st_override_create(struct slot_override *o, bson_error_t *err)
 {
 	bson_oid_t oid;
 	bson_oid_init(&oid, NULL);
@@ -332,7 +332,7 @@ bool slots_override_create(struct slot_override *o, bson_error_t *err)
 	return ok;
 }
 
-int slots_override_delete(const bson_oid_t *id, bson_error_t *err)
+static int st_override_delete(const bson_oid_t *id, bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("_id", BCON_OID(id));
 	bson_t reply;
@@ -363,12 +363,12 @@ static bool in_window(int64_t start_ms, int64_t now_ms)
 static int grid_for(int cls, int y, int m, int d, struct slot_info *out, int max, bson_error_t *err)
 {
 	struct slot_template t;
-	if (!slots_template_load(&t, err))
+	if (!st_template_load(&t, err))
 		return -1;
 	const int64_t day = time_days_from_civil(y, m, d);
 	struct slot_override *ov;
 	size_t nov;
-	if (!slots_overrides_load(day, day, &ov, &nov, err))
+	if (!st_overrides_load(day, day, &ov, &nov, err))
 		return -1;
 	int n = slots_grid_day(&t, ov, nov, cls, y, m, d, out, max);
 	free(ov);
@@ -403,8 +403,8 @@ static int holds_claim(const bson_oid_t *request_id, int64_t start_ms, bson_erro
 	return n < 0 ? -1 : n > 0;
 }
 
-int slots_is_offered(const char *category, int64_t start_ms, int64_t end_ms, bool enforce_lead,
-		     bson_error_t *err)
+int slots_is_offered_store(const char *category, int64_t start_ms, int64_t end_ms,
+			   bool enforce_lead, bson_error_t *err)
 {
 	int cls = slots_class_of(category);
 	if (cls < 0 || end_ms <= start_ms)
@@ -754,7 +754,7 @@ static void count_booked(struct slot_info *s, int n, const struct claim_row *c, 
 	}
 }
 
-int slots_day(int cls, int y, int m, int d, struct slot_info *out, int max, bson_error_t *err)
+static int st_day(int cls, int y, int m, int d, struct slot_info *out, int max, bson_error_t *err)
 {
 	int n = grid_for(cls, y, m, d, out, max, err);
 	if (n <= 0)
@@ -768,14 +768,8 @@ int slots_day(int cls, int y, int m, int d, struct slot_info *out, int max, bson
 	return n;
 }
 
-int slots_available(const char *category, int y, int m, int d, struct slot_info *out, int max,
-		    bson_error_t *err)
-{
-	return slots_available_ex(category, y, m, d, out, max, false, err);
-}
-
-int slots_available_ex(const char *category, int y, int m, int d, struct slot_info *out, int max,
-		       bool include_full, bson_error_t *err)
+static int st_available_ex(const char *category, int y, int m, int d, struct slot_info *out,
+			   int max, bool include_full, bson_error_t *err)
 {
 	int cls = slots_class_of(category);
 	if (cls < 0)
@@ -786,7 +780,7 @@ int slots_available_ex(const char *category, int y, int m, int d, struct slot_in
 		return 0; /* the whole day is past or inside the lead time */
 	if (!in_window(from, now))
 		return 0; /* the day is beyond the booking window */
-	int n = slots_day(cls, y, m, d, out, max, err);
+	int n = st_day(cls, y, m, d, out, max, err);
 	if (n <= 0)
 		return n;
 	if (!include_full)
@@ -895,16 +889,16 @@ static bool calendar_requests(int y, int m, int d, struct slot_calendar *cal, bs
 	return ok;
 }
 
-bool slots_calendar(int y, int m, int d, struct slot_calendar *cal, bson_error_t *err)
+static bool st_calendar(int y, int m, int d, struct slot_calendar *cal, bson_error_t *err)
 {
 	memset(cal, 0, sizeof(*cal));
 	struct slot_template t;
-	if (!slots_template_load(&t, err))
+	if (!st_template_load(&t, err))
 		return false;
 	const int64_t day = time_days_from_civil(y, m, d);
 	struct slot_override *ov;
 	size_t nov;
-	if (!slots_overrides_load(day, day, &ov, &nov, err))
+	if (!st_overrides_load(day, day, &ov, &nov, err))
 		return false;
 	struct claim_row *c;
 	size_t nc;
@@ -1004,5 +998,108 @@ bool slots_claims_backfill(long *fixed, bson_error_t *err)
 	bool ok = db_upsert(MIGRATIONS, q, u, err);
 	bson_destroy(q);
 	bson_destroy(u);
+	return ok;
+}
+
+/* ---- the public interface (slots.h): the store's errors and ids as the domain's ---- */
+
+bool slots_template_load(struct slot_template *t, struct derr *err)
+{
+	bson_error_t e;
+	bool ok = st_template_load(t, &e);
+	if (!ok)
+		derr_from_store(err, &e);
+	return ok;
+}
+
+bool slots_template_save(const struct slot_template *t, struct derr *err)
+{
+	bson_error_t e;
+	bool ok = st_template_save(t, &e);
+	if (!ok)
+		derr_from_store(err, &e);
+	return ok;
+}
+
+bool slots_seed_default(bool *inserted, struct derr *err)
+{
+	bson_error_t e;
+	bool ok = st_seed_default(inserted, &e);
+	if (!ok)
+		derr_from_store(err, &e);
+	return ok;
+}
+
+bool slots_overrides_load(int64_t from_day, int64_t to_day, struct slot_override **out, size_t *n,
+			  struct derr *err)
+{
+	bson_error_t e;
+	bool ok = st_overrides_load(from_day, to_day, out, n, &e);
+	if (!ok)
+		derr_from_store(err, &e);
+	return ok;
+}
+
+bool slots_override_create(struct slot_override *o, struct derr *err)
+{
+	bson_error_t e;
+	bool ok = st_override_create(o, &e);
+	if (!ok)
+		derr_from_store(err, &e);
+	return ok;
+}
+
+int slots_override_delete(const struct oid *id, struct derr *err)
+{
+	bson_oid_t oid;
+	oid_to_store(id, &oid);
+	bson_error_t e;
+	int r = st_override_delete(&oid, &e);
+	if (r < 0)
+		derr_from_store(err, &e);
+	return r;
+}
+
+int slots_is_offered(const char *category, int64_t start_ms, int64_t end_ms, bool enforce_lead,
+		     struct derr *err)
+{
+	bson_error_t e;
+	int r = slots_is_offered_store(category, start_ms, end_ms, enforce_lead, &e);
+	if (r < 0)
+		derr_from_store(err, &e);
+	return r;
+}
+
+int slots_day(int cls, int y, int m, int d, struct slot_info *out, int max, struct derr *err)
+{
+	bson_error_t e;
+	int n = st_day(cls, y, m, d, out, max, &e);
+	if (n < 0)
+		derr_from_store(err, &e);
+	return n;
+}
+
+int slots_available(const char *category, int y, int m, int d, struct slot_info *out, int max,
+		    struct derr *err)
+{
+	return slots_available_ex(category, y, m, d, out, max, false, err);
+}
+
+int slots_available_ex(const char *category, int y, int m, int d, struct slot_info *out, int max,
+		       bool include_full, struct derr *err)
+{
+	bson_error_t e;
+	int n = st_available_ex(category, y, m, d, out, max, include_full, &e);
+	if (n == -1) /* -2, an unknown category, sets no error */
+		derr_from_store(err, &e);
+	return n;
+}
+
+bool slots_calendar(int y, int m, int d, struct slot_calendar *cal, struct derr *err)
+{
+	bson_error_t e;
+	bool ok = st_calendar(y, m, d, cal, &e);
+	if (!ok)
+		derr_from_store(err, &e);
 	return ok;
 }

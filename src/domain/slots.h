@@ -9,9 +9,11 @@
 #ifndef SWMRA_SLOTS_H
 #define SWMRA_SLOTS_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "domain/derr.h"
+#include "domain/id.h"
 
 enum slot_claim_result {
 	SLOT_CLAIMED = 0,
@@ -27,50 +29,9 @@ enum slot_claim_result {
  * category is not one of domain/categories.h. Static string. */
 const char *slots_capacity_class(const char *category);
 
-/* Claims one seat for `request_id` in [start_ms, end_ms), for the change that will be
- * `version` of the request's change log (recorded in the claim: the claim is that
- * change's, kept when it wins the version, released by it when it loses). `resident`
- * applies the rules of a resident's booking: the minimum lead time (SLOT_LEAD_HOURS) and
- * the booking window (SLOT_BOOKING_WINDOW_DAYS, see slots_in_booking_window). Staff
- * scheduling passes false: the slot must still be in the future and on the grid, but staff
- * may book inside the lead time and beyond the window (a pickup arranged with the
- * resident, or planned ahead for a bulk collection); the window only bounds what residents
- * book themselves. A request holds at most one claim per slot (unique {request_id,
- * start}): when it has one there already, made by any change, the answer is SLOT_HELD and
- * nothing is claimed. Sharing that claim would make its owner's later release (of a lost
- * change, or of the slot the request left) take the seat from under this change. */
-enum slot_claim_result slots_claim(const bson_oid_t *request_id, const char *category,
-				   int64_t start_ms, int64_t end_ms, bool resident, int64_t version,
-				   bson_error_t *err);
-/* Releases the seat `request_id` holds in the slot starting at start_ms if it was claimed
- * for `version` or an earlier one (or before claims recorded versions); a no-op
- * otherwise. With at most one claim per request and slot, that is exactly one claim: the
- * caller's own (a change that lost `version`), or the one the request held in a slot it
- * left (the change that won `version` + 1 gives back the seat of the state it read). A
- * claim made after that, by a change that saw the request outside the slot, is never
- * taken. Returns false only on a database error. */
-bool slots_release(const bson_oid_t *request_id, int64_t start_ms, int64_t version,
-		   bson_error_t *err);
+/* The seats themselves (claims, holds, releases) are the domain's: domain/slots_store.h.
 
-/* A waitlist offer's hold (domain/waitlist.h): claims a seat like slots_claim with the
- * resident's rules (so no hold is made inside the lead time), but for no change of the
- * request: the claim names the waitlist entry `entry_hex` and its OFFERED version, and
- * `until_ms` when the offer lapses. It counts against capacity like any seat. Accepting
- * the offer books the request into it (requests_transition with seat_held); the request
- * leaving that slot later releases it like a booking. SLOT_HELD when the request holds a
- * claim in the slot already (another offer of the same request, or its booking). */
-enum slot_claim_result slots_hold(const bson_oid_t *request_id, const char *category,
-				  int64_t start_ms, int64_t end_ms, const char *entry_hex,
-				  int64_t entry_version, int64_t until_ms, bson_error_t *err);
-/* Gives back the hold of entry `entry_hex` made for its version `entry_version` (a no-op
- * when there is none). false only on a database error. */
-bool slots_unhold(const char *entry_hex, int64_t entry_version, bson_error_t *err);
-/* The seats of [start_ms, end_ms) for `category`: 1 with *capacity (0 when closed) and
- * *booked (claims held, holds included), 0 when not on the grid, -1 database error. */
-int slots_seats(const char *category, int64_t start_ms, int64_t end_ms, int *capacity, long *booked,
-		bson_error_t *err);
-
-/* ---- Everything below extends the interface above (same module, same rules). ---- */
+ * ---- Everything below extends the interface above (same module, same rules). ---- */
 
 #include <json-c/json.h>
 #include <stddef.h>
@@ -164,34 +125,34 @@ int64_t slots_local_midnight_ms(int y, int m, int d);
 
 /* Template and overrides in the database. The template falls back to the default when no
  * document is stored. */
-bool slots_template_load(struct slot_template *t, bson_error_t *err);
-bool slots_template_save(const struct slot_template *t, bson_error_t *err);
+bool slots_template_load(struct slot_template *t, struct derr *err);
+bool slots_template_save(const struct slot_template *t, struct derr *err);
 /* Inserts the default template unless one exists (idempotent; for the seed tool): the
  * insert against _id "default" decides, so *inserted (may be NULL) is true only for the
  * call that stored it and false when a template was already there. false on a database
  * error. */
-bool slots_seed_default(bool *inserted, bson_error_t *err);
+bool slots_seed_default(bool *inserted, struct derr *err);
 /* Overrides covering any day of [from_day, to_day], oldest first; *out is malloc'd (caller
  * frees, may be NULL when *n is 0). */
 bool slots_overrides_load(int64_t from_day, int64_t to_day, struct slot_override **out, size_t *n,
-			  bson_error_t *err);
+			  struct derr *err);
 /* Stores a new override; fills o->id and o->created_ms. */
-bool slots_override_create(struct slot_override *o, bson_error_t *err);
+bool slots_override_create(struct slot_override *o, struct derr *err);
 /* 1 deleted, 0 not found, -1 database error. */
-int slots_override_delete(const bson_oid_t *id, bson_error_t *err);
+int slots_override_delete(const struct oid *id, struct derr *err);
 
 /* The grid of local date y-m-d for class `cls` with booked/remaining from the claims.
  * Returns the count (≤ max) or -1 on a database error. */
-int slots_day(int cls, int y, int m, int d, struct slot_info *out, int max, bson_error_t *err);
+int slots_day(int cls, int y, int m, int d, struct slot_info *out, int max, struct derr *err);
 /* The slots of local date y-m-d a resident may book for `category` now (lead time
  * SLOT_LEAD_HOURS; none for a date beyond the booking window SLOT_BOOKING_WINDOW_DAYS).
  * Returns the count or -1 on a database error; -2 for an unknown category. */
 int slots_available(const char *category, int y, int m, int d, struct slot_info *out, int max,
-		    bson_error_t *err);
+		    struct derr *err);
 /* slots_available, with include_full also the slots without a free seat (remaining 0,
  * not closed), whose waitlist a resident may join. */
 int slots_available_ex(const char *category, int y, int m, int d, struct slot_info *out, int max,
-		       bool include_full, bson_error_t *err);
+		       bool include_full, struct derr *err);
 /* Until when an answer of slots_available_ex made at now_ms (its n slots in `s`) holds by
  * time alone, seats and settings unchanged: the first of its slots to enter the lead time
  * (lead_ms, SLOT_LEAD_HOURS) leaves it, and at the next local midnight the booking window
@@ -203,9 +164,7 @@ int64_t slots_available_until(const struct slot_info *s, int n, int64_t now_ms, 
  * the lead time), ignoring seats. For validating the preferred slots residents give, so the
  * window always applies. 1 yes, 0 no, -1 database error. */
 int slots_is_offered(const char *category, int64_t start_ms, int64_t end_ms, bool enforce_lead,
-		     bson_error_t *err);
-/* Seats held in the slot (class, start). -1 on a database error. */
-long slots_booked(int cls, int64_t start_ms, bson_error_t *err);
+		     struct derr *err);
 
 /* Staff calendar: one entry per slot of the day (both classes, by start), plus entries for
  * claims whose slot is no longer on the grid (capacity 0). */
@@ -225,14 +184,7 @@ struct slot_calendar {
 };
 /* Fills *cal (free with slots_calendar_free). Requests are looked up in pickup_requests by
  * assigned_slot.start (cancelled and failed ones left out). false on a database error. */
-/* At start-up (the index bootstrap): gives every seat claim its `day` (the local date its slot
- * starts on, in SERVICE_TZ), which the day views read claims by. Claims written before
- * `day` existed, or under another SERVICE_TZ, are updated once; afterwards it costs one
- * lookup. *fixed: the claims updated. Until it has run, a day view may count fewer claims
- * than exist (booking itself never relies on it: seats are unique inserts). */
-bool slots_claims_backfill(long *fixed, bson_error_t *err);
-
-bool slots_calendar(int y, int m, int d, struct slot_calendar *cal, bson_error_t *err);
+bool slots_calendar(int y, int m, int d, struct slot_calendar *cal, struct derr *err);
 void slots_calendar_free(struct slot_calendar *cal);
 
 #endif

@@ -42,7 +42,7 @@ static enum upload_migrate_outcome migrate_one(enum objstore_backend from, enum 
 }
 
 long upload_migrate_all(enum objstore_backend from, enum objstore_backend to, bool dry_run,
-			upload_migrate_fn fn, void *ud, bson_error_t *err)
+			upload_migrate_fn fn, void *ud, struct derr *err)
 {
 	bson_oid_t last;
 	bool have_last = false;
@@ -75,12 +75,15 @@ long upload_migrate_all(enum objstore_backend from, enum objstore_backend to, bo
 			fn(path, o, ud);
 			stop = o == UPLOAD_MIGRATE_UNAVAILABLE;
 		}
-		bool failed = mongoc_cursor_error(cur, err);
+		bson_error_t e;
+		bool failed = mongoc_cursor_error(cur, &e);
 		mongoc_cursor_destroy(cur);
 		bson_destroy(q);
 		bson_destroy(opts);
-		if (failed)
+		if (failed) {
+			derr_from_store(err, &e);
 			return -1;
+		}
 		if (stop)
 			return -2;
 		if (n < BATCH)

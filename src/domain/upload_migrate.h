@@ -4,8 +4,9 @@
 #ifndef SWMRA_UPLOAD_MIGRATE_H
 #define SWMRA_UPLOAD_MIGRATE_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
+
+#include "domain/derr.h"
 
 #include "infra/objstore.h"
 
@@ -24,6 +25,6 @@ typedef void (*upload_migrate_fn)(const char *path, enum upload_migrate_outcome 
  * Returns the number of uploads looked at, or -1 with err set on a database error, or -2
  * when a store became unavailable (the outcome callback saw it). */
 long upload_migrate_all(enum objstore_backend from, enum objstore_backend to, bool dry_run,
-			upload_migrate_fn fn, void *ud, bson_error_t *err);
+			upload_migrate_fn fn, void *ud, struct derr *err);
 
 #endif

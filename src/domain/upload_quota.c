@@ -228,9 +228,9 @@ static int quota_try(const bson_oid_t *owner, const char *path, size_t bytes, in
 	return lim;
 }
 
-enum upload_store_result upload_quota_take(const bson_oid_t *owner, const char *path, size_t bytes,
-					   struct upload_quota_claim *qc, struct upload_info *out,
-					   bson_error_t *err)
+static enum upload_store_result take(const bson_oid_t *owner, const char *path, size_t bytes,
+				     struct upload_quota_claim *qc, struct upload_info *out,
+				     bson_error_t *err)
 {
 	const struct config *c = config_get();
 	memset(qc, 0, sizeof(*qc));
@@ -280,6 +280,19 @@ out:
 	return r;
 }
 
+enum upload_store_result upload_quota_take(const struct oid *owner, const char *path, size_t bytes,
+					   struct upload_quota_claim *qc, struct upload_info *out,
+					   struct derr *err)
+{
+	bson_oid_t owner_id;
+	oid_to_store(owner, &owner_id);
+	bson_error_t e;
+	enum upload_store_result r = take(&owner_id, path, bytes, qc, out, &e);
+	if (r == UPLOAD_STORE_DB_ERROR)
+		derr_from_store(err, &e);
+	return r;
+}
+
 void upload_quota_release(struct upload_quota_claim *qc)
 {
 	quota_give_back(qc->seat);
@@ -318,10 +331,35 @@ int64_t uploads_purge_quota(int64_t now_ms, bool dry_run, struct derr *derr)
 	return total;
 }
 
-void upload_quota_free(const bson_t *uploads)
+/* {key: v} for one value, else {key: {$in: [vals...]}}. */
+static void append_paths(bson_t *b, const char *key, const char *const *vals, size_t n)
+{
+	if (n == 1) {
+		BSON_APPEND_UTF8(b, key, vals[0]);
+		return;
+	}
+	bson_t in, arr;
+	BSON_APPEND_DOCUMENT_BEGIN(b, key, &in);
+	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+	for (size_t i = 0; i < n; i++) {
+		char k[16];
+		const char *kp;
+		bson_uint32_to_string((uint32_t)i, &kp, k, sizeof(k));
+		bson_append_utf8(&arr, kp, -1, vals[i], -1);
+	}
+	bson_append_array_end(&in, &arr);
+	bson_append_document_end(b, &in);
+}
+
+void upload_quota_free(const struct oid *owner, const char *const *paths, size_t n)
 {
 	bson_t f = BSON_INITIALIZER;
-	bson_concat(&f, uploads);
+	if (owner) {
+		bson_oid_t owner_id;
+		oid_to_store(owner, &owner_id);
+		BSON_APPEND_OID(&f, "owner_id", &owner_id);
+	}
+	append_paths(&f, "path", paths, n);
 	BSON_APPEND_UTF8(&f, "kind", "seat");
 	bson_error_t err;
 	if (!mongoc_collection_delete_many(db_coll(QUOTA_COLL), &f, NULL, NULL, &err))

@@ -228,11 +228,7 @@ bool uploads_attach(const struct oid *owner, const char *const *paths, size_t n,
 		return false;
 	}
 	/* attached: no longer counted against the owner's unattached quota */
-	bson_t seats = BSON_INITIALIZER;
-	BSON_APPEND_OID(&seats, "owner_id", &owner_id);
-	append_in(&seats, "path", paths, n);
-	upload_quota_free(&seats);
-	bson_destroy(&seats);
+	upload_quota_free(owner, paths, n);
 	return true;
 }
 
@@ -324,8 +320,8 @@ static bool record_upload(const bson_oid_t *owner_id, struct upload_info *out, s
 	return ok;
 }
 
-static enum upload_store_result store(const bson_oid_t *owner_id, const uint8_t *data, size_t len,
-				      struct upload_info *out, bson_error_t *err)
+static enum upload_store_result store(const struct oid *owner, const uint8_t *data, size_t len,
+				      struct upload_info *out, struct derr *err)
 {
 	memset(out, 0, sizeof(*out));
 	const struct config *cfg = config_get();
@@ -348,7 +344,7 @@ static enum upload_store_result store(const bson_oid_t *owner_id, const uint8_t 
 
 	/* the quota, before anything is written */
 	struct upload_quota_claim qc;
-	enum upload_store_result q = upload_quota_take(owner_id, out->path, clen, &qc, out, err);
+	enum upload_store_result q = upload_quota_take(owner, out->path, clen, &qc, out, err);
 	if (q != UPLOAD_STORE_OK) {
 		free(clean);
 		uploads_info_free(out);
@@ -361,7 +357,11 @@ static enum upload_store_result store(const bson_oid_t *owner_id, const uint8_t 
 		upload_quota_release(&qc);
 		return put;
 	}
-	if (!record_upload(owner_id, out, clen, now, err)) {
+	bson_oid_t owner_id;
+	oid_to_store(owner, &owner_id);
+	bson_error_t e;
+	if (!record_upload(&owner_id, out, clen, now, &e)) {
+		derr_from_store(err, &e);
 		if (objstore_delete(objstore_configured(), out->path) != OBJSTORE_OK)
 			log_error("upload: removing %s after a failed insert failed (the orphan "
 				  "has no record: delete it by hand)",
@@ -376,13 +376,7 @@ static enum upload_store_result store(const bson_oid_t *owner_id, const uint8_t 
 enum upload_store_result uploads_store(const struct oid *owner, const uint8_t *data, size_t len,
 				       struct upload_info *out, struct derr *err)
 {
-	bson_oid_t owner_id;
-	oid_to_store(owner, &owner_id);
-	bson_error_t e;
-	enum upload_store_result r = store(&owner_id, data, len, out, &e);
-	if (r == UPLOAD_STORE_DB_ERROR)
-		derr_from_store(err, &e);
-	return r;
+	return store(owner, data, len, out, err);
 }
 
 int uploads_list_orphans(int64_t cutoff_ms, struct upload_orphan *out, int max, struct derr *derr)
@@ -460,9 +454,8 @@ static int delete_orphan(const struct upload_orphan *o, const bson_oid_t *id, bs
 	if (deleted == 0)
 		return 0;
 	/* its quota seat, if still held */
-	bson_t *seat = BCON_NEW("path", BCON_UTF8(o->path));
-	upload_quota_free(seat);
-	bson_destroy(seat);
+	const char *path = o->path;
+	upload_quota_free(NULL, &path, 1);
 	return 1;
 }
 

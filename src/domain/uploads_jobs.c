@@ -131,7 +131,7 @@ static int migrate_uploads_run(struct job_ctx *ctx)
 		return -1;
 	}
 	enum objstore_backend from = to_backend == OBJSTORE_S3 ? OBJSTORE_LOCAL : OBJSTORE_S3;
-	bson_error_t err;
+	struct derr err;
 	long n = upload_migrate_all(from, to_backend, ctx->dry_run, outcome, ctx, &err);
 	if (n == -1) {
 		job_failure(ctx, "list_uploads", NULL, err.message);

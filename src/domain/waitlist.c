@@ -10,7 +10,7 @@
 #include "domain/notify.h"
 #include "domain/read_marks.h"
 #include "domain/requests.h"
-#include "domain/slots.h"
+#include "domain/slots_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"
@@ -504,7 +504,7 @@ static enum wl_result joinable(const bson_t *req, int64_t start, int64_t end, bs
 	if (int_of(req, "assigned_slot.start", -1) == start)
 		return WL_BOOKED_THERE;
 	const char *cat = str_of(req, "category");
-	int offered = slots_is_offered(cat, start, end, true, err);
+	int offered = slots_is_offered_store(cat, start, end, true, err);
 	if (offered <= 0)
 		return offered < 0 ? WL_DB_ERROR : WL_NOT_AVAILABLE;
 	int capacity = 0;

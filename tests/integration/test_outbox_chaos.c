@@ -25,6 +25,7 @@ static int64_t slots[NSLOTS];
 
 static int setup(void **state)
 {
+	struct derr de;
 	(void)state;
 	setenv("LOG_LEVEL", "error", 1);
 	setenv("APP_ENV", "test", 1);
@@ -42,7 +43,7 @@ static int setup(void **state)
 	int y, m, d;
 	slots_local_date(time_now_ms() + 3 * 86400 * 1000LL, &y, &m, &d);
 	struct slot_info grid[SLOTS_MAX_PER_DAY];
-	int n = slots_day(SLOT_CLASS_STANDARD, y, m, d, grid, SLOTS_MAX_PER_DAY, &err);
+	int n = slots_day(SLOT_CLASS_STANDARD, y, m, d, grid, SLOTS_MAX_PER_DAY, &de);
 	if (n < 10 + NSLOTS)
 		return -1;
 	for (int i = 0; i < NSLOTS; i++)

@@ -100,6 +100,7 @@ static void create_request(const char *uid, char id[25])
 
 static int setup(void **state)
 {
+	struct derr de;
 	(void)state;
 	setenv("LOG_LEVEL", "warn", 1);
 	if (itu_open("resrace", PROG) < 0)
@@ -115,7 +116,7 @@ static int setup(void **state)
 	/* Three days ahead: beyond the lead time and the 24 h cancel/reschedule limit. */
 	slots_local_date(time_now_ms() + 3 * 86400 * 1000LL, &day_y, &day_m, &day_d);
 	struct slot_info grid[SLOTS_MAX_PER_DAY];
-	int n = slots_day(SLOT_CLASS_STANDARD, day_y, day_m, day_d, grid, SLOTS_MAX_PER_DAY, &err);
+	int n = slots_day(SLOT_CLASS_STANDARD, day_y, day_m, day_d, grid, SLOTS_MAX_PER_DAY, &de);
 	if (n < 10 + NSLOTS)
 		return -1;
 	for (int i = 0; i < NSLOTS; i++)
@@ -194,9 +195,9 @@ static int held_slot(const char *id, const char **status)
 /* The staff calendar of the day: in each of S0..S4 as many requests as seats, at most 1. */
 static void calendar_agrees(void)
 {
+	struct derr de;
 	struct slot_calendar cal;
-	bson_error_t err;
-	assert_true(slots_calendar(day_y, day_m, day_d, &cal, &err));
+	assert_true(slots_calendar(day_y, day_m, day_d, &cal, &de));
 	for (int i = 0; i < cal.n; i++) {
 		const struct slot_calendar_entry *e = &cal.entries[i];
 		if (e->slot.cls != SLOT_CLASS_STANDARD)

@@ -29,6 +29,7 @@ static void open_db(void)
 
 static int setup(void **state)
 {
+	struct derr de;
 	(void)state;
 	itu_db_env("slotrace");
 	unsetenv("SLOT_LEAD_HOURS");
@@ -40,7 +41,7 @@ static int setup(void **state)
 		return -1;
 	int y, m, d;
 	slots_local_date(time_now_ms() + 7LL * 86400 * 1000, &y, &m, &d);
-	if (slots_day(SLOT_CLASS_STANDARD, y, m, d, slot, SLOTS_MAX_PER_DAY, &err) != 12)
+	if (slots_day(SLOT_CLASS_STANDARD, y, m, d, slot, SLOTS_MAX_PER_DAY, &de) != 12)
 		return -1;
 	/* No client may cross a fork: the children open their own. */
 	runtime_shutdown();
@@ -183,6 +184,7 @@ static void reschedule_storm(void **state)
 
 static void lowered_capacity_race(void **state)
 {
+	struct derr de;
 	(void)state;
 	/* slot[10]: 5 holders, the holders of seats 0 and 1 cancel, then the capacity drops
 	 * to 4: seats 2, 3, 4 are kept, one seat is left and seat numbers 0..3 look free. */
@@ -204,7 +206,7 @@ static void lowered_capacity_race(void **state)
 	slots_local_date(slot[10].start_ms, &y, &m, &d);
 	struct slot_override o = {.cls = SLOT_CLASS_STANDARD, .capacity = 4};
 	o.from_day = o.to_day = time_days_from_civil(y, m, d);
-	assert_true(slots_override_create(&o, &err));
+	assert_true(slots_override_create(&o, &de));
 	static struct racer r[30];
 	for (int i = 0; i < 30; i++) {
 		bson_oid_init(&r[i].rid, NULL);

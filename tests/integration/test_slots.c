@@ -47,8 +47,8 @@ static void save_everyday_template(void)
 
 static int day_slots(int cls, struct slot_info *s)
 {
-	bson_error_t err;
-	int n = slots_day(cls, Y, M, D, s, SLOTS_MAX_PER_DAY, &err);
+	struct derr de;
+	int n = slots_day(cls, Y, M, D, s, SLOTS_MAX_PER_DAY, &de);
 	assert_true(n >= 0);
 	return n;
 }
@@ -83,19 +83,19 @@ static void release(const bson_oid_t *r, int64_t start)
 
 static void template_default_seed_and_handlers(void **state)
 {
+	struct derr de;
 	(void)state;
 	itu_clear("slot_templates");
 	struct slot_template t;
-	bson_error_t err;
-	assert_true(slots_template_load(&t, &err));
+	assert_true(slots_template_load(&t, &de));
 	assert_int_equal(t.nweekly, 6);
 	assert_int_equal(t.capacity[SLOT_CLASS_STANDARD], 5);
 	bool inserted = false;
-	assert_true(slots_seed_default(&inserted, &err));
+	assert_true(slots_seed_default(&inserted, &de));
 	assert_true(inserted);
-	assert_true(slots_seed_default(&inserted, &err)); /* idempotent */
+	assert_true(slots_seed_default(&inserted, &de)); /* idempotent */
 	assert_false(inserted);
-	assert_true(slots_seed_default(NULL, &err));
+	assert_true(slots_seed_default(NULL, &de));
 
 	struct call c;
 	call_begin(&c, "GET", "/api/admin/slot-templates", NULL, NULL);
@@ -120,15 +120,15 @@ static void template_default_seed_and_handlers(void **state)
 	call_begin(&c, "PUT", "/api/admin/slot-templates", NULL, "{nope");
 	assert_int_equal(api_admin_slot_templates_put(&c.req, &c.res), 400);
 	call_end(&c);
-	assert_true(slots_template_load(&t, &err));
+	assert_true(slots_template_load(&t, &de));
 	assert_int_equal(t.slot_minutes, 30); /* the refused PUTs changed nothing */
 	assert_int_equal(t.nweekly, 1);
 	assert_int_equal(t.nclosed, 1);
 	/* The seed does not overwrite an admin's template. */
 	inserted = true;
-	assert_true(slots_seed_default(&inserted, &err));
+	assert_true(slots_seed_default(&inserted, &de));
 	assert_false(inserted);
-	assert_true(slots_template_load(&t, &err));
+	assert_true(slots_template_load(&t, &de));
 	assert_int_equal(t.slot_minutes, 30);
 }
 
@@ -264,6 +264,7 @@ static void availability_and_claims(void **state)
 
 static void bad_slots_not_available(void **state)
 {
+	struct derr de;
 	(void)state;
 	save_everyday_template();
 	struct slot_info s[SLOTS_MAX_PER_DAY];
@@ -292,15 +293,15 @@ static void bad_slots_not_available(void **state)
 	assert_int_equal(
 	    slots_claim(&r, "organic", 1577865600000LL, 1577869200000LL, false, 1, &err),
 	    SLOT_NOT_AVAILABLE);
-	assert_int_equal(slots_is_offered("organic", s[2].start_ms, s[2].end_ms, true, &err), 1);
-	assert_int_equal(slots_is_offered("organic", x.start_ms, x.end_ms, true, &err), 0);
+	assert_int_equal(slots_is_offered("organic", s[2].start_ms, s[2].end_ms, true, &de), 1);
+	assert_int_equal(slots_is_offered("organic", x.start_ms, x.end_ms, true, &de), 0);
 	/* inside the lead time: 720 h = 30 days ahead; staff may still book it */
 	setenv("SLOT_LEAD_HOURS", "720", 1);
 	char e2[128];
 	assert_int_equal(config_load("", e2, sizeof(e2)), 0);
 	assert_int_equal(claim(&r, "organic", &s[2]), SLOT_NOT_AVAILABLE);
-	assert_int_equal(slots_is_offered("organic", s[2].start_ms, s[2].end_ms, true, &err), 0);
-	assert_int_equal(slots_is_offered("organic", s[2].start_ms, s[2].end_ms, false, &err), 1);
+	assert_int_equal(slots_is_offered("organic", s[2].start_ms, s[2].end_ms, true, &de), 0);
+	assert_int_equal(slots_is_offered("organic", s[2].start_ms, s[2].end_ms, false, &de), 1);
 	assert_int_equal(claims_total(), before);
 	assert_int_equal(slots_claim(&r, "organic", s[2].start_ms, s[2].end_ms, false, 1, &err),
 			 SLOT_CLAIMED);
@@ -313,13 +314,13 @@ static void bad_slots_not_available(void **state)
 /* The local date `days` after today and its standard slots (everyday template). */
 static int slots_ahead(int days, char date[SLOTS_DATE_LEN], struct slot_info *s)
 {
+	struct derr de;
 	int y, m, d;
 	slots_local_date(time_now_ms(), &y, &m, &d);
 	int64_t day = time_days_from_civil(y, m, d) + days;
 	slots_days_to_date(day, &y, &m, &d);
 	slots_day_string(day, date);
-	bson_error_t err;
-	int n = slots_day(SLOT_CLASS_STANDARD, y, m, d, s, SLOTS_MAX_PER_DAY, &err);
+	int n = slots_day(SLOT_CLASS_STANDARD, y, m, d, s, SLOTS_MAX_PER_DAY, &de);
 	assert_int_equal(n, 12);
 	return n;
 }
@@ -353,6 +354,7 @@ static void set_window(const char *days)
  * scheduling is not limited by it. */
 static void booking_window(void **state)
 {
+	struct derr de;
 	(void)state;
 	save_everyday_template();
 	itu_clear("slot_claims");
@@ -367,14 +369,14 @@ static void booking_window(void **state)
 	assert_int_equal(offered(d_beyond), 0);
 	assert_int_equal(offered(d_year), 0);
 	bson_error_t err;
+	assert_int_equal(slots_is_offered("organic", last[11].start_ms, last[11].end_ms, true, &de),
+			 1);
 	assert_int_equal(
-	    slots_is_offered("organic", last[11].start_ms, last[11].end_ms, true, &err), 1);
-	assert_int_equal(
-	    slots_is_offered("organic", beyond[0].start_ms, beyond[0].end_ms, true, &err), 0);
+	    slots_is_offered("organic", beyond[0].start_ms, beyond[0].end_ms, true, &de), 0);
 	/* preferred slots are residents' too: the window applies without the lead time */
 	assert_int_equal(
-	    slots_is_offered("organic", beyond[0].start_ms, beyond[0].end_ms, false, &err), 0);
-	assert_int_equal(slots_is_offered("organic", year[3].start_ms, year[3].end_ms, false, &err),
+	    slots_is_offered("organic", beyond[0].start_ms, beyond[0].end_ms, false, &de), 0);
+	assert_int_equal(slots_is_offered("organic", year[3].start_ms, year[3].end_ms, false, &de),
 			 0);
 	bson_oid_t r[3];
 	for (int i = 0; i < 3; i++)
@@ -409,6 +411,7 @@ static void booking_window(void **state)
 
 static void capacity_lowered_and_closed(void **state)
 {
+	struct derr de;
 	(void)state;
 	save_everyday_template();
 	itu_clear("slot_claims");
@@ -466,10 +469,9 @@ static void capacity_lowered_and_closed(void **state)
 	snprintf(close_id, sizeof(close_id), "%s", jsonx_str(c.json, "id"));
 	assert_true(jsonx_is_null(c.json, "capacity_class"));
 	call_end(&c);
-	bson_error_t err;
 	struct slot_info a[SLOTS_MAX_PER_DAY];
-	assert_int_equal(slots_available("organic", Y, M, D, a, SLOTS_MAX_PER_DAY, &err), 0);
-	assert_int_equal(slots_available("hazardous", Y, M, D, a, SLOTS_MAX_PER_DAY, &err), 0);
+	assert_int_equal(slots_available("organic", Y, M, D, a, SLOTS_MAX_PER_DAY, &de), 0);
+	assert_int_equal(slots_available("hazardous", Y, M, D, a, SLOTS_MAX_PER_DAY, &de), 0);
 	assert_int_equal(claim(&r[0], "organic", &s[6]), SLOT_NOT_AVAILABLE);
 
 	call_begin(&c, "GET", "/api/admin/slot-overrides", NULL, NULL);
@@ -495,7 +497,7 @@ static void capacity_lowered_and_closed(void **state)
 	c.req.nparams = 1;
 	assert_int_equal(api_admin_slot_overrides_delete(&c.req, &c.res), 404);
 	call_end(&c);
-	assert_int_equal(slots_available("organic", Y, M, D, a, SLOTS_MAX_PER_DAY, &err), 12);
+	assert_int_equal(slots_available("organic", Y, M, D, a, SLOTS_MAX_PER_DAY, &de), 12);
 	assert_int_equal(a[4].remaining, 2);
 }
 
@@ -503,6 +505,7 @@ static void capacity_lowered_and_closed(void **state)
  * second by two worker processes order by their random part (an e2e run caught this). */
 static void newest_override_wins_regardless_of_id_order(void **state)
 {
+	struct derr de;
 	(void)state;
 	itu_clear("slot_overrides");
 	bson_error_t err;
@@ -527,7 +530,7 @@ static void newest_override_wins_regardless_of_id_order(void **state)
 	    mongoc_collection_insert_one(db_coll("slot_overrides"), newer, NULL, NULL, &err));
 	struct slot_override *ov = NULL;
 	size_t n = 0;
-	assert_true(slots_overrides_load(day, day, &ov, &n, &err));
+	assert_true(slots_overrides_load(day, day, &ov, &n, &de));
 	assert_int_equal(n, 2);
 	/* applied in order: the last one is the newest */
 	assert_int_equal(ov[1].capacity, 1);
@@ -540,6 +543,7 @@ static void newest_override_wins_regardless_of_id_order(void **state)
 
 static void override_validation(void **state)
 {
+	struct derr de;
 	(void)state;
 	const char *bad[] = {
 	    "{\"from\":\"2026-07-10\",\"to\":\"2026-07-01\",\"capacity\":1}",
@@ -553,10 +557,9 @@ static void override_validation(void **state)
 	    "{\"from\":\"2026-07-01\",\"to\":\"2026-07-01\",\"capacity\":1,\"extra\":1}",
 	    "{\"to\":\"2026-07-01\",\"capacity\":1}",
 	};
-	bson_error_t err;
 	struct slot_override *ov;
 	size_t before, after;
-	assert_true(slots_overrides_load(0, 1000000, &ov, &before, &err));
+	assert_true(slots_overrides_load(0, 1000000, &ov, &before, &de));
 	free(ov);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct call c;
@@ -572,7 +575,7 @@ static void override_validation(void **state)
 		   "{\"from\":\"2030-01-01\",\"to\":\"2030-12-31\",\"capacity\":0}");
 	assert_int_equal(api_admin_slot_overrides_create(&c.req, &c.res), 201);
 	call_end(&c);
-	assert_true(slots_overrides_load(0, 1000000, &ov, &after, &err));
+	assert_true(slots_overrides_load(0, 1000000, &ov, &after, &de));
 	free(ov);
 	assert_int_equal(after, before + 1);
 	call_begin(&c, "DELETE", "/api/admin/slot-overrides/x", NULL, NULL);
