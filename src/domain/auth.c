@@ -292,8 +292,12 @@ static bool revoke_store(const char *jti, const char *user_id, int64_t exp, bson
 		return false;
 	/* Every worker's session cache learns it (at once on this machine, within 1 s on
 	 * the others). */
-	bson_oid_t uid;
-	return session_cache_changed(db_parse_oid(user_id, &uid) ? &uid : NULL, jti, err);
+	struct oid uid;
+	struct derr d;
+	if (session_cache_changed(oid_parse(user_id, &uid) ? &uid : NULL, jti, &d))
+		return true;
+	bson_set_error(err, d.domain, d.code, "%s", d.message);
+	return false;
 }
 
 bool auth_revoke(const char *jti, const char *user_id, int64_t exp, struct derr *err)
@@ -335,7 +339,7 @@ int auth_is_revoked(const char *jti, struct derr *err)
 }
 
 static enum auth_session session_check(const struct auth_claims *cl, struct user *u,
-				       bson_error_t *err)
+				       struct derr *err)
 {
 	memset(u, 0, sizeof(*u));
 	/* No store command in the steady state: revocations and user state come from the
@@ -350,10 +354,9 @@ static enum auth_session session_check(const struct auth_claims *cl, struct user
 		if (session_cache_revoked(key))
 			return AUTH_SESSION_INVALID;
 	}
-	bson_oid_t oid;
-	if (!bson_oid_is_valid(cl->sub, strlen(cl->sub)))
+	struct oid oid;
+	if (!oid_parse(cl->sub, &oid))
 		return AUTH_SESSION_INVALID;
-	bson_oid_init_from_string(&oid, cl->sub);
 	int rc = session_cache_user(&oid, u, err);
 	if (rc == USERS_ERR)
 		return AUTH_SESSION_DB_ERROR;
@@ -369,11 +372,7 @@ static enum auth_session session_check(const struct auth_claims *cl, struct user
 
 enum auth_session auth_session_check(const struct auth_claims *cl, struct user *u, struct derr *err)
 {
-	bson_error_t e;
-	enum auth_session r = session_check(cl, u, &e);
-	if (r == AUTH_SESSION_DB_ERROR)
-		derr_from_store(err, &e);
-	return r;
+	return session_check(cl, u, err);
 }
 
 /* ---- device cookies ---- */

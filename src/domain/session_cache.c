@@ -139,7 +139,7 @@ static void user_copy(struct user *dst, const struct user *src)
 	dst->password_hash = NULL;
 }
 
-int session_cache_user(const bson_oid_t *id, struct user *u, bson_error_t *err)
+static int st_user(const bson_oid_t *id, struct user *u, bson_error_t *err)
 {
 	size_t s = user_slot(id);
 	if (user_used[s] && bson_oid_equal(&users[s].oid, id)) {
@@ -217,7 +217,7 @@ static void forget_user(const bson_iter_t *id)
 		user_forget(bson_iter_oid(id));
 }
 
-bool session_cache_sync(bson_error_t *err)
+static bool st_sync(bson_error_t *err)
 {
 	int64_t now = time_now_ms();
 	uint64_t cnt = __atomic_load_n(counter, __ATOMIC_ACQUIRE);
@@ -256,7 +256,7 @@ bool session_cache_sync(bson_error_t *err)
 	return true;
 }
 
-bool session_cache_changed(const bson_oid_t *user_id, const char *revoked_jti, bson_error_t *err)
+static bool st_changed(const bson_oid_t *user_id, const char *revoked_jti, bson_error_t *err)
 {
 	if (user_id)
 		user_forget(user_id);
@@ -275,6 +275,38 @@ bool session_cache_changed(const bson_oid_t *user_id, const char *revoked_jti, b
 	bson_destroy(u);
 	/* After the store: a local worker that sees the counter move syncs and finds both. */
 	__atomic_add_fetch(counter, 1, __ATOMIC_RELEASE);
+	return ok;
+}
+
+int session_cache_user(const struct oid *id, struct user *u, struct derr *err)
+{
+	bson_oid_t oid;
+	oid_to_store(id, &oid);
+	bson_error_t e;
+	int rc = st_user(&oid, u, &e);
+	if (rc == USERS_ERR)
+		derr_from_store(err, &e);
+	return rc;
+}
+
+bool session_cache_sync(struct derr *err)
+{
+	bson_error_t e;
+	bool ok = st_sync(&e);
+	if (!ok)
+		derr_from_store(err, &e);
+	return ok;
+}
+
+bool session_cache_changed(const struct oid *user_id, const char *revoked_jti, struct derr *err)
+{
+	bson_oid_t oid;
+	if (user_id)
+		oid_to_store(user_id, &oid);
+	bson_error_t e;
+	bool ok = st_changed(user_id ? &oid : NULL, revoked_jti, &e);
+	if (!ok)
+		derr_from_store(err, &e);
 	return ok;
 }
 

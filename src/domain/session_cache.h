@@ -26,9 +26,11 @@
 #ifndef SWMRA_SESSION_CACHE_H
 #define SWMRA_SESSION_CACHE_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "domain/derr.h"
+#include "domain/id.h"
 
 #define SESSION_CACHE_POLL_MS	 1000
 #define SESSION_CACHE_RELOAD_SEC 60
@@ -43,20 +45,20 @@ void session_cache_share(void);
 
 /* Brings the cache up to date as described above. false on a database error (err set);
  * the check must then answer 503, never let a token through on stale state. */
-bool session_cache_sync(bson_error_t *err);
+bool session_cache_sync(struct derr *err);
 
 /* Whether token `jti` is revoked (as of the last sync). */
 bool session_cache_revoked(const char *jti);
 
 /* The cached state of user `id` into *u (strings malloc'd, caller users_clear), loading
  * it on a miss. Returns like users_find_by_id (without the password hash). */
-int session_cache_user(const bson_oid_t *id, struct user *u, bson_error_t *err);
+int session_cache_user(const struct oid *id, struct user *u, struct derr *err);
 
 /* Announces a change of a session or user: invalidates this process's copy of `user_id`
  * (may be NULL), adds `revoked_jti` (may be NULL), bumps the shared counter and the
  * generation document. false when the generation could not be written (err set): the
  * change itself is stored and reaches the other nodes at the next reload at the latest. */
-bool session_cache_changed(const bson_oid_t *user_id, const char *revoked_jti, bson_error_t *err);
+bool session_cache_changed(const struct oid *user_id, const char *revoked_jti, struct derr *err);
 
 /* Drops everything (tests, after writing the store behind the cache's back). */
 void session_cache_reset(void);

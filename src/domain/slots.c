@@ -68,7 +68,7 @@ static void cache_forget(void)
 static void announce_change(void)
 {
 	cache_forget();
-	bson_error_t err;
+	struct derr err;
 	if (!session_cache_changed(NULL, NULL, &err))
 		log_warn("slot settings changed, other nodes see it within a minute: %s",
 			 err.message);

@@ -29,9 +29,9 @@ enum slot_claim_result {
  * category is not one of domain/categories.h. Static string. */
 const char *slots_capacity_class(const char *category);
 
-/* The seats themselves (claims, holds, releases) are the domain's: domain/slots_store.h.
+/* The seats themselves (claims, holds, releases) are the domain's: domain/slots_store.h. */
 
- * ---- Everything below extends the interface above (same module, same rules). ---- */
+/* ---- Everything below extends the interface above (same module, same rules). ---- */
 
 #include <json-c/json.h>
 #include <stddef.h>

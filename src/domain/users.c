@@ -300,6 +300,18 @@ enum users_rc users_create(const char *name, const char *email, const char *phon
 	return r == DB_CLAIM_WON ? USERS_OK : r == DB_CLAIM_LOST ? USERS_DUP : USERS_ERR;
 }
 
+/* session_cache_changed for a user of this file's store commands (its error as theirs). */
+static bool cache_changed(const bson_oid_t *id, bson_error_t *err)
+{
+	struct oid uid;
+	oid_from_store(&uid, id);
+	struct derr d;
+	if (session_cache_changed(&uid, NULL, &d))
+		return true;
+	bson_set_error(err, d.domain, d.code, "%s", d.message);
+	return false;
+}
+
 static enum users_rc update(const bson_oid_t *id, const struct user_patch *p, bson_error_t *err)
 {
 	bson_t set;
@@ -342,7 +354,7 @@ static enum users_rc update(const bson_oid_t *id, const struct user_patch *p, bs
 		rc = matched > 0 ? USERS_OK : USERS_NOT_FOUND;
 	}
 	/* Role, disabled flag, password and profile are what the session caches hold. */
-	if (rc == USERS_OK && !session_cache_changed(id, NULL, err))
+	if (rc == USERS_OK && !cache_changed(id, err))
 		rc = USERS_ERR;
 	if (rc == USERS_OK && (p->name || p->phone))
 		read_mark_bump_board(); /* the board shows each request's resident */
@@ -540,7 +552,7 @@ enum users_rc users_tombstone(const bson_oid_t *id, int64_t tokens_valid_after, 
 			matched = bson_iter_as_int64(&it);
 		rc = matched > 0 ? USERS_OK : USERS_NOT_FOUND;
 	}
-	if (rc == USERS_OK && !session_cache_changed(id, NULL, err))
+	if (rc == USERS_OK && !cache_changed(id, err))
 		rc = USERS_ERR;
 	if (rc == USERS_OK)
 		read_mark_bump_board();
