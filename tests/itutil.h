@@ -20,7 +20,7 @@
 #include "domain/requests.h"
 #include "domain/session_cache.h"
 #include "domain/slots.h"
-#include "domain/users.h"
+#include "domain/users_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/job.h"
@@ -261,7 +261,7 @@ static inline void itu_make_user(const char *name, const char *email, const char
 	bson_error_t err;
 	assert_int_equal(users_create(name, email, phone, pw_hash, role, &u, &err), USERS_OK);
 	if (oid)
-		bson_oid_copy(&u.oid, oid);
+		bson_oid_init_from_string(oid, u.id);
 	snprintf(hex, 25, "%s", u.id);
 	users_clear(&u);
 }

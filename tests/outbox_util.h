@@ -5,7 +5,7 @@
 
 #include "itutil.h"
 
-#include "domain/notify.h"
+#include "domain/notify_store.h"
 #include "domain/requests.h"
 #include "domain/rewards.h"
 #include "infra/config.h"

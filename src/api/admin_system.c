@@ -38,8 +38,11 @@ static bool add_queues(json_object *body, int64_t now, bson_error_t *err)
 	json_object_object_add(body, "notifications_queued", q);
 	for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++) {
 		int64_t n, oldest;
-		if (!notify_queue_depth(channels[i], &n, &oldest, err))
+		struct derr d;
+		if (!notify_queue_depth(channels[i], &n, &oldest, &d)) {
+			bson_set_error(err, d.domain, d.code, "%s", d.message);
 			return false;
+		}
 		json_object_object_add(q, channels[i], depth_json(n, oldest, now));
 	}
 	int64_t n, oldest;

@@ -87,11 +87,11 @@ static bool parse_members(struct verrors *e, json_object *arr, struct oid *out, 
 	if (verr_any(e) || *n == 0)
 		return true;
 	struct user us[CREWS_MAX_MEMBERS];
-	bson_oid_t ids[CREWS_MAX_MEMBERS]; /* users.h still speaks the driver's ids */
-	for (size_t i = 0; i < *n; i++)
-		memcpy(ids[i].bytes, out[i].bytes, sizeof(ids[i].bytes));
-	if (users_find_many(ids, *n, us, err) != USERS_OK)
+	struct derr d;
+	if (users_get_many(out, *n, us, &d) != USERS_OK) {
+		bson_set_error(err, d.domain, d.code, "%s", d.message);
 		return false;
+	}
 	for (size_t i = 0; i < *n; i++) {
 		snprintf(loc, sizeof(loc), "body.members.%zu", i);
 		if (!us[i].id[0])

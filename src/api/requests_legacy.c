@@ -44,27 +44,14 @@ int legacy_slot_offered(const char *category, const struct req_slot *s, struct d
 
 bool legacy_users_find_many(const struct oid *ids, size_t n, struct user *out, struct derr *err)
 {
-	bson_oid_t *b = n ? calloc(n, sizeof(*b)) : NULL;
-	if (n && !b)
-		abort();
-	for (size_t i = 0; i < n; i++)
-		oid_to_store(&ids[i], &b[i]);
-	bson_error_t e;
-	bool ok = users_find_many(b, n, out, &e) == USERS_OK;
-	free(b);
-	if (!ok)
-		derr_from_store(err, &e);
-	return ok;
+	return users_get_many(ids, n, out, err) == USERS_OK;
 }
 
 int legacy_user_by_id(const struct oid *id, struct user *out, struct derr *err)
 {
-	bson_oid_t b;
-	bson_error_t e;
-	oid_to_store(id, &b);
-	switch (users_find_by_id(&b, false, out, &e)) {
+	switch (users_get(id, false, out, err)) {
 	case USERS_OK: return 1;
-	case USERS_ERR: derr_from_store(err, &e); return -1;
+	case USERS_ERR: return -1;
 	default: return 0;
 	}
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/notify.h"
+#include "domain/notify_store.h"
 #include "domain/requests.h"
 #include "domain/store.h"
 #include "infra/config.h"

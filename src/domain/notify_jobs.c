@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "domain/notify.h"
+#include "domain/notify_store.h"
 #include "domain/requests.h"
 #include "infra/config.h"
 #include "infra/db.h"

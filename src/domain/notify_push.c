@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/notify.h"
-#include "domain/users.h"
+#include "domain/notify_store.h"
+#include "domain/users_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"

@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "domain/changelog.h"
-#include "domain/notify.h"
-#include "domain/read_marks.h"
-#include "domain/rewards.h"
+#include "domain/notify_store.h"
+#include "domain/read_marks_store.h"
+#include "domain/rewards_store.h"
 #include "domain/slots.h"
 #include "domain/upload_links.h"
 #include "domain/uploads.h"
-#include "domain/users.h"
+#include "domain/users_store.h"
 #include "domain/waitlist.h"
 #include "infra/config.h"
 #include "infra/db.h"

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "domain/changelog.h"
-#include "domain/notify.h"
-#include "domain/read_marks.h"
+#include "domain/notify_store.h"
+#include "domain/read_marks_store.h"
 #include "domain/requests.h"
 #include "domain/slots.h"
 #include "infra/config.h"
