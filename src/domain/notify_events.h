@@ -31,8 +31,9 @@ enum notify_event_tail {
 
 struct notify_event_spec {
 	const char *kind; /* the name emitters pass to notify_event ("scheduled") */
-	/* Channel rules of the API contract: in-app and web push always (by the user's
-	 * preferences); email and SMS only for events that set them. */
+	/* Channel rules of the API contract: in-app always, web push to every subscribed
+	 * device; email and SMS (each by the user's preference) only for events that set
+	 * them. */
 	bool email, sms;
 	bool push_urgent;  /* time-critical: web push with RFC 8030 Urgency: high */
 	unsigned tails;	   /* enum notify_event_tail, appended in that order */
