@@ -35,8 +35,8 @@ struct notify_event_spec {
 	 * device; email and SMS (each by the user's preference) only for events that set
 	 * them. */
 	bool email, sms;
-	bool push_urgent;  /* time-critical: web push with RFC 8030 Urgency: high */
-	unsigned tails;	   /* enum notify_event_tail, appended in that order */
+	bool push_urgent; /* time-critical: web push with RFC 8030 Urgency: high */
+	unsigned tails;	  /* enum notify_event_tail, appended in that order */
 	struct notify_event_words words[NOTIFY_LANG_COUNT];
 };
 

@@ -42,7 +42,8 @@ static void kinds_declared_once(void **state)
 			assert_non_null(kind);
 			assert_true(kind[0] != '\0');
 			assert_int_equal(strspn(kind, "abcdefghijklmnopqrstuvwxyz_"), strlen(kind));
-			assert_ptr_equal(notify_event_find(kind), &(*m)->events[i]); /* first is it */
+			assert_ptr_equal(notify_event_find(kind),
+					 &(*m)->events[i]); /* first is it */
 			for (const struct module *const *o = modules_registry; *o; o++)
 				for (size_t k = 0; k < (*o)->n_events; k++)
 					if (&(*o)->events[k] != &(*m)->events[i])
