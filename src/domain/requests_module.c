@@ -201,6 +201,7 @@ static const struct notify_event_spec requests_events[] = {
 			       "ನಿಮ್ಮ {what} ಪೂರ್ಣಗೊಳಿಸಲು ನಮಗೆ ಆಗಲಿಲ್ಲ."},
 	},
     },
+    /* to staff: a resident says a pickup was not collected */
     {
 	.kind = "disputed",
 	.tails = NOTIFY_TAIL_REASON,

@@ -24,9 +24,9 @@ static const struct config_var waitlist_config[] = {
     CONFIG_INT("WAITLIST_HOLD_MIN", waitlist_hold_min, "30", 1, 1440),
 };
 
-/* The offer of a freed seat to the resident first in line. The words are laid out by hand:
- * clang-format counts bytes, not columns, and does not settle on lines of Devanagari or
- * Kannada. */
+/* To a waiting resident: a seat freed up and is held for their request. The words are
+ * laid out by hand: clang-format counts bytes, not columns, and does not settle on lines of
+ * Devanagari or Kannada. */
 /* clang-format off */
 static const struct notify_event_spec waitlist_events[] = {
     {
