@@ -18,7 +18,6 @@
 #include "domain/legacy_bridges.h"
 #include "domain/slots.h"
 #include "domain/users.h"
-#include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 #include "infra/validate.h"
