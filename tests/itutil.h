@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/request_json.h"
 #include "domain/auth.h"
 #include "domain/id.h"
 #include "domain/notify.h"
 #include "domain/requests.h"
+#include "domain/requests_store.h"
 #include "domain/session_cache.h"
 #include "domain/slots.h"
 #include "domain/users_store.h"
@@ -26,6 +28,16 @@
 #include "infra/job.h"
 #include "infra/log.h"
 #include "infra/runtime.h"
+
+/* The wire shape of a request document: the api's one builder over the domain's bridge. */
+static inline json_object *requests_to_json(const bson_t *doc)
+{
+	struct pickup_request r;
+	requests_from_doc(doc, &r);
+	json_object *o = api_request_json(&r);
+	pickup_request_clear(&r);
+	return o;
+}
 
 /* ------------------------------------------------------------ database per process */
 

@@ -7,6 +7,7 @@
 
 #include "domain/notify_store.h"
 #include "domain/requests.h"
+#include "domain/requests_store.h"
 #include "domain/rewards.h"
 #include "infra/config.h"
 #include "infra/timeutil.h"

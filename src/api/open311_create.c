@@ -15,9 +15,9 @@
 #include "domain/categories.h"
 #include "domain/open311.h"
 #include "domain/requests.h"
+#include "domain/legacy_bridges.h"
 #include "domain/slots.h"
 #include "domain/users.h"
-#include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 #include "infra/validate.h"
@@ -185,10 +185,10 @@ static int take_preferred(struct http_request *req, struct http_response *res, c
 		    req, res, 400,
 		    "attribute[preferred_date]: a date (YYYY-MM-DD) or W3C datetime");
 	struct slot_info s[64];
-	bson_error_t err;
-	int n = slots_available(f->category, y, m, d, s, 64, &err);
+	struct derr err;
+	int n = legacy_slots_available(f->category, y, m, d, s, 64, &err);
 	if (n == -1)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	if (n <= 0)
 		return open311_error(
 		    req, res, 400,

@@ -6,6 +6,7 @@
 #include "domain/live.h"
 #include "domain/refresh.h"
 #include "domain/requests.h"
+#include "domain/requests_store.h"
 #include "domain/users_store.h"
 #include "infra/db.h"
 #include "infra/log.h"

@@ -10,6 +10,7 @@
 
 #include "domain/notify_store.h"
 #include "domain/requests.h"
+#include "domain/requests_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"

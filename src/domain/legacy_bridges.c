@@ -1,0 +1,40 @@
+/* Transitional (legacy_bridges.h): value-typed calls into the modules that still take
+ * store types; each goes once its module speaks struct oid and struct derr. */
+#include "domain/legacy_bridges.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/slots.h"
+
+int legacy_slot_offered(const char *category, const struct req_slot *s, struct derr *err)
+{
+	bson_error_t e;
+	int r = slots_is_offered(category, s->start, s->end, false, &e);
+	if (r < 0)
+		derr_from_store(err, &e);
+	return r;
+}
+
+int legacy_slots_available(const char *category, int y, int m, int d, struct slot_info *out,
+			   int max, struct derr *err)
+{
+	bson_error_t e;
+	int n = slots_available(category, y, m, d, out, max, &e);
+	if (n == -1)
+		derr_from_store(err, &e);
+	return n;
+}
+
+bool legacy_crew_is(const struct crew *c, const struct oid *id)
+{
+	return memcmp(c->oid.bytes, id->bytes, sizeof(id->bytes)) == 0;
+}
+
+bool legacy_crew_has_member(const struct crew *c, const struct oid *user)
+{
+	for (size_t k = 0; k < c->n_members; k++)
+		if (memcmp(c->members[k].bytes, user->bytes, sizeof(user->bytes)) == 0)
+			return true;
+	return false;
+}
