@@ -70,8 +70,8 @@ static int seed_accounts(char *err, size_t errlen)
 {
 	int created = 0;
 	for (size_t i = 0; i < sizeof(seed_users) / sizeof(seed_users[0]); i++) {
-		bson_error_t berr;
-		enum users_rc rc = users_find_by_email(seed_users[i].email, false, NULL, &berr);
+		struct derr berr;
+		enum users_rc rc = users_get_by_email(seed_users[i].email, false, NULL, &berr);
 		if (rc == USERS_ERR) {
 			snprintf(err, errlen, "%s: %s", seed_users[i].email, berr.message);
 			return -1;
@@ -85,8 +85,8 @@ static int seed_accounts(char *err, size_t errlen)
 			snprintf(err, errlen, "password hashing failed");
 			return -1;
 		}
-		rc = users_create(seed_users[i].name, seed_users[i].email, seed_users[i].phone,
-				  hash, seed_users[i].role, NULL, &berr);
+		rc = users_add(seed_users[i].name, seed_users[i].email, seed_users[i].phone, hash,
+			       seed_users[i].role, NULL, &berr);
 		free(hash);
 		if (rc == USERS_DUP) {
 			log_info("user %s already exists, skipping", seed_users[i].email);

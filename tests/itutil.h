@@ -14,18 +14,30 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/request_json.h"
 #include "domain/auth.h"
 #include "domain/id.h"
 #include "domain/notify.h"
 #include "domain/requests.h"
+#include "domain/requests_store.h"
 #include "domain/session_cache.h"
 #include "domain/slots_store.h"
-#include "domain/users.h"
+#include "domain/users_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/job.h"
 #include "infra/log.h"
 #include "infra/runtime.h"
+
+/* The wire shape of a request document: the api's one builder over the domain's bridge. */
+static inline json_object *requests_to_json(const bson_t *doc)
+{
+	struct pickup_request r;
+	requests_from_doc(doc, &r);
+	json_object *o = api_request_json(&r);
+	pickup_request_clear(&r);
+	return o;
+}
 
 /* ------------------------------------------------------------ database per process */
 
@@ -261,7 +273,7 @@ static inline void itu_make_user(const char *name, const char *email, const char
 	bson_error_t err;
 	assert_int_equal(users_create(name, email, phone, pw_hash, role, &u, &err), USERS_OK);
 	if (oid)
-		bson_oid_copy(&u.oid, oid);
+		bson_oid_init_from_string(oid, u.id);
 	snprintf(hex, 25, "%s", u.id);
 	users_clear(&u);
 }

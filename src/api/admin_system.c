@@ -38,13 +38,19 @@ static bool add_queues(json_object *body, int64_t now, bson_error_t *err)
 	json_object_object_add(body, "notifications_queued", q);
 	for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++) {
 		int64_t n, oldest;
-		if (!notify_queue_depth(channels[i], &n, &oldest, err))
+		struct derr d;
+		if (!notify_queue_depth(channels[i], &n, &oldest, &d)) {
+			bson_set_error(err, d.domain, d.code, "%s", d.message);
 			return false;
+		}
 		json_object_object_add(q, channels[i], depth_json(n, oldest, now));
 	}
 	int64_t n, oldest;
-	if (!requests_effects_pending(&n, &oldest, err))
+	struct derr de; /* requests.h speaks struct derr; this page still answers the driver's */
+	if (!requests_effects_backlog(&n, &oldest, &de)) {
+		bson_set_error(err, de.domain, de.code, "%s", de.message);
 		return false;
+	}
 	json_object_object_add(body, "effects_pending", depth_json(n, oldest, now));
 	return true;
 }

@@ -111,10 +111,6 @@ struct req_query;
 /* The filters of the staff list (status, category, date, q; not the paging) into *out,
  * strings arena-owned; errors into `e`. */
 void api_staff_query(struct http_request *req, struct verrors *e, struct req_query *out);
-/* The request `doc` (consumed) as staff see it, with `user`, `crew` and
- * `allowed_transitions`; `after_change`: a failed resident lookup is only logged. */
-int api_staff_request_answer(struct http_request *req, struct http_response *res, int status,
-			     bson_t *doc, bool after_change);
 /* crews.c (admin: crews; staff: assign) */
 int api_admin_crews_list(struct http_request *req, struct http_response *res);
 int api_admin_crews_create(struct http_request *req, struct http_response *res);

@@ -2,19 +2,20 @@
  * requests to a crew, one (/api/staff/requests/{id}/assign) or a slot's or a pincode's at
  * once (/api/staff/assign). Members must be staff or admin accounts that are not disabled;
  * only an active crew takes assignments. The assignment itself is a change of the request
- * (requests_assign: versioned, races give one winner). */
+ * (requests_assign_crew: versioned, races give one winner). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "api/request_json.h"
 #include "api/results.h"
 #include "domain/crews.h"
 #include "domain/requests.h"
 #include "domain/route_sheet.h"
+#include "domain/legacy_bridges.h"
 #include "domain/users.h"
 #include "infra/cleanup.h"
-#include "infra/db.h"
 #include "infra/jsonx.h"
 #include "infra/timeutil.h"
 
@@ -61,7 +62,7 @@ int api_admin_crews_list(struct http_request *req, struct http_response *res)
 /* body.members: distinct ids of staff or admin accounts that are not disabled, into
  * out[0..*n-1]. Errors go to `e`; false only on a database error (err set). */
 static bool parse_members(struct verrors *e, json_object *arr, struct oid *out, size_t *n,
-			  bson_error_t *err)
+			  struct derr *err)
 {
 	*n = 0;
 	size_t len = json_object_array_length(arr);
@@ -87,10 +88,7 @@ static bool parse_members(struct verrors *e, json_object *arr, struct oid *out, 
 	if (verr_any(e) || *n == 0)
 		return true;
 	struct user us[CREWS_MAX_MEMBERS];
-	bson_oid_t ids[CREWS_MAX_MEMBERS]; /* users.h still speaks the driver's ids */
-	for (size_t i = 0; i < *n; i++)
-		memcpy(ids[i].bytes, out[i].bytes, sizeof(ids[i].bytes));
-	if (users_find_many(ids, *n, us, err) != USERS_OK)
+	if (users_get_many(out, *n, us, err) != USERS_OK)
 		return false;
 	for (size_t i = 0; i < *n; i++) {
 		snprintf(loc, sizeof(loc), "body.members.%zu", i);
@@ -125,9 +123,9 @@ static int crew_body(struct http_request *req, struct http_response *res, bool c
 	p->set_active = v_bool(e, b, "body", "active", false, &p->active);
 	c->active = p->set_active ? p->active : true;
 	json_object *m = v_array(e, b, "body", "members", create, 0, CREWS_MAX_MEMBERS);
-	bson_error_t err;
+	struct derr err;
 	if (m && !parse_members(e, m, c->members, &c->n_members, &err))
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	p->set_members = m != NULL;
 	p->members = c->members;
 	p->n_members = c->n_members;
@@ -212,8 +210,8 @@ static enum req_actor actor_of(const struct http_request *req)
 
 int api_staff_requests_assign(struct http_request *req, struct http_response *res)
 {
-	bson_oid_t id;
-	if (!db_parse_oid(http_param(req, "id"), &id))
+	struct oid id;
+	if (!oid_parse(http_param(req, "id"), &id))
 		return http_error(res, 404, "Request not found");
 	int st;
 	json_object *b = http_json_body(req, res, &st);
@@ -230,26 +228,29 @@ int api_staff_requests_assign(struct http_request *req, struct http_response *re
 	bool has = false;
 	if ((st = crew_of_body(req, res, b, true, c, &has)))
 		return st;
-	bson_oid_t crew; /* requests.h still speaks the driver's ids */
-	memcpy(crew.bytes, c->oid.bytes, sizeof(crew.bytes));
-	struct req_assign a = {.crew = has ? &crew : NULL,
-			       .crew_name = has ? c->name : NULL,
-			       .actor_id = req->user.id,
-			       .actor_role = requests_actor_role(actor_of(req)),
-			       .expect_version = expect};
+	struct req_crew_assign a = {.crew = has ? &c->oid : NULL,
+				    .crew_name = has ? c->name : NULL,
+				    .actor_id = req->user.id,
+				    .actor_role = requests_actor_role(actor_of(req)),
+				    .expect_version = expect};
 	enum req_status from = RS_COUNT;
-	bson_t *doc = NULL;
-	bson_error_t err;
-	enum req_result r = requests_assign(&id, &a, &from, &doc, &err);
-	if (r == REQ_OK)
-		return api_staff_request_answer(req, res, 200, doc, true);
+	struct pickup_request out;
+	struct derr err;
+	enum req_result r = requests_assign_crew(&id, &a, &from, &out, &err);
+	if (r == REQ_OK) {
+		st = api_staff_request_show(req, res, 200, &out, true);
+		pickup_request_clear(&out);
+		return st;
+	}
 	if (r == REQ_INVALID) { /* names the status it is in */
 		char msg[128];
 		snprintf(msg, sizeof(msg), "A %s request cannot be assigned to a crew",
 			 requests_status_name(from));
 		return http_error(res, 409, msg);
 	}
-	return api_req_result(res, r, NULL, &err);
+	if (r == REQ_DB_ERROR)
+		return api_derr(res, &err);
+	return api_req_result(res, r, NULL, NULL);
 }
 
 /* Validates the selection of a bulk assign into `q`. */
@@ -286,28 +287,24 @@ int api_staff_assign_bulk(struct http_request *req, struct http_response *res)
 	if ((st = crew_of_body(req, res, b, false, c, &has)))
 		return st;
 	struct stops s;
-	bson_error_t err;
-	if (!route_stops(&q, &s, &err))
-		return http_db_error(res, &err);
-	bson_oid_t crew; /* requests.h still speaks the driver's ids */
-	memcpy(crew.bytes, c->oid.bytes, sizeof(crew.bytes));
-	struct req_assign a = {.crew = &crew,
-			       .crew_name = c->name,
-			       .actor_id = req->user.id,
-			       .actor_role = requests_actor_role(actor_of(req))};
+	struct derr err;
+	if (!route_stops_load(&q, &s, &err))
+		return api_derr(res, &err);
+	struct req_crew_assign a = {.crew = &c->oid,
+				    .crew_name = c->name,
+				    .actor_id = req->user.id,
+				    .actor_role = requests_actor_role(actor_of(req))};
 	long assigned = 0, unchanged = 0, conflicts = 0;
 	bool failed = false;
 	for (size_t i = 0; i < s.n && !failed; i++) {
-		bson_iter_t it;
-		if (s.v[i].has_crew && bson_oid_equal(&s.v[i].crew, &crew)) {
+		const struct pickup_request *r = &s.v[i].req;
+		if (r->has_crew && oid_equal(&r->crew_id, &c->oid)) {
 			unchanged++;
 			continue;
 		}
-		if (!bson_iter_init_find(&it, s.v[i].doc, "_id") || !BSON_ITER_HOLDS_OID(&it))
-			continue;
 		/* each is its own change: one that moved on meanwhile (started, cancelled,
 		 * assigned by someone else at the same moment) is counted, not overridden */
-		switch (requests_assign(bson_iter_oid(&it), &a, NULL, NULL, &err)) {
+		switch (requests_assign_crew(&r->id, &a, NULL, NULL, &err)) {
 		case REQ_OK: assigned++; break;
 		case REQ_DB_ERROR: failed = true; break;
 		default: conflicts++; break;
@@ -315,7 +312,7 @@ int api_staff_assign_bulk(struct http_request *req, struct http_response *res)
 	}
 	route_stops_free(&s);
 	if (failed)
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "assigned", json_object_new_int64(assigned));
 	json_object_object_add(o, "unchanged", json_object_new_int64(unchanged));

@@ -15,9 +15,9 @@
 #include "domain/categories.h"
 #include "domain/open311.h"
 #include "domain/requests.h"
+#include "domain/legacy_bridges.h"
 #include "domain/slots.h"
 #include "domain/users.h"
-#include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 #include "infra/validate.h"
@@ -186,7 +186,7 @@ static int take_preferred(struct http_request *req, struct http_response *res, c
 		    "attribute[preferred_date]: a date (YYYY-MM-DD) or W3C datetime");
 	struct slot_info s[64];
 	struct derr err;
-	int n = slots_available(f->category, y, m, d, s, 64, &err);
+	int n = legacy_slots_available(f->category, y, m, d, s, 64, &err);
 	if (n == -1)
 		return api_derr(res, &err);
 	if (n <= 0)
@@ -270,24 +270,24 @@ static void put_user(void *p)
 static int resident(struct http_request *req, struct http_response *res, const char *email,
 		    const char *name, const char *phone, struct user *u)
 {
-	bson_error_t err;
+	struct derr err;
 	arena_defer(req->arena, put_user, u);
 	for (int tries = 0; tries < 2; tries++) {
-		enum users_rc rc = users_find_by_email(email, false, u, &err);
+		enum users_rc rc = users_get_by_email(email, false, u, &err);
 		if (rc == USERS_ERR)
-			return http_db_error(res, &err);
+			return api_derr(res, &err);
 		if (rc == USERS_OK)
 			return u->disabled ? open311_error(req, res, 403,
 							   "The resident's account is disabled")
 					   : 0;
 		/* no password: the account cannot sign in until one is set by a reset */
-		rc = users_create(name, email, phone, NULL, "citizen", u, &err);
+		rc = users_add(name, email, phone, NULL, "citizen", u, &err);
 		if (rc == USERS_OK) {
 			log_info("open311: resident account %s created without a password", u->id);
 			return 0;
 		}
 		if (rc == USERS_ERR)
-			return http_db_error(res, &err);
+			return api_derr(res, &err);
 	}
 	return http_error(res, 503, "Please retry");
 }

@@ -8,7 +8,7 @@
 #include "api/api.h"
 #include "api/read_cache.h"
 #include "api/request_json.h"
-#include "api/requests_legacy.h"
+#include "domain/legacy_bridges.h"
 #include "api/results.h"
 #include "domain/categories.h"
 #include "domain/requests.h"

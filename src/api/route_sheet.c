@@ -12,7 +12,7 @@
 
 #include "api/api.h"
 #include "api/request_json.h"
-#include "api/requests_legacy.h"
+#include "domain/legacy_bridges.h"
 #include "domain/crews.h"
 #include "domain/requests.h"
 #include "domain/route_sheet.h"
@@ -69,7 +69,7 @@ static bool load_residents(struct arena *a, const struct stops *s, struct reside
 			ids[distinct++] = q->user_id;
 		r->of[i] = k;
 	}
-	bool ok = legacy_users_find_many(ids, distinct, r->u, err);
+	bool ok = users_get_many(ids, distinct, r->u, err) == USERS_OK;
 	free(ids);
 	if (ok)
 		r->n = distinct;

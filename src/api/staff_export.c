@@ -24,7 +24,7 @@ static const char *const columns[] = {
 struct export
 {
 	struct req_query q;
-	char *status, *category, *text;
+	char *status, *category, *text, *pincode;
 	struct req_export_cursor cur;
 	struct strbuf buf;
 };
@@ -35,6 +35,7 @@ static void export_free(void *ctx)
 	free(x->status);
 	free(x->category);
 	free(x->text);
+	free(x->pincode);
 	free(strbuf_take(&x->buf));
 	free(x);
 }
@@ -138,6 +139,7 @@ int api_staff_requests_csv(struct http_request *req, struct http_response *res)
 	x->q.status = x->status = dup_or_null(q.status);
 	x->q.category = x->category = dup_or_null(q.category);
 	x->q.q = x->text = dup_or_null(q.q);
+	x->q.pincode = x->pincode = dup_or_null(q.pincode);
 	for (size_t i = 0; columns[i]; i++)
 		csv_cell(&x->buf, columns[i], i == 0);
 	csv_end_row(&x->buf);

@@ -11,7 +11,7 @@
 #include "api/api.h"
 #include "api/read_cache.h"
 #include "api/request_json.h"
-#include "api/requests_legacy.h"
+#include "domain/users.h"
 #include "api/results.h"
 #include "domain/audit.h"
 #include "domain/categories.h"
@@ -65,7 +65,7 @@ static bool page_with_owners(struct req_page *p, json_object **out, struct derr 
 	json_object **owners = distinct ? calloc(distinct, sizeof(*owners)) : NULL;
 	if (distinct && (!us || !owners))
 		abort();
-	bool ok = legacy_users_find_many(ids, distinct, us, err);
+	bool ok = users_get_many(ids, distinct, us, err) == USERS_OK;
 	for (size_t k = 0; ok && k < distinct; k++)
 		owners[k] = api_request_owner_json(&us[k]);
 	*out = ok ? json_object_new_array() : NULL;
@@ -96,9 +96,9 @@ static bool owner_json(const struct pickup_request *r, json_object **out, struct
 	if (!r->has_user)
 		return true;
 	struct user u;
-	int found = legacy_user_by_id(&r->user_id, &u, err);
-	if (found <= 0)
-		return found == 0;
+	enum users_rc rc = users_get(&r->user_id, false, &u, err);
+	if (rc != USERS_OK)
+		return rc != USERS_ERR;
 	*out = api_request_owner_json(&u);
 	users_clear(&u);
 	return true;

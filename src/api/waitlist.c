@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/request_json.h"
 #include "api/results.h"
 #include "domain/requests.h"
 #include "domain/waitlist.h"
@@ -24,20 +25,20 @@ static int refuse(struct http_response *res, enum wl_result r, const struct derr
 }
 
 /* The owner's request as it is now (into *out unless NULL): 0, or the status of the answer
- * set (404 for none). requests.h still speaks the driver's types: the one place here. */
+ * set (404 for none). */
 static int load_request(struct http_response *res, const struct oid *id, const struct oid *owner,
 			json_object **out)
 {
-	bson_oid_t rid, uid;
-	memcpy(rid.bytes, id->bytes, sizeof(rid.bytes));
-	memcpy(uid.bytes, owner->bytes, sizeof(uid.bytes));
-	bson_error_t err;
-	bson_t *doc = requests_load(&rid, &uid, &err);
-	if (!doc)
-		return err.code ? http_db_error(res, &err) : refuse(res, WL_NOT_FOUND, NULL);
+	struct pickup_request r;
+	struct derr err;
+	enum req_result rc = requests_get(id, owner, &r, &err);
+	if (rc == REQ_DB_ERROR)
+		return api_derr(res, &err);
+	if (rc != REQ_OK)
+		return refuse(res, WL_NOT_FOUND, NULL);
 	if (out)
-		*out = requests_to_json(doc);
-	bson_destroy(doc);
+		*out = api_request_json(&r);
+	pickup_request_clear(&r);
 	return 0;
 }
 

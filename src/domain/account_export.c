@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/notify.h"
+/* The export holds each request as the API shows it: the api layer's one builder. */
+#include "api/request_json.h"
+#include "domain/notify_store.h"
 #include "domain/requests.h"
+#include "domain/requests_store.h"
 #include "domain/store.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -167,8 +170,10 @@ static bool put_requests(struct out *o, const bson_oid_t *user, bson_error_t *er
 		if (!first)
 			put(o, ",");
 		first = false;
-		put_json(o, requests_to_json(full));
-		bson_destroy(full);
+		struct pickup_request r;
+		requests_fill(full, true, REQ_FILL_EVENTS, &r); /* r owns `full` */
+		put_json(o, api_request_json(&r));
+		pickup_request_clear(&r);
 	}
 	if (ok && mongoc_cursor_error(cur, err))
 		ok = false;

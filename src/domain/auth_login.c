@@ -7,7 +7,7 @@
 
 #include "domain/auth.h"
 #include "domain/refresh.h"
-#include "domain/users.h"
+#include "domain/users_store.h"
 #include "infra/db.h"
 #include "infra/log.h"
 #include "infra/metrics.h"
@@ -41,7 +41,7 @@ static bool start_session(const struct user *u, const char *user_agent, struct a
 	struct refresh_issued iss;
 	struct oid uid;
 	*internal = false;
-	oid_from_store(&uid, &u->oid);
+	oid_parse(u->id, &uid);
 	if (!refresh_start(&uid, user_agent, &iss, err))
 		return false;
 	memcpy(out->refresh_token, iss.token, sizeof(out->refresh_token));
@@ -64,7 +64,7 @@ static void rehash(const struct user *u, const char *password)
 		return;
 	struct derr e;
 	struct oid uid;
-	oid_from_store(&uid, &u->oid);
+	oid_parse(u->id, &uid);
 	char *hash = auth_hash_password(password);
 	struct user_patch p = {.password_hash = hash,
 			       .tokens_valid_after = u->tokens_valid_after,

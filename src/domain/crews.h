@@ -1,5 +1,5 @@
 /* Crews: named groups of staff that collect the pickups of a day together (issue 17).
- * Admins manage them; staff give scheduled requests to one (requests_assign), and a
+ * Admins manage them; staff give scheduled requests to one (requests_assign_crew), and a
  * member's "My route" lists the stops of the crews they belong to.
  *
  * Document (collection `crews`, small: a city has tens of crews): {_id, name, members

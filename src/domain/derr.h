@@ -17,8 +17,8 @@ struct derr {
 	char message[DERR_MESSAGE_MAX];
 };
 
-/* Fills `d` from a driver error (a `const bson_error_t *`; void so that this header does
- * not need the driver). */
+/* Fills `d` from the store driver's error struct (passed as void so that this header
+ * does not need the driver). */
 void derr_from_store(struct derr *d, const void *store_error);
 /* A failure that is not the store's (e.g. out of memory): domain 0, code 0. */
 void derr_set(struct derr *d, const char *message);

@@ -4,6 +4,7 @@
 
 #include "domain/notify.h"
 #include "domain/requests.h"
+#include "domain/requests_store.h"
 #include "domain/slots.h"
 #include "infra/db.h"
 #include "infra/job.h"
@@ -92,7 +93,7 @@ void metrics_store_notifications(bool retried, metrics_group_fn each, void *ctx)
 bool metrics_store_queue_oldest(const char *channel, int64_t *oldest_ms)
 {
 	int64_t n;
-	bson_error_t err;
+	struct derr err;
 	if (!notify_queue_depth(channel, &n, oldest_ms, &err)) {
 		log_warn("metrics: queue of %s: %s", channel, err.message);
 		return false;

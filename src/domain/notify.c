@@ -2,13 +2,13 @@
  * stored as sent and published at once to the user's nchan channel; email, SMS and web push
  * ones (one per browser subscription, notify_push.c) are stored queued for the dispatcher
  * job (notify_jobs.c). */
-#include "domain/notify.h"
+#include "domain/notify_store.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/read_marks.h"
-#include "domain/users.h"
+#include "domain/read_marks_store.h"
+#include "domain/users_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/fault.h"
@@ -266,10 +266,13 @@ bool notify_event_keyed(const bson_oid_t *user_id, const char *event, json_objec
 	return ok;
 }
 
-bool notify_queue_depth(const char *channel, int64_t *count, int64_t *oldest_ms, bson_error_t *err)
+bool notify_queue_depth(const char *channel, int64_t *count, int64_t *oldest_ms, struct derr *err)
 {
 	bson_t *q = BCON_NEW("status", BCON_UTF8("queued"), "channel", BCON_UTF8(channel));
-	bool ok = db_count_oldest("notifications", q, "created_at", count, oldest_ms, err);
+	bson_error_t e;
+	bool ok = db_count_oldest("notifications", q, "created_at", count, oldest_ms, &e);
 	bson_destroy(q);
+	if (!ok)
+		derr_from_store(err, &e);
 	return ok;
 }

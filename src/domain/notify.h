@@ -1,12 +1,16 @@
 /* One entry point for domain events that users hear about. An event becomes one
  * notification document per channel (in-app always; email, SMS, web push by the event's
  * rules and the user's preferences) rendered from templates; in-app ones are published at
- * once to the user's live channel, the others are queued for the dispatcher job. */
+ * once to the user's live channel, the others are queued for the dispatcher job.
+ *
+ * The entry points that raise events and the notification document's wire shape take the
+ * driver's types: they are called only inside the domain (the change log's effects, the
+ * jobs), so they live in the private notify_store.h. This header is what src/api may use:
+ * templates, push subscriptions, the queue depths. */
 #ifndef SWMRA_NOTIFY_H
 #define SWMRA_NOTIFY_H
 
 #include <json-c/json.h>
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -14,32 +18,6 @@
 #include "domain/id.h"
 #include "infra/job.h"
 #include "infra/mail.h" /* enum deliver_rc */
-
-/* Event names: "submitted", "scheduled", "rescheduled", "cancelled", "enroute", "onsite",
- * "collecting", "collected", "handover", "verification", "failed", "completed",
- * "reminder", and to staff "disputed". `data` (borrowed, may be NULL) carries template values:
- * "request_id", "category", "slot_start", "slot_end" (RFC 3339), "reason", "points". Returns false
- * only on a database error (err set); the caller's change stands either way, so callers log and
- * carry on. */
-bool notify_event(const bson_oid_t *user_id, const char *event, json_object *data,
-		  bson_error_t *err);
-/* notify_event, exactly once per `key` (an effect key of the change log, changelog.h):
- * every document it stores has an _id derived from the key, the channel and `at` (the
- * change's time, ms), inserted as a claim, so running it again after a crash anywhere in
- * it adds only what the first run did not store. The in-app one is published live only
- * by the run that stored it. With key NULL it is notify_event. */
-bool notify_event_keyed(const bson_oid_t *user_id, const char *event, json_object *data,
-			const char *key, int64_t at, bson_error_t *err);
-/* The ObjectId of notification `part` ("inapp", "email", "sms", "push:<subscription>") of
- * effect `key`: the time `at` (s, then ms) in front, so _id order stays creation order,
- * then 48 bits of a hash of key and part. */
-void notify_key_oid(const char *key, const char *part, int64_t at, bson_oid_t *out);
-
-/* An account mail that is not a pickup event (a password reset link): queued for the
- * dispatcher to `to` whatever the user's email preference (the person asked for it). Its
- * text and HTML are blanked once it has been sent (they may carry a one-use secret). */
-bool notify_account_email(const bson_oid_t *user_id, const char *event, const char *subject,
-			  const char *text, const char *html, const char *to, bson_error_t *err);
 
 /* ---- templates (notify_templates.c) ---- */
 
@@ -53,7 +31,7 @@ struct notify_message {
 };
 #define NOTIFY_SMS_MAX 320
 
-/* Whether `event` is one of the names above. */
+/* Whether `event` is one of the event names (notify_event, notify_store.h). */
 bool notify_event_known(const char *event);
 /* Channel rules of the API contract: email on submitted, scheduled, rescheduled, cancelled,
  * failed, completed, reminder; SMS on reminder and failed. */
@@ -77,12 +55,6 @@ bool notify_render_locale(const char *event, json_object *data, const char *name
 			  const char *locale, struct notify_message *out);
 void notify_message_free(struct notify_message *m);
 
-/* ---- storage view ---- */
-
-/* The API/wire JSON of a notification document: {id, user_id, channel, event, title, body,
- * meta, status, read, created_at, sent_at}. Returns a new object (caller owns). */
-json_object *notify_doc_to_json(const bson_t *doc);
-
 /* ---- web push (notify_push.c) ---- */
 
 /* Subscriptions are stored in `push_subscriptions`: {_id, user_id, endpoint (unique),
@@ -102,18 +74,6 @@ bool notify_push_subscribe(const struct oid *user_id, const char *endpoint, cons
 			   const char *auth, bool *created, struct derr *err);
 /* Deletes the user's subscription of `endpoint`. Returns 1 deleted, 0 none, -1 error. */
 int notify_push_unsubscribe(const struct oid *user_id, const char *endpoint, struct derr *err);
-/* Queues one `push` notification per subscription of the user (notify_event calls this
- * with ENABLE_PUSH). `inapp_id` is the id the browser tags the notification with. With
- * `key` (notify_event_keyed) each document's _id is derived from it and inserted as a
- * claim, a copy already there counting as done. */
-bool notify_push_queue(const bson_oid_t *user_id, const char *event, const char *title,
-		       const char *body, json_object *data, const bson_oid_t *inapp_id, int64_t now,
-		       const char *key, int64_t at, bson_error_t *err);
-/* Sends one claimed `push` notification document (the dispatcher's deliver step): the
- * subscription is re-read, the payload {id, event, title, body, url, request_id} is
- * encrypted and posted (webpush_send); a 404/410 answer deletes the subscription. */
-enum deliver_rc notify_push_deliver(const bson_t *doc, char *err, size_t errlen);
-
 /* ---- jobs (notify_jobs.c) ---- */
 
 /* Delay before attempt `attempts + 1` after `attempts` failed ones: 1, 2, 4, 8, 16 min. */
@@ -135,6 +95,6 @@ int notify_reminders_run(struct job_ctx *ctx);
 /* The outgoing queue of one channel: notifications queued (waiting for the dispatcher or
  * its next retry) and when the oldest was created (*oldest_ms -1 when none); for the
  * metrics scrape and the admin System page. false on a database error. */
-bool notify_queue_depth(const char *channel, int64_t *count, int64_t *oldest_ms, bson_error_t *err);
+bool notify_queue_depth(const char *channel, int64_t *count, int64_t *oldest_ms, struct derr *err);
 
 #endif

@@ -1,6 +1,8 @@
 /* The notify module's parts (infra/module.h): notifications, their send attempts, web push
- * subscriptions, reminders; its variables (dispatch batch, reminder lead). */
+ * subscriptions, reminders; its variables (dispatch batch, reminder lead); its event
+ * (the reminder). */
 #include "domain/notify.h"
+#include "domain/notify_events.h"
 #include "infra/job.h"
 #include "infra/module.h"
 
@@ -54,6 +56,32 @@ static const struct job_spec reminders_job = {
 
 static const struct job_spec *const notify_jobs[] = {&dispatch_job, &reminders_job, NULL};
 
+/* The reminder of a scheduled pickup (swmra-job-reminders). The words are laid out by hand:
+ * clang-format counts bytes, not columns, and does not settle on lines of Devanagari or
+ * Kannada. */
+/* clang-format off */
+static const struct notify_event_spec notify_events[] = {
+    {
+	.kind = "reminder",
+	.email = true,
+	.sms = true,
+	.push_urgent = true,
+	.tails = NOTIFY_TAIL_DEADLINE,
+	.words = {
+	    [NOTIFY_LANG_EN] = {"Pickup reminder",
+			       "Reminder: your {what} is scheduled for {slot}. Please have the waste ready.",
+			       "Reminder: your {what} is coming up. Please have the waste ready."},
+	    [NOTIFY_LANG_HI] = {"पिकअप की याद",
+			       "याद रहे: आपका {what} {slot} के लिए तय है। कृपया कचरा तैयार रखें।",
+			       "याद रहे: आपका {what} जल्द ही है। कृपया कचरा तैयार रखें।"},
+	    [NOTIFY_LANG_KN] = {"ಪಿಕಪ್ ನೆನಪೋಲೆ",
+			       "ನೆನಪಿರಲಿ: ನಿಮ್ಮ {what} ಸಮಯ {slot}. ದಯವಿಟ್ಟು ಕಸವನ್ನು ಸಿದ್ಧವಾಗಿಡಿ.",
+			       "ನೆನಪಿರಲಿ: ನಿಮ್ಮ {what} ಹತ್ತಿರದಲ್ಲಿದೆ. ದಯವಿಟ್ಟು ಕಸವನ್ನು ಸಿದ್ಧವಾಗಿಡಿ."},
+	},
+    },
+};
+/* clang-format on */
+
 const struct module notify_module = {
     .name = "notify",
     .indexes = notify_indexes,
@@ -61,4 +89,6 @@ const struct module notify_module = {
     .config = notify_config,
     .n_config = MODULE_COUNT(notify_config),
     .jobs = notify_jobs,
+    .events = notify_events,
+    .n_events = MODULE_COUNT(notify_events),
 };

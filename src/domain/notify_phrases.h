@@ -1,5 +1,6 @@
-/* The words of notifications in each language the app speaks (notify_phrases.c), used by
- * the templates (notify_templates.c). Texts are UTF-8 with named slots filled by the
+/* The words of notifications in each language the app speaks that every event shares
+ * (notify_phrases.c; each event's own words are in its declaration, notify_events.h), used
+ * by the templates (notify_templates.c). Texts are UTF-8 with named slots filled by the
  * templates: {what} the pickup ("e-waste pickup"), {what_obl} its oblique form for
  * languages that inflect it before a postposition (Hindi "…के पिकअप"), {slot} the slot,
  * {reason} the reason, {points} the points, {name} the recipient's name. */
@@ -8,12 +9,7 @@
 
 #include <stddef.h>
 
-struct notify_event_phrases {
-	const char *event;
-	const char *title;	 /* one line: the email subject and push title */
-	const char *text;	 /* with {slot} when the event has one */
-	const char *text_noslot; /* the text when the slot is unknown; NULL: same as text */
-};
+#include "domain/notify_events.h"
 
 struct notify_category_name {
 	const char *category; /* API value ("e-waste") */
@@ -22,20 +18,20 @@ struct notify_category_name {
 };
 
 struct notify_phrases {
-	const char *locale; /* "en", "hi", "kn" */
-	const struct notify_event_phrases *events;
-	size_t n_events;
+	const char *locale;    /* "en", "hi", "kn" */
+	enum notify_lang lang; /* which words of an event's declaration (notify_events.h) */
 	const struct notify_category_name *categories;
 	size_t n_categories;
 	/* the pickup of an unknown category ("{cat}" is the raw value) or of none */
 	const char *what_cat, *what_plain;
-	const char *reason;		       /* appended when a reason is given */
-	const char *failed_tail;	       /* appended to "failed" */
-	const char *points_one, *points_other; /* appended to "completed" when points > 0 */
-	const char *thanks;		       /* appended to "completed" */
-	/* appended to "reminder": {deadline} still ahead / passed */
+	/* The tails events ask for (enum notify_event_tail): */
+	const char *reason;		       /* REASON, when a reason is given */
+	const char *failed_tail;	       /* REBOOK ("failed") */
+	const char *points_one, *points_other; /* POINTS ("completed"), when points > 0 */
+	const char *thanks;		       /* POINTS, after the points */
+	/* DEADLINE ("reminder"): {deadline} still ahead / passed */
 	const char *deadline_open, *deadline_closed;
-	/* appended to "waitlist_offer": held until {expires} / no expiry known */
+	/* OFFER ("waitlist_offer"): held until {expires} / no expiry known */
 	const char *offer_hold, *offer_no_expiry;
 	const char *hello_name, *hello; /* email greetings (no trailing comma) */
 	const char *view_request;	/* link caption */

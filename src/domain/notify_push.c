@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/notify.h"
-#include "domain/users.h"
+#include "domain/notify_events.h"
+#include "domain/notify_store.h"
+#include "domain/users_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"
@@ -272,14 +273,12 @@ static char *payload_for(const bson_t *doc)
 	return s;
 }
 
-/* Time-critical events jump the push service's queue (RFC 8030 Urgency). */
+/* Time-critical events (push_urgent in their declaration, notify_events.h) jump the push
+ * service's queue (RFC 8030 Urgency). */
 static const char *urgency_of(const char *event)
 {
-	static const char *const high[] = {"reminder", "enroute", "onsite", "failed"};
-	for (size_t i = 0; event && i < sizeof(high) / sizeof(high[0]); i++)
-		if (strcmp(event, high[i]) == 0)
-			return "high";
-	return "normal";
+	const struct notify_event_spec *e = notify_event_find(event);
+	return e && e->push_urgent ? "high" : "normal";
 }
 
 enum deliver_rc notify_push_deliver(const bson_t *doc, char *err, size_t errlen)

@@ -1,5 +1,6 @@
 /* Per-event templates of the notify module: title, in-app text, email text + HTML, SMS, in
- * the recipient's language (the words live in notify_phrases.c). */
+ * the recipient's language (an event's words are in its module's declaration,
+ * notify_events.h; the words every event shares in notify_phrases.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,62 +8,30 @@
 #include <time.h>
 
 #include "domain/notify.h"
+#include "domain/notify_events.h"
 #include "domain/notify_phrases.h"
 #include "infra/strbuf.h"
 #include "infra/config.h"
 #include "infra/jsonx.h"
 #include "infra/timeutil.h"
 
-struct tmpl {
-	const char *event;
-	bool email, sms;
-};
-
-static const struct tmpl tmpls[] = {
-    {"submitted", true, false},
-    {"scheduled", true, false},
-    {"rescheduled", true, false},
-    {"cancelled", true, false},
-    {"enroute", false, false},
-    {"onsite", false, false},
-    {"collecting", false, false},
-    {"collected", false, false},
-    {"handover", false, false},
-    {"verification", false, false},
-    {"failed", true, true},
-    {"completed", true, false},
-    {"reminder", true, true},
-    /* to staff: a resident says a pickup was not collected */
-    {"disputed", false, false},
-    /* to a waiting resident: a seat is held for their request */
-    {"waitlist_offer", true, false},
-};
-
-static const struct tmpl *find(const char *event)
-{
-	if (!event)
-		return NULL;
-	for (size_t i = 0; i < sizeof(tmpls) / sizeof(tmpls[0]); i++)
-		if (strcmp(tmpls[i].event, event) == 0)
-			return &tmpls[i];
-	return NULL;
-}
-
+/* Events are those the modules declare (infra/module.h, notify_events.h): notify keeps no
+ * list of its own, so a module that notifies never edits this file. */
 bool notify_event_known(const char *event)
 {
-	return find(event) != NULL;
+	return notify_event_find(event) != NULL;
 }
 
 bool notify_event_wants_email(const char *event)
 {
-	const struct tmpl *t = find(event);
-	return t && t->email;
+	const struct notify_event_spec *e = notify_event_find(event);
+	return e && e->email;
 }
 
 bool notify_event_wants_sms(const char *event)
 {
-	const struct tmpl *t = find(event);
-	return t && t->sms;
+	const struct notify_event_spec *e = notify_event_find(event);
+	return e && e->sms;
 }
 
 /* Escapes & < > " ' for HTML text and attribute values. */
@@ -205,13 +174,12 @@ static void fill(struct strbuf *b, const char *tpl, const struct fill_vars *v)
 	}
 }
 
-static const struct notify_event_phrases *event_phrases(const struct notify_phrases *ph,
-							const char *event)
+/* The event's words in the language of `ph`; NULL when it has none there. */
+static const struct notify_event_words *event_words(const struct notify_phrases *ph,
+						    const struct notify_event_spec *e)
 {
-	for (size_t i = 0; i < ph->n_events; i++)
-		if (strcmp(ph->events[i].event, event) == 0)
-			return &ph->events[i];
-	return NULL;
+	const struct notify_event_words *w = &e->words[ph->lang];
+	return w->title && w->text ? w : NULL;
 }
 
 /* "your recyclable pickup" / "your pickup", in the language's own words for the category. */
@@ -234,20 +202,19 @@ static void pickup_words(const struct notify_phrases *ph, const char *cat, struc
 }
 
 static void render_text(struct strbuf *b, const struct notify_phrases *ph,
-			const struct notify_event_phrases *ep, const char *event,
+			const struct notify_event_spec *e, const struct notify_event_words *w,
 			const struct fill_vars *v)
 {
-	fill(b, v->slot || !ep->text_noslot ? ep->text : ep->text_noslot, v);
-	if (v->reason && (strcmp(event, "cancelled") == 0 || strcmp(event, "failed") == 0 ||
-			  strcmp(event, "disputed") == 0))
+	fill(b, v->slot || !w->text_noslot ? w->text : w->text_noslot, v);
+	if (v->reason && (e->tails & NOTIFY_TAIL_REASON))
 		fill(b, ph->reason, v);
-	if (strcmp(event, "failed") == 0)
+	if (e->tails & NOTIFY_TAIL_REBOOK)
 		fill(b, ph->failed_tail, v);
-	if (strcmp(event, "reminder") == 0 && v->deadline)
+	if ((e->tails & NOTIFY_TAIL_DEADLINE) && v->deadline)
 		fill(b, v->deadline_past ? ph->deadline_closed : ph->deadline_open, v);
-	if (strcmp(event, "waitlist_offer") == 0)
+	if (e->tails & NOTIFY_TAIL_OFFER)
 		fill(b, v->expires ? ph->offer_hold : ph->offer_no_expiry, v);
-	if (strcmp(event, "completed") == 0) {
+	if (e->tails & NOTIFY_TAIL_POINTS) {
 		if (v->points > 0)
 			fill(b, v->points == 1 ? ph->points_one : ph->points_other, v);
 		fill(b, ph->thanks, v);
@@ -364,12 +331,12 @@ bool notify_render_locale(const char *event, json_object *data, const char *name
 			  const char *locale, struct notify_message *out)
 {
 	memset(out, 0, sizeof(*out));
-	const struct tmpl *t = find(event);
+	const struct notify_event_spec *e = notify_event_find(event);
 	const struct notify_phrases *ph = notify_phrases_for(locale);
-	const struct notify_event_phrases *ep = t ? event_phrases(ph, event) : NULL;
-	if (t && !ep) { /* an event not yet translated goes out in English rather than not at all */
+	const struct notify_event_words *ep = e ? event_words(ph, e) : NULL;
+	if (e && !ep) { /* an event not yet translated goes out in English rather than not at all */
 		ph = notify_phrases_for(NULL);
-		ep = event_phrases(ph, event);
+		ep = event_words(ph, e);
 	}
 	if (!ep)
 		return false;
@@ -381,7 +348,7 @@ bool notify_render_locale(const char *event, json_object *data, const char *name
 	read_data(data, ph, &v, catb, reasonb, ridb, slot, whatb, deadline, expires, &rid);
 
 	struct strbuf text = {0}, sms = {0};
-	render_text(&text, ph, ep, event, &v);
+	render_text(&text, ph, e, ep, &v);
 	char *txt = strbuf_take(&text);
 	if (!txt)
 		return false;

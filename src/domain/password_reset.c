@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/notify.h"
+#include "domain/notify_store.h"
 #include "domain/refresh.h"
-#include "domain/users.h"
+#include "domain/users_store.h"
 #include "domain/store.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -44,7 +44,9 @@ static bool queue_mail(const struct user *u, const char *token, bson_error_t *er
 		 "<p><a href=\"%s\">Choose a new password</a></p><p>The link works once. If you "
 		 "did not ask for it, ignore this mail: your password stays as it is.</p>",
 		 claim ? "set" : "reset", link);
-	return notify_account_email(&u->oid, "password_reset", subject, text, html, u->email, err);
+	bson_oid_t uid;
+	bson_oid_init_from_string(&uid, u->id);
+	return notify_account_email(&uid, "password_reset", subject, text, html, u->email, err);
 }
 
 /* Stores a link for `user` (NULL: an unknown email, never redeemable) into token. */
@@ -96,7 +98,10 @@ static enum reset_request request_link(const char *email, const char *ip, bson_e
 		return RESET_REQUEST_DB_ERROR;
 	bool real = rc == USERS_OK && !u.disabled;
 	char token[PASSWORD_RESET_TOKEN_LEN];
-	ok = store_link(real ? &u.oid : NULL, now, token, err) &&
+	bson_oid_t uid;
+	if (real)
+		bson_oid_init_from_string(&uid, u.id);
+	ok = store_link(real ? &uid : NULL, now, token, err) &&
 	     (!real || queue_mail(&u, token, err));
 	sodium_memzero(token, sizeof(token));
 	if (rc == USERS_OK)

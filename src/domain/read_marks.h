@@ -13,7 +13,6 @@
 #ifndef SWMRA_READ_MARKS_H
 #define SWMRA_READ_MARKS_H
 
-#include <mongoc/mongoc.h> /* the store-typed bumps below */
 #include <stdbool.h>
 
 #include "domain/derr.h"
@@ -26,17 +25,9 @@
  * the change itself is stored, readers see it once their cached answer ages out. */
 bool read_mark_bump(const struct oid *user, struct derr *err);
 
-/* The same, for a document naming its owner in `user_id` (no-op without one); logs a
- * failure instead of returning it: for write paths whose answer must not depend on it. */
-void read_mark_bump_owner(const bson_t *doc);
-
 /* The staff board's mark: the `_id` (never a user's) of the one mark every change of any
  * pickup request, and of a resident staff see on it, bumps (src/api/staff_requests.c). */
 void read_mark_board_id(struct oid *out);
-
-/* After a change of the pickup request `doc` (its new state) was stored: bumps its owner's
- * mark and the board's, in one store command. Logs a failure, like read_mark_bump_owner. */
-void read_mark_bump_request(const bson_t *doc);
 
 /* After a change of what staff see of a user (name, email, phone, erasure): the board's
  * mark. Logs a failure. */

@@ -4,14 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/changelog.h"
-#include "domain/notify.h"
-#include "domain/read_marks.h"
-#include "domain/rewards.h"
+#include "domain/notify_store.h"
+#include "domain/read_marks_store.h"
+#include "domain/requests_store.h"
+#include "domain/rewards_store.h"
+#include "infra/changelog.h"
 #include "domain/slots_store.h"
 #include "domain/upload_links.h"
 #include "domain/uploads.h"
-#include "domain/users.h"
+#include "domain/users_store.h"
 #include "domain/waitlist.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -313,7 +314,7 @@ static void attach_photos(const bson_oid_t *owner, const struct req_fields *f, c
 
 /* ------------------------------------------------------------------ the change log */
 
-/* Every change of a request is one event of `request_events` (domain/changelog.h). */
+/* Every change of a request is one event of `request_events` (infra/changelog.h). */
 #define EVENTS "request_events"
 
 /* The fields a change may set, i.e. the state of the request document that follows the

@@ -24,7 +24,7 @@
  * A change reads the request at version v (rolled forward, below), validates against that
  * state, then claims version v+1 by inserting its event. The duplicate key means another
  * change of the request won v+1: the loser changes nothing (REQ_CONFLICT; a slot seat it
- * claimed first is given back). The log itself is domain/changelog.c, shared by any
+ * claimed first is given back). The log itself is infra/changelog.c, shared by any
  * aggregate. Only the winner's event owes anything outside the request: it records its
  * effects (give back the old seat @ the version it read, credit the reward, notify the
  * resident, which queues the mail), and these are applied once each however often they
@@ -397,10 +397,5 @@ bool requests_sweep(int64_t now_ms, int64_t grace_ms, struct req_sweep *rep, str
 /* Request changes whose effects are still pending: how many and when the oldest was
  * written (-1 when none); for the metrics scrape and the admin System page. */
 bool requests_effects_backlog(int64_t *count, int64_t *oldest_ms, struct derr *err);
-
-/* The store-typed surface the modules not yet converted to the value types above still
- * call (waitlist, crews, account export and erasure, notify jobs, compaction, metrics):
- * transitional, see requests_legacy.h. */
-#include "domain/requests_legacy.h"
 
 #endif

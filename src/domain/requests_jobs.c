@@ -54,7 +54,7 @@ const struct job_spec requests_job_cleanup_drafts = {
     .run = cleanup_drafts_run,
 };
 
-/* swmra-job-sweep-effects: the outbox sweep of the change log (domain/changelog.h). Applies
+/* swmra-job-sweep-effects: the outbox sweep of the change log (infra/changelog.h). Applies
  * the effects still pending on changes older than the grace period (a seat to give back, a
  * reward, a notification and its mail: owed by a change whose process died before
  * applying them, or whose effect failed), then gives back the seats whose change never won

@@ -1,4 +1,4 @@
-#include "domain/rewards.h"
+#include "domain/rewards_store.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -13,7 +13,6 @@
 #define SWMRA_REWARDS_H
 
 #include <json-c/json.h>
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 
 #include "domain/derr.h"
@@ -36,20 +35,6 @@ int rewards_points(const char *category);
  * anything else refuses the load with a message naming the variable. */
 int rewards_config_check(const struct config *c, char *err, size_t errlen);
 void rewards_config_apply(const struct config *c);
-
-/* Credits the points of `category` (rewards_points) for completing `request_id` of
- * `user_id`, once, and sets the request's reward_points to the credited points (also when
- * already credited, which repairs a reward_points lost to a concurrent write). `points_out`
- * (may be NULL) receives the points credited now or before, 0 for REWARD_NONE. */
-enum reward_result rewards_credit(const bson_oid_t *request_id, const bson_oid_t *user_id,
-				  const char *category, int *points_out, bson_error_t *err);
-
-/* Reverses the credit of `request_id` (if any) by a negative entry with `reason`, once.
- * REWARD_CREDITED (this call reversed it), REWARD_ALREADY (reversed before), REWARD_NONE
- * (nothing was credited) or REWARD_DB_ERROR. `points_out` (may be NULL): the points taken
- * back (positive), 0 for REWARD_NONE. */
-enum reward_result rewards_reverse(const bson_oid_t *request_id, const bson_oid_t *user_id,
-				   const char *reason, int *points_out, bson_error_t *err);
 
 /* One entry of the ledger (the API shows credits and reversals alike). */
 #define REWARD_REASON_MAX 384
@@ -79,8 +64,5 @@ struct reward_summary {
 	struct reward_entry recent[REWARDS_RECENT];
 };
 bool rewards_summary(const struct oid *user_id, struct reward_summary *out, struct derr *err);
-
-/* ---- store-typed forms (issue 14.4): rewards_credit and rewards_reverse above still take
- * the driver's types for their caller, domain/requests.c ---- */
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/requests_store.h"
 #include "infra/db.h"
 #include "infra/timeutil.h"
 
@@ -73,13 +74,11 @@ static void build_filter(bson_t *f, const struct day_query *q)
 static void stop_init(struct stop *s, const bson_t *doc)
 {
 	memset(s, 0, sizeof(*s));
-	s->doc = bson_copy(doc);
-	if (!s->doc)
+	bson_t *own = bson_copy(doc);
+	if (!own)
 		abort();
-	requests_fill(s->doc, false, REQ_FILL_NOTES, &s->req);
+	requests_fill(own, true, REQ_FILL_NOTES, &s->req); /* s->req owns the copy */
 	const struct pickup_request *r = &s->req;
-	s->has_crew = r->has_crew;
-	memcpy(s->crew.bytes, r->crew_id.bytes, sizeof(s->crew.bytes));
 	/* a stop holds a seat: its slot is whole (a half slot sorts as 0, as before) */
 	s->slot_start = r->has_assigned_slot ? r->assigned_slot.start : 0;
 	s->slot_end = r->has_assigned_slot ? r->assigned_slot.end : 0;
@@ -106,7 +105,7 @@ static int route_order(const void *pa, const void *pb)
 	return c;
 }
 
-bool route_stops(const struct day_query *q, struct stops *out, bson_error_t *err)
+static bool load_stops(const struct day_query *q, struct stops *out, bson_error_t *err)
 {
 	out->v = NULL;
 	out->n = 0;
@@ -141,7 +140,7 @@ bool route_stops(const struct day_query *q, struct stops *out, bson_error_t *err
 bool route_stops_load(const struct day_query *q, struct stops *out, struct derr *err)
 {
 	bson_error_t e;
-	if (route_stops(q, out, &e))
+	if (load_stops(q, out, &e))
 		return true;
 	derr_from_store(err, &e);
 	return false;
@@ -149,10 +148,8 @@ bool route_stops_load(const struct day_query *q, struct stops *out, struct derr 
 
 void route_stops_free(struct stops *s)
 {
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->n; i++)
 		pickup_request_clear(&s->v[i].req);
-		bson_destroy(s->v[i].doc);
-	}
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;

@@ -11,7 +11,6 @@
 #ifndef SWMRA_ROUTE_SHEET_H
 #define SWMRA_ROUTE_SHEET_H
 
-#include <bson/bson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,11 +37,6 @@ struct stop {
 	int64_t slot_start, slot_end;
 	const char *pincode; /* into req, "" when none */
 	int64_t created_at;
-	/* Transitional, for the crews' bulk assign (api/crews.c) until it reads `req`: the
-	 * stored document (owned; `req` borrows from it) and its crew as a store id. */
-	bson_t *doc;
-	bool has_crew;
-	bson_oid_t crew;
 };
 
 struct stops {
@@ -53,8 +47,6 @@ struct stops {
 /* The stops of `q` in route order into *out (route_stops_free releases). false on a
  * database error (err set, *out empty). */
 bool route_stops_load(const struct day_query *q, struct stops *out, struct derr *err);
-/* The same with the store's error (transitional, for api/crews.c). */
-bool route_stops(const struct day_query *q, struct stops *out, bson_error_t *err);
 void route_stops_free(struct stops *s);
 
 /* [start, end) in ms of the calendar day `date` (YYYY-MM-DD) in SERVICE_TZ; false when

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "domain/users.h"
+#include "domain/users_store.h"
 #include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
@@ -102,10 +102,18 @@ static size_t user_slot(const bson_oid_t *id)
 	return h % SESSION_CACHE_USERS;
 }
 
+/* Whether cached user `u` is account `id` (struct user names itself by hex). */
+static bool user_is(const struct user *u, const bson_oid_t *id)
+{
+	char hex[25];
+	bson_oid_to_string(id, hex);
+	return strcmp(u->id, hex) == 0;
+}
+
 static void user_forget(const bson_oid_t *id)
 {
 	size_t s = user_slot(id);
-	if (user_used[s] && bson_oid_equal(&users[s].oid, id)) {
+	if (user_used[s] && user_is(&users[s], id)) {
 		users_clear(&users[s]);
 		user_used[s] = false;
 	}
@@ -142,7 +150,7 @@ static void user_copy(struct user *dst, const struct user *src)
 static int st_user(const bson_oid_t *id, struct user *u, bson_error_t *err)
 {
 	size_t s = user_slot(id);
-	if (user_used[s] && bson_oid_equal(&users[s].oid, id)) {
+	if (user_used[s] && user_is(&users[s], id)) {
 		user_copy(u, &users[s]);
 		return USERS_OK;
 	}

@@ -1,4 +1,4 @@
-#include "domain/users.h"
+#include "domain/users_store.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -156,8 +156,7 @@ static void from_doc(const bson_t *doc, bool with_hash, struct user *u)
 	memset(u, 0, sizeof(*u));
 	bson_iter_t it;
 	if (bson_iter_init_find(&it, doc, "_id") && BSON_ITER_HOLDS_OID(&it)) {
-		bson_oid_copy(bson_iter_oid(&it), &u->oid);
-		bson_oid_to_string(&u->oid, u->id);
+		bson_oid_to_string(bson_iter_oid(&it), u->id);
 	}
 	u->name = dup_utf8(doc, "name");
 	u->email = dup_utf8(doc, "email");

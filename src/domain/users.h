@@ -10,7 +10,6 @@
 #ifndef SWMRA_USERS_H
 #define SWMRA_USERS_H
 
-#include <mongoc/mongoc.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +31,6 @@
 #define USERS_LOCALE_LEN     4 /* "en", "hi", "kn" + NUL */
 
 struct user {
-	bson_oid_t oid;	      /* store-typed, for the callers listed at the end; use `id` */
 	char id[OID_HEX_LEN]; /* ObjectId hex */
 	char *name;	      /* malloc'd, freed by users_clear */
 	char *email;
@@ -106,46 +104,11 @@ struct user_patch {
 /* Applies `p` to the user; USERS_NOT_FOUND when no such user. updated_at is refreshed. */
 enum users_rc users_update(const struct oid *id, const struct user_patch *p, struct derr *err);
 
-/* Erasure: replaces the account with a tombstone {_id, name "", email "erased:<id>",
- * phone null, role citizen, disabled, erased: true, tokens_valid_after} that holds no
- * personal data and frees the email for a new registration; every session ends. */
-enum users_rc users_tombstone(const bson_oid_t *id, int64_t tokens_valid_after, bson_error_t *err);
 /* Admin search: `q` (may be NULL) matches name or email case-insensitively as a literal
  * substring; `role` (may be NULL) filters by role. Newest first. On USERS_OK *items is a
  * malloc'd array of *n users (free with users_free_list) and *total the match count. */
 enum users_rc users_admin_list(const char *q, const char *role, long skip, long limit,
 			       struct user **items, size_t *n, int64_t *total, struct derr *err);
 void users_free_list(struct user *items, size_t n);
-
-/* ---- store-typed forms (issue 14.4: still taking the driver's types) ----
- * For callers not converted yet, each with its twin above: users_create (users_add) and
- * users_find_by_email (users_get_by_email) for api/open311_create.c and seed,
- * users_find_by_id (users_get) for api/staff_requests.c, users_find_many (users_get_many)
- * for api/crews.c, api/route_sheet.c and api/staff_requests.c, users_search
- * (users_admin_list) for domain/requests.c; the domain's own users_tombstone
- * (account_erase.c) and users_get_contact_named (notify); struct user's `oid`
- * (api/open311_create.c; the others use `id`). Once those callers use the twins, this
- * block and the driver's include go. */
-enum users_rc users_create(const char *name, const char *email, const char *phone,
-			   const char *password_hash, const char *role, struct user *out,
-			   bson_error_t *err);
-enum users_rc users_find_by_id(const bson_oid_t *id, bool with_hash, struct user *out,
-			       bson_error_t *err);
-enum users_rc users_find_by_email(const char *email, bool with_hash, struct user *out,
-				  bson_error_t *err);
-enum users_rc users_find_many(const bson_oid_t *ids, size_t n, struct user *out, bson_error_t *err);
-enum users_rc users_search(const char *q, const char *role, long skip, long limit,
-			   struct user **items, size_t *n, int64_t *total, bson_error_t *err);
-
-/* Contact data for notifications. Returns true when the user exists; then *name, *email
- * and *phone are malloc'd copies (caller frees; *name is "" and *phone NULL when none is
- * stored) and the preference flags are set (defaults when the account has none stored). Returns
- * false when the user does not exist (err->code == 0) or on a database error
- * (err->code != 0; db_is_unavailable(err) tells a retryable outage). Any out pointer may
- * be NULL. A disabled account exists, with its mail and SMS preferences reported off.
- * `locale` (may be NULL; USERS_LOCALE_LEN bytes) receives the account's language. */
-bool users_get_contact_named(const bson_oid_t *id, char **name, char **email, char **phone,
-			     bool *pref_email, bool *pref_sms, bool *pref_inapp, char *locale,
-			     bson_error_t *err);
 
 #endif

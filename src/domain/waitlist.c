@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/changelog.h"
-#include "domain/notify.h"
-#include "domain/read_marks.h"
+#include "domain/notify_store.h"
+#include "domain/read_marks_store.h"
+#include "infra/changelog.h"
 #include "domain/requests.h"
+#include "domain/requests_store.h"
 #include "domain/slots_store.h"
 #include "infra/config.h"
 #include "infra/db.h"

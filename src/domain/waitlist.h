@@ -8,7 +8,7 @@
  * offered in turn); an offer that lapses or is declined gives the seat back and passes it
  * to the next in line. No offer is made inside the lead time (SLOT_LEAD_HOURS).
  *
- * Each entry is an aggregate of the change log (domain/changelog.h): documents in
+ * Each entry is an aggregate of the change log (infra/changelog.h): documents in
  * `waitlist_entries` {_id, request_id, user_id, category, cls, start, end, status
  * (waiting|offered|accepted|declined|expired|left), joined_at, offer {version, until}|null,
  * version, timeline, created_at, updated_at}, events in `waitlist_events`. Every change of

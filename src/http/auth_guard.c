@@ -10,6 +10,7 @@
 #include "http/auth_guard.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 

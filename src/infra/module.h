@@ -1,8 +1,9 @@
 /* The module registry: each module of the service declares its own parts (the indexes
- * of its collections, its configuration variables and their check, its cron jobs) in one
- * `struct module` next to its code, and infra iterates the registry instead of naming
- * domain collections, variables or jobs. The registry itself is the list in src/modules.c, the one
- * place that knows every module (the composition root, like the route table). */
+ * of its collections, its configuration variables and their check, its cron jobs, the
+ * notification events it emits) in one `struct module` next to its code, and infra
+ * iterates the registry instead of naming domain collections, variables or jobs. The
+ * registry itself is the list in src/modules.c, the one place that knows every module (the
+ * composition root, like the route table). */
 #ifndef SWMRA_MODULE_H
 #define SWMRA_MODULE_H
 
@@ -11,7 +12,8 @@
 
 #include "infra/config.h"
 
-struct job_spec; /* infra/job.h */
+struct job_spec;	  /* infra/job.h */
+struct notify_event_spec; /* domain/notify_events.h: read by the notify module only */
 
 /* An index of the schema, created idempotently at start-up (db_ensure_indexes). Unique
  * indexes are what makes claims exclusive (db_claim), so they are part of the
@@ -45,6 +47,11 @@ struct module {
 	/* The module's cron jobs, NULL-terminated (may be NULL): swmra-job-<name> runs the
 	 * one of that name (job_main_named, cron/swmra-job.c). */
 	const struct job_spec *const *jobs;
+	/* The notification events the module emits: kind, channel rules, words in every
+	 * language. The notify module renders and routes an event by its declaration here
+	 * (notify_event_find), so it keeps no list of events of its own. */
+	const struct notify_event_spec *events;
+	size_t n_events;
 };
 
 #define MODULE_COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -13,7 +13,7 @@
 #include "domain/auth.h"
 #include "domain/auth_login.h"
 #include "domain/session_cache.h"
-#include "domain/users.h"
+#include "domain/users_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/runtime.h"
@@ -1047,7 +1047,8 @@ static void domain_login_results(void **state)
 	assert_string_equal(cl.sub, u.id);
 	struct user_patch p = {.set_disabled = true, .disabled = true};
 	struct derr be;
-	struct oid uid = itu_oid(&u.oid);
+	struct oid uid;
+	assert_true(oid_parse(u.id, &uid));
 	assert_int_equal(users_update(&uid, &p, &be), USERS_OK);
 	users_clear(&u);
 	auth_signed_in_clear(&s);

@@ -1,4 +1,4 @@
-#include "domain/changelog.h"
+#include "infra/changelog.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
-/* Transitional: the store-typed functions of pickup requests that modules outside the
- * requests module still call (the waitlist, crews, the account export and erasure, the
- * notify jobs, compaction, the metrics), kept until each moves to the value types of
- * requests.h (struct oid, struct pickup_request, struct derr); then this header and its
- * include at the end of requests.h go. Nothing new should use it: each function here has
- * its storage-free counterpart, named beside it. */
-#ifndef SWMRA_REQUESTS_LEGACY_H
-#define SWMRA_REQUESTS_LEGACY_H
+/* Private to the domain: the store-facing functions of pickup requests, for the modules of
+ * src/domain that work on request documents themselves (the waitlist, the account export
+ * and erasure, the notify jobs, compaction, the metrics, the route sheet) and for the
+ * integration tests. src/api never includes it: the routes speak the value types of
+ * requests.h (struct oid, struct pickup_request, struct derr), whose counterparts of these
+ * are named beside each. */
+#ifndef SWMRA_REQUESTS_STORE_H
+#define SWMRA_REQUESTS_STORE_H
 
 #include <json-c/json.h>
 #include <mongoc/mongoc.h>
@@ -37,10 +37,6 @@ enum req_result requests_assign(const bson_oid_t *id, const struct req_assign *a
 
 /* pickup_request.change_deadline of a request document. */
 int64_t requests_change_deadline(const bson_t *doc);
-
-/* The wire shape of a request document: api_request_json of it (src/api/
- * requests_legacy.c). */
-json_object *requests_to_json(const bson_t *doc);
 
 /* requests_effects_backlog. */
 bool requests_effects_pending(int64_t *count, int64_t *oldest_ms, bson_error_t *err);
