@@ -6,6 +6,7 @@
 #include "api/api.h"
 #include "domain/notify.h"
 #include "domain/requests.h"
+#include "domain/store.h"
 #include "infra/job.h"
 #include "infra/timeutil.h"
 
@@ -32,25 +33,19 @@ static json_object *depth_json(int64_t count, int64_t oldest, int64_t now)
 	return o;
 }
 
-static bool add_queues(json_object *body, int64_t now, bson_error_t *err)
+static bool add_queues(json_object *body, int64_t now, struct derr *err)
 {
 	json_object *q = json_object_new_object();
 	json_object_object_add(body, "notifications_queued", q);
 	for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++) {
 		int64_t n, oldest;
-		struct derr d;
-		if (!notify_queue_depth(channels[i], &n, &oldest, &d)) {
-			bson_set_error(err, d.domain, d.code, "%s", d.message);
+		if (!notify_queue_depth(channels[i], &n, &oldest, err))
 			return false;
-		}
 		json_object_object_add(q, channels[i], depth_json(n, oldest, now));
 	}
 	int64_t n, oldest;
-	struct derr de; /* requests.h speaks struct derr; this page still answers the driver's */
-	if (!requests_effects_backlog(&n, &oldest, &de)) {
-		bson_set_error(err, de.domain, de.code, "%s", de.message);
+	if (!requests_effects_backlog(&n, &oldest, err))
 		return false;
-	}
 	json_object_object_add(body, "effects_pending", depth_json(n, oldest, now));
 	return true;
 }
@@ -62,10 +57,10 @@ int api_admin_system(struct http_request *req, struct http_response *res)
 	struct jobs_out jobs = {now, json_object_new_array()};
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "jobs", jobs.list);
-	bson_error_t err;
-	if (!job_health_list(add_job, &jobs, &err) || !add_queues(body, now, &err)) {
+	struct derr err;
+	if (!store_job_health_list(add_job, &jobs, &err) || !add_queues(body, now, &err)) {
 		json_object_put(body);
-		return http_db_error(res, &err);
+		return api_derr(res, &err);
 	}
 	return http_json(res, 200, body);
 }

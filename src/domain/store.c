@@ -1,6 +1,7 @@
 #include "domain/store.h"
 
 #include "infra/db.h"
+#include "infra/job.h"
 
 bool store_open(void)
 {
@@ -29,4 +30,14 @@ int64_t store_purge_before(const char *coll, const char *field, int64_t before_m
 	if (n < 0)
 		derr_from_store(err, &e);
 	return n;
+}
+
+bool store_job_health_list(void (*each)(const struct job_health *h, void *ctx), void *ctx,
+			   struct derr *err)
+{
+	bson_error_t e;
+	if (job_health_list(each, ctx, &e))
+		return true;
+	derr_from_store(err, &e);
+	return false;
 }

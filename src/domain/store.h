@@ -19,4 +19,10 @@ bool store_ping(double *latency_ms, struct derr *err);
 int64_t store_purge_before(const char *coll, const char *field, int64_t before_ms, bool dry_run,
 			   struct derr *err);
 
+struct job_health;
+/* job_health_list (infra/job.h): every cron job's health record, in _id order, to `each`;
+ * false with err filled on a store error. */
+bool store_job_health_list(void (*each)(const struct job_health *h, void *ctx), void *ctx,
+			   struct derr *err);
+
 #endif
