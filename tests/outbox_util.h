@@ -5,9 +5,9 @@
 
 #include "itutil.h"
 
-#include "domain/notify_store.h"
+#include "domain/internal/notify_store.h"
 #include "domain/requests.h"
-#include "domain/requests_store.h"
+#include "domain/internal/requests_store.h"
 #include "domain/rewards.h"
 #include "infra/config.h"
 #include "infra/timeutil.h"

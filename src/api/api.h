@@ -2,8 +2,6 @@
 #ifndef SWMRA_API_H
 #define SWMRA_API_H
 
-#include <bson/bson.h>
-
 #include "http/router.h"
 
 extern const struct route api_routes[];

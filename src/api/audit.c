@@ -1,5 +1,6 @@
 /* The audit trail in the API: api_audit() records a staff or admin action after it
  * succeeded (the handlers call it), GET /api/admin/audit pages through the trail. */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"

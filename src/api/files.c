@@ -1,5 +1,6 @@
 /* POST /api/files/upload: one multipart/form-data part named `file`, accepted only as a
  * JPEG, PNG or WebP judged by its bytes, stored without metadata (domain/uploads.c). */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"

@@ -1,5 +1,7 @@
 /* POST /api/ws/ticket: a one-use, short-lived ticket for opening the live notification
  * channel (/api/ws/notifications?ticket=), so the bearer token stays out of URLs and logs. */
+#include <stdio.h>
+
 #include "api/api.h"
 #include "domain/live.h"
 

@@ -88,11 +88,10 @@ int api_derr(struct http_response *res, const struct derr *err)
 	return http_store_error(res, err->domain, err->code, err->message, err->unavailable);
 }
 
-int api_answer(struct http_response *res, const struct api_answer *a, const void *store_error)
+int api_answer(struct http_response *res, const struct api_answer *a, const struct derr *err)
 {
 	if (a->status == API_STORE_ERROR)
-		return store_error ? http_db_error(res, store_error)
-				   : http_error(res, 500, "Internal server error");
+		return err ? api_derr(res, err) : http_error(res, 500, "Internal server error");
 	if (a->loc) {
 		struct verrors e;
 		verr_init(&e);
@@ -119,29 +118,20 @@ static const struct api_answer *row(const struct api_answer *table, const struct
 }
 
 int api_req_result(struct http_response *res, enum req_result r,
-		   const struct api_answer route[API_REQ_RESULTS], const void *store_error)
+		   const struct api_answer route[API_REQ_RESULTS], const struct derr *err)
 {
-	return api_answer(res, row(req_answers, route, (int)r, API_REQ_RESULTS), store_error);
-}
-
-/* Answers row `a`, a store failure from `err` (NULL: 500). */
-static int answer_derr(struct http_response *res, const struct api_answer *a,
-		       const struct derr *err)
-{
-	if (a->status == API_STORE_ERROR && err)
-		return api_derr(res, err);
-	return api_answer(res, a, NULL);
+	return api_answer(res, row(req_answers, route, (int)r, API_REQ_RESULTS), err);
 }
 
 int api_wl_result(struct http_response *res, enum wl_result r, const struct derr *err)
 {
-	return answer_derr(res, row(wl_answers, NULL, (int)r, API_WL_RESULTS), err);
+	return api_answer(res, row(wl_answers, NULL, (int)r, API_WL_RESULTS), err);
 }
 
 int api_crews_result(struct http_response *res, enum crews_rc r,
 		     const struct api_answer route[API_CREWS_RESULTS], const struct derr *err)
 {
-	return answer_derr(res, row(crews_answers, route, (int)r, API_CREWS_RESULTS), err);
+	return api_answer(res, row(crews_answers, route, (int)r, API_CREWS_RESULTS), err);
 }
 
 int api_login_result(struct http_response *res, enum auth_login_result r, int64_t wait,

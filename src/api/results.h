@@ -52,13 +52,13 @@ struct api_answer {
 #define API_WL_RESULTS	  (WL_DB_ERROR + 1)
 #define API_CREWS_RESULTS (CREWS_ERR + 1)
 
-/* Answers `a` (API_STORE_ERROR: the store error `store_error`, a `const bson_error_t *`). */
-int api_answer(struct http_response *res, const struct api_answer *a, const void *store_error);
+/* Answers `a` (API_STORE_ERROR: the store failure `err`; NULL answers 500). */
+int api_answer(struct http_response *res, const struct api_answer *a, const struct derr *err);
 
 /* Answers a refused request change `r` by the row of `route` (may be NULL) or the
  * default. */
 int api_req_result(struct http_response *res, enum req_result r,
-		   const struct api_answer route[API_REQ_RESULTS], const void *store_error);
+		   const struct api_answer route[API_REQ_RESULTS], const struct derr *err);
 /* The waitlist's and the crews' results (`err`: the store failure of a DB_ERROR/ERR, may be
  * NULL: 500). */
 int api_wl_result(struct http_response *res, enum wl_result r, const struct derr *err);

@@ -357,14 +357,24 @@ static int refuse_step(struct http_response *res, enum req_result r, enum req_st
 	return api_req_result(res, r, refusals, NULL);
 }
 
+/* The opening of a change of one request: its id from the path (404 when malformed) and
+ * the JSON body (its own error answer). 0, or the status already answered. */
+static int open_change(struct http_request *req, struct http_response *res, struct oid *id,
+		       json_object **body)
+{
+	if (!oid_parse(http_param(req, "id"), id))
+		return not_found(res);
+	int st = 0;
+	*body = http_json_body(req, res, &st);
+	return *body ? 0 : st;
+}
+
 int api_staff_requests_transition(struct http_request *req, struct http_response *res)
 {
 	struct oid id;
-	if (!oid_parse(http_param(req, "id"), &id))
-		return not_found(res);
-	int st;
-	json_object *body = http_json_body(req, res, &st);
-	if (!body)
+	json_object *body;
+	int st = open_change(req, res, &id, &body);
+	if (st)
 		return st;
 	struct verrors e;
 	verr_init(&e);
@@ -393,11 +403,9 @@ int api_staff_requests_transition(struct http_request *req, struct http_response
 int api_staff_requests_note(struct http_request *req, struct http_response *res)
 {
 	struct oid id;
-	if (!oid_parse(http_param(req, "id"), &id))
-		return not_found(res);
-	int st;
-	json_object *body = http_json_body(req, res, &st);
-	if (!body)
+	json_object *body;
+	int st = open_change(req, res, &id, &body);
+	if (st)
 		return st;
 	static const char *const keys[] = {"note", NULL};
 	struct verrors e;

@@ -6,9 +6,9 @@
 
 /* The export holds each request as the API shows it: the api layer's one builder. */
 #include "api/request_json.h"
-#include "domain/notify_store.h"
+#include "domain/internal/notify_store.h"
 #include "domain/requests.h"
-#include "domain/requests_store.h"
+#include "domain/internal/requests_store.h"
 #include "domain/store.h"
 #include "infra/config.h"
 #include "infra/db.h"

@@ -7,7 +7,7 @@
 
 #include "domain/auth.h"
 #include "domain/refresh.h"
-#include "domain/users_store.h"
+#include "domain/internal/users_store.h"
 #include "infra/db.h"
 #include "infra/log.h"
 #include "infra/metrics.h"

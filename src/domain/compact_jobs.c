@@ -4,7 +4,7 @@
 
 #include "domain/compact.h"
 #include "domain/requests.h"
-#include "domain/requests_store.h"
+#include "domain/internal/requests_store.h"
 #include "infra/job.h"
 #include "infra/timeutil.h"
 

@@ -4,7 +4,7 @@
 
 #include "domain/notify.h"
 #include "domain/requests.h"
-#include "domain/requests_store.h"
+#include "domain/internal/requests_store.h"
 #include "domain/slots.h"
 #include "infra/db.h"
 #include "infra/job.h"

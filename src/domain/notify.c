@@ -2,13 +2,13 @@
  * stored as sent and published at once to the user's nchan channel; email, SMS and web push
  * ones (one per browser subscription, notify_push.c) are stored queued for the dispatcher
  * job (notify_jobs.c). */
-#include "domain/notify_store.h"
+#include "domain/internal/notify_store.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/read_marks_store.h"
-#include "domain/users_store.h"
+#include "domain/internal/read_marks_store.h"
+#include "domain/internal/users_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/fault.h"

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "domain/notify_store.h"
+#include "domain/internal/notify_store.h"
 #include "domain/read_marks.h"
 #include "infra/db.h"
 #include "infra/log.h"

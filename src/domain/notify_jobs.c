@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "domain/notify_store.h"
+#include "domain/internal/notify_store.h"
 #include "domain/requests.h"
-#include "domain/requests_store.h"
+#include "domain/internal/requests_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "domain/notify_events.h"
-#include "domain/notify_store.h"
-#include "domain/users_store.h"
+#include "domain/internal/notify_store.h"
+#include "domain/internal/users_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/jsonx.h"

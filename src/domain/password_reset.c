@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/notify_store.h"
+#include "domain/internal/notify_store.h"
 #include "domain/refresh.h"
-#include "domain/users_store.h"
+#include "domain/internal/users_store.h"
 #include "domain/store.h"
 #include "infra/config.h"
 #include "infra/db.h"

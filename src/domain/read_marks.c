@@ -1,7 +1,7 @@
 /* Read marks (read_marks.h): written after every change a user's lists show. */
 #include <string.h>
 
-#include "domain/read_marks_store.h"
+#include "domain/internal/read_marks_store.h"
 #include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"

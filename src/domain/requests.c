@@ -4,15 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/notify_store.h"
-#include "domain/read_marks_store.h"
-#include "domain/requests_store.h"
-#include "domain/rewards_store.h"
+#include "domain/internal/notify_store.h"
+#include "domain/internal/read_marks_store.h"
+#include "domain/internal/requests_store.h"
+#include "domain/internal/rewards_store.h"
 #include "infra/changelog.h"
-#include "domain/slots_store.h"
+#include "domain/internal/slots_store.h"
 #include "domain/upload_links.h"
 #include "domain/uploads.h"
-#include "domain/users_store.h"
+#include "domain/internal/users_store.h"
 #include "domain/waitlist.h"
 #include "infra/config.h"
 #include "infra/db.h"

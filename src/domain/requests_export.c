@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "domain/requests.h"
-#include "domain/requests_store.h"
+#include "domain/internal/requests_store.h"
 #include "infra/db.h"
 
 /* {$or: [{created_at < c}, {created_at = c, _id < id}]}: what comes after the cursor in

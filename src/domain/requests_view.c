@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "domain/requests.h"
-#include "domain/requests_store.h"
+#include "domain/internal/requests_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 

@@ -1,4 +1,4 @@
-#include "domain/rewards_store.h"
+#include "domain/internal/rewards_store.h"
 
 #include <ctype.h>
 #include <stdio.h>

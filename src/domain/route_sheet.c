@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "domain/requests_store.h"
+#include "domain/internal/requests_store.h"
 #include "infra/db.h"
 #include "infra/timeutil.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "domain/users_store.h"
+#include "domain/internal/users_store.h"
 #include "infra/db.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"

@@ -9,7 +9,7 @@
  * seats of one slot. Seats numbered at or above a lowered capacity are never handed out;
  * bookings already made keep theirs. A claim also records `version`, the change of the
  * request it was made for: deletes name it, so they take only the claim they mean. */
-#include "domain/slots_store.h"
+#include "domain/internal/slots_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "domain/users_store.h"
+#include "domain/internal/users_store.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/notify_store.h"
-#include "domain/read_marks_store.h"
+#include "domain/internal/notify_store.h"
+#include "domain/internal/read_marks_store.h"
 #include "infra/changelog.h"
 #include "domain/requests.h"
-#include "domain/requests_store.h"
-#include "domain/slots_store.h"
+#include "domain/internal/requests_store.h"
+#include "domain/internal/slots_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"

@@ -13,7 +13,7 @@
 #include "domain/auth.h"
 #include "domain/auth_login.h"
 #include "domain/session_cache.h"
-#include "domain/users_store.h"
+#include "domain/internal/users_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/runtime.h"

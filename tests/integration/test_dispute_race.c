@@ -8,8 +8,8 @@
 #include "itutil.h"
 
 #include "domain/requests.h"
-#include "domain/rewards_store.h"
-#include "domain/users_store.h"
+#include "domain/internal/rewards_store.h"
+#include "domain/internal/users_store.h"
 #include "infra/db.h"
 #include "infra/timeutil.h"
 

@@ -33,9 +33,9 @@
 
 #include "api/api.h"
 #include "domain/auth.h"
-#include "domain/notify_store.h"
+#include "domain/internal/notify_store.h"
 #include "domain/notify_inbox.h"
-#include "domain/users_store.h"
+#include "domain/internal/users_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/job.h"

@@ -28,8 +28,8 @@
 
 #include "api/api.h"
 #include "domain/auth.h"
-#include "domain/notify_store.h"
-#include "domain/users_store.h"
+#include "domain/internal/notify_store.h"
+#include "domain/internal/users_store.h"
 #include "infra/b64url.h"
 #include "infra/config.h"
 #include "infra/db.h"

@@ -15,7 +15,7 @@
 #include "domain/rewards.h"
 #include "domain/slots.h"
 #include "domain/uploads.h"
-#include "domain/users_store.h"
+#include "domain/internal/users_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/log.h"

@@ -6,7 +6,7 @@
 #include "itutil.h"
 
 #include "domain/requests.h"
-#include "domain/rewards_store.h"
+#include "domain/internal/rewards_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/runtime.h"

@@ -12,7 +12,7 @@
 
 #include "domain/auth.h"
 #include "domain/session_cache.h"
-#include "domain/users_store.h"
+#include "domain/internal/users_store.h"
 #include "infra/db.h"
 #include "infra/runtime.h"
 #include "infra/timeutil.h"

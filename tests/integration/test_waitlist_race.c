@@ -208,6 +208,19 @@ static int accept_racer(int i, void *ctx)
 	return code;
 }
 
+/* Whether waiter i's request is scheduled (in T). */
+static bool request_scheduled(int i)
+{
+	bson_oid_t rid;
+	bson_oid_init_from_string(&rid, waiter_req[i]);
+	bson_error_t err;
+	bson_t *doc = requests_load(&rid, NULL, &err);
+	assert_non_null(doc);
+	bool in_t = strcmp(itu_str_of(doc, "status"), "scheduled") == 0;
+	bson_destroy(doc);
+	return in_t;
+}
+
 static void accept_racing_expiry(void **state)
 {
 	(void)state;
@@ -223,14 +236,7 @@ static void accept_racing_expiry(void **state)
 			fail_msg("waiter %d was refused (409) but its entry is %s", i, st);
 		accepted += codes[i] == 0;
 		/* one outcome: booked in T exactly when accepted */
-		bson_oid_t rid;
-		bson_oid_init_from_string(&rid, waiter_req[i]);
-		bson_error_t err;
-		bson_t *doc = requests_load(&rid, NULL, &err);
-		assert_non_null(doc);
-		bool in_t = strcmp(itu_str_of(doc, "status"), "scheduled") == 0;
-		bson_destroy(doc);
-		assert_int_equal(in_t, codes[i] == 0);
+		assert_int_equal(request_scheduled(i), codes[i] == 0);
 	}
 	int expired = codes[SEATS];
 	fprintf(stderr, "# %d accepted, %d expired\n", accepted, expired);
@@ -296,19 +302,6 @@ static void decline_and_leave_pass_on(void **state)
 	assert_int_equal(itu_count_json("waitlist_entries", "{\"status\":\"offered\"}"),
 			 itu_count_json("slot_claims", "{\"hold\":{\"$exists\":true}}"));
 	itu_assert_seats(true);
-}
-
-/* Whether waiter i's request is scheduled (in T). */
-static bool request_scheduled(int i)
-{
-	bson_oid_t rid;
-	bson_oid_init_from_string(&rid, waiter_req[i]);
-	bson_error_t err;
-	bson_t *doc = requests_load(&rid, NULL, &err);
-	assert_non_null(doc);
-	bool in_t = strcmp(itu_str_of(doc, "status"), "scheduled") == 0;
-	bson_destroy(doc);
-	return in_t;
 }
 
 /* Once the slot is inside the lead time (SLOT_LEAD_HOURS raised past it here), a freed

@@ -2,7 +2,7 @@
 #include "support/support.h"
 
 #include "domain/auth.h"
-#include "domain/users_store.h"
+#include "domain/internal/users_store.h"
 
 char *auth_issue_token(const char *user_id, const char *role, struct auth_claims *out)
 {

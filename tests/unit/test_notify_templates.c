@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "domain/notify_store.h"
+#include "domain/internal/notify_store.h"
 #include "infra/config.h"
 
 static int setup(void **state)

@@ -11,7 +11,7 @@
 
 #include "api/request_json.h"
 #include "domain/requests.h"
-#include "domain/requests_store.h"
+#include "domain/internal/requests_store.h"
 #include "domain/upload_links.h"
 #include "infra/config.h"
 #include "infra/db.h"
