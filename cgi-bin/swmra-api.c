@@ -16,7 +16,7 @@
 
 #include "api/api.h"
 #include "domain/session_cache.h"
-#include "domain/slots_store.h"
+#include "domain/internal/slots_store.h"
 #include "http/fcgi.h"
 #include "infra/config.h"
 #include "infra/db.h"
