@@ -13,7 +13,6 @@
 #include "domain/crews.h"
 #include "domain/requests.h"
 #include "domain/route_sheet.h"
-#include "domain/legacy_bridges.h"
 #include "domain/users.h"
 #include "infra/cleanup.h"
 #include "infra/jsonx.h"

@@ -15,7 +15,6 @@
 #include "domain/categories.h"
 #include "domain/open311.h"
 #include "domain/requests.h"
-#include "domain/legacy_bridges.h"
 #include "domain/slots.h"
 #include "domain/users.h"
 #include "infra/log.h"
@@ -186,7 +185,7 @@ static int take_preferred(struct http_request *req, struct http_response *res, c
 		    "attribute[preferred_date]: a date (YYYY-MM-DD) or W3C datetime");
 	struct slot_info s[64];
 	struct derr err;
-	int n = legacy_slots_available(f->category, y, m, d, s, 64, &err);
+	int n = slots_available(f->category, y, m, d, s, 64, &err);
 	if (n == -1)
 		return api_derr(res, &err);
 	if (n <= 0)

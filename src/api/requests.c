@@ -8,10 +8,10 @@
 #include "api/api.h"
 #include "api/read_cache.h"
 #include "api/request_json.h"
-#include "domain/legacy_bridges.h"
 #include "api/results.h"
 #include "domain/categories.h"
 #include "domain/requests.h"
+#include "domain/slots.h"
 #include "infra/jsonx.h"
 #include "infra/timeutil.h"
 
@@ -100,7 +100,8 @@ static int check_offered(struct http_response *res, struct verrors *e, const cha
 {
 	for (size_t k = 0; cat && k < f->n_preferred_slots; k++) {
 		struct derr err;
-		int r = legacy_slot_offered(cat, &f->preferred_slots[k], &err);
+		int r = slots_is_offered(cat, f->preferred_slots[k].start,
+					 f->preferred_slots[k].end, false, &err);
 		if (r < 0)
 			return api_derr(res, &err);
 		if (r == 0) {

@@ -12,7 +12,6 @@
 
 #include "api/api.h"
 #include "api/request_json.h"
-#include "domain/legacy_bridges.h"
 #include "domain/crews.h"
 #include "domain/requests.h"
 #include "domain/route_sheet.h"
@@ -232,7 +231,7 @@ int api_staff_my_route(struct http_request *req, struct http_response *res)
 	q->by_crew = true;
 	q->crews = mine;
 	for (size_t i = 0; i < n_crews; i++)
-		if (crews[i].active && legacy_crew_has_member(&crews[i], &me)) {
+		if (crews[i].active && crews_has_member(&crews[i], &me)) {
 			oid_parse(crews[i].id, &mine[q->n_crews++]);
 			json_object_array_add(crews_out, crew_ref(&crews[i]));
 		}
@@ -264,7 +263,7 @@ int api_staff_my_route(struct http_request *req, struct http_response *res)
 static bool in_group(const struct stop *s, const struct crew *c, const struct crew *list, size_t n)
 {
 	if (c)
-		return s->req.has_crew && legacy_crew_is(c, &s->req.crew_id);
+		return s->req.has_crew && oid_equal(&c->oid, &s->req.crew_id);
 	return !s->req.has_crew || !crews_find(list, n, &s->req.crew_id);
 }
 

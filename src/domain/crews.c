@@ -170,3 +170,11 @@ const struct crew *crews_find(const struct crew *list, size_t n, const struct oi
 			return &list[i];
 	return NULL;
 }
+
+bool crews_has_member(const struct crew *c, const struct oid *user)
+{
+	for (size_t k = 0; k < c->n_members; k++)
+		if (oid_equal(&c->members[k], user))
+			return true;
+	return false;
+}

@@ -56,4 +56,7 @@ enum crews_rc crews_update(const struct oid *id, const struct crew_patch *p, str
 /* The crew of `id` among `list[0..n-1]`, or NULL. */
 const struct crew *crews_find(const struct crew *list, size_t n, const struct oid *id);
 
+/* Whether `user` is one of the members of `c`. */
+bool crews_has_member(const struct crew *c, const struct oid *user);
+
 #endif

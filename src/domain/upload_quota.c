@@ -331,26 +331,6 @@ int64_t uploads_purge_quota(int64_t now_ms, bool dry_run, struct derr *derr)
 	return total;
 }
 
-/* {key: v} for one value, else {key: {$in: [vals...]}}. */
-static void append_paths(bson_t *b, const char *key, const char *const *vals, size_t n)
-{
-	if (n == 1) {
-		BSON_APPEND_UTF8(b, key, vals[0]);
-		return;
-	}
-	bson_t in, arr;
-	BSON_APPEND_DOCUMENT_BEGIN(b, key, &in);
-	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
-	for (size_t i = 0; i < n; i++) {
-		char k[16];
-		const char *kp;
-		bson_uint32_to_string((uint32_t)i, &kp, k, sizeof(k));
-		bson_append_utf8(&arr, kp, -1, vals[i], -1);
-	}
-	bson_append_array_end(&in, &arr);
-	bson_append_document_end(b, &in);
-}
-
 void upload_quota_free(const struct oid *owner, const char *const *paths, size_t n)
 {
 	bson_t f = BSON_INITIALIZER;
@@ -359,7 +339,7 @@ void upload_quota_free(const struct oid *owner, const char *const *paths, size_t
 		oid_to_store(owner, &owner_id);
 		BSON_APPEND_OID(&f, "owner_id", &owner_id);
 	}
-	append_paths(&f, "path", paths, n);
+	db_append_in_utf8(&f, "path", paths, n);
 	BSON_APPEND_UTF8(&f, "kind", "seat");
 	bson_error_t err;
 	if (!mongoc_collection_delete_many(db_coll(QUOTA_COLL), &f, NULL, NULL, &err))

@@ -189,22 +189,6 @@ void uploads_unkeep(const char *const *paths, size_t n, const bool *kept_now)
 	}
 }
 
-/* Appends {key: {$in: [vals...]}} to b. */
-static void append_in(bson_t *b, const char *key, const char *const *vals, size_t n)
-{
-	bson_t in, arr;
-	BSON_APPEND_DOCUMENT_BEGIN(b, key, &in);
-	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
-	for (size_t i = 0; i < n; i++) {
-		char k[16];
-		const char *kp;
-		bson_uint32_to_string((uint32_t)i, &kp, k, sizeof(k));
-		bson_append_utf8(&arr, kp, -1, vals[i], -1);
-	}
-	bson_append_array_end(&in, &arr);
-	bson_append_document_end(b, &in);
-}
-
 bool uploads_attach(const struct oid *owner, const char *const *paths, size_t n,
 		    const struct oid *request, struct derr *err)
 {
@@ -215,7 +199,7 @@ bool uploads_attach(const struct oid *owner, const char *const *paths, size_t n,
 	oid_to_store(request, &request_id);
 	bson_t filter = BSON_INITIALIZER;
 	BSON_APPEND_OID(&filter, "owner_id", &owner_id);
-	append_in(&filter, "path", paths, n);
+	db_append_in_utf8(&filter, "path", paths, n);
 	BSON_APPEND_NULL(&filter, "request_id");
 	bson_t *update = BCON_NEW("$set", "{", "request_id", BCON_OID(&request_id), "}");
 	bson_error_t e;

@@ -296,3 +296,22 @@ bool db_count_oldest(const char *coll, const bson_t *q, const char *field, int64
 	bson_destroy(opts);
 	return ok;
 }
+
+void db_append_in_utf8(bson_t *b, const char *key, const char *const *vals, size_t n)
+{
+	if (n == 1) {
+		BSON_APPEND_UTF8(b, key, vals[0]);
+		return;
+	}
+	bson_t in, arr;
+	BSON_APPEND_DOCUMENT_BEGIN(b, key, &in);
+	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+	for (size_t i = 0; i < n; i++) {
+		char k[16];
+		const char *kp;
+		bson_uint32_to_string((uint32_t)i, &kp, k, sizeof(k));
+		bson_append_utf8(&arr, kp, -1, vals[i], -1);
+	}
+	bson_append_array_end(&in, &arr);
+	bson_append_document_end(b, &in);
+}

@@ -72,6 +72,11 @@ bool db_count_oldest(const char *coll, const bson_t *q, const char *field, int64
 		     int64_t *oldest_ms, bson_error_t *err);
 
 bool db_parse_oid(const char *hex, bson_oid_t *oid);
+
+/* Appends the filter {key: value} for one value, else {key: {$in: [values...]}} (strings):
+ * the one-value form is the top-level equality FerretDB's PostgreSQL backend can serve
+ * from an index. */
+void db_append_in_utf8(bson_t *b, const char *key, const char *const *vals, size_t n);
 /* Installs the mongoc log handler that drops driver debug noise and FerretDB's harmless
  * endSessions warning and forwards the rest as JSON log lines. Called by db_open. */
 void db_install_log_handler(void);
