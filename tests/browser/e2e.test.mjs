@@ -396,7 +396,14 @@ test('a resident downloads their data and deletes their account; an admin reads 
   await admin.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
   await admin.getByLabel('Target (id)').fill(user.id);
   await admin.getByRole('button', { name: 'Filter' }).click();
-  await admin.getByRole('cell', { name: 'user.erase' }).waitFor();
+  // the filtered page, not the unfiltered one still on screen (other tests erase accounts too)
+  await eventually(
+    async () => {
+      const rows = await admin.locator('tbody tr').allTextContents();
+      return rows.length > 0 && rows.every((r) => r.includes(user.id)) && rows.some((r) => r.includes('user.erase'));
+    },
+    { what: "the audit log filtered to the erased account, with its 'user.erase'" },
+  );
   const va = await seriousViolations(admin);
   assert.deepEqual(va.map((x) => `[${x.impact}] ${x.id}: ${x.help}`), [], 'axe on /admin/audit');
   await screenshot(admin, '20-admin-audit');

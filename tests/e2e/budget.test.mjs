@@ -127,8 +127,10 @@ export const BUDGETS = {
   // the offer's entry, the DECLINED change, its effects (the hold back, the next offer: the
   // line, the next entry and its request, the hold, the OFFERED change and its
   // notification, the read marks of both owners, the seat map's mark after the hold given
-  // back and after the new one), then the request and its waitlist
-  'POST /api/requests/{id}/decline-offer': 42,
+  // back and after the new one), then the request and its waitlist: 42. The three declines
+  // follow each other within a second or two, so each may also pay a worker's session sync
+  // and its once-a-second generation poll, as accept-offer does (seen: 43 for all three).
+  'POST /api/requests/{id}/decline-offer': 44,
   'POST /api/files/upload': 2,
   'POST /api/notifications/read-all': 3, // update + the read mark
   'POST /api/notifications/{id}/read': 3,

@@ -9,13 +9,16 @@ export const WORKERS = 4; // scripts/stack.sh's test stack
 /** `n` parallel reads of `path`. */
 export const many = (path, token, n = 3 * WORKERS) => Promise.all(Array.from({ length: n }, () => get(path, auth(token))));
 
-/** Reads `path` until some worker answers it from its cache; that answer and the round's others. */
+/** Reads `path` until some worker answers it from its cache; that answer and the round's others.
+ * Of a round's hits, the cheapest in store commands: a worker whose once-a-second session
+ * poll falls on that read pays one command more (the route budgets count the same way). */
 export async function cachedRead(path, token) {
+  const commands = (a) => Number(a.headers['x-store-commands']);
   for (let round = 0; round < 10; round++) {
     const answers = await many(path, token);
     for (const a of answers) assert.equal(a.status, 200, a.text);
-    const hit = answers.find((a) => a.headers['x-read-cache'] === 'hit');
-    if (hit) return { hit, answers };
+    const hits = answers.filter((a) => a.headers['x-read-cache'] === 'hit');
+    if (hits.length) return { hit: hits.reduce((x, y) => (commands(y) < commands(x) ? y : x)), answers };
   }
   assert.fail(`${path}: no worker answered from its cache in 10 rounds`);
 }
