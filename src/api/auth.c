@@ -12,6 +12,7 @@
 #include "domain/auth_login.h"
 #include "domain/live.h"
 #include "domain/refresh.h"
+#include "domain/session_cache.h"
 #include "domain/users.h"
 #include "infra/cleanup.h"
 #include "infra/config.h"
@@ -238,12 +239,22 @@ static int load_me(struct http_request *req, struct http_response *res, bool wit
 	return 0;
 }
 
+/* From the worker's session cache, as the guard has just read it: no store command. A
+ * profile edit on this node is seen at once (the cache's shared counter), one written
+ * through another node within SESSION_CACHE_POLL_MS, the same freshness as a disable or a
+ * revocation (session_cache.h). */
 int api_auth_me(struct http_request *req, struct http_response *res)
 {
-	struct user *u;
-	int st = load_me(req, res, false, &u);
-	if (st)
-		return st;
+	struct oid oid;
+	struct derr err;
+	if (!oid_parse(req->user.id, &oid))
+		return http_error(res, 401, "Invalid token");
+	struct user *u = new_user(req);
+	int rc = session_cache_user(&oid, u, &err);
+	if (rc == USERS_ERR)
+		return api_derr(res, &err);
+	if (rc != USERS_OK)
+		return http_error(res, 401, "Invalid token");
 	return http_json(res, 200, api_me_json(u));
 }
 

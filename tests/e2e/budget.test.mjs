@@ -22,7 +22,7 @@ export const BUDGETS = {
   // reads: the session check costs nothing on a warm worker
   'GET /api/health': 0,
   'GET /api/health/ready': 1, // ping
-  'GET /api/auth/me': 1, // the user, fresh (a profile edit shows at once)
+  'GET /api/auth/me': 0, // from the session cache (a profile edit shows at once on this node, within 1 s on others)
   'GET /api/requests': 2, // count + page of documents (each carries its timeline)
   // a read-cache hit: the owner's read mark (issue 13; a miss also reads the document, probes
   // for changes past its version and reads its waitlist entries: 4)

@@ -60,6 +60,30 @@ test('a demoted staff member loses staff routes on every worker at once', async 
   assert.deepEqual([...new Set(await burst('/api/staff/requests?limit=1', u.token))], [403]);
 });
 
+test('a profile edit shows in /api/auth/me on every worker at once (answered from the session cache)', async () => {
+  const a = await admin();
+  const u = await registerUser();
+  const names = async () => {
+    const together = await Promise.all(Array.from({ length: 12 }, () => get('/api/auth/me', auth(u.token))));
+    const serial = [];
+    for (let i = 0; i < 12; i++) serial.push(await get('/api/auth/me', auth(u.token)));
+    return [...together, ...serial].map((r) => {
+      assert.equal(r.status, 200, r.text);
+      return `${r.json.name}|${r.json.phone}|${r.json.locale}|${r.json.prefs.sms}|${r.json.role}`;
+    });
+  };
+  const before = [...new Set(await names())];
+  assert.equal(before.length, 1);
+  assert.ok(before[0].startsWith(`${u.user.name}|`), before[0]);
+  let r = await request('PATCH', '/api/auth/me', { ...auth(u.token), json: { name: 'Edited Once', phone: '+91 98450 11111', locale: 'hi', prefs: { sms: true } } });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual([...new Set(await names())], ['Edited Once|+91 98450 11111|hi|true|citizen']);
+  // an admin's change of the same account (its role), through another session
+  r = await request('PATCH', `/api/admin/users/${u.user.id}`, { ...auth(a), json: { role: 'staff' } });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual([...new Set(await names())], ['Edited Once|+91 98450 11111|hi|true|staff']);
+});
+
 test('a date closed by an admin is closed on every worker at once, and open again at once', async () => {
   // the slot template and overrides are cached per worker on the same generation
   const a = await admin();

@@ -177,6 +177,27 @@ else
 	[ "$(curl "${C[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$B/api/auth/me")" = 200 ] &&
 		ok "node A's token is accepted by node B (/api/auth/me)" || bad "node A's token is accepted by node B"
 
+	# ---- a profile edit through node A reaches node B's /api/auth/me (answered from each
+	# worker's session cache) within the cache's poll interval (1 s): allow 3 s
+	curl "${C[@]}" -o /dev/null -X PATCH -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+		-d '{"name":"Multi Node Edited"}' "$A/api/auth/me"
+	seen=0
+	for _ in $(seq 1 30); do
+		# every worker of B (two rounds of 4 at once) must show the new name
+		all=1
+		for _ in 1 2; do
+			for n in $(seq 1 4); do
+				curl "${C[@]}" -H "Authorization: Bearer $token" "$B/api/auth/me" >"$T/me.$n" &
+			done
+			wait
+			for n in $(seq 1 4); do grep -q '"Multi Node Edited"' "$T/me.$n" || all=0; done
+		done
+		[ $all = 1 ] && { seen=1; break; }
+		sleep 0.1
+	done
+	[ $seen = 1 ] && ok "a profile edit through node A shows in node B's /api/auth/me within 3 s" ||
+		bad "a profile edit through node A shows in node B's /api/auth/me within 3 s"
+
 	# ---- 1. publish on A -> WebSocket + EventSource subscribers on B
 	cat >"$T/sub.mjs" <<'JS'
 import { createRequire } from 'node:module';
