@@ -186,10 +186,12 @@ else
 		# every worker of B (two rounds of 4 at once) must show the new name
 		all=1
 		for _ in 1 2; do
+			pids=()
 			for n in $(seq 1 4); do
 				curl "${C[@]}" -H "Authorization: Bearer $token" "$B/api/auth/me" >"$T/me.$n" &
+				pids+=($!)
 			done
-			wait
+			wait "${pids[@]}" # only these: the script has other children running
 			for n in $(seq 1 4); do grep -q '"Multi Node Edited"' "$T/me.$n" || all=0; done
 		done
 		[ $all = 1 ] && { seen=1; break; }
