@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/request_json.h"
 #include "domain/account_erase.h"
 #include "domain/account_export.h"
 #include "domain/audit.h"
@@ -42,8 +43,13 @@ static bool stream_export(void *ctx, struct http_sink *out)
 	struct zipstream *z = zipstream_open(sink, out);
 	if (!z)
 		return false;
+	/* the archive shows requests and notifications as the API does: its own builders */
+	static const struct export_shapes shapes = {
+	    .request = api_request_json,
+	    .notification = api_notification_json,
+	};
 	struct derr err;
-	if (!account_export_write(&job->user, z, &err)) {
+	if (!account_export_write(&job->user, &shapes, z, &err)) {
 		if (err.code)
 			log_error("export failed: %s", err.message);
 		zipstream_abort(z);

@@ -152,6 +152,11 @@ int api_notifications_unread_count(struct http_request *req, struct http_respons
 int api_notifications_read(struct http_request *req, struct http_response *res);
 int api_notifications_read_all(struct http_request *req, struct http_response *res);
 int api_internal_ws_auth(struct http_request *req, struct http_response *res);
+/* notification_json.c: the wire shape of a notification, {id, user_id, channel, event,
+ * title, body, meta, status, read, created_at, sent_at} (docs/openapi.yaml), a new object
+ * (caller owns): the list, the read answer, the data export and the live publish. */
+struct notification;
+json_object *api_notification_json(const struct notification *n);
 /* live tickets (api/live.c) */
 int api_ws_ticket(struct http_request *req, struct http_response *res);
 /* push.c (web push) */

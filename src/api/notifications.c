@@ -18,6 +18,18 @@
 #include "infra/nchan.h"
 #include "infra/timeutil.h"
 
+static void add_item(void *ctx, const struct notification *n)
+{
+	json_object_array_add(ctx, api_notification_json(n));
+}
+
+static void keep_one(void *ctx, const struct notification *n)
+{
+	json_object **out = ctx;
+	if (!*out)
+		*out = api_notification_json(n);
+}
+
 int api_notifications_list(struct http_request *req, struct http_response *res)
 {
 	static const char *const bools[] = {"true", "false", "1", "0", NULL};
@@ -44,11 +56,13 @@ int api_notifications_list(struct http_request *req, struct http_response *res)
 	    .before = before,
 	    .limit = limit,
 	};
-	json_object *items;
+	json_object *items = json_object_new_array();
 	struct derr err;
-	enum notify_inbox_rc rc = notify_inbox_list(&q, &items, &err);
-	if (rc != NOTIFY_INBOX_OK)
+	enum notify_inbox_rc rc = notify_inbox_list(&q, add_item, items, &err);
+	if (rc != NOTIFY_INBOX_OK) {
+		json_object_put(items);
 		return api_notify_inbox_result(res, rc, &err);
+	}
 	http_json(res, 200, items);
 	read_cache_store(&probe, res);
 	return res->status;
@@ -73,12 +87,14 @@ int api_notifications_unread_count(struct http_request *req, struct http_respons
 
 int api_notifications_read(struct http_request *req, struct http_response *res)
 {
-	json_object *o;
+	json_object *o = NULL;
 	struct derr err;
 	enum notify_inbox_rc rc =
-	    notify_inbox_read_one(req->user.id, http_param(req, "id"), &o, &err);
-	if (rc != NOTIFY_INBOX_OK)
+	    notify_inbox_read_one(req->user.id, http_param(req, "id"), keep_one, &o, &err);
+	if (rc != NOTIFY_INBOX_OK) {
+		json_object_put(o);
 		return api_notify_inbox_result(res, rc, &err);
+	}
 	return http_json(res, 200, o);
 }
 

@@ -4,11 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The export holds each request as the API shows it: the api layer's one builder. */
-#include "api/request_json.h"
 #include "domain/internal/notify_store.h"
-#include "domain/requests.h"
 #include "domain/internal/requests_store.h"
+#include "domain/requests.h"
 #include "domain/store.h"
 #include "infra/config.h"
 #include "infra/db.h"
@@ -52,6 +50,7 @@ int64_t account_export_purge(int64_t now_ms, bool dry_run, struct derr *err)
 /* The JSON file, written piece by piece into the current entry. */
 struct out {
 	struct zipstream *z;
+	const struct export_shapes *shapes;
 	bool ok;
 };
 
@@ -88,7 +87,8 @@ static json_object *doc_json(const bson_t *doc, const char *const *skip)
 
 /* `"key":[...]` of every document of `coll` matching `q`, each through `conv`. */
 static bool put_list(struct out *o, const char *key, const char *coll, const bson_t *q,
-		     json_object *(*conv)(const bson_t *doc), bson_error_t *err)
+		     json_object *(*conv)(const struct out *o, const bson_t *doc),
+		     bson_error_t *err)
 {
 	char head[64];
 	if (key[0] == '"') /* a literal head */
@@ -104,7 +104,7 @@ static bool put_list(struct out *o, const char *key, const char *coll, const bso
 		if (!first)
 			put(o, ",");
 		first = false;
-		put_json(o, conv(doc));
+		put_json(o, conv(o, doc));
 	}
 	bool ok = !mongoc_cursor_error(cur, err);
 	mongoc_cursor_destroy(cur);
@@ -112,15 +112,16 @@ static bool put_list(struct out *o, const char *key, const char *coll, const bso
 	return ok && o->ok;
 }
 
-static json_object *plain(const bson_t *doc)
+static json_object *plain(const struct out *o, const bson_t *doc)
 {
+	(void)o;
 	static const char *const skip[] = {"owner_id", "user_id", NULL};
 	return doc_json(doc, skip);
 }
 
-static json_object *upload_json(const bson_t *doc)
+static json_object *upload_json(const struct out *o, const bson_t *doc)
 {
-	json_object *j = plain(doc);
+	json_object *j = plain(o, doc);
 	json_object *p;
 	if (json_object_object_get_ex(j, "path", &p) && json_object_is_type(p, json_type_string)) {
 		char file[512];
@@ -128,6 +129,14 @@ static json_object *upload_json(const bson_t *doc)
 		json_object_object_add(j, "file", json_object_new_string(file));
 	}
 	return j;
+}
+
+/* A notification of any channel as the API shows it. */
+static json_object *notification_json(const struct out *o, const bson_t *doc)
+{
+	struct notification n;
+	notify_doc_fill(doc, &n);
+	return o->shapes->notification(&n);
 }
 
 static bool put_profile(struct out *o, const bson_oid_t *user, bson_error_t *err)
@@ -172,7 +181,7 @@ static bool put_requests(struct out *o, const bson_oid_t *user, bson_error_t *er
 		first = false;
 		struct pickup_request r;
 		requests_fill(full, true, REQ_FILL_EVENTS, &r); /* r owns `full` */
-		put_json(o, api_request_json(&r));
+		put_json(o, o->shapes->request(&r));
 		pickup_request_clear(&r);
 	}
 	if (ok && mongoc_cursor_error(cur, err))
@@ -196,7 +205,7 @@ static bool put_data_json(struct out *o, const bson_oid_t *user, bson_error_t *e
 	bson_t *by_hex = BCON_NEW("user_id", BCON_UTF8(hex));
 	bson_t *by_owner = BCON_NEW("owner_id", BCON_OID(user));
 	bool ok = put_profile(o, user, err) && put_requests(o, user, err) &&
-		  put_list(o, "notifications", "notifications", by_user, notify_doc_to_json, err) &&
+		  put_list(o, "notifications", "notifications", by_user, notification_json, err) &&
 		  put_list(o, "rewards", "rewards", by_user, plain, err) &&
 		  put_list(o, "push_subscriptions", "push_subscriptions", by_user, plain, err);
 	if (ok) {
@@ -250,13 +259,14 @@ static bool put_photos(struct zipstream *z, const bson_oid_t *user, bson_error_t
 	return ok;
 }
 
-bool account_export_write(const struct oid *id, struct zipstream *z, struct derr *err)
+bool account_export_write(const struct oid *id, const struct export_shapes *shapes,
+			  struct zipstream *z, struct derr *err)
 {
 	bson_oid_t user;
 	bson_error_t e = {0};
 	oid_to_store(id, &user);
 	memset(err, 0, sizeof(*err));
-	struct out o = {.z = z, .ok = true};
+	struct out o = {.z = z, .shapes = shapes, .ok = true};
 	if (!zipstream_entry(z, "data.json", -1, time_now_ms() / 1000))
 		return false;
 	if (put_data_json(&o, &user, &e) && put_photos(z, &user, &e))

@@ -13,6 +13,7 @@
 #ifndef SWMRA_ACCOUNT_EXPORT_H
 #define SWMRA_ACCOUNT_EXPORT_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,9 +30,21 @@ enum export_take { EXPORT_TAKEN = 0, EXPORT_LIMITED, EXPORT_DB_ERROR };
 enum export_take account_export_take(const char *user_hex, int64_t now_ms, int64_t *retry_after,
 				     struct derr *err);
 
-/* Writes the whole archive of `user` to `z` (not closed). false on a database or store
- * failure (logged, err set when it was the database). */
-bool account_export_write(const struct oid *user, struct zipstream *z, struct derr *err);
+struct pickup_request; /* domain/requests.h */
+struct notification;   /* domain/notify.h */
+/* The wire shapes the archive holds requests and notifications in: the api layer's
+ * builders, which its caller passes (api/account_data.c), so the export shows each as the
+ * API does while the domain includes nothing of the api. Each returns a new object. */
+struct export_shapes {
+	json_object *(*request)(const struct pickup_request *r);
+	json_object *(*notification)(const struct notification *n);
+};
+
+/* Writes the whole archive of `user` to `z` (not closed), requests and notifications in
+ * `shapes`. false on a database or store failure (logged, err set when it was the
+ * database). */
+bool account_export_write(const struct oid *user, const struct export_shapes *shapes,
+			  struct zipstream *z, struct derr *err);
 
 /* Deletes (or counts) the export claims of clock hours before the one of `now_ms` (they
  * no longer count). Returns the number or -1. */

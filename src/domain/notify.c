@@ -37,25 +37,68 @@ static void append_meta(bson_t *doc, json_object *data)
 	bson_append_document_end(doc, &meta);
 }
 
-json_object *notify_doc_to_json(const bson_t *doc)
+/* The template values of a stored `meta`, strings and integers, in stored order. */
+static void fill_meta(const bson_t *doc, struct notification *out)
 {
-	static const char *const keys[] = {"user_id", "channel", "event", "title",	"body",
-					   "meta",    "status",	 "read",  "created_at", "sent_at"};
-	json_object *o = json_object_new_object();
-	bson_iter_t it;
-	if (bson_iter_init_find(&it, doc, "_id"))
-		json_object_object_add(o, "id", db_value_to_json(&it));
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		json_object *v = NULL;
-		if (bson_iter_init_find(&it, doc, keys[i]))
-			v = db_value_to_json(&it);
-		if (!v && strcmp(keys[i], "meta") == 0)
-			v = json_object_new_object();
-		if (!v && strcmp(keys[i], "read") == 0)
-			v = json_object_new_boolean(0);
-		json_object_object_add(o, keys[i], v);
+	bson_iter_t it, sub;
+	if (!bson_iter_init_find(&it, doc, "meta") || !BSON_ITER_HOLDS_DOCUMENT(&it) ||
+	    !bson_iter_recurse(&it, &sub))
+		return;
+	while (out->n_meta < NOTIFICATION_META_MAX && bson_iter_next(&sub)) {
+		struct notification_meta *m = &out->meta[out->n_meta];
+		m->key = bson_iter_key(&sub);
+		m->str = BSON_ITER_HOLDS_UTF8(&sub) ? bson_iter_utf8(&sub, NULL) : NULL;
+		m->num = 0;
+		if (BSON_ITER_HOLDS_INT32(&sub) || BSON_ITER_HOLDS_INT64(&sub))
+			m->num = bson_iter_as_int64(&sub);
+		else if (!m->str)
+			continue; /* a type notify never stores */
+		out->n_meta++;
 	}
-	return o;
+}
+
+static const char *doc_str(const bson_t *doc, const char *key)
+{
+	bson_iter_t it;
+	if (bson_iter_init_find(&it, doc, key) && BSON_ITER_HOLDS_UTF8(&it))
+		return bson_iter_utf8(&it, NULL);
+	return NULL;
+}
+
+static bool doc_oid(const bson_t *doc, const char *key, struct oid *out)
+{
+	bson_iter_t it;
+	if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_OID(&it))
+		return false;
+	oid_from_store(out, bson_iter_oid(&it));
+	return true;
+}
+
+static bool doc_time(const bson_t *doc, const char *key, int64_t *out)
+{
+	bson_iter_t it;
+	if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_DATE_TIME(&it))
+		return false;
+	*out = bson_iter_date_time(&it);
+	return true;
+}
+
+void notify_doc_fill(const bson_t *doc, struct notification *out)
+{
+	memset(out, 0, sizeof(*out));
+	doc_oid(doc, "_id", &out->id);
+	out->has_user = doc_oid(doc, "user_id", &out->user_id);
+	out->channel = doc_str(doc, "channel");
+	out->event = doc_str(doc, "event");
+	out->title = doc_str(doc, "title");
+	out->body = doc_str(doc, "body");
+	out->status = doc_str(doc, "status");
+	fill_meta(doc, out);
+	bson_iter_t it;
+	out->read = bson_iter_init_find(&it, doc, "read") && BSON_ITER_HOLDS_BOOL(&it) &&
+		    bson_iter_bool(&it);
+	out->has_created_at = doc_time(doc, "created_at", &out->created_at);
+	out->has_sent_at = doc_time(doc, "sent_at", &out->sent_at);
 }
 
 /* The common part of every notification document. */
@@ -82,7 +125,9 @@ static void publish_inapp(const bson_oid_t *user_id, const bson_t *doc)
 	char hex[25], channel[30], err[256];
 	bson_oid_to_string(user_id, hex);
 	nchan_user_channel(hex, channel);
-	json_object *j = notify_doc_to_json(doc);
+	struct notification n;
+	notify_doc_fill(doc, &n);
+	json_object *j = notify_live_shape(&n);
 	const char *s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
 	int subs;
 	if (nchan_publish(channel, s, strlen(s), &subs, err, sizeof(err)) < 0) {

@@ -3,9 +3,9 @@
  * rules and the user's preferences) rendered from templates; in-app ones are published at
  * once to the user's live channel, the others are queued for the dispatcher job.
  *
- * The entry points that raise events and the notification document's wire shape take the
- * driver's types: they are called only inside the domain (the change log's effects, the
- * jobs), so they live in the private notify_store.h. This header is what src/api may use:
+ * The entry points that raise events take the driver's types: they are called only inside
+ * the domain (the change log's effects, the jobs), so they live in the private
+ * notify_store.h. This header is what src/api may use: a notification as a value struct,
  * templates, push subscriptions, the queue depths. */
 #ifndef SWMRA_NOTIFY_H
 #define SWMRA_NOTIFY_H
@@ -18,6 +18,48 @@
 #include "domain/id.h"
 #include "infra/job.h"
 #include "infra/mail.h" /* enum deliver_rc */
+
+/* ---- a stored notification (notify.c) ---- */
+
+/* One template value kept with a notification (`meta`): a string, or an integer (points)
+ * when str is NULL. */
+struct notification_meta {
+	const char *key;
+	const char *str;
+	int64_t num;
+};
+/* More than notify stores today (seven strings and points); values of other types and keys
+ * past this many are not handed out. */
+#define NOTIFICATION_META_MAX 12
+
+/* A stored notification of any channel, as the domain hands it out (the inbox, the data
+ * export, the live publish). The strings are borrowed from the stored document: valid only
+ * during the call that hands the struct out. */
+struct notification {
+	struct oid id;
+	bool has_user;
+	struct oid user_id;
+	const char *channel, *event, *title, *body, *status;  /* NULL when null or absent */
+	struct notification_meta meta[NOTIFICATION_META_MAX]; /* in stored order */
+	size_t n_meta;
+	bool read; /* false when absent (email, SMS and push ones) */
+	bool has_created_at, has_sent_at;
+	int64_t created_at, sent_at; /* ms */
+};
+
+/* Called with each notification a read hands out (`ctx` the caller's). */
+typedef void (*notification_fn)(void *ctx, const struct notification *n);
+
+/* The wire JSON of a notification: a new object (caller owns). */
+typedef json_object *(*notification_shape_fn)(const struct notification *n);
+/* The shape the live publish sends an in-app notification in. The shape is the api layer's
+ * (api_notification_json); the publish happens here, after the insert, and must send the
+ * very object GET /api/notifications lists. So the domain calls the api's builder through
+ * this pointer, which the composition root defines (src/modules.c, beside the module
+ * registry): every program that raises events links it (the API workers, but also the
+ * reminders, waitlist and sweep-effects jobs, and the tests), so there is no start-up call
+ * to forget in one of them, and no domain file names the api. */
+extern const notification_shape_fn notify_live_shape;
 
 /* ---- templates (notify_templates.c) ---- */
 

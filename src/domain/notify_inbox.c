@@ -39,29 +39,31 @@ static void bump_mark(const char *user_id)
 		log_warn("read mark not bumped (cached lists age out instead): %s", e.message);
 }
 
-/* Reads the documents of `f` with `opts` (may be NULL) into a new JSON array. */
-static enum notify_inbox_rc find_json(const bson_t *f, const bson_t *opts, json_object **items,
-				      struct derr *err)
+/* Hands out the documents of `f` with `opts` (may be NULL) to `each`; *n (may be NULL)
+ * counts them. */
+static enum notify_inbox_rc find_each(const bson_t *f, const bson_t *opts, notification_fn each,
+				      void *ctx, size_t *n, struct derr *err)
 {
 	mongoc_cursor_t *cur =
 	    mongoc_collection_find_with_opts(db_coll("notifications"), f, opts, NULL);
-	json_object *arr = json_object_new_array();
 	const bson_t *d;
-	while (mongoc_cursor_next(cur, &d))
-		json_object_array_add(arr, notify_doc_to_json(d));
+	size_t count = 0;
+	while (mongoc_cursor_next(cur, &d)) {
+		struct notification item;
+		notify_doc_fill(d, &item); /* borrows from d: used before the next read */
+		each(ctx, &item);
+		count++;
+	}
+	if (n)
+		*n = count;
 	bson_error_t e;
 	bool bad = mongoc_cursor_error(cur, &e);
 	mongoc_cursor_destroy(cur);
-	if (bad) {
-		json_object_put(arr);
-		return failed(err, &e);
-	}
-	*items = arr;
-	return NOTIFY_INBOX_OK;
+	return bad ? failed(err, &e) : NOTIFY_INBOX_OK;
 }
 
-enum notify_inbox_rc notify_inbox_list(const struct notify_inbox_query *q, json_object **items,
-				       struct derr *err)
+enum notify_inbox_rc notify_inbox_list(const struct notify_inbox_query *q, notification_fn each,
+				       void *ctx, struct derr *err)
 {
 	bson_oid_t before;
 	if (q->before && !db_parse_oid(q->before, &before))
@@ -81,7 +83,7 @@ enum notify_inbox_rc notify_inbox_list(const struct notify_inbox_query *q, json_
 	 * pages back without gaps or repeats. */
 	bson_t *opts =
 	    BCON_NEW("sort", "{", "_id", BCON_INT32(-1), "}", "limit", BCON_INT64(q->limit));
-	enum notify_inbox_rc rc = find_json(f, opts, items, err);
+	enum notify_inbox_rc rc = find_each(f, opts, each, ctx, NULL, err);
 	bson_destroy(opts);
 	bson_destroy(f);
 	return rc;
@@ -123,8 +125,8 @@ static bool mark_read(const bson_t *f, bool many, const char *field, int64_t *co
 	return ok;
 }
 
-enum notify_inbox_rc notify_inbox_read_one(const char *user_id, const char *id, json_object **out,
-					   struct derr *err)
+enum notify_inbox_rc notify_inbox_read_one(const char *user_id, const char *id,
+					   notification_fn each, void *ctx, struct derr *err)
 {
 	bson_oid_t oid;
 	bson_t *f = db_parse_oid(id, &oid) ? own_filter(user_id) : NULL;
@@ -133,20 +135,18 @@ enum notify_inbox_rc notify_inbox_read_one(const char *user_id, const char *id, 
 	BSON_APPEND_OID(f, "_id", &oid);
 	bson_error_t e;
 	int64_t matched;
+	size_t n = 0;
 	enum notify_inbox_rc rc = NOTIFY_INBOX_NOT_FOUND;
-	json_object *arr = NULL;
 	if (!mark_read(f, false, "matchedCount", &matched, &e)) {
 		rc = failed(err, &e);
 	} else if (matched > 0) {
 		bump_mark(user_id);
-		rc = find_json(f, NULL, &arr, err);
+		rc = find_each(f, NULL, each, ctx, &n, err);
 	}
 	bson_destroy(f);
 	if (rc != NOTIFY_INBOX_OK)
 		return rc;
-	*out = json_object_get(json_object_array_get_idx(arr, 0));
-	json_object_put(arr);
-	return *out ? NOTIFY_INBOX_OK : NOTIFY_INBOX_NOT_FOUND;
+	return n > 0 ? NOTIFY_INBOX_OK : NOTIFY_INBOX_NOT_FOUND; /* deleted meanwhile */
 }
 
 enum notify_inbox_rc notify_inbox_read_all(const char *user_id, int64_t *updated, struct derr *err)

@@ -3,16 +3,16 @@
  * one store command on the caller's own in-app documents, {user_id, channel "inapp"}
  * (tests/e2e/budget.test.mjs counts them); a change that marks anything read also bumps the
  * user's read mark (domain/read_marks.h), so cached list answers are not served again.
- * Notifications come out in their wire shape (notify_doc_to_json, shared with the live
- * publish and the data export). */
+ * Notifications come out as struct notification (domain/notify.h), one at a time through
+ * a callback; their wire shape is the api layer's (api_notification_json). */
 #ifndef SWMRA_NOTIFY_INBOX_H
 #define SWMRA_NOTIFY_INBOX_H
 
-#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "domain/derr.h"
+#include "domain/notify.h"
 
 #define NOTIFY_INBOX_LIMIT_MAX 100
 
@@ -34,15 +34,16 @@ enum notify_inbox_rc {
 /* Whether `id` can name a notification (24 hex characters). */
 bool notify_inbox_id_valid(const char *id);
 
-/* The page: on OK *items is a new JSON array (caller owns). */
-enum notify_inbox_rc notify_inbox_list(const struct notify_inbox_query *q, json_object **items,
-				       struct derr *err);
+/* The page: `each` is called with every notification of it, newest first (on a
+ * DB_ERROR, maybe with some before the failure: the caller drops what it made). */
+enum notify_inbox_rc notify_inbox_list(const struct notify_inbox_query *q, notification_fn each,
+				       void *ctx, struct derr *err);
 /* The number of the user's unread in-app notifications. */
 enum notify_inbox_rc notify_inbox_unread(const char *user_id, int64_t *unread, struct derr *err);
 /* Marks notification `id` of the user read (again: no change) and gives it back as it is
- * now: on OK *out is a new object (caller owns). */
-enum notify_inbox_rc notify_inbox_read_one(const char *user_id, const char *id, json_object **out,
-					   struct derr *err);
+ * now: on OK `each` has been called with it, once. */
+enum notify_inbox_rc notify_inbox_read_one(const char *user_id, const char *id,
+					   notification_fn each, void *ctx, struct derr *err);
 /* Marks every unread one read: *updated is how many were. */
 enum notify_inbox_rc notify_inbox_read_all(const char *user_id, int64_t *updated, struct derr *err);
 

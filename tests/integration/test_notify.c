@@ -410,6 +410,21 @@ static int teardown(void **state)
 
 /* ---------------------------------------------------------------- tests */
 
+/* Collects the inbox's notifications in their wire shape (the api layer's builder). */
+static void add_json(void *ctx, const struct notification *n)
+{
+	json_object_array_add(ctx, api_notification_json(n));
+}
+
+/* The inbox page of `q` as a new JSON array. */
+static json_object *inbox_json(const struct notify_inbox_query *q)
+{
+	json_object *items = json_object_new_array();
+	struct derr err;
+	assert_int_equal(notify_inbox_list(q, add_json, items, &err), NOTIFY_INBOX_OK);
+	return items;
+}
+
 static void event_stores_inapp_publishes_and_queues_email(void **state)
 {
 	(void)state;
@@ -453,6 +468,14 @@ static void event_stores_inapp_publishes_and_queues_email(void **state)
 	assert_null(strcasestr(log, "Expect:"));
 	assert_non_null(strstr(log, "\"title\":\"Pickup request submitted\""));
 	assert_non_null(strstr(log, "\"channel\":\"inapp\""));
+	/* byte for byte the object the list answers with: one builder (notify_live_shape) */
+	json_object *items = inbox_json(&(struct notify_inbox_query){.user_id = hex, .limit = 1});
+	assert_int_equal(json_object_array_length(items), 1);
+	const char *listed = json_object_to_json_string_ext(json_object_array_get_idx(items, 0),
+							    JSON_C_TO_STRING_PLAIN);
+	assert_non_null(strstr(listed, "\"meta\":{\"request_id\":\"65a1b2c3d4e5f60718293a4b\""));
+	assert_non_null(strstr(log, listed));
+	json_object_put(items);
 	free(log);
 
 	/* a stage event is in-app only */
@@ -1109,9 +1132,8 @@ static void domain_inbox(void **state)
 		event(&uid, evs[i], NULL, "organic");
 	event(&other, "submitted", NULL, NULL);
 	struct derr err;
-	json_object *items = NULL;
 	struct notify_inbox_query q = {.user_id = hex, .limit = 2};
-	assert_int_equal(notify_inbox_list(&q, &items, &err), NOTIFY_INBOX_OK);
+	json_object *items = inbox_json(&q);
 	assert_int_equal(json_object_array_length(items), 2);
 	assert_string_equal(jsonx_str(json_object_array_get_idx(items, 0), "event"), "enroute");
 	char older[25], newest[25];
@@ -1120,7 +1142,7 @@ static void domain_inbox(void **state)
 		 jsonx_str(json_object_array_get_idx(items, 0), "id"));
 	json_object_put(items);
 	q.before = older;
-	assert_int_equal(notify_inbox_list(&q, &items, &err), NOTIFY_INBOX_OK);
+	items = inbox_json(&q);
 	assert_int_equal(json_object_array_length(items), 1);
 	assert_string_equal(jsonx_str(json_object_array_get_idx(items, 0), "event"), "submitted");
 	json_object_put(items);
@@ -1128,24 +1150,29 @@ static void domain_inbox(void **state)
 	/* another user's notification: not found, and left unread */
 	char theirs[25];
 	q = (struct notify_inbox_query){.user_id = ohex, .limit = 10};
-	assert_int_equal(notify_inbox_list(&q, &items, &err), NOTIFY_INBOX_OK);
+	items = inbox_json(&q);
 	snprintf(theirs, sizeof(theirs), "%s",
 		 jsonx_str(json_object_array_get_idx(items, 0), "id"));
 	json_object_put(items);
-	json_object *o = NULL;
-	assert_int_equal(notify_inbox_read_one(hex, theirs, &o, &err), NOTIFY_INBOX_NOT_FOUND);
-	assert_int_equal(notify_inbox_read_one(hex, "not-an-id", &o, &err), NOTIFY_INBOX_NOT_FOUND);
+	json_object *o = json_object_new_array();
+	assert_int_equal(notify_inbox_read_one(hex, theirs, add_json, o, &err),
+			 NOTIFY_INBOX_NOT_FOUND);
+	assert_int_equal(notify_inbox_read_one(hex, "not-an-id", add_json, o, &err),
+			 NOTIFY_INBOX_NOT_FOUND);
+	assert_int_equal(json_object_array_length(o), 0);
 	int64_t n = -1;
 	assert_int_equal(notify_inbox_unread(ohex, &n, &err), NOTIFY_INBOX_OK);
 	assert_int_equal(n, 1);
 
-	assert_int_equal(notify_inbox_read_one(hex, newest, &o, &err), NOTIFY_INBOX_OK);
-	assert_true(json_object_get_boolean(json_object_object_get(o, "read")));
+	assert_int_equal(notify_inbox_read_one(hex, newest, add_json, o, &err), NOTIFY_INBOX_OK);
+	assert_int_equal(json_object_array_length(o), 1);
+	assert_true(json_object_get_boolean(
+	    json_object_object_get(json_object_array_get_idx(o, 0), "read")));
 	json_object_put(o);
 	assert_int_equal(notify_inbox_unread(hex, &n, &err), NOTIFY_INBOX_OK);
 	assert_int_equal(n, 2);
 	q = (struct notify_inbox_query){.user_id = hex, .unread_only = true, .limit = 10};
-	assert_int_equal(notify_inbox_list(&q, &items, &err), NOTIFY_INBOX_OK);
+	items = inbox_json(&q);
 	assert_int_equal(json_object_array_length(items), 2);
 	json_object_put(items);
 	int64_t updated = -1;

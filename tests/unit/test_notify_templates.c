@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "api/api.h"
 #include "domain/internal/notify_store.h"
 #include "infra/config.h"
 
@@ -271,21 +272,40 @@ static void doc_to_json_shape(void **state)
 	bson_oid_t id, uid;
 	bson_oid_init_from_string(&id, "65a1b2c3d4e5f60718293a4b");
 	bson_oid_init_from_string(&uid, "65a1b2c3d4e5f60718293a4c");
-	bson_t *d = BCON_NEW(
-	    "_id", BCON_OID(&id), "user_id", BCON_OID(&uid), "channel", BCON_UTF8("inapp"), "event",
-	    BCON_UTF8("submitted"), "title", BCON_UTF8("T"), "body", BCON_UTF8("B"), "meta", "{",
-	    "request_id", BCON_UTF8("x"), "}", "status", BCON_UTF8("sent"), "read",
-	    BCON_BOOL(false), "created_at", BCON_DATE_TIME(1764147600000LL), "sent_at", BCON_NULL,
-	    "html", BCON_UTF8("<p>secret-ish</p>"), "to", BCON_UTF8("a@b.c"));
-	json_object *j = notify_doc_to_json(d);
+	bson_t *d =
+	    BCON_NEW("_id", BCON_OID(&id), "user_id", BCON_OID(&uid), "channel", BCON_UTF8("inapp"),
+		     "event", BCON_UTF8("submitted"), "title", BCON_UTF8("T"), "body",
+		     BCON_UTF8("B"), "meta", "{", "request_id", BCON_UTF8("x"), "points",
+		     BCON_INT64(10), "}", "status", BCON_UTF8("sent"), "read", BCON_BOOL(false),
+		     "created_at", BCON_DATE_TIME(1764147600000LL), "sent_at", BCON_NULL, "html",
+		     BCON_UTF8("<p>secret-ish</p>"), "to", BCON_UTF8("a@b.c"));
+	struct notification n;
+	notify_doc_fill(d, &n);
+	json_object *j = api_notification_json(&n);
 	assert_string_equal(
 	    json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
 	    "{\"id\":\"65a1b2c3d4e5f60718293a4b\",\"user_id\":\"65a1b2c3d4e5f60718293a4c\","
 	    "\"channel\":\"inapp\",\"event\":\"submitted\",\"title\":\"T\",\"body\":\"B\","
-	    "\"meta\":{\"request_id\":\"x\"},\"status\":\"sent\",\"read\":false,"
+	    "\"meta\":{\"request_id\":\"x\",\"points\":10},\"status\":\"sent\",\"read\":false,"
 	    "\"created_at\":\"2025-11-26T09:00:00Z\",\"sent_at\":null}");
 	json_object_put(j);
 	bson_destroy(d);
+
+	/* a queued email: no read flag (false), no meta (empty), sent_at null */
+	bson_t *q = BCON_NEW("_id", BCON_OID(&id), "user_id", BCON_OID(&uid), "channel",
+			     BCON_UTF8("email"), "event", BCON_UTF8("submitted"), "title",
+			     BCON_UTF8("T"), "body", BCON_UTF8("B"), "status", BCON_UTF8("queued"),
+			     "created_at", BCON_DATE_TIME(1764147600000LL), "sent_at", BCON_NULL);
+	notify_doc_fill(q, &n);
+	j = api_notification_json(&n);
+	assert_string_equal(
+	    json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
+	    "{\"id\":\"65a1b2c3d4e5f60718293a4b\",\"user_id\":\"65a1b2c3d4e5f60718293a4c\","
+	    "\"channel\":\"email\",\"event\":\"submitted\",\"title\":\"T\",\"body\":\"B\","
+	    "\"meta\":{},\"status\":\"queued\",\"read\":false,"
+	    "\"created_at\":\"2025-11-26T09:00:00Z\",\"sent_at\":null}");
+	json_object_put(j);
+	bson_destroy(q);
 }
 
 /* Every event renders in every language, with its own title, no English words left and

@@ -1,13 +1,11 @@
 /* The store-typed side of notify.h: raising events (the change log's effects in
  * requests.c and waitlist.c, the jobs, password resets), queueing and delivering web push,
- * and the wire shape of a stored notification document. Domain-internal: never included
- * by src/api.
+ * and reading a stored notification document into the domain's struct notification.
+ * Domain-internal: never included by src/api.
  *
- * One builder of the notification's JSON. The API shows notifications only as the domain
- * hands them over (notify_inbox.h answers with JSON built here, as does the data export),
- * and the live publish in notify.c sends the same object, so the shape has one owner, the
- * domain, and the api layer never sees the document: no shared shape module or publish
- * hook is needed. */
+ * The domain hands notifications out as struct notification only (the inbox, the data
+ * export, the live publish); their wire JSON has one builder, in the api layer
+ * (api_notification_json), which the live publish reaches through notify_live_shape. */
 #ifndef SWMRA_NOTIFY_STORE_H
 #define SWMRA_NOTIFY_STORE_H
 
@@ -41,9 +39,9 @@ void notify_key_oid(const char *key, const char *part, int64_t at, bson_oid_t *o
 bool notify_account_email(const bson_oid_t *user_id, const char *event, const char *subject,
 			  const char *text, const char *html, const char *to, bson_error_t *err);
 
-/* The API/wire JSON of a notification document: {id, user_id, channel, event, title, body,
- * meta, status, read, created_at, sent_at}. Returns a new object (caller owns). */
-json_object *notify_doc_to_json(const bson_t *doc);
+/* A notification document as the domain's struct: its strings point into `doc`, so *out
+ * is valid while `doc` is. Fields the document lacks are left unset (NULL, false). */
+void notify_doc_fill(const bson_t *doc, struct notification *out);
 
 /* Queues one `push` notification per subscription of the user (notify_event calls this
  * with ENABLE_PUSH). `inapp_id` is the id the browser tags the notification with. With
