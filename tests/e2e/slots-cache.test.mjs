@@ -9,7 +9,9 @@
 // books), counts checked against what it read first, its overrides deleted at the end.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request, get, login, registerUser, STACK } from './lib/stack.mjs';
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { request, get, login, registerUser, STACK, REPO } from './lib/stack.mjs';
 import { auth, many, cachedRead } from './lib/cache.mjs';
 import { now } from './lib/clock.mjs';
 
@@ -19,6 +21,22 @@ const dateIn = (days) => dayFmt.format(new Date(now() + days * 86400000));
 const weekdayOf = (date) => new Date(`${date}T12:00:00Z`).getUTCDay();
 const sameStart = (a, b) => Date.parse(a) === Date.parse(b);
 const call = (method, path, token, json) => request(method, path, { ...auth(token), json });
+const BUILD = process.env.SWMRA_BUILD_DIR || REPO;
+
+/** The documents of a collection as the store holds them (tests/swmra-test-dbdump). */
+function stored(coll) {
+  const out = execFileSync(resolve(BUILD, 'tests/swmra-test-dbdump'), [coll], {
+    env: { ...process.env, ...STACK },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).d);
+}
+/** The seat map's read mark (src/domain/read_marks.h): what every cached availability answer is checked against. */
+const seatMapMark = () => stored('read_marks').find((d) => d._id.$oid === '000000000000000000000001')?.mark;
 
 async function tokenOf(email) {
   const r = await login(email, 'Passw0rd!');
@@ -138,17 +156,23 @@ test('every seat and capacity change is on the next read of every worker', async
   const held = A.capacity - (A.remaining - 1);
   await warm();
   await warm(full);
+  // (this node's workers also see the change through their session-cache epoch; other nodes,
+  // at once, only through the seat map's mark, written before the answer)
+  const markBefore = seatMapMark();
   const ov = await call('POST', '/api/admin/slot-overrides', admin, { from: date, to: date, capacity_class: 'standard', capacity: held });
   assert.equal(ov.status, 201, ov.text);
   t.after(() => call('DELETE', `/api/admin/slot-overrides/${ov.json.id}`, admin));
+  assert.notEqual(seatMapMark(), markBefore, 'the seat map mark moved before the answer');
   await expectEvery(A, null, 'a full slot after the capacity edit');
   await expectEvery(A, 0, 'full, with include_full', full);
   for (const { slot, how } of await everyWorker(full, resident.token, B.start)) assert.equal(slot?.capacity, held, `B's capacity (${how})`);
 
   // the override removed: A has its free seats again
   await warm(full);
+  const markHeld = seatMapMark();
   const del = await call('DELETE', `/api/admin/slot-overrides/${ov.json.id}`, admin);
   assert.equal(del.status, 204, del.text);
+  assert.notEqual(seatMapMark(), markHeld, 'the seat map mark moved before the answer');
   await expectEvery(A, A.remaining - 1, 'after the override was removed');
 
   // staff cancel r2: A is back where it started
