@@ -6,6 +6,14 @@
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
+/* The seat map's bump within an answer (read_mark_slots_defer): whether one is deferred,
+ * and whether a change of seats waits for it. Per process: a worker serves one answer at
+ * a time. */
+static struct {
+	bool deferring;
+	bool pending;
+} seats;
+
 /* A fresh mark value: an update that sets it. */
 static bson_t *new_mark(void)
 {
@@ -17,13 +25,48 @@ static bson_t *new_mark(void)
 			"}");
 }
 
-static bool bump(const bson_oid_t *user, bson_error_t *err)
+static void board_id(bson_oid_t *out)
 {
-	bson_t *q = BCON_NEW("_id", BCON_OID(user));
-	bson_t *u = new_mark();
-	bool ok = db_upsert(READ_MARKS_COLL, q, u, err);
-	bson_destroy(q);
-	bson_destroy(u);
+	struct oid board;
+	read_mark_board_id(&board);
+	oid_to_store(&board, out);
+}
+
+static void slots_id(bson_oid_t *out)
+{
+	struct oid map;
+	read_mark_slots_id(&map);
+	oid_to_store(&map, out);
+}
+
+/* The marks `ids` (n <= 3), each a fresh value, in one store command. */
+static bool bump_all(const bson_oid_t *ids, size_t n, bson_error_t *err)
+{
+	bson_t *qs[3] = {NULL}, *us[3] = {NULL};
+	for (size_t i = 0; i < n; i++) {
+		qs[i] = BCON_NEW("_id", BCON_OID(&ids[i]));
+		us[i] = new_mark();
+	}
+	bool ok = db_upsert_each(READ_MARKS_COLL, qs, us, n, err);
+	for (size_t i = 0; i < n; i++) {
+		bson_destroy(qs[i]);
+		bson_destroy(us[i]);
+	}
+	return ok;
+}
+
+/* The marks `ids` (n <= 2), and the seat map's when a change of seats waits for its bump:
+ * in the same store command, which is then that bump (it follows the change). */
+static bool bump(const bson_oid_t *ids, size_t n, bson_error_t *err)
+{
+	bson_oid_t all[3];
+	memcpy(all, ids, n * sizeof(*ids));
+	bool carry = seats.pending;
+	if (carry)
+		slots_id(&all[n++]);
+	bool ok = bump_all(all, n, err);
+	if (ok && carry)
+		seats.pending = false; /* on a failure the flush tries the seat map alone */
 	return ok;
 }
 
@@ -32,18 +75,13 @@ bool read_mark_bump(const struct oid *user, struct derr *err)
 	bson_oid_t u;
 	bson_error_t e;
 	oid_to_store(user, &u);
-	if (bump(&u, &e))
+	if (bump(&u, 1, &e))
 		return true;
 	derr_from_store(err, &e);
 	return false;
 }
 
 /* all zeros: ObjectIds made by drivers and servers carry a time, never zero */
-static void board_id(bson_oid_t *out)
-{
-	memset(out, 0, sizeof(*out));
-}
-
 void read_mark_board_id(struct oid *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -56,14 +94,38 @@ void read_mark_slots_id(struct oid *out)
 	out->bytes[11] = 1;
 }
 
-void read_mark_bump_slots(void)
+/* The seat map's mark alone, now. */
+static void bump_slots_now(void)
 {
-	struct oid slots;
-	read_mark_slots_id(&slots);
-	struct derr err;
-	if (!read_mark_bump(&slots, &err))
+	bson_oid_t map;
+	slots_id(&map);
+	bson_error_t err;
+	if (!bump_all(&map, 1, &err))
 		log_warn("seat map mark not bumped (cached availability ages out instead): %s",
 			 err.message);
+}
+
+void read_mark_bump_slots(void)
+{
+	if (seats.deferring)
+		seats.pending = true;
+	else
+		bump_slots_now();
+}
+
+void read_mark_slots_defer(void)
+{
+	read_mark_slots_flush(); /* a bump left waiting (none should be): never lost */
+	seats.deferring = true;
+}
+
+void read_mark_slots_flush(void)
+{
+	seats.deferring = false;
+	if (!seats.pending)
+		return;
+	seats.pending = false;
+	bump_slots_now();
 }
 
 void read_mark_bump_board(void)
@@ -71,24 +133,9 @@ void read_mark_bump_board(void)
 	bson_oid_t board;
 	board_id(&board);
 	bson_error_t err;
-	if (!bump(&board, &err))
+	if (!bump(&board, 1, &err))
 		log_warn("board mark not bumped (cached board pages age out instead): %s",
 			 err.message);
-}
-
-/* Both marks in one store command. */
-static bool bump_pair(const bson_oid_t *owner, bson_error_t *err)
-{
-	bson_oid_t board;
-	board_id(&board);
-	bson_t *qs[2] = {BCON_NEW("_id", BCON_OID(owner)), BCON_NEW("_id", BCON_OID(&board))};
-	bson_t *us[2] = {new_mark(), new_mark()};
-	bool ok = db_upsert_each(READ_MARKS_COLL, qs, us, 2, err);
-	for (int i = 0; i < 2; i++) {
-		bson_destroy(qs[i]);
-		bson_destroy(us[i]);
-	}
-	return ok;
 }
 
 void read_mark_bump_request(const bson_t *doc)
@@ -98,8 +145,11 @@ void read_mark_bump_request(const bson_t *doc)
 		read_mark_bump_board();
 		return;
 	}
+	bson_oid_t marks[2];
+	bson_oid_copy(bson_iter_oid(&it), &marks[0]);
+	board_id(&marks[1]);
 	bson_error_t err;
-	if (!bump_pair(bson_iter_oid(&it), &err))
+	if (!bump(marks, 2, &err))
 		log_warn("read marks not bumped (cached lists age out instead): %s", err.message);
 }
 
@@ -109,10 +159,9 @@ void read_mark_bump_owner(const bson_t *doc)
 	if (!doc || !bson_iter_init_find(&it, doc, "user_id") || !BSON_ITER_HOLDS_OID(&it))
 		return;
 	bson_error_t err;
-	if (!bump(bson_iter_oid(&it), &err))
+	if (!bump(bson_iter_oid(&it), 1, &err))
 		log_warn("read mark not bumped (cached lists age out instead): %s", err.message);
 }
-
 bool read_mark_get(const struct oid *user, char out[READ_MARK_LEN], struct derr *err)
 {
 	out[0] = '\0';

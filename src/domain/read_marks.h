@@ -41,8 +41,21 @@ void read_mark_bump_board(void);
 void read_mark_slots_id(struct oid *out);
 
 /* After a change of seats or slot capacity was stored: the seat map's mark. Logs a failure
- * (cached availability then ages out). */
+ * (cached availability then ages out). At once, except while an answer defers it (below). */
 void read_mark_bump_slots(void);
+
+/* The seat map's bump deferred to the end of one answer: the router brackets every handler
+ * with these two (src/http/router.c). In between, read_mark_bump_slots only notes that the
+ * seat map changed; the next bump of any other mark (a request's owner and the board, a
+ * waitlist entry's owner) writes the seat map's mark in the same store command, and
+ * read_mark_slots_flush writes it alone when none did. Either way the bump follows every
+ * change of seats of the answer and precedes the answer itself, so once an answer that
+ * changed seats is sent no worker serves the old availability; a booking costs one store
+ * command less. A failed combined bump leaves the note for the flush; the flush clears
+ * it, so nothing waits into the next answer (at worst a bump more, never one missing).
+ * Outside a bracket (jobs, the seed, tests calling the domain) every bump is at once. */
+void read_mark_slots_defer(void);
+void read_mark_slots_flush(void);
 
 /* The current mark of `user` into out ("" when none). false on a database error. */
 bool read_mark_get(const struct oid *user, char out[READ_MARK_LEN], struct derr *err);

@@ -22,8 +22,10 @@ static bool number(const bson_iter_t *it, double *out)
 	return true;
 }
 
-/* The strings of the array at `it` (others skipped), malloc'd; NULL when none. */
-static const char **strings(const bson_iter_t *it, size_t *n)
+/* The elements of the array at `it` that `take` reads (others skipped), `size` bytes each,
+ * malloc'd; NULL when none. */
+static void *array_of(const bson_iter_t *it, size_t size, bool (*take)(const bson_iter_t *, void *),
+		      size_t *n)
 {
 	bson_iter_t sub;
 	*n = 0;
@@ -32,17 +34,25 @@ static const char **strings(const bson_iter_t *it, size_t *n)
 	if (!BSON_ITER_HOLDS_ARRAY(it) || !bson_iter_recurse(it, &sub))
 		return NULL;
 	bson_iter_array(it, &len, &data);
-	const char **v = malloc((len / 8 + 1) * sizeof(*v)); /* an element takes >= 8 bytes */
+	char *v = malloc((len / 8 + 1) * size); /* an element takes >= 8 bytes */
 	if (!v)
 		abort();
 	while (bson_iter_next(&sub))
-		if (BSON_ITER_HOLDS_UTF8(&sub))
-			v[(*n)++] = bson_iter_utf8(&sub, NULL);
+		if (take(&sub, v + *n * size))
+			(*n)++;
 	if (*n == 0) {
 		free(v);
 		return NULL;
 	}
 	return v;
+}
+
+static bool take_string(const bson_iter_t *it, void *out)
+{
+	if (!BSON_ITER_HOLDS_UTF8(it))
+		return false;
+	*(const char **)out = bson_iter_utf8(it, NULL);
+	return true;
 }
 
 /* The slot {start, end} of the document at `it`. */
@@ -66,26 +76,9 @@ static bool slot_of(const bson_iter_t *it, struct req_slot *s)
 	return has_start && has_end;
 }
 
-static struct req_slot *slots(const bson_iter_t *it, size_t *n)
+static bool take_slot(const bson_iter_t *it, void *out)
 {
-	bson_iter_t sub;
-	*n = 0;
-	uint32_t len = 0;
-	const uint8_t *data;
-	if (!BSON_ITER_HOLDS_ARRAY(it) || !bson_iter_recurse(it, &sub))
-		return NULL;
-	bson_iter_array(it, &len, &data);
-	struct req_slot *v = malloc((len / 8 + 1) * sizeof(*v));
-	if (!v)
-		abort();
-	while (bson_iter_next(&sub))
-		if (slot_of(&sub, &v[*n]))
-			(*n)++;
-	if (*n == 0) {
-		free(v);
-		return NULL;
-	}
-	return v;
+	return slot_of(it, out);
 }
 
 static void address_of(const bson_iter_t *it, struct pickup_request *r)
@@ -112,28 +105,19 @@ static void address_of(const bson_iter_t *it, struct pickup_request *r)
 	}
 }
 
-/* The notes of the stored timeline: data.note of its NOTE entries, oldest first. */
-static void notes_of(const bson_iter_t *it, struct pickup_request *r)
+/* A note of the stored timeline: data.note of a NOTE entry. */
+static bool take_note(const bson_iter_t *it, void *out)
 {
-	bson_iter_t ev;
-	uint32_t len = 0;
-	const uint8_t *data;
-	if (!BSON_ITER_HOLDS_ARRAY(it) || !bson_iter_recurse(it, &ev))
-		return;
-	bson_iter_array(it, &len, &data);
-	r->notes = malloc((len / 8 + 1) * sizeof(*r->notes));
-	if (!r->notes)
-		abort();
-	while (bson_iter_next(&ev)) {
-		bson_iter_t f, n;
-		if (!BSON_ITER_HOLDS_DOCUMENT(&ev) || !bson_iter_recurse(&ev, &f) ||
-		    !bson_iter_find(&f, "type") || !BSON_ITER_HOLDS_UTF8(&f) ||
-		    strcmp(bson_iter_utf8(&f, NULL), "NOTE") != 0)
-			continue;
-		if (bson_iter_recurse(&ev, &f) && bson_iter_find_descendant(&f, "data.note", &n) &&
-		    BSON_ITER_HOLDS_UTF8(&n))
-			r->notes[r->n_notes++] = bson_iter_utf8(&n, NULL);
-	}
+	bson_iter_t f, n;
+	if (!BSON_ITER_HOLDS_DOCUMENT(it) || !bson_iter_recurse(it, &f) ||
+	    !bson_iter_find(&f, "type") || !BSON_ITER_HOLDS_UTF8(&f) ||
+	    strcmp(bson_iter_utf8(&f, NULL), "NOTE") != 0)
+		return false;
+	if (!bson_iter_recurse(it, &f) || !bson_iter_find_descendant(&f, "data.note", &n) ||
+	    !BSON_ITER_HOLDS_UTF8(&n))
+		return false;
+	*(const char **)out = bson_iter_utf8(&n, NULL);
+	return true;
 }
 
 static bool oid_at(const bson_iter_t *it, struct oid *out)
@@ -201,19 +185,21 @@ void requests_fill(const bson_t *doc, bool take, unsigned flags, struct pickup_r
 		if (scalar(r, k, &it))
 			continue;
 		if (strcmp(k, "photos") == 0)
-			r->photos = strings(&it, &r->n_photos);
+			r->photos = array_of(&it, sizeof(*r->photos), take_string, &r->n_photos);
 		else if (strcmp(k, "proof_photos") == 0)
-			r->proof_photos = strings(&it, &r->n_proof_photos);
+			r->proof_photos = array_of(&it, sizeof(*r->proof_photos), take_string,
+						   &r->n_proof_photos);
 		else if (strcmp(k, "address") == 0)
 			address_of(&it, r);
 		else if (strcmp(k, "preferred_slots") == 0)
-			r->preferred_slots = slots(&it, &r->n_preferred_slots);
+			r->preferred_slots = array_of(&it, sizeof(*r->preferred_slots), take_slot,
+						      &r->n_preferred_slots);
 		else if (strcmp(k, "assigned_slot") == 0)
 			r->has_assigned_slot = slot_of(&it, &r->assigned_slot);
 		else if (strcmp(k, "events") == 0 && (flags & REQ_FILL_EVENTS))
 			r->events = db_value_to_json(&it);
 		else if (strcmp(k, "timeline") == 0 && (flags & REQ_FILL_NOTES))
-			notes_of(&it, r);
+			r->notes = array_of(&it, sizeof(*r->notes), take_note, &r->n_notes);
 	}
 	r->change_deadline = -1;
 	if (r->status <= RS_SCHEDULED && r->has_assigned_slot)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "domain/read_marks.h"
 #include "http/auth_guard.h"
 #include "http/key_guard.h"
 #include "infra/config.h"
@@ -95,6 +96,17 @@ static bool is_key_scheme(enum route_auth a)
 	return a == AUTH_API_KEY || a == AUTH_API_KEY_OPTIONAL;
 }
 
+/* The route's handler. A change of seats it makes bumps the seat map's mark together with
+ * the change's other read marks, or at the latest here, before the answer is written
+ * (read_mark_slots_defer): no answer of a change of seats goes out before its bump. */
+static int run_handler(const struct route *hit, struct http_request *req, struct http_response *res)
+{
+	read_mark_slots_defer();
+	int status = hit->handler(req, res);
+	read_mark_slots_flush();
+	return status;
+}
+
 static int dispatch(const struct route *routes, size_t n, struct http_request *req,
 		    struct http_response *res)
 {
@@ -169,7 +181,7 @@ static int dispatch(const struct route *routes, size_t n, struct http_request *r
 			return st;
 		}
 	}
-	int status = hit->handler(req, res);
+	int status = run_handler(hit, req, res);
 	db_trace_context(NULL, NULL);
 	if (!res->body && !res->stream && status != 204) {
 		/* A handler that returned a bare status still answers with a JSON body. */

@@ -91,15 +91,16 @@ export const BUDGETS = {
   'POST /api/requests/{id}/submit': 13,
   'POST /api/requests/{id}/cancel': 13,
   // a booking (measured since issue 13): the request (document + probe), the slot's claims, the
-  // seat's insert and the count after it, the seat map's mark (cached availability), the
-  // version claim, the document forward, the notification and the read marks; a reschedule
-  // also gives back the old seat and bumps the seat map's mark again (20, not measured here)
-  'POST /api/requests/{id}/confirm-slot': 17,
+  // seat's insert and the count after it, the version claim, the document forward, the
+  // notification and the read marks (the owner's and the board's, and with them the seat
+  // map's for cached availability: one command, src/domain/read_marks.h); a reschedule also
+  // gives back the old seat (18, not measured here; a cancel that frees a seat: 15)
+  'POST /api/requests/{id}/confirm-slot': 16,
   'POST /api/staff/requests/{id}/transition': 13, // audit entry included
   // a dispute: the change (as a transition), the credit looked up (and reversed with the
   // request's reward_points when there was one), the staff list with one keyed in-app
   // notification per staff member (the seed has one: +1 per staff account)
-  'POST /api/requests/{id}/not-collected': 18, // + the read marks (resident, staff)
+  'POST /api/requests/{id}/not-collected': 17, // + the read marks (resident, staff; with the seat given back, the seat map)
   'POST /api/staff/requests/{id}/notes': 12, // + the read mark, the audit entry
   'POST /api/admin/crews': 2, // members checked in one $in + the insert
   'PATCH /api/admin/crews/{id}': 3, // members + update + the crew again
@@ -126,11 +127,11 @@ export const BUDGETS = {
   'POST /api/requests/{id}/accept-offer': 32,
   // the offer's entry, the DECLINED change, its effects (the hold back, the next offer: the
   // line, the next entry and its request, the hold, the OFFERED change and its
-  // notification, the read marks of both owners, the seat map's mark after the hold given
-  // back and after the new one), then the request and its waitlist: 42. The three declines
-  // follow each other within a second or two, so each may also pay a worker's session sync
-  // and its once-a-second generation poll, as accept-offer does (seen: 43 for all three).
-  'POST /api/requests/{id}/decline-offer': 44,
+  // notification, the read marks of both owners, one bump carrying the seat map's mark
+  // for the hold given back and the new one), then the request and its waitlist: 40. The
+  // three declines follow each other within a second or two, so each may also pay a
+  // worker's session sync and its once-a-second generation poll, as accept-offer does.
+  'POST /api/requests/{id}/decline-offer': 42,
   'POST /api/files/upload': 2,
   'POST /api/notifications/read-all': 3, // update + the read mark
   'POST /api/notifications/{id}/read': 3,

@@ -5,11 +5,18 @@
 // booking, a staff scheduling, a reschedule, a cancellation, an admin's capacity override
 // and its removal — is on the very next read of every worker.
 //
-// Isolation: its own residents and a date of its own (25+ days ahead, where no other file
-// books), counts checked against what it read first, its overrides deleted at the end.
+// And under a race: 16 residents booking a slot of capacity 3 at once while others keep
+// reading it on every worker, exactly 3 bookings are taken (the store's seats are those
+// bookings) and, once the last answer is in, every worker answers the slot full.
+//
+// Isolation: its own residents and dates of its own (25+ days ahead, where no other file
+// books), counts checked against what it read first, its overrides deleted at the end. The
+// store is read through tests/swmra-test-dbdump (built by make check).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request, get, login, registerUser, STACK } from './lib/stack.mjs';
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { request, get, login, registerUser, STACK, REPO } from './lib/stack.mjs';
 import { auth, many, cachedRead } from './lib/cache.mjs';
 import { now } from './lib/clock.mjs';
 
@@ -19,6 +26,24 @@ const dateIn = (days) => dayFmt.format(new Date(now() + days * 86400000));
 const weekdayOf = (date) => new Date(`${date}T12:00:00Z`).getUTCDay();
 const sameStart = (a, b) => Date.parse(a) === Date.parse(b);
 const call = (method, path, token, json) => request(method, path, { ...auth(token), json });
+const BUILD = process.env.SWMRA_BUILD_DIR || REPO;
+
+/** The documents of a collection as the store holds them (tests/swmra-test-dbdump). */
+function stored(coll) {
+  const out = execFileSync(resolve(BUILD, 'tests/swmra-test-dbdump'), [coll], {
+    env: { ...process.env, ...STACK },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).d);
+}
+/** The seat claims of the slot starting at `start`. */
+const claimsOf = (start) => stored('slot_claims').filter((d) => sameStart(d.start.$date, start));
+/** The seat map's read mark (src/domain/read_marks.h): what every cached availability answer is checked against. */
+const seatMapMark = () => stored('read_marks').find((d) => d._id.$oid === '000000000000000000000001')?.mark;
 
 async function tokenOf(email) {
   const r = await login(email, 'Passw0rd!');
@@ -138,17 +163,23 @@ test('every seat and capacity change is on the next read of every worker', async
   const held = A.capacity - (A.remaining - 1);
   await warm();
   await warm(full);
+  // (this node's workers also see the change through their session-cache epoch; other nodes,
+  // at once, only through the seat map's mark, written before the answer)
+  const markBefore = seatMapMark();
   const ov = await call('POST', '/api/admin/slot-overrides', admin, { from: date, to: date, capacity_class: 'standard', capacity: held });
   assert.equal(ov.status, 201, ov.text);
   t.after(() => call('DELETE', `/api/admin/slot-overrides/${ov.json.id}`, admin));
+  assert.notEqual(seatMapMark(), markBefore, 'the seat map mark moved before the answer');
   await expectEvery(A, null, 'a full slot after the capacity edit');
   await expectEvery(A, 0, 'full, with include_full', full);
   for (const { slot, how } of await everyWorker(full, resident.token, B.start)) assert.equal(slot?.capacity, held, `B's capacity (${how})`);
 
   // the override removed: A has its free seats again
   await warm(full);
+  const markHeld = seatMapMark();
   const del = await call('DELETE', `/api/admin/slot-overrides/${ov.json.id}`, admin);
   assert.equal(del.status, 204, del.text);
+  assert.notEqual(seatMapMark(), markHeld, 'the seat map mark moved before the answer');
   await expectEvery(A, A.remaining - 1, 'after the override was removed');
 
   // staff cancel r2: A is back where it started
@@ -156,4 +187,69 @@ test('every seat and capacity change is on the next read of every worker', async
   const gone = await call('POST', `/api/staff/requests/${r2}/transition`, staff, { to: 'cancelled', note: 'slot cache test' });
   assert.equal(gone.status, 200, gone.text);
   await expectEvery(A, A.remaining, 'after staff cancelled');
+});
+
+test('16 residents racing for a slot of 3 while every worker reads it: 3 bookings, then full everywhere', async (t) => {
+  const staff = await tokenOf('staff@example.com');
+  const admin = await tokenOf('admin@example.com');
+  const date = await offeredDate(admin, 31);
+  const CAP = 3;
+  const RACERS = 16;
+  const ov = await call('POST', '/api/admin/slot-overrides', admin, { from: date, to: date, capacity_class: 'standard', capacity: CAP });
+  assert.equal(ov.status, 201, ov.text);
+  t.after(() => call('DELETE', `/api/admin/slot-overrides/${ov.json.id}`, admin));
+  const residents = await Promise.all(Array.from({ length: RACERS }, () => registerUser()));
+  const requests = await Promise.all(residents.map((r) => newRequest(r.token)));
+  const reader = residents[0].token;
+  const path = `/api/slots/available?date=${date}&category=organic`;
+  const full = `${path}&include_full=true`;
+  const A = (await cachedRead(path, reader)).hit.json.find((s) => s.remaining === CAP);
+  assert.ok(A, `an empty slot of capacity ${CAP} on ${date}`);
+  assert.equal(claimsOf(A.start).length, 0, 'no seat of it taken yet');
+  // workers answer both questions from their caches before the race: without the seat
+  // map's bump they would go on answering the empty slot
+  await cachedRead(full, reader);
+
+  // readers keep asking over every worker until the last booking is answered
+  let racing = true;
+  const readers = Array.from({ length: 6 }, async (_, i) => {
+    do {
+      const r = await get(i % 2 ? full : path, auth(reader));
+      assert.equal(r.status, 200, r.text);
+    } while (racing);
+  });
+  const answers = await Promise.all(
+    requests.map((id, i) => call('POST', `/api/requests/${id}/confirm-slot`, residents[i].token, { slot_start: A.start, slot_end: A.end })),
+  );
+  racing = false;
+  await Promise.all(readers);
+  const won = requests.filter((_, i) => answers[i].status === 200);
+  t.after(async () => {
+    for (const id of won) await call('POST', `/api/staff/requests/${id}/transition`, staff, { to: 'cancelled', note: 'slot race test' });
+  });
+  assert.equal(won.length, CAP, `bookings taken: ${answers.map((a) => a.status).join(' ')}`);
+  for (const a of answers.filter((x) => x.status !== 200)) {
+    assert.equal(a.status, 409, a.text);
+    assert.deepEqual(a.json, { detail: 'Slot is full' });
+  }
+
+  // the store: one seat per booking taken, and those are the slot's scheduled requests
+  const seats = claimsOf(A.start);
+  assert.deepEqual(seats.map((c) => c.request_id.$oid).sort(), [...won].sort(), 'the seats are the bookings');
+  const cal = await get(`/api/staff/slots?date=${date}`, auth(staff));
+  assert.equal(cal.status, 200, cal.text);
+  const entry = cal.json.find((e) => e.capacity_class === 'standard' && sameStart(e.start, A.start));
+  assert.ok(entry, 'the staff calendar lists the slot');
+  assert.deepEqual([entry.capacity, entry.booked, entry.remaining], [CAP, CAP, 0]);
+  const scheduled = entry.requests.filter((r) => r.status === 'scheduled').map((r) => r.id);
+  assert.deepEqual(scheduled.sort(), [...won].sort(), 'the scheduled requests are the bookings');
+
+  // every worker answers the slot full: a parallel round (12 reads at once), then one by one
+  for (const { slot, how } of await everyWorker(path, reader, A.start)) assert.equal(slot, undefined, `not offered (${how})`);
+  for (const { slot, how } of await everyWorker(full, reader, A.start)) assert.equal(slot?.remaining, 0, `no seat left (${how})`);
+  for (let i = 0; i < 8; i++) {
+    const [r, f] = [await get(path, auth(reader)), await get(full, auth(reader))];
+    assert.equal(r.json.find((s) => sameStart(s.start, A.start)), undefined, `serial read ${i}: not offered (${r.headers['x-read-cache']})`);
+    assert.equal(f.json.find((s) => sameStart(s.start, A.start))?.remaining, 0, `serial read ${i}: full (${f.headers['x-read-cache']})`);
+  }
 });

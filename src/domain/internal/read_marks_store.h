@@ -14,7 +14,8 @@
 void read_mark_bump_owner(const bson_t *doc);
 
 /* After a change of the pickup request `doc` (its new state) was stored: bumps its owner's
- * mark and the board's, in one store command. Logs a failure, like read_mark_bump_owner. */
+ * mark and the board's, in one store command (with the seat map's when the change moved a
+ * seat: read_mark_slots_defer). Logs a failure, like read_mark_bump_owner. */
 void read_mark_bump_request(const bson_t *doc);
 
 #endif
