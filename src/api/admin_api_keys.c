@@ -5,21 +5,13 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/wire.h"
 #include "domain/api_keys.h"
 #include "infra/config.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
 static const char *const create_keys[] = {"name", "rate_per_minute", NULL};
-
-static json_object *time_or_null(int64_t ms)
-{
-	if (!ms)
-		return NULL;
-	char buf[TIME_RFC3339_LEN];
-	time_format_rfc3339(ms, buf);
-	return json_object_new_string(buf);
-}
 
 static json_object *key_json(const struct api_key *k)
 {
@@ -28,9 +20,9 @@ static json_object *key_json(const struct api_key *k)
 	json_object_object_add(o, "name", json_object_new_string(k->name));
 	json_object_object_add(o, "prefix", json_object_new_string(k->prefix));
 	json_object_object_add(o, "rate_per_minute", json_object_new_int(k->rate_per_minute));
-	json_object_object_add(o, "created_at", time_or_null(k->created_at));
-	json_object_object_add(o, "last_used_at", time_or_null(k->last_used_at));
-	json_object_object_add(o, "revoked_at", time_or_null(k->revoked_at));
+	json_object_object_add(o, "created_at", wire_time(k->created_at != 0, k->created_at));
+	json_object_object_add(o, "last_used_at", wire_time(k->last_used_at != 0, k->last_used_at));
+	json_object_object_add(o, "revoked_at", wire_time(k->revoked_at != 0, k->revoked_at));
 	return o;
 }
 

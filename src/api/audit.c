@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/wire.h"
 #include "domain/audit.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
@@ -49,11 +50,6 @@ static void query_instant(struct http_request *req, struct verrors *e, const cha
 	*has = true;
 }
 
-static json_object *str_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
 /* AuditEntry {id, at, actor_id, actor_role, action, target_type, target_id, before, after,
  * reason}: what is not stored is null. */
 static json_object *item_json(const struct audit_item *a)
@@ -65,14 +61,14 @@ static json_object *item_json(const struct audit_item *a)
 	if (a->has_at)
 		time_format_rfc3339(a->at, ts);
 	json_object_object_add(o, "at", a->has_at ? json_object_new_string(ts) : NULL);
-	json_object_object_add(o, "actor_id", str_or_null(a->actor_id));
-	json_object_object_add(o, "actor_role", str_or_null(a->actor_role));
-	json_object_object_add(o, "action", str_or_null(a->action));
-	json_object_object_add(o, "target_type", str_or_null(a->target_type));
-	json_object_object_add(o, "target_id", str_or_null(a->target_id));
+	json_object_object_add(o, "actor_id", wire_str(a->actor_id));
+	json_object_object_add(o, "actor_role", wire_str(a->actor_role));
+	json_object_object_add(o, "action", wire_str(a->action));
+	json_object_object_add(o, "target_type", wire_str(a->target_type));
+	json_object_object_add(o, "target_id", wire_str(a->target_id));
 	json_object_object_add(o, "before", json_object_get(a->before));
 	json_object_object_add(o, "after", json_object_get(a->after));
-	json_object_object_add(o, "reason", str_or_null(a->reason));
+	json_object_object_add(o, "reason", wire_str(a->reason));
 	return o;
 }
 

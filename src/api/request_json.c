@@ -5,37 +5,15 @@
 #include <string.h>
 
 #include "domain/upload_links.h"
+#include "api/wire.h"
 #include "infra/jsonx.h"
 #include "infra/timeutil.h"
-
-static json_object *hex_or_null(bool has, const struct oid *id)
-{
-	char hex[OID_HEX_LEN];
-	if (!has)
-		return NULL;
-	oid_to_hex(id, hex);
-	return json_object_new_string(hex);
-}
-
-static json_object *str_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static json_object *time_or_null(bool has, int64_t ms)
-{
-	char ts[TIME_RFC3339_LEN];
-	if (!has)
-		return NULL;
-	time_format_rfc3339(ms, ts);
-	return json_object_new_string(ts);
-}
 
 static json_object *slot_json(const struct req_slot *s)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "start", time_or_null(true, s->start));
-	json_object_object_add(o, "end", time_or_null(true, s->end));
+	json_object_object_add(o, "start", wire_time(true, s->start));
+	json_object_object_add(o, "end", wire_time(true, s->end));
 	return o;
 }
 
@@ -62,10 +40,10 @@ static json_object *address_json(const struct pickup_request *r)
 		return NULL;
 	const struct req_address *a = &r->address;
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "line1", str_or_null(a->line1));
-	json_object_object_add(o, "line2", str_or_null(a->line2));
-	json_object_object_add(o, "city", str_or_null(a->city));
-	json_object_object_add(o, "pincode", str_or_null(a->pincode));
+	json_object_object_add(o, "line1", wire_str(a->line1));
+	json_object_object_add(o, "line2", wire_str(a->line2));
+	json_object_object_add(o, "city", wire_str(a->city));
+	json_object_object_add(o, "pincode", wire_str(a->pincode));
 	json_object_object_add(o, "lat", a->has_lat ? json_object_new_double(a->lat) : NULL);
 	json_object_object_add(o, "lng", a->has_lng ? json_object_new_double(a->lng) : NULL);
 	return o;
@@ -146,12 +124,12 @@ static json_object *preferred_json(const struct pickup_request *r)
 json_object *api_request_json(const struct pickup_request *r)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", hex_or_null(true, &r->id));
-	json_object_object_add(o, "user_id", hex_or_null(r->has_user, &r->user_id));
-	json_object_object_add(o, "category", str_or_null(r->category));
+	json_object_object_add(o, "id", wire_oid(true, &r->id));
+	json_object_object_add(o, "user_id", wire_oid(r->has_user, &r->user_id));
+	json_object_object_add(o, "category", wire_str(r->category));
 	json_object_object_add(o, "is_special",
 			       r->has_is_special ? json_object_new_boolean(r->is_special) : NULL);
-	json_object_object_add(o, "description", str_or_null(r->description));
+	json_object_object_add(o, "description", wire_str(r->description));
 	json_object_object_add(o, "quantity",
 			       r->has_quantity ? json_object_new_double(r->quantity) : NULL);
 	json_object_object_add(o, "photos", links(r->photos, r->n_photos, false));
@@ -162,15 +140,15 @@ json_object *api_request_json(const struct pickup_request *r)
 	json_object_object_add(
 	    o, "status",
 	    r->status < RS_COUNT ? json_object_new_string(requests_status_name(r->status)) : NULL);
-	json_object_object_add(o, "crew_id", hex_or_null(r->has_crew, &r->crew_id));
+	json_object_object_add(o, "crew_id", wire_oid(r->has_crew, &r->crew_id));
 	json_object_object_add(o, "version",
 			       r->has_version ? json_object_new_int64(r->version) : NULL);
 	json_object_object_add(o, "events", events_json(r->events));
 	json_object_object_add(o, "reward_points", json_object_new_int64(r->reward_points));
-	json_object_object_add(o, "created_at", time_or_null(r->has_created_at, r->created_at));
-	json_object_object_add(o, "updated_at", time_or_null(r->has_updated_at, r->updated_at));
+	json_object_object_add(o, "created_at", wire_time(r->has_created_at, r->created_at));
+	json_object_object_add(o, "updated_at", wire_time(r->has_updated_at, r->updated_at));
 	json_object_object_add(o, "change_deadline",
-			       time_or_null(r->change_deadline >= 0, r->change_deadline));
+			       wire_time(r->change_deadline >= 0, r->change_deadline));
 	json_object_object_add(o, "weight_kg",
 			       r->has_weight ? json_object_new_double(r->weight_kg) : NULL);
 	json_object_object_add(o, "proof_photos", links(r->proof_photos, r->n_proof_photos, false));
