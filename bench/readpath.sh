@@ -18,13 +18,14 @@
 #   BENCH_BACKEND [postgresql]|sqlite   FerretDB's store (scripts/stack.sh FERRETDB_BACKEND)
 #   BENCH_SIZES ["3000 20000"]  (add 100000 for the curve)   BENCH_USERS [2000]
 #   BENCH_DURATION [8] s per wrk run (after a 2 s warm-up)  BENCH_CONNECTIONS [64]
+#   BENCH_ROUNDS [3] alternating rounds over all endpoints (a row: the median round)
 #   BENCH_THREADS [2]  BENCH_WRITES [20]  WORKERS [4]
 #   BENCH_MAX_CALL_MS [500]  an endpoint whose single call takes longer is reported, not
 #                    flooded (at 64 connections it would only build a queue of minutes)
 #   BENCH_RESULTS [bench/RESULTS.md; "-" = print only]  BENCH_NOTE [a line for the section]
 #   BENCH_KEEP [unset] leaves the stack running at the end (for a look at the store)
 #   READPATH_HTTP_PORT [18470]  READPATH_MONGO_PORT [27470]  READPATH_SMTP_PORT [12470]
-# A 2k + 20k run takes about 6 minutes on 2 cores (most of it wrk).
+# A 2k + 20k run takes about 12 minutes on 2 cores with 3 rounds (most of it wrk).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,6 +35,7 @@ BACKEND=${BENCH_BACKEND:-postgresql}
 SIZES=${BENCH_SIZES:-3000 20000}
 USERS=${BENCH_USERS:-2000}
 DURATION=${BENCH_DURATION:-8}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
 WRITES=${BENCH_WRITES:-20}
@@ -147,67 +149,91 @@ for size in $SIZES; do
 	settle
 	echo "    loaded in $(($(date +%s) - t0)) s"
 	load=$(cut -d" " -f1-3 /proc/loadavg)
-	declare -A rps=() probes=()
-	h1=''
-	for target in health me list detail slots notifications unread board health2; do
+	declare -A rps=() probes=() shown=() label=() url=() as=() skip=() res=()
+	TARGETS="health me list detail slots notifications unread board health2"
+	for target in $TARGETS; do
 		AS=$TOKEN
 		case $target in
-		health | health2) url=/api/health label='`GET /api/health`' ;;
-		me) url=/api/auth/me label='`GET /api/auth/me`' ;;
-		list) url='/api/requests?limit=20' label='own request list (page of 20)' ;;
-		detail) url=/api/requests/$REQ label='request detail' ;;
-		slots) url="/api/slots/available?date=$DATE&category=$CAT" label='`GET /api/slots/available`' ;;
-		notifications) url=/api/notifications label='`GET /api/notifications`' ;;
-		unread) url=/api/notifications/unread-count label='`GET /api/notifications/unread-count`' ;;
-		board) url='/api/staff/requests?status=scheduled&limit=20' AS=$STAFF_TOKEN
-			label='staff board column (scheduled, page of 20)' ;;
+		health | health2) u=/api/health l='`GET /api/health`' ;;
+		me) u=/api/auth/me l='`GET /api/auth/me`' ;;
+		list) u='/api/requests?limit=20' l='own request list (page of 20)' ;;
+		detail) u=/api/requests/$REQ l='request detail' ;;
+		slots) u="/api/slots/available?date=$DATE&category=$CAT" l='`GET /api/slots/available`' ;;
+		notifications) u=/api/notifications l='`GET /api/notifications`' ;;
+		unread) u=/api/notifications/unread-count l='`GET /api/notifications/unread-count`' ;;
+		board) u='/api/staff/requests?status=scheduled&limit=20' AS=$STAFF_TOKEN
+			l='staff board column (scheduled, page of 20)' ;;
 		esac
+		url[$target]=$u label[$target]=$l as[$target]=$AS
 		# one call first: an endpoint slower than BENCH_MAX_CALL_MS is not flooded (64
 		# connections would only queue behind it for minutes); it is reported as it is
 		drain
-		read -r ms code <<<"$(probe "$url")"
-		probes[$target]=$ms
+		read -r ms code <<<"$(probe "$u")"
+		probes[$target]=$ms shown[$target]="$ms ms"
 		if [ "$code" != 200 ]; then
-			echo "    $size: $url answers $code after $ms ms: not run at $CONNS connections"
-			rps[$target]=0
-			rows+="| $size | $label | not run: one call answers $code | | $ms ms | | | | |"$'\n'
+			echo "    $size: $u answers $code after $ms ms: not run at $CONNS connections"
+			skip[$target]="not run: one call answers $code"
 			continue
 		fi
-		shown="$ms ms"
 		if [ "${target#health}" = "$target" ] && [ "${ms%.*}" -gt "$MAX_CALL_MS" ]; then
 			# a cached answer (read cache) is slow only when a worker builds it: let every
 			# worker build its own (parallel calls spread over them), then call again
-			for _ in $(seq $((2 * WORKERS))); do probe "$url" >/dev/null & done
+			for _ in $(seq $((2 * WORKERS))); do probe "$u" >/dev/null & done
 			wait
-			read -r ms2 code2 <<<"$(probe "$url")"
+			read -r ms2 code2 <<<"$(probe "$u")"
 			if [ "$code2" = 200 ] && [ "${ms2%.*}" -le "$MAX_CALL_MS" ]; then
-				echo "    $size: $url: first call $ms ms (a miss), then $ms2 ms (cached)"
-				ms=$ms2 shown="first ${probes[$target]} ms, then $ms2 ms"
+				echo "    $size: $u: first call $ms ms (a miss), then $ms2 ms (cached)"
+				ms=$ms2 shown[$target]="first ${probes[$target]} ms, then $ms2 ms"
 			fi
 		fi
 		if [ "${target#health}" = "$target" ] && [ "${ms%.*}" -gt "$MAX_CALL_MS" ]; then
-			echo "    $size: $url takes $ms ms per call: not run at $CONNS connections"
-			rps[$target]=0
-			rows+="| $size | $label | not run (one call > $MAX_CALL_MS ms) | | $ms ms | | | | |"$'\n'
+			echo "    $size: $u takes $ms ms per call: not run at $CONNS connections"
+			skip[$target]="not run (one call > $MAX_CALL_MS ms)"
+		fi
+	done
+	# BENCH_ROUNDS alternating rounds over every endpoint: one slow window of the machine
+	# (a vacuum, a neighbour) then moves one round of each, not the row
+	for ((round = 1; round <= ROUNDS; round++)); do
+		for target in $TARGETS; do
+			[ -n "${skip[$target]:-}" ] && continue
+			AS=${as[$target]}
+			echo "    $size: round $round: wrk -c$CONNS ${url[$target]}"
+			res[$target,$round]=$(run_wrk "$CONNS" "$base${url[$target]}")
+			n=${res[$target,$round]##*|}
+			total_requests=$((total_requests + n))
+		done
+	done
+	# per endpoint: the round with the median req/s (its latencies shown), the range of all;
+	# the % against the mean of every health run of this size
+	hsum=0 hn=0
+	for target in $TARGETS; do
+		[ -n "${skip[$target]:-}" ] && { rps[$target]=0; continue; }
+		sorted=$(for ((round = 1; round <= ROUNDS; round++)); do echo "${res[$target,$round]}"; done | sort -t'|' -k1,1n)
+		med=$(sed -n "$(((ROUNDS + 1) / 2))p" <<<"$sorted")
+		range="$(head -1 <<<"$sorted" | cut -d'|' -f1)-$(tail -1 <<<"$sorted" | cut -d'|' -f1)"
+		IFS='|' read -r r p50 p99 bad err _ <<<"$med"
+		rps[$target]=$r
+		res[$target,med]="$r|$range|$p50|$p99|$bad|$err"
+		if [ "${target#health}" != "$target" ]; then
+			for ((round = 1; round <= ROUNDS; round++)); do
+				hsum=$((hsum + ${res[$target,$round]%%|*})) hn=$((hn + 1))
+			done
+		fi
+	done
+	h1=$(awk -v s="$hsum" -v n="$hn" 'BEGIN { printf "%.0f", (n > 0 ? s / n : 0) }')
+	for target in $TARGETS; do
+		l=${label[$target]}
+		[ "$target" = health2 ] && l="$l (again)"
+		if [ -n "${skip[$target]:-}" ]; then
+			rows+="| $size | $l | ${skip[$target]} | | | ${shown[$target]} | | | | |"$'\n'
 			continue
 		fi
-		echo "    $size: wrk -c$CONNS $url"
-		IFS='|' read -r r p50 p99 bad err n <<<"$(run_wrk "$CONNS" "$base$url")"
-		total_requests=$((total_requests + n))
-		rps[$target]=$r
-		if [ "$target" = health2 ]; then
-			rows+="| $size | $label (again) | $r | | $ms ms | $p50 | $p99 | $bad | $err |"$'\n'
-		else
-			rows+="| $size | $label | $r | @${target}@ | $shown | $p50 | $p99 | $bad | $err |"$'\n'
-		fi
+		IFS='|' read -r r range p50 p99 bad err <<<"${res[$target,med]}"
+		pcent=$(awk -v a="$r" -v h="$h1" 'BEGIN { printf "%.1f %%", (h > 0 ? 100 * a / h : 0) }')
+		[ "$target" = health2 ] && pcent=''
+		rows+="| $size | $l | $r | $range | $pcent | ${shown[$target]} | $p50 | $p99 | $bad | $err |"$'\n'
 	done
-	# ratios against the mean of the two health runs of this size
-	h1=$(awk -v a="${rps[health]}" -v b="${rps[health2]}" 'BEGIN { printf "%.0f", (a + b) / 2 }')
 	AS=$TOKEN
-	for target in health me list detail slots notifications unread board; do
-		pcent=$(awk -v a="${rps[$target]}" -v h="$h1" 'BEGIN { printf "%.1f %%", (h > 0 ? 100 * a / h : 0) }')
-		rows=${rows//@${target}@/$pcent}
-	done
 	echo "    $size: the list at one connection"
 	if [ "${probes[list]%.*}" -gt "$MAX_CALL_MS" ]; then
 		list1="one call ${probes[list]} ms"
@@ -235,12 +261,12 @@ $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r); nginx $(nginx -v 2>&1 | sed '
 FerretDB 1.24.2 on $([ "$BACKEND" = postgresql ] && echo "PostgreSQL $("${PG_BIN:-/usr/lib/postgresql/15/bin}/postgres" --version | awk '{print $3}') (GIN indexes from the index registry, force_custom_plan)" || echo SQLite).
 $USERS residents; the measured resident holds 20 requests and their notifications; every request has the
 events and notifications of a submitted or a scheduled one (clones of requests made through the API).
-\`wrk -t$THREADS -c$CONNS -d${DURATION}s --latency\` after a 2 s warm-up, one endpoint after another, \`/api/health\` first
-and last (the % column is against their mean); "one call" is a single request on an idle stack just before (where that first call is slower than ${MAX_CALL_MS} ms, every worker is then given one call to build its cached answer and the time of the next call is shown too: the first is what a read costs after a change). Command: \`BENCH_BACKEND=$BACKEND BENCH_SIZES="$SIZES" bench/readpath.sh\`.
+$ROUNDS alternating rounds of \`wrk -t$THREADS -c$CONNS -d${DURATION}s --latency\` (each after a 2 s warm-up), one endpoint after another, \`/api/health\` first
+and last in each round; a row shows the round with the median req/s (its p50/p99) and the range of all rounds; the % column is against the mean of every health run of the size; "one call" is a single request on an idle stack just before (where that first call is slower than ${MAX_CALL_MS} ms, every worker is then given one call to build its cached answer and the time of the next call is shown too: the first is what a read costs after a change). Command: \`BENCH_BACKEND=$BACKEND BENCH_SIZES="$SIZES" bench/readpath.sh\`.
 ${BENCH_NOTE:-}
 
-| requests in store | endpoint | req/s | % of health | one call | p50 | p99 | non-2xx | socket errors |
-| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+| requests in store | endpoint | req/s (median round) | rounds (min-max) | % of health | one call | p50 | p99 | non-2xx | socket errors |
+| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${rows%$'\n'}
 
 | requests in store | load average before | list req/s at $CONNS | list at 1 connection | create p50 / p99 ($WRITES) | confirm-slot p50 / p99 ($WRITES) | worker RSS |
