@@ -149,7 +149,7 @@ for size in $SIZES; do
 	settle
 	echo "    loaded in $(($(date +%s) - t0)) s"
 	load=$(cut -d" " -f1-3 /proc/loadavg)
-	declare -A rps=() probes=() shown=() label=() url=() as=() skip=() res=()
+	declare -A rps=() probes=() shown=() label=() url=() as=() skip=() res=() warm=()
 	TARGETS="health me list detail slots notifications unread board health2"
 	for target in $TARGETS; do
 		AS=$TOKEN
@@ -184,6 +184,7 @@ for size in $SIZES; do
 			if [ "$code2" = 200 ] && [ "${ms2%.*}" -le "$MAX_CALL_MS" ]; then
 				echo "    $size: $u: first call $ms ms (a miss), then $ms2 ms (cached)"
 				ms=$ms2 shown[$target]="first ${probes[$target]} ms, then $ms2 ms"
+				warm[$target]=1
 			fi
 		fi
 		if [ "${target#health}" = "$target" ] && [ "${ms%.*}" -gt "$MAX_CALL_MS" ]; then
@@ -197,6 +198,12 @@ for size in $SIZES; do
 		for target in $TARGETS; do
 			[ -n "${skip[$target]:-}" ] && continue
 			AS=${as[$target]}
+			if [ -n "${warm[$target]:-}" ]; then
+				# cached answers live READ_CACHE_MAX_AGE_MS (60 s), less than a round: give
+				# every worker its call to rebuild first, as above (its cost is "one call")
+				for _ in $(seq $((2 * WORKERS))); do probe "${url[$target]}" >/dev/null & done
+				wait
+			fi
 			echo "    $size: round $round: wrk -c$CONNS ${url[$target]}"
 			res[$target,$round]=$(run_wrk "$CONNS" "$base${url[$target]}")
 			n=${res[$target,$round]##*|}
