@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { get, login, registerUser, stack, STACK, apiPid, childPids, waitFor } from './lib/stack.mjs';
+import { WORKERS } from './lib/cache.mjs';
 
 const API_LOG = `${STACK.STACK_DIR}/log/swmra-api.log`;
 /** The API log's lines written since byte offset `from`. */
@@ -10,8 +11,18 @@ const logSince = (from) => readFileSync(API_LOG, 'utf8').slice(from).split('\n')
 
 test('MongoDB down: ready is 503 JSON, DB requests fail cleanly; back up: recovers without restarting workers', async (t) => {
   const supervisor = apiPid();
-  const workersBefore = childPids(supervisor);
-  assert.ok(workersBefore.length > 0, 'the supervisor has workers');
+  // the file before reloads the workers (SIGHUP): wait until the supervisor has its full set,
+  // unchanged over half a second, or a worker still being replaced looks like a restart here
+  let seen = '';
+  const workersBefore = await waitFor(async () => {
+    const now = childPids(supervisor);
+    const key = now.join(',');
+    const stable = now.length === (Number(process.env.WORKERS) || WORKERS) && key === seen;
+    seen = key;
+    if (!stable) await new Promise((r) => setTimeout(r, 500));
+    return stable ? now : null;
+  }, { timeoutMs: 30000 });
+  assert.ok(workersBefore, `the supervisor has its ${WORKERS} workers (children: ${childPids(supervisor).join(',')})`);
   // the login route is the DB-backed request of the foundation (skipped until it exists)
   const loginExists = (await login('nobody@example.com', 'Passw0rd!x')).status !== 404;
 
