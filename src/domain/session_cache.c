@@ -154,7 +154,9 @@ static int st_user(const bson_oid_t *id, struct user *u, bson_error_t *err)
 		user_copy(u, &users[s]);
 		return USERS_OK;
 	}
+	db_trace_upkeep(true);
 	enum users_rc rc = users_find_by_id(id, false, u, err);
+	db_trace_upkeep(false);
 	if (rc != USERS_OK)
 		return rc;
 	if (user_used[s])
@@ -225,7 +227,18 @@ static void forget_user(const bson_iter_t *id)
 		user_forget(bson_iter_oid(id));
 }
 
+static bool st_sync_traced(bson_error_t *err);
+
+/* The sync's commands are upkeep (infra/db.h): they fall on whichever request comes first. */
 static bool st_sync(bson_error_t *err)
+{
+	db_trace_upkeep(true);
+	bool ok = st_sync_traced(err);
+	db_trace_upkeep(false);
+	return ok;
+}
+
+static bool st_sync_traced(bson_error_t *err)
 {
 	int64_t now = time_now_ms();
 	uint64_t cnt = __atomic_load_n(counter, __ATOMIC_ACQUIRE);

@@ -86,7 +86,10 @@ static bool st_template_load(struct slot_template *t, bson_error_t *err)
 		*t = cache.template;
 		return true;
 	}
-	if (!template_read(t, err))
+	db_trace_upkeep(true); /* a reload after an epoch move falls on any request */
+	bool ok = template_read(t, err);
+	db_trace_upkeep(false);
+	if (!ok)
 		return false;
 	cache.template = *t;
 	cache.template_epoch = e;
@@ -232,7 +235,10 @@ static bool st_overrides_load(int64_t from_day, int64_t to_day, struct slot_over
 	if (!cache.have_overrides || cache.overrides_epoch != e) {
 		struct slot_override *all;
 		size_t nall;
-		if (!overrides_read(INT64_MIN, INT64_MAX, &all, &nall, err))
+		db_trace_upkeep(true);
+		bool ok = overrides_read(INT64_MIN, INT64_MAX, &all, &nall, err);
+		db_trace_upkeep(false);
+		if (!ok)
 			return false;
 		free(cache.overrides);
 		cache.overrides = all;

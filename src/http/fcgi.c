@@ -147,6 +147,8 @@ static void handle(FCGX_Request *r, const struct route *routes, size_t nroutes)
 		char n[24];
 		snprintf(n, sizeof(n), "%lu", db_trace_count());
 		http_header(&res, "X-Store-Commands", n);
+		snprintf(n, sizeof(n), "%lu", db_trace_upkeep_count());
+		http_header(&res, "X-Store-Commands-Upkeep", n);
 	}
 	write_response(r, &res);
 	double ms = ms_since(&t0);

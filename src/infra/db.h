@@ -90,6 +90,13 @@ bool db_trace_enabled(void);
 /* Commands sent since the last reset (0 when tracing is off). */
 unsigned long db_trace_count(void);
 void db_trace_reset(void);
+/* Brackets a cache's upkeep (the session cache's sync and its user refills, the slot
+ * settings' reloads): the commands sent inside count in db_trace_count and also in
+ * db_trace_upkeep_count. Upkeep falls on whichever request comes first after a change or a
+ * poll interval, so a route's own cost is the difference (tests/e2e/budget.test.mjs).
+ * Calls nest: db_trace_upkeep(true) ... db_trace_upkeep(false). */
+void db_trace_upkeep(bool on);
+unsigned long db_trace_upkeep_count(void);
 /* What the command log names as the sender of the following commands (a route). */
 void db_trace_context(const char *method, const char *route);
 

@@ -19,6 +19,8 @@
 #include "infra/db.h"
 
 static unsigned long commands;
+static unsigned long upkeep_commands;
+static int upkeep_depth;
 static int log_fd = -1;
 static pid_t log_pid; /* the process that opened log_fd (a forked child opens its own) */
 static char context[160];
@@ -31,6 +33,19 @@ unsigned long db_trace_count(void)
 void db_trace_reset(void)
 {
 	commands = 0;
+	upkeep_commands = 0;
+}
+
+void db_trace_upkeep(bool on)
+{
+	upkeep_depth += on ? 1 : -1;
+	if (upkeep_depth < 0)
+		upkeep_depth = 0;
+}
+
+unsigned long db_trace_upkeep_count(void)
+{
+	return upkeep_commands;
 }
 
 void db_trace_context(const char *method, const char *route)
@@ -138,6 +153,8 @@ static void write_pipeline(const char *coll, const bson_t *body)
 static void command_started(const mongoc_apm_command_started_t *ev)
 {
 	commands++;
+	if (upkeep_depth > 0)
+		upkeep_commands++;
 	if (log_fd < 0)
 		return;
 	const char *name = mongoc_apm_command_started_get_command_name(ev);

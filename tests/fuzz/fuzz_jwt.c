@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bson/bson.h>
 #include <json-c/json.h>
 
 #include "domain/auth.h"
