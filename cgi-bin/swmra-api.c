@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "domain/session_cache.h"
+#include "domain/read_marks.h"
 #include "domain/internal/slots_store.h"
 #include "http/fcgi.h"
 #include "infra/config.h"
@@ -365,6 +366,7 @@ static void supervise(int fd, const sigset_t *none)
 	/* Before the first fork: a change written by one worker reaches the others' session
 	 * caches at their next request (domain/session_cache.h). */
 	session_cache_share();
+	read_marks_share(); /* and cached answers hold while no mark of theirs moved */
 	bootstrap_pid = spawn(fd, -1);
 	for (int i = 0; i < nworkers; i++)
 		spawn(fd, i);

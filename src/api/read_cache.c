@@ -11,6 +11,8 @@
 struct entry {
 	char *key; /* NULL: empty */
 	char mark[READ_MARK_LEN];
+	uint64_t local;
+	bool has_mark, has_local;
 	uint64_t epoch;
 	int64_t at;
 	int64_t until; /* 0: none */
@@ -54,16 +56,24 @@ static bool serve(struct http_request *req, struct http_response *res, struct re
 			 req->query ? req->query : "");
 	if (n < 0 || (size_t)n >= sizeof(p->key))
 		return false; /* a query this long is not worth keeping */
-	struct derr err;
-	if (!read_mark_get(mark_of, p->mark, &err))
-		return false;
+	/* both before the data of an answer built after a miss (read_marks.h, "Ordering") */
+	enum read_mark_local local = read_mark_local(mark_of, &p->local);
+	p->has_local = local != READ_MARK_LOCAL_NONE;
+	if (local != READ_MARK_LOCAL_FRESH) {
+		struct derr err;
+		if (!read_mark_get(mark_of, p->mark, &err))
+			return false;
+		p->has_mark = true;
+	}
 	p->at = time_now_ms();
 	p->storable = true;
 	struct entry *e = &slots[fnv1a(p->key) % READ_CACHE_SLOTS];
 	if (!e->key || strcmp(e->key, p->key) != 0)
 		return false;
-	if (strcmp(e->mark, p->mark) != 0 || e->epoch != p->epoch || p->at < e->at ||
-	    p->at - e->at > max_age_ms() || (e->until > 0 && p->at >= e->until)) {
+	bool same = local == READ_MARK_LOCAL_FRESH ? e->has_local && e->local == p->local
+						   : e->has_mark && strcmp(e->mark, p->mark) == 0;
+	if (!same || e->epoch != p->epoch || p->at < e->at || p->at - e->at > max_age_ms() ||
+	    (e->until > 0 && p->at >= e->until)) {
 		drop(e);
 		return false;
 	}
@@ -140,6 +150,9 @@ void read_cache_store(const struct read_cache_probe *p, struct http_response *re
 	e->len = res->body_len;
 	total_bytes += e->len;
 	memcpy(e->mark, p->mark, sizeof(e->mark));
+	e->has_mark = p->has_mark;
+	e->local = p->local;
+	e->has_local = p->has_local;
 	e->epoch = p->epoch;
 	e->at = p->at;
 	e->until = p->until;

@@ -32,14 +32,18 @@
 /* What a lookup learnt, for storing the answer built after a miss. */
 struct read_cache_probe {
 	char key[320];
-	char mark[READ_MARK_LEN];
+	char mark[READ_MARK_LEN]; /* the store's mark, when has_mark */
+	uint64_t local;		  /* the node table's counter, when has_local (read_marks.h) */
+	bool has_mark, has_local;
 	uint64_t epoch; /* slots: session_cache_epoch() at the lookup; 0 otherwise */
 	int64_t at;
 	int64_t until; /* when set (> 0) by the handler: the answer is not served from then on */
 	bool storable;
 };
 
-/* Serves the caller's cached answer for this route and query: true when `res` is set.
+/* Serves the caller's cached answer for this route and query: true when `res` is set. The
+ * mark is checked on this node's table when its poll is fresh (no store command), else
+ * read from the store (read_marks.h, "On this node").
  * On a miss (or when the mark could not be read: the handler's own query then reports
  * the store's state) fills `p` for read_cache_store. */
 bool read_cache_serve(struct http_request *req, struct http_response *res,

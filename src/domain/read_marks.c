@@ -48,6 +48,8 @@ static bool bump_all(const bson_oid_t *ids, size_t n, bson_error_t *err)
 		us[i] = new_mark();
 	}
 	bool ok = db_upsert_each(READ_MARKS_COLL, qs, us, n, err);
+	if (ok)
+		read_marks_node_bumped(ids, n);
 	for (size_t i = 0; i < n; i++) {
 		bson_destroy(qs[i]);
 		bson_destroy(us[i]);

@@ -60,4 +60,39 @@ void read_mark_slots_flush(void);
 /* The current mark of `user` into out ("" when none). false on a database error. */
 bool read_mark_get(const struct oid *user, char out[READ_MARK_LEN], struct derr *err);
 
+/* ---- On this node: validation without a store command (read_marks_node.c) ----
+ * The processes of one machine share a table of counters in the file <FCGI_SOCKET>.marks,
+ * one counter per hashed mark id. Every bump made on this node (a worker's, a cron job's,
+ * the seed's) moves the mark's counter right after the store has the new value. Bumps
+ * written by other nodes are found by a poll: at most once per READ_MARKS_POLL_MS, one
+ * process of the node (a lease in the table) reads the ids and values of the marks bumped
+ * since its last poll's start minus READ_MARKS_OVERLAP_MS (clock skew between nodes, slow
+ * commits; read_marks.at) and moves the counters of those whose value it has not seen.
+ * After a pause longer than READ_MARKS_RESET_MS it moves every counter instead.
+ *
+ * So a cached answer whose counter, read before its data, is unchanged while the last
+ * poll is fresh is still valid for every change made on this node, and for a change made
+ * on another node more than about a poll interval ago: a second node's write shows on this
+ * one within READ_MARKS_POLL_MS plus a poll's time, like the session cache's changes
+ * (domain/session_cache.h). When the poll is not fresh and this process cannot take it
+ * (another one polls now, or the store failed), the reader asks the store for the mark. */
+#define READ_MARKS_POLL_MS    1000
+#define READ_MARKS_OVERLAP_MS 10000
+#define READ_MARKS_RESET_MS   60000
+
+/* Creates (or takes over) the node's table. The API's supervisor calls it before forking
+ * its workers; other processes map the table at their first bump when the file exists. */
+void read_marks_share(void);
+
+enum read_mark_local {
+	READ_MARK_LOCAL_NONE,  /* no table in this process: ask the store */
+	READ_MARK_LOCAL_STALE, /* *counter is valid to keep, not to serve on: ask the store */
+	READ_MARK_LOCAL_FRESH, /* an unchanged *counter means an unchanged mark */
+};
+
+/* The counter of mark `id` (of a user, the board or the seat map), read after the
+ * freshness check and, when the poll is due, after polling (one store command, counted as
+ * cache upkeep). Read it before the data an answer is built from. */
+enum read_mark_local read_mark_local(const struct oid *id, uint64_t *counter);
+
 #endif

@@ -47,6 +47,8 @@ static const struct db_index requests_indexes[] = {
     {"rewards", "user_created_id", "{\"user_id\": 1, \"created_at\": -1, \"_id\": -1}", false},
     /* erasure and export find an account's traces by user */
     {"request_events_archive", "request_1", "{\"request_id\": 1}", false},
+    /* each node's poll of the marks bumped by other nodes (domain/read_marks.h) */
+    {"read_marks", "at_1", "{\"at\": 1}", false},
 };
 
 static const char *const requests_collections[] = {"read_marks", NULL};
@@ -54,6 +56,7 @@ static const char *const requests_collections[] = {"read_marks", NULL};
 static const struct config_var requests_config[] = {
     CONFIG_INT("CANCEL_MIN_HOURS", cancel_min_hours, "24", 0, 720),
     CONFIG_INT("DRAFT_MAX_AGE_DAYS", draft_max_age_days, "7", 1, 365),
+    CONFIG_BOOL("READ_CACHE_NODE_MARKS", read_cache_node_marks, "true"),
     CONFIG_STR("REWARD_POINTS", reward_points, "recyclable=5,e-waste=10,hazardous=10"),
 };
 

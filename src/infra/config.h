@@ -66,6 +66,7 @@ struct config {
 	int cancel_min_hours;
 	int waitlist_hold_min; /* a waitlist offer holds its seat this long */
 	int draft_max_age_days;
+	bool read_cache_node_marks; /* cached reads checked on the node's table (read_marks.h) */
 	int orphan_upload_hours;
 	const char *reward_points;
 	int dispatch_batch;

@@ -2,8 +2,9 @@
 // every API answer carries X-Store-Commands: the number of MongoDB commands the worker sent
 // for it, the auth guard's session check included (libmongoc APM, src/infra/db_trace.c),
 // and X-Store-Commands-Upkeep: how many of those were a cache's upkeep (the session
-// cache's sync and user refills, the slot settings' reloads). Upkeep falls on whichever
-// request of a worker comes first after a change, a poll interval (1 s) or a reload (60 s):
+// cache's sync and user refills, the slot settings' reloads, the node's poll of read marks
+// bumped elsewhere). Upkeep falls on whichever request comes first after a change, a poll
+// interval (1 s) or a reload (60 s):
 // on a slow machine (the sanitizer build) nearly every call pays a poll. So a route's cost
 // here is its own commands, X-Store-Commands minus upkeep, and upkeep is held to its own
 // bound (UPKEEP_MAX) on every answer.
@@ -20,19 +21,20 @@ import { REPO, request, get, login, newUser, registerUser } from './lib/stack.mj
 
 // route → max store commands (steady state, session check included)
 export const BUDGETS = {
-  // reads: the session check costs nothing on a warm worker
+  // reads: the session check costs nothing on a warm worker. The resident's lists, the
+  // request detail, availability and the staff board are answered from the worker's read
+  // cache, checked on the node's table of read marks: a hit costs nothing (issue 13;
+  // domain/read_marks.h, "On this node"); a miss costs what each comment says.
   'GET /api/health': 0,
   'GET /api/health/ready': 1, // ping
   'GET /api/auth/me': 0, // from the session cache (a profile edit shows at once on this node, within 1 s on others)
-  'GET /api/requests': 2, // count + page of documents (each carries its timeline)
-  // a read-cache hit: the owner's read mark (issue 13; a miss also reads the document, probes
-  // for changes past its version and reads its waitlist entries: 4)
-  'GET /api/requests/{id}': 1,
-  'GET /api/notifications': 1, // one find
-  'GET /api/notifications/unread-count': 1, // one count on {user_id, channel, read}
-  // a read-cache hit: the seat map's mark (issue 13; a miss also reads the day's seat claims,
-  // template and overrides cached: 2; slots-cache.test.mjs)
-  'GET /api/slots/available': 1,
+  'GET /api/requests': 0, // a miss: count + page of documents (each carries its timeline)
+  // a miss: the document, a probe for changes past its version, its waitlist entries
+  'GET /api/requests/{id}': 0,
+  'GET /api/notifications': 0, // a miss: one find
+  'GET /api/notifications/unread-count': 0, // a miss: one count on {user_id, channel, read}
+  // a miss: the day's seat claims (template and overrides cached; slots-cache.test.mjs)
+  'GET /api/slots/available': 0,
   'GET /api/rewards/summary': 2,
   'GET /api/rewards/ledger': 1, // every entry of the caller in one find (balances need them all)
   // one pass over the range's requests (projection) in batches of 10,000: find + getMore
@@ -42,7 +44,7 @@ export const BUDGETS = {
   // the other pages stream after it
   'GET /api/staff/requests.csv': 3,
 
-  'GET /api/staff/requests': 3, // count + page + the page's residents in one $in (a cached page: the board's mark alone, board-cache.test.mjs)
+  'GET /api/staff/requests': 0, // a miss: count + page + the page's residents in one $in (board-cache.test.mjs)
   'GET /api/staff/requests/{id}': 4, // document + probe + resident (+ its crew, when assigned)
   // crews (issue 17): the crews are read whole (a small collection); a day is one query
   'GET /api/admin/crews': 1,
@@ -170,8 +172,9 @@ export const BUDGETS = {
 
 // A session sync: the generation, the revocations and the users changed since the last
 // one; the caller's user again; the slot template and overrides (they follow the same
-// epoch). A reload (every 60 s) reads less: the generation and every live revocation.
-export const UPKEEP_MAX = 6;
+// epoch). A reload (every 60 s) reads less: the generation and every live revocation. The
+// node's poll of read marks (one find) may fall on the same answer: 7.
+export const UPKEEP_MAX = 7;
 
 const auth = (token) => ({ headers: { authorization: `Bearer ${token}` } });
 const observed = new Map();

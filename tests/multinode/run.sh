@@ -127,11 +127,11 @@ fi
 
 "$REPO/scripts/tls-selfsigned.sh" --dir "$T/tls" >/dev/null
 
-start_node() { # name http-port https-port
+start_node() { # name http-port https-port read-cache-node-marks
 	local n=$1 D=$T/$1
 	mkdir -p "$D/run" "$D/log" "$D/uploads" "$D/cache/nginx" "$D/www"
 	printf '<!doctype html><title>node %s</title>\n' "$n" >"$D/www/index.html"
-	FCGI_SOCKET=$D/run/api.sock NCHAN_PUB_SOCKET=$D/run/pub.sock UPLOAD_DIR=$D/uploads \
+	READ_CACHE_NODE_MARKS=$4 FCGI_SOCKET=$D/run/api.sock NCHAN_PUB_SOCKET=$D/run/pub.sock UPLOAD_DIR=$D/uploads \
 		setsid "$BUILD/cgi-bin/swmra-api" --env-file "" --workers 2 --socket "$D/run/api.sock" \
 		>"$D/log/api.log" 2>&1 </dev/null &
 	PIDS+=($!)
@@ -147,8 +147,10 @@ start_node() { # name http-port https-port
 	setsid nginx -c "$D/nginx/nginx.conf" -g 'daemon off;' >"$D/log/nginx.log" 2>&1 </dev/null &
 	PIDS+=($!)
 }
-start_node a $((BASE + 80)) $((BASE + 443)) || { bad "node a renders"; exit 1; }
-start_node b $((BASE + 81)) $((BASE + 444)) || { bad "node b renders"; exit 1; }
+# node A checks each cached read's mark in the store, node B on its own table (both modes of
+# READ_CACHE_NODE_MARKS; the cached-list checks below)
+start_node a $((BASE + 80)) $((BASE + 443)) false || { bad "node a renders"; exit 1; }
+start_node b $((BASE + 81)) $((BASE + 444)) true || { bad "node b renders"; exit 1; }
 A=https://127.0.0.1:$((BASE + 443)) B=https://127.0.0.1:$((BASE + 444))
 C=(-sk --max-time 10)
 for url in "$A" "$B"; do
@@ -177,28 +179,74 @@ else
 	[ "$(curl "${C[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$B/api/auth/me")" = 200 ] &&
 		ok "node A's token is accepted by node B (/api/auth/me)" || bad "node A's token is accepted by node B"
 
+	# every one of 8 reads (4 at once, twice: every worker) of url's answer contains text
+	all_show() { # url text
+		for _ in 1 2; do
+			pids=()
+			for n in $(seq 1 4); do
+				curl "${C[@]}" -H "Authorization: Bearer $token" "$1" >"$T/read.$n" &
+				pids+=($!)
+			done
+			wait "${pids[@]}" # only these: the script has other children running
+			for n in $(seq 1 4); do grep -q "$2" "$T/read.$n" || return 1; done
+		done
+	}
+	within_3s() { # url text
+		for _ in $(seq 1 30); do
+			all_show "$1" "$2" && return 0
+			sleep 0.1
+		done
+		return 1
+	}
+
 	# ---- a profile edit through node A reaches node B's /api/auth/me (answered from each
 	# worker's session cache) within the cache's poll interval (1 s): allow 3 s
 	curl "${C[@]}" -o /dev/null -X PATCH -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
 		-d '{"name":"Multi Node Edited"}' "$A/api/auth/me"
 	seen=0
-	for _ in $(seq 1 30); do
-		# every worker of B (two rounds of 4 at once) must show the new name
-		all=1
-		for _ in 1 2; do
+	within_3s "$B/api/auth/me" '"Multi Node Edited"' && seen=1
+	[ $seen = 1 ] && ok "a profile edit through node A shows in node B's /api/auth/me within 3 s" ||
+		bad "a profile edit through node A shows in node B's /api/auth/me within 3 s"
+
+	# ---- the resident's cached request list on both nodes (domain/read_marks.h): node B
+	# checks each hit on its node table (no store command; another node's write shows after
+	# B's next poll of the marks, once a second), node A asks the store for the mark (one
+	# command; another node's write shows on the very next read)
+	list_hits() { # node-url own-commands: hits among 12 reads (4 at once) costing that many
+		local hits=0
+		for _ in 1 2 3; do
 			pids=()
 			for n in $(seq 1 4); do
-				curl "${C[@]}" -H "Authorization: Bearer $token" "$B/api/auth/me" >"$T/me.$n" &
+				curl "${C[@]}" -D "$T/lh.$n" -o /dev/null -H "Authorization: Bearer $token" "$1/api/requests?limit=5" &
 				pids+=($!)
 			done
 			wait "${pids[@]}" # only these: the script has other children running
-			for n in $(seq 1 4); do grep -q '"Multi Node Edited"' "$T/me.$n" || all=0; done
+			for n in $(seq 1 4); do
+				tr -d '\r' <"$T/lh.$n" | awk -F': ' -v want="$2" 'tolower($1) == "x-read-cache" { h = ($2 == "hit") }
+					tolower($1) == "x-store-commands" { c = $2 } tolower($1) == "x-store-commands-upkeep" { u = $2 }
+					END { exit !(h && c != "" && c - u == want) }' && hits=$((hits + 1))
+			done
 		done
-		[ $all = 1 ] && { seen=1; break; }
-		sleep 0.1
-	done
-	[ $seen = 1 ] && ok "a profile edit through node A shows in node B's /api/auth/me within 3 s" ||
-		bad "a profile edit through node A shows in node B's /api/auth/me within 3 s"
+		echo $hits
+	}
+	create_via() { # node-url description
+		curl "${C[@]}" -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+			-d "{\"category\":\"recyclable\",\"description\":\"$2\",\"quantity\":1,\"address\":{\"line1\":\"2 Cache Road\",\"city\":\"Pune\",\"pincode\":\"411001\"}}" \
+			"$1/api/requests"
+	}
+	hits=$(list_hits "$B" 0)
+	[ "$hits" -gt 0 ] && ok "node B answers the resident's list from its read cache with no store command ($hits of 12 reads)" ||
+		bad "node B answers the resident's list from its read cache with no store command (none of 12 reads)"
+	create_via "$A" "made through node A"
+	within_3s "$B/api/requests?limit=5" '"made through node A"' && ok "a request made through node A shows in node B's cached list within 3 s" ||
+		bad "a request made through node A shows in node B's cached list within 3 s"
+	hits=$(list_hits "$A" 1)
+	[ "$hits" -gt 0 ] && ok "node A (READ_CACHE_NODE_MARKS=false) answers the list from its read cache with one store command, the mark ($hits of 12 reads)" ||
+		bad "node A (READ_CACHE_NODE_MARKS=false) answers the list from its read cache with one store command (none of 12 reads)"
+	create_via "$B" "made through node B"
+	all_show "$A/api/requests?limit=5" '"made through node B"' &&
+		ok "a request made through node B shows on node A's very next reads (every worker)" ||
+		bad "a request made through node B shows on node A's very next reads (every worker)"
 
 	# ---- 1. publish on A -> WebSocket + EventSource subscribers on B
 	cat >"$T/sub.mjs" <<'JS'

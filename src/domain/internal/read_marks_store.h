@@ -18,4 +18,7 @@ void read_mark_bump_owner(const bson_t *doc);
  * seat: read_mark_slots_defer). Logs a failure, like read_mark_bump_owner. */
 void read_mark_bump_request(const bson_t *doc);
 
+/* After marks `ids` were bumped in the store: their counters in the node's table. */
+void read_marks_node_bumped(const bson_oid_t *ids, size_t n);
+
 #endif
