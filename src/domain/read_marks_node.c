@@ -13,15 +13,17 @@
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
-#define TABLE_MAGIC 0x4b52414d524d5753ULL /* "SWMRMARK" */
-#define NODE_SLOTS  16384		  /* marks hashed to counters; a collision only costs a miss */
+#define TABLE_MAGIC 0x4b52414d524d5754ULL /* "TWMRMARK": layout 2 */
+#define NODE_SLOTS  16384 /* marks hashed to counters; a collision only costs a miss */
 #define LEASE_MS    10000 /* a poller that died gives the poll back after this */
 
-struct node_slot {
-	uint64_t counter; /* atomic: moves whenever a mark hashed here may have changed */
-	/* the poller's record of the last mark it saw here (the poll lease guards them) */
+/* The poller's record of the last mark value it saw in a slot (the poll lease guards them);
+ * valid while `gen` is the table's. Apart from the counters, so that a reader touches only
+ * the counters' pages (128 KiB in all): the table adds little to a worker's memory. */
+struct node_record {
 	bson_oid_t id;
-	char mark[READ_MARK_LEN];
+	uint32_t gen;
+	uint64_t mark_hash;
 };
 
 struct node_table {
@@ -30,7 +32,10 @@ struct node_table {
 	int64_t polled_at;   /* atomic: start of the last complete poll (ms) */
 	int64_t lease_until; /* atomic: a process polls until then (compare-and-swap) */
 	int64_t since;	     /* the poller's: where the next poll reads from (ms) */
-	struct node_slot slots[NODE_SLOTS];
+	uint32_t gen;	     /* the poller's: records of another gen are void */
+	/* atomic: each moves whenever a mark hashed to it may have changed */
+	uint64_t counters[NODE_SLOTS];
+	struct node_record records[NODE_SLOTS];
 };
 
 static struct node_table *table; /* NULL: none; this process then serves nothing from it */
@@ -56,7 +61,8 @@ static void attach(bool create)
 	int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
 	if (fd < 0) {
 		if (create)
-			log_warn("read marks: no node table at %s: cached reads ask the store", path);
+			log_warn("read marks: no node table at %s: cached reads ask the store",
+				 path);
 		return;
 	}
 	struct stat st;
@@ -88,18 +94,25 @@ void read_marks_share(void)
 	const struct config *c = config_get();
 	tried = true;
 	if (c && !c->read_cache_node_marks) {
-		log_info("read marks: READ_CACHE_NODE_MARKS=false, every cached read asks the store");
+		log_info(
+		    "read marks: READ_CACHE_NODE_MARKS=false, every cached read asks the store");
 		return;
 	}
 	attach(true);
 }
 
-static struct node_slot *slot_of(const bson_oid_t *id)
+static uint64_t fnv1a(const void *data, size_t len)
 {
+	const unsigned char *p = data;
 	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < sizeof(id->bytes); i++)
-		h = (h ^ id->bytes[i]) * 0x100000001b3ULL;
-	return &table->slots[h % NODE_SLOTS];
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static size_t slot_of(const bson_oid_t *id)
+{
+	return fnv1a(id->bytes, sizeof(id->bytes)) % NODE_SLOTS;
 }
 
 void read_marks_node_bumped(const bson_oid_t *ids, size_t n)
@@ -109,19 +122,22 @@ void read_marks_node_bumped(const bson_oid_t *ids, size_t n)
 	if (!table)
 		return;
 	for (size_t i = 0; i < n; i++)
-		__atomic_add_fetch(&slot_of(&ids[i])->counter, 1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&table->counters[slot_of(&ids[i])], 1, __ATOMIC_SEQ_CST);
 }
 
 /* One mark the poll found: its counter moves unless the poller saw this very value. The
  * counter moves before the record changes, so whoever sees the new record sees the move. */
 static void poll_saw(const bson_oid_t *id, const char *mark)
 {
-	struct node_slot *s = slot_of(id);
-	if (bson_oid_equal(&s->id, id) && strcmp(s->mark, mark) == 0)
+	size_t i = slot_of(id);
+	struct node_record *r = &table->records[i];
+	uint64_t h = fnv1a(mark, strlen(mark));
+	if (r->gen == table->gen && bson_oid_equal(&r->id, id) && r->mark_hash == h)
 		return;
-	__atomic_add_fetch(&s->counter, 1, __ATOMIC_SEQ_CST);
-	bson_oid_copy(id, &s->id);
-	snprintf(s->mark, sizeof(s->mark), "%s", mark);
+	__atomic_add_fetch(&table->counters[i], 1, __ATOMIC_SEQ_CST);
+	bson_oid_copy(id, &r->id);
+	r->mark_hash = h;
+	r->gen = table->gen;
 }
 
 /* Every mark bumped since the table's `since`: one query (read_marks.at), ids and values. */
@@ -129,7 +145,8 @@ static bool poll_store(bson_error_t *err)
 {
 	bson_t *q = BCON_NEW("at", "{", "$gte", BCON_DATE_TIME(table->since), "}");
 	bson_t *opts = BCON_NEW("projection", "{", "mark", BCON_INT32(1), "}");
-	mongoc_cursor_t *c = mongoc_collection_find_with_opts(db_coll(READ_MARKS_COLL), q, opts, NULL);
+	mongoc_cursor_t *c =
+	    mongoc_collection_find_with_opts(db_coll(READ_MARKS_COLL), q, opts, NULL);
 	const bson_t *doc;
 	while (mongoc_cursor_next(c, &doc)) {
 		bson_iter_t id, mark;
@@ -150,10 +167,9 @@ static bool poll_marks(int64_t now)
 {
 	int64_t since = table->since;
 	if (since <= 0 || now < since || now - since > READ_MARKS_RESET_MS) {
-		for (size_t i = 0; i < NODE_SLOTS; i++) {
-			__atomic_add_fetch(&table->slots[i].counter, 1, __ATOMIC_SEQ_CST);
-			table->slots[i].mark[0] = '\0';
-		}
+		for (size_t i = 0; i < NODE_SLOTS; i++)
+			__atomic_add_fetch(&table->counters[i], 1, __ATOMIC_SEQ_CST);
+		table->gen++; /* every record void */
 	} else {
 		bson_error_t err;
 		if (!poll_store(&err)) {
@@ -196,6 +212,6 @@ enum read_mark_local read_mark_local(const struct oid *id, uint64_t *counter)
 		fresh = poll_now(now);
 	bson_oid_t o;
 	oid_to_store(id, &o);
-	*counter = __atomic_load_n(&slot_of(&o)->counter, __ATOMIC_SEQ_CST);
+	*counter = __atomic_load_n(&table->counters[slot_of(&o)], __ATOMIC_SEQ_CST);
 	return fresh ? READ_MARK_LOCAL_FRESH : READ_MARK_LOCAL_STALE;
 }
