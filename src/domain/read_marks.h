@@ -68,7 +68,7 @@ bool read_mark_get(const struct oid *user, char out[READ_MARK_LEN], struct derr 
  * process of the node (a lease in the table) reads the ids and values of the marks bumped
  * since its last poll's start minus READ_MARKS_OVERLAP_MS (clock skew between nodes, slow
  * commits; read_marks.at) and moves the counters of those whose value it has not seen.
- * After a pause longer than READ_MARKS_RESET_MS it moves every counter instead.
+ * A new table's first poll moves every counter instead.
  *
  * So a cached answer whose counter, read before its data, is unchanged while the last
  * poll is fresh is still valid for every change made on this node, and for a change made
@@ -78,7 +78,6 @@ bool read_mark_get(const struct oid *user, char out[READ_MARK_LEN], struct derr 
  * (another one polls now, or the store failed), the reader asks the store for the mark. */
 #define READ_MARKS_POLL_MS    1000
 #define READ_MARKS_OVERLAP_MS 10000
-#define READ_MARKS_RESET_MS   60000
 
 /* Creates (or takes over) the node's table. The API's supervisor calls it before forking
  * its workers; other processes map the table at their first bump when the file exists. */

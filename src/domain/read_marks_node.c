@@ -67,9 +67,17 @@ static void attach(bool create)
 	}
 	struct stat st;
 	bool fits = fstat(fd, &st) == 0 && st.st_size == (off_t)sizeof(struct node_table);
-	if (!fits && (!create || ftruncate(fd, 0) != 0 ||
-		      ftruncate(fd, (off_t)sizeof(struct node_table)) != 0)) {
+	if (!fits && create) {
+		/* a new file, never this one cut down: a process that still maps the old one
+		 * (a job of an earlier version) would fault on pages past a shorter end */
 		close(fd);
+		unlink(path);
+		fd = open(path, O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, 0600);
+		fits = fd >= 0 && ftruncate(fd, (off_t)sizeof(struct node_table)) == 0;
+	}
+	if (!fits) {
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	void *p = mmap(NULL, sizeof(struct node_table), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -161,12 +169,14 @@ static bool poll_store(bson_error_t *err)
 	return ok;
 }
 
-/* The poll, by the process holding the lease. After a long pause (or on a new table) it
- * reads nothing and moves every counter instead: every answer cached before is dropped. */
+/* The poll, by the process holding the lease. On a new table (or when the clock went back
+ * past the last poll) it reads nothing and moves every counter instead: every answer cached
+ * before is dropped. A long pause is no reason to: the query covers it, and workers kept
+ * busy past any limit by slow answers must not have every cached answer dropped on them. */
 static bool poll_marks(int64_t now)
 {
 	int64_t since = table->since;
-	if (since <= 0 || now < since || now - since > READ_MARKS_RESET_MS) {
+	if (since <= 0 || now < since) {
 		for (size_t i = 0; i < NODE_SLOTS; i++)
 			__atomic_add_fetch(&table->counters[i], 1, __ATOMIC_SEQ_CST);
 		table->gen++; /* every record void */
