@@ -6,6 +6,7 @@
 #include "api/read_cache.h"
 #include "domain/session_cache.h"
 #include "infra/config.h"
+#include "infra/hash.h"
 #include "infra/timeutil.h"
 
 struct entry {
@@ -22,14 +23,6 @@ struct entry {
 
 static struct entry slots[READ_CACHE_SLOTS];
 static size_t total_bytes;
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
 
 static void drop(struct entry *e)
 {
@@ -67,7 +60,7 @@ static bool serve(struct http_request *req, struct http_response *res, struct re
 	}
 	p->at = time_now_ms();
 	p->storable = true;
-	struct entry *e = &slots[fnv1a(p->key) % READ_CACHE_SLOTS];
+	struct entry *e = &slots[hash_fnv1a_str(p->key) % READ_CACHE_SLOTS];
 	if (!e->key || strcmp(e->key, p->key) != 0)
 		return false;
 	bool same = local == READ_MARK_LOCAL_FRESH ? e->has_local && e->local == p->local
@@ -135,7 +128,7 @@ void read_cache_store(const struct read_cache_probe *p, struct http_response *re
 	if (!p->storable || res->status != 200 || !res->body ||
 	    res->body_len > READ_CACHE_MAX_ENTRY)
 		return;
-	struct entry *e = &slots[fnv1a(p->key) % READ_CACHE_SLOTS];
+	struct entry *e = &slots[hash_fnv1a_str(p->key) % READ_CACHE_SLOTS];
 	drop(e);
 	make_room(res->body_len, e);
 	e->key = strdup(p->key);

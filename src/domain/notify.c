@@ -12,6 +12,7 @@
 #include "infra/config.h"
 #include "infra/db.h"
 #include "infra/fault.h"
+#include "infra/hash.h"
 #include "infra/jsonx.h"
 #include "infra/log.h"
 #include "infra/nchan.h"
@@ -142,12 +143,8 @@ void notify_key_oid(const char *key, const char *part, int64_t at, bson_oid_t *o
 {
 	/* FNV-1a 64 of "<key>/<part>": 48 bits of it tell apart the documents of one
 	 * millisecond; the time in front keeps _id order = creation order, as lists expect. */
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (const char *p = key; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	h = (h ^ '/') * 0x100000001b3ULL;
-	for (const char *p = part; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	uint64_t h = hash_fnv1a_more(hash_fnv1a_str(key), "/", 1);
+	h = hash_fnv1a_more(h, part, strlen(part));
 	uint32_t secs = (uint32_t)(at / 1000);
 	uint32_t ms = (uint32_t)(at % 1000);
 	uint8_t b[12] = {(uint8_t)(secs >> 24), (uint8_t)(secs >> 16), (uint8_t)(secs >> 8),

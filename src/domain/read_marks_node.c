@@ -10,6 +10,7 @@
 #include "domain/internal/read_marks_store.h"
 #include "infra/config.h"
 #include "infra/db.h"
+#include "infra/hash.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -109,18 +110,9 @@ void read_marks_share(void)
 	attach(true);
 }
 
-static uint64_t fnv1a(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-
 static size_t slot_of(const bson_oid_t *id)
 {
-	return fnv1a(id->bytes, sizeof(id->bytes)) % NODE_SLOTS;
+	return hash_fnv1a(id->bytes, sizeof(id->bytes)) % NODE_SLOTS;
 }
 
 void read_marks_node_bumped(const bson_oid_t *ids, size_t n)
@@ -139,7 +131,7 @@ static void poll_saw(const bson_oid_t *id, const char *mark)
 {
 	size_t i = slot_of(id);
 	struct node_record *r = &table->records[i];
-	uint64_t h = fnv1a(mark, strlen(mark));
+	uint64_t h = hash_fnv1a_str(mark);
 	if (r->gen == table->gen && bson_oid_equal(&r->id, id) && r->mark_hash == h)
 		return;
 	__atomic_add_fetch(&table->counters[i], 1, __ATOMIC_SEQ_CST);

@@ -6,6 +6,7 @@
 
 #include "domain/internal/users_store.h"
 #include "infra/db.h"
+#include "infra/hash.h"
 #include "infra/log.h"
 #include "infra/timeutil.h"
 
@@ -35,14 +36,6 @@ void session_cache_share(void)
 static char (*revoked)[64];
 static size_t rev_cap, rev_n;
 
-static size_t str_hash(const char *s)
-{
-	size_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 static void revoked_clear(void)
 {
 	free(revoked);
@@ -52,7 +45,7 @@ static void revoked_clear(void)
 
 static void revoked_put(char (*tab)[64], size_t cap, const char *jti)
 {
-	size_t i = str_hash(jti) & (cap - 1);
+	size_t i = (size_t)hash_fnv1a_str(jti) & (cap - 1);
 	while (tab[i][0] && strcmp(tab[i], jti) != 0)
 		i = (i + 1) & (cap - 1);
 	if (!tab[i][0])
@@ -83,7 +76,8 @@ bool session_cache_revoked(const char *jti)
 {
 	if (!rev_cap || !jti)
 		return false;
-	for (size_t i = str_hash(jti) & (rev_cap - 1); revoked[i][0]; i = (i + 1) & (rev_cap - 1))
+	for (size_t i = (size_t)hash_fnv1a_str(jti) & (rev_cap - 1); revoked[i][0];
+	     i = (i + 1) & (rev_cap - 1))
 		if (strcmp(revoked[i], jti) == 0)
 			return true;
 	return false;
@@ -227,18 +221,7 @@ static void forget_user(const bson_iter_t *id)
 		user_forget(bson_iter_oid(id));
 }
 
-static bool st_sync_traced(bson_error_t *err);
-
-/* The sync's commands are upkeep (infra/db.h): they fall on whichever request comes first. */
 static bool st_sync(bson_error_t *err)
-{
-	db_trace_upkeep(true);
-	bool ok = st_sync_traced(err);
-	db_trace_upkeep(false);
-	return ok;
-}
-
-static bool st_sync_traced(bson_error_t *err)
 {
 	int64_t now = time_now_ms();
 	uint64_t cnt = __atomic_load_n(counter, __ATOMIC_ACQUIRE);
@@ -313,7 +296,9 @@ int session_cache_user(const struct oid *id, struct user *u, struct derr *err)
 bool session_cache_sync(struct derr *err)
 {
 	bson_error_t e;
+	db_trace_upkeep(true); /* it falls on whichever request comes first (infra/db.h) */
 	bool ok = st_sync(&e);
+	db_trace_upkeep(false);
 	if (!ok)
 		derr_from_store(err, &e);
 	return ok;
